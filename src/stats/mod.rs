@@ -1,0 +1,6 @@
+//! Statistical routines every stage stands on: distributions, hypothesis tests,
+//! regression with robust variance, effect sizes. Numbers agree with R's reference
+//! implementations (see `tests/reference/`), and are more accurate where R is loose.
+
+pub mod estimate;
+pub mod prec;
