@@ -3,4 +3,5 @@
 //! implementations (see `tests/reference/`), and are more accurate where R is loose.
 
 pub mod estimate;
+pub mod htest;
 pub mod prec;
