@@ -122,3 +122,47 @@ fn t_tests_match_r() {
         }
     }
 }
+
+fn method(name: &str) -> PAdjustMethod {
+    match name {
+        "bonferroni" => PAdjustMethod::Bonferroni,
+        "holm" => PAdjustMethod::Holm,
+        "hochberg" => PAdjustMethod::Hochberg,
+        "hommel" => PAdjustMethod::Hommel,
+        "BH" => PAdjustMethod::BenjaminiHochberg,
+        "BY" => PAdjustMethod::BenjaminiYekutieli,
+        "none" => PAdjustMethod::None,
+        other => panic!("unknown method {other}"),
+    }
+}
+
+fn optional_nums(v: &Value) -> Vec<Option<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| if x.is_null() { None } else { Some(num(x)) })
+        .collect()
+}
+
+#[test]
+fn p_adjust_matches_r() {
+    for case in load("p_adjust") {
+        let what = format!("{} on {}", call(&case), case["set"]);
+        let p = optional_nums(&case["p"]);
+        let m = method(case["method"].as_str().unwrap());
+        let got = match case["n"].as_u64() {
+            Some(n) => p_adjust_n(&p, m, n as usize),
+            None => p_adjust(&p, m),
+        }
+        .unwrap();
+        let expected = optional_nums(&case["adjusted"]);
+        assert_eq!(got.len(), expected.len(), "{what}");
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            match (g, e) {
+                (Some(g), Some(e)) => assert_close(*g, *e, PARITY, &format!("{what} [{i}]")),
+                (None, None) => {}
+                _ => panic!("{what} [{i}]: got {g:?}, expected {e:?}"),
+            }
+        }
+    }
+}

@@ -25,10 +25,12 @@ mod error;
 mod format;
 mod root;
 
+pub mod p_adjust;
 pub mod t_test;
 
 pub use crate::stats::estimate::Alternative;
 pub use error::TestError;
+pub use p_adjust::{PAdjustMethod, p_adjust, p_adjust_n};
 pub use t_test::{
     TTest, TTestKind, TTestOptions, t_test_one_sample, t_test_paired, t_test_student, t_test_welch,
 };
