@@ -5,4 +5,14 @@
 //! impact analysis, grading on Nesta's Standards of Evidence, and reporting.
 //! The library is the engine; the `evident` binary is a thin command-line front end.
 
+pub mod analysis;
+pub mod data;
+pub mod error;
+pub mod spec;
 pub mod stats;
+
+pub use error::{Error, ExitKind};
+pub mod evidence;
+pub mod pipeline;
+pub mod power;
+pub mod report;

@@ -5,3 +5,4 @@
 pub mod estimate;
 pub mod htest;
 pub mod prec;
+pub mod summary;

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TestError;
 
 /// A p-value adjustment method (R's `p.adjust.methods`; `fdr` is `BH`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PAdjustMethod {
     Bonferroni,
