@@ -115,7 +115,7 @@ pub enum AnalysisError {
         units: PathBuf,
     },
     #[error(
-        "{path}:{line}: unit `{id}` is in arm `{data_arm}` here but allocated to `{units_arm}` in {units}"
+        "{path}:{line}: unit `{id}` is in arm `{data_arm}` here but allocated to `{units_arm}` in the units file"
     )]
     ArmMismatch {
         path: PathBuf,
@@ -123,7 +123,6 @@ pub enum AnalysisError {
         id: String,
         data_arm: String,
         units_arm: String,
-        units: PathBuf,
     },
     #[error(
         "{path}:{line}: column `{column}` is a binary outcome but holds `{value}`; binary outcomes are coded 0 or 1"

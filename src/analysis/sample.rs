@@ -121,7 +121,7 @@ impl AnalyticData {
                 let mut resolved = Vec::with_capacity(values.len());
                 for (row, value) in values.into_iter().enumerate() {
                     let arm = arm_index(&arm_names, value, &table, row, column)?;
-                    if let (Some(map), Some((units_file, _, _))) = (&units_arm_of, &units)
+                    if let Some(map) = &units_arm_of
                         && let Some(&allocated) = map.get(ids[row].as_str())
                         && allocated != arm
                     {
@@ -131,7 +131,6 @@ impl AnalyticData {
                             id: ids[row].clone(),
                             data_arm: arm_names[arm].clone(),
                             units_arm: arm_names[allocated].clone(),
-                            units: units_file.clone(),
                         });
                     }
                     resolved.push(arm);

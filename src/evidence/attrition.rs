@@ -113,7 +113,7 @@ mod tests {
             check_attrition(62.0, 0.0, AttritionBoundary::Optimistic)
                 .max_differential
                 .map(|m| (m * 100.0).round()),
-            Some(110.0)
+            Some(96.0)
         );
     }
 

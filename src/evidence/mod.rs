@@ -181,7 +181,7 @@ fn beneficial(
         Direction::Lower => "a decrease",
     };
     let observed = format!(
-        "{}: estimate {}, {}% CI {} to {}, p = {} ({}, {})",
+        "{}: estimate {}, {}% CI {} to {}, p {} ({}, {})",
         comparison.contrast,
         sig(e.estimate),
         sig(100.0 * e.conf_level),
@@ -537,6 +537,12 @@ pub(crate) fn sig(x: f64) -> String {
     crate::report::format::significant(x, 3)
 }
 
+/// "= 0.042" or "< 0.001", to follow a "p".
 fn p_text(p: f64) -> String {
-    crate::report::format::p_value(p)
+    let text = crate::report::format::p_value(p);
+    if text.starts_with('<') {
+        text
+    } else {
+        format!("= {text}")
+    }
 }

@@ -12,6 +12,7 @@ use plotters::style::FontStyle;
 
 use super::format::{interval, significant};
 use super::model::{FindingRow, ReportModel};
+use crate::spec::OutcomeType;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
@@ -66,13 +67,15 @@ pub fn forest_plot(rows: &[FindingRow]) -> Chart {
     let description = rows
         .iter()
         .map(|r| {
+            let (difference, conf_low, conf_high, unit) = scaled(r);
             format!(
-                "{} ({}): difference {} ({}% CI {}), {}",
+                "{} ({}): difference {} {} ({}% CI {}), {}",
                 r.outcome,
                 r.contrast,
-                significant(r.difference, 3),
+                significant(difference, 3),
+                unit.trim_start_matches(", "),
                 significant(100.0 * r.conf_level, 3),
-                interval(r.conf_low, r.conf_high, 3),
+                interval(conf_low, conf_high, 3),
                 if r.beneficial {
                     "in the beneficial direction"
                 } else {
@@ -91,26 +94,43 @@ pub fn forest_plot(rows: &[FindingRow]) -> Chart {
     }
 }
 
+/// Binary outcomes are drawn in percentage points, continuous ones as measured.
+fn scaled(row: &FindingRow) -> (f64, f64, f64, String) {
+    match row.outcome_type {
+        OutcomeType::Binary => (
+            100.0 * row.difference,
+            100.0 * row.conf_low,
+            100.0 * row.conf_high,
+            ", percentage points".into(),
+        ),
+        OutcomeType::Continuous => (
+            row.difference,
+            row.conf_low,
+            row.conf_high,
+            row.unit
+                .as_ref()
+                .map(|u| format!(", {u}"))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
 fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &FindingRow) {
-    let (lo, hi) = (row.conf_low.min(0.0), row.conf_high.max(0.0));
+    let (difference, conf_low, conf_high, unit) = scaled(row);
+    let (lo, hi) = (conf_low.min(0.0), conf_high.max(0.0));
     let (lo, hi) = if lo.is_finite() && hi.is_finite() {
         (lo, hi)
     } else {
-        (row.difference.min(0.0) - 1.0, row.difference.max(0.0) + 1.0)
+        (difference.min(0.0) - 1.0, difference.max(0.0) + 1.0)
     };
     let pad = ((hi - lo) * 0.12).max(1e-12);
-    let unit = row
-        .unit
-        .as_ref()
-        .map(|u| format!(", {u}"))
-        .unwrap_or_default();
     let caption = format!(
         "{}: {} = {} ({}% CI {}{})",
         row.outcome,
         row.contrast,
-        significant(row.difference, 3),
+        significant(difference, 3),
         significant(100.0 * row.conf_level, 3),
-        interval(row.conf_low, row.conf_high, 3),
+        interval(conf_low, conf_high, 3),
         unit
     );
     let Ok(mut chart) = ChartBuilder::on(area)
@@ -141,10 +161,10 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         ))
         .ok();
     let colour = if row.beneficial { BLUE } else { VERMILLION };
-    if row.conf_low.is_finite() && row.conf_high.is_finite() {
+    if conf_low.is_finite() && conf_high.is_finite() {
         chart
             .draw_series(LineSeries::new(
-                vec![(row.conf_low, 0.5), (row.conf_high, 0.5)],
+                vec![(conf_low, 0.5), (conf_high, 0.5)],
                 colour.stroke_width(3),
             ))
             .ok();
@@ -155,17 +175,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         colour.stroke_width(2)
     };
     chart
-        .draw_series(std::iter::once(Rectangle::new(
-            [(row.difference, 0.38), (row.difference, 0.62)],
-            marker,
-        )))
-        .ok();
-    chart
-        .draw_series(std::iter::once(Circle::new(
-            (row.difference, 0.5),
-            6,
-            marker,
-        )))
+        .draw_series(std::iter::once(Circle::new((difference, 0.5), 6, marker)))
         .ok();
 }
 
@@ -178,11 +188,7 @@ fn accessible(svg: &str, id: &str, title: &str, description: &str) -> String {
         return svg.to_string();
     };
     let head = &svg[..open_end];
-    let head = if head.ends_with('/') {
-        &head[..head.len() - 1]
-    } else {
-        head
-    };
+    let head = head.strip_suffix('/').unwrap_or(head);
     format!(
         "{head} role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>{}",
         escape(title),

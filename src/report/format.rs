@@ -95,7 +95,8 @@ mod tests {
         assert_eq!(significant(-12.3456, 3), "−12.3");
         assert_eq!(significant(31.0, 3), "31");
         assert_eq!(significant(1234567.0, 3), "1,234,567");
-        assert_eq!(significant(0.000012345, 2), "0.000012");
+        assert_eq!(significant(0.00012345, 2), "0.00012");
+        assert_eq!(significant(0.000012345, 2), "1.2e-5");
         assert_eq!(significant(f64::NAN, 3), "not estimable");
         assert_eq!(count(12345), "12,345");
         assert_eq!(count(1234), "1234");

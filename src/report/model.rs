@@ -238,13 +238,17 @@ fn headline(plan: &Plan, primary: Option<&FindingRow>, grade: &Grade) -> String 
             } else {
                 "lower"
             };
+            let place = |group: &str| match group {
+                "before" | "after" => group.to_string(),
+                arm => format!("in {arm}"),
+            };
             format!(
-                "{}: {} in {} against {} in {}, a difference of {} {direction} ({}% CI {}).",
+                "{}: {} {} against {} {}, a difference of {} {direction} ({}% CI {}).",
                 row.outcome,
                 amount(row, row.with),
-                row.groups[1],
+                place(&row.groups[1]),
                 amount(row, without),
-                row.groups[0],
+                place(&row.groups[0]),
                 amount(row, row.difference.abs()),
                 significant(level, 3),
                 ci(row.conf_low, row.conf_high),

@@ -225,7 +225,7 @@ mod tests {
             index.find("design.arms[1].share"),
             Some(Position {
                 line: 6,
-                column: 20
+                column: 21
             })
         );
         // An unknown path falls back to its nearest known ancestor.

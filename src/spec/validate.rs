@@ -683,7 +683,7 @@ impl Checker<'_> {
                 ),
             );
         }
-        if !(t.max_mdes > 0.0) {
+        if t.max_mdes.is_nan() || t.max_mdes <= 0.0 {
             self.problem(
                 "evidence.thresholds.max_mdes",
                 format!("max_mdes {} must be positive", t.max_mdes),
