@@ -327,11 +327,11 @@ fn a_declared_stage_that_is_not_available_stops_the_run() {
     let study = Study::new();
     study.edit_spec(
         "\"kind\": \"rct\",",
-        "\"kind\": \"rct\", \"assignment\": {\"method\": \"complete\"},",
+        "\"kind\": \"rct\", \"power\": {},",
     );
     assert_invalid(
         study.run(),
-        "the assign stage is declared by design.assignment but is not available",
+        "the plan stage is declared by design.power but is not available",
     );
     assert!(!study.out().exists(), "nothing written");
 }
