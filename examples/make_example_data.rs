@@ -15,6 +15,7 @@ fn main() {
     hmo_inspections(Path::new("specs/hmo-inspections"));
     ambulance_standby(Path::new("specs/ambulance-standby"));
     neet_early_warning(Path::new("specs/neet-early-warning"));
+    fire_safety_visits(Path::new("specs/fire-safety-visits"));
 }
 
 fn write(path: &Path, text: &str) {
@@ -149,4 +150,53 @@ fn neet_early_warning(dir: &Path) {
         .unwrap();
     }
     write(&dir.join("data/young_people.csv"), &text);
+}
+
+/// Blocked RCT being planned: 1,200 households flagged by a fire-risk model across six
+/// fire-station areas, to be randomised within station areas to a targeted home fire
+/// safety visit or the usual programme. Units only (no outcomes yet): the spec declares
+/// the assignment, and `evident run` writes the plan report with its balance table.
+fn fire_safety_visits(dir: &Path) {
+    let mut rng = ChaCha8Rng::seed_from_u64(20_261_125);
+    let noise: Normal<f64> = Normal::new(0.0, 1.0).expect("valid normal");
+    let stations = [
+        ("Central", 260),
+        ("Northgate", 230),
+        ("Riverside", 210),
+        ("Hillcrest", 190),
+        ("Westmoor", 170),
+        ("Eastbrook", 140),
+    ];
+    let mut text = String::from(
+        "household_id,station,tenure,oldest_occupant_age,lives_alone,prior_incidents,risk_score\n",
+    );
+    let mut id = 0;
+    for (station, count) in stations {
+        for _ in 0..count {
+            id += 1;
+            let tenure = match rng.random_range(0..10) {
+                0..=3 => "owner",
+                4..=6 => "social_rent",
+                _ => "private_rent",
+            };
+            let age = (58.0 + 16.0 * noise.sample(&mut rng))
+                .clamp(18.0, 99.0)
+                .round();
+            let alone = u8::from(rng.random::<f64>() < 0.25 + 0.004 * (age - 58.0).max(0.0));
+            let incidents = (rng.random::<f64>() * 2.2).floor() as u32;
+            let risk = (0.02 * (age - 58.0)
+                + 0.5 * f64::from(alone)
+                + 0.4 * f64::from(incidents)
+                + 0.6 * noise.sample(&mut rng))
+            .clamp(-3.0, 4.0);
+            // Households are listed as the risk model exported them, not by identifier.
+            writeln!(
+                text,
+                "FS{:05},{station},{tenure},{age},{alone},{incidents},{risk:.3}",
+                (id * 389) % 1201
+            )
+            .unwrap();
+        }
+    }
+    write(&dir.join("data/households.csv"), &text);
 }

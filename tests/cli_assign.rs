@@ -75,7 +75,11 @@ fn a_different_seed_is_refused_without_force_and_replaces_with_it() {
         .code(2)
         .stderr(predicate::str::contains("holds a different allocation"))
         .stderr(predicate::str::contains("--force"));
-    assert_eq!(first, read(&study.out().join("assignments.csv")), "untouched");
+    assert_eq!(
+        first,
+        read(&study.out().join("assignments.csv")),
+        "untouched"
+    );
     evident()
         .args(["assign", "--force"])
         .arg(study.spec())
@@ -128,7 +132,9 @@ fn verify_confirms_the_file_and_detects_tampering() {
         .arg(study.spec())
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("FAIL assignments.csv SHA-256 (recorded vs file)"))
+        .stdout(predicate::str::contains(
+            "FAIL assignments.csv SHA-256 (recorded vs file)",
+        ))
         .stderr(predicate::str::contains("does not match its manifest"));
 }
 
@@ -180,7 +186,13 @@ fn run_writes_a_plan_report_with_the_assignment_section_and_love_plot() {
     let report: serde_json::Value =
         serde_json::from_slice(&read(&study.out().join("report.json"))).unwrap();
     assert_eq!(report["assignment"]["seed"], 3);
-    assert_eq!(report["assignment"]["balance"]["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["assignment"]["balance"]["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(!md.contains("U0001"), "no unit identifier in the report");
 }
 
@@ -261,7 +273,11 @@ fn cluster_assignment_keeps_clusters_whole_with_fixed_counts() {
     for (_, arm, _, cluster, p) in &rows {
         let first = arm_of.entry(cluster.clone()).or_insert(arm.clone());
         assert_eq!(first, arm, "cluster {cluster} split");
-        let expected = if arm == "control" { 4.0 / 9.0 } else { 5.0 / 9.0 };
+        let expected = if arm == "control" {
+            4.0 / 9.0
+        } else {
+            5.0 / 9.0
+        };
         assert!((p - expected).abs() < 1e-15);
     }
     assert_eq!(arm_of.len(), 9);
@@ -275,7 +291,10 @@ fn a_block_with_one_unit_is_named_and_nothing_is_written() {
     let mut units = units_csv(20, 2);
     units.push_str("U9999,R9,S9,30,0.1\n");
     let study = AssignStudy::new(&blocked(""), &units);
-    assert_invalid(assign(&study), "block `R9` has 1 unit(s) but there are 2 arms");
+    assert_invalid(
+        assign(&study),
+        "block `R9` has 1 unit(s) but there are 2 arms",
+    );
     assert!(!study.out().exists(), "nothing written");
 }
 
@@ -288,9 +307,13 @@ fn more_arms_than_units_in_a_block_is_named() {
     "assignment": {"method": "blocked", "blocks": ["region"]}"#,
         None,
     );
-    let units = "id,region,school,age,score\n1,x,s,1,1\n2,x,s,2,2\n3,y,s,3,3\n4,y,s,4,4\n5,y,s,5,5\n";
+    let units =
+        "id,region,school,age,score\n1,x,s,1,1\n2,x,s,2,2\n3,y,s,3,3\n4,y,s,4,4\n5,y,s,5,5\n";
     let study = AssignStudy::new(&spec, units);
-    assert_invalid(assign(&study), "block `x` has 2 unit(s) but there are 3 arms");
+    assert_invalid(
+        assign(&study),
+        "block `x` has 2 unit(s) but there are 3 arms",
+    );
     assert!(!study.out().exists());
 }
 
@@ -318,7 +341,10 @@ fn a_missing_block_value_names_the_row() {
     let mut units = units_csv(10, 2);
     units.push_str("U0100,,S00-0,40,1.0\n");
     let study = AssignStudy::new(&blocked(""), &units);
-    assert_invalid(assign(&study), "units.csv:12: column `region`: value is missing");
+    assert_invalid(
+        assign(&study),
+        "units.csv:12: column `region`: value is missing",
+    );
     assert!(!study.out().exists());
 }
 
@@ -337,7 +363,10 @@ fn a_missing_cluster_value_names_the_row() {
     let mut units = units_csv(10, 2);
     units.push_str("U0100,R0,NA,40,1.0\n");
     let study = AssignStudy::new(&spec, &units);
-    assert_invalid(assign(&study), "units.csv:12: column `school`: value is missing");
+    assert_invalid(
+        assign(&study),
+        "units.csv:12: column `school`: value is missing",
+    );
 }
 
 #[test]
@@ -352,7 +381,8 @@ fn a_cluster_split_across_blocks_is_named() {
         ),
         None,
     );
-    let units = "id,region,school,age,score\n1,x,s1,1,1\n2,x,s2,2,2\n3,y,s3,3,3\n4,y,s1,4,4\n5,y,s4,5,5\n";
+    let units =
+        "id,region,school,age,score\n1,x,s1,1,1\n2,x,s2,2,2\n3,y,s3,3,3\n4,y,s1,4,4\n5,y,s4,5,5\n";
     let study = AssignStudy::new(&spec, units);
     assert_invalid(
         assign(&study),
@@ -389,7 +419,8 @@ fn an_odd_block_for_pairs_and_an_incomplete_pair_are_named() {
         ),
         None,
     );
-    let units = "id,region,school,age,score\n1,x,s,1,1\n2,x,s,2,2\n3,y,s,3,3\n4,y,s,4,4\n5,y,s,5,5\n";
+    let units =
+        "id,region,school,age,score\n1,x,s,1,1\n2,x,s,2,2\n3,y,s,3,3\n4,y,s,4,4\n5,y,s,5,5\n";
     let study = AssignStudy::new(&spec, units);
     assert_invalid(assign(&study), "block `y` has 3 units, an odd number");
     let spec = spec_text(
@@ -410,8 +441,10 @@ fn an_odd_block_for_pairs_and_an_incomplete_pair_are_named() {
 fn assign_without_a_declared_assignment_says_so() {
     let spec = spec_text(
         "rct",
-        &format!(r#""units": {{"file": "units.csv", "id": "id"}},
-    {TWO_ARMS}"#),
+        &format!(
+            r#""units": {{"file": "units.csv", "id": "id"}},
+    {TWO_ARMS}"#
+        ),
         None,
     );
     let study = AssignStudy::new(&spec, &units_csv(10, 2));
@@ -422,7 +455,12 @@ fn assign_without_a_declared_assignment_says_so() {
 fn schema_describes_the_assignment_section() {
     let out = evident().arg("schema").assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    for word in ["AssignmentSpec", "blocked_cluster", "acceptance_probability", "pair_on"] {
+    for word in [
+        "AssignmentSpec",
+        "blocked_cluster",
+        "acceptance_probability",
+        "pair_on",
+    ] {
         assert!(text.contains(word), "{word}");
     }
 }

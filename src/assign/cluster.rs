@@ -28,11 +28,11 @@ pub fn cluster_groups(units: &UnitsData, cluster: &Interned) -> Result<Groups, A
             Some((first, first_row)) if first != b => {
                 return Err(AssignError::ClusterSplit {
                     path: units.path.clone(),
-                    line: units.lines[row],
+                    line: units.line(row),
                     cluster: cluster.shown(c),
                     block: blocks.shown(b as usize),
                     first_block: blocks.shown(first as usize),
-                    first_line: units.lines[first_row],
+                    first_line: units.line(first_row),
                 });
             }
             Some(_) => {}

@@ -37,6 +37,7 @@ pub mod rng;
 mod units;
 
 pub use balance::{Balance, BalanceRow, OmnibusTest};
+pub use complete::remainder_counts;
 pub use error::AssignError;
 pub use manifest::{ArmCount, BlockCount, MANIFEST_VERSION, Manifest};
 pub use rerandomise::RerandomisationRecord;
@@ -80,8 +81,8 @@ impl Groups {
 /// The units read and grouped, ready to draw with any seed.
 pub struct Prepared<'p> {
     plan: &'p AssignmentPlan,
+    /// The units, rows in identifier order.
     units: UnitsData,
-    sorted: Vec<u32>,
     groups: Groups,
     /// Each unit row's entity (its own row, or its cluster).
     unit_entity: Option<Vec<u32>>,
@@ -137,8 +138,9 @@ pub fn prepare<'p>(
         pairs: assignment.pairs.as_deref(),
         numeric: &numeric,
     };
-    let units = UnitsData::read(&units_plan.file, &request)?;
-    let sorted = units.sorted_rows()?;
+    // From here on, row i is the i-th unit in identifier order.
+    let units = UnitsData::read(&units_plan.file, &request)?.into_sorted()?;
+    let sorted: Vec<u32> = (0..units.n_rows() as u32).collect();
     let by_blocks = |sorted: &[u32]| match &units.blocks {
         Some(blocks) => {
             let ranks = block::label_ranks(blocks);
@@ -204,7 +206,6 @@ pub fn prepare<'p>(
     Ok(Prepared {
         plan: assignment,
         units,
-        sorted,
         groups,
         unit_entity,
         n_entities,
@@ -364,62 +365,58 @@ impl Allocation<'_> {
     pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
         let p = &self.prepared;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-        let mut line = Vec::with_capacity(256);
-        csv_field(p.units.id_column.as_bytes(), &mut line);
-        line.extend_from_slice(b",arm,block,cluster,probability\n");
-        out.write_all(&line)?;
-        // Everything after the identifier depends on the group and arm, plus the cluster.
-        let arm_field: Vec<Vec<u8>> = p
-            .arm_names
-            .iter()
-            .map(|a| {
-                let mut f = Vec::new();
-                csv_field(a.as_bytes(), &mut f);
-                f
-            })
-            .collect();
-        let group_field: Vec<Vec<u8>> = p
+        let mut header = Vec::new();
+        csv_field(p.units.id_column.as_bytes(), &mut header);
+        header.extend_from_slice(b",arm,block,cluster,probability\n");
+        out.write_all(&header)?;
+        // Everything after the identifier depends only on the group, the arm and the
+        // cluster: those fields are rendered once.
+        let field = |text: &str| {
+            let mut f = Vec::new();
+            csv_field(text.as_bytes(), &mut f);
+            f
+        };
+        let arm_field: Vec<Vec<u8>> = p.arm_names.iter().map(|a| field(a)).collect();
+        // ",arm,block," per group and arm; ",probability\n" per group and arm.
+        let middle: Vec<Vec<Vec<u8>>> = p
             .groups
             .labels
             .iter()
-            .map(|l| {
-                let mut f = Vec::new();
-                csv_field(l.as_bytes(), &mut f);
-                f
+            .map(|label| {
+                let block = field(label);
+                arm_field
+                    .iter()
+                    .map(|arm| [b",".as_slice(), arm, b",", &block, b","].concat())
+                    .collect()
             })
             .collect();
-        let cluster_field: Option<Vec<Vec<u8>>> = p.units.cluster.as_ref().map(|c| {
-            (0..c.labels.len())
-                .map(|i| {
-                    let mut f = Vec::new();
-                    csv_field(c.labels[i][0].as_bytes(), &mut f);
-                    f
-                })
-                .collect()
-        });
-        let probability_text: Vec<Vec<String>> = self
+        let tail: Vec<Vec<Vec<u8>>> = self
             .probabilities
             .iter()
-            .map(|ps| ps.iter().map(|x| format!("{x}")).collect())
+            .map(|ps| ps.iter().map(|x| format!(",{x}\n").into_bytes()).collect())
             .collect();
-        for &row in &p.sorted {
-            let row = row as usize;
-            line.clear();
-            csv_field(p.units.id(row), &mut line);
-            line.push(b',');
-            let arm = self.unit_arm[row] as usize;
-            line.extend_from_slice(&arm_field[arm]);
-            line.push(b',');
-            let g = self.unit_group(row) as usize;
-            line.extend_from_slice(&group_field[g]);
-            line.push(b',');
-            if let (Some(fields), Some(c)) = (&cluster_field, &p.units.cluster) {
-                line.extend_from_slice(&fields[c.index[row] as usize]);
+        let cluster_field: Option<Vec<Vec<u8>>> = p
+            .units
+            .cluster
+            .as_ref()
+            .map(|c| c.labels.iter().map(|l| field(&l[0])).collect());
+        let mut id = Vec::with_capacity(64);
+        for row in 0..p.units.n_rows() {
+            let raw = p.units.id(row);
+            if raw.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+                id.clear();
+                csv_field(raw, &mut id);
+                out.write_all(&id)?;
+            } else {
+                out.write_all(raw)?;
             }
-            line.push(b',');
-            line.extend_from_slice(probability_text[g][arm].as_bytes());
-            line.push(b'\n');
-            out.write_all(&line)?;
+            let arm = self.unit_arm[row] as usize;
+            let g = self.unit_group(row) as usize;
+            out.write_all(&middle[g][arm])?;
+            if let (Some(fields), Some(c)) = (&cluster_field, &p.units.cluster) {
+                out.write_all(&fields[c.index[row] as usize])?;
+            }
+            out.write_all(&tail[g][arm])?;
         }
         out.flush()
     }
@@ -677,11 +674,34 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
         (None, _) => (drawn_seed(), "drawn".to_string()),
     };
     let allocation = prepared.draw(seed)?;
-    let new_sha = allocation.csv_sha256();
-    let existing_sha = file_sha256(&csv_path)?;
+    let dir = &assignment.output_dir;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AssignError::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    // Render once, hashing while writing to a temporary file.
+    let pid = std::process::id();
+    let csv_tmp = dir.join(format!(".{ASSIGNMENTS_FILE}.{pid}.tmp"));
+    let new_sha = match write_hashed(&allocation, &csv_tmp) {
+        Ok(sha) => sha,
+        Err(e) => {
+            let _ = std::fs::remove_file(&csv_tmp);
+            return Err(e);
+        }
+    };
+    let existing_sha = file_sha256(&csv_path);
+    let existing_sha = match existing_sha {
+        Ok(sha) => sha,
+        Err(e) => {
+            let _ = std::fs::remove_file(&csv_tmp);
+            return Err(e);
+        }
+    };
     let unchanged = existing_sha.as_deref() == Some(new_sha.as_str());
     let occupied = existing.is_some() || existing_sha.is_some();
     if occupied && !unchanged && !force {
+        let _ = std::fs::remove_file(&csv_tmp);
         return Err(AssignError::WouldReplace {
             path: csv_path,
             existing_seed: existing
@@ -694,7 +714,7 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
     }
     let manifest = allocation.manifest(&seed_source, new_sha);
     let manifest_bytes = manifest.to_bytes();
-    write_files(&assignment.output_dir, &allocation, &manifest_bytes)?;
+    place_files(dir, &csv_tmp, &manifest_bytes)?;
     let report = AssignmentReport::new(
         &manifest,
         &manifest_bytes,
@@ -709,34 +729,40 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
     })
 }
 
-/// Writes both files under temporary names, then renames them into place.
-fn write_files(
-    dir: &Path,
-    allocation: &Allocation<'_>,
-    manifest: &[u8],
-) -> Result<(), AssignError> {
+/// Writes assignments.csv to `path`, synced, and returns its SHA-256.
+fn write_hashed(allocation: &Allocation<'_>, path: &Path) -> Result<String, AssignError> {
+    let io = |source| AssignError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut hashing = HashingWriter {
+        inner: &file,
+        hasher: Sha256::new(),
+    };
+    allocation.write_csv(&mut hashing).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(sha256_hex_of_digest(hashing.hasher.finalize().as_slice()))
+}
+
+/// Writes the manifest under a temporary name, then renames the staged
+/// assignments.csv and the manifest into place; on failure nothing is left behind.
+fn place_files(dir: &Path, csv_tmp: &Path, manifest: &[u8]) -> Result<(), AssignError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| AssignError::Write { path, source }
     };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let pid = std::process::id();
-    let csv_tmp = dir.join(format!(".{ASSIGNMENTS_FILE}.{pid}.tmp"));
-    let manifest_tmp = dir.join(format!(".{MANIFEST_FILE}.{pid}.tmp"));
-    let staged = (|| {
-        let file = std::fs::File::create(&csv_tmp).map_err(io(&csv_tmp))?;
-        allocation.write_csv(&file).map_err(io(&csv_tmp))?;
-        file.sync_all().map_err(io(&csv_tmp))?;
-        std::fs::write(&manifest_tmp, manifest).map_err(io(&manifest_tmp))?;
-        Ok(())
-    })();
-    if let Err(e) = staged {
-        let _ = std::fs::remove_file(&csv_tmp);
+    let manifest_tmp = dir.join(format!(".{MANIFEST_FILE}.{}.tmp", std::process::id()));
+    if let Err(source) = std::fs::write(&manifest_tmp, manifest) {
+        let _ = std::fs::remove_file(csv_tmp);
         let _ = std::fs::remove_file(&manifest_tmp);
-        return Err(e);
+        return Err(AssignError::Write {
+            path: manifest_tmp,
+            source,
+        });
     }
     let csv_path = dir.join(ASSIGNMENTS_FILE);
-    std::fs::rename(&csv_tmp, &csv_path).map_err(io(&csv_path))?;
+    std::fs::rename(csv_tmp, &csv_path).map_err(io(&csv_path))?;
     let manifest_path = dir.join(MANIFEST_FILE);
     std::fs::rename(&manifest_tmp, &manifest_path).map_err(io(&manifest_path))?;
     Ok(())

@@ -21,7 +21,7 @@ pub fn named_pairs(
         if members.len() != 2 {
             let line = members
                 .iter()
-                .map(|r| units.lines[*r as usize])
+                .map(|r| units.line(*r as usize))
                 .min()
                 .unwrap_or(0);
             return Err(AssignError::PairSize {

@@ -186,7 +186,14 @@ pub fn love_plot(balance: &Balance) -> Chart {
     let legend = arms
         .iter()
         .enumerate()
-        .map(|(a, arm)| format!("{arm} vs control as {}", shapes[a % 3]))
+        .map(|(a, arm)| {
+            let control = balance
+                .rows
+                .iter()
+                .find(|r| r.arm == *arm)
+                .map_or("control", |r| r.control.as_str());
+            format!("{arm} vs {control} as {}", shapes[a % 3])
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let description = format!("{description}. Dashed lines at 0 and ±{LOVE_THRESHOLD}; {legend}.");

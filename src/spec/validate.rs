@@ -557,10 +557,13 @@ impl Checker<'_> {
         let before = self.problems.len();
         let method = spec.method;
         let Some(units) = units else {
-            self.problem(
-                "design.assignment",
-                "the assign stage allocates the units of design.units; declare design.units (file and id)",
-            );
+            // A units file that cannot be read is reported already.
+            if self.file.spec.design.units.is_none() {
+                self.problem(
+                    "design.assignment",
+                    "the assign stage allocates the units of design.units; declare design.units (file and id)",
+                );
+            }
             return None;
         };
         let header = data::read_header(&units.file).ok();
