@@ -175,177 +175,282 @@ impl UnitsData {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .buffer_capacity(1 << 20)
             .from_reader(bytes);
         let headers = crate::data::headers_of(&mut reader, path)?;
-        let id_at = column_index(&headers, request.id, path)?;
-        let block_at: Vec<usize> = request
-            .blocks
-            .iter()
-            .map(|c| column_index(&headers, c, path))
-            .collect::<Result<_, _>>()?;
-        let cluster_at = request
-            .cluster
-            .map(|c| column_index(&headers, c, path))
-            .transpose()?;
-        let pairs_at = request
-            .pairs
-            .map(|c| column_index(&headers, c, path))
-            .transpose()?;
-        let numeric_at: Vec<usize> = request
-            .numeric
-            .iter()
-            .map(|c| column_index(&headers, c, path))
-            .collect::<Result<_, _>>()?;
-
-        let mut id_bytes = Vec::new();
-        let mut id_end = Vec::new();
-        let mut lines = Vec::new();
-        let mut blocks = (!block_at.is_empty()).then(Interner::new);
-        let mut cluster = cluster_at.map(|_| Interner::new());
-        let mut pairs = pairs_at.map(|_| Interner::new());
-        let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); numeric_at.len()];
-        let mut key = Vec::new();
-        let mut record = csv::ByteRecord::new();
-        let text = |field: &[u8], line: u64, column: &str| -> Result<String, DataError> {
-            std::str::from_utf8(field)
-                .map(str::to_string)
-                .map_err(|_| DataError::NotUtf8 {
-                    path: path.to_path_buf(),
-                    line,
-                    column: column.to_string(),
-                })
+        let column = |c: &str| column_index(&headers, c, path);
+        let columns = Columns {
+            n_fields: headers.len(),
+            id: column(request.id)?,
+            blocks: request
+                .blocks
+                .iter()
+                .map(|c| column(c))
+                .collect::<Result<_, _>>()?,
+            cluster: request.cluster.map(column).transpose()?,
+            pairs: request.pairs.map(column).transpose()?,
+            numeric: request
+                .numeric
+                .iter()
+                .map(|c| column(c))
+                .collect::<Result<_, _>>()?,
         };
-        let present = |field: &[u8], line: u64, column: &str| -> Result<(), DataError> {
-            if std::str::from_utf8(field).is_ok_and(is_missing) {
-                Err(DataError::MissingValue {
-                    path: path.to_path_buf(),
-                    line,
-                    column: column.to_string(),
-                })
-            } else {
-                Ok(())
-            }
-        };
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(crate::data::csv_error(e, path).into()),
-            }
-            let line = record.position().map_or(0, |p| p.line());
-            if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
-                continue;
-            }
-            if record.len() != headers.len() {
-                return Err(DataError::Ragged {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: headers.len(),
-                    found: record.len(),
-                }
-                .into());
-            }
-            let id = record[id_at].trim_ascii();
-            if id.is_empty() {
-                return Err(DataError::MissingId {
-                    path: path.to_path_buf(),
-                    line,
-                    column: request.id.to_string(),
-                }
-                .into());
-            }
-            if std::str::from_utf8(id).is_err() {
-                return Err(DataError::NotUtf8 {
-                    path: path.to_path_buf(),
-                    line,
-                    column: request.id.to_string(),
-                }
-                .into());
-            }
-            id_bytes.extend_from_slice(id);
-            id_end.push(id_bytes.len() as u64);
-            lines.push(line);
-            if let Some(interner) = blocks.as_mut() {
-                key.clear();
-                for (&at, column) in block_at.iter().zip(request.blocks) {
-                    let field = record[at].trim_ascii();
-                    present(field, line, column)?;
-                    key.extend_from_slice(&(field.len() as u32).to_le_bytes());
-                    key.extend_from_slice(field);
-                }
-                let mut failed = None;
-                interner.push(&key, || {
-                    block_at
-                        .iter()
-                        .zip(request.blocks)
-                        .map(|(&at, column)| {
-                            text(record[at].trim_ascii(), line, column).unwrap_or_else(|e| {
-                                failed = Some(e);
-                                String::new()
-                            })
-                        })
-                        .collect()
+        let position = reader.position();
+        let body = &bytes[position.byte() as usize..];
+        let first_line = position.line().saturating_sub(1);
+        // A file without quotes has one record per line, so it can be cut at a line
+        // end and its halves parsed on two threads; the halves are joined in file
+        // order, so the result does not depend on the number of threads.
+        let cut = (body.len() > (1 << 22) && !body.contains(&b'"'))
+            .then(|| {
+                body[body.len() / 2..]
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map(|i| body.len() / 2 + i + 1)
+            })
+            .flatten();
+        let mut units = match cut {
+            None => parse_rows(body, first_line, &columns, request, path)?,
+            Some(cut) => {
+                let (front, back) = body.split_at(cut);
+                let back_line = first_line + front.iter().filter(|b| **b == b'\n').count() as u64;
+                let (front, back) = std::thread::scope(|scope| {
+                    let back = scope.spawn(|| parse_rows(back, back_line, &columns, request, path));
+                    let front = parse_rows(front, first_line, &columns, request, path);
+                    (front, back.join())
                 });
-                if let Some(e) = failed {
-                    return Err(e.into());
-                }
+                let mut front = front?;
+                let back = match back {
+                    Ok(back) => back?,
+                    Err(_) => parse_rows(&body[cut..], back_line, &columns, request, path)?,
+                };
+                front.append(back);
+                front
             }
-            for (at, interner, column) in [
-                (cluster_at, cluster.as_mut(), request.cluster),
-                (pairs_at, pairs.as_mut(), request.pairs),
-            ] {
-                if let (Some(at), Some(interner), Some(column)) = (at, interner, column) {
-                    let field = record[at].trim_ascii();
-                    present(field, line, column)?;
-                    let shown = text(field, line, column)?;
-                    interner.push(field, || vec![shown]);
-                }
-            }
-            for ((&at, column), values) in numeric_at.iter().zip(request.numeric).zip(&mut numeric)
-            {
-                let field = record[at].trim_ascii();
-                present(field, line, column)?;
-                let shown = text(field, line, column)?;
-                let value: f64 = shown.parse().map_err(|_| DataError::NotNumeric {
-                    path: path.to_path_buf(),
-                    line,
-                    column: column.to_string(),
-                    value: shown.clone(),
-                })?;
-                if !value.is_finite() {
-                    return Err(DataError::NotFinite {
-                        path: path.to_path_buf(),
-                        line,
-                        column: column.to_string(),
-                        value: shown,
-                    }
-                    .into());
-                }
-                values.push(value);
-            }
-        }
-        if id_end.is_empty() {
+        };
+        if units.id_end.is_empty() {
             return Err(DataError::NoRows {
                 path: path.to_path_buf(),
             }
             .into());
         }
-        Ok(UnitsData {
-            path: path.to_path_buf(),
-            sha256: String::new(),
-            id_column: request.id.to_string(),
-            id_bytes,
-            id_end,
-            lines,
-            origin: None,
-            blocks: blocks.map(|i| i.out),
-            cluster: cluster.map(|i| i.out),
-            pairs: pairs.map(|i| i.out),
-            numeric,
-        })
+        units.path = path.to_path_buf();
+        Ok(units)
     }
 
+    /// Appends the rows of `other` (read after `self`'s), re-indexing its labels.
+    fn append(&mut self, other: UnitsData) {
+        let offset = self.id_bytes.len() as u64;
+        self.id_bytes.extend_from_slice(&other.id_bytes);
+        self.id_end.extend(other.id_end.iter().map(|e| e + offset));
+        self.lines.extend_from_slice(&other.lines);
+        for (mine, theirs) in self.numeric.iter_mut().zip(&other.numeric) {
+            mine.extend_from_slice(theirs);
+        }
+        for (mine, theirs) in [
+            (&mut self.blocks, other.blocks),
+            (&mut self.cluster, other.cluster),
+            (&mut self.pairs, other.pairs),
+        ] {
+            if let (Some(mine), Some(theirs)) = (mine.as_mut(), theirs) {
+                let mut known: HashMap<Vec<String>, u32> = mine
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.clone(), i as u32))
+                    .collect();
+                let remap: Vec<u32> = theirs
+                    .labels
+                    .into_iter()
+                    .map(|label| {
+                        *known.entry(label.clone()).or_insert_with(|| {
+                            mine.labels.push(label);
+                            (mine.labels.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                mine.index
+                    .extend(theirs.index.iter().map(|i| remap[*i as usize]));
+            }
+        }
+    }
+}
+
+/// Where the requested columns are.
+struct Columns {
+    n_fields: usize,
+    id: usize,
+    blocks: Vec<usize>,
+    cluster: Option<usize>,
+    pairs: Option<usize>,
+    numeric: Vec<usize>,
+}
+
+/// Parses data rows (no header); `first_line` is the file line before the first row.
+fn parse_rows(
+    body: &[u8],
+    first_line: u64,
+    columns: &Columns,
+    request: &UnitsRequest<'_>,
+    path: &Path,
+) -> Result<UnitsData, AssignError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(body);
+    let id_at = columns.id;
+    let block_at = &columns.blocks;
+    let cluster_at = columns.cluster;
+    let pairs_at = columns.pairs;
+    let numeric_at = &columns.numeric;
+    let mut id_bytes = Vec::new();
+    let mut id_end = Vec::new();
+    let mut lines = Vec::new();
+    let mut blocks = (!block_at.is_empty()).then(Interner::new);
+    let mut cluster = cluster_at.map(|_| Interner::new());
+    let mut pairs = pairs_at.map(|_| Interner::new());
+    let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); numeric_at.len()];
+    let mut key = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let text = |field: &[u8], line: u64, column: &str| -> Result<String, DataError> {
+        std::str::from_utf8(field)
+            .map(str::to_string)
+            .map_err(|_| DataError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column: column.to_string(),
+            })
+    };
+    let present = |field: &[u8], line: u64, column: &str| -> Result<(), DataError> {
+        if std::str::from_utf8(field).is_ok_and(is_missing) {
+            Err(DataError::MissingValue {
+                path: path.to_path_buf(),
+                line,
+                column: column.to_string(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let mut error = crate::data::csv_error(e, path);
+                if let DataError::Malformed { line, .. } = &mut error {
+                    *line += first_line;
+                }
+                return Err(error.into());
+            }
+        }
+        let line = first_line + record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record[0].is_empty() && columns.n_fields > 1 {
+            continue;
+        }
+        if record.len() != columns.n_fields {
+            return Err(DataError::Ragged {
+                path: path.to_path_buf(),
+                line,
+                expected: columns.n_fields,
+                found: record.len(),
+            }
+            .into());
+        }
+        let id = record[id_at].trim_ascii();
+        if id.is_empty() {
+            return Err(DataError::MissingId {
+                path: path.to_path_buf(),
+                line,
+                column: request.id.to_string(),
+            }
+            .into());
+        }
+        if std::str::from_utf8(id).is_err() {
+            return Err(DataError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column: request.id.to_string(),
+            }
+            .into());
+        }
+        id_bytes.extend_from_slice(id);
+        id_end.push(id_bytes.len() as u64);
+        lines.push(line);
+        if let Some(interner) = blocks.as_mut() {
+            key.clear();
+            for (&at, column) in block_at.iter().zip(request.blocks) {
+                let field = record[at].trim_ascii();
+                present(field, line, column)?;
+                key.extend_from_slice(&(field.len() as u32).to_le_bytes());
+                key.extend_from_slice(field);
+            }
+            let mut failed = None;
+            interner.push(&key, || {
+                block_at
+                    .iter()
+                    .zip(request.blocks)
+                    .map(|(&at, column)| {
+                        text(record[at].trim_ascii(), line, column).unwrap_or_else(|e| {
+                            failed = Some(e);
+                            String::new()
+                        })
+                    })
+                    .collect()
+            });
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+        }
+        for (at, interner, column) in [
+            (cluster_at, cluster.as_mut(), request.cluster),
+            (pairs_at, pairs.as_mut(), request.pairs),
+        ] {
+            if let (Some(at), Some(interner), Some(column)) = (at, interner, column) {
+                let field = record[at].trim_ascii();
+                present(field, line, column)?;
+                let shown = text(field, line, column)?;
+                interner.push(field, || vec![shown]);
+            }
+        }
+        for ((&at, column), values) in numeric_at.iter().zip(request.numeric).zip(&mut numeric) {
+            let field = record[at].trim_ascii();
+            present(field, line, column)?;
+            let shown = text(field, line, column)?;
+            let value: f64 = shown.parse().map_err(|_| DataError::NotNumeric {
+                path: path.to_path_buf(),
+                line,
+                column: column.to_string(),
+                value: shown.clone(),
+            })?;
+            if !value.is_finite() {
+                return Err(DataError::NotFinite {
+                    path: path.to_path_buf(),
+                    line,
+                    column: column.to_string(),
+                    value: shown,
+                }
+                .into());
+            }
+            values.push(value);
+        }
+    }
+    Ok(UnitsData {
+        path: path.to_path_buf(),
+        sha256: String::new(),
+        id_column: request.id.to_string(),
+        id_bytes,
+        id_end,
+        lines,
+        origin: None,
+        blocks: blocks.map(|i| i.out),
+        cluster: cluster.map(|i| i.out),
+        pairs: pairs.map(|i| i.out),
+        numeric,
+    })
+}
+
+impl UnitsData {
     /// The file line of row `row`.
     pub fn line(&self, row: usize) -> u64 {
         match &self.origin {
@@ -486,5 +591,84 @@ impl UnitsData {
             }
         }
         Ok(order)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    fn big_file(rows: usize, broken_row: Option<usize>) -> tempfile::NamedTempFile {
+        let mut text = String::from("id,block,x\n");
+        for i in 0..rows {
+            let block = if Some(i) == broken_row {
+                String::new()
+            } else {
+                format!("B{}", (i * 7) % 13)
+            };
+            writeln!(text, "id{:07},{block},{}", (i * 7919) % rows, i % 5).unwrap();
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    fn request<'a>(blocks: &'a [String], numeric: &'a [String]) -> UnitsRequest<'a> {
+        UnitsRequest {
+            id: "id",
+            blocks,
+            cluster: None,
+            pairs: None,
+            numeric,
+        }
+    }
+
+    #[test]
+    fn a_large_file_parsed_in_two_halves_equals_one_pass() {
+        let rows = 400_000; // about 7 MB: above the 4 MB cut
+        let file = big_file(rows, None);
+        let (blocks, numeric) = (vec!["block".to_string()], vec!["x".to_string()]);
+        let request = request(&blocks, &numeric);
+        let split = UnitsData::read(file.path(), &request).unwrap();
+        let bytes = std::fs::read(file.path()).unwrap();
+        let header = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        let columns = Columns {
+            n_fields: 3,
+            id: 0,
+            blocks: vec![1],
+            cluster: None,
+            pairs: None,
+            numeric: vec![2],
+        };
+        let whole = parse_rows(&bytes[header..], 1, &columns, &request, file.path()).unwrap();
+        assert_eq!(split.n_rows(), rows);
+        assert_eq!(split.id_bytes, whole.id_bytes);
+        assert_eq!(split.id_end, whole.id_end);
+        assert_eq!(split.lines, whole.lines);
+        assert_eq!(split.lines[rows - 1], rows as u64 + 1);
+        assert_eq!(split.numeric, whole.numeric);
+        let (a, b) = (split.blocks.unwrap(), whole.blocks.unwrap());
+        for row in 0..rows {
+            assert_eq!(
+                a.labels[a.index[row] as usize],
+                b.labels[b.index[row] as usize]
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_in_the_second_half_names_its_file_line() {
+        let rows = 400_000;
+        let file = big_file(rows, Some(350_000));
+        let blocks = vec!["block".to_string()];
+        let err = UnitsData::read(file.path(), &request(&blocks, &[])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AssignError::Data(DataError::MissingValue { line: 350_002, .. })
+            ),
+            "{err}"
+        );
     }
 }
