@@ -683,17 +683,16 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
     // Render once, hashing while writing to a temporary file.
     let pid = std::process::id();
     let csv_tmp = dir.join(format!(".{ASSIGNMENTS_FILE}.{pid}.tmp"));
-    let new_sha = match write_hashed(&allocation, &csv_tmp) {
-        Ok(sha) => sha,
-        Err(e) => {
-            let _ = std::fs::remove_file(&csv_tmp);
-            return Err(e);
-        }
-    };
-    let existing_sha = file_sha256(&csv_path);
-    let existing_sha = match existing_sha {
-        Ok(sha) => sha,
-        Err(e) => {
+    // The existing file (if any) is hashed on a second thread meanwhile.
+    let (written, existing_sha) = std::thread::scope(|scope| {
+        let existing = scope.spawn(|| file_sha256(&csv_path));
+        let written = write_hashed(&allocation, &csv_tmp);
+        let existing = existing.join().unwrap_or_else(|_| file_sha256(&csv_path));
+        (written, existing)
+    });
+    let (new_sha, existing_sha) = match (written, existing_sha) {
+        (Ok(new), Ok(existing)) => (new, existing),
+        (Err(e), _) | (_, Err(e)) => {
             let _ = std::fs::remove_file(&csv_tmp);
             return Err(e);
         }
