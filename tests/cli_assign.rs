@@ -464,3 +464,34 @@ fn schema_describes_the_assignment_section() {
         assert!(text.contains(word), "{word}");
     }
 }
+
+#[test]
+fn pairs_formed_on_a_covariate_put_one_unit_of_each_pair_in_each_arm() {
+    let spec = spec_text(
+        "rct",
+        &format!(
+            r#""units": {{"file": "units.csv", "id": "id"}},
+    {TWO_ARMS},
+    "assignment": {{"method": "matched_pairs", "pair_on": "score", "covariates": ["score", "age"], "seed": 12}}"#
+        ),
+        None,
+    );
+    let study = AssignStudy::new(&spec, &units_csv(40, 2));
+    evident()
+        .args(["assign", "--json"])
+        .arg(study.spec())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"covariate\": \"age\""));
+    let rows = assign_support::parse(&read(&study.out().join("assignments.csv")));
+    let mut pairs: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (_, arm, pair, _, p) in rows {
+        assert_eq!(p, 0.5);
+        pairs.entry(pair).or_default().push(arm);
+    }
+    assert_eq!(pairs.len(), 20);
+    for (pair, mut arms) in pairs {
+        arms.sort();
+        assert_eq!(arms, ["control", "treatment"], "{pair}");
+    }
+}

@@ -90,6 +90,8 @@ pub struct Prepared<'p> {
     arm_names: Vec<String>,
     shares: Vec<f64>,
     control: usize,
+    /// Names of the numeric columns read, in the order of `units.numeric`.
+    numeric_names: Vec<String>,
 }
 
 /// A finished allocation.
@@ -212,6 +214,7 @@ pub fn prepare<'p>(
         arm_names: arms.iter().map(|a| a.name.clone()).collect(),
         shares: arms.iter().map(|a| a.share).collect(),
         control,
+        numeric_names: numeric,
     })
 }
 
@@ -248,17 +251,12 @@ impl<'p> Prepared<'p> {
     }
 
     fn covariate(&self, name: &str) -> &[f64] {
-        let offset = usize::from(self.plan.pair_on.is_some());
         let index = self
-            .plan
-            .covariates
+            .numeric_names
             .iter()
             .position(|c| c == name)
-            .map(|i| i + offset);
-        match index {
-            Some(i) => &self.units.numeric[i],
-            None => &self.units.numeric[0],
-        }
+            .expect("every covariate is read as a numeric column");
+        &self.units.numeric[index]
     }
 
     /// Draws the allocation for `seed` (steps 3 to 5).
