@@ -110,7 +110,10 @@ pub fn love_plot(balance: &Balance) -> Chart {
                     }
                 })
                 .x_labels(7)
-                .x_label_formatter(&|v| significant(*v, 2))
+                .x_label_formatter(&|v| {
+                    // Ticks computed in floating point can miss zero by ~1e-17.
+                    significant(if v.abs() < limit * 1e-9 { 0.0 } else { *v }, 2)
+                })
                 .x_desc("standardised mean difference (treatment − control)")
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
