@@ -103,12 +103,15 @@ struct Interner {
 }
 
 impl Interner {
-    fn new() -> Interner {
+    fn new(rows: usize) -> Interner {
         Interner {
             map: LabelMap::default(),
             last_key: Vec::new(),
             last: None,
-            out: Interned::default(),
+            out: Interned {
+                index: Vec::with_capacity(rows),
+                labels: Vec::new(),
+            },
         }
     }
 
@@ -303,13 +306,16 @@ fn parse_rows(
     let cluster_at = columns.cluster;
     let pairs_at = columns.pairs;
     let numeric_at = &columns.numeric;
-    let mut id_bytes = Vec::new();
-    let mut id_end = Vec::new();
-    let mut lines = Vec::new();
-    let mut blocks = (!block_at.is_empty()).then(Interner::new);
-    let mut cluster = cluster_at.map(|_| Interner::new());
-    let mut pairs = pairs_at.map(|_| Interner::new());
-    let mut numeric: Vec<Vec<f64>> = vec![Vec::new(); numeric_at.len()];
+    // Size the columns once: one row per line (a quoted field may span lines, so
+    // this can overestimate, never matters for correctness).
+    let rows = body.iter().filter(|b| **b == b'\n').count() + 1;
+    let mut id_bytes = Vec::with_capacity((rows * 12).min(body.len()));
+    let mut id_end = Vec::with_capacity(rows);
+    let mut lines = Vec::with_capacity(rows);
+    let mut blocks = (!block_at.is_empty()).then(|| Interner::new(rows));
+    let mut cluster = cluster_at.map(|_| Interner::new(rows));
+    let mut pairs = pairs_at.map(|_| Interner::new(rows));
+    let mut numeric: Vec<Vec<f64>> = vec![Vec::with_capacity(rows); numeric_at.len()];
     let mut key = Vec::new();
     let mut record = csv::ByteRecord::new();
     let text = |field: &[u8], line: u64, column: &str| -> Result<String, DataError> {
@@ -473,8 +479,10 @@ impl UnitsData {
     /// The same units with their rows put in canonical (identifier) order, so that
     /// every later pass reads memory in order. Errors still name the file lines.
     pub fn into_sorted(self) -> Result<UnitsData, AssignError> {
-        let keyed = self.sorted_keys()?;
-        let gather_u32 = |values: &[u32]| keyed.iter().map(|k| values[k.row as usize]).collect();
+        let (keys, order) = self.sorted_keys()?;
+        // The keys in identifier order (the two sorted halves read in merge order).
+        let keyed = || order.iter().map(|p| &keys[*p as usize]);
+        let gather_u32 = |values: &[u32]| keyed().map(|k| values[k.row as usize]).collect();
         let gather_interned = |i: Option<Interned>| {
             i.map(|i| Interned {
                 index: gather_u32(&i.index),
@@ -483,7 +491,7 @@ impl UnitsData {
         };
         let mut id_bytes = Vec::with_capacity(self.id_bytes.len());
         let mut id_end = Vec::with_capacity(self.id_end.len());
-        for key in &keyed {
+        for key in keyed() {
             // Identifiers of up to 16 bytes are in the key itself (no random access).
             if key.len <= 16 {
                 let mut buffer = [0u8; 16];
@@ -496,16 +504,16 @@ impl UnitsData {
             id_end.push(id_bytes.len() as u64);
         }
         let blocks = self.blocks.map(|b| Interned {
-            index: keyed.iter().map(|k| k.block).collect(),
+            index: keyed().map(|k| k.block).collect(),
             labels: b.labels,
         });
         Ok(UnitsData {
-            origin: Some(keyed.iter().map(|k| k.row).collect()),
+            origin: Some(keyed().map(|k| k.row).collect()),
             lines: self.lines,
             numeric: self
                 .numeric
                 .iter()
-                .map(|column| keyed.iter().map(|k| column[k.row as usize]).collect())
+                .map(|column| keyed().map(|k| column[k.row as usize]).collect())
                 .collect(),
             blocks,
             cluster: gather_interned(self.cluster),
@@ -519,8 +527,9 @@ impl UnitsData {
     }
 
     /// Rows in the canonical order: by identifier, compared byte by byte (UTF-8).
+    /// Returns the keys (two sorted halves) and the merge order, as positions in them.
     /// A repeated identifier is an error naming both lines.
-    fn sorted_keys(&self) -> Result<Vec<SortKey>, AssignError> {
+    fn sorted_keys(&self) -> Result<(Vec<SortKey>, Vec<u32>), AssignError> {
         // Sort on the first 16 bytes packed big-endian (zero-padded), which orders
         // like the bytes themselves; ties fall back to comparing the whole identifier.
         let mut keyed: Vec<SortKey> = (0..self.n_rows())
@@ -553,22 +562,21 @@ impl UnitsData {
             right.sort_unstable_by(compare);
         });
         let (left, right) = keyed.split_at(middle);
-        let mut order: Vec<SortKey> = Vec::with_capacity(keyed.len());
+        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
         let (mut i, mut j) = (0, 0);
         while i < left.len() && j < right.len() {
             if compare(&left[i], &right[j]).is_le() {
-                order.push(left[i]);
+                order.push(i as u32);
                 i += 1;
             } else {
-                order.push(right[j]);
+                order.push((middle + j) as u32);
                 j += 1;
             }
         }
-        order.extend_from_slice(&left[i..]);
-        order.extend_from_slice(&right[j..]);
-        drop(keyed);
+        order.extend((i..left.len()).map(|p| p as u32));
+        order.extend((middle + j..keyed.len()).map(|p| p as u32));
         for pair in order.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
+            let (a, b) = (&keyed[pair[0] as usize], &keyed[pair[1] as usize]);
             // Different prefixes or lengths are different identifiers.
             if (a.high, a.low, a.len) != (b.high, b.low, b.len) {
                 continue;
@@ -590,7 +598,7 @@ impl UnitsData {
                 .into());
             }
         }
-        Ok(order)
+        Ok((keyed, order))
     }
 }
 
