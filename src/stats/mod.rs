@@ -4,3 +4,4 @@
 
 pub mod estimate;
 pub mod prec;
+pub mod regression;
