@@ -3,9 +3,10 @@
 //! which write the JSON read here; CI needs no R. Tolerances from `stats::prec`.
 
 use evident::stats::estimate::{Alternative, Estimate};
-use evident::stats::prec::{PARITY, PARITY_SOLVED, assert_close};
+use evident::stats::prec::{PARITY, assert_close};
 use evident::stats::regression::{
-    Clusters, Covariate, LmRobustOptions, SeType, build_design, lm_robust,
+    Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, SeType, build_design,
+    difference_in_means, lm_robust,
 };
 use serde_json::Value;
 
@@ -18,7 +19,11 @@ fn load(name: &str) -> Value {
         .expect("fixture is JSON")
 }
 
+/// A JSON array of numbers (null = NaN), or a single number (jsonlite's auto_unbox).
 fn floats(v: &Value) -> Vec<f64> {
+    if let Some(x) = v.as_f64() {
+        return vec![x];
+    }
     v.as_array()
         .expect("array")
         .iter()
@@ -224,7 +229,53 @@ fn lm_robust_on_caller_filtered_rows_matches_na_omit() {
     assert!(err.to_string().contains("'x1'"), "{err}");
 }
 
-#[allow(dead_code)]
-fn unused_tolerances() -> (f64, Alternative) {
-    (PARITY_SOLVED, Alternative::TwoSided)
+fn labels(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| match x {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn difference_in_means_matches_estimatr_for_every_design() {
+    let fx = load("diff_in_means.json");
+    let cases = fx["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 8);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let data = &case["data"];
+        let y = floats(&data["y"]);
+        let t = floats(&data["t"]);
+        let blocks = case["blocks"]
+            .as_str()
+            .map(|b| Clusters::from_labels(&labels(&data[b])));
+        let clusters = case["clusters"]
+            .as_str()
+            .map(|c| Clusters::from_labels(&labels(&data[c])));
+        let weights = case["weights"].as_str().map(|w| floats(&data[w]));
+        let options = DimOptions {
+            blocks: blocks.as_ref(),
+            clusters: clusters.as_ref(),
+            weights: weights.as_deref(),
+            conf_level: 1.0 - case["alpha"].as_f64().unwrap(),
+            alternative: Alternative::TwoSided,
+        };
+        let fit = difference_in_means(&y, &t, &options).unwrap();
+        let expected_design = match case["design"].as_str().unwrap() {
+            "Standard" => DimDesign::Standard,
+            "Blocked" => DimDesign::Blocked,
+            "Matched-pair" => DimDesign::MatchedPairs,
+            "Clustered" => DimDesign::Clustered,
+            "Clustered (weighted)" => DimDesign::ClusteredWeighted,
+            "Standard (weighted)" => DimDesign::Weighted,
+            other => panic!("unknown design {other}"),
+        };
+        assert_eq!(fit.design, expected_design, "{name}");
+        assert_eq!(fit.mixed_block_sizes, name == "mixed_pairs", "{name}");
+        check_estimate(&fit.estimate, case, 0, PARITY, name);
+    }
 }
