@@ -6,7 +6,7 @@ use evident::stats::estimate::{Alternative, Estimate};
 use evident::stats::prec::{PARITY, assert_close};
 use evident::stats::regression::{
     Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, SeType, build_design,
-    difference_in_means, lm_robust,
+    difference_in_means, lm_lin, lm_robust,
 };
 use serde_json::Value;
 
@@ -277,5 +277,47 @@ fn difference_in_means_matches_estimatr_for_every_design() {
         assert_eq!(fit.design, expected_design, "{name}");
         assert_eq!(fit.mixed_block_sizes, name == "mixed_pairs", "{name}");
         check_estimate(&fit.estimate, case, 0, PARITY, name);
+    }
+}
+
+#[test]
+fn lm_lin_matches_estimatr() {
+    let fx = load("lm_lin.json");
+    let data = &fx["data"];
+    let y = floats(&data["y"]);
+    let z = floats(&data["Z"]);
+    let w = floats(&data["w"]);
+    let clusters = Clusters::from_labels(&strings(&data["cl"]));
+    let covariates = lm_covariates(
+        floats(&data["x1"]),
+        floats(&data["x2"]),
+        strings(&data["g"]),
+    );
+    let fits = fx["fits"].as_array().unwrap();
+    assert_eq!(fits.len(), 5);
+    for r in fits {
+        let se = se_type(r["se_type"].as_str().unwrap());
+        let weighted = r["weights"].is_string();
+        let clustered = r["clusters"].is_string();
+        let options = LmRobustOptions {
+            // The first fit relies on the default (HC2, or CR2 with clusters).
+            se_type: (se == SeType::HC1).then_some(se),
+            weights: weighted.then_some(w.as_slice()),
+            clusters: clustered.then_some(&clusters),
+            ..Default::default()
+        };
+        let fit = lm_lin(&y, "Z", &z, &covariates, &options).unwrap();
+        assert_eq!(fit.se_type, se);
+        assert_eq!(
+            fit.coefficients
+                .iter()
+                .map(|c| c.term.clone())
+                .collect::<Vec<_>>(),
+            strings(&r["term"])
+        );
+        for (i, c) in fit.coefficients.iter().enumerate() {
+            let what = format!("lm_lin {se} weighted={weighted} {}", c.term);
+            check_estimate(&c.estimate, r, i, PARITY, &what);
+        }
     }
 }
