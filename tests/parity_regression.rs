@@ -3,10 +3,10 @@
 //! which write the JSON read here; CI needs no R. Tolerances from `stats::prec`.
 
 use evident::stats::estimate::{Alternative, Estimate};
-use evident::stats::prec::{PARITY, assert_close};
+use evident::stats::prec::{PARITY, PARITY_SOLVED, assert_close};
 use evident::stats::regression::{
-    Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, SeType, build_design,
-    difference_in_means, lm_lin, lm_robust,
+    Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, LogisticOptions, RegressionError,
+    SeType, build_design, difference_in_means, lm_lin, lm_robust, logistic_regression,
 };
 use serde_json::Value;
 
@@ -320,4 +320,138 @@ fn lm_lin_matches_estimatr() {
             check_estimate(&c.estimate, r, i, PARITY, &what);
         }
     }
+}
+
+#[test]
+fn logistic_regression_matches_fully_converged_glm() {
+    let fx = load("logistic.json");
+    let data = &fx["data"];
+    let design = build_design(
+        true,
+        &lm_covariates(
+            floats(&data["x1"]),
+            floats(&data["x2"]),
+            strings(&data["g"]),
+        ),
+    )
+    .unwrap();
+    let fit =
+        logistic_regression(&design, &floats(&data["y"]), &LogisticOptions::default()).unwrap();
+    let r = &fx["fit"];
+    assert_eq!(
+        fit.coefficients
+            .iter()
+            .map(|c| c.term.clone())
+            .collect::<Vec<_>>(),
+        strings(&r["term"])
+    );
+    for (i, c) in fit.coefficients.iter().enumerate() {
+        let e = &c.estimate;
+        let what = format!("logistic {}", c.term);
+        assert!(e.df.is_infinite(), "{what}: z inference");
+        assert_close(e.estimate, floats(&r["estimate"])[i], PARITY_SOLVED, &what);
+        assert_close(
+            e.std_error,
+            floats(&r["std_error"])[i],
+            PARITY_SOLVED,
+            &what,
+        );
+        assert_close(
+            e.statistic,
+            floats(&r["statistic"])[i],
+            PARITY_SOLVED,
+            &what,
+        );
+        assert_close(e.p_value, floats(&r["p_value"])[i], PARITY_SOLVED, &what);
+        assert_close(e.conf_low, floats(&r["conf_low"])[i], PARITY_SOLVED, &what);
+        assert_close(
+            e.conf_high,
+            floats(&r["conf_high"])[i],
+            PARITY_SOLVED,
+            &what,
+        );
+        // glm's own (lagged) SEs differ by more than the parity tolerance allows
+        // only at looser convergence; at epsilon = 1e-14 they agree to ~1e-8.
+        assert_close(
+            e.std_error,
+            floats(&r["glm_reported_std_error"])[i],
+            1e-6,
+            &what,
+        );
+    }
+    assert_close(
+        fit.deviance,
+        r["deviance"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "deviance",
+    );
+    assert_close(
+        fit.null_deviance,
+        r["null_deviance"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "null deviance",
+    );
+    assert_close(fit.aic, r["aic"].as_f64().unwrap(), PARITY_SOLVED, "aic");
+}
+
+#[test]
+fn logistic_separation_is_reported_with_the_column() {
+    let fx = load("logistic.json");
+    let sep = &fx["complete_separation"];
+    assert!(
+        sep["r_warning"]
+            .as_str()
+            .unwrap()
+            .contains("numerically 0 or 1")
+    );
+    let design = build_design(
+        true,
+        &[
+            Covariate::Numeric {
+                name: "x".into(),
+                values: floats(&sep["data"]["x"]),
+            },
+            Covariate::Numeric {
+                name: "z".into(),
+                values: floats(&sep["data"]["z"]),
+            },
+        ],
+    )
+    .unwrap();
+    let err =
+        logistic_regression(&design, &floats(&sep["data"]["y"]), &Default::default()).unwrap_err();
+    assert_eq!(
+        err,
+        RegressionError::Separation {
+            kind: "complete",
+            columns: vec!["x".into()]
+        },
+        "{err}"
+    );
+
+    let qs = &fx["quasi_separation"];
+    let design = build_design(
+        true,
+        &[
+            Covariate::Numeric {
+                name: "x1".into(),
+                values: floats(&qs["data"]["x1"]),
+            },
+            Covariate::Factor {
+                name: "g".into(),
+                levels: strings(&qs["data"]["g"]),
+            },
+        ],
+    )
+    .unwrap();
+    let err =
+        logistic_regression(&design, &floats(&qs["data"]["y"]), &Default::default()).unwrap_err();
+    assert_eq!(
+        err,
+        RegressionError::Separation {
+            kind: "quasi-complete",
+            columns: vec!["gC".into()]
+        },
+        "{err}"
+    );
 }

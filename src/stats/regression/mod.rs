@@ -5,6 +5,7 @@
 //! - [`variance`]: classical, HC0–HC3, CR0, CR1 (stata) and CR2 ([`cr2`]) with df.
 //! - [`lm_robust`]: the user-facing fit, like `estimatr::lm_robust()`.
 //! - [`lm_lin`]: Lin (2013) interacted covariate adjustment (`estimatr::lm_lin()`).
+//! - [`logistic`]: logistic regression by Newton/IRLS, with separation detection.
 //! - [`diff_in_means`]: `estimatr::difference_in_means()` for the analysis stage.
 //!
 //! Every routine validates its input and returns [`RegressionError`] rather than
@@ -17,6 +18,7 @@ pub mod diff_in_means;
 pub mod error;
 pub mod lm_lin;
 pub mod lm_robust;
+pub mod logistic;
 pub(crate) mod ols;
 pub mod variance;
 
@@ -26,4 +28,5 @@ pub use diff_in_means::{DifferenceInMeans, DimDesign, DimOptions, difference_in_
 pub use error::RegressionError;
 pub use lm_lin::lm_lin;
 pub use lm_robust::{Coefficient, LmRobust, LmRobustOptions, lm_robust};
+pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
 pub use variance::SeType;
