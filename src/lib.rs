@@ -4,5 +4,30 @@
 //! (power, sample size, MDES), randomised assignment, matched comparison groups,
 //! impact analysis, grading on Nesta's Standards of Evidence, and reporting.
 //! The library is the engine; the `evident` binary is a thin command-line front end.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `spec` | the study spec: raw serde types, located errors, validation into a `Plan` |
+//! | `data` | CSV loading into typed columns |
+//! | `stats` | distributions, tests, estimates, descriptive statistics |
+//! | `power` | power, sample size, minimum detectable effects |
+//! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
+//! | `evidence` | the grade stage: Nesta Standards of Evidence |
+//! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
+//! | `pipeline` | running the declared stages and writing outputs atomically |
 
+// Errors carry their full context (file, JSON path, position, row, suggestion) by
+// design; they are built once on a cold path, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod analysis;
+pub mod data;
+pub mod error;
+pub mod evidence;
+pub mod pipeline;
+pub mod power;
+pub mod report;
+pub mod spec;
 pub mod stats;
+
+pub use error::{Error, ExitKind};

@@ -124,8 +124,8 @@ mod tests {
         let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
         let est = Estimate::from_t(mean, (var / n).sqrt(), n - 1.0, 0.95, Alternative::TwoSided);
         assert_close(est.statistic, 2.728241002747405, 1e-12, "t");
-        assert_close(est.p_value, 0.052538171638274914, 1e-9, "p");
-        assert_close(est.conf_low, -0.067140545548217079, 1e-9, "lower");
+        assert_close(est.p_value, 0.052_538_171_638_274_91, 1e-9, "p");
+        assert_close(est.conf_low, -0.067_140_545_548_217_08, 1e-9, "lower");
         assert_close(est.conf_high, 7.667140545548218, 1e-9, "upper");
     }
 }

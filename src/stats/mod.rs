@@ -3,5 +3,7 @@
 //! implementations (see `tests/reference/`), and are more accurate where R is loose.
 
 pub mod estimate;
+pub mod htest;
 pub mod prec;
 pub mod regression;
+pub mod summary;

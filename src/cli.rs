@@ -1,0 +1,67 @@
+//! Command-line definitions (clap derive). Each subcommand maps onto one library call.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Evident: evaluation and experiment design from one study spec.
+#[derive(Debug, Parser)]
+#[command(name = "evident", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a spec without running anything (errors give the JSON path and line:column).
+    Check {
+        /// The study spec (JSON).
+        spec: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema of the spec format (for editors to validate and autocomplete).
+    Schema,
+    /// Run every stage the spec declares and write the report.
+    Run {
+        spec: PathBuf,
+        /// Write the report here instead of the spec's report.dir.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Plan the study: power, sample size, MDES (the plan stage).
+    Plan { spec: PathBuf },
+    /// Randomise units to arms (the assign stage).
+    Assign { spec: PathBuf },
+    /// Build a matched comparison group (the match stage).
+    Match { spec: PathBuf },
+    /// Analyse the outcome data and grade the evidence; print the results, write nothing.
+    Analyse {
+        spec: PathBuf,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Analyse, grade and write the report, skipping plan, assign and match.
+    Report {
+        spec: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

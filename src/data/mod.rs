@@ -1,0 +1,490 @@
+//! Loading tabular data: CSV files into typed columns (numeric, categorical,
+//! identifier), with errors that name the file, line and column.
+//!
+//! A header row is required. A UTF-8 byte-order mark, CRLF line ends and quoted
+//! fields are handled. Missing values are empty fields or one of `NA`, `N/A`, `NaN`,
+//! `null` (see `MISSING_TOKENS`); what happens to them is the caller's missing-data policy.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Field texts read as a missing value.
+pub const MISSING_TOKENS: [&str; 5] = ["", "NA", "N/A", "NaN", "null"];
+
+/// A CSV file read into memory, fields kept as text until a column is asked for
+/// with the type its role needs.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub path: PathBuf,
+    pub headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// The file line each row starts on (the header is line 1).
+    lines: Vec<u64>,
+}
+
+/// A column read with its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Numbers; `None` where the value is missing.
+    Numeric(Vec<Option<f64>>),
+    /// Labels; `None` where the value is missing.
+    Categorical(Vec<Option<String>>),
+    /// Unique, non-missing identifiers.
+    Identifier(Vec<String>),
+}
+
+/// Problems reading data.
+#[derive(Debug, Error)]
+pub enum DataError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: the file is empty; a header row naming the columns is required")]
+    NoHeader { path: PathBuf },
+    #[error("{path}: the file has a header but no data rows")]
+    NoRows { path: PathBuf },
+    #[error("{path}:{line}: malformed CSV: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{path}:{line}: row has {found} fields but the header has {expected}")]
+    Ragged {
+        path: PathBuf,
+        line: u64,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{path}:{line}: column {column} is not valid UTF-8 text")]
+    NotUtf8 {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error("{path}:1: column `{column}` appears twice in the header")]
+    DuplicateHeader { path: PathBuf, column: String },
+    #[error("{path}: no column `{column}`{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        suggestion: Option<String>,
+    },
+    #[error("{path}:{line}: column `{column}`: `{value}` is not a number")]
+    NotNumeric {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error("{path}:{line}: column `{column}`: `{value}` is not a finite number")]
+    NotFinite {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error(
+        "{path}:{line}: identifier `{id}` in column `{column}` already appears on line {first_line}"
+    )]
+    DuplicateId {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        id: String,
+        first_line: u64,
+    },
+    #[error("{path}:{line}: column `{column}`: the identifier is missing")]
+    MissingId {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error("{path}:{line}: column `{column}`: value is missing (missing-data policy is error)")]
+    MissingValue {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+}
+
+impl DataError {
+    pub fn hint(&self) -> String {
+        match self {
+            DataError::Read { .. } => "check the path; data paths are relative to the spec file".into(),
+            DataError::NoHeader { .. } | DataError::NoRows { .. } => {
+                "the file needs a header row and at least one data row".into()
+            }
+            DataError::Malformed { .. } | DataError::Ragged { .. } => {
+                "every row needs as many fields as the header; quote fields that contain commas".into()
+            }
+            DataError::NotUtf8 { .. } => "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)".into(),
+            DataError::DuplicateHeader { .. } => "rename one of the two columns".into(),
+            DataError::MissingColumn { .. } => "check the column name in the spec against the file's header".into(),
+            DataError::NotNumeric { .. } | DataError::NotFinite { .. } => {
+                format!("use a plain number, or leave the field empty (or one of {}) if it is missing", MISSING_TOKENS[1..].join(", "))
+            }
+            DataError::DuplicateId { .. } => "each unit must appear once; remove or merge the duplicate rows".into(),
+            DataError::MissingId { .. } => "every row needs an identifier".into(),
+            DataError::MissingValue { .. } => {
+                "fill the value in, or set analysis.missing to \"listwise\" to drop such rows (they are counted in the report)".into()
+            }
+        }
+    }
+}
+
+fn reader_builder() -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::None);
+    builder
+}
+
+/// Reads only the header row of a CSV file (for checking a spec without loading data).
+pub fn read_header(path: &Path) -> Result<Vec<String>, DataError> {
+    let file = std::fs::File::open(path).map_err(|source| DataError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = reader_builder().from_reader(std::io::BufReader::new(file));
+    header_of(&mut reader, path)
+}
+
+fn header_of<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+) -> Result<Vec<String>, DataError> {
+    let record = reader
+        .byte_headers()
+        .map_err(|e| csv_error(e, path))?
+        .clone();
+    if record.is_empty() || (record.len() == 1 && record[0].is_empty()) {
+        return Err(DataError::NoHeader {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut headers = Vec::with_capacity(record.len());
+    for (i, field) in record.iter().enumerate() {
+        let text = std::str::from_utf8(field).map_err(|_| DataError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: 1,
+            column: format!("{}", i + 1),
+        })?;
+        let text = if i == 0 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
+        let text = text.trim().to_string();
+        if headers.contains(&text) {
+            return Err(DataError::DuplicateHeader {
+                path: path.to_path_buf(),
+                column: text,
+            });
+        }
+        headers.push(text);
+    }
+    Ok(headers)
+}
+
+fn csv_error(error: csv::Error, path: &Path) -> DataError {
+    let line = error.position().map_or(0, |p| p.line());
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => DataError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => DataError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+impl Table {
+    /// Reads a whole CSV file.
+    pub fn read(path: &Path) -> Result<Table, DataError> {
+        let file = std::fs::File::open(path).map_err(|source| DataError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = reader_builder().from_reader(std::io::BufReader::new(file));
+        let headers = header_of(&mut reader, path)?;
+        let mut rows = Vec::new();
+        let mut lines = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(e, path)),
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            // A trailing blank line reads as one empty field; skip it rather than call it ragged.
+            if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
+                continue;
+            }
+            if record.len() != headers.len() {
+                return Err(DataError::Ragged {
+                    path: path.to_path_buf(),
+                    line,
+                    expected: headers.len(),
+                    found: record.len(),
+                });
+            }
+            let mut row = Vec::with_capacity(record.len());
+            for (i, field) in record.iter().enumerate() {
+                let text = std::str::from_utf8(field).map_err(|_| DataError::NotUtf8 {
+                    path: path.to_path_buf(),
+                    line,
+                    column: headers[i].clone(),
+                })?;
+                row.push(text.to_string());
+            }
+            rows.push(row);
+            lines.push(line);
+        }
+        if rows.is_empty() {
+            return Err(DataError::NoRows {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+            lines,
+        })
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The file line of row `row` (0-based data row).
+    pub fn line(&self, row: usize) -> u64 {
+        self.lines[row]
+    }
+
+    fn index_of(&self, column: &str) -> Result<usize, DataError> {
+        self.headers
+            .iter()
+            .position(|h| h == column)
+            .ok_or_else(|| DataError::MissingColumn {
+                path: self.path.clone(),
+                column: column.to_string(),
+                suggestion: crate::spec::did_you_mean(column, &self.headers),
+            })
+    }
+
+    fn raw(&self, column: &str) -> Result<impl Iterator<Item = (usize, &str)>, DataError> {
+        let index = self.index_of(column)?;
+        Ok(self
+            .rows
+            .iter()
+            .enumerate()
+            .map(move |(r, row)| (r, row[index].trim())))
+    }
+
+    /// A numeric column; missing values are `None`.
+    pub fn numeric(&self, column: &str) -> Result<Vec<Option<f64>>, DataError> {
+        let mut values = Vec::with_capacity(self.rows.len());
+        for (row, text) in self.raw(column)? {
+            if is_missing(text) {
+                values.push(None);
+                continue;
+            }
+            let value: f64 = text.parse().map_err(|_| DataError::NotNumeric {
+                path: self.path.clone(),
+                line: self.lines[row],
+                column: column.to_string(),
+                value: text.to_string(),
+            })?;
+            if !value.is_finite() {
+                return Err(DataError::NotFinite {
+                    path: self.path.clone(),
+                    line: self.lines[row],
+                    column: column.to_string(),
+                    value: text.to_string(),
+                });
+            }
+            values.push(Some(value));
+        }
+        Ok(values)
+    }
+
+    /// A categorical column; missing values are `None`.
+    pub fn categorical(&self, column: &str) -> Result<Vec<Option<String>>, DataError> {
+        Ok(self
+            .raw(column)?
+            .map(|(_, text)| {
+                if is_missing(text) {
+                    None
+                } else {
+                    Some(text.to_string())
+                }
+            })
+            .collect())
+    }
+
+    /// An identifier column: every value present and unique.
+    pub fn identifiers(&self, column: &str) -> Result<Vec<String>, DataError> {
+        let mut seen: HashMap<&str, u64> = HashMap::with_capacity(self.rows.len());
+        let mut ids = Vec::with_capacity(self.rows.len());
+        for (row, text) in self.raw(column)? {
+            let line = self.lines[row];
+            if text.is_empty() {
+                return Err(DataError::MissingId {
+                    path: self.path.clone(),
+                    line,
+                    column: column.to_string(),
+                });
+            }
+            if let Some(first_line) = seen.insert(text, line) {
+                return Err(DataError::DuplicateId {
+                    path: self.path.clone(),
+                    line,
+                    column: column.to_string(),
+                    id: text.to_string(),
+                    first_line,
+                });
+            }
+            ids.push(text.to_string());
+        }
+        Ok(ids)
+    }
+
+    /// A column read as its values say: numeric when every present value is a
+    /// number, categorical otherwise.
+    pub fn auto(&self, column: &str) -> Result<Column, DataError> {
+        match self.numeric(column) {
+            Ok(values) => Ok(Column::Numeric(values)),
+            Err(DataError::NotNumeric { .. }) => Ok(Column::Categorical(self.categorical(column)?)),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// Whether a field's text stands for a missing value.
+pub fn is_missing(text: &str) -> bool {
+    MISSING_TOKENS.contains(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(content).unwrap();
+        file
+    }
+
+    #[test]
+    fn reads_bom_crlf_and_quoted_fields() {
+        let file = write(b"\xEF\xBB\xBFid,name,score\r\n1,\"Smith, J\",2.5\r\n2,\"Jones\",NA\r\n");
+        let table = Table::read(file.path()).unwrap();
+        assert_eq!(table.headers, ["id", "name", "score"]);
+        assert_eq!(
+            table.categorical("name").unwrap(),
+            [Some("Smith, J".to_string()), Some("Jones".to_string())]
+        );
+        assert_eq!(table.numeric("score").unwrap(), [Some(2.5), None]);
+        assert_eq!(table.identifiers("id").unwrap(), ["1", "2"]);
+    }
+
+    #[test]
+    fn non_numeric_value_names_line_and_column() {
+        let file = write(b"id,y\n1,2\n2,abc\n");
+        let err = Table::read(file.path()).unwrap().numeric("y").unwrap_err();
+        assert!(
+            matches!(err, DataError::NotNumeric { line: 3, ref column, ref value, .. } if column == "y" && value == "abc")
+        );
+    }
+
+    #[test]
+    fn duplicate_id_names_both_lines() {
+        let file = write(b"id,y\na,1\nb,2\na,3\n");
+        let err = Table::read(file.path())
+            .unwrap()
+            .identifiers("id")
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::DuplicateId {
+                    line: 4,
+                    first_line: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ragged_row_is_an_error() {
+        let file = write(b"id,y\n1,2\n2\n");
+        assert!(matches!(
+            Table::read(file.path()).unwrap_err(),
+            DataError::Ragged {
+                line: 3,
+                expected: 2,
+                found: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn non_utf8_field_is_an_error() {
+        let file = write(b"id,y\n1,caf\xE9\n");
+        assert!(matches!(
+            Table::read(file.path()).unwrap_err(),
+            DataError::NotUtf8 { line: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn empty_file_and_header_only_file_are_errors() {
+        assert!(matches!(
+            Table::read(write(b"").path()).unwrap_err(),
+            DataError::NoHeader { .. }
+        ));
+        assert!(matches!(
+            Table::read(write(b"id,y\n").path()).unwrap_err(),
+            DataError::NoRows { .. }
+        ));
+    }
+
+    #[test]
+    fn missing_column_suggests_a_near_name() {
+        let file = write(b"id,outcome\n1,2\n");
+        let err = Table::read(file.path())
+            .unwrap()
+            .numeric("outcom")
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::MissingColumn { suggestion: Some(ref s), .. } if s == "outcome")
+        );
+    }
+
+    #[test]
+    fn auto_detects_categorical() {
+        let file = write(b"id,g,x\n1,a,1\n2,b,\n");
+        let table = Table::read(file.path()).unwrap();
+        assert!(matches!(table.auto("g").unwrap(), Column::Categorical(_)));
+        assert_eq!(
+            table.auto("x").unwrap(),
+            Column::Numeric(vec![Some(1.0), None])
+        );
+    }
+}

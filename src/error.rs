@@ -1,0 +1,204 @@
+//! Errors of the library: one enum per concern, gathered into `Error`. Every variant
+//! carries the context a user needs to fix the input (file, JSON path, line and
+//! column, row, column name) and states the rule broken; `Error::hint` offers a next step.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::analysis::AnalysisError;
+use crate::data::DataError;
+use crate::spec::{Position, Problem};
+
+/// Anything that stops the engine.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error(
+        "the {stage} stage is declared by {spec_key} but is not available in evident {version}"
+    )]
+    StageUnavailable {
+        stage: &'static str,
+        spec_key: &'static str,
+        version: &'static str,
+    },
+    #[error("the spec declares no {stage} stage ({spec_key} is absent)")]
+    StageNotDeclared {
+        stage: &'static str,
+        spec_key: &'static str,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How the command line should exit for an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The input (spec, data, arguments) is invalid: exit code 2.
+    InvalidInput,
+    /// The input was valid but the run failed: exit code 1.
+    RunFailed,
+}
+
+impl Error {
+    pub fn exit_kind(&self) -> ExitKind {
+        match self {
+            Error::Spec(_)
+            | Error::Data(_)
+            | Error::Analysis(_)
+            | Error::StageUnavailable { .. }
+            | Error::StageNotDeclared { .. } => ExitKind::InvalidInput,
+            Error::Write { .. } => ExitKind::RunFailed,
+        }
+    }
+
+    /// A suggested next step for the user.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::Spec(e) => e.hint(),
+            Error::Data(e) => e.hint(),
+            Error::Analysis(e) => e.hint(),
+            Error::StageUnavailable { spec_key, .. } => {
+                format!(
+                    "remove {spec_key} from the spec, or run the stages that are available with `evident analyse`"
+                )
+            }
+            Error::StageNotDeclared { spec_key, .. } => {
+                format!("declare {spec_key} in the spec (see docs/spec.md)")
+            }
+            Error::Write { .. } => {
+                "check that the report directory is writable and the disk has room".into()
+            }
+        }
+    }
+}
+
+/// Problems reading or checking a spec file.
+#[derive(Debug, Error)]
+pub enum SpecError {
+    #[error("cannot read spec {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{position}: the spec is not valid UTF-8 text")]
+    NotUtf8 { path: PathBuf, position: Position },
+    #[error("{path}:{position}: malformed JSON: {message}")]
+    Syntax {
+        path: PathBuf,
+        position: Position,
+        message: String,
+    },
+    #[error("{}: unknown key `{key}`{}", located(path, *position, json_path), suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    UnknownKey {
+        path: PathBuf,
+        json_path: String,
+        position: Option<Position>,
+        key: String,
+        suggestion: Option<String>,
+        expected: Vec<String>,
+    },
+    #[error("{}: {message}", located(path, *position, json_path))]
+    Invalid {
+        path: PathBuf,
+        json_path: String,
+        position: Option<Position>,
+        message: String,
+    },
+    #[error("{}", ProblemList { path, problems })]
+    Problems {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+impl SpecError {
+    pub fn hint(&self) -> String {
+        match self {
+            SpecError::Read { .. } => {
+                "check the path; spec paths are relative to the current directory".into()
+            }
+            SpecError::NotUtf8 { .. } => "save the spec as UTF-8".into(),
+            SpecError::Syntax { .. } => {
+                "fix the JSON at that position (a missing comma or quote is the usual cause)".into()
+            }
+            SpecError::UnknownKey { expected, .. } if !expected.is_empty() => {
+                format!(
+                    "keys allowed here: {}; `evident schema` prints the whole format",
+                    expected.join(", ")
+                )
+            }
+            SpecError::UnknownKey { .. } => {
+                "no keys are allowed here; `evident schema` prints the whole format".into()
+            }
+            SpecError::Invalid { .. } => {
+                "docs/spec.md documents every field with an example".into()
+            }
+            SpecError::Problems { problems, .. } if problems.len() > 1 => {
+                format!(
+                    "{} problems were found; fix them in order, then run `evident check` again",
+                    problems.len()
+                )
+            }
+            SpecError::Problems { .. } => "fix the spec, then run `evident check` again".into(),
+        }
+    }
+
+    /// Each problem as its own one-line message (a spec can break several rules).
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            SpecError::Problems { path, problems } => problems
+                .iter()
+                .map(|p| format!("{}: {}", located(path, p.position, &p.json_path), p.message))
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+struct ProblemList<'a> {
+    path: &'a PathBuf,
+    problems: &'a [Problem],
+}
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    located(self.path, p.position, &p.json_path),
+                    p.message
+                )
+            })
+            .collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+/// `file:line:column: json.path` (each part only when known).
+pub(crate) fn located(
+    path: &std::path::Path,
+    position: Option<Position>,
+    json_path: &str,
+) -> String {
+    let mut out = path.display().to_string();
+    if let Some(p) = position {
+        out.push_str(&format!(":{p}"));
+    }
+    if !json_path.is_empty() {
+        out.push_str(&format!(": {json_path}"));
+    }
+    out
+}

@@ -1,0 +1,140 @@
+//! The pipeline: spec → check → stages in order → report files, written atomically.
+//!
+//! Stages run in the order `Stage` lists them. A stage the spec declares but this
+//! version cannot run stops the run with an error before anything is written, never
+//! a silent skip.
+
+use std::path::{Path, PathBuf};
+
+use crate::analysis::{Analysis, analyse};
+use crate::error::Error;
+use crate::evidence::{Grade, grade};
+use crate::report::{self, RenderedFile, ReportModel};
+use crate::spec::{Plan, Stage, Warning, load_spec, validate};
+
+/// A checked spec.
+pub struct Checked {
+    pub plan: Plan,
+    pub warnings: Vec<Warning>,
+    pub spec_text: String,
+}
+
+/// Reads and validates a spec (no data beyond CSV headers is read).
+pub fn check(path: &Path) -> Result<Checked, Error> {
+    let file = load_spec(path)?;
+    let (plan, warnings) = validate(&file)?;
+    Ok(Checked {
+        plan,
+        warnings,
+        spec_text: file.text,
+    })
+}
+
+/// Which stages a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every stage the spec declares (`evident run`).
+    All,
+    /// Analyse, grade and report only (`evident report`).
+    ReportOnly,
+}
+
+/// What a run produced.
+pub struct RunOutput {
+    pub report_dir: PathBuf,
+    pub files: Vec<PathBuf>,
+    pub model: ReportModel,
+}
+
+/// Runs the stages and writes the report.
+pub fn run(path: &Path, scope: Scope, out_dir: Option<&Path>) -> Result<RunOutput, Error> {
+    let checked = check(path)?;
+    let plan = &checked.plan;
+    for stage in &plan.stages {
+        let skipped = scope == Scope::ReportOnly
+            && matches!(stage, Stage::Plan | Stage::Assign | Stage::Match);
+        if !stage.available() && !skipped {
+            return Err(Error::StageUnavailable {
+                stage: stage.name(),
+                spec_key: stage.spec_key(),
+                version: env!("CARGO_PKG_VERSION"),
+            });
+        }
+    }
+    let (analysis, grade) = analyse_and_grade(plan)?;
+    let inputs = input_files(plan, path)?;
+    let warnings = checked.warnings.iter().map(|w| w.message.clone()).collect();
+    let model = report::model::build(plan, analysis, grade, warnings, inputs);
+    let rendered = report::render(&model, &plan.report.formats);
+    let report_dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| plan.report.dir.clone());
+    let files = write_atomically(&report_dir, &rendered)?;
+    Ok(RunOutput {
+        report_dir,
+        files,
+        model,
+    })
+}
+
+/// Runs the analyse and grade stages without writing anything.
+pub fn analyse_and_grade(plan: &Plan) -> Result<(Option<Analysis>, Grade), Error> {
+    let analysis = analyse(plan)?;
+    let grade = grade(plan, analysis.as_ref());
+    Ok((analysis, grade))
+}
+
+fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let base = spec_path.parent().unwrap_or(Path::new(""));
+    let mut paths: Vec<&Path> = Vec::new();
+    if let Some(units) = &plan.units {
+        paths.push(&units.file);
+    }
+    if let Some(analysis) = &plan.analysis {
+        paths.push(&analysis.data);
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|source| crate::data::DataError::Read {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            let shown = p.strip_prefix(base).unwrap_or(p).display().to_string();
+            Ok((shown, bytes))
+        })
+        .collect()
+}
+
+/// Writes every file to a temporary name first, then renames them into place, so a
+/// failure leaves the previous report as it was and no half-written file behind.
+pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut staged = Vec::with_capacity(files.len());
+    for file in files {
+        let temporary = dir.join(format!(".{}.{}.tmp", file.name, std::process::id()));
+        if let Err(source) = std::fs::write(&temporary, &file.bytes) {
+            for (t, _) in &staged {
+                let _ = std::fs::remove_file(t);
+            }
+            let _ = std::fs::remove_file(&temporary);
+            return Err(Error::Write {
+                path: temporary,
+                source,
+            });
+        }
+        staged.push((temporary, dir.join(&file.name)));
+    }
+    let mut written = Vec::with_capacity(staged.len());
+    for (temporary, target) in staged {
+        std::fs::rename(&temporary, &target).map_err(|source| Error::Write {
+            path: target.clone(),
+            source,
+        })?;
+        written.push(target);
+    }
+    Ok(written)
+}

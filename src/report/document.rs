@@ -1,0 +1,371 @@
+//! The report laid out as a sequence of blocks (headings, paragraphs, tables,
+//! charts) in the order report.md describes. Markdown and HTML walk the same blocks,
+//! so both carry the same facts in the same order; this is where numbers are
+//! formatted for people.
+
+use super::format::{count, interval, p_value, percent, significant};
+use super::model::{FindingRow, ReportModel};
+use crate::analysis::BalanceMeasure;
+use crate::spec::OutcomeType;
+
+pub(super) enum Block {
+    Title(String),
+    Headline(String),
+    Heading(String),
+    Paragraph(String),
+    List(Vec<String>),
+    Table(Table),
+    /// Index into the chart list.
+    Chart(usize),
+}
+
+pub(super) struct Table {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+pub(super) fn layout(model: &ReportModel, n_charts: usize) -> Vec<Block> {
+    let mut blocks = vec![Block::Title(model.title.clone())];
+    if let Some(description) = &model.description {
+        blocks.push(Block::Paragraph(description.clone()));
+    }
+    blocks.push(Block::Headline(model.headline.clone()));
+
+    if !model.findings.is_empty() {
+        blocks.push(Block::Heading("Summary of findings".into()));
+        blocks.push(Block::Table(findings_table(model)));
+    }
+
+    blocks.push(Block::Heading("Strength of evidence".into()));
+    blocks.push(Block::Paragraph(format!(
+        "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable.",
+        model.grade.summary, model.grade.target_level, model.grade.framework
+    )));
+    blocks.push(Block::Table(Table {
+        caption: "Criteria of the Standards of Evidence".into(),
+        header: vec![
+            "Level".into(),
+            "Criterion".into(),
+            "Status".into(),
+            "Observed".into(),
+            "Rule".into(),
+        ],
+        rows: model
+            .grade
+            .criteria
+            .iter()
+            .map(|c| {
+                vec![
+                    c.level.to_string(),
+                    c.title.into(),
+                    c.status.label().into(),
+                    c.observed.clone(),
+                    c.rule.clone(),
+                ]
+            })
+            .collect(),
+    }));
+    if let Some(next) = model
+        .grade
+        .next_level_needs
+        .as_ref()
+        .filter(|n| !n.is_empty())
+    {
+        blocks.push(Block::Paragraph(format!("To reach the next level: {next}")));
+    }
+
+    blocks.push(Block::Heading("The problem and the intervention".into()));
+    let s = &model.statement;
+    blocks.push(Block::List(vec![
+        format!("Problem: {}", s.problem),
+        format!("Action: {}", s.action),
+        format!("Data product: {}", s.data_product),
+        format!("Datasets: {}", s.datasets.join("; ")),
+    ]));
+
+    blocks.push(Block::Heading("Design".into()));
+    let d = &model.design;
+    let mut design = vec![format!("Design: {}", d.label)];
+    if !d.arms.is_empty() {
+        design.push(format!(
+            "Arms: {}",
+            d.arms
+                .iter()
+                .map(|a| format!("{} ({})", a.name, percent(a.share, 3)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(control) = &d.control {
+        design.push(format!("Control / comparison arm: {control}"));
+    }
+    if let Some(cluster) = &d.cluster {
+        design.push(format!("Clusters: {cluster}"));
+    }
+    if !d.estimators.is_empty() {
+        design.push(format!("Estimators: {}", d.estimators.join(", ")));
+    }
+    if let Some(alpha) = d.alpha {
+        design.push(format!(
+            "Significance level: {alpha}; confidence intervals at {}",
+            percent(1.0 - alpha, 3)
+        ));
+    }
+    if let Some(method) = &d.multiple_comparisons {
+        design.push(format!("Adjustment across outcomes: {method}"));
+    }
+    blocks.push(Block::List(design));
+
+    if let Some(analysis) = &model.analysis {
+        blocks.push(Block::Heading("Flow of units".into()));
+        blocks.push(Block::Table(Table {
+            caption: format!(
+                "Units per arm (analysed counts for the primary outcome, {})",
+                analysis.flow.outcome
+            ),
+            header: vec![
+                "Arm".into(),
+                "Allocated".into(),
+                "With outcome data".into(),
+                "Excluded (missing values)".into(),
+                "Analysed".into(),
+                "Attrition".into(),
+            ],
+            rows: analysis
+                .flow
+                .arms
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.arm.clone(),
+                        a.allocated.map_or("not recorded".into(), count),
+                        count(a.with_data),
+                        count(a.excluded_missing),
+                        count(a.analysed),
+                        a.attrition().map_or("not known".into(), |r| percent(r, 3)),
+                    ]
+                })
+                .collect(),
+        }));
+
+        if !analysis.baseline.is_empty() {
+            blocks.push(Block::Heading("Baseline balance".into()));
+            blocks.push(Block::Table(Table {
+                caption: "Differences between arms at baseline on the analytic sample".into(),
+                header: vec![
+                    "Variable".into(),
+                    "Contrast".into(),
+                    "Control mean".into(),
+                    "Treatment mean".into(),
+                    "Effect size".into(),
+                    "Measure".into(),
+                ],
+                rows: analysis
+                    .baseline
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.level
+                                .as_ref()
+                                .map_or(b.variable.clone(), |l| format!("{} = {l}", b.variable)),
+                            b.contrast.clone(),
+                            significant(b.mean_control, 3),
+                            significant(b.mean_treatment, 3),
+                            significant(b.effect_size, 2),
+                            match b.measure {
+                                BalanceMeasure::HedgesG => "Hedges' g".into(),
+                                BalanceMeasure::CoxIndex => "Cox index".into(),
+                            },
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+
+        blocks.push(Block::Heading("Results".into()));
+        for index in 0..n_charts {
+            blocks.push(Block::Chart(index));
+        }
+        for outcome in &analysis.outcomes {
+            let mut rows = Vec::new();
+            for c in &outcome.comparisons {
+                let e = &c.estimate;
+                rows.push(vec![
+                    c.estimator.label().into(),
+                    c.contrast.clone(),
+                    c.groups
+                        .iter()
+                        .map(|g| {
+                            format!(
+                                "{}: n {}, mean {}, SD {}",
+                                g.name,
+                                count(g.n),
+                                significant(g.mean, 4),
+                                significant(g.sd, 3)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    significant(e.estimate, 4),
+                    significant(e.std_error, 3),
+                    interval(e.conf_low, e.conf_high, 4),
+                    if e.df.is_finite() {
+                        significant(e.df, 4)
+                    } else {
+                        "normal".into()
+                    },
+                    p_value(e.p_value),
+                    c.p_adjusted.map_or("—".into(), p_value),
+                    c.standardised.map_or("—".into(), |s| significant(s, 2)),
+                    c.risk_ratio.as_ref().map_or("—".into(), |r| {
+                        format!(
+                            "{} ({})",
+                            significant(r.estimate, 3),
+                            interval(r.conf_low, r.conf_high, 3)
+                        )
+                    }),
+                ]);
+            }
+            blocks.push(Block::Table(Table {
+                caption: format!(
+                    "{} ({} outcome, {}{}; better is {}){}",
+                    outcome.label,
+                    serde_label(&outcome.role),
+                    serde_label(&outcome.outcome_type),
+                    outcome
+                        .unit
+                        .as_ref()
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default(),
+                    serde_label(&outcome.better),
+                    if outcome.excluded_missing > 0 {
+                        format!(
+                            "; {} rows excluded for missing values",
+                            count(outcome.excluded_missing)
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+                header: vec![
+                    "Estimator".into(),
+                    "Contrast".into(),
+                    "Groups".into(),
+                    "Estimate".into(),
+                    "SE".into(),
+                    format!("{} CI", percent(analysis.conf_level, 3)),
+                    "df".into(),
+                    "p".into(),
+                    "p (adjusted)".into(),
+                    "Standardised".into(),
+                    "Risk ratio (CI)".into(),
+                ],
+                rows,
+            }));
+        }
+    }
+
+    if !model.warnings.is_empty() {
+        blocks.push(Block::Heading("Warnings".into()));
+        blocks.push(Block::List(model.warnings.clone()));
+    }
+    if !model.limitations.is_empty() {
+        blocks.push(Block::Heading("Limitations".into()));
+        blocks.push(Block::List(model.limitations.clone()));
+    }
+
+    blocks.push(Block::Heading("Reproducibility".into()));
+    let r = &model.reproducibility;
+    let mut items = vec![
+        format!("Engine: evident {}", r.engine_version),
+        format!("Spec: {} (SHA-256 {})", r.spec, r.spec_sha256),
+    ];
+    items.extend(
+        r.inputs
+            .iter()
+            .map(|i| format!("Input: {} (SHA-256 {})", i.path, i.sha256)),
+    );
+    items.push(format!("Re-create this report with: {}", r.command));
+    blocks.push(Block::List(items));
+    blocks
+}
+
+fn findings_table(model: &ReportModel) -> Table {
+    let value = |row: &FindingRow, x: f64| match row.outcome_type {
+        OutcomeType::Binary => percent(x, 3),
+        OutcomeType::Continuous => significant(x, 4),
+    };
+    let rows = model
+        .findings
+        .iter()
+        .map(|row| {
+            let difference = match row.outcome_type {
+                OutcomeType::Binary => format!(
+                    "{} points ({})",
+                    significant(100.0 * row.difference, 3),
+                    interval(100.0 * row.conf_low, 100.0 * row.conf_high, 3)
+                ),
+                OutcomeType::Continuous => {
+                    format!(
+                        "{} ({})",
+                        significant(row.difference, 3),
+                        interval(row.conf_low, row.conf_high, 3)
+                    )
+                }
+            };
+            vec![
+                format!("{} ({})", row.outcome, serde_label(&row.role)),
+                row.contrast.clone(),
+                row.without.map_or("—".into(), |w| value(row, w)),
+                value(row, row.with),
+                difference,
+                row.risk_ratio.as_ref().map_or("—".into(), |r| {
+                    format!(
+                        "{} ({})",
+                        significant(r.estimate, 3),
+                        interval(r.conf_low, r.conf_high, 3)
+                    )
+                }),
+                row.groups
+                    .iter()
+                    .zip(&row.n)
+                    .map(|(g, n)| format!("{g} {}", count(*n)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                row.p_adjusted.map_or_else(
+                    || p_value(row.p_value),
+                    |p| format!("{} (adjusted {})", p_value(row.p_value), p_value(p)),
+                ),
+            ]
+        })
+        .collect();
+    Table {
+        caption: format!(
+            "Effects with {} confidence intervals",
+            model
+                .findings
+                .first()
+                .map_or("95%".into(), |r| percent(r.conf_level, 3))
+        ),
+        header: vec![
+            "Outcome".into(),
+            "Contrast".into(),
+            "Without".into(),
+            "With".into(),
+            "Difference (CI)".into(),
+            "Relative effect (CI)".into(),
+            "n".into(),
+            "p".into(),
+        ],
+        rows,
+    }
+}
+
+/// The snake_case label serde gives an enum value, with underscores as spaces.
+fn serde_label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}

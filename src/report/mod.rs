@@ -1,0 +1,48 @@
+//! The report stage: one report model (`model.rs`) rendered to JSON, Markdown and
+//! self-contained HTML, with SVG charts. Renderers format; they never compute.
+
+pub mod charts;
+mod document;
+pub mod format;
+mod html;
+mod json;
+mod markdown;
+pub mod model;
+
+pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
+
+use crate::spec::ReportFormat;
+
+/// One output file: a name inside the report directory and its bytes.
+#[derive(Debug, Clone)]
+pub struct RenderedFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A report format: the model in, files out.
+trait Renderer {
+    fn render(&self, model: &ReportModel, charts: &[charts::Chart]) -> Vec<RenderedFile>;
+}
+
+/// Renders the model in each requested format. Markdown references the charts as
+/// separate SVG files (written alongside); HTML inlines them.
+pub fn render(model: &ReportModel, formats: &[ReportFormat]) -> Vec<RenderedFile> {
+    let charts = charts::charts(model);
+    let mut files = Vec::new();
+    for format in formats {
+        let renderer: &dyn Renderer = match format {
+            ReportFormat::Json => &json::Json,
+            ReportFormat::Md => &markdown::Markdown,
+            ReportFormat::Html => &html::Html,
+        };
+        files.extend(renderer.render(model, &charts));
+    }
+    if formats.contains(&ReportFormat::Md) {
+        files.extend(charts.iter().map(|c| RenderedFile {
+            name: format!("{}.svg", c.name),
+            bytes: c.svg.clone().into_bytes(),
+        }));
+    }
+    files
+}

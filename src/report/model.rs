@@ -1,0 +1,297 @@
+//! The report model: everything the report says, gathered from the stage results
+//! into one serde structure. Renderers (JSON, Markdown, HTML) format this model and
+//! compute nothing, so the three formats carry the same facts in the same order.
+
+use serde::Serialize;
+
+use super::format::{interval, p_value, significant};
+use crate::analysis::{Analysis, Comparison, OutcomeResult};
+use crate::evidence::Grade;
+use crate::spec::{Arm, Direction, OutcomeRole, OutcomeType, Plan, Statement, sha256_hex};
+
+/// Version of the report.json layout; bumped on any incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportModel {
+    pub schema_version: u32,
+    pub engine: EngineInfo,
+    pub title: String,
+    pub description: Option<String>,
+    /// The finding in words: what was tested, what happened, how sure we are.
+    pub headline: String,
+    pub statement: Statement,
+    pub design: DesignSummary,
+    /// GRADE-style summary of findings, one row per outcome comparison.
+    pub findings: Vec<FindingRow>,
+    pub grade: Grade,
+    pub analysis: Option<Analysis>,
+    pub warnings: Vec<String>,
+    pub limitations: Vec<String>,
+    pub reproducibility: Reproducibility,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesignSummary {
+    pub kind: crate::spec::DesignKind,
+    pub label: &'static str,
+    pub arms: Vec<Arm>,
+    pub control: Option<String>,
+    pub cluster: Option<String>,
+    pub estimators: Vec<String>,
+    pub alpha: Option<f64>,
+    pub multiple_comparisons: Option<String>,
+}
+
+/// One row of the summary of findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub outcome: String,
+    pub role: OutcomeRole,
+    pub outcome_type: OutcomeType,
+    pub contrast: String,
+    /// Outcome without the intervention (control, or before).
+    pub without: Option<f64>,
+    /// Outcome with the intervention (treatment, or after).
+    pub with: f64,
+    pub difference: f64,
+    pub conf_low: f64,
+    pub conf_high: f64,
+    pub conf_level: f64,
+    pub p_value: f64,
+    pub p_adjusted: Option<f64>,
+    pub risk_ratio: Option<crate::analysis::RatioEstimate>,
+    /// n per group compared, in the order of `groups`.
+    pub n: Vec<usize>,
+    pub groups: Vec<String>,
+    /// Whether the effect lies in the beneficial direction.
+    pub beneficial: bool,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reproducibility {
+    pub engine_version: &'static str,
+    pub spec: String,
+    pub spec_sha256: String,
+    pub inputs: Vec<InputFile>,
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// Path relative to the spec file's directory.
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Builds the model from the stage results. `inputs` are the data files read, as
+/// (path relative to the spec, bytes) pairs.
+pub fn build(
+    plan: &Plan,
+    analysis: Option<Analysis>,
+    grade: Grade,
+    warnings: Vec<String>,
+    inputs: Vec<(String, Vec<u8>)>,
+) -> ReportModel {
+    let findings: Vec<FindingRow> = analysis
+        .as_ref()
+        .map(|a| a.outcomes.iter().flat_map(finding_rows).collect())
+        .unwrap_or_default();
+    let headline = headline(plan, findings.first(), &grade);
+    let (arms, control) = match plan.design.arms() {
+        Some((arms, control)) => (arms.to_vec(), Some(arms[control].name.clone())),
+        None => (Vec::new(), None),
+    };
+    let cluster = match &plan.design {
+        crate::spec::Design::ClusterRct { cluster, .. } => Some(cluster.clone()),
+        _ => None,
+    };
+    let analysis_plan = plan.analysis.as_ref();
+    let design = DesignSummary {
+        kind: plan.design.kind(),
+        label: plan.design.kind().label(),
+        arms,
+        control,
+        cluster,
+        estimators: analysis_plan
+            .map(|a| a.estimators.iter().map(|e| e.label().to_string()).collect())
+            .unwrap_or_default(),
+        alpha: analysis_plan.map(|a| a.alpha),
+        multiple_comparisons: analysis_plan.map(|a| {
+            serde_json::to_value(a.adjust)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        }),
+    };
+    let limitations = limitations(plan, analysis.as_ref());
+    ReportModel {
+        schema_version: REPORT_SCHEMA_VERSION,
+        engine: EngineInfo {
+            name: "evident",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        title: plan.title.clone(),
+        description: plan.description.clone(),
+        headline,
+        statement: plan.statement.clone(),
+        design,
+        findings,
+        grade,
+        analysis,
+        warnings,
+        limitations,
+        reproducibility: Reproducibility {
+            engine_version: env!("CARGO_PKG_VERSION"),
+            spec: plan.source.spec_path.clone(),
+            spec_sha256: plan.source.spec_sha256.clone(),
+            inputs: inputs
+                .into_iter()
+                .map(|(path, bytes)| InputFile {
+                    sha256: sha256_hex(&bytes),
+                    path,
+                })
+                .collect(),
+            command: format!("evident run {}", plan.source.spec_path),
+        },
+    }
+}
+
+fn finding_rows(outcome: &OutcomeResult) -> Vec<FindingRow> {
+    let headline_estimator = outcome.comparisons.first().map(|c| c.estimator);
+    outcome
+        .comparisons
+        .iter()
+        .filter(|c| Some(c.estimator) == headline_estimator)
+        .map(|c| finding_row(outcome, c))
+        .collect()
+}
+
+fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
+    let e = &c.estimate;
+    let (without, with) = match c.groups.as_slice() {
+        [without, with] => (Some(without.mean), with.mean),
+        [only] => (None, only.mean),
+        _ => (None, f64::NAN),
+    };
+    let beneficial = match outcome.better {
+        Direction::Higher => e.estimate > 0.0,
+        Direction::Lower => e.estimate < 0.0,
+    };
+    FindingRow {
+        outcome: outcome.label.clone(),
+        role: outcome.role,
+        outcome_type: outcome.outcome_type,
+        contrast: c.contrast.clone(),
+        without,
+        with,
+        difference: e.estimate,
+        conf_low: e.conf_low,
+        conf_high: e.conf_high,
+        conf_level: e.conf_level,
+        p_value: e.p_value,
+        p_adjusted: c.p_adjusted,
+        risk_ratio: c.risk_ratio.clone(),
+        n: c.groups.iter().map(|g| g.n).collect(),
+        groups: c.groups.iter().map(|g| g.name.clone()).collect(),
+        beneficial,
+        unit: outcome.unit.clone(),
+    }
+}
+
+/// Scales a value for sentences: binary outcomes per 100 units, others as measured.
+fn amount(row: &FindingRow, x: f64) -> String {
+    match row.outcome_type {
+        OutcomeType::Binary => format!("{} per 100", significant(100.0 * x, 3)),
+        OutcomeType::Continuous => {
+            let unit = row
+                .unit
+                .as_ref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            format!("{}{unit}", significant(x, 3))
+        }
+    }
+}
+
+fn headline(plan: &Plan, primary: Option<&FindingRow>, grade: &Grade) -> String {
+    let evidence = format!("Evidence: {}", grade.summary);
+    let Some(row) = primary else {
+        return format!("{}: no outcome data analysed yet. {evidence}", plan.title);
+    };
+    let ci = |lo: f64, hi: f64| match row.outcome_type {
+        OutcomeType::Binary => interval(100.0 * lo, 100.0 * hi, 3),
+        OutcomeType::Continuous => interval(lo, hi, 3),
+    };
+    let level = 100.0 * row.conf_level;
+    let sentence = match row.without {
+        Some(without) => {
+            let direction = if row.difference >= 0.0 {
+                "higher"
+            } else {
+                "lower"
+            };
+            let place = |group: &str| match group {
+                "before" | "after" => group.to_string(),
+                arm => format!("in {arm}"),
+            };
+            format!(
+                "{}: {} {} against {} {}, a difference of {} {direction} ({}% CI {}).",
+                row.outcome,
+                amount(row, row.with),
+                place(&row.groups[1]),
+                amount(row, without),
+                place(&row.groups[0]),
+                amount(row, row.difference.abs()),
+                significant(level, 3),
+                ci(row.conf_low, row.conf_high),
+            )
+        }
+        None => format!(
+            "{}: {} among participants ({}% CI {}); no comparison.",
+            row.outcome,
+            amount(row, row.with),
+            significant(level, 3),
+            ci(row.conf_low, row.conf_high)
+        ),
+    };
+    let _ = p_value;
+    format!("{sentence} {evidence}")
+}
+
+fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
+    let mut out = Vec::new();
+    let kind = plan.design.kind();
+    if !kind.has_comparison_group() {
+        out.push(
+            "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."
+                .into(),
+        );
+    }
+    if kind == crate::spec::DesignKind::MatchedComparison {
+        out.push("Matching balances observed characteristics only; unobserved differences between the groups may remain.".into());
+    }
+    if let Some(analysis) = analysis {
+        let dropped: usize = analysis.outcomes.iter().map(|o| o.excluded_missing).sum();
+        if dropped > 0 {
+            out.push(format!(
+                "{} outcome values were missing and their rows dropped (listwise deletion); results assume they are missing at random.",
+                dropped
+            ));
+        }
+        if analysis.outcomes.len() > 1 {
+            out.push("Secondary outcomes are supporting evidence; p-values are adjusted across outcomes.".into());
+        }
+    }
+    if plan.evidence.preregistration.is_none() {
+        out.push("No pre-registered analysis plan is declared, so selective reporting cannot be ruled out.".into());
+    }
+    out
+}

@@ -1,0 +1,422 @@
+//! The study spec: what a spec file says, exactly as written (version 1).
+//!
+//! These serde types are the "raw" layer: they only describe the JSON. Loading
+//! (`load`) attaches file positions to every error; validation (`validate`) turns a
+//! `Spec` into a checked `Plan` that the stages accept. Unknown keys are rejected
+//! everywhere, so a typo never silently drops a setting.
+
+mod load;
+mod locate;
+mod validate;
+
+pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
+pub use locate::{Position, PositionIndex};
+pub use validate::{
+    AnalysisPlan, Arm, Design, OutcomePlan, Plan, Problem, ReportPlan, SourceInfo, Stage,
+    TreatmentSource, UnitsPlan, Warning, sha256_hex, validate,
+};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::stats::estimate::Alternative;
+pub use crate::stats::htest::PAdjustMethod;
+
+/// The spec format version this engine reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A study: the four-part statement, the design, the outcomes, and how to analyse,
+/// grade and report it. Paths inside are relative to the spec file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Spec format version; must be 1.
+    pub evident: u32,
+    /// Short title of the study, used as the report heading.
+    pub title: String,
+    /// Optional longer description shown under the title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The four-part statement (ODA method): problem, action, data product, datasets.
+    pub statement: Statement,
+    /// How units were (or will be) allocated and compared.
+    pub design: DesignSpec,
+    /// Outcomes to analyse; exactly one must be primary.
+    pub outcomes: Vec<OutcomeSpec>,
+    /// How to analyse the outcome data. Required for every design that is analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisSpec>,
+    /// What the study claims towards the Standards of Evidence, and threshold overrides.
+    #[serde(default)]
+    pub evidence: EvidenceSpec,
+    /// Where and in which formats to write the report.
+    #[serde(default)]
+    pub report: ReportSpec,
+}
+
+/// The ODA four-part statement. Together these are the intervention's theory of
+/// change, which Nesta level 1 asks for.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// "Our problem is that ..."
+    pub problem: String,
+    /// "... we would ..." — the defined action.
+    pub action: String,
+    /// "... if we could see ..." — the data product.
+    pub data_product: String,
+    /// "... using these datasets ..." — the accessible data.
+    pub datasets: Vec<String>,
+}
+
+/// The design of the study.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesignSpec {
+    /// Which design: rct, cluster_rct, matched_comparison, before_after or descriptive.
+    pub kind: DesignKind,
+    /// The file listing the units (one row per unit) and its columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<UnitsSpec>,
+    /// Arms with their allocation shares (which must sum to 1). The first arm is the
+    /// control (comparison) arm unless `control` names another.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arms: Vec<ArmSpec>,
+    /// Name of the control or comparison arm; defaults to the first arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+    /// Column of the units file that identifies clusters (cluster_rct).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// How to randomise units (the assign stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<serde_json::Value>,
+    /// Power and sample-size assumptions (the plan stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<serde_json::Value>,
+    /// How to build a matched comparison group (the match stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<serde_json::Value>,
+}
+
+/// Design kinds. Later designs (regression discontinuity, interrupted time series,
+/// staggered roll-out, synthetic control) are added as further variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DesignKind {
+    /// Individually randomised controlled trial.
+    Rct,
+    /// Cluster-randomised trial: whole clusters are allocated to arms.
+    ClusterRct,
+    /// Quasi-experimental comparison with a matched comparison group.
+    MatchedComparison,
+    /// The same units measured before and after the intervention; no comparison group.
+    BeforeAfter,
+    /// Outcome data on participants only.
+    Descriptive,
+}
+
+impl DesignKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            DesignKind::Rct => "randomised controlled trial",
+            DesignKind::ClusterRct => "cluster-randomised controlled trial",
+            DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
+            DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
+            DesignKind::Descriptive => "descriptive (participants only)",
+        }
+    }
+
+    /// Whether the design compares arms (and so needs at least two of them).
+    pub fn has_comparison_group(self) -> bool {
+        matches!(
+            self,
+            DesignKind::Rct | DesignKind::ClusterRct | DesignKind::MatchedComparison
+        )
+    }
+
+    pub fn is_randomised(self) -> bool {
+        matches!(self, DesignKind::Rct | DesignKind::ClusterRct)
+    }
+}
+
+/// The units file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitsSpec {
+    /// CSV file, relative to the spec file.
+    pub file: String,
+    /// Column holding the unit identifier (unique per row).
+    pub id: String,
+    /// Column holding each unit's allocated arm, when allocation happened already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
+}
+
+/// One arm of the study.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArmSpec {
+    /// Arm name, as it appears in the data's arm or treatment column.
+    pub name: String,
+    /// Share of units allocated to this arm, in (0, 1).
+    pub share: f64,
+    /// Optional description of what this arm receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One outcome measure.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    /// Column of the analysis data holding the outcome (after the intervention).
+    pub name: String,
+    /// Human-readable label for reports; defaults to the column name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// continuous, or binary (coded 0/1).
+    #[serde(rename = "type")]
+    pub outcome_type: OutcomeType,
+    /// primary (exactly one) or secondary.
+    pub role: OutcomeRole,
+    /// Column holding the same measure before the intervention: the "before" value for
+    /// before/after designs, a baseline covariate otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    /// Which direction is an improvement: higher (default) or lower (e.g. response times).
+    #[serde(default)]
+    pub better: Direction,
+    /// Unit of measurement for reports, e.g. "minutes".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeType {
+    Continuous,
+    Binary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeRole {
+    Primary,
+    Secondary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Higher,
+    Lower,
+}
+
+/// How the outcome data are analysed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    /// CSV file with one row per analysed unit, relative to the spec file.
+    pub data: String,
+    /// Identifier column of the analysis data; defaults to the units file's id column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Column naming each unit's arm. Defaults to the units file's arm column, joined by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment: Option<String>,
+    /// Baseline covariates: checked for balance, and adjusted for by adjusting estimators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+    /// Significance level; confidence intervals are at 1 − alpha. Default 0.05.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Alternative hypothesis. Default two_sided.
+    #[serde(default = "default_alternative")]
+    pub alternative: Alternative,
+    /// Estimators to run on every outcome; the first is the headline one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimators: Vec<EstimatorKind>,
+    /// Adjustment of p-values across outcomes (R's p.adjust methods). Default holm.
+    #[serde(default = "default_adjust")]
+    pub multiple_comparisons: PAdjustMethod,
+    /// What to do with missing values in analysed columns. Default error.
+    #[serde(default)]
+    pub missing: MissingPolicy,
+}
+
+fn default_alpha() -> f64 {
+    0.05
+}
+
+fn default_adjust() -> PAdjustMethod {
+    PAdjustMethod::Holm
+}
+
+fn default_alternative() -> Alternative {
+    Alternative::TwoSided
+}
+
+/// Estimators the analysis stage can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimatorKind {
+    /// Difference in means between arms with the Welch (Neyman) standard error.
+    DifferenceInMeans,
+    /// Mean of the within-unit change, after minus before (paired t).
+    PairedDifference,
+    /// Mean of the outcome among participants, with a one-sample t interval.
+    Mean,
+}
+
+impl EstimatorKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EstimatorKind::DifferenceInMeans => "difference in means (Welch)",
+            EstimatorKind::PairedDifference => "paired difference (after − before)",
+            EstimatorKind::Mean => "mean with one-sample t interval",
+        }
+    }
+}
+
+/// Missing-data policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// Any missing value in an analysed column is an error naming the row.
+    #[default]
+    Error,
+    /// Rows with a missing value in an analysed column are dropped, counted and reported.
+    Listwise,
+}
+
+/// Evidence claims and grading thresholds.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSpec {
+    /// The Nesta level the study aims for (1–5). Default 3.
+    #[serde(default = "default_target_level")]
+    pub target_level: u8,
+    /// Where the pre-registered analysis plan can be found (URL or registry id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preregistration: Option<String>,
+    /// Independent evaluations of the same intervention (Nesta level 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub independent_evaluations: Vec<IndependentEvaluation>,
+    /// Whether cost data are available (Nesta level 4: impact at reasonable cost).
+    #[serde(default)]
+    pub cost_data: bool,
+    /// Number of sites or deliverers with positive results (Nesta level 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sites: Option<u32>,
+    /// Whether delivery is manualised: manuals, systems and procedures (Nesta level 5).
+    #[serde(default)]
+    pub manualised: bool,
+    /// Threshold overrides; every default is documented in docs/spec.md.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+fn default_target_level() -> u8 {
+    3
+}
+
+impl Default for EvidenceSpec {
+    fn default() -> Self {
+        EvidenceSpec {
+            target_level: default_target_level(),
+            preregistration: None,
+            independent_evaluations: Vec::new(),
+            cost_data: false,
+            sites: None,
+            manualised: false,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// An evaluation of the same intervention carried out by someone else.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndependentEvaluation {
+    /// Who carried it out.
+    pub by: String,
+    /// Citation or link.
+    pub reference: String,
+    /// Direction of its finding on the primary outcome.
+    pub finding: Finding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Finding {
+    Positive,
+    Null,
+    Negative,
+}
+
+/// Grading thresholds (defaults from evidence-rules.md).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// WWC attrition boundary: cautious (default) when the intervention could affect who
+    /// drops out, optimistic otherwise.
+    pub attrition_boundary: AttritionBoundary,
+    /// |Hedges' g| (or Cox index) at or below which a baseline difference is satisfied. Default 0.05.
+    pub balance_satisfied: f64,
+    /// |g| at or below which a baseline difference is acceptable if adjusted for. Default 0.25.
+    pub balance_adjusted: f64,
+    /// Largest minimum detectable effect (SD units, 80% power) for a sample to count as
+    /// sufficiently large. Default 0.5 (EEF's two-padlock band).
+    pub max_mdes: f64,
+    /// Whether levels 2 and 3 need the primary effect to be statistically significant
+    /// in the beneficial direction (true), or only beneficial in direction (false). Default true.
+    pub require_significance: bool,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            attrition_boundary: AttritionBoundary::Cautious,
+            balance_satisfied: 0.05,
+            balance_adjusted: 0.25,
+            max_mdes: 0.5,
+            require_significance: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttritionBoundary {
+    Cautious,
+    Optimistic,
+}
+
+/// Report settings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSpec {
+    /// Output directory, relative to the spec file. Default "report".
+    pub dir: String,
+    /// Formats to write: any of json, md, html. Default all three.
+    pub formats: Vec<ReportFormat>,
+}
+
+impl Default for ReportSpec {
+    fn default() -> Self {
+        ReportSpec {
+            dir: "report".to_string(),
+            formats: vec![ReportFormat::Json, ReportFormat::Md, ReportFormat::Html],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Json,
+    Md,
+    Html,
+}

@@ -1,0 +1,822 @@
+//! Semantic checks: `Spec` (what the file says) becomes a `Plan` (what the stages
+//! run). Every broken rule is collected, located in the file and explained; problems
+//! that do not stop a run (a target the design cannot reach) are warnings.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::load::{SpecFile, did_you_mean, quote_list};
+use super::locate::Position;
+use super::{
+    DesignKind, EstimatorKind, EvidenceSpec, MissingPolicy, OutcomeRole, OutcomeSpec,
+    PAdjustMethod, ReportFormat, Statement,
+};
+use crate::data;
+use crate::error::SpecError;
+use crate::stats::estimate::Alternative;
+
+/// A validated study, ready for the stages.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub title: String,
+    pub description: Option<String>,
+    pub statement: Statement,
+    pub design: Design,
+    pub units: Option<UnitsPlan>,
+    /// Outcomes, primary first, then secondary in spec order.
+    pub outcomes: Vec<OutcomePlan>,
+    pub analysis: Option<AnalysisPlan>,
+    pub evidence: EvidenceSpec,
+    pub report: ReportPlan,
+    /// Stages the spec declares, in pipeline order.
+    pub stages: Vec<Stage>,
+    pub source: SourceInfo,
+}
+
+/// The design, with the settings that belong to its kind.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Design {
+    Rct {
+        arms: Vec<Arm>,
+        control: usize,
+    },
+    ClusterRct {
+        arms: Vec<Arm>,
+        control: usize,
+        cluster: String,
+    },
+    MatchedComparison {
+        arms: Vec<Arm>,
+        control: usize,
+    },
+    BeforeAfter,
+    Descriptive,
+}
+
+impl Design {
+    pub fn kind(&self) -> DesignKind {
+        match self {
+            Design::Rct { .. } => DesignKind::Rct,
+            Design::ClusterRct { .. } => DesignKind::ClusterRct,
+            Design::MatchedComparison { .. } => DesignKind::MatchedComparison,
+            Design::BeforeAfter => DesignKind::BeforeAfter,
+            Design::Descriptive => DesignKind::Descriptive,
+        }
+    }
+
+    /// Arms and the index of the control arm, for designs that compare arms.
+    pub fn arms(&self) -> Option<(&[Arm], usize)> {
+        match self {
+            Design::Rct { arms, control }
+            | Design::ClusterRct { arms, control, .. }
+            | Design::MatchedComparison { arms, control } => Some((arms, *control)),
+            Design::BeforeAfter | Design::Descriptive => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Arm {
+    pub name: String,
+    pub share: f64,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitsPlan {
+    pub file: PathBuf,
+    pub id: String,
+    pub arm: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomePlan {
+    pub spec: OutcomeSpec,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalysisPlan {
+    pub data: PathBuf,
+    pub id: String,
+    /// Where each unit's arm comes from, for designs that compare arms.
+    pub treatment: Option<TreatmentSource>,
+    pub covariates: Vec<String>,
+    pub alpha: f64,
+    pub alternative: Alternative,
+    pub estimators: Vec<EstimatorKind>,
+    pub adjust: PAdjustMethod,
+    pub missing: MissingPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreatmentSource {
+    /// A column of the analysis data.
+    DataColumn(String),
+    /// The units file's arm column, joined on the unit id.
+    UnitsArm(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportPlan {
+    pub dir: PathBuf,
+    pub formats: Vec<ReportFormat>,
+}
+
+/// Pipeline stages, in the order `run` executes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Plan,
+    Assign,
+    Match,
+    Analyse,
+    Grade,
+    Report,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Plan => "plan",
+            Stage::Assign => "assign",
+            Stage::Match => "match",
+            Stage::Analyse => "analyse",
+            Stage::Grade => "grade",
+            Stage::Report => "report",
+        }
+    }
+
+    /// The spec key that declares the stage.
+    pub fn spec_key(self) -> &'static str {
+        match self {
+            Stage::Plan => "design.power",
+            Stage::Assign => "design.assignment",
+            Stage::Match => "design.matching",
+            Stage::Analyse => "analysis",
+            Stage::Grade => "evidence",
+            Stage::Report => "report",
+        }
+    }
+
+    /// Whether this version of the engine can run the stage.
+    pub fn available(self) -> bool {
+        matches!(self, Stage::Analyse | Stage::Grade | Stage::Report)
+    }
+}
+
+/// Where the spec came from, for the reproducibility block of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub spec_path: String,
+    pub spec_sha256: String,
+}
+
+/// A rule the spec breaks, located in the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub json_path: String,
+    pub position: Option<Position>,
+    pub message: String,
+}
+
+/// Something that does not stop a run but the user should know.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub json_path: String,
+    pub position: Option<Position>,
+    pub message: String,
+}
+
+/// Tolerance for allocation shares summing to 1 (they are typed as decimals).
+const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+/// Checks the spec against every rule and builds the plan; reads only CSV headers.
+pub fn validate(file: &SpecFile) -> Result<(Plan, Vec<Warning>), SpecError> {
+    let mut checker = Checker {
+        file,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let plan = checker.build();
+    if checker.problems.is_empty() {
+        Ok((
+            plan.expect("a plan is built whenever no problem was found"),
+            checker.warnings,
+        ))
+    } else {
+        Err(SpecError::Problems {
+            path: file.path.clone(),
+            problems: checker.problems,
+        })
+    }
+}
+
+struct Checker<'a> {
+    file: &'a SpecFile,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, json_path: impl Into<String>, message: impl Into<String>) {
+        let json_path = json_path.into();
+        let position = self.file.positions.find(&json_path);
+        self.problems.push(Problem {
+            json_path,
+            position,
+            message: message.into(),
+        });
+    }
+
+    fn warn(&mut self, json_path: impl Into<String>, message: impl Into<String>) {
+        let json_path = json_path.into();
+        let position = self.file.positions.find(&json_path);
+        self.warnings.push(Warning {
+            json_path,
+            position,
+            message: message.into(),
+        });
+    }
+
+    fn build(&mut self) -> Option<Plan> {
+        let spec = &self.file.spec;
+        if spec.title.trim().is_empty() {
+            self.problem("title", "the title is empty");
+        }
+        self.check_statement(&spec.statement);
+        let design = self.check_design();
+        let units = self.check_units();
+        let outcomes = self.check_outcomes(design.as_ref());
+        let analysis = self.check_analysis(design.as_ref(), units.as_ref(), &outcomes);
+        self.check_evidence(design.as_ref());
+        let report = self.check_report();
+        let stages = self.declared_stages();
+        for stage in &stages {
+            if !stage.available() {
+                self.warn(
+                    stage.spec_key(),
+                    format!(
+                        "the {} stage is declared but not available in evident {}; `evident run` will stop there",
+                        stage.name(),
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                );
+            }
+        }
+        if !self.problems.is_empty() {
+            return None;
+        }
+        Some(Plan {
+            title: spec.title.clone(),
+            description: spec.description.clone(),
+            statement: spec.statement.clone(),
+            design: design?,
+            units,
+            outcomes,
+            analysis,
+            evidence: spec.evidence.clone(),
+            report: report?,
+            stages,
+            source: SourceInfo {
+                spec_path: self.file.path.display().to_string(),
+                spec_sha256: sha256_hex(self.file.text.as_bytes()),
+            },
+        })
+    }
+
+    fn check_statement(&mut self, statement: &Statement) {
+        for (key, text) in [
+            ("problem", &statement.problem),
+            ("action", &statement.action),
+            ("data_product", &statement.data_product),
+        ] {
+            if text.trim().is_empty() {
+                self.warn(
+                    format!("statement.{key}"),
+                    format!("statement.{key} is empty: Nesta level 1 needs the whole four-part statement"),
+                );
+            }
+        }
+        if statement.datasets.iter().all(|d| d.trim().is_empty()) {
+            self.warn(
+                "statement.datasets",
+                "no datasets are named: Nesta level 1 needs the whole four-part statement",
+            );
+        }
+    }
+
+    fn check_design(&mut self) -> Option<Design> {
+        let design = &self.file.spec.design;
+        let kind = design.kind;
+        let before = self.problems.len();
+        if kind.has_comparison_group() {
+            if design.arms.len() < 2 {
+                self.problem(
+                    "design.arms",
+                    format!(
+                        "a {} needs at least two arms (a control and a treatment)",
+                        kind.label()
+                    ),
+                );
+            }
+        } else if !design.arms.is_empty() {
+            self.problem(
+                "design.arms",
+                format!(
+                    "a {} has no arms to compare; remove design.arms",
+                    kind.label()
+                ),
+            );
+        }
+        let mut names = HashSet::new();
+        let mut sum = 0.0;
+        for (i, arm) in design.arms.iter().enumerate() {
+            if arm.name.trim().is_empty() {
+                self.problem(format!("design.arms[{i}].name"), "the arm name is empty");
+            }
+            if !names.insert(arm.name.as_str()) {
+                self.problem(
+                    format!("design.arms[{i}].name"),
+                    format!("arm `{}` is named twice", arm.name),
+                );
+            }
+            if !(arm.share > 0.0 && arm.share < 1.0) {
+                self.problem(
+                    format!("design.arms[{i}].share"),
+                    format!("share {} is outside (0, 1)", arm.share),
+                );
+            }
+            sum += arm.share;
+        }
+        if design.arms.len() >= 2 && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+            self.problem(
+                "design.arms",
+                format!("arm shares sum to {sum}, they must sum to 1"),
+            );
+        }
+        let arm_names: Vec<String> = design.arms.iter().map(|a| a.name.clone()).collect();
+        let control = match &design.control {
+            Some(name) => match arm_names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    let hint = did_you_mean(name, &arm_names)
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    self.problem(
+                        "design.control",
+                        format!(
+                            "control arm `{name}` is not one of the arms {}{hint}",
+                            quote_list(&arm_names)
+                        ),
+                    );
+                    0
+                }
+            },
+            None => 0,
+        };
+        if design.control.is_some() && !kind.has_comparison_group() {
+            self.problem(
+                "design.control",
+                format!(
+                    "a {} has no control arm; remove design.control",
+                    kind.label()
+                ),
+            );
+        }
+        match (kind, &design.cluster) {
+            (DesignKind::ClusterRct, None) => self.problem(
+                "design.kind",
+                "a cluster_rct needs design.cluster, the column naming each unit's cluster",
+            ),
+            (DesignKind::ClusterRct, Some(_)) => {}
+            (_, Some(_)) => self.problem(
+                "design.cluster",
+                format!(
+                    "design.cluster is only for cluster_rct, not for a {}",
+                    kind.label()
+                ),
+            ),
+            _ => {}
+        }
+        match (kind, &design.matching) {
+            (DesignKind::MatchedComparison, None) => self.warn(
+                "design.kind",
+                "a matched_comparison without design.matching assumes the comparison group in the data is already matched",
+            ),
+            (DesignKind::MatchedComparison, Some(_)) => {}
+            (_, Some(_)) => self.problem(
+                "design.matching",
+                format!("design.matching is only for matched_comparison, not for a {}", kind.label()),
+            ),
+            _ => {}
+        }
+        if design.assignment.is_some() && !kind.is_randomised() {
+            self.problem(
+                "design.assignment",
+                format!(
+                    "design.assignment randomises units, which a {} does not do",
+                    kind.label()
+                ),
+            );
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        let arms = design
+            .arms
+            .iter()
+            .map(|a| Arm {
+                name: a.name.clone(),
+                share: a.share,
+                description: a.description.clone(),
+            })
+            .collect();
+        Some(match kind {
+            DesignKind::Rct => Design::Rct { arms, control },
+            DesignKind::ClusterRct => Design::ClusterRct {
+                arms,
+                control,
+                cluster: design.cluster.clone().unwrap_or_default(),
+            },
+            DesignKind::MatchedComparison => Design::MatchedComparison { arms, control },
+            DesignKind::BeforeAfter => Design::BeforeAfter,
+            DesignKind::Descriptive => Design::Descriptive,
+        })
+    }
+
+    fn check_units(&mut self) -> Option<UnitsPlan> {
+        let design = &self.file.spec.design;
+        let units = design.units.as_ref()?;
+        let file = self.file.resolve(&units.file);
+        let header = self.read_header(&file, "design.units.file")?;
+        let mut wanted = vec![("design.units.id", units.id.clone())];
+        if let Some(arm) = &units.arm {
+            wanted.push(("design.units.arm", arm.clone()));
+        }
+        if let Some(cluster) = &design.cluster {
+            wanted.push(("design.cluster", cluster.clone()));
+        }
+        for (json_path, column) in wanted {
+            self.require_column(&header, &column, &file, json_path);
+        }
+        Some(UnitsPlan {
+            file,
+            id: units.id.clone(),
+            arm: units.arm.clone(),
+        })
+    }
+
+    fn check_outcomes(&mut self, design: Option<&Design>) -> Vec<OutcomePlan> {
+        let outcomes = &self.file.spec.outcomes;
+        if outcomes.is_empty() {
+            self.problem(
+                "outcomes",
+                "no outcomes are declared; declare one primary outcome",
+            );
+            return Vec::new();
+        }
+        let primaries: Vec<usize> = outcomes
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.role == OutcomeRole::Primary)
+            .map(|(i, _)| i)
+            .collect();
+        match primaries.len() {
+            0 => self.problem("outcomes", "no outcome has role primary; exactly one must"),
+            1 => {}
+            _ => {
+                let listed = primaries
+                    .iter()
+                    .map(|i| outcomes[*i].name.clone())
+                    .collect::<Vec<_>>();
+                self.problem(
+                    format!("outcomes[{}].role", primaries[1]),
+                    format!(
+                        "exactly one outcome may be primary, but {} are",
+                        quote_list(&listed)
+                    ),
+                );
+            }
+        }
+        let mut names = HashSet::new();
+        for (i, outcome) in outcomes.iter().enumerate() {
+            if !names.insert(outcome.name.as_str()) {
+                self.problem(
+                    format!("outcomes[{i}].name"),
+                    format!("outcome `{}` is declared twice", outcome.name),
+                );
+            }
+            if matches!(design, Some(Design::BeforeAfter)) && outcome.baseline.is_none() {
+                self.problem(
+                    format!("outcomes[{i}]"),
+                    format!(
+                        "a before/after design compares each outcome with its value before; set outcomes[{i}].baseline to that column"
+                    ),
+                );
+            }
+        }
+        let mut ordered: Vec<&OutcomeSpec> = outcomes
+            .iter()
+            .filter(|o| o.role == OutcomeRole::Primary)
+            .collect();
+        ordered.extend(outcomes.iter().filter(|o| o.role == OutcomeRole::Secondary));
+        ordered
+            .into_iter()
+            .map(|o| OutcomePlan {
+                label: o.label.clone().unwrap_or_else(|| o.name.clone()),
+                spec: o.clone(),
+            })
+            .collect()
+    }
+
+    fn check_analysis(
+        &mut self,
+        design: Option<&Design>,
+        units: Option<&UnitsPlan>,
+        outcomes: &[OutcomePlan],
+    ) -> Option<AnalysisPlan> {
+        let spec = self.file.spec.analysis.as_ref()?;
+        let design = design?;
+        let kind = design.kind();
+        if !(spec.alpha > 0.0 && spec.alpha <= 0.5) {
+            self.problem(
+                "analysis.alpha",
+                format!("alpha {} is outside (0, 0.5]", spec.alpha),
+            );
+        }
+        let id = match (&spec.id, units) {
+            (Some(id), _) => id.clone(),
+            (None, Some(units)) => units.id.clone(),
+            (None, None) => {
+                self.problem(
+                    "analysis",
+                    "name the identifier column: set analysis.id (or design.units.id)",
+                );
+                String::new()
+            }
+        };
+        let treatment = if kind.has_comparison_group() {
+            match (&spec.treatment, units.and_then(|u| u.arm.as_ref())) {
+                (Some(column), _) => Some(TreatmentSource::DataColumn(column.clone())),
+                (None, Some(arm)) => Some(TreatmentSource::UnitsArm(arm.clone())),
+                (None, None) => {
+                    self.problem(
+                        "analysis",
+                        "a comparison design needs each unit's arm: set analysis.treatment (a column of the analysis data) or design.units.arm",
+                    );
+                    None
+                }
+            }
+        } else {
+            if spec.treatment.is_some() {
+                self.problem(
+                    "analysis.treatment",
+                    format!(
+                        "a {} has no treatment column to compare; remove analysis.treatment",
+                        kind.label()
+                    ),
+                );
+            }
+            None
+        };
+        let estimators = if spec.estimators.is_empty() {
+            vec![default_estimator(kind)]
+        } else {
+            let mut seen = HashSet::new();
+            for (i, estimator) in spec.estimators.iter().enumerate() {
+                if !seen.insert(*estimator) {
+                    self.problem(
+                        format!("analysis.estimators[{i}]"),
+                        "this estimator is listed twice",
+                    );
+                }
+                if !estimator_fits(*estimator, kind) {
+                    self.problem(
+                        format!("analysis.estimators[{i}]"),
+                        format!(
+                            "{} does not apply to a {}; use {}",
+                            estimator.label(),
+                            kind.label(),
+                            default_estimator(kind).label()
+                        ),
+                    );
+                }
+            }
+            spec.estimators.clone()
+        };
+        let data = self.file.resolve(&spec.data);
+        if let Some(header) = self.read_header(&data, "analysis.data") {
+            if !id.is_empty() {
+                let path = if spec.id.is_some() {
+                    "analysis.id"
+                } else {
+                    "design.units.id"
+                };
+                self.require_column(&header, &id, &data, path);
+            }
+            if let Some(TreatmentSource::DataColumn(column)) = &treatment {
+                self.require_column(&header, column, &data, "analysis.treatment");
+            }
+            for (i, covariate) in spec.covariates.iter().enumerate() {
+                self.require_column(
+                    &header,
+                    covariate,
+                    &data,
+                    &format!("analysis.covariates[{i}]"),
+                );
+            }
+            for (i, outcome) in self.file.spec.outcomes.iter().enumerate() {
+                self.require_column(
+                    &header,
+                    &outcome.name,
+                    &data,
+                    &format!("outcomes[{i}].name"),
+                );
+                if let Some(baseline) = &outcome.baseline {
+                    self.require_column(
+                        &header,
+                        baseline,
+                        &data,
+                        &format!("outcomes[{i}].baseline"),
+                    );
+                }
+            }
+        }
+        let _ = outcomes;
+        Some(AnalysisPlan {
+            data,
+            id,
+            treatment,
+            covariates: spec.covariates.clone(),
+            alpha: spec.alpha,
+            alternative: spec.alternative,
+            estimators,
+            adjust: spec.multiple_comparisons,
+            missing: spec.missing,
+        })
+    }
+
+    fn check_evidence(&mut self, design: Option<&Design>) {
+        let evidence = &self.file.spec.evidence;
+        if !(1..=5).contains(&evidence.target_level) {
+            self.problem(
+                "evidence.target_level",
+                format!(
+                    "target level {} is outside Nesta's levels 1 to 5",
+                    evidence.target_level
+                ),
+            );
+            return;
+        }
+        let t = &evidence.thresholds;
+        if !(t.balance_satisfied > 0.0 && t.balance_satisfied <= t.balance_adjusted) {
+            self.problem(
+                "evidence.thresholds.balance_satisfied",
+                format!(
+                    "balance thresholds must satisfy 0 < balance_satisfied ({}) <= balance_adjusted ({})",
+                    t.balance_satisfied, t.balance_adjusted
+                ),
+            );
+        }
+        if t.max_mdes.is_nan() || t.max_mdes <= 0.0 {
+            self.problem(
+                "evidence.thresholds.max_mdes",
+                format!("max_mdes {} must be positive", t.max_mdes),
+            );
+        }
+        let Some(design) = design else { return };
+        let target = evidence.target_level;
+        let ceiling = if self.file.spec.analysis.is_none() {
+            1
+        } else if design.kind().has_comparison_group() {
+            5
+        } else {
+            2
+        };
+        if target > ceiling {
+            let why = if ceiling == 1 {
+                "without analysis data only level 1 (a convincing account of why it should work) can be assessed".to_string()
+            } else {
+                format!(
+                    "a {} has no comparison group, so it can show change (level 2) but not cause",
+                    design.kind().label()
+                )
+            };
+            self.warn(
+                "evidence.target_level",
+                format!("target level {target} cannot be reached: {why}"),
+            );
+        } else if target >= 4 && evidence.independent_evaluations.is_empty() {
+            self.warn(
+                "evidence.target_level",
+                format!("target level {target} needs at least one independent evaluation in evidence.independent_evaluations"),
+            );
+        }
+    }
+
+    fn check_report(&mut self) -> Option<ReportPlan> {
+        let report = &self.file.spec.report;
+        if report.dir.trim().is_empty() {
+            self.problem("report.dir", "the report directory is empty");
+            return None;
+        }
+        if report.formats.is_empty() {
+            self.problem(
+                "report.formats",
+                "no report format is listed; use any of json, md, html",
+            );
+        }
+        let mut seen = HashSet::new();
+        for (i, format) in report.formats.iter().enumerate() {
+            if !seen.insert(*format) {
+                self.problem(
+                    format!("report.formats[{i}]"),
+                    "this format is listed twice",
+                );
+            }
+        }
+        Some(ReportPlan {
+            dir: self.file.resolve(&report.dir),
+            formats: report.formats.clone(),
+        })
+    }
+
+    fn declared_stages(&self) -> Vec<Stage> {
+        let spec = &self.file.spec;
+        let mut stages = Vec::new();
+        if spec.design.power.is_some() {
+            stages.push(Stage::Plan);
+        }
+        if spec.design.assignment.is_some() {
+            stages.push(Stage::Assign);
+        }
+        if spec.design.matching.is_some() {
+            stages.push(Stage::Match);
+        }
+        if spec.analysis.is_some() {
+            stages.push(Stage::Analyse);
+        }
+        stages.push(Stage::Grade);
+        stages.push(Stage::Report);
+        stages
+    }
+
+    fn read_header(&mut self, file: &std::path::Path, json_path: &str) -> Option<Vec<String>> {
+        match data::read_header(file) {
+            Ok(header) => Some(header),
+            Err(e) => {
+                self.problem(json_path, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn require_column(
+        &mut self,
+        header: &[String],
+        column: &str,
+        file: &std::path::Path,
+        json_path: &str,
+    ) {
+        if !header.iter().any(|h| h == column) {
+            let hint = did_you_mean(column, header)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            self.problem(
+                json_path,
+                format!("column `{column}` is not in {}{hint}", file.display()),
+            );
+        }
+    }
+}
+
+fn default_estimator(kind: DesignKind) -> EstimatorKind {
+    match kind {
+        DesignKind::Rct | DesignKind::ClusterRct | DesignKind::MatchedComparison => {
+            EstimatorKind::DifferenceInMeans
+        }
+        DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
+        DesignKind::Descriptive => EstimatorKind::Mean,
+    }
+}
+
+fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
+    match estimator {
+        EstimatorKind::DifferenceInMeans => kind.has_comparison_group(),
+        EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
+        EstimatorKind::Mean => kind == DesignKind::Descriptive,
+    }
+}
+
+/// Lower-case hexadecimal SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,168 @@
+//! Parity of `evident::stats::htest` with R 4.2.2. Fixtures are written by the R scripts
+//! in `tests/reference/htest/` (one `<case>.R` beside each `<case>.json`); this file
+//! reads only the JSON, so CI needs no R. Closed-form results are compared at
+//! `PARITY` (relative 1e-10); solved roots at `PARITY_SOLVED` (1e-8) against R run
+//! at a tight tolerance.
+
+use evident::stats::htest::*;
+use evident::stats::prec::{PARITY, PARITY_SOLVED, assert_close};
+use serde_json::Value;
+
+fn load(name: &str) -> Vec<Value> {
+    let path = format!(
+        "{}/tests/reference/htest/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        doc["r_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("R version 4.2.2"),
+        "fixture {name} must come from R 4.2.2"
+    );
+    let cases = doc["cases"].as_array().unwrap().clone();
+    assert!(!cases.is_empty(), "fixture {name} has no cases");
+    cases
+}
+
+/// A number from the fixture; "Inf", "-Inf" and "NaN" arrive as strings.
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().unwrap(),
+        Value::String(s) => match s.as_str() {
+            "Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            other => panic!("not a number: {other}"),
+        },
+        other => panic!("not a number: {other}"),
+    }
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(num).collect()
+}
+
+fn table(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().unwrap().iter().map(nums).collect()
+}
+
+fn alternative(case: &Value) -> Alternative {
+    match case["alternative"].as_str().unwrap() {
+        "two.sided" => Alternative::TwoSided,
+        "less" => Alternative::Less,
+        "greater" => Alternative::Greater,
+        other => panic!("unknown alternative {other}"),
+    }
+}
+
+fn call(case: &Value) -> String {
+    case["call"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn t_tests_match_r() {
+    for case in load("t_test") {
+        let what = call(&case);
+        let x = nums(&case["x"]);
+        let options = TTestOptions {
+            alternative: alternative(&case),
+            mu: num(&case["mu"]),
+            conf_level: num(&case["conf_level"]),
+        };
+        let r = match case["kind"].as_str().unwrap() {
+            "one_sample" => t_test_one_sample(&x, &options),
+            "paired" => t_test_paired(&x, &nums(&case["y"]), &options),
+            "welch" => t_test_welch(&x, &nums(&case["y"]), &options),
+            "student" => t_test_student(&x, &nums(&case["y"]), &options),
+            other => panic!("unknown kind {other}"),
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} t"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        assert_close(
+            r.conf_low,
+            num(&case["conf_low"]),
+            PARITY,
+            &format!("{what} low"),
+        );
+        assert_close(
+            r.conf_high,
+            num(&case["conf_high"]),
+            PARITY,
+            &format!("{what} high"),
+        );
+        assert_close(
+            r.std_error,
+            num(&case["std_error"]),
+            PARITY,
+            &format!("{what} se"),
+        );
+        assert_close(
+            r.mean_x,
+            num(&case["mean_x"]),
+            PARITY,
+            &format!("{what} mean x"),
+        );
+        if let Some(my) = r.mean_y {
+            assert_close(my, num(&case["mean_y"]), PARITY, &format!("{what} mean y"));
+        }
+    }
+}
+
+fn method(name: &str) -> PAdjustMethod {
+    match name {
+        "bonferroni" => PAdjustMethod::Bonferroni,
+        "holm" => PAdjustMethod::Holm,
+        "hochberg" => PAdjustMethod::Hochberg,
+        "hommel" => PAdjustMethod::Hommel,
+        "BH" => PAdjustMethod::BenjaminiHochberg,
+        "BY" => PAdjustMethod::BenjaminiYekutieli,
+        "none" => PAdjustMethod::None,
+        other => panic!("unknown method {other}"),
+    }
+}
+
+fn optional_nums(v: &Value) -> Vec<Option<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| if x.is_null() { None } else { Some(num(x)) })
+        .collect()
+}
+
+#[test]
+fn p_adjust_matches_r() {
+    for case in load("p_adjust") {
+        let what = format!("{} on {}", call(&case), case["set"]);
+        let p = optional_nums(&case["p"]);
+        let m = method(case["method"].as_str().unwrap());
+        let got = match case["n"].as_u64() {
+            Some(n) => p_adjust_n(&p, m, n as usize),
+            None => p_adjust(&p, m),
+        }
+        .unwrap();
+        let expected = optional_nums(&case["adjusted"]);
+        assert_eq!(got.len(), expected.len(), "{what}");
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            match (g, e) {
+                (Some(g), Some(e)) => assert_close(*g, *e, PARITY, &format!("{what} [{i}]")),
+                (None, None) => {}
+                _ => panic!("{what} [{i}]: got {g:?}, expected {e:?}"),
+            }
+        }
+    }
+}
