@@ -177,7 +177,7 @@ pub(crate) fn cr2_weighted(
         });
         let r = z.qr().r();
         let r12 = r.columns(0, 2 * k);
-        let kmat = &r12 * &c * r12.transpose();
+        let kmat = r12 * &c * r12.transpose();
         let eig = SymmetricEigen::new(kmat);
         let mut h = DVector::zeros(eig.eigenvalues.len());
         let mut h2 = DVector::zeros(eig.eigenvalues.len());

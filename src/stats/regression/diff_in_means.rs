@@ -206,8 +206,8 @@ fn treatment_flags(treatment: &[f64], n: usize) -> Result<Vec<bool>, RegressionE
         .iter()
         .enumerate()
         .map(|(row, &value)| match value {
-            v if v == 0.0 => Ok(false),
-            v if v == 1.0 => Ok(true),
+            0.0 => Ok(false),
+            1.0 => Ok(true),
             _ => Err(RegressionError::BadTreatment { row, value }),
         })
         .collect()

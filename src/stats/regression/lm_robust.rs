@@ -99,7 +99,7 @@ pub(crate) fn checked_estimate(
             value: variance,
         });
     }
-    if !(df > 0.0) || df.is_nan() {
+    if df.is_nan() || df <= 0.0 {
         return Err(RegressionError::DegenerateVariance {
             column: format!("{term} (degrees of freedom)"),
             value: df,
