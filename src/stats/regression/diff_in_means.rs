@@ -424,4 +424,34 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn singleton_block_is_named() {
+        let b = Clusters::from_labels(&["x", "x", "y", "z", "z"]);
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 5.0],
+            &[1.0, 0.0, 1.0, 0.0, 1.0],
+            &DimOptions {
+                blocks: Some(&b),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err, RegressionError::SingletonBlock { block: "y".into() });
+    }
+
+    #[test]
+    fn display_names_the_design() {
+        let fit = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 6.0, 5.0],
+            &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+            &DimOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(fit.design, DimDesign::Standard);
+        assert!(fit.to_string().starts_with("Design:  Standard"));
+        let json = serde_json::to_value(&fit).unwrap();
+        assert_eq!(json["design"], "standard");
+        assert_eq!(json["estimate"], 3.0);
+    }
 }
