@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn single_cluster_is_named() {
         let (design, y) = small();
-        let clusters = Clusters::from_labels(&vec!["only"; 12]);
+        let clusters = Clusters::from_labels(&["only"; 12]);
         let err = lm_robust(
             &design,
             &y,
