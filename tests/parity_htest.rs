@@ -166,3 +166,89 @@ fn p_adjust_matches_r() {
         }
     }
 }
+
+#[test]
+fn prop_test_matches_r() {
+    for case in load("prop_test") {
+        let what = call(&case);
+        let options = PropTestOptions {
+            p: if case["p"].is_null() {
+                None
+            } else {
+                Some(nums(&case["p"]))
+            },
+            alternative: alternative(&case),
+            conf_level: num(&case["conf_level"]),
+            correct: case["correct"].as_bool().unwrap(),
+        };
+        let r = prop_test(&nums(&case["x"]), &nums(&case["n"]), &options)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        let est = nums(&case["estimates"]);
+        for (g, e) in r.estimates.iter().zip(&est) {
+            assert_close(*g, *e, PARITY, &format!("{what} estimate"));
+        }
+        match (r.conf_int, case["conf_int"].is_null()) {
+            (Some((low, high)), false) => {
+                let ci = nums(&case["conf_int"]);
+                assert_close(low, ci[0], PARITY, &format!("{what} low"));
+                assert_close(high, ci[1], PARITY, &format!("{what} high"));
+            }
+            (None, true) => {}
+            (got, _) => panic!("{what}: interval {got:?} vs {}", case["conf_int"]),
+        }
+    }
+}
+
+#[test]
+fn chisq_test_matches_r() {
+    for case in load("chisq_test") {
+        let what = call(&case);
+        let r = if case["p"].is_null() {
+            chisq_test(&table(&case["table"]), case["correct"].as_bool().unwrap())
+        } else {
+            chisq_test_gof(&nums(&case["x"]), &nums(&case["p"]))
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        for (field, got) in [
+            ("expected", &r.expected),
+            ("residuals", &r.residuals),
+            ("stdres", &r.stdres),
+        ] {
+            let expected = table(&case[field]);
+            assert_eq!(got.len(), expected.len(), "{what} {field}");
+            for (gr, er) in got.iter().zip(&expected) {
+                for (g, e) in gr.iter().zip(er) {
+                    assert_close(*g, *e, PARITY, &format!("{what} {field}"));
+                }
+            }
+        }
+    }
+}

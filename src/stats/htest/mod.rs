@@ -25,12 +25,16 @@ mod error;
 mod format;
 mod root;
 
+pub mod chisq_test;
 pub mod p_adjust;
+pub mod prop_test;
 pub mod t_test;
 
 pub use crate::stats::estimate::Alternative;
+pub use chisq_test::{ChisqTest, chisq_test, chisq_test_gof};
 pub use error::TestError;
 pub use p_adjust::{PAdjustMethod, p_adjust, p_adjust_n};
+pub use prop_test::{PropTest, PropTestOptions, prop_test};
 pub use t_test::{
     TTest, TTestKind, TTestOptions, t_test_one_sample, t_test_paired, t_test_student, t_test_welch,
 };
