@@ -125,7 +125,7 @@ mod tests {
         let est = Estimate::from_t(mean, (var / n).sqrt(), n - 1.0, 0.95, Alternative::TwoSided);
         assert_close(est.statistic, 2.728241002747405, 1e-12, "t");
         assert_close(est.p_value, 0.052538171638274914, 1e-9, "p");
-        assert_close(est.conf_low, -0.067140545548217079, 1e-9, "lower");
+        assert_close(est.conf_low, -0.06714054554821708, 1e-9, "lower");
         assert_close(est.conf_high, 7.667140545548218, 1e-9, "upper");
     }
 }
