@@ -26,6 +26,7 @@ mod format;
 mod root;
 
 pub mod chisq_test;
+pub mod fisher;
 pub mod p_adjust;
 pub mod prop_test;
 pub mod t_test;
@@ -33,6 +34,7 @@ pub mod t_test;
 pub use crate::stats::estimate::Alternative;
 pub use chisq_test::{ChisqTest, chisq_test, chisq_test_gof};
 pub use error::TestError;
+pub use fisher::{FisherOptions, FisherTest, fisher_test};
 pub use p_adjust::{PAdjustMethod, p_adjust, p_adjust_n};
 pub use prop_test::{PropTest, PropTestOptions, prop_test};
 pub use t_test::{
