@@ -292,3 +292,65 @@ fn fisher_matches_r() {
         // 9.92e-5 where the root of its own equation is 4.60e-5.
     }
 }
+
+#[test]
+fn wilcoxon_matches_r() {
+    for case in load("wilcoxon") {
+        let what = call(&case);
+        let conf_int = case["conf_int_requested"].as_bool().unwrap();
+        let options = WilcoxonOptions {
+            alternative: alternative(&case),
+            mu: num(&case["mu"]),
+            exact: case["exact"].as_bool(),
+            correct: case["correct"].as_bool().unwrap(),
+            conf_int,
+            conf_level: num(&case["conf_level"]),
+        };
+        let x = nums(&case["x"]);
+        let r = match case["kind"].as_str().unwrap() {
+            "signed_rank" => wilcox_signed_rank(&x, &options),
+            "paired" => wilcox_signed_rank_paired(&x, &nums(&case["y"]), &options),
+            "rank_sum" => wilcox_rank_sum(&x, &nums(&case["y"]), &options),
+            other => panic!("unknown kind {other}"),
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} stat"),
+        );
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        if !conf_int {
+            assert!(r.estimate.is_none() && r.conf_int.is_none(), "{what}");
+            continue;
+        }
+        // Exact intervals are order statistics (closed form); normal-approximation ones
+        // are roots, compared with R at tol.root = 1e-14.
+        let tol = if r.exact { PARITY } else { PARITY_SOLVED };
+        let (low, high) = r.conf_int.unwrap();
+        let ci = nums(&case["conf_int"]);
+        assert_close(low, ci[0], tol, &format!("{what} low"));
+        assert_close(high, ci[1], tol, &format!("{what} high"));
+        assert_close(
+            r.conf_level.unwrap(),
+            num(&case["conf_level_achieved"]),
+            PARITY,
+            &format!("{what} level"),
+        );
+        if r.exact || case["estimate_unique"].as_bool().unwrap() {
+            assert_close(
+                r.estimate.unwrap(),
+                num(&case["estimate"]),
+                tol,
+                &format!("{what} est"),
+            );
+        }
+    }
+}

@@ -83,38 +83,16 @@ pub struct FisherTest {
     pub method: &'static str,
     pub p_value: f64,
     /// Conditional MLE of the odds ratio (2×2 only); may be 0 or infinite.
-    #[serde(serialize_with = "serialize_extended")]
+    #[serde(serialize_with = "format::serialize_extended")]
     pub estimate: Option<f64>,
     /// Exact confidence interval for the odds ratio (2×2 with `conf_int`); the upper
     /// limit may be infinite.
-    #[serde(serialize_with = "serialize_interval")]
+    #[serde(serialize_with = "format::serialize_interval")]
     pub conf_int: Option<(f64, f64)>,
     pub conf_level: f64,
     /// Null odds ratio (2×2 only).
     pub null_value: Option<f64>,
     pub alternative: Alternative,
-}
-
-/// Writes an infinite value as the string "Inf" (JSON has no infinities).
-fn extended(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        serde_json::json!(v)
-    } else if v > 0.0 {
-        serde_json::json!("Inf")
-    } else {
-        serde_json::json!("-Inf")
-    }
-}
-
-fn serialize_extended<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    v.map(extended).serialize(s)
-}
-
-fn serialize_interval<S: serde::Serializer>(
-    v: &Option<(f64, f64)>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    v.map(|(a, b)| (extended(a), extended(b))).serialize(s)
 }
 
 /// Fisher's exact test on a 2×2 or r×c table of counts (R `fisher.test`).

@@ -23,6 +23,7 @@
 mod dist;
 mod error;
 mod format;
+mod rank_dist;
 mod root;
 
 pub mod chisq_test;
@@ -30,6 +31,7 @@ pub mod fisher;
 pub mod p_adjust;
 pub mod prop_test;
 pub mod t_test;
+pub mod wilcoxon;
 
 pub use crate::stats::estimate::Alternative;
 pub use chisq_test::{ChisqTest, chisq_test, chisq_test_gof};
@@ -40,6 +42,10 @@ pub use prop_test::{PropTest, PropTestOptions, prop_test};
 pub use t_test::{
     TTest, TTestKind, TTestOptions, t_test_one_sample, t_test_paired, t_test_student, t_test_welch,
 };
+pub use wilcoxon::{
+    WilcoxonOptions, WilcoxonTest, wilcox_rank_sum, wilcox_signed_rank, wilcox_signed_rank_paired,
+};
+
 /// Checks that every value of a sample is finite (R drops `NA`; we ask the caller to).
 pub(crate) fn check_finite(name: &'static str, values: &[f64]) -> Result<(), TestError> {
     match values.iter().position(|v| !v.is_finite()) {
