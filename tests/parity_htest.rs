@@ -354,3 +354,26 @@ fn wilcoxon_matches_r() {
         }
     }
 }
+
+#[test]
+fn mcnemar_matches_r() {
+    for case in load("mcnemar") {
+        let what = call(&case);
+        let r = mcnemar_test(&table(&case["table"]), case["correct"].as_bool().unwrap())
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+    }
+}

@@ -28,6 +28,7 @@ mod root;
 
 pub mod chisq_test;
 pub mod fisher;
+pub mod mcnemar;
 pub mod p_adjust;
 pub mod prop_test;
 pub mod t_test;
@@ -37,6 +38,7 @@ pub use crate::stats::estimate::Alternative;
 pub use chisq_test::{ChisqTest, chisq_test, chisq_test_gof};
 pub use error::TestError;
 pub use fisher::{FisherOptions, FisherTest, fisher_test};
+pub use mcnemar::{McNemarTest, mcnemar_test};
 pub use p_adjust::{PAdjustMethod, p_adjust, p_adjust_n};
 pub use prop_test::{PropTest, PropTestOptions, prop_test};
 pub use t_test::{
