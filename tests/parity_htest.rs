@@ -377,3 +377,42 @@ fn mcnemar_matches_r() {
         );
     }
 }
+
+fn check_effect(got: &EffectSize, case: &Value, key: &str, tol: f64) {
+    let what = format!("{} {key}", call(case));
+    assert_close(got.estimate, num(&case[key]), PARITY, &what);
+    let ci = nums(&case[format!("{key}_ci").as_str()]);
+    assert_close(got.conf_low, ci[0], tol, &format!("{what} low"));
+    assert_close(got.conf_high, ci[1], tol, &format!("{what} high"));
+    if let Some(se) = got.std_error {
+        assert_close(
+            se,
+            num(&case[format!("{key}_se").as_str()]),
+            PARITY,
+            &format!("{what} se"),
+        );
+    }
+}
+
+#[test]
+fn effect_sizes_match_r() {
+    for case in load("effect_size") {
+        let what = call(&case);
+        let level = num(&case["conf_level"]);
+        if case["kind"] == "d" {
+            let (x, y) = (nums(&case["x"]), nums(&case["y"]));
+            // Non-central t limits are roots (uniroot tol = 1e-14 in R): PARITY_SOLVED.
+            let d = cohens_d(&x, &y, level).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(d.warnings.is_empty(), "{what}: {:?}", d.warnings);
+            check_effect(&d, &case, "d", PARITY_SOLVED);
+            let g = hedges_g(&x, &y, level).unwrap_or_else(|e| panic!("{what}: {e}"));
+            check_effect(&g, &case, "g", PARITY_SOLVED);
+        } else {
+            let t = table(&case["table"]);
+            check_effect(&risk_difference(&t, level).unwrap(), &case, "rd", PARITY);
+            check_effect(&risk_ratio(&t, level).unwrap(), &case, "rr", PARITY);
+            check_effect(&odds_ratio(&t, level).unwrap(), &case, "or", PARITY);
+            check_effect(&cox_index(&t, level).unwrap(), &case, "cox", PARITY);
+        }
+    }
+}

@@ -23,10 +23,12 @@
 mod dist;
 mod error;
 mod format;
+mod noncentral_t;
 mod rank_dist;
 mod root;
 
 pub mod chisq_test;
+pub mod effect_size;
 pub mod fisher;
 pub mod mcnemar;
 pub mod p_adjust;
@@ -36,6 +38,9 @@ pub mod wilcoxon;
 
 pub use crate::stats::estimate::Alternative;
 pub use chisq_test::{ChisqTest, chisq_test, chisq_test_gof};
+pub use effect_size::{
+    EffectSize, cohens_d, cox_index, hedges_g, odds_ratio, risk_difference, risk_ratio,
+};
 pub use error::TestError;
 pub use fisher::{FisherOptions, FisherTest, fisher_test};
 pub use mcnemar::{McNemarTest, mcnemar_test};
