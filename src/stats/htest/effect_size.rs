@@ -112,7 +112,7 @@ fn standardised_difference(x: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64),
 }
 
 /// ncp such that P(T ≤ t; df, ncp) = target (P decreases in ncp).
-fn solve_ncp(t: f64, df: f64, target: f64) -> f64 {
+fn solve_ncp(t: f64, df: f64, target: f64) -> Result<f64, TestError> {
     let g = |ncp: f64| pnt(t, df, ncp) - target;
     let mut step = 1.0_f64.max(t.abs() * 0.5);
     let (mut a, mut b) = (t - step, t + step);
@@ -124,19 +124,30 @@ fn solve_ncp(t: f64, df: f64, target: f64) -> f64 {
         step *= 2.0;
         b = t + step;
     }
-    brent(g, a, b, 1e-14)
+    if g(a) < 0.0 || g(b) > 0.0 {
+        return Err(TestError::NotEstimable {
+            what: "the non-central t confidence interval",
+            reason: "its limits could not be bracketed within |ncp − t| < 1e4",
+        });
+    }
+    Ok(brent(g, a, b, 1e-14))
 }
 
-fn ncp_interval(t: f64, df: f64, conf_level: f64, warnings: &mut Vec<String>) -> (f64, f64) {
+fn ncp_interval(
+    t: f64,
+    df: f64,
+    conf_level: f64,
+    warnings: &mut Vec<String>,
+) -> Result<(f64, f64), TestError> {
     let alpha = 1.0 - conf_level;
-    let low = solve_ncp(t, df, 1.0 - alpha / 2.0);
-    let high = solve_ncp(t, df, alpha / 2.0);
+    let low = solve_ncp(t, df, 1.0 - alpha / 2.0)?;
+    let high = solve_ncp(t, df, alpha / 2.0)?;
     if !series_region(df, low) || !series_region(df, high) {
         warnings.push(format!(
             "the interval reaches |ncp| > {EXACT_NCP_LIMIT} or df > 4e5, where the non-central t uses R's normal approximation (up to ~3 % off)"
         ));
     }
-    (low, high)
+    Ok((low, high))
 }
 
 /// Cohen's d for two independent samples with the pooled SD, and its non-central t
@@ -149,7 +160,7 @@ pub fn cohens_d(x: &[f64], y: &[f64], conf_level: f64) -> Result<EffectSize, Tes
     check_conf_level(conf_level)?;
     let (d, t, df, scale) = standardised_difference(x, y)?;
     let mut warnings = Vec::new();
-    let (low, high) = ncp_interval(t, df, conf_level, &mut warnings);
+    let (low, high) = ncp_interval(t, df, conf_level, &mut warnings)?;
     Ok(EffectSize {
         measure: "Cohen's d",
         estimate: d,

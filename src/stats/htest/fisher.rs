@@ -23,8 +23,9 @@
 //! equations solved in R with `uniroot(tol = 1e-14)`.
 //!
 //! r×c table: P(table) = ∏rᵢ!·∏cⱼ! / (N!·∏xᵢⱼ!); p = Σ P over the tables with the observed
-//! margins and P ≤ P_obs·(1 + 10⁻⁷), visited by enumeration (at most
-//! [`ENUMERATION_LIMIT`] tables; R uses the network algorithm of Mehta and Patel).
+//! margins and log P ≤ log P_obs + 3.45254·10⁻⁷ (FEXACT's tolerance), visited by
+//! enumeration (at most [`ENUMERATION_LIMIT`] tables; R uses the network algorithm of
+//! Mehta and Patel, which prunes instead of enumerating, so it reaches larger tables).
 //!
 //! # References
 //! - Fisher, R. A. (1935). The logic of inductive inference. *JRSS* 98, 39–82.
@@ -52,8 +53,17 @@ use crate::stats::estimate::Alternative;
 /// The largest number of r×c tables [`fisher_test`] enumerates before giving up.
 pub const ENUMERATION_LIMIT: u64 = 50_000_000;
 
-/// R's relative tolerance when comparing table probabilities with the observed one.
+/// The largest table total for r×c enumeration (beyond it the table count explodes).
+const MAX_RXC_TOTAL: u64 = 100_000;
+
+/// R's relative tolerance when comparing 2×2 table probabilities with the observed one
+/// (`relErr <- 1 + 10^(-7)` in `fisher.test`).
 const REL_ERR: f64 = 1.0 + 1e-7;
+
+/// FEXACT's tolerance for r×c tables, on the log-probability scale: a table counts when
+/// log P ≤ log P_obs + 3.45254e-7 (R's fexact.c, `tol`, "the square root of the smallest
+/// relative spacing" of single precision).
+const FEXACT_LOG_TOL: f64 = 3.45254e-7;
 
 /// Options of [`fisher_test`] (R's defaults: two-sided, odds ratio 1, 95 % interval).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -113,7 +123,7 @@ pub fn fisher_test(table: &[Vec<f64>], options: &FisherOptions) -> Result<Fisher
                 value: options.or,
             });
         }
-        Ok(two_by_two(table, options))
+        two_by_two(table, options)
     } else {
         let p_value = r_by_c(table)?;
         Ok(FisherTest {
@@ -208,11 +218,12 @@ impl NonCentral {
     }
 }
 
-/// Finds θ with g(θ) = 0 for g increasing in θ, expanding a bracket from 0.
-fn solve_increasing(g: impl Fn(f64) -> f64) -> f64 {
+/// Finds θ with g(θ) = 0 for g increasing in θ, expanding a bracket from 0 out to
+/// |θ| = 2048 (odds ratios beyond e^±2048 are not representable anyway).
+fn solve_increasing(g: impl Fn(f64) -> f64) -> Result<f64, TestError> {
     let g0 = g(0.0);
     if g0 == 0.0 {
-        return 0.0;
+        return Ok(0.0);
     }
     let direction = if g0 > 0.0 { -1.0 } else { 1.0 };
     let mut step = 1.0;
@@ -221,22 +232,28 @@ fn solve_increasing(g: impl Fn(f64) -> f64) -> f64 {
         let outer = direction * step;
         let go = g(outer);
         if go == 0.0 {
-            return outer;
+            return Ok(outer);
         }
-        if (go > 0.0) != (g0 > 0.0) || step > 1e3 {
+        if (go > 0.0) != (g0 > 0.0) {
             let (a, b) = if inner < outer {
                 (inner, outer)
             } else {
                 (outer, inner)
             };
-            return brent(&g, a, b, 1e-15);
+            return Ok(brent(&g, a, b, 1e-15));
+        }
+        if step >= 2048.0 {
+            return Err(TestError::NotEstimable {
+                what: "the conditional odds ratio or its confidence limit",
+                reason: "the root lies beyond odds ratios of e^±2048",
+            });
         }
         inner = outer;
         step *= 2.0;
     }
 }
 
-fn two_by_two(table: &[Vec<f64>], options: &FisherOptions) -> FisherTest {
+fn two_by_two(table: &[Vec<f64>], options: &FisherOptions) -> Result<FisherTest, TestError> {
     let m = table[0][0] + table[1][0];
     let n = table[0][1] + table[1][1];
     let k = table[0][0] + table[0][1];
@@ -265,35 +282,37 @@ fn two_by_two(table: &[Vec<f64>], options: &FisherOptions) -> FisherTest {
     } else if x == hi {
         f64::INFINITY
     } else {
-        solve_increasing(|theta| law.mean(theta) - x).exp()
+        solve_increasing(|theta| law.mean(theta) - x)?.exp()
     };
     // Upper limit: P_ψ(X ≤ x) = α, decreasing in ψ. Lower: P_ψ(X ≥ x) = α, increasing.
     let upper_limit = |alpha: f64| {
         if x == hi {
-            f64::INFINITY
+            Ok(f64::INFINITY)
         } else {
-            solve_increasing(|theta| alpha - law.tail_log(x, theta, false)).exp()
+            Ok(solve_increasing(|theta| alpha - law.tail_log(x, theta, false))?.exp())
         }
     };
     let lower_limit = |alpha: f64| {
         if x == lo {
-            0.0
+            Ok(0.0)
         } else {
-            solve_increasing(|theta| law.tail_log(x, theta, true) - alpha).exp()
+            Ok(solve_increasing(|theta| law.tail_log(x, theta, true) - alpha)?.exp())
         }
     };
-    let conf_int = options.conf_int.then(|| {
+    let conf_int = if options.conf_int {
         let level = options.conf_level;
-        match options.alternative {
-            Alternative::Less => (0.0, upper_limit(1.0 - level)),
-            Alternative::Greater => (lower_limit(1.0 - level), f64::INFINITY),
+        Some(match options.alternative {
+            Alternative::Less => (0.0, upper_limit(1.0 - level)?),
+            Alternative::Greater => (lower_limit(1.0 - level)?, f64::INFINITY),
             Alternative::TwoSided => {
                 let alpha = (1.0 - level) / 2.0;
-                (lower_limit(alpha), upper_limit(alpha))
+                (lower_limit(alpha)?, upper_limit(alpha)?)
             }
-        }
-    });
-    FisherTest {
+        })
+    } else {
+        None
+    };
+    Ok(FisherTest {
         method: "Fisher's Exact Test for Count Data",
         p_value,
         estimate: Some(estimate),
@@ -301,7 +320,7 @@ fn two_by_two(table: &[Vec<f64>], options: &FisherOptions) -> FisherTest {
         conf_level: options.conf_level,
         null_value: Some(or),
         alternative: options.alternative,
-    }
+    })
 }
 
 /// Exact r×c p-value by enumerating every table with the observed margins.
@@ -313,13 +332,18 @@ fn r_by_c(table: &[Vec<f64>]) -> Result<f64, TestError> {
         .map(|j| table.iter().map(|r| r[j]).sum::<f64>() as u64)
         .collect();
     let total: u64 = row_sums.iter().sum();
+    if total > MAX_RXC_TOTAL {
+        return Err(TestError::TooLarge {
+            limit: ENUMERATION_LIMIT,
+        });
+    }
     let lf: Vec<f64> = (0..=total).map(ln_factorial).collect();
     let constant = row_sums.iter().map(|&r| lf[r as usize]).sum::<f64>()
         + col_sums.iter().map(|&c| lf[c as usize]).sum::<f64>()
         - lf[total as usize];
     let observed: f64 = table.iter().flatten().map(|&v| lf[v as usize]).sum::<f64>();
-    // Tables with Σ log xᵢⱼ! ≥ observed − log(1 + 1e-7) have P ≤ P_obs·(1 + 1e-7).
-    let threshold = observed - REL_ERR.ln();
+    // Tables with Σ log xᵢⱼ! ≥ observed − tol have P ≤ P_obs·exp(tol).
+    let threshold = observed - FEXACT_LOG_TOL;
     let mut state = Enumeration {
         rows,
         cols,
