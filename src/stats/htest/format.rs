@@ -120,6 +120,13 @@ fn extended(v: f64) -> serde_json::Value {
     }
 }
 
+/// Serialises an f64 that may be infinite (a one-sided interval limit) as a number or
+/// the string "Inf"/"-Inf"; serde_json would otherwise write `null`.
+pub(crate) fn serialize_f64<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    extended(*v).serialize(s)
+}
+
+/// As [`serialize_f64`], for an optional value.
 pub(crate) fn serialize_extended<S: serde::Serializer>(
     v: &Option<f64>,
     s: S,

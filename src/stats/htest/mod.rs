@@ -13,12 +13,22 @@
 //! | `prop_test.rs` | `prop.test` | two proportions, with and without Yates |
 //! | `chisq_test.rs` | `chisq.test` | Pearson r×c, Yates for 2×2 |
 //! | `fisher.rs` | `fisher.test` | 2×2 with conditional MLE and CI; r×c by enumeration |
-//! | `wilcoxon.rs` | `wilcox.test` | signed-rank and rank-sum, exact and normal |
+//! | `wilcoxon.rs` | `wilcox.test` | signed-rank and rank-sum, exact and normal, Hodges–Lehmann |
+//! | `rank_dist.rs` | `dwilcox`, `psignrank`, … | exact Wilcoxon distributions by counting (private) |
 //! | `mcnemar.rs` | `mcnemar.test` | McNemar (2×2) and Bowker (r×r) |
-//! | `effect_size.rs` | (effectsize, epitools formulas) | Cohen's d, Hedges' g, Cox index, RD, RR, OR |
+//! | `effect_size.rs` | (effectsize / MBESS formulas) | Cohen's d, Hedges' g, Cox index, RD, RR, OR |
+//! | `noncentral_t.rs` | `pt(ncp =)` | private AS 243 helper until the distributions module has one |
+//! | `dist.rs` | `pnorm`, `pt`, `pchisq`, … | private wrappers over statrs, one place to redirect |
 //!
 //! Parity: every family is checked against R 4.2.2 fixtures in
-//! `tests/reference/htest/` (see `tests/parity_htest.rs`).
+//! `tests/reference/htest/` (see its README and `tests/parity_htest.rs`): closed forms
+//! at relative 1e-10, solved roots at 1e-8 against R run at a tight tolerance. Where R
+//! solves loosely (Fisher's MLE and limits, Wilcoxon's approximate intervals) the engine
+//! solves to full precision.
+//!
+//! Conventions: samples are `&[f64]` and must be finite (R silently drops `NA`; here a
+//! NaN or infinity is an error naming its index); tables are `&[Vec<f64>]`, rows of
+//! equal length; infinite interval limits serialise as the strings "Inf"/"-Inf".
 
 mod dist;
 mod error;
@@ -158,4 +168,77 @@ pub(crate) fn margins_nonzero(table: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>)
         });
     }
     Ok((row_sums, col_sums))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every result type prints in R's layout and serialises to JSON.
+    use super::*;
+
+    fn check(text: String, json: serde_json::Value, title: &str) {
+        assert!(text.contains(title), "missing {title:?} in\n{text}");
+        let s = json.to_string();
+        assert!(!s.contains("NaN"), "{s}");
+    }
+
+    #[test]
+    fn results_display_and_serialise() {
+        let x = [1.2, 3.4, 2.2, 5.1, 4.4, 0.7];
+        let y = [2.5, 2.9, 4.1, 3.3, 6.0];
+        let t = t_test_welch(&x, &y, &TTestOptions::default()).unwrap();
+        check(
+            t.to_string(),
+            serde_json::to_value(&t).unwrap(),
+            "Welch Two Sample t-test",
+        );
+        let w = wilcox_rank_sum(
+            &x,
+            &y,
+            &WilcoxonOptions {
+                conf_int: true,
+                ..WilcoxonOptions::default()
+            },
+        )
+        .unwrap();
+        check(
+            w.to_string(),
+            serde_json::to_value(&w).unwrap(),
+            "difference in location",
+        );
+        let table = vec![vec![12.0, 5.0], vec![7.0, 9.0]];
+        let f = fisher_test(&table, &FisherOptions::default()).unwrap();
+        check(
+            f.to_string(),
+            serde_json::to_value(&f).unwrap(),
+            "odds ratio",
+        );
+        let c = chisq_test(&table, true).unwrap();
+        check(c.to_string(), serde_json::to_value(&c).unwrap(), "Yates");
+        let p = prop_test(&[15.0, 25.0], &[50.0, 50.0], &PropTestOptions::default()).unwrap();
+        check(
+            p.to_string(),
+            serde_json::to_value(&p).unwrap(),
+            "2-sample test",
+        );
+        let m = mcnemar_test(&table, true).unwrap();
+        check(
+            m.to_string(),
+            serde_json::to_value(&m).unwrap(),
+            "McNemar's chi-squared",
+        );
+        let e = hedges_g(&x, &y, 0.95).unwrap();
+        check(
+            e.to_string(),
+            serde_json::to_value(&e).unwrap(),
+            "Hedges' g",
+        );
+        let o = odds_ratio(&table, 0.95).unwrap();
+        check(
+            o.to_string(),
+            serde_json::to_value(&o).unwrap(),
+            "log scale",
+        );
+        let adjusted = p_adjust(&[Some(0.01), None], PAdjustMethod::Holm).unwrap();
+        assert_eq!(serde_json::to_string(&adjusted).unwrap(), "[0.01,null]");
+    }
 }

@@ -97,7 +97,11 @@ pub struct TTest {
     pub mean_y: Option<f64>,
     pub std_error: f64,
     pub null_value: f64,
+    /// Lower limit; `-inf` for `Less` (serialised as "-Inf").
+    #[serde(serialize_with = "format::serialize_f64")]
     pub conf_low: f64,
+    /// Upper limit; `inf` for `Greater` (serialised as "Inf").
+    #[serde(serialize_with = "format::serialize_f64")]
     pub conf_high: f64,
     pub conf_level: f64,
     pub alternative: Alternative,
@@ -393,6 +397,19 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn one_sided_limits_serialise_as_inf() {
+        let o = TTestOptions {
+            alternative: Alternative::Greater,
+            ..TTestOptions::default()
+        };
+        let r = t_test_one_sample(&[1.0, 2.0, 4.0], &o).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["conf_high"], "Inf");
+        assert!(json["conf_low"].is_number());
+        assert_eq!(json["kind"], "one_sample");
     }
 
     #[test]
