@@ -242,3 +242,211 @@ mod tests {
         assert_eq!(serde_json::to_string(&adjusted).unwrap(), "[0.01,null]");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Invariants over random inputs: p-values are probabilities, adjustments never
+    //! lower a p-value and keep its order, errors instead of NaN.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Continuous samples, or small integers so that ties and zeros are common.
+    fn sample(min: usize) -> impl Strategy<Value = Vec<f64>> {
+        prop_oneof![
+            prop::collection::vec(-1e3..1e3f64, min..30),
+            prop::collection::vec((-6i32..6).prop_map(f64::from), min..60),
+        ]
+    }
+
+    fn alternative() -> impl Strategy<Value = Alternative> {
+        prop_oneof![
+            Just(Alternative::TwoSided),
+            Just(Alternative::Less),
+            Just(Alternative::Greater)
+        ]
+    }
+
+    fn is_probability(p: f64) -> bool {
+        (0.0..=1.0).contains(&p)
+    }
+
+    proptest! {
+        #[test]
+        fn t_and_wilcoxon_p_values_are_probabilities(
+            x in sample(2), y in sample(2), alt in alternative(), conf_int in any::<bool>()
+        ) {
+            let o = TTestOptions { alternative: alt, ..TTestOptions::default() };
+            for r in [t_test_welch(&x, &y, &o), t_test_student(&x, &y, &o), t_test_one_sample(&x, &o)]
+                .into_iter()
+                .flatten()
+            {
+                prop_assert!(is_probability(r.p_value), "{r:?}");
+                prop_assert!(r.conf_low <= r.conf_high);
+            }
+            let w = WilcoxonOptions { alternative: alt, conf_int, ..WilcoxonOptions::default() };
+            if let Ok(r) = wilcox_rank_sum(&x, &y, &w) {
+                prop_assert!(is_probability(r.p_value), "{r:?}");
+                if let Some((low, high)) = r.conf_int {
+                    prop_assert!(low <= high);
+                }
+            }
+            if let Ok(r) = wilcox_signed_rank(&x, &w) {
+                prop_assert!(is_probability(r.p_value), "{r:?}");
+            }
+        }
+
+        #[test]
+        fn adjusted_p_values_dominate_and_keep_order(
+            p in prop::collection::vec(0.0..=1.0f64, 1..40),
+            method in prop_oneof![
+                Just(PAdjustMethod::Bonferroni), Just(PAdjustMethod::Holm),
+                Just(PAdjustMethod::Hochberg), Just(PAdjustMethod::Hommel),
+                Just(PAdjustMethod::BenjaminiHochberg), Just(PAdjustMethod::BenjaminiYekutieli)
+            ]
+        ) {
+            let input: Vec<Option<f64>> = p.iter().copied().map(Some).collect();
+            let adjusted: Vec<f64> = p_adjust(&input, method).unwrap().into_iter().flatten().collect();
+            for i in 0..p.len() {
+                prop_assert!(is_probability(adjusted[i]));
+                prop_assert!(adjusted[i] >= p[i] * (1.0 - 1e-12), "{method:?}: {} < {}", adjusted[i], p[i]);
+                for j in 0..p.len() {
+                    if p[i] < p[j] {
+                        prop_assert!(adjusted[i] <= adjusted[j] * (1.0 + 1e-12), "{method:?}");
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn table_tests_give_probabilities_or_errors(
+            cells in prop::collection::vec(0u32..15, 4), alt in alternative()
+        ) {
+            let table = vec![
+                vec![f64::from(cells[0]), f64::from(cells[1])],
+                vec![f64::from(cells[2]), f64::from(cells[3])],
+            ];
+            let o = FisherOptions { alternative: alt, ..FisherOptions::default() };
+            if let Ok(r) = fisher_test(&table, &o) {
+                prop_assert!(is_probability(r.p_value));
+                let (low, high) = r.conf_int.unwrap();
+                let est = r.estimate.unwrap();
+                prop_assert!(low <= est && est <= high, "{r:?}");
+            }
+            if let Ok(r) = chisq_test(&table, true) {
+                prop_assert!(is_probability(r.p_value) && r.statistic >= 0.0);
+            }
+            if let Ok(r) = mcnemar_test(&table, true) {
+                prop_assert!(is_probability(r.p_value));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod input_errors {
+    //! Each family rejects bad input with an error that names the rule and the input.
+    use super::*;
+
+    #[test]
+    fn empty_and_single_samples() {
+        let w = WilcoxonOptions::default();
+        let e = wilcox_signed_rank(&[], &w).unwrap_err();
+        assert!(
+            e.to_string().contains("not enough observations in `x`"),
+            "{e}"
+        );
+        assert!(matches!(
+            wilcox_rank_sum(&[1.0], &[], &w),
+            Err(TestError::TooFewObservations { name: "y", .. })
+        ));
+        assert!(matches!(
+            cohens_d(&[1.0], &[2.0], 0.95),
+            Err(TestError::TooFewObservations { .. })
+        ));
+        assert!(matches!(
+            t_test_paired(&[1.0], &[2.0], &TTestOptions::default()),
+            Err(TestError::TooFewObservations { got: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn non_finite_values_name_their_index() {
+        let e = wilcox_rank_sum(
+            &[1.0, 2.0],
+            &[3.0, f64::INFINITY],
+            &WilcoxonOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`y[1]` is inf: observations must be finite (remove missing values first)"
+        );
+        assert!(matches!(
+            hedges_g(&[f64::NAN, 1.0, 2.0], &[1.0, 2.0], 0.95),
+            Err(TestError::NonFinite {
+                name: "x",
+                index: 0,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_counts_and_margins() {
+        let o = FisherOptions::default();
+        let e = fisher_test(&[vec![1.0, -3.0], vec![2.0, 2.0]], &o).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "count [0][1] = -3 is invalid: counts must be finite and non-negative"
+        );
+        assert!(matches!(
+            fisher_test(&[vec![1.0, 0.0, 2.0], vec![3.0, 0.0, 1.0]], &o),
+            Err(TestError::ZeroMargin {
+                margin: "column",
+                index: 1
+            })
+        ));
+        assert!(matches!(
+            mcnemar_test(&[vec![1.0, f64::NAN], vec![2.0, 2.0]], true),
+            Err(TestError::InvalidCount { .. })
+        ));
+        assert!(matches!(
+            risk_ratio(&[vec![0.0, 0.0], vec![2.0, 2.0]], 0.95),
+            Err(TestError::ZeroMargin {
+                margin: "row",
+                index: 0
+            })
+        ));
+        assert!(matches!(
+            chisq_test(&[vec![1.0, 2.0]], true),
+            Err(TestError::TableShape { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_arguments() {
+        let bad_mu = WilcoxonOptions {
+            mu: f64::NAN,
+            ..WilcoxonOptions::default()
+        };
+        assert!(matches!(
+            wilcox_signed_rank(&[1.0, 2.0], &bad_mu),
+            Err(TestError::InvalidArgument { name: "mu", .. })
+        ));
+        let bad_or = FisherOptions {
+            or: -1.0,
+            ..FisherOptions::default()
+        };
+        assert!(matches!(
+            fisher_test(&[vec![1.0, 2.0], vec![3.0, 4.0]], &bad_or),
+            Err(TestError::InvalidArgument { name: "or", .. })
+        ));
+        assert!(matches!(
+            odds_ratio(&[vec![1.0, 2.0], vec![3.0, 4.0]], 1.5),
+            Err(TestError::InvalidArgument {
+                name: "conf_level",
+                ..
+            })
+        ));
+    }
+}

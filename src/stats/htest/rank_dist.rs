@@ -105,7 +105,12 @@ impl CountDistribution {
             return 0.0;
         }
         let q = (q.floor() as usize).min(self.max());
-        self.counts[..=q].iter().map(|&c| self.prob(c)).sum()
+        // Rounding (f = exp(−n ln 2) is not exactly 2⁻ⁿ) can push a full sum past 1.
+        self.counts[..=q]
+            .iter()
+            .map(|&c| self.prob(c))
+            .sum::<f64>()
+            .min(1.0)
     }
 
     /// P(S > q), summed over the upper tail.
@@ -117,7 +122,11 @@ impl CountDistribution {
         if start > self.max() {
             return 0.0;
         }
-        self.counts[start..].iter().map(|&c| self.prob(c)).sum()
+        self.counts[start..]
+            .iter()
+            .map(|&c| self.prob(c))
+            .sum::<f64>()
+            .min(1.0)
     }
 
     /// R's `qwilcox`/`qsignrank` search, including its 10·ε fuzz.
@@ -162,6 +171,39 @@ mod tests {
         assert_eq!(d.lower(0.0), 1.0 / 210.0);
         assert_eq!(d.quantile(0.025), 3.0); // R: qwilcox(0.025, 4, 6)
         assert!((d.lower(11.0) + d.upper(11.0) - 1.0).abs() < 1e-15);
+    }
+
+    /// Independent check: enumerate every subset of ranks directly.
+    #[test]
+    fn counts_match_brute_force_enumeration() {
+        for (m, n) in [(1, 1), (2, 5), (4, 4), (5, 7), (3, 9)] {
+            let total = m + n;
+            let mut counts = vec![0.0; m * n + 1];
+            for mask in 0u32..(1 << total) {
+                if mask.count_ones() as usize != m {
+                    continue;
+                }
+                // U = Σ (rank of each x) − m(m + 1)/2, ranks 1-based.
+                let rank_sum: usize = (0..total)
+                    .filter(|i| mask >> i & 1 == 1)
+                    .map(|i| i + 1)
+                    .sum();
+                counts[rank_sum - m * (m + 1) / 2] += 1.0;
+            }
+            assert_eq!(
+                CountDistribution::rank_sum(m, n).counts,
+                counts,
+                "m = {m}, n = {n}"
+            );
+        }
+        for n in [1usize, 2, 6, 11] {
+            let mut counts = vec![0.0; n * (n + 1) / 2 + 1];
+            for mask in 0u32..(1 << n) {
+                let v: usize = (0..n).filter(|i| mask >> i & 1 == 1).map(|i| i + 1).sum();
+                counts[v] += 1.0;
+            }
+            assert_eq!(CountDistribution::signed_rank(n).counts, counts, "n = {n}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ add <- function(kind, x, y, alt, mu, cl) {
   cases[[length(cases) + 1]] <<- list(
     kind = kind, x = vec(x), y = if (is.null(y)) NULL else vec(y), alternative = alt, mu = mu,
     conf_level = cl,
+    method = r$method,
     call = sprintf("t.test(x%s, alternative = '%s', mu = %s, conf.level = %s%s)",
                    if (is.null(y)) "" else ", y", alt, format(mu), format(cl),
                    switch(kind, paired = ", paired = TRUE", student = ", var.equal = TRUE", "")),
