@@ -107,6 +107,12 @@ fn standardised_difference(x: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64),
         });
     }
     let d = (mx - my) / sd;
+    if !d.is_finite() {
+        return Err(TestError::NotEstimable {
+            what: "the standardised mean difference",
+            reason: "the means or variances overflow double precision (values near ±1.8e308)",
+        });
+    }
     let scale = (1.0 / nx + 1.0 / ny).sqrt();
     Ok((d, d / scale, df, scale))
 }

@@ -188,6 +188,7 @@ fn one_sample(x: &[f64], options: &TTestOptions, kind: TTestKind) -> Result<TTes
             std_error: stderr,
         });
     }
+    check_overflow(mx, stderr)?;
     Ok(finish(kind, mx, mx, None, stderr, df, options))
 }
 
@@ -263,7 +264,20 @@ fn two_sample(
             std_error: stderr,
         });
     }
+    check_overflow(mx - my, stderr)?;
     Ok(finish(kind, mx - my, mx, Some(my), stderr, df, options))
+}
+
+/// Values near the f64 limit overflow in the mean or variance.
+fn check_overflow(estimate: f64, stderr: f64) -> Result<(), TestError> {
+    if estimate.is_finite() && stderr.is_finite() {
+        Ok(())
+    } else {
+        Err(TestError::NotEstimable {
+            what: "the t statistic",
+            reason: "the mean or variance overflows double precision (values near ±1.8e308)",
+        })
+    }
 }
 
 fn finish(
@@ -359,6 +373,12 @@ mod tests {
         assert!(e.to_string().contains("essentially constant"));
         let e = t_test_welch(&[1.0, 1.0], &[1.0, 1.0], &TTestOptions::default()).unwrap_err();
         assert!(matches!(e, TestError::EssentiallyConstant { .. }));
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_nan() {
+        let e = t_test_one_sample(&[1e308, 1.5e308, -1e308], &TTestOptions::default());
+        assert!(matches!(e, Err(TestError::NotEstimable { .. })), "{e:?}");
     }
 
     #[test]

@@ -71,5 +71,11 @@ for (alt in c("two.sided", "less", "greater")) {
   add("signed_rank", c(1, 2, 2, 3), alt = alt)            # ties, tiny: level adjusted
 }
 add("signed_rank", x9, conf.int = FALSE, cl = 0.95)
+# forced exact beyond n = 50 (unrounded draws, so no ties; 17-digit JSON round-trips)
+x60u <- rnorm(60, 0.3); bx <- rnorm(55, 0.5); by <- rnorm(51)
+add("signed_rank", x60u, exact = TRUE)
+add("signed_rank", x60u, exact = TRUE, alt = "greater", mu = 0.2)
+add("rank_sum", bx, by, exact = TRUE)
+add("rank_sum", bx, by, exact = TRUE, alt = "less", mu = 0.4, cl = 0.9)
 add("rank_sum", a7, b5, conf.int = FALSE)
 write_cases("wilcoxon", cases)
