@@ -5,4 +5,5 @@
 pub mod estimate;
 pub mod htest;
 pub mod prec;
+pub mod regression;
 pub mod summary;

@@ -1,0 +1,427 @@
+//! Difference in means for randomised experiments: Evident's
+//! `estimatr::difference_in_means()`.
+//!
+//! In: an outcome, a 0/1 treatment indicator and optionally blocks, clusters or
+//! weights. Out: a [`DifferenceInMeans`] holding the shared [`Estimate`] (treated −
+//! control) and the design that chose the estimator.
+//!
+//! | design (`DimDesign`) | inputs          | estimate                  | SE                                      | df               |
+//! |----------------------|-----------------|---------------------------|-----------------------------------------|------------------|
+//! | `Standard`           | —               | ȳ₁ − ȳ₀                   | √(s₁²/n₁ + s₀²/n₀) (Neyman)             | Welch–Satterthwaite |
+//! | `Blocked`            | blocks          | Σ (N_b/N) τ_b             | √(Σ (N_b/N)² SE_b²)                      | N − 2·B          |
+//! | `MatchedPairs`       | blocks, any of size 2 | Σ (N_b/N) τ_b       | √(Σ (τ_b − τ̂)² / (B(B−1)))              | B − 1            |
+//! | `Clustered`          | clusters        | lm_robust(y ~ t), CR2     | CR2                                      | Bell–McCaffrey   |
+//! | `Weighted`           | weights         | lm_robust(y ~ t), HC2     | HC2 (weighted)                           | N − 2            |
+//! | `ClusteredWeighted`  | clusters, weights | lm_robust(y ~ t), CR2   | CR2 (weighted)                           | Bell–McCaffrey   |
+//!
+//! As in estimatr, when some blocks have two units and others more, the matched-pair
+//! variance is used for all (estimatr warns; here `mixed_block_sizes` is set). Blocks
+//! combined with clusters or weights are not supported (an error says so).
+//!
+//! # References
+//! Gerber, A. S. & Green, D. P. (2012). Field Experiments: Design, Analysis, and
+//! Interpretation, eq. 3.6 and 4.12. Imai, K. (2008). Variance identification and
+//! efficiency analysis in randomized experiments under the matched-pair design.
+//! Statistics in Medicine 27(24), 4857–4873. doi:10.1002/sim.3337.
+//! estimatr 1.0.0, `difference_in_means()`.
+
+use nalgebra::DMatrix;
+use serde::Serialize;
+use std::fmt;
+
+use super::lm_robust::{check_conf_level, checked_estimate};
+use super::ols::{check_outcome, check_weights};
+use super::{Clusters, Design, LmRobustOptions, RegressionError, SeType, lm_robust};
+use crate::stats::estimate::{Alternative, Estimate};
+
+/// Which estimator the inputs selected (see the module table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DimDesign {
+    Standard,
+    Blocked,
+    MatchedPairs,
+    Clustered,
+    Weighted,
+    ClusteredWeighted,
+}
+
+/// Options of [`difference_in_means`].
+#[derive(Debug, Clone, Copy)]
+pub struct DimOptions<'a> {
+    pub blocks: Option<&'a Clusters>,
+    pub clusters: Option<&'a Clusters>,
+    pub weights: Option<&'a [f64]>,
+    /// Confidence level in (0, 1); default 0.95.
+    pub conf_level: f64,
+    pub alternative: Alternative,
+}
+
+impl Default for DimOptions<'_> {
+    fn default() -> Self {
+        DimOptions {
+            blocks: None,
+            clusters: None,
+            weights: None,
+            conf_level: 0.95,
+            alternative: Alternative::TwoSided,
+        }
+    }
+}
+
+/// The treated-minus-control difference with its inference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DifferenceInMeans {
+    pub design: DimDesign,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    pub nobs: usize,
+    pub n_treated: usize,
+    pub n_control: usize,
+    pub nblocks: Option<usize>,
+    pub nclusters: Option<usize>,
+    /// Blocks of two units mixed with larger blocks (matched-pair variance used).
+    pub mixed_block_sizes: bool,
+}
+
+/// Estimates the average treatment effect as a difference in means.
+///
+/// `treatment[i]` must be 0 (control) or 1 (treated). See the module docs for which
+/// estimator each combination of options selects.
+///
+/// # Errors
+/// Length and finiteness checks; [`RegressionError::BadTreatment`];
+/// [`RegressionError::TooFewInCondition`] when a condition (in a block) has fewer than
+/// two units (one each in matched pairs); [`RegressionError::SingletonBlock`];
+/// [`RegressionError::MixedCluster`]; [`RegressionError::Unsupported`] for blocks
+/// with clusters or weights; errors of [`lm_robust`] for the regression-based designs.
+pub fn difference_in_means(
+    y: &[f64],
+    treatment: &[f64],
+    options: &DimOptions,
+) -> Result<DifferenceInMeans, RegressionError> {
+    check_conf_level(options.conf_level)?;
+    let n = y.len();
+    if n == 0 {
+        return Err(RegressionError::Empty);
+    }
+    check_outcome(y, n)?;
+    let treated = treatment_flags(treatment, n)?;
+    let n_treated = treated.iter().filter(|&&t| t).count();
+    let n_control = n - n_treated;
+    if let Some(w) = options.weights {
+        check_weights(w, n)?;
+    }
+    for (name, groups) in [("blocks", options.blocks), ("clusters", options.clusters)] {
+        if let Some(g) = groups
+            && g.len() != n
+        {
+            return Err(RegressionError::LengthMismatch {
+                column: name.into(),
+                expected: n,
+                found: g.len(),
+            });
+        }
+    }
+    let base = DifferenceInMeans {
+        design: DimDesign::Standard,
+        estimate: Estimate::from_t(0.0, 1.0, 1.0, 0.95, Alternative::TwoSided),
+        nobs: n,
+        n_treated,
+        n_control,
+        nblocks: None,
+        nclusters: None,
+        mixed_block_sizes: false,
+    };
+    if let Some(blocks) = options.blocks {
+        if options.clusters.is_some() || options.weights.is_some() {
+            return Err(RegressionError::Unsupported(
+                "blocked difference in means with clusters or weights is not supported; \
+                 use lm_robust with block fixed effects",
+            ));
+        }
+        return blocked(y, &treated, blocks, options, base);
+    }
+    need_two(n_treated, n_control, "the whole sample")?;
+    if options.clusters.is_none() && options.weights.is_none() {
+        let (diff, var, df) = neyman(y, &treated);
+        let estimate = checked_estimate(
+            "difference in means",
+            diff,
+            var,
+            df,
+            options.conf_level,
+            options.alternative,
+        )?;
+        return Ok(DifferenceInMeans { estimate, ..base });
+    }
+    if let Some(c) = options.clusters {
+        for rows in c.members() {
+            if rows.iter().any(|&i| treated[i] != treated[rows[0]]) {
+                return Err(RegressionError::MixedCluster {
+                    cluster: c.label(c.ids()[rows[0]]).to_string(),
+                });
+            }
+        }
+    }
+    let x = DMatrix::from_fn(n, 2, |i, j| if j == 0 || treated[i] { 1.0 } else { 0.0 });
+    let design = Design::from_matrix(vec!["(Intercept)".into(), "treatment".into()], x)?;
+    let fit = lm_robust(
+        &design,
+        y,
+        &LmRobustOptions {
+            se_type: Some(if options.clusters.is_some() {
+                SeType::CR2
+            } else {
+                SeType::HC2
+            }),
+            weights: options.weights,
+            clusters: options.clusters,
+            conf_level: options.conf_level,
+            alternative: options.alternative,
+        },
+    )?;
+    let dim_design = match (options.clusters.is_some(), options.weights.is_some()) {
+        (true, true) => DimDesign::ClusteredWeighted,
+        (true, false) => DimDesign::Clustered,
+        _ => DimDesign::Weighted,
+    };
+    Ok(DifferenceInMeans {
+        design: dim_design,
+        estimate: fit.coefficients[1].estimate.clone(),
+        nclusters: options.clusters.map(Clusters::count),
+        ..base
+    })
+}
+
+fn treatment_flags(treatment: &[f64], n: usize) -> Result<Vec<bool>, RegressionError> {
+    if treatment.len() != n {
+        return Err(RegressionError::LengthMismatch {
+            column: "treatment".into(),
+            expected: n,
+            found: treatment.len(),
+        });
+    }
+    treatment
+        .iter()
+        .enumerate()
+        .map(|(row, &value)| match value {
+            0.0 => Ok(false),
+            1.0 => Ok(true),
+            _ => Err(RegressionError::BadTreatment { row, value }),
+        })
+        .collect()
+}
+
+fn need_two(n_treated: usize, n_control: usize, group: &str) -> Result<(), RegressionError> {
+    for (label, count) in [("treated", n_treated), ("control", n_control)] {
+        if count < 2 {
+            return Err(RegressionError::TooFewInCondition {
+                group: format!("the {label} group of {group}"),
+                n: count,
+                needed: 2,
+                rule: "a within-condition variance needs two units",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// (ȳ₁ − ȳ₀, s₁²/n₁ + s₀²/n₀, Welch df).
+fn neyman(y: &[f64], treated: &[bool]) -> (f64, f64, f64) {
+    let (m1, v1, n1) = mean_var(y, treated, true);
+    let (m0, v0, n0) = mean_var(y, treated, false);
+    let (a, b) = (v1 / n1, v0 / n0);
+    let var = a + b;
+    let df = var * var / (a * a / (n1 - 1.0) + b * b / (n0 - 1.0));
+    (m1 - m0, var, df)
+}
+
+/// Mean, sample variance (n − 1) and count of the units with `treated == which`.
+fn mean_var(y: &[f64], treated: &[bool], which: bool) -> (f64, f64, f64) {
+    let values = || {
+        y.iter()
+            .zip(treated)
+            .filter(|(_, t)| **t == which)
+            .map(|(v, _)| *v)
+    };
+    let n = values().count() as f64;
+    let mean = values().sum::<f64>() / n;
+    let ss = values().map(|v| (v - mean) * (v - mean)).sum::<f64>();
+    (mean, ss / (n - 1.0), n)
+}
+
+fn blocked(
+    y: &[f64],
+    treated: &[bool],
+    blocks: &Clusters,
+    options: &DimOptions,
+    base: DifferenceInMeans,
+) -> Result<DifferenceInMeans, RegressionError> {
+    let n = y.len() as f64;
+    let members = blocks.members();
+    let nblocks = members.len();
+    let mut pieces = Vec::with_capacity(nblocks);
+    for (b, rows) in members.iter().enumerate() {
+        if rows.len() == 1 {
+            return Err(RegressionError::SingletonBlock {
+                block: blocks.label(b).to_string(),
+            });
+        }
+        let yb: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        let tb: Vec<bool> = rows.iter().map(|&i| treated[i]).collect();
+        let n1 = tb.iter().filter(|&&t| t).count();
+        let n0 = tb.len() - n1;
+        for (label, count) in [("treated", n1), ("control", n0)] {
+            if count == 0 {
+                return Err(RegressionError::TooFewInCondition {
+                    group: format!("the {label} group of block '{}'", blocks.label(b)),
+                    n: 0,
+                    needed: 1,
+                    rule: "every block needs both conditions",
+                });
+            }
+        }
+        pieces.push((yb, tb, n1, n0));
+    }
+    let any_pair = members.iter().any(|r| r.len() == 2);
+    let all_pairs = members.iter().all(|r| r.len() == 2);
+    let nbf = nblocks as f64;
+    let (diff, var, df, design) = if any_pair {
+        if nblocks < 2 {
+            return Err(RegressionError::TooFewInCondition {
+                group: "the matched pairs".into(),
+                n: nblocks,
+                needed: 2,
+                rule: "the matched-pair variance needs two pairs",
+            });
+        }
+        let taus: Vec<(f64, f64)> = pieces
+            .iter()
+            .map(|(yb, tb, _, _)| {
+                let (m1, _, _) = mean_var(yb, tb, true);
+                let (m0, _, _) = mean_var(yb, tb, false);
+                (m1 - m0, yb.len() as f64)
+            })
+            .collect();
+        let diff: f64 = taus.iter().map(|(t, nb)| t * nb / n).sum();
+        let ss: f64 = taus.iter().map(|(t, _)| (t - diff) * (t - diff)).sum();
+        (
+            diff,
+            ss / (nbf * (nbf - 1.0)),
+            nbf - 1.0,
+            DimDesign::MatchedPairs,
+        )
+    } else {
+        let mut diff = 0.0;
+        let mut var = 0.0;
+        for (b, (yb, tb, n1, n0)) in pieces.iter().enumerate() {
+            need_two(*n1, *n0, &format!("block '{}'", blocks.label(b)))?;
+            let (d, v, _) = neyman(yb, tb);
+            let share = yb.len() as f64 / n;
+            diff += share * d;
+            var += share * share * v;
+        }
+        (diff, var, n - 2.0 * nbf, DimDesign::Blocked)
+    };
+    let estimate = checked_estimate(
+        "difference in means",
+        diff,
+        var,
+        df,
+        options.conf_level,
+        options.alternative,
+    )?;
+    Ok(DifferenceInMeans {
+        design,
+        estimate,
+        nblocks: Some(nblocks),
+        mixed_block_sizes: any_pair && !all_pairs,
+        ..base
+    })
+}
+
+impl fmt::Display for DifferenceInMeans {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let design = match self.design {
+            DimDesign::Standard => "Standard",
+            DimDesign::Blocked => "Blocked",
+            DimDesign::MatchedPairs => "Matched-pair",
+            DimDesign::Clustered => "Clustered",
+            DimDesign::Weighted => "Standard (weighted)",
+            DimDesign::ClusteredWeighted => "Clustered (weighted)",
+        };
+        writeln!(f, "Design:  {design}")?;
+        let e = &self.estimate;
+        writeln!(
+            f,
+            "{:>12} {:>12} {:>9} {:>10} {:>12} {:>12} {:>9}",
+            "Estimate", "Std. Error", "t value", "Pr(>|t|)", "CI Lower", "CI Upper", "DF"
+        )?;
+        writeln!(
+            f,
+            "{:>12.6} {:>12.6} {:>9.3} {:>10.4e} {:>12.6} {:>12.6} {:>9.2}",
+            e.estimate, e.std_error, e.statistic, e.p_value, e.conf_low, e.conf_high, e.df
+        )?;
+        write!(
+            f,
+            "({:.0}% confidence interval; {} treated, {} control",
+            e.conf_level * 100.0,
+            self.n_treated,
+            self.n_control
+        )?;
+        if let Some(b) = self.nblocks {
+            write!(f, ", {b} blocks")?;
+        }
+        if let Some(c) = self.nclusters {
+            write!(f, ", {c} clusters")?;
+        }
+        writeln!(f, ")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_treatment_is_refused() {
+        let err =
+            difference_in_means(&[1.0, 2.0], &[0.0, 2.0], &DimOptions::default()).unwrap_err();
+        assert_eq!(err, RegressionError::BadTreatment { row: 1, value: 2.0 });
+    }
+
+    #[test]
+    fn one_treated_unit_is_refused() {
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0],
+            &[1.0, 0.0, 0.0, 0.0],
+            &DimOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            RegressionError::TooFewInCondition { n: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn mixed_cluster_is_named() {
+        let c = Clusters::from_labels(&["a", "a", "b", "b", "c", "c"]);
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            &[1.0, 0.0, 0.0, 0.0, 1.0, 1.0],
+            &DimOptions {
+                clusters: Some(&c),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            RegressionError::MixedCluster {
+                cluster: "a".into()
+            }
+        );
+    }
+}
