@@ -83,7 +83,8 @@ pub(crate) fn check_conf_level(conf_level: f64) -> Result<(), RegressionError> {
     }
 }
 
-/// Builds an [`Estimate`], refusing a non-positive or non-finite standard error or df
+/// Builds an [`Estimate`], refusing a non-finite estimate, a non-positive or
+/// non-finite variance, or a non-positive df
 /// rather than returning NaN.
 pub(crate) fn checked_estimate(
     term: &str,
@@ -93,15 +94,21 @@ pub(crate) fn checked_estimate(
     conf_level: f64,
     alternative: Alternative,
 ) -> Result<Estimate, RegressionError> {
+    if !estimate.is_finite() {
+        return Err(RegressionError::DegenerateVariance {
+            column: format!("the estimate of {term}"),
+            value: estimate,
+        });
+    }
     if !(variance.is_finite() && variance > 0.0) {
         return Err(RegressionError::DegenerateVariance {
-            column: term.to_string(),
+            column: format!("the variance of {term}"),
             value: variance,
         });
     }
     if df.is_nan() || df <= 0.0 {
         return Err(RegressionError::DegenerateVariance {
-            column: format!("{term} (degrees of freedom)"),
+            column: format!("the degrees of freedom of {term}"),
             value: df,
         });
     }
