@@ -149,7 +149,7 @@ pub(crate) fn cr2_weighted(
     let k = fit.k();
     let m = &fit.xtx_inv;
     // XᵀW²X = X̃ᵀWX̃.
-    let mut wx = fit.xs.clone();
+    let mut wx = fit.xs.as_ref().clone();
     for mut col in wx.column_iter_mut() {
         for (v, wi) in col.iter_mut().zip(w) {
             *v *= wi.sqrt();

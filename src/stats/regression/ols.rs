@@ -17,6 +17,7 @@
 //! columns, so that a coefficient never silently disappears from a report.
 
 use nalgebra::{DMatrix, DVector};
+use std::borrow::Cow;
 
 use super::{Design, RegressionError};
 
@@ -25,14 +26,14 @@ pub const COLLINEARITY_TOL: f64 = 1e-7;
 
 /// A least-squares fit with the pieces the sandwich estimators use.
 #[derive(Debug, Clone)]
-pub(crate) struct OlsFit {
+pub(crate) struct OlsFit<'a> {
     pub coef: DVector<f64>,
     /// R⁻¹ (upper triangular), so that M = (X̃ᵀX̃)⁻¹ = R⁻¹R⁻ᵀ.
     pub r_inv: DMatrix<f64>,
     /// M = (X̃ᵀX̃)⁻¹.
     pub xtx_inv: DMatrix<f64>,
-    /// X̃ = W^½X (X itself when unweighted).
-    pub xs: DMatrix<f64>,
+    /// X̃ = W^½X (X itself, borrowed, when unweighted).
+    pub xs: Cow<'a, DMatrix<f64>>,
     /// ẽ = W^½(y − Xβ̂).
     pub scaled_residuals: DVector<f64>,
     /// e = y − Xβ̂.
@@ -41,7 +42,7 @@ pub(crate) struct OlsFit {
     pub weights: Option<Vec<f64>>,
 }
 
-impl OlsFit {
+impl OlsFit<'_> {
     pub fn n(&self) -> usize {
         self.xs.nrows()
     }
@@ -93,11 +94,11 @@ pub(crate) fn check_outcome(y: &[f64], n: usize) -> Result<(), RegressionError> 
 /// # Errors
 /// Length, finiteness and weight checks; [`RegressionError::TooFewObservations`] when
 /// n ≤ k; [`RegressionError::Collinear`] for a rank-deficient design.
-pub(crate) fn fit_ols(
-    design: &Design,
+pub(crate) fn fit_ols<'a>(
+    design: &'a Design,
     y: &[f64],
     weights: Option<&[f64]>,
-) -> Result<OlsFit, RegressionError> {
+) -> Result<OlsFit<'a>, RegressionError> {
     let n = design.nrows();
     let k = design.ncols();
     if n == 0 {
@@ -115,11 +116,11 @@ pub(crate) fn fit_ols(
         }
         None => None,
     };
-    let mut xs = design.x.clone();
+    let mut xs = Cow::Borrowed(&design.x);
     let mut ys = DVector::from_column_slice(y);
     if let Some(w) = &weights {
         let sw: Vec<f64> = w.iter().map(|v| v.sqrt()).collect();
-        for mut col in xs.column_iter_mut() {
+        for mut col in xs.to_mut().column_iter_mut() {
             for (v, s) in col.iter_mut().zip(&sw) {
                 *v *= s;
             }
@@ -129,7 +130,7 @@ pub(crate) fn fit_ols(
         }
     }
     let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
-    let qr = xs.clone().qr();
+    let qr = xs.as_ref().clone().qr();
     let r = qr.r();
     let collinear: Vec<String> = (0..k)
         .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
@@ -152,7 +153,7 @@ pub(crate) fn fit_ols(
             columns: design.names.clone(),
         })?;
     let xtx_inv = &r_inv * r_inv.transpose();
-    let scaled_residuals = &ys - &xs * &coef;
+    let scaled_residuals = &ys - xs.as_ref() * &coef;
     let residuals = DVector::from_column_slice(y) - &design.x * &coef;
     Ok(OlsFit {
         coef,

@@ -130,40 +130,7 @@ pub(crate) fn variance(
             })
         }
         SeType::HC0 | SeType::HC1 | SeType::HC2 | SeType::HC3 => {
-            // Z = X̃R⁻¹ has orthonormal columns: hᵢ = ‖zᵢ‖², and
-            // V̂ = R⁻¹ (Zᵀ Ω Z) R⁻ᵀ with Ω = diag(ωᵢ).
-            let mut z = &fit.xs * &fit.r_inv;
-            let mut omega: Vec<f64> = fit.scaled_residuals.iter().map(|e| e * e).collect();
-            if matches!(se_type, SeType::HC2 | SeType::HC3) {
-                let mut h = vec![0.0; n];
-                for col in z.column_iter() {
-                    for (hi, v) in h.iter_mut().zip(col.iter()) {
-                        *hi += v * v;
-                    }
-                }
-                for (row, (o, hi)) in omega.iter_mut().zip(&h).enumerate() {
-                    let one_minus = 1.0 - hi;
-                    if one_minus <= LEVERAGE_ONE {
-                        return Err(RegressionError::LeverageOne {
-                            row,
-                            se_type: se_type.to_string(),
-                        });
-                    }
-                    *o /= if se_type == SeType::HC2 {
-                        one_minus
-                    } else {
-                        one_minus * one_minus
-                    };
-                }
-            }
-            let root: Vec<f64> = omega.iter().map(|o| o.sqrt()).collect();
-            for mut col in z.column_iter_mut() {
-                for (v, r) in col.iter_mut().zip(&root) {
-                    *v *= r;
-                }
-            }
-            let meat = z.tr_mul(&z);
-            let mut vcov = &fit.r_inv * meat * fit.r_inv.transpose();
+            let mut vcov = hc_sandwich(fit, se_type)?;
             if se_type == SeType::HC1 {
                 vcov *= nf / (nf - kf);
             }
@@ -192,6 +159,66 @@ pub(crate) fn variance(
             }
         }
     }
+}
+
+/// HC0, HC2 or HC3 sandwich (HC1 is HC0 rescaled by the caller) in one pass over
+/// the rows, without an n × k temporary.
+///
+/// With L = R⁻¹ (upper triangular), zᵢ = Lᵀx̃ᵢ gives hᵢ = ‖zᵢ‖² and
+/// V̂ = L (Σ ωᵢ zᵢzᵢᵀ) Lᵀ, ωᵢ = ẽᵢ², ẽᵢ²/(1 − hᵢ) or ẽᵢ²/(1 − hᵢ)².
+fn hc_sandwich(fit: &OlsFit, se_type: SeType) -> Result<DMatrix<f64>, RegressionError> {
+    let n = fit.n();
+    let k = fit.k();
+    let xs = fit.xs.as_slice();
+    let e = fit.scaled_residuals.as_slice();
+    let l = fit.r_inv.as_slice();
+    let needs_leverage = matches!(se_type, SeType::HC2 | SeType::HC3);
+    let mut meat = vec![0.0; k * k];
+    let mut x = vec![0.0; k];
+    let mut z = vec![0.0; k];
+    for i in 0..n {
+        for (a, xa) in x.iter_mut().enumerate() {
+            *xa = xs[a * n + i];
+        }
+        // z_j = Σ_{a ≤ j} x_a L[a, j]; column j of L is l[j·k .. j·k + k].
+        for (j, zj) in z.iter_mut().enumerate() {
+            *zj = x[..=j]
+                .iter()
+                .zip(&l[j * k..=j * k + j])
+                .map(|(xa, la)| xa * la)
+                .sum();
+        }
+        let mut omega = e[i] * e[i];
+        if needs_leverage {
+            let one_minus = 1.0 - z.iter().map(|v| v * v).sum::<f64>();
+            if one_minus <= LEVERAGE_ONE {
+                return Err(RegressionError::LeverageOne {
+                    row: i,
+                    se_type: se_type.to_string(),
+                });
+            }
+            omega /= if se_type == SeType::HC2 {
+                one_minus
+            } else {
+                one_minus * one_minus
+            };
+        }
+        for a in 0..k {
+            let za = omega * z[a];
+            let row = &mut meat[a * k..(a + 1) * k];
+            for b in a..k {
+                row[b] += za * z[b];
+            }
+        }
+    }
+    let meat = DMatrix::from_fn(k, k, |r, c| {
+        if r <= c {
+            meat[r * k + c]
+        } else {
+            meat[c * k + r]
+        }
+    });
+    Ok(&fit.r_inv * meat * fit.r_inv.transpose())
 }
 
 /// Row g of the result is X̃_gᵀẽ_g (J × k).
