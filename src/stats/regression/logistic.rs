@@ -114,7 +114,10 @@ pub fn logistic_regression(
     for iteration in 1..=options.max_iter {
         let eta = x * &beta;
         let mu = eta.map(logistic);
-        if mu.iter().any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m)) {
+        if mu
+            .iter()
+            .any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m))
+        {
             return Err(separation(design, &yv, beta));
         }
         let w = mu.map(|m| m * (1.0 - m));
