@@ -121,7 +121,7 @@ fn regress_matches_lm_robust_on_the_example_data() {
     );
     assert_close(
         number(slope, "std_error"),
-        0.023_491_995_583_282_771,
+        0.023_491_995_583_282_77,
         1e-10,
         "se",
     );

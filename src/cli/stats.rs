@@ -471,10 +471,9 @@ fn read_samples(args: &SampleArgs) -> Result<(Vec<f64>, Option<Vec<f64>>), Error
                     let (first, second) = (levels[0].clone(), levels[1].clone());
                     let mut x = Vec::new();
                     let mut y = Vec::new();
-                    for row in 0..table.n_rows() {
+                    for (row, group) in groups.iter().enumerate() {
                         let value = present(&table, &values, row, column, args.drop_missing)?;
-                        let group = groups[row].as_ref();
-                        match (value, group) {
+                        match (value, group.as_ref()) {
                             (Some(v), Some(g)) if *g == first => x.push(v),
                             (Some(v), Some(g)) if *g == second => y.push(v),
                             (Some(_), None) if !args.drop_missing => {
@@ -659,22 +658,19 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
         print(&fit, args.json);
         return Ok(());
     }
-    let cluster_labels: Option<Vec<String>> = match &args.clusters {
-        Some(name) => Some(
-            match &columns.iter().find(|(n, _)| n == name).expect("loaded").1 {
-                Column::Numeric(v) => keep
-                    .iter()
-                    .map(|&r| format!("{}", v[r].expect("complete rows")))
-                    .collect(),
-                Column::Categorical(v) => keep
-                    .iter()
-                    .map(|&r| v[r].clone().expect("complete rows"))
-                    .collect(),
-                Column::Identifier(v) => keep.iter().map(|&r| v[r].clone()).collect(),
-            },
-        ),
-        None => None,
-    };
+    let cluster_labels: Option<Vec<String>> = args.clusters.as_ref().map(|name| {
+        match &columns.iter().find(|(n, _)| n == name).expect("loaded").1 {
+            Column::Numeric(v) => keep
+                .iter()
+                .map(|&r| format!("{}", v[r].expect("complete rows")))
+                .collect(),
+            Column::Categorical(v) => keep
+                .iter()
+                .map(|&r| v[r].clone().expect("complete rows"))
+                .collect(),
+            Column::Identifier(v) => keep.iter().map(|&r| v[r].clone()).collect(),
+        }
+    });
     let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
     let weights = args.weights.as_ref().map(|w| numeric(w)).transpose()?;
     let options = LmRobustOptions {
