@@ -13,7 +13,8 @@ use super::{Result, check_number, check_positive, check_probability, normal};
 /// # Formula
 /// For t < 0, P(T ≤ t) = ½·I_x(df/2, ½) with x = df/(df + t²); for t > 0 the
 /// complement ½·I_{1−x}(½, df/2) is computed directly, so both tails keep full
-/// relative precision.
+/// relative precision. Beyond t² = 1e100·df the leading term of the incomplete beta
+/// series is exact to double precision and is used in logs (as R does).
 ///
 /// # References
 /// Abramowitz, M. & Stegun, I. A. (1964). *Handbook of Mathematical Functions*, 26.7.1.
@@ -87,16 +88,21 @@ pub fn tails(t: f64, df: f64) -> Result<(f64, f64)> {
     if t.is_infinite() {
         return Ok(if t > 0.0 { (1.0, 0.0) } else { (0.0, 1.0) });
     }
-    let t2 = t * t;
-    let (x, y) = if t2.is_finite() {
-        (df / (df + t2), t2 / (df + t2))
+    let nx = 1.0 + (t / df) * t;
+    let (small, large) = if nx > 1e100 {
+        // Far tail (t² > 1e100·df): I_x(df/2, ½) = x^(df/2)/((df/2)·B(df/2, ½))·(1 + O(x))
+        // with x = df/t² < 1e-100, in logs so that t² may overflow (as R's pt).
+        let ln_two_sided =
+            -0.5 * df * (2.0 * t.abs().ln() - df.ln()) - ln_beta(0.5 * df, 0.5) - (0.5 * df).ln();
+        let small = 0.5 * ln_two_sided.exp();
+        (small, 0.5 - small + 0.5)
     } else {
-        ((df / t.abs()) / t.abs(), 1.0)
+        let t2 = t * t;
+        let (x, y) = (df / (df + t2), t2 / (df + t2));
+        // w = I_x(df/2, 1/2) = P(|T| > |t|), w1 = its complement.
+        let (w, w1) = incomplete_beta(0.5 * df, 0.5, x, y)?;
+        (0.5 * w, 0.5 + 0.5 * w1)
     };
-    // w = I_x(df/2, 1/2) = P(|T| > |t|), w1 = its complement.
-    let (w, w1) = incomplete_beta(0.5 * df, 0.5, x, y)?;
-    let small = 0.5 * w;
-    let large = 0.5 + 0.5 * w1;
     Ok(if t < 0.0 {
         (small, large)
     } else {
