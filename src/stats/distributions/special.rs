@@ -432,9 +432,16 @@ fn gauss_legendre(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 }
 
 /// ∫_a^b f by adaptive bisection with 20-point Gauss–Legendre panels, stopping when
-/// halving a panel changes its value by less than `rel_tol` of the whole integral.
-/// Returns an error when the panel budget runs out.
-pub(crate) fn integrate(f: &impl Fn(f64) -> f64, a: f64, b: f64, rel_tol: f64) -> Result<f64> {
+/// halving a panel changes its value by less than its share (by width) of `rel_tol`
+/// times the whole integral, or by less than `noise` (the relative rounding noise of
+/// f's values) times the panel's value. Returns an error when the panel budget runs out.
+pub(crate) fn integrate(
+    f: &impl Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    rel_tol: f64,
+    noise: f64,
+) -> Result<f64> {
     // A first estimate from 16 panels sets the absolute scale.
     let pieces = 16;
     let width = (b - a) / f64::from(pieces);
@@ -459,8 +466,9 @@ pub(crate) fn integrate(f: &impl Fn(f64) -> f64, a: f64, b: f64, rel_tol: f64) -
         let right = gauss_legendre(f, mid, hi);
         let refined = left + right;
         // The error budget is shared out by width; a panel whose halves agree to
-        // rounding (64 ulps of its value) is also done.
-        let allowed = (abs_tol * (hi - lo) / (b - a)).max(64.0 * f64::EPSILON * refined.abs());
+        // within the integrand's rounding noise is also done.
+        let floor = noise.max(64.0 * f64::EPSILON) * refined.abs();
+        let allowed = (abs_tol * (hi - lo) / (b - a)).max(floor);
         if (refined - whole).abs() <= allowed.max(1e-300) || depth >= 40 {
             total += refined;
         } else if panels > 20_000 {
@@ -575,7 +583,7 @@ mod tests {
     #[test]
     fn integrate_handles_a_narrow_peak() {
         let f = |x: f64| (-0.5 * ((x - 0.3) / 1e-3).powi(2)).exp();
-        let v = integrate(&f, -1.0, 1.0, 1e-14).unwrap();
+        let v = integrate(&f, -1.0, 1.0, 1e-14, 0.0).unwrap();
         assert_close(
             v,
             1e-3 * (2.0 * std::f64::consts::PI).sqrt(),
