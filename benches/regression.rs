@@ -1,6 +1,7 @@
 //! Benchmarks of `stats::regression` at scale: lm_robust with HC2 and CR2 on
 //! 1,000,000 rows, 10 covariates plus an intercept and 1,000 clusters (estimatr 1.0.0
-//! needs 436 s for this CR2 fit). Smaller sizes are swept with `BenchmarkId`.
+//! needs 436 s for this CR2 fit), and weighted CR2 (per-cluster QR route). Smaller
+//! sizes are swept with `BenchmarkId`.
 //!
 //! Run: `cargo bench --bench regression`. Inputs come from a fixed seed.
 
@@ -74,6 +75,7 @@ fn bench_lm_robust(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(15));
     for n in [100_000, 1_000_000] {
         let (design, y, clusters) = problem(n);
+        let weights: Vec<f64> = (0..n).map(|i| 0.5 + (i % 7) as f64 / 4.0).collect();
         group.bench_with_input(BenchmarkId::new("HC2", n), &n, |b, _| {
             b.iter(|| {
                 let options = LmRobustOptions {
@@ -88,6 +90,17 @@ fn bench_lm_robust(c: &mut Criterion) {
                 let options = LmRobustOptions {
                     se_type: Some(SeType::CR2),
                     clusters: Some(&clusters),
+                    ..Default::default()
+                };
+                black_box(lm_robust(&design, &y, &options).expect("fit"))
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("CR2_weighted", n), &n, |b, _| {
+            b.iter(|| {
+                let options = LmRobustOptions {
+                    se_type: Some(SeType::CR2),
+                    clusters: Some(&clusters),
+                    weights: Some(&weights),
                     ..Default::default()
                 };
                 black_box(lm_robust(&design, &y, &options).expect("fit"))

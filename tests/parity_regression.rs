@@ -455,3 +455,53 @@ fn logistic_separation_is_reported_with_the_column() {
         "{err}"
     );
 }
+
+/// Cluster fixed effects make I − H_gg singular: CR2 uses estimatr's pseudo-inverse
+/// square root (eigenvalues below 1e-12 set to 0).
+#[test]
+fn cr2_with_cluster_fixed_effects_matches_estimatr() {
+    let fx = load("lm_robust.json");
+    let data = &fx["data"];
+    let y = floats(&data["y"]);
+    let w = floats(&data["w"]);
+    let cl = strings(&data["cl"]);
+    let clusters = Clusters::from_labels(&cl);
+    let design = build_design(
+        true,
+        &[
+            Covariate::Numeric {
+                name: "x1".into(),
+                values: floats(&data["x1"]),
+            },
+            Covariate::Numeric {
+                name: "x2".into(),
+                values: floats(&data["x2"]),
+            },
+            Covariate::Factor {
+                name: "cl".into(),
+                levels: cl.clone(),
+            },
+        ],
+    )
+    .unwrap();
+    for r in fx["fe_fits"].as_array().unwrap() {
+        assert_eq!(design.names, strings(&r["all_terms"]));
+        let weighted = r["weights"].is_string();
+        let options = LmRobustOptions {
+            clusters: Some(&clusters),
+            weights: weighted.then_some(w.as_slice()),
+            ..Default::default()
+        };
+        let fit = lm_robust(&design, &y, &options).unwrap();
+        for i in 0..3 {
+            let c = &fit.coefficients[i];
+            check_estimate(
+                &c.estimate,
+                r,
+                i,
+                PARITY,
+                &format!("FE CR2 weighted={weighted} {}", c.term),
+            );
+        }
+    }
+}

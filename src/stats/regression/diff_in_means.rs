@@ -123,9 +123,10 @@ pub fn difference_in_means(
             });
         }
     }
-    let base = DifferenceInMeans {
-        design: DimDesign::Standard,
-        estimate: Estimate::from_t(0.0, 1.0, 1.0, 0.95, Alternative::TwoSided),
+    // Counts shared by every design; the estimator fills in the rest.
+    let base = |design: DimDesign, estimate: Estimate| DifferenceInMeans {
+        design,
+        estimate,
         nobs: n,
         n_treated,
         n_control,
@@ -153,7 +154,7 @@ pub fn difference_in_means(
             options.conf_level,
             options.alternative,
         )?;
-        return Ok(DifferenceInMeans { estimate, ..base });
+        return Ok(base(DimDesign::Standard, estimate));
     }
     if let Some(c) = options.clusters {
         for rows in c.members() {
@@ -187,10 +188,8 @@ pub fn difference_in_means(
         _ => DimDesign::Weighted,
     };
     Ok(DifferenceInMeans {
-        design: dim_design,
-        estimate: fit.coefficients[1].estimate.clone(),
         nclusters: options.clusters.map(Clusters::count),
-        ..base
+        ..base(dim_design, fit.coefficients[1].estimate.clone())
     })
 }
 
@@ -256,7 +255,7 @@ fn blocked(
     treated: &[bool],
     blocks: &Clusters,
     options: &DimOptions,
-    base: DifferenceInMeans,
+    base: impl Fn(DimDesign, Estimate) -> DifferenceInMeans,
 ) -> Result<DifferenceInMeans, RegressionError> {
     let n = y.len() as f64;
     let members = blocks.members();
@@ -333,11 +332,9 @@ fn blocked(
         options.alternative,
     )?;
     Ok(DifferenceInMeans {
-        design,
-        estimate,
         nblocks: Some(nblocks),
         mixed_block_sizes: any_pair && !all_pairs,
-        ..base
+        ..base(design, estimate)
     })
 }
 
@@ -423,5 +420,35 @@ mod tests {
                 cluster: "a".into()
             }
         );
+    }
+
+    #[test]
+    fn singleton_block_is_named() {
+        let b = Clusters::from_labels(&["x", "x", "y", "z", "z"]);
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 5.0],
+            &[1.0, 0.0, 1.0, 0.0, 1.0],
+            &DimOptions {
+                blocks: Some(&b),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err, RegressionError::SingletonBlock { block: "y".into() });
+    }
+
+    #[test]
+    fn display_names_the_design() {
+        let fit = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 6.0, 5.0],
+            &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+            &DimOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(fit.design, DimDesign::Standard);
+        assert!(fit.to_string().starts_with("Design:  Standard"));
+        let json = serde_json::to_value(&fit).unwrap();
+        assert_eq!(json["design"], "standard");
+        assert_eq!(json["estimate"], 3.0);
     }
 }

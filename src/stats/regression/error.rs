@@ -83,7 +83,7 @@ pub enum RegressionError {
     )]
     NotConverged { iterations: usize, change: f64 },
     #[error(
-        "the variance for '{column}' is not positive-finite ({value}); the fit is numerically degenerate"
+        "{column} is {value}: the fit is numerically degenerate (a perfect fit, an overflow or a constant outcome); estimates must be finite, variances and df positive and finite"
     )]
     DegenerateVariance { column: String, value: f64 },
 }

@@ -83,7 +83,8 @@ pub(crate) fn check_conf_level(conf_level: f64) -> Result<(), RegressionError> {
     }
 }
 
-/// Builds an [`Estimate`], refusing a non-positive or non-finite standard error or df
+/// Builds an [`Estimate`], refusing a non-finite estimate, a non-positive or
+/// non-finite variance, or a non-positive df
 /// rather than returning NaN.
 pub(crate) fn checked_estimate(
     term: &str,
@@ -93,15 +94,21 @@ pub(crate) fn checked_estimate(
     conf_level: f64,
     alternative: Alternative,
 ) -> Result<Estimate, RegressionError> {
+    if !estimate.is_finite() {
+        return Err(RegressionError::DegenerateVariance {
+            column: format!("the estimate of {term}"),
+            value: estimate,
+        });
+    }
     if !(variance.is_finite() && variance > 0.0) {
         return Err(RegressionError::DegenerateVariance {
-            column: term.to_string(),
+            column: format!("the variance of {term}"),
             value: variance,
         });
     }
     if df.is_nan() || df <= 0.0 {
         return Err(RegressionError::DegenerateVariance {
-            column: format!("{term} (degrees of freedom)"),
+            column: format!("the degrees of freedom of {term}"),
             value: df,
         });
     }
@@ -209,5 +216,153 @@ impl fmt::Display for LmRobust {
             write!(f, ", clusters: {j}")?;
         }
         writeln!(f, ", residual df: {}", self.df_residual)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::regression::{Covariate, build_design};
+
+    fn small() -> (Design, Vec<f64>) {
+        let x: Vec<f64> = (0..12).map(|i| i as f64).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|v| 1.0 + 0.5 * v + ((v * 7.0) % 3.0))
+            .collect();
+        let design = build_design(
+            true,
+            &[Covariate::Numeric {
+                name: "x".into(),
+                values: x,
+            }],
+        )
+        .unwrap();
+        (design, y)
+    }
+
+    #[test]
+    fn single_cluster_is_named() {
+        let (design, y) = small();
+        let clusters = Clusters::from_labels(&["only"; 12]);
+        let err = lm_robust(
+            &design,
+            &y,
+            &LmRobustOptions {
+                clusters: Some(&clusters),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            RegressionError::SingleCluster {
+                cluster: "only".into()
+            }
+        );
+    }
+
+    #[test]
+    fn cluster_types_need_clusters_and_others_refuse_them() {
+        let (design, y) = small();
+        let err = lm_robust(
+            &design,
+            &y,
+            &LmRobustOptions {
+                se_type: Some(SeType::CR1),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, RegressionError::ClustersRequired { .. }));
+        let clusters = Clusters::from_labels(&(0..12).map(|i| i % 3).collect::<Vec<_>>());
+        let err = lm_robust(
+            &design,
+            &y,
+            &LmRobustOptions {
+                se_type: Some(SeType::HC2),
+                clusters: Some(&clusters),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, RegressionError::ClustersNotAllowed { .. }));
+    }
+
+    #[test]
+    fn bad_conf_level_is_refused() {
+        let (design, y) = small();
+        for level in [0.0, 1.0, f64::NAN] {
+            let err = lm_robust(
+                &design,
+                &y,
+                &LmRobustOptions {
+                    conf_level: level,
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(err, RegressionError::ConfLevel(_)));
+        }
+    }
+
+    #[test]
+    fn leverage_one_is_an_error_for_hc2_not_a_nan() {
+        // A dummy marking a single row gives that row leverage 1.
+        let mut d = vec![0.0; 12];
+        d[5] = 1.0;
+        let (_, y) = small();
+        let design = build_design(
+            true,
+            &[
+                Covariate::Numeric {
+                    name: "x".into(),
+                    values: (0..12).map(|i| i as f64).collect(),
+                },
+                Covariate::Numeric {
+                    name: "d".into(),
+                    values: d,
+                },
+            ],
+        )
+        .unwrap();
+        let err = lm_robust(&design, &y, &LmRobustOptions::default()).unwrap_err();
+        assert_eq!(
+            err,
+            RegressionError::LeverageOne {
+                row: 5,
+                se_type: "HC2".into()
+            }
+        );
+        let hc1 = lm_robust(
+            &design,
+            &y,
+            &LmRobustOptions {
+                se_type: Some(SeType::HC1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            hc1.coefficients
+                .iter()
+                .all(|c| c.estimate.p_value.is_finite())
+        );
+    }
+
+    #[test]
+    fn display_and_json_name_every_term() {
+        let (design, y) = small();
+        let fit = lm_robust(&design, &y, &LmRobustOptions::default()).unwrap();
+        let text = fit.to_string();
+        assert!(text.contains("Standard error type:  HC2"), "{text}");
+        assert!(
+            text.contains("(Intercept)") && text.contains("Pr(>|t|)"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&fit).unwrap();
+        assert_eq!(json["coefficients"][1]["term"], "x");
+        assert_eq!(json["se_type"], "HC2");
+        assert!(json["coefficients"][1]["std_error"].as_f64().unwrap() > 0.0);
     }
 }

@@ -323,3 +323,41 @@ impl fmt::Display for LogisticFit {
         writeln!(f, "Newton iterations: {}", self.iterations)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::regression::{Covariate, build_design};
+
+    #[test]
+    fn non_binary_outcome_is_refused() {
+        let design = build_design(
+            true,
+            &[Covariate::Numeric {
+                name: "x".into(),
+                values: vec![1.0, 2.0, 3.0, 4.0],
+            }],
+        )
+        .unwrap();
+        let err =
+            logistic_regression(&design, &[0.0, 1.0, 0.5, 1.0], &Default::default()).unwrap_err();
+        assert_eq!(
+            err,
+            RegressionError::NonBinaryOutcome { row: 2, value: 0.5 }
+        );
+    }
+
+    #[test]
+    fn constant_outcome_is_separation_not_a_nan() {
+        let design = build_design(
+            true,
+            &[Covariate::Numeric {
+                name: "x".into(),
+                values: vec![1.0, 2.0, 3.0, 4.0, 2.5],
+            }],
+        )
+        .unwrap();
+        let err = logistic_regression(&design, &[1.0; 5], &Default::default()).unwrap_err();
+        assert!(matches!(err, RegressionError::Separation { .. }), "{err}");
+    }
+}

@@ -57,6 +57,21 @@ for (s in c("CR0", "stata", "CR2"))
   fits[[length(fits) + 1]] <- fit_one(d, s, weights = "w", clusters = "cl")
 missing_fit <- fit_one(d_miss, "HC2")
 
+# Cluster fixed effects with CR2: I - H_gg is singular for every cluster, so A_g is a
+# pseudo-inverse square root (eigenvalues below 1e-12 set to 0, as estimatr does).
+fe_one <- function(weights = NULL) {
+  args <- list(formula = y ~ x1 + x2 + cl, data = d, se_type = "CR2", clusters = d$cl)
+  if (!is.null(weights)) args$weights <- d[[weights]]
+  f <- do.call(lm_robust, args)
+  keep <- c("(Intercept)", "x1", "x2")
+  list(weights = if (is.null(weights)) NA else weights, term = keep,
+       estimate = unname(f$coefficients[keep]), std_error = unname(f$std.error[keep]),
+       statistic = unname(f$statistic[keep]), df = unname(f$df[keep]),
+       p_value = unname(f$p.value[keep]), conf_low = unname(f$conf.low[keep]),
+       conf_high = unname(f$conf.high[keep]), all_terms = f$term)
+}
+fe_fits <- list(fe_one(), fe_one("w"))
+
 out <- list(
   r_version = R.version.string,
   estimatr_version = as.character(packageVersion("estimatr")),
@@ -66,6 +81,7 @@ out <- list(
   data = as.list(d),
   data_missing = list(y = d_miss$y, x1 = d_miss$x1),
   fits = fits,
-  missing_fit = missing_fit
+  missing_fit = missing_fit,
+  fe_fits = fe_fits
 )
 write_json(out, "lm_robust.json", digits = NA, auto_unbox = TRUE, na = "null", pretty = FALSE)
