@@ -97,6 +97,8 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         Command::Report { spec, out } => {
             write_report(spec, Scope::ReportOnly, out.as_deref(), &say)
         }
+        Command::Test(test) => cli::stats::run_test(test),
+        Command::Regress(args) => cli::stats::run_regress(args),
         Command::Plan { spec } => single_stage(spec, Stage::Plan),
         Command::Assign { spec } => single_stage(spec, Stage::Assign),
         Command::Match { spec } => single_stage(spec, Stage::Match),
