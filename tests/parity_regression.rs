@@ -144,6 +144,33 @@ fn lm_robust_matches_estimatr_for_every_se_type() {
             strings(&r["term"])
         );
         let what = format!("{se} weighted={weighted} clustered={clustered}");
+        let num = |key: &str| r[key].as_f64().unwrap();
+        assert_close(
+            fit.r_squared,
+            num("r_squared"),
+            PARITY,
+            &format!("{what} R²"),
+        );
+        assert_close(
+            fit.adj_r_squared,
+            num("adj_r_squared"),
+            PARITY,
+            &format!("{what} adj R²"),
+        );
+        let fs = fit.fstatistic.as_ref().expect("F statistic");
+        let expected_f = floats(&r["fstatistic"]);
+        assert_close(fs.value, expected_f[0], PARITY, &format!("{what} F"));
+        assert_eq!(
+            (fs.numdf, fs.dendf),
+            (expected_f[1], expected_f[2]),
+            "{what} F df"
+        );
+        assert_close(
+            fs.p_value,
+            num("f_p_value"),
+            PARITY,
+            &format!("{what} F p-value"),
+        );
         for (i, c) in fit.coefficients.iter().enumerate() {
             check_estimate(&c.estimate, r, i, PARITY, &format!("{what} {}", c.term));
             if se == SeType::CR2 {

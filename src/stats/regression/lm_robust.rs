@@ -10,9 +10,12 @@
 use serde::Serialize;
 use std::fmt;
 
-use super::ols::fit_ols;
+use nalgebra::{DMatrix, DVector};
+
+use super::ols::{OlsFit, fit_ols};
 use super::variance::{SeType, variance};
 use super::{Clusters, Design, RegressionError};
+use crate::stats::distributions::f as f_dist;
 use crate::stats::estimate::{Alternative, Estimate};
 
 /// Options of [`lm_robust`].
@@ -49,6 +52,15 @@ pub struct Coefficient {
     pub estimate: Estimate,
 }
 
+/// The joint test that every coefficient but the intercept is zero.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FStatistic {
+    pub value: f64,
+    pub numdf: f64,
+    pub dendf: f64,
+    pub p_value: f64,
+}
+
 /// A fitted linear model with robust inference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LmRobust {
@@ -60,6 +72,13 @@ pub struct LmRobust {
     /// n − k.
     pub df_residual: f64,
     pub weighted: bool,
+    /// 1 − Σwe²/Σw(y − ȳ_w)² (about 0 without an intercept: 1 − Σwe²/Σwy²).
+    pub r_squared: f64,
+    /// 1 − (1 − R²)(n − has_intercept)/(n − k).
+    pub adj_r_squared: f64,
+    /// `None` for an intercept-only model, or when the covariance matrix of the
+    /// tested coefficients is not positive definite (estimatr reports NA).
+    pub fstatistic: Option<FStatistic>,
     /// Coefficient covariance matrix, row-major, in the order of `coefficients`.
     pub vcov: Vec<Vec<f64>>,
 }
@@ -163,9 +182,27 @@ pub fn lm_robust(
             })
         })
         .collect::<Result<Vec<_>, RegressionError>>()?;
+    let has_intercept = design.names.iter().any(|n| n == "(Intercept)");
+    let (r_squared, adj_r_squared) = r_squared(&fit, y, has_intercept);
+    let dendf = match options.clusters {
+        Some(c) if se_type.is_clustered() => c.count() as f64 - 1.0,
+        _ => (fit.n() - k) as f64,
+    };
+    let fstatistic = f_statistic(
+        &fit.coef,
+        &var.vcov,
+        has_intercept,
+        se_type,
+        r_squared,
+        (fit.n() - k) as f64,
+        dendf,
+    );
     Ok(LmRobust {
         coefficients,
         se_type,
+        r_squared,
+        adj_r_squared,
+        fstatistic,
         nobs: fit.n(),
         nclusters: options.clusters.map(Clusters::count),
         df_residual: (fit.n() - k) as f64,
@@ -173,6 +210,62 @@ pub fn lm_robust(
         vcov: (0..k)
             .map(|r| (0..k).map(|c| var.vcov[(r, c)]).collect())
             .collect(),
+    })
+}
+
+/// (R², adjusted R²) as estimatr computes them (weighted when weights are given).
+fn r_squared(fit: &OlsFit, y: &[f64], has_intercept: bool) -> (f64, f64) {
+    let n = fit.n() as f64;
+    let k = fit.k() as f64;
+    let ssr = fit.scaled_residuals.norm_squared();
+    let w = |i: usize| fit.weights.as_ref().map_or(1.0, |w| w[i]);
+    let tss = if has_intercept {
+        let total: f64 = (0..y.len()).map(w).sum();
+        let mean = y.iter().enumerate().map(|(i, v)| w(i) * v).sum::<f64>() / total;
+        y.iter()
+            .enumerate()
+            .map(|(i, v)| w(i) * (v - mean) * (v - mean))
+            .sum::<f64>()
+    } else {
+        y.iter().enumerate().map(|(i, v)| w(i) * v * v).sum::<f64>()
+    };
+    let r2 = 1.0 - ssr / tss;
+    let adj = 1.0 - (1.0 - r2) * (n - f64::from(u8::from(has_intercept))) / (n - k);
+    (r2, adj)
+}
+
+/// estimatr's F statistic: R²-based for classical SEs, else the Wald statistic
+/// b'V⁻¹b/q on the non-intercept coefficients, referred to F(q, dendf).
+fn f_statistic(
+    coef: &DVector<f64>,
+    vcov: &DMatrix<f64>,
+    has_intercept: bool,
+    se_type: SeType,
+    r_squared: f64,
+    df_residual: f64,
+    dendf: f64,
+) -> Option<FStatistic> {
+    let k = coef.len();
+    let first = usize::from(has_intercept);
+    let q = k - first;
+    if q == 0 {
+        return None;
+    }
+    let numdf = q as f64;
+    let value = if se_type == SeType::Classical {
+        r_squared * df_residual / ((1.0 - r_squared) * numdf)
+    } else {
+        let b = coef.rows(first, q).into_owned();
+        let v = vcov.view((first, first), (q, q)).into_owned();
+        let chol = v.cholesky()?;
+        b.dot(&chol.solve(&b)) / numdf
+    };
+    let p_value = f_dist::sf(value, numdf, dendf).ok()?;
+    value.is_finite().then_some(FStatistic {
+        value,
+        numdf,
+        dendf,
+        p_value,
     })
 }
 
@@ -215,7 +308,20 @@ impl fmt::Display for LmRobust {
         if let Some(j) = self.nclusters {
             write!(f, ", clusters: {j}")?;
         }
-        writeln!(f, ", residual df: {}", self.df_residual)
+        writeln!(f, ", residual df: {}", self.df_residual)?;
+        writeln!(
+            f,
+            "Multiple R-squared:  {:.6},\tAdjusted R-squared:  {:.6}",
+            self.r_squared, self.adj_r_squared
+        )?;
+        if let Some(fs) = &self.fstatistic {
+            writeln!(
+                f,
+                "F-statistic: {:.4} on {} and {} DF,  p-value: {:.4e}",
+                fs.value, fs.numdf, fs.dendf, fs.p_value
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -27,6 +27,6 @@ pub use design::{Covariate, Design, build_design, build_design_rows};
 pub use diff_in_means::{DifferenceInMeans, DimDesign, DimOptions, difference_in_means};
 pub use error::RegressionError;
 pub use lm_lin::lm_lin;
-pub use lm_robust::{Coefficient, LmRobust, LmRobustOptions, lm_robust};
+pub use lm_robust::{Coefficient, FStatistic, LmRobust, LmRobustOptions, lm_robust};
 pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
 pub use variance::SeType;

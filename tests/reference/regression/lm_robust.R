@@ -33,7 +33,10 @@ fit_one <- function(data, se_type, weights = NULL, clusters = NULL) {
               std_error = unname(f$std.error), statistic = unname(f$statistic),
               df = unname(f$df), p_value = unname(f$p.value),
               conf_low = unname(f$conf.low), conf_high = unname(f$conf.high),
-              nobs = f$nobs)
+              nobs = f$nobs, r_squared = f$r.squared, adj_r_squared = f$adj.r.squared,
+              fstatistic = unname(f$fstatistic),
+              f_p_value = unname(pf(f$fstatistic[1], f$fstatistic[2], f$fstatistic[3],
+                                    lower.tail = FALSE)))
   if (se_type == "CR2") {
     # clubSandwich agrees with estimatr (Satterthwaite df, working model I).
     l <- if (is.null(weights)) lm(y ~ x1 + x2 + g, data = data)
