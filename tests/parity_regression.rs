@@ -271,7 +271,7 @@ fn labels(v: &Value) -> Vec<String> {
 fn difference_in_means_matches_estimatr_for_every_design() {
     let fx = load("diff_in_means.json");
     let cases = fx["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 8);
+    assert_eq!(cases.len(), 12);
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let data = &case["data"];
@@ -299,6 +299,10 @@ fn difference_in_means_matches_estimatr_for_every_design() {
             "Clustered" => DimDesign::Clustered,
             "Clustered (weighted)" => DimDesign::ClusteredWeighted,
             "Standard (weighted)" => DimDesign::Weighted,
+            "Block-clustered" => DimDesign::BlockClustered,
+            "Block-clustered (weighted)" => DimDesign::BlockClusteredWeighted,
+            "Blocked (weighted)" => DimDesign::BlockedWeighted,
+            "Matched-pair clustered" => DimDesign::MatchedPairsClustered,
             other => panic!("unknown design {other}"),
         };
         assert_eq!(fit.design, expected_design, "{name}");

@@ -13,16 +13,24 @@
 //! | `Clustered`          | clusters        | lm_robust(y ~ t), CR2     | CR2                                      | Bell–McCaffrey   |
 //! | `Weighted`           | weights         | lm_robust(y ~ t), HC2     | HC2 (weighted)                           | N − 2            |
 //! | `ClusteredWeighted`  | clusters, weights | lm_robust(y ~ t), CR2   | CR2 (weighted)                           | Bell–McCaffrey   |
+//! | `BlockClustered`     | blocks, clusters | Σ (N_b/N) τ_b (τ_b by CR2 fit) | √(Σ (N_b/N)² SE_b²) (CR2 SE_b)     | J − 2·B          |
+//! | `MatchedPairsClustered` | blocks of two clusters | Σ (N_b/N) τ_b   | √(B/((B−1)N²) Σ (N_bτ_b − Nτ̂/B)²)      | B − 1            |
+//! | `BlockedWeighted`    | blocks, weights | Σ (W_b/W) τ_b (weighted HC2 per block) | √(Σ (W_b/W)² SE_b²)        | N − 2·B          |
+//! | `BlockClusteredWeighted` | blocks, clusters, weights | Σ (W_b/W) τ_b (weighted CR2) | √(Σ (W_b/W)² SE_b²)  | J − 2·B          |
 //!
-//! As in estimatr, when some blocks have two units and others more, the matched-pair
-//! variance is used for all (estimatr warns; here `mixed_block_sizes` is set). Blocks
-//! combined with clusters or weights are not supported (an error says so).
+//! B blocks, J clusters in all, W_b the sum of the weights in block b. Block sizes
+//! count clusters when clusters are given. As in estimatr, when some blocks have two
+//! units (clusters) and others more, the matched-pair variance is used for all
+//! (estimatr warns; here `mixed_block_sizes` is set); matched pairs with weights are
+//! refused, as estimatr does.
 //!
 //! # References
 //! Gerber, A. S. & Green, D. P. (2012). Field Experiments: Design, Analysis, and
 //! Interpretation, eq. 3.6 and 4.12. Imai, K. (2008). Variance identification and
 //! efficiency analysis in randomized experiments under the matched-pair design.
-//! Statistics in Medicine 27(24), 4857–4873. doi:10.1002/sim.3337.
+//! Statistics in Medicine 27(24), 4857–4873. doi:10.1002/sim.3337. Imai, K., King, G.
+//! & Nall, C. (2009). The essential role of pair matching in cluster-randomized
+//! experiments. Statistical Science 24(1), 29–53. doi:10.1214/08-STS274.
 //! estimatr 1.0.0, `difference_in_means()`.
 
 use nalgebra::DMatrix;
@@ -44,6 +52,10 @@ pub enum DimDesign {
     Clustered,
     Weighted,
     ClusteredWeighted,
+    BlockClustered,
+    MatchedPairsClustered,
+    BlockedWeighted,
+    BlockClusteredWeighted,
 }
 
 /// Options of [`difference_in_means`].
@@ -93,8 +105,8 @@ pub struct DifferenceInMeans {
 /// Length and finiteness checks; [`RegressionError::BadTreatment`];
 /// [`RegressionError::TooFewInCondition`] when a condition (in a block) has fewer than
 /// two units (one each in matched pairs); [`RegressionError::SingletonBlock`];
-/// [`RegressionError::MixedCluster`]; [`RegressionError::Unsupported`] for blocks
-/// with clusters or weights; errors of [`lm_robust`] for the regression-based designs.
+/// [`RegressionError::MixedCluster`]; [`RegressionError::Unsupported`] for matched
+/// pairs with weights; errors of [`lm_robust`] for the regression-based designs.
 pub fn difference_in_means(
     y: &[f64],
     treatment: &[f64],
@@ -135,12 +147,6 @@ pub fn difference_in_means(
         mixed_block_sizes: false,
     };
     if let Some(blocks) = options.blocks {
-        if options.clusters.is_some() || options.weights.is_some() {
-            return Err(RegressionError::Unsupported(
-                "blocked difference in means with clusters or weights is not supported; \
-                 use lm_robust with block fixed effects",
-            ));
-        }
         return blocked(y, &treated, blocks, options, base);
     }
     need_two(n_treated, n_control, "the whole sample")?;
@@ -157,13 +163,7 @@ pub fn difference_in_means(
         return Ok(base(DimDesign::Standard, estimate));
     }
     if let Some(c) = options.clusters {
-        for rows in c.members() {
-            if rows.iter().any(|&i| treated[i] != treated[rows[0]]) {
-                return Err(RegressionError::MixedCluster {
-                    cluster: c.label(c.ids()[rows[0]]).to_string(),
-                });
-            }
-        }
+        check_cluster_treatment(c, &treated)?;
     }
     let x = DMatrix::from_fn(n, 2, |i, j| if j == 0 || treated[i] { 1.0 } else { 0.0 });
     let design = Design::from_matrix(vec!["(Intercept)".into(), "treatment".into()], x)?;
@@ -250,6 +250,19 @@ fn mean_var(y: &[f64], treated: &[bool], which: bool) -> (f64, f64, f64) {
     (mean, ss / (n - 1.0), n)
 }
 
+/// One block's data, with its clusters (labels of the parent) and weights.
+struct Block {
+    y: Vec<f64>,
+    treatment: Vec<f64>,
+    treated: Vec<bool>,
+    clusters: Option<Clusters>,
+    weights: Option<Vec<f64>>,
+    n_treated: usize,
+    n_control: usize,
+    /// Clusters in the block, or units without clusters.
+    size: usize,
+}
+
 fn blocked(
     y: &[f64],
     treated: &[bool],
@@ -257,21 +270,34 @@ fn blocked(
     options: &DimOptions,
     base: impl Fn(DimDesign, Estimate) -> DifferenceInMeans,
 ) -> Result<DifferenceInMeans, RegressionError> {
-    let n = y.len() as f64;
     let members = blocks.members();
     let nblocks = members.len();
+    if let Some(c) = options.clusters {
+        for rows in c.members() {
+            let block = blocks.ids()[rows[0]];
+            if rows.iter().any(|&i| blocks.ids()[i] != block) {
+                return Err(RegressionError::ClusterAcrossBlocks {
+                    cluster: c.label(c.ids()[rows[0]]).to_string(),
+                });
+            }
+        }
+    }
     let mut pieces = Vec::with_capacity(nblocks);
     for (b, rows) in members.iter().enumerate() {
-        if rows.len() == 1 {
+        let clusters = options.clusters.map(|c| {
+            let labels: Vec<&str> = rows.iter().map(|&i| c.label(c.ids()[i])).collect();
+            Clusters::from_labels(&labels)
+        });
+        let size = clusters.as_ref().map_or(rows.len(), Clusters::count);
+        if size == 1 {
             return Err(RegressionError::SingletonBlock {
                 block: blocks.label(b).to_string(),
             });
         }
-        let yb: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let tb: Vec<bool> = rows.iter().map(|&i| treated[i]).collect();
-        let n1 = tb.iter().filter(|&&t| t).count();
-        let n0 = tb.len() - n1;
-        for (label, count) in [("treated", n1), ("control", n0)] {
+        let n_treated = tb.iter().filter(|&&t| t).count();
+        let n_control = tb.len() - n_treated;
+        for (label, count) in [("treated", n_treated), ("control", n_control)] {
             if count == 0 {
                 return Err(RegressionError::TooFewInCondition {
                     group: format!("the {label} group of block '{}'", blocks.label(b)),
@@ -281,12 +307,33 @@ fn blocked(
                 });
             }
         }
-        pieces.push((yb, tb, n1, n0));
+        if let Some(c) = &clusters {
+            check_cluster_treatment(c, &tb)?;
+        }
+        pieces.push(Block {
+            y: rows.iter().map(|&i| y[i]).collect(),
+            treatment: tb.iter().map(|&t| f64::from(u8::from(t))).collect(),
+            treated: tb,
+            clusters,
+            weights: options
+                .weights
+                .map(|w| rows.iter().map(|&i| w[i]).collect()),
+            n_treated,
+            n_control,
+            size,
+        });
     }
-    let any_pair = members.iter().any(|r| r.len() == 2);
-    let all_pairs = members.iter().all(|r| r.len() == 2);
+    let any_pair = pieces.iter().any(|p| p.size == 2);
+    let all_pairs = pieces.iter().all(|p| p.size == 2);
+    let clustered = options.clusters.is_some();
+    let weighted = options.weights.is_some();
     let nbf = nblocks as f64;
     let (diff, var, df, design) = if any_pair {
+        if weighted {
+            return Err(RegressionError::Unsupported(
+                "weights with a matched-pair design are not supported (as in estimatr)",
+            ));
+        }
         if nblocks < 2 {
             return Err(RegressionError::TooFewInCondition {
                 group: "the matched pairs".into(),
@@ -297,31 +344,81 @@ fn blocked(
         }
         let taus: Vec<(f64, f64)> = pieces
             .iter()
-            .map(|(yb, tb, _, _)| {
-                let (m1, _, _) = mean_var(yb, tb, true);
-                let (m0, _, _) = mean_var(yb, tb, false);
-                (m1 - m0, yb.len() as f64)
+            .map(|p| {
+                let (m1, _, _) = mean_var(&p.y, &p.treated, true);
+                let (m0, _, _) = mean_var(&p.y, &p.treated, false);
+                (m1 - m0, p.y.len() as f64)
             })
             .collect();
+        let n: f64 = taus.iter().map(|(_, nb)| nb).sum();
         let diff: f64 = taus.iter().map(|(t, nb)| t * nb / n).sum();
-        let ss: f64 = taus.iter().map(|(t, _)| (t - diff) * (t - diff)).sum();
-        (
-            diff,
-            ss / (nbf * (nbf - 1.0)),
-            nbf - 1.0,
-            DimDesign::MatchedPairs,
-        )
-    } else {
-        let mut diff = 0.0;
-        let mut var = 0.0;
-        for (b, (yb, tb, n1, n0)) in pieces.iter().enumerate() {
-            need_two(*n1, *n0, &format!("block '{}'", blocks.label(b)))?;
-            let (d, v, _) = neyman(yb, tb);
-            let share = yb.len() as f64 / n;
-            diff += share * d;
-            var += share * share * v;
+        if clustered {
+            // estimatr's "Matched-pair clustered" (Imai, King & Nall 2009).
+            let ss: f64 = taus
+                .iter()
+                .map(|(t, nb)| (nb * t - n * diff / nbf).powi(2))
+                .sum();
+            let var = nbf / ((nbf - 1.0) * n * n) * ss;
+            (diff, var, nbf - 1.0, DimDesign::MatchedPairsClustered)
+        } else {
+            let ss: f64 = taus.iter().map(|(t, _)| (t - diff) * (t - diff)).sum();
+            (
+                diff,
+                ss / (nbf * (nbf - 1.0)),
+                nbf - 1.0,
+                DimDesign::MatchedPairs,
+            )
         }
-        (diff, var, n - 2.0 * nbf, DimDesign::Blocked)
+    } else {
+        // Per-block estimate, SE and weight (units, or the sum of the weights).
+        let mut per_block = Vec::with_capacity(nblocks);
+        for (b, p) in pieces.iter().enumerate() {
+            need_two(
+                p.n_treated,
+                p.n_control,
+                &format!("block '{}'", blocks.label(b)),
+            )?;
+            let nobs = p
+                .weights
+                .as_ref()
+                .map_or(p.y.len() as f64, |w| w.iter().sum());
+            if clustered || weighted {
+                let sub = difference_in_means(
+                    &p.y,
+                    &p.treatment,
+                    &DimOptions {
+                        blocks: None,
+                        clusters: p.clusters.as_ref(),
+                        weights: p.weights.as_deref(),
+                        conf_level: options.conf_level,
+                        alternative: options.alternative,
+                    },
+                )?;
+                per_block.push((sub.estimate.estimate, sub.estimate.std_error.powi(2), nobs));
+            } else {
+                let (d, v, _) = neyman(&p.y, &p.treated);
+                per_block.push((d, v, nobs));
+            }
+        }
+        let total: f64 = per_block.iter().map(|(_, _, nb)| nb).sum();
+        let diff: f64 = per_block.iter().map(|(d, _, nb)| d * nb / total).sum();
+        let var: f64 = per_block
+            .iter()
+            .map(|(_, v, nb)| v * (nb / total).powi(2))
+            .sum();
+        let (df, design) = match (clustered, weighted) {
+            (true, false) => (
+                pieces.iter().map(|p| p.size as f64).sum::<f64>() - 2.0 * nbf,
+                DimDesign::BlockClustered,
+            ),
+            (true, true) => (
+                pieces.iter().map(|p| p.size as f64).sum::<f64>() - 2.0 * nbf,
+                DimDesign::BlockClusteredWeighted,
+            ),
+            (false, true) => (y.len() as f64 - 2.0 * nbf, DimDesign::BlockedWeighted),
+            (false, false) => (y.len() as f64 - 2.0 * nbf, DimDesign::Blocked),
+        };
+        (diff, var, df, design)
     };
     let estimate = checked_estimate(
         "difference in means",
@@ -333,9 +430,24 @@ fn blocked(
     )?;
     Ok(DifferenceInMeans {
         nblocks: Some(nblocks),
+        nclusters: options
+            .clusters
+            .map(|_| pieces.iter().map(|p| p.size).sum()),
         mixed_block_sizes: any_pair && !all_pairs,
         ..base(design, estimate)
     })
+}
+
+/// Treatment must be constant within each cluster.
+fn check_cluster_treatment(c: &Clusters, treated: &[bool]) -> Result<(), RegressionError> {
+    for rows in c.members() {
+        if rows.iter().any(|&i| treated[i] != treated[rows[0]]) {
+            return Err(RegressionError::MixedCluster {
+                cluster: c.label(c.ids()[rows[0]]).to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for DifferenceInMeans {
@@ -347,6 +459,10 @@ impl fmt::Display for DifferenceInMeans {
             DimDesign::Clustered => "Clustered",
             DimDesign::Weighted => "Standard (weighted)",
             DimDesign::ClusteredWeighted => "Clustered (weighted)",
+            DimDesign::BlockClustered => "Block-clustered",
+            DimDesign::MatchedPairsClustered => "Matched-pair clustered",
+            DimDesign::BlockedWeighted => "Blocked (weighted)",
+            DimDesign::BlockClusteredWeighted => "Block-clustered (weighted)",
         };
         writeln!(f, "Design:  {design}")?;
         let e = &self.estimate;
@@ -450,5 +566,43 @@ mod tests {
         let json = serde_json::to_value(&fit).unwrap();
         assert_eq!(json["design"], "standard");
         assert_eq!(json["estimate"], 3.0);
+    }
+
+    #[test]
+    fn cluster_spanning_blocks_is_named() {
+        let b = Clusters::from_labels(&["x", "x", "x", "y", "y", "y"]);
+        let c = Clusters::from_labels(&["c1", "c2", "c3", "c3", "c4", "c5"]);
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            &[1.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            &DimOptions {
+                blocks: Some(&b),
+                clusters: Some(&c),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            RegressionError::ClusterAcrossBlocks {
+                cluster: "c3".into()
+            }
+        );
+    }
+
+    #[test]
+    fn weighted_matched_pairs_are_refused() {
+        let b = Clusters::from_labels(&["p", "p", "q", "q"]);
+        let err = difference_in_means(
+            &[1.0, 2.0, 3.0, 4.0],
+            &[1.0, 0.0, 0.0, 1.0],
+            &DimOptions {
+                blocks: Some(&b),
+                weights: Some(&[1.0, 2.0, 1.0, 2.0]),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, RegressionError::Unsupported(_)));
     }
 }

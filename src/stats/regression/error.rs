@@ -59,12 +59,16 @@ pub enum RegressionError {
         needed: usize,
         rule: &'static str,
     },
-    #[error("block '{block}' has a single unit; every block needs at least two units")]
+    #[error("block '{block}' has a single unit (or cluster); every block needs at least two")]
     SingletonBlock { block: String },
     #[error(
         "cluster '{cluster}' contains both treated and control units; treatment must be constant within a cluster"
     )]
     MixedCluster { cluster: String },
+    #[error(
+        "cluster '{cluster}' spans more than one block; every cluster must lie within a single block"
+    )]
+    ClusterAcrossBlocks { cluster: String },
     #[error(
         "row {row} has leverage 1 (it alone determines a coefficient), so {se_type} is undefined; use HC1 or drop the row"
     )]

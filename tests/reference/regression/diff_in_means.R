@@ -67,6 +67,44 @@ d$y <- 0.2 + 0.9 * d$t + rnorm(n)
 cases[[length(cases) + 1]] <- result("weighted",
   difference_in_means(y ~ t, weights = w, data = d), d, weights = "w")
 
+# Blocks with clusters: block-clustered (unequal clusters per block, one cluster of
+# size 1), weighted, and matched pairs of clusters.
+bc <- do.call(rbind, lapply(1:4, function(b) {
+  ncl <- c(4, 5, 6, 4)[b]
+  sizes <- sample(1:6, ncl, replace = TRUE)
+  sizes[1] <- 1
+  tr <- sample(rep(c(0, 1), length.out = ncl))
+  data.frame(b = sprintf("B%d", b), cl = sprintf("B%dc%d", b, rep(seq_len(ncl), sizes)),
+             t = rep(tr, sizes))
+}))
+bc$y <- 0.3 * bc$t + ave(rnorm(nrow(bc)), bc$cl) + rnorm(nrow(bc))
+bc$w <- runif(nrow(bc), 0.5, 2)
+cases[[length(cases) + 1]] <- result("block_clustered",
+  difference_in_means(y ~ t, blocks = b, clusters = cl, data = bc), bc,
+  blocks = "b", clusters = "cl")
+cases[[length(cases) + 1]] <- result("block_clustered_weighted",
+  difference_in_means(y ~ t, blocks = b, clusters = cl, weights = w, data = bc), bc,
+  blocks = "b", clusters = "cl", weights = "w")
+# Blocked with weights (HC2 per block).
+sizes <- c(8, 10, 14, 20)
+bw <- data.frame(b = rep(sprintf("w%d", seq_along(sizes)), sizes))
+bw$t <- unlist(lapply(sizes, function(s) sample(rep(c(0, 1), s / 2))))
+bw$y <- as.numeric(factor(bw$b)) + 0.5 * bw$t + rnorm(nrow(bw))
+bw$w <- rexp(nrow(bw)) + 0.2
+cases[[length(cases) + 1]] <- result("blocked_weighted",
+  difference_in_means(y ~ t, blocks = b, weights = w, data = bw), bw,
+  blocks = "b", weights = "w")
+# Matched pairs of clusters.
+mp <- do.call(rbind, lapply(1:12, function(p) {
+  sizes <- sample(2:7, 2, replace = TRUE)
+  data.frame(b = sprintf("P%02d", p), cl = sprintf("P%02dc%d", p, rep(1:2, sizes)),
+             t = rep(sample(c(0, 1)), sizes))
+}))
+mp$y <- 0.4 * mp$t + ave(rnorm(nrow(mp)), mp$b) + rnorm(nrow(mp))
+cases[[length(cases) + 1]] <- result("paired_clustered",
+  difference_in_means(y ~ t, blocks = b, clusters = cl, data = mp), mp,
+  blocks = "b", clusters = "cl")
+
 write_json(list(r_version = R.version.string,
                 estimatr_version = as.character(packageVersion("estimatr")),
                 call = "difference_in_means(y ~ t, blocks = , clusters = , weights = , alpha = )",
