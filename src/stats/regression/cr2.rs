@@ -297,4 +297,35 @@ mod tests {
             }
         }
     }
+
+    /// With every row its own cluster, A_g = (1 − h_ii)^(−½) and unweighted CR2 is HC2
+    /// (Bell & McCaffrey 2002): a check of both routes against an independent formula.
+    /// (Weighted CR2 uses the working model Φ = I of estimatr and clubSandwich, so with
+    /// weights it is not weighted HC2; the fixtures cover that case.)
+    #[test]
+    fn singleton_clusters_reduce_cr2_to_hc2() {
+        use crate::stats::regression::variance::{SeType, variance};
+        let n = 30;
+        let x = DMatrix::from_fn(n, 3, |i, j| match j {
+            0 => 1.0,
+            1 => ((i * 5 + 1) % 9) as f64 - 4.0,
+            _ => ((i * i) % 7) as f64 / 2.0,
+        });
+        let y: Vec<f64> = (0..n)
+            .map(|i| ((i * 13 + 7) % 11) as f64 - (i % 4) as f64)
+            .collect();
+        let singletons = Clusters::from_labels(&(0..n).collect::<Vec<_>>());
+        let design =
+            Design::from_matrix(vec!["a".into(), "b".into(), "c".into()], x.clone()).unwrap();
+        let fit = fit_ols(&design, &y, None).unwrap();
+        let hc2 = variance(&fit, &x, SeType::HC2, None).unwrap();
+        let fast = variance(&fit, &x, SeType::CR2, Some(&singletons)).unwrap();
+        let qr_route = cr2_weighted(&fit, &x, &vec![1.0; n], &singletons).unwrap();
+        for a in 0..3 {
+            for b in 0..3 {
+                assert_close(fast.vcov[(a, b)], hc2.vcov[(a, b)], 1e-11, "CR2 = HC2");
+                assert_close(qr_route.vcov[(a, b)], hc2.vcov[(a, b)], 1e-11, "CR2 = HC2");
+            }
+        }
+    }
 }
