@@ -106,7 +106,7 @@ pub struct DifferenceInMeans {
 /// [`RegressionError::TooFewInCondition`] when a condition (in a block) has fewer than
 /// two units (one each in matched pairs); [`RegressionError::SingletonBlock`];
 /// [`RegressionError::MixedCluster`]; [`RegressionError::Unsupported`] for matched
-/// pairs with weights; errors of [`lm_robust`] for the regression-based designs.
+/// pairs with weights; errors of [`lm_robust()`] for the regression-based designs.
 pub fn difference_in_means(
     y: &[f64],
     treatment: &[f64],

@@ -29,7 +29,7 @@ use super::{
 /// # Errors
 /// [`RegressionError::BadTreatment`] for values other than 0 and 1;
 /// [`RegressionError::Unsupported`] without covariates; the errors of
-/// [`build_design`] and [`lm_robust`] (for example a covariate constant within the
+/// [`build_design`] and [`lm_robust()`] (for example a covariate constant within the
 /// sample, which becomes collinear once centred).
 pub fn lm_lin(
     y: &[f64],

@@ -1,10 +1,10 @@
 //! Linear and logistic regression with the variance estimators of R's estimatr.
 //!
 //! - [`design`]: design matrices from numeric and factor covariates (R's contrasts).
-//! - [`ols`]: (weighted) least squares by QR (crate-private).
+//! - `ols`: (weighted) least squares by QR (crate-private).
 //! - [`variance`]: classical, HC0–HC3, CR0, CR1 (stata) and CR2 ([`cr2`]) with df.
-//! - [`lm_robust`]: the user-facing fit, like `estimatr::lm_robust()`.
-//! - [`lm_lin`]: Lin (2013) interacted covariate adjustment (`estimatr::lm_lin()`).
+//! - [`mod@lm_robust`]: the user-facing fit, like `estimatr::lm_robust()`.
+//! - [`mod@lm_lin`]: Lin (2013) interacted covariate adjustment (`estimatr::lm_lin()`).
 //! - [`logistic`]: logistic regression by Newton/IRLS, with separation detection.
 //! - [`diff_in_means`]: `estimatr::difference_in_means()` for the analysis stage.
 //!

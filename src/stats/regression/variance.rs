@@ -1,6 +1,6 @@
 //! Sandwich variance estimators for least squares and their degrees of freedom.
 //!
-//! In: an [`OlsFit`](super::ols::OlsFit), a [`SeType`] and (for the CR types) the
+//! In: a least-squares fit (`OlsFit`), a [`SeType`] and (for the CR types) the
 //! clusters. Out: the coefficient covariance matrix and one df per coefficient.
 //!
 //! All formulas act on the √w-scaled design X̃ and residuals ẽ (weights normalised
