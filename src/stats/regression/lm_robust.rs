@@ -269,29 +269,40 @@ fn f_statistic(
     })
 }
 
-/// Prints a coefficient table like `summary(lm_robust(...))`.
+/// Prints a coefficient table like `summary(lm_robust(...))`; with z inference
+/// (infinite df, as in `summary(glm(...))`) the columns read `z value`, `Pr(>|z|)`
+/// and the df column is left out.
 pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, rows: &[Coefficient]) -> fmt::Result {
     let width = rows.iter().map(|c| c.term.len()).max().unwrap_or(0).max(4);
     let level = rows.first().map(|c| c.estimate.conf_level).unwrap_or(0.95);
-    writeln!(
+    let z = rows.iter().all(|c| c.estimate.df.is_infinite());
+    let (stat, p) = if z {
+        ("z value", "Pr(>|z|)")
+    } else {
+        ("t value", "Pr(>|t|)")
+    };
+    write!(
         f,
-        "{:width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12} {:>9}",
-        "",
-        "Estimate",
-        "Std. Error",
-        "t value",
-        "Pr(>|t|)",
-        format!("CI Lower"),
-        format!("CI Upper"),
-        "DF",
+        "{:width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12}",
+        "", "Estimate", "Std. Error", stat, p, "CI Lower", "CI Upper",
     )?;
+    if z {
+        writeln!(f)?;
+    } else {
+        writeln!(f, " {:>9}", "DF")?;
+    }
     for c in rows {
         let e = &c.estimate;
-        writeln!(
+        write!(
             f,
-            "{:width$} {:>12.6} {:>12.6} {:>9.3} {:>10.4e} {:>12.6} {:>12.6} {:>9.2}",
-            c.term, e.estimate, e.std_error, e.statistic, e.p_value, e.conf_low, e.conf_high, e.df,
+            "{:width$} {:>12.6} {:>12.6} {:>9.3} {:>10.4e} {:>12.6} {:>12.6}",
+            c.term, e.estimate, e.std_error, e.statistic, e.p_value, e.conf_low, e.conf_high,
         )?;
+        if z {
+            writeln!(f)?;
+        } else {
+            writeln!(f, " {:>9.2}", e.df)?;
+        }
     }
     write!(f, "({:.0}% confidence intervals)", level * 100.0)
 }
