@@ -90,6 +90,9 @@ pub struct WilcoxonTest {
     pub method: String,
     /// "V" (signed rank) or "W" (rank sum), as R names the statistic.
     pub statistic_name: &'static str,
+    /// What the null value is about: "location" (one sample) or "location shift"
+    /// (paired or two samples), as R names `null.value`.
+    pub null_name: &'static str,
     pub statistic: f64,
     pub p_value: f64,
     /// True when the p-value comes from the exact distribution.
@@ -270,7 +273,7 @@ fn diff_count_le(x: &[f64], y_sorted: &[f64], d: f64) -> usize {
 pub fn wilcox_signed_rank(x: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, TestError> {
     check_options(options)?;
     check_finite("x", x)?;
-    signed_rank(x, options)
+    signed_rank(x, options, "location")
 }
 
 /// Paired Wilcoxon signed-rank test on x − y (R `wilcox.test(x, y, paired = TRUE)`).
@@ -294,10 +297,14 @@ pub fn wilcox_signed_rank_paired(
         });
     }
     let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
-    signed_rank(&d, options)
+    signed_rank(&d, options, "location shift")
 }
 
-fn signed_rank(x_in: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, TestError> {
+fn signed_rank(
+    x_in: &[f64],
+    options: &WilcoxonOptions,
+    null_name: &'static str,
+) -> Result<WilcoxonTest, TestError> {
     if x_in.is_empty() {
         return Err(TestError::TooFewObservations {
             name: "x",
@@ -416,6 +423,7 @@ fn signed_rank(x_in: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, 
     Ok(WilcoxonTest {
         method,
         statistic_name: "V",
+        null_name,
         statistic,
         p_value,
         exact: z.is_none(),
@@ -666,6 +674,7 @@ pub fn wilcox_rank_sum(
     Ok(WilcoxonTest {
         method,
         statistic_name: "W",
+        null_name: "location shift",
         statistic,
         p_value,
         exact: z.is_none(),
@@ -752,12 +761,7 @@ impl fmt::Display for WilcoxonTest {
             format::sig(self.statistic, 5),
             format::pval(self.p_value)
         )?;
-        let what = if self.statistic_name == "W" {
-            "location shift"
-        } else {
-            "location"
-        };
-        format::alternative_line(f, what, self.alternative, self.null_value)?;
+        format::alternative_line(f, self.null_name, self.alternative, self.null_value)?;
         if let (Some((low, high)), Some(level)) = (self.conf_int, self.conf_level) {
             format::interval(f, level, low, high)?;
         }
