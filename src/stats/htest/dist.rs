@@ -15,9 +15,16 @@ pub(crate) fn pnorm_upper(z: f64) -> f64 {
     Normal::standard().sf(z)
 }
 
-/// Standard normal quantile; `p` must lie in (0, 1) (callers validate).
+/// Standard normal quantile: −∞ at p ≤ 0, +∞ at p ≥ 1 (statrs panics outside [0, 1];
+/// callers pass probabilities in (0, 1), this is a guard against a panic).
 pub(crate) fn qnorm(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        Normal::standard().inverse_cdf(p)
+    }
 }
 
 fn student(df: f64) -> StudentsT {
@@ -35,9 +42,15 @@ pub(crate) fn pt_upper(t: f64, df: f64) -> f64 {
     student(df).sf(t)
 }
 
-/// Quantile of Student's t; `p` in (0, 1).
+/// Quantile of Student's t, with the same guards as [`qnorm`].
 pub(crate) fn qt(p: f64, df: f64) -> f64 {
-    student(df).inverse_cdf(p)
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        student(df).inverse_cdf(p)
+    }
 }
 
 /// P(X² > x) for the chi-squared distribution with `df` degrees of freedom.

@@ -12,7 +12,7 @@
 //! | `p_adjust.rs` | `p.adjust` | Bonferroni, Holm, Hochberg, Hommel, BH, BY |
 //! | `prop_test.rs` | `prop.test` | two proportions, with and without Yates |
 //! | `chisq_test.rs` | `chisq.test` | Pearson r×c, Yates for 2×2 |
-//! | `fisher.rs` | `fisher.test` | 2×2 with conditional MLE and CI; r×c by enumeration |
+//! | `fisher.rs` | `fisher.test` | 2×2 with conditional MLE and CI; r×c by a network algorithm |
 //! | `wilcoxon.rs` | `wilcox.test` | signed-rank and rank-sum, exact and normal, Hodges–Lehmann |
 //! | `rank_dist.rs` | `dwilcox`, `psignrank`, … | exact Wilcoxon distributions by counting (private) |
 //! | `mcnemar.rs` | `mcnemar.test` | McNemar (2×2) and Bowker (r×r) |

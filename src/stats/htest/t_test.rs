@@ -36,7 +36,7 @@ use super::dist::{pt, pt_upper, qt};
 use super::error::TestError;
 use super::format;
 use super::{check_conf_level, check_finite};
-use crate::stats::estimate::Alternative;
+use crate::stats::estimate::{Alternative, Estimate};
 
 /// Options of a t test (R's defaults: two-sided, μ₀ = 0, 95 %).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -327,6 +327,26 @@ fn finish(
     }
 }
 
+impl TTest {
+    /// The result as the engine's shared [`Estimate`] (estimate, standard error, t, df,
+    /// p-value, interval). Its statistic and p-value are those of this test, i.e. for
+    /// H0: parameter = `null_value`; with the default μ₀ = 0 this is exactly
+    /// `Estimate::from_t(estimate, std_error, df, conf_level, alternative)`.
+    pub fn to_estimate(&self) -> Estimate {
+        Estimate {
+            estimate: self.estimate,
+            std_error: self.std_error,
+            statistic: self.statistic,
+            df: self.df,
+            p_value: self.p_value,
+            conf_low: self.conf_low,
+            conf_high: self.conf_high,
+            conf_level: self.conf_level,
+            alternative: self.alternative,
+        }
+    }
+}
+
 impl fmt::Display for TTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         format::title(f, self.method)?;
@@ -364,6 +384,31 @@ mod tests {
         assert_close(r.statistic, 2.728241002747405, PARITY, "t");
         assert_close(r.p_value, 0.052538171638274914, 1e-9, "p");
         assert_close(r.conf_low, -0.06714054554821708, 1e-9, "lower");
+    }
+
+    #[test]
+    fn to_estimate_agrees_with_estimate_from_t() {
+        for alternative in [
+            Alternative::TwoSided,
+            Alternative::Less,
+            Alternative::Greater,
+        ] {
+            let o = TTestOptions {
+                alternative,
+                ..TTestOptions::default()
+            };
+            let r = t_test_welch(&[1.0, 2.5, 3.0, 4.5], &[2.0, 4.0, 7.0], &o).unwrap();
+            let e = r.to_estimate();
+            let f = Estimate::from_t(r.estimate, r.std_error, r.df, r.conf_level, alternative);
+            for (a, b) in [
+                (e.statistic, f.statistic),
+                (e.p_value, f.p_value),
+                (e.conf_low, f.conf_low),
+                (e.conf_high, f.conf_high),
+            ] {
+                assert!(a == b || ((a - b) / b).abs() < 1e-12, "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

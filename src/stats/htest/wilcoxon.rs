@@ -19,7 +19,9 @@
 //!   at the exact quantiles (R's `qsignrank`/`qwilcox` rule). Approximate CI: the shift d
 //!   at which the normal-approximation statistic of the shifted data crosses the normal
 //!   quantile; the crossing is at a Walsh average or difference, found here by
-//!   bisection over the sorted candidates.
+//!   bisection over the doubles (at most 64 evaluations). In this case the estimate is
+//!   also found by counting (the k-th Walsh average or difference by bisection), so
+//!   memory stays linear in n.
 //!
 //! # References
 //! - Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics
@@ -88,6 +90,9 @@ pub struct WilcoxonTest {
     pub method: String,
     /// "V" (signed rank) or "W" (rank sum), as R names the statistic.
     pub statistic_name: &'static str,
+    /// What the null value is about: "location" (one sample) or "location shift"
+    /// (paired or two samples), as R names `null.value`.
+    pub null_name: &'static str,
     pub statistic: f64,
     pub p_value: f64,
     /// True when the p-value comes from the exact distribution.
@@ -198,29 +203,66 @@ fn exact_p(d: &CountDistribution, s: f64, center: f64, alternative: Alternative)
     }
 }
 
-/// Finds the shift where a non-increasing step function `f` (constant between
-/// consecutive `candidates`) changes sign, given f > 0 left of the first candidate's
-/// interval and f < 0 at the end: the limit point of R's `uniroot` on it.
-fn step_root(candidates: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    // g(k) = f on (c_k, c_{k+1}); find the first k with g(k) < 0.
-    let k_max = candidates.len() - 1;
-    let (mut lo, mut hi) = (0, k_max);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        let point = 0.5 * (candidates[mid] + candidates[mid + 1]);
-        if f(point) < 0.0 {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    candidates[lo]
+/// Maps doubles to integers preserving order, so that bisection over the integers
+/// visits every double between two limits (at most 64 halvings).
+fn ordered_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    if bits < 0 { bits ^ i64::MAX } else { bits }
 }
 
-fn sorted_distinct(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v.dedup();
-    v
+fn from_ordered_key(k: i64) -> f64 {
+    f64::from_bits((if k < 0 { k ^ i64::MAX } else { k }) as u64)
+}
+
+/// The smallest double d in [lo, hi] with `pred(d)`, for a predicate that is false then
+/// true on [lo, hi] and true at `hi`.
+fn first_true(lo: f64, hi: f64, pred: impl Fn(f64) -> bool) -> f64 {
+    if pred(lo) {
+        return lo;
+    }
+    let (mut klo, mut khi) = (i128::from(ordered_key(lo)), i128::from(ordered_key(hi)));
+    while khi - klo > 1 {
+        let mid = klo + (khi - klo) / 2;
+        // mid lies between two i64 keys, so it is an i64.
+        if pred(from_ordered_key(mid as i64)) {
+            khi = mid;
+        } else {
+            klo = mid;
+        }
+    }
+    from_ordered_key(khi as i64)
+}
+
+/// The k-th smallest (1-based) of the values v(i, j) over a pair set, given a count of
+/// the values ≤ d, between the smallest and largest values.
+fn kth_smallest(k: usize, min: f64, max: f64, count_le: impl Fn(f64) -> usize) -> f64 {
+    first_true(min, max, |d| count_le(d) >= k)
+}
+
+/// Median of the values counted by `count_le` (R's `median`: the mean of the two middle
+/// order statistics when their number is even).
+fn median_by_count(total: usize, min: f64, max: f64, count_le: impl Fn(f64) -> usize) -> f64 {
+    if total % 2 == 1 {
+        kth_smallest(total.div_ceil(2), min, max, count_le)
+    } else {
+        let a = kth_smallest(total / 2, min, max, &count_le);
+        let b = kth_smallest(total / 2 + 1, min, max, &count_le);
+        (a + b) / 2.0
+    }
+}
+
+/// Number of Walsh averages (xᵢ + xⱼ)/2, i ≤ j, at most `d`; `sorted` ascending.
+fn walsh_count_le(sorted: &[f64], d: f64) -> usize {
+    (0..sorted.len())
+        .map(|i| sorted[i..].partition_point(|&v| (sorted[i] + v) / 2.0 <= d))
+        .sum()
+}
+
+/// Number of differences xᵢ − yⱼ at most `d`; `y_sorted` ascending.
+fn diff_count_le(x: &[f64], y_sorted: &[f64], d: f64) -> usize {
+    x.iter()
+        .map(|&a| y_sorted.len() - y_sorted.partition_point(|&b| a - b > d))
+        .sum()
 }
 
 /// Wilcoxon signed-rank test of H0: location = `mu` (R `wilcox.test(x, mu = mu)`).
@@ -231,7 +273,7 @@ fn sorted_distinct(mut v: Vec<f64>) -> Vec<f64> {
 pub fn wilcox_signed_rank(x: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, TestError> {
     check_options(options)?;
     check_finite("x", x)?;
-    signed_rank(x, options)
+    signed_rank(x, options, "location")
 }
 
 /// Paired Wilcoxon signed-rank test on x − y (R `wilcox.test(x, y, paired = TRUE)`).
@@ -255,10 +297,14 @@ pub fn wilcox_signed_rank_paired(
         });
     }
     let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
-    signed_rank(&d, options)
+    signed_rank(&d, options, "location shift")
 }
 
-fn signed_rank(x_in: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, TestError> {
+fn signed_rank(
+    x_in: &[f64],
+    options: &WilcoxonOptions,
+    null_name: &'static str,
+) -> Result<WilcoxonTest, TestError> {
     if x_in.is_empty() {
         return Err(TestError::TooFewObservations {
             name: "x",
@@ -377,6 +423,7 @@ fn signed_rank(x_in: &[f64], options: &WilcoxonOptions) -> Result<WilcoxonTest, 
     Ok(WilcoxonTest {
         method,
         statistic_name: "V",
+        null_name,
         statistic,
         p_value,
         exact: z.is_none(),
@@ -441,21 +488,18 @@ fn signed_rank_normal_ci(
     let w = |d: f64| signed_rank_w(x, d, correct, alternative);
     let w_min = w(mumin).ok_or(not_estimable.clone())?;
     let w_max = w(mumax).ok_or(not_estimable.clone())?;
-    let mut walsh = Vec::with_capacity(n * (n + 1) / 2);
-    for i in 0..n {
-        for j in i..n {
-            walsh.push((x[i] + x[j]) / 2.0);
-        }
-    }
-    let mut sorted = walsh.clone();
+    let mut sorted = x.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let estimate = median_sorted(&sorted);
-    let mut median_x = x.to_vec();
-    median_x.sort_by(f64::total_cmp);
-    let median_x = median_sorted(&median_x);
-    let candidates = sorted_distinct(walsh);
-    // Inside an open interval between candidates W never fails (no zeros, no new ties).
-    let root = |zq: f64| step_root(&candidates, |d| w(d).unwrap_or(f64::NAN) - zq);
+    let median_x = median_sorted(&sorted);
+    // Hodges–Lehmann: the median of the n(n + 1)/2 Walsh averages, found by counting
+    // instead of forming them all (memory O(n)).
+    let estimate = median_by_count(n * (n + 1) / 2, mumin, mumax, |d| {
+        walsh_count_le(&sorted, d)
+    });
+    // W(d) − zq falls from positive to negative as d crosses a Walsh average; the root
+    // is the first double where it is negative (R's uniroot converges to the same
+    // point, at its tolerance).
+    let root = |zq: f64| first_true(mumin, mumax, |d| w(d).is_some_and(|v| v - zq < 0.0));
     let mut alpha = 1.0 - options.conf_level;
     let conf_level = options.conf_level;
     let not_achievable = |alpha: f64| alpha >= 1.0 || 1.0 - conf_level < alpha * 0.75;
@@ -630,6 +674,7 @@ pub fn wilcox_rank_sum(
     Ok(WilcoxonTest {
         method,
         statistic_name: "W",
+        null_name: "location shift",
         statistic,
         p_value,
         exact: z.is_none(),
@@ -682,14 +727,13 @@ fn rank_sum_normal_ci(
     let w = |d: f64| rank_sum_w(x, y, d, correct, alternative);
     let w_min = w(mumin).ok_or(not_estimable.clone())?;
     let w_max = w(mumax).ok_or(not_estimable.clone())?;
-    let diffs: Vec<f64> = x
-        .iter()
-        .flat_map(|a| y.iter().map(move |b| a - b))
-        .collect();
-    let mut sorted = diffs.clone();
-    sorted.sort_by(f64::total_cmp);
-    let estimate = median_sorted(&sorted);
-    let candidates = sorted_distinct(diffs);
+    let mut y_sorted = y.to_vec();
+    y_sorted.sort_by(f64::total_cmp);
+    // Hodges–Lehmann: the median of the nₓ·nᵧ differences, found by counting (memory
+    // O(nₓ + nᵧ)).
+    let estimate = median_by_count(x.len() * y.len(), mumin, mumax, |d| {
+        diff_count_le(x, &y_sorted, d)
+    });
     let root = |zq: f64| {
         if w_min - zq <= 0.0 {
             return mumin;
@@ -697,7 +741,7 @@ fn rank_sum_normal_ci(
         if w_max - zq >= 0.0 {
             return mumax;
         }
-        step_root(&candidates, |d| w(d).unwrap_or(f64::NAN) - zq)
+        first_true(mumin, mumax, |d| w(d).is_some_and(|v| v - zq < 0.0))
     };
     let ci = match alternative {
         Alternative::TwoSided => (root(qnorm(1.0 - alpha / 2.0)), root(qnorm(alpha / 2.0))),
@@ -717,12 +761,7 @@ impl fmt::Display for WilcoxonTest {
             format::sig(self.statistic, 5),
             format::pval(self.p_value)
         )?;
-        let what = if self.statistic_name == "W" {
-            "location shift"
-        } else {
-            "location"
-        };
-        format::alternative_line(f, what, self.alternative, self.null_value)?;
+        format::alternative_line(f, self.null_name, self.alternative, self.null_value)?;
         if let (Some((low, high)), Some(level)) = (self.conf_int, self.conf_level) {
             format::interval(f, level, low, high)?;
         }
@@ -762,6 +801,66 @@ mod tests {
     fn all_tied_rank_sum_is_an_error() {
         let e = wilcox_rank_sum(&[1.0, 1.0], &[1.0, 1.0], &WilcoxonOptions::default()).unwrap_err();
         assert!(matches!(e, TestError::NotEstimable { .. }), "{e}");
+    }
+
+    #[test]
+    fn ordered_keys_follow_the_doubles() {
+        let values = [
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            1e-300,
+            1.0,
+            3.5,
+            1e308,
+        ];
+        for pair in values.windows(2) {
+            assert!(ordered_key(pair[0]) < ordered_key(pair[1]), "{pair:?}");
+        }
+        for v in values {
+            assert_eq!(from_ordered_key(ordered_key(v)).to_bits(), v.to_bits());
+        }
+        // Adjacent doubles have adjacent keys.
+        assert_eq!(ordered_key(1.0) + 1, ordered_key(1.0 + f64::EPSILON));
+    }
+
+    proptest::proptest! {
+        /// Counting-based order statistics equal those of the materialised, sorted set.
+        #[test]
+        fn counting_medians_match_sorting(
+            x in proptest::collection::vec(-50i32..50, 1..25),
+            y in proptest::collection::vec(-50i32..50, 1..25),
+            scale in proptest::sample::select(vec![1.0, 0.1, 1e-3, 7.25])
+        ) {
+            let x: Vec<f64> = x.into_iter().map(|v| f64::from(v) * scale).collect();
+            let y: Vec<f64> = y.into_iter().map(|v| f64::from(v) * scale).collect();
+            let mut diffs: Vec<f64> = x.iter().flat_map(|a| y.iter().map(move |b| a - b)).collect();
+            diffs.sort_by(f64::total_cmp);
+            let mut ys = y.clone();
+            ys.sort_by(f64::total_cmp);
+            let (lo, hi) = (diffs[0], diffs[diffs.len() - 1]);
+            for k in [1, diffs.len() / 2 + 1, diffs.len()] {
+                let got = kth_smallest(k, lo, hi, |d| diff_count_le(&x, &ys, d));
+                proptest::prop_assert_eq!(got, diffs[k - 1]);
+            }
+            let median = median_by_count(diffs.len(), lo, hi, |d| diff_count_le(&x, &ys, d));
+            proptest::prop_assert_eq!(median, median_sorted(&diffs));
+            let mut xs = x.clone();
+            xs.sort_by(f64::total_cmp);
+            let mut walsh = Vec::new();
+            for i in 0..x.len() {
+                for j in i..x.len() {
+                    walsh.push((x[i] + x[j]) / 2.0);
+                }
+            }
+            walsh.sort_by(f64::total_cmp);
+            let median = median_by_count(walsh.len(), xs[0], xs[xs.len() - 1], |d| {
+                walsh_count_le(&xs, d)
+            });
+            proptest::prop_assert_eq!(median, median_sorted(&walsh));
+        }
     }
 
     #[test]
