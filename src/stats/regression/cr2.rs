@@ -30,7 +30,9 @@
 //! b_g = X_gᵀW_gA_gW_gX_gMe_j, the J × J matrix
 //! P_gh = δ_gh‖u_g‖² + a_gᵀQa_h − a_gᵀMb_h − b_gᵀMa_h gives df = (tr P)² / Σ P_gh².
 //! Σ P_gh² is summed through the 2k × 2k matrix Γ = Σ_g y_gy_gᵀ, y_g = (a_g, b_g):
-//! Σ_gh (y_gᵀCy_h)² = tr((CΓ)²). Cost O(nk²) + O(Jk³); no n × n or n_g × n_g matrix.
+//! Σ_gh (y_gᵀCy_h)² = tr((CΓ)²) (k × k unweighted, where b_g = a_g and Q = M).
+//! Cost O(nk²) + O(Jk³); no n × n or n_g × n_g matrix, and memory independent of J
+//! apart from the cluster Gram matrices of the one-pass route (capped at 128 MiB).
 //!
 //! # References
 //! Bell, R. M. & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
@@ -48,12 +50,81 @@ use super::{Clusters, RegressionError};
 /// Eigenvalues of B_g at or below this are treated as zero (estimatr's threshold).
 const PSEUDO_INVERSE_TOL: f64 = 1e-12;
 
-/// Per-cluster pieces for the df: α_g (diag of M O_g M), a_g (columns of F_g M) and
-/// b_g (columns of N_g M).
-struct ClusterTerms {
-    alpha: DVector<f64>,
-    a: DMatrix<f64>,
-    b: DMatrix<f64>,
+/// Cluster Gram matrices are accumulated in one sequential pass over the rows when
+/// they fit in this many bytes (J·k²·8); otherwise each cluster's rows are gathered
+/// in turn, so that memory never grows with J·k².
+const GRAM_PASS_BYTES: usize = 128 << 20;
+
+/// Streams the Satterthwaite df over clusters: for each coefficient j it keeps
+/// tr P, Σ_g (α_g² + 2α_g R_gg) and Γ = Σ_g y_gy_gᵀ, so memory does not grow with J.
+///
+/// Per cluster it takes α_g (diag of M O_g M), A_g = F_g M (column j is a_g) and
+/// B_g = N_g M (column j is b_g). Unweighted, b_g = a_g and Q = M, so
+/// R_gh = −a_gᵀMa_h and Σ R_gh² = tr((MS)²) with S = Σ a_ga_gᵀ (k × k).
+struct DfAccumulator {
+    m: DMatrix<f64>,
+    /// [[Q, −M], [−M, 0]]; `None` when unweighted.
+    c: Option<DMatrix<f64>>,
+    gamma: Vec<DMatrix<f64>>,
+    trace: Vec<f64>,
+    diag_sq: Vec<f64>,
+}
+
+impl DfAccumulator {
+    fn new(m: &DMatrix<f64>, q: Option<&DMatrix<f64>>) -> DfAccumulator {
+        let k = m.nrows();
+        let c = q.map(|q| {
+            let mut c = DMatrix::zeros(2 * k, 2 * k);
+            c.view_mut((0, 0), (k, k)).copy_from(q);
+            c.view_mut((0, k), (k, k)).copy_from(&(-m));
+            c.view_mut((k, 0), (k, k)).copy_from(&(-m));
+            c
+        });
+        let dim = if c.is_some() { 2 * k } else { k };
+        DfAccumulator {
+            m: m.clone(),
+            c,
+            gamma: vec![DMatrix::zeros(dim, dim); k],
+            trace: vec![0.0; k],
+            diag_sq: vec![0.0; k],
+        }
+    }
+
+    fn add(&mut self, alpha: &DVector<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
+        let k = self.m.nrows();
+        for j in 0..k {
+            let (r_gg, y) = match &self.c {
+                Some(c) => {
+                    let mut y = DVector::zeros(2 * k);
+                    y.rows_mut(0, k).copy_from(&a.column(j));
+                    y.rows_mut(k, k).copy_from(&b.column(j));
+                    (y.dot(&(c * &y)), y)
+                }
+                None => {
+                    let y = a.column(j).into_owned();
+                    (-y.dot(&(&self.m * &y)), y)
+                }
+            };
+            let alpha = alpha[j];
+            self.trace[j] += alpha + r_gg;
+            self.diag_sq[j] += alpha * alpha + 2.0 * alpha * r_gg;
+            self.gamma[j].ger(1.0, &y, &y, 1.0);
+        }
+    }
+
+    /// df_j = (tr P)² / Σ P_gh².
+    fn finish(self) -> Vec<f64> {
+        let weight = self.c.as_ref().unwrap_or(&self.m);
+        self.gamma
+            .iter()
+            .zip(self.trace.iter().zip(&self.diag_sq))
+            .map(|(gamma, (trace, diag_sq))| {
+                let cg = weight * gamma;
+                let cross = cg.component_mul(&cg.transpose()).sum();
+                trace * trace / (diag_sq + cross)
+            })
+            .collect()
+    }
 }
 
 /// Unweighted CR2 through k × k eigenproblems.
@@ -61,47 +132,22 @@ pub(crate) fn cr2_unweighted(
     fit: &OlsFit,
     clusters: &Clusters,
 ) -> Result<Variance, RegressionError> {
-    let n = fit.n();
+    cr2_unweighted_with(fit, clusters, GRAM_PASS_BYTES)
+}
+
+/// As [`cr2_unweighted`], with the memory cap of the one-pass Gram route given.
+fn cr2_unweighted_with(
+    fit: &OlsFit,
+    clusters: &Clusters,
+    gram_pass_bytes: usize,
+) -> Result<Variance, RegressionError> {
     let k = fit.k();
     let j = clusters.count();
-    let ids = clusters.ids();
-    let kk = k * k;
-    let xs = fit.xs.as_slice();
-    let e = fit.scaled_residuals.as_slice();
-    // One pass over the rows: G_g (upper triangle) and X_gᵀe_g.
-    let mut gram = vec![0.0; j * kk];
-    let mut xte = vec![0.0; j * k];
-    let mut row = vec![0.0; k];
-    for i in 0..n {
-        for (a, r) in row.iter_mut().enumerate() {
-            *r = xs[a * n + i];
-        }
-        let g = ids[i];
-        let gg = &mut gram[g * kk..(g + 1) * kk];
-        for a in 0..k {
-            let xa = row[a];
-            let dst = &mut gg[a * k..(a + 1) * k];
-            for b in a..k {
-                dst[b] += xa * row[b];
-            }
-        }
-        let ei = e[i];
-        for (c, r) in xte[g * k..(g + 1) * k].iter_mut().zip(&row) {
-            *c += r * ei;
-        }
-    }
     let l = &fit.r_inv;
     let m = &fit.xtx_inv;
     let mut meat = DMatrix::zeros(k, k);
-    let mut terms = Vec::with_capacity(j);
-    for g in 0..j {
-        let gg = &gram[g * kk..(g + 1) * kk];
-        let gmat = DMatrix::from_fn(
-            k,
-            k,
-            |r, c| if r <= c { gg[r * k + c] } else { gg[c * k + r] },
-        );
-        let cg = DVector::from_column_slice(&xte[g * k..(g + 1) * k]);
+    let mut df = DfAccumulator::new(m, None);
+    let mut add_cluster = |gmat: DMatrix<f64>, cg: DVector<f64>| {
         let s = l.transpose() * &gmat * l;
         let eig = SymmetricEigen::new(s);
         let p = l * &eig.eigenvectors;
@@ -127,15 +173,26 @@ pub(crate) fn cr2_unweighted(
         meat += &score * score.transpose();
         let mom = m * o * m;
         let a = f * m;
-        terms.push(ClusterTerms {
-            alpha: mom.diagonal(),
-            b: a.clone(),
-            a,
-        });
+        df.add(&mom.diagonal(), &a, &a);
+    };
+    if j.saturating_mul(k * k).saturating_mul(8) <= gram_pass_bytes {
+        let (gram, xte) = gram_pass(fit, clusters.ids(), j);
+        for g in 0..j {
+            add_cluster(gram_matrix(&gram[g * k * k..(g + 1) * k * k], k), {
+                DVector::from_column_slice(&xte[g * k..(g + 1) * k])
+            });
+        }
+    } else {
+        for rows in clusters.members() {
+            let (gram, xte) = gram_of_rows(fit, &rows);
+            add_cluster(gram_matrix(&gram, k), DVector::from_vec(xte));
+        }
     }
     let vcov = m * meat * m;
-    let df = satterthwaite_df(&terms, m, m);
-    Ok(Variance { vcov, df })
+    Ok(Variance {
+        vcov,
+        df: df.finish(),
+    })
 }
 
 /// Weighted CR2 through a thin QR of [X_g, W_gX_g, e_g] per cluster. `w` are the
@@ -162,7 +219,7 @@ pub(crate) fn cr2_weighted(
     c.view_mut((0, k), (k, k)).copy_from(&(-m));
     c.view_mut((k, 0), (k, k)).copy_from(&(-m));
     let mut meat = DMatrix::zeros(k, k);
-    let mut terms = Vec::with_capacity(clusters.count());
+    let mut df = DfAccumulator::new(m, Some(&q));
     for rows in clusters.members() {
         let ng = rows.len();
         let z = DMatrix::from_fn(ng, 2 * k + 1, |r, col| {
@@ -206,44 +263,82 @@ pub(crate) fn cr2_weighted(
         let score = r2.transpose() * re + y2h.transpose() * ye;
         meat += &score * score.transpose();
         let mom = m * o * m;
-        terms.push(ClusterTerms {
-            alpha: mom.diagonal(),
-            a: f * m,
-            b: nmat * m,
-        });
+        df.add(&mom.diagonal(), &(f * m), &(nmat * m));
     }
     let vcov = m * meat * m;
-    let df = satterthwaite_df(&terms, m, &q);
-    Ok(Variance { vcov, df })
+    Ok(Variance {
+        vcov,
+        df: df.finish(),
+    })
 }
 
-/// df_j = (tr P)² / Σ P_gh² for each coefficient j (see the module docs).
-fn satterthwaite_df(terms: &[ClusterTerms], m: &DMatrix<f64>, q: &DMatrix<f64>) -> Vec<f64> {
-    let k = m.nrows();
-    let mut c = DMatrix::zeros(2 * k, 2 * k);
-    c.view_mut((0, 0), (k, k)).copy_from(q);
-    c.view_mut((0, k), (k, k)).copy_from(&(-m));
-    c.view_mut((k, 0), (k, k)).copy_from(&(-m));
-    (0..k)
-        .map(|j| {
-            let mut gamma = DMatrix::zeros(2 * k, 2 * k);
-            let mut y = DVector::zeros(2 * k);
-            let mut trace = 0.0;
-            let mut diag_sq = 0.0;
-            for t in terms {
-                y.rows_mut(0, k).copy_from(&t.a.column(j));
-                y.rows_mut(k, k).copy_from(&t.b.column(j));
-                let r_gg = y.dot(&(&c * &y));
-                let alpha = t.alpha[j];
-                trace += alpha + r_gg;
-                diag_sq += alpha * alpha + 2.0 * alpha * r_gg;
-                gamma.ger(1.0, &y, &y, 1.0);
-            }
-            let cg = &c * gamma;
-            let cross = cg.component_mul(&cg.transpose()).sum();
-            trace * trace / (diag_sq + cross)
-        })
-        .collect()
+/// One sequential pass over the rows: per cluster the upper triangle of G_g = X_gᵀX_g
+/// (row-major k × k blocks) and X_gᵀe_g.
+fn gram_pass(fit: &OlsFit, ids: &[usize], j: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = fit.n();
+    let k = fit.k();
+    let kk = k * k;
+    let xs = fit.xs.as_slice();
+    let e = fit.scaled_residuals.as_slice();
+    let mut gram = vec![0.0; j * kk];
+    let mut xte = vec![0.0; j * k];
+    let mut row = vec![0.0; k];
+    for i in 0..n {
+        for (a, r) in row.iter_mut().enumerate() {
+            *r = xs[a * n + i];
+        }
+        let g = ids[i];
+        accumulate_row(&mut gram[g * kk..(g + 1) * kk], &row);
+        let ei = e[i];
+        for (c, r) in xte[g * k..(g + 1) * k].iter_mut().zip(&row) {
+            *c += r * ei;
+        }
+    }
+    (gram, xte)
+}
+
+/// G_g (upper triangle, row-major) and X_gᵀe_g for the rows of one cluster.
+fn gram_of_rows(fit: &OlsFit, rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let n = fit.n();
+    let k = fit.k();
+    let xs = fit.xs.as_slice();
+    let e = fit.scaled_residuals.as_slice();
+    let mut gram = vec![0.0; k * k];
+    let mut xte = vec![0.0; k];
+    let mut row = vec![0.0; k];
+    for &i in rows {
+        for (a, r) in row.iter_mut().enumerate() {
+            *r = xs[a * n + i];
+        }
+        accumulate_row(&mut gram, &row);
+        for (c, r) in xte.iter_mut().zip(&row) {
+            *c += r * e[i];
+        }
+    }
+    (gram, xte)
+}
+
+/// Adds xxᵀ to the upper triangle of a row-major k × k block.
+fn accumulate_row(gram: &mut [f64], x: &[f64]) {
+    let k = x.len();
+    for a in 0..k {
+        let xa = x[a];
+        let dst = &mut gram[a * k..(a + 1) * k];
+        for b in a..k {
+            dst[b] += xa * x[b];
+        }
+    }
+}
+
+/// The symmetric matrix from an upper triangle stored row-major.
+fn gram_matrix(upper: &[f64], k: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(k, k, |r, c| {
+        if r <= c {
+            upper[r * k + c]
+        } else {
+            upper[c * k + r]
+        }
+    })
 }
 
 /// t · diag(v).
@@ -289,9 +384,19 @@ mod tests {
             Design::from_matrix(vec!["a".into(), "b".into(), "c".into()], x.clone()).unwrap();
         let fit = fit_ols(&design, &y, None).unwrap();
         let fast = cr2_unweighted(&fit, &clusters).unwrap();
+        let gathered = cr2_unweighted_with(&fit, &clusters, 0).unwrap();
         let slow = cr2_weighted(&fit, &x, &vec![1.0; n], &clusters).unwrap();
         for a in 0..3 {
             assert_close(fast.df[a], slow.df[a], 1e-11, "df");
+            assert_close(gathered.df[a], fast.df[a], 1e-13, "df, gathered rows");
+            for b in 0..3 {
+                assert_close(
+                    gathered.vcov[(a, b)],
+                    fast.vcov[(a, b)],
+                    1e-13,
+                    "vcov, gathered rows",
+                );
+            }
             for b in 0..3 {
                 assert_close(fast.vcov[(a, b)], slow.vcov[(a, b)], 1e-11, "vcov");
             }
