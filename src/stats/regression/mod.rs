@@ -24,7 +24,7 @@
 //!
 //! Speed: CR2 never forms an n_g × n_g matrix (see [`cr2`]). On 1,000,000 rows,
 //! 10 covariates and 1,000 clusters (`cargo bench --bench regression`, two cores
-//! shared with other builds), lm_robust takes 0.6–1.1 s with CR2, 0.8–1.2 s with HC2
+//! shared with other builds), lm_robust takes 0.6–1.5 s with CR2, 0.8–1.2 s with HC2
 //! and 1.8–4.5 s with weighted CR2 (per-cluster QR route); peak memory 240–340 MB
 //! including the data.
 
