@@ -483,3 +483,111 @@ mod tests {
         assert!(json["coefficients"][1]["std_error"].as_f64().unwrap() > 0.0);
     }
 }
+
+#[cfg(test)]
+mod invariants {
+    use super::*;
+    use crate::stats::prec::close;
+    use crate::stats::regression::Covariate;
+    use crate::stats::regression::build_design;
+    use proptest::prelude::*;
+
+    fn fit(
+        x: &[f64],
+        y: &[f64],
+        w: Option<&[f64]>,
+        c: Option<&Clusters>,
+        se_type: SeType,
+    ) -> Result<LmRobust, RegressionError> {
+        let design = build_design(
+            true,
+            &[Covariate::Numeric {
+                name: "x".into(),
+                values: x.to_vec(),
+            }],
+        )?;
+        lm_robust(
+            &design,
+            y,
+            &LmRobustOptions {
+                se_type: Some(se_type),
+                weights: w,
+                clusters: c,
+                ..Default::default()
+            },
+        )
+    }
+
+    fn same(a: &LmRobust, b: &LmRobust) -> bool {
+        a.coefficients.iter().zip(&b.coefficients).all(|(p, q)| {
+            close(p.estimate.estimate, q.estimate.estimate, 1e-8)
+                && close(p.estimate.std_error, q.estimate.std_error, 1e-8)
+                && close(p.estimate.df, q.estimate.df, 1e-8)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Row order, cluster label names and the scale of the weights do not change
+        /// any estimate, SE or df (every se_type, weighted or not).
+        #[test]
+        fn results_ignore_row_order_labels_and_weight_scale(
+            rows in prop::collection::vec((-5.0f64..5.0, -5.0f64..5.0, 0.2f64..3.0, 0u8..6), 14..40),
+            shift in 1usize..13,
+            scale in 0.01f64..100.0,
+        ) {
+            let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            let y: Vec<f64> = rows.iter().map(|r| r.1 + 0.3 * r.0).collect();
+            let w: Vec<f64> = rows.iter().map(|r| r.2).collect();
+            let labels: Vec<u8> = rows.iter().map(|r| r.3).collect();
+            let n = rows.len();
+            let perm: Vec<usize> = (0..n).map(|i| (i + shift) % n).collect();
+            let px: Vec<f64> = perm.iter().map(|&i| x[i]).collect();
+            let py: Vec<f64> = perm.iter().map(|&i| y[i]).collect();
+            let pw: Vec<f64> = perm.iter().map(|&i| w[i] * scale).collect();
+            let renamed: Vec<String> = perm.iter().map(|&i| format!("z{}", 9 - labels[i])).collect();
+            let clusters = Clusters::from_labels(&labels);
+            let pclusters = Clusters::from_labels(&renamed);
+            prop_assume!(clusters.count() >= 2);
+            for se_type in [SeType::Classical, SeType::HC0, SeType::HC1, SeType::HC2, SeType::HC3] {
+                for weighted in [false, true] {
+                    let a = fit(&x, &y, weighted.then_some(&w[..]), None, se_type);
+                    let b = fit(&px, &py, weighted.then_some(&pw[..]), None, se_type);
+                    match (a, b) {
+                        (Ok(a), Ok(b)) => prop_assert!(same(&a, &b), "{se_type} weighted={weighted}"),
+                        (Err(_), Err(_)) => {}
+                        (a, b) => prop_assert!(false, "{se_type}: {a:?} vs {b:?}"),
+                    }
+                }
+            }
+            for se_type in [SeType::CR0, SeType::CR1, SeType::CR2] {
+                for weighted in [false, true] {
+                    let a = fit(&x, &y, weighted.then_some(&w[..]), Some(&clusters), se_type);
+                    let b = fit(&px, &py, weighted.then_some(&pw[..]), Some(&pclusters), se_type);
+                    match (a, b) {
+                        (Ok(a), Ok(b)) => prop_assert!(same(&a, &b), "{se_type} weighted={weighted}"),
+                        (Err(_), Err(_)) => {}
+                        (a, b) => prop_assert!(false, "{se_type}: {a:?} vs {b:?}"),
+                    }
+                }
+            }
+        }
+
+        /// p-values lie in [0, 1] and intervals contain the estimate.
+        #[test]
+        fn p_values_and_intervals_are_sane(
+            rows in prop::collection::vec((-5.0f64..5.0, -5.0f64..5.0), 5..30),
+        ) {
+            let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+            if let Ok(f) = fit(&x, &y, None, None, SeType::HC2) {
+                for c in &f.coefficients {
+                    let e = &c.estimate;
+                    prop_assert!((0.0..=1.0).contains(&e.p_value));
+                    prop_assert!(e.conf_low <= e.estimate && e.estimate <= e.conf_high);
+                }
+            }
+        }
+    }
+}
