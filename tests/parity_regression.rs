@@ -536,3 +536,41 @@ fn cr2_with_cluster_fixed_effects_matches_estimatr() {
         }
     }
 }
+
+/// A fitted probability of 1.6e-25 at a finite MLE is not separation: the fit is
+/// returned and matches glm.
+#[test]
+fn logistic_extreme_but_finite_fit_is_not_separation() {
+    let fx = load("logistic.json");
+    let ex = &fx["extreme"];
+    assert!(ex["min_fitted"].as_f64().unwrap() < 1e-20);
+    let design = build_design(
+        true,
+        &[Covariate::Numeric {
+            name: "x".into(),
+            values: floats(&ex["data"]["x"]),
+        }],
+    )
+    .unwrap();
+    let fit = logistic_regression(&design, &floats(&ex["data"]["y"]), &Default::default()).unwrap();
+    for (i, c) in fit.coefficients.iter().enumerate() {
+        assert_close(
+            c.estimate.estimate,
+            floats(&ex["estimate"])[i],
+            PARITY_SOLVED,
+            &c.term,
+        );
+        assert_close(
+            c.estimate.std_error,
+            floats(&ex["std_error"])[i],
+            PARITY_SOLVED,
+            &c.term,
+        );
+    }
+    assert_close(
+        fit.deviance,
+        ex["deviance"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "deviance",
+    );
+}

@@ -18,10 +18,12 @@
 //!
 //! # Separation
 //! When a fitted probability becomes numerically 0 or 1 (within 10·ε, R's threshold
-//! for its "fitted probabilities numerically 0 or 1" warning) the outcome is treated as
-//! separated: the Newton step then points along the separating direction, and the
-//! columns carrying at least 10% of its (scale-adjusted) size are named. "Complete"
-//! separation when every fitted probability matches its outcome, else "quasi-complete".
+//! for its "fitted probabilities numerically 0 or 1" warning), Newton's method runs up
+//! to 30 more steps: if it converges the fit is extreme but finite and is returned;
+//! if not, the coefficients move along the separating direction, and the columns
+//! carrying at least 10% of that move (scaled by each column's SD) are named.
+//! "Complete" separation when every fitted probability matches its outcome, else
+//! "quasi-complete".
 //!
 //! # References
 //! McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., §4.4.
@@ -118,7 +120,9 @@ pub fn logistic_regression(
             .iter()
             .any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m))
         {
-            return Err(separation(design, &yv, beta));
+            // Either an extreme but finite fit, or separation: keep stepping.
+            let (beta, extra) = past_the_edge(design, &yv, beta)?;
+            return finish(design, &yv, &beta, iteration + extra, options);
         }
         let w = mu.map(|m| m * (1.0 - m));
         let z = DVector::from_fn(n, |i, _| (yv[i] - mu[i]) / w[i]);
@@ -235,21 +239,43 @@ fn finish(
 /// coefficients move along the separating direction.
 const SEPARATION_STEPS: usize = 30;
 
-/// Builds the separation error. From the point where a fitted probability first
-/// reaches 0 or 1, Newton's method keeps moving the coefficients along the separating
-/// direction d while the finite part settles; d is taken as the change over
-/// [`SEPARATION_STEPS`] further steps (weights floored at 1e-300 so that the steps stay
-/// defined). Columns whose |d_j|·sd(x_j) carries at least 10% of the largest are named.
-fn separation(design: &Design, y: &DVector<f64>, start: DVector<f64>) -> RegressionError {
+/// Continues Newton's method from the point where a fitted probability first reached
+/// 0 or 1 (weights floored at 1e-300 so that the steps stay defined). If it converges
+/// within [`SEPARATION_STEPS`] steps the MLE exists (an extreme but finite fit) and is
+/// returned with the steps taken. Otherwise the coefficients are moving along the
+/// separating direction d, taken as their change over those steps, and the columns
+/// whose |d_j|·sd(x_j) carries at least 10% of the largest are named in the error.
+fn past_the_edge(
+    design: &Design,
+    y: &DVector<f64>,
+    start: DVector<f64>,
+) -> Result<(DVector<f64>, usize), RegressionError> {
     let x = &design.x;
     let n = x.nrows();
     let mut beta = start.clone();
-    for _ in 0..SEPARATION_STEPS {
+    let mut polished = false;
+    for extra in 1..=SEPARATION_STEPS {
         let mu = (x * &beta).map(logistic);
         let w = mu.map(|m| (m * (1.0 - m)).max(1e-300));
         let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
         match weighted_step(x, &w, &z, &design.names) {
-            Ok(step) if step.iter().all(|v| v.is_finite()) => beta += step,
+            Ok(step) if step.iter().all(|v| v.is_finite()) => {
+                beta += &step;
+                if polished {
+                    // Newton converged. With no fitted probability exactly 0 or 1 this
+                    // is an extreme fitted probability at a finite MLE; a saturated
+                    // one means the residuals vanished by rounding (separation).
+                    let saturated = (x * &beta)
+                        .map(logistic)
+                        .iter()
+                        .any(|&m| m <= 0.0 || m >= 1.0);
+                    if saturated {
+                        break;
+                    }
+                    return Ok((beta, extra));
+                }
+                polished = step.amax() / beta.amax().max(1.0) <= STEP_TOL;
+            }
             _ => break,
         }
     }
@@ -292,12 +318,12 @@ fn separation(design: &Design, y: &DVector<f64>, start: DVector<f64>) -> Regress
                 .cloned()
                 .unwrap_or_else(|| "(Intercept)".into()),
         );
-        return RegressionError::Separation {
+        return Err(RegressionError::Separation {
             kind: "complete (constant outcome)",
             columns,
-        };
+        });
     }
-    RegressionError::Separation { kind, columns }
+    Err(RegressionError::Separation { kind, columns })
 }
 
 impl fmt::Display for LogisticFit {

@@ -38,11 +38,23 @@ qs$y[qs$g == "C"] <- 0
 qs_warning <- tryCatch({ glm(y ~ x1 + g, binomial, qs); "none" },
                        warning = function(w) conditionMessage(w))
 
+# Extreme but finite: overlap in the middle gives a finite MLE, and a far point
+# (x = 60, y = 0) has a fitted probability below 1e-20 at the MLE.
+ex <- data.frame(x = c(seq(-3, 3, by = 0.25), 60))
+ex$y <- c(1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0)
+fe <- suppressWarnings(glm(y ~ x, binomial, ex, control = glm.control(epsilon = 1e-14, maxit = 100)))
+Xe <- model.matrix(fe)
+mue <- plogis(drop(Xe %*% coef(fe)))
+see <- sqrt(diag(solve(crossprod(Xe, mue * (1 - mue) * Xe))))
+extreme <- list(data = as.list(ex), estimate = unname(coef(fe)), std_error = unname(see),
+                min_fitted = min(mue), deviance = fe$deviance)
+
 write_json(list(r_version = R.version.string,
                 call = "glm(y ~ x1 + x2 + g, binomial, control = glm.control(epsilon = 1e-14, maxit = 100)); SEs at the final estimate; Wald CI (confint.default)",
                 tolerance = 1e-8, data = as.list(d), fit = fit,
                 complete_separation = list(data = as.list(sep), r_warning = sep_warning,
                                            separating = "x"),
                 quasi_separation = list(data = as.list(qs), r_warning = qs_warning,
-                                        separating = "gC")),
+                                        separating = "gC"),
+                extreme = extreme),
            "logistic.json", digits = NA, auto_unbox = TRUE, na = "null")
