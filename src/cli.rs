@@ -35,11 +35,26 @@ pub enum Command {
         /// Write the report here instead of the spec's report.dir.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Let the assign stage replace an existing, different allocation.
+        #[arg(long)]
+        force: bool,
     },
     /// Plan the study: power, sample size, MDES (the plan stage).
     Plan { spec: PathBuf },
-    /// Randomise units to arms (the assign stage).
-    Assign { spec: PathBuf },
+    /// Randomise units to arms (the assign stage): writes assignments.csv and manifest.json.
+    Assign {
+        spec: PathBuf,
+        /// Replace an existing allocation that differs (new inputs or seed).
+        #[arg(long, conflicts_with = "verify")]
+        force: bool,
+        /// Recompute the allocation from the manifest and inputs and confirm that
+        /// assignments.csv matches; writes nothing.
+        #[arg(long)]
+        verify: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Build a matched comparison group (the match stage).
     Match { spec: PathBuf },
     /// Analyse the outcome data and grade the evidence; print the results, write nothing.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::analysis::AnalysisError;
+use crate::assign::AssignError;
 use crate::data::DataError;
 use crate::spec::{Position, Problem};
 
@@ -20,6 +21,10 @@ pub enum Error {
     Data(#[from] DataError),
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
+    #[error(transparent)]
+    Assign(#[from] AssignError),
+    #[error("the allocation does not match its manifest: {}", failed.join("; "))]
+    NotVerified { failed: Vec<String> },
     #[error(
         "the {stage} stage is declared by {spec_key} but is not available in evident {version}"
     )]
@@ -67,7 +72,10 @@ impl Error {
             | Error::Test(_)
             | Error::Regression(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
-            Error::Write { .. } => ExitKind::RunFailed,
+            Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
+                ExitKind::RunFailed
+            }
         }
     }
 
@@ -77,6 +85,10 @@ impl Error {
             Error::Spec(e) => e.hint(),
             Error::Data(e) => e.hint(),
             Error::Analysis(e) => e.hint(),
+            Error::Assign(e) => e.hint(),
+            Error::NotVerified { .. } => {
+                "the inputs or the file changed since the allocation was made; restore them, or re-assign with --force (a new allocation)".into()
+            }
             Error::StageUnavailable { spec_key, .. } => {
                 format!(
                     "remove {spec_key} from the spec, or run the stages that are available with `evident analyse`"

@@ -11,12 +11,14 @@
 //! | `data` | CSV loading into typed columns |
 //! | `stats` | distributions, tests, estimates, descriptive statistics |
 //! | `power` | power, sample size, minimum detectable effects |
+//! | `assign` | the assign stage: seeded, audited randomisation; manifest; balance |
 //! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
 
 pub mod analysis;
+pub mod assign;
 pub mod data;
 pub mod error;
 pub mod evidence;

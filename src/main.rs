@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
+use evident::assign;
 use evident::pipeline::{self, Scope};
 use evident::spec::{Spec, Stage};
 use evident::{Error, ExitKind};
@@ -93,14 +94,21 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Run { spec, out } => write_report(spec, Scope::All, out.as_deref(), &say),
+        Command::Run { spec, out, force } => {
+            write_report(spec, Scope::All, out.as_deref(), *force, &say)
+        }
         Command::Report { spec, out } => {
-            write_report(spec, Scope::ReportOnly, out.as_deref(), &say)
+            write_report(spec, Scope::ReportOnly, out.as_deref(), false, &say)
         }
         Command::Test(test) => cli::stats::run_test(test),
         Command::Regress(args) => cli::stats::run_regress(args),
         Command::Plan { spec } => single_stage(spec, Stage::Plan),
-        Command::Assign { spec } => single_stage(spec, Stage::Assign),
+        Command::Assign {
+            spec,
+            force,
+            verify,
+            json,
+        } => assign(spec, *force, *verify, *json, &say),
         Command::Match { spec } => single_stage(spec, Stage::Match),
         Command::Analyse { spec, json } => {
             let checked = pipeline::check(spec)?;
@@ -142,14 +150,108 @@ fn write_report(
     spec: &Path,
     scope: Scope,
     out: Option<&Path>,
+    force: bool,
     say: &dyn Fn(String),
 ) -> Result<(), Error> {
-    let output = pipeline::run(spec, scope, out)?;
+    let output = pipeline::run(spec, scope, out, force)?;
     for warning in &output.model.warnings {
         eprintln!("warning: {warning}");
     }
     say(output.model.headline.clone());
     for file in &output.files {
+        say(format!("wrote {}", file.display()));
+    }
+    Ok(())
+}
+
+fn assign(
+    spec: &Path,
+    force: bool,
+    verify: bool,
+    json: bool,
+    say: &dyn Fn(String),
+) -> Result<(), Error> {
+    let checked = pipeline::check(spec)?;
+    if !checked.plan.stages.contains(&Stage::Assign) {
+        return Err(Error::StageNotDeclared {
+            stage: Stage::Assign.name(),
+            spec_key: Stage::Assign.spec_key(),
+        });
+    }
+    let plan = &checked.plan;
+    if verify {
+        let verification = assign::verify(plan)?;
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&verification).expect("plain JSON values")
+            );
+        } else {
+            for c in &verification.checks {
+                say(format!(
+                    "{} {}: {}",
+                    if c.ok { "ok  " } else { "FAIL" },
+                    c.what,
+                    if c.ok {
+                        c.found.clone()
+                    } else {
+                        format!("recorded {}, found {}", c.recorded, c.found)
+                    }
+                ));
+            }
+        }
+        if !verification.verified {
+            return Err(Error::NotVerified {
+                failed: pipeline::failed_checks(&verification),
+            });
+        }
+        say(format!(
+            "verified: {} matches its manifest (seed {})",
+            verification
+                .manifest
+                .with_file_name(assign::ASSIGNMENTS_FILE)
+                .display(),
+            verification.seed
+        ));
+        return Ok(());
+    }
+    let outcome = assign::run(plan, force)?;
+    if json {
+        let out = serde_json::json!({
+            "manifest": outcome.manifest,
+            "balance": outcome.report.balance,
+            "manifest_sha256": outcome.report.manifest_sha256,
+            "unchanged": outcome.unchanged,
+            "files": outcome.files,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("plain JSON values")
+        );
+        return Ok(());
+    }
+    let m = &outcome.manifest;
+    say(format!(
+        "{}: {} units, seed {} ({})",
+        outcome.report.method_label, m.n_units, m.seed, m.seed_source
+    ));
+    for arm in &m.arms {
+        let clusters = arm
+            .clusters
+            .map(|c| format!(" in {c} clusters"))
+            .unwrap_or_default();
+        say(format!("  {}: {} units{clusters}", arm.arm, arm.units));
+    }
+    if let Some(r) = &m.rerandomisation {
+        say(format!(
+            "rerandomisation: accepted draw {} of at most {} (M = {:.4} <= {:.4})",
+            r.draws, r.max_draws, r.statistic, r.max_mahalanobis
+        ));
+    }
+    if outcome.unchanged {
+        say("the same allocation was already there; files rewritten with identical bytes".into());
+    }
+    for file in &outcome.files {
         say(format!("wrote {}", file.display()));
     }
     Ok(())

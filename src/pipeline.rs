@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{Analysis, analyse};
+use crate::assign::{self, AssignmentReport};
 use crate::error::Error;
 use crate::evidence::{Grade, grade};
 use crate::report::{self, RenderedFile, ReportModel};
@@ -46,8 +47,14 @@ pub struct RunOutput {
     pub model: ReportModel,
 }
 
-/// Runs the stages and writes the report.
-pub fn run(path: &Path, scope: Scope, out_dir: Option<&Path>) -> Result<RunOutput, Error> {
+/// Runs the stages and writes the report. `force` lets the assign stage replace an
+/// existing allocation that differs from the one it draws.
+pub fn run(
+    path: &Path,
+    scope: Scope,
+    out_dir: Option<&Path>,
+    force: bool,
+) -> Result<RunOutput, Error> {
     let checked = check(path)?;
     let plan = &checked.plan;
     for stage in &plan.stages {
@@ -61,20 +68,58 @@ pub fn run(path: &Path, scope: Scope, out_dir: Option<&Path>) -> Result<RunOutpu
             });
         }
     }
+    let mut files = Vec::new();
+    let assignment = match (&plan.assignment, scope) {
+        (Some(_), Scope::All) => {
+            let outcome = assign::run(plan, force)?;
+            files.extend(outcome.files);
+            Some(outcome.report)
+        }
+        (Some(_), Scope::ReportOnly) => existing_assignment(plan)?,
+        (None, _) => None,
+    };
     let (analysis, grade) = analyse_and_grade(plan)?;
     let inputs = input_files(plan, path)?;
     let warnings = checked.warnings.iter().map(|w| w.message.clone()).collect();
-    let model = report::model::build(plan, analysis, grade, warnings, inputs);
+    let model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
     let rendered = report::render(&model, &plan.report.formats);
     let report_dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| plan.report.dir.clone());
-    let files = write_atomically(&report_dir, &rendered)?;
+    files.extend(write_atomically(&report_dir, &rendered)?);
     Ok(RunOutput {
         report_dir,
         files,
         model,
     })
+}
+
+/// The allocation already on disk, verified against its manifest, for a report that
+/// skips the assign stage; `None` when there is none yet.
+fn existing_assignment(plan: &Plan) -> Result<Option<AssignmentReport>, Error> {
+    let Some(assignment) = &plan.assignment else {
+        return Ok(None);
+    };
+    if !assignment.manifest_path().exists() {
+        return Ok(None);
+    }
+    let verification = assign::verify(plan)?;
+    if !verification.verified {
+        return Err(Error::NotVerified {
+            failed: failed_checks(&verification),
+        });
+    }
+    Ok(verification.report)
+}
+
+/// The checks of a verification that failed, in words.
+pub fn failed_checks(verification: &assign::Verification) -> Vec<String> {
+    verification
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: recorded {}, found {}", c.what, c.recorded, c.found))
+        .collect()
 }
 
 /// Runs the analyse and grade stages without writing anything.

@@ -325,13 +325,10 @@ fn unknown_arm_in_the_data_is_named() {
 #[test]
 fn a_declared_stage_that_is_not_available_stops_the_run() {
     let study = Study::new();
-    study.edit_spec(
-        "\"kind\": \"rct\",",
-        "\"kind\": \"rct\", \"assignment\": {\"method\": \"complete\"},",
-    );
+    study.edit_spec("\"kind\": \"rct\",", "\"kind\": \"rct\", \"power\": {},");
     assert_invalid(
         study.run(),
-        "the assign stage is declared by design.assignment but is not available",
+        "the plan stage is declared by design.power but is not available",
     );
     assert!(!study.out().exists(), "nothing written");
 }

@@ -123,7 +123,46 @@ impl AnalyticData {
             let units = units.as_ref()?;
             Some(units.arm.as_ref()?[unit_of_row.as_ref()?[row]])
         };
+        // Arms from the assign stage's assignments.csv, joined on the identifier.
+        let assigned: Option<(Table, Vec<String>, Vec<usize>)> = match &analysis.treatment {
+            Some(TreatmentSource::Assignments(path)) => {
+                let assignments = Table::read(path)?;
+                let id_column = assignments.headers[0].clone();
+                let assigned_ids = assignments.identifiers(&id_column)?;
+                let values = assignments.categorical("arm")?;
+                let mut resolved = Vec::with_capacity(values.len());
+                for (row, value) in values.into_iter().enumerate() {
+                    resolved.push(arm_index(&arm_names, value, &assignments, row, "arm")?);
+                }
+                Some((assignments, assigned_ids, resolved))
+            }
+            _ => None,
+        };
         let row_arm: Vec<usize> = match &analysis.treatment {
+            Some(TreatmentSource::Assignments(path)) => {
+                let (_, assigned_ids, resolved) =
+                    assigned.as_ref().expect("read just above for this source");
+                let map: HashMap<&str, usize> = assigned_ids
+                    .iter()
+                    .map(String::as_str)
+                    .zip(resolved.iter().copied())
+                    .collect();
+                let mut arms = Vec::with_capacity(ids.len());
+                for (row, id) in ids.iter().enumerate() {
+                    match map.get(id.as_str()) {
+                        Some(arm) => arms.push(*arm),
+                        None => {
+                            return Err(AnalysisError::NotInUnits {
+                                path: table.path.clone(),
+                                line: table.line(row),
+                                id: id.clone(),
+                                units: path.clone(),
+                            });
+                        }
+                    }
+                }
+                arms
+            }
             None => vec![0; table.n_rows()],
             Some(TreatmentSource::DataColumn(column)) => {
                 let values = table.categorical(column)?;
@@ -177,6 +216,15 @@ impl AnalyticData {
         let (allocated, allocated_clusters) = match &units {
             Some(units) => allocation_counts(units, arm_names.len()),
             None => (None, None),
+        };
+        // With an assign stage, allocation is what assignments.csv says.
+        let allocated = match &assigned {
+            Some((_, _, resolved)) => {
+                let mut counts = vec![0; arm_names.len()];
+                resolved.iter().for_each(|a| counts[*a] += 1);
+                Some(counts)
+            }
+            None => allocated,
         };
         let covariates = analysis
             .covariates

@@ -156,6 +156,14 @@ pub fn read_header(path: &Path) -> Result<Vec<String>, DataError> {
     header_of(&mut reader, path)
 }
 
+/// The header row of an open CSV reader, checked (used by streaming readers).
+pub(crate) fn headers_of<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+) -> Result<Vec<String>, DataError> {
+    header_of(reader, path)
+}
+
 fn header_of<R: std::io::Read>(
     reader: &mut csv::Reader<R>,
     path: &Path,
@@ -193,7 +201,7 @@ fn header_of<R: std::io::Read>(
     Ok(headers)
 }
 
-fn csv_error(error: csv::Error, path: &Path) -> DataError {
+pub(crate) fn csv_error(error: csv::Error, path: &Path) -> DataError {
     let line = error.position().map_or(0, |p| p.line());
     match error.into_kind() {
         csv::ErrorKind::Io(source) => DataError::Read {

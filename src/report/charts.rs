@@ -12,6 +12,7 @@ use plotters::style::FontStyle;
 
 use super::format::{interval, significant};
 use super::model::{FindingRow, ReportModel};
+use crate::assign::Balance;
 use crate::spec::OutcomeType;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -44,7 +45,158 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if !model.findings.is_empty() {
         out.push(forest_plot(&model.findings));
     }
+    if let Some(assignment) = &model.assignment
+        && !assignment.balance.rows.is_empty()
+    {
+        out.push(love_plot(&assignment.balance));
+    }
     out
+}
+
+/// Threshold drawn on the Love plot: |SMD| of 0.1, cobalt's default.
+pub const LOVE_THRESHOLD: f64 = 0.1;
+
+/// A Love plot of the allocation: each covariate's standardised mean difference,
+/// one marker shape per treatment arm, with the zero line and ±0.1 thresholds.
+pub fn love_plot(balance: &Balance) -> Chart {
+    register_font();
+    let mut covariates: Vec<&str> = Vec::new();
+    for row in &balance.rows {
+        if !covariates.contains(&row.covariate.as_str()) {
+            covariates.push(&row.covariate);
+        }
+    }
+    let mut arms: Vec<&str> = Vec::new();
+    for row in &balance.rows {
+        if !arms.contains(&row.arm.as_str()) {
+            arms.push(&row.arm);
+        }
+    }
+    let largest = balance
+        .rows
+        .iter()
+        .map(|r| r.smd.abs())
+        .filter(|x| x.is_finite())
+        .fold(LOVE_THRESHOLD, f64::max);
+    let limit = largest * 1.25;
+    let (width, height) = (760u32, 90 + 34 * covariates.len() as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        let root = root.margin(8, 8, 8, 8);
+        let n = covariates.len() as f64;
+        let names = covariates.clone();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Standardised mean differences of the allocation",
+                ("sans-serif", 15).into_font().color(&BLACK),
+            )
+            .margin(4)
+            .x_label_area_size(30)
+            .y_label_area_size(150)
+            .build_cartesian_2d(-limit..limit, -0.5..(n - 0.5))
+        {
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(covariates.len().max(1))
+                .y_label_formatter(&|y| {
+                    let i = y.round();
+                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[names.len() - 1 - i as usize].to_string()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_labels(7)
+                .x_label_formatter(&|v| significant(*v, 2))
+                .x_desc("standardised mean difference (treatment − control)")
+                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            for x in [-LOVE_THRESHOLD, 0.0, LOVE_THRESHOLD] {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(x, -0.5), (x, n - 0.5)],
+                        4,
+                        3,
+                        GREY.stroke_width(1),
+                    ))
+                    .ok();
+            }
+            for (a, arm) in arms.iter().enumerate() {
+                let colour = if a % 2 == 0 { BLUE } else { VERMILLION };
+                let points: Vec<(f64, f64)> = balance
+                    .rows
+                    .iter()
+                    .filter(|r| r.arm == *arm && r.smd.is_finite())
+                    .filter_map(|r| {
+                        covariates
+                            .iter()
+                            .position(|c| *c == r.covariate)
+                            .map(|i| (r.smd, n - 1.0 - i as f64))
+                    })
+                    .collect();
+                match a % 3 {
+                    0 => {
+                        chart
+                            .draw_series(points.iter().map(|p| Circle::new(*p, 6, colour.filled())))
+                            .ok();
+                    }
+                    1 => {
+                        chart
+                            .draw_series(
+                                points
+                                    .iter()
+                                    .map(|p| TriangleMarker::new(*p, 7, colour.filled())),
+                            )
+                            .ok();
+                    }
+                    _ => {
+                        chart
+                            .draw_series(
+                                points
+                                    .iter()
+                                    .map(|p| Cross::new(*p, 6, colour.stroke_width(2))),
+                            )
+                            .ok();
+                    }
+                }
+            }
+        }
+        root.present().ok();
+    }
+    let shapes = ["filled circles", "filled triangles", "crosses"];
+    let description = balance
+        .rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({} vs {}): SMD {}",
+                r.covariate,
+                r.arm,
+                r.control,
+                significant(r.smd, 2)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let legend = arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| format!("{arm} vs control as {}", shapes[a % 3]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let description = format!("{description}. Dashed lines at 0 and ±{LOVE_THRESHOLD}; {legend}.");
+    let title = "Love plot: balance of the allocation on each covariate".to_string();
+    Chart {
+        name: "love",
+        svg: accessible(&svg, "love", &title, &description),
+        title,
+        description,
+    }
 }
 
 /// A forest plot: one panel per outcome comparison, each on its own scale (outcomes

@@ -3,9 +3,11 @@
 //! so both carry the same facts in the same order; this is where numbers are
 //! formatted for people.
 
+use super::charts::Chart;
 use super::format::{count, interval, p_value, percent, significant};
 use super::model::{FindingRow, ReportModel};
 use crate::analysis::BalanceMeasure;
+use crate::assign::AssignmentReport;
 use crate::spec::OutcomeType;
 
 pub(super) enum Block {
@@ -25,7 +27,7 @@ pub(super) struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub(super) fn layout(model: &ReportModel, n_charts: usize) -> Vec<Block> {
+pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     let mut blocks = vec![Block::Title(model.title.clone())];
     if let Some(description) = &model.description {
         blocks.push(Block::Paragraph(description.clone()));
@@ -117,6 +119,10 @@ pub(super) fn layout(model: &ReportModel, n_charts: usize) -> Vec<Block> {
     }
     blocks.push(Block::List(design));
 
+    if let Some(assignment) = &model.assignment {
+        assignment_blocks(assignment, charts, &mut blocks);
+    }
+
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
         let clustered = analysis
@@ -204,8 +210,10 @@ pub(super) fn layout(model: &ReportModel, n_charts: usize) -> Vec<Block> {
         }
 
         blocks.push(Block::Heading("Results".into()));
-        for index in 0..n_charts {
-            blocks.push(Block::Chart(index));
+        for (index, chart) in charts.iter().enumerate() {
+            if chart.name == "forest" {
+                blocks.push(Block::Chart(index));
+            }
         }
         for outcome in &analysis.outcomes {
             let mut rows = Vec::new();
@@ -388,4 +396,152 @@ fn serde_label<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
         .unwrap_or_default()
+}
+
+/// Blocks of a table shown in the report; the manifest lists them all.
+const MAX_BLOCK_ROWS: usize = 40;
+
+fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Assignment".into()));
+    let mut items = vec![
+        format!("Method: {}", a.method_label),
+        format!(
+            "Seed: {} ({})",
+            a.seed,
+            if a.seed_source == "spec" {
+                "declared in the spec"
+            } else {
+                "drawn from the operating system and recorded"
+            }
+        ),
+        format!(
+            "Procedure: {} (documented in src/assign/rng.rs)",
+            a.procedure
+        ),
+        format!("Units: {}", count(a.n_units)),
+    ];
+    if let Some(clusters) = a.n_clusters {
+        items.push(format!("Clusters: {}", count(clusters)));
+    }
+    if let Some(r) = &a.rerandomisation {
+        let rule = match r.acceptance_probability {
+            Some(p) => format!(
+                "accept when M ≤ {} (acceptance probability {})",
+                significant(r.max_mahalanobis, 4),
+                percent(p, 3)
+            ),
+            None => format!("accept when M ≤ {}", significant(r.max_mahalanobis, 4)),
+        };
+        items.push(format!(
+            "Rerandomisation on {}: {rule}; accepted draw {} of at most {} (M = {})",
+            r.covariates.join(", "),
+            count(r.draws as usize),
+            count(r.max_draws as usize),
+            significant(r.statistic, 3)
+        ));
+    }
+    items.push(format!("Manifest SHA-256: {}", a.manifest_sha256));
+    items.push(format!("assignments.csv SHA-256: {}", a.assignments_sha256));
+    items.push(format!("Units file SHA-256: {}", a.units_sha256));
+    blocks.push(Block::List(items));
+    let with_clusters = a.n_clusters.is_some();
+    let mut header = vec!["Arm".into(), "Share".into(), "Units".into()];
+    if with_clusters {
+        header.push("Clusters".into());
+    }
+    blocks.push(Block::Table(Table {
+        caption: "Units allocated per arm".into(),
+        header,
+        rows: a
+            .arms
+            .iter()
+            .map(|arm| {
+                let mut row = vec![
+                    arm.arm.clone(),
+                    percent(arm.share, 3),
+                    count(arm.units as usize),
+                ];
+                if let Some(c) = arm.clusters {
+                    row.push(count(c as usize));
+                }
+                row
+            })
+            .collect(),
+    }));
+    if !a.blocks.is_empty() {
+        let shown = a.blocks.len().min(MAX_BLOCK_ROWS);
+        let mut header = vec!["Block".to_string()];
+        header.extend(a.arms.iter().map(|arm| arm.arm.clone()));
+        blocks.push(Block::Table(Table {
+            caption: if shown < a.blocks.len() {
+                format!(
+                    "Units per arm in each block (first {shown} of {} blocks; manifest.json lists all)",
+                    count(a.blocks.len())
+                )
+            } else {
+                "Units per arm in each block".into()
+            },
+            header,
+            rows: a.blocks[..shown]
+                .iter()
+                .map(|b| {
+                    let mut row = vec![b.block.clone()];
+                    row.extend(b.units.iter().map(|u| count(*u as usize)));
+                    row
+                })
+                .collect(),
+        }));
+    }
+    if !a.balance.rows.is_empty() {
+        blocks.push(Block::Table(Table {
+            caption: "Balance of the allocation on baseline covariates (SMD: standardised mean difference, pooled SD)".into(),
+            header: vec![
+                "Covariate".into(),
+                "Contrast".into(),
+                "Control mean".into(),
+                "Treatment mean".into(),
+                "SMD".into(),
+                "Variance ratio".into(),
+            ],
+            rows: a
+                .balance
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.covariate.clone(),
+                        format!("{} vs {}", r.arm, r.control),
+                        significant(r.mean_control, 4),
+                        significant(r.mean_treatment, 4),
+                        significant(r.smd, 2),
+                        significant(r.variance_ratio, 3),
+                    ]
+                })
+                .collect(),
+        }));
+        blocks.push(Block::Table(Table {
+            caption: "Joint balance: Mahalanobis distance between arm means, chi-square test"
+                .into(),
+            header: vec!["Contrast".into(), "M".into(), "df".into(), "p".into()],
+            rows: a
+                .balance
+                .omnibus
+                .iter()
+                .map(|o| {
+                    vec![
+                        format!("{} vs {}", o.arm, o.control),
+                        significant(o.statistic, 4),
+                        o.df.to_string(),
+                        o.p_value
+                            .map_or("not defined (collinear covariates)".into(), p_value),
+                    ]
+                })
+                .collect(),
+        }));
+        for (index, chart) in charts.iter().enumerate() {
+            if chart.name == "love" {
+                blocks.push(Block::Chart(index));
+            }
+        }
+    }
 }

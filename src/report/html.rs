@@ -32,7 +32,7 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
         let mut body = String::new();
-        for block in layout(model, charts.len()) {
+        for block in layout(model, charts) {
             match block {
                 Block::Title(t) => body.push_str(&format!("<h1>{}</h1>\n", escape(&t))),
                 Block::Headline(t) => {

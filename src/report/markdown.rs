@@ -9,7 +9,7 @@ pub(super) struct Markdown;
 impl Renderer for Markdown {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
         let mut out = String::new();
-        for block in layout(model, charts.len()) {
+        for block in layout(model, charts) {
             match block {
                 Block::Title(t) => out.push_str(&format!("# {}\n\n", inline(&t))),
                 Block::Headline(t) => out.push_str(&format!("> **{}**\n\n", inline(&t))),

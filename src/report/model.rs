@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::format::{interval, p_value, significant};
 use crate::analysis::{Analysis, Comparison, OutcomeResult};
+use crate::assign::AssignmentReport;
 use crate::evidence::Grade;
 use crate::spec::{Arm, Direction, OutcomeRole, OutcomeType, Plan, Statement, sha256_hex};
 
@@ -26,6 +27,8 @@ pub struct ReportModel {
     pub findings: Vec<FindingRow>,
     pub grade: Grade,
     pub analysis: Option<Analysis>,
+    /// The allocation (assign stage): method, seed, manifest hash, counts, balance.
+    pub assignment: Option<AssignmentReport>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -99,6 +102,7 @@ pub fn build(
     grade: Grade,
     warnings: Vec<String>,
     inputs: Vec<(String, Vec<u8>)>,
+    assignment: Option<AssignmentReport>,
 ) -> ReportModel {
     let findings: Vec<FindingRow> = analysis
         .as_ref()
@@ -146,6 +150,7 @@ pub fn build(
         findings,
         grade,
         analysis,
+        assignment,
         warnings,
         limitations,
         reproducibility: Reproducibility {

@@ -12,8 +12,9 @@ mod validate;
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
 pub use validate::{
-    AnalysisPlan, Arm, Design, OutcomePlan, Plan, Problem, ReportPlan, SourceInfo, Stage,
-    TreatmentSource, UnitsPlan, Warning, sha256_hex, validate,
+    AcceptanceRule, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan, Problem,
+    ReportPlan, RerandomisationPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan, Warning,
+    sha256_hex, sha256_hex_of_digest, validate,
 };
 
 use schemars::JsonSchema;
@@ -88,15 +89,125 @@ pub struct DesignSpec {
     /// Column of the units file that identifies clusters (cluster_rct).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
-    /// How to randomise units (the assign stage).
+    /// How to randomise units (the assign stage); rct and cluster_rct only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<serde_json::Value>,
+    pub assignment: Option<AssignmentSpec>,
     /// Power and sample-size assumptions (the plan stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<serde_json::Value>,
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
+}
+
+/// How the assign stage allocates the units of `design.units` to the arms.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSpec {
+    /// simple, complete, blocked, cluster, blocked_cluster or matched_pairs.
+    pub method: AssignmentMethod,
+    /// Units-file columns whose combined values form the blocks (strata): blocked and
+    /// blocked_cluster (required), matched_pairs with pair_on (pairs formed within blocks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<String>,
+    /// matched_pairs: units-file column naming each unit's pair (exactly two units each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<String>,
+    /// matched_pairs: numeric units-file column to form pairs on (adjacent values pair up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_on: Option<String>,
+    /// complete and cluster: fixed numbers of units (clusters) per arm, by arm name,
+    /// instead of the arms' shares. They must add up to the number of units (clusters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<std::collections::BTreeMap<String, u64>>,
+    /// Seed of the random stream. When absent, one is drawn from the operating system
+    /// and recorded in the manifest (and reused while the inputs stay the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Numeric units-file columns whose balance the plan report shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+    /// Rerandomisation (Morgan and Rubin 2012): redraw until the allocation is balanced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerandomisation: Option<RerandomisationSpec>,
+    /// Folder for assignments.csv and manifest.json, relative to the spec file.
+    /// Default: the report directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+/// Randomisation methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentMethod {
+    /// Each unit drawn independently with the arms' shares (counts vary).
+    Simple,
+    /// Fixed numbers per arm over the whole sample (randomizr's complete_ra).
+    Complete,
+    /// Complete randomisation within each block (randomizr's block_ra).
+    Blocked,
+    /// Whole clusters allocated by complete randomisation (randomizr's cluster_ra).
+    Cluster,
+    /// Clusters allocated by complete randomisation within blocks (block_and_cluster_ra).
+    BlockedCluster,
+    /// Two units per pair, one to each of two arms.
+    MatchedPairs,
+}
+
+impl AssignmentMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            AssignmentMethod::Simple => "simple randomisation (independent draws)",
+            AssignmentMethod::Complete => "complete randomisation (fixed counts)",
+            AssignmentMethod::Blocked => "blocked (stratified) randomisation",
+            AssignmentMethod::Cluster => "cluster randomisation",
+            AssignmentMethod::BlockedCluster => "blocked cluster randomisation",
+            AssignmentMethod::MatchedPairs => "matched-pair randomisation",
+        }
+    }
+
+    /// The snake_case name used in the spec and the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignmentMethod::Simple => "simple",
+            AssignmentMethod::Complete => "complete",
+            AssignmentMethod::Blocked => "blocked",
+            AssignmentMethod::Cluster => "cluster",
+            AssignmentMethod::BlockedCluster => "blocked_cluster",
+            AssignmentMethod::MatchedPairs => "matched_pairs",
+        }
+    }
+
+    pub fn uses_clusters(self) -> bool {
+        matches!(
+            self,
+            AssignmentMethod::Cluster | AssignmentMethod::BlockedCluster
+        )
+    }
+}
+
+/// Rerandomisation settings: give exactly one of max_mahalanobis and
+/// acceptance_probability.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RerandomisationSpec {
+    /// Numeric units-file columns the balance criterion is computed on.
+    pub covariates: Vec<String>,
+    /// Accept an allocation when its Mahalanobis distance between the arm means is at
+    /// most this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_mahalanobis: Option<f64>,
+    /// Or: the share of allocations to accept, in (0, 1); the threshold is the
+    /// chi-square quantile with as many degrees of freedom as covariates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance_probability: Option<f64>,
+    /// Give up (an error) after this many draws. Default 10000.
+    #[serde(default = "default_max_draws")]
+    pub max_draws: u64,
+}
+
+fn default_max_draws() -> u64 {
+    10_000
 }
 
 /// Design kinds. Later designs (regression discontinuity, interrupted time series,

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use super::load::{SpecFile, did_you_mean, quote_list};
 use super::locate::Position;
 use super::{
-    DesignKind, EstimatorKind, EvidenceSpec, MissingPolicy, OutcomeRole, OutcomeSpec,
-    PAdjustMethod, ReportFormat, Statement,
+    AssignmentMethod, DesignKind, EstimatorKind, EvidenceSpec, MissingPolicy, OutcomeRole,
+    OutcomeSpec, PAdjustMethod, ReportFormat, Statement,
 };
 use crate::data;
 use crate::error::SpecError;
@@ -29,6 +29,8 @@ pub struct Plan {
     /// Outcomes, primary first, then secondary in spec order.
     pub outcomes: Vec<OutcomePlan>,
     pub analysis: Option<AnalysisPlan>,
+    /// The assign stage's settings, when the spec declares design.assignment.
+    pub assignment: Option<AssignmentPlan>,
     pub evidence: EvidenceSpec,
     pub report: ReportPlan,
     /// Stages the spec declares, in pipeline order.
@@ -93,6 +95,67 @@ pub struct UnitsPlan {
     pub arm: Option<String>,
 }
 
+/// The assign stage, checked: columns exist, the method fits the design.
+#[derive(Debug, Clone)]
+pub struct AssignmentPlan {
+    pub method: AssignmentMethod,
+    /// Units-file columns forming the blocks (empty: one block of all units).
+    pub blocks: Vec<String>,
+    /// The cluster column, for cluster methods.
+    pub cluster: Option<String>,
+    /// matched_pairs: the column naming pairs.
+    pub pairs: Option<String>,
+    /// matched_pairs: the numeric column pairs are formed on.
+    pub pair_on: Option<String>,
+    /// Fixed counts per arm, in arm order.
+    pub counts: Option<Vec<u64>>,
+    pub seed: Option<u64>,
+    /// Covariates for the balance table (balance and rerandomisation covariates, deduplicated).
+    pub covariates: Vec<String>,
+    pub rerandomisation: Option<RerandomisationPlan>,
+    /// Folder that holds assignments.csv and manifest.json.
+    pub output_dir: PathBuf,
+    /// The units file as written in the spec (relative to the spec file).
+    pub units_file_shown: String,
+    /// SHA-256 of the spec's design section (compact JSON of the parsed section).
+    pub design_sha256: String,
+}
+
+impl AssignmentPlan {
+    pub fn assignments_path(&self) -> PathBuf {
+        self.output_dir.join(crate::assign::ASSIGNMENTS_FILE)
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.output_dir.join(crate::assign::MANIFEST_FILE)
+    }
+}
+
+/// Rerandomisation, with its acceptance rule resolved to a threshold. Randomisation
+/// inference must redraw under the same rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RerandomisationPlan {
+    pub covariates: Vec<String>,
+    pub rule: AcceptanceRule,
+    pub max_draws: u64,
+}
+
+/// Accept an allocation when its Mahalanobis balance statistic is at most
+/// `max_mahalanobis`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceptanceRule {
+    pub max_mahalanobis: f64,
+    /// The acceptance probability the threshold came from (chi-square quantile with
+    /// as many degrees of freedom as covariates), when the spec gave one.
+    pub acceptance_probability: Option<f64>,
+}
+
+impl AcceptanceRule {
+    pub fn accepts(&self, statistic: f64) -> bool {
+        statistic <= self.max_mahalanobis
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OutcomePlan {
     pub spec: OutcomeSpec,
@@ -119,6 +182,8 @@ pub enum TreatmentSource {
     DataColumn(String),
     /// The units file's arm column, joined on the unit id.
     UnitsArm(String),
+    /// The assign stage's assignments.csv (column `arm`), joined on the unit id.
+    Assignments(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +230,10 @@ impl Stage {
 
     /// Whether this version of the engine can run the stage.
     pub fn available(self) -> bool {
-        matches!(self, Stage::Analyse | Stage::Grade | Stage::Report)
+        matches!(
+            self,
+            Stage::Assign | Stage::Analyse | Stage::Grade | Stage::Report
+        )
     }
 }
 
@@ -252,9 +320,15 @@ impl Checker<'_> {
         let design = self.check_design();
         let units = self.check_units();
         let outcomes = self.check_outcomes(design.as_ref());
-        let analysis = self.check_analysis(design.as_ref(), units.as_ref(), &outcomes);
-        self.check_evidence(design.as_ref());
         let report = self.check_report();
+        let assignment = self.check_assignment(design.as_ref(), units.as_ref(), report.as_ref());
+        let analysis = self.check_analysis(
+            design.as_ref(),
+            units.as_ref(),
+            assignment.as_ref(),
+            &outcomes,
+        );
+        self.check_evidence(design.as_ref());
         let stages = self.declared_stages();
         for stage in &stages {
             if !stage.available() {
@@ -279,6 +353,7 @@ impl Checker<'_> {
             units,
             outcomes,
             analysis,
+            assignment,
             evidence: spec.evidence.clone(),
             report: report?,
             stages,
@@ -477,6 +552,300 @@ impl Checker<'_> {
         })
     }
 
+    fn check_assignment(
+        &mut self,
+        design: Option<&Design>,
+        units: Option<&UnitsPlan>,
+        report: Option<&ReportPlan>,
+    ) -> Option<AssignmentPlan> {
+        let spec = self.file.spec.design.assignment.as_ref()?;
+        let design = design?;
+        let before = self.problems.len();
+        let method = spec.method;
+        let Some(units) = units else {
+            self.problem(
+                "design.assignment",
+                "the assign stage allocates the units of design.units; declare design.units (file and id)",
+            );
+            return None;
+        };
+        let header = data::read_header(&units.file).ok();
+        let require = |checker: &mut Self, column: &str, json_path: &str| {
+            if let Some(header) = &header {
+                checker.require_column(header, column, &units.file, json_path);
+            }
+        };
+        let (arms, _) = design.arms().unwrap_or((&[], 0));
+        let cluster = match design {
+            Design::ClusterRct { cluster, .. } => Some(cluster.clone()),
+            _ => None,
+        };
+        match (method.uses_clusters(), &cluster) {
+            (true, None) => self.problem(
+                "design.assignment.method",
+                format!(
+                    "{} allocates whole clusters: set design.kind to cluster_rct and design.cluster to the column naming each unit's cluster",
+                    method.name()
+                ),
+            ),
+            (false, Some(_)) => self.problem(
+                "design.assignment.method",
+                format!(
+                    "a cluster_rct allocates whole clusters; use method cluster or blocked_cluster, not {}",
+                    method.name()
+                ),
+            ),
+            _ => {}
+        }
+        let blocks_allowed = matches!(
+            method,
+            AssignmentMethod::Blocked
+                | AssignmentMethod::BlockedCluster
+                | AssignmentMethod::MatchedPairs
+        );
+        if spec.blocks.is_empty()
+            && matches!(
+                method,
+                AssignmentMethod::Blocked | AssignmentMethod::BlockedCluster
+            )
+        {
+            self.problem(
+                "design.assignment",
+                format!(
+                    "method {} needs design.assignment.blocks, the units-file columns that form the blocks",
+                    method.name()
+                ),
+            );
+        }
+        if !spec.blocks.is_empty() && !blocks_allowed {
+            self.problem(
+                "design.assignment.blocks",
+                format!(
+                    "method {} does not use blocks; use blocked (or blocked_cluster), or remove blocks",
+                    method.name()
+                ),
+            );
+        }
+        let mut seen = HashSet::new();
+        for (i, column) in spec.blocks.iter().enumerate() {
+            if !seen.insert(column.as_str()) {
+                self.problem(
+                    format!("design.assignment.blocks[{i}]"),
+                    format!("column `{column}` is listed twice"),
+                );
+            }
+            require(self, column, &format!("design.assignment.blocks[{i}]"));
+        }
+        if method == AssignmentMethod::MatchedPairs {
+            match (&spec.pairs, &spec.pair_on) {
+                (Some(_), Some(_)) | (None, None) => self.problem(
+                    "design.assignment",
+                    "matched_pairs needs exactly one of pairs (a column naming each unit's pair) and pair_on (a numeric column to form pairs on)",
+                ),
+                (Some(column), None) => {
+                    require(self, column, "design.assignment.pairs");
+                    if !spec.blocks.is_empty() {
+                        self.problem(
+                            "design.assignment.blocks",
+                            "pairs given in a column are the blocks already; remove blocks (or use pair_on to form pairs within blocks)",
+                        );
+                    }
+                }
+                (None, Some(column)) => require(self, column, "design.assignment.pair_on"),
+            }
+            if arms.len() != 2 || arms.iter().any(|a| a.share != 0.5) {
+                self.problem(
+                    "design.arms",
+                    "matched_pairs allocates one unit of each pair to each of two arms: declare two arms with share 0.5",
+                );
+            }
+        } else {
+            for (key, given) in [
+                ("pairs", spec.pairs.is_some()),
+                ("pair_on", spec.pair_on.is_some()),
+            ] {
+                if given {
+                    self.problem(
+                        format!("design.assignment.{key}"),
+                        format!("{key} is for method matched_pairs, not {}", method.name()),
+                    );
+                }
+            }
+        }
+        let counts = match &spec.counts {
+            None => None,
+            Some(_)
+                if !matches!(
+                    method,
+                    AssignmentMethod::Complete | AssignmentMethod::Cluster
+                ) =>
+            {
+                self.problem(
+                    "design.assignment.counts",
+                    format!(
+                        "fixed counts are for methods complete and cluster; method {} uses the arms' shares",
+                        method.name()
+                    ),
+                );
+                None
+            }
+            Some(map) => {
+                let names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+                for (name, count) in map {
+                    if !names.contains(name) {
+                        let hint = did_you_mean(name, &names)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        self.problem(
+                            format!("design.assignment.counts.{name}"),
+                            format!(
+                                "`{name}` is not one of the arms {}{hint}",
+                                quote_list(&names)
+                            ),
+                        );
+                    } else if *count == 0 {
+                        self.problem(
+                            format!("design.assignment.counts.{name}"),
+                            "a count must be at least 1",
+                        );
+                    }
+                }
+                let missing: Vec<String> = names
+                    .iter()
+                    .filter(|n| !map.contains_key(*n))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    self.problem(
+                        "design.assignment.counts",
+                        format!(
+                            "counts must name every arm; missing {}",
+                            quote_list(&missing)
+                        ),
+                    );
+                }
+                Some(
+                    names
+                        .iter()
+                        .map(|n| map.get(n).copied().unwrap_or(0))
+                        .collect(),
+                )
+            }
+        };
+        let mut covariates: Vec<String> = Vec::new();
+        for (i, column) in spec.covariates.iter().enumerate() {
+            require(self, column, &format!("design.assignment.covariates[{i}]"));
+            if !covariates.contains(column) {
+                covariates.push(column.clone());
+            }
+        }
+        let rerandomisation = spec.rerandomisation.as_ref().and_then(|r| {
+            let base = "design.assignment.rerandomisation";
+            if r.covariates.is_empty() {
+                self.problem(
+                    format!("{base}.covariates"),
+                    "name at least one covariate to balance",
+                );
+            }
+            for (i, column) in r.covariates.iter().enumerate() {
+                require(self, column, &format!("{base}.covariates[{i}]"));
+                if !covariates.contains(column) {
+                    covariates.push(column.clone());
+                }
+            }
+            if arms.len() != 2 {
+                self.problem(
+                    base,
+                    "rerandomisation balances two arms (Morgan and Rubin 2012); this design has a different number",
+                );
+            }
+            if method == AssignmentMethod::Simple {
+                self.problem(
+                    base,
+                    "rerandomisation needs fixed arm sizes; use method complete or blocked rather than simple",
+                );
+            }
+            if r.max_draws == 0 {
+                self.problem(format!("{base}.max_draws"), "max_draws must be at least 1");
+            }
+            let k = r.covariates.len().max(1) as f64;
+            let rule = match (r.max_mahalanobis, r.acceptance_probability) {
+                (Some(m), None) if m.is_finite() && m > 0.0 => Some(AcceptanceRule {
+                    max_mahalanobis: m,
+                    acceptance_probability: None,
+                }),
+                (Some(m), None) => {
+                    self.problem(
+                        format!("{base}.max_mahalanobis"),
+                        format!("max_mahalanobis {m} must be a positive number"),
+                    );
+                    None
+                }
+                (None, Some(p)) if p > 0.0 && p < 1.0 => {
+                    use statrs::distribution::{ChiSquared, ContinuousCDF};
+                    ChiSquared::new(k).ok().map(|chi| AcceptanceRule {
+                        max_mahalanobis: chi.inverse_cdf(p),
+                        acceptance_probability: Some(p),
+                    })
+                }
+                (None, Some(p)) => {
+                    self.problem(
+                        format!("{base}.acceptance_probability"),
+                        format!("acceptance_probability {p} is outside (0, 1)"),
+                    );
+                    None
+                }
+                _ => {
+                    self.problem(
+                        base,
+                        "give exactly one of max_mahalanobis and acceptance_probability",
+                    );
+                    None
+                }
+            };
+            rule.map(|rule| RerandomisationPlan {
+                covariates: r.covariates.clone(),
+                rule,
+                max_draws: r.max_draws,
+            })
+        });
+        let output_dir = match (&spec.output, report) {
+            (Some(dir), _) if dir.trim().is_empty() => {
+                self.problem("design.assignment.output", "the output folder is empty");
+                return None;
+            }
+            (Some(dir), _) => self.file.resolve(dir),
+            (None, Some(report)) => report.dir.clone(),
+            (None, None) => return None,
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        let units_file_shown = self
+            .file
+            .spec
+            .design
+            .units
+            .as_ref()
+            .map(|u| u.file.clone())
+            .unwrap_or_default();
+        let design_json = serde_json::to_vec(&self.file.spec.design).unwrap_or_default();
+        Some(AssignmentPlan {
+            method,
+            blocks: spec.blocks.clone(),
+            cluster,
+            pairs: spec.pairs.clone(),
+            pair_on: spec.pair_on.clone(),
+            counts,
+            seed: spec.seed,
+            covariates,
+            rerandomisation,
+            output_dir,
+            units_file_shown,
+            design_sha256: sha256_hex(&design_json),
+        })
+    }
+
     fn check_outcomes(&mut self, design: Option<&Design>) -> Vec<OutcomePlan> {
         let outcomes = &self.file.spec.outcomes;
         if outcomes.is_empty() {
@@ -544,6 +913,7 @@ impl Checker<'_> {
         &mut self,
         design: Option<&Design>,
         units: Option<&UnitsPlan>,
+        assignment: Option<&AssignmentPlan>,
         outcomes: &[OutcomePlan],
     ) -> Option<AnalysisPlan> {
         let spec = self.file.spec.analysis.as_ref()?;
@@ -570,13 +940,18 @@ impl Checker<'_> {
             match (&spec.treatment, units.and_then(|u| u.arm.as_ref())) {
                 (Some(column), _) => Some(TreatmentSource::DataColumn(column.clone())),
                 (None, Some(arm)) => Some(TreatmentSource::UnitsArm(arm.clone())),
-                (None, None) => {
-                    self.problem(
-                        "analysis",
-                        "a comparison design needs each unit's arm: set analysis.treatment (a column of the analysis data) or design.units.arm",
-                    );
-                    None
-                }
+                (None, None) => match assignment {
+                    Some(assignment) => {
+                        Some(TreatmentSource::Assignments(assignment.assignments_path()))
+                    }
+                    None => {
+                        self.problem(
+                            "analysis",
+                            "a comparison design needs each unit's arm: set analysis.treatment (a column of the analysis data), design.units.arm, or design.assignment",
+                        );
+                        None
+                    }
+                },
             }
         } else {
             if spec.treatment.is_some() {
@@ -832,8 +1207,10 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
 
 /// Lower-case hexadecimal SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex_of_digest(Sha256::digest(bytes).as_slice())
+}
+
+/// Lower-case hexadecimal form of a finished digest.
+pub fn sha256_hex_of_digest(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,67 @@
+//! manifest.json: what an allocation was made from and what it contains, so anyone
+//! can reproduce it (`evident assign --verify`) and see that it was not altered:
+//! SHA-256 of the units file, of the spec's design section and of assignments.csv,
+//! the seed and procedure, the engine version, counts per arm and per block, and the
+//! rerandomisation acceptance rule. No timestamps, so a re-run writes the same bytes.
+
+use serde::{Deserialize, Serialize};
+
+use super::rerandomise::RerandomisationRecord;
+
+/// Version of the manifest layout.
+pub const MANIFEST_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub manifest_version: u32,
+    pub engine: String,
+    pub engine_version: String,
+    /// The documented random procedure (`src/assign/rng.rs`).
+    pub procedure: String,
+    pub method: String,
+    pub seed: u64,
+    /// `spec` (declared) or `drawn` (from the operating system, then reused).
+    pub seed_source: String,
+    /// The units file as the spec names it, and its SHA-256.
+    pub units_file: String,
+    pub units_sha256: String,
+    /// SHA-256 of the spec's design section (compact JSON of the parsed section).
+    pub design_sha256: String,
+    pub assignments_file: String,
+    pub assignments_sha256: String,
+    pub n_units: usize,
+    /// Clusters randomised, for cluster methods.
+    pub n_clusters: Option<usize>,
+    pub arms: Vec<ArmCount>,
+    pub blocks: Vec<BlockCount>,
+    pub rerandomisation: Option<RerandomisationRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmCount {
+    pub arm: String,
+    pub share: f64,
+    pub units: u64,
+    /// Clusters allocated, for cluster methods.
+    pub clusters: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockCount {
+    pub block: String,
+    /// Units per arm, in arm order.
+    pub units: Vec<u64>,
+    /// Probability of each arm for a unit of this block, in arm order.
+    pub probabilities: Vec<f64>,
+}
+
+impl Manifest {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a manifest is plain JSON");
+        bytes.push(b'\n');
+        bytes
+    }
+}

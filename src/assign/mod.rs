@@ -1,0 +1,849 @@
+//! The assign stage: allocates the units of the units file to the arms, reproducibly
+//! and auditably, and writes `assignments.csv` and `manifest.json`.
+//!
+//! # Procedure
+//! 1. Read the units file (`units.rs`); sort the units by identifier, byte by byte,
+//!    so the input's row order never matters. A repeated identifier, a missing
+//!    block, cluster or pair value is an error naming the line.
+//! 2. Form the groups randomised independently and the entities within them, each in
+//!    a canonical order: the whole sample (simple, complete); blocks ordered by their
+//!    values (blocked, `block.rs`); clusters ordered by label, within blocks when
+//!    declared (cluster, blocked_cluster, `cluster.rs`); pairs (matched_pairs,
+//!    `pairs.rs`). A block with fewer entities than arms is an error naming it.
+//! 3. Seed the stream (`rng.rs`) and, group after group in that order, draw the arm
+//!    counts by the remainder rule (one uniform draw when the shares leave a
+//!    remainder; none for fixed counts) and shuffle the arm labels over the group's
+//!    entities (`complete.rs`); simple randomisation draws one uniform per unit.
+//! 4. Rerandomisation repeats step 3 on the same stream until the allocation is
+//!    accepted (`rerandomise.rs`).
+//! 5. Every unit takes its entity's arm. Its probability is the arm's share (exact
+//!    under the remainder rule) or, with fixed counts, count / entities.
+//!
+//! assignments.csv lists every unit in identifier order: the identifier (under the
+//! units file's column name), `arm`, `block` (block or pair label; empty without
+//! blocks), `cluster` (empty without clusters), `probability` (of the unit's arm, in
+//! Rust's shortest round-trip decimal form). The same inputs and seed give the same
+//! bytes on every machine, thread count and row order.
+
+mod balance;
+mod block;
+mod cluster;
+mod complete;
+mod error;
+mod manifest;
+mod pairs;
+pub mod rerandomise;
+pub mod rng;
+mod units;
+
+pub use balance::{Balance, BalanceRow, OmnibusTest};
+pub use error::AssignError;
+pub use manifest::{ArmCount, BlockCount, MANIFEST_VERSION, Manifest};
+pub use rerandomise::RerandomisationRecord;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::spec::{AssignmentMethod, AssignmentPlan, Plan, sha256_hex, sha256_hex_of_digest};
+use units::{UnitsData, UnitsRequest};
+
+/// File name of the allocation.
+pub const ASSIGNMENTS_FILE: &str = "assignments.csv";
+/// File name of the manifest.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Groups randomised independently, each a run of entities in canonical order.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    pub labels: Vec<String>,
+    pub entities: Vec<u32>,
+    pub start: Vec<usize>,
+}
+
+impl Groups {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn members(&self, group: usize) -> &[u32] {
+        &self.entities[self.start[group]..self.start[group + 1]]
+    }
+}
+
+/// The units read and grouped, ready to draw with any seed.
+pub struct Prepared<'p> {
+    plan: &'p AssignmentPlan,
+    units: UnitsData,
+    sorted: Vec<u32>,
+    groups: Groups,
+    /// Each unit row's entity (its own row, or its cluster).
+    unit_entity: Option<Vec<u32>>,
+    n_entities: usize,
+    arm_names: Vec<String>,
+    shares: Vec<f64>,
+    control: usize,
+}
+
+/// A finished allocation.
+pub struct Allocation<'p> {
+    pub prepared: Prepared<'p>,
+    pub seed: u64,
+    /// Each unit row's arm.
+    pub unit_arm: Vec<u8>,
+    /// Each entity's group.
+    entity_group: Vec<u32>,
+    /// Probability of each arm per group.
+    pub probabilities: Vec<Vec<f64>>,
+    pub rerandomisation: Option<RerandomisationRecord>,
+}
+
+/// Reads and groups the units (steps 1 and 2).
+pub fn prepare<'p>(
+    plan: &Plan,
+    assignment: &'p AssignmentPlan,
+) -> Result<Prepared<'p>, AssignError> {
+    let units_plan = plan
+        .units
+        .as_ref()
+        .expect("validated: an assignment needs design.units");
+    let (arms, control) = plan
+        .design
+        .arms()
+        .expect("validated: assignment is for designs with arms");
+    let mut numeric: Vec<String> = Vec::new();
+    if let Some(column) = &assignment.pair_on {
+        numeric.push(column.clone());
+    }
+    for c in &assignment.covariates {
+        if !numeric.contains(c) {
+            numeric.push(c.clone());
+        }
+    }
+    let method = assignment.method;
+    let request = UnitsRequest {
+        id: &units_plan.id,
+        blocks: &assignment.blocks,
+        cluster: assignment
+            .cluster
+            .as_deref()
+            .filter(|_| method.uses_clusters()),
+        pairs: assignment.pairs.as_deref(),
+        numeric: &numeric,
+    };
+    let units = UnitsData::read(&units_plan.file, &request)?;
+    let sorted = units.sorted_rows()?;
+    let by_blocks = |sorted: &[u32]| match &units.blocks {
+        Some(blocks) => {
+            let ranks = block::label_ranks(blocks);
+            block::group_by(sorted, |row| blocks.index[row as usize], blocks, &ranks)
+        }
+        None => block::single(sorted.to_vec()),
+    };
+    let (groups, unit_entity, n_entities) = match method {
+        AssignmentMethod::Simple | AssignmentMethod::Complete | AssignmentMethod::Blocked => {
+            (by_blocks(&sorted), None, units.n_rows())
+        }
+        AssignmentMethod::Cluster | AssignmentMethod::BlockedCluster => {
+            let cluster = units
+                .cluster
+                .as_ref()
+                .expect("validated: cluster methods read the cluster column");
+            let groups = cluster::cluster_groups(&units, cluster)?;
+            (groups, Some(cluster.index.clone()), cluster.labels.len())
+        }
+        AssignmentMethod::MatchedPairs => {
+            let groups = match (&units.pairs, &assignment.pair_on) {
+                (Some(pairs), _) => pairs::named_pairs(&units, pairs, &sorted)?,
+                (None, Some(column)) => {
+                    pairs::formed_pairs(&by_blocks(&sorted), &units.numeric[0], column)?
+                }
+                (None, None) => unreachable!("validated: matched_pairs has pairs or pair_on"),
+            };
+            (groups, None, units.n_rows())
+        }
+    };
+    let entity = if method.uses_clusters() {
+        "cluster"
+    } else {
+        "unit"
+    };
+    if method != AssignmentMethod::Simple {
+        for g in 0..groups.len() {
+            let size = groups.members(g).len();
+            if size < arms.len() {
+                return Err(AssignError::BlockTooSmall {
+                    block: if groups.labels[g].is_empty() {
+                        "all units".into()
+                    } else {
+                        groups.labels[g].clone()
+                    },
+                    units: size,
+                    arms: arms.len(),
+                    entity,
+                });
+            }
+        }
+    }
+    if let Some(counts) = &assignment.counts {
+        let total: u64 = counts.iter().sum();
+        if total != n_entities as u64 {
+            return Err(AssignError::CountsMismatch {
+                total,
+                available: n_entities,
+                entity,
+            });
+        }
+    }
+    Ok(Prepared {
+        plan: assignment,
+        units,
+        sorted,
+        groups,
+        unit_entity,
+        n_entities,
+        arm_names: arms.iter().map(|a| a.name.clone()).collect(),
+        shares: arms.iter().map(|a| a.share).collect(),
+        control,
+    })
+}
+
+impl<'p> Prepared<'p> {
+    pub fn units_sha256(&self) -> &str {
+        &self.units.sha256
+    }
+
+    fn draw_once(&self, stream: &mut rng::Stream, entity_arm: &mut [u8], labels: &mut Vec<u8>) {
+        for g in 0..self.groups.len() {
+            let members = self.groups.members(g);
+            match (self.plan.method, &self.plan.counts) {
+                (AssignmentMethod::Simple, _) => {
+                    complete::simple_labels(members.len(), &self.shares, labels, stream)
+                }
+                (_, Some(counts)) => complete::shuffled_labels(counts, labels, stream),
+                (_, None) => {
+                    let counts = complete::remainder_counts(members.len(), &self.shares, stream);
+                    complete::shuffled_labels(&counts, labels, stream);
+                }
+            }
+            for (entity, arm) in members.iter().zip(labels.iter()) {
+                entity_arm[*entity as usize] = *arm;
+            }
+        }
+    }
+
+    fn unit_arms(&self, entity_arm: &[u8], unit_arm: &mut Vec<u8>) {
+        unit_arm.clear();
+        match &self.unit_entity {
+            Some(map) => unit_arm.extend(map.iter().map(|e| entity_arm[*e as usize])),
+            None => unit_arm.extend_from_slice(entity_arm),
+        }
+    }
+
+    fn covariate(&self, name: &str) -> &[f64] {
+        let offset = usize::from(self.plan.pair_on.is_some());
+        let index = self
+            .plan
+            .covariates
+            .iter()
+            .position(|c| c == name)
+            .map(|i| i + offset);
+        match index {
+            Some(i) => &self.units.numeric[i],
+            None => &self.units.numeric[0],
+        }
+    }
+
+    /// Draws the allocation for `seed` (steps 3 to 5).
+    pub fn draw(self, seed: u64) -> Result<Allocation<'p>, AssignError> {
+        let mut stream = rng::Stream::new(seed);
+        let mut entity_arm = vec![0u8; self.n_entities];
+        let mut labels = Vec::new();
+        let mut unit_arm = Vec::new();
+        let mut record = None;
+        match &self.plan.rerandomisation {
+            None => {
+                self.draw_once(&mut stream, &mut entity_arm, &mut labels);
+                self.unit_arms(&entity_arm, &mut unit_arm);
+            }
+            Some(r) => {
+                let treatment = usize::from(self.control == 0);
+                let columns = r.covariates.iter().map(|c| self.covariate(c)).collect();
+                let criterion =
+                    rerandomise::Criterion::new(&r.covariates, columns, treatment, self.control)?;
+                let mut best = f64::INFINITY;
+                let mut accepted = None;
+                for draw in 1..=r.max_draws {
+                    self.draw_once(&mut stream, &mut entity_arm, &mut labels);
+                    self.unit_arms(&entity_arm, &mut unit_arm);
+                    let m = criterion.statistic(&unit_arm);
+                    best = best.min(m);
+                    if r.rule.accepts(m) {
+                        accepted = Some((draw, m));
+                        break;
+                    }
+                }
+                let Some((draws, statistic)) = accepted else {
+                    return Err(AssignError::NotAccepted {
+                        draws: r.max_draws,
+                        threshold: r.rule.max_mahalanobis,
+                        best,
+                    });
+                };
+                record = Some(RerandomisationRecord {
+                    covariates: r.covariates.clone(),
+                    max_mahalanobis: r.rule.max_mahalanobis,
+                    acceptance_probability: r.rule.acceptance_probability,
+                    max_draws: r.max_draws,
+                    draws,
+                    statistic,
+                });
+            }
+        }
+        let mut entity_group = vec![0u32; self.n_entities];
+        for g in 0..self.groups.len() {
+            for e in self.groups.members(g) {
+                entity_group[*e as usize] = g as u32;
+            }
+        }
+        let fixed: Option<Vec<f64>> = self.plan.counts.as_ref().map(|counts| {
+            counts
+                .iter()
+                .map(|c| *c as f64 / self.n_entities as f64)
+                .collect()
+        });
+        let probabilities = vec![fixed.unwrap_or_else(|| self.shares.clone()); self.groups.len()];
+        Ok(Allocation {
+            prepared: self,
+            seed,
+            unit_arm,
+            entity_group,
+            probabilities,
+            rerandomisation: record,
+        })
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(text: &[u8], out: &mut Vec<u8>) {
+    if text
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || text.first().is_some_and(u8::is_ascii_whitespace)
+        || text.last().is_some_and(u8::is_ascii_whitespace)
+    {
+        out.push(b'"');
+        for b in text {
+            if *b == b'"' {
+                out.push(b'"');
+            }
+            out.push(*b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text);
+    }
+}
+
+impl Allocation<'_> {
+    fn unit_group(&self, row: usize) -> u32 {
+        let entity = match &self.prepared.unit_entity {
+            Some(map) => map[row] as usize,
+            None => row,
+        };
+        self.entity_group[entity]
+    }
+
+    /// Writes assignments.csv to `out`.
+    pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
+        let p = &self.prepared;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+        let mut line = Vec::with_capacity(256);
+        csv_field(p.units.id_column.as_bytes(), &mut line);
+        line.extend_from_slice(b",arm,block,cluster,probability\n");
+        out.write_all(&line)?;
+        // Everything after the identifier depends on the group and arm, plus the cluster.
+        let arm_field: Vec<Vec<u8>> = p
+            .arm_names
+            .iter()
+            .map(|a| {
+                let mut f = Vec::new();
+                csv_field(a.as_bytes(), &mut f);
+                f
+            })
+            .collect();
+        let group_field: Vec<Vec<u8>> = p
+            .groups
+            .labels
+            .iter()
+            .map(|l| {
+                let mut f = Vec::new();
+                csv_field(l.as_bytes(), &mut f);
+                f
+            })
+            .collect();
+        let cluster_field: Option<Vec<Vec<u8>>> = p.units.cluster.as_ref().map(|c| {
+            (0..c.labels.len())
+                .map(|i| {
+                    let mut f = Vec::new();
+                    csv_field(c.labels[i][0].as_bytes(), &mut f);
+                    f
+                })
+                .collect()
+        });
+        let probability_text: Vec<Vec<String>> = self
+            .probabilities
+            .iter()
+            .map(|ps| ps.iter().map(|x| format!("{x}")).collect())
+            .collect();
+        for &row in &p.sorted {
+            let row = row as usize;
+            line.clear();
+            csv_field(p.units.id(row), &mut line);
+            line.push(b',');
+            let arm = self.unit_arm[row] as usize;
+            line.extend_from_slice(&arm_field[arm]);
+            line.push(b',');
+            let g = self.unit_group(row) as usize;
+            line.extend_from_slice(&group_field[g]);
+            line.push(b',');
+            if let (Some(fields), Some(c)) = (&cluster_field, &p.units.cluster) {
+                line.extend_from_slice(&fields[c.index[row] as usize]);
+            }
+            line.push(b',');
+            line.extend_from_slice(probability_text[g][arm].as_bytes());
+            line.push(b'\n');
+            out.write_all(&line)?;
+        }
+        out.flush()
+    }
+
+    /// SHA-256 of assignments.csv as `write_csv` writes it.
+    pub fn csv_sha256(&self) -> String {
+        let mut hashing = HashingWriter {
+            inner: std::io::sink(),
+            hasher: Sha256::new(),
+        };
+        self.write_csv(&mut hashing)
+            .expect("writing to a sink cannot fail");
+        sha256_hex_of_digest(hashing.hasher.finalize().as_slice())
+    }
+
+    /// Units per arm in each group.
+    pub fn group_counts(&self) -> Vec<Vec<u64>> {
+        let p = &self.prepared;
+        let mut counts = vec![vec![0u64; p.arm_names.len()]; p.groups.len()];
+        for row in 0..self.unit_arm.len() {
+            counts[self.unit_group(row) as usize][self.unit_arm[row] as usize] += 1;
+        }
+        counts
+    }
+
+    /// The manifest for this allocation, given the SHA-256 of its assignments.csv.
+    pub fn manifest(&self, seed_source: &str, assignments_sha256: String) -> Manifest {
+        let p = &self.prepared;
+        let group_counts = self.group_counts();
+        let mut units_per_arm = vec![0u64; p.arm_names.len()];
+        for counts in &group_counts {
+            for (total, c) in units_per_arm.iter_mut().zip(counts) {
+                *total += c;
+            }
+        }
+        let clusters_per_arm = p.unit_entity.as_ref().map(|map| {
+            let mut seen = vec![false; p.n_entities];
+            let mut counts = vec![0u64; p.arm_names.len()];
+            for (row, e) in map.iter().enumerate() {
+                if !std::mem::replace(&mut seen[*e as usize], true) {
+                    counts[self.unit_arm[row] as usize] += 1;
+                }
+            }
+            counts
+        });
+        let blocks = if p.plan.method == AssignmentMethod::MatchedPairs || p.units.blocks.is_none()
+        {
+            Vec::new()
+        } else {
+            p.groups
+                .labels
+                .iter()
+                .zip(&group_counts)
+                .zip(&self.probabilities)
+                .map(|((label, counts), probabilities)| BlockCount {
+                    block: label.clone(),
+                    units: counts.clone(),
+                    probabilities: probabilities.clone(),
+                })
+                .collect()
+        };
+        Manifest {
+            manifest_version: MANIFEST_VERSION,
+            engine: "evident".into(),
+            engine_version: env!("CARGO_PKG_VERSION").into(),
+            procedure: rng::PROCEDURE.into(),
+            method: p.plan.method.name().into(),
+            seed: self.seed,
+            seed_source: seed_source.into(),
+            units_file: p.plan.units_file_shown.clone(),
+            units_sha256: p.units.sha256.clone(),
+            design_sha256: p.plan.design_sha256.clone(),
+            assignments_file: ASSIGNMENTS_FILE.into(),
+            assignments_sha256,
+            n_units: p.units.n_rows(),
+            n_clusters: p.unit_entity.as_ref().map(|_| p.n_entities),
+            arms: p
+                .arm_names
+                .iter()
+                .enumerate()
+                .map(|(k, name)| ArmCount {
+                    arm: name.clone(),
+                    share: p.shares[k],
+                    units: units_per_arm[k],
+                    clusters: clusters_per_arm.as_ref().map(|c| c[k]),
+                })
+                .collect(),
+            blocks,
+            rerandomisation: self.rerandomisation.clone(),
+        }
+    }
+
+    /// Balance of the declared covariates.
+    pub fn balance(&self) -> Balance {
+        let p = &self.prepared;
+        let covariates: Vec<(String, &[f64])> = p
+            .plan
+            .covariates
+            .iter()
+            .map(|c| (c.clone(), p.covariate(c)))
+            .collect();
+        balance::balance(&covariates, &self.unit_arm, &p.arm_names, p.control)
+    }
+}
+
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What the report says about the allocation.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignmentReport {
+    pub method: String,
+    pub method_label: String,
+    pub procedure: String,
+    pub seed: u64,
+    pub seed_source: String,
+    pub manifest_sha256: String,
+    pub units_sha256: String,
+    pub assignments_sha256: String,
+    pub n_units: usize,
+    pub n_clusters: Option<usize>,
+    pub arms: Vec<ArmCount>,
+    /// Per block (empty without blocks and for matched pairs).
+    pub blocks: Vec<BlockCount>,
+    pub balance: Balance,
+    pub rerandomisation: Option<RerandomisationRecord>,
+}
+
+impl AssignmentReport {
+    fn new(
+        manifest: &Manifest,
+        manifest_bytes: &[u8],
+        balance: Balance,
+        method: AssignmentMethod,
+    ) -> Self {
+        AssignmentReport {
+            method: manifest.method.clone(),
+            method_label: method.label().into(),
+            procedure: manifest.procedure.clone(),
+            seed: manifest.seed,
+            seed_source: manifest.seed_source.clone(),
+            manifest_sha256: sha256_hex(manifest_bytes),
+            units_sha256: manifest.units_sha256.clone(),
+            assignments_sha256: manifest.assignments_sha256.clone(),
+            n_units: manifest.n_units,
+            n_clusters: manifest.n_clusters,
+            arms: manifest.arms.clone(),
+            blocks: manifest.blocks.clone(),
+            balance,
+            rerandomisation: manifest.rerandomisation.clone(),
+        }
+    }
+}
+
+/// What `assign` did.
+pub struct AssignOutcome {
+    pub manifest: Manifest,
+    pub report: AssignmentReport,
+    pub files: Vec<PathBuf>,
+    /// Whether an identical allocation was already there (the files were rewritten
+    /// with the same bytes).
+    pub unchanged: bool,
+}
+
+fn read_manifest(path: &Path) -> Result<Option<(Manifest, Vec<u8>)>, AssignError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(AssignError::Manifest {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let manifest = serde_json::from_slice(&bytes).map_err(|e| AssignError::Manifest {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(Some((manifest, bytes)))
+}
+
+fn file_sha256(path: &Path) -> Result<Option<String>, AssignError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(AssignError::Manifest {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let mut hashing = HashingWriter {
+        inner: std::io::sink(),
+        hasher: Sha256::new(),
+    };
+    std::io::copy(&mut std::io::BufReader::new(file), &mut hashing).map_err(|e| {
+        AssignError::Manifest {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })?;
+    Ok(Some(sha256_hex_of_digest(
+        hashing.hasher.finalize().as_slice(),
+    )))
+}
+
+/// A seed from the operating system, below 2^53 so that every JSON reader keeps it exact.
+fn drawn_seed() -> u64 {
+    use rand::TryRng;
+    let mut os = rand::rngs::SysRng;
+    let raw = os.try_next_u64().unwrap_or_else(|_| {
+        // No OS entropy: fall back to the clock, which is still recorded.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    raw & ((1u64 << 53) - 1)
+}
+
+/// Runs the assign stage: allocates, refuses to replace a different existing
+/// allocation unless `force`, and writes assignments.csv and manifest.json atomically.
+pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
+    let assignment = plan
+        .assignment
+        .as_ref()
+        .expect("the assign stage runs only when declared");
+    let prepared = prepare(plan, assignment)?;
+    let manifest_path = assignment.manifest_path();
+    let csv_path = assignment.assignments_path();
+    let existing = read_manifest(&manifest_path)?;
+    let (seed, seed_source) = match (assignment.seed, &existing) {
+        (Some(seed), _) => (seed, "spec".to_string()),
+        (None, Some((m, _)))
+            if m.units_sha256 == prepared.units_sha256()
+                && m.design_sha256 == assignment.design_sha256 =>
+        {
+            (m.seed, m.seed_source.clone())
+        }
+        (None, _) => (drawn_seed(), "drawn".to_string()),
+    };
+    let allocation = prepared.draw(seed)?;
+    let new_sha = allocation.csv_sha256();
+    let existing_sha = file_sha256(&csv_path)?;
+    let unchanged = existing_sha.as_deref() == Some(new_sha.as_str());
+    let occupied = existing.is_some() || existing_sha.is_some();
+    if occupied && !unchanged && !force {
+        return Err(AssignError::WouldReplace {
+            path: csv_path,
+            existing_seed: existing
+                .as_ref()
+                .map_or("unknown: no manifest".into(), |(m, _)| m.seed.to_string()),
+            existing_units: existing
+                .as_ref()
+                .map_or("unknown".into(), |(m, _)| m.units_sha256.clone()),
+        });
+    }
+    let manifest = allocation.manifest(&seed_source, new_sha);
+    let manifest_bytes = manifest.to_bytes();
+    write_files(&assignment.output_dir, &allocation, &manifest_bytes)?;
+    let report = AssignmentReport::new(
+        &manifest,
+        &manifest_bytes,
+        allocation.balance(),
+        assignment.method,
+    );
+    Ok(AssignOutcome {
+        manifest,
+        report,
+        files: vec![csv_path, manifest_path],
+        unchanged,
+    })
+}
+
+/// Writes both files under temporary names, then renames them into place.
+fn write_files(
+    dir: &Path,
+    allocation: &Allocation<'_>,
+    manifest: &[u8],
+) -> Result<(), AssignError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AssignError::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let pid = std::process::id();
+    let csv_tmp = dir.join(format!(".{ASSIGNMENTS_FILE}.{pid}.tmp"));
+    let manifest_tmp = dir.join(format!(".{MANIFEST_FILE}.{pid}.tmp"));
+    let staged = (|| {
+        let file = std::fs::File::create(&csv_tmp).map_err(io(&csv_tmp))?;
+        allocation.write_csv(&file).map_err(io(&csv_tmp))?;
+        file.sync_all().map_err(io(&csv_tmp))?;
+        std::fs::write(&manifest_tmp, manifest).map_err(io(&manifest_tmp))?;
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_file(&csv_tmp);
+        let _ = std::fs::remove_file(&manifest_tmp);
+        return Err(e);
+    }
+    let csv_path = dir.join(ASSIGNMENTS_FILE);
+    std::fs::rename(&csv_tmp, &csv_path).map_err(io(&csv_path))?;
+    let manifest_path = dir.join(MANIFEST_FILE);
+    std::fs::rename(&manifest_tmp, &manifest_path).map_err(io(&manifest_path))?;
+    Ok(())
+}
+
+/// One check of `verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyCheck {
+    pub what: String,
+    pub recorded: String,
+    pub found: String,
+    pub ok: bool,
+}
+
+/// The outcome of `evident assign --verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub verified: bool,
+    pub checks: Vec<VerifyCheck>,
+    pub seed: u64,
+    pub manifest: PathBuf,
+    #[serde(skip)]
+    pub report: Option<AssignmentReport>,
+}
+
+/// Recomputes the allocation from the manifest's seed and the current inputs and
+/// confirms that assignments.csv, the units file and the design match the manifest.
+pub fn verify(plan: &Plan) -> Result<Verification, AssignError> {
+    let assignment = plan
+        .assignment
+        .as_ref()
+        .expect("verify runs only when an assignment is declared");
+    let manifest_path = assignment.manifest_path();
+    let Some((manifest, manifest_bytes)) = read_manifest(&manifest_path)? else {
+        return Err(AssignError::Manifest {
+            path: manifest_path,
+            message: "no such file".into(),
+        });
+    };
+    let prepared = prepare(plan, assignment)?;
+    let mut checks = Vec::new();
+    let mut check = |what: &str, recorded: &str, found: &str| {
+        checks.push(VerifyCheck {
+            what: what.into(),
+            recorded: recorded.into(),
+            found: found.into(),
+            ok: recorded == found,
+        });
+    };
+    check(
+        "units file SHA-256",
+        &manifest.units_sha256,
+        prepared.units_sha256(),
+    );
+    check(
+        "design section SHA-256",
+        &manifest.design_sha256,
+        &assignment.design_sha256,
+    );
+    check("method", &manifest.method, assignment.method.name());
+    check("procedure", &manifest.procedure, rng::PROCEDURE);
+    if let Some(seed) = assignment.seed {
+        check("seed", &manifest.seed.to_string(), &seed.to_string());
+    }
+    let allocation = prepared.draw(manifest.seed)?;
+    let recomputed = allocation.csv_sha256();
+    let on_disk = file_sha256(&assignment.assignments_path())?.unwrap_or_else(|| "missing".into());
+    check(
+        "assignments.csv SHA-256 (recorded vs file)",
+        &manifest.assignments_sha256,
+        &on_disk,
+    );
+    check(
+        "assignments.csv SHA-256 (recorded vs recomputed)",
+        &manifest.assignments_sha256,
+        &recomputed,
+    );
+    let verified = checks.iter().all(|c| c.ok);
+    let report = verified.then(|| {
+        AssignmentReport::new(
+            &manifest,
+            &manifest_bytes,
+            allocation.balance(),
+            assignment.method,
+        )
+    });
+    Ok(Verification {
+        verified,
+        checks,
+        seed: manifest.seed,
+        manifest: manifest_path,
+        report,
+    })
+}
+
+/// Allocates without writing anything (for tests, benchmarks and the library):
+/// assignments.csv bytes and the manifest for `seed`.
+pub fn allocate_to_bytes(plan: &Plan, seed: u64) -> Result<(Vec<u8>, Manifest), AssignError> {
+    let assignment = plan
+        .assignment
+        .as_ref()
+        .expect("allocate runs only when an assignment is declared");
+    let allocation = prepare(plan, assignment)?.draw(seed)?;
+    let mut bytes = Vec::new();
+    allocation
+        .write_csv(&mut bytes)
+        .expect("writing to memory cannot fail");
+    let manifest = allocation.manifest("spec", sha256_hex(&bytes));
+    Ok((bytes, manifest))
+}
