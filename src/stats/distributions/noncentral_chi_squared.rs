@@ -141,6 +141,14 @@ mod tests {
         }
     }
 
+    /// Every summand underflows: the answer is 0, not a search that never ends.
+    #[test]
+    fn underflowing_tails_are_zero() {
+        assert_eq!(sf(1e300, 3.0, 5.0).unwrap(), 0.0);
+        assert_eq!(cdf(1e-300, 3.0, 5.0).unwrap(), 0.0);
+        assert_close(cdf(1e300, 3.0, 5.0).unwrap(), 1.0, 1e-15, "sum of weights");
+    }
+
     #[test]
     fn rejects_bad_arguments() {
         assert_eq!(

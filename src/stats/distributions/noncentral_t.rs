@@ -159,7 +159,8 @@ fn mixture(t: f64, df: f64, ncp: f64, tail: Tail) -> Result<f64> {
     while dh(right) >= 0.0 && right < 1e3 {
         right *= 2.0;
     }
-    for _ in 0..200 {
+    // Up to ~1100 halvings: at df = 1e300 the peak is 1e-150 wide and sits near w = 0.
+    for _ in 0..1100 {
         let mid = 0.5 * (left + right);
         if mid == left || mid == right {
             break;
@@ -176,8 +177,12 @@ fn mixture(t: f64, df: f64, ncp: f64, tail: Tail) -> Result<f64> {
         return Ok(0.0);
     }
     // Where the integrand has fallen by e^-60 on each side.
+    // Start the outward search well inside the peak: its width is about
+    // 1/sqrt(4m + t²(1 + ncp²)) (chi density and normal factor).
+    let width = 1.0 / (1.0 + 4.0 * m + t * t * (1.0 + ncp * ncp)).sqrt();
+    let first_step = 1e-3 * width.min(1e-6 * (1.0 + peak.abs()));
     let reach = |direction: f64| {
-        let mut step = 1e-9 * (1.0 + peak.abs());
+        let mut step = first_step;
         loop {
             let w = peak + direction * step;
             let value = h(w);
@@ -232,6 +237,16 @@ mod tests {
             assert_close(cdf(x, df, ncp).unwrap(), p, 1e-12, "lower");
             let x = upper_quantile(p, df, ncp).unwrap();
             assert_close(sf(x, df, ncp).unwrap(), p, 1e-12, "upper");
+        }
+    }
+
+    /// At df = 1e300 the chi peak is 1e-150 wide in ln S; the limit is Φ(t − ncp).
+    #[test]
+    fn huge_df_tends_to_the_normal() {
+        for df in [1e20, 1e150, 1e300] {
+            assert_close(cdf(5.0, df, 5.0).unwrap(), 0.5, 1e-12, "median");
+            let expected = normal::sf(7.0).unwrap();
+            assert_close(sf(12.0, df, 5.0).unwrap(), expected, 1e-12, "upper");
         }
     }
 
