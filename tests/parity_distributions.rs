@@ -143,6 +143,13 @@ fn evaluate(row: &Row) -> f64 {
                 binomial::pmf(a[0], a[1], a[2])
             }
         }
+        "qbinom" => {
+            if lower {
+                binomial::quantile(a[0], a[1], a[2])
+            } else {
+                binomial::upper_quantile(a[0], a[1], a[2])
+            }
+        }
         "pbinom" => {
             if lower {
                 binomial::cdf(a[0], a[1], a[2])
@@ -287,7 +294,8 @@ fn central_distributions_match_r() {
 /// Marker tolerance: compare |got − reference| ≤ 1e-14 instead of a relative error.
 const ZERO_QUANTILE: f64 = -1.0;
 
-/// dbinom, pbinom, dhyper and phyper, both tails, n up to 1e9. R's dbinom and dhyper
+/// dbinom, pbinom, qbinom, dhyper and phyper, both tails, n up to 1e9 (qbinom
+/// values are whole numbers, so any difference is a real one). R's dbinom and dhyper
 /// use Loader's algorithm (as we do), pbinom TOMS 708 (as we do) and phyper the
 /// pdhyper ratio series (as we do), so every row is compared at PARITY.
 #[test]

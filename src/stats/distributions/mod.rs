@@ -12,7 +12,7 @@
 //! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq` |
 //! | [`f`] | `pf`, `qf`, `df` |
 //! | [`beta`] | `pbeta`, `qbeta`, `dbeta` |
-//! | [`binomial`] | `dbinom`, `pbinom` |
+//! | [`binomial`] | `dbinom`, `pbinom`, `qbinom` |
 //! | [`hypergeometric`] | `dhyper`, `phyper` |
 //! | [`noncentral_t`] | `pt(ncp =)`, `qt(ncp =)` |
 //! | [`noncentral_chi_squared`] | `pchisq(ncp =)`, `qchisq(ncp =)` |
