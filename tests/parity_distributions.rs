@@ -342,17 +342,10 @@ fn noncentral_distributions_match_r_where_r_is_exact() {
 }
 
 /// Every mpmath row at PARITY: non-central t over df 1..1e9 and ncp -50..60 (R's
-/// normal-approximation region included) and its deep tails to ~1e-300, non-central
-/// chi-square and F in both tails, t at df > 4e5, and the qt/qf inputs where R's own
-/// quantile is loose (`r_inexact`). Non-central t quantiles are roots of our cdf, so
-/// they are compared at PARITY_SOLVED.
+/// normal-approximation region included) and its deep tails to ~1e-300, non-central t
+/// quantiles, non-central chi-square and F in both tails, t at df > 4e5, and the
+/// qt/qf inputs where R's own quantile is loose (`r_inexact`).
 #[test]
 fn r_inexact_rows_match_mpmath() {
-    check_case("mpmath_reference", |row| {
-        if row.function == "qnt" {
-            PARITY_SOLVED
-        } else {
-            PARITY
-        }
-    });
+    check_case("mpmath_reference", |_| PARITY);
 }
