@@ -54,6 +54,13 @@ pub fn sf(x: f64, df: f64, ncp: f64) -> Result<f64> {
 
 /// The x with P(X ≤ x) = p; R: `qchisq(p, df, ncp)`.
 ///
+/// # Formula
+/// Root of ln(tail(x)) = ln(p) (the smaller tail), bracketed geometrically from a
+/// normal-approximation start and refined by Brent's method in ln x.
+///
+/// # References
+/// Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, ch. 4.
+///
 /// # Errors
 /// Invalid parameters; `p` is not a probability.
 pub fn quantile(p: f64, df: f64, ncp: f64) -> Result<f64> {
