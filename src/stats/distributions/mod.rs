@@ -63,7 +63,8 @@ pub enum DistributionError {
     NoConvergence { what: &'static str, at: String },
 }
 
-pub(crate) type Result<T> = std::result::Result<T, DistributionError>;
+/// The result of every distribution function.
+pub type Result<T> = std::result::Result<T, DistributionError>;
 
 /// Rejects NaN.
 pub(crate) fn check_number(name: &'static str, value: f64) -> Result<f64> {

@@ -224,7 +224,9 @@ def main():
                 lo, up = nchisq_tails(x, df, ncp)
                 rows.append(row("pnchisq", [x, df, ncp], True, lo))
                 rows.append(row("pnchisq", [x, df, ncp], False, up))
-    for x, df, ncp in [(2000, 3, 10), (5000, 10, 1500), (1e-6, 2, 5)]:
+    # Far upper tails where R's pnchisq truncates its sum (see deep_tails.R).
+    for x, df, ncp in [(2000, 3, 10), (5000, 10, 1500), (1e-6, 2, 5), (1400, 3, 5),
+                       (1500, 10, 60), (900, 1, 0.5), (700, 4, 79)]:
         lo, up = nchisq_tails(x, df, ncp)
         rows.append(row("pnchisq", [x, df, ncp], True, lo))
         rows.append(row("pnchisq", [x, df, ncp], False, up))
