@@ -269,6 +269,9 @@ fn r_inexact(row: &Row) -> Option<&'static str> {
         // R's qf is (1/qbeta(p, d2/2, d1/2, !lower) - 1)·d2/d1, which cancels when
         // d1·f/d2 is small: relative error ≈ 2.2e-16·d2/(d1·f) (5e-2 at qf(1e-8, 1, 1)).
         "qf" if 2.2e-16 * a[2] / (a[1] * row.value) > 1e-11 => Some("qf cancellation"),
+        // For d2 > 4e5 (and d1 <= d2) R's qf returns qchisq(p, d1)/d1: 4.6e-4 off at
+        // qf(1e-200, 3, 1e6, lower.tail = FALSE) (mpmath).
+        "qf" if a[2] > 4e5 && a[1] <= a[2] => Some("qf chi-square approximation"),
         _ => None,
     }
 }
