@@ -1,4 +1,5 @@
-//! The binomial distribution: probability mass (also as a log), cdf and upper tail.
+//! The binomial distribution: probability mass (also as a log), cdf, upper tail and
+//! quantile.
 //!
 //! The mass uses Loader's saddle-point expansion (the algorithm of R's `dbinom`),
 //! accurate in relative terms even when the probability underflows in a naive
@@ -72,6 +73,54 @@ pub fn sf(k: f64, n: f64, p: f64) -> Result<f64> {
     Ok(tails(k, n, p)?.1)
 }
 
+/// The smallest k with P(X ≤ k) ≥ p; R: `qbinom(p, n, prob)`.
+///
+/// # Formula
+/// Bisection over the integers 0..=n on the directly computed tail. As R does, p is
+/// taken as p·(1 − 64ε) so that a p computed from `cdf` maps back to its k.
+///
+/// # Errors
+/// `n` is not a whole number ≥ 0; `prob` or `p` is not a probability.
+pub fn quantile(p: f64, n: f64, prob: f64) -> Result<f64> {
+    check_params(n, prob)?;
+    check_probability("p", p)?;
+    if p + 1.01 * f64::EPSILON >= 1.0 {
+        return Ok(n); // as R: the fuzzed target would stop short of n
+    }
+    let target = p * (1.0 - 64.0 * f64::EPSILON);
+    smallest_count(n, |k| Ok(tails(k, n, prob)?.0 >= target))
+}
+
+/// The smallest k with P(X > k) ≤ q, without forming 1 − q; R:
+/// `qbinom(q, n, prob, lower.tail = FALSE)`.
+///
+/// # Errors
+/// As [`quantile`].
+pub fn upper_quantile(q: f64, n: f64, prob: f64) -> Result<f64> {
+    check_params(n, prob)?;
+    check_probability("q", q)?;
+    let target = q * (1.0 + 64.0 * f64::EPSILON);
+    smallest_count(n, |k| Ok(tails(k, n, prob)?.1 <= target))
+}
+
+/// The smallest k in 0..=n for which the monotone condition holds (n if none before).
+fn smallest_count(n: f64, holds: impl Fn(f64) -> Result<bool>) -> Result<f64> {
+    if holds(0.0)? {
+        return Ok(0.0);
+    }
+    // Invariant: !holds(lo), holds(hi) (holds(n) is true: P(X ≤ n) = 1, P(X > n) = 0).
+    let (mut lo, mut hi) = (0.0_f64, n);
+    while hi - lo > 1.0 {
+        let mid = (0.5 * (lo + hi)).floor();
+        if holds(mid)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
 /// (P(X ≤ k), P(X > k)).
 pub(crate) fn tails(k: f64, n: f64, p: f64) -> Result<(f64, f64)> {
     check_params(n, p)?;
@@ -106,6 +155,19 @@ mod tests {
         }
         assert_close(total, cdf(12.0, n, p).unwrap(), 1e-14, "Σ pmf");
         assert_close(sf(12.0, n, p).unwrap(), 1.0 - total, 1e-13, "sf");
+    }
+
+    #[test]
+    fn quantile_inverts_the_cdf() {
+        let (n, p) = (57.0, 0.23);
+        // (P(X ≤ 30) is already 1 − 1e-7; beyond it the 64ε fuzz would blur k.)
+        for k in [0.0, 3.0, 13.0, 30.0] {
+            let (lower, upper) = tails(k, n, p).unwrap();
+            assert_eq!(quantile(lower, n, p).unwrap(), k);
+            assert_eq!(upper_quantile(upper, n, p).unwrap(), k);
+        }
+        assert_eq!(quantile(0.0, n, p).unwrap(), 0.0);
+        assert_eq!(quantile(1.0, n, p).unwrap(), n);
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub fn pdf(x: f64, df: f64) -> Result<f64> {
 
 /// The x with P(X ≤ x) = p; R: `qchisq(p, df)`.
 ///
+/// # Formula
+/// Root of ln(tail(x)) = ln(p) (the smaller tail), bracketed geometrically from a
+/// Wilson–Hilferty start and refined by Brent's method in ln x.
+///
+/// # References
+/// Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, ch. 4.
+///
 /// # Errors
 /// `df` is not positive and finite; `p` is not a probability.
 pub fn quantile(p: f64, df: f64) -> Result<f64> {

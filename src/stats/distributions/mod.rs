@@ -12,7 +12,7 @@
 //! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq` |
 //! | [`f`] | `pf`, `qf`, `df` |
 //! | [`beta`] | `pbeta`, `qbeta`, `dbeta` |
-//! | [`binomial`] | `dbinom`, `pbinom` |
+//! | [`binomial`] | `dbinom`, `pbinom`, `qbinom` |
 //! | [`hypergeometric`] | `dhyper`, `phyper` |
 //! | [`noncentral_t`] | `pt(ncp =)`, `qt(ncp =)` |
 //! | [`noncentral_chi_squared`] | `pchisq(ncp =)`, `qchisq(ncp =)` |
@@ -59,11 +59,19 @@ pub enum DistributionError {
         limit_name: &'static str,
         limit: f64,
     },
+    #[error("{name} below {limit} is not supported here (got {value}): {reason}")]
+    BelowSupportedRange {
+        name: &'static str,
+        value: f64,
+        limit: f64,
+        reason: &'static str,
+    },
     #[error("{what} could not be computed to full precision at {at}")]
     NoConvergence { what: &'static str, at: String },
 }
 
-pub(crate) type Result<T> = std::result::Result<T, DistributionError>;
+/// The result of every distribution function.
+pub type Result<T> = std::result::Result<T, DistributionError>;
 
 /// Rejects NaN.
 pub(crate) fn check_number(name: &'static str, value: f64) -> Result<f64> {
@@ -139,6 +147,63 @@ pub(crate) fn floor_count(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn assert_tails(lower: f64, upper: f64, what: &str) {
+        assert!((0.0..=1.0).contains(&lower), "{what}: lower {lower}");
+        assert!((0.0..=1.0).contains(&upper), "{what}: upper {upper}");
+        assert!(
+            (lower + upper - 1.0).abs() < 1e-13,
+            "{what}: {lower} + {upper}"
+        );
+    }
+
+    /// Over a wide grid of valid arguments (including extremes), every function
+    /// returns Ok, with tails in [0, 1] that sum to one.
+    #[test]
+    fn valid_extremes_never_fail() {
+        let xs = [
+            -1e300, -1e8, -37.0, -2.5, -1e-8, 0.0, 1e-300, 0.3, 4.0, 60.0, 1e15, 1e300,
+        ];
+        let dfs = [1e-3, 0.05, 0.4, 1.0, 7.0, 1e4, 1e9];
+        for &df in &dfs {
+            for &x in &xs {
+                let w = format!("x = {x}, df = {df}");
+                assert_tails(t::cdf(x, df).unwrap(), t::sf(x, df).unwrap(), &w);
+                let c = chi_squared::cdf(x, df).unwrap();
+                assert_tails(c, chi_squared::sf(x, df).unwrap(), &w);
+                assert_tails(f::cdf(x, df, 3.0).unwrap(), f::sf(x, df, 3.0).unwrap(), &w);
+                for ncp in [-20.0, 0.0, 3.0, 45.0] {
+                    let w = format!("{w}, ncp = {ncp}");
+                    if df >= noncentral_t::MIN_DF {
+                        let lower = noncentral_t::cdf(x, df, ncp).unwrap();
+                        assert_tails(lower, noncentral_t::sf(x, df, ncp).unwrap(), &w);
+                    } else {
+                        assert!(noncentral_t::cdf(x, df, ncp).is_err());
+                    }
+                    let lambda = ncp.abs();
+                    let lower = noncentral_chi_squared::cdf(x, df, lambda).unwrap();
+                    let upper = noncentral_chi_squared::sf(x, df, lambda).unwrap();
+                    assert_tails(lower, upper, &w);
+                    let lower = noncentral_f::cdf(x, df, 12.0, lambda).unwrap();
+                    assert_tails(lower, noncentral_f::sf(x, df, 12.0, lambda).unwrap(), &w);
+                }
+            }
+            for p in [0.0, 1e-300, 1e-10, 0.5, 0.999, 1.0] {
+                let w = format!("p = {p}, df = {df}");
+                for q in [
+                    t::quantile(p, df),
+                    t::upper_quantile(p, df),
+                    chi_squared::quantile(p, df),
+                    f::upper_quantile(p, df, 5.0),
+                    beta::quantile(p, df, 2.0),
+                    noncentral_t::quantile(p, df.max(noncentral_t::MIN_DF), 2.0),
+                    noncentral_chi_squared::upper_quantile(p, df, 3.0),
+                ] {
+                    assert!(!q.unwrap().is_nan(), "{w}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn error_messages_state_the_rule() {

@@ -54,6 +54,13 @@ pub fn sf(x: f64, df: f64, ncp: f64) -> Result<f64> {
 
 /// The x with P(X ≤ x) = p; R: `qchisq(p, df, ncp)`.
 ///
+/// # Formula
+/// Root of ln(tail(x)) = ln(p) (the smaller tail), bracketed geometrically from a
+/// normal-approximation start and refined by Brent's method in ln x.
+///
+/// # References
+/// Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, ch. 4.
+///
 /// # Errors
 /// Invalid parameters; `p` is not a probability.
 pub fn quantile(p: f64, df: f64, ncp: f64) -> Result<f64> {
@@ -139,6 +146,14 @@ mod tests {
             let x = upper_quantile(p, df, ncp).unwrap();
             assert_close(sf(x, df, ncp).unwrap(), p, 1e-12, "upper");
         }
+    }
+
+    /// Every summand underflows: the answer is 0, not a search that never ends.
+    #[test]
+    fn underflowing_tails_are_zero() {
+        assert_eq!(sf(1e300, 3.0, 5.0).unwrap(), 0.0);
+        assert_eq!(cdf(1e-300, 3.0, 5.0).unwrap(), 0.0);
+        assert_close(cdf(1e300, 3.0, 5.0).unwrap(), 1.0, 1e-15, "sum of weights");
     }
 
     #[test]

@@ -506,7 +506,13 @@ pub(crate) fn poisson_mixture(
     let rises = |j: f64| -> Result<bool> {
         let (s0, s1) = (ln_summand(j)?, ln_summand(j + 1.0)?);
         if s0 == f64::NEG_INFINITY && s1 == f64::NEG_INFINITY {
-            Ok(increasing)
+            // Far from the Poisson mode (weight below e^-760) every summand underflows
+            // whichever way the term runs: head back towards the mode.
+            if ln_poisson_raw(j, mu) < -760.0 {
+                Ok(j < mu)
+            } else {
+                Ok(increasing)
+            }
         } else {
             Ok(s1 > s0)
         }

@@ -15,6 +15,9 @@ for (np in binom_sets) {
     add(row("dbinom", c(k, n, p), log = TRUE))
     for (lt in c(TRUE, FALSE)) add(row("pbinom", c(k, n, p), lt))
   }
+  for (q in c(1e-300, 1e-12, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999999)) {
+    for (lt in c(TRUE, FALSE)) add(row("qbinom", c(q, n, p), lt))
+  }
 }
 # dhyper(x, m, n, k): m successes, n failures, k draws.
 hyper_sets <- list(c(5, 5, 5), c(30, 45, 20), c(1000, 2000, 600), c(1e5, 3e5, 4e4),

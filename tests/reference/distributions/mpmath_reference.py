@@ -173,6 +173,8 @@ def quantile(tails, p, lower, guess):
 
 
 def row(fn, args, lower, value):
+    if not mpmath.isfinite(value):
+        raise RuntimeError(f"{fn}{args}: non-finite reference {value}")
     return {"fn": fn, "args": [float(a) for a in args], "lower_tail": lower, "log": False,
             "value": float(value)}
 
@@ -199,15 +201,19 @@ def main():
     for p, df, ncp in [(0.05, 10, 2), (0.8, 58, 2.9), (0.975, 3e5, 45), (1e-8, 20, 40),
                        (0.5, 1e7, 100), (0.1, 2, -3)]:
         for lower in (True, False):
-            guess = ncp if ncp != 0 else 1.0
+            # Normal approximation T ≈ ncp + z·sqrt(1 + ncp²/(2 df)) as the start.
+            z = float(mpmath.sqrt(2) * mpmath.erfinv(2 * mpf(p) - 1))
+            if not lower:
+                z = -z
+            guess = ncp + z * (1 + ncp * ncp / (2 * df)) ** 0.5
             def tails(x, df=df, ncp=ncp):
                 return nct_tails(x, df, ncp)
             with mp.workdps(DPS):
                 k = 0 if lower else 1
                 q = mpmath.findroot(lambda x: mpmath.log(tails(x)[k]) - mpmath.log(p),
-                                    mpf(guess) + (1 if lower == (p > 0.5) else -1),
+                                    mpf(guess),
                                     tol=mpf(10) ** -50, verify=False)
-                if abs(tails(q)[k] / p - 1) > mpf(10) ** -25:
+                if not abs(tails(q)[k] / p - 1) < mpf(10) ** -25:
                     raise RuntimeError(f"qnt({p}, {df}, {ncp}) did not converge")
             rows.append(row("qnt", [p, df, ncp], lower, q))
     # Non-central chi-square and F tails.
@@ -218,7 +224,9 @@ def main():
                 lo, up = nchisq_tails(x, df, ncp)
                 rows.append(row("pnchisq", [x, df, ncp], True, lo))
                 rows.append(row("pnchisq", [x, df, ncp], False, up))
-    for x, df, ncp in [(2000, 3, 10), (5000, 10, 1500), (1e-6, 2, 5)]:
+    # Far upper tails where R's pnchisq truncates its sum (see deep_tails.R).
+    for x, df, ncp in [(2000, 3, 10), (5000, 10, 1500), (1e-6, 2, 5), (1400, 3, 5),
+                       (1500, 10, 60), (900, 1, 0.5), (700, 4, 79)]:
         lo, up = nchisq_tails(x, df, ncp)
         rows.append(row("pnchisq", [x, df, ncp], True, lo))
         rows.append(row("pnchisq", [x, df, ncp], False, up))
