@@ -18,8 +18,9 @@
 //!
 //! The non-central t interval is the one `effectsize::cohens_d` and
 //! `MBESS::ci.smd` compute; its limits are solved here by Brent's method to full
-//! precision with a private non-central t (`noncentral_t.rs`, R's AS 243), to be
-//! redirected to the distributions module. Zero cells make the log-scale measures not
+//! precision with the engine's non-central t (`stats::distributions::noncentral_t`),
+//! which stays exact where R's AS 243 falls back to a normal approximation
+//! (|ncp| > 37.62 or df > 4e5). Zero cells make the log-scale measures not
 //! estimable (an error here; no automatic 0.5 correction is applied).
 //!
 //! # References
@@ -45,10 +46,10 @@ use statrs::function::gamma::ln_gamma;
 
 use super::dist::qnorm;
 use super::error::TestError;
-use super::noncentral_t::{EXACT_NCP_LIMIT, pnt, series_region};
 use super::root::brent;
 use super::t_test::mean_var;
 use super::{check_conf_level, check_finite, check_integer_table, format};
+use crate::stats::distributions::noncentral_t;
 
 /// An effect size with its confidence interval.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,7 +120,16 @@ fn standardised_difference(x: &[f64], y: &[f64]) -> Result<(f64, f64, f64, f64),
 
 /// ncp such that P(T ≤ t; df, ncp) = target (P decreases in ncp).
 fn solve_ncp(t: f64, df: f64, target: f64) -> Result<f64, TestError> {
-    let g = |ncp: f64| pnt(t, df, ncp) - target;
+    // Arguments are finite by construction (t, df > 0 checked by the caller); an error
+    // from the distribution is reported as a non-estimable interval.
+    let failed = std::cell::Cell::new(false);
+    let g = |ncp: f64| match noncentral_t::cdf(t, df, ncp) {
+        Ok(p) => p - target,
+        Err(_) => {
+            failed.set(true);
+            0.0
+        }
+    };
     let mut step = 1.0_f64.max(t.abs() * 0.5);
     let (mut a, mut b) = (t - step, t + step);
     while g(a) < 0.0 && step < 1e4 {
@@ -136,23 +146,20 @@ fn solve_ncp(t: f64, df: f64, target: f64) -> Result<f64, TestError> {
             reason: "its limits could not be bracketed within |ncp − t| < 1e4",
         });
     }
-    Ok(brent(g, a, b, 1e-14))
+    let root = brent(g, a, b, 1e-14);
+    if failed.get() {
+        return Err(TestError::NotEstimable {
+            what: "the non-central t confidence interval",
+            reason: "the non-central t distribution is not defined for these degrees of freedom",
+        });
+    }
+    Ok(root)
 }
 
-fn ncp_interval(
-    t: f64,
-    df: f64,
-    conf_level: f64,
-    warnings: &mut Vec<String>,
-) -> Result<(f64, f64), TestError> {
+fn ncp_interval(t: f64, df: f64, conf_level: f64) -> Result<(f64, f64), TestError> {
     let alpha = 1.0 - conf_level;
     let low = solve_ncp(t, df, 1.0 - alpha / 2.0)?;
     let high = solve_ncp(t, df, alpha / 2.0)?;
-    if !series_region(df, low) || !series_region(df, high) {
-        warnings.push(format!(
-            "the interval reaches |ncp| > {EXACT_NCP_LIMIT} or df > 4e5, where the non-central t uses R's normal approximation (up to ~3 % off)"
-        ));
-    }
     Ok((low, high))
 }
 
@@ -165,8 +172,7 @@ fn ncp_interval(
 pub fn cohens_d(x: &[f64], y: &[f64], conf_level: f64) -> Result<EffectSize, TestError> {
     check_conf_level(conf_level)?;
     let (d, t, df, scale) = standardised_difference(x, y)?;
-    let mut warnings = Vec::new();
-    let (low, high) = ncp_interval(t, df, conf_level, &mut warnings)?;
+    let (low, high) = ncp_interval(t, df, conf_level)?;
     Ok(EffectSize {
         measure: "Cohen's d",
         estimate: d,
@@ -175,7 +181,7 @@ pub fn cohens_d(x: &[f64], y: &[f64], conf_level: f64) -> Result<EffectSize, Tes
         conf_high: high * scale,
         conf_level,
         ci_method: "non-central t",
-        warnings,
+        warnings: Vec::new(),
     })
 }
 

@@ -17,7 +17,6 @@
 //! | `rank_dist.rs` | `dwilcox`, `psignrank`, … | exact Wilcoxon distributions by counting (private) |
 //! | `mcnemar.rs` | `mcnemar.test` | McNemar (2×2) and Bowker (r×r) |
 //! | `effect_size.rs` | (effectsize / MBESS formulas) | Cohen's d, Hedges' g, Cox index, RD, RR, OR |
-//! | `noncentral_t.rs` | `pt(ncp =)` | private AS 243 helper until the distributions module has one |
 //! | `dist.rs` | `pnorm`, `pt`, `pchisq`, … | private wrappers over statrs, one place to redirect |
 //!
 //! Parity: every family is checked against R 4.2.2 fixtures in
@@ -33,7 +32,6 @@
 mod dist;
 mod error;
 mod format;
-mod noncentral_t;
 mod rank_dist;
 mod root;
 
