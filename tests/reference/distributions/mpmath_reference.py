@@ -250,8 +250,12 @@ def main():
         rows.append(row("qt", [p, df], True, q))
         rows.append(row("qt", [p, df], False, -q))
     for p, d1, d2, lower in [(1e-8, 1, 1, True), (1e-8, 4, 1e4, True), (1e-200, 50, 200, True),
-                             (0.95, 0.2, 5, False), (0.01, 0.2, 5, True), (1e-200, 3, 37, True)]:
-        q = quantile(lambda x, d1=d1, d2=d2: f_tails(x, d1, d2), p, lower, 1e-3)
+                             (0.95, 0.2, 5, False), (0.01, 0.2, 5, True), (1e-200, 3, 37, True),
+                             (1e-200, 3, 1e6, False), (1e-8, 3, 1e6, False)]:
+        # Start near the answer: small for the lower tails, the chi-square value
+        # qchisq(p, d1, lower = FALSE)/d1 for the upper tails at d2 = 1e6.
+        guess = 1e-3 if lower or d2 < 1e6 else (300.0 if p < 1e-100 else 13.0)
+        q = quantile(lambda x, d1=d1, d2=d2: f_tails(x, d1, d2), p, lower, guess)
         rows.append(row("qf", [p, d1, d2], lower, q))
     out = {
         "case": "mpmath_reference",
