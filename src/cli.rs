@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub mod stats;
+
 /// Evident: evaluation and experiment design from one study spec.
 #[derive(Debug, Parser)]
 #[command(name = "evident", version, about, long_about = None, propagate_version = true)]
@@ -62,6 +64,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a hypothesis test on inline values or CSV columns (R's t.test, wilcox.test,
+    /// prop.test, chisq.test, fisher.test, mcnemar.test, p.adjust).
+    #[command(subcommand)]
+    Test(stats::TestCommand),
+    /// Fit a regression with robust standard errors (estimatr's lm_robust and lm_lin),
+    /// or a logistic regression, on columns of a CSV file.
+    Regress(stats::RegressArgs),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,

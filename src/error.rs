@@ -33,6 +33,13 @@ pub enum Error {
         spec_key: &'static str,
         version: &'static str,
     },
+    #[error(transparent)]
+    Test(#[from] crate::stats::htest::TestError),
+    #[error(transparent)]
+    Regression(#[from] crate::stats::regression::RegressionError),
+    /// Arguments of a command that do not fit together.
+    #[error("{message}")]
+    Arguments { message: String, hint: String },
     #[error("the spec declares no {stage} stage ({spec_key} is absent)")]
     StageNotDeclared {
         stage: &'static str,
@@ -61,7 +68,10 @@ impl Error {
             | Error::Data(_)
             | Error::Analysis(_)
             | Error::StageUnavailable { .. }
-            | Error::StageNotDeclared { .. } => ExitKind::InvalidInput,
+            | Error::StageNotDeclared { .. }
+            | Error::Test(_)
+            | Error::Regression(_)
+            | Error::Arguments { .. } => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
                 ExitKind::RunFailed
@@ -84,6 +94,11 @@ impl Error {
                     "remove {spec_key} from the spec, or run the stages that are available with `evident analyse`"
                 )
             }
+            Error::Test(_) => "check the values given; docs/statistics.md describes each test's input".into(),
+            Error::Regression(_) => {
+                "check the outcome and covariate columns; docs/statistics.md describes `evident regress`".into()
+            }
+            Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")
             }

@@ -17,10 +17,6 @@
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
 
-// Errors carry their full context (file, JSON path, position, row, suggestion) by
-// design; they are built once on a cold path, so their size does not matter.
-#![allow(clippy::result_large_err)]
-
 pub mod analysis;
 pub mod assign;
 pub mod data;

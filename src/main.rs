@@ -105,6 +105,8 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         Command::Report { spec, out } => {
             write_report(spec, Scope::ReportOnly, out.as_deref(), false, &say)
         }
+        Command::Test(test) => cli::stats::run_test(test),
+        Command::Regress(args) => cli::stats::run_regress(args),
         Command::Plan { spec } => single_stage(spec, Stage::Plan),
         Command::Assign {
             spec,

@@ -166,3 +166,253 @@ fn p_adjust_matches_r() {
         }
     }
 }
+
+#[test]
+fn prop_test_matches_r() {
+    for case in load("prop_test") {
+        let what = call(&case);
+        let options = PropTestOptions {
+            p: if case["p"].is_null() {
+                None
+            } else {
+                Some(nums(&case["p"]))
+            },
+            alternative: alternative(&case),
+            conf_level: num(&case["conf_level"]),
+            correct: case["correct"].as_bool().unwrap(),
+        };
+        let r = prop_test(&nums(&case["x"]), &nums(&case["n"]), &options)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        let est = nums(&case["estimates"]);
+        for (g, e) in r.estimates.iter().zip(&est) {
+            assert_close(*g, *e, PARITY, &format!("{what} estimate"));
+        }
+        match (r.conf_int, case["conf_int"].is_null()) {
+            (Some((low, high)), false) => {
+                let ci = nums(&case["conf_int"]);
+                assert_close(low, ci[0], PARITY, &format!("{what} low"));
+                assert_close(high, ci[1], PARITY, &format!("{what} high"));
+            }
+            (None, true) => {}
+            (got, _) => panic!("{what}: interval {got:?} vs {}", case["conf_int"]),
+        }
+    }
+}
+
+#[test]
+fn chisq_test_matches_r() {
+    for case in load("chisq_test") {
+        let what = call(&case);
+        let r = if case["p"].is_null() {
+            chisq_test(&table(&case["table"]), case["correct"].as_bool().unwrap())
+        } else {
+            chisq_test_gof(&nums(&case["x"]), &nums(&case["p"]))
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        for (field, got) in [
+            ("expected", &r.expected),
+            ("residuals", &r.residuals),
+            ("stdres", &r.stdres),
+        ] {
+            let expected = table(&case[field]);
+            assert_eq!(got.len(), expected.len(), "{what} {field}");
+            for (gr, er) in got.iter().zip(&expected) {
+                for (g, e) in gr.iter().zip(er) {
+                    assert_close(*g, *e, PARITY, &format!("{what} {field}"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fisher_matches_r() {
+    for case in load("fisher") {
+        let what = call(&case);
+        let options = FisherOptions {
+            alternative: alternative(&case),
+            or: num(&case["or"]),
+            conf_int: true,
+            conf_level: num(&case["conf_level"]),
+        };
+        let r =
+            fisher_test(&table(&case["table"]), &options).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        if case["estimate"].is_null() {
+            assert!(r.estimate.is_none(), "{what}");
+            continue;
+        }
+        // Roots: against fisher.test's equations solved with uniroot(tol = 1e-14).
+        let est = r.estimate.unwrap();
+        assert_close(
+            est,
+            num(&case["estimate"]),
+            PARITY_SOLVED,
+            &format!("{what} MLE"),
+        );
+        let (low, high) = r.conf_int.unwrap();
+        let ci = nums(&case["conf_int"]);
+        assert_close(low, ci[0], PARITY_SOLVED, &format!("{what} low"));
+        assert_close(high, ci[1], PARITY_SOLVED, &format!("{what} high"));
+        // R's default (loose, tol ~1.2e-4 on the odds-ratio scale) roots are recorded in
+        // the fixture but not compared: for matrix(c(1, 200, 300, 2), 2) R's MLE is
+        // 9.92e-5 where the root of its own equation is 4.60e-5.
+    }
+}
+
+#[test]
+fn wilcoxon_matches_r() {
+    for case in load("wilcoxon") {
+        let what = call(&case);
+        let conf_int = case["conf_int_requested"].as_bool().unwrap();
+        let options = WilcoxonOptions {
+            alternative: alternative(&case),
+            mu: num(&case["mu"]),
+            exact: case["exact"].as_bool(),
+            correct: case["correct"].as_bool().unwrap(),
+            conf_int,
+            conf_level: num(&case["conf_level"]),
+        };
+        let x = nums(&case["x"]);
+        let r = match case["kind"].as_str().unwrap() {
+            "signed_rank" => wilcox_signed_rank(&x, &options),
+            "paired" => wilcox_signed_rank_paired(&x, &nums(&case["y"]), &options),
+            "rank_sum" => wilcox_rank_sum(&x, &nums(&case["y"]), &options),
+            other => panic!("unknown kind {other}"),
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} stat"),
+        );
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+        if !conf_int {
+            assert!(r.estimate.is_none() && r.conf_int.is_none(), "{what}");
+            continue;
+        }
+        // Exact intervals are order statistics (closed form); normal-approximation ones
+        // are roots, compared with R at tol.root = 1e-14.
+        let tol = if r.exact { PARITY } else { PARITY_SOLVED };
+        let (low, high) = r.conf_int.unwrap();
+        let ci = nums(&case["conf_int"]);
+        assert_close(low, ci[0], tol, &format!("{what} low"));
+        assert_close(high, ci[1], tol, &format!("{what} high"));
+        assert_close(
+            r.conf_level.unwrap(),
+            num(&case["conf_level_achieved"]),
+            PARITY,
+            &format!("{what} level"),
+        );
+        if r.exact || case["estimate_unique"].as_bool().unwrap() {
+            assert_close(
+                r.estimate.unwrap(),
+                num(&case["estimate"]),
+                tol,
+                &format!("{what} est"),
+            );
+        }
+    }
+}
+
+#[test]
+fn mcnemar_matches_r() {
+    for case in load("mcnemar") {
+        let what = call(&case);
+        let r = mcnemar_test(&table(&case["table"]), case["correct"].as_bool().unwrap())
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.method, case["method"].as_str().unwrap(), "{what}");
+        assert_close(
+            r.statistic,
+            num(&case["statistic"]),
+            PARITY,
+            &format!("{what} X2"),
+        );
+        assert_close(r.df, num(&case["df"]), PARITY, &format!("{what} df"));
+        assert_close(
+            r.p_value,
+            num(&case["p_value"]),
+            PARITY,
+            &format!("{what} p"),
+        );
+    }
+}
+
+fn check_effect(got: &EffectSize, case: &Value, key: &str, tol: f64) {
+    let what = format!("{} {key}", call(case));
+    assert_close(got.estimate, num(&case[key]), PARITY, &what);
+    let ci = nums(&case[format!("{key}_ci").as_str()]);
+    assert_close(got.conf_low, ci[0], tol, &format!("{what} low"));
+    assert_close(got.conf_high, ci[1], tol, &format!("{what} high"));
+    if let Some(se) = got.std_error {
+        assert_close(
+            se,
+            num(&case[format!("{key}_se").as_str()]),
+            PARITY,
+            &format!("{what} se"),
+        );
+    }
+}
+
+#[test]
+fn effect_sizes_match_r() {
+    for case in load("effect_size") {
+        let what = call(&case);
+        let level = num(&case["conf_level"]);
+        if case["kind"] == "d" {
+            let (x, y) = (nums(&case["x"]), nums(&case["y"]));
+            // Non-central t limits are roots (uniroot tol = 1e-14 in R): PARITY_SOLVED.
+            let d = cohens_d(&x, &y, level).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(d.warnings.is_empty(), "{what}: {:?}", d.warnings);
+            check_effect(&d, &case, "d", PARITY_SOLVED);
+            let g = hedges_g(&x, &y, level).unwrap_or_else(|e| panic!("{what}: {e}"));
+            check_effect(&g, &case, "g", PARITY_SOLVED);
+        } else {
+            let t = table(&case["table"]);
+            check_effect(&risk_difference(&t, level).unwrap(), &case, "rd", PARITY);
+            check_effect(&risk_ratio(&t, level).unwrap(), &case, "rr", PARITY);
+            check_effect(&odds_ratio(&t, level).unwrap(), &case, "or", PARITY);
+            check_effect(&cox_index(&t, level).unwrap(), &case, "cox", PARITY);
+        }
+    }
+}

@@ -46,6 +46,7 @@ pub(crate) fn baseline_balance(
     plan: &Plan,
     arms: &[Arm],
     control: usize,
+    adjusted_for: &[String],
 ) -> Result<Vec<BalanceRow>, AnalysisError> {
     let analysis = plan
         .analysis
@@ -119,7 +120,7 @@ pub(crate) fn baseline_balance(
                     mean_control: mean_c,
                     mean_treatment: mean_t,
                     effect_size,
-                    adjusted: false,
+                    adjusted: adjusted_for.contains(variable),
                 });
             }
         }

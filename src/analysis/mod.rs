@@ -2,12 +2,13 @@
 //! missing-data policy, counts the flow of units per arm, checks baseline balance,
 //! and runs the declared estimators on every outcome.
 //!
-//! Estimators live one per file (`two_arm.rs`, `paired.rs`, `single_group.rs`); this
-//! file joins the data and dispatches.
+//! The estimators are adapters over the statistical core (`estimators.rs`); the
+//! analytic sample and flow live in `sample.rs`, baseline balance in `balance.rs`;
+//! this file dispatches.
 
 mod balance;
+mod estimators;
 mod sample;
-mod two_arm;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
@@ -19,9 +20,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::data::DataError;
-use crate::spec::{
-    Design, Direction, EstimatorKind, OutcomeRole, OutcomeType, PAdjustMethod, Plan,
-};
+use crate::spec::{Direction, EstimatorKind, OutcomeRole, OutcomeType, PAdjustMethod, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::htest::p_adjust;
 
@@ -64,6 +63,9 @@ pub struct Comparison {
     /// Summaries of the groups compared (control first), or of the participants.
     pub groups: Vec<GroupSummary>,
     pub estimate: Estimate,
+    /// SD of the outcome the effect is measured against: pooled within arms for two
+    /// groups, of the change for paired data, of the outcome for a single group.
+    pub outcome_sd: f64,
     /// The effect in standard-deviation units (Hedges' g for two groups, the mean
     /// change over the SD of change for paired data).
     pub standardised: Option<f64>,
@@ -104,6 +106,20 @@ pub enum AnalysisError {
         column: String,
         value: String,
         arms: String,
+    },
+    #[error("outcome `{outcome}`, {estimator}: {source}")]
+    Estimator {
+        outcome: String,
+        estimator: &'static str,
+        source: crate::stats::regression::RegressionError,
+    },
+    #[error("{path}:{line}: cluster `{cluster}` has units in arms `{first}` and `{second}`")]
+    ClusterNotConstant {
+        path: PathBuf,
+        line: u64,
+        cluster: String,
+        first: String,
+        second: String,
     },
     #[error("arm `{arm}` has no units with {what}")]
     EmptyArm { arm: String, what: String },
@@ -170,6 +186,12 @@ impl AnalysisError {
                 "check that the right column is named; a constant outcome cannot show an effect".into()
             }
             AnalysisError::TooFew { .. } => "more analysed units are needed in that group".into(),
+            AnalysisError::Estimator { .. } => {
+                "check the covariates and clusters named in the spec; `evident analyse --json` shows what was fitted".into()
+            }
+            AnalysisError::ClusterNotConstant { .. } => {
+                "a cluster-randomised trial allocates whole clusters: every unit of a cluster must be in the same arm".into()
+            }
         }
     }
 }
@@ -181,50 +203,40 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     };
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
+    // Adjusting estimators need every covariate present; the others ignore covariates.
+    let needs_covariates = analysis_plan.estimators.iter().any(|e| e.adjusts());
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
-    let mut flow = None;
+    let mut primary_rows = None;
     for outcome in &plan.outcomes {
         let spec = &outcome.spec;
-        let rows = sample.outcome_rows(spec, analysis_plan.missing)?;
-        if flow.is_none() {
-            flow = Some(sample.flow(&rows, &spec.name));
-        }
+        let rows = sample.outcome_rows(spec, analysis_plan.missing, needs_covariates)?;
+        let context = estimators::EstimatorContext {
+            data: &sample,
+            outcome: spec,
+            conf_level,
+            alternative: analysis_plan.alternative,
+        };
         let mut comparisons = Vec::new();
-        for estimator in &analysis_plan.estimators {
-            let found = match (estimator, &plan.design) {
-                (EstimatorKind::DifferenceInMeans, design) => {
-                    let (arms, control) = design
+        for &estimator in &analysis_plan.estimators {
+            match estimator {
+                EstimatorKind::PairedDifference => {
+                    comparisons.push(estimators::paired_difference(&context, &rows)?)
+                }
+                EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, &rows)?),
+                EstimatorKind::DifferenceInMeans
+                | EstimatorKind::RegressionAdjusted
+                | EstimatorKind::Lin => {
+                    let (arms, control) = plan
+                        .design
                         .arms()
-                        .expect("validated: difference in means needs arms");
-                    two_arm::difference_in_means(
-                        &sample,
-                        &rows,
-                        spec,
-                        arms,
-                        control,
-                        conf_level,
-                        analysis_plan.alternative,
-                    )?
+                        .expect("validated: comparison estimators need arms");
+                    for treated in (0..arms.len()).filter(|&a| a != control) {
+                        comparisons.push(estimators::compare_arms(
+                            &context, &rows, estimator, arms, control, treated,
+                        )?);
+                    }
                 }
-                (EstimatorKind::PairedDifference, Design::BeforeAfter) => {
-                    vec![two_arm::paired_difference(
-                        &rows,
-                        spec,
-                        conf_level,
-                        analysis_plan.alternative,
-                    )?]
-                }
-                (EstimatorKind::Mean, _) => vec![two_arm::single_mean(
-                    &rows,
-                    spec,
-                    conf_level,
-                    analysis_plan.alternative,
-                )?],
-                (EstimatorKind::PairedDifference, _) => {
-                    unreachable!("validated: paired difference needs before/after")
-                }
-            };
-            comparisons.extend(found);
+            }
         }
         outcomes.push(OutcomeResult {
             outcome: spec.name.clone(),
@@ -236,13 +248,19 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             excluded_missing: rows.excluded_missing,
             comparisons,
         });
+        primary_rows.get_or_insert(rows);
     }
     adjust_across_outcomes(&mut outcomes, analysis_plan.adjust);
+    let primary_rows = primary_rows.expect("validated: at least one outcome");
+    let flow = sample.flow(&primary_rows, &plan.outcomes[0].spec.name);
     let baseline = match plan.design.arms() {
         Some((arms, control)) => {
-            let primary_rows =
-                sample.outcome_rows(&plan.outcomes[0].spec, analysis_plan.missing)?;
-            baseline_balance(&sample, &primary_rows, plan, arms, control)?
+            let adjusted_for: &[String] = if analysis_plan.estimators[0].adjusts() {
+                &analysis_plan.covariates
+            } else {
+                &[]
+            };
+            baseline_balance(&sample, &primary_rows, plan, arms, control, adjusted_for)?
         }
         None => Vec::new(),
     };
@@ -252,7 +270,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         alternative: analysis_plan.alternative,
         multiple_comparisons: analysis_plan.adjust,
         missing_policy: analysis_plan.missing,
-        flow: flow.expect("validated: at least one outcome"),
+        flow,
         outcomes,
         baseline,
     }))

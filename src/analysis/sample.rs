@@ -1,28 +1,38 @@
-//! The analytic sample: the analysis data joined to each unit's arm, the rows each
-//! outcome can use under the missing-data policy, and the flow of units per arm
-//! (allocated, with data, excluded for missing values, analysed).
+//! The analytic sample: the analysis data joined to each unit's arm (and cluster),
+//! the rows each outcome can use under the missing-data policy, and the flow of units
+//! per arm (allocated, with data, excluded for missing values, analysed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::AnalysisError;
-use crate::data::{DataError, Table};
-use crate::spec::{AnalysisPlan, MissingPolicy, OutcomeSpec, OutcomeType, Plan, TreatmentSource};
+use crate::data::{Column, DataError, Table};
+use crate::spec::{
+    AnalysisPlan, Design, MissingPolicy, OutcomeSpec, OutcomeType, Plan, TreatmentSource,
+};
+use crate::stats::regression::Covariate;
 
-/// The analysis data with each row's arm resolved.
+/// The analysis data with each row's arm (and cluster) resolved.
 pub(crate) struct AnalyticData {
     pub table: Table,
     /// Arm names in spec order (a single "participants" group when there are no arms).
     pub arm_names: Vec<String>,
     /// Each row's arm index.
     pub row_arm: Vec<usize>,
-    /// Units allocated per arm, when a units file says so.
+    /// Each row's cluster label (cluster-randomised trials).
+    pub clusters: Option<Vec<String>>,
+    /// Units (and clusters) allocated per arm, when a units file says so.
     pub allocated: Option<Vec<usize>>,
+    pub allocated_clusters: Option<Vec<usize>>,
+    /// The analysis covariates, typed by their values.
+    pub covariates: Vec<(String, Column)>,
 }
 
 /// The rows one outcome is analysed on.
 pub(crate) struct OutcomeRows {
+    /// Row indices into the analysis data.
     pub rows: Vec<usize>,
     pub y: Vec<f64>,
     pub baseline: Option<Vec<f64>>,
@@ -49,6 +59,9 @@ pub struct ArmFlow {
     /// Rows dropped for missing values in the primary outcome's analysis.
     pub excluded_missing: usize,
     pub analysed: usize,
+    /// Clusters allocated and analysed (cluster-randomised trials).
+    pub clusters_allocated: Option<usize>,
+    pub clusters_analysed: Option<usize>,
 }
 
 impl ArmFlow {
@@ -62,58 +75,54 @@ impl ArmFlow {
 
 pub(crate) const SINGLE_GROUP: &str = "participants";
 
+/// What the units file says about each unit.
+struct UnitsInfo {
+    file: PathBuf,
+    ids: Vec<String>,
+    arm: Option<Vec<usize>>,
+    cluster: Option<Vec<String>>,
+}
+
 impl AnalyticData {
     pub fn load(plan: &Plan, analysis: &AnalysisPlan) -> Result<AnalyticData, AnalysisError> {
         let table = Table::read(&analysis.data)?;
         let ids = table.identifiers(&analysis.id)?;
-        let arms = plan.design.arms();
-        let arm_names: Vec<String> = match arms {
+        let arm_names: Vec<String> = match plan.design.arms() {
             Some((arms, _)) => arms.iter().map(|a| a.name.clone()).collect(),
             None => vec![SINGLE_GROUP.to_string()],
         };
-        let units = match &plan.units {
-            Some(units) => {
-                let units_table = Table::read(&units.file)?;
-                let unit_ids = units_table.identifiers(&units.id)?;
-                let unit_arms = match (&units.arm, arms) {
-                    (Some(column), Some(_)) => {
-                        let values = units_table.categorical(column)?;
-                        let mut resolved = Vec::with_capacity(values.len());
-                        for (row, value) in values.into_iter().enumerate() {
-                            resolved.push(arm_index(&arm_names, value, &units_table, row, column)?);
-                        }
-                        Some(resolved)
-                    }
-                    _ => None,
-                };
-                Some((units.file.clone(), unit_ids, unit_arms))
-            }
-            None => None,
+        let units = load_units(plan, &arm_names)?;
+        let unit_index: Option<HashMap<&str, usize>> = units.as_ref().map(|u| {
+            u.ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect()
+        });
+        // Every analysed unit must be a unit of the study.
+        let unit_of_row: Option<Vec<usize>> = match (&units, &unit_index) {
+            (Some(units), Some(index)) => Some(
+                ids.iter()
+                    .enumerate()
+                    .map(|(row, id)| {
+                        index
+                            .get(id.as_str())
+                            .copied()
+                            .ok_or_else(|| AnalysisError::NotInUnits {
+                                path: table.path.clone(),
+                                line: table.line(row),
+                                id: id.clone(),
+                                units: units.file.clone(),
+                            })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => None,
         };
-        let units_arm_of: Option<HashMap<&str, usize>> =
-            units.as_ref().and_then(|(_, unit_ids, unit_arms)| {
-                unit_arms.as_ref().map(|a| {
-                    unit_ids
-                        .iter()
-                        .map(String::as_str)
-                        .zip(a.iter().copied())
-                        .collect()
-                })
-            });
-        if let Some((units_file, unit_ids, _)) = &units {
-            let known: std::collections::HashSet<&str> =
-                unit_ids.iter().map(String::as_str).collect();
-            for (row, id) in ids.iter().enumerate() {
-                if !known.contains(id.as_str()) {
-                    return Err(AnalysisError::NotInUnits {
-                        path: table.path.clone(),
-                        line: table.line(row),
-                        id: id.clone(),
-                        units: units_file.clone(),
-                    });
-                }
-            }
-        }
+        let allocated_arm = |row: usize| -> Option<usize> {
+            let units = units.as_ref()?;
+            Some(units.arm.as_ref()?[unit_of_row.as_ref()?[row]])
+        };
         // Arms from the assign stage's assignments.csv, joined on the identifier.
         let assigned: Option<(Table, Vec<String>, Vec<usize>)> = match &analysis.treatment {
             Some(TreatmentSource::Assignments(path)) => {
@@ -160,8 +169,7 @@ impl AnalyticData {
                 let mut resolved = Vec::with_capacity(values.len());
                 for (row, value) in values.into_iter().enumerate() {
                     let arm = arm_index(&arm_names, value, &table, row, column)?;
-                    if let Some(map) = &units_arm_of
-                        && let Some(&allocated) = map.get(ids[row].as_str())
+                    if let Some(allocated) = allocated_arm(row)
                         && allocated != arm
                     {
                         return Err(AnalysisError::ArmMismatch {
@@ -176,44 +184,72 @@ impl AnalyticData {
                 }
                 resolved
             }
-            Some(TreatmentSource::UnitsArm(_)) => {
-                let map = units_arm_of
-                    .as_ref()
-                    .expect("validated: the units file has an arm column");
-                ids.iter().map(|id| map[id.as_str()]).collect()
-            }
+            Some(TreatmentSource::UnitsArm(_)) => (0..table.n_rows())
+                .map(|row| allocated_arm(row).expect("validated: units file has an arm column"))
+                .collect(),
         };
-        let allocated = units.as_ref().map(|(_, unit_ids, unit_arms)| {
-            let mut counts = vec![0; arm_names.len()];
-            match unit_arms {
-                Some(arms) => arms.iter().for_each(|a| counts[*a] += 1),
-                None if arm_names.len() == 1 => counts[0] = unit_ids.len(),
-                None => return None,
+        let clusters: Option<Vec<String>> = match (&units, &unit_of_row) {
+            (
+                Some(UnitsInfo {
+                    cluster: Some(cluster),
+                    ..
+                }),
+                Some(unit_of_row),
+            ) => Some(unit_of_row.iter().map(|&u| cluster[u].clone()).collect()),
+            _ => None,
+        };
+        if let Some(labels) = &clusters {
+            let mut arm_of_cluster: HashMap<&str, usize> = HashMap::new();
+            for (row, label) in labels.iter().enumerate() {
+                let first = *arm_of_cluster.entry(label).or_insert(row_arm[row]);
+                if first != row_arm[row] {
+                    return Err(AnalysisError::ClusterNotConstant {
+                        path: table.path.clone(),
+                        line: table.line(row),
+                        cluster: label.clone(),
+                        first: arm_names[first].clone(),
+                        second: arm_names[row_arm[row]].clone(),
+                    });
+                }
             }
-            Some(counts)
-        });
+        }
+        let (allocated, allocated_clusters) = match &units {
+            Some(units) => allocation_counts(units, arm_names.len()),
+            None => (None, None),
+        };
+        // With an assign stage, allocation is what assignments.csv says.
         let allocated = match &assigned {
             Some((_, _, resolved)) => {
                 let mut counts = vec![0; arm_names.len()];
                 resolved.iter().for_each(|a| counts[*a] += 1);
                 Some(counts)
             }
-            None => allocated.flatten(),
+            None => allocated,
         };
+        let covariates = analysis
+            .covariates
+            .iter()
+            .map(|name| Ok((name.clone(), table.auto(name)?)))
+            .collect::<Result<Vec<_>, DataError>>()?;
         Ok(AnalyticData {
             table,
             arm_names,
             row_arm,
+            clusters,
             allocated,
+            allocated_clusters,
+            covariates,
         })
     }
 
-    /// The rows `outcome` is analysed on: rows with the outcome (and, for before/after,
-    /// its baseline) present; a missing value is an error under the `error` policy.
+    /// The rows `outcome` is analysed on: rows with the outcome (its baseline, for
+    /// before/after, and every covariate, when `with_covariates`) present. A missing
+    /// value is an error under the `error` policy.
     pub fn outcome_rows(
         &self,
         outcome: &OutcomeSpec,
         policy: MissingPolicy,
+        with_covariates: bool,
     ) -> Result<OutcomeRows, AnalysisError> {
         let y = self.table.numeric(&outcome.name)?;
         let baseline = match &outcome.baseline {
@@ -229,18 +265,24 @@ impl AnalyticData {
             excluded_per_arm: vec![0; self.arm_names.len()],
         };
         for row in 0..self.table.n_rows() {
-            let before = baseline.as_ref().map(|b| b[row]);
-            let missing_column = match (y[row], before) {
-                (None, _) => Some(&outcome.name),
-                (Some(_), Some(None)) => outcome.baseline.as_ref(),
-                _ => None,
+            let missing_column = if y[row].is_none() {
+                Some(outcome.name.as_str())
+            } else if baseline.as_ref().is_some_and(|b| b[row].is_none()) {
+                outcome.baseline.as_deref()
+            } else if with_covariates {
+                self.covariates
+                    .iter()
+                    .find(|(_, column)| is_missing(column, row))
+                    .map(|(name, _)| name.as_str())
+            } else {
+                None
             };
             if let Some(column) = missing_column {
                 if policy == MissingPolicy::Error {
                     return Err(DataError::MissingValue {
                         path: self.table.path.clone(),
                         line: self.table.line(row),
-                        column: column.clone(),
+                        column: column.to_string(),
                     }
                     .into());
                 }
@@ -259,19 +301,60 @@ impl AnalyticData {
             }
             kept.rows.push(row);
             kept.y.push(value);
-            if let (Some(b), Some(Some(v))) = (kept.baseline.as_mut(), before) {
-                b.push(v);
+            if let (Some(kept_baseline), Some(values)) = (kept.baseline.as_mut(), &baseline) {
+                kept_baseline.push(values[row].expect("checked present"));
             }
             kept.arm.push(self.row_arm[row]);
         }
         Ok(kept)
     }
 
+    /// The covariates on the given positions of `rows`, for a regression.
+    pub fn covariates_for(
+        &self,
+        positions: &[usize],
+        rows: &OutcomeRows,
+    ) -> Result<Vec<Covariate>, AnalysisError> {
+        Ok(self
+            .covariates
+            .iter()
+            .map(|(name, column)| {
+                let data_rows = positions.iter().map(|&p| rows.rows[p]);
+                match column {
+                    Column::Numeric(values) => Covariate::Numeric {
+                        name: name.clone(),
+                        values: data_rows
+                            .map(|r| values[r].expect("rows are complete in covariates"))
+                            .collect(),
+                    },
+                    Column::Categorical(labels) => Covariate::Factor {
+                        name: name.clone(),
+                        levels: data_rows
+                            .map(|r| labels[r].clone().expect("rows are complete in covariates"))
+                            .collect(),
+                    },
+                    Column::Identifier(ids) => Covariate::Factor {
+                        name: name.clone(),
+                        levels: data_rows.map(|r| ids[r].clone()).collect(),
+                    },
+                }
+            })
+            .collect())
+    }
+
     pub fn flow(&self, primary: &OutcomeRows, outcome: &str) -> Flow {
-        let mut with_data = vec![0; self.arm_names.len()];
+        let arms_count = self.arm_names.len();
+        let mut with_data = vec![0; arms_count];
         self.row_arm.iter().for_each(|a| with_data[*a] += 1);
-        let mut analysed = vec![0; self.arm_names.len()];
+        let mut analysed = vec![0; arms_count];
         primary.arm.iter().for_each(|a| analysed[*a] += 1);
+        let clusters_analysed = self.clusters.as_ref().map(|labels| {
+            let mut seen: Vec<HashSet<&str>> = vec![HashSet::new(); arms_count];
+            for (&row, &arm) in primary.rows.iter().zip(&primary.arm) {
+                seen[arm].insert(labels[row].as_str());
+            }
+            seen.into_iter().map(|s| s.len()).collect::<Vec<_>>()
+        });
         let arms = self
             .arm_names
             .iter()
@@ -282,12 +365,83 @@ impl AnalyticData {
                 with_data: with_data[i],
                 excluded_missing: primary.excluded_per_arm[i],
                 analysed: analysed[i],
+                clusters_allocated: self.allocated_clusters.as_ref().map(|a| a[i]),
+                clusters_analysed: clusters_analysed.as_ref().map(|a| a[i]),
             })
             .collect();
         Flow {
             arms,
             outcome: outcome.to_string(),
         }
+    }
+}
+
+fn is_missing(column: &Column, row: usize) -> bool {
+    match column {
+        Column::Numeric(values) => values[row].is_none(),
+        Column::Categorical(labels) => labels[row].is_none(),
+        Column::Identifier(_) => false,
+    }
+}
+
+fn load_units(plan: &Plan, arm_names: &[String]) -> Result<Option<UnitsInfo>, AnalysisError> {
+    let Some(units) = &plan.units else {
+        return Ok(None);
+    };
+    let table = Table::read(&units.file)?;
+    let ids = table.identifiers(&units.id)?;
+    let arm = match (&units.arm, plan.design.arms()) {
+        (Some(column), Some(_)) => {
+            let values = table.categorical(column)?;
+            let mut resolved = Vec::with_capacity(values.len());
+            for (row, value) in values.into_iter().enumerate() {
+                resolved.push(arm_index(arm_names, value, &table, row, column)?);
+            }
+            Some(resolved)
+        }
+        _ => None,
+    };
+    let cluster = match &plan.design {
+        Design::ClusterRct { cluster, .. } => {
+            let labels = table.categorical(cluster)?;
+            let mut resolved = Vec::with_capacity(labels.len());
+            for (row, label) in labels.into_iter().enumerate() {
+                resolved.push(label.ok_or_else(|| DataError::MissingValue {
+                    path: table.path.clone(),
+                    line: table.line(row),
+                    column: cluster.clone(),
+                })?);
+            }
+            Some(resolved)
+        }
+        _ => None,
+    };
+    Ok(Some(UnitsInfo {
+        file: units.file.clone(),
+        ids,
+        arm,
+        cluster,
+    }))
+}
+
+/// Units and clusters allocated per arm, as far as the units file records them.
+fn allocation_counts(units: &UnitsInfo, arms: usize) -> (Option<Vec<usize>>, Option<Vec<usize>>) {
+    match &units.arm {
+        Some(arm) => {
+            let mut counts = vec![0; arms];
+            arm.iter().for_each(|a| counts[*a] += 1);
+            let clusters = units.cluster.as_ref().map(|labels| {
+                let mut seen: Vec<HashSet<&str>> = vec![HashSet::new(); arms];
+                for (label, a) in labels.iter().zip(arm) {
+                    seen[*a].insert(label.as_str());
+                }
+                seen.into_iter().map(|s| s.len()).collect()
+            });
+            (Some(counts), clusters)
+        }
+        // Without arms (before/after, descriptive) every unit is a participant.
+        None if arms == 1 => (Some(vec![units.ids.len()]), None),
+        None => (None, None),
     }
 }
 

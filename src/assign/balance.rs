@@ -93,7 +93,9 @@ pub fn inverse_covariance(
     // Reject near-singular matrices: a pivot tiny relative to the variance.
     let l = cholesky.l();
     for a in 0..k {
-        if l[(a, a)] * l[(a, a)] <= 1e-10 * s[(a, a)] || l[(a, a)].is_nan() {
+        if (l[(a, a)] * l[(a, a)]).partial_cmp(&(1e-10 * s[(a, a)]))
+            != Some(std::cmp::Ordering::Greater)
+        {
             return None;
         }
     }

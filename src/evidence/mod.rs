@@ -12,7 +12,7 @@ pub use attrition::{AttritionCheck, check_attrition};
 use serde::Serialize;
 
 use crate::analysis::{Analysis, BalanceMeasure, Comparison};
-use crate::power::{mdes_one_group, mdes_two_group};
+use crate::power::mdes_from_standard_error;
 use crate::spec::{Direction, Finding, Plan};
 
 /// Power at which the achieved sample's MDES is computed (the usual planning value).
@@ -428,11 +428,10 @@ fn level_three(
     // Sufficiently large sample: the MDES at 80% power of the analysed sample.
     if let Some((_, comparison)) = headline {
         let ns: Vec<usize> = comparison.groups.iter().map(|g| g.n).collect();
-        let mdes = match ns.as_slice() {
-            [control, treated] => mdes_two_group(*treated, *control, analysis.alpha, MDES_POWER),
-            [n] => mdes_one_group(*n, analysis.alpha, MDES_POWER),
-            _ => None,
-        };
+        let e = &comparison.estimate;
+        let mdes = mdes_from_standard_error(e.std_error, e.df, analysis.alpha, MDES_POWER)
+            .filter(|_| comparison.outcome_sd > 0.0)
+            .map(|m| m / comparison.outcome_sd);
         let ok = mdes.is_some_and(|m| m <= thresholds.max_mdes);
         out.push(Criterion {
             level: 3,
@@ -441,7 +440,7 @@ fn level_three(
             status: if ok { Status::Met } else { Status::NotMet },
             observed: match mdes {
                 Some(m) => format!(
-                    "the analysed sample ({}) can detect effects of {} SD with 80% power at α = {}",
+                    "the analysed sample ({}) can detect effects of {} SD with 80% power at α = {}, given the standard error of the analysis",
                     ns.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" and "),
                     sig(m),
                     analysis.alpha
@@ -449,7 +448,7 @@ fn level_three(
                 None => "the sample is too small to compute a minimum detectable effect".into(),
             },
             rule: format!(
-                "Level 3 needs a minimum detectable effect of at most {} SD (80% power), per evidence.thresholds.max_mdes.",
+                "Level 3 needs a minimum detectable effect of at most {} SD (80% power; MDES = (t(1 − α/2, df) + t(0.8, df)) × SE / SD), per evidence.thresholds.max_mdes.",
                 thresholds.max_mdes
             ),
         });

@@ -35,6 +35,24 @@ pub fn mdes_one_group(n: usize, alpha: f64, power: f64) -> Option<f64> {
     Some(multiplier(n - 1.0, alpha, power)? / n.sqrt())
 }
 
+/// Minimum detectable effect, in the units of the estimate, of an analysis whose
+/// standard error and degrees of freedom are known (any estimator: clustered,
+/// covariate-adjusted or paired). Infinite `df` means a normal reference.
+///
+/// # Formula
+/// MDE = (t(1 − α/2, df) + t(power, df)) · SE (Bloom 1995). Divide by the outcome's SD
+/// for the MDES in SD units.
+pub fn mdes_from_standard_error(std_error: f64, df: f64, alpha: f64, power: f64) -> Option<f64> {
+    if !(std_error.is_finite() && std_error >= 0.0) {
+        return None;
+    }
+    if df.is_infinite() {
+        let z = statrs::distribution::Normal::standard();
+        return Some((z.inverse_cdf(1.0 - alpha / 2.0) + z.inverse_cdf(power)) * std_error);
+    }
+    Some(multiplier(df, alpha, power)? * std_error)
+}
+
 fn multiplier(df: f64, alpha: f64, power: f64) -> Option<f64> {
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
     Some(t.inverse_cdf(1.0 - alpha / 2.0) + t.inverse_cdf(power))
@@ -65,6 +83,19 @@ mod tests {
             1e-12,
             "mdes",
         );
+    }
+
+    /// R 4.2.2: `(qt(0.975, 29) + qt(0.8, 29)) * 0.25`.
+    #[test]
+    fn mdes_from_a_standard_error_matches_r() {
+        let expected = 0.529_359_543_127_309 * 30f64.sqrt() * 0.25;
+        assert_close(
+            mdes_from_standard_error(0.25, 29.0, 0.05, 0.8).unwrap(),
+            expected,
+            1e-12,
+            "mde",
+        );
+        assert_eq!(mdes_from_standard_error(f64::NAN, 29.0, 0.05, 0.8), None);
     }
 
     #[test]

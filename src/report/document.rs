@@ -125,34 +125,54 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
+        let clustered = analysis
+            .flow
+            .arms
+            .iter()
+            .any(|a| a.clusters_allocated.is_some());
+        let mut header: Vec<String> = [
+            "Arm",
+            "Allocated",
+            "With outcome data",
+            "Excluded (missing values)",
+            "Analysed",
+            "Attrition",
+        ]
+        .map(String::from)
+        .to_vec();
+        if clustered {
+            header.extend([
+                "Clusters allocated".to_string(),
+                "Clusters analysed".to_string(),
+            ]);
+        }
+        let rows = analysis
+            .flow
+            .arms
+            .iter()
+            .map(|a| {
+                let mut row = vec![
+                    a.arm.clone(),
+                    a.allocated.map_or("not recorded".into(), count),
+                    count(a.with_data),
+                    count(a.excluded_missing),
+                    count(a.analysed),
+                    a.attrition().map_or("not known".into(), |r| percent(r, 3)),
+                ];
+                if clustered {
+                    row.push(a.clusters_allocated.map_or("not recorded".into(), count));
+                    row.push(a.clusters_analysed.map_or("not recorded".into(), count));
+                }
+                row
+            })
+            .collect();
         blocks.push(Block::Table(Table {
             caption: format!(
                 "Units per arm (analysed counts for the primary outcome, {})",
                 analysis.flow.outcome
             ),
-            header: vec![
-                "Arm".into(),
-                "Allocated".into(),
-                "With outcome data".into(),
-                "Excluded (missing values)".into(),
-                "Analysed".into(),
-                "Attrition".into(),
-            ],
-            rows: analysis
-                .flow
-                .arms
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.arm.clone(),
-                        a.allocated.map_or("not recorded".into(), count),
-                        count(a.with_data),
-                        count(a.excluded_missing),
-                        count(a.analysed),
-                        a.attrition().map_or("not known".into(), |r| percent(r, 3)),
-                    ]
-                })
-                .collect(),
+            header,
+            rows,
         }));
 
         if !analysis.baseline.is_empty() {

@@ -373,8 +373,14 @@ fn default_alternative() -> Alternative {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum EstimatorKind {
-    /// Difference in means between arms with the Welch (Neyman) standard error.
+    /// Difference in means between arms: Welch (Neyman) standard error, or CR2
+    /// cluster-robust for cluster-randomised trials (estimatr's difference_in_means).
     DifferenceInMeans,
+    /// Regression of the outcome on treatment and the covariates (estimatr's
+    /// lm_robust: HC2, or CR2 with clusters).
+    RegressionAdjusted,
+    /// Lin (2013): covariates centred and interacted with treatment (estimatr's lm_lin).
+    Lin,
     /// Mean of the within-unit change, after minus before (paired t).
     PairedDifference,
     /// Mean of the outcome among participants, with a one-sample t interval.
@@ -382,9 +388,16 @@ pub enum EstimatorKind {
 }
 
 impl EstimatorKind {
+    /// Whether the estimator adjusts for the analysis covariates.
+    pub fn adjusts(self) -> bool {
+        matches!(self, EstimatorKind::RegressionAdjusted | EstimatorKind::Lin)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
-            EstimatorKind::DifferenceInMeans => "difference in means (Welch)",
+            EstimatorKind::DifferenceInMeans => "difference in means",
+            EstimatorKind::RegressionAdjusted => "regression adjusted for covariates",
+            EstimatorKind::Lin => "Lin's interacted regression adjustment",
             EstimatorKind::PairedDifference => "paired difference (after − before)",
             EstimatorKind::Mean => "mean with one-sample t interval",
         }

@@ -526,6 +526,12 @@ impl Checker<'_> {
 
     fn check_units(&mut self) -> Option<UnitsPlan> {
         let design = &self.file.spec.design;
+        if design.kind == DesignKind::ClusterRct && design.units.is_none() {
+            self.problem(
+                "design",
+                "a cluster_rct needs design.units: the units file holds each unit's cluster (design.cluster)",
+            );
+        }
         let units = design.units.as_ref()?;
         let file = self.file.resolve(&units.file);
         let header = self.read_header(&file, "design.units.file")?;
@@ -984,6 +990,15 @@ impl Checker<'_> {
                         ),
                     );
                 }
+                if estimator.adjusts() && spec.covariates.is_empty() {
+                    self.problem(
+                        format!("analysis.estimators[{i}]"),
+                        format!(
+                            "{} needs covariates: list them in analysis.covariates",
+                            estimator.label()
+                        ),
+                    );
+                }
             }
             spec.estimators.clone()
         };
@@ -1185,7 +1200,9 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
 
 fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
     match estimator {
-        EstimatorKind::DifferenceInMeans => kind.has_comparison_group(),
+        EstimatorKind::DifferenceInMeans
+        | EstimatorKind::RegressionAdjusted
+        | EstimatorKind::Lin => kind.has_comparison_group(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
         EstimatorKind::Mean => kind == DesignKind::Descriptive,
     }

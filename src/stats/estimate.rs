@@ -4,8 +4,8 @@
 //! Keeping one type means the analysis stage, the report and the `--json` output of
 //! `evident test` / `evident regress` all speak the same shape.
 
+use crate::stats::distributions::t;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Direction of the alternative hypothesis (R's `alternative =`).
 #[derive(
@@ -90,7 +90,10 @@ impl Estimate {
     }
 }
 
-/// P(T <= t), P(T >= t) and the critical value for the interval.
+/// P(T <= t), P(T >= t) and the critical value for the interval, from the accurate
+/// t distribution (`distributions::t`; `df = ∞` is the standard normal). Both tails
+/// are computed directly. Invalid input (non-positive or NaN df, a NaN statistic, a
+/// confidence level outside [0, 1]) gives NaN rather than a panic.
 fn reference_tails(
     statistic: f64,
     df: f64,
@@ -101,17 +104,14 @@ fn reference_tails(
         Alternative::TwoSided => (1.0 - conf_level) / 2.0,
         _ => 1.0 - conf_level,
     };
-    if df.is_infinite() {
-        let z = Normal::standard();
-        (z.cdf(statistic), z.sf(statistic), -z.inverse_cdf(tail_prob))
-    } else {
-        let t = StudentsT::new(0.0, 1.0, df).expect("df validated positive by the caller");
-        (t.cdf(statistic), t.sf(statistic), -t.inverse_cdf(tail_prob))
-    }
+    let (lower, upper) = t::tails(statistic, df).unwrap_or((f64::NAN, f64::NAN));
+    let quantile = t::upper_quantile(tail_prob, df).unwrap_or(f64::NAN);
+    (lower, upper, quantile)
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::excessive_precision)] // R values printed with 17 digits
     use super::*;
     use crate::stats::prec::assert_close;
 

@@ -1,48 +1,55 @@
-//! Central distribution functions used by the tests, in one place so that they can be
-//! redirected to the engine's own distributions module later. Today they call statrs
-//! 0.19.1, which agrees with R to about 1e-15 in the ranges used here
-//! (`/work/shared/design/dependencies.md`). Upper tails always come from `sf`.
+//! Central distribution functions used by the tests, in one place: thin wrappers over
+//! the engine's distributions module (`stats::distributions`), which validates its
+//! arguments and takes upper tails directly. The tests validate degrees of freedom
+//! before calling, so an argument error here is a defect in a test, not user input.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
+use crate::stats::distributions::{chi_squared, normal, t};
+
+const VALIDATED: &str = "arguments validated by the calling test";
 
 /// P(Z ≤ z) for the standard normal.
 pub(crate) fn pnorm(z: f64) -> f64 {
-    Normal::standard().cdf(z)
+    normal::cdf(z).expect(VALIDATED)
 }
 
 /// P(Z > z) for the standard normal.
 pub(crate) fn pnorm_upper(z: f64) -> f64 {
-    Normal::standard().sf(z)
+    normal::sf(z).expect(VALIDATED)
 }
 
-/// Standard normal quantile; `p` must lie in (0, 1) (callers validate).
+/// Standard normal quantile: −∞ at p ≤ 0, +∞ at p ≥ 1.
 pub(crate) fn qnorm(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
-}
-
-fn student(df: f64) -> StudentsT {
-    // Callers pass df > 0; infinite df is the normal limit, which statrs also accepts.
-    StudentsT::new(0.0, 1.0, df).expect("df validated positive by the caller")
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        normal::quantile(p).expect(VALIDATED)
+    }
 }
 
 /// P(T ≤ t) with `df` degrees of freedom.
-pub(crate) fn pt(t: f64, df: f64) -> f64 {
-    student(df).cdf(t)
+pub(crate) fn pt(x: f64, df: f64) -> f64 {
+    t::cdf(x, df).expect(VALIDATED)
 }
 
 /// P(T > t) with `df` degrees of freedom.
-pub(crate) fn pt_upper(t: f64, df: f64) -> f64 {
-    student(df).sf(t)
+pub(crate) fn pt_upper(x: f64, df: f64) -> f64 {
+    t::sf(x, df).expect(VALIDATED)
 }
 
-/// Quantile of Student's t; `p` in (0, 1).
+/// Quantile of Student's t, with the same guards as [`qnorm`].
 pub(crate) fn qt(p: f64, df: f64) -> f64 {
-    student(df).inverse_cdf(p)
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        t::quantile(p, df).expect(VALIDATED)
+    }
 }
 
 /// P(X² > x) for the chi-squared distribution with `df` degrees of freedom.
 pub(crate) fn pchisq_upper(x: f64, df: f64) -> f64 {
-    ChiSquared::new(df)
-        .expect("df validated positive by the caller")
-        .sf(x)
+    chi_squared::sf(x, df).expect(VALIDATED)
 }

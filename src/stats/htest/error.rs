@@ -84,9 +84,9 @@ pub enum TestError {
         what: &'static str,
         reason: &'static str,
     },
-    /// The exact enumeration would visit too many tables.
+    /// The exact r×c computation would take too many steps.
     #[error(
-        "the exact r×c test would enumerate more than {limit} tables: use the chi-squared test or a 2×2 table"
+        "the exact r×c test would need more than {limit} network steps: use the chi-squared test or collapse categories"
     )]
     TooLarge { limit: u64 },
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::stats::estimate::Alternative;
 
 /// `x` with `digits` significant digits, trailing zeros dropped (R's `format(x, digits)`
@@ -105,6 +107,38 @@ pub(crate) fn estimates(f: &mut fmt::Formatter<'_>, items: &[(&str, f64)]) -> fm
     };
     writeln!(f, "{}", line(&names))?;
     writeln!(f, "{}", line(&values))
+}
+
+/// Writes an infinite value as the string "Inf" (JSON has no infinities).
+fn extended(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else if v > 0.0 {
+        serde_json::json!("Inf")
+    } else {
+        serde_json::json!("-Inf")
+    }
+}
+
+/// Serialises an f64 that may be infinite (a one-sided interval limit) as a number or
+/// the string "Inf"/"-Inf"; serde_json would otherwise write `null`.
+pub(crate) fn serialize_f64<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    extended(*v).serialize(s)
+}
+
+/// As [`serialize_f64`], for an optional value.
+pub(crate) fn serialize_extended<S: serde::Serializer>(
+    v: &Option<f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    v.map(extended).serialize(s)
+}
+
+pub(crate) fn serialize_interval<S: serde::Serializer>(
+    v: &Option<(f64, f64)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    v.map(|(a, b)| (extended(a), extended(b))).serialize(s)
 }
 
 #[cfg(test)]

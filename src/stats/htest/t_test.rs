@@ -36,7 +36,7 @@ use super::dist::{pt, pt_upper, qt};
 use super::error::TestError;
 use super::format;
 use super::{check_conf_level, check_finite};
-use crate::stats::estimate::Alternative;
+use crate::stats::estimate::{Alternative, Estimate};
 
 /// Options of a t test (R's defaults: two-sided, μ₀ = 0, 95 %).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -97,7 +97,11 @@ pub struct TTest {
     pub mean_y: Option<f64>,
     pub std_error: f64,
     pub null_value: f64,
+    /// Lower limit; `-inf` for `Less` (serialised as "-Inf").
+    #[serde(serialize_with = "format::serialize_f64")]
     pub conf_low: f64,
+    /// Upper limit; `inf` for `Greater` (serialised as "Inf").
+    #[serde(serialize_with = "format::serialize_f64")]
     pub conf_high: f64,
     pub conf_level: f64,
     pub alternative: Alternative,
@@ -184,6 +188,7 @@ fn one_sample(x: &[f64], options: &TTestOptions, kind: TTestKind) -> Result<TTes
             std_error: stderr,
         });
     }
+    check_overflow(mx, stderr)?;
     Ok(finish(kind, mx, mx, None, stderr, df, options))
 }
 
@@ -259,7 +264,20 @@ fn two_sample(
             std_error: stderr,
         });
     }
+    check_overflow(mx - my, stderr)?;
     Ok(finish(kind, mx - my, mx, Some(my), stderr, df, options))
+}
+
+/// Values near the f64 limit overflow in the mean or variance.
+fn check_overflow(estimate: f64, stderr: f64) -> Result<(), TestError> {
+    if estimate.is_finite() && stderr.is_finite() {
+        Ok(())
+    } else {
+        Err(TestError::NotEstimable {
+            what: "the t statistic",
+            reason: "the mean or variance overflows double precision (values near ±1.8e308)",
+        })
+    }
 }
 
 fn finish(
@@ -309,6 +327,26 @@ fn finish(
     }
 }
 
+impl TTest {
+    /// The result as the engine's shared [`Estimate`] (estimate, standard error, t, df,
+    /// p-value, interval). Its statistic and p-value are those of this test, i.e. for
+    /// H0: parameter = `null_value`; with the default μ₀ = 0 this is exactly
+    /// `Estimate::from_t(estimate, std_error, df, conf_level, alternative)`.
+    pub fn to_estimate(&self) -> Estimate {
+        Estimate {
+            estimate: self.estimate,
+            std_error: self.std_error,
+            statistic: self.statistic,
+            df: self.df,
+            p_value: self.p_value,
+            conf_low: self.conf_low,
+            conf_high: self.conf_high,
+            conf_level: self.conf_level,
+            alternative: self.alternative,
+        }
+    }
+}
+
 impl fmt::Display for TTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         format::title(f, self.method)?;
@@ -345,7 +383,32 @@ mod tests {
         let r = t_test_one_sample(&[1.0, 2.0, 3.0, 4.0, 9.0], &TTestOptions::default()).unwrap();
         assert_close(r.statistic, 2.728241002747405, PARITY, "t");
         assert_close(r.p_value, 0.052538171638274914, 1e-9, "p");
-        assert_close(r.conf_low, -0.067140545548217079, 1e-9, "lower");
+        assert_close(r.conf_low, -0.06714054554821708, 1e-9, "lower");
+    }
+
+    #[test]
+    fn to_estimate_agrees_with_estimate_from_t() {
+        for alternative in [
+            Alternative::TwoSided,
+            Alternative::Less,
+            Alternative::Greater,
+        ] {
+            let o = TTestOptions {
+                alternative,
+                ..TTestOptions::default()
+            };
+            let r = t_test_welch(&[1.0, 2.5, 3.0, 4.5], &[2.0, 4.0, 7.0], &o).unwrap();
+            let e = r.to_estimate();
+            let f = Estimate::from_t(r.estimate, r.std_error, r.df, r.conf_level, alternative);
+            for (a, b) in [
+                (e.statistic, f.statistic),
+                (e.p_value, f.p_value),
+                (e.conf_low, f.conf_low),
+                (e.conf_high, f.conf_high),
+            ] {
+                assert!(a == b || ((a - b) / b).abs() < 1e-12, "{a} vs {b}");
+            }
+        }
     }
 
     #[test]
@@ -355,6 +418,12 @@ mod tests {
         assert!(e.to_string().contains("essentially constant"));
         let e = t_test_welch(&[1.0, 1.0], &[1.0, 1.0], &TTestOptions::default()).unwrap_err();
         assert!(matches!(e, TestError::EssentiallyConstant { .. }));
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_nan() {
+        let e = t_test_one_sample(&[1e308, 1.5e308, -1e308], &TTestOptions::default());
+        assert!(matches!(e, Err(TestError::NotEstimable { .. })), "{e:?}");
     }
 
     #[test]
@@ -393,6 +462,19 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn one_sided_limits_serialise_as_inf() {
+        let o = TTestOptions {
+            alternative: Alternative::Greater,
+            ..TTestOptions::default()
+        };
+        let r = t_test_one_sample(&[1.0, 2.0, 4.0], &o).unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["conf_high"], "Inf");
+        assert!(json["conf_low"].is_number());
+        assert_eq!(json["kind"], "one_sample");
     }
 
     #[test]

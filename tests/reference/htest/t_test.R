@@ -23,6 +23,7 @@ add <- function(kind, x, y, alt, mu, cl) {
   cases[[length(cases) + 1]] <<- list(
     kind = kind, x = vec(x), y = if (is.null(y)) NULL else vec(y), alternative = alt, mu = mu,
     conf_level = cl,
+    method = r$method,
     call = sprintf("t.test(x%s, alternative = '%s', mu = %s, conf.level = %s%s)",
                    if (is.null(y)) "" else ", y", alt, format(mu), format(cl),
                    switch(kind, paired = ", paired = TRUE", student = ", var.equal = TRUE", "")),
@@ -45,5 +46,9 @@ for (alt in c("two.sided", "less", "greater")) {
     add(kind, samples$skew, samples$tiny2, alt, 0, 0.5)
   }
   add("student", 4.2, samples$b, alt, 0, 0.95)
+  # far tails: p-values down to ~1e-30 (statrs' t tails are accurate there)
+  add("one_sample", c(10.01, 10.02, 10.015, 10.012, 10.018, 10.011), NULL, alt, 10, 0.95)
+  add("welch", samples$big + 25, samples$skew, alt, 0, 0.95)
+  add("welch", c(1000.5, 1001.2, 999.8), c(1.1, 1.3, 0.9, 1.0, 1.2, 1.15, 0.95), alt, 0, 0.95)
 }
 write_cases("t_test", cases)

@@ -1,0 +1,700 @@
+//! `evident test ...` and `evident regress ...`: the statistical routines on their own,
+//! on inline values or CSV columns, printed like R or as JSON.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use evident::Error;
+use evident::data::{Column, Table};
+use evident::stats::estimate::Alternative;
+use evident::stats::htest::{
+    self, FisherOptions, PAdjustMethod, PropTestOptions, TTestOptions, WilcoxonOptions,
+};
+use evident::stats::regression::{
+    Clusters, Covariate, LmRobustOptions, LogisticOptions, SeType, build_design, lm_lin, lm_robust,
+    logistic_regression,
+};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AlternativeArg {
+    TwoSided,
+    Less,
+    Greater,
+}
+
+impl From<AlternativeArg> for Alternative {
+    fn from(a: AlternativeArg) -> Alternative {
+        match a {
+            AlternativeArg::TwoSided => Alternative::TwoSided,
+            AlternativeArg::Less => Alternative::Less,
+            AlternativeArg::Greater => Alternative::Greater,
+        }
+    }
+}
+
+/// Where the samples of a one- or two-sample test come from.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// First sample, inline: comma-separated numbers.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub x: Option<Vec<f64>>,
+    /// Second sample, inline (two-sample or paired tests).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub y: Option<Vec<f64>>,
+    /// CSV file to read the samples from (instead of --x/--y).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Numeric column of --data holding the values.
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Column of --data splitting the values into two groups; as in R's `y ~ g`, the
+    /// first group in sorted order is x, the second y.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Second numeric column of --data (paired tests: x = --column, y = --column2).
+    #[arg(long)]
+    pub column2: Option<String>,
+    /// Drop rows with a missing value instead of stopping with an error.
+    #[arg(long)]
+    pub drop_missing: bool,
+}
+
+/// Options shared by every test.
+#[derive(Debug, Args)]
+pub struct Common {
+    #[arg(long, value_enum, default_value = "two-sided")]
+    pub alternative: AlternativeArg,
+    #[arg(long, default_value_t = 0.95)]
+    pub conf_level: f64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TestCommand {
+    /// t tests (R's t.test): one-sample, paired, Welch (default) or Student.
+    T {
+        #[command(flatten)]
+        samples: SampleArgs,
+        #[arg(long)]
+        paired: bool,
+        /// Pooled variance (Student) instead of Welch.
+        #[arg(long)]
+        var_equal: bool,
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        mu: f64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Wilcoxon signed-rank (one sample or paired) and rank-sum tests (R's wilcox.test).
+    Wilcoxon {
+        #[command(flatten)]
+        samples: SampleArgs,
+        #[arg(long)]
+        paired: bool,
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        mu: f64,
+        /// Force (true) or forbid (false) the exact distribution; by default exact below 50.
+        #[arg(long)]
+        exact: Option<bool>,
+        /// No continuity correction in the normal approximation.
+        #[arg(long)]
+        no_correct: bool,
+        /// Hodges–Lehmann estimate and confidence interval.
+        #[arg(long)]
+        conf_int: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Test of proportions (R's prop.test): successes out of trials per group.
+    Prop {
+        #[arg(long, value_delimiter = ',', required = true)]
+        successes: Vec<f64>,
+        #[arg(long, value_delimiter = ',', required = true)]
+        trials: Vec<f64>,
+        /// Null proportions, one per group.
+        #[arg(long, value_delimiter = ',')]
+        p: Option<Vec<f64>>,
+        #[arg(long)]
+        no_correct: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Pearson chi-square test of a contingency table, or of goodness of fit.
+    Chisq {
+        /// Contingency table: rows separated by ';', cells by ','. E.g. "12,5;7,9".
+        #[arg(long)]
+        table: Option<String>,
+        /// Observed counts for a goodness-of-fit test (with --p).
+        #[arg(long, value_delimiter = ',')]
+        observed: Option<Vec<f64>>,
+        #[arg(long, value_delimiter = ',')]
+        p: Option<Vec<f64>>,
+        /// No Yates correction (2×2 tables).
+        #[arg(long)]
+        no_correct: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fisher's exact test (R's fisher.test): 2×2 with odds ratio and CI, or r×c.
+    Fisher {
+        #[arg(long)]
+        table: String,
+        /// Null odds ratio (2×2).
+        #[arg(long, default_value_t = 1.0)]
+        or: f64,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// McNemar's test of a paired 2×2 table, or Bowker's symmetry test for r×r.
+    Mcnemar {
+        #[arg(long)]
+        table: String,
+        #[arg(long)]
+        no_correct: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adjust p-values for multiple comparisons (R's p.adjust).
+    Adjust {
+        /// p-values, comma-separated; NA for a missing one.
+        #[arg(long, value_delimiter = ',', required = true)]
+        p: Vec<String>,
+        #[arg(long, value_enum, default_value = "holm")]
+        method: AdjustArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AdjustArg {
+    Bonferroni,
+    Holm,
+    Hochberg,
+    Hommel,
+    #[value(name = "BH", alias = "fdr", alias = "bh")]
+    Bh,
+    #[value(name = "BY", alias = "by")]
+    By,
+    None,
+}
+
+impl From<AdjustArg> for PAdjustMethod {
+    fn from(a: AdjustArg) -> PAdjustMethod {
+        match a {
+            AdjustArg::Bonferroni => PAdjustMethod::Bonferroni,
+            AdjustArg::Holm => PAdjustMethod::Holm,
+            AdjustArg::Hochberg => PAdjustMethod::Hochberg,
+            AdjustArg::Hommel => PAdjustMethod::Hommel,
+            AdjustArg::Bh => PAdjustMethod::BenjaminiHochberg,
+            AdjustArg::By => PAdjustMethod::BenjaminiYekutieli,
+            AdjustArg::None => PAdjustMethod::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeTypeArg {
+    Classical,
+    #[value(name = "HC0")]
+    Hc0,
+    #[value(name = "HC1", alias = "stata")]
+    Hc1,
+    #[value(name = "HC2")]
+    Hc2,
+    #[value(name = "HC3")]
+    Hc3,
+    #[value(name = "CR0")]
+    Cr0,
+    #[value(name = "CR1")]
+    Cr1,
+    #[value(name = "CR2")]
+    Cr2,
+}
+
+impl From<SeTypeArg> for SeType {
+    fn from(a: SeTypeArg) -> SeType {
+        match a {
+            SeTypeArg::Classical => SeType::Classical,
+            SeTypeArg::Hc0 => SeType::HC0,
+            SeTypeArg::Hc1 => SeType::HC1,
+            SeTypeArg::Hc2 => SeType::HC2,
+            SeTypeArg::Hc3 => SeType::HC3,
+            SeTypeArg::Cr0 => SeType::CR0,
+            SeTypeArg::Cr1 => SeType::CR1,
+            SeTypeArg::Cr2 => SeType::CR2,
+        }
+    }
+}
+
+/// `evident regress`: linear regression with robust SEs (estimatr's lm_robust),
+/// Lin's adjustment, or logistic regression, on columns of a CSV file.
+#[derive(Debug, Args)]
+pub struct RegressArgs {
+    /// CSV file with the variables.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Outcome column.
+    #[arg(long)]
+    pub outcome: String,
+    /// Right-hand-side columns, comma-separated; numeric columns enter as they are,
+    /// text columns as factors with treatment contrasts (first level in sorted order is
+    /// the reference).
+    #[arg(long, value_delimiter = ',')]
+    pub covariates: Vec<String>,
+    /// Variance estimator; default HC2, or CR2 with --clusters (estimatr's defaults).
+    #[arg(long, value_enum)]
+    pub se_type: Option<SeTypeArg>,
+    /// Column with cluster labels.
+    #[arg(long)]
+    pub clusters: Option<String>,
+    /// Column with observation weights.
+    #[arg(long)]
+    pub weights: Option<String>,
+    /// Lin (2013): name the 0/1 treatment column; the --covariates are centred and interacted with it.
+    #[arg(long)]
+    pub lin: Option<String>,
+    /// Logistic regression of a 0/1 outcome (Newton/IRLS to full convergence).
+    #[arg(long)]
+    pub logistic: bool,
+    /// Fit without an intercept.
+    #[arg(long)]
+    pub no_intercept: bool,
+    /// Drop rows with a missing value in any variable used (counted in the output).
+    #[arg(long)]
+    pub drop_missing: bool,
+    #[arg(long, default_value_t = 0.95)]
+    pub conf_level: f64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn print<T: Serialize + std::fmt::Display>(result: &T, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(result).expect("results serialise to plain JSON")
+        );
+    } else {
+        print!("{result}");
+    }
+}
+
+fn arguments(message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::Arguments {
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// Runs `evident test ...`.
+pub fn run_test(command: &TestCommand) -> Result<(), Error> {
+    match command {
+        TestCommand::T {
+            samples,
+            paired,
+            var_equal,
+            mu,
+            common,
+        } => {
+            let options = TTestOptions {
+                alternative: common.alternative.into(),
+                mu: *mu,
+                conf_level: common.conf_level,
+            };
+            let (x, y) = read_samples(samples)?;
+            let result = match (y, *paired, *var_equal) {
+                (None, false, _) => htest::t_test_one_sample(&x, &options)?,
+                (None, true, _) => return Err(paired_needs_two()),
+                (Some(y), true, _) => htest::t_test_paired(&x, &y, &options)?,
+                (Some(y), false, true) => htest::t_test_student(&x, &y, &options)?,
+                (Some(y), false, false) => htest::t_test_welch(&x, &y, &options)?,
+            };
+            print(&result, common.json);
+        }
+        TestCommand::Wilcoxon {
+            samples,
+            paired,
+            mu,
+            exact,
+            no_correct,
+            conf_int,
+            common,
+        } => {
+            let options = WilcoxonOptions {
+                alternative: common.alternative.into(),
+                mu: *mu,
+                exact: *exact,
+                correct: !no_correct,
+                conf_int: *conf_int,
+                conf_level: common.conf_level,
+            };
+            let (x, y) = read_samples(samples)?;
+            let result = match (y, *paired) {
+                (None, false) => htest::wilcox_signed_rank(&x, &options)?,
+                (None, true) => return Err(paired_needs_two()),
+                (Some(y), true) => htest::wilcox_signed_rank_paired(&x, &y, &options)?,
+                (Some(y), false) => htest::wilcox_rank_sum(&x, &y, &options)?,
+            };
+            print(&result, common.json);
+        }
+        TestCommand::Prop {
+            successes,
+            trials,
+            p,
+            no_correct,
+            common,
+        } => {
+            let options = PropTestOptions {
+                p: p.clone(),
+                alternative: common.alternative.into(),
+                conf_level: common.conf_level,
+                correct: !no_correct,
+            };
+            print(&htest::prop_test(successes, trials, &options)?, common.json);
+        }
+        TestCommand::Chisq {
+            table,
+            observed,
+            p,
+            no_correct,
+            json,
+        } => match (table, observed) {
+            (Some(table), None) => print(
+                &htest::chisq_test(&parse_table(table)?, !no_correct)?,
+                *json,
+            ),
+            (None, Some(observed)) => {
+                let k = observed.len() as f64;
+                let p = p.clone().unwrap_or_else(|| vec![1.0 / k; observed.len()]);
+                print(&htest::chisq_test_gof(observed, &p)?, *json);
+            }
+            _ => {
+                return Err(arguments(
+                    "give either --table (a contingency table) or --observed (goodness of fit)",
+                    "e.g. --table \"12,5;7,9\" or --observed 30,20,50 --p 0.3,0.3,0.4",
+                ));
+            }
+        },
+        TestCommand::Fisher { table, or, common } => {
+            let options = FisherOptions {
+                alternative: common.alternative.into(),
+                or: *or,
+                conf_int: true,
+                conf_level: common.conf_level,
+            };
+            print(
+                &htest::fisher_test(&parse_table(table)?, &options)?,
+                common.json,
+            );
+        }
+        TestCommand::Mcnemar {
+            table,
+            no_correct,
+            json,
+        } => {
+            print(
+                &htest::mcnemar_test(&parse_table(table)?, !no_correct)?,
+                *json,
+            );
+        }
+        TestCommand::Adjust { p, method, json } => {
+            let values = p
+                .iter()
+                .map(|text| match text.trim() {
+                    "NA" | "" => Ok(None),
+                    other => other.parse::<f64>().map(Some).map_err(|_| {
+                        arguments(
+                            format!("`{other}` is not a p-value"),
+                            "give numbers in [0, 1], or NA",
+                        )
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let adjusted = htest::p_adjust(&values, (*method).into())?;
+            if *json {
+                let out = serde_json::json!({ "method": PAdjustMethod::from(*method), "p": values, "adjusted": adjusted });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).expect("plain JSON")
+                );
+            } else {
+                let show = |v: &Option<f64>| v.map_or("NA".to_string(), |x| format!("{x}"));
+                println!("{:>24}  {:>24}", "p", "adjusted");
+                for (p, a) in values.iter().zip(&adjusted) {
+                    println!("{:>24}  {:>24}", show(p), show(a));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn paired_needs_two() -> Error {
+    arguments(
+        "a paired test needs two samples",
+        "give --x and --y, or --column and --column2 with --data",
+    )
+}
+
+/// Reads x (and y) from inline values or CSV columns.
+fn read_samples(args: &SampleArgs) -> Result<(Vec<f64>, Option<Vec<f64>>), Error> {
+    match (&args.x, &args.data) {
+        (Some(x), None) => Ok((x.clone(), args.y.clone())),
+        (None, Some(path)) => {
+            let column = args.column.as_ref().ok_or_else(|| {
+                arguments(
+                    "--data needs --column, the numeric column to test",
+                    "e.g. --data scores.csv --column score",
+                )
+            })?;
+            let table = Table::read(path)?;
+            match (&args.by, &args.column2) {
+                (Some(by), None) => {
+                    let values = table.numeric(column)?;
+                    let groups = table.categorical(by)?;
+                    let mut levels: Vec<&String> = groups.iter().flatten().collect();
+                    levels.sort();
+                    levels.dedup();
+                    if levels.len() != 2 {
+                        return Err(arguments(
+                            format!(
+                                "column `{by}` has {} groups; a two-sample test needs exactly 2",
+                                levels.len()
+                            ),
+                            "filter the file to two groups first",
+                        ));
+                    }
+                    let (first, second) = (levels[0].clone(), levels[1].clone());
+                    let mut x = Vec::new();
+                    let mut y = Vec::new();
+                    for (row, group) in groups.iter().enumerate() {
+                        let value = present(&table, &values, row, column, args.drop_missing)?;
+                        match (value, group.as_ref()) {
+                            (Some(v), Some(g)) if *g == first => x.push(v),
+                            (Some(v), Some(g)) if *g == second => y.push(v),
+                            (Some(_), None) if !args.drop_missing => {
+                                return Err(missing(&table, row, by));
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok((x, Some(y)))
+                }
+                (None, Some(column2)) => {
+                    let a = table.numeric(column)?;
+                    let b = table.numeric(column2)?;
+                    let mut x = Vec::new();
+                    let mut y = Vec::new();
+                    for row in 0..table.n_rows() {
+                        let first = present(&table, &a, row, column, args.drop_missing)?;
+                        let second = present(&table, &b, row, column2, args.drop_missing)?;
+                        if let (Some(first), Some(second)) = (first, second) {
+                            x.push(first);
+                            y.push(second);
+                        }
+                    }
+                    Ok((x, Some(y)))
+                }
+                (None, None) => {
+                    let values = table.numeric(column)?;
+                    let mut x = Vec::new();
+                    for row in 0..table.n_rows() {
+                        x.extend(present(&table, &values, row, column, args.drop_missing)?);
+                    }
+                    Ok((x, None))
+                }
+                (Some(_), Some(_)) => Err(arguments(
+                    "--by and --column2 cannot be combined",
+                    "--by splits one column into two groups; --column2 names a second (paired) column",
+                )),
+            }
+        }
+        (Some(_), Some(_)) => Err(arguments(
+            "give the samples inline (--x) or from a file (--data), not both",
+            "drop one",
+        )),
+        (None, None) => Err(arguments(
+            "no data: give --x (and --y) inline, or --data with --column",
+            "e.g. evident test t --x 1.2,3.4,2.2 --y 2.5,4.1,3.9",
+        )),
+    }
+}
+
+fn present(
+    table: &Table,
+    values: &[Option<f64>],
+    row: usize,
+    column: &str,
+    drop: bool,
+) -> Result<Option<f64>, Error> {
+    match values[row] {
+        Some(v) => Ok(Some(v)),
+        None if drop => Ok(None),
+        None => Err(missing(table, row, column)),
+    }
+}
+
+fn missing(table: &Table, row: usize, column: &str) -> Error {
+    arguments(
+        format!(
+            "{}:{}: column `{column}`: value is missing",
+            table.path.display(),
+            table.line(row)
+        ),
+        "pass --drop-missing to drop rows with missing values (as R does)",
+    )
+}
+
+/// Parses "a,b;c,d" into rows of counts.
+fn parse_table(text: &str) -> Result<Vec<Vec<f64>>, Error> {
+    text.split(';')
+        .map(|row| {
+            row.split(',')
+                .map(|cell| {
+                    cell.trim().parse::<f64>().map_err(|_| {
+                        arguments(
+                            format!("table cell `{}` is not a number", cell.trim()),
+                            "write the table as \"12,5;7,9\": rows separated by ';', cells by ','",
+                        )
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `evident regress`.
+pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
+    let table = Table::read(&args.data)?;
+    let mut used: Vec<&str> = vec![args.outcome.as_str()];
+    used.extend(args.covariates.iter().map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    used.extend(args.weights.iter().map(String::as_str));
+    used.extend(args.lin.iter().map(String::as_str));
+    let columns: Vec<(String, Column)> = used
+        .iter()
+        .map(|name| Ok((name.to_string(), table.auto(name)?)))
+        .collect::<Result<_, Error>>()?;
+    // Rows complete in every variable used.
+    let mut keep = Vec::with_capacity(table.n_rows());
+    for row in 0..table.n_rows() {
+        let missing_in = columns.iter().find(|(_, c)| match c {
+            Column::Numeric(v) => v[row].is_none(),
+            Column::Categorical(v) => v[row].is_none(),
+            Column::Identifier(_) => false,
+        });
+        match missing_in {
+            None => keep.push(row),
+            Some(_) if args.drop_missing => {}
+            Some((name, _)) => return Err(missing(&table, row, name)),
+        }
+    }
+    let dropped = table.n_rows() - keep.len();
+    let numeric = |name: &str| -> Result<Vec<f64>, Error> {
+        match &columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("every used column is loaded")
+            .1
+        {
+            Column::Numeric(v) => Ok(keep.iter().map(|&r| v[r].expect("complete rows")).collect()),
+            _ => Err(arguments(
+                format!("column `{name}` is not numeric"),
+                "the outcome, weights and --lin treatment must be numbers",
+            )),
+        }
+    };
+    let covariate = |name: &str| -> Covariate {
+        match &columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("every used column is loaded")
+            .1
+        {
+            Column::Numeric(v) => Covariate::Numeric {
+                name: name.to_string(),
+                values: keep.iter().map(|&r| v[r].expect("complete rows")).collect(),
+            },
+            Column::Categorical(v) => Covariate::Factor {
+                name: name.to_string(),
+                levels: keep
+                    .iter()
+                    .map(|&r| v[r].clone().expect("complete rows"))
+                    .collect(),
+            },
+            Column::Identifier(v) => Covariate::Factor {
+                name: name.to_string(),
+                levels: keep.iter().map(|&r| v[r].clone()).collect(),
+            },
+        }
+    };
+    let y = numeric(&args.outcome)?;
+    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| covariate(c)).collect();
+    if args.logistic {
+        if args.lin.is_some()
+            || args.clusters.is_some()
+            || args.weights.is_some()
+            || args.se_type.is_some()
+        {
+            return Err(arguments(
+                "--logistic takes --covariates only",
+                "logistic regression here reports model-based (not robust) standard errors",
+            ));
+        }
+        let design = build_design(!args.no_intercept, &covariates)?;
+        let fit = logistic_regression(
+            &design,
+            &y,
+            &LogisticOptions {
+                conf_level: args.conf_level,
+                ..LogisticOptions::default()
+            },
+        )?;
+        report_dropped(dropped, args.json);
+        print(&fit, args.json);
+        return Ok(());
+    }
+    let cluster_labels: Option<Vec<String>> = args.clusters.as_ref().map(|name| {
+        match &columns.iter().find(|(n, _)| n == name).expect("loaded").1 {
+            Column::Numeric(v) => keep
+                .iter()
+                .map(|&r| format!("{}", v[r].expect("complete rows")))
+                .collect(),
+            Column::Categorical(v) => keep
+                .iter()
+                .map(|&r| v[r].clone().expect("complete rows"))
+                .collect(),
+            Column::Identifier(v) => keep.iter().map(|&r| v[r].clone()).collect(),
+        }
+    });
+    let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
+    let weights = args.weights.as_ref().map(|w| numeric(w)).transpose()?;
+    let options = LmRobustOptions {
+        se_type: args.se_type.map(SeType::from),
+        weights: weights.as_deref(),
+        clusters: clusters.as_ref(),
+        conf_level: args.conf_level,
+        alternative: Alternative::TwoSided,
+    };
+    let fit = match &args.lin {
+        Some(treatment) => lm_lin(&y, treatment, &numeric(treatment)?, &covariates, &options)?,
+        None => lm_robust(
+            &build_design(!args.no_intercept, &covariates)?,
+            &y,
+            &options,
+        )?,
+    };
+    report_dropped(dropped, args.json);
+    print(&fit, args.json);
+    Ok(())
+}
+
+fn report_dropped(dropped: usize, json: bool) {
+    if dropped > 0 && !json {
+        eprintln!("note: {dropped} rows with missing values were dropped");
+    }
+}
