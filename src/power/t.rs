@@ -1,0 +1,409 @@
+//! Power and sample size of t tests: two-sample (equal or unequal groups), one-sample
+//! and paired, solving for whichever of n, d, power and alpha is left unknown.
+//!
+//! # Formula
+//! Two-sample with n₁ = n and n₂ = k·n (allocation ratio k): df = n₁ + n₂ − 2,
+//! ncp = d / √(1/n₁ + 1/n₂) (pwr.t2n.test; with k = 1, pwr.t.test's df = 2(n − 1) and
+//! ncp = d·√(n/2)). One-sample and paired (on the differences): df = n − 1,
+//! ncp = d·√n. With T ~ t(df, ncp) and c = qt(1 − α/2, df):
+//!
+//! | alternative | power |
+//! | --- | --- |
+//! | two-sided, both tails (pwr, G*Power; `power.t.test(strict = TRUE)`) | P(T > c) + P(T < −c) |
+//! | two-sided, upper tail only (`power.t.test` default, strict = FALSE) | P(T > c) |
+//! | greater | P(T > qt(1 − α, df)) |
+//! | less | P(T < qt(α, df)) |
+//!
+//! The non-central t is [`crate::stats::distributions::noncentral_t`], exact where R
+//! falls back to a normal approximation (|ncp| > 37.62).
+//!
+//! A baseline measure correlated r with the outcome divides d by √(1 − r²) (ANCOVA);
+//! attrition a means n·(1 − a) of the n randomised units are analysed.
+//!
+//! # References
+//! Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed., ch. 2.
+//! R: `pwr::pwr.t.test`, `pwr::pwr.t2n.test`, `stats::power.t.test`.
+
+use serde::{Deserialize, Serialize};
+
+use super::answer::{Adjustments, GroupSize, PowerAnswer, Unknown, one_unknown, round_up};
+use super::error::{PowerError, check_power_target, check_positive, check_share};
+use super::solve::{Root, solve_increasing};
+use crate::stats::distributions::{noncentral_t, normal, t as central_t};
+use crate::stats::estimate::Alternative;
+
+/// Which t test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TTestKind {
+    TwoSample,
+    OneSample,
+    Paired,
+}
+
+/// How two-sided power is counted.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TwoSidedRule {
+    /// Both rejection regions count (pwr, G*Power, `power.t.test(strict = TRUE)`).
+    #[default]
+    BothTails,
+    /// Only the upper region counts (R's `power.t.test` default, strict = FALSE).
+    UpperTail,
+}
+
+/// Largest sample (units in a group, or pairs) the solver looks at.
+pub const MAX_UNITS: f64 = 1e9;
+
+/// A t-test planning question: leave exactly one of `n`, `d`, `alpha`, `power` as `None`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TQuestion {
+    pub kind: TTestKind,
+    /// Units randomised in the first (control) group, or pairs, or the one sample.
+    pub n: Option<f64>,
+    /// Standardised effect: the difference in SD units (Cohen's d).
+    pub d: Option<f64>,
+    pub alpha: Option<f64>,
+    pub power: Option<f64>,
+    /// Allocation ratio n₂/n₁ (two-sample only). 1 = equal groups.
+    pub ratio: f64,
+    pub alternative: Alternative,
+    pub two_sided: TwoSidedRule,
+    pub adjustments: Adjustments,
+}
+
+impl TQuestion {
+    /// A two-sided, equal-group question with no adjustments.
+    pub fn new(kind: TTestKind) -> TQuestion {
+        TQuestion {
+            kind,
+            n: None,
+            d: None,
+            alpha: Some(0.05),
+            power: None,
+            ratio: 1.0,
+            alternative: Alternative::TwoSided,
+            two_sided: TwoSidedRule::BothTails,
+            adjustments: Adjustments::default(),
+        }
+    }
+}
+
+/// Power of a t test with `n1` units analysed in the first group (or pairs / sample)
+/// and standardised effect `d` (after any baseline adjustment).
+pub fn t_power(
+    kind: TTestKind,
+    n1: f64,
+    ratio: f64,
+    d: f64,
+    alpha: f64,
+    alternative: Alternative,
+    rule: TwoSidedRule,
+) -> Result<f64, PowerError> {
+    let (df, ncp) = match kind {
+        TTestKind::TwoSample => {
+            let n2 = ratio * n1;
+            (n1 + n2 - 2.0, d / (1.0 / n1 + 1.0 / n2).sqrt())
+        }
+        TTestKind::OneSample | TTestKind::Paired => (n1 - 1.0, d * n1.sqrt()),
+    };
+    let power = match alternative {
+        Alternative::TwoSided => {
+            let ncp = ncp.abs();
+            let c = central_t::upper_quantile(alpha / 2.0, df)?;
+            let upper = noncentral_t::sf(c, df, ncp)?;
+            match rule {
+                TwoSidedRule::BothTails => upper + noncentral_t::cdf(-c, df, ncp)?,
+                TwoSidedRule::UpperTail => upper,
+            }
+        }
+        Alternative::Greater => {
+            noncentral_t::sf(central_t::upper_quantile(alpha, df)?, df, ncp)?
+        }
+        Alternative::Less => noncentral_t::cdf(central_t::quantile(alpha, df)?, df, ncp)?,
+    };
+    Ok(power.min(1.0))
+}
+
+/// Answers a t-test planning question.
+///
+/// # Errors
+/// Not exactly one unknown; alpha or power outside (0, 1); target power at or below
+/// alpha; a zero effect when solving for n; an effect against a one-sided alternative;
+/// more than 1e9 units needed.
+pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
+    let unknown = one_unknown(
+        "n, d, alpha and power",
+        &["n", "d", "alpha", "power"],
+        &[q.n, q.d, q.alpha, q.power],
+    )?;
+    q.adjustments.check()?;
+    if q.kind == TTestKind::TwoSample {
+        check_positive("allocation ratio", q.ratio)?;
+    }
+    let ratio = if q.kind == TTestKind::TwoSample { q.ratio } else { 1.0 };
+    if let Some(alpha) = q.alpha {
+        check_share("alpha", alpha)?;
+    }
+    if let Some(power) = q.power {
+        check_share("power", power)?;
+    }
+    let vf = q.adjustments.variance_factor().sqrt();
+    let n_min = match q.kind {
+        TTestKind::TwoSample => 2f64.max(2.0 / ratio),
+        _ => 2.0,
+    };
+    if let Some(n) = q.n {
+        let analysed = q.adjustments.analysed(n);
+        if !(analysed.is_finite() && analysed >= n_min) {
+            return Err(PowerError::Invalid {
+                name: "n",
+                value: n,
+                rule: "large enough that at least 2 units are analysed in every group",
+            });
+        }
+    }
+    if let Some(d) = q.d
+        && !d.is_finite()
+    {
+        return Err(PowerError::Invalid {
+            name: "d",
+            value: d,
+            rule: "finite",
+        });
+    }
+    let pw = |n1: f64, d: f64, alpha: f64| {
+        t_power(q.kind, n1, ratio, d / vf, alpha, q.alternative, q.two_sided)
+    };
+    let mut at_minimum = false;
+    let (n1, d, alpha, power) = match unknown {
+        0 => {
+            let (d, alpha) = (q.d.unwrap_or_default(), q.alpha.unwrap_or_default());
+            let target = check_power_target(q.power.unwrap_or_default(), alpha)?;
+            check_direction(d, q.alternative)?;
+            let n0 = normal_guess(d / vf, alpha, target, q.alternative) * (1.0 + 1.0 / ratio);
+            let root = solve_increasing(
+                |n| pw(n, d, alpha),
+                target,
+                n_min,
+                MAX_UNITS,
+                (0.8 * n0).max(n_min),
+                1.25 * n0 + 4.0,
+            )?;
+            let n1 = match root {
+                Root::At(n) => n,
+                Root::AtMinimum(n) => {
+                    at_minimum = true;
+                    n
+                }
+                Root::AboveMaximum(_) => {
+                    return Err(PowerError::TooLarge {
+                        target: format!("power {target}"),
+                        limit: MAX_UNITS,
+                        units: "units per group",
+                        reason: format!("d = {d} is too small"),
+                    });
+                }
+            };
+            (n1, d, alpha, target)
+        }
+        1 => {
+            let (n, alpha) = (q.n.unwrap_or_default(), q.alpha.unwrap_or_default());
+            let target = check_power_target(q.power.unwrap_or_default(), alpha)?;
+            let n1 = q.adjustments.analysed(n);
+            let sign = if q.alternative == Alternative::Less { -1.0 } else { 1.0 };
+            let root = solve_increasing(
+                |m| pw(n1, sign * m, alpha),
+                target,
+                0.0,
+                1e6,
+                0.0,
+                4.0,
+            )?;
+            match root {
+                Root::At(m) => (n1, sign * m, alpha, target),
+                _ => {
+                    return Err(PowerError::NoSolution {
+                        what: "effect",
+                        target: format!("power {target}"),
+                        reason: "the power function has no root below d = 1e6".into(),
+                    });
+                }
+            }
+        }
+        2 => {
+            let (n, d) = (q.n.unwrap_or_default(), q.d.unwrap_or_default());
+            let target = q.power.unwrap_or_default();
+            let n1 = q.adjustments.analysed(n);
+            let root = solve_increasing(|a| pw(n1, d, a), target, 1e-10, 1.0 - 1e-10, 1e-4, 0.5)?;
+            match root {
+                Root::At(a) => (n1, d, a, target),
+                Root::AtMinimum(_) => {
+                    return Err(PowerError::NoSolution {
+                        what: "significance level",
+                        target: format!("power {target}"),
+                        reason: "the power exceeds the target even at alpha = 1e-10".into(),
+                    });
+                }
+                Root::AboveMaximum(_) => {
+                    return Err(PowerError::NoSolution {
+                        what: "significance level",
+                        target: format!("power {target}"),
+                        reason: "the effect is against the one-sided alternative, or the target is too high".into(),
+                    });
+                }
+            }
+        }
+        _ => {
+            let (n, d, alpha) = (
+                q.n.unwrap_or_default(),
+                q.d.unwrap_or_default(),
+                q.alpha.unwrap_or_default(),
+            );
+            let n1 = q.adjustments.analysed(n);
+            (n1, d, alpha, pw(n1, d, alpha)?)
+        }
+    };
+    let solved_for = [Unknown::SampleSize, Unknown::Effect, Unknown::Alpha, Unknown::Power][unknown];
+    let labels: Vec<(&str, f64)> = match q.kind {
+        TTestKind::TwoSample => vec![("control", 1.0), ("treatment", ratio)],
+        TTestKind::OneSample => vec![("sample", 1.0)],
+        TTestKind::Paired => vec![("pairs", 1.0)],
+    };
+    let groups: Vec<GroupSize> = labels
+        .iter()
+        .map(|&(label, k)| {
+            let analysed = k * n1;
+            let randomised = q.adjustments.randomised(analysed);
+            GroupSize {
+                label: label.into(),
+                analysed,
+                randomised,
+                rounded: round_up(randomised),
+            }
+        })
+        .collect();
+    let rounded_analysed = q.adjustments.analysed(groups[0].rounded as f64);
+    let power_at_rounded = if solved_for == Unknown::SampleSize {
+        pw(rounded_analysed.max(n1), d, alpha)?
+    } else {
+        power
+    };
+    let mut notes = q.adjustments.notes();
+    if q.kind == TTestKind::TwoSample && ratio != 1.0 {
+        notes.push(format!("allocation ratio treatment:control = {ratio}"));
+    }
+    if at_minimum {
+        notes.push("the smallest sample the test allows already reaches the target power".into());
+    }
+    Ok(PowerAnswer {
+        family: match q.kind {
+            TTestKind::TwoSample => "two-sample t test",
+            TTestKind::OneSample => "one-sample t test",
+            TTestKind::Paired => "paired t test",
+        }
+        .into(),
+        method: method_label(q.alternative, q.two_sided, ratio),
+        solved_for,
+        effect: d,
+        effect_measure: "d (SD units)".into(),
+        alpha,
+        power,
+        power_at_rounded,
+        total_analysed: groups.iter().map(|g| g.analysed).sum(),
+        total_rounded: groups.iter().map(|g| g.rounded).sum(),
+        groups,
+        at_minimum,
+        notes,
+    })
+}
+
+fn method_label(alternative: Alternative, rule: TwoSidedRule, ratio: f64) -> String {
+    let function = if ratio == 1.0 { "pwr.t.test" } else { "pwr.t2n.test" };
+    match (alternative, rule) {
+        (Alternative::TwoSided, TwoSidedRule::BothTails) => {
+            format!("non-central t, two-sided power counting both tails ({function}, G*Power)")
+        }
+        (Alternative::TwoSided, TwoSidedRule::UpperTail) => {
+            "non-central t, two-sided power counting the upper tail only (R's power.t.test default, strict = FALSE)".into()
+        }
+        (Alternative::Greater, _) => format!("non-central t, one-sided (greater) ({function})"),
+        (Alternative::Less, _) => format!("non-central t, one-sided (less) ({function})"),
+    }
+}
+
+pub(crate) fn check_direction(effect: f64, alternative: Alternative) -> Result<(), PowerError> {
+    if effect == 0.0 {
+        return Err(PowerError::ZeroEffect);
+    }
+    match alternative {
+        Alternative::Greater if effect < 0.0 => Err(PowerError::WrongDirection {
+            alternative: "greater",
+        }),
+        Alternative::Less if effect > 0.0 => Err(PowerError::WrongDirection { alternative: "less" }),
+        _ => Ok(()),
+    }
+}
+
+/// Normal-approximation sample size per unit of variance: ((z₁₋α' + z_power)/d)²,
+/// a starting bracket for the exact solve.
+pub(crate) fn normal_guess(d: f64, alpha: f64, power: f64, alternative: Alternative) -> f64 {
+    let a = if alternative == Alternative::TwoSided { alpha / 2.0 } else { alpha };
+    let z = normal::upper_quantile(a).unwrap_or(1.96) + normal::quantile(power).unwrap_or(0.84);
+    let guess = (z / d).powi(2);
+    if guess.is_finite() { guess.clamp(2.0, MAX_UNITS) } else { MAX_UNITS }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::prec::assert_close;
+
+    /// R 4.2.2, pwr 1.3-0: pwr.t.test(d = 0.5, n = 64)$power.
+    #[test]
+    fn two_sample_power_matches_pwr() {
+        let mut q = TQuestion::new(TTestKind::TwoSample);
+        q.n = Some(64.0);
+        q.d = Some(0.5);
+        let a = solve_t(&q).unwrap();
+        assert_close(a.power, 0.801_459_557_922_327_6, 1e-9, "power");
+    }
+
+    #[test]
+    fn solved_n_reaches_the_target() {
+        let mut q = TQuestion::new(TTestKind::TwoSample);
+        q.d = Some(0.3);
+        q.power = Some(0.9);
+        let a = solve_t(&q).unwrap();
+        let back = t_power(
+            TTestKind::TwoSample,
+            a.groups[0].analysed,
+            1.0,
+            0.3,
+            0.05,
+            Alternative::TwoSided,
+            TwoSidedRule::BothTails,
+        )
+        .unwrap();
+        assert_close(back, 0.9, 1e-12, "power at solved n");
+        assert!(a.power_at_rounded >= 0.9);
+    }
+
+    #[test]
+    fn impossible_questions_say_why() {
+        let mut q = TQuestion::new(TTestKind::TwoSample);
+        q.d = Some(0.0);
+        q.power = Some(0.8);
+        assert_eq!(solve_t(&q), Err(PowerError::ZeroEffect));
+        q.d = Some(0.3);
+        q.power = Some(0.04);
+        assert!(matches!(solve_t(&q), Err(PowerError::PowerNotAboveAlpha { .. })));
+        q.power = Some(0.8);
+        q.d = Some(1e-6);
+        assert!(matches!(solve_t(&q), Err(PowerError::TooLarge { .. })));
+        q.d = None;
+        assert!(matches!(solve_t(&q), Err(PowerError::Unknowns { count: 2, .. })));
+    }
+}
