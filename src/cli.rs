@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub mod power;
 pub mod stats;
 
 /// Evident: evaluation and experiment design from one study spec.
@@ -56,6 +57,10 @@ pub enum Command {
     /// Fit a regression with robust standard errors (estimatr's lm_robust and lm_lin),
     /// or a logistic regression, on columns of a CSV file.
     Regress(stats::RegressArgs),
+    /// Power, sample size and MDES (pwr, power.t.test, power.prop.test, PowerUp!):
+    /// give every quantity but one and the one left out is solved for.
+    #[command(subcommand)]
+    Power(power::PowerCommand),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,

@@ -3,21 +3,26 @@
 //! there). Exact roots at 1e-9; R's loosely solved defaults at 1e-3; simulated power
 //! against analytic power within Monte Carlo error.
 
+use evident::power::Adjustments;
 use evident::power::PowerAnswer;
 use evident::power::chisq::{ChisqQuestion, solve_chisq};
-use evident::power::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level};
+use evident::power::cluster::{
+    ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level,
+};
 use evident::power::mdes::{IndividualQuestion, Targets, power_of_effect, solve_individual};
 use evident::power::prop::{PropMethod, PropQuestion, solve_prop};
 use evident::power::simulate::{SimOutcome, SimulationDesign, diagnose};
 use evident::power::t::{TQuestion, TTestKind, TwoSidedRule, solve_t, t_power};
-use evident::power::Adjustments;
 use evident::spec::EstimatorKind;
 use evident::stats::estimate::Alternative;
 use evident::stats::prec::relative_difference;
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/tests/reference/power/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/reference/power/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json")
 }
 
@@ -27,8 +32,10 @@ fn num(case: &Value, key: &str) -> Option<f64> {
 
 fn check(actual: f64, expected: f64, tol: f64, what: &str, failures: &mut Vec<String>) {
     let rel = relative_difference(actual, expected);
-    if !(rel <= tol) {
-        failures.push(format!("{what}: got {actual:e}, expected {expected:e} (rel {rel:e} > {tol:e})"));
+    if rel.is_nan() || rel > tol {
+        failures.push(format!(
+            "{what}: got {actual:e}, expected {expected:e} (rel {rel:e} > {tol:e})"
+        ));
     }
 }
 
@@ -79,9 +86,21 @@ fn t_tests_match_pwr_and_power_t_test() {
         match solve_t(&q) {
             Ok(answer) => {
                 let value = solved(&answer, solve);
-                check(value, num(case, "expected").unwrap(), 1e-9, call, &mut failures);
+                check(
+                    value,
+                    num(case, "expected").unwrap(),
+                    1e-9,
+                    call,
+                    &mut failures,
+                );
                 if let Some(r) = num(case, "r_default") {
-                    check(value, r, 1e-3, &format!("{call} (R default)"), &mut failures);
+                    check(
+                        value,
+                        r,
+                        1e-3,
+                        &format!("{call} (R default)"),
+                        &mut failures,
+                    );
                 }
             }
             Err(e) => failures.push(format!("{call}: {e}")),
@@ -117,9 +136,21 @@ fn proportions_match_pwr_and_power_prop_test() {
         match solve_prop(&q) {
             Ok(answers) => {
                 let value = solved(&answers[0], solve);
-                check(value, num(case, "expected").unwrap(), 1e-9, call, &mut failures);
+                check(
+                    value,
+                    num(case, "expected").unwrap(),
+                    1e-9,
+                    call,
+                    &mut failures,
+                );
                 if let Some(r) = num(case, "r_default") {
-                    check(value, r, 1e-3, &format!("{call} (R default)"), &mut failures);
+                    check(
+                        value,
+                        r,
+                        1e-3,
+                        &format!("{call} (R default)"),
+                        &mut failures,
+                    );
                 }
             }
             Err(e) => failures.push(format!("{call}: {e}")),
@@ -138,9 +169,21 @@ fn proportions_match_pwr_and_power_prop_test() {
         match solve_chisq(&q) {
             Ok(answer) => {
                 let value = solved(&answer, case["solve"].as_str().unwrap());
-                check(value, num(case, "expected").unwrap(), 1e-9, call, &mut failures);
+                check(
+                    value,
+                    num(case, "expected").unwrap(),
+                    1e-9,
+                    call,
+                    &mut failures,
+                );
                 if let Some(r) = num(case, "r_default") {
-                    check(value, r, 1e-3, &format!("{call} (R default)"), &mut failures);
+                    check(
+                        value,
+                        r,
+                        1e-3,
+                        &format!("{call} (R default)"),
+                        &mut failures,
+                    );
                 }
             }
             Err(e) => failures.push(format!("{call}: {e}")),
@@ -199,7 +242,11 @@ fn mdes_formulas_match_powerup() {
         };
         match answer {
             Ok(a) => {
-                let value = if case["design"] == "cra2_power" { a.power } else { a.effect };
+                let value = if case["design"] == "cra2_power" {
+                    a.power
+                } else {
+                    a.effect
+                };
                 check(value, f("expected"), 1e-9, &what, &mut failures);
             }
             Err(e) => failures.push(format!("{what}: {e}")),

@@ -158,7 +158,11 @@ pub(crate) fn one_unknown(
             unknown: if unknown.is_empty() {
                 "none".into()
             } else {
-                unknown.iter().map(|&i| labels[i]).collect::<Vec<_>>().join(", ")
+                unknown
+                    .iter()
+                    .map(|&i| labels[i])
+                    .collect::<Vec<_>>()
+                    .join(", ")
             },
         })
     }
@@ -180,5 +184,117 @@ pub(crate) fn group(label: &str, analysed: f64, adjustments: &Adjustments) -> Gr
         analysed,
         randomised,
         rounded: round_up(randomised),
+    }
+}
+
+/// Formats a number for people: up to `sig` significant figures, no trailing zeros.
+pub fn human(x: f64, sig: usize) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (sig as i32 - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl PowerAnswer {
+    /// One sentence in words, e.g. "To detect d = 0.5 with 80% power at alpha = 0.05,
+    /// recruit 64 control and 64 treatment (128 in all)."
+    pub fn sentence(&self) -> String {
+        let sizes = self
+            .groups
+            .iter()
+            .map(|g| format!("{} {}", thousands(g.rounded), g.label))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let effect = format!(
+            "an effect of {} ({})",
+            human(self.effect, 4),
+            self.effect_measure
+        );
+        let power = format!("{}%", human(100.0 * self.power, 3));
+        let alpha = human(self.alpha, 3);
+        match self.solved_for {
+            Unknown::SampleSize | Unknown::ClusterSize => format!(
+                "To detect {effect} with {power} power at alpha = {alpha} ({}), recruit {sizes} ({} in all).",
+                self.family,
+                thousands(self.total_rounded)
+            ),
+            Unknown::Effect => format!(
+                "With {sizes} ({}), the smallest effect detectable with {power} power at alpha = {alpha} is {effect}.",
+                self.family
+            ),
+            Unknown::Power => format!(
+                "With {sizes} ({}), the power to detect {effect} at alpha = {alpha} is {power}.",
+                self.family
+            ),
+            Unknown::Alpha => format!(
+                "With {sizes} ({}), {power} power to detect {effect} needs a significance level of {}.",
+                self.family,
+                human(self.alpha, 4)
+            ),
+        }
+    }
+
+    /// The answer as label–value rows for tables (human-formatted numbers).
+    pub fn rows(&self) -> Vec<(String, String)> {
+        let mut rows = vec![
+            ("Test or design".to_string(), self.family.clone()),
+            ("Method".into(), self.method.clone()),
+            ("Solved for".into(), self.solved_for.label().into()),
+            (
+                format!("Effect: {}", self.effect_measure),
+                human(self.effect, 6),
+            ),
+            ("Significance level (alpha)".into(), human(self.alpha, 6)),
+            ("Power".into(), human(self.power, 6)),
+        ];
+        for g in &self.groups {
+            let value = if (g.randomised - g.analysed).abs() > 1e-12 {
+                format!(
+                    "{} analysed, {} to recruit, rounded up to {}",
+                    human(g.analysed, 8),
+                    human(g.randomised, 8),
+                    thousands(g.rounded)
+                )
+            } else {
+                format!(
+                    "{} exact, rounded up to {}",
+                    human(g.analysed, 8),
+                    thousands(g.rounded)
+                )
+            };
+            rows.push((format!("Size: {}", g.label), value));
+        }
+        rows.push(("Total to recruit".into(), thousands(self.total_rounded)));
+        if matches!(self.solved_for, Unknown::SampleSize | Unknown::ClusterSize) {
+            rows.push((
+                "Power at the rounded size".into(),
+                human(self.power_at_rounded, 6),
+            ));
+        }
+        for note in &self.notes {
+            rows.push(("Note".into(), note.clone()));
+        }
+        rows
     }
 }

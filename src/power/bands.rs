@@ -31,13 +31,22 @@ pub struct MdesBand {
 /// Classifies an MDES (SD units) into the EEF-style bands.
 pub fn eef_band(mdes: f64) -> MdesBand {
     let mdes_abs = mdes.abs();
-    let index = EEF_MDES_LIMITS.iter().position(|&limit| mdes_abs <= limit + 1e-12);
+    let index = EEF_MDES_LIMITS
+        .iter()
+        .position(|&limit| mdes_abs <= limit + 1e-12);
     let (padlocks, description) = match index {
         Some(i) => (
             5 - i as u8,
-            format!("MDES {mdes_abs:.3} ≤ {}: the sample allows at most {} padlocks", EEF_MDES_LIMITS[i], 5 - i),
+            format!(
+                "MDES {mdes_abs:.3} ≤ {}: the sample allows at most {} padlocks",
+                EEF_MDES_LIMITS[i],
+                5 - i
+            ),
         ),
-        None => (0, format!("MDES {mdes_abs:.3} > 0.6: the sample allows no padlock")),
+        None => (
+            0,
+            format!("MDES {mdes_abs:.3} > 0.6: the sample allows no padlock"),
+        ),
     };
     let next_limit = match index {
         Some(0) => None,

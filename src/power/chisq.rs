@@ -5,7 +5,7 @@
 //! power = P(χ²(df, N·w²) > k) (pwr.chisq.test; Cohen 1988, ch. 7).
 
 use super::answer::{Adjustments, PowerAnswer, Unknown, group, one_unknown};
-use super::error::{PowerError, check_power_target, check_positive, check_share};
+use super::error::{PowerError, check_positive, check_power_target, check_share};
 use super::solve::{Root, solve_increasing};
 use super::t::MAX_UNITS;
 use crate::stats::distributions::{chi_squared, noncentral_chi_squared};
@@ -94,7 +94,10 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
             (n, w, alpha, target)
         }
         1 => {
-            let (n, alpha) = (q.adjustments.analysed(q.n.unwrap_or_default()), q.alpha.unwrap_or_default());
+            let (n, alpha) = (
+                q.adjustments.analysed(q.n.unwrap_or_default()),
+                q.alpha.unwrap_or_default(),
+            );
             let target = check_power_target(q.power.unwrap_or_default(), alpha)?;
             match solve_increasing(|w| chisq_power(n, w, df, alpha), target, 0.0, 1e4, 0.0, 1.0)? {
                 Root::At(w) => (n, w, alpha, target),
@@ -108,15 +111,26 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
             }
         }
         2 => {
-            let (n, w) = (q.adjustments.analysed(q.n.unwrap_or_default()), q.w.unwrap_or_default());
+            let (n, w) = (
+                q.adjustments.analysed(q.n.unwrap_or_default()),
+                q.w.unwrap_or_default(),
+            );
             let target = q.power.unwrap_or_default();
-            match solve_increasing(|a| chisq_power(n, w, df, a), target, 1e-10, 1.0 - 1e-10, 1e-4, 0.5)? {
+            match solve_increasing(
+                |a| chisq_power(n, w, df, a),
+                target,
+                1e-10,
+                1.0 - 1e-10,
+                1e-4,
+                0.5,
+            )? {
                 Root::At(a) => (n, w, a, target),
                 _ => {
                     return Err(PowerError::NoSolution {
                         what: "significance level",
                         target: format!("power {target}"),
-                        reason: "the power does not cross the target for alpha in (1e-10, 1)".into(),
+                        reason: "the power does not cross the target for alpha in (1e-10, 1)"
+                            .into(),
                     });
                 }
             }
@@ -130,10 +144,20 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
             (n, w, alpha, chisq_power(n, w, df, alpha)?)
         }
     };
-    let solved_for = [Unknown::SampleSize, Unknown::Effect, Unknown::Alpha, Unknown::Power][unknown];
+    let solved_for = [
+        Unknown::SampleSize,
+        Unknown::Effect,
+        Unknown::Alpha,
+        Unknown::Power,
+    ][unknown];
     let g = group("total", n, &q.adjustments);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
-        chisq_power(q.adjustments.analysed(g.rounded as f64).max(n), w, df, alpha)?
+        chisq_power(
+            q.adjustments.analysed(g.rounded as f64).max(n),
+            w,
+            df,
+            alpha,
+        )?
     } else {
         power
     };

@@ -126,7 +126,11 @@ pub fn solve_cluster(q: &ClusterQuestion) -> Result<PowerAnswer, PowerError> {
                 &|_| j - g - 2.0,
                 "cluster size",
             )?;
-            let u = if u == Unknown::SampleSize { Unknown::ClusterSize } else { u };
+            let u = if u == Unknown::SampleSize {
+                Unknown::ClusterSize
+            } else {
+                u
+            };
             (u, j, q.adjustments.randomised(n_a), e, pw)
         }
         (Some(j), Some(n)) => {
@@ -145,7 +149,9 @@ pub fn solve_cluster(q: &ClusterQuestion) -> Result<PowerAnswer, PowerError> {
         (None, None) => {
             return Err(PowerError::Unknowns {
                 names: "clusters, cluster size, effect and power",
-                count: 2 + usize::from(q.targets.effect.is_none()) + usize::from(q.targets.power.is_none()),
+                count: 2
+                    + usize::from(q.targets.effect.is_none())
+                    + usize::from(q.targets.power.is_none()),
                 unknown: "clusters, cluster size".into(),
             });
         }
@@ -155,7 +161,13 @@ pub fn solve_cluster(q: &ClusterQuestion) -> Result<PowerAnswer, PowerError> {
     let n_round = round_up(n) as f64;
     let power_at_rounded = if matches!(solved_for, Unknown::SampleSize | Unknown::ClusterSize) {
         let n_ra = q.adjustments.analysed(n_round).max(n_a);
-        power_of_effect(effect, se(j_round.max(j), n_ra), j_round.max(j) - g - 2.0, q.targets.alpha, q.targets.two_sided)?
+        power_of_effect(
+            effect,
+            se(j_round.max(j), n_ra),
+            j_round.max(j) - g - 2.0,
+            q.targets.alpha,
+            q.targets.two_sided,
+        )?
     } else {
         power
     };
@@ -286,7 +298,13 @@ pub fn solve_three_level(q: &ThreeLevelQuestion) -> Result<PowerAnswer, PowerErr
     )?;
     let k_round = (round_up(k) as f64).max(k);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
-        power_of_effect(effect, se(k_round), k_round - g - 2.0, q.targets.alpha, q.targets.two_sided)?
+        power_of_effect(
+            effect,
+            se(k_round),
+            k_round - g - 2.0,
+            q.targets.alpha,
+            q.targets.two_sided,
+        )?
     } else {
         power
     };
@@ -372,6 +390,9 @@ mod tests {
         let err = solve_cluster(&q).unwrap_err();
         assert!(err.to_string().contains("add clusters"), "{err}");
         q.icc = 1.0;
-        assert!(matches!(solve_cluster(&q), Err(PowerError::IccOutOfRange { .. })));
+        assert!(matches!(
+            solve_cluster(&q),
+            Err(PowerError::IccOutOfRange { .. })
+        ));
     }
 }

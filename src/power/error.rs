@@ -7,9 +7,7 @@ use crate::stats::distributions::DistributionError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PowerError {
-    #[error(
-        "exactly one of {names} must be left unknown, but {count} are unknown ({unknown})"
-    )]
+    #[error("exactly one of {names} must be left unknown, but {count} are unknown ({unknown})")]
     Unknowns {
         names: &'static str,
         count: usize,
@@ -48,7 +46,9 @@ pub enum PowerError {
         target: String,
         reason: String,
     },
-    #[error("the effect is not in the direction of the one-sided alternative ({alternative}): power can never exceed alpha")]
+    #[error(
+        "the effect is not in the direction of the one-sided alternative ({alternative}): power can never exceed alpha"
+    )]
     WrongDirection { alternative: &'static str },
     #[error("the simulation settings are invalid: {reason}")]
     Simulation { reason: String },

@@ -19,9 +19,7 @@
 //! doi:10.1080/19345747.2012.673143.
 
 use super::answer::{Adjustments, GroupSize, PowerAnswer, Unknown, round_up};
-use super::error::{
-    PowerError, check_power_target, check_share, check_unit_interval,
-};
+use super::error::{PowerError, check_power_target, check_share, check_unit_interval};
 use super::solve::{Root, solve_increasing};
 use super::t::MAX_UNITS;
 use crate::stats::distributions::{noncentral_t, t as central_t};
@@ -46,7 +44,11 @@ pub fn power_of_effect(
         let c = central_t::upper_quantile(alpha / 2.0, df)?;
         Ok(noncentral_t::sf(c, df, ncp)? + noncentral_t::cdf(-c, df, ncp)?)
     } else {
-        Ok(noncentral_t::sf(central_t::upper_quantile(alpha, df)?, df, ncp)?)
+        Ok(noncentral_t::sf(
+            central_t::upper_quantile(alpha, df)?,
+            df,
+            ncp,
+        )?)
     }
 }
 
@@ -74,10 +76,14 @@ pub(crate) fn solve_mdes_design(
 ) -> Result<(Unknown, f64, f64, f64), PowerError> {
     check_share("alpha", targets.alpha)?;
     let alpha = targets.alpha;
-    let count = [size.is_none(), targets.effect.is_none(), targets.power.is_none()]
-        .iter()
-        .filter(|&&b| b)
-        .count();
+    let count = [
+        size.is_none(),
+        targets.effect.is_none(),
+        targets.power.is_none(),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
     if count != 1 {
         return Err(PowerError::Unknowns {
             names: "the sample size, the effect and the power",
@@ -221,7 +227,13 @@ pub fn solve_individual(q: &IndividualQuestion) -> Result<PowerAnswer, PowerErro
     ];
     let n_round = q.adjustments.analysed(rounded as f64).max(n);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
-        power_of_effect(effect, se(n_round), df(n_round), q.targets.alpha, q.targets.two_sided)?
+        power_of_effect(
+            effect,
+            se(n_round),
+            df(n_round),
+            q.targets.alpha,
+            q.targets.two_sided,
+        )?
     } else {
         power
     };
@@ -235,7 +247,9 @@ pub fn solve_individual(q: &IndividualQuestion) -> Result<PowerAnswer, PowerErro
     }
     Ok(PowerAnswer {
         family: "individually randomised trial".into(),
-        method: "PowerUp! MDES for individual random assignment with covariates (Dong & Maynard 2013)".into(),
+        method:
+            "PowerUp! MDES for individual random assignment with covariates (Dong & Maynard 2013)"
+                .into(),
         solved_for,
         effect,
         effect_measure: "MDES (SD units)".into(),

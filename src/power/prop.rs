@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::answer::{Adjustments, PowerAnswer, Unknown, one_unknown, two_groups};
-use super::error::{PowerError, check_power_target, check_positive, check_share};
+use super::error::{PowerError, check_positive, check_power_target, check_share};
 use super::solve::{Root, solve_increasing};
 use super::t::{MAX_UNITS, TwoSidedRule, check_direction, normal_guess};
 use crate::stats::distributions::normal;
@@ -42,7 +42,9 @@ pub enum PropMethod {
 impl PropMethod {
     fn label(self) -> &'static str {
         match self {
-            PropMethod::CohensH => "Cohen's h with a normal approximation (pwr.2p.test / pwr.2p2n.test)",
+            PropMethod::CohensH => {
+                "Cohen's h with a normal approximation (pwr.2p.test / pwr.2p2n.test)"
+            }
             PropMethod::Pooled => "pooled-variance normal formula (R's power.prop.test)",
         }
     }
@@ -131,7 +133,11 @@ pub fn pooled_power(
     alternative: Alternative,
     rule: TwoSidedRule,
 ) -> Result<f64, PowerError> {
-    let tside = if alternative == Alternative::TwoSided { 2.0 } else { 1.0 };
+    let tside = if alternative == Alternative::TwoSided {
+        2.0
+    } else {
+        1.0
+    };
     let qu = normal::upper_quantile(alpha / tside)?;
     let d = (p1 - p2).abs();
     let pbar = (p1 + p2) / 2.0;
@@ -279,7 +285,13 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
             Some(p1) => {
                 // Search p2 away from p1 in the direction of the alternative.
                 let (lo, hi) = if down { (0.0, p1) } else { (p1, 1.0) };
-                let to_p2 = |m: f64| if down { hi - m * (hi - lo) } else { lo + m * (hi - lo) };
+                let to_p2 = |m: f64| {
+                    if down {
+                        hi - m * (hi - lo)
+                    } else {
+                        lo + m * (hi - lo)
+                    }
+                };
                 let root = solve_increasing(
                     |m| power_at(n1, to_p2(m), alpha),
                     target,
@@ -321,7 +333,14 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
         let (n, e) = (q.n.unwrap_or_default(), effect_in.unwrap_or_default());
         let n1 = q.adjustments.analysed(n);
         let target = q.power.unwrap_or_default();
-        match solve_increasing(|a| power_at(n1, e, a), target, 1e-10, 1.0 - 1e-10, 1e-4, 0.5)? {
+        match solve_increasing(
+            |a| power_at(n1, e, a),
+            target,
+            1e-10,
+            1.0 - 1e-10,
+            1e-4,
+            0.5,
+        )? {
             Root::At(a) => (Unknown::Alpha, n1, e, a, target),
             _ => {
                 return Err(PowerError::NoSolution {
@@ -340,7 +359,7 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
         let n1 = q.adjustments.analysed(n);
         (Unknown::Power, n1, e, alpha, power_at(n1, e, alpha)?)
     };
-    if q.n.is_some() && !(n1 >= n_min) {
+    if q.n.is_some() && (n1.is_nan() || n1 < n_min) {
         return Err(PowerError::Invalid {
             name: "n",
             value: q.n.unwrap_or_default(),
@@ -349,7 +368,11 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
     }
     let groups = two_groups(n1, ratio, &q.adjustments);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
-        power_at(q.adjustments.analysed(groups[0].rounded as f64).max(n1), effect, alpha)?
+        power_at(
+            q.adjustments.analysed(groups[0].rounded as f64).max(n1),
+            effect,
+            alpha,
+        )?
     } else {
         power
     };
@@ -376,8 +399,10 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
             "{}{}",
             method.label(),
             match (q.alternative, q.two_sided) {
-                (Alternative::TwoSided, TwoSidedRule::BothTails) => ", two-sided counting both tails",
-                (Alternative::TwoSided, TwoSidedRule::UpperTail) => ", two-sided counting the upper tail only",
+                (Alternative::TwoSided, TwoSidedRule::BothTails) =>
+                    ", two-sided counting both tails",
+                (Alternative::TwoSided, TwoSidedRule::UpperTail) =>
+                    ", two-sided counting the upper tail only",
                 _ => ", one-sided",
             }
         ),
@@ -417,6 +442,9 @@ mod tests {
         q.p1 = Some(1.2);
         q.p2 = Some(0.6);
         q.power = Some(0.8);
-        assert!(matches!(solve_prop(&q), Err(PowerError::ShareOutOfRange { .. })));
+        assert!(matches!(
+            solve_prop(&q),
+            Err(PowerError::ShareOutOfRange { .. })
+        ));
     }
 }

@@ -46,10 +46,10 @@ use serde::{Deserialize, Serialize};
 use super::error::PowerError;
 use crate::spec::EstimatorKind;
 use crate::stats::distributions::t as central_t;
+use crate::stats::regression::DimOptions;
 use crate::stats::regression::{
     Clusters, Covariate, LmRobustOptions, build_design, difference_in_means, lm_lin, lm_robust,
 };
-use crate::stats::regression::DimOptions;
 
 /// The simulated outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -149,7 +149,10 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
         return bad(format!("attrition must lie in [0, 1), got {}", d.attrition));
     }
     if !(d.covariate_r.is_finite() && d.covariate_r.abs() < 1.0) {
-        return bad(format!("the covariate correlation must lie in (-1, 1), got {}", d.covariate_r));
+        return bad(format!(
+            "the covariate correlation must lie in (-1, 1), got {}",
+            d.covariate_r
+        ));
     }
     if !d.effect.is_finite() {
         return bad("the effect must be finite".into());
@@ -157,8 +160,11 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
     let groups = match d.cluster_size {
         Some(0) => return bad("cluster_size must be at least 1".into()),
         Some(m) => {
-            if d.n % m != 0 {
-                return bad(format!("N = {} is not a whole number of clusters of {m}", d.n));
+            if !d.n.is_multiple_of(m) {
+                return bad(format!(
+                    "N = {} is not a whole number of clusters of {m}",
+                    d.n
+                ));
             }
             d.n / m
         }
@@ -173,7 +179,11 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
     if treated < 2 || groups - treated < 2 {
         return bad(format!(
             "with {groups} {} and a treated share of {}, an arm gets fewer than 2",
-            if d.cluster_size.is_some() { "clusters" } else { "units" },
+            if d.cluster_size.is_some() {
+                "clusters"
+            } else {
+                "units"
+            },
             d.treated_share
         ));
     }
@@ -185,7 +195,11 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
         }
         SimOutcome::Binary { baseline_rate } => {
             let treated_rate = baseline_rate + d.effect;
-            if !(baseline_rate > 0.0 && baseline_rate < 1.0 && treated_rate > 0.0 && treated_rate < 1.0) {
+            if !(baseline_rate > 0.0
+                && baseline_rate < 1.0
+                && treated_rate > 0.0
+                && treated_rate < 1.0)
+            {
                 return bad(format!(
                     "binary rates must lie in (0, 1): control {baseline_rate}, treated {treated_rate}"
                 ));
@@ -195,11 +209,20 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
             }
         }
     }
-    if d.estimator.adjusts() && d.covariate_r == 0.0 && matches!(d.outcome, SimOutcome::Binary { .. }) {
+    if d.estimator.adjusts()
+        && d.covariate_r == 0.0
+        && matches!(d.outcome, SimOutcome::Binary { .. })
+    {
         return bad("an adjusting estimator needs a covariate (covariate_r), which binary outcomes do not simulate".into());
     }
-    if matches!(d.estimator, EstimatorKind::PairedDifference | EstimatorKind::Mean) {
-        return bad(format!("the {} estimator does not compare arms; use difference_in_means, regression_adjusted or lin", d.estimator.label()));
+    if matches!(
+        d.estimator,
+        EstimatorKind::PairedDifference | EstimatorKind::Mean
+    ) {
+        return bad(format!(
+            "the {} estimator does not compare arms; use difference_in_means, regression_adjusted or lin",
+            d.estimator.label()
+        ));
     }
     Ok(())
 }
@@ -275,13 +298,19 @@ fn summarise(design: &SimulationDesign, draws: &[Option<Draw>]) -> Result<Diagno
         }
     };
     let significant: Vec<&Draw> = ok.iter().filter(|d| d.p_value < design.alpha).collect();
-    let covered = ok.iter().filter(|d| d.conf_low <= tau && tau <= d.conf_high).count();
+    let covered = ok
+        .iter()
+        .filter(|d| d.conf_low <= tau && tau <= d.conf_high)
+        .count();
     let sq: Vec<f64> = ok.iter().map(|d| (d.estimate - tau).powi(2)).collect();
     let mse = sq.iter().sum::<f64>() / sf;
     let sq_sd = (sq.iter().map(|v| (v - mse).powi(2)).sum::<f64>() / (sf - 1.0)).sqrt();
     let rmse = mse.sqrt();
     let type_s_rate = if tau != 0.0 && !significant.is_empty() {
-        let wrong = significant.iter().filter(|d| d.estimate.signum() != tau.signum()).count();
+        let wrong = significant
+            .iter()
+            .filter(|d| d.estimate.signum() != tau.signum())
+            .count();
         Some(share(wrong, significant.len() as f64))
     } else {
         None
@@ -299,7 +328,11 @@ fn summarise(design: &SimulationDesign, draws: &[Option<Draw>]) -> Result<Diagno
         },
         rmse: Diagnosand {
             value: rmse,
-            mc_se: if rmse > 0.0 { sq_sd / (2.0 * rmse * sf.sqrt()) } else { 0.0 },
+            mc_se: if rmse > 0.0 {
+                sq_sd / (2.0 * rmse * sf.sqrt())
+            } else {
+                0.0
+            },
         },
         coverage: share(covered, sf),
         type_s_rate,
@@ -364,7 +397,13 @@ fn normal_pair(rng: &mut ChaCha8Rng) -> (f64, f64) {
 
 /// Complete random assignment of `groups` groups, `treated` of them treated:
 /// a partial Fisher–Yates shuffle; the first `treated` positions are treated.
-fn assign(rng: &mut ChaCha8Rng, groups: usize, treated: usize, order: &mut Vec<u32>, z: &mut Vec<u8>) {
+fn assign(
+    rng: &mut ChaCha8Rng,
+    groups: usize,
+    treated: usize,
+    order: &mut Vec<u32>,
+    z: &mut Vec<u8>,
+) {
     order.clear();
     order.extend(0..groups as u32);
     for i in 0..treated {
@@ -425,7 +464,11 @@ fn simulate_one(d: &SimulationDesign, index: u64, s: &mut Scratch) -> Option<Dra
                 } else {
                     e
                 };
-                let u = if d.cluster_size.is_some() { s.cluster_effect[g] } else { 0.0 };
+                let u = if d.cluster_size.is_some() {
+                    s.cluster_effect[g]
+                } else {
+                    0.0
+                };
                 s.y.push(d.effect * f64::from(s.z[g]) + sd * (between * u + within * eps));
             }
         }
@@ -472,9 +515,12 @@ fn welch(y: &[f64], z: &[u8], keep: &[bool], alpha: f64) -> Option<Draw> {
             sumsq[a] += (y[i] - mean[a]).powi(2);
         }
     }
-    let v = [sumsq[0] / (n[0] - 1.0) / n[0], sumsq[1] / (n[1] - 1.0) / n[1]];
+    let v = [
+        sumsq[0] / (n[0] - 1.0) / n[0],
+        sumsq[1] / (n[1] - 1.0) / n[1],
+    ];
     let var = v[0] + v[1];
-    if !(var > 0.0) {
+    if var.is_nan() || var <= 0.0 {
         return None;
     }
     let df = var * var / (v[0] * v[0] / (n[0] - 1.0) + v[1] * v[1] / (n[1] - 1.0));
@@ -572,8 +618,14 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_numbers_on_any_number_of_threads() {
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         let a = one.install(|| diagnose(&design(), None).unwrap());
         let b = two.install(|| diagnose(&design(), None).unwrap());
         assert_eq!(a, b);
@@ -598,6 +650,9 @@ mod tests {
         assert!(diagnose(&d, None).is_err());
         d.cluster_size = Some(10);
         d.icc = 1.0;
-        assert!(matches!(diagnose(&d, None), Err(PowerError::IccOutOfRange { .. })));
+        assert!(matches!(
+            diagnose(&d, None),
+            Err(PowerError::IccOutOfRange { .. })
+        ));
     }
 }

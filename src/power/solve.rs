@@ -163,11 +163,11 @@ mod tests {
 
     #[test]
     fn expands_the_bracket_and_reports_the_limits() {
-        let root = solve_increasing(|x| Ok(x), 5000.0, 0.0, 1e9, 1.0, 2.0).unwrap();
+        let root = solve_increasing(Ok, 5000.0, 0.0, 1e9, 1.0, 2.0).unwrap();
         assert!(matches!(root, Root::At(x) if (x - 5000.0).abs() < 1e-9));
-        let above = solve_increasing(|x| Ok(x), 2e9, 0.0, 1e9, 1.0, 2.0).unwrap();
+        let above = solve_increasing(Ok, 2e9, 0.0, 1e9, 1.0, 2.0).unwrap();
         assert_eq!(above, Root::AboveMaximum(1e9));
-        let below = solve_increasing(|x| Ok(x), -1.0, 0.0, 1e9, 1.0, 2.0).unwrap();
+        let below = solve_increasing(Ok, -1.0, 0.0, 1e9, 1.0, 2.0).unwrap();
         assert_eq!(below, Root::AtMinimum(0.0));
     }
 }

@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::answer::{Adjustments, GroupSize, PowerAnswer, Unknown, one_unknown, round_up};
-use super::error::{PowerError, check_power_target, check_positive, check_share};
+use super::error::{PowerError, check_positive, check_power_target, check_share};
 use super::solve::{Root, solve_increasing};
 use crate::stats::distributions::{noncentral_t, normal, t as central_t};
 use crate::stats::estimate::Alternative;
@@ -119,9 +119,7 @@ pub fn t_power(
                 TwoSidedRule::UpperTail => upper,
             }
         }
-        Alternative::Greater => {
-            noncentral_t::sf(central_t::upper_quantile(alpha, df)?, df, ncp)?
-        }
+        Alternative::Greater => noncentral_t::sf(central_t::upper_quantile(alpha, df)?, df, ncp)?,
         Alternative::Less => noncentral_t::cdf(central_t::quantile(alpha, df)?, df, ncp)?,
     };
     Ok(power.min(1.0))
@@ -143,7 +141,11 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
     if q.kind == TTestKind::TwoSample {
         check_positive("allocation ratio", q.ratio)?;
     }
-    let ratio = if q.kind == TTestKind::TwoSample { q.ratio } else { 1.0 };
+    let ratio = if q.kind == TTestKind::TwoSample {
+        q.ratio
+    } else {
+        1.0
+    };
     if let Some(alpha) = q.alpha {
         check_share("alpha", alpha)?;
     }
@@ -213,15 +215,12 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
             let (n, alpha) = (q.n.unwrap_or_default(), q.alpha.unwrap_or_default());
             let target = check_power_target(q.power.unwrap_or_default(), alpha)?;
             let n1 = q.adjustments.analysed(n);
-            let sign = if q.alternative == Alternative::Less { -1.0 } else { 1.0 };
-            let root = solve_increasing(
-                |m| pw(n1, sign * m, alpha),
-                target,
-                0.0,
-                1e6,
-                0.0,
-                4.0,
-            )?;
+            let sign = if q.alternative == Alternative::Less {
+                -1.0
+            } else {
+                1.0
+            };
+            let root = solve_increasing(|m| pw(n1, sign * m, alpha), target, 0.0, 1e6, 0.0, 4.0)?;
             match root {
                 Root::At(m) => (n1, sign * m, alpha, target),
                 _ => {
@@ -266,7 +265,12 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
             (n1, d, alpha, pw(n1, d, alpha)?)
         }
     };
-    let solved_for = [Unknown::SampleSize, Unknown::Effect, Unknown::Alpha, Unknown::Power][unknown];
+    let solved_for = [
+        Unknown::SampleSize,
+        Unknown::Effect,
+        Unknown::Alpha,
+        Unknown::Power,
+    ][unknown];
     let labels: Vec<(&str, f64)> = match q.kind {
         TTestKind::TwoSample => vec![("control", 1.0), ("treatment", ratio)],
         TTestKind::OneSample => vec![("sample", 1.0)],
@@ -321,7 +325,11 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
 }
 
 fn method_label(alternative: Alternative, rule: TwoSidedRule, ratio: f64) -> String {
-    let function = if ratio == 1.0 { "pwr.t.test" } else { "pwr.t2n.test" };
+    let function = if ratio == 1.0 {
+        "pwr.t.test"
+    } else {
+        "pwr.t2n.test"
+    };
     match (alternative, rule) {
         (Alternative::TwoSided, TwoSidedRule::BothTails) => {
             format!("non-central t, two-sided power counting both tails ({function}, G*Power)")
@@ -342,7 +350,9 @@ pub(crate) fn check_direction(effect: f64, alternative: Alternative) -> Result<(
         Alternative::Greater if effect < 0.0 => Err(PowerError::WrongDirection {
             alternative: "greater",
         }),
-        Alternative::Less if effect > 0.0 => Err(PowerError::WrongDirection { alternative: "less" }),
+        Alternative::Less if effect > 0.0 => Err(PowerError::WrongDirection {
+            alternative: "less",
+        }),
         _ => Ok(()),
     }
 }
@@ -350,10 +360,18 @@ pub(crate) fn check_direction(effect: f64, alternative: Alternative) -> Result<(
 /// Normal-approximation sample size per unit of variance: ((z₁₋α' + z_power)/d)²,
 /// a starting bracket for the exact solve.
 pub(crate) fn normal_guess(d: f64, alpha: f64, power: f64, alternative: Alternative) -> f64 {
-    let a = if alternative == Alternative::TwoSided { alpha / 2.0 } else { alpha };
+    let a = if alternative == Alternative::TwoSided {
+        alpha / 2.0
+    } else {
+        alpha
+    };
     let z = normal::upper_quantile(a).unwrap_or(1.96) + normal::quantile(power).unwrap_or(0.84);
     let guess = (z / d).powi(2);
-    if guess.is_finite() { guess.clamp(2.0, MAX_UNITS) } else { MAX_UNITS }
+    if guess.is_finite() {
+        guess.clamp(2.0, MAX_UNITS)
+    } else {
+        MAX_UNITS
+    }
 }
 
 #[cfg(test)]
@@ -399,11 +417,17 @@ mod tests {
         assert_eq!(solve_t(&q), Err(PowerError::ZeroEffect));
         q.d = Some(0.3);
         q.power = Some(0.04);
-        assert!(matches!(solve_t(&q), Err(PowerError::PowerNotAboveAlpha { .. })));
+        assert!(matches!(
+            solve_t(&q),
+            Err(PowerError::PowerNotAboveAlpha { .. })
+        ));
         q.power = Some(0.8);
         q.d = Some(1e-6);
         assert!(matches!(solve_t(&q), Err(PowerError::TooLarge { .. })));
         q.d = None;
-        assert!(matches!(solve_t(&q), Err(PowerError::Unknowns { count: 2, .. })));
+        assert!(matches!(
+            solve_t(&q),
+            Err(PowerError::Unknowns { count: 2, .. })
+        ));
     }
 }
