@@ -24,6 +24,7 @@ pub mod chisq;
 pub mod cluster;
 mod error;
 pub mod mdes;
+pub mod plan;
 pub mod prop;
 pub mod simulate;
 pub mod solve;

@@ -7,10 +7,12 @@
 
 mod load;
 mod locate;
+mod power;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
+pub use power::{PowerFamily, PowerSpec, SimulationSpec, SolveFor};
 pub use validate::{
     AnalysisPlan, Arm, Design, OutcomePlan, Plan, Problem, ReportPlan, SourceInfo, Stage,
     TreatmentSource, UnitsPlan, Warning, sha256_hex, validate,
@@ -91,9 +93,9 @@ pub struct DesignSpec {
     /// How to randomise units (the assign stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<serde_json::Value>,
-    /// Power and sample-size assumptions (the plan stage).
+    /// Power and sample-size assumptions (the plan stage); see docs/spec.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub power: Option<serde_json::Value>,
+    pub power: Option<PowerSpec>,
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
