@@ -37,8 +37,17 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Plan the study: power, sample size, MDES (the plan stage).
-    Plan { spec: PathBuf },
+    /// Plan the study: power, sample size, MDES and simulation diagnosis (the plan
+    /// stage); writes plan.json, plan.md, plan.html and the charts to the report directory.
+    Plan {
+        spec: PathBuf,
+        /// Write the plan report here instead of the spec's report.dir.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the plan result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Randomise units to arms (the assign stage).
     Assign { spec: PathBuf },
     /// Build a matched comparison group (the match stage).

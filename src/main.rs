@@ -100,7 +100,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         Command::Test(test) => cli::stats::run_test(test),
         Command::Regress(args) => cli::stats::run_regress(args),
         Command::Power(command) => cli::power::run_power(command),
-        Command::Plan { spec } => single_stage(spec, Stage::Plan),
+        Command::Plan { spec, out, json } => {
+            cli::power::run_plan(spec, out.as_deref(), *json, cli.quiet)
+        }
         Command::Assign { spec } => single_stage(spec, Stage::Assign),
         Command::Match { spec } => single_stage(spec, Stage::Match),
         Command::Analyse { spec, json } => {

@@ -185,3 +185,88 @@ fn cluster_size_cannot_beat_the_between_cluster_floor() {
         .code(2)
         .stderr(predicate::str::contains("add clusters"));
 }
+
+fn hmo_spec() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/hmo-inspections/study.json")
+}
+
+#[test]
+fn plan_writes_the_plan_report_with_both_charts() {
+    let out = tempfile::TempDir::new().unwrap();
+    evident()
+        .arg("plan")
+        .arg(hmo_spec())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("recruit"))
+        .stdout(predicate::str::contains("Simulated:"));
+    for file in [
+        "plan.json",
+        "plan.md",
+        "plan.html",
+        "power-curve.svg",
+        "mdes-curve.svg",
+    ] {
+        assert!(out.path().join(file).is_file(), "{file} written");
+    }
+    let md = std::fs::read_to_string(out.path().join("plan.md")).unwrap();
+    assert!(md.contains("Sample size and power"));
+    assert!(md.contains("Simulated design diagnosis"));
+    let svg = std::fs::read_to_string(out.path().join("power-curve.svg")).unwrap();
+    assert!(svg.contains("<title"), "accessible title");
+}
+
+#[test]
+fn plan_json_is_seeded_and_quiet_prints_nothing() {
+    let run = || {
+        let out = tempfile::TempDir::new().unwrap();
+        let output = evident()
+            .arg("plan")
+            .arg(hmo_spec())
+            .arg("--out")
+            .arg(out.path())
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a["simulation"], b["simulation"]);
+    assert_eq!(a["answers"][0]["total_rounded"], 1294);
+    let out = tempfile::TempDir::new().unwrap();
+    evident()
+        .args(["plan", "--quiet"])
+        .arg(hmo_spec())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn a_power_block_that_cannot_be_answered_is_a_located_problem() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let text = std::fs::read_to_string(hmo_spec())
+        .unwrap()
+        .replace("\"power\": 0.9,", "\"power\": 0.01,")
+        .replace(
+            "data/",
+            &format!("{}/", hmo_spec().parent().unwrap().join("data").display()),
+        );
+    let spec = dir.path().join("study.json");
+    std::fs::write(&spec, text).unwrap();
+    evident()
+        .arg("check")
+        .arg(&spec)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("design.power"))
+        .stderr(predicate::str::contains(
+            "at or below the significance level",
+        ));
+}

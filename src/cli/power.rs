@@ -450,3 +450,94 @@ fn print_text(output: &Output) {
         );
     }
 }
+
+/// `evident plan SPEC`: runs the plan stage, writes the plan report, prints the answer
+/// (or the plan result as JSON). A progress bar is drawn for simulations on a
+/// terminal, never off one or with --quiet.
+pub fn run_plan(
+    spec: &std::path::Path,
+    out: Option<&std::path::Path>,
+    json: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    let checked = evident::pipeline::check(spec)?;
+    let total: u64 = checked
+        .plan
+        .power
+        .as_ref()
+        .and_then(|p| p.simulation.as_ref())
+        .map(|s| (s.design.sims * (1 + s.n_sweep.len())) as u64)
+        .unwrap_or(0);
+    let bar = (total > 0 && !quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("simulating {bar:40} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |n: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    };
+    let progress: Option<&(dyn Fn(u64) + Sync)> = if bar.is_some() { Some(&tick) } else { None };
+    let output = evident::pipeline::plan_only(spec, out, progress)?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let Some(plan) = &output.model.plan else {
+        return Ok(());
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(plan).expect("plain JSON values")
+        );
+        return Ok(());
+    }
+    if quiet {
+        return Ok(());
+    }
+    for warning in &output.model.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print_text(&Output {
+        answers: plan.answers.clone(),
+        eef_band: plan.eef_band.clone(),
+    });
+    if let Some(sim) = &plan.simulation {
+        let d = &sim.diagnosis;
+        println!();
+        println!("Simulated: {}.", sim.model);
+        let line = |name: &str, v: evident::power::simulate::Diagnosand| {
+            println!(
+                "  {name:<16} {:>10}  (MC SE {})",
+                human(v.value, 4),
+                human(v.mc_se, 2)
+            );
+        };
+        line("power", d.power);
+        line("bias", d.bias);
+        line("RMSE", d.rmse);
+        line("coverage", d.coverage);
+        if let Some(s) = d.type_s_rate {
+            line("type-S rate", s);
+        }
+        line("mean estimate", d.mean_estimate);
+        line("SD of estimates", d.sd_estimate);
+        for s in &sim.sweep {
+            println!(
+                "  N = {:<8} power {} (MC SE {})",
+                s.n,
+                human(s.power.value, 3),
+                human(s.power.mc_se, 2)
+            );
+        }
+    }
+    for file in &output.files {
+        println!("wrote {}", file.display());
+    }
+    Ok(())
+}

@@ -226,11 +226,15 @@ impl PowerAnswer {
             .map(|g| format!("{} {}", thousands(g.rounded), g.label))
             .collect::<Vec<_>>()
             .join(" and ");
-        let effect = format!(
-            "an effect of {} ({})",
-            human(self.effect, 4),
-            self.effect_measure
-        );
+        let effect = if self.effect_measure.starts_with("p2") {
+            format!("a treatment proportion of {}", human(self.effect, 4))
+        } else {
+            format!(
+                "an effect of {} ({})",
+                human(self.effect, 4),
+                self.effect_measure
+            )
+        };
         let power = format!("{}%", human(100.0 * self.power, 3));
         let alpha = human(self.alpha, 3);
         match self.solved_for {

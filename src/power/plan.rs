@@ -108,9 +108,12 @@ pub fn resolve(
     let solve = spec.solve_for;
     let family = spec.test;
     let allowed: &[SolveFor] = match family {
-        PowerFamily::T | PowerFamily::Proportions | PowerFamily::Chisq => {
-            &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power, SolveFor::Alpha]
-        }
+        PowerFamily::T | PowerFamily::Proportions | PowerFamily::Chisq => &[
+            SolveFor::SampleSize,
+            SolveFor::Effect,
+            SolveFor::Power,
+            SolveFor::Alpha,
+        ],
         PowerFamily::Individual | PowerFamily::Cluster3 => {
             &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power]
         }
@@ -128,48 +131,124 @@ pub fn resolve(
         );
     }
     // Fields that only some families read.
-    let only = |field: &str, given: bool, families: &[PowerFamily], problems: &mut Vec<(String, String)>| {
+    let only = |field: &str,
+                given: bool,
+                families: &[PowerFamily],
+                problems: &mut Vec<(String, String)>| {
         if given && !families.contains(&family) {
             problems.push((
                 field.to_string(),
-                format!("{field} does not apply to the {} family", family_name(family)),
+                format!(
+                    "{field} does not apply to the {} family",
+                    family_name(family)
+                ),
             ));
         }
     };
     use PowerFamily as F;
-    only("control_rate", spec.control_rate.is_some(), &[F::Proportions], &mut problems);
-    only("treatment_rate", spec.treatment_rate.is_some(), &[F::Proportions], &mut problems);
+    only(
+        "control_rate",
+        spec.control_rate.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
+    only(
+        "treatment_rate",
+        spec.treatment_rate.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
     only("df", spec.df.is_some(), &[F::Chisq], &mut problems);
     only("t_type", spec.t_type.is_some(), &[F::T], &mut problems);
-    only("proportion_method", spec.proportion_method.is_some(), &[F::Proportions], &mut problems);
-    only("clusters", spec.clusters.is_some(), &[F::Cluster, F::Cluster3], &mut problems);
-    only("cluster_size", spec.cluster_size.is_some(), &[F::Cluster, F::Cluster3], &mut problems);
-    only("icc", spec.icc.is_some(), &[F::Cluster, F::Cluster3], &mut problems);
-    only("icc_class", spec.icc_class.is_some(), &[F::Cluster3], &mut problems);
-    only("classes_per_school", spec.classes_per_school.is_some(), &[F::Cluster3], &mut problems);
-    only("r2_class", spec.r2_class.is_some(), &[F::Cluster3], &mut problems);
-    only("r2_cluster", spec.r2_cluster.is_some(), &[F::Cluster, F::Cluster3], &mut problems);
-    only("allocation_ratio", spec.allocation_ratio.is_some(), &[F::T, F::Proportions], &mut problems);
-    only("treated_share", spec.treated_share.is_some(), &[F::Individual, F::Cluster, F::Cluster3], &mut problems);
-    only("n", spec.n.is_some(), &[F::T, F::Proportions, F::Chisq, F::Individual], &mut problems);
+    only(
+        "proportion_method",
+        spec.proportion_method.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
+    only(
+        "clusters",
+        spec.clusters.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "cluster_size",
+        spec.cluster_size.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "icc",
+        spec.icc.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "icc_class",
+        spec.icc_class.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "classes_per_school",
+        spec.classes_per_school.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "r2_class",
+        spec.r2_class.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "r2_cluster",
+        spec.r2_cluster.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "allocation_ratio",
+        spec.allocation_ratio.is_some(),
+        &[F::T, F::Proportions],
+        &mut problems,
+    );
+    only(
+        "treated_share",
+        spec.treated_share.is_some(),
+        &[F::Individual, F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "n",
+        spec.n.is_some(),
+        &[F::T, F::Proportions, F::Chisq, F::Individual],
+        &mut problems,
+    );
 
     // The effect, standardised.
     let mut effect = spec.effect;
     match (spec.effect, spec.raw_effect, spec.sd) {
         (Some(_), Some(_), _) => problems.push((
             "raw_effect".into(),
-            "give the effect either standardised (effect) or raw (raw_effect with sd), not both".into(),
+            "give the effect either standardised (effect) or raw (raw_effect with sd), not both"
+                .into(),
         )),
         (None, Some(raw), Some(sd)) => {
             if sd.is_finite() && sd > 0.0 {
                 effect = Some(raw / sd);
             } else {
-                problems.push(("sd".into(), format!("the outcome SD must be positive, got {sd}")));
+                problems.push((
+                    "sd".into(),
+                    format!("the outcome SD must be positive, got {sd}"),
+                ));
             }
         }
-        (None, Some(_), None) => {
-            problems.push(("sd".into(), "raw_effect needs the outcome's sd to standardise it".into()))
-        }
+        (None, Some(_), None) => problems.push((
+            "sd".into(),
+            "raw_effect needs the outcome's sd to standardise it".into(),
+        )),
         _ => {}
     }
     if family == F::Proportions && spec.control_rate.is_some() && spec.effect.is_some() {
@@ -201,11 +280,17 @@ pub fn resolve(
     };
     let require = |field: &str, given: bool, needed: bool, problems: &mut Vec<(String, String)>| {
         if needed && !given {
-            problems.push((field.to_string(), format!("{field} is needed to solve for {}", solve_name(solve))));
+            problems.push((
+                field.to_string(),
+                format!("{field} is needed to solve for {}", solve_name(solve)),
+            ));
         } else if !needed && given {
             problems.push((
                 field.to_string(),
-                format!("{field} is what solve_for = {} finds; leave it out", solve_name(solve)),
+                format!(
+                    "{field} is what solve_for = {} finds; leave it out",
+                    solve_name(solve)
+                ),
             ));
         }
     };
@@ -214,7 +299,12 @@ pub fn resolve(
     } else {
         "effect"
     };
-    require(effect_field, effect_given, solve != SolveFor::Effect, &mut problems);
+    require(
+        effect_field,
+        effect_given,
+        solve != SolveFor::Effect,
+        &mut problems,
+    );
     if spec.power.is_some() && solve == SolveFor::Power {
         require("power", true, false, &mut problems);
     }
@@ -223,7 +313,12 @@ pub fn resolve(
     }
     match family {
         F::Cluster => {
-            require("clusters", spec.clusters.is_some(), solve != SolveFor::SampleSize, &mut problems);
+            require(
+                "clusters",
+                spec.clusters.is_some(),
+                solve != SolveFor::SampleSize,
+                &mut problems,
+            );
             require(
                 "cluster_size",
                 spec.cluster_size.is_some(),
@@ -233,12 +328,32 @@ pub fn resolve(
             require("icc", spec.icc.is_some(), true, &mut problems);
         }
         F::Cluster3 => {
-            require("clusters", spec.clusters.is_some(), solve != SolveFor::SampleSize, &mut problems);
-            require("cluster_size", spec.cluster_size.is_some(), true, &mut problems);
-            require("classes_per_school", spec.classes_per_school.is_some(), true, &mut problems);
+            require(
+                "clusters",
+                spec.clusters.is_some(),
+                solve != SolveFor::SampleSize,
+                &mut problems,
+            );
+            require(
+                "cluster_size",
+                spec.cluster_size.is_some(),
+                true,
+                &mut problems,
+            );
+            require(
+                "classes_per_school",
+                spec.classes_per_school.is_some(),
+                true,
+                &mut problems,
+            );
             require("icc", spec.icc.is_some(), true, &mut problems);
         }
-        _ => require("n", spec.n.is_some(), solve != SolveFor::SampleSize, &mut problems),
+        _ => require(
+            "n",
+            spec.n.is_some(),
+            solve != SolveFor::SampleSize,
+            &mut problems,
+        ),
     }
     if family == F::Chisq {
         require("df", spec.df.is_some(), true, &mut problems);
@@ -252,7 +367,11 @@ pub fn resolve(
     });
     let power_opt = (solve != SolveFor::Power).then_some(power);
     let alpha_opt = (solve != SolveFor::Alpha).then_some(alpha);
-    let effect_opt = if solve == SolveFor::Effect { None } else { effect };
+    let effect_opt = if solve == SolveFor::Effect {
+        None
+    } else {
+        effect
+    };
     let kind = spec.t_type.unwrap_or(TTestKind::TwoSample);
     let n1 = |n: f64| match (family, kind) {
         (F::T, TTestKind::TwoSample) | (F::Proportions, _) => n / (1.0 + ratio),
@@ -279,7 +398,11 @@ pub fn resolve(
         F::Proportions => Question::Prop(PropQuestion {
             p1: spec.control_rate,
             p2: spec.treatment_rate.filter(|_| solve != SolveFor::Effect),
-            h: if spec.control_rate.is_none() { effect_opt } else { None },
+            h: if spec.control_rate.is_none() {
+                effect_opt
+            } else {
+                None
+            },
             n: spec.n.map(n1),
             alpha: alpha_opt,
             power: power_opt,
@@ -339,9 +462,11 @@ pub fn resolve(
     let simulation = spec.simulation.as_ref().map(|sim| {
         let sd = sim.sd.or(spec.sd).unwrap_or(1.0);
         let baseline_rate = sim.baseline_rate.or(spec.control_rate);
-        let sim_effect = sim.effect.or(spec.raw_effect).or_else(|| match (spec.control_rate, spec.treatment_rate) {
-            (Some(p1), Some(p2)) => Some(p2 - p1),
-            _ => effect.map(|e| e * sd),
+        let sim_effect = sim.effect.or(spec.raw_effect).or_else(|| {
+            match (spec.control_rate, spec.treatment_rate) {
+                (Some(p1), Some(p2)) => Some(p2 - p1),
+                _ => effect.map(|e| e * sd),
+            }
         });
         let cluster_size = sim
             .cluster_size
@@ -356,10 +481,19 @@ pub fn resolve(
                 },
                 effect: sim_effect.unwrap_or(f64::NAN),
                 outcome: match baseline_rate {
-                    Some(rate) => SimOutcome::Binary { baseline_rate: rate },
+                    Some(rate) => SimOutcome::Binary {
+                        baseline_rate: rate,
+                    },
                     None => SimOutcome::Continuous { sd },
                 },
-                icc: sim.icc.or(if cluster_size.is_some() { spec.icc } else { None }).unwrap_or(0.0),
+                icc: sim
+                    .icc
+                    .or(if cluster_size.is_some() {
+                        spec.icc
+                    } else {
+                        None
+                    })
+                    .unwrap_or(0.0),
                 cluster_size,
                 covariate_r: sim.covariate_correlation.unwrap_or(0.0),
                 attrition: sim.attrition.or(spec.attrition).unwrap_or(0.0),
@@ -381,7 +515,11 @@ pub fn resolve(
                 "the simulation needs the true effect in outcome units: give simulation.effect (or raw_effect, or effect with sd)".into(),
             ));
         }
-        if sim.design.n == 0 && solve != SolveFor::SampleSize && !matches!(family, F::Cluster | F::Cluster3) && spec.n.is_none() {
+        if sim.design.n == 0
+            && solve != SolveFor::SampleSize
+            && !matches!(family, F::Cluster | F::Cluster3)
+            && spec.n.is_none()
+        {
             problems.push(("simulation.n".into(), "give simulation.n".into()));
         }
     }
@@ -437,10 +575,18 @@ fn planned_size(question: &Question, a: &PowerAnswer) -> (String, f64) {
         Question::Cluster(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
         Question::Cluster3(_) => ("schools randomised".into(), a.groups[0].rounded as f64),
         Question::T(q) if q.kind != TTestKind::TwoSample => (
-            if q.kind == TTestKind::Paired { "pairs" } else { "units" }.into(),
+            if q.kind == TTestKind::Paired {
+                "pairs"
+            } else {
+                "units"
+            }
+            .into(),
             a.total_rounded as f64,
         ),
-        _ => ("units randomised (both arms)".into(), a.total_rounded as f64),
+        _ => (
+            "units randomised (both arms)".into(),
+            a.total_rounded as f64,
+        ),
     }
 }
 
@@ -456,7 +602,11 @@ fn at(
     let mut q = question.clone();
     match &mut q {
         Question::T(t) => {
-            t.n = Some(if t.kind == TTestKind::TwoSample { size / (1.0 + t.ratio) } else { size });
+            t.n = Some(if t.kind == TTestKind::TwoSample {
+                size / (1.0 + t.ratio)
+            } else {
+                size
+            });
             t.d = effect;
             t.power = power;
             t.alpha = Some(answer.alpha);
@@ -525,9 +675,19 @@ pub fn run_plan(
         if first.solved_for == Unknown::Effect {
             Some(first.effect.abs())
         } else {
-            answer(&at(&plan.question, first, planned, None, Some(target_power.max(0.8).min(0.99))))
-                .ok()
-                .map(|a| a[0].effect.abs())
+            answer(&at(
+                &plan.question,
+                first,
+                planned,
+                None,
+                Some(if first.solved_for == Unknown::Power {
+                    0.8
+                } else {
+                    target_power
+                }),
+            ))
+            .ok()
+            .map(|a| a[0].effect.abs())
         }
     } else {
         None
@@ -567,12 +727,19 @@ pub fn run_plan(
                 .filter_map(|&s| {
                     answer(&at(&plan.question, first, s, Some(e), None))
                         .ok()
-                        .map(|a| CurvePoint { size: s, value: a[0].power })
+                        .map(|a| CurvePoint {
+                            size: s,
+                            value: a[0].power,
+                        })
                 })
                 .collect(),
         })
         .collect();
-    let mdes_power = if first.solved_for == Unknown::Power { 0.8 } else { target_power };
+    let mdes_power = if first.solved_for == Unknown::Power {
+        0.8
+    } else {
+        target_power
+    };
     let mdes_curve = sizes
         .iter()
         .filter_map(|&s| {
@@ -620,7 +787,11 @@ pub fn run_plan(
         eef_band,
         size_label,
         effect_measure,
-        target_power: if first.solved_for == Unknown::Power { 0.8 } else { target_power },
+        target_power: if first.solved_for == Unknown::Power {
+            0.8
+        } else {
+            target_power
+        },
         planned_size: planned,
         power_curves,
         mdes_curve,
@@ -644,13 +815,19 @@ pub fn describe(d: &SimulationDesign) -> String {
         d.cluster_size
             .map(|m| format!(" of whole clusters of {m} (ICC {})", d.icc))
             .unwrap_or_default(),
-        d.effect
+        super::answer::human(d.effect, 6)
     );
     if d.covariate_r != 0.0 {
-        text.push_str(&format!(", a covariate correlated {} with the outcome", d.covariate_r));
+        text.push_str(&format!(
+            ", a covariate correlated {} with the outcome",
+            d.covariate_r
+        ));
     }
     if d.attrition > 0.0 {
-        text.push_str(&format!(", {}% attrition", super::answer::human(100.0 * d.attrition, 3)));
+        text.push_str(&format!(
+            ", {}% attrition",
+            super::answer::human(100.0 * d.attrition, 3)
+        ));
     }
     text.push_str(&format!(
         "; estimated by {}; {} simulations, seed {}",

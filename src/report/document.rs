@@ -117,6 +117,16 @@ pub(super) fn layout(model: &ReportModel, n_charts: usize) -> Vec<Block> {
     }
     blocks.push(Block::List(design));
 
+    let n_plan_charts = if model.plan.is_some() {
+        super::charts::PLAN_CHARTS
+    } else {
+        0
+    };
+    if let Some(plan) = &model.plan {
+        plan_blocks(plan, n_charts - n_plan_charts, &mut blocks);
+    }
+    let n_charts = n_charts - n_plan_charts;
+
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
         let clustered = analysis
@@ -388,4 +398,99 @@ fn serde_label<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
         .unwrap_or_default()
+}
+
+/// The plan section: sample-size reasoning and MDES in words and numbers, the two
+/// planning charts, and the simulation diagnosis.
+fn plan_blocks(plan: &crate::power::plan::PlanResult, first_chart: usize, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Sample size and power".into()));
+    for (i, answer) in plan.answers.iter().enumerate() {
+        if i == 1 {
+            blocks.push(Block::Paragraph(
+                "The other method gives a different answer; both are shown so that the choice is visible:".into(),
+            ));
+        }
+        blocks.push(Block::Paragraph(answer.sentence()));
+        blocks.push(Block::Table(Table {
+            caption: format!("Planning calculation: {}", answer.family),
+            header: vec!["Quantity".into(), "Value".into()],
+            rows: answer.rows().into_iter().map(|(l, v)| vec![l, v]).collect(),
+        }));
+    }
+    if let Some(band) = &plan.eef_band {
+        blocks.push(Block::Paragraph(format!(
+            "Minimum detectable effect at the planned size: {} SD. EEF-style MDES band: {}{}.",
+            significant(band.mdes, 3),
+            band.description,
+            band.next_limit
+                .map(|l| format!("; one more padlock needs an MDES of at most {l}"))
+                .unwrap_or_default()
+        )));
+    }
+    blocks.push(Block::Chart(first_chart));
+    blocks.push(Block::Chart(first_chart + 1));
+    if let Some(sim) = &plan.simulation {
+        blocks.push(Block::Heading("Simulated design diagnosis".into()));
+        blocks.push(Block::Paragraph(format!("Simulated: {}.", sim.model)));
+        let d = &sim.diagnosis;
+        let row = |name: &str, value: Option<crate::power::simulate::Diagnosand>| {
+            vec![
+                name.to_string(),
+                value
+                    .map(|v| significant(v.value, 4))
+                    .unwrap_or_else(|| "not defined".into()),
+                value.map(|v| significant(v.mc_se, 2)).unwrap_or_default(),
+            ]
+        };
+        let mut rows = vec![
+            row("Power", Some(d.power)),
+            row("Bias", Some(d.bias)),
+            row("RMSE", Some(d.rmse)),
+            row("Coverage of the CI", Some(d.coverage)),
+            row("Type-S rate (significant, wrong sign)", d.type_s_rate),
+            row("Mean estimate", Some(d.mean_estimate)),
+            row("SD of the estimates", Some(d.sd_estimate)),
+        ];
+        rows.push(vec![
+            "Simulations (failed)".into(),
+            format!("{} ({})", count(d.sims), count(d.failed)),
+            String::new(),
+        ]);
+        blocks.push(Block::Table(Table {
+            caption: format!(
+                "Diagnosis at N = {} (estimand {})",
+                count(d.n),
+                significant(d.estimand, 4)
+            ),
+            header: vec![
+                "Diagnosand".into(),
+                "Estimate".into(),
+                "Monte Carlo SE".into(),
+            ],
+            rows,
+        }));
+        if !sim.sweep.is_empty() {
+            blocks.push(Block::Table(Table {
+                caption: "Simulated power curve".into(),
+                header: vec![
+                    "N".into(),
+                    "Power".into(),
+                    "Monte Carlo SE".into(),
+                    "Coverage".into(),
+                ],
+                rows: sim
+                    .sweep
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            count(d.n),
+                            significant(d.power.value, 3),
+                            significant(d.power.mc_se, 2),
+                            significant(d.coverage.value, 3),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
 }

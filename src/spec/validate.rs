@@ -18,6 +18,8 @@ use crate::data;
 use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
+mod power_check;
+
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -29,6 +31,8 @@ pub struct Plan {
     /// Outcomes, primary first, then secondary in spec order.
     pub outcomes: Vec<OutcomePlan>,
     pub analysis: Option<AnalysisPlan>,
+    /// The resolved `design.power` block (the plan stage).
+    pub power: Option<crate::power::plan::PowerPlan>,
     pub evidence: EvidenceSpec,
     pub report: ReportPlan,
     /// Stages the spec declares, in pipeline order.
@@ -165,7 +169,10 @@ impl Stage {
 
     /// Whether this version of the engine can run the stage.
     pub fn available(self) -> bool {
-        matches!(self, Stage::Analyse | Stage::Grade | Stage::Report)
+        matches!(
+            self,
+            Stage::Plan | Stage::Analyse | Stage::Grade | Stage::Report
+        )
     }
 }
 
@@ -253,6 +260,12 @@ impl Checker<'_> {
         let units = self.check_units();
         let outcomes = self.check_outcomes(design.as_ref());
         let analysis = self.check_analysis(design.as_ref(), units.as_ref(), &outcomes);
+        let power = self.check_power(
+            design.as_ref(),
+            analysis
+                .as_ref()
+                .and_then(|a| a.estimators.first().copied()),
+        );
         self.check_evidence(design.as_ref());
         let report = self.check_report();
         let stages = self.declared_stages();
@@ -279,6 +292,7 @@ impl Checker<'_> {
             units,
             outcomes,
             analysis,
+            power,
             evidence: spec.evidence.clone(),
             report: report?,
             stages,
