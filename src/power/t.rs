@@ -109,18 +109,40 @@ pub fn t_power(
         }
         TTestKind::OneSample | TTestKind::Paired => (n1 - 1.0, d * n1.sqrt()),
     };
-    let power = match alternative {
-        Alternative::TwoSided => {
-            let ncp = ncp.abs();
-            let c = central_t::upper_quantile(alpha / 2.0, df)?;
-            let upper = noncentral_t::sf(c, df, ncp)?;
-            match rule {
-                TwoSidedRule::BothTails => upper + noncentral_t::cdf(-c, df, ncp)?,
-                TwoSidedRule::UpperTail => upper,
-            }
+    let ncp = if alternative == Alternative::TwoSided {
+        ncp.abs()
+    } else {
+        ncp
+    };
+    let crit = match alternative {
+        Alternative::TwoSided => central_t::upper_quantile(alpha / 2.0, df)?,
+        Alternative::Greater => central_t::upper_quantile(alpha, df)?,
+        Alternative::Less => central_t::quantile(alpha, df)?,
+    };
+    // Fast path: AS 243 to an absolute 1e-12, kept when the power itself is not a
+    // small tail (where relative precision needs the exact integral).
+    let fast = match (alternative, rule) {
+        (Alternative::TwoSided, TwoSidedRule::BothTails) => as243_cdf(crit, df, ncp)
+            .zip(as243_cdf(-crit, df, ncp))
+            .map(|(below, lower)| (0.5 - below + 0.5) + lower),
+        (Alternative::TwoSided, TwoSidedRule::UpperTail) | (Alternative::Greater, _) => {
+            as243_cdf(crit, df, ncp).map(|below| 0.5 - below + 0.5)
         }
-        Alternative::Greater => noncentral_t::sf(central_t::upper_quantile(alpha, df)?, df, ncp)?,
-        Alternative::Less => noncentral_t::cdf(central_t::quantile(alpha, df)?, df, ncp)?,
+        (Alternative::Less, _) => as243_cdf(crit, df, ncp),
+    };
+    if let Some(power) = fast
+        && power > 1e-6
+    {
+        return Ok(power.min(1.0));
+    }
+    let power = match (alternative, rule) {
+        (Alternative::TwoSided, TwoSidedRule::BothTails) => {
+            nct_sf(crit, df, ncp)? + nct_cdf(-crit, df, ncp)?
+        }
+        (Alternative::TwoSided, TwoSidedRule::UpperTail) | (Alternative::Greater, _) => {
+            nct_sf(crit, df, ncp)?
+        }
+        (Alternative::Less, _) => nct_cdf(crit, df, ncp)?,
     };
     Ok(power.min(1.0))
 }
