@@ -326,14 +326,29 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
             let (d, alpha) = (q.d.unwrap_or_default(), q.alpha.unwrap_or_default());
             let target = check_power_target(q.power.unwrap_or_default(), alpha)?;
             check_direction(d, q.alternative)?;
-            let n0 = normal_guess(d / vf, alpha, target, q.alternative) * (1.0 + 1.0 / ratio);
+            // Normal approximation with Guenther's (1981) t correction, z²/4 per group
+            // (z²/2 for one sample): usually within one unit of the root, so the
+            // bracket is narrow and Brent needs few power evaluations.
+            let z = normal::upper_quantile(if q.alternative == Alternative::TwoSided {
+                alpha / 2.0
+            } else {
+                alpha
+            })?;
+            let n0 = normal_guess(d / vf, alpha, target, q.alternative) * (1.0 + 1.0 / ratio)
+                + z * z
+                    / if q.kind == TTestKind::TwoSample {
+                        4.0
+                    } else {
+                        2.0
+                    };
+            let half_width = 0.5 + 0.01 * n0;
             let root = solve_increasing(
                 |n| pw(n, d, alpha),
                 target,
                 n_min,
                 MAX_UNITS,
-                (0.8 * n0).max(n_min),
-                1.25 * n0 + 4.0,
+                (n0 - half_width).max(n_min),
+                (n0 + half_width).max(n_min + 1.0),
             )?;
             let n1 = match root {
                 Root::At(n) => n,
