@@ -325,3 +325,30 @@ fn simulated_cluster_power_agrees_with_the_cra2_formula() {
         d.power.mc_se
     );
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A solved n reaches the target power, the rounded-up n at least the target,
+        /// and power rises with n.
+        #[test]
+        fn solved_n_reaches_the_target(d in 0.1f64..1.5, power in 0.5f64..0.95, ratio in 0.5f64..3.0) {
+            let mut q = TQuestion::new(TTestKind::TwoSample);
+            q.d = Some(d);
+            q.power = Some(power);
+            q.ratio = ratio;
+            let a = solve_t(&q).unwrap();
+            let n1 = a.groups[0].analysed;
+            let at = |n: f64| t_power(TTestKind::TwoSample, n, ratio, d, 0.05, Alternative::TwoSided, TwoSidedRule::BothTails).unwrap();
+            if !a.at_minimum {
+                prop_assert!((at(n1) - power).abs() < 1e-9);
+            }
+            prop_assert!(a.power_at_rounded >= power - 1e-12);
+            prop_assert!(at(n1 + 1.0) > at(n1));
+        }
+    }
+}
