@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub mod power;
 pub mod stats;
 
 /// Evident: evaluation and experiment design from one study spec.
@@ -39,8 +40,17 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Plan the study: power, sample size, MDES (the plan stage).
-    Plan { spec: PathBuf },
+    /// Plan the study: power, sample size, MDES and simulation diagnosis (the plan
+    /// stage); writes plan.json, plan.md, plan.html and the charts to the report directory.
+    Plan {
+        spec: PathBuf,
+        /// Write the plan report here instead of the spec's report.dir.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the plan result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Randomise units to arms (the assign stage): writes assignments.csv and manifest.json.
     Assign {
         spec: PathBuf,
@@ -71,6 +81,10 @@ pub enum Command {
     /// Fit a regression with robust standard errors (estimatr's lm_robust and lm_lin),
     /// or a logistic regression, on columns of a CSV file.
     Regress(stats::RegressArgs),
+    /// Power, sample size and MDES (pwr, power.t.test, power.prop.test, PowerUp!):
+    /// give every quantity but one and the one left out is solved for.
+    #[command(subcommand)]
+    Power(power::PowerCommand),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,

@@ -37,6 +37,8 @@ pub enum Error {
     Test(#[from] crate::stats::htest::TestError),
     #[error(transparent)]
     Regression(#[from] crate::stats::regression::RegressionError),
+    #[error(transparent)]
+    Power(#[from] crate::power::PowerError),
     /// Arguments of a command that do not fit together.
     #[error("{message}")]
     Arguments { message: String, hint: String },
@@ -71,6 +73,7 @@ impl Error {
             | Error::StageNotDeclared { .. }
             | Error::Test(_)
             | Error::Regression(_)
+            | Error::Power(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
@@ -98,6 +101,7 @@ impl Error {
             Error::Regression(_) => {
                 "check the outcome and covariate columns; docs/statistics.md describes `evident regress`".into()
             }
+            Error::Power(e) => e.hint(),
             Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")

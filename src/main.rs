@@ -107,7 +107,10 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         }
         Command::Test(test) => cli::stats::run_test(test),
         Command::Regress(args) => cli::stats::run_regress(args),
-        Command::Plan { spec } => single_stage(spec, Stage::Plan),
+        Command::Power(command) => cli::power::run_power(command),
+        Command::Plan { spec, out, json } => {
+            cli::power::run_plan(spec, out.as_deref(), *json, cli.quiet)
+        }
         Command::Assign {
             spec,
             force,

@@ -10,6 +10,7 @@ use crate::analysis::{Analysis, analyse};
 use crate::assign::{self, AssignmentReport};
 use crate::error::Error;
 use crate::evidence::{Grade, grade};
+use crate::power::plan::{PlanResult, run_plan};
 use crate::report::{self, RenderedFile, ReportModel};
 use crate::spec::{Plan, Stage, Warning, load_spec, validate};
 
@@ -68,6 +69,11 @@ pub fn run(
             });
         }
     }
+    let plan_result = if scope == Scope::All {
+        run_plan_stage(plan, None)?
+    } else {
+        None
+    };
     let mut files = Vec::new();
     let assignment = match (&plan.assignment, scope) {
         (Some(_), Scope::All) => {
@@ -81,7 +87,8 @@ pub fn run(
     let (analysis, grade) = analyse_and_grade(plan)?;
     let inputs = input_files(plan, path)?;
     let warnings = checked.warnings.iter().map(|w| w.message.clone()).collect();
-    let model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
+    let mut model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
+    model.plan = plan_result;
     let rendered = report::render(&model, &plan.report.formats);
     let report_dir = out_dir
         .map(Path::to_path_buf)
@@ -120,6 +127,59 @@ pub fn failed_checks(verification: &assign::Verification) -> Vec<String> {
         .filter(|c| !c.ok)
         .map(|c| format!("{}: recorded {}, found {}", c.what, c.recorded, c.found))
         .collect()
+}
+
+/// Runs the plan stage when the spec declares one (`design.power`).
+pub fn run_plan_stage(
+    plan: &Plan,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<Option<PlanResult>, Error> {
+    match &plan.power {
+        Some(power) => Ok(Some(run_plan(power, progress)?)),
+        None => Ok(None),
+    }
+}
+
+/// `evident plan`: runs the plan stage alone and writes the plan report (plan.json,
+/// plan.md, plan.html and the charts) into the report directory. The plan report is
+/// the report model with the plan section and no results.
+pub fn plan_only(
+    path: &Path,
+    out_dir: Option<&Path>,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<RunOutput, Error> {
+    let checked = check(path)?;
+    let plan = &checked.plan;
+    let Some(result) = run_plan_stage(plan, progress)? else {
+        return Err(Error::StageNotDeclared {
+            stage: Stage::Plan.name(),
+            spec_key: Stage::Plan.spec_key(),
+        });
+    };
+    let warnings = checked.warnings.iter().map(|w| w.message.clone()).collect();
+    let grade = grade(plan, None);
+    let mut model = report::model::build(plan, None, grade, warnings, Vec::new(), None);
+    model.headline = format!("Plan: {}", result.answers[0].sentence());
+    model.reproducibility.command = format!("evident plan {}", plan.source.spec_path);
+    model.plan = Some(result);
+    let rendered: Vec<RenderedFile> = report::render(&model, &plan.report.formats)
+        .into_iter()
+        .map(|mut file| {
+            if let Some(rest) = file.name.strip_prefix("report.") {
+                file.name = format!("plan.{rest}");
+            }
+            file
+        })
+        .collect();
+    let report_dir = out_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| plan.report.dir.clone());
+    let files = write_atomically(&report_dir, &rendered)?;
+    Ok(RunOutput {
+        report_dir,
+        files,
+        model,
+    })
 }
 
 /// Runs the analyse and grade stages without writing anything.

@@ -325,10 +325,13 @@ fn unknown_arm_in_the_data_is_named() {
 #[test]
 fn a_declared_stage_that_is_not_available_stops_the_run() {
     let study = Study::new();
-    study.edit_spec("\"kind\": \"rct\",", "\"kind\": \"rct\", \"power\": {},");
+    study.edit_spec(
+        "\"kind\": \"rct\",",
+        "\"kind\": \"matched_comparison\", \"matching\": {\"method\": \"nearest\"},",
+    );
     assert_invalid(
         study.run(),
-        "the plan stage is declared by design.power but is not available",
+        "the match stage is declared by design.matching but is not available",
     );
     assert!(!study.out().exists(), "nothing written");
 }

@@ -1,7 +1,37 @@
 //! Planning: power, sample size and minimum detectable effects.
 //!
-//! This file holds the minimum detectable effect size (MDES) of an achieved sample,
-//! which the evidence grade uses to judge whether a sample was "sufficiently large".
+//! One file per family; each answers a question with exactly one unknown (sample size,
+//! effect, power or alpha) by Brent's method ([`solve`]) and returns a [`PowerAnswer`]
+//! with the exact and the rounded-up sample, or a [`PowerError`] saying why no answer
+//! exists.
+//!
+//! | file | question | R reference |
+//! | --- | --- | --- |
+//! | [`t`] | two-sample (any allocation ratio), one-sample, paired t | pwr.t.test, pwr.t2n.test, power.t.test |
+//! | [`prop`] | two proportions, Cohen's h and pooled | pwr.2p.test, pwr.2p2n.test, power.prop.test |
+//! | [`chisq`] | chi-square, Cohen's w | pwr.chisq.test |
+//! | [`mdes`] | individually randomised with covariates | PowerUp! IRA |
+//! | [`cluster`] | two- and three-level cluster-randomised | PowerUp! cra2, cra3 |
+//! | [`bands`] | EEF-style MDES bands | evidence-rules.md |
+//! | [`simulate`] | simulation-based design diagnosis | DeclareDesign's diagnose_design |
+//!
+//! This file also holds the MDES of an achieved sample, which the evidence grade uses
+//! to judge whether a sample was "sufficiently large".
+
+pub mod answer;
+pub mod bands;
+pub mod chisq;
+pub mod cluster;
+mod error;
+pub mod mdes;
+pub mod plan;
+pub mod prop;
+pub mod simulate;
+pub mod solve;
+pub mod t;
+
+pub use answer::{Adjustments, GroupSize, PowerAnswer, Unknown};
+pub use error::PowerError;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

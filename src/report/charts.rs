@@ -13,6 +13,7 @@ use plotters::style::FontStyle;
 use super::format::{interval, significant};
 use super::model::{FindingRow, ReportModel};
 use crate::assign::Balance;
+use crate::power::plan::PlanResult;
 use crate::spec::OutcomeType;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -49,6 +50,10 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
         && !assignment.balance.rows.is_empty()
     {
         out.push(love_plot(&assignment.balance));
+    }
+    if let Some(plan) = &model.plan {
+        out.push(power_curve_chart(plan));
+        out.push(mdes_chart(plan));
     }
     out
 }
@@ -204,6 +209,254 @@ pub fn love_plot(balance: &Balance) -> Chart {
     Chart {
         name: "love",
         svg: accessible(&svg, "love", &title, &description),
+        title,
+        description,
+    }
+}
+
+const PALETTE: [RGBColor; 4] = [
+    BLUE,
+    VERMILLION,
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+];
+
+/// Power against sample size, one line per effect (each with its own marker shape
+/// as well as colour), the target power and the planned size marked.
+pub fn power_curve_chart(plan: &PlanResult) -> Chart {
+    register_font();
+    let (width, height) = (760u32, 420u32);
+    let x_max = plan
+        .power_curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.size))
+        .fold(plan.planned_size, f64::max);
+    let x_min = plan
+        .power_curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.size))
+        .fold(x_max, f64::min);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Power against sample size",
+                ("sans-serif", 16).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(48)
+            .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), 0f64..1f64)
+        {
+            chart
+                .configure_mesh()
+                .x_desc(plan.size_label.clone())
+                .y_desc("power")
+                .x_label_formatter(&|v| significant(*v, 3))
+                .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x_min, plan.target_power), (x_max, plan.target_power)],
+                    6,
+                    4,
+                    GREY.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(plan.planned_size, 0.0), (plan.planned_size, 1.0)],
+                    2,
+                    4,
+                    GREY.stroke_width(1),
+                ))
+                .ok();
+            for (i, curve) in plan.power_curves.iter().enumerate() {
+                let colour = PALETTE[i % PALETTE.len()];
+                let points: Vec<(f64, f64)> =
+                    curve.points.iter().map(|p| (p.size, p.value)).collect();
+                if let Ok(series) =
+                    chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                {
+                    series
+                        .label(format!(
+                            "{} = {}",
+                            plan.effect_measure,
+                            significant(curve.effect, 3)
+                        ))
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                        });
+                }
+                let marks = points.iter().step_by(8).copied();
+                match i % 3 {
+                    0 => {
+                        chart
+                            .draw_series(marks.map(|p| Circle::new(p, 4, colour.filled())))
+                            .ok();
+                    }
+                    1 => {
+                        chart
+                            .draw_series(marks.map(|p| TriangleMarker::new(p, 5, colour.filled())))
+                            .ok();
+                    }
+                    _ => {
+                        chart
+                            .draw_series(marks.map(|p| Cross::new(p, 4, colour.stroke_width(2))))
+                            .ok();
+                    }
+                }
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(GREY)
+                .label_font(("sans-serif", 12).into_font())
+                .draw()
+                .ok();
+        }
+        root.present().ok();
+    }
+    let title = "Power curve: power against sample size for several effects".to_string();
+    let description = format!(
+        "Power rises with the {} for each effect ({}). The dashed horizontal line marks the target power {:.0}%; the dotted vertical line the planned size {}.",
+        plan.size_label,
+        plan.power_curves
+            .iter()
+            .map(|c| {
+                let at_plan = c
+                    .points
+                    .iter()
+                    .min_by(|a, b| {
+                        (a.size - plan.planned_size)
+                            .abs()
+                            .total_cmp(&(b.size - plan.planned_size).abs())
+                    })
+                    .map(|p| format!("{:.0}%", 100.0 * p.value))
+                    .unwrap_or_default();
+                format!(
+                    "{} = {}: about {at_plan} at the planned size",
+                    plan.effect_measure,
+                    significant(c.effect, 3)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        100.0 * plan.target_power,
+        significant(plan.planned_size, 4)
+    );
+    Chart {
+        name: "power-curve",
+        svg: accessible(&svg, "power-curve", &title, &description),
+        title,
+        description,
+    }
+}
+
+/// Minimum detectable effect against sample size, with the planned size marked and,
+/// for SD-unit effects, the EEF-style MDES band limits as reference lines.
+pub fn mdes_chart(plan: &PlanResult) -> Chart {
+    register_font();
+    let (width, height) = (760u32, 420u32);
+    let points: Vec<(f64, f64)> = plan.mdes_curve.iter().map(|p| (p.size, p.value)).collect();
+    let x_min = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_max = points.iter().map(|p| p.0).fold(plan.planned_size, f64::max);
+    let x_min = if x_min.is_finite() { x_min } else { 0.0 };
+    let y_top = points
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .clamp(0.05, 2.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Minimum detectable effect against sample size",
+                ("sans-serif", 16).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), 0f64..(y_top * 1.05))
+        {
+            chart
+                .configure_mesh()
+                .x_desc(plan.size_label.clone())
+                .y_desc(if plan.mdes.is_some() {
+                    "MDES (SD units)"
+                } else {
+                    "minimum detectable difference"
+                })
+                .x_label_formatter(&|v| significant(*v, 3))
+                .y_label_formatter(&|v| significant(*v, 3))
+                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            if plan.mdes.is_some() {
+                for limit in crate::power::bands::EEF_MDES_LIMITS {
+                    if limit <= y_top * 1.05 {
+                        chart
+                            .draw_series(DashedLineSeries::new(
+                                vec![(x_min, limit), (x_max, limit)],
+                                3,
+                                5,
+                                GREY.mix(0.6).stroke_width(1),
+                            ))
+                            .ok();
+                    }
+                }
+            }
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(plan.planned_size, 0.0), (plan.planned_size, y_top * 1.05)],
+                    2,
+                    4,
+                    GREY.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
+                .ok();
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .step_by(8)
+                        .map(|&p| Circle::new(p, 4, BLUE.filled())),
+                )
+                .ok();
+        }
+        root.present().ok();
+    }
+    let title = "MDES against sample size".to_string();
+    let description = format!(
+        "The minimum detectable effect at {:.0}% power falls as the {} grows{}. The dotted vertical line marks the planned size {}{}.",
+        100.0 * plan.target_power,
+        plan.size_label,
+        points
+            .first()
+            .zip(points.last())
+            .map(|(a, b)| format!(", from {} at {} to {} at {}", significant(a.1, 3), significant(a.0, 3), significant(b.1, 3), significant(b.0, 3)))
+            .unwrap_or_default(),
+        significant(plan.planned_size, 4),
+        plan.eef_band
+            .as_ref()
+            .map(|b| format!("; dashed lines mark the EEF-style MDES bands (0.2 to 0.6 SD); at the planned size: {}", b.description))
+            .unwrap_or_default()
+    );
+    Chart {
+        name: "mdes-curve",
+        svg: accessible(&svg, "mdes-curve", &title, &description),
         title,
         description,
     }

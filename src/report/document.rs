@@ -122,6 +122,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     if let Some(assignment) = &model.assignment {
         assignment_blocks(assignment, charts, &mut blocks);
     }
+    if let Some(plan) = &model.plan {
+        plan_blocks(plan, charts, &mut blocks);
+    }
 
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
@@ -542,6 +545,104 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
             if chart.name == "love" {
                 blocks.push(Block::Chart(index));
             }
+        }
+    }
+}
+
+/// The plan section: sample-size reasoning and MDES in words and numbers, the two
+/// planning charts, and the simulation diagnosis.
+fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Sample size and power".into()));
+    for (i, answer) in plan.answers.iter().enumerate() {
+        if i == 1 {
+            blocks.push(Block::Paragraph(
+                "The other method gives a different answer; both are shown so that the choice is visible:".into(),
+            ));
+        }
+        blocks.push(Block::Paragraph(answer.sentence()));
+        blocks.push(Block::Table(Table {
+            caption: format!("Planning calculation: {}", answer.family),
+            header: vec!["Quantity".into(), "Value".into()],
+            rows: answer.rows().into_iter().map(|(l, v)| vec![l, v]).collect(),
+        }));
+    }
+    if let Some(band) = &plan.eef_band {
+        blocks.push(Block::Paragraph(format!(
+            "Minimum detectable effect at the planned size: {} SD. EEF-style MDES band: {}{}.",
+            significant(band.mdes, 3),
+            band.description,
+            band.next_limit
+                .map(|l| format!("; one more padlock needs an MDES of at most {l}"))
+                .unwrap_or_default()
+        )));
+    }
+    for (index, chart) in charts.iter().enumerate() {
+        if chart.name == "power-curve" || chart.name == "mdes-curve" {
+            blocks.push(Block::Chart(index));
+        }
+    }
+    if let Some(sim) = &plan.simulation {
+        blocks.push(Block::Heading("Simulated design diagnosis".into()));
+        blocks.push(Block::Paragraph(format!("Simulated: {}.", sim.model)));
+        let d = &sim.diagnosis;
+        let row = |name: &str, value: Option<crate::power::simulate::Diagnosand>| {
+            vec![
+                name.to_string(),
+                value
+                    .map(|v| significant(v.value, 4))
+                    .unwrap_or_else(|| "not defined".into()),
+                value.map(|v| significant(v.mc_se, 2)).unwrap_or_default(),
+            ]
+        };
+        let mut rows = vec![
+            row("Power", Some(d.power)),
+            row("Bias", Some(d.bias)),
+            row("RMSE", Some(d.rmse)),
+            row("Coverage of the CI", Some(d.coverage)),
+            row("Type-S rate (significant, wrong sign)", d.type_s_rate),
+            row("Mean estimate", Some(d.mean_estimate)),
+            row("SD of the estimates", Some(d.sd_estimate)),
+        ];
+        rows.push(vec![
+            "Simulations (failed)".into(),
+            format!("{} ({})", count(d.sims), count(d.failed)),
+            String::new(),
+        ]);
+        blocks.push(Block::Table(Table {
+            caption: format!(
+                "Diagnosis at N = {} (estimand {})",
+                count(d.n),
+                significant(d.estimand, 4)
+            ),
+            header: vec![
+                "Diagnosand".into(),
+                "Estimate".into(),
+                "Monte Carlo SE".into(),
+            ],
+            rows,
+        }));
+        if !sim.sweep.is_empty() {
+            blocks.push(Block::Table(Table {
+                caption: "Simulated power curve".into(),
+                header: vec![
+                    "N".into(),
+                    "Power".into(),
+                    "Monte Carlo SE".into(),
+                    "Coverage".into(),
+                ],
+                rows: sim
+                    .sweep
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            count(d.n),
+                            significant(d.power.value, 3),
+                            significant(d.power.mc_se, 2),
+                            significant(d.coverage.value, 3),
+                        ]
+                    })
+                    .collect(),
+            }));
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct ReportModel {
     /// GRADE-style summary of findings, one row per outcome comparison.
     pub findings: Vec<FindingRow>,
     pub grade: Grade,
+    /// The plan stage: power, sample size, MDES and simulation diagnosis (when the
+    /// spec declares design.power).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::power::plan::PlanResult>,
     pub analysis: Option<Analysis>,
     /// The allocation (assign stage): method, seed, manifest hash, counts, balance.
     pub assignment: Option<AssignmentReport>,
@@ -149,6 +153,7 @@ pub fn build(
         design,
         findings,
         grade,
+        plan: None,
         analysis,
         assignment,
         warnings,

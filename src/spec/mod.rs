@@ -7,10 +7,12 @@
 
 mod load;
 mod locate;
+mod power;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
+pub use power::{PowerFamily, PowerSpec, SimulationSpec, SolveFor};
 pub use validate::{
     AcceptanceRule, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan, Problem,
     ReportPlan, RerandomisationPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan, Warning,
@@ -92,9 +94,9 @@ pub struct DesignSpec {
     /// How to randomise units (the assign stage); rct and cluster_rct only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<AssignmentSpec>,
-    /// Power and sample-size assumptions (the plan stage).
+    /// Power and sample-size assumptions (the plan stage); see docs/spec.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub power: Option<serde_json::Value>,
+    pub power: Option<PowerSpec>,
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,

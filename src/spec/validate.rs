@@ -18,6 +18,8 @@ use crate::data;
 use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
+mod power_check;
+
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -31,6 +33,8 @@ pub struct Plan {
     pub analysis: Option<AnalysisPlan>,
     /// The assign stage's settings, when the spec declares design.assignment.
     pub assignment: Option<AssignmentPlan>,
+    /// The resolved `design.power` block (the plan stage).
+    pub power: Option<crate::power::plan::PowerPlan>,
     pub evidence: EvidenceSpec,
     pub report: ReportPlan,
     /// Stages the spec declares, in pipeline order.
@@ -232,7 +236,7 @@ impl Stage {
     pub fn available(self) -> bool {
         matches!(
             self,
-            Stage::Assign | Stage::Analyse | Stage::Grade | Stage::Report
+            Stage::Plan | Stage::Assign | Stage::Analyse | Stage::Grade | Stage::Report
         )
     }
 }
@@ -328,6 +332,12 @@ impl Checker<'_> {
             assignment.as_ref(),
             &outcomes,
         );
+        let power = self.check_power(
+            design.as_ref(),
+            analysis
+                .as_ref()
+                .and_then(|a| a.estimators.first().copied()),
+        );
         self.check_evidence(design.as_ref());
         let stages = self.declared_stages();
         for stage in &stages {
@@ -354,6 +364,7 @@ impl Checker<'_> {
             outcomes,
             analysis,
             assignment,
+            power,
             evidence: spec.evidence.clone(),
             report: report?,
             stages,

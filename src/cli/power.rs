@@ -1,0 +1,543 @@
+//! `evident power ...`: power, sample size and MDES on their own, the way people use
+//! pwr or G*Power. Give every quantity but one; the one left out is solved for.
+//! Printed as a table in words and numbers, or as JSON with `--json`.
+
+use clap::{Args, Subcommand, ValueEnum};
+use evident::Error;
+use evident::power::answer::human;
+use evident::power::bands::{MdesBand, eef_band};
+use evident::power::chisq::{ChisqQuestion, solve_chisq};
+use evident::power::cluster::{
+    ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level,
+};
+use evident::power::mdes::{IndividualQuestion, Targets, solve_individual};
+use evident::power::prop::{PropMethod, PropQuestion, solve_prop};
+use evident::power::t::{TQuestion, TTestKind, TwoSidedRule, solve_t};
+use evident::power::{Adjustments, PowerAnswer};
+use serde::Serialize;
+
+use super::stats::AlternativeArg;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TKindArg {
+    TwoSample,
+    OneSample,
+    Paired,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PropMethodArg {
+    /// Cohen's h (pwr.2p.test, pwr.2p2n.test).
+    CohensH,
+    /// Pooled variance (power.prop.test).
+    Pooled,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Args)]
+pub struct CommonPower {
+    /// Significance level. Default 0.05; leave it out with every other quantity given
+    /// to solve for it (t, prop, chisq).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Power (leave out to solve for it).
+    #[arg(long)]
+    pub power: Option<f64>,
+    /// Expected share of randomised units lost before analysis, in [0, 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub attrition: f64,
+    /// Correlation of a baseline measure with the outcome; adjusting for it
+    /// multiplies the outcome variance by 1 − r².
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub baseline_r: f64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CommonPower {
+    fn adjustments(&self) -> Adjustments {
+        Adjustments {
+            attrition: self.attrition,
+            baseline_r: self.baseline_r,
+        }
+    }
+
+    /// alpha is solved for only when it is absent and the other three are given.
+    fn alpha(&self, others_given: bool) -> Option<f64> {
+        match self.alpha {
+            Some(a) => Some(a),
+            None if others_given && self.power.is_some() => None,
+            None => Some(0.05),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PowerCommand {
+    /// t tests (pwr.t.test, pwr.t2n.test, power.t.test): n, d, power or alpha.
+    T {
+        #[arg(long = "type", value_enum, default_value = "two-sample")]
+        kind: TKindArg,
+        /// Units in the control group (two-sample), pairs, or the sample.
+        #[arg(long)]
+        n: Option<f64>,
+        /// Standardised effect (Cohen's d). Or give --delta with --sd.
+        #[arg(long, allow_hyphen_values = true)]
+        d: Option<f64>,
+        /// Raw difference to detect (with --sd).
+        #[arg(long, allow_hyphen_values = true)]
+        delta: Option<f64>,
+        /// Outcome standard deviation (with --delta).
+        #[arg(long)]
+        sd: Option<f64>,
+        /// Allocation ratio treatment:control (two-sample).
+        #[arg(long, default_value_t = 1.0)]
+        ratio: f64,
+        #[arg(long, value_enum, default_value = "two-sided")]
+        alternative: AlternativeArg,
+        /// Count only the upper tail in two-sided power (R's power.t.test default);
+        /// by default both tails count (pwr, G*Power).
+        #[arg(long)]
+        upper_tail_only: bool,
+        #[command(flatten)]
+        common: CommonPower,
+    },
+    /// Two proportions: Cohen's h (pwr.2p.test) or pooled variance (power.prop.test).
+    Prop {
+        /// Control proportion.
+        #[arg(long)]
+        p1: Option<f64>,
+        /// Treatment proportion (leave out, with --p1, to solve for it).
+        #[arg(long)]
+        p2: Option<f64>,
+        /// Cohen's h, instead of --p1/--p2.
+        #[arg(long, allow_hyphen_values = true)]
+        h: Option<f64>,
+        /// Units in the control group.
+        #[arg(long)]
+        n: Option<f64>,
+        #[arg(long, default_value_t = 1.0)]
+        ratio: f64,
+        #[arg(long, value_enum, default_value = "cohens-h")]
+        method: PropMethodArg,
+        #[arg(long, value_enum, default_value = "two-sided")]
+        alternative: AlternativeArg,
+        /// Count only the upper tail in two-sided power (power.prop.test's default).
+        #[arg(long)]
+        upper_tail_only: bool,
+        #[command(flatten)]
+        common: CommonPower,
+    },
+    /// Chi-square tests with Cohen's w (pwr.chisq.test).
+    Chisq {
+        #[arg(long)]
+        w: Option<f64>,
+        /// Total units.
+        #[arg(long)]
+        n: Option<f64>,
+        #[arg(long)]
+        df: f64,
+        #[command(flatten)]
+        common: CommonPower,
+    },
+    /// Cluster-randomised trials (PowerUp! cra2; cra3 with --classes-per-school):
+    /// clusters, cluster size, MDES or power.
+    Cluster {
+        /// Clusters randomised in total (schools, for three levels).
+        #[arg(long)]
+        clusters: Option<f64>,
+        /// Units per cluster (pupils per class, for three levels).
+        #[arg(long)]
+        cluster_size: Option<f64>,
+        /// Intraclass correlation (the school ICC, for three levels).
+        #[arg(long)]
+        icc: f64,
+        /// Effect in SD units (leave out to solve for the MDES).
+        #[arg(long, allow_hyphen_values = true)]
+        effect: Option<f64>,
+        /// Share of clusters treated.
+        #[arg(long, default_value_t = 0.5)]
+        share: f64,
+        #[arg(long, default_value_t = 0.0)]
+        r2_individual: f64,
+        /// R² at the cluster level (the school level, for three levels).
+        #[arg(long, default_value_t = 0.0)]
+        r2_cluster: f64,
+        /// Cluster-level covariates.
+        #[arg(long, default_value_t = 0)]
+        covariates: u32,
+        /// Three levels: classes per school.
+        #[arg(long)]
+        classes_per_school: Option<f64>,
+        /// Three levels: the class-level ICC.
+        #[arg(long, default_value_t = 0.0)]
+        icc_class: f64,
+        /// Three levels: R² at the class level.
+        #[arg(long, default_value_t = 0.0)]
+        r2_class: f64,
+        /// One-sided test.
+        #[arg(long)]
+        one_sided: bool,
+        #[command(flatten)]
+        common: CommonPower,
+    },
+    /// Individually randomised trials with covariates (PowerUp! IRA): MDES, N or
+    /// power, with the EEF-style MDES band.
+    Mdes {
+        /// Units randomised in total.
+        #[arg(long)]
+        n: Option<f64>,
+        /// Effect in SD units (leave out to solve for the MDES).
+        #[arg(long, allow_hyphen_values = true)]
+        effect: Option<f64>,
+        #[arg(long, default_value_t = 0.5)]
+        share: f64,
+        /// Outcome variance explained by covariates.
+        #[arg(long, default_value_t = 0.0)]
+        r2: f64,
+        #[arg(long, default_value_t = 0)]
+        covariates: u32,
+        #[arg(long)]
+        one_sided: bool,
+        #[command(flatten)]
+        common: CommonPower,
+    },
+}
+
+#[derive(Serialize)]
+struct Output {
+    answers: Vec<PowerAnswer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eef_band: Option<MdesBand>,
+}
+
+fn arguments(message: &str, hint: &str) -> Error {
+    Error::Arguments {
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
+    let (answers, common, band) = match command {
+        PowerCommand::T {
+            kind,
+            n,
+            d,
+            delta,
+            sd,
+            ratio,
+            alternative,
+            upper_tail_only,
+            common,
+        } => {
+            let d = match (d, delta, sd) {
+                (Some(d), None, None) => Some(*d),
+                (None, Some(delta), Some(sd)) if *sd > 0.0 => Some(delta / sd),
+                (None, Some(_), Some(sd)) => {
+                    return Err(arguments(
+                        &format!("--sd must be positive, got {sd}"),
+                        "give the outcome's standard deviation",
+                    ));
+                }
+                (None, None, None) => None,
+                _ => {
+                    return Err(arguments(
+                        "give the effect as --d, or as --delta with --sd",
+                        "--d is in SD units; --delta is in outcome units and needs --sd",
+                    ));
+                }
+            };
+            let q = TQuestion {
+                kind: match kind {
+                    TKindArg::TwoSample => TTestKind::TwoSample,
+                    TKindArg::OneSample => TTestKind::OneSample,
+                    TKindArg::Paired => TTestKind::Paired,
+                },
+                n: *n,
+                d,
+                alpha: common.alpha(n.is_some() && d.is_some()),
+                power: common.power,
+                ratio: *ratio,
+                alternative: (*alternative).into(),
+                two_sided: rule(*upper_tail_only),
+                adjustments: common.adjustments(),
+            };
+            (vec![solve_t(&q)?], common, None)
+        }
+        PowerCommand::Prop {
+            p1,
+            p2,
+            h,
+            n,
+            ratio,
+            method,
+            alternative,
+            upper_tail_only,
+            common,
+        } => {
+            let effect_given = if p1.is_some() {
+                p2.is_some()
+            } else {
+                h.is_some()
+            };
+            let q = PropQuestion {
+                p1: *p1,
+                p2: *p2,
+                h: *h,
+                n: *n,
+                alpha: common.alpha(n.is_some() && effect_given),
+                power: common.power,
+                ratio: *ratio,
+                alternative: (*alternative).into(),
+                two_sided: rule(*upper_tail_only),
+                method: match method {
+                    PropMethodArg::CohensH => PropMethod::CohensH,
+                    PropMethodArg::Pooled => PropMethod::Pooled,
+                },
+                adjustments: common.adjustments(),
+            };
+            (solve_prop(&q)?, common, None)
+        }
+        PowerCommand::Chisq { w, n, df, common } => {
+            let q = ChisqQuestion {
+                n: *n,
+                w: *w,
+                df: *df,
+                alpha: common.alpha(n.is_some() && w.is_some()),
+                power: common.power,
+                adjustments: common.adjustments(),
+            };
+            (vec![solve_chisq(&q)?], common, None)
+        }
+        PowerCommand::Cluster {
+            clusters,
+            cluster_size,
+            icc,
+            effect,
+            share,
+            r2_individual,
+            r2_cluster,
+            covariates,
+            classes_per_school,
+            icc_class,
+            r2_class,
+            one_sided,
+            common,
+        } => {
+            let targets = Targets {
+                effect: *effect,
+                alpha: common.alpha.unwrap_or(0.05),
+                power: common.power,
+                two_sided: !*one_sided,
+            };
+            let answer = match classes_per_school {
+                Some(classes) => {
+                    let class_size = cluster_size.ok_or_else(|| {
+                        arguments(
+                            "three-level designs need --cluster-size (pupils per class)",
+                            "solve for the number of schools (--clusters), the MDES or the power",
+                        )
+                    })?;
+                    solve_three_level(&ThreeLevelQuestion {
+                        schools: *clusters,
+                        classes_per_school: *classes,
+                        class_size,
+                        targets,
+                        icc_school: *icc,
+                        icc_class: *icc_class,
+                        treated_share: *share,
+                        r2_individual: *r2_individual,
+                        r2_class: *r2_class,
+                        r2_school: *r2_cluster,
+                        covariates: *covariates,
+                        adjustments: common.adjustments(),
+                    })?
+                }
+                None => solve_cluster(&ClusterQuestion {
+                    clusters: *clusters,
+                    cluster_size: *cluster_size,
+                    targets,
+                    icc: *icc,
+                    treated_share: *share,
+                    r2_individual: *r2_individual,
+                    r2_cluster: *r2_cluster,
+                    covariates: *covariates,
+                    adjustments: common.adjustments(),
+                })?,
+            };
+            let band = eef_band(answer.effect);
+            (vec![answer], common, Some(band))
+        }
+        PowerCommand::Mdes {
+            n,
+            effect,
+            share,
+            r2,
+            covariates,
+            one_sided,
+            common,
+        } => {
+            let answer = solve_individual(&IndividualQuestion {
+                n: *n,
+                targets: Targets {
+                    effect: *effect,
+                    alpha: common.alpha.unwrap_or(0.05),
+                    power: common
+                        .power
+                        .or(if effect.is_none() { Some(0.8) } else { None }),
+                    two_sided: !*one_sided,
+                },
+                treated_share: *share,
+                r_squared: *r2,
+                covariates: *covariates,
+                adjustments: common.adjustments(),
+            })?;
+            let band = eef_band(answer.effect);
+            (vec![answer], common, Some(band))
+        }
+    };
+    let output = Output {
+        answers,
+        eef_band: band,
+    };
+    if common.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output).expect("plain JSON values")
+        );
+    } else {
+        print_text(&output);
+    }
+    Ok(())
+}
+
+fn rule(upper_tail_only: bool) -> TwoSidedRule {
+    if upper_tail_only {
+        TwoSidedRule::UpperTail
+    } else {
+        TwoSidedRule::BothTails
+    }
+}
+
+fn print_text(output: &Output) {
+    for (i, answer) in output.answers.iter().enumerate() {
+        if i > 0 {
+            println!();
+            println!("The other method gives a different answer:");
+        }
+        println!("{}", answer.sentence());
+        println!();
+        let width = answer
+            .rows()
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (label, value) in answer.rows() {
+            println!("  {label:<width$}  {value}");
+        }
+    }
+    if let Some(band) = &output.eef_band {
+        println!();
+        println!(
+            "EEF-style MDES band: {}{}",
+            band.description,
+            band.next_limit
+                .map(|l| format!("; one more padlock needs an MDES ≤ {}", human(l, 2)))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// `evident plan SPEC`: runs the plan stage, writes the plan report, prints the answer
+/// (or the plan result as JSON). A progress bar is drawn for simulations on a
+/// terminal, never off one or with --quiet.
+pub fn run_plan(
+    spec: &std::path::Path,
+    out: Option<&std::path::Path>,
+    json: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    let checked = evident::pipeline::check(spec)?;
+    let total: u64 = checked
+        .plan
+        .power
+        .as_ref()
+        .and_then(|p| p.simulation.as_ref())
+        .map(|s| (s.design.sims * (1 + s.n_sweep.len())) as u64)
+        .unwrap_or(0);
+    let bar = (total > 0 && !quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("simulating {bar:40} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |n: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    };
+    let progress: Option<&(dyn Fn(u64) + Sync)> = if bar.is_some() { Some(&tick) } else { None };
+    let output = evident::pipeline::plan_only(spec, out, progress)?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let Some(plan) = &output.model.plan else {
+        return Ok(());
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(plan).expect("plain JSON values")
+        );
+        return Ok(());
+    }
+    if quiet {
+        return Ok(());
+    }
+    for warning in &output.model.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print_text(&Output {
+        answers: plan.answers.clone(),
+        eef_band: plan.eef_band.clone(),
+    });
+    if let Some(sim) = &plan.simulation {
+        let d = &sim.diagnosis;
+        println!();
+        println!("Simulated: {}.", sim.model);
+        let line = |name: &str, v: evident::power::simulate::Diagnosand| {
+            println!(
+                "  {name:<16} {:>10}  (MC SE {})",
+                human(v.value, 4),
+                human(v.mc_se, 2)
+            );
+        };
+        line("power", d.power);
+        line("bias", d.bias);
+        line("RMSE", d.rmse);
+        line("coverage", d.coverage);
+        if let Some(s) = d.type_s_rate {
+            line("type-S rate", s);
+        }
+        line("mean estimate", d.mean_estimate);
+        line("SD of estimates", d.sd_estimate);
+        for s in &sim.sweep {
+            println!(
+                "  N = {:<8} power {} (MC SE {})",
+                s.n,
+                human(s.power.value, 3),
+                human(s.power.mc_se, 2)
+            );
+        }
+    }
+    for file in &output.files {
+        println!("wrote {}", file.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! The shape every analytic planning answer takes: what was solved for, the effect,
+//! alpha and power, and the sample (exact and rounded up, per group and in total).
+
+use serde::{Deserialize, Serialize};
+
+/// The quantity a planning question leaves unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unknown {
+    /// The sample size (units, pairs or, for cluster trials, clusters).
+    SampleSize,
+    /// The cluster size (units per cluster) of a cluster-randomised trial.
+    ClusterSize,
+    /// The (minimum detectable) effect.
+    Effect,
+    /// The power.
+    Power,
+    /// The significance level.
+    Alpha,
+}
+
+impl Unknown {
+    pub fn label(self) -> &'static str {
+        match self {
+            Unknown::SampleSize => "sample size",
+            Unknown::ClusterSize => "cluster size",
+            Unknown::Effect => "effect",
+            Unknown::Power => "power",
+            Unknown::Alpha => "significance level",
+        }
+    }
+}
+
+/// One group's size: the exact solution and the whole number to recruit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupSize {
+    /// What is counted, e.g. "control", "treatment", "pairs", "clusters per arm".
+    pub label: String,
+    /// Units analysed (exact, possibly fractional when solved for).
+    pub analysed: f64,
+    /// Units to recruit or randomise (exact): analysed / (1 − attrition).
+    pub randomised: f64,
+    /// `randomised` rounded up to a whole number.
+    pub rounded: u64,
+}
+
+/// An answered planning question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerAnswer {
+    /// The test or design, e.g. "two-sample t test".
+    pub family: String,
+    /// The method and convention used, in words, e.g. "pwr.t.test (two-sided power counts both tails)".
+    pub method: String,
+    /// Which quantity was solved for.
+    pub solved_for: Unknown,
+    /// The effect in the family's standardised units (d, h, w or SD units).
+    pub effect: f64,
+    /// Name of the effect measure, e.g. "d", "h", "w", "MDES (SD)".
+    pub effect_measure: String,
+    pub alpha: f64,
+    /// Power at the exact sample size (the target when solving for n).
+    pub power: f64,
+    /// Power at the rounded-up sample size (≥ the target when solving for n).
+    pub power_at_rounded: f64,
+    /// Group sizes.
+    pub groups: Vec<GroupSize>,
+    /// Units analysed in total (exact).
+    pub total_analysed: f64,
+    /// Units to recruit in total, after rounding each group up.
+    pub total_rounded: u64,
+    /// Whether the smallest allowed sample already reaches the target.
+    pub at_minimum: bool,
+    /// Remarks in words (conventions, approximations, adjustments applied).
+    pub notes: Vec<String>,
+}
+
+/// Adjustments to a sample: expected attrition and a baseline measure.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Adjustments {
+    /// Expected share of randomised units lost before analysis, in [0, 1).
+    pub attrition: f64,
+    /// Correlation between the baseline and the outcome, in (−1, 1): ANCOVA on the
+    /// baseline multiplies the outcome variance by (1 − r²) (Borm, Fransen & Lemmens
+    /// 2007, J Clin Epidemiol 60(12):1234).
+    pub baseline_r: f64,
+}
+
+impl Adjustments {
+    pub fn check(&self) -> Result<(), super::PowerError> {
+        super::error::check_unit_interval("attrition", self.attrition)?;
+        if !(self.baseline_r.is_finite() && self.baseline_r.abs() < 1.0) {
+            return Err(super::PowerError::Invalid {
+                name: "baseline correlation",
+                value: self.baseline_r,
+                rule: "in (-1, 1)",
+            });
+        }
+        Ok(())
+    }
+
+    /// Variance factor 1 − r².
+    pub fn variance_factor(&self) -> f64 {
+        1.0 - self.baseline_r * self.baseline_r
+    }
+
+    /// Units to randomise for `analysed` analysed units.
+    pub fn randomised(&self, analysed: f64) -> f64 {
+        analysed / (1.0 - self.attrition)
+    }
+
+    /// Units analysed out of `randomised`.
+    pub fn analysed(&self, randomised: f64) -> f64 {
+        randomised * (1.0 - self.attrition)
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.baseline_r != 0.0 {
+            notes.push(format!(
+                "adjusting for a baseline measure correlated r = {} with the outcome multiplies the outcome variance by 1 − r² = {:.4}",
+                self.baseline_r,
+                self.variance_factor()
+            ));
+        }
+        if self.attrition > 0.0 {
+            notes.push(format!(
+                "sizes to randomise allow for {}% attrition (analysed / (1 − attrition))",
+                self.attrition * 100.0
+            ));
+        }
+        notes
+    }
+}
+
+/// Rounds a solved sample size up, ignoring floating-point dust just above a whole number.
+pub fn round_up(x: f64) -> u64 {
+    let nearest = x.round();
+    if (x - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        nearest as u64
+    } else {
+        x.ceil() as u64
+    }
+}
+
+/// Exactly one of `values` must be `None`; returns its index.
+pub(crate) fn one_unknown(
+    names: &'static str,
+    labels: &[&str],
+    values: &[Option<f64>],
+) -> Result<usize, super::PowerError> {
+    let unknown: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_none()).collect();
+    if unknown.len() == 1 {
+        Ok(unknown[0])
+    } else {
+        Err(super::PowerError::Unknowns {
+            names,
+            count: unknown.len(),
+            unknown: if unknown.is_empty() {
+                "none".into()
+            } else {
+                unknown
+                    .iter()
+                    .map(|&i| labels[i])
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })
+    }
+}
+
+/// Groups of a two-arm design: `n1` analysed in control, `ratio · n1` in treatment.
+pub(crate) fn two_groups(n1: f64, ratio: f64, adjustments: &Adjustments) -> Vec<GroupSize> {
+    [("control", 1.0), ("treatment", ratio)]
+        .iter()
+        .map(|&(label, k)| group(label, k * n1, adjustments))
+        .collect()
+}
+
+/// One group with `analysed` units analysed.
+pub(crate) fn group(label: &str, analysed: f64, adjustments: &Adjustments) -> GroupSize {
+    let randomised = adjustments.randomised(analysed);
+    GroupSize {
+        label: label.into(),
+        analysed,
+        randomised,
+        rounded: round_up(randomised),
+    }
+}
+
+/// Formats a number for people: up to `sig` significant figures, no trailing zeros.
+pub fn human(x: f64, sig: usize) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (sig as i32 - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl PowerAnswer {
+    /// One sentence in words, e.g. "To detect d = 0.5 with 80% power at alpha = 0.05,
+    /// recruit 64 control and 64 treatment (128 in all)."
+    pub fn sentence(&self) -> String {
+        let sizes = self
+            .groups
+            .iter()
+            .map(|g| format!("{} {}", thousands(g.rounded), g.label))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let effect = if self.effect_measure.starts_with("p2") {
+            format!("a treatment proportion of {}", human(self.effect, 4))
+        } else {
+            format!(
+                "an effect of {} ({})",
+                human(self.effect, 4),
+                self.effect_measure
+            )
+        };
+        let power = format!("{}%", human(100.0 * self.power, 3));
+        let alpha = human(self.alpha, 3);
+        match self.solved_for {
+            Unknown::SampleSize | Unknown::ClusterSize => format!(
+                "To detect {effect} with {power} power at alpha = {alpha} ({}), recruit {sizes} ({} in all).",
+                self.family,
+                thousands(self.total_rounded)
+            ),
+            Unknown::Effect => format!(
+                "With {sizes} ({}), the smallest effect detectable with {power} power at alpha = {alpha} is {effect}.",
+                self.family
+            ),
+            Unknown::Power => format!(
+                "With {sizes} ({}), the power to detect {effect} at alpha = {alpha} is {power}.",
+                self.family
+            ),
+            Unknown::Alpha => format!(
+                "With {sizes} ({}), {power} power to detect {effect} needs a significance level of {}.",
+                self.family,
+                human(self.alpha, 4)
+            ),
+        }
+    }
+
+    /// The answer as label–value rows for tables (human-formatted numbers).
+    pub fn rows(&self) -> Vec<(String, String)> {
+        let mut rows = vec![
+            ("Test or design".to_string(), self.family.clone()),
+            ("Method".into(), self.method.clone()),
+            ("Solved for".into(), self.solved_for.label().into()),
+            (
+                format!("Effect: {}", self.effect_measure),
+                human(self.effect, 6),
+            ),
+            ("Significance level (alpha)".into(), human(self.alpha, 6)),
+            ("Power".into(), human(self.power, 6)),
+        ];
+        for g in &self.groups {
+            let value = if (g.randomised - g.analysed).abs() > 1e-12 {
+                format!(
+                    "{} analysed, {} to recruit, rounded up to {}",
+                    human(g.analysed, 8),
+                    human(g.randomised, 8),
+                    thousands(g.rounded)
+                )
+            } else {
+                format!(
+                    "{} exact, rounded up to {}",
+                    human(g.analysed, 8),
+                    thousands(g.rounded)
+                )
+            };
+            rows.push((format!("Size: {}", g.label), value));
+        }
+        rows.push(("Total to recruit".into(), thousands(self.total_rounded)));
+        if matches!(self.solved_for, Unknown::SampleSize | Unknown::ClusterSize) {
+            rows.push((
+                "Power at the rounded size".into(),
+                human(self.power_at_rounded, 6),
+            ));
+        }
+        for note in &self.notes {
+            rows.push(("Note".into(), note.clone()));
+        }
+        rows
+    }
+}

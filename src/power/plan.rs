@@ -1,0 +1,869 @@
+//! The plan stage: a spec's `design.power` block resolved into one analytic question
+//! ([`resolve`]) and answered with its curves, MDES band and optional simulation
+//! diagnosis ([`run_plan`]). Returns a plain [`PlanResult`] for the report; never
+//! prints or touches files.
+
+use serde::Serialize;
+
+use super::answer::{Adjustments, PowerAnswer, Unknown};
+use super::bands::{MdesBand, eef_band};
+use super::chisq::{ChisqQuestion, solve_chisq};
+use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level};
+use super::error::PowerError;
+use super::mdes::{IndividualQuestion, Targets, solve_individual};
+use super::prop::{PropMethod, PropQuestion, solve_prop};
+use super::simulate::{Diagnosis, SimOutcome, SimulationDesign, diagnose, diagnose_sweep};
+use super::t::{TQuestion, TTestKind, solve_t};
+use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, SolveFor};
+use crate::stats::estimate::Alternative;
+
+/// One analytic question, by family.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    T(TQuestion),
+    Prop(PropQuestion),
+    Chisq(ChisqQuestion),
+    Individual(IndividualQuestion),
+    Cluster(ClusterQuestion),
+    Cluster3(ThreeLevelQuestion),
+}
+
+/// A resolved `design.power` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerPlan {
+    pub question: Question,
+    /// Effects for the power curve, in the family's effect units (treatment rates for
+    /// proportions given as rates).
+    pub curve_effects: Vec<f64>,
+    pub simulation: Option<SimulationPlan>,
+}
+
+/// A resolved simulation block; `design.n` is 0 when it comes from the analytic answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationPlan {
+    pub design: SimulationDesign,
+    pub n_sweep: Vec<usize>,
+}
+
+/// A point of a curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub size: f64,
+    pub value: f64,
+}
+
+/// Power against sample size for one effect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerCurve {
+    pub effect: f64,
+    pub points: Vec<CurvePoint>,
+}
+
+/// What the plan stage produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanResult {
+    /// The answer by the chosen method first; for proportions, the other method's
+    /// answer follows when it differs.
+    pub answers: Vec<PowerAnswer>,
+    /// The minimum detectable effect (SD units) at the planned sample, for the
+    /// families measured in SD units.
+    pub mdes: Option<f64>,
+    /// Where that MDES falls in the EEF-style bands.
+    pub eef_band: Option<MdesBand>,
+    /// What the curves' x axis counts, e.g. "units randomised", "clusters".
+    pub size_label: String,
+    /// Name of the effect measure on the curves.
+    pub effect_measure: String,
+    /// The target power marked on the power curve.
+    pub target_power: f64,
+    /// The planned size (x) marked on the curves.
+    pub planned_size: f64,
+    pub power_curves: Vec<PowerCurve>,
+    /// Minimum detectable effect against the sample size, at the target power.
+    pub mdes_curve: Vec<CurvePoint>,
+    pub simulation: Option<SimulationResult>,
+}
+
+/// A simulation diagnosis, with the simulated power curve when N was swept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimulationResult {
+    pub diagnosis: Diagnosis,
+    pub sweep: Vec<Diagnosis>,
+    /// The model simulated, in words.
+    pub model: String,
+}
+
+/// Resolves a `design.power` block. `arm_shares` are (control, treatment) shares from
+/// the design; `default_estimator` the analysis block's first estimator.
+///
+/// # Errors
+/// (field, message) pairs, each naming the key of `design.power` at fault.
+pub fn resolve(
+    spec: &PowerSpec,
+    arm_shares: Option<(f64, f64)>,
+    default_estimator: Option<EstimatorKind>,
+) -> Result<PowerPlan, Vec<(String, String)>> {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut problem = |field: &str, message: String| problems.push((field.to_string(), message));
+    let solve = spec.solve_for;
+    let family = spec.test;
+    let allowed: &[SolveFor] = match family {
+        PowerFamily::T | PowerFamily::Proportions | PowerFamily::Chisq => &[
+            SolveFor::SampleSize,
+            SolveFor::Effect,
+            SolveFor::Power,
+            SolveFor::Alpha,
+        ],
+        PowerFamily::Individual | PowerFamily::Cluster3 => {
+            &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power]
+        }
+        PowerFamily::Cluster => &[
+            SolveFor::SampleSize,
+            SolveFor::ClusterSize,
+            SolveFor::Effect,
+            SolveFor::Power,
+        ],
+    };
+    if !allowed.contains(&solve) {
+        problem(
+            "solve_for",
+            format!("{family:?} designs cannot solve for {solve:?}").to_lowercase(),
+        );
+    }
+    // Fields that only some families read.
+    let only = |field: &str,
+                given: bool,
+                families: &[PowerFamily],
+                problems: &mut Vec<(String, String)>| {
+        if given && !families.contains(&family) {
+            problems.push((
+                field.to_string(),
+                format!(
+                    "{field} does not apply to the {} family",
+                    family_name(family)
+                ),
+            ));
+        }
+    };
+    use PowerFamily as F;
+    only(
+        "control_rate",
+        spec.control_rate.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
+    only(
+        "treatment_rate",
+        spec.treatment_rate.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
+    only("df", spec.df.is_some(), &[F::Chisq], &mut problems);
+    only("t_type", spec.t_type.is_some(), &[F::T], &mut problems);
+    only(
+        "proportion_method",
+        spec.proportion_method.is_some(),
+        &[F::Proportions],
+        &mut problems,
+    );
+    only(
+        "clusters",
+        spec.clusters.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "cluster_size",
+        spec.cluster_size.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "icc",
+        spec.icc.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "icc_class",
+        spec.icc_class.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "classes_per_school",
+        spec.classes_per_school.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "r2_class",
+        spec.r2_class.is_some(),
+        &[F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "r2_cluster",
+        spec.r2_cluster.is_some(),
+        &[F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "allocation_ratio",
+        spec.allocation_ratio.is_some(),
+        &[F::T, F::Proportions],
+        &mut problems,
+    );
+    only(
+        "treated_share",
+        spec.treated_share.is_some(),
+        &[F::Individual, F::Cluster, F::Cluster3],
+        &mut problems,
+    );
+    only(
+        "n",
+        spec.n.is_some(),
+        &[F::T, F::Proportions, F::Chisq, F::Individual],
+        &mut problems,
+    );
+
+    // The effect, standardised.
+    let mut effect = spec.effect;
+    match (spec.effect, spec.raw_effect, spec.sd) {
+        (Some(_), Some(_), _) => problems.push((
+            "raw_effect".into(),
+            "give the effect either standardised (effect) or raw (raw_effect with sd), not both"
+                .into(),
+        )),
+        (None, Some(raw), Some(sd)) => {
+            if sd.is_finite() && sd > 0.0 {
+                effect = Some(raw / sd);
+            } else {
+                problems.push((
+                    "sd".into(),
+                    format!("the outcome SD must be positive, got {sd}"),
+                ));
+            }
+        }
+        (None, Some(_), None) => problems.push((
+            "sd".into(),
+            "raw_effect needs the outcome's sd to standardise it".into(),
+        )),
+        _ => {}
+    }
+    if family == F::Proportions && spec.control_rate.is_some() && spec.effect.is_some() {
+        problems.push((
+            "effect".into(),
+            "with control_rate, give the effect as treatment_rate (h is then computed)".into(),
+        ));
+    }
+    let alpha = spec.alpha.unwrap_or(0.05);
+    let power = spec.power.unwrap_or(0.8);
+    let alternative = spec.alternative.unwrap_or(Alternative::TwoSided);
+    let two_sided = spec.two_sided_rule.unwrap_or_default();
+    let adjustments = Adjustments {
+        attrition: spec.attrition.unwrap_or(0.0),
+        baseline_r: spec.baseline_correlation.unwrap_or(0.0),
+    };
+    let ratio = spec
+        .allocation_ratio
+        .or(arm_shares.map(|(c, t)| t / c))
+        .unwrap_or(1.0);
+    let share = spec
+        .treated_share
+        .or(arm_shares.map(|(c, t)| t / (c + t)))
+        .unwrap_or(0.5);
+    // Which quantities must be given, and which must be absent.
+    let effect_given = match family {
+        F::Proportions if spec.control_rate.is_some() => spec.treatment_rate.is_some(),
+        _ => effect.is_some(),
+    };
+    let require = |field: &str, given: bool, needed: bool, problems: &mut Vec<(String, String)>| {
+        if needed && !given {
+            problems.push((
+                field.to_string(),
+                format!("{field} is needed to solve for {}", solve_name(solve)),
+            ));
+        } else if !needed && given {
+            problems.push((
+                field.to_string(),
+                format!(
+                    "{field} is what solve_for = {} finds; leave it out",
+                    solve_name(solve)
+                ),
+            ));
+        }
+    };
+    let effect_field = if family == F::Proportions && spec.control_rate.is_some() {
+        "treatment_rate"
+    } else {
+        "effect"
+    };
+    require(
+        effect_field,
+        effect_given,
+        solve != SolveFor::Effect,
+        &mut problems,
+    );
+    if spec.power.is_some() && solve == SolveFor::Power {
+        require("power", true, false, &mut problems);
+    }
+    if spec.alpha.is_some() && solve == SolveFor::Alpha {
+        require("alpha", true, false, &mut problems);
+    }
+    match family {
+        F::Cluster => {
+            require(
+                "clusters",
+                spec.clusters.is_some(),
+                solve != SolveFor::SampleSize,
+                &mut problems,
+            );
+            require(
+                "cluster_size",
+                spec.cluster_size.is_some(),
+                solve != SolveFor::ClusterSize,
+                &mut problems,
+            );
+            require("icc", spec.icc.is_some(), true, &mut problems);
+        }
+        F::Cluster3 => {
+            require(
+                "clusters",
+                spec.clusters.is_some(),
+                solve != SolveFor::SampleSize,
+                &mut problems,
+            );
+            require(
+                "cluster_size",
+                spec.cluster_size.is_some(),
+                true,
+                &mut problems,
+            );
+            require(
+                "classes_per_school",
+                spec.classes_per_school.is_some(),
+                true,
+                &mut problems,
+            );
+            require("icc", spec.icc.is_some(), true, &mut problems);
+        }
+        _ => require(
+            "n",
+            spec.n.is_some(),
+            solve != SolveFor::SampleSize,
+            &mut problems,
+        ),
+    }
+    if family == F::Chisq {
+        require("df", spec.df.is_some(), true, &mut problems);
+    }
+    let r2_individual = spec.r2_individual.unwrap_or(0.0);
+    let r2_cluster = spec.r2_cluster.unwrap_or(0.0);
+    let covariates = spec.covariates.unwrap_or(match family {
+        F::Individual if r2_individual > 0.0 => 1,
+        F::Cluster | F::Cluster3 if r2_cluster > 0.0 => 1,
+        _ => 0,
+    });
+    let power_opt = (solve != SolveFor::Power).then_some(power);
+    let alpha_opt = (solve != SolveFor::Alpha).then_some(alpha);
+    let effect_opt = if solve == SolveFor::Effect {
+        None
+    } else {
+        effect
+    };
+    let kind = spec.t_type.unwrap_or(TTestKind::TwoSample);
+    let n1 = |n: f64| match (family, kind) {
+        (F::T, TTestKind::TwoSample) | (F::Proportions, _) => n / (1.0 + ratio),
+        _ => n,
+    };
+    let targets = Targets {
+        effect: effect_opt,
+        alpha,
+        power: power_opt,
+        two_sided: alternative == Alternative::TwoSided,
+    };
+    let question = match family {
+        F::T => Question::T(TQuestion {
+            kind,
+            n: spec.n.map(n1),
+            d: effect_opt,
+            alpha: alpha_opt,
+            power: power_opt,
+            ratio,
+            alternative,
+            two_sided,
+            adjustments,
+        }),
+        F::Proportions => Question::Prop(PropQuestion {
+            p1: spec.control_rate,
+            p2: spec.treatment_rate.filter(|_| solve != SolveFor::Effect),
+            h: if spec.control_rate.is_none() {
+                effect_opt
+            } else {
+                None
+            },
+            n: spec.n.map(n1),
+            alpha: alpha_opt,
+            power: power_opt,
+            ratio,
+            alternative,
+            two_sided,
+            method: spec.proportion_method.unwrap_or(PropMethod::CohensH),
+            adjustments,
+        }),
+        F::Chisq => Question::Chisq(ChisqQuestion {
+            n: spec.n,
+            w: effect_opt,
+            df: spec.df.unwrap_or(1.0),
+            alpha: alpha_opt,
+            power: power_opt,
+            adjustments,
+        }),
+        F::Individual => Question::Individual(IndividualQuestion {
+            n: spec.n,
+            targets,
+            treated_share: share,
+            r_squared: r2_individual,
+            covariates,
+            adjustments,
+        }),
+        F::Cluster => Question::Cluster(ClusterQuestion {
+            clusters: spec.clusters.filter(|_| solve != SolveFor::SampleSize),
+            cluster_size: spec.cluster_size.filter(|_| solve != SolveFor::ClusterSize),
+            targets,
+            icc: spec.icc.unwrap_or(0.0),
+            treated_share: share,
+            r2_individual,
+            r2_cluster,
+            covariates,
+            adjustments,
+        }),
+        F::Cluster3 => Question::Cluster3(ThreeLevelQuestion {
+            schools: spec.clusters.filter(|_| solve != SolveFor::SampleSize),
+            classes_per_school: spec.classes_per_school.unwrap_or(1.0),
+            class_size: spec.cluster_size.unwrap_or(1.0),
+            targets,
+            icc_school: spec.icc.unwrap_or(0.0),
+            icc_class: spec.icc_class.unwrap_or(0.0),
+            treated_share: share,
+            r2_individual,
+            r2_class: spec.r2_class.unwrap_or(0.0),
+            r2_school: r2_cluster,
+            covariates,
+            adjustments,
+        }),
+    };
+    let curve_effects = if !spec.curve_effects.is_empty() {
+        spec.curve_effects.clone()
+    } else {
+        Vec::new()
+    };
+    let simulation = spec.simulation.as_ref().map(|sim| {
+        let sd = sim.sd.or(spec.sd).unwrap_or(1.0);
+        let baseline_rate = sim.baseline_rate.or(spec.control_rate);
+        let sim_effect = sim.effect.or(spec.raw_effect).or_else(|| {
+            match (spec.control_rate, spec.treatment_rate) {
+                (Some(p1), Some(p2)) => Some(p2 - p1),
+                _ => effect.map(|e| e * sd),
+            }
+        });
+        let cluster_size = sim
+            .cluster_size
+            .or(spec.cluster_size.map(|m| m.ceil() as usize))
+            .filter(|_| matches!(family, F::Cluster) || sim.cluster_size.is_some());
+        SimulationPlan {
+            design: SimulationDesign {
+                n: sim.n.unwrap_or(0),
+                treated_share: match family {
+                    F::T | F::Proportions => ratio / (1.0 + ratio),
+                    _ => share,
+                },
+                effect: sim_effect.unwrap_or(f64::NAN),
+                outcome: match baseline_rate {
+                    Some(rate) => SimOutcome::Binary {
+                        baseline_rate: rate,
+                    },
+                    None => SimOutcome::Continuous { sd },
+                },
+                icc: sim
+                    .icc
+                    .or(if cluster_size.is_some() {
+                        spec.icc
+                    } else {
+                        None
+                    })
+                    .unwrap_or(0.0),
+                cluster_size,
+                covariate_r: sim.covariate_correlation.unwrap_or(0.0),
+                attrition: sim.attrition.or(spec.attrition).unwrap_or(0.0),
+                estimator: sim
+                    .estimator
+                    .or(default_estimator)
+                    .unwrap_or(EstimatorKind::DifferenceInMeans),
+                alpha,
+                sims: sim.sims,
+                seed: sim.seed,
+            },
+            n_sweep: sim.n_sweep.clone(),
+        }
+    });
+    if let Some(sim) = &simulation {
+        if !sim.design.effect.is_finite() {
+            problems.push((
+                "simulation.effect".into(),
+                "the simulation needs the true effect in outcome units: give simulation.effect (or raw_effect, or effect with sd)".into(),
+            ));
+        }
+        if sim.design.n == 0
+            && solve != SolveFor::SampleSize
+            && !matches!(family, F::Cluster | F::Cluster3)
+            && spec.n.is_none()
+        {
+            problems.push(("simulation.n".into(), "give simulation.n".into()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(PowerPlan {
+        question,
+        curve_effects,
+        simulation,
+    })
+}
+
+fn family_name(family: PowerFamily) -> &'static str {
+    match family {
+        PowerFamily::T => "t",
+        PowerFamily::Proportions => "proportions",
+        PowerFamily::Chisq => "chisq",
+        PowerFamily::Individual => "individual",
+        PowerFamily::Cluster => "cluster",
+        PowerFamily::Cluster3 => "cluster3",
+    }
+}
+
+fn solve_name(solve: SolveFor) -> &'static str {
+    match solve {
+        SolveFor::SampleSize => "sample_size",
+        SolveFor::ClusterSize => "cluster_size",
+        SolveFor::Effect => "effect",
+        SolveFor::Power => "power",
+        SolveFor::Alpha => "alpha",
+    }
+}
+
+/// Answers a question (the chosen method first).
+///
+/// # Errors
+/// The family's [`PowerError`].
+pub fn answer(question: &Question) -> Result<Vec<PowerAnswer>, PowerError> {
+    Ok(match question {
+        Question::T(q) => vec![solve_t(q)?],
+        Question::Prop(q) => solve_prop(q)?,
+        Question::Chisq(q) => vec![solve_chisq(q)?],
+        Question::Individual(q) => vec![solve_individual(q)?],
+        Question::Cluster(q) => vec![solve_cluster(q)?],
+        Question::Cluster3(q) => vec![solve_three_level(q)?],
+    })
+}
+
+/// The curves' size variable of an answered question: (label, planned size).
+fn planned_size(question: &Question, a: &PowerAnswer) -> (String, f64) {
+    match question {
+        Question::Cluster(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
+        Question::Cluster3(_) => ("schools randomised".into(), a.groups[0].rounded as f64),
+        Question::T(q) if q.kind != TTestKind::TwoSample => (
+            if q.kind == TTestKind::Paired {
+                "pairs"
+            } else {
+                "units"
+            }
+            .into(),
+            a.total_rounded as f64,
+        ),
+        _ => (
+            "units randomised (both arms)".into(),
+            a.total_rounded as f64,
+        ),
+    }
+}
+
+/// The question with the size set to `size` (in curve units), the effect and power
+/// as given (None = solve for it), alpha as answered.
+fn at(
+    question: &Question,
+    answer: &PowerAnswer,
+    size: f64,
+    effect: Option<f64>,
+    power: Option<f64>,
+) -> Question {
+    let mut q = question.clone();
+    match &mut q {
+        Question::T(t) => {
+            t.n = Some(if t.kind == TTestKind::TwoSample {
+                size / (1.0 + t.ratio)
+            } else {
+                size
+            });
+            t.d = effect;
+            t.power = power;
+            t.alpha = Some(answer.alpha);
+        }
+        Question::Prop(p) => {
+            p.n = Some(size / (1.0 + p.ratio));
+            if p.p1.is_some() {
+                p.p2 = effect;
+            } else {
+                p.h = effect;
+            }
+            p.power = power;
+            p.alpha = Some(answer.alpha);
+        }
+        Question::Chisq(c) => {
+            c.n = Some(size);
+            c.w = effect;
+            c.power = power;
+            c.alpha = Some(answer.alpha);
+        }
+        Question::Individual(i) => {
+            i.n = Some(size);
+            i.targets.effect = effect;
+            i.targets.power = power;
+        }
+        Question::Cluster(c) => {
+            c.clusters = Some(size);
+            c.cluster_size = Some(answer.groups[1].randomised);
+            c.targets.effect = effect;
+            c.targets.power = power;
+        }
+        Question::Cluster3(c) => {
+            c.schools = Some(size);
+            c.targets.effect = effect;
+            c.targets.power = power;
+        }
+    }
+    q
+}
+
+/// The effect in the answer's units to draw: for proportions with rates, p2.
+fn answer_effect(answer: &PowerAnswer) -> f64 {
+    answer.effect
+}
+
+/// Runs the plan stage.
+///
+/// # Errors
+/// A question with no answer ([`PowerError`]); an invalid simulation.
+pub fn run_plan(
+    plan: &PowerPlan,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<PlanResult, PowerError> {
+    let answers = answer(&plan.question)?;
+    let first = &answers[0];
+    let (size_label, planned) = planned_size(&plan.question, first);
+    let target_power = first.power;
+    let is_sd_units = !matches!(plan.question, Question::Prop(_) | Question::Chisq(_));
+    let main_effect = answer_effect(first);
+    let proportion_p1 = match &plan.question {
+        Question::Prop(p) => p.p1,
+        _ => None,
+    };
+    // MDES at the planned sample and the target power.
+    let mdes = if is_sd_units {
+        if first.solved_for == Unknown::Effect {
+            Some(first.effect.abs())
+        } else {
+            answer(&at(
+                &plan.question,
+                first,
+                planned,
+                None,
+                Some(if first.solved_for == Unknown::Power {
+                    0.8
+                } else {
+                    target_power
+                }),
+            ))
+            .ok()
+            .map(|a| a[0].effect.abs())
+        }
+    } else {
+        None
+    };
+    let eef_band = mdes.map(eef_band);
+    // Curves over sizes from the smallest sensible to twice the planned size.
+    let size_min = match &plan.question {
+        Question::Cluster(c) => c.covariates as f64 + 4.0,
+        Question::Cluster3(c) => c.covariates as f64 + 4.0,
+        Question::Individual(i) => i.covariates as f64 + 4.0,
+        Question::T(_) | Question::Prop(_) => 6.0,
+        Question::Chisq(_) => 4.0,
+    };
+    let size_max = (2.0 * planned).max(size_min + 10.0);
+    let sizes: Vec<f64> = (0..=40)
+        .map(|i| size_min + (size_max - size_min) * i as f64 / 40.0)
+        .collect();
+    let effects: Vec<f64> = if !plan.curve_effects.is_empty() {
+        plan.curve_effects.clone()
+    } else {
+        let base = match proportion_p1 {
+            Some(p1) => main_effect - p1,
+            None => main_effect,
+        };
+        [0.5, 0.75, 1.0, 1.5]
+            .iter()
+            .map(|k| proportion_p1.map(|p1| p1 + k * base).unwrap_or(k * base))
+            .filter(|e| proportion_p1.is_none() || (*e > 0.0 && *e < 1.0))
+            .collect()
+    };
+    let power_curves = effects
+        .iter()
+        .map(|&e| PowerCurve {
+            effect: e,
+            points: sizes
+                .iter()
+                .filter_map(|&s| {
+                    answer(&at(&plan.question, first, s, Some(e), None))
+                        .ok()
+                        .map(|a| CurvePoint {
+                            size: s,
+                            value: a[0].power,
+                        })
+                })
+                .collect(),
+        })
+        .collect();
+    let mdes_power = if first.solved_for == Unknown::Power {
+        0.8
+    } else {
+        target_power
+    };
+    let mdes_curve = sizes
+        .iter()
+        .filter_map(|&s| {
+            answer(&at(&plan.question, first, s, None, Some(mdes_power)))
+                .ok()
+                .map(|a| CurvePoint {
+                    size: s,
+                    value: match proportion_p1 {
+                        Some(p1) => (a[0].effect - p1).abs(),
+                        None => a[0].effect.abs(),
+                    },
+                })
+        })
+        .collect();
+    let simulation = match &plan.simulation {
+        Some(sim) => {
+            let mut design = sim.design.clone();
+            if design.n == 0 {
+                design.n = match (&plan.question, design.cluster_size) {
+                    (_, Some(m)) => first.groups[0].rounded as usize * m,
+                    _ => first.total_rounded as usize,
+                };
+            }
+            if let Some(m) = design.cluster_size
+                && !design.n.is_multiple_of(m)
+            {
+                design.n = design.n.div_ceil(m) * m;
+            }
+            let diagnosis = diagnose(&design, progress)?;
+            let sweep = diagnose_sweep(&design, &sim.n_sweep, progress)?;
+            Some(SimulationResult {
+                model: describe(&design),
+                diagnosis,
+                sweep,
+            })
+        }
+        None => None,
+    };
+    let effect_measure = match proportion_p1 {
+        Some(_) => "treatment proportion p2".to_string(),
+        None => first.effect_measure.clone(),
+    };
+    Ok(PlanResult {
+        mdes,
+        eef_band,
+        size_label,
+        effect_measure,
+        target_power: if first.solved_for == Unknown::Power {
+            0.8
+        } else {
+            target_power
+        },
+        planned_size: planned,
+        power_curves,
+        mdes_curve,
+        simulation,
+        answers,
+    })
+}
+
+/// The simulated model in words.
+pub fn describe(d: &SimulationDesign) -> String {
+    let outcome = match d.outcome {
+        SimOutcome::Continuous { sd } => format!("a normal outcome with SD {sd}"),
+        SimOutcome::Binary { baseline_rate } => {
+            format!("a binary outcome with control rate {baseline_rate}")
+        }
+    };
+    let mut text = format!(
+        "{} units, {}% treated by complete random assignment{}, {outcome}, a true effect of {}",
+        d.n,
+        super::answer::human(100.0 * d.treated_share, 3),
+        d.cluster_size
+            .map(|m| format!(" of whole clusters of {m} (ICC {})", d.icc))
+            .unwrap_or_default(),
+        super::answer::human(d.effect, 6)
+    );
+    if d.covariate_r != 0.0 {
+        text.push_str(&format!(
+            ", a covariate correlated {} with the outcome",
+            d.covariate_r
+        ));
+    }
+    if d.attrition > 0.0 {
+        text.push_str(&format!(
+            ", {}% attrition",
+            super::answer::human(100.0 * d.attrition, 3)
+        ));
+    }
+    text.push_str(&format!(
+        "; estimated by {}; {} simulations, seed {}",
+        d.estimator.label(),
+        d.sims,
+        d.seed
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> PowerSpec {
+        serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "sample_size", "effect": 0.4, "power": 0.8
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_t_plan_has_curves_and_a_band() {
+        let plan = resolve(&spec(), None, None).unwrap();
+        let result = run_plan(&plan, None).unwrap();
+        assert_eq!(result.answers[0].total_rounded, 200);
+        assert_eq!(result.power_curves.len(), 4);
+        assert!(result.mdes.unwrap() <= 0.4 + 1e-9);
+        assert_eq!(result.eef_band.unwrap().padlocks, 3);
+    }
+
+    #[test]
+    fn the_solved_quantity_must_be_left_out() {
+        let mut s = spec();
+        s.n = Some(100.0);
+        let problems = resolve(&s, None, None).unwrap_err();
+        assert_eq!(problems[0].0, "n");
+    }
+}

@@ -1,0 +1,190 @@
+//! The `design.power` block of a spec: the analytic planning question (test family,
+//! effect, alpha, power target, allocation, ICC, cluster size, R², attrition, baseline
+//! correlation, which unknown to solve for) and an optional simulation diagnosis.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::EstimatorKind;
+use crate::power::prop::PropMethod;
+use crate::power::t::{TTestKind, TwoSidedRule};
+use crate::stats::estimate::Alternative;
+
+/// Power and sample-size assumptions (the plan stage). Give every quantity but the one
+/// named by `solve_for`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerSpec {
+    /// The test or design family: t, proportions, chisq, individual (individually
+    /// randomised with covariates, PowerUp! IRA), cluster (two levels, PowerUp! cra2)
+    /// or cluster3 (pupils in classes in schools, PowerUp! cra3).
+    pub test: PowerFamily,
+    /// The unknown: sample_size, cluster_size (cluster only), effect, power or alpha
+    /// (alpha for t, proportions and chisq only).
+    pub solve_for: SolveFor,
+    /// Standardised effect: Cohen's d (t), h (proportions), w (chisq), or SD units
+    /// (individual, cluster, cluster3). Or give `raw_effect` with `sd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<f64>,
+    /// Effect in outcome units (t, individual, cluster, cluster3), with `sd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_effect: Option<f64>,
+    /// Outcome standard deviation, to standardise `raw_effect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// Proportions: the control proportion p1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_rate: Option<f64>,
+    /// Proportions: the treatment proportion p2 (the effect; leave out to solve for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment_rate: Option<f64>,
+    /// Significance level. Default 0.05.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Target power. Default 0.8 (unless solving for power).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<f64>,
+    /// Units randomised in total (both arms; for one-sample and paired t tests, units
+    /// or pairs). Not used by cluster designs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<f64>,
+    /// t and proportions: treatment:control allocation ratio. Default: from the
+    /// design's arm shares (treatment share / control share), else 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation_ratio: Option<f64>,
+    /// individual, cluster, cluster3: share of units (clusters) treated. Default: from
+    /// the design's arm shares, else 0.5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treated_share: Option<f64>,
+    /// t: two_sample (default), one_sample or paired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_type: Option<TTestKind>,
+    /// two_sided (default), less or greater.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Alternative>,
+    /// Two-sided power: both_tails (default; pwr, G*Power) or upper_tail (R's
+    /// power.t.test and power.prop.test default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_sided_rule: Option<TwoSidedRule>,
+    /// Proportions: cohens_h (default; pwr.2p.test) or pooled (power.prop.test). The
+    /// other method is shown too when it gives a different answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proportion_method: Option<PropMethod>,
+    /// chisq: degrees of freedom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df: Option<f64>,
+    /// cluster: clusters randomised in total; cluster3: schools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<f64>,
+    /// cluster: units per cluster; cluster3: pupils per class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_size: Option<f64>,
+    /// cluster3: classes per school.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes_per_school: Option<f64>,
+    /// cluster: intraclass correlation in [0, 1); cluster3: the school-level ICC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icc: Option<f64>,
+    /// cluster3: the class-level ICC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icc_class: Option<f64>,
+    /// individual: outcome variance explained by covariates. cluster, cluster3:
+    /// explained at the individual level. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_individual: Option<f64>,
+    /// cluster: explained at the cluster level; cluster3: at the school level. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_cluster: Option<f64>,
+    /// cluster3: explained at the class level. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_class: Option<f64>,
+    /// individual: covariates; cluster, cluster3: top-level covariates. Default 0 (1
+    /// when an R² above 0 is given at that level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariates: Option<u32>,
+    /// Expected share of randomised units lost before analysis, in [0, 1). Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attrition: Option<f64>,
+    /// Correlation of a baseline measure with the outcome, in (−1, 1); adjusting for
+    /// it multiplies the outcome variance by 1 − r². Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_correlation: Option<f64>,
+    /// Effects (in the units of `effect`) drawn in the power curve. Default: the
+    /// effect at ½, ¾, 1 and 1½ times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub curve_effects: Vec<f64>,
+    /// Simulation-based design diagnosis (DeclareDesign's diagnose_design).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<SimulationSpec>,
+}
+
+/// Planning families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerFamily {
+    T,
+    Proportions,
+    Chisq,
+    Individual,
+    Cluster,
+    Cluster3,
+}
+
+/// The quantity to solve for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveFor {
+    SampleSize,
+    ClusterSize,
+    Effect,
+    Power,
+    Alpha,
+}
+
+/// A data-generating model, assignment and estimator to simulate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSpec {
+    /// Units randomised. Default: the plan's sample (solved or given), rounded up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    /// True effect in outcome units (a difference in proportions for binary outcomes).
+    /// Default: `raw_effect`, or `effect` × `sd`, or treatment_rate − control_rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<f64>,
+    /// Outcome SD (continuous outcomes). Default: the power block's `sd`, else 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// Control rate of a binary outcome; makes the outcome binary. Default: the power
+    /// block's `control_rate` for proportions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_rate: Option<f64>,
+    /// Intraclass correlation (with `cluster_size`). Default: the power block's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icc: Option<f64>,
+    /// Units per cluster: whole clusters are randomised. Default: the power block's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_size: Option<usize>,
+    /// Correlation of a simulated covariate with the outcome. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariate_correlation: Option<f64>,
+    /// Probability a unit is lost. Default: the power block's attrition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attrition: Option<f64>,
+    /// Estimator: difference_in_means, regression_adjusted or lin. Default: the
+    /// analysis block's first estimator, else difference_in_means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimator: Option<EstimatorKind>,
+    /// Number of simulations. Default 1000.
+    #[serde(default = "default_sims")]
+    pub sims: usize,
+    /// Seed: the same seed gives the same numbers on any number of threads.
+    pub seed: u64,
+    /// Sample sizes for a simulated power curve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub n_sweep: Vec<usize>,
+}
+
+fn default_sims() -> usize {
+    1000
+}
