@@ -17,6 +17,7 @@
 //! is `min` itself (the smallest meaningful value reaches the target).
 
 use super::error::PowerError;
+use crate::stats::root::Tolerance;
 
 /// Result of [`solve_increasing`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,7 +74,7 @@ pub fn solve_increasing(
     brent(&g, lo, hi, g_lo, g_hi).map(Root::At)
 }
 
-/// Brent's method on a bracket with g(a)·g(b) ≤ 0.
+/// Brent's method (`stats::root`) on a bracket with g(a)·g(b) ≤ 0, to about 1e-12.
 pub fn brent(
     g: &impl Fn(f64) -> Result<f64, PowerError>,
     a: f64,
@@ -81,71 +82,12 @@ pub fn brent(
     fa: f64,
     fb: f64,
 ) -> Result<f64, PowerError> {
-    let (mut a, mut b, mut fa, mut fb) = (a, b, fa, fb);
-    if fa == 0.0 {
-        return Ok(a);
-    }
-    if fb == 0.0 {
-        return Ok(b);
-    }
-    let mut c = a;
-    let mut fc = fa;
-    let mut d = b - a;
-    let mut e = d;
-    for _ in 0..200 {
-        if (fb > 0.0) == (fc > 0.0) {
-            c = a;
-            fc = fa;
-            d = b - a;
-            e = d;
-        }
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = c;
-            c = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
-        let tol = 4.0 * f64::EPSILON * b.abs() + 5e-13;
-        let m = 0.5 * (c - b);
-        if m.abs() <= tol || fb == 0.0 {
-            return Ok(b);
-        }
-        if e.abs() >= tol && fa.abs() > fb.abs() {
-            let s = fb / fa;
-            let (mut p, mut q);
-            if a == c {
-                p = 2.0 * m * s;
-                q = 1.0 - s;
-            } else {
-                let qa = fa / fc;
-                let r = fb / fc;
-                p = s * (2.0 * m * qa * (qa - r) - (b - a) * (r - 1.0));
-                q = (qa - 1.0) * (r - 1.0) * (s - 1.0);
-            }
-            if p > 0.0 {
-                q = -q;
-            } else {
-                p = -p;
-            }
-            if 2.0 * p < (3.0 * m * q - (tol * q).abs()).min((e * q).abs()) {
-                e = d;
-                d = p / q;
-            } else {
-                d = m;
-                e = m;
-            }
-        } else {
-            d = m;
-            e = m;
-        }
-        a = b;
-        fa = fb;
-        b += if d.abs() > tol { d } else { tol.copysign(m) };
-        fb = g(b)?;
-    }
-    Ok(b)
+    let tolerance = Tolerance {
+        relative: 4.0 * f64::EPSILON,
+        absolute: 5e-13,
+        max_iterations: 200,
+    };
+    Ok(crate::stats::root::brent(g, (a, fa), (b, fb), tolerance)?.x)
 }
 
 #[cfg(test)]

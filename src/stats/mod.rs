@@ -7,4 +7,5 @@ pub mod estimate;
 pub mod htest;
 pub mod prec;
 pub mod regression;
+pub mod root;
 pub mod summary;

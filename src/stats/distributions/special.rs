@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use super::{DistributionError, Result};
+use crate::stats::root::Tolerance;
 
 /// ln(2π).
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -312,82 +313,23 @@ pub(crate) fn quantile_search(
     Ok(support.to_x(u))
 }
 
-/// Brent's zeroin on a bracket with f(a)·f(b) ≤ 0, to a relative tolerance of
-/// about one ulp in u.
-fn brent(
-    mut a: f64,
-    mut fa: f64,
-    mut b: f64,
-    mut fb: f64,
-    f: &impl Fn(f64) -> Result<f64>,
-) -> Result<f64> {
-    if fa == 0.0 {
-        return Ok(a);
+/// Brent's zeroin (`stats::root`) on a bracket with f(a)·f(b) ≤ 0, to a relative
+/// tolerance of about one ulp in u.
+fn brent(a: f64, fa: f64, b: f64, fb: f64, f: &impl Fn(f64) -> Result<f64>) -> Result<f64> {
+    let tolerance = Tolerance {
+        relative: 2.0 * f64::EPSILON,
+        absolute: 1e-300,
+        max_iterations: 500,
+    };
+    let root = crate::stats::root::brent(f, (a, fa), (b, fb), tolerance)?;
+    if root.converged {
+        Ok(root.x)
+    } else {
+        Err(DistributionError::NoConvergence {
+            what: "the quantile search",
+            at: format!("u = {}", root.x),
+        })
     }
-    if fb == 0.0 {
-        return Ok(b);
-    }
-    let mut c = a;
-    let mut fc = fa;
-    let mut d = b - a;
-    let mut e = d;
-    for _ in 0..500 {
-        if (fb > 0.0) == (fc > 0.0) {
-            c = a;
-            fc = fa;
-            d = b - a;
-            e = d;
-        }
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = c;
-            c = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
-        let tol = 2.0 * f64::EPSILON * b.abs() + 1e-300;
-        let m = 0.5 * (c - b);
-        if m.abs() <= tol || fb == 0.0 {
-            return Ok(b);
-        }
-        if e.abs() >= tol && fa.abs() > fb.abs() {
-            let s = fb / fa;
-            let (mut p, mut q);
-            if a == c {
-                p = 2.0 * m * s;
-                q = 1.0 - s;
-            } else {
-                let qa = fa / fc;
-                let r = fb / fc;
-                p = s * (2.0 * m * qa * (qa - r) - (b - a) * (r - 1.0));
-                q = (qa - 1.0) * (r - 1.0) * (s - 1.0);
-            }
-            if p > 0.0 {
-                q = -q;
-            } else {
-                p = -p;
-            }
-            if 2.0 * p < (3.0 * m * q - (tol * q).abs()).min((e * q).abs()) {
-                e = d;
-                d = p / q;
-            } else {
-                d = m;
-                e = m;
-            }
-        } else {
-            d = m;
-            e = m;
-        }
-        a = b;
-        fa = fb;
-        b += if d.abs() > tol { d } else { tol.copysign(m) };
-        fb = f(b)?;
-    }
-    Err(DistributionError::NoConvergence {
-        what: "the quantile search",
-        at: format!("u = {b}"),
-    })
 }
 
 /// Nodes and weights of 20-point Gauss–Legendre quadrature on [−1, 1], computed once
