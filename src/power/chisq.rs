@@ -69,28 +69,16 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
                 return Err(PowerError::ZeroEffect);
             }
             let guess = (df + 8.0) / (w * w);
-            let n = match solve_increasing(
+            let (n, minimum) = solve_increasing(
                 |n| chisq_power(n, w, df, alpha),
                 target,
                 1.0,
                 MAX_UNITS,
                 (guess / 4.0).max(1.0),
                 guess,
-            )? {
-                Root::At(n) => n,
-                Root::AtMinimum(n) => {
-                    at_minimum = true;
-                    n
-                }
-                Root::AboveMaximum(_) => {
-                    return Err(PowerError::TooLarge {
-                        target: format!("power {target}"),
-                        limit: MAX_UNITS,
-                        units: "units",
-                        reason: format!("w = {w} is too small"),
-                    });
-                }
-            };
+            )?
+            .sample_size(target, "units", || format!("w = {w} is too small"))?;
+            at_minimum |= minimum;
             (n, w, alpha, target)
         }
         1 => {

@@ -260,21 +260,10 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
             (0.7 * n0).max(n_min),
             1.5 * n0 + 4.0,
         )?;
-        let n1 = match root {
-            Root::At(n) => n,
-            Root::AtMinimum(n) => {
-                at_minimum = true;
-                n
-            }
-            Root::AboveMaximum(_) => {
-                return Err(PowerError::TooLarge {
-                    target: format!("power {target}"),
-                    limit: MAX_UNITS,
-                    units: "units per group",
-                    reason: format!("h = {h:.3e} is too small"),
-                });
-            }
-        };
+        let (n1, minimum) = root.sample_size(target, "units per group", || {
+            format!("h = {h:.3e} is too small")
+        })?;
+        at_minimum |= minimum;
         (Unknown::SampleSize, n1, e, alpha, target)
     } else if effect_in.is_none() {
         let (n, alpha) = (q.n.unwrap_or_default(), alpha_in.unwrap_or_default());

@@ -30,6 +30,28 @@ pub enum Root {
     AboveMaximum(f64),
 }
 
+impl Root {
+    /// A solved sample size and whether it sits at the minimum allowed; the target not
+    /// being reached by `MAX_UNITS` is a `TooLarge` error giving `reason`.
+    pub fn sample_size(
+        self,
+        target: f64,
+        units: &'static str,
+        reason: impl FnOnce() -> String,
+    ) -> Result<(f64, bool), PowerError> {
+        match self {
+            Root::At(n) => Ok((n, false)),
+            Root::AtMinimum(n) => Ok((n, true)),
+            Root::AboveMaximum(_) => Err(PowerError::TooLarge {
+                target: format!("power {target}"),
+                limit: super::t::MAX_UNITS,
+                units,
+                reason: reason(),
+            }),
+        }
+    }
+}
+
 /// Finds x in [min, max] with f(x) = target, for f non-decreasing in x.
 ///
 /// `lo` and `hi` are a first guess at a bracket (min ≤ lo < hi ≤ max).

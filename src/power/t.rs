@@ -435,21 +435,10 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
                 (n0 - half_width).max(n_min),
                 (n0 + half_width).max(n_min + 1.0),
             )?;
-            let n1 = match root {
-                Root::At(n) => n,
-                Root::AtMinimum(n) => {
-                    at_minimum = true;
-                    n
-                }
-                Root::AboveMaximum(_) => {
-                    return Err(PowerError::TooLarge {
-                        target: format!("power {target}"),
-                        limit: MAX_UNITS,
-                        units: "units per group",
-                        reason: format!("d = {d} is too small"),
-                    });
-                }
-            };
+            let (n1, minimum) = root.sample_size(target, "units per group", || {
+                format!("d = {d} is too small")
+            })?;
+            at_minimum |= minimum;
             (n1, d, alpha, target)
         }
         1 => {
