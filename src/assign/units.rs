@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::AssignError;
-use crate::data::{DataError, is_missing};
+use crate::data::DataError;
 use crate::spec::sha256_hex_of_digest;
 
 /// Which columns to read.
@@ -38,15 +39,26 @@ impl Interned {
     }
 }
 
-/// A unit's place in the identifier order: its first 16 bytes, row and length.
-#[derive(Debug, Clone, Copy)]
-struct SortKey {
-    high: u64,
-    low: u64,
+/// A row's place in the identifier order: its compact key (see `IdKeys`), its row as
+/// read, and what later passes need of it carried along (its block label index and a
+/// short identifier), so that they need no random access into the rows as read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ranked {
+    key: u64,
     row: u32,
-    len: u32,
-    /// The row's block label index, carried along so it needs no gather afterwards.
     block: u32,
+    /// An identifier of up to 15 bytes, zero padded, with its length in the last
+    /// byte; `LONG_ID` there for a longer one.
+    short_id: [u8; 16],
+}
+
+const LONG_ID: u8 = u8::MAX;
+
+impl Ranked {
+    fn short_id(&self) -> Option<&[u8]> {
+        let len = self.short_id[15];
+        (len != LONG_ID).then(|| &self.short_id[..usize::from(len)])
+    }
 }
 
 /// The units file, read.
@@ -289,6 +301,11 @@ struct Columns {
 }
 
 /// Parses data rows (no header); `first_line` is the file line before the first row.
+///
+/// A body without quotes whose carriage returns all end lines is one record per
+/// line and fields never contain a comma, so it is split directly on line ends and
+/// commas; any other body goes through the csv crate. Both give the same rows (a
+/// test checks them against each other).
 fn parse_rows(
     body: &[u8],
     first_line: u64,
@@ -296,64 +313,166 @@ fn parse_rows(
     request: &UnitsRequest<'_>,
     path: &Path,
 ) -> Result<UnitsData, AssignError> {
+    let mut rows = RowsBuilder::new(body, columns, request, path);
+    if is_plain(body) {
+        split_plain(body, first_line, &mut rows)?;
+    } else {
+        split_csv(body, first_line, &mut rows)?;
+    }
+    Ok(rows.finish())
+}
+
+/// Whether `body` has no quote and no carriage return except before a line feed.
+fn is_plain(body: &[u8]) -> bool {
+    memchr::memchr(b'"', body).is_none()
+        && memchr::memchr_iter(b'\r', body).all(|at| body.get(at + 1) == Some(&b'\n'))
+}
+
+/// Splits a plain body (see `is_plain`) on line ends and commas. Blank lines are
+/// skipped, as the csv crate skips them.
+fn split_plain(
+    body: &[u8],
+    first_line: u64,
+    rows: &mut RowsBuilder<'_>,
+) -> Result<(), AssignError> {
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(rows.source.columns.n_fields);
+    let mut line = first_line;
+    let mut start = 0;
+    while start < body.len() {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
+        let mut text = &body[start..end];
+        start = end + 1;
+        line += 1;
+        if let Some(stripped) = text.strip_suffix(b"\r") {
+            text = stripped;
+        }
+        if text.is_empty() {
+            continue;
+        }
+        fields.clear();
+        let mut from = 0;
+        for comma in memchr::memchr_iter(b',', text) {
+            fields.push(&text[from..comma]);
+            from = comma + 1;
+        }
+        fields.push(&text[from..]);
+        rows.push(&fields, line)?;
+    }
+    Ok(())
+}
+
+/// Splits any body with the csv crate.
+fn split_csv(body: &[u8], first_line: u64, rows: &mut RowsBuilder<'_>) -> Result<(), AssignError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20)
         .from_reader(body);
-    let id_at = columns.id;
-    let block_at = &columns.blocks;
-    let cluster_at = columns.cluster;
-    let pairs_at = columns.pairs;
-    let numeric_at = &columns.numeric;
-    // Size the columns once: one row per line (a quoted field may span lines, so
-    // this can overestimate, never matters for correctness).
-    let rows = body.iter().filter(|b| **b == b'\n').count() + 1;
-    let mut id_bytes = Vec::with_capacity((rows * 12).min(body.len()));
-    let mut id_end = Vec::with_capacity(rows);
-    let mut lines = Vec::with_capacity(rows);
-    let mut blocks = (!block_at.is_empty()).then(|| Interner::new(rows));
-    let mut cluster = cluster_at.map(|_| Interner::new(rows));
-    let mut pairs = pairs_at.map(|_| Interner::new(rows));
-    let mut numeric: Vec<Vec<f64>> = vec![Vec::with_capacity(rows); numeric_at.len()];
-    let mut key = Vec::new();
     let mut record = csv::ByteRecord::new();
-    let text = |field: &[u8], line: u64, column: &str| -> Result<String, DataError> {
-        std::str::from_utf8(field)
-            .map(str::to_string)
-            .map_err(|_| DataError::NotUtf8 {
-                path: path.to_path_buf(),
-                line,
-                column: column.to_string(),
-            })
-    };
-    let present = |field: &[u8], line: u64, column: &str| -> Result<(), DataError> {
-        if std::str::from_utf8(field).is_ok_and(is_missing) {
-            Err(DataError::MissingValue {
-                path: path.to_path_buf(),
-                line,
-                column: column.to_string(),
-            })
-        } else {
-            Ok(())
-        }
-    };
+    let mut line_of = crate::data::LineCounter::new(body);
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
-                let mut error = crate::data::csv_error(e, path);
+                let mut error = crate::data::csv_error(e, rows.source.path);
                 if let DataError::Malformed { line, .. } = &mut error {
                     *line += first_line;
                 }
                 return Err(error.into());
             }
         }
-        let line = first_line + record.position().map_or(0, |p| p.line());
-        if record.len() == 1 && record[0].is_empty() && columns.n_fields > 1 {
+        let line = first_line + line_of.record(&record);
+        if record.len() == 1 && record[0].is_empty() && rows.source.columns.n_fields > 1 {
             continue;
         }
+        let fields: Vec<&[u8]> = record.iter().collect();
+        rows.push(&fields, line)?;
+    }
+}
+
+/// Where the rows come from, for reading fields and naming them in errors.
+struct RowSource<'a> {
+    columns: &'a Columns,
+    request: &'a UnitsRequest<'a>,
+    path: &'a Path,
+    /// Whether the whole body is ASCII, so that no field needs a UTF-8 check.
+    ascii: bool,
+}
+
+impl RowSource<'_> {
+    fn text(&self, field: &[u8], line: u64, column: &str) -> Result<String, DataError> {
+        std::str::from_utf8(field)
+            .map(str::to_string)
+            .map_err(|_| DataError::NotUtf8 {
+                path: self.path.to_path_buf(),
+                line,
+                column: column.to_string(),
+            })
+    }
+
+    fn present(&self, field: &[u8], line: u64, column: &str) -> Result<(), DataError> {
+        // The missing-value tokens are ASCII, so bytes compare as the text would.
+        if crate::data::MISSING_TOKENS
+            .iter()
+            .any(|token| token.as_bytes() == field)
+        {
+            Err(DataError::MissingValue {
+                path: self.path.to_path_buf(),
+                line,
+                column: column.to_string(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The columns of the rows read so far.
+struct RowsBuilder<'a> {
+    source: RowSource<'a>,
+    id_bytes: Vec<u8>,
+    id_end: Vec<u64>,
+    lines: Vec<u64>,
+    blocks: Option<Interner>,
+    cluster: Option<Interner>,
+    pairs: Option<Interner>,
+    numeric: Vec<Vec<f64>>,
+    key: Vec<u8>,
+}
+
+impl<'a> RowsBuilder<'a> {
+    fn new(
+        body: &[u8],
+        columns: &'a Columns,
+        request: &'a UnitsRequest<'a>,
+        path: &'a Path,
+    ) -> RowsBuilder<'a> {
+        // Size the columns once: one row per line (a quoted field may span lines, so
+        // this can overestimate, never matters for correctness).
+        let rows = memchr::memchr_iter(b'\n', body).count() + 1;
+        RowsBuilder {
+            source: RowSource {
+                columns,
+                request,
+                path,
+                ascii: body.is_ascii(),
+            },
+            id_bytes: Vec::with_capacity((rows * 12).min(body.len())),
+            id_end: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
+            blocks: (!columns.blocks.is_empty()).then(|| Interner::new(rows)),
+            cluster: columns.cluster.map(|_| Interner::new(rows)),
+            pairs: columns.pairs.map(|_| Interner::new(rows)),
+            numeric: vec![Vec::with_capacity(rows); columns.numeric.len()],
+            key: Vec::new(),
+        }
+    }
+
+    /// Adds one record (its fields as read, untrimmed) from file line `line`.
+    fn push(&mut self, record: &[&[u8]], line: u64) -> Result<(), AssignError> {
+        let source = &self.source;
+        let (columns, request, path) = (source.columns, source.request, source.path);
         if record.len() != columns.n_fields {
             return Err(DataError::Ragged {
                 path: path.to_path_buf(),
@@ -363,7 +482,7 @@ fn parse_rows(
             }
             .into());
         }
-        let id = record[id_at].trim_ascii();
+        let id = record[columns.id].trim_ascii();
         if id.is_empty() {
             return Err(DataError::MissingId {
                 path: path.to_path_buf(),
@@ -372,7 +491,7 @@ fn parse_rows(
             }
             .into());
         }
-        if std::str::from_utf8(id).is_err() {
+        if !source.ascii && std::str::from_utf8(id).is_err() {
             return Err(DataError::NotUtf8 {
                 path: path.to_path_buf(),
                 line,
@@ -380,27 +499,31 @@ fn parse_rows(
             }
             .into());
         }
-        id_bytes.extend_from_slice(id);
-        id_end.push(id_bytes.len() as u64);
-        lines.push(line);
-        if let Some(interner) = blocks.as_mut() {
+        self.id_bytes.extend_from_slice(id);
+        self.id_end.push(self.id_bytes.len() as u64);
+        self.lines.push(line);
+        if let Some(interner) = self.blocks.as_mut() {
+            let key = &mut self.key;
             key.clear();
-            for (&at, column) in block_at.iter().zip(request.blocks) {
+            for (&at, column) in columns.blocks.iter().zip(request.blocks) {
                 let field = record[at].trim_ascii();
-                present(field, line, column)?;
+                source.present(field, line, column)?;
                 key.extend_from_slice(&(field.len() as u32).to_le_bytes());
                 key.extend_from_slice(field);
             }
             let mut failed = None;
-            interner.push(&key, || {
-                block_at
+            interner.push(key, || {
+                columns
+                    .blocks
                     .iter()
                     .zip(request.blocks)
                     .map(|(&at, column)| {
-                        text(record[at].trim_ascii(), line, column).unwrap_or_else(|e| {
-                            failed = Some(e);
-                            String::new()
-                        })
+                        source
+                            .text(record[at].trim_ascii(), line, column)
+                            .unwrap_or_else(|e| {
+                                failed = Some(e);
+                                String::new()
+                            })
                     })
                     .collect()
             });
@@ -409,20 +532,33 @@ fn parse_rows(
             }
         }
         for (at, interner, column) in [
-            (cluster_at, cluster.as_mut(), request.cluster),
-            (pairs_at, pairs.as_mut(), request.pairs),
+            (columns.cluster, self.cluster.as_mut(), request.cluster),
+            (columns.pairs, self.pairs.as_mut(), request.pairs),
         ] {
             if let (Some(at), Some(interner), Some(column)) = (at, interner, column) {
                 let field = record[at].trim_ascii();
-                present(field, line, column)?;
-                let shown = text(field, line, column)?;
-                interner.push(field, || vec![shown]);
+                source.present(field, line, column)?;
+                let mut failed = None;
+                interner.push(field, || {
+                    vec![source.text(field, line, column).unwrap_or_else(|e| {
+                        failed = Some(e);
+                        String::new()
+                    })]
+                });
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
             }
         }
-        for ((&at, column), values) in numeric_at.iter().zip(request.numeric).zip(&mut numeric) {
+        for ((&at, column), values) in columns
+            .numeric
+            .iter()
+            .zip(request.numeric)
+            .zip(&mut self.numeric)
+        {
             let field = record[at].trim_ascii();
-            present(field, line, column)?;
-            let shown = text(field, line, column)?;
+            source.present(field, line, column)?;
+            let shown = source.text(field, line, column)?;
             let value: f64 = shown.parse().map_err(|_| DataError::NotNumeric {
                 path: path.to_path_buf(),
                 line,
@@ -440,20 +576,24 @@ fn parse_rows(
             }
             values.push(value);
         }
+        Ok(())
     }
-    Ok(UnitsData {
-        path: path.to_path_buf(),
-        sha256: String::new(),
-        id_column: request.id.to_string(),
-        id_bytes,
-        id_end,
-        lines,
-        origin: None,
-        blocks: blocks.map(|i| i.out),
-        cluster: cluster.map(|i| i.out),
-        pairs: pairs.map(|i| i.out),
-        numeric,
-    })
+
+    fn finish(self) -> UnitsData {
+        UnitsData {
+            path: self.source.path.to_path_buf(),
+            sha256: String::new(),
+            id_column: self.source.request.id.to_string(),
+            id_bytes: self.id_bytes,
+            id_end: self.id_end,
+            lines: self.lines,
+            origin: None,
+            blocks: self.blocks.map(|i| i.out),
+            cluster: self.cluster.map(|i| i.out),
+            pairs: self.pairs.map(|i| i.out),
+            numeric: self.numeric,
+        }
+    }
 }
 
 impl UnitsData {
@@ -479,10 +619,8 @@ impl UnitsData {
     /// The same units with their rows put in canonical (identifier) order, so that
     /// every later pass reads memory in order. Errors still name the file lines.
     pub fn into_sorted(self) -> Result<UnitsData, AssignError> {
-        let (keys, order) = self.sorted_keys()?;
-        // The keys in identifier order (the two sorted halves read in merge order).
-        let keyed = || order.iter().map(|p| &keys[*p as usize]);
-        let gather_u32 = |values: &[u32]| keyed().map(|k| values[k.row as usize]).collect();
+        let ranked = self.canonical_order()?;
+        let gather_u32 = |values: &[u32]| ranked.iter().map(|r| values[r.row as usize]).collect();
         let gather_interned = |i: Option<Interned>| {
             i.map(|i| Interned {
                 index: gather_u32(&i.index),
@@ -491,29 +629,24 @@ impl UnitsData {
         };
         let mut id_bytes = Vec::with_capacity(self.id_bytes.len());
         let mut id_end = Vec::with_capacity(self.id_end.len());
-        for key in keyed() {
-            // Identifiers of up to 16 bytes are in the key itself (no random access).
-            if key.len <= 16 {
-                let mut buffer = [0u8; 16];
-                buffer[..8].copy_from_slice(&key.high.to_be_bytes());
-                buffer[8..].copy_from_slice(&key.low.to_be_bytes());
-                id_bytes.extend_from_slice(&buffer[..key.len as usize]);
-            } else {
-                id_bytes.extend_from_slice(self.id(key.row as usize));
+        for r in &ranked {
+            match r.short_id() {
+                Some(id) => id_bytes.extend_from_slice(id),
+                None => id_bytes.extend_from_slice(self.id(r.row as usize)),
             }
             id_end.push(id_bytes.len() as u64);
         }
         let blocks = self.blocks.map(|b| Interned {
-            index: keyed().map(|k| k.block).collect(),
+            index: ranked.iter().map(|r| r.block).collect(),
             labels: b.labels,
         });
         Ok(UnitsData {
-            origin: Some(keyed().map(|k| k.row).collect()),
+            origin: Some(ranked.iter().map(|r| r.row).collect()),
             lines: self.lines,
             numeric: self
                 .numeric
                 .iter()
-                .map(|column| keyed().map(|k| column[k.row as usize]).collect())
+                .map(|column| ranked.iter().map(|r| column[r.row as usize]).collect())
                 .collect(),
             blocks,
             cluster: gather_interned(self.cluster),
@@ -527,78 +660,263 @@ impl UnitsData {
     }
 
     /// Rows in the canonical order: by identifier, compared byte by byte (UTF-8).
-    /// Returns the keys (two sorted halves) and the merge order, as positions in them.
     /// A repeated identifier is an error naming both lines.
-    fn sorted_keys(&self) -> Result<(Vec<SortKey>, Vec<u32>), AssignError> {
-        // Sort on the first 16 bytes packed big-endian (zero-padded), which orders
-        // like the bytes themselves; ties fall back to comparing the whole identifier.
-        let mut keyed: Vec<SortKey> = (0..self.n_rows())
-            .map(|row| {
-                let id = self.id(row);
-                let mut buffer = [0u8; 16];
-                let take = id.len().min(16);
-                buffer[..take].copy_from_slice(&id[..take]);
-                SortKey {
-                    high: u64::from_be_bytes(buffer[..8].try_into().expect("8 bytes")),
-                    low: u64::from_be_bytes(buffer[8..].try_into().expect("8 bytes")),
-                    row: row as u32,
-                    len: id.len().min(u32::MAX as usize) as u32,
-                    block: self.blocks.as_ref().map_or(0, |b| b.index[row]),
+    ///
+    /// Rows are radix-sorted on a compact key (`IdKeys`), which orders like the
+    /// identifiers; rows whose keys tie are then ordered by their whole identifiers.
+    /// The order is total (identifiers are unique), so it does not depend on the
+    /// number of threads or on the order of the rows in the file.
+    fn canonical_order(&self) -> Result<Vec<Ranked>, AssignError> {
+        let keys = IdKeys::new(self);
+        let n = self.n_rows();
+        let mut ranked = vec![Ranked::default(); n];
+        let block_of = |row: usize| self.blocks.as_ref().map_or(0, |b| b.index[row]);
+        ranked
+            .par_chunks_mut(KEY_CHUNK)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                for (i, r) in out.iter_mut().enumerate() {
+                    let row = chunk * KEY_CHUNK + i;
+                    let id = self.id(row);
+                    let mut short_id = [0u8; 16];
+                    if id.len() < 16 {
+                        short_id[..id.len()].copy_from_slice(id);
+                        short_id[15] = id.len() as u8;
+                    } else {
+                        short_id[15] = LONG_ID;
+                    }
+                    *r = Ranked {
+                        key: keys.key(id),
+                        row: row as u32,
+                        block: block_of(row),
+                        short_id,
+                    };
                 }
-            })
-            .collect();
-        let compare = |a: &SortKey, b: &SortKey| {
-            (a.high, a.low)
-                .cmp(&(b.high, b.low))
-                .then_with(|| self.id(a.row as usize).cmp(self.id(b.row as usize)))
-                .then_with(|| a.row.cmp(&b.row))
-        };
-        // Two halves sorted on two threads, then merged: the order is total, so the
-        // result is the same with any number of threads.
-        let middle = keyed.len() / 2;
-        let (left, right) = keyed.split_at_mut(middle);
-        std::thread::scope(|scope| {
-            scope.spawn(|| left.sort_unstable_by(compare));
-            right.sort_unstable_by(compare);
-        });
-        let (left, right) = keyed.split_at(middle);
-        let mut order: Vec<u32> = Vec::with_capacity(keyed.len());
-        let (mut i, mut j) = (0, 0);
-        while i < left.len() && j < right.len() {
-            if compare(&left[i], &right[j]).is_le() {
-                order.push(i as u32);
-                i += 1;
-            } else {
-                order.push((middle + j) as u32);
-                j += 1;
+            });
+        let ranked = radix_sort(ranked, keys.max_key);
+        // Equal keys: identifiers alike in every position the key covers. Order each
+        // such run by the whole identifier; two equal identifiers are a duplicate.
+        let mut ranked = ranked;
+        let mut start = 0;
+        while start < n {
+            let mut end = start + 1;
+            while end < n && ranked[end].key == ranked[start].key {
+                end += 1;
             }
+            if end - start > 1 {
+                let run = &mut ranked[start..end];
+                run.sort_unstable_by(|a, b| {
+                    self.id(a.row as usize)
+                        .cmp(self.id(b.row as usize))
+                        .then(a.row.cmp(&b.row))
+                });
+                for pair in run.windows(2) {
+                    let (a, b) = (pair[0].row as usize, pair[1].row as usize);
+                    if self.id(a) == self.id(b) {
+                        return Err(self.duplicate(a, b));
+                    }
+                }
+            }
+            start = end;
         }
-        order.extend((i..left.len()).map(|p| p as u32));
-        order.extend((middle + j..keyed.len()).map(|p| p as u32));
-        for pair in order.windows(2) {
-            let (a, b) = (&keyed[pair[0] as usize], &keyed[pair[1] as usize]);
-            // Different prefixes or lengths are different identifiers.
-            if (a.high, a.low, a.len) != (b.high, b.low, b.len) {
+        Ok(ranked)
+    }
+
+    fn duplicate(&self, a: usize, b: usize) -> AssignError {
+        let (first, second) = if self.lines[a] < self.lines[b] {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        DataError::DuplicateId {
+            path: self.path.clone(),
+            line: self.lines[second],
+            column: self.id_column.clone(),
+            id: String::from_utf8_lossy(self.id(first)).into_owned(),
+            first_line: self.lines[first],
+        }
+        .into()
+    }
+}
+
+/// Rows per task when keys are computed on several threads.
+const KEY_CHUNK: usize = 1 << 16;
+
+/// Positions of an identifier the compact key looks at: its first 16 bytes (zero
+/// padded) and then its length, capped at 17 (longer identifiers tie on it).
+const KEY_POSITIONS: usize = 17;
+
+/// An order-preserving compact key for identifiers.
+///
+/// Identifiers are compared byte by byte, a shorter one first when it is a prefix of
+/// a longer one. At each position only the byte values that occur in the file
+/// matter, so each position is a digit in a mixed radix whose base is the number of
+/// distinct values seen there (constant positions drop out), read most significant
+/// position first. Structured identifiers (`U00000001`, `2024-000123`) then fit in
+/// a few dozen bits, which a radix sort orders in two or three passes. When the
+/// digits do not all fit in 64 bits the key covers the leading positions only and
+/// ties are settled by comparing whole identifiers.
+struct IdKeys {
+    /// For each covered position (most significant first): which position it is and
+    /// the rank of each byte value among the values seen there.
+    digits: Vec<(usize, Box<[u64; 256]>, u64)>,
+    max_key: u64,
+}
+
+impl IdKeys {
+    fn new(units: &UnitsData) -> IdKeys {
+        type Seen = [[bool; 256]; KEY_POSITIONS];
+        let chunks = units.n_rows().div_ceil(KEY_CHUNK);
+        let seen: Seen = (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let mut seen: Seen = [[false; 256]; KEY_POSITIONS];
+                let rows = chunk * KEY_CHUNK..((chunk + 1) * KEY_CHUNK).min(units.n_rows());
+                for row in rows {
+                    let id = units.id(row);
+                    for (position, values) in seen[..16].iter_mut().enumerate() {
+                        values[usize::from(id.get(position).copied().unwrap_or(0))] = true;
+                    }
+                    seen[16][id.len().min(17)] = true;
+                }
+                seen
+            })
+            .reduce(
+                || [[false; 256]; KEY_POSITIONS],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(&b) {
+                        for (u, v) in x.iter_mut().zip(y) {
+                            *u |= *v;
+                        }
+                    }
+                    a
+                },
+            );
+        let mut digits = Vec::new();
+        let mut max_key: u64 = 0;
+        for (position, values) in seen.iter().enumerate() {
+            let base = values.iter().filter(|v| **v).count() as u64;
+            if base < 2 {
                 continue;
             }
-            let (a, b) = (a.row as usize, b.row as usize);
-            if self.id(a) == self.id(b) {
-                let (first, second) = if self.lines[a] < self.lines[b] {
-                    (a, b)
-                } else {
-                    (b, a)
-                };
-                return Err(DataError::DuplicateId {
-                    path: self.path.clone(),
-                    line: self.lines[second],
-                    column: self.id_column.clone(),
-                    id: String::from_utf8_lossy(self.id(first)).into_owned(),
-                    first_line: self.lines[first],
-                }
-                .into());
+            // The largest key so far, times the base, plus the largest digit.
+            let Some(widened) = max_key
+                .checked_mul(base)
+                .and_then(|k| k.checked_add(base - 1))
+            else {
+                break;
+            };
+            max_key = widened;
+            let mut rank = Box::new([0u64; 256]);
+            let mut next = 0;
+            for (value, present) in values.iter().enumerate() {
+                rank[value] = next;
+                next += u64::from(*present);
             }
+            digits.push((position, rank, base));
         }
-        Ok((keyed, order))
+        IdKeys { digits, max_key }
+    }
+
+    #[inline]
+    fn key(&self, id: &[u8]) -> u64 {
+        let mut key = 0u64;
+        for (position, rank, base) in &self.digits {
+            let value = match *position {
+                16 => id.len().min(17),
+                p => usize::from(id.get(p).copied().unwrap_or(0)),
+            };
+            key = key * base + rank[value];
+        }
+        key
+    }
+}
+
+/// Radix sort on `key`, stable, so equal keys keep their row order.
+///
+/// One pass on the leading byte of the key spreads the items into up to 256
+/// buckets; each bucket, small enough to stay in cache, is then sorted on the rest
+/// of its key by least-significant-digit passes, on as many threads as there are.
+/// Every step is stable, so the result is that of one stable sort on `key`.
+fn radix_sort(items: Vec<Ranked>, max_key: u64) -> Vec<Ranked> {
+    let bits = u64::BITS - max_key.leading_zeros();
+    if bits <= DIGIT_BITS {
+        let mut items = items;
+        let mut spare = vec![Ranked::default(); items.len()];
+        lsd_sort(&mut items, &mut spare, bits);
+        return items;
+    }
+    let shift = bits - DIGIT_BITS;
+    let bucket = |item: &Ranked| (item.key >> shift) as usize & (BUCKETS - 1);
+    let mut counts = [0usize; BUCKETS];
+    for item in &items {
+        counts[bucket(item)] += 1;
+    }
+    let mut next = [0usize; BUCKETS];
+    let mut total = 0;
+    for (slot, c) in next.iter_mut().zip(&counts) {
+        *slot = total;
+        total += c;
+    }
+    let mut spread = vec![Ranked::default(); items.len()];
+    for item in &items {
+        let b = bucket(item);
+        spread[next[b]] = *item;
+        next[b] += 1;
+    }
+    drop(items);
+    let mut buckets = Vec::with_capacity(BUCKETS);
+    let mut rest: &mut [Ranked] = &mut spread;
+    for c in counts {
+        let (bucket, tail) = rest.split_at_mut(c);
+        buckets.push(bucket);
+        rest = tail;
+    }
+    buckets.into_par_iter().for_each(|bucket| {
+        let mut spare = vec![Ranked::default(); bucket.len()];
+        lsd_sort(bucket, &mut spare, shift);
+    });
+    spread
+}
+
+const DIGIT_BITS: u32 = 8;
+const BUCKETS: usize = 1 << DIGIT_BITS;
+
+/// Stable least-significant-digit radix sort of `items` on the low `bits` of their
+/// keys, a byte a pass (a pass whose byte is the same for every item is skipped);
+/// `spare` is scratch space of the same length.
+fn lsd_sort(items: &mut [Ranked], spare: &mut [Ranked], bits: u32) {
+    let passes = bits.div_ceil(DIGIT_BITS) as usize;
+    let mut counts = vec![[0usize; BUCKETS]; passes];
+    for item in items.iter() {
+        for (pass, count) in counts.iter_mut().enumerate() {
+            count[(item.key >> (pass as u32 * DIGIT_BITS)) as usize & (BUCKETS - 1)] += 1;
+        }
+    }
+    let (mut from, mut to) = (items, spare);
+    let mut in_spare = false;
+    for (pass, count) in counts.iter().enumerate() {
+        if count.contains(&from.len()) {
+            continue;
+        }
+        let shift = pass as u32 * DIGIT_BITS;
+        let mut next = [0usize; BUCKETS];
+        let mut total = 0;
+        for (slot, c) in next.iter_mut().zip(count) {
+            *slot = total;
+            total += c;
+        }
+        for item in from.iter() {
+            let b = (item.key >> shift) as usize & (BUCKETS - 1);
+            to[next[b]] = *item;
+            next[b] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+        in_spare = !in_spare;
+    }
+    if in_spare {
+        // The sorted items are in the scratch space: copy them back.
+        to.copy_from_slice(from);
     }
 }
 
@@ -678,5 +996,244 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// Everything a parse produced, or its error, as comparable text.
+    fn outcome(parsed: Result<UnitsData, AssignError>) -> String {
+        match parsed {
+            Err(e) => format!("error: {e}"),
+            Ok(u) => {
+                let labels = |i: &Option<Interned>| {
+                    i.as_ref().map(|i| {
+                        i.index
+                            .iter()
+                            .map(|l| i.labels[*l as usize].clone())
+                            .collect::<Vec<_>>()
+                    })
+                };
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?} {:?}",
+                    u.id_bytes,
+                    u.id_end,
+                    u.lines,
+                    labels(&u.blocks),
+                    labels(&u.cluster),
+                    u.numeric
+                )
+            }
+        }
+    }
+
+    fn split_both_ways(body: &[u8]) -> (String, String) {
+        let (blocks, numeric) = (vec!["block".to_string()], vec!["x".to_string()]);
+        let request = UnitsRequest {
+            id: "id",
+            blocks: &blocks,
+            cluster: Some("cluster"),
+            pairs: None,
+            numeric: &numeric,
+        };
+        let columns = Columns {
+            n_fields: 4,
+            id: 0,
+            blocks: vec![1],
+            cluster: Some(2),
+            pairs: None,
+            numeric: vec![3],
+        };
+        let path = Path::new("units.csv");
+        let parse = |plain: bool| {
+            let mut rows = RowsBuilder::new(body, &columns, &request, path);
+            let split = if plain {
+                split_plain(body, 1, &mut rows)
+            } else {
+                split_csv(body, 1, &mut rows)
+            };
+            outcome(split.map(|()| rows.finish()))
+        };
+        (parse(true), parse(false))
+    }
+
+    /// File lines of the non-blank lines of `body`, the header being line 1.
+    fn non_blank_lines(body: &[u8]) -> Vec<u64> {
+        body.split(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| !line.is_empty() && *line != b"\r")
+            .map(|(i, _)| i as u64 + 2)
+            .collect()
+    }
+
+    #[test]
+    fn the_plain_split_counts_blank_lines() {
+        let body = b"\nu1,b1,c1,1\r\n\r\n\nu2,b1,c1,1\n\n";
+        let columns = Columns {
+            n_fields: 4,
+            id: 0,
+            blocks: Vec::new(),
+            cluster: None,
+            pairs: None,
+            numeric: Vec::new(),
+        };
+        let request = request(&[], &[]);
+        let mut rows = RowsBuilder::new(body, &columns, &request, Path::new("u.csv"));
+        split_plain(body, 1, &mut rows).unwrap();
+        assert_eq!(rows.lines, vec![3, 6]);
+        assert_eq!(rows.lines, non_blank_lines(body));
+    }
+
+    #[test]
+    fn plain_bodies_are_told_apart_from_the_rest() {
+        assert!(is_plain(b"a,b\r\nc,d\n"));
+        assert!(is_plain(b"a,b\nc,d"));
+        assert!(!is_plain(b"a,\"b\"\n"));
+        assert!(!is_plain(b"a,b\rc,d\n"));
+        assert!(!is_plain(b"a,b\r"));
+    }
+
+    #[test]
+    fn the_plain_split_reads_crlf_blank_lines_and_errors_like_the_csv_crate() {
+        for body in [
+            &b"u1,b1,c1,1.5\nu2, b2 ,c1,2\n"[..],
+            b"u1,b1,c1,1.5\r\n\r\nu2,b2,c2,2\r\n",
+            b"\n\nu1,b1,c1,1\n\n",
+            b"u1,b1,c1,1\nu2,b2,c2\n",
+            b"u1,b1,c1,1\n,b2,c2,3\n",
+            b"u1,NA,c1,1\n",
+            b"u1,b1,c1,x\n",
+            b"u1,b1,c1,inf\n",
+            b"u1,b1,c1,1\n   \nu2,b1,c1,1\n",
+            b"u1,b1,c1,1,\n",
+            b"u1,b\xff,c1,1\n",
+            b"u\xff,b1,c1,1\n",
+        ] {
+            let (plain, csv) = split_both_ways(body);
+            assert_eq!(plain, csv, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+        #[test]
+        fn the_plain_split_equals_the_csv_crate_on_any_plain_body(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab1 ,\n\n\r\n.-".to_vec()), 0..80)
+        ) {
+            // Keep every carriage return before a line feed, so the body is plain.
+            let mut plain_body = Vec::new();
+            for b in body {
+                if b == b'\r' {
+                    plain_body.extend_from_slice(b"\r\n");
+                } else {
+                    plain_body.push(b);
+                }
+            }
+            proptest::prop_assume!(is_plain(&plain_body));
+            let (plain, csv) = split_both_ways(&plain_body);
+            proptest::prop_assert_eq!(plain, csv);
+        }
+
+        #[test]
+        fn the_plain_split_equals_the_csv_crate_on_rows_of_fields(
+            lines in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::sample::select(vec!["u1", "u2", "u3", " b1", "b2 ", "NA", "", "1.5", "-2", "x"]),
+                        3..6,
+                    ),
+                    proptest::bool::ANY,
+                    proptest::bool::ANY,
+                ),
+                0..12,
+            )
+        ) {
+            let mut body = Vec::new();
+            for (fields, blank_before, crlf) in &lines {
+                if *blank_before {
+                    body.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+                }
+                body.extend_from_slice(fields.join(",").as_bytes());
+                body.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+            }
+            let (plain, csv) = split_both_ways(&body);
+            proptest::prop_assert_eq!(&plain, &csv);
+        }
+
+        #[test]
+        fn the_canonical_order_is_the_byte_order_of_identifiers(
+            ids in proptest::collection::btree_set(
+                proptest::collection::vec(proptest::sample::select(b"ab\x00z9".to_vec()), 1..24),
+                1..200,
+            ),
+            wide in proptest::collection::btree_set(
+                proptest::collection::vec(proptest::num::u8::ANY, 1..40),
+                0..200,
+            ),
+            rotate in 0usize..400,
+        ) {
+            // Narrow identifiers give exact keys; wide ones (any byte, up to 40 long)
+            // overflow 64 bits, so the key covers a prefix and ties are settled by
+            // comparing whole identifiers.
+            let mut all: Vec<Vec<u8>> = ids.into_iter().chain(wide).collect();
+            all.sort();
+            all.dedup();
+            let mut rows = all.clone();
+            let len = rows.len();
+            rows.rotate_left(rotate % len);
+            let units = units_of(&rows);
+            let ordered: Vec<Vec<u8>> = units
+                .canonical_order()
+                .unwrap()
+                .iter()
+                .map(|r| units.id(r.row as usize).to_vec())
+                .collect();
+            proptest::prop_assert_eq!(&ordered, &all);
+            let sorted = units.into_sorted().unwrap();
+            let ids: Vec<Vec<u8>> = (0..len).map(|row| sorted.id(row).to_vec()).collect();
+            proptest::prop_assert_eq!(&ids, &all);
+        }
+    }
+
+    fn units_of(ids: &[Vec<u8>]) -> UnitsData {
+        let mut id_bytes = Vec::new();
+        let mut id_end = Vec::new();
+        for id in ids {
+            id_bytes.extend_from_slice(id);
+            id_end.push(id_bytes.len() as u64);
+        }
+        UnitsData {
+            path: PathBuf::from("units.csv"),
+            sha256: String::new(),
+            id_column: "id".into(),
+            id_bytes,
+            id_end,
+            lines: (2..ids.len() as u64 + 2).collect(),
+            origin: None,
+            blocks: None,
+            cluster: None,
+            pairs: None,
+            numeric: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_repeated_identifier_names_both_lines_whatever_the_key_covers() {
+        let long = |tail: &str| format!("{}{tail}", "x".repeat(20)).into_bytes();
+        for ids in [
+            vec![b"a".to_vec(), b"c".to_vec(), b"b".to_vec(), b"a".to_vec()],
+            vec![long("1"), long("2"), long("3"), long("1")],
+        ] {
+            let err = units_of(&ids).canonical_order().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    AssignError::Data(DataError::DuplicateId {
+                        line: 5,
+                        first_line: 2,
+                        ..
+                    })
+                ),
+                "{err}"
+            );
+        }
     }
 }

@@ -216,6 +216,40 @@ pub(crate) fn csv_error(error: csv::Error, path: &Path) -> DataError {
     }
 }
 
+/// File lines (from 1) of the records the csv crate reads from `body`. They are
+/// counted here because the crate's own count leaves out blank lines, and a record's
+/// position is where the blank lines before it begin.
+pub(crate) struct LineCounter<'a> {
+    body: &'a [u8],
+    counted_to: usize,
+    line_feeds: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(body: &'a [u8]) -> Self {
+        LineCounter {
+            body,
+            counted_to: 0,
+            line_feeds: 0,
+        }
+    }
+
+    /// The line `record` starts on; records must come in the order read.
+    pub(crate) fn record(&mut self, record: &csv::ByteRecord) -> u64 {
+        let blank_lines_start = record.position().map_or(0, |p| p.byte() as usize);
+        let start = self.body[blank_lines_start.min(self.body.len())..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(self.body.len(), |i| blank_lines_start + i);
+        if start > self.counted_to {
+            self.line_feeds +=
+                memchr::memchr_iter(b'\n', &self.body[self.counted_to..start]).count() as u64;
+            self.counted_to = start;
+        }
+        1 + self.line_feeds
+    }
+}
+
 impl Table {
     /// Reads a whole CSV file.
     pub fn read(path: &Path) -> Result<Table, DataError> {
@@ -223,7 +257,15 @@ impl Table {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut reader = reader_builder().from_reader(std::io::BufReader::new(file));
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes).map_err(
+            |source| DataError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
+        let mut reader = reader_builder().from_reader(bytes.as_slice());
+        let mut line_of = LineCounter::new(&bytes);
         let headers = header_of(&mut reader, path)?;
         let mut rows = Vec::new();
         let mut lines = Vec::new();
@@ -234,7 +276,7 @@ impl Table {
                 Ok(true) => {}
                 Err(e) => return Err(csv_error(e, path)),
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let line = line_of.record(&record);
             // A trailing blank line reads as one empty field; skip it rather than call it ragged.
             if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
                 continue;
@@ -415,6 +457,17 @@ mod tests {
         let err = Table::read(file.path()).unwrap().numeric("y").unwrap_err();
         assert!(
             matches!(err, DataError::NotNumeric { line: 3, ref column, ref value, .. } if column == "y" && value == "abc")
+        );
+    }
+
+    #[test]
+    fn lines_are_counted_across_blank_lines() {
+        // The csv crate's own line count would say line 3 here.
+        let file = write(b"id,y\n\n1,2\r\n\r\n\n2,abc\n");
+        let err = Table::read(file.path()).unwrap().numeric("y").unwrap_err();
+        assert!(
+            matches!(err, DataError::NotNumeric { line: 6, .. }),
+            "{err}"
         );
     }
 
