@@ -497,7 +497,7 @@ fn explanation(
     equally_likely: bool,
 ) -> String {
     let mut text = String::from(
-        "The randomisation-inference p-value asks: if the intervention had made no difference to any unit, how often would the way units happened to be allocated alone produce an estimate at least as large as the one observed? ",
+        "The randomisation-inference p-value asks: if the intervention had made no difference to any unit, how often would the way units happened to be allocated alone produce an estimate at least as extreme as the one observed (as far from zero, for a two-sided test)? ",
     );
     match method {
         RiMethod::Exact => text.push_str(&format!(
