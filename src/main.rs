@@ -144,6 +144,17 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                                 e.conf_high,
                                 e.p_value
                             ));
+                            if let Some(r) = &c.randomisation {
+                                say(format!(
+                                    "  randomisation inference: p = {:.4e} ({} of {} reference allocations at least as extreme{})",
+                                    r.p_value,
+                                    r.extreme,
+                                    r.allocations,
+                                    r.monte_carlo_se.map_or(", exact".into(), |se| format!(
+                                        ", Monte Carlo SE {se:.2e}"
+                                    ))
+                                ));
+                            }
                         }
                     }
                 }

@@ -4,6 +4,7 @@
 //! interacted adjustment (lm_lin), the paired before/after difference (paired t) and
 //! the single-group mean (one-sample t).
 
+use super::ri::Statistic;
 use super::sample::{AnalyticData, OutcomeRows, SINGLE_GROUP};
 use super::{AnalysisError, Comparison, GroupSummary, RatioEstimate};
 use crate::spec::{Arm, EstimatorKind, OutcomeSpec, OutcomeType};
@@ -138,7 +139,52 @@ pub(crate) fn compare_arms(
         standardised,
         risk_ratio,
         p_adjusted: None,
+        randomisation: None,
     })
+}
+
+/// The randomisation-inference statistic of `compare_arms` for the same outcome
+/// rows: the difference in means, or the treatment coefficient of the adjusted or
+/// Lin regression (covariates expanded as in the fitted model, factors as dummies).
+pub(crate) fn ri_statistic(
+    context: &EstimatorContext,
+    rows: &OutcomeRows,
+    estimator: EstimatorKind,
+    unit_of_row: &[u32],
+    control: usize,
+    treated_arm: usize,
+) -> Result<Statistic, AnalysisError> {
+    let unit_row: Vec<u32> = rows.rows.iter().map(|&r| unit_of_row[r]).collect();
+    let y = rows.y.clone();
+    match estimator {
+        EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
+            let positions: Vec<usize> = (0..rows.y.len()).collect();
+            let covariates = context.data.covariates_for(&positions, rows)?;
+            let design =
+                build_design(true, &covariates).map_err(|source| AnalysisError::Estimator {
+                    outcome: context.outcome.name.clone(),
+                    estimator: estimator.label(),
+                    source,
+                })?;
+            let columns = (1..design.ncols())
+                .map(|j| design.x.column(j).iter().copied().collect())
+                .collect();
+            Ok(Statistic::regression(
+                unit_row,
+                y,
+                treated_arm,
+                control,
+                columns,
+                estimator == EstimatorKind::Lin,
+            ))
+        }
+        _ => Ok(Statistic::difference_in_means(
+            unit_row,
+            y,
+            treated_arm,
+            control,
+        )),
+    }
 }
 
 /// Mean within-unit change, after minus before (paired t; R's `t.test(paired = TRUE)`).
@@ -182,6 +228,7 @@ pub(crate) fn paired_difference(
         standardised: Some(mean / variance.sqrt()),
         risk_ratio: None,
         p_adjusted: None,
+        randomisation: None,
     })
 }
 
@@ -216,6 +263,7 @@ pub(crate) fn single_mean(
         standardised: None,
         risk_ratio: None,
         p_adjusted: None,
+        randomisation: None,
     })
 }
 

@@ -8,10 +8,12 @@
 
 mod balance;
 mod estimators;
+pub mod ri;
 mod sample;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
+pub use ri::{RiMethod, RiResult, RiSummary};
 pub use sample::{ArmFlow, Flow};
 
 use std::path::PathBuf;
@@ -36,6 +38,9 @@ pub struct Analysis {
     pub outcomes: Vec<OutcomeResult>,
     /// Baseline balance on the primary outcome's analytic sample (comparison designs).
     pub baseline: Vec<BalanceRow>,
+    /// Randomisation inference (designs allocated by the assign stage): how the
+    /// reference distribution was formed; each comparison carries its p-value.
+    pub randomisation_inference: Option<RiSummary>,
 }
 
 /// All results for one outcome.
@@ -73,6 +78,8 @@ pub struct Comparison {
     pub risk_ratio: Option<RatioEstimate>,
     /// The p-value adjusted across outcomes (headline estimator only).
     pub p_adjusted: Option<f64>,
+    /// Randomisation-inference p-value under the sharp null (`ri.rs`).
+    pub randomisation: Option<RiResult>,
 }
 
 /// n, mean and SD of one group (for binary outcomes the mean is the proportion).
@@ -121,6 +128,8 @@ pub enum AnalysisError {
         first: String,
         second: String,
     },
+    #[error(transparent)]
+    Randomisation(#[from] ri::RiError),
     #[error("arm `{arm}` has no units with {what}")]
     EmptyArm { arm: String, what: String },
     #[error("{path}:{line}: unit `{id}` is not in the units file {units}")]
@@ -171,6 +180,10 @@ impl AnalysisError {
     pub fn hint(&self) -> String {
         match self {
             AnalysisError::Data(e) => e.hint(),
+            AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
+            AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
+                "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
+            }
             AnalysisError::UnknownArm { .. } => "add the arm to design.arms, or correct the value in the data".into(),
             AnalysisError::EmptyArm { .. } => {
                 "every declared arm needs analysed units; check the arm names and the missing values".into()
@@ -205,6 +218,29 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let conf_level = 1.0 - analysis_plan.alpha;
     // Adjusting estimators need every covariate present; the others ignore covariates.
     let needs_covariates = analysis_plan.estimators.iter().any(|e| e.adjusts());
+    // Randomisation inference: the assign stage's design, prepared once.
+    let ri_design = match (&analysis_plan.randomisation_inference, &plan.assignment) {
+        (Some(settings), Some(assignment)) => Some((
+            crate::assign::prepare(plan, assignment).map_err(ri::RiError::from)?,
+            crate::assign::redraw::allocation_seed(assignment).map_err(ri::RiError::from)?,
+            *settings,
+        )),
+        _ => None,
+    };
+    let redrawer = match &ri_design {
+        Some((prepared, seed, _)) => {
+            Some(crate::assign::Redrawer::new(prepared, *seed).map_err(ri::RiError::from)?)
+        }
+        None => None,
+    };
+    let unit_of_row = match &redrawer {
+        Some(r) => Some(ri::unit_rows(r, &sample.ids)?),
+        None => None,
+    };
+    // One statistic per comparison that randomisation inference covers, with the
+    // (outcome, comparison) it belongs to.
+    let mut statistics: Vec<ri::Statistic> = Vec::new();
+    let mut statistic_of: Vec<(usize, usize)> = Vec::new();
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
     let mut primary_rows = None;
     for outcome in &plan.outcomes {
@@ -234,6 +270,17 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
                         comparisons.push(estimators::compare_arms(
                             &context, &rows, estimator, arms, control, treated,
                         )?);
+                        if let Some(unit_of_row) = &unit_of_row {
+                            statistics.push(estimators::ri_statistic(
+                                &context,
+                                &rows,
+                                estimator,
+                                unit_of_row,
+                                control,
+                                treated,
+                            )?);
+                            statistic_of.push((outcomes.len(), comparisons.len() - 1));
+                        }
                     }
                 }
             }
@@ -251,6 +298,27 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         primary_rows.get_or_insert(rows);
     }
     adjust_across_outcomes(&mut outcomes, analysis_plan.adjust);
+    let randomisation_inference = match (&redrawer, &ri_design, &unit_of_row) {
+        (Some(redrawer), Some((_, seed, settings)), Some(unit_of_row)) => {
+            let mut observed = vec![u8::MAX; redrawer.n_units()];
+            for (row, unit) in unit_of_row.iter().enumerate() {
+                observed[*unit as usize] = sample.row_arm[row] as u8;
+            }
+            let run = ri::RiRun {
+                redrawer,
+                seed: *seed,
+                draws: settings.draws,
+                exact_limit: settings.exact_limit,
+                alternative: analysis_plan.alternative,
+            };
+            let (summary, results) = ri::run(&run, &statistics, &observed)?;
+            for ((o, c), result) in statistic_of.into_iter().zip(results) {
+                outcomes[o].comparisons[c].randomisation = result;
+            }
+            Some(summary)
+        }
+        _ => None,
+    };
     let primary_rows = primary_rows.expect("validated: at least one outcome");
     let flow = sample.flow(&primary_rows, &plan.outcomes[0].spec.name);
     let baseline = match plan.design.arms() {
@@ -273,6 +341,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         flow,
         outcomes,
         baseline,
+        randomisation_inference,
     }))
 }
 

@@ -17,6 +17,8 @@ use crate::stats::regression::Covariate;
 /// The analysis data with each row's arm (and cluster) resolved.
 pub(crate) struct AnalyticData {
     pub table: Table,
+    /// Each row's unit identifier.
+    pub ids: Vec<String>,
     /// Arm names in spec order (a single "participants" group when there are no arms).
     pub arm_names: Vec<String>,
     /// Each row's arm index.
@@ -233,6 +235,7 @@ impl AnalyticData {
             .collect::<Result<Vec<_>, DataError>>()?;
         Ok(AnalyticData {
             table,
+            ids,
             arm_names,
             row_arm,
             clusters,

@@ -64,6 +64,14 @@ pub enum AssignError {
         best: f64,
     },
     #[error(
+        "randomisation inference: re-draw {redraw} found no allocation with a Mahalanobis statistic at most {threshold} in {draws} draws"
+    )]
+    RedrawNotAccepted {
+        redraw: u64,
+        draws: u64,
+        threshold: f64,
+    },
+    #[error(
         "{path} holds a different allocation (recorded seed {existing_seed}, units SHA-256 {existing_units}); assigning again would replace it"
     )]
     WouldReplace {
@@ -105,6 +113,9 @@ impl AssignError {
             AssignError::NotAccepted { .. } => {
                 "raise max_draws, or loosen max_mahalanobis (or raise acceptance_probability)".into()
             }
+            AssignError::RedrawNotAccepted { .. } => {
+                "raise rerandomisation.max_draws (each re-draw may use that many draws), or switch randomisation inference off with analysis.randomisation_inference.enabled: false".into()
+            }
             AssignError::WouldReplace { .. } => {
                 "an allocation is never silently replaced: check with `evident assign --verify`, or pass --force to replace it".into()
             }
@@ -121,7 +132,9 @@ impl AssignError {
     pub fn is_invalid_input(&self) -> bool {
         !matches!(
             self,
-            AssignError::Write { .. } | AssignError::NotAccepted { .. }
+            AssignError::Write { .. }
+                | AssignError::NotAccepted { .. }
+                | AssignError::RedrawNotAccepted { .. }
         )
     }
 }

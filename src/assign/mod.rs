@@ -32,6 +32,7 @@ mod complete;
 mod error;
 mod manifest;
 mod pairs;
+pub mod redraw;
 pub mod rerandomise;
 pub mod rng;
 mod units;
@@ -40,6 +41,7 @@ pub use balance::{Balance, BalanceRow, OmnibusTest};
 pub use complete::remainder_counts;
 pub use error::AssignError;
 pub use manifest::{ArmCount, BlockCount, MANIFEST_VERSION, Manifest};
+pub use redraw::{Enumeration, Redraw, Redrawer, Scratch};
 pub use rerandomise::RerandomisationRecord;
 
 use std::io::Write;

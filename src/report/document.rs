@@ -6,7 +6,7 @@
 use super::charts::Chart;
 use super::format::{count, interval, p_value, percent, significant};
 use super::model::{FindingRow, ReportModel};
-use crate::analysis::BalanceMeasure;
+use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
 use crate::assign::AssignmentReport;
 use crate::spec::OutcomeType;
 
@@ -248,6 +248,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     },
                     p_value(e.p_value),
                     c.p_adjusted.map_or("—".into(), p_value),
+                    c.randomisation.as_ref().map_or("—".into(), randomisation_p),
                     c.standardised.map_or("—".into(), |s| significant(s, 2)),
                     c.risk_ratio.as_ref().map_or("—".into(), |r| {
                         format!(
@@ -289,12 +290,21 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     "df".into(),
                     "p".into(),
                     "p (adjusted)".into(),
+                    "p (randomisation)".into(),
                     "Standardised".into(),
                     "Risk ratio (CI)".into(),
                 ],
                 rows,
             }));
         }
+    }
+
+    if let Some(ri) = model
+        .analysis
+        .as_ref()
+        .and_then(|a| a.randomisation_inference.as_ref())
+    {
+        randomisation_blocks(ri, &mut blocks);
     }
 
     if !model.warnings.is_empty() {
@@ -320,6 +330,67 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     items.push(format!("Re-create this report with: {}", r.command));
     blocks.push(Block::List(items));
     blocks
+}
+
+/// A randomisation-inference p-value with its precision: "(exact)" when every
+/// allocation was enumerated, the Monte Carlo standard error when sampled.
+fn randomisation_p(r: &RiResult) -> String {
+    match r.monte_carlo_se {
+        Some(se) => format!("{} (MC SE {})", p_value(r.p_value), significant(se, 2)),
+        None => format!("{} (exact)", p_value(r.p_value)),
+    }
+}
+
+fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Randomisation inference".into()));
+    blocks.push(Block::Paragraph(ri.explanation.clone()));
+    let mut items = vec![match ri.method {
+        RiMethod::Exact => format!(
+            "Method: exact; all {} possible allocations enumerated{}",
+            count_u64(ri.possible_allocations.unwrap_or(ri.reference_allocations)),
+            if ri.acceptance_rule_applied {
+                format!(
+                    ", of which {} pass the acceptance rule",
+                    count_u64(ri.reference_allocations)
+                )
+            } else {
+                String::new()
+            }
+        ),
+        RiMethod::Sampled => format!(
+            "Method: sampled; {} re-draws{}",
+            count_u64(ri.reference_allocations),
+            match ri.allocations_drawn {
+                Some(d) if ri.acceptance_rule_applied => format!(
+                    " kept, from {} allocations drawn (the rest failed the acceptance rule)",
+                    count_u64(d)
+                ),
+                _ => String::new(),
+            }
+        ),
+    }];
+    items.push(match (ri.acceptance_rule_applied, ri.max_mahalanobis) {
+        (true, Some(threshold)) => format!(
+            "Rerandomisation rule applied: only allocations with Mahalanobis M ≤ {} were used (largest M used: {})",
+            significant(threshold, 4),
+            ri.largest_statistic
+                .map_or("—".into(), |m| significant(m, 4))
+        ),
+        _ => "Rerandomisation rule: none (the allocation was not rerandomised)".into(),
+    });
+    items.push(format!(
+        "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests (ri2's convention; ties within 1e-10 relative count)",
+        serde_label(&ri.alternative)
+    ));
+    items.push(format!(
+        "Re-draws: stream {} from allocation seed {}, re-draw k keyed by SHA-256(\"{}\" ‖ seed ‖ k)",
+        ri.stream, ri.seed, ri.stream
+    ));
+    blocks.push(Block::List(items));
+}
+
+fn count_u64(n: u64) -> String {
+    count(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn findings_table(model: &ReportModel) -> Table {
@@ -364,10 +435,16 @@ fn findings_table(model: &ReportModel) -> Table {
                     .map(|(g, n)| format!("{g} {}", count(*n)))
                     .collect::<Vec<_>>()
                     .join(", "),
-                row.p_adjusted.map_or_else(
-                    || p_value(row.p_value),
-                    |p| format!("{} (adjusted {})", p_value(row.p_value), p_value(p)),
-                ),
+                {
+                    let analytic = row.p_adjusted.map_or_else(
+                        || p_value(row.p_value),
+                        |p| format!("{} (adjusted {})", p_value(row.p_value), p_value(p)),
+                    );
+                    match row.p_randomisation {
+                        Some(p) => format!("{analytic}; randomisation {}", p_value(p)),
+                        None => analytic,
+                    }
+                },
             ]
         })
         .collect();

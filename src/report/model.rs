@@ -73,6 +73,8 @@ pub struct FindingRow {
     pub conf_level: f64,
     pub p_value: f64,
     pub p_adjusted: Option<f64>,
+    /// Randomisation-inference p-value (designs allocated by the assign stage).
+    pub p_randomisation: Option<f64>,
     pub risk_ratio: Option<crate::analysis::RatioEstimate>,
     /// n per group compared, in the order of `groups`.
     pub n: Vec<usize>,
@@ -208,6 +210,7 @@ fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
         conf_level: e.conf_level,
         p_value: e.p_value,
         p_adjusted: c.p_adjusted,
+        p_randomisation: c.randomisation.as_ref().map(|r| r.p_value),
         risk_ratio: c.risk_ratio.clone(),
         n: c.groups.iter().map(|g| g.n).collect(),
         groups: c.groups.iter().map(|g| g.name.clone()).collect(),

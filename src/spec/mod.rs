@@ -15,8 +15,8 @@ pub use locate::{Position, PositionIndex};
 pub use power::{PowerFamily, PowerSpec, SimulationSpec, SolveFor};
 pub use validate::{
     AcceptanceRule, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan, Problem,
-    ReportPlan, RerandomisationPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan, Warning,
-    sha256_hex, sha256_hex_of_digest, validate,
+    ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan,
+    Warning, sha256_hex, sha256_hex_of_digest, validate,
 };
 
 use schemars::JsonSchema;
@@ -357,7 +357,42 @@ pub struct AnalysisSpec {
     /// What to do with missing values in analysed columns. Default error.
     #[serde(default)]
     pub missing: MissingPolicy,
+    /// Randomisation-inference p-values (designs allocated by the assign stage,
+    /// `design.assignment`): on by default there, with 1000 re-draws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub randomisation_inference: Option<RandomisationInferenceSpec>,
 }
+
+/// Randomisation inference: re-draws of the allocation with the assign stage's own
+/// procedure (and rerandomisation rule) under the sharp null of no effect.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RandomisationInferenceSpec {
+    /// Whether to compute randomisation-inference p-values. Default true.
+    pub enabled: bool,
+    /// Number of sampled re-draws when the allocations are not enumerated. Default 1000.
+    pub draws: u64,
+    /// Enumerate every possible allocation (an exact p-value) when there are at most
+    /// this many; 0 never enumerates. Default 10000.
+    pub exact_limit: u64,
+}
+
+impl Default for RandomisationInferenceSpec {
+    fn default() -> Self {
+        RandomisationInferenceSpec {
+            enabled: true,
+            draws: DEFAULT_RI_DRAWS,
+            exact_limit: DEFAULT_RI_EXACT_LIMIT,
+        }
+    }
+}
+
+/// Default number of sampled randomisation-inference re-draws (ri2's `sims`).
+pub const DEFAULT_RI_DRAWS: u64 = 1000;
+/// Default largest number of allocations enumerated for an exact p-value.
+pub const DEFAULT_RI_EXACT_LIMIT: u64 = 10_000;
+/// Largest number of re-draws accepted (a bound on run time).
+pub const MAX_RI_DRAWS: u64 = 10_000_000;
 
 fn default_alpha() -> f64 {
     0.05

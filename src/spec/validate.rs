@@ -178,6 +178,18 @@ pub struct AnalysisPlan {
     pub estimators: Vec<EstimatorKind>,
     pub adjust: PAdjustMethod,
     pub missing: MissingPolicy,
+    /// Randomisation inference, when the design was allocated by the assign stage
+    /// and it is not switched off.
+    pub randomisation_inference: Option<RiPlan>,
+}
+
+/// Randomisation-inference settings, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RiPlan {
+    /// Sampled re-draws.
+    pub draws: u64,
+    /// Enumerate when there are at most this many allocations.
+    pub exact_limit: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1052,6 +1064,7 @@ impl Checker<'_> {
             }
         }
         let _ = outcomes;
+        let randomisation_inference = self.check_ri(spec, kind, assignment);
         Some(AnalysisPlan {
             data,
             id,
@@ -1062,6 +1075,56 @@ impl Checker<'_> {
             estimators,
             adjust: spec.multiple_comparisons,
             missing: spec.missing,
+            randomisation_inference,
+        })
+    }
+
+    /// Randomisation inference runs on designs allocated by the assign stage.
+    fn check_ri(
+        &mut self,
+        spec: &super::AnalysisSpec,
+        kind: DesignKind,
+        assignment: Option<&AssignmentPlan>,
+    ) -> Option<RiPlan> {
+        let given = spec.randomisation_inference.as_ref();
+        let settings = given.cloned().unwrap_or_default();
+        if !(1..=super::MAX_RI_DRAWS).contains(&settings.draws) {
+            self.problem(
+                "analysis.randomisation_inference.draws",
+                format!(
+                    "draws {} is outside 1 to {}",
+                    settings.draws,
+                    super::MAX_RI_DRAWS
+                ),
+            );
+            return None;
+        }
+        if settings.exact_limit > super::MAX_RI_DRAWS {
+            self.problem(
+                "analysis.randomisation_inference.exact_limit",
+                format!(
+                    "exact_limit {} is above {}",
+                    settings.exact_limit,
+                    super::MAX_RI_DRAWS
+                ),
+            );
+            return None;
+        }
+        if !settings.enabled {
+            return None;
+        }
+        if assignment.is_none() || !kind.has_comparison_group() {
+            if given.is_some() {
+                self.warn(
+                    "analysis.randomisation_inference",
+                    "randomisation inference re-draws the assign stage's allocation: without design.assignment no randomisation-inference p-values are computed",
+                );
+            }
+            return None;
+        }
+        Some(RiPlan {
+            draws: settings.draws,
+            exact_limit: settings.exact_limit,
         })
     }
 

@@ -1,0 +1,118 @@
+//! Randomisation inference through the binary: `evident run` then `evident analyse`
+//! on a blocked trial allocated by the assign stage (tests/reference/ri/blocked12).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn evident() -> Command {
+    Command::cargo_bin("evident").expect("the evident binary is built")
+}
+
+fn blocked_study(formats: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/ri/blocked12");
+    for file in ["units.csv", "outcomes.csv"] {
+        std::fs::copy(source.join(file), dir.path().join(file)).unwrap();
+    }
+    let spec: String = std::fs::read_to_string(source.join("study.json")).unwrap();
+    let mut spec: Value = serde_json::from_str(&spec).unwrap();
+    spec["report"]["formats"] = serde_json::from_str(formats).unwrap();
+    std::fs::write(dir.path().join("study.json"), spec.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn analyse_json_reports_the_exact_randomisation_p_value_beside_the_analytic_one() {
+    let study = blocked_study(r#"["json", "md", "html"]"#);
+    let spec = study.path().join("study.json");
+    evident().arg("run").arg(&spec).assert().success();
+    let output = evident()
+        .args(["analyse", "--json"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = &json["analysis"]["randomisation_inference"];
+    assert_eq!(summary["method"], "exact");
+    assert_eq!(summary["possible_allocations"], 400);
+    assert_eq!(summary["acceptance_rule_applied"], false);
+    let comparison = &json["analysis"]["outcomes"][0]["comparisons"][0];
+    // R: tests/reference/ri/ri.json, blocked12, two-sided: 146 of 400.
+    assert_eq!(comparison["randomisation"]["p_value"], 0.365);
+    assert_eq!(comparison["randomisation"]["extreme"], 146.0);
+    assert!(comparison["estimate"]["p_value"].as_f64().unwrap() > 0.39);
+
+    evident()
+        .arg("analyse")
+        .arg(&spec)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "randomisation inference: p = 3.6500e-1 (146 of 400 reference allocations at least as extreme, exact)",
+        ));
+
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(study.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["findings"][0]["p_randomisation"], 0.365);
+    let markdown = std::fs::read_to_string(study.path().join("out/report.md")).unwrap();
+    assert!(
+        markdown.contains("## Randomisation inference"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("0.36 (exact)"), "{markdown}");
+    assert!(markdown.contains("all 400 possible allocations enumerated"));
+    let html = std::fs::read_to_string(study.path().join("out/report.html")).unwrap();
+    assert!(html.contains("Randomisation inference"));
+    assert!(html.contains("0.36 (exact)"));
+}
+
+#[test]
+fn randomisation_inference_can_be_switched_off_and_bad_draws_are_located() {
+    let study = blocked_study(r#"["json"]"#);
+    let spec = study.path().join("study.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let off = text.replace(
+        r#""data":"outcomes.csv""#,
+        r#""data":"outcomes.csv","randomisation_inference":{"enabled":false}"#,
+    );
+    assert_ne!(off, text);
+    std::fs::write(&spec, &off).unwrap();
+    evident().arg("run").arg(&spec).assert().success();
+    let output = evident()
+        .args(["analyse", "--json"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["analysis"]["randomisation_inference"].is_null());
+
+    let bad = text.replace(
+        r#""data":"outcomes.csv""#,
+        r#""data":"outcomes.csv","randomisation_inference":{"draws":0,"exact":1}"#,
+    );
+    std::fs::write(&spec, bad).unwrap();
+    evident()
+        .arg("check")
+        .arg(&spec)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exact"))
+        .stderr(predicate::str::contains("panicked").not());
+    let zero = text.replace(
+        r#""data":"outcomes.csv""#,
+        r#""data":"outcomes.csv","randomisation_inference":{"draws":0}"#,
+    );
+    std::fs::write(&spec, zero).unwrap();
+    evident()
+        .arg("check")
+        .arg(&spec)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("draws 0 is outside 1 to 10000000"));
+}
