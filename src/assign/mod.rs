@@ -47,6 +47,7 @@ pub use rerandomise::RerandomisationRecord;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -352,33 +353,33 @@ fn csv_field(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-impl Allocation<'_> {
-    fn unit_group(&self, row: usize) -> u32 {
-        let entity = match &self.prepared.unit_entity {
-            Some(map) => map[row] as usize,
-            None => row,
-        };
-        self.entity_group[entity]
-    }
+/// Rows rendered per task when assignments.csv is written.
+const RENDER_CHUNK: usize = 1 << 16;
+/// Chunks rendered ahead of the writer.
+const RENDER_AHEAD: usize = 8;
 
-    /// Writes assignments.csv to `out`.
-    pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
-        let p = &self.prepared;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-        let mut header = Vec::new();
-        csv_field(p.units.id_column.as_bytes(), &mut header);
-        header.extend_from_slice(b",arm,block,cluster,probability\n");
-        out.write_all(&header)?;
-        // Everything after the identifier depends only on the group, the arm and the
-        // cluster: those fields are rendered once.
+/// The rows of assignments.csv as bytes. Everything after the identifier depends
+/// only on the group, the arm and the cluster, so those fields are rendered once.
+struct Renderer<'a> {
+    allocation: &'a Allocation<'a>,
+    /// ",arm,block," per group and arm.
+    middle: Vec<Vec<Vec<u8>>>,
+    /// ",probability\n" per group and arm.
+    tail: Vec<Vec<Vec<u8>>>,
+    /// Each cluster label as a field.
+    cluster_field: Option<Vec<Vec<u8>>>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(allocation: &'a Allocation<'a>) -> Self {
+        let p = &allocation.prepared;
         let field = |text: &str| {
             let mut f = Vec::new();
             csv_field(text.as_bytes(), &mut f);
             f
         };
         let arm_field: Vec<Vec<u8>> = p.arm_names.iter().map(|a| field(a)).collect();
-        // ",arm,block," per group and arm; ",probability\n" per group and arm.
-        let middle: Vec<Vec<Vec<u8>>> = p
+        let middle = p
             .groups
             .labels
             .iter()
@@ -390,35 +391,104 @@ impl Allocation<'_> {
                     .collect()
             })
             .collect();
-        let tail: Vec<Vec<Vec<u8>>> = self
+        let tail = allocation
             .probabilities
             .iter()
             .map(|ps| ps.iter().map(|x| format!(",{x}\n").into_bytes()).collect())
             .collect();
-        let cluster_field: Option<Vec<Vec<u8>>> = p
+        let cluster_field = p
             .units
             .cluster
             .as_ref()
             .map(|c| c.labels.iter().map(|l| field(&l[0])).collect());
-        let mut id = Vec::with_capacity(64);
-        for row in 0..p.units.n_rows() {
-            let raw = p.units.id(row);
-            if raw.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-                id.clear();
-                csv_field(raw, &mut id);
-                out.write_all(&id)?;
-            } else {
-                out.write_all(raw)?;
-            }
-            let arm = self.unit_arm[row] as usize;
-            let g = self.unit_group(row) as usize;
-            out.write_all(&middle[g][arm])?;
-            if let (Some(fields), Some(c)) = (&cluster_field, &p.units.cluster) {
-                out.write_all(&fields[c.index[row] as usize])?;
-            }
-            out.write_all(&tail[g][arm])?;
+        Renderer {
+            allocation,
+            middle,
+            tail,
+            cluster_field,
         }
-        out.flush()
+    }
+
+    fn header(&self) -> Vec<u8> {
+        let mut header = Vec::new();
+        csv_field(
+            self.allocation.prepared.units.id_column.as_bytes(),
+            &mut header,
+        );
+        header.extend_from_slice(b",arm,block,cluster,probability\n");
+        header
+    }
+
+    fn rows(&self, rows: std::ops::Range<usize>) -> Vec<u8> {
+        let a = self.allocation;
+        let units = &a.prepared.units;
+        let mut out = Vec::with_capacity(rows.len() * 40);
+        for row in rows {
+            let raw = units.id(row);
+            if raw.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+                csv_field(raw, &mut out);
+            } else {
+                out.extend_from_slice(raw);
+            }
+            let arm = a.unit_arm[row] as usize;
+            let g = a.unit_group(row) as usize;
+            out.extend_from_slice(&self.middle[g][arm]);
+            if let (Some(fields), Some(c)) = (&self.cluster_field, &units.cluster) {
+                out.extend_from_slice(&fields[c.index[row] as usize]);
+            }
+            out.extend_from_slice(&self.tail[g][arm]);
+        }
+        out
+    }
+}
+
+impl Allocation<'_> {
+    fn unit_group(&self, row: usize) -> u32 {
+        let entity = match &self.prepared.unit_entity {
+            Some(map) => map[row] as usize,
+            None => row,
+        };
+        self.entity_group[entity]
+    }
+
+    /// Writes assignments.csv to `out`.
+    ///
+    /// Rows are rendered in chunks on every core while `out` takes the chunks
+    /// already rendered, in order, on a thread of its own; the bytes do not depend
+    /// on the number of threads.
+    pub fn write_csv<W: Write + Send>(&self, mut out: W) -> std::io::Result<()> {
+        let renderer = Renderer::new(self);
+        out.write_all(&renderer.header())?;
+        let n = self.prepared.units.n_rows();
+        let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(RENDER_CHUNK))
+            .map(|c| c * RENDER_CHUNK..((c + 1) * RENDER_CHUNK).min(n))
+            .collect();
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(RENDER_AHEAD);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<W> {
+                for bytes in receive {
+                    out.write_all(&bytes)?;
+                }
+                Ok(out)
+            });
+            'render: for batch in chunks.chunks(RENDER_AHEAD) {
+                let rendered: Vec<Vec<u8>> = batch
+                    .par_iter()
+                    .map(|rows| renderer.rows(rows.clone()))
+                    .collect();
+                for bytes in rendered {
+                    if send.send(bytes).is_err() {
+                        // The writer stopped on an error, which the join reports.
+                        break 'render;
+                    }
+                }
+            }
+            drop(send);
+            let mut out = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            out.flush()
+        })
     }
 
     /// SHA-256 of assignments.csv as `write_csv` writes it.
@@ -729,19 +799,75 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
 }
 
 /// Writes assignments.csv to `path`, synced, and returns its SHA-256.
+///
+/// The file is flushed to disk on a thread of its own each time another
+/// `SYNC_EVERY` bytes have been written, so that the disk works while the rest is
+/// rendered and the final sync has little left to do.
 fn write_hashed(allocation: &Allocation<'_>, path: &Path) -> Result<String, AssignError> {
     let io = |source| AssignError::Write {
         path: path.to_path_buf(),
         source,
     };
     let file = std::fs::File::create(path).map_err(io)?;
-    let mut hashing = HashingWriter {
-        inner: &file,
-        hasher: Sha256::new(),
-    };
-    allocation.write_csv(&mut hashing).map_err(io)?;
+    let (signal, signalled) = std::sync::mpsc::channel::<()>();
+    let (written, synced) = std::thread::scope(|scope| {
+        let file = &file;
+        let syncer = scope.spawn(move || -> std::io::Result<()> {
+            while signalled.recv().is_ok() {
+                while signalled.try_recv().is_ok() {}
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        let mut hashing = HashingWriter {
+            inner: SyncingWriter {
+                file,
+                unsynced: 0,
+                signal,
+            },
+            hasher: Sha256::new(),
+        };
+        let written = allocation.write_csv(&mut hashing);
+        // Dropping the writer closes the signal, which ends the syncer.
+        let HashingWriter { inner, hasher } = hashing;
+        drop(inner);
+        let written = written.map(|()| hasher.finalize());
+        let synced = syncer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, synced)
+    });
+    let digest = written.map_err(io)?;
+    synced.map_err(io)?;
     file.sync_all().map_err(io)?;
-    Ok(sha256_hex_of_digest(hashing.hasher.finalize().as_slice()))
+    Ok(sha256_hex_of_digest(digest.as_slice()))
+}
+
+/// Bytes written between background syncs of assignments.csv.
+const SYNC_EVERY: usize = 32 << 20;
+
+/// Writes to a file and signals the syncing thread every `SYNC_EVERY` bytes.
+struct SyncingWriter<'a> {
+    file: &'a std::fs::File,
+    unsynced: usize,
+    signal: std::sync::mpsc::Sender<()>,
+}
+
+impl Write for SyncingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n;
+        if self.unsynced >= SYNC_EVERY {
+            self.unsynced = 0;
+            // A stopped syncer has failed; its error is reported after writing.
+            let _ = self.signal.send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Writes the manifest under a temporary name, then renames the staged

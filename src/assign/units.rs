@@ -620,33 +620,49 @@ impl UnitsData {
     /// every later pass reads memory in order. Errors still name the file lines.
     pub fn into_sorted(self) -> Result<UnitsData, AssignError> {
         let ranked = self.canonical_order()?;
-        let gather_u32 = |values: &[u32]| ranked.iter().map(|r| values[r.row as usize]).collect();
+        // Gathers run on every core; collecting keeps the order.
+        let gather_u32 =
+            |values: &[u32]| ranked.par_iter().map(|r| values[r.row as usize]).collect();
         let gather_interned = |i: Option<Interned>| {
             i.map(|i| Interned {
                 index: gather_u32(&i.index),
                 labels: i.labels,
             })
         };
+        let pieces: Vec<(Vec<u8>, Vec<u32>)> = ranked
+            .par_chunks(KEY_CHUNK)
+            .map(|chunk| {
+                let mut bytes = Vec::with_capacity(chunk.len() * 16);
+                let mut lengths = Vec::with_capacity(chunk.len());
+                for r in chunk {
+                    let id = r.short_id().unwrap_or_else(|| self.id(r.row as usize));
+                    bytes.extend_from_slice(id);
+                    lengths.push(id.len() as u32);
+                }
+                (bytes, lengths)
+            })
+            .collect();
         let mut id_bytes = Vec::with_capacity(self.id_bytes.len());
         let mut id_end = Vec::with_capacity(self.id_end.len());
-        for r in &ranked {
-            match r.short_id() {
-                Some(id) => id_bytes.extend_from_slice(id),
-                None => id_bytes.extend_from_slice(self.id(r.row as usize)),
-            }
-            id_end.push(id_bytes.len() as u64);
+        for (bytes, lengths) in pieces {
+            let mut end = id_bytes.len() as u64;
+            id_end.extend(lengths.iter().map(|l| {
+                end += u64::from(*l);
+                end
+            }));
+            id_bytes.extend_from_slice(&bytes);
         }
         let blocks = self.blocks.map(|b| Interned {
-            index: ranked.iter().map(|r| r.block).collect(),
+            index: ranked.par_iter().map(|r| r.block).collect(),
             labels: b.labels,
         });
         Ok(UnitsData {
-            origin: Some(ranked.iter().map(|r| r.row).collect()),
+            origin: Some(ranked.par_iter().map(|r| r.row).collect()),
             lines: self.lines,
             numeric: self
                 .numeric
                 .iter()
-                .map(|column| ranked.iter().map(|r| column[r.row as usize]).collect())
+                .map(|column| ranked.par_iter().map(|r| column[r.row as usize]).collect())
                 .collect(),
             blocks,
             cluster: gather_interned(self.cluster),
