@@ -262,52 +262,90 @@ impl<'p> Prepared<'p> {
         &self.units.numeric[index]
     }
 
+    /// The rerandomisation rule with its balance criterion, when the design has one.
+    fn acceptance(&self) -> Result<Option<rerandomise::Acceptance<'_>>, AssignError> {
+        let Some(r) = &self.plan.rerandomisation else {
+            return Ok(None);
+        };
+        let treatment = usize::from(self.control == 0);
+        let columns = r.covariates.iter().map(|c| self.covariate(c)).collect();
+        Ok(Some(rerandomise::Acceptance {
+            criterion: rerandomise::Criterion::new(
+                &r.covariates,
+                columns,
+                treatment,
+                self.control,
+            )?,
+            rule: &r.rule,
+            max_draws: r.max_draws,
+        }))
+    }
+
+    /// Draws allocations from `stream` until one passes `acceptance` (the first one
+    /// without a rule), leaving its arms in `unit_arm`. Returns the number of
+    /// allocations drawn and the kept one's M; `Err` holds the smallest M seen when
+    /// none of `max_draws` passes.
+    fn draw_accepted(
+        &self,
+        stream: &mut rng::Stream,
+        acceptance: Option<&rerandomise::Acceptance<'_>>,
+        entity_arm: &mut Vec<u8>,
+        labels: &mut Vec<u8>,
+        unit_arm: &mut Vec<u8>,
+    ) -> Result<(u64, Option<f64>), f64> {
+        entity_arm.resize(self.n_entities, 0);
+        let Some(acceptance) = acceptance else {
+            self.draw_once(stream, entity_arm, labels);
+            self.unit_arms(entity_arm, unit_arm);
+            return Ok((1, None));
+        };
+        let mut best = f64::INFINITY;
+        for draw in 1..=acceptance.max_draws {
+            self.draw_once(stream, entity_arm, labels);
+            self.unit_arms(entity_arm, unit_arm);
+            let m = acceptance.criterion.statistic(unit_arm);
+            best = best.min(m);
+            if acceptance.rule.accepts(m) {
+                return Ok((draw, Some(m)));
+            }
+        }
+        Err(best)
+    }
+
     /// Draws the allocation for `seed` (steps 3 to 5).
     pub fn draw(self, seed: u64) -> Result<Allocation<'p>, AssignError> {
         let mut stream = rng::Stream::new(seed);
-        let mut entity_arm = vec![0u8; self.n_entities];
-        let mut labels = Vec::new();
-        let mut unit_arm = Vec::new();
-        let mut record = None;
-        match &self.plan.rerandomisation {
-            None => {
-                self.draw_once(&mut stream, &mut entity_arm, &mut labels);
-                self.unit_arms(&entity_arm, &mut unit_arm);
-            }
-            Some(r) => {
-                let treatment = usize::from(self.control == 0);
-                let columns = r.covariates.iter().map(|c| self.covariate(c)).collect();
-                let criterion =
-                    rerandomise::Criterion::new(&r.covariates, columns, treatment, self.control)?;
-                let mut best = f64::INFINITY;
-                let mut accepted = None;
-                for draw in 1..=r.max_draws {
-                    self.draw_once(&mut stream, &mut entity_arm, &mut labels);
-                    self.unit_arms(&entity_arm, &mut unit_arm);
-                    let m = criterion.statistic(&unit_arm);
-                    best = best.min(m);
-                    if r.rule.accepts(m) {
-                        accepted = Some((draw, m));
-                        break;
-                    }
-                }
-                let Some((draws, statistic)) = accepted else {
-                    return Err(AssignError::NotAccepted {
-                        draws: r.max_draws,
-                        threshold: r.rule.max_mahalanobis,
-                        best,
-                    });
-                };
-                record = Some(RerandomisationRecord {
-                    covariates: r.covariates.clone(),
-                    max_mahalanobis: r.rule.max_mahalanobis,
-                    acceptance_probability: r.rule.acceptance_probability,
-                    max_draws: r.max_draws,
-                    draws,
-                    statistic,
+        let (mut entity_arm, mut labels, mut unit_arm) = (Vec::new(), Vec::new(), Vec::new());
+        let acceptance = self.acceptance()?;
+        let drawn = self.draw_accepted(
+            &mut stream,
+            acceptance.as_ref(),
+            &mut entity_arm,
+            &mut labels,
+            &mut unit_arm,
+        );
+        let record = match (&self.plan.rerandomisation, drawn) {
+            (_, Ok((_, None))) => None,
+            (Some(r), Ok((draws, Some(statistic)))) => Some(RerandomisationRecord {
+                covariates: r.covariates.clone(),
+                max_mahalanobis: r.rule.max_mahalanobis,
+                acceptance_probability: r.rule.acceptance_probability,
+                max_draws: r.max_draws,
+                draws,
+                statistic,
+            }),
+            (None, Ok((_, Some(_)))) => unreachable!("a statistic comes only with a rule"),
+            (r, Err(best)) => {
+                let r = r.as_ref().expect("only a rule can refuse an allocation");
+                return Err(AssignError::NotAccepted {
+                    draws: r.max_draws,
+                    threshold: r.rule.max_mahalanobis,
+                    best,
                 });
             }
-        }
+        };
+        // The rule borrows the prepared design, which the allocation takes over.
+        drop(acceptance);
         let mut entity_group = vec![0u32; self.n_entities];
         for g in 0..self.groups.len() {
             for e in self.groups.members(g) {

@@ -27,7 +27,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::rerandomise::Criterion;
+use super::rerandomise::Acceptance;
 use super::rng::Stream;
 use super::{AssignError, Prepared};
 use crate::spec::{AcceptanceRule, AssignmentMethod, AssignmentPlan};
@@ -73,35 +73,18 @@ pub struct Enumeration {
     pub equally_likely: bool,
 }
 
-struct Rule<'a> {
-    criterion: Criterion<'a>,
-    rule: &'a AcceptanceRule,
-    max_draws: u64,
-}
-
 /// Draws allocation number `k` of a prepared design (see the module docs).
 pub struct Redrawer<'a, 'p> {
     prepared: &'a Prepared<'p>,
     seed: u64,
-    rule: Option<Rule<'a>>,
+    rule: Option<Acceptance<'a>>,
 }
 
 impl<'a, 'p> Redrawer<'a, 'p> {
     /// Re-draws for the allocation made with `seed`. With rerandomisation the balance
     /// criterion is prepared once here.
     pub fn new(prepared: &'a Prepared<'p>, seed: u64) -> Result<Self, AssignError> {
-        let rule = match &prepared.plan.rerandomisation {
-            None => None,
-            Some(r) => {
-                let treatment = usize::from(prepared.control == 0);
-                let columns = r.covariates.iter().map(|c| prepared.covariate(c)).collect();
-                Some(Rule {
-                    criterion: Criterion::new(&r.covariates, columns, treatment, prepared.control)?,
-                    rule: &r.rule,
-                    max_draws: r.max_draws,
-                })
-            }
-        };
+        let rule = prepared.acceptance()?;
         Ok(Redrawer {
             prepared,
             seed,
@@ -145,33 +128,27 @@ impl<'a, 'p> Redrawer<'a, 'p> {
     /// [`AssignError::RedrawNotAccepted`] when rerandomisation accepts none of
     /// `max_draws` allocations on this re-draw's stream.
     pub fn draw(&self, k: u64, scratch: &mut Scratch) -> Result<Redraw, AssignError> {
-        let p = self.prepared;
         let mut stream = redraw_stream(self.seed, k);
-        scratch.entity_arm.resize(p.n_entities, 0);
-        let Some(rule) = &self.rule else {
-            p.draw_once(&mut stream, &mut scratch.entity_arm, &mut scratch.labels);
-            p.unit_arms(&scratch.entity_arm, &mut scratch.unit_arm);
-            return Ok(Redraw {
-                draws: 1,
-                statistic: None,
-            });
-        };
-        for draw in 1..=rule.max_draws {
-            p.draw_once(&mut stream, &mut scratch.entity_arm, &mut scratch.labels);
-            p.unit_arms(&scratch.entity_arm, &mut scratch.unit_arm);
-            let m = rule.criterion.statistic(&scratch.unit_arm);
-            if rule.rule.accepts(m) {
-                return Ok(Redraw {
-                    draws: draw,
-                    statistic: Some(m),
-                });
-            }
-        }
-        Err(AssignError::RedrawNotAccepted {
-            redraw: k,
-            draws: rule.max_draws,
-            threshold: rule.rule.max_mahalanobis,
-        })
+        self.prepared
+            .draw_accepted(
+                &mut stream,
+                self.rule.as_ref(),
+                &mut scratch.entity_arm,
+                &mut scratch.labels,
+                &mut scratch.unit_arm,
+            )
+            .map(|(draws, statistic)| Redraw { draws, statistic })
+            .map_err(|_| {
+                let rule = self
+                    .rule
+                    .as_ref()
+                    .expect("only a rule can refuse an allocation");
+                AssignError::RedrawNotAccepted {
+                    redraw: k,
+                    draws: rule.max_draws,
+                    threshold: rule.rule.max_mahalanobis,
+                }
+            })
     }
 
     /// Per group, the treated counts possible and their probabilities; `None` when

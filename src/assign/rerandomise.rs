@@ -18,6 +18,15 @@ use serde::{Deserialize, Serialize};
 
 use super::AssignError;
 use super::balance::{inverse_covariance, mahalanobis};
+use crate::spec::AcceptanceRule;
+
+/// A rerandomisation rule ready to judge allocations: the balance criterion, the
+/// acceptance threshold and how many allocations may be drawn.
+pub struct Acceptance<'a> {
+    pub criterion: Criterion<'a>,
+    pub rule: &'a AcceptanceRule,
+    pub max_draws: u64,
+}
 
 /// The balance criterion, prepared once for every draw.
 pub struct Criterion<'a> {
