@@ -144,7 +144,17 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                                 e.conf_high,
                                 e.p_value
                             ));
-                            if let Some(r) = &c.randomisation {
+                            if let Some(r) = c
+                                .randomisation
+                                .as_ref()
+                                .filter(|r| r.extreme == 0.0 && r.monte_carlo_se.is_some())
+                            {
+                                say(format!(
+                                    "  randomisation inference: p < {:.1e} (none of {} reference allocations as extreme)",
+                                    1.0 / r.allocations.max(1) as f64,
+                                    r.allocations
+                                ));
+                            } else if let Some(r) = &c.randomisation {
                                 say(format!(
                                     "  randomisation inference: p = {:.4e} ({} of {} reference allocations at least as extreme{})",
                                     r.p_value,

@@ -116,3 +116,94 @@ fn randomisation_inference_can_be_switched_off_and_bad_draws_are_located() {
         .code(2)
         .stderr(predicate::str::contains("draws 0 is outside 1 to 10000000"));
 }
+
+/// specs/fire-safety-visits copied into `<tmp>/specs/fire-safety-visits`, so that its
+/// reports go to `<tmp>/reports/`.
+fn fire_safety_example() -> (TempDir, PathBuf) {
+    let root = TempDir::new().unwrap();
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/fire-safety-visits");
+    let folder = root.path().join("specs/fire-safety-visits");
+    std::fs::create_dir_all(folder.join("data")).unwrap();
+    for file in [
+        "study.json",
+        "results.json",
+        "data/households.csv",
+        "data/follow_up.csv",
+    ] {
+        std::fs::copy(source.join(file), folder.join(file)).unwrap();
+    }
+    // Fewer re-draws than the example's 2000 keep the debug-build test quick.
+    let results = std::fs::read_to_string(folder.join("results.json")).unwrap();
+    assert!(results.contains(r#""draws": 2000"#));
+    std::fs::write(
+        folder.join("results.json"),
+        results.replace(r#""draws": 2000"#, r#""draws": 300"#),
+    )
+    .unwrap();
+    (root, folder)
+}
+
+#[test]
+fn the_results_example_reproduces_the_planned_allocation_and_reports_ri_under_the_rule() {
+    let (root, folder) = fire_safety_example();
+    // Before any allocation, the analysis says how to make one.
+    evident()
+        .args(["analyse"])
+        .arg(folder.join("results.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("evident assign SPEC"));
+    evident()
+        .arg("run")
+        .arg(folder.join("study.json"))
+        .assert()
+        .success();
+    evident()
+        .arg("run")
+        .arg(folder.join("results.json"))
+        .assert()
+        .success();
+    let planned = std::fs::read(
+        root.path()
+            .join("reports/fire-safety-visits/assignments.csv"),
+    );
+    let reproduced = std::fs::read(
+        root.path()
+            .join("reports/fire-safety-visits-results/assignments.csv"),
+    );
+    assert_eq!(planned.unwrap(), reproduced.unwrap());
+    let analyse = || {
+        let output = evident()
+            .args(["analyse", "--json"])
+            .arg(folder.join("results.json"))
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        output.stdout
+    };
+    let first = analyse();
+    assert_eq!(first, analyse(), "same inputs, same bytes");
+    let json: Value = serde_json::from_slice(&first).unwrap();
+    let ri = &json["analysis"]["randomisation_inference"];
+    assert_eq!(ri["acceptance_rule_applied"], Value::Bool(true), "{ri}");
+    assert!(ri["largest_statistic"].as_f64().unwrap() <= ri["max_mahalanobis"].as_f64().unwrap());
+    assert!(ri["allocations_drawn"].as_u64().unwrap() > 300, "{ri}");
+    for outcome in json["analysis"]["outcomes"].as_array().unwrap() {
+        for comparison in outcome["comparisons"].as_array().unwrap() {
+            let r = &comparison["randomisation"];
+            assert_eq!(r["allocations"], 300);
+            let p = r["p_value"].as_f64().unwrap();
+            assert_eq!(p, r["extreme"].as_f64().unwrap() / 300.0);
+            // The statistic is the reported estimate, recomputed by the re-draw code
+            // (for Lin's estimator by another route through the regression).
+            let (statistic, estimate) = (
+                r["statistic"].as_f64().unwrap(),
+                comparison["estimate"]["estimate"].as_f64().unwrap(),
+            );
+            assert!(
+                (statistic - estimate).abs() <= 1e-10 * estimate.abs(),
+                "{statistic} against {estimate}"
+            );
+        }
+    }
+}

@@ -130,6 +130,8 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error("the arms come from the assign stage, but {path} does not exist yet")]
+    NotAssigned { path: PathBuf },
     #[error("arm `{arm}` has no units with {what}")]
     EmptyArm { arm: String, what: String },
     #[error("{path}:{line}: unit `{id}` is not in the units file {units}")]
@@ -183,6 +185,9 @@ impl AnalysisError {
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
+            }
+            AnalysisError::NotAssigned { .. } => {
+                "allocate the units first with `evident assign SPEC`, or use `evident run SPEC`, which assigns before it analyses".into()
             }
             AnalysisError::UnknownArm { .. } => "add the arm to design.arms, or correct the value in the data".into(),
             AnalysisError::EmptyArm { .. } => {

@@ -128,6 +128,9 @@ impl AnalyticData {
         // Arms from the assign stage's assignments.csv, joined on the identifier.
         let assigned: Option<(Table, Vec<String>, Vec<usize>)> = match &analysis.treatment {
             Some(TreatmentSource::Assignments(path)) => {
+                if !path.exists() {
+                    return Err(AnalysisError::NotAssigned { path: path.clone() });
+                }
                 let assignments = Table::read(path)?;
                 let id_column = assignments.headers[0].clone();
                 let assigned_ids = assignments.identifiers(&id_column)?;

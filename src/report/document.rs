@@ -219,25 +219,57 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
+            let caption = format!(
+                "{} ({} outcome, {}{}; better is {}){}",
+                outcome.label,
+                serde_label(&outcome.role),
+                serde_label(&outcome.outcome_type),
+                outcome
+                    .unit
+                    .as_ref()
+                    .map(|u| format!(", {u}"))
+                    .unwrap_or_default(),
+                serde_label(&outcome.better),
+                if outcome.excluded_missing > 0 {
+                    format!(
+                        "; {} rows excluded for missing values",
+                        count(outcome.excluded_missing)
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            // Each group once (every estimator of a contrast describes the same groups).
+            let mut group_rows: Vec<Vec<String>> = Vec::new();
+            for g in outcome.comparisons.iter().flat_map(|c| &c.groups) {
+                if !group_rows.iter().any(|row| row[0] == g.name) {
+                    group_rows.push(vec![
+                        g.name.clone(),
+                        count(g.n),
+                        significant(g.mean, 4),
+                        significant(g.sd, 3),
+                    ]);
+                }
+            }
+            blocks.push(Block::Table(Table {
+                caption: format!("{}: the groups analysed", outcome.label),
+                header: vec!["Group".into(), "n".into(), "Mean".into(), "SD".into()],
+                rows: group_rows,
+            }));
+            // Columns that would be empty for every estimator are left out.
+            let adjusted = outcome.comparisons.iter().any(|c| c.p_adjusted.is_some());
+            let randomisation = outcome
+                .comparisons
+                .iter()
+                .any(|c| c.randomisation.is_some());
+            let standardised = outcome.comparisons.iter().any(|c| c.standardised.is_some());
+            let risk_ratio = outcome.comparisons.iter().any(|c| c.risk_ratio.is_some());
             let mut rows = Vec::new();
             for c in &outcome.comparisons {
                 let e = &c.estimate;
-                rows.push(vec![
+                let mut row = vec![
                     c.estimator.label().into(),
                     c.contrast.clone(),
-                    c.groups
-                        .iter()
-                        .map(|g| {
-                            format!(
-                                "{}: n {}, mean {}, SD {}",
-                                g.name,
-                                count(g.n),
-                                significant(g.mean, 4),
-                                significant(g.sd, 3)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; "),
                     significant(e.estimate, 4),
                     significant(e.std_error, 3),
                     interval(e.conf_low, e.conf_high, 4),
@@ -247,53 +279,49 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                         "normal".into()
                     },
                     p_value(e.p_value),
-                    c.p_adjusted.map_or("—".into(), p_value),
-                    c.randomisation.as_ref().map_or("—".into(), randomisation_p),
-                    c.standardised.map_or("—".into(), |s| significant(s, 2)),
-                    c.risk_ratio.as_ref().map_or("—".into(), |r| {
+                ];
+                if adjusted {
+                    row.push(c.p_adjusted.map_or("—".into(), p_value));
+                }
+                if randomisation {
+                    row.push(c.randomisation.as_ref().map_or("—".into(), randomisation_p));
+                }
+                if standardised {
+                    row.push(c.standardised.map_or("—".into(), |s| significant(s, 2)));
+                }
+                if risk_ratio {
+                    row.push(c.risk_ratio.as_ref().map_or("—".into(), |r| {
                         format!(
                             "{} ({})",
                             significant(r.estimate, 3),
                             interval(r.conf_low, r.conf_high, 3)
                         )
-                    }),
-                ]);
+                    }));
+                }
+                rows.push(row);
+            }
+            let mut header: Vec<String> = vec![
+                "Estimator".into(),
+                "Contrast".into(),
+                "Estimate".into(),
+                "SE".into(),
+                format!("{} CI", percent(analysis.conf_level, 3)),
+                "df".into(),
+                "p".into(),
+            ];
+            for (shown, name) in [
+                (adjusted, "p (adjusted)"),
+                (randomisation, "p (randomisation)"),
+                (standardised, "Standardised"),
+                (risk_ratio, "Risk ratio (CI)"),
+            ] {
+                if shown {
+                    header.push(name.into());
+                }
             }
             blocks.push(Block::Table(Table {
-                caption: format!(
-                    "{} ({} outcome, {}{}; better is {}){}",
-                    outcome.label,
-                    serde_label(&outcome.role),
-                    serde_label(&outcome.outcome_type),
-                    outcome
-                        .unit
-                        .as_ref()
-                        .map(|u| format!(", {u}"))
-                        .unwrap_or_default(),
-                    serde_label(&outcome.better),
-                    if outcome.excluded_missing > 0 {
-                        format!(
-                            "; {} rows excluded for missing values",
-                            count(outcome.excluded_missing)
-                        )
-                    } else {
-                        String::new()
-                    }
-                ),
-                header: vec![
-                    "Estimator".into(),
-                    "Contrast".into(),
-                    "Groups".into(),
-                    "Estimate".into(),
-                    "SE".into(),
-                    format!("{} CI", percent(analysis.conf_level, 3)),
-                    "df".into(),
-                    "p".into(),
-                    "p (adjusted)".into(),
-                    "p (randomisation)".into(),
-                    "Standardised".into(),
-                    "Risk ratio (CI)".into(),
-                ],
+                caption,
+                header,
                 rows,
             }));
         }
@@ -336,6 +364,13 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 /// allocation was enumerated, the Monte Carlo standard error when sampled.
 fn randomisation_p(r: &RiResult) -> String {
     match r.monte_carlo_se {
+        // No re-draw as extreme: the p-value is below one in the number of re-draws,
+        // and a standard error of zero would overstate the precision.
+        Some(_) if r.extreme == 0.0 => format!(
+            "< {} (none of {} re-draws as extreme)",
+            significant(1.0 / r.allocations.max(1) as f64, 2),
+            r.allocations
+        ),
         Some(se) => format!("{} (MC SE {})", p_value(r.p_value), significant(se, 2)),
         None => format!("{} (exact)", p_value(r.p_value)),
     }
