@@ -4,13 +4,9 @@
 //! every run measures the same work.
 //!
 //! The issue's target (10,000,000 units in 1,000 blocks, CSV read and written, under
-//! 5 s and 2 GB) is measured on the release binary, with data generated under /tmp:
-//!
-//! ```text
-//! awk 'BEGIN { print "id,block"; for (i = 1; i <= 10000000; i++)
-//!        printf "U%08d,B%04d\n", (i * 7919) % 10000000 + 1, i % 1000 }' > /tmp/units10m.csv
-//! /usr/bin/time -v target/release/evident assign /tmp/assign10m/study.json --force
-//! ```
+//! 5 s and 2 GB) is measured on the release binary by `benches/assign_vs_r.sh`, which
+//! generates the data under /tmp and times `evident assign` against the same job in R
+//! (data.table and randomizr's block_ra) in the same run.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -47,6 +47,18 @@ fn report_error(error: &Error) {
     eprintln!("hint: {}", error.hint());
 }
 
+/// A p-value as R's format.pval shows it: four significant digits, scientific
+/// notation below 1e-4, and "< 2.2e-16" below the double-precision epsilon.
+fn shown_p(p: f64) -> String {
+    if p < f64::EPSILON {
+        "< 2.2e-16".into()
+    } else if p < 1e-4 {
+        format!("= {p:.3e}")
+    } else {
+        format!("= {p:.4}")
+    }
+}
+
 fn execute(cli: &Cli) -> Result<(), Error> {
     let say = |text: String| {
         if !cli.quiet {
@@ -133,7 +145,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                         for c in &outcome.comparisons {
                             let e = &c.estimate;
                             say(format!(
-                                "{} [{}] {}: estimate {:.6} (SE {:.6}), {:.0}% CI {:.6} to {:.6}, p = {:.4e}",
+                                "{} [{}] {}: estimate {:.6} (SE {:.6}), {:.0}% CI {:.6} to {:.6}, p {}",
                                 outcome.label,
                                 c.estimator.label(),
                                 c.contrast,
@@ -142,7 +154,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                                 100.0 * e.conf_level,
                                 e.conf_low,
                                 e.conf_high,
-                                e.p_value
+                                shown_p(e.p_value)
                             ));
                             if let Some(r) = c
                                 .randomisation
@@ -156,8 +168,8 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                                 ));
                             } else if let Some(r) = &c.randomisation {
                                 say(format!(
-                                    "  randomisation inference: p = {:.4e} ({} of {} reference allocations at least as extreme{})",
-                                    r.p_value,
+                                    "  randomisation inference: p {} ({} of {} reference allocations at least as extreme{})",
+                                    shown_p(r.p_value),
                                     r.extreme,
                                     r.allocations,
                                     r.monte_carlo_se.map_or(", exact".into(), |se| format!(
