@@ -406,6 +406,8 @@ struct Renderer<'a> {
     tail: Vec<Vec<Vec<u8>>>,
     /// Each cluster label as a field.
     cluster_field: Option<Vec<Vec<u8>>>,
+    /// Whether some identifier must be quoted (otherwise none is checked row by row).
+    quote_ids: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -444,6 +446,7 @@ impl<'a> Renderer<'a> {
             middle,
             tail,
             cluster_field,
+            quote_ids: p.units.ids_need_quoting(),
         }
     }
 
@@ -463,7 +466,7 @@ impl<'a> Renderer<'a> {
         let mut out = Vec::with_capacity(rows.len() * 40);
         for row in rows {
             let raw = units.id(row);
-            if raw.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            if self.quote_ids && raw.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
                 csv_field(raw, &mut out);
             } else {
                 out.extend_from_slice(raw);

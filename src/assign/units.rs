@@ -81,7 +81,6 @@ pub struct UnitsData {
     pub numeric: Vec<Vec<f64>>,
 }
 
-/// Interns byte keys; consecutive rows often repeat a label, so the last one is cached.
 /// A fast, non-cryptographic hash for interning labels read from a local file
 /// (word-at-a-time multiply-rotate, as in rustc's FxHash).
 #[derive(Default)]
@@ -106,20 +105,37 @@ impl std::hash::Hasher for LabelHasher {
 }
 
 type LabelMap = HashMap<Vec<u8>, u32, std::hash::BuildHasherDefault<LabelHasher>>;
+type ShortLabelMap = HashMap<u128, u32, std::hash::BuildHasherDefault<LabelHasher>>;
 
+/// A key of up to 15 bytes packed with its length into one integer, so that short
+/// labels (the usual case) are looked up without comparing byte strings.
+fn packed_key(key: &[u8]) -> Option<u128> {
+    (key.len() < 16).then(|| {
+        let mut packed = [0u8; 16];
+        packed[..key.len()].copy_from_slice(key);
+        packed[15] = key.len() as u8;
+        u128::from_le_bytes(packed)
+    })
+}
+
+/// Interns byte keys; consecutive rows often repeat a label, so the last one is cached.
 struct Interner {
-    map: LabelMap,
-    last_key: Vec<u8>,
-    last: Option<u32>,
+    short: ShortLabelMap,
+    long: LabelMap,
+    /// The last key seen (packed when short) and its label; consecutive rows often
+    /// repeat a label.
+    last_short: Option<(u128, u32)>,
+    last_long: Option<(Vec<u8>, u32)>,
     out: Interned,
 }
 
 impl Interner {
     fn new(rows: usize) -> Interner {
         Interner {
-            map: LabelMap::default(),
-            last_key: Vec::new(),
-            last: None,
+            short: ShortLabelMap::default(),
+            long: LabelMap::default(),
+            last_short: None,
+            last_long: None,
             out: Interned {
                 index: Vec::with_capacity(rows),
                 labels: Vec::new(),
@@ -128,24 +144,37 @@ impl Interner {
     }
 
     fn push(&mut self, key: &[u8], components: impl FnOnce() -> Vec<String>) {
-        if let Some(index) = self.last
-            && self.last_key.as_slice() == key
-        {
-            self.out.index.push(index);
-            return;
-        }
-        let index = match self.map.get(key) {
-            Some(i) => *i,
-            None => {
-                let i = self.out.labels.len() as u32;
-                self.map.insert(key.to_vec(), i);
-                self.out.labels.push(components());
-                i
-            }
+        let next = self.out.labels.len() as u32;
+        let index = match packed_key(key) {
+            Some(packed) => match self.last_short {
+                Some((last, index)) if last == packed => index,
+                _ => {
+                    let index = *self.short.entry(packed).or_insert(next);
+                    self.last_short = Some((packed, index));
+                    index
+                }
+            },
+            None => match &self.last_long {
+                Some((last, index)) if last.as_slice() == key => *index,
+                _ => {
+                    let index = match self.long.get(key) {
+                        Some(i) => *i,
+                        None => {
+                            self.long.insert(key.to_vec(), next);
+                            next
+                        }
+                    };
+                    let last = self.last_long.get_or_insert_with(|| (Vec::new(), index));
+                    last.0.clear();
+                    last.0.extend_from_slice(key);
+                    last.1 = index;
+                    index
+                }
+            },
         };
-        self.last_key.clear();
-        self.last_key.extend_from_slice(key);
-        self.last = Some(index);
+        if index == next {
+            self.out.labels.push(components());
+        }
         self.out.index.push(index);
     }
 }
@@ -607,6 +636,12 @@ impl UnitsData {
 
     pub fn n_rows(&self) -> usize {
         self.id_end.len()
+    }
+
+    /// Whether any identifier holds a byte that CSV must quote (comma, quote, line end).
+    pub fn ids_need_quoting(&self) -> bool {
+        memchr::memchr3(b',', b'"', b'\n', &self.id_bytes).is_some()
+            || memchr::memchr(b'\r', &self.id_bytes).is_some()
     }
 
     /// Row `row`'s identifier bytes (valid UTF-8, trimmed).
@@ -1095,6 +1130,22 @@ mod tests {
         split_plain(body, 1, &mut rows).unwrap();
         assert_eq!(rows.lines, vec![3, 6]);
         assert_eq!(rows.lines, non_blank_lines(body));
+    }
+
+    #[test]
+    fn short_and_long_labels_are_interned_in_first_seen_order() {
+        let long_a = "a label longer than fifteen bytes";
+        let long_b = "another label longer than fifteen";
+        let keys = [
+            "x", "x", long_a, "y", long_a, long_b, "x", "x\0", "", long_b, "y",
+        ];
+        let mut interner = Interner::new(keys.len());
+        for key in keys {
+            interner.push(key.as_bytes(), || vec![key.to_string()]);
+        }
+        assert_eq!(interner.out.index, [0, 0, 1, 2, 1, 3, 0, 4, 5, 3, 2]);
+        let labels: Vec<&str> = interner.out.labels.iter().map(|l| l[0].as_str()).collect();
+        assert_eq!(labels, ["x", long_a, "y", long_b, "x\0", ""]);
     }
 
     #[test]
