@@ -47,8 +47,8 @@ struct Ranked {
     key: u64,
     row: u32,
     block: u32,
-    /// An identifier of up to 15 bytes, zero padded, with its length in the last
-    /// byte; `LONG_ID` there for a longer one.
+    /// An identifier of up to 15 bytes as `packed_key` packs it (zero padded, its
+    /// length in the last byte); `LONG_ID` in the last byte for a longer one.
     short_id: [u8; 16],
 }
 
@@ -729,25 +729,19 @@ impl UnitsData {
                 for (i, r) in out.iter_mut().enumerate() {
                     let row = chunk * KEY_CHUNK + i;
                     let id = self.id(row);
-                    let mut short_id = [0u8; 16];
-                    if id.len() < 16 {
-                        short_id[..id.len()].copy_from_slice(id);
-                        short_id[15] = id.len() as u8;
-                    } else {
-                        short_id[15] = LONG_ID;
-                    }
+                    let mut long = [0u8; 16];
+                    long[15] = LONG_ID;
                     *r = Ranked {
                         key: keys.key(id),
                         row: row as u32,
                         block: block_of(row),
-                        short_id,
+                        short_id: packed_key(id).map_or(long, u128::to_le_bytes),
                     };
                 }
             });
-        let ranked = radix_sort(ranked, keys.max_key);
+        let mut ranked = radix_sort(ranked, keys.max_key);
         // Equal keys: identifiers alike in every position the key covers. Order each
         // such run by the whole identifier; two equal identifiers are a duplicate.
-        let mut ranked = ranked;
         let mut start = 0;
         while start < n {
             let mut end = start + 1;
