@@ -720,26 +720,18 @@ impl UnitsData {
     fn canonical_order(&self) -> Result<Vec<Ranked>, AssignError> {
         let keys = IdKeys::new(self);
         let n = self.n_rows();
-        let mut ranked = vec![Ranked::default(); n];
         let block_of = |row: usize| self.blocks.as_ref().map_or(0, |b| b.index[row]);
-        ranked
-            .par_chunks_mut(KEY_CHUNK)
-            .enumerate()
-            .for_each(|(chunk, out)| {
-                for (i, r) in out.iter_mut().enumerate() {
-                    let row = chunk * KEY_CHUNK + i;
-                    let id = self.id(row);
-                    let mut long = [0u8; 16];
-                    long[15] = LONG_ID;
-                    *r = Ranked {
-                        key: keys.key(id),
-                        row: row as u32,
-                        block: block_of(row),
-                        short_id: packed_key(id).map_or(long, u128::to_le_bytes),
-                    };
-                }
-            });
-        let mut ranked = radix_sort(ranked, keys.max_key);
+        let mut long = [0u8; 16];
+        long[15] = LONG_ID;
+        let mut ranked = radix_sort(n, keys.max_key, |row| {
+            let id = self.id(row);
+            Ranked {
+                key: keys.key(id),
+                row: row as u32,
+                block: block_of(row),
+                short_id: packed_key(id).map_or(long, u128::to_le_bytes),
+            }
+        });
         // Equal keys: identifiers alike in every position the key covers. Order each
         // such run by the whole identifier; two equal identifiers are a duplicate.
         let mut start = 0;
@@ -877,65 +869,85 @@ impl IdKeys {
     }
 }
 
-/// Radix sort on `key`, stable, so equal keys keep their row order.
+/// The items `item(0)`, …, `item(n − 1)` sorted by `key`, stably, so that equal keys
+/// keep their row order.
 ///
-/// One pass on the leading byte of the key spreads the items into up to 256
-/// buckets; each bucket, small enough to stay in cache, is then sorted on the rest
-/// of its key by least-significant-digit passes, on as many threads as there are.
-/// Every step is stable, so the result is that of one stable sort on `key`.
-fn radix_sort(items: Vec<Ranked>, max_key: u64) -> Vec<Ranked> {
+/// Rows are taken in chunks on every core: each chunk makes its items and orders
+/// them by the leading byte of the key. Each leading byte's bucket then gathers its
+/// items from the chunks in chunk order and, small enough to stay in cache, is
+/// sorted on the rest of its key by least-significant-digit passes, buckets again
+/// on every core. Every step is stable, so the result is that of one stable sort on
+/// `key`, whatever the number of threads.
+fn radix_sort(n: usize, max_key: u64, item: impl Fn(usize) -> Ranked + Sync) -> Vec<Ranked> {
     let bits = u64::BITS - max_key.leading_zeros();
-    if bits <= DIGIT_BITS {
-        let mut items = items;
-        let mut spare = vec![Ranked::default(); items.len()];
-        lsd_sort(&mut items, &mut spare, bits);
-        return items;
-    }
-    let shift = bits - DIGIT_BITS;
+    let shift = bits.saturating_sub(DIGIT_BITS);
     let bucket = |item: &Ranked| (item.key >> shift) as usize & (BUCKETS - 1);
-    let mut counts = [0usize; BUCKETS];
-    for item in &items {
-        counts[bucket(item)] += 1;
-    }
-    let mut next = [0usize; BUCKETS];
-    let mut total = 0;
-    for (slot, c) in next.iter_mut().zip(&counts) {
-        *slot = total;
-        total += c;
-    }
-    let mut spread = vec![Ranked::default(); items.len()];
-    for item in &items {
-        let b = bucket(item);
-        spread[next[b]] = *item;
-        next[b] += 1;
-    }
-    drop(items);
+    // Each chunk's items in bucket order, with where each bucket starts.
+    let chunks: Vec<(Vec<Ranked>, [usize; BUCKETS + 1])> = (0..n.div_ceil(KEY_CHUNK))
+        .into_par_iter()
+        .map(|chunk| {
+            let rows = chunk * KEY_CHUNK..((chunk + 1) * KEY_CHUNK).min(n);
+            let items: Vec<Ranked> = rows.map(&item).collect();
+            let mut start = [0usize; BUCKETS + 1];
+            for it in &items {
+                start[bucket(it) + 1] += 1;
+            }
+            for b in 0..BUCKETS {
+                start[b + 1] += start[b];
+            }
+            let mut next = start;
+            let mut ordered = vec![Ranked::default(); items.len()];
+            for it in items {
+                let b = bucket(&it);
+                ordered[next[b]] = it;
+                next[b] += 1;
+            }
+            (ordered, start)
+        })
+        .collect();
+    let mut sorted = vec![Ranked::default(); n];
     let mut buckets = Vec::with_capacity(BUCKETS);
-    let mut rest: &mut [Ranked] = &mut spread;
-    for c in counts {
-        let (bucket, tail) = rest.split_at_mut(c);
-        buckets.push(bucket);
+    let mut rest: &mut [Ranked] = &mut sorted;
+    for b in 0..BUCKETS {
+        let size: usize = chunks.iter().map(|(_, s)| s[b + 1] - s[b]).sum();
+        let (this, tail) = rest.split_at_mut(size);
+        buckets.push((b, this));
         rest = tail;
     }
-    buckets.into_par_iter().for_each(|bucket| {
-        let mut spare = vec![Ranked::default(); bucket.len()];
-        lsd_sort(bucket, &mut spare, shift);
+    buckets.into_par_iter().for_each(|(b, out)| {
+        let mut at = 0;
+        for (ordered, start) in &chunks {
+            let piece = &ordered[start[b]..start[b + 1]];
+            out[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
+        }
+        let mut spare = vec![Ranked::default(); out.len()];
+        lsd_sort(out, &mut spare, shift);
     });
-    spread
+    sorted
 }
 
 const DIGIT_BITS: u32 = 8;
 const BUCKETS: usize = 1 << DIGIT_BITS;
 
+/// Widest digit of the in-cache passes (2,048 counters).
+const MAX_DIGIT_BITS: u32 = 11;
+
 /// Stable least-significant-digit radix sort of `items` on the low `bits` of their
-/// keys, a byte a pass (a pass whose byte is the same for every item is skipped);
-/// `spare` is scratch space of the same length.
+/// keys, in as few passes of at most `MAX_DIGIT_BITS` as cover them (a pass whose
+/// digit is the same for every item is skipped); `spare` is scratch space of the
+/// same length.
 fn lsd_sort(items: &mut [Ranked], spare: &mut [Ranked], bits: u32) {
-    let passes = bits.div_ceil(DIGIT_BITS) as usize;
-    let mut counts = vec![[0usize; BUCKETS]; passes];
+    let passes = bits.div_ceil(MAX_DIGIT_BITS);
+    if passes == 0 {
+        return;
+    }
+    let width = bits.div_ceil(passes);
+    let mask = (1usize << width) - 1;
+    let mut counts = vec![vec![0usize; mask + 1]; passes as usize];
     for item in items.iter() {
         for (pass, count) in counts.iter_mut().enumerate() {
-            count[(item.key >> (pass as u32 * DIGIT_BITS)) as usize & (BUCKETS - 1)] += 1;
+            count[(item.key >> (pass as u32 * width)) as usize & mask] += 1;
         }
     }
     let (mut from, mut to) = (items, spare);
@@ -944,15 +956,15 @@ fn lsd_sort(items: &mut [Ranked], spare: &mut [Ranked], bits: u32) {
         if count.contains(&from.len()) {
             continue;
         }
-        let shift = pass as u32 * DIGIT_BITS;
-        let mut next = [0usize; BUCKETS];
+        let shift = pass as u32 * width;
+        let mut next = vec![0usize; mask + 1];
         let mut total = 0;
         for (slot, c) in next.iter_mut().zip(count) {
             *slot = total;
             total += c;
         }
         for item in from.iter() {
-            let b = (item.key >> shift) as usize & (BUCKETS - 1);
+            let b = (item.key >> shift) as usize & mask;
             to[next[b]] = *item;
             next[b] += 1;
         }
