@@ -172,6 +172,16 @@ fn the_results_example_reproduces_the_planned_allocation_and_reports_ri_under_th
             .join("reports/fire-safety-visits-results/assignments.csv"),
     );
     assert_eq!(planned.unwrap(), reproduced.unwrap());
+    let markdown = std::fs::read_to_string(
+        root.path()
+            .join("reports/fire-safety-visits-results/report.md"),
+    )
+    .unwrap();
+    assert!(
+        markdown.contains("95% Clopper–Pearson interval"),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches(" of 300 |").count(), 4, "{markdown}");
     let analyse = || {
         let output = evident()
             .args(["analyse", "--json"])

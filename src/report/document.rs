@@ -327,12 +327,45 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         }
     }
 
-    if let Some(ri) = model
-        .analysis
-        .as_ref()
-        .and_then(|a| a.randomisation_inference.as_ref())
+    if let Some(analysis) = &model.analysis
+        && let Some(ri) = &analysis.randomisation_inference
     {
         randomisation_blocks(ri, &mut blocks);
+        // Sampled p-values: the interval for the p-value all allocations would give.
+        let rows: Vec<Vec<String>> = analysis
+            .outcomes
+            .iter()
+            .flat_map(|o| o.comparisons.iter().map(move |c| (o, c)))
+            .filter_map(|(o, c)| {
+                let r = c.randomisation.as_ref()?;
+                Some(vec![
+                    o.label.clone(),
+                    c.estimator.label().into(),
+                    c.contrast.clone(),
+                    format!(
+                        "{} of {}",
+                        significant(r.extreme, 6),
+                        count_u64(r.allocations)
+                    ),
+                    p_value(r.p_value),
+                    interval(r.conf_low?, r.conf_high?, 2),
+                ])
+            })
+            .collect();
+        if !rows.is_empty() {
+            blocks.push(Block::Table(Table {
+                caption: "Sampled randomisation p-values with the 95% Clopper–Pearson interval for the p-value that every allocation would give".into(),
+                header: vec![
+                    "Outcome".into(),
+                    "Estimator".into(),
+                    "Contrast".into(),
+                    "Re-draws as extreme".into(),
+                    "p".into(),
+                    "95% interval".into(),
+                ],
+                rows,
+            }));
+        }
     }
 
     if !model.warnings.is_empty() {
