@@ -156,14 +156,13 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                                 e.conf_high,
                                 shown_p(e.p_value)
                             ));
-                            if let Some(r) = c
+                            if let Some((r, bound)) = c
                                 .randomisation
                                 .as_ref()
-                                .filter(|r| r.extreme == 0.0 && r.monte_carlo_se.is_some())
+                                .and_then(|r| Some((r, r.below_resolution()?)))
                             {
                                 say(format!(
-                                    "  randomisation inference: p < {:.1e} (none of {} reference allocations as extreme)",
-                                    1.0 / r.allocations.max(1) as f64,
+                                    "  randomisation inference: p < {bound:.1e} (none of {} reference allocations as extreme)",
                                     r.allocations
                                 ));
                             } else if let Some(r) = &c.randomisation {

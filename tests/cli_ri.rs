@@ -182,6 +182,14 @@ fn the_results_example_reproduces_the_planned_allocation_and_reports_ri_under_th
         "{markdown}"
     );
     assert_eq!(markdown.matches(" of 300 |").count(), 4, "{markdown}");
+    // The smoke-alarm effect is far beyond every re-draw: shown below 1/300, not as 0.
+    assert_eq!(
+        markdown
+            .matches("< 0.0033 (none of 300 re-draws as extreme)")
+            .count(),
+        2,
+        "{markdown}"
+    );
     let analyse = || {
         let output = evident()
             .args(["analyse", "--json"])

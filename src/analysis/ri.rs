@@ -110,6 +110,15 @@ pub struct RiResult {
     pub conf_high: Option<f64>,
 }
 
+impl RiResult {
+    /// Sampled with no re-draw as extreme: the p-value is below one in the number
+    /// of re-draws (returned), and its standard error of zero says nothing.
+    pub fn below_resolution(&self) -> Option<f64> {
+        (self.monte_carlo_se.is_some() && self.extreme == 0.0)
+            .then(|| 1.0 / self.allocations.max(1) as f64)
+    }
+}
+
 /// The statistic of one comparison, computable for any allocation.
 pub(crate) struct Statistic {
     /// Each analysed row's unit row (identifier order of the units file).

@@ -241,33 +241,29 @@ impl UnitsData {
         let position = reader.position();
         let body = &bytes[position.byte() as usize..];
         let first_line = position.line().saturating_sub(1);
-        // A file without quotes has one record per line, so it can be cut at a line
-        // end and its halves parsed on two threads; the halves are joined in file
-        // order, so the result does not depend on the number of threads.
-        let cut = (body.len() > (1 << 22) && !body.contains(&b'"'))
-            .then(|| {
-                body[body.len() / 2..]
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map(|i| body.len() / 2 + i + 1)
-            })
+        // A plain body (see `is_plain`) has one record per line, so it can be cut at
+        // a line end and its halves parsed on two threads; the halves are joined in
+        // file order, so the result does not depend on the number of threads.
+        let plain = is_plain(body);
+        let cut = (plain && body.len() > (1 << 22))
+            .then(|| memchr::memchr(b'\n', &body[body.len() / 2..]).map(|i| body.len() / 2 + i + 1))
             .flatten();
+        let parse = |part: &[u8], line: u64| parse_rows(part, plain, line, &columns, request, path);
         let mut units = match cut {
-            None => parse_rows(body, first_line, &columns, request, path)?,
+            None => parse(body, first_line)?,
             Some(cut) => {
                 let (front, back) = body.split_at(cut);
-                let back_line = first_line + front.iter().filter(|b| **b == b'\n').count() as u64;
+                let back_line = first_line + memchr::memchr_iter(b'\n', front).count() as u64;
                 let (front, back) = std::thread::scope(|scope| {
-                    let back = scope.spawn(|| parse_rows(back, back_line, &columns, request, path));
-                    let front = parse_rows(front, first_line, &columns, request, path);
-                    (front, back.join())
+                    let back = scope.spawn(|| parse(back, back_line));
+                    let front = parse(front, first_line);
+                    let back = back
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (front, back)
                 });
                 let mut front = front?;
-                let back = match back {
-                    Ok(back) => back?,
-                    Err(_) => parse_rows(&body[cut..], back_line, &columns, request, path)?,
-                };
-                front.append(back);
+                front.append(back?);
                 front
             }
         };
@@ -331,19 +327,20 @@ struct Columns {
 
 /// Parses data rows (no header); `first_line` is the file line before the first row.
 ///
-/// A body without quotes whose carriage returns all end lines is one record per
-/// line and fields never contain a comma, so it is split directly on line ends and
-/// commas; any other body goes through the csv crate. Both give the same rows (a
-/// test checks them against each other).
+/// A `plain` body (see `is_plain`) is one record per line and its fields never
+/// contain a comma, so it is split directly on line ends and commas; any other body
+/// goes through the csv crate. Both give the same rows (a test checks them against
+/// each other).
 fn parse_rows(
     body: &[u8],
+    plain: bool,
     first_line: u64,
     columns: &Columns,
     request: &UnitsRequest<'_>,
     path: &Path,
 ) -> Result<UnitsData, AssignError> {
     let mut rows = RowsBuilder::new(body, columns, request, path);
-    if is_plain(body) {
+    if plain {
         split_plain(body, first_line, &mut rows)?;
     } else {
         split_csv(body, first_line, &mut rows)?;
@@ -441,11 +438,7 @@ impl RowSource<'_> {
     }
 
     fn present(&self, field: &[u8], line: u64, column: &str) -> Result<(), DataError> {
-        // The missing-value tokens are ASCII, so bytes compare as the text would.
-        if crate::data::MISSING_TOKENS
-            .iter()
-            .any(|token| token.as_bytes() == field)
-        {
+        if crate::data::is_missing_field(field) {
             Err(DataError::MissingValue {
                 path: self.path.to_path_buf(),
                 line,
@@ -1024,7 +1017,8 @@ mod tests {
             pairs: None,
             numeric: vec![2],
         };
-        let whole = parse_rows(&bytes[header..], 1, &columns, &request, file.path()).unwrap();
+        let body = &bytes[header..];
+        let whole = parse_rows(body, is_plain(body), 1, &columns, &request, file.path()).unwrap();
         assert_eq!(split.n_rows(), rows);
         assert_eq!(split.id_bytes, whole.id_bytes);
         assert_eq!(split.id_end, whole.id_end);

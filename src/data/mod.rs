@@ -424,7 +424,13 @@ impl Table {
 
 /// Whether a field's text stands for a missing value.
 pub fn is_missing(text: &str) -> bool {
-    MISSING_TOKENS.contains(&text)
+    is_missing_field(text.as_bytes())
+}
+
+/// `is_missing` for a field's raw bytes: the tokens are ASCII, so bytes compare as
+/// the text would (and bytes that are not UTF-8 are never a token).
+pub fn is_missing_field(field: &[u8]) -> bool {
+    MISSING_TOKENS.iter().any(|token| token.as_bytes() == field)
 }
 
 #[cfg(test)]

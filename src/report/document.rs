@@ -396,14 +396,14 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 /// A randomisation-inference p-value with its precision: "(exact)" when every
 /// allocation was enumerated, the Monte Carlo standard error when sampled.
 fn randomisation_p(r: &RiResult) -> String {
-    match r.monte_carlo_se {
-        // No re-draw as extreme: the p-value is below one in the number of re-draws,
-        // and a standard error of zero would overstate the precision.
-        Some(_) if r.extreme == 0.0 => format!(
+    if let Some(bound) = r.below_resolution() {
+        return format!(
             "< {} (none of {} re-draws as extreme)",
-            significant(1.0 / r.allocations.max(1) as f64, 2),
+            significant(bound, 2),
             r.allocations
-        ),
+        );
+    }
+    match r.monte_carlo_se {
         Some(se) => format!("{} (MC SE {})", p_value(r.p_value), significant(se, 2)),
         None => format!("{} (exact)", p_value(r.p_value)),
     }
