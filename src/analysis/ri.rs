@@ -323,6 +323,8 @@ impl Tally {
         for s in 0..self.extreme.len() {
             self.extreme[s] += other.extreme[s];
             self.used[s] += other.used[s];
+            self.extreme_weight[s] += other.extreme_weight[s];
+            self.used_weight[s] += other.used_weight[s];
             self.undefined[s] += other.undefined[s];
         }
         self.drawn += other.drawn;
