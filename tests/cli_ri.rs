@@ -200,6 +200,28 @@ fn the_results_example_reproduces_the_planned_allocation_and_reports_ri_under_th
         output.stdout
     };
     let first = analyse();
+    // An assignments.csv edited by hand is not the allocation the re-draws come from.
+    let assignments = root
+        .path()
+        .join("reports/fire-safety-visits-results/assignments.csv");
+    let original = std::fs::read_to_string(&assignments).unwrap();
+    let second_line = original.lines().nth(1).unwrap().to_string();
+    let flipped = if second_line.contains(",usual,") {
+        second_line.replace(",usual,", ",targeted,")
+    } else {
+        second_line.replace(",targeted,", ",usual,")
+    };
+    std::fs::write(&assignments, original.replacen(&second_line, &flipped, 1)).unwrap();
+    evident()
+        .args(["analyse"])
+        .arg(folder.join("results.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "assignments.csv is not the allocation its manifest records",
+        ))
+        .stderr(predicate::str::contains("evident assign --verify SPEC"));
+    std::fs::write(&assignments, original).unwrap();
     assert_eq!(first, analyse(), "same inputs, same bytes");
     let json: Value = serde_json::from_slice(&first).unwrap();
     let ri = &json["analysis"]["randomisation_inference"];

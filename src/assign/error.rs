@@ -81,6 +81,14 @@ pub enum AssignError {
     },
     #[error("cannot read the manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
+    #[error(
+        "{path} is not the allocation its manifest records (SHA-256 {found}, recorded {recorded})"
+    )]
+    AssignmentsChanged {
+        path: PathBuf,
+        recorded: String,
+        found: String,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -121,6 +129,9 @@ impl AssignError {
             }
             AssignError::Manifest { .. } => {
                 "run `evident assign` to create the allocation and its manifest".into()
+            }
+            AssignError::AssignmentsChanged { .. } => {
+                "see what changed with `evident assign --verify SPEC`; `evident assign SPEC --force` writes the allocation again".into()
             }
             AssignError::Write { .. } => {
                 "check that the output folder is writable and the disk has room".into()

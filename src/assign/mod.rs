@@ -724,7 +724,7 @@ fn read_manifest(path: &Path) -> Result<Option<(Manifest, Vec<u8>)>, AssignError
     Ok(Some((manifest, bytes)))
 }
 
-fn file_sha256(path: &Path) -> Result<Option<String>, AssignError> {
+pub(crate) fn file_sha256(path: &Path) -> Result<Option<String>, AssignError> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -295,7 +295,8 @@ impl<'a, 'p> Redrawer<'a, 'p> {
 ///
 /// # Errors
 /// [`AssignError::Manifest`] when there is no readable manifest, or its seed is not
-/// the spec's.
+/// the spec's; [`AssignError::AssignmentsChanged`] when assignments.csv is not the
+/// file the manifest records.
 pub fn allocation_seed(assignment: &AssignmentPlan) -> Result<u64, AssignError> {
     let path = assignment.manifest_path();
     let Some((manifest, _)) = super::read_manifest(&path)? else {
@@ -305,6 +306,19 @@ pub fn allocation_seed(assignment: &AssignmentPlan) -> Result<u64, AssignError> 
                 .into(),
         });
     };
+    // The arms analysed come from assignments.csv; the re-draws from the manifest's
+    // seed. They belong together only while the file is the one recorded.
+    let csv = assignment.assignments_path();
+    match super::file_sha256(&csv)? {
+        Some(found) if found == manifest.assignments_sha256 => {}
+        found => {
+            return Err(AssignError::AssignmentsChanged {
+                path: csv,
+                recorded: manifest.assignments_sha256,
+                found: found.unwrap_or_else(|| "no file".into()),
+            });
+        }
+    }
     if let Some(seed) = assignment.seed
         && seed != manifest.seed
     {
