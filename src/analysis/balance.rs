@@ -9,16 +9,18 @@
 use serde::Serialize;
 
 use super::AnalysisError;
-use super::sample::{AnalyticData, OutcomeRows};
+use super::sample::{AnalyticData, DataWarning, OutcomeRows, typed_column};
 use crate::data::Column;
-use crate::spec::{Arm, Plan};
+use crate::spec::{CovariateType, Plan};
 use crate::stats::summary::mean_and_variance;
 
 /// One variable's baseline difference between a treatment arm and the control.
 #[derive(Debug, Clone, Serialize)]
 pub struct BalanceRow {
     pub variable: String,
-    /// The level, for a categorical covariate checked as indicators.
+    /// The level an indicator stands for: each level of a categorical covariate, the
+    /// second of a two-level text column, or the larger value of a two-valued
+    /// numeric column not coded 0/1 (none for 0/1 and continuous columns).
     pub level: Option<String>,
     pub contrast: String,
     pub measure: BalanceMeasure,
@@ -30,6 +32,11 @@ pub struct BalanceRow {
     pub effect_size: f64,
     /// Whether the headline estimator adjusts for this variable.
     pub adjusted: bool,
+    /// Arm indices (spec order) of the two arms compared.
+    #[serde(skip)]
+    pub treated_arm: usize,
+    #[serde(skip)]
+    pub control_arm: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,14 +46,30 @@ pub enum BalanceMeasure {
     CoxIndex,
 }
 
-/// Balance of every baseline variable, each treatment arm against the control.
+/// One indicator or measure a balance row is computed from: the values per data
+/// row, the level it stands for, and whether it is binary.
+struct Indicator {
+    level: Option<String>,
+    values: Vec<Option<f64>>,
+    binary: bool,
+}
+
+/// Balance of every baseline variable (declared covariates, then outcome
+/// baselines) for every ordered pair of arms (treated, control), on the rows of
+/// `rows` (the headline estimator's sample of the primary outcome).
+///
+/// How a variable is measured: as `analysis.covariate_types` declares it; without
+/// a declaration, a numeric column with at most two distinct values in the pair's
+/// sample is binary whatever its coding (its larger value is the event), a text
+/// column with at most two levels is binary, a text column with more is
+/// categorical (one indicator per level present in the pair's sample), and any
+/// other numeric column is continuous.
 pub(crate) fn baseline_balance(
     data: &AnalyticData,
     rows: &OutcomeRows,
     plan: &Plan,
-    arms: &[Arm],
-    control: usize,
     adjusted_for: &[String],
+    warnings: &mut Vec<DataWarning>,
 ) -> Result<Vec<BalanceRow>, AnalysisError> {
     let analysis = plan
         .analysis
@@ -60,72 +83,152 @@ pub(crate) fn baseline_balance(
             variables.push(baseline.clone());
         }
     }
+    let arms = data.arm_names.len();
     let mut table = Vec::new();
     for variable in &variables {
-        let indicators: Vec<(Option<String>, Vec<Option<f64>>, bool)> =
-            match data.table.auto(variable)? {
-                Column::Numeric(values) => {
-                    let binary = values.iter().flatten().all(|v| *v == 0.0 || *v == 1.0);
-                    vec![(None, values, binary)]
-                }
-                Column::Categorical(labels) => {
-                    let mut levels: Vec<&String> = labels.iter().flatten().collect();
-                    levels.sort();
-                    levels.dedup();
-                    levels
-                        .into_iter()
-                        .map(|level| {
-                            let values = labels
-                                .iter()
-                                .map(|l| l.as_ref().map(|l| f64::from(u8::from(l == level))))
-                                .collect();
-                            (Some(level.clone()), values, true)
-                        })
-                        .collect()
-                }
-                Column::Identifier(_) => unreachable!("auto never reads identifiers"),
-            };
-        for (level, values, binary) in indicators {
-            let group = |arm: usize| -> Vec<f64> {
-                rows.rows
+        let declared = analysis.covariate_types.get(variable).copied();
+        let column = match data.covariates.iter().find(|(name, _)| name == variable) {
+            Some((_, column)) => column.clone(),
+            None => typed_column(&data.table, variable, declared)?,
+        };
+        if matches!(column, Column::Numeric(_)) {
+            data.check_precision(variable, &rows.rows, warnings)?;
+        }
+        for control in 0..arms {
+            for treated in (0..arms).filter(|&t| t != control) {
+                let in_pair: Vec<(usize, usize)> = rows
+                    .rows
                     .iter()
-                    .zip(&rows.arm)
-                    .filter(|(_, a)| **a == arm)
-                    .filter_map(|(r, _)| values[*r])
-                    .collect()
-            };
-            let control_values = group(control);
-            for (arm_index, arm) in arms.iter().enumerate().filter(|(i, _)| *i != control) {
-                let treated = group(arm_index);
-                if treated.len() < 2 || control_values.len() < 2 {
-                    continue;
+                    .copied()
+                    .zip(rows.arm.iter().copied())
+                    .filter(|(_, a)| *a == treated || *a == control)
+                    .collect();
+                for indicator in indicators(data, variable, &column, declared, &in_pair)? {
+                    let group = |arm: usize| -> Vec<f64> {
+                        in_pair
+                            .iter()
+                            .filter(|(_, a)| *a == arm)
+                            .filter_map(|(r, _)| indicator.values[*r])
+                            .collect()
+                    };
+                    let control_values = group(control);
+                    let treated_values = group(treated);
+                    if treated_values.len() < 2 || control_values.len() < 2 {
+                        continue;
+                    }
+                    let (mean_t, _) = mean_and_variance(&treated_values);
+                    let (mean_c, _) = mean_and_variance(&control_values);
+                    let (measure, effect_size) = if indicator.binary {
+                        (
+                            BalanceMeasure::CoxIndex,
+                            cox_index(&treated_values, &control_values),
+                        )
+                    } else {
+                        (
+                            BalanceMeasure::HedgesG,
+                            hedges_g(&treated_values, &control_values),
+                        )
+                    };
+                    table.push(BalanceRow {
+                        variable: variable.clone(),
+                        level: indicator.level,
+                        contrast: format!(
+                            "{} vs {}",
+                            data.arm_names[treated], data.arm_names[control]
+                        ),
+                        measure,
+                        n_control: control_values.len(),
+                        n_treatment: treated_values.len(),
+                        mean_control: mean_c,
+                        mean_treatment: mean_t,
+                        effect_size,
+                        adjusted: adjusted_for.contains(variable),
+                        treated_arm: treated,
+                        control_arm: control,
+                    });
                 }
-                let (mean_t, _) = mean_and_variance(&treated);
-                let (mean_c, _) = mean_and_variance(&control_values);
-                let (measure, effect_size) = if binary {
-                    (
-                        BalanceMeasure::CoxIndex,
-                        cox_index(&treated, &control_values),
-                    )
-                } else {
-                    (BalanceMeasure::HedgesG, hedges_g(&treated, &control_values))
-                };
-                table.push(BalanceRow {
-                    variable: variable.clone(),
-                    level: level.clone(),
-                    contrast: format!("{} vs {}", arm.name, data.arm_names[control]),
-                    measure,
-                    n_control: control_values.len(),
-                    n_treatment: treated.len(),
-                    mean_control: mean_c,
-                    mean_treatment: mean_t,
-                    effect_size,
-                    adjusted: adjusted_for.contains(variable),
-                });
             }
         }
     }
     Ok(table)
+}
+
+/// The indicators (or the one continuous measure) of `variable` for one pair of
+/// arms, whose analytic rows are `in_pair` (row, arm).
+fn indicators(
+    data: &AnalyticData,
+    variable: &str,
+    column: &Column,
+    declared: Option<CovariateType>,
+    in_pair: &[(usize, usize)],
+) -> Result<Vec<Indicator>, AnalysisError> {
+    Ok(match column {
+        Column::Numeric(values) => {
+            let mut distinct: Vec<f64> = in_pair.iter().filter_map(|(r, _)| values[*r]).collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            let binary = match declared {
+                Some(CovariateType::Continuous) => false,
+                Some(CovariateType::Binary) => true,
+                _ => distinct.len() <= 2,
+            };
+            if !binary {
+                return Ok(vec![Indicator {
+                    level: None,
+                    values: values.clone(),
+                    binary: false,
+                }]);
+            }
+            let coded_01 = distinct.iter().all(|v| *v == 0.0 || *v == 1.0);
+            let event = if coded_01 {
+                1.0
+            } else {
+                *distinct.last().unwrap_or(&1.0)
+            };
+            // A coding other than 0/1 names its event level as written in the file.
+            let level = if coded_01 {
+                None
+            } else {
+                let texts = data.table.categorical(variable)?;
+                in_pair
+                    .iter()
+                    .find(|(r, _)| values[*r] == Some(event))
+                    .and_then(|(r, _)| texts[*r].clone())
+            };
+            vec![Indicator {
+                level,
+                values: values
+                    .iter()
+                    .map(|v| v.map(|v| f64::from(u8::from(v == event))))
+                    .collect(),
+                binary: true,
+            }]
+        }
+        Column::Categorical(labels) => {
+            let mut levels: Vec<&String> = in_pair
+                .iter()
+                .filter_map(|(r, _)| labels[*r].as_ref())
+                .collect();
+            levels.sort();
+            levels.dedup();
+            // Two levels (or one) make one binary indicator: the last level is the event.
+            if declared != Some(CovariateType::Categorical) && levels.len() <= 2 {
+                levels.drain(..levels.len().saturating_sub(1));
+            }
+            levels
+                .into_iter()
+                .map(|level| Indicator {
+                    level: Some(level.clone()),
+                    values: labels
+                        .iter()
+                        .map(|l| l.as_ref().map(|l| f64::from(u8::from(l == level))))
+                        .collect(),
+                    binary: true,
+                })
+                .collect()
+        }
+        Column::Identifier(_) => unreachable!("covariates are never read as identifiers"),
+    })
 }
 
 /// Hedges' g with the pooled SD and the small-sample correction 1 − 3/(4N − 9)
@@ -146,21 +249,32 @@ pub fn hedges_g(treated: &[f64], control: &[f64]) -> f64 {
 }
 
 /// Cox index: the difference in log odds divided by 1.65, with the same small-sample
-/// correction as Hedges' g (WWC Handbook v4.1, appendix E). A proportion of 0 or 1 is
-/// moved half an observation inward so that the log odds stay finite.
+/// correction as Hedges' g (WWC Procedures Handbook v4.1, appendix E).
+///
+/// Equal proportions give exactly 0, whatever the arm sizes (two all-zero arms
+/// included). When the proportions differ and one of them is 0 or 1, the log odds
+/// are infinite; the WWC handbooks give no correction for this case (we found
+/// none in v4.1 or v5.0), so the usual Haldane–Anscombe one is applied: half an
+/// observation is added to every cell of the 2×2 table, both arms alike, so
+/// p = (events + ½) / (n + 1) in each.
 pub fn cox_index(treated: &[f64], control: &[f64]) -> f64 {
-    let log_odds = |values: &[f64]| {
-        let n = values.len() as f64;
-        let events = values.iter().sum::<f64>();
-        let p = if events == 0.0 || events == n {
+    let (n_t, n_c) = (treated.len() as f64, control.len() as f64);
+    let (events_t, events_c) = (treated.iter().sum::<f64>(), control.iter().sum::<f64>());
+    // Counts are whole numbers far below 2^26, so the cross-products are exact.
+    if events_t * n_c == events_c * n_t {
+        return 0.0;
+    }
+    let empty_cell = events_t == 0.0 || events_t == n_t || events_c == 0.0 || events_c == n_c;
+    let proportion = |events: f64, n: f64| {
+        if empty_cell {
             (events + 0.5) / (n + 1.0)
         } else {
             events / n
-        };
-        (p / (1.0 - p)).ln()
+        }
     };
-    let total = (treated.len() + control.len()) as f64;
-    (1.0 - 3.0 / (4.0 * total - 9.0)) * (log_odds(treated) - log_odds(control)) / 1.65
+    let log_odds = |p: f64| (p / (1.0 - p)).ln();
+    let (p_t, p_c) = (proportion(events_t, n_t), proportion(events_c, n_c));
+    (1.0 - 3.0 / (4.0 * (n_t + n_c) - 9.0)) * (log_odds(p_t) - log_odds(p_c)) / 1.65
 }
 
 #[cfg(test)]

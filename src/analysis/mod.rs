@@ -14,7 +14,9 @@ mod sample;
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
 pub use ri::{RiMethod, RiResult, RiSummary};
-pub use sample::{ArmFlow, Flow};
+pub use sample::{
+    ArmFlow, Attrition, ColumnExclusion, DataWarning, Flow, REFUSE_CONDITION, WARN_CONDITION,
+};
 
 use std::path::PathBuf;
 
@@ -41,6 +43,11 @@ pub struct Analysis {
     /// Randomisation inference (designs allocated by the assign stage): how the
     /// reference distribution was formed; each comparison carries its p-value.
     pub randomisation_inference: Option<RiSummary>,
+    /// Data problems that limit precision without stopping the analysis.
+    pub warnings: Vec<DataWarning>,
+    /// Balance of every ordered pair of arms (read through `contrast`).
+    #[serde(skip)]
+    pub pairwise_balance: Vec<BalanceRow>,
 }
 
 /// All results for one outcome.
@@ -53,7 +60,8 @@ pub struct OutcomeResult {
     pub outcome_type: OutcomeType,
     pub better: Direction,
     pub unit: Option<String>,
-    /// Rows dropped from this outcome's analysis for missing values (listwise policy).
+    /// Rows dropped from this outcome's headline analysis for missing values
+    /// (listwise policy); other estimators' samples show in their groups' n.
     pub excluded_missing: usize,
     /// One result per estimator and (for multi-arm designs) per treatment arm.
     pub comparisons: Vec<Comparison>,
@@ -142,7 +150,7 @@ pub enum AnalysisError {
         units: PathBuf,
     },
     #[error(
-        "{path}:{line}: unit `{id}` is in arm `{data_arm}` here but allocated to `{units_arm}` in the units file"
+        "{path}:{line}: unit `{id}` is in arm `{data_arm}` here but allocated to `{units_arm}` in {allocation}"
     )]
     ArmMismatch {
         path: PathBuf,
@@ -150,6 +158,26 @@ pub enum AnalysisError {
         id: String,
         data_arm: String,
         units_arm: String,
+        /// The file that records the allocation: the units file or assignments.csv.
+        allocation: PathBuf,
+    },
+    #[error(
+        "{path}: column `{column}` is declared binary in analysis.covariate_types but holds more than two values ({values}, ...)"
+    )]
+    NotTwoValued {
+        path: PathBuf,
+        column: String,
+        values: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}`: values as large as {value:e} vary by only {sd:e} (SD); sums of them cancel to rounding noise, so no trustworthy estimate, SE or balance can be computed"
+    )]
+    Cancellation {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: f64,
+        sd: f64,
     },
     #[error(
         "{path}:{line}: column `{column}` is a binary outcome but holds `{value}`; binary outcomes are coded 0 or 1"
@@ -199,6 +227,12 @@ impl AnalysisError {
             AnalysisError::ArmMismatch { .. } => {
                 "analyse units in the arm they were allocated to (intention to treat); fix the data or drop analysis.treatment".into()
             }
+            AnalysisError::NotTwoValued { .. } => {
+                "declare the column categorical (or continuous) in analysis.covariate_types, or recode it to two values".into()
+            }
+            AnalysisError::Cancellation { .. } => {
+                "subtract a common offset (e.g. the first value or a round number) or change the unit so the values vary within 12 significant digits".into()
+            }
             AnalysisError::NotBinary { .. } => "recode the outcome as 0/1, or declare it continuous".into(),
             AnalysisError::ZeroVariance { .. } => {
                 "check that the right column is named; a constant outcome cannot show an effect".into()
@@ -221,8 +255,8 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     };
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
-    // Adjusting estimators need every covariate present; the others ignore covariates.
-    let needs_covariates = analysis_plan.estimators.iter().any(|e| e.adjusts());
+    let headline_columns = sample::ColumnsUsed::of(analysis_plan.estimators[0]);
+    let mut warnings = Vec::new();
     // Randomisation inference: the assign stage's design, prepared once.
     let ri_design = match (&analysis_plan.randomisation_inference, &plan.assignment) {
         (Some(settings), Some(assignment)) => Some((
@@ -250,7 +284,25 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let mut primary_rows = None;
     for outcome in &plan.outcomes {
         let spec = &outcome.spec;
-        let rows = sample.outcome_rows(spec, analysis_plan.missing, needs_covariates)?;
+        // Each estimator's sample, formed from the columns it reads (shared by
+        // estimators that read the same columns).
+        let mut samples: Vec<(sample::ColumnsUsed, sample::OutcomeRows)> = Vec::new();
+        for &estimator in &analysis_plan.estimators {
+            let used = sample::ColumnsUsed::of(estimator);
+            if samples.iter().all(|(u, _)| *u != used) {
+                let rows = sample.outcome_rows(spec, analysis_plan.missing, used)?;
+                check_columns(&sample, spec, used, &rows, &analysis_plan.covariates, &mut warnings)?;
+                samples.push((used, rows));
+            }
+        }
+        let rows_for = |estimator: EstimatorKind| {
+            let used = sample::ColumnsUsed::of(estimator);
+            &samples
+                .iter()
+                .find(|(u, _)| *u == used)
+                .expect("formed above for every estimator")
+                .1
+        };
         let context = estimators::EstimatorContext {
             data: &sample,
             outcome: spec,
@@ -259,11 +311,12 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         };
         let mut comparisons = Vec::new();
         for &estimator in &analysis_plan.estimators {
+            let rows = rows_for(estimator);
             match estimator {
                 EstimatorKind::PairedDifference => {
-                    comparisons.push(estimators::paired_difference(&context, &rows)?)
+                    comparisons.push(estimators::paired_difference(&context, rows)?)
                 }
-                EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, &rows)?),
+                EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, rows)?),
                 EstimatorKind::DifferenceInMeans
                 | EstimatorKind::RegressionAdjusted
                 | EstimatorKind::Lin => {
@@ -273,12 +326,12 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
                         .expect("validated: comparison estimators need arms");
                     for treated in (0..arms.len()).filter(|&a| a != control) {
                         comparisons.push(estimators::compare_arms(
-                            &context, &rows, estimator, arms, control, treated,
+                            &context, rows, estimator, arms, control, treated,
                         )?);
                         if let Some(unit_of_row) = &unit_of_row {
                             statistics.push(estimators::ri_statistic(
                                 &context,
-                                &rows,
+                                rows,
                                 estimator,
                                 unit_of_row,
                                 control,
@@ -297,10 +350,16 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             outcome_type: spec.outcome_type,
             better: spec.better,
             unit: spec.unit.clone(),
-            excluded_missing: rows.excluded_missing,
+            excluded_missing: rows_for(analysis_plan.estimators[0]).excluded_missing,
             comparisons,
         });
-        primary_rows.get_or_insert(rows);
+        if primary_rows.is_none() {
+            let position = samples
+                .iter()
+                .position(|(u, _)| *u == headline_columns)
+                .expect("the headline estimator's sample is formed");
+            primary_rows = Some(samples.swap_remove(position).1);
+        }
     }
     adjust_across_outcomes(&mut outcomes, analysis_plan.adjust);
     let randomisation_inference = match (&redrawer, &ri_design, &unit_of_row) {
@@ -325,17 +384,29 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         _ => None,
     };
     let primary_rows = primary_rows.expect("validated: at least one outcome");
-    let flow = sample.flow(&primary_rows, &plan.outcomes[0].spec.name);
-    let baseline = match plan.design.arms() {
-        Some((arms, control)) => {
+    let flow = sample.flow(
+        &primary_rows,
+        &plan.outcomes[0].spec.name,
+        analysis_plan.estimators[0],
+    );
+    // Balance for every ordered pair of arms; the report shows each treatment arm
+    // against the control, and `Analysis::contrast` serves any declared pair.
+    let (baseline, pairwise_balance) = match plan.design.arms() {
+        Some((_, control)) => {
             let adjusted_for: &[String] = if analysis_plan.estimators[0].adjusts() {
                 &analysis_plan.covariates
             } else {
                 &[]
             };
-            baseline_balance(&sample, &primary_rows, plan, arms, control, adjusted_for)?
+            let all = baseline_balance(&sample, &primary_rows, plan, adjusted_for, &mut warnings)?;
+            let baseline = all
+                .iter()
+                .filter(|r| r.control_arm == control)
+                .cloned()
+                .collect();
+            (baseline, all)
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     Ok(Some(Analysis {
         alpha: analysis_plan.alpha,
@@ -347,7 +418,71 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         outcomes,
         baseline,
         randomisation_inference,
+        warnings,
+        pairwise_balance,
     }))
+}
+
+/// The precision checks (`AnalyticData::check_precision`) of every numeric column
+/// one estimator's sample analyses: the outcome, its baseline when read, and the
+/// numeric covariates when adjusted for.
+fn check_columns(
+    sample: &sample::AnalyticData,
+    outcome: &crate::spec::OutcomeSpec,
+    used: sample::ColumnsUsed,
+    rows: &sample::OutcomeRows,
+    covariates: &[String],
+    warnings: &mut Vec<DataWarning>,
+) -> Result<(), AnalysisError> {
+    sample.check_precision(&outcome.name, &rows.rows, warnings)?;
+    if used.baseline
+        && let Some(baseline) = &outcome.baseline
+    {
+        sample.check_precision(baseline, &rows.rows, warnings)?;
+    }
+    if used.covariates {
+        for (name, column) in &sample.covariates {
+            if covariates.contains(name) && matches!(column, crate::data::Column::Numeric(_)) {
+                sample.check_precision(name, &rows.rows, warnings)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What grading needs about one contrast of two arms: their flow, attrition of
+/// units (and of clusters), and baseline balance on that pair alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContrastEvidence {
+    pub treated: usize,
+    pub control: usize,
+    /// The two arms' flow, control first.
+    pub flow: Flow,
+    pub attrition: Option<Attrition>,
+    pub cluster_attrition: Option<Attrition>,
+    pub balance: Vec<BalanceRow>,
+}
+
+impl Analysis {
+    /// The flow, attrition and baseline balance of the contrast `treated` vs
+    /// `control` (arm indices in spec order), computed on those two arms only;
+    /// `None` for equal or out-of-range indices, or a design without arms.
+    pub fn contrast(&self, treated: usize, control: usize) -> Option<ContrastEvidence> {
+        let flow = self.flow.pair(treated, control)?;
+        Some(ContrastEvidence {
+            treated,
+            control,
+            attrition: flow.attrition(),
+            cluster_attrition: flow.cluster_attrition(),
+            balance: self
+                .pairwise_balance
+                .iter()
+                .filter(|r| r.treated_arm == treated && r.control_arm == control)
+                .cloned()
+                .collect(),
+            flow,
+        })
+    }
 }
 
 /// Adjusts the headline p-values (first estimator, every treatment arm) across outcomes.

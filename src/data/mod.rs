@@ -4,6 +4,13 @@
 //! A header row is required. A UTF-8 byte-order mark, CRLF line ends and quoted
 //! fields are handled. Missing values are empty fields or one of `NA`, `N/A`, `NaN`,
 //! `null` (see `MISSING_TOKENS`); what happens to them is the caller's missing-data policy.
+//!
+//! Numbers are refused when their magnitude is above `MAX_MAGNITUDE` (1e150) or,
+//! when non-zero, below `MIN_MAGNITUDE` (1e-150): a square of such a value (every
+//! variance, sum of squares and regression cross-product takes one) leaves f64's
+//! range, so a sum would overflow to infinity or underflow to zero and the analysis
+//! would report an infinite SE, p = 1 or a "perfect" balance. `precision_loss` finds
+//! the fields whose digits a 64-bit float cannot hold.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +19,16 @@ use thiserror::Error;
 
 /// Field texts read as a missing value.
 pub const MISSING_TOKENS: [&str; 5] = ["", "NA", "N/A", "NaN", "null"];
+
+/// Largest magnitude a numeric field may have: its square, 1e300, stays below
+/// f64::MAX (about 1.8e308) with room for sums of up to 1e8 such squares.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+/// Smallest non-zero magnitude a numeric field may have: its square, 1e-300, stays
+/// above the smallest normal f64 (about 2.2e-308).
+pub const MIN_MAGNITUDE: f64 = 1e-150;
+/// Significant decimal digits every f64 holds exactly (C's DBL_DIG): a field with at
+/// most this many always reads back as written.
+const EXACT_DIGITS: usize = 15;
 
 /// A CSV file read into memory, fields kept as text until a column is asked for
 /// with the type its role needs.
@@ -89,6 +106,27 @@ pub enum DataError {
         value: String,
     },
     #[error(
+        "{path}:{line}: column `{column}`: `{value}` is outside the range the analysis can square without overflow or underflow (magnitudes from 1e-150 to 1e150, or zero)"
+    )]
+    OutOfRange {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}`: `{value}` and `{other_value}` on line {other_line} differ in the file but read as the same 64-bit number ({read_as}); their difference is lost"
+    )]
+    DigitsLost {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+        other_line: u64,
+        other_value: String,
+        read_as: f64,
+    },
+    #[error(
         "{path}:{line}: identifier `{id}` in column `{column}` already appears on line {first_line}"
     )]
     DuplicateId {
@@ -125,6 +163,12 @@ impl DataError {
             DataError::NotUtf8 { .. } => "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)".into(),
             DataError::DuplicateHeader { .. } => "rename one of the two columns".into(),
             DataError::MissingColumn { .. } => "check the column name in the spec against the file's header".into(),
+            DataError::OutOfRange { .. } => {
+                "rescale the column (e.g. thousands or millions of the unit) so its values lie between 1e-150 and 1e150".into()
+            }
+            DataError::DigitsLost { .. } => {
+                "a 64-bit float keeps 15 to 17 significant digits; subtract a common offset (or rescale) so the values differ within 15 digits".into()
+            }
             DataError::NotNumeric { .. } | DataError::NotFinite { .. } => {
                 format!("use a plain number, or leave the field empty (or one of {}) if it is missing", MISSING_TOKENS[1..].join(", "))
             }
@@ -365,9 +409,85 @@ impl Table {
                     value: text.to_string(),
                 });
             }
+            if value.abs() > MAX_MAGNITUDE || (value != 0.0 && value.abs() < MIN_MAGNITUDE) {
+                return Err(DataError::OutOfRange {
+                    path: self.path.clone(),
+                    line: self.lines[row],
+                    column: column.to_string(),
+                    value: text.to_string(),
+                });
+            }
             values.push(Some(value));
         }
         Ok(values)
+    }
+
+    /// The fields of a numeric `column` whose digits a 64-bit float cannot hold
+    /// (more than 15 significant digits that do not read back as written), or an
+    /// error when two fields that differ in the file read as the same number.
+    pub fn precision_loss(&self, column: &str) -> Result<Option<PrecisionLoss>, DataError> {
+        let mut lossy: Vec<(usize, f64)> = Vec::new();
+        for (row, text) in self.raw(column)? {
+            if is_missing(text) {
+                continue;
+            }
+            let Some(written) = DecimalDigits::of(text) else {
+                continue;
+            };
+            if written.digits.len() <= EXACT_DIGITS {
+                continue;
+            }
+            let Ok(value) = text.parse::<f64>() else {
+                continue;
+            };
+            if DecimalDigits::of(&format!("{value:e}")).as_ref() != Some(&written) {
+                lossy.push((row, value));
+            }
+        }
+        let Some(&(first_row, first_value)) = lossy.first() else {
+            return Ok(None);
+        };
+        // Two different fields that read as one number: report the first such pair.
+        let lossy_bits: std::collections::HashSet<u64> =
+            lossy.iter().map(|(_, v)| v.to_bits()).collect();
+        let mut first_text: HashMap<u64, (usize, DecimalDigits)> = HashMap::new();
+        for (row, text) in self.raw(column)? {
+            let (Ok(value), Some(digits)) = (text.parse::<f64>(), DecimalDigits::of(text)) else {
+                continue;
+            };
+            if !lossy_bits.contains(&value.to_bits()) {
+                continue;
+            }
+            match first_text.get(&value.to_bits()) {
+                Some((other_row, other)) if *other != digits => {
+                    return Err(DataError::DigitsLost {
+                        path: self.path.clone(),
+                        line: self.lines[row],
+                        column: column.to_string(),
+                        value: text.to_string(),
+                        other_line: self.lines[*other_row],
+                        other_value: self.rows[*other_row][self.index_of(column)?]
+                            .trim()
+                            .to_string(),
+                        read_as: value,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    first_text.insert(value.to_bits(), (row, digits));
+                }
+            }
+        }
+        Ok(Some(PrecisionLoss {
+            path: self.path.clone(),
+            column: column.to_string(),
+            first_line: self.lines[first_row],
+            first_value: self.rows[first_row][self.index_of(column)?]
+                .trim()
+                .to_string(),
+            read_as: first_value,
+            fields: lossy.len(),
+        }))
     }
 
     /// A categorical column; missing values are `None`.
@@ -419,6 +539,65 @@ impl Table {
             Err(DataError::NotNumeric { .. }) => Ok(Column::Categorical(self.categorical(column)?)),
             Err(other) => Err(other),
         }
+    }
+}
+
+/// Fields of one column whose digits a 64-bit float does not hold: each reads as the
+/// nearest representable number, so the analysis sees a slightly different value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionLoss {
+    pub path: PathBuf,
+    pub column: String,
+    pub first_line: u64,
+    pub first_value: String,
+    pub read_as: f64,
+    /// How many fields of the column are affected.
+    pub fields: usize,
+}
+
+/// A decimal number's significant digits (no leading or trailing zeros) and the
+/// power of ten of its first digit: two texts with equal `DecimalDigits` are the
+/// same number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DecimalDigits {
+    negative: bool,
+    digits: String,
+    exponent: i64,
+}
+
+impl DecimalDigits {
+    /// `None` for text that is not a plain decimal (e.g. `inf`).
+    fn of(text: &str) -> Option<DecimalDigits> {
+        let (negative, unsigned) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+            Some(i) => (&unsigned[..i], unsigned[i + 1..].parse::<i64>().ok()?),
+            None => (unsigned, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+            || whole.len() + fraction.len() == 0
+        {
+            return None;
+        }
+        let all: String = format!("{whole}{fraction}");
+        let leading = all.len() - all.trim_start_matches('0').len();
+        let digits = all.trim_start_matches('0').trim_end_matches('0').to_string();
+        if digits.is_empty() {
+            return Some(DecimalDigits {
+                negative: false,
+                digits,
+                exponent: 0,
+            });
+        }
+        Some(DecimalDigits {
+            negative,
+            exponent: exponent + whole.len() as i64 - 1 - leading as i64,
+            digits,
+        })
     }
 }
 

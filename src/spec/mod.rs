@@ -342,6 +342,10 @@ pub struct AnalysisSpec {
     /// Baseline covariates: checked for balance, and adjusted for by adjusting estimators.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covariates: Vec<String>,
+    /// How to read a covariate or outcome baseline, by column name: binary,
+    /// continuous or categorical. Undeclared columns are typed by their values.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub covariate_types: std::collections::BTreeMap<String, CovariateType>,
     /// Significance level; confidence intervals are at 1 − alpha. Default 0.05.
     #[serde(default = "default_alpha")]
     pub alpha: f64,
@@ -361,6 +365,20 @@ pub struct AnalysisSpec {
     /// `design.assignment`): on by default there, with 1000 re-draws.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub randomisation_inference: Option<RandomisationInferenceSpec>,
+}
+
+/// How a baseline variable is measured for balance (and read for adjustment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CovariateType {
+    /// Two values whatever their coding (0/1, 1/2, yes/no): the Cox index of the
+    /// larger (or later) value.
+    Binary,
+    /// A measurement: Hedges' g.
+    Continuous,
+    /// Labels, even when written as numbers: the Cox index of each level, and a
+    /// factor (one dummy per level) in adjusted regressions.
+    Categorical,
 }
 
 /// Randomisation inference: re-draws of the allocation with the assign stage's own

@@ -173,6 +173,8 @@ pub struct AnalysisPlan {
     /// Where each unit's arm comes from, for designs that compare arms.
     pub treatment: Option<TreatmentSource>,
     pub covariates: Vec<String>,
+    /// Declared measurement types of covariates and baselines, by column.
+    pub covariate_types: std::collections::BTreeMap<String, super::CovariateType>,
     pub alpha: f64,
     pub alternative: Alternative,
     pub estimators: Vec<EstimatorKind>,
@@ -1064,12 +1066,14 @@ impl Checker<'_> {
             }
         }
         let _ = outcomes;
+        self.check_covariate_types(spec);
         let randomisation_inference = self.check_ri(spec, kind, assignment);
         Some(AnalysisPlan {
             data,
             id,
             treatment,
             covariates: spec.covariates.clone(),
+            covariate_types: spec.covariate_types.clone(),
             alpha: spec.alpha,
             alternative: spec.alternative,
             estimators,
@@ -1077,6 +1081,32 @@ impl Checker<'_> {
             missing: spec.missing,
             randomisation_inference,
         })
+    }
+
+    /// Every key of `analysis.covariate_types` names a covariate or an outcome baseline.
+    fn check_covariate_types(&mut self, spec: &super::AnalysisSpec) {
+        let mut known: Vec<String> = spec.covariates.clone();
+        known.extend(
+            self.file
+                .spec
+                .outcomes
+                .iter()
+                .filter_map(|o| o.baseline.clone()),
+        );
+        for name in spec.covariate_types.keys() {
+            if !known.contains(name) {
+                let hint = did_you_mean(name, &known)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.problem(
+                    format!("analysis.covariate_types.{name}"),
+                    format!(
+                        "`{name}` is not one of analysis.covariates or an outcome's baseline ({}){hint}",
+                        if known.is_empty() { "there are none".to_string() } else { quote_list(&known) }
+                    ),
+                );
+            }
+        }
     }
 
     /// Randomisation inference runs on designs allocated by the assign stage.
