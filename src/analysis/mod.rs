@@ -291,7 +291,14 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             let used = sample::ColumnsUsed::of(estimator);
             if samples.iter().all(|(u, _)| *u != used) {
                 let rows = sample.outcome_rows(spec, analysis_plan.missing, used)?;
-                check_columns(&sample, spec, used, &rows, &analysis_plan.covariates, &mut warnings)?;
+                check_columns(
+                    &sample,
+                    spec,
+                    used,
+                    &rows,
+                    &analysis_plan.covariates,
+                    &mut warnings,
+                )?;
                 samples.push((used, rows));
             }
         }

@@ -510,10 +510,13 @@ impl AnalyticData {
             })
         };
         let clusters_analysed = distinct_clusters(
-            &mut primary.rows.iter().copied().zip(primary.arm.iter().copied()),
+            &mut primary
+                .rows
+                .iter()
+                .copied()
+                .zip(primary.arm.iter().copied()),
         );
-        let clusters_with_data =
-            distinct_clusters(&mut self.row_arm.iter().copied().enumerate());
+        let clusters_with_data = distinct_clusters(&mut self.row_arm.iter().copied().enumerate());
         let arms = self
             .arm_names
             .iter()

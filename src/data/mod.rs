@@ -578,14 +578,20 @@ impl DecimalDigits {
             None => (unsigned, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        if !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
             || whole.len() + fraction.len() == 0
         {
             return None;
         }
         let all: String = format!("{whole}{fraction}");
         let leading = all.len() - all.trim_start_matches('0').len();
-        let digits = all.trim_start_matches('0').trim_end_matches('0').to_string();
+        let digits = all
+            .trim_start_matches('0')
+            .trim_end_matches('0')
+            .to_string();
         if digits.is_empty() {
             return Some(DecimalDigits {
                 negative: false,

@@ -144,7 +144,11 @@ pub fn build(
     let limitations = limitations(plan, analysis.as_ref());
     // Data warnings of the analyse stage (precision) join the spec's warnings.
     let mut warnings = warnings;
-    warnings.extend(analysis.iter().flat_map(|a| a.warnings.iter().map(|w| w.message.clone())));
+    warnings.extend(
+        analysis
+            .iter()
+            .flat_map(|a| a.warnings.iter().map(|w| w.message.clone())),
+    );
     ReportModel {
         schema_version: REPORT_SCHEMA_VERSION,
         engine: EngineInfo {
