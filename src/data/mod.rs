@@ -739,4 +739,80 @@ mod tests {
             Column::Numeric(vec![Some(1.0), None])
         );
     }
+
+    #[test]
+    fn magnitudes_whose_squares_leave_the_f64_range_are_refused() {
+        for (text, ok) in [
+            ("1e308", false),
+            ("-1e308", false),
+            ("1.5e150", false),
+            ("1e-151", false),
+            ("-1e-200", false),
+            ("1e150", true),
+            ("-1e-150", true),
+            ("0", true),
+            ("-0.0", true),
+        ] {
+            let file = write(format!("id,y\n1,2\n2,{text}\n").as_bytes());
+            let result = Table::read(file.path()).unwrap().numeric("y");
+            if ok {
+                assert!(result.is_ok(), "{text}");
+            } else {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(err, DataError::OutOfRange { line: 3, ref column, ref value, .. } if column == "y" && value == text),
+                    "{text}: {err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_digits_compare_numbers_not_spellings() {
+        let d = |t: &str| DecimalDigits::of(t).unwrap();
+        assert_eq!(d("100000000000000000"), d("1e17"));
+        assert_eq!(d("0.00120"), d("1.2e-3"));
+        assert_eq!(d("-12.5"), d("-1.25e1"));
+        assert_ne!(d("100000000000000001"), d("1e17"));
+        assert_eq!(d("0.000"), d("0"));
+        assert_eq!(d("100000000000000001").digits.len(), 18);
+        assert!(DecimalDigits::of("inf").is_none());
+    }
+
+    #[test]
+    fn digits_a_float_cannot_hold_are_found_and_collapsed_values_refused() {
+        // 17 digits that round-trip (shortest form) are not a loss.
+        let file = write(b"id,y\n1,0.30000000000000004\n2,123456789012345\n");
+        assert_eq!(
+            Table::read(file.path())
+                .unwrap()
+                .precision_loss("y")
+                .unwrap(),
+            None
+        );
+        let file = write(b"id,y\n1,5\n2,100000000000000001\n3,7\n4,200000000000000003\n");
+        let loss = Table::read(file.path())
+            .unwrap()
+            .precision_loss("y")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                loss.first_line,
+                loss.first_value.as_str(),
+                loss.read_as,
+                loss.fields
+            ),
+            (3, "100000000000000001", 1e17, 2)
+        );
+        let file = write(b"id,y\n1,1e17\n2,100000000000000001\n");
+        let err = Table::read(file.path())
+            .unwrap()
+            .precision_loss("y")
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::DigitsLost { line: 3, other_line: 2, ref other_value, .. } if other_value == "1e17"),
+            "{err}"
+        );
+    }
 }
