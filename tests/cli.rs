@@ -435,3 +435,41 @@ fn every_example_spec_passes_check() {
         }
     }
 }
+
+#[test]
+fn issue_14_an_extreme_value_is_refused_naming_file_line_and_column_with_a_hint() {
+    let study = Study::new();
+    study.write(
+        "outcomes.csv",
+        OUTCOMES.replacen("2,2.0,0.1", "2,-1e308,0.1", 1).as_bytes(),
+    );
+    assert_invalid(
+        study.run(),
+        "outcomes.csv:3: column `y`: `-1e308` is outside the range",
+    );
+    study.write(
+        "outcomes.csv",
+        OUTCOMES.replacen("2,2.0,0.1", "2,2.0,1e200", 1).as_bytes(),
+    );
+    assert_invalid(
+        study.run(),
+        "outcomes.csv:3: column `x`: `1e200` is outside the range",
+    );
+}
+
+#[test]
+fn issue_14_an_arm_column_that_disagrees_with_the_allocation_names_unit_and_both_arms() {
+    let study = Study::new();
+    study.edit_spec(
+        r#""analysis": {"data": "outcomes.csv""#,
+        r#""analysis": {"data": "outcomes.csv", "treatment": "group""#,
+    );
+    study.write(
+        "outcomes.csv",
+        b"id,group,y,x\n1,control,1.0,0.5\n2,control,2.0,0.1\n3,treatment,1.5,0.3\n4,treatment,3.0,0.2\n5,treatment,3.5,0.6\n6,treatment,4.5,0.4\n",
+    );
+    assert_invalid(
+        study.run(),
+        "outcomes.csv:4: unit `3` is in arm `treatment` here but allocated to `control` in ",
+    );
+}

@@ -132,10 +132,11 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             .flow
             .arms
             .iter()
-            .any(|a| a.clusters_allocated.is_some());
+            .any(|a| a.clusters_allocated.is_some() || a.clusters_analysed.is_some());
         let mut header: Vec<String> = [
             "Arm",
             "Allocated",
+            "Lost to follow-up (no outcome row)",
             "With outcome data",
             "Excluded (missing values)",
             "Analysed",
@@ -147,6 +148,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             header.extend([
                 "Clusters allocated".to_string(),
                 "Clusters analysed".to_string(),
+                "Clusters lost".to_string(),
             ]);
         }
         let rows = analysis
@@ -157,22 +159,25 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 let mut row = vec![
                     a.arm.clone(),
                     a.allocated.map_or("not recorded".into(), count),
+                    a.lost_to_follow_up.map_or("not known".into(), count),
                     count(a.with_data),
-                    count(a.excluded_missing),
+                    excluded_with_reasons(a),
                     count(a.analysed),
                     a.attrition().map_or("not known".into(), |r| percent(r, 3)),
                 ];
                 if clustered {
                     row.push(a.clusters_allocated.map_or("not recorded".into(), count));
                     row.push(a.clusters_analysed.map_or("not recorded".into(), count));
+                    row.push(a.clusters_lost.map_or("not known".into(), count));
                 }
                 row
             })
             .collect();
         blocks.push(Block::Table(Table {
             caption: format!(
-                "Units per arm (analysed counts for the primary outcome, {})",
-                analysis.flow.outcome
+                "Units per arm (analysed counts for the primary outcome, {}, in the {} sample)",
+                analysis.flow.outcome,
+                analysis.flow.estimator.label()
             ),
             header,
             rows,
@@ -790,4 +795,17 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
             }));
         }
     }
+}
+
+/// Units excluded for missing values, with the column each was missing in.
+fn excluded_with_reasons(arm: &crate::analysis::ArmFlow) -> String {
+    if arm.excluded_by_column.is_empty() {
+        return count(arm.excluded_missing);
+    }
+    let reasons: Vec<String> = arm
+        .excluded_by_column
+        .iter()
+        .map(|e| format!("{} missing {}", count(e.units), e.column))
+        .collect();
+    format!("{} ({})", count(arm.excluded_missing), reasons.join(", "))
 }
