@@ -291,14 +291,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             let used = sample::ColumnsUsed::of(estimator);
             if samples.iter().all(|(u, _)| *u != used) {
                 let rows = sample.outcome_rows(spec, analysis_plan.missing, used)?;
-                check_columns(
-                    &sample,
-                    spec,
-                    used,
-                    &rows,
-                    &analysis_plan.covariates,
-                    &mut warnings,
-                )?;
+                check_columns(&sample, spec, used, &rows, &mut warnings)?;
                 samples.push((used, rows));
             }
         }
@@ -438,7 +431,6 @@ fn check_columns(
     outcome: &crate::spec::OutcomeSpec,
     used: sample::ColumnsUsed,
     rows: &sample::OutcomeRows,
-    covariates: &[String],
     warnings: &mut Vec<DataWarning>,
 ) -> Result<(), AnalysisError> {
     sample.check_precision(&outcome.name, &rows.rows, warnings)?;
@@ -449,7 +441,7 @@ fn check_columns(
     }
     if used.covariates {
         for (name, column) in &sample.covariates {
-            if covariates.contains(name) && matches!(column, crate::data::Column::Numeric(_)) {
+            if matches!(column, crate::data::Column::Numeric(_)) {
                 sample.check_precision(name, &rows.rows, warnings)?;
             }
         }
