@@ -178,8 +178,13 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
     });
     let lowered = lowered_by(&threats).min(initial);
     let final_padlocks = initial - lowered;
+    let waiting = if facts.analysed {
+        ""
+    } else {
+        " The MDES and attrition columns wait for the outcome data."
+    };
     let rule = format!(
-        "{final_padlocks} padlock(s): the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).",
+        "{final_padlocks} padlock(s): the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).{waiting}",
         facts.mdes.map_or("not computed".into(), |m| format!(
             "{} SD",
             crate::report::format::significant(m, 2)

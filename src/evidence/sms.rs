@@ -73,10 +73,15 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             not_assessed.push("contamination between arms (not recorded in the spec)".to_string());
             if facts.attrition_low == Some(true) && balance_clean {
                 (5, "SMS 5: explicit randomisation, groups comparable and attrition low".to_string())
-            } else if balance_shown || (facts.attrition_low == Some(true) && facts.balance_failing) {
+            } else if facts.attrition_low == Some(true) && facts.balance_failing {
                 (
                     4,
-                    "SMS 4: randomised, but attrition is high or unmeasured (or a baseline difference lies outside the threshold); the groups are still shown equivalent at baseline, so one level is lost for execution".to_string(),
+                    "SMS 4: randomised with low attrition, but a baseline difference lies outside the WWC threshold, so comparability is not fully shown: one level is lost for execution".to_string(),
+                )
+            } else if balance_shown {
+                (
+                    4,
+                    "SMS 4: randomised, but attrition is high or unmeasured; the groups are still shown equivalent at baseline, so one level is lost for execution".to_string(),
                 )
             } else {
                 (
