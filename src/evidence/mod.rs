@@ -389,7 +389,7 @@ fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
     };
     let level_words = significant_words(alpha);
     let observed = format!(
-        "{}: estimate {}, {} CI {}, two-sided p {} (unadjusted) ({direction}; {} {level_words})",
+        "{}: estimate {}, {} CI {}, two-sided p {}, unadjusted ({direction}; {} {level_words})",
         comparison.contrast,
         significant(e.estimate, DIGITS),
         crate::report::format::percent(e.conf_level, DIGITS),
@@ -479,7 +479,7 @@ fn significance_rule(plan: &Plan, level: u8) -> String {
     let t = &plan.evidence.thresholds;
     if t.require_significance {
         format!(
-            "Level {level} needs {what} in the beneficial direction and statistically significant: two-sided p below evidence.thresholds.alpha = {}, from the primary outcome's headline estimator, unadjusted for multiple outcomes (the primary outcome is the confirmatory test; the adjustment applies to the secondary outcomes' reading), whatever analysis.alpha and analysis.alternative say.",
+            "Level {level} needs {what} in the beneficial direction and statistically significant: the primary outcome's unadjusted p-value, two-sided, below {} (evidence.thresholds.alpha), whatever analysis.alpha and analysis.alternative say.",
             significant(t.alpha, DIGITS)
         )
     } else {

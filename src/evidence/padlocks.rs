@@ -123,7 +123,7 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
             _ if facts.balance_failing => Threat {
                 threat: "confounding (baseline imbalance)",
                 level: ThreatLevel::Moderate,
-                why: "a baseline difference is outside the WWC threshold (chance imbalance after randomisation)".into(),
+                why: "a baseline difference is outside the WWC threshold, a chance imbalance after randomisation".into(),
             },
             _ => Threat {
                 threat: "confounding (baseline imbalance)",
@@ -167,7 +167,7 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
         Threat {
             threat: "selective reporting",
             level: ThreatLevel::Low,
-            why: "a pre-registered analysis plan is declared (evidence.preregistration)".into(),
+            why: "a pre-registered analysis plan is declared".into(),
         }
     } else {
         Threat {

@@ -33,7 +33,7 @@ pub(super) fn ratings_blocks(grade: &Grade) -> Vec<Block> {
                 ThreatLevel::Moderate => "moderate",
                 ThreatLevel::High => "high",
             };
-            format!("{} {level} ({})", t.threat, t.why)
+            format!("{}: {level}, {}", t.threat, t.why)
         })
         .collect();
     vec![
