@@ -198,3 +198,67 @@ fn an_evidence_alpha_out_of_range_and_an_unknown_graded_arm_are_invalid() {
         .code(2)
         .stderr(predicate::str::contains("is the control arm"));
 }
+
+const THREE_ARM_UNITS: &str = "id,arm\n1,control\n2,control\n3,control\n4,control\n5,letter\n6,letter\n7,letter\n8,letter\n9,visit\n10,visit\n11,visit\n12,visit\n";
+const THREE_ARM_OUTCOMES: &str = "id,y,x\n1,1.0,0.5\n2,2.0,0.1\n3,1.5,0.3\n4,1.2,0.2\n5,3.0,0.2\n6,3.5,0.6\n7,4.5,0.4\n8,3.9,0.3\n9,1.4,0.9\n10,2.1,0.8\n11,1.9,0.7\n";
+
+fn three_arm_study(arms: &str, evidence: &str) -> Study {
+    let study = Study::new(
+        &format!(
+            r#"{{"kind": "rct", "control": "control", "units": {{"file": "units.csv", "id": "id", "arm": "arm"}}, "arms": {arms}}}"#
+        ),
+        ANALYSIS,
+        evidence,
+    );
+    std::fs::write(study.dir.path().join("units.csv"), THREE_ARM_UNITS).unwrap();
+    std::fs::write(study.dir.path().join("outcomes.csv"), THREE_ARM_OUTCOMES).unwrap();
+    study
+}
+
+#[test]
+fn a_multi_arm_grade_does_not_depend_on_the_order_of_arms() {
+    let forward = three_arm_study(
+        r#"[{"name": "control", "share": 0.34}, {"name": "letter", "share": 0.33}, {"name": "visit", "share": 0.33}]"#,
+        "{}",
+    );
+    let backward = three_arm_study(
+        r#"[{"name": "visit", "share": 0.33}, {"name": "letter", "share": 0.33}, {"name": "control", "share": 0.34}]"#,
+        "{}",
+    );
+    forward
+        .check()
+        .success()
+        .stderr(predicate::str::contains("no evidence.graded_arm"));
+    let (a, b) = (forward.grade(), backward.grade());
+    assert_eq!(a, b);
+    // Both contrasts are graded; the visit arm lost a unit (3 of 4 analysed).
+    let levels = a["contrast_levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 2);
+    assert_eq!(levels[0]["contrast"], "letter vs control");
+    assert_eq!(levels[1]["contrast"], "visit vs control");
+    // Declared: only the letter contrast, on its own two arms (8 of 8 analysed).
+    let letter = three_arm_study(
+        r#"[{"name": "visit", "share": 0.33}, {"name": "letter", "share": 0.33}, {"name": "control", "share": 0.34}]"#,
+        r#"{"graded_arm": "letter"}"#,
+    );
+    letter
+        .check()
+        .success()
+        .stderr(predicate::str::contains("graded_arm").not());
+    let grade = letter.grade();
+    assert_eq!(grade["graded_contrast"], "letter vs control");
+    assert!(grade.get("contrast_levels").is_none());
+    let attrition = grade["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "attrition")
+        .unwrap();
+    assert!(
+        attrition["observed"]
+            .as_str()
+            .unwrap()
+            .starts_with("8 of 8 allocated units analysed"),
+        "{attrition}"
+    );
+}
