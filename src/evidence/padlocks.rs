@@ -46,6 +46,9 @@ pub struct PadlockRating {
     pub framework: &'static str,
     /// Final padlocks, 0 to 5.
     pub padlocks: u8,
+    /// False before the outcome data are analysed: the MDES and attrition columns are
+    /// then unknown, and only the design column (the ceiling) is informative.
+    pub rated: bool,
     /// The three columns and the initial rating (their lowest).
     pub design: u8,
     pub mdes: u8,
@@ -181,7 +184,7 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
     let waiting = if facts.analysed {
         ""
     } else {
-        " The MDES and attrition columns wait for the outcome data."
+        " Not yet rated: the MDES and attrition columns wait for the outcome data; the design allows at most its own column."
     };
     let rule = format!(
         "{final_padlocks} padlock(s): the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).{waiting}",
@@ -205,6 +208,7 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
     PadlockRating {
         framework: "EEF-style padlocks (Education Endowment Foundation security rating)",
         padlocks: final_padlocks,
+        rated: facts.analysed,
         design,
         mdes,
         attrition,
@@ -291,6 +295,15 @@ mod tests {
             (2, 2, 0)
         );
         assert!(rating.rule.starts_with("0 padlock(s)"));
+        // Before the outcome data: not rated, the design column is the ceiling.
+        let protocol = Facts {
+            kind: Some(DesignKind::Rct),
+            ..Facts::default()
+        };
+        let rating = padlocks(&protocol);
+        assert!(!rating.rated);
+        assert_eq!((rating.design, rating.padlocks), (5, 0));
+        assert!(rating.rule.contains("Not yet rated"));
         // No comparator: no padlocks whatever else holds.
         facts.kind = Some(DesignKind::BeforeAfter);
         assert_eq!(padlocks(&facts).padlocks, 0);

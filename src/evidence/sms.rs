@@ -65,7 +65,7 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
     let (level, rule) = match facts.kind {
         Some(DesignKind::Rct | DesignKind::ClusterRct) if !facts.analysed => (
             5,
-            "explicit randomisation (outcome data not yet analysed: the rating is the design's ceiling)".to_string(),
+            "SMS 5 at most: explicit randomisation; the outcome data are not analysed yet, so this is the design's ceiling".to_string(),
         ),
         Some(DesignKind::Rct | DesignKind::ClusterRct) => {
             figures.push(attrition_words.to_string());
@@ -95,7 +95,7 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             if !facts.analysed {
                 (
                     2,
-                    "matched comparison group (outcome data not yet analysed: the rating is the design's ceiling)".to_string(),
+                    "SMS 2 at most: a matched comparison group; the outcome data are not analysed yet, so this is the design's ceiling".to_string(),
                 )
             } else if balance_shown {
                 (2, "SMS 2: treated and untreated compared with matching, groups shown equivalent at baseline".to_string())

@@ -19,7 +19,9 @@ pub(super) fn ratings_blocks(grade: &Grade) -> Vec<Block> {
     } else {
         format!(" Not assessed: {}.", sms.not_assessed.join("; "))
     };
-    let sms_level = if sms.level == 0 {
+    let sms_level = if !locks.rated && sms.level > 0 {
+        format!("at most {} of 5", sms.level)
+    } else if sms.level == 0 {
         "below 1 of 5".to_string()
     } else {
         format!("{} of 5", sms.level)
@@ -53,7 +55,11 @@ pub(super) fn ratings_blocks(grade: &Grade) -> Vec<Block> {
                 ],
                 vec![
                     locks.framework.into(),
-                    format!("{} of 5 padlocks", locks.padlocks),
+                    if locks.rated {
+                        format!("{} of 5 padlocks", locks.padlocks)
+                    } else {
+                        format!("not yet rated (the design allows {} of 5)", locks.design)
+                    },
                     format!(
                         "{} Threats: {}. Not assessed by the engine: {}.",
                         locks.rule,
