@@ -1,24 +1,38 @@
 //! The grade stage: places a study on Nesta's Standards of Evidence (levels 1–5)
-//! and explains every criterion: met, not met, or not applicable, with the figure
-//! observed, the threshold and the rule applied (evidence-rules.md).
+//! and explains every criterion (met, not met, not assessed or not applicable) with
+//! the figure observed, the threshold and the rule applied (docs/evidence.md), then
+//! gives two secondary ratings beside it: the Maryland Scientific Methods Scale
+//! (`sms.rs`) and EEF-style padlocks (`padlocks.rs`).
 //!
 //! A study reaches level L when every criterion of levels 1..=L is met or not
-//! applicable. Thresholds come from the spec's `evidence.thresholds`.
+//! applicable; a criterion that is not assessed does not pass. Thresholds come from
+//! the spec's `evidence.thresholds`. Significance for the evidence criteria is
+//! two-sided at `evidence.thresholds.alpha`, whatever the analysis settings say.
 
 mod attrition;
+mod padlocks;
+mod sms;
 
-pub use attrition::{AttritionCheck, check_attrition};
+pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts};
+use padlocks::padlocks;
+pub use padlocks::{PadlockRating, Threat, ThreatLevel};
+pub use sms::SmsRating;
+use sms::sms;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, BalanceMeasure, Comparison};
+use crate::analysis::{Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison};
 use crate::power::mdes_from_standard_error;
-use crate::spec::{Direction, Finding, Plan};
+use crate::report::format::{count, interval, p_value, significant};
+use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Finding, Plan};
+use crate::stats::estimate::{Alternative, Estimate};
 
 /// Power at which the achieved sample's MDES is computed (the usual planning value).
 const MDES_POWER: f64 = 0.8;
 /// Sites with positive results that count as "several" for Nesta level 5.
 const MIN_SITES: u32 = 2;
+/// Significant figures of numbers in the grade's sentences (full precision is in JSON).
+const DIGITS: usize = 3;
 
 /// The graded verdict.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +46,26 @@ pub struct Grade {
     pub summary: String,
     /// What the next level needs, when one exists.
     pub next_level_needs: Option<String>,
+    /// The contrast the criteria describe ("treatment vs control"), for designs
+    /// with a comparison group and analysed data.
+    pub graded_contrast: Option<String>,
+    /// Multi-arm trials without `evidence.graded_arm`: every contrast's level, in
+    /// arm-name order; the study's level is the lowest of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contrast_levels: Vec<ContrastLevel>,
+    /// Two-sided significance level of the evidence criteria.
+    pub evidence_alpha: f64,
+    /// Secondary rating: Maryland Scientific Methods Scale.
+    pub sms: SmsRating,
+    /// Secondary rating: EEF-style padlocks.
+    pub padlocks: PadlockRating,
+}
+
+/// The level one contrast of a multi-arm trial reaches.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContrastLevel {
+    pub contrast: String,
+    pub level: u8,
 }
 
 /// One criterion of the grade.
@@ -52,6 +86,9 @@ pub struct Criterion {
 pub enum Status {
     Met,
     NotMet,
+    /// The criterion cannot be assessed from what the spec and data give; `observed`
+    /// names the spec key or data that would let it be. Does not pass a level.
+    NotAssessed,
     /// The criterion does not apply to this design (counts as met).
     NotApplicable,
 }
@@ -61,28 +98,157 @@ impl Status {
         match self {
             Status::Met => "met",
             Status::NotMet => "not met",
+            Status::NotAssessed => "not assessed",
             Status::NotApplicable => "not applicable",
         }
     }
 
-    fn passes(self) -> bool {
-        self != Status::NotMet
+    /// Whether the criterion lets its level be reached.
+    pub fn passes(self) -> bool {
+        matches!(self, Status::Met | Status::NotApplicable)
     }
+}
+
+/// The primary outcome's headline comparison, and the flow of its two arms.
+struct Headline<'a> {
+    analysis: &'a Analysis,
+    better: Direction,
+    comparison: &'a Comparison,
+    /// Flow of the contrast's arms (control first); empty for one-group designs.
+    arms: Vec<&'a ArmFlow>,
+    /// Baseline rows of this contrast only.
+    baseline: Vec<&'a BalanceRow>,
+}
+
+/// What the secondary ratings read from the Nesta criteria of the graded contrast.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    pub kind: Option<DesignKind>,
+    /// Individual attrition of the contrast; `None` when not assessed.
+    pub attrition: Option<AttritionCheck>,
+    /// Cluster attrition (cluster trials); `None` when not assessed or not a cluster trial.
+    pub cluster_attrition: Option<AttritionCheck>,
+    /// Whether WWC attrition is low for the contrast (clusters and individuals);
+    /// `None` when it could not be assessed.
+    pub attrition_low: Option<bool>,
+    /// Status of the baseline-equivalence criterion, and whether it was required.
+    pub balance: Option<Status>,
+    pub balance_required: bool,
+    /// Whether some baseline difference lies outside the WWC threshold.
+    pub balance_failing: bool,
+    /// Achieved MDES in SD units (80% power, two-sided at the evidence alpha).
+    pub mdes: Option<f64>,
+    pub preregistered: bool,
+    /// Whether an effect was analysed at all.
+    pub analysed: bool,
 }
 
 /// Grades a study from its plan and (when declared) its analysis.
 pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
-    let mut criteria = vec![theory_of_change(plan)];
-    let headline = analysis.and_then(|a| {
-        a.outcomes
-            .first()
-            .and_then(|o| o.comparisons.first().map(|c| (a, o, c)))
+    let candidates = headlines(plan, analysis);
+    if candidates.is_empty() {
+        return grade_contrast(plan, analysis, None);
+    }
+    let multi = candidates.len() > 1;
+    let mut grades: Vec<Grade> = candidates
+        .into_iter()
+        .map(|h| grade_contrast(plan, analysis, Some(h)))
+        .collect();
+    // Independent of the order of arms in the spec: arm-name order, lowest level first.
+    grades.sort_by(|a, b| {
+        a.level
+            .cmp(&b.level)
+            .then_with(|| a.graded_contrast.cmp(&b.graded_contrast))
     });
-    criteria.extend(level_two(plan, headline.map(|(a, o, c)| (a, o.better, c))));
+    let mut levels: Vec<ContrastLevel> = grades
+        .iter()
+        .map(|g| ContrastLevel {
+            contrast: g.graded_contrast.clone().unwrap_or_default(),
+            level: g.level,
+        })
+        .collect();
+    levels.sort_by(|a, b| a.contrast.cmp(&b.contrast));
+    let mut chosen = grades.swap_remove(0);
+    if multi {
+        chosen.summary = format!(
+            "{} Every treatment-versus-control contrast is graded (evidence.graded_arm is not set) and the lowest level is reported: {}.",
+            chosen.summary,
+            levels
+                .iter()
+                .map(|l| format!("{} level {}", l.contrast, l.level))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        chosen.contrast_levels = levels;
+    }
+    chosen
+}
+
+/// The headline comparisons to grade: the primary outcome's first estimator, for the
+/// declared graded arm or (multi-arm without one) for every treatment arm.
+fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a>> {
+    let Some(analysis) = analysis else {
+        return Vec::new();
+    };
+    let Some(primary) = analysis.outcomes.first() else {
+        return Vec::new();
+    };
+    let Some(first) = primary.comparisons.first() else {
+        return Vec::new();
+    };
+    let two_groups = plan.design.kind().has_comparison_group();
+    primary
+        .comparisons
+        .iter()
+        .filter(|c| c.estimator == first.estimator)
+        .filter(|c| {
+            !two_groups
+                || plan
+                    .evidence
+                    .graded_arm
+                    .as_ref()
+                    .is_none_or(|arm| c.groups.get(1).is_some_and(|g| &g.name == arm))
+        })
+        .map(|comparison| {
+            let arms = if two_groups {
+                comparison
+                    .groups
+                    .iter()
+                    .filter_map(|g| analysis.flow.arms.iter().find(|a| a.arm == g.name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let baseline = analysis
+                .baseline
+                .iter()
+                .filter(|r| r.contrast == comparison.contrast)
+                .collect();
+            Headline {
+                analysis,
+                better: primary.better,
+                comparison,
+                arms,
+                baseline,
+            }
+        })
+        .collect()
+}
+
+fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Headline>) -> Grade {
+    let mut facts = Facts {
+        kind: Some(plan.design.kind()),
+        preregistered: plan.evidence.preregistration.is_some(),
+        analysed: headline.is_some(),
+        ..Facts::default()
+    };
+    let mut criteria = vec![theory_of_change(plan)];
+    criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
     criteria.extend(level_three(
         plan,
-        analysis,
-        headline.map(|(_, o, c)| (o.better, c)),
+        analysis.is_some(),
+        headline.as_ref(),
+        &mut facts,
     ));
     criteria.extend(level_four(plan));
     criteria.extend(level_five(plan));
@@ -101,7 +267,7 @@ pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
     }
     let blocking: Vec<&Criterion> = criteria
         .iter()
-        .filter(|c| c.level == level + 1 && c.status == Status::NotMet)
+        .filter(|c| c.level == level + 1 && !c.status.passes())
         .collect();
     let summary = if blocking.is_empty() {
         format!("Nesta level {level} of 5.")
@@ -111,7 +277,17 @@ pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
         } else {
             format!("Nesta level {level} of 5")
         };
-        let titles: Vec<String> = blocking.iter().map(|c| c.title.to_lowercase()).collect();
+        let titles: Vec<String> = blocking
+            .iter()
+            .map(|c| {
+                let title = c.title.to_lowercase();
+                if c.status == Status::NotAssessed {
+                    format!("{title} (not assessed)")
+                } else {
+                    title
+                }
+            })
+            .collect();
         format!(
             "{reached}; level {} also needs: {}.",
             level + 1,
@@ -132,6 +308,14 @@ pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
         criteria,
         summary,
         next_level_needs,
+        graded_contrast: headline
+            .as_ref()
+            .filter(|h| !h.arms.is_empty())
+            .map(|h| h.comparison.contrast.clone()),
+        contrast_levels: Vec::new(),
+        evidence_alpha: plan.evidence.thresholds.alpha,
+        sms: sms(&facts),
+        padlocks: padlocks(&facts),
     }
 }
 
@@ -162,59 +346,85 @@ fn theory_of_change(plan: &Plan) -> Criterion {
     }
 }
 
-/// Whether a comparison's effect is beneficial (and significant when required).
-fn beneficial(
-    plan: &Plan,
-    better: Direction,
-    comparison: &Comparison,
-    alpha: f64,
-) -> (bool, String) {
-    let e = &comparison.estimate;
-    let right_way = match better {
+/// The headline estimate with two-sided inference at the evidence threshold: the
+/// analysis may be one-sided or at another alpha, the grade is not.
+pub fn two_sided(estimate: &Estimate, alpha: f64) -> Estimate {
+    Estimate::from_t(
+        estimate.estimate,
+        estimate.std_error,
+        estimate.df,
+        1.0 - alpha,
+        Alternative::TwoSided,
+    )
+}
+
+/// The number analysed behind a comparison: both arms (or the one group).
+fn achieved_n(comparison: &Comparison) -> usize {
+    comparison.groups.iter().map(|g| g.n).sum()
+}
+
+/// Whether the headline effect is beneficial (and significant when required), in words.
+fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
+    let alpha = plan.evidence.thresholds.alpha;
+    let comparison = headline.comparison;
+    let e = two_sided(&comparison.estimate, alpha);
+    let right_way = match headline.better {
         Direction::Higher => e.estimate > 0.0,
         Direction::Lower => e.estimate < 0.0,
     };
-    let significant = e.p_value < alpha;
+    let is_significant = e.p_value < alpha;
     let required = plan.evidence.thresholds.require_significance;
-    let way = match better {
-        Direction::Higher => "an increase",
-        Direction::Lower => "a decrease",
+    let (good, bad) = match headline.better {
+        Direction::Higher => ("an increase", "a decrease"),
+        Direction::Lower => ("a decrease", "an increase"),
     };
+    let direction = if e.estimate == 0.0 {
+        "no change".to_string()
+    } else if right_way {
+        format!("{good}, the beneficial direction")
+    } else if is_significant {
+        format!("{bad}: harmful, a significant change in the wrong direction")
+    } else {
+        format!("{bad}, not the beneficial direction")
+    };
+    let level_words = significant_words(alpha);
     let observed = format!(
-        "{}: estimate {}, {}% CI {} to {}, p {} ({}, {})",
+        "{}: estimate {}, {} CI {}, two-sided p {}, unadjusted ({direction}; {} {level_words})",
         comparison.contrast,
-        sig(e.estimate),
-        sig(100.0 * e.conf_level),
-        sig(e.conf_low),
-        sig(e.conf_high),
-        p_text(e.p_value),
-        if right_way {
-            format!("{way}, the beneficial direction")
+        significant(e.estimate, DIGITS),
+        crate::report::format::percent(e.conf_level, DIGITS),
+        interval(e.conf_low, e.conf_high, DIGITS),
+        p_phrase(e.p_value),
+        if is_significant {
+            "significant at"
         } else {
-            format!("not {way}, the beneficial direction")
-        },
-        if significant {
-            format!("significant at α = {alpha}")
-        } else {
-            format!("not significant at α = {alpha}")
+            "not significant at"
         },
     );
-    (right_way && (significant || !required), observed)
+    (right_way && (is_significant || !required), observed)
 }
 
-fn level_two(plan: &Plan, headline: Option<(&Analysis, Direction, &Comparison)>) -> Vec<Criterion> {
+fn significant_words(alpha: f64) -> String {
+    format!("the two-sided {} level", significant(alpha, DIGITS))
+}
+
+fn level_two(plan: &Plan, analysed: bool, headline: Option<&Headline>) -> Vec<Criterion> {
     let data = Criterion {
         level: 2,
         id: "outcome_data",
         title: "Outcome data on those who received the intervention",
-        status: if headline.is_some() { Status::Met } else { Status::NotMet },
+        status: match (headline, analysed) {
+            (Some(_), _) => Status::Met,
+            (None, false) => Status::NotAssessed,
+            (None, true) => Status::NotMet,
+        },
         observed: match headline {
-            Some((a, _, c)) => format!(
+            Some(h) => format!(
                 "primary outcome `{}` analysed for {} units",
-                a.flow.outcome,
-                c.groups.iter().map(|g| g.n).max().unwrap_or(0)
+                h.analysis.flow.outcome,
+                count(achieved_n(h.comparison))
             ),
-            None => "no outcome data are analysed (the spec has no analysis section)".into(),
+            None => "not assessed: no outcome data are analysed yet (declare analysis.data with the outcome data)".into(),
         },
         rule: "Level 2 needs outcome data on participants: declare an analysis section with the outcome data.".into(),
     };
@@ -223,30 +433,30 @@ fn level_two(plan: &Plan, headline: Option<(&Analysis, Direction, &Comparison)>)
             level: 2,
             id: "positive_change",
             title: "The data show positive change",
-            status: Status::NotMet,
-            observed: "no outcome data".into(),
+            status: Status::NotAssessed,
+            observed: "not assessed: no outcome data (analysis.data)".into(),
             rule: "Level 2 needs the primary outcome to change in the beneficial direction.".into(),
         },
-        Some((a, better, c)) if c.estimator == crate::spec::EstimatorKind::Mean => Criterion {
+        Some(h) if h.comparison.estimator == EstimatorKind::Mean => Criterion {
             level: 2,
             id: "positive_change",
             title: "The data show positive change",
             status: Status::NotMet,
             observed: format!(
                 "only the outcome after the intervention is measured (mean {}); no change can be shown",
-                sig(c.estimate.estimate)
+                significant(h.comparison.estimate.estimate, DIGITS)
             ),
             rule: format!(
                 "Level 2 needs change shown: measure the outcome before as well (a before/after design), aiming for {}.",
-                if better == Direction::Higher {
+                if h.better == Direction::Higher {
                     "an increase"
                 } else {
                     "a decrease"
                 }
-            ) + &format!(" α = {}.", a.alpha),
+            ),
         },
-        Some((a, better, c)) => {
-            let (ok, observed) = beneficial(plan, better, c, a.alpha);
+        Some(h) => {
+            let (ok, observed) = beneficial(plan, h);
             Criterion {
                 level: 2,
                 id: "positive_change",
@@ -266,26 +476,45 @@ fn significance_rule(plan: &Plan, level: u8) -> String {
     } else {
         "the primary effect against the comparison group"
     };
-    if plan.evidence.thresholds.require_significance {
+    let t = &plan.evidence.thresholds;
+    if t.require_significance {
         format!(
-            "Level {level} needs {what} in the beneficial direction and statistically significant."
+            "Level {level} needs {what} in the beneficial direction and statistically significant: the primary outcome's unadjusted p-value, two-sided, below {} (evidence.thresholds.alpha), whatever analysis.alpha and analysis.alternative say.",
+            significant(t.alpha, DIGITS)
         )
     } else {
         format!(
-            "Level {level} needs {what} in the beneficial direction (significance not required by the spec)."
+            "Level {level} needs {what} in the beneficial direction (significance not required by evidence.thresholds.require_significance)."
         )
+    }
+}
+
+fn not_assessed(
+    level: u8,
+    id: &'static str,
+    title: &'static str,
+    observed: &str,
+    rule: String,
+) -> Criterion {
+    Criterion {
+        level,
+        id,
+        title,
+        status: Status::NotAssessed,
+        observed: format!("not assessed: {observed}"),
+        rule,
     }
 }
 
 fn level_three(
     plan: &Plan,
-    analysis: Option<&Analysis>,
-    headline: Option<(Direction, &Comparison)>,
+    analysed: bool,
+    headline: Option<&Headline>,
+    facts: &mut Facts,
 ) -> Vec<Criterion> {
     let kind = plan.design.kind();
     let thresholds = &plan.evidence.thresholds;
-    let mut out = Vec::new();
-    out.push(Criterion {
+    let mut out = vec![Criterion {
         level: 3,
         id: "comparison_group",
         title: "A control or comparison group",
@@ -293,167 +522,357 @@ fn level_three(
         observed: format!("the design is a {}", kind.label()),
         rule: "Level 3 needs a control or comparison group: a randomised trial, or a well-matched comparison group."
             .into(),
-    });
-    let Some(analysis) = analysis.filter(|_| kind.has_comparison_group()) else {
+    }];
+    if !kind.has_comparison_group() {
+        return out;
+    }
+    let Some(h) = headline else {
+        let why = if analysed {
+            "the primary outcome has no comparison of arms"
+        } else {
+            "no outcome data are analysed yet (analysis.data)"
+        };
+        out.push(not_assessed(
+            3,
+            "causal_effect",
+            "Less impact among those who did not receive it",
+            why,
+            significance_rule(plan, 3),
+        ));
+        if kind.is_randomised() {
+            out.push(not_assessed(
+                3,
+                "attrition",
+                "Low attrition",
+                why,
+                attrition_rule(thresholds.attrition_boundary, kind),
+            ));
+        }
+        out.push(not_assessed(
+            3,
+            "baseline_equivalence",
+            "Groups equivalent at baseline",
+            why,
+            balance_rule(plan, true),
+        ));
+        out.push(not_assessed(
+            3,
+            "sample_size",
+            "A sufficiently large sample",
+            why,
+            mdes_rule(plan),
+        ));
         return out;
     };
-    if let Some((better, comparison)) = headline {
-        let (ok, observed) = beneficial(plan, better, comparison, analysis.alpha);
-        out.push(Criterion {
-            level: 3,
-            id: "causal_effect",
-            title: "Less impact among those who did not receive it",
-            status: if ok { Status::Met } else { Status::NotMet },
-            observed,
-            rule: significance_rule(plan, 3),
-        });
-    }
+    let (ok, observed) = beneficial(plan, h);
+    out.push(Criterion {
+        level: 3,
+        id: "causal_effect",
+        title: "Less impact among those who did not receive it",
+        status: if ok { Status::Met } else { Status::NotMet },
+        observed,
+        rule: significance_rule(plan, 3),
+    });
     // Attrition: a randomised comparison's integrity (WWC); quasi-experiments are judged
-    // on baseline equivalence instead.
+    // on baseline equivalence instead. Unknown attrition counts as high.
     let mut high_attrition = false;
     if kind.is_randomised() {
-        let arms = &analysis.flow.arms;
-        let allocated: Option<Vec<usize>> = arms.iter().map(|a| a.allocated).collect();
-        let criterion = match allocated {
-            Some(allocated) if allocated.iter().sum::<usize>() > 0 => {
-                let total_allocated: usize = allocated.iter().sum();
-                let total_analysed: usize = arms.iter().map(|a| a.analysed).sum();
-                let overall = 100.0 * (1.0 - total_analysed as f64 / total_allocated as f64);
-                let rates: Vec<f64> = arms.iter().filter_map(|a| a.attrition()).map(|r| 100.0 * r).collect();
-                let differential = rates.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-                    - rates.iter().cloned().fold(f64::INFINITY, f64::min);
-                let check = check_attrition(overall, differential, thresholds.attrition_boundary);
-                high_attrition = !check.low;
-                Criterion {
-                    level: 3,
-                    id: "attrition",
-                    title: "Low attrition",
-                    status: if check.low { Status::Met } else { Status::NotMet },
-                    observed: format!(
-                        "overall attrition {}%, differential {} percentage points (largest acceptable at this rate: {})",
-                        sig(overall),
-                        sig(differential),
-                        check.max_differential.map_or("none, attrition is high at this rate".into(), |m| format!("{} points", sig(m)))
-                    ),
-                    rule: format!(
-                        "Level 3 needs low attrition by the What Works Clearinghouse {} boundary.",
-                        match thresholds.attrition_boundary {
-                            crate::spec::AttritionBoundary::Cautious => "cautious",
-                            crate::spec::AttritionBoundary::Optimistic => "optimistic",
-                        }
-                    ),
-                }
-            }
-            _ => Criterion {
-                level: 3,
-                id: "attrition",
-                title: "Low attrition",
-                status: Status::NotMet,
-                observed: "allocation counts are unknown, so attrition cannot be measured".into(),
-                rule: "Level 3 needs attrition measured: declare design.units with the arm column of the allocation."
-                    .into(),
-            },
-        };
+        // Each part is low, high, or unknown (`None`); any high part makes attrition
+        // high, and otherwise any unknown part leaves it unknown.
+        let mut parts: Vec<Option<bool>> = Vec::new();
+        if kind == DesignKind::ClusterRct {
+            let (criterion, check) = cluster_attrition(h, thresholds.attrition_boundary);
+            parts.push(check.as_ref().map(|c| c.low));
+            facts.cluster_attrition = check;
+            out.push(criterion);
+        }
+        let (criterion, check) = individual_attrition(h, thresholds.attrition_boundary, kind);
+        parts.push(check.as_ref().map(|c| c.low));
+        facts.attrition = check;
         out.push(criterion);
+        let low = if parts.contains(&Some(false)) {
+            Some(false)
+        } else if parts.contains(&None) {
+            None
+        } else {
+            Some(true)
+        };
+        high_attrition = low != Some(true);
+        facts.attrition_low = low;
+    } else {
+        facts.attrition = match h.arms.as_slice() {
+            [c, t] => check_counts(
+                [(c.allocated, c.analysed), (t.allocated, t.analysed)],
+                thresholds.attrition_boundary,
+            ),
+            _ => None,
+        };
     }
     // Baseline equivalence (WWC): required for quasi-experiments and for randomised
-    // trials with high attrition; shown for the others.
+    // trials with high or unknown attrition; shown for the others.
     let required = !kind.is_randomised() || high_attrition;
-    let rows = &analysis.baseline;
-    let worst = rows
-        .iter()
-        .max_by(|a, b| a.effect_size.abs().total_cmp(&b.effect_size.abs()));
+    let (balance, failing) = baseline_equivalence(plan, h, required);
+    facts.balance = Some(balance.status);
+    facts.balance_failing = failing;
+    facts.balance_required = required;
+    out.push(balance);
+    // Sufficiently large sample: the MDES at 80% power of the analysed sample.
+    let comparison = h.comparison;
+    let e = &comparison.estimate;
+    let mdes = mdes_from_standard_error(e.std_error, e.df, thresholds.alpha, MDES_POWER)
+        .filter(|_| comparison.outcome_sd > 0.0)
+        .map(|m| m / comparison.outcome_sd);
+    facts.mdes = mdes;
+    out.push(Criterion {
+        level: 3,
+        id: "sample_size",
+        title: "A sufficiently large sample",
+        status: match mdes {
+            Some(m) if m <= thresholds.max_mdes => Status::Met,
+            Some(_) => Status::NotMet,
+            None => Status::NotAssessed,
+        },
+        observed: match mdes {
+            Some(m) => format!(
+                "the {} units analysed ({}) can detect effects of {} SD with 80% power, two-sided at {}, given the standard error of the analysis",
+                count(achieved_n(comparison)),
+                comparison
+                    .groups
+                    .iter()
+                    .map(|g| format!("{} {}", count(g.n), g.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                significant(m, DIGITS),
+                significant(thresholds.alpha, DIGITS)
+            ),
+            None => "not assessed: no minimum detectable effect can be computed (the outcome's SD or the standard error is not estimable)".into(),
+        },
+        rule: mdes_rule(plan),
+    });
+    out
+}
+
+fn mdes_rule(plan: &Plan) -> String {
+    let t = &plan.evidence.thresholds;
+    format!(
+        "Level 3 needs a minimum detectable effect of at most {} SD (80% power, two-sided at evidence.thresholds.alpha = {}; MDES = (t(1 − α/2, df) + t(0.8, df)) × SE / SD), per evidence.thresholds.max_mdes.",
+        significant(t.max_mdes, DIGITS),
+        significant(t.alpha, DIGITS)
+    )
+}
+
+fn attrition_rule(boundary: AttritionBoundary, kind: DesignKind) -> String {
+    let clusters = if kind == DesignKind::ClusterRct {
+        " of individuals (after the clusters' own attrition)"
+    } else {
+        ""
+    };
+    format!(
+        "Level 3 needs low attrition{clusters} by the What Works Clearinghouse {} boundary (Standards Handbook v4.1, Table II.1), judged at one decimal; attrition that cannot be measured counts as high.",
+        boundary_name(boundary)
+    )
+}
+
+fn describe(check: &AttritionCheck, what: &str) -> String {
+    format!(
+        "overall attrition of {what} {}%, differential {} percentage points (largest acceptable at this rate: {})",
+        significant(check.overall_shown, DIGITS),
+        significant(check.differential_shown, DIGITS),
+        check
+            .max_differential
+            .map_or("none, attrition is high at this rate".into(), |m| format!(
+                "{} points",
+                significant(m, DIGITS)
+            ))
+    )
+}
+
+fn cluster_attrition(
+    h: &Headline,
+    boundary: AttritionBoundary,
+) -> (Criterion, Option<AttritionCheck>) {
+    let check = match h.arms.as_slice() {
+        [c, t] => match (c.clusters_analysed, t.clusters_analysed) {
+            (Some(ca), Some(ta)) => check_counts(
+                [(c.clusters_allocated, ca), (t.clusters_allocated, ta)],
+                boundary,
+            ),
+            _ => None,
+        },
+        _ => None,
+    };
+    let rule = format!(
+        "Level 3 needs low attrition of clusters by the What Works Clearinghouse {} boundary (the handbook's cluster review: a cluster with no analysed unit is lost), judged at one decimal; cluster attrition that cannot be measured counts as high.",
+        boundary_name(boundary)
+    );
+    let criterion = match &check {
+        Some(check) => {
+            let lost: Vec<String> = h
+                .arms
+                .iter()
+                .map(|a| {
+                    let allocated = a.clusters_allocated.unwrap_or(0);
+                    let analysed = a.clusters_analysed.unwrap_or(0);
+                    format!(
+                        "{} of {} {} clusters lost",
+                        allocated.saturating_sub(analysed),
+                        allocated,
+                        a.arm
+                    )
+                })
+                .collect();
+            Criterion {
+                level: 3,
+                id: "cluster_attrition",
+                title: "Low attrition of clusters",
+                status: if check.low {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                },
+                observed: format!("{}; {}", lost.join(", "), describe(check, "clusters")),
+                rule,
+            }
+        }
+        None => not_assessed(
+            3,
+            "cluster_attrition",
+            "Low attrition of clusters",
+            "the clusters allocated to each arm are unknown (declare design.units with the arm column and the design.cluster column, or allocate with design.assignment); counted as high attrition",
+            rule,
+        ),
+    };
+    (criterion, check)
+}
+
+fn individual_attrition(
+    h: &Headline,
+    boundary: AttritionBoundary,
+    kind: DesignKind,
+) -> (Criterion, Option<AttritionCheck>) {
+    let check = match h.arms.as_slice() {
+        [c, t] => check_counts(
+            [(c.allocated, c.analysed), (t.allocated, t.analysed)],
+            boundary,
+        ),
+        _ => None,
+    };
+    let criterion = match &check {
+        Some(check) => Criterion {
+            level: 3,
+            id: "attrition",
+            title: "Low attrition",
+            status: if check.low {
+                Status::Met
+            } else {
+                Status::NotMet
+            },
+            observed: format!(
+                "{} of {} allocated units analysed; {}",
+                count(h.arms.iter().map(|a| a.analysed).sum()),
+                count(h.arms.iter().filter_map(|a| a.allocated).sum()),
+                describe(check, "units")
+            ),
+            rule: attrition_rule(boundary, kind),
+        },
+        None => not_assessed(
+            3,
+            "attrition",
+            "Low attrition",
+            "the number allocated to each arm is unknown (declare design.units with its arm column, or allocate with design.assignment); counted as high attrition, so baseline equivalence is required",
+            attrition_rule(boundary, kind),
+        ),
+    };
+    (criterion, check)
+}
+
+fn balance_rule(plan: &Plan, required: bool) -> String {
+    let t = &plan.evidence.thresholds;
+    format!(
+        "{} baseline differences within |{}| (or within |{}| when the headline estimator adjusts for them), by the What Works Clearinghouse standard.",
+        if required {
+            "Level 3 needs"
+        } else {
+            "Randomisation with low attrition makes this informative only; when required it needs"
+        },
+        significant(t.balance_satisfied, DIGITS),
+        significant(t.balance_adjusted, DIGITS)
+    )
+}
+
+fn variable_name(row: &BalanceRow) -> String {
+    row.level
+        .as_ref()
+        .map_or(row.variable.clone(), |l| format!("{} = {l}", row.variable))
+}
+
+/// The baseline-equivalence criterion, and whether some difference is outside the threshold.
+fn baseline_equivalence(plan: &Plan, h: &Headline, required: bool) -> (Criterion, bool) {
+    let thresholds = &plan.evidence.thresholds;
+    let rows = &h.baseline;
     let failing: Vec<String> = rows
         .iter()
         .filter(|r| {
             let size = r.effect_size.abs();
-            size > thresholds.balance_adjusted
+            !size.is_finite()
+                || size > thresholds.balance_adjusted
                 || (size > thresholds.balance_satisfied && !r.adjusted)
         })
         .map(|r| {
-            let name = r
-                .level
-                .as_ref()
-                .map_or(r.variable.clone(), |l| format!("{} = {l}", r.variable));
             format!(
-                "{name} ({} {})",
+                "{} ({} {})",
+                variable_name(r),
                 measure_name(r.measure),
-                sig(r.effect_size)
+                significant(r.effect_size, DIGITS)
             )
         })
         .collect();
-    let (status, observed) = if rows.is_empty() {
-        (
+    let (status, observed) = match rows
+        .iter()
+        .max_by(|a, b| a.effect_size.abs().total_cmp(&b.effect_size.abs()))
+    {
+        None => (
             if required {
-                Status::NotMet
+                Status::NotAssessed
             } else {
                 Status::NotApplicable
             },
-            "no baseline covariates are declared".to_string(),
-        )
-    } else {
-        let status = if !failing.is_empty() && required {
-            Status::NotMet
-        } else if required || failing.is_empty() {
-            Status::Met
-        } else {
-            Status::NotApplicable
-        };
-        let worst = worst.expect("rows are not empty");
-        let mut observed = format!(
-            "{} baseline comparisons; largest difference {} {} on {}",
-            rows.len(),
-            measure_name(worst.measure),
-            sig(worst.effect_size),
-            worst.variable
-        );
-        if !failing.is_empty() {
-            observed.push_str(&format!("; outside the threshold: {}", failing.join(", ")));
+            if required {
+                "not assessed: no baseline covariates are declared (declare analysis.covariates, or an outcome's baseline measure)".to_string()
+            } else {
+                "no baseline covariates are declared".to_string()
+            },
+        ),
+        Some(worst) => {
+            let status = if !failing.is_empty() && required {
+                Status::NotMet
+            } else if required || failing.is_empty() {
+                Status::Met
+            } else {
+                Status::NotApplicable
+            };
+            let mut observed = format!(
+                "{} baseline comparisons; largest difference {} {} on {}",
+                rows.len(),
+                measure_name(worst.measure),
+                significant(worst.effect_size, DIGITS),
+                variable_name(worst)
+            );
+            if !failing.is_empty() {
+                observed.push_str(&format!("; outside the threshold: {}", failing.join(", ")));
+            }
+            (status, observed)
         }
-        (status, observed)
     };
-    out.push(Criterion {
+    let criterion = Criterion {
         level: 3,
         id: "baseline_equivalence",
         title: "Groups equivalent at baseline",
         status,
         observed,
-        rule: format!(
-            "{} baseline differences within |{}| (or within |{}| when the analysis adjusts for them), by the What Works Clearinghouse standard.",
-            if required { "Level 3 needs" } else { "Randomisation with low attrition makes this informative only; when required it needs" },
-            thresholds.balance_satisfied,
-            thresholds.balance_adjusted
-        ),
-    });
-    // Sufficiently large sample: the MDES at 80% power of the analysed sample.
-    if let Some((_, comparison)) = headline {
-        let ns: Vec<usize> = comparison.groups.iter().map(|g| g.n).collect();
-        let e = &comparison.estimate;
-        let mdes = mdes_from_standard_error(e.std_error, e.df, analysis.alpha, MDES_POWER)
-            .filter(|_| comparison.outcome_sd > 0.0)
-            .map(|m| m / comparison.outcome_sd);
-        let ok = mdes.is_some_and(|m| m <= thresholds.max_mdes);
-        out.push(Criterion {
-            level: 3,
-            id: "sample_size",
-            title: "A sufficiently large sample",
-            status: if ok { Status::Met } else { Status::NotMet },
-            observed: match mdes {
-                Some(m) => format!(
-                    "the analysed sample ({}) can detect effects of {} SD with 80% power at α = {}, given the standard error of the analysis",
-                    ns.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" and "),
-                    sig(m),
-                    analysis.alpha
-                ),
-                None => "the sample is too small to compute a minimum detectable effect".into(),
-            },
-            rule: format!(
-                "Level 3 needs a minimum detectable effect of at most {} SD (80% power; MDES = (t(1 − α/2, df) + t(0.8, df)) × SE / SD), per evidence.thresholds.max_mdes.",
-                thresholds.max_mdes
-            ),
-        });
-    }
-    out
+        rule: balance_rule(plan, required),
+    };
+    (criterion, !failing.is_empty())
 }
 
 fn level_four(plan: &Plan) -> Vec<Criterion> {
@@ -531,17 +950,15 @@ fn measure_name(measure: BalanceMeasure) -> &'static str {
     }
 }
 
-/// A number to three significant figures for sentences (full precision lives in JSON).
-pub(crate) fn sig(x: f64) -> String {
-    crate::report::format::significant(x, 3)
-}
-
 /// "= 0.042" or "< 0.001", to follow a "p".
-fn p_text(p: f64) -> String {
-    let text = crate::report::format::p_value(p);
+fn p_phrase(p: f64) -> String {
+    let text = p_value(p);
     if text.starts_with('<') {
         text
     } else {
         format!("= {text}")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -41,7 +41,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     blocks.push(Block::Heading("Strength of evidence".into()));
     blocks.push(Block::Paragraph(format!(
-        "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable.",
+        "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
         model.grade.summary, model.grade.target_level, model.grade.framework
     )));
     blocks.push(Block::Table(Table {
@@ -76,6 +76,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     {
         blocks.push(Block::Paragraph(format!("To reach the next level: {next}")));
     }
+    blocks.extend(super::ratings::ratings_blocks(&model.grade));
 
     blocks.push(Block::Heading("The problem and the intervention".into()));
     let s = &model.statement;

@@ -8,6 +8,7 @@ mod html;
 mod json;
 mod markdown;
 pub mod model;
+mod ratings;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
 

@@ -495,6 +495,11 @@ pub struct EvidenceSpec {
     /// Threshold overrides; every default is documented in docs/spec.md.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Multi-arm trials: the treatment arm whose contrast with the control is graded.
+    /// Without it every treatment-versus-control contrast is graded and the study's
+    /// level is the lowest of them (docs/evidence.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graded_arm: Option<String>,
 }
 
 fn default_target_level() -> u8 {
@@ -511,6 +516,7 @@ impl Default for EvidenceSpec {
             sites: None,
             manualised: false,
             thresholds: Thresholds::default(),
+            graded_arm: None,
         }
     }
 }
@@ -552,6 +558,9 @@ pub struct Thresholds {
     /// Whether levels 2 and 3 need the primary effect to be statistically significant
     /// in the beneficial direction (true), or only beneficial in direction (false). Default true.
     pub require_significance: bool,
+    /// Two-sided significance level of the evidence criteria (levels 2 and 3 and the
+    /// MDES), fixed whatever `analysis.alpha` and `analysis.alternative` say. Default 0.05.
+    pub alpha: f64,
 }
 
 impl Default for Thresholds {
@@ -562,6 +571,7 @@ impl Default for Thresholds {
             balance_adjusted: 0.25,
             max_mdes: 0.5,
             require_significance: true,
+            alpha: 0.05,
         }
     }
 }

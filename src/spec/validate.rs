@@ -18,6 +18,7 @@ use crate::data;
 use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
+mod evidence_check;
 mod power_check;
 
 /// A validated study, ready for the stages.
@@ -1186,34 +1187,7 @@ impl Checker<'_> {
                 format!("max_mdes {} must be positive", t.max_mdes),
             );
         }
-        let Some(design) = design else { return };
-        let target = evidence.target_level;
-        let ceiling = if self.file.spec.analysis.is_none() {
-            1
-        } else if design.kind().has_comparison_group() {
-            5
-        } else {
-            2
-        };
-        if target > ceiling {
-            let why = if ceiling == 1 {
-                "without analysis data only level 1 (a convincing account of why it should work) can be assessed".to_string()
-            } else {
-                format!(
-                    "a {} has no comparison group, so it can show change (level 2) but not cause",
-                    design.kind().label()
-                )
-            };
-            self.warn(
-                "evidence.target_level",
-                format!("target level {target} cannot be reached: {why}"),
-            );
-        } else if target >= 4 && evidence.independent_evaluations.is_empty() {
-            self.warn(
-                "evidence.target_level",
-                format!("target level {target} needs at least one independent evaluation in evidence.independent_evaluations"),
-            );
-        }
+        self.check_grading(design);
     }
 
     fn check_report(&mut self) -> Option<ReportPlan> {
