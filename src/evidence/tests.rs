@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::analysis::{Flow, GroupSummary};
-use crate::spec::{MissingPolicy, PAdjustMethod, load_spec, validate};
+use crate::spec::{EstimatorKind, MissingPolicy, PAdjustMethod, load_spec, validate};
 
 /// A validated plan from a spec body (design and evidence JSON), with the files it
 /// names written beside it.
@@ -36,10 +36,14 @@ fn arm(name: &str, allocated: Option<usize>, analysed: usize) -> ArmFlow {
         arm: name.into(),
         allocated,
         with_data: analysed,
+        lost_to_follow_up: allocated.map(|a| a - analysed),
         excluded_missing: 0,
+        excluded_by_column: Vec::new(),
         analysed,
         clusters_allocated: None,
         clusters_analysed: None,
+        clusters_with_data: None,
+        clusters_lost: None,
     }
 }
 
@@ -90,6 +94,8 @@ fn balance(treated: &str, variable: &str, level: Option<&str>, g: f64) -> Balanc
         mean_treatment: 0.0,
         effect_size: g,
         adjusted: false,
+        treated_arm: 1,
+        control_arm: 0,
     }
 }
 
@@ -107,6 +113,7 @@ fn analysis(
         flow: Flow {
             arms,
             outcome: "y".into(),
+            estimator: EstimatorKind::DifferenceInMeans,
         },
         outcomes: vec![crate::analysis::OutcomeResult {
             outcome: "y".into(),
@@ -120,6 +127,8 @@ fn analysis(
         }],
         baseline,
         randomisation_inference: None,
+        warnings: Vec::new(),
+        pairwise_balance: Vec::new(),
     }
 }
 
