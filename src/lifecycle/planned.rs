@@ -79,14 +79,16 @@ pub fn compare(
         .sum::<Option<usize>>()
         .filter(|&n| n > 0);
     let mut rows = Vec::new();
-    let relative = |planned: f64, achieved: f64, what: &str| {
-        if planned > 0.0 {
-            format!(
-                "{} {what} than planned",
-                crate::report::format::percent((achieved - planned).abs() / planned, 2)
-            ) + if achieved >= planned { " (more)" } else { " (fewer)" }
+    let relative = |planned: f64, achieved: f64| {
+        let change = (achieved - planned) / planned;
+        if !(planned > 0.0) || change.abs() < 0.0005 {
+            "as planned".to_string()
         } else {
-            String::new()
+            format!(
+                "{} {} than planned",
+                crate::report::format::percent(change.abs(), 2),
+                if change > 0.0 { "more" } else { "fewer" }
+            )
         }
     };
     let clustered = matches!(power.question, Question::Cluster(_));
@@ -97,7 +99,7 @@ pub fn compare(
         planned: Some(first.total_rounded as f64),
         achieved: allocated.map(|n| n as f64),
         note: match allocated {
-            Some(n) => relative(first.total_rounded as f64, n as f64, "units"),
+            Some(n) => relative(first.total_rounded as f64, n as f64),
             None => "allocation counts are not recorded (design.units with the arm, or design.assignment)".into(),
         },
     });
@@ -107,7 +109,7 @@ pub fn compare(
         quantity: Quantity::Count,
         planned: Some(first.total_analysed),
         achieved: Some(analysed as f64),
-        note: relative(first.total_analysed, analysed as f64, "units"),
+        note: relative(first.total_analysed, analysed as f64),
     });
     if clustered {
         let clusters_allocated: Option<usize> = arms.iter().map(|a| a.clusters_allocated).sum();
