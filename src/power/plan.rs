@@ -1134,6 +1134,48 @@ mod tests {
         assert_eq!(result.eef_band.unwrap().padlocks, 3);
     }
 
+    fn simulated(simulation: serde_json::Value) -> PlanResult {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "power", "effect": 0.4, "n": 200,
+            "simulation": simulation
+        }))
+        .unwrap();
+        run_plan(&resolve(&spec, None, None).unwrap(), None).unwrap()
+    }
+
+    /// Same model both ways: the exact t power lies inside the simulation's interval.
+    #[test]
+    fn analytic_and_simulated_power_agree_on_the_same_model() {
+        let result = simulated(serde_json::json!({ "sims": 2000, "seed": 7 }));
+        let a = result.simulation.unwrap().agreement.unwrap();
+        assert!(a.agree, "{a:?}");
+        assert!(a.interval_low <= a.analytic_power && a.analytic_power <= a.interval_high);
+        assert_eq!(a.sims_used + a.sims_failed, 2000);
+        // The analytic power at the simulated design is the plan's own answer here.
+        assert!((a.analytic_power - result.answers[0].power).abs() < 1e-12);
+    }
+
+    /// Half the units lost in the simulation but none in the plan: they disagree, and
+    /// the reasons name the attrition and the Monte Carlo SE.
+    #[test]
+    fn a_model_difference_is_named_when_they_disagree() {
+        let result = simulated(serde_json::json!({ "sims": 2000, "seed": 7, "attrition": 0.5 }));
+        let a = result.simulation.unwrap().agreement.unwrap();
+        assert!(!a.agree, "{a:?}");
+        assert!(a.simulated_power < a.interval_high);
+        assert!(a.reasons.iter().any(|r| r.contains("50% of units")), "{:?}", a.reasons);
+        assert!(a.reasons.iter().any(|r| r.contains("Monte Carlo SE")));
+    }
+
+    #[test]
+    fn the_wilson_interval_is_not_degenerate_at_the_edges() {
+        let (low, high) = wilson_95(1.0, 100.0);
+        assert!(low < 1.0 && low > 0.95 && high == 1.0);
+        let (low, high) = wilson_95(0.5, 100.0);
+        // R: prop.test(50, 100, correct = FALSE)$conf.int = 0.4038315 0.5961685
+        assert!((low - 0.403_831_5).abs() < 1e-7 && (high - 0.596_168_5).abs() < 1e-7);
+    }
+
     #[test]
     fn the_solved_quantity_must_be_left_out() {
         let mut s = spec();
