@@ -17,9 +17,9 @@ use crate::analysis::{Analysis, analyse};
 use crate::assign::{self, AssignmentReport};
 use crate::error::Error;
 use crate::evidence::{Grade, grade};
+use crate::lifecycle::{self, Prospect};
 use crate::power::plan::{PlanResult, run_plan};
 use crate::report::{self, RenderedFile, ReportModel};
-use crate::lifecycle::{self, Prospect};
 use crate::spec::{Plan, Stage, Warning, load_spec, validate};
 
 /// A checked spec.
@@ -125,8 +125,18 @@ pub fn run(
     let warnings: Vec<String> = checked.warnings.iter().map(|w| w.message.clone()).collect();
     let inputs = input_files(plan, path)?;
     let protocol_report = |assignment, plan_result, files: &mut Vec<PathBuf>| {
-        let model = protocol_model(plan, path, warnings.clone(), inputs.clone(), assignment, plan_result);
-        files.extend(write_atomically(&report_dir, &renamed(&model, plan, "protocol"))?);
+        let model = protocol_model(
+            plan,
+            path,
+            warnings.clone(),
+            inputs.clone(),
+            assignment,
+            plan_result,
+        );
+        files.extend(write_atomically(
+            &report_dir,
+            &renamed(&model, plan, "protocol"),
+        )?);
         Ok::<_, Error>(model)
     };
     if lifecycle::awaiting_outcome_data(plan).is_some() {
@@ -217,7 +227,10 @@ fn renamed(model: &ReportModel, plan: &Plan, stem: &str) -> Vec<RenderedFile> {
 /// A path as readers see it: relative to the spec's directory when it lies inside it.
 fn shown_path(path: &Path, spec_path: &Path) -> String {
     let base = spec_path.parent().unwrap_or(Path::new(""));
-    path.strip_prefix(base).unwrap_or(path).display().to_string()
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The error for a plan whose outcome data do not exist yet.

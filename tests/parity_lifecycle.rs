@@ -14,8 +14,7 @@ fn repo() -> PathBuf {
 }
 
 fn reference() -> Value {
-    let text =
-        std::fs::read_to_string(repo().join("tests/reference/lifecycle/icc.json")).unwrap();
+    let text = std::fs::read_to_string(repo().join("tests/reference/lifecycle/icc.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -27,12 +26,24 @@ fn cluster_spec() -> PathBuf {
 fn the_nested_icc_matches_r_anova() {
     let r = reference();
     let plan = pipeline::check(&cluster_spec()).unwrap().plan;
-    let icc = observed_icc(&plan).unwrap().expect("a cluster trial has an ICC");
+    let icc = observed_icc(&plan)
+        .unwrap()
+        .expect("a cluster trial has an ICC");
     let nested = &r["nested"];
     assert_eq!(icc.units as u64, r["units"].as_u64().unwrap());
     assert_eq!(icc.clusters as u64, r["clusters"].as_u64().unwrap());
-    assert_close(icc.ms_between, nested["ms_between"].as_f64().unwrap(), PARITY, "ms_between");
-    assert_close(icc.ms_within, nested["ms_within"].as_f64().unwrap(), PARITY, "ms_within");
+    assert_close(
+        icc.ms_between,
+        nested["ms_between"].as_f64().unwrap(),
+        PARITY,
+        "ms_between",
+    );
+    assert_close(
+        icc.ms_within,
+        nested["ms_within"].as_f64().unwrap(),
+        PARITY,
+        "ms_within",
+    );
     assert_close(icc.n0, nested["n0"].as_f64().unwrap(), PARITY, "n0");
     assert_close(icc.icc, nested["icc"].as_f64().unwrap(), PARITY, "icc");
 }
@@ -60,8 +71,18 @@ fn with_one_arm_it_is_the_plain_one_way_icc() {
         c.push(school[f[0]]);
     }
     let icc = one_way_anova_icc(&y, &c, &vec![0; y.len()]).unwrap();
-    assert_close(icc.ms_between, r["ms_between"].as_f64().unwrap(), PARITY, "ms_between");
-    assert_close(icc.ms_within, r["ms_within"].as_f64().unwrap(), PARITY, "ms_within");
+    assert_close(
+        icc.ms_between,
+        r["ms_between"].as_f64().unwrap(),
+        PARITY,
+        "ms_between",
+    );
+    assert_close(
+        icc.ms_within,
+        r["ms_within"].as_f64().unwrap(),
+        PARITY,
+        "ms_within",
+    );
     assert_close(icc.n0, r["n0"].as_f64().unwrap(), PARITY, "n0");
     assert_close(icc.icc, r["icc"].as_f64().unwrap(), PARITY, "icc");
 }

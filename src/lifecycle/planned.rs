@@ -81,7 +81,7 @@ pub fn compare(
     let mut rows = Vec::new();
     let relative = |planned: f64, achieved: f64| {
         let change = (achieved - planned) / planned;
-        if !(planned > 0.0) || change.abs() < 0.0005 {
+        if planned <= 0.0 || change.is_nan() || change.abs() < 0.0005 {
             "as planned".to_string()
         } else {
             format!(

@@ -108,7 +108,10 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
             |d| format!("Needs {d}."),
         ),
     });
-    let primary = plan.outcomes.first().map(|o| (o.label.clone(), o.spec.better));
+    let primary = plan
+        .outcomes
+        .first()
+        .map(|o| (o.label.clone(), o.spec.better));
     let direction = |better: Direction| match better {
         Direction::Higher => "rise",
         Direction::Lower => "fall",
@@ -181,7 +184,10 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
         if kind.is_randomised() {
             criteria.push(attrition_prospect(plan));
         }
-        let covariates = plan.analysis.as_ref().is_some_and(|a| !a.covariates.is_empty())
+        let covariates = plan
+            .analysis
+            .as_ref()
+            .is_some_and(|a| !a.covariates.is_empty())
             || plan.outcomes.iter().any(|o| o.spec.baseline.is_some());
         criteria.push(ProspectCriterion {
             level: 3,
@@ -271,8 +277,7 @@ fn attrition_prospect(plan: &Plan) -> ProspectCriterion {
         AttritionBoundary::Cautious => "cautious",
         AttritionBoundary::Optimistic => "optimistic",
     };
-    let counted = plan.assignment.is_some()
-        || plan.units.as_ref().is_some_and(|u| u.arm.is_some());
+    let counted = plan.assignment.is_some() || plan.units.as_ref().is_some_and(|u| u.arm.is_some());
     let (prospect, needs) = match plan.power.as_ref().map(|p| planned_attrition(&p.question)) {
         _ if !counted => (
             Prospect::NotYetDeclared,

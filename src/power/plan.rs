@@ -958,7 +958,9 @@ fn agreement(
         Question::T(t) => {
             reasons.push(format!("the analytic power is the exact non-central t power of a t test that assumes equal variances; the simulation analyses each draw with {}", simulated_inference(design)));
             if t.alternative != Alternative::TwoSided {
-                reasons.push("the analytic question is one-sided; the simulation tests two-sided".into());
+                reasons.push(
+                    "the analytic question is one-sided; the simulation tests two-sided".into(),
+                );
             } else if t.two_sided == super::t::TwoSidedRule::UpperTail {
                 reasons.push("the analytic two-sided power counts the upper tail only (power.t.test's default); the simulation counts a significant result in either direction".into());
             }
@@ -973,7 +975,9 @@ fn agreement(
                 simulated_inference(design)
             ));
             if p.alternative != Alternative::TwoSided {
-                reasons.push("the analytic question is one-sided; the simulation tests two-sided".into());
+                reasons.push(
+                    "the analytic question is one-sided; the simulation tests two-sided".into(),
+                );
             }
         }
         Question::Individual(i) => {
@@ -1163,7 +1167,11 @@ mod tests {
         let a = result.simulation.unwrap().agreement.unwrap();
         assert!(!a.agree, "{a:?}");
         assert!(a.simulated_power < a.interval_high);
-        assert!(a.reasons.iter().any(|r| r.contains("50% of units")), "{:?}", a.reasons);
+        assert!(
+            a.reasons.iter().any(|r| r.contains("50% of units")),
+            "{:?}",
+            a.reasons
+        );
         assert!(a.reasons.iter().any(|r| r.contains("Monte Carlo SE")));
     }
 
