@@ -199,8 +199,15 @@ fn protocol_model(
         Some(data) => format!("waiting for outcome data: {data} does not exist yet"),
         None => "the analysis could not run on the outcome data".to_string(),
     };
+    // The grade without data reads as if the spec had no analysis; here it has one.
     for criterion in grade.criteria.iter_mut().filter(|c| c.id == "outcome_data") {
+        let rule =
+            "Level 2 needs outcome data on participants: the file analysis.data names, analysed.";
+        if let Some(needs) = grade.next_level_needs.as_mut() {
+            *needs = needs.replace(&criterion.rule, rule);
+        }
         criterion.observed = why_no_data.clone();
+        criterion.rule = rule.into();
     }
     let protocol = lifecycle::prospect(plan, waiting.clone());
     let mut model = report::model::build(plan, None, grade, warnings, inputs, assignment);
