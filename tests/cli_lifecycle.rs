@@ -314,3 +314,44 @@ fn a_cluster_trial_compares_its_icc_and_cluster_size_with_the_plan() {
             .contains("one-way ANOVA")
     );
 }
+
+/// The prospect follows the design: a before/after study can reach level 2 at most
+/// (no comparison group), a matched comparison level 3 with balance left to the data.
+#[test]
+fn the_reachable_level_follows_the_design() {
+    let prospect = |name: &str| {
+        let plan = evident::pipeline::check(&repo().join(format!("specs/{name}/study.json")))
+            .unwrap()
+            .plan;
+        evident::lifecycle::prospect(&plan, None)
+    };
+    let before_after = prospect("ambulance-standby");
+    assert_eq!(before_after.reachable_level, 2);
+    let comparison = before_after
+        .criteria
+        .iter()
+        .find(|c| c.id == "comparison_group")
+        .unwrap();
+    assert_eq!(
+        comparison.prospect,
+        evident::lifecycle::Prospect::OutOfReach
+    );
+    assert!(
+        before_after
+            .summary
+            .contains("level 3 needs: a control or comparison group")
+    );
+
+    let matched = prospect("neet-early-warning");
+    assert_eq!(matched.reachable_level, 3);
+    assert!(matched.criteria.iter().all(|c| c.id != "attrition"));
+    let balance = matched
+        .criteria
+        .iter()
+        .find(|c| c.id == "baseline_equivalence")
+        .unwrap();
+    assert_eq!(
+        balance.prospect,
+        evident::lifecycle::Prospect::DependsOnResults
+    );
+}

@@ -31,6 +31,8 @@ pub struct ReportModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<crate::power::plan::PlanResult>,
     pub analysis: Option<Analysis>,
+    /// The allocation (assign stage): method, seed, manifest hash, counts, balance.
+    pub assignment: Option<AssignmentReport>,
     /// The protocol stage (protocol and plan reports): the level of evidence the
     /// design can reach if the study succeeds, and what each criterion will need.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,8 +40,6 @@ pub struct ReportModel {
     /// The plan's assumptions set against the analysed data (specs with design.power).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_vs_achieved: Option<crate::lifecycle::PlannedVsAchieved>,
-    /// The allocation (assign stage): method, seed, manifest hash, counts, balance.
-    pub assignment: Option<AssignmentReport>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -164,9 +164,9 @@ pub fn build(
         grade,
         plan: None,
         analysis,
+        assignment,
         protocol: None,
         planned_vs_achieved: None,
-        assignment,
         warnings,
         limitations,
         reproducibility: Reproducibility {
