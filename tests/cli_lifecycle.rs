@@ -302,6 +302,16 @@ fn a_cluster_trial_compares_its_icc_and_cluster_size_with_the_plan() {
     let observed = row("icc")["achieved"].as_f64().unwrap();
     let r = fixture["nested"]["icc"].as_f64().unwrap();
     assert!((observed - r).abs() <= 1e-10 * r, "{observed} vs R {r}");
+    for bound in ["conf_low", "conf_high"] {
+        let ours = row("icc")[format!("achieved_{bound}")].as_f64().unwrap();
+        let theirs = fixture["nested"][bound].as_f64().unwrap();
+        assert!(
+            (ours - theirs).abs() <= 1e-10 * theirs,
+            "{bound}: {ours} vs R {theirs}"
+        );
+    }
+    // 0.2 lies inside R's interval (0.188 to 0.481).
+    assert!(row("icc")["note"].as_str().unwrap().contains("inside"));
     assert_eq!(row("clusters_analysed")["planned"], 24.0);
     assert_eq!(row("clusters_analysed")["achieved"], 24.0);
     assert_eq!(row("cluster_size")["planned"], 20.0);

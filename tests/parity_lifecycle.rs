@@ -46,6 +46,18 @@ fn the_nested_icc_matches_r_anova() {
     );
     assert_close(icc.n0, nested["n0"].as_f64().unwrap(), PARITY, "n0");
     assert_close(icc.icc, nested["icc"].as_f64().unwrap(), PARITY, "icc");
+    assert_close(
+        icc.conf_low,
+        nested["conf_low"].as_f64().unwrap(),
+        PARITY,
+        "conf_low",
+    );
+    assert_close(
+        icc.conf_high,
+        nested["conf_high"].as_f64().unwrap(),
+        PARITY,
+        "conf_high",
+    );
 }
 
 /// With every cluster in one arm the estimator is ICC::ICCest's one-way ICC.
@@ -85,4 +97,16 @@ fn with_one_arm_it_is_the_plain_one_way_icc() {
     );
     assert_close(icc.n0, r["n0"].as_f64().unwrap(), PARITY, "n0");
     assert_close(icc.icc, r["icc"].as_f64().unwrap(), PARITY, "icc");
+    assert_close(
+        icc.conf_low,
+        r["conf_low"].as_f64().unwrap(),
+        PARITY,
+        "conf_low",
+    );
+    assert_close(
+        icc.conf_high,
+        r["conf_high"].as_f64().unwrap(),
+        PARITY,
+        "conf_high",
+    );
 }

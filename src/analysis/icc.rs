@@ -17,6 +17,12 @@
 //! unequal sizes). With one arm it is exactly `ICC::ICCest`. The estimate can be
 //! negative (less variation between clusters than chance gives); it is reported as
 //! computed.
+//!
+//! # Interval
+//! The 95% interval is Searle's (1971) F-based interval with n₀ for the cluster size
+//! (Donner 1986), exact for equal clusters and an approximation otherwise: with
+//! F = MSB/MSW on (K − A, N − K) df,
+//! F_L = F / F(0.975), F_U = F / F(0.025), and the limits (F_x − 1)/(F_x + n₀ − 1).
 
 use std::collections::HashMap;
 
@@ -36,6 +42,9 @@ pub struct IccEstimate {
     pub ms_within: f64,
     /// Size-adjusted average cluster size n₀.
     pub n0: f64,
+    /// 95% interval (Searle's F-based interval, see the module notes).
+    pub conf_low: f64,
+    pub conf_high: f64,
     pub units: usize,
     pub clusters: usize,
     /// The estimator in words.
@@ -109,11 +118,20 @@ pub fn one_way_anova_icc(y: &[f64], cluster: &[&str], arm: &[usize]) -> Option<I
     if !(denominator.is_finite() && denominator > 0.0) {
         return None;
     }
+    let f = ms_between / ms_within;
+    let limit = |quantile: f64| {
+        let fx = f / quantile;
+        (fx - 1.0) / (fx + n0 - 1.0)
+    };
+    let upper = crate::stats::distributions::f::quantile(0.975, df_between, df_within).ok()?;
+    let lower = crate::stats::distributions::f::quantile(0.025, df_between, df_within).ok()?;
     Some(IccEstimate {
         icc: (ms_between - ms_within) / denominator,
         ms_between,
         ms_within,
         n0,
+        conf_low: limit(upper),
+        conf_high: limit(lower),
         units: n,
         clusters: k,
         method: ICC_METHOD,

@@ -46,6 +46,11 @@ pub struct PlannedAchievedRow {
     pub quantity: Quantity,
     pub planned: Option<f64>,
     pub achieved: Option<f64>,
+    /// 95% interval of the achieved value, when it is an estimate with one (the ICC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achieved_conf_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achieved_conf_high: Option<f64>,
     /// What the difference means, or why a side is missing.
     pub note: String,
 }
@@ -98,6 +103,8 @@ pub fn compare(
         quantity: Quantity::Count,
         planned: Some(first.total_rounded as f64),
         achieved: allocated.map(|n| n as f64),
+        achieved_conf_low: None,
+        achieved_conf_high: None,
         note: match allocated {
             Some(n) => relative(first.total_rounded as f64, n as f64),
             None => "allocation counts are not recorded (design.units with the arm, or design.assignment)".into(),
@@ -109,6 +116,8 @@ pub fn compare(
         quantity: Quantity::Count,
         planned: Some(first.total_analysed),
         achieved: Some(analysed as f64),
+        achieved_conf_low: None,
+        achieved_conf_high: None,
         note: relative(first.total_analysed, analysed as f64),
     });
     if clustered {
@@ -122,6 +131,8 @@ pub fn compare(
             quantity: Quantity::Count,
             planned: planned_clusters,
             achieved: clusters_allocated.map(|n| n as f64),
+            achieved_conf_low: None,
+            achieved_conf_high: None,
             note: if clusters_allocated.is_none() {
                 "cluster allocation is not recorded".into()
             } else {
@@ -134,6 +145,8 @@ pub fn compare(
             quantity: Quantity::Count,
             planned: planned_clusters,
             achieved: clusters_analysed.map(|n| n as f64),
+            achieved_conf_low: None,
+            achieved_conf_high: None,
             note: String::new(),
         });
         let achieved_size = clusters_analysed
@@ -145,6 +158,8 @@ pub fn compare(
             quantity: Quantity::Size,
             planned: planned_size,
             achieved: achieved_size,
+            achieved_conf_low: None,
+            achieved_conf_high: None,
             note: "the plan assumes equal clusters; unequal sizes cost a little more precision than the mean suggests".into(),
         });
         let assumed = match &power.question {
@@ -157,14 +172,21 @@ pub fn compare(
             quantity: Quantity::Correlation,
             planned: assumed,
             achieved: icc.map(|i| i.icc),
+            achieved_conf_low: icc.map(|i| i.conf_low),
+            achieved_conf_high: icc.map(|i| i.conf_high),
             note: match (icc, assumed) {
-                (Some(i), Some(a)) if i.icc > a => format!(
-                    "higher than assumed: outcomes cluster more than planned, so the design effect is larger ({} clusters, n₀ = {})",
+                (Some(i), Some(a)) if a < i.conf_low => format!(
+                    "the assumption lies below the observed ICC's 95% interval: outcomes cluster more than planned, so the design effect is larger ({} clusters, n₀ = {})",
+                    i.clusters,
+                    crate::report::format::significant(i.n0, 3)
+                ),
+                (Some(i), Some(a)) if a > i.conf_high => format!(
+                    "the assumption lies above the observed ICC's 95% interval: outcomes cluster less than planned ({} clusters, n₀ = {})",
                     i.clusters,
                     crate::report::format::significant(i.n0, 3)
                 ),
                 (Some(i), _) => format!(
-                    "at or below the assumption ({} clusters, n₀ = {})",
+                    "the assumption lies inside the observed ICC's 95% interval ({} clusters, n₀ = {})",
                     i.clusters,
                     crate::report::format::significant(i.n0, 3)
                 ),
@@ -180,6 +202,8 @@ pub fn compare(
         quantity: Quantity::Share,
         planned: Some(planned_rate),
         achieved: achieved_rate,
+        achieved_conf_low: None,
+        achieved_conf_high: None,
         note: match achieved_rate {
             Some(r) if r > planned_rate => "more units were lost than the plan allowed for".into(),
             Some(_) => "within what the plan allowed for".into(),
@@ -202,6 +226,8 @@ pub fn compare(
             quantity: Quantity::Proportion,
             planned: Some(value),
             achieved: achieved_mde.map(|(m, _)| m),
+            achieved_conf_low: None,
+            achieved_conf_high: None,
             note: mde_note(Some(value), achieved_mde.map(|(m, _)| m)),
         }),
         planned => {
@@ -215,6 +241,8 @@ pub fn compare(
                 quantity: Quantity::Sd,
                 planned,
                 achieved,
+                achieved_conf_low: None,
+                achieved_conf_high: None,
                 note: mde_note(planned, achieved),
             });
         }

@@ -4,7 +4,7 @@
 //! `crate::lifecycle` and the plan stage computed; computes nothing.
 
 use super::document::{Block, Table};
-use super::format::{count, percent, significant};
+use super::format::{count, interval, percent, significant};
 use crate::lifecycle::{PlannedVsAchieved, Protocol, Quantity};
 use crate::power::plan::PowerAgreement;
 
@@ -81,10 +81,18 @@ pub(super) fn planned_blocks(comparison: &PlannedVsAchieved, blocks: &mut Vec<Bl
             .rows
             .iter()
             .map(|r| {
+                let achieved = match (r.achieved_conf_low, r.achieved_conf_high) {
+                    (Some(low), Some(high)) => format!(
+                        "{} (95% CI {})",
+                        shown(r.quantity, r.achieved),
+                        interval(low, high, 2)
+                    ),
+                    _ => shown(r.quantity, r.achieved),
+                };
                 vec![
                     r.label.into(),
                     shown(r.quantity, r.planned),
-                    shown(r.quantity, r.achieved),
+                    achieved,
                     r.note.clone(),
                 ]
             })
