@@ -47,6 +47,16 @@ pub enum Error {
         stage: &'static str,
         spec_key: &'static str,
     },
+    /// The spec is valid, but its outcome data (`analysis.data`) do not exist yet.
+    #[error("waiting for outcome data: {} does not exist yet", path.display())]
+    AwaitingOutcomeData { path: PathBuf },
+    /// The analysis could not run, but the protocol report (plan, allocation, the
+    /// level the design can reach) was written.
+    #[error("{source}")]
+    ProtocolReportOnly {
+        source: Box<Error>,
+        report_dir: PathBuf,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -61,6 +71,8 @@ pub enum ExitKind {
     InvalidInput,
     /// The input was valid but the run failed: exit code 1.
     RunFailed,
+    /// The spec is valid but the outcome data do not exist yet: exit code 3.
+    AwaitingData,
 }
 
 impl Error {
@@ -79,6 +91,8 @@ impl Error {
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
                 ExitKind::RunFailed
             }
+            Error::AwaitingOutcomeData { .. } => ExitKind::AwaitingData,
+            Error::ProtocolReportOnly { source, .. } => source.exit_kind(),
         }
     }
 
@@ -109,6 +123,14 @@ impl Error {
             Error::Write { .. } => {
                 "check that the report directory is writable and the disk has room".into()
             }
+            Error::AwaitingOutcomeData { .. } => {
+                "put the outcome data at that path (analysis.data) when they arrive; until then `evident run SPEC` writes the protocol report".into()
+            }
+            Error::ProtocolReportOnly { source, report_dir } => format!(
+                "{}; the protocol report (plan, allocation and the level of evidence the design can reach) was written to {}",
+                source.hint(),
+                report_dir.display()
+            ),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
+//! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
 
 pub mod analysis;
@@ -22,6 +23,7 @@ pub mod assign;
 pub mod data;
 pub mod error;
 pub mod evidence;
+pub mod lifecycle;
 pub mod pipeline;
 pub mod power;
 pub mod report;

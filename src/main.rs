@@ -1,7 +1,8 @@
 //! The `evident` command: a thin front end over the library. Parses arguments, calls
 //! one library function, prints the outcome, and maps errors to exit codes:
 //! 0 success, 1 a run that failed (e.g. the report could not be written),
-//! 2 invalid input (spec, data or arguments).
+//! 2 invalid input (spec, data or arguments), 3 waiting for outcome data (a valid
+//! protocol-stage spec whose analysis.data does not exist yet).
 
 // Errors carry their full context by design (see the note in lib.rs); the assign
 // stage's errors (a cluster split across blocks names both lines and blocks) make
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
             match error.exit_kind() {
                 ExitKind::InvalidInput => ExitCode::from(2),
                 ExitKind::RunFailed => ExitCode::from(1),
+                ExitKind::AwaitingData => ExitCode::from(3),
             }
         }
     }

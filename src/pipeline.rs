@@ -3,6 +3,13 @@
 //! Stages run in the order `Stage` lists them. A stage the spec declares but this
 //! version cannot run stops the run with an error before anything is written, never
 //! a silent skip.
+//!
+//! A spec whose outcome data do not exist yet is at the protocol stage: `run` plans
+//! and assigns, then writes a protocol report (protocol.json/md/html) with the level
+//! of evidence the design can reach; `report` and `analyse` say the study is waiting
+//! for outcome data. When the analysis cannot run on data that do exist, `run` and
+//! `report` still write the protocol report, under its own names so that a previous
+//! full report stays as it was, and return the analysis error.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +17,7 @@ use crate::analysis::{Analysis, analyse};
 use crate::assign::{self, AssignmentReport};
 use crate::error::Error;
 use crate::evidence::{Grade, grade};
+use crate::lifecycle::{self, Prospect};
 use crate::power::plan::{PlanResult, run_plan};
 use crate::report::{self, RenderedFile, ReportModel};
 use crate::spec::{Plan, Stage, Warning, load_spec, validate};
@@ -24,11 +32,38 @@ pub struct Checked {
 /// Reads and validates a spec (no data beyond CSV headers is read).
 pub fn check(path: &Path) -> Result<Checked, Error> {
     let file = load_spec(path)?;
-    let (plan, warnings) = validate(&file)?;
+    let (plan, mut warnings) = validate(&file)?;
+    warnings.extend(reach_warning(&plan));
     Ok(Checked {
         plan,
         warnings,
         spec_text: file.text,
+    })
+}
+
+/// A warning when the design as planned cannot reach the target level for a reason
+/// only the plan shows (its MDES or its expected attrition); the design's own limits
+/// (no comparison group, no analysis) are warned about by validation.
+fn reach_warning(plan: &Plan) -> Option<Warning> {
+    let protocol = lifecycle::prospect(plan, None);
+    let target = protocol.target_level;
+    let blocking: Vec<String> = protocol
+        .criteria
+        .iter()
+        .filter(|c| {
+            c.level <= target
+                && c.prospect == Prospect::OutOfReach
+                && matches!(c.id, "sample_size" | "attrition")
+        })
+        .map(|c| c.needs.clone())
+        .collect();
+    (!blocking.is_empty()).then(|| Warning {
+        json_path: "design.power".into(),
+        position: None,
+        message: format!(
+            "the planned design cannot reach target level {target}: {}",
+            blocking.join(" ")
+        ),
     })
 }
 
@@ -84,21 +119,134 @@ pub fn run(
         (Some(_), Scope::ReportOnly) => existing_assignment(plan)?,
         (None, _) => None,
     };
-    let (analysis, grade) = analyse_and_grade(plan)?;
-    let inputs = input_files(plan, path)?;
-    let warnings = checked.warnings.iter().map(|w| w.message.clone()).collect();
-    let mut model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
-    model.plan = plan_result;
-    let rendered = report::render(&model, &plan.report.formats);
     let report_dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| plan.report.dir.clone());
+    let warnings: Vec<String> = checked.warnings.iter().map(|w| w.message.clone()).collect();
+    let inputs = input_files(plan, path)?;
+    let protocol_report = |assignment, plan_result, files: &mut Vec<PathBuf>| {
+        let model = protocol_model(
+            plan,
+            path,
+            warnings.clone(),
+            inputs.clone(),
+            assignment,
+            plan_result,
+        );
+        files.extend(write_atomically(
+            &report_dir,
+            &renamed(&model, plan, "protocol"),
+        )?);
+        Ok::<_, Error>(model)
+    };
+    if lifecycle::awaiting_outcome_data(plan).is_some() {
+        let model = protocol_report(assignment, plan_result, &mut files)?;
+        if scope == Scope::ReportOnly {
+            return Err(Error::ProtocolReportOnly {
+                source: Box::new(awaiting_error(plan)),
+                report_dir,
+            });
+        }
+        return Ok(RunOutput {
+            report_dir,
+            files,
+            model,
+        });
+    }
+    let (analysis, grade) = match analyse_and_grade(plan) {
+        Ok(done) => done,
+        Err(error @ (Error::Analysis(_) | Error::Data(_))) => {
+            protocol_report(assignment, plan_result, &mut files)?;
+            return Err(Error::ProtocolReportOnly {
+                source: Box::new(error),
+                report_dir,
+            });
+        }
+        Err(error) => return Err(error),
+    };
+    let planned_vs_achieved = match &analysis {
+        Some(analysis) if plan.power.is_some() => {
+            let icc = crate::analysis::icc::observed_icc(plan)?;
+            lifecycle::compare(plan, analysis, icc.as_ref())
+        }
+        _ => None,
+    };
+    let mut model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
+    model.plan = plan_result;
+    model.planned_vs_achieved = planned_vs_achieved;
+    let rendered = report::render(&model, &plan.report.formats);
     files.extend(write_atomically(&report_dir, &rendered)?);
     Ok(RunOutput {
         report_dir,
         files,
         model,
     })
+}
+
+/// The protocol report's model: the plan, the allocation and the level of evidence
+/// the design can reach, with no results.
+fn protocol_model(
+    plan: &Plan,
+    spec_path: &Path,
+    warnings: Vec<String>,
+    inputs: Vec<(String, Vec<u8>)>,
+    assignment: Option<AssignmentReport>,
+    plan_result: Option<PlanResult>,
+) -> ReportModel {
+    let mut grade = grade(plan, None);
+    let waiting = lifecycle::awaiting_outcome_data(plan).map(|p| shown_path(p, spec_path));
+    let why_no_data = match &waiting {
+        Some(data) => format!("waiting for outcome data: {data} does not exist yet"),
+        None => "the analysis could not run on the outcome data".to_string(),
+    };
+    // The grade without data reads as if the spec had no analysis; here it has one.
+    for criterion in grade.criteria.iter_mut().filter(|c| c.id == "outcome_data") {
+        let rule =
+            "Level 2 needs outcome data on participants: the file analysis.data names, analysed.";
+        if let Some(needs) = grade.next_level_needs.as_mut() {
+            *needs = needs.replace(&criterion.rule, rule);
+        }
+        criterion.observed = why_no_data.clone();
+        criterion.rule = rule.into();
+    }
+    let protocol = lifecycle::prospect(plan, waiting.clone());
+    let mut model = report::model::build(plan, None, grade, warnings, inputs, assignment);
+    model.headline = format!("Protocol: {why_no_data}. {}", protocol.summary);
+    model.plan = plan_result;
+    model.protocol = Some(protocol);
+    model
+}
+
+/// The rendered report with its files named `<stem>.json`, `<stem>.md`, ... instead of
+/// `report.*` (the charts keep their names).
+fn renamed(model: &ReportModel, plan: &Plan, stem: &str) -> Vec<RenderedFile> {
+    report::render(model, &plan.report.formats)
+        .into_iter()
+        .map(|mut file| {
+            if let Some(rest) = file.name.strip_prefix("report.") {
+                file.name = format!("{stem}.{rest}");
+            }
+            file
+        })
+        .collect()
+}
+
+/// A path as readers see it: relative to the spec's directory when it lies inside it.
+fn shown_path(path: &Path, spec_path: &Path) -> String {
+    let base = spec_path.parent().unwrap_or(Path::new(""));
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The error for a plan whose outcome data do not exist yet.
+fn awaiting_error(plan: &Plan) -> Error {
+    Error::AwaitingOutcomeData {
+        path: lifecycle::awaiting_outcome_data(plan)
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    }
 }
 
 /// The allocation already on disk, verified against its manifest, for a report that
@@ -162,15 +310,9 @@ pub fn plan_only(
     model.headline = format!("Plan: {}", result.answers[0].sentence());
     model.reproducibility.command = format!("evident plan {}", plan.source.spec_path);
     model.plan = Some(result);
-    let rendered: Vec<RenderedFile> = report::render(&model, &plan.report.formats)
-        .into_iter()
-        .map(|mut file| {
-            if let Some(rest) = file.name.strip_prefix("report.") {
-                file.name = format!("plan.{rest}");
-            }
-            file
-        })
-        .collect();
+    let waiting = lifecycle::awaiting_outcome_data(plan).map(|p| shown_path(p, path));
+    model.protocol = Some(lifecycle::prospect(plan, waiting));
+    let rendered = renamed(&model, plan, "plan");
     let report_dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| plan.report.dir.clone());
@@ -184,6 +326,9 @@ pub fn plan_only(
 
 /// Runs the analyse and grade stages without writing anything.
 pub fn analyse_and_grade(plan: &Plan) -> Result<(Option<Analysis>, Grade), Error> {
+    if lifecycle::awaiting_outcome_data(plan).is_some() {
+        return Err(awaiting_error(plan));
+    }
     let analysis = analyse(plan)?;
     let grade = grade(plan, analysis.as_ref());
     Ok((analysis, grade))
@@ -195,7 +340,7 @@ fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, 
     if let Some(units) = &plan.units {
         paths.push(&units.file);
     }
-    if let Some(analysis) = &plan.analysis {
+    if let Some(analysis) = plan.analysis.as_ref().filter(|a| a.data.exists()) {
         paths.push(&analysis.data);
     }
     paths

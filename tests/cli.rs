@@ -197,14 +197,26 @@ fn missing_spec_file_is_a_clear_error() {
     );
 }
 
+/// A data file that does not exist is a protocol-stage spec, not an error (issue 14):
+/// `check` names it in a warning; `analyse` waits for it (exit 3).
 #[test]
 fn missing_data_file_is_named_by_check() {
     let study = Study::new();
     study.edit_spec("\"outcomes.csv\"", "\"outcome.csv\"");
-    assert_invalid(
-        evident().arg("check").arg(study.spec()).assert(),
-        "analysis.data: cannot read",
-    );
+    evident()
+        .arg("check")
+        .arg(study.spec())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("analysis.data: "))
+        .stderr(predicate::str::contains("outcome.csv does not exist yet"));
+    evident()
+        .arg("analyse")
+        .arg(study.spec())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("waiting for outcome data"))
+        .stderr(predicate::str::contains("hint: "));
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 mod balance;
 mod estimators;
+pub mod icc;
 pub mod ri;
 mod sample;
 

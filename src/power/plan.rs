@@ -91,6 +91,34 @@ pub struct SimulationResult {
     pub sweep: Vec<Diagnosis>,
     /// The model simulated, in words.
     pub model: String,
+    /// The analytic power at the simulated design set against the simulated power,
+    /// with the reasons they can differ; `None` when the analytic question cannot be
+    /// put at the simulated design (chi-squared, one-sample or paired t, three levels,
+    /// a binary outcome planned in SD units).
+    pub agreement: Option<PowerAgreement>,
+}
+
+/// Analytic against simulated power at the simulated design. They *disagree* when the
+/// analytic power lies outside the 95% Wilson interval of the simulated power (the
+/// simulated share of significant results over the simulations that ran).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerAgreement {
+    /// Analytic power at the simulated N, effect, ICC and cluster size.
+    pub analytic_power: f64,
+    pub simulated_power: f64,
+    /// Monte Carlo SE of the simulated power, √(p(1 − p)/S).
+    pub mc_se: f64,
+    /// 95% Wilson interval of the simulated power.
+    pub interval_low: f64,
+    pub interval_high: f64,
+    /// Whether the analytic power lies inside that interval.
+    pub agree: bool,
+    /// Simulations that ran and simulations excluded because the estimator failed.
+    pub sims_used: usize,
+    pub sims_failed: usize,
+    /// Why the two can differ, each in words: the analytic formula's approximations,
+    /// failed simulations, and differences between the two models.
+    pub reasons: Vec<String>,
 }
 
 /// Resolves a `design.power` block. `arm_shares` are (control, treatment) shares from
@@ -675,19 +703,15 @@ pub fn run_plan(
         if first.solved_for == Unknown::Effect {
             Some(first.effect.abs())
         } else {
-            answer(&at(
+            mdes_at(
                 &plan.question,
                 first,
-                planned,
-                None,
-                Some(if first.solved_for == Unknown::Power {
+                if first.solved_for == Unknown::Power {
                     0.8
                 } else {
                     target_power
-                }),
-            ))
-            .ok()
-            .map(|a| a[0].effect.abs())
+                },
+            )
         }
     } else {
         None
@@ -772,6 +796,7 @@ pub fn run_plan(
             let sweep = diagnose_sweep(&design, &sim.n_sweep, progress)?;
             Some(SimulationResult {
                 model: describe(&design),
+                agreement: agreement(&plan.question, first, &design, &diagnosis),
                 diagnosis,
                 sweep,
             })
@@ -798,6 +823,260 @@ pub fn run_plan(
         simulation,
         answers,
     })
+}
+
+/// The minimum detectable effect (SD units) of an answered question at its planned
+/// size and the given power; `None` for the families not measured in SD units.
+fn mdes_at(question: &Question, first: &PowerAnswer, power: f64) -> Option<f64> {
+    if matches!(question, Question::Prop(_) | Question::Chisq(_)) {
+        return None;
+    }
+    let (_, planned) = planned_size(question, first);
+    answer(&at(question, first, planned, None, Some(power)))
+        .ok()
+        .map(|a| a[0].effect.abs())
+}
+
+/// A planned minimum detectable effect, in the units the plan states it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "unit", rename_all = "snake_case")]
+pub enum PlannedMde {
+    /// In standard deviations of the outcome (t, individual, cluster, cluster3).
+    Sd { value: f64 },
+    /// A difference in proportions from the planned control rate (proportions).
+    Proportion { value: f64, control_rate: f64 },
+}
+
+impl PlannedMde {
+    /// In SD units: exact for SD-unit plans; for proportions, the difference over the
+    /// control group's SD √(p₁(1 − p₁)) (an approximation: the analysis pools the SD
+    /// within arms).
+    pub fn in_sd(self) -> f64 {
+        match self {
+            PlannedMde::Sd { value } => value,
+            PlannedMde::Proportion {
+                value,
+                control_rate,
+            } => value / (control_rate * (1.0 - control_rate)).sqrt(),
+        }
+    }
+}
+
+/// The planned design's minimum detectable effect at 80% power and the plan's α, as
+/// the grade's sample-size criterion measures an analysed sample; `None` for
+/// chi-squared plans, proportions planned in Cohen's h alone, or no answer.
+pub fn planned_mde_at_80(plan: &PowerPlan) -> Option<PlannedMde> {
+    let answers = answer(&plan.question).ok()?;
+    let first = &answers[0];
+    match &plan.question {
+        Question::Prop(p) => {
+            let p1 = p.p1?;
+            let (_, planned) = planned_size(&plan.question, first);
+            let a = answer(&at(&plan.question, first, planned, None, Some(0.8))).ok()?;
+            Some(PlannedMde::Proportion {
+                value: (a[0].effect - p1).abs(),
+                control_rate: p1,
+            })
+        }
+        Question::Chisq(_) => None,
+        question => Some(PlannedMde::Sd {
+            value: mdes_at(question, first, 0.8)?,
+        }),
+    }
+}
+
+/// The planned α of a resolved plan (the answer's, when it was solved for).
+pub fn planned_alpha(plan: &PowerPlan) -> Option<f64> {
+    answer(&plan.question).ok().map(|a| a[0].alpha)
+}
+
+/// The planned share of randomised units lost before analysis.
+pub fn planned_attrition(question: &Question) -> f64 {
+    match question {
+        Question::T(q) => q.adjustments.attrition,
+        Question::Prop(q) => q.adjustments.attrition,
+        Question::Individual(q) => q.adjustments.attrition,
+        Question::Cluster(q) => q.adjustments.attrition,
+        Question::Chisq(q) => q.adjustments.attrition,
+        Question::Cluster3(q) => q.adjustments.attrition,
+    }
+}
+
+/// Compares the analytic power with the simulated power at the simulated design.
+fn agreement(
+    question: &Question,
+    first: &PowerAnswer,
+    design: &SimulationDesign,
+    diagnosis: &Diagnosis,
+) -> Option<PowerAgreement> {
+    let mut reasons = Vec::new();
+    // The simulation's effect in the family's units, and the size in curve units.
+    let (size, effect) = match (question, design.outcome) {
+        (Question::T(t), SimOutcome::Continuous { sd }) if t.kind == TTestKind::TwoSample => {
+            (design.n as f64, design.effect / sd)
+        }
+        (Question::Individual(_), SimOutcome::Continuous { sd }) => {
+            (design.n as f64, design.effect / sd)
+        }
+        (Question::Cluster(_), SimOutcome::Continuous { sd }) => {
+            let m = design.cluster_size?;
+            ((design.n / m) as f64, design.effect / sd)
+        }
+        (Question::Prop(p), SimOutcome::Binary { baseline_rate }) => {
+            let p2 = baseline_rate + design.effect;
+            match p.p1 {
+                Some(p1) => {
+                    if (p1 - baseline_rate).abs() > 1e-12 {
+                        reasons.push(format!(
+                            "the simulated control rate ({}) is not the planned one ({}); the analytic power is computed at the planned control rate with the simulated difference",
+                            super::answer::human(baseline_rate, 6),
+                            super::answer::human(p1, 6)
+                        ));
+                    }
+                    (design.n as f64, p1 + design.effect)
+                }
+                None => (
+                    design.n as f64,
+                    2.0 * p2.sqrt().asin() - 2.0 * baseline_rate.sqrt().asin(),
+                ),
+            }
+        }
+        _ => return None,
+    };
+    let mut q = at(question, first, size, Some(effect), None);
+    if let (Question::Cluster(c), Some(m)) = (&mut q, design.cluster_size) {
+        c.cluster_size = Some(m as f64);
+    }
+    let analytic_power = answer(&q).ok()?[0].power;
+    let d = diagnosis;
+    let used = d.sims - d.failed;
+    let p = d.power.value;
+    let (low, high) = wilson_95(p, used as f64);
+    let agree = (low..=high).contains(&analytic_power);
+    // The analytic formula's own approximations.
+    match question {
+        Question::T(t) => {
+            reasons.push(format!("the analytic power is the exact non-central t power of a t test that assumes equal variances; the simulation analyses each draw with {}", simulated_inference(design)));
+            if t.alternative != Alternative::TwoSided {
+                reasons.push(
+                    "the analytic question is one-sided; the simulation tests two-sided".into(),
+                );
+            } else if t.two_sided == super::t::TwoSidedRule::UpperTail {
+                reasons.push("the analytic two-sided power counts the upper tail only (power.t.test's default); the simulation counts a significant result in either direction".into());
+            }
+        }
+        Question::Prop(p) => {
+            reasons.push(format!(
+                "the analytic power uses a normal approximation ({}); the simulation analyses each draw's 0/1 outcomes with {}",
+                match p.method {
+                    PropMethod::CohensH => "Cohen's h on the arcsine scale",
+                    PropMethod::Pooled => "power.prop.test's pooled variance",
+                },
+                simulated_inference(design)
+            ));
+            if p.alternative != Alternative::TwoSided {
+                reasons.push(
+                    "the analytic question is one-sided; the simulation tests two-sided".into(),
+                );
+            }
+        }
+        Question::Individual(i) => {
+            reasons.push(format!("the analytic power is PowerUp!'s MDES formula (a t approximation with N − g − 2 degrees of freedom); the simulation analyses each draw with {}", simulated_inference(design)));
+            let simulated_r2 = design.covariate_r * design.covariate_r;
+            if design.estimator.adjusts() && (simulated_r2 - i.r_squared).abs() > 1e-9 {
+                reasons.push(format!(
+                    "the plan assumes covariates explain R² = {} of the outcome variance; the simulated covariate explains r² = {}",
+                    super::answer::human(i.r_squared, 4),
+                    super::answer::human(simulated_r2, 4)
+                ));
+            }
+            if !design.estimator.adjusts() && i.r_squared > 0.0 {
+                reasons.push(format!(
+                    "the plan credits covariates with R² = {}, but the simulated estimator ({}) does not adjust for them",
+                    super::answer::human(i.r_squared, 4),
+                    design.estimator.label()
+                ));
+            }
+        }
+        Question::Cluster(c) => {
+            reasons.push(format!("the analytic power is PowerUp!'s cra2 formula: the design effect 1 + (m − 1)·ICC with equal cluster sizes and J − g − 2 degrees of freedom; the simulation analyses each draw with {}{}", simulated_inference(design), if design.attrition > 0.0 { ", and attrition leaves its clusters unequal" } else { "" }));
+            if (c.icc - design.icc).abs() > 1e-12 {
+                reasons.push(format!(
+                    "the plan assumes ICC {}; the simulation draws ICC {}",
+                    super::answer::human(c.icc, 4),
+                    super::answer::human(design.icc, 4)
+                ));
+            }
+            if !design.estimator.adjusts() && (c.r2_individual > 0.0 || c.r2_cluster > 0.0) {
+                reasons.push(format!(
+                    "the plan credits covariates (R² {} individual, {} cluster), but the simulated estimator ({}) does not adjust for them",
+                    super::answer::human(c.r2_individual, 4),
+                    super::answer::human(c.r2_cluster, 4),
+                    design.estimator.label()
+                ));
+            }
+        }
+        Question::Chisq(_) | Question::Cluster3(_) => {}
+    }
+    let planned_attrition = planned_attrition(question);
+    if (planned_attrition - design.attrition).abs() > 1e-12 {
+        reasons.push(format!(
+            "the plan expects {}% attrition; the simulation loses {}% of units",
+            super::answer::human(100.0 * planned_attrition, 3),
+            super::answer::human(100.0 * design.attrition, 3)
+        ));
+    } else if design.attrition > 0.0 {
+        reasons.push(format!(
+            "the analytic formula shrinks the sample by exactly {}%; the simulation loses each unit independently, so the analysed sample varies from draw to draw",
+            super::answer::human(100.0 * design.attrition, 3)
+        ));
+    }
+    if d.failed > 0 {
+        reasons.push(format!(
+            "{} of {} simulations failed (the estimator could not be computed, e.g. an arm lost entirely) and were excluded: the simulated power is over the {} that ran",
+            d.failed, d.sims, used
+        ));
+    }
+    reasons.push(format!(
+        "the simulated power has a Monte Carlo SE of {} over {} simulations (95% interval {} to {})",
+        super::answer::human(d.power.mc_se, 2),
+        used,
+        super::answer::human(low, 3),
+        super::answer::human(high, 3)
+    ));
+    Some(PowerAgreement {
+        analytic_power,
+        simulated_power: p,
+        mc_se: d.power.mc_se,
+        interval_low: low,
+        interval_high: high,
+        agree,
+        sims_used: used,
+        sims_failed: d.failed,
+        reasons,
+    })
+}
+
+/// How the simulation analyses a draw, in words (mirrors `simulate::estimate`).
+fn simulated_inference(design: &SimulationDesign) -> String {
+    let se = match (design.cluster_size, design.estimator) {
+        (Some(_), _) => "cluster-robust (CR2) standard errors",
+        (None, EstimatorKind::DifferenceInMeans) => {
+            "Welch's unequal-variance standard error and degrees of freedom"
+        }
+        (None, _) => "heteroskedasticity-robust (HC2) standard errors",
+    };
+    format!("{} and {se}", design.estimator.label())
+}
+
+/// The 95% Wilson score interval of a proportion `p` over `n` trials (stays inside
+/// [0, 1] and is not degenerate at 0 or 1, unlike p ± 1.96·SE).
+fn wilson_95(p: f64, n: f64) -> (f64, f64) {
+    const Z: f64 = 1.959_963_984_540_054;
+    let z2 = Z * Z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// The simulated model in words.
@@ -857,6 +1136,52 @@ mod tests {
         assert_eq!(result.power_curves.len(), 4);
         assert!(result.mdes.unwrap() <= 0.4 + 1e-9);
         assert_eq!(result.eef_band.unwrap().padlocks, 3);
+    }
+
+    fn simulated(simulation: serde_json::Value) -> PlanResult {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "power", "effect": 0.4, "n": 200,
+            "simulation": simulation
+        }))
+        .unwrap();
+        run_plan(&resolve(&spec, None, None).unwrap(), None).unwrap()
+    }
+
+    /// Same model both ways: the exact t power lies inside the simulation's interval.
+    #[test]
+    fn analytic_and_simulated_power_agree_on_the_same_model() {
+        let result = simulated(serde_json::json!({ "sims": 2000, "seed": 7 }));
+        let a = result.simulation.unwrap().agreement.unwrap();
+        assert!(a.agree, "{a:?}");
+        assert!(a.interval_low <= a.analytic_power && a.analytic_power <= a.interval_high);
+        assert_eq!(a.sims_used + a.sims_failed, 2000);
+        // The analytic power at the simulated design is the plan's own answer here.
+        assert!((a.analytic_power - result.answers[0].power).abs() < 1e-12);
+    }
+
+    /// Half the units lost in the simulation but none in the plan: they disagree, and
+    /// the reasons name the attrition and the Monte Carlo SE.
+    #[test]
+    fn a_model_difference_is_named_when_they_disagree() {
+        let result = simulated(serde_json::json!({ "sims": 2000, "seed": 7, "attrition": 0.5 }));
+        let a = result.simulation.unwrap().agreement.unwrap();
+        assert!(!a.agree, "{a:?}");
+        assert!(a.simulated_power < a.interval_high);
+        assert!(
+            a.reasons.iter().any(|r| r.contains("50% of units")),
+            "{:?}",
+            a.reasons
+        );
+        assert!(a.reasons.iter().any(|r| r.contains("Monte Carlo SE")));
+    }
+
+    #[test]
+    fn the_wilson_interval_is_not_degenerate_at_the_edges() {
+        let (low, high) = wilson_95(1.0, 100.0);
+        assert!(low < 1.0 && low > 0.95 && high == 1.0);
+        let (low, high) = wilson_95(0.5, 100.0);
+        // R: prop.test(50, 100, correct = FALSE)$conf.int = 0.4038315 0.5961685
+        assert!((low - 0.403_831_5).abs() < 1e-7 && (high - 0.596_168_5).abs() < 1e-7);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         blocks.push(Block::Table(findings_table(model)));
     }
 
+    if let Some(protocol) = &model.protocol {
+        super::lifecycle::protocol_blocks(protocol, &mut blocks);
+    }
+
     blocks.push(Block::Heading("Strength of evidence".into()));
     blocks.push(Block::Paragraph(format!(
         "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
@@ -372,6 +376,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 rows,
             }));
         }
+    }
+
+    if let Some(comparison) = &model.planned_vs_achieved {
+        super::lifecycle::planned_blocks(comparison, &mut blocks);
     }
 
     if !model.warnings.is_empty() {
@@ -772,6 +780,9 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
             ],
             rows,
         }));
+        if let Some(agreement) = &sim.agreement {
+            super::lifecycle::agreement_blocks(agreement, blocks);
+        }
         if !sim.sweep.is_empty() {
             blocks.push(Block::Table(Table {
                 caption: "Simulated power curve".into(),

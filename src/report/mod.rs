@@ -6,6 +6,7 @@ mod document;
 pub mod format;
 mod html;
 mod json;
+mod lifecycle;
 mod markdown;
 pub mod model;
 mod ratings;

@@ -33,6 +33,13 @@ pub struct ReportModel {
     pub analysis: Option<Analysis>,
     /// The allocation (assign stage): method, seed, manifest hash, counts, balance.
     pub assignment: Option<AssignmentReport>,
+    /// The protocol stage (protocol and plan reports): the level of evidence the
+    /// design can reach if the study succeeds, and what each criterion will need.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<crate::lifecycle::Protocol>,
+    /// The plan's assumptions set against the analysed data (specs with design.power).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_vs_achieved: Option<crate::lifecycle::PlannedVsAchieved>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -165,6 +172,8 @@ pub fn build(
         plan: None,
         analysis,
         assignment,
+        protocol: None,
+        planned_vs_achieved: None,
         warnings,
         limitations,
         reproducibility: Reproducibility {

@@ -1029,7 +1029,15 @@ impl Checker<'_> {
             spec.estimators.clone()
         };
         let data = self.file.resolve(&spec.data);
-        if let Some(header) = self.read_header(&data, "analysis.data") {
+        // A protocol-stage spec names outcome data that do not exist yet: a state of
+        // the study (check, plan and assign run; analyse waits), not an error.
+        let header = if data.exists() {
+            self.read_header(&data, "analysis.data")
+        } else {
+            self.warn("analysis.data", crate::lifecycle::awaiting_warning(&data));
+            None
+        };
+        if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
                     "analysis.id"
