@@ -7,12 +7,14 @@
 //! this file dispatches.
 
 mod balance;
+mod blocks;
 mod estimators;
 pub mod ri;
 mod sample;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
+pub use blocks::BlockSource;
 pub use ri::{RiMethod, RiResult, RiSummary};
 pub use sample::{ArmFlow, Flow};
 
@@ -25,6 +27,7 @@ use crate::data::DataError;
 use crate::spec::{Direction, EstimatorKind, OutcomeRole, OutcomeType, PAdjustMethod, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::htest::p_adjust;
+use crate::stats::regression::DimDesign;
 
 /// Results of the analyse stage.
 #[derive(Debug, Clone, Serialize)]
@@ -74,8 +77,15 @@ pub struct Comparison {
     /// The effect in standard-deviation units (Hedges' g for two groups, the mean
     /// change over the SD of change for paired data).
     pub standardised: Option<f64>,
-    /// Risk ratio with its 95 % CI, for binary outcomes of two-group designs.
+    /// How the estimate was made: the design (estimatr's blocked, matched-pair,
+    /// clustered or standard difference in means, or the regression's variance), the
+    /// blocks it respected and any it could not use.
+    pub design: Option<EstimatorDesign>,
+    /// Risk ratio with its CI, for binary outcomes compared by the difference in
+    /// means: delta method on the log scale with the difference's own variance.
     pub risk_ratio: Option<RatioEstimate>,
+    /// Odds ratio with its CI, computed as the risk ratio.
+    pub odds_ratio: Option<RatioEstimate>,
     /// The p-value adjusted across outcomes (headline estimator only).
     pub p_adjusted: Option<f64>,
     /// Randomisation-inference p-value under the sharp null (`ri.rs`).
@@ -97,6 +107,50 @@ pub struct RatioEstimate {
     pub estimate: f64,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// Standard error of the log ratio (delta method).
+    pub log_std_error: f64,
+    /// Degrees of freedom of the t quantile (the difference's; `null` for normal).
+    #[serde(serialize_with = "serialize_df")]
+    pub df: f64,
+    /// The variance the interval comes from, e.g. `"CR2"`, `"Neyman"`, `"blocked"`.
+    pub variance: &'static str,
+}
+
+fn serialize_df<S: serde::Serializer>(df: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if df.is_finite() {
+        s.serialize_f64(*df)
+    } else {
+        s.serialize_none()
+    }
+}
+
+/// How a comparison's estimate was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimatorDesign {
+    /// estimatr's design for a difference in means (`standard`, `blocked`,
+    /// `matched_pairs`, `clustered`, `block_clustered`, `matched_pairs_clustered`);
+    /// `None` for the regression estimators.
+    pub difference_in_means: Option<DimDesign>,
+    /// The variance estimator in short: `Neyman`, `blocked`, `matched pairs`,
+    /// `matched pairs (clustered)`, `HC2`, `CR2`.
+    pub variance: &'static str,
+    /// The rule giving the degrees of freedom, e.g. `N − 2B`, `B − 1`, `Welch`,
+    /// `Bell–McCaffrey`, `N − k`.
+    pub df_rule: &'static str,
+    /// The estimator in a sentence, for the report.
+    pub description: String,
+    /// Blocks (or pairs) the estimate used, and where they came from.
+    pub blocks: Option<usize>,
+    pub blocks_from: Option<BlockSource>,
+    /// Blocks left out because the analysed units in them were all in one of the two
+    /// compared arms (attrition, missing values), and the units in them.
+    pub blocks_dropped: usize,
+    pub units_dropped: usize,
+    /// Pairs mixed with larger blocks: the matched-pair variance is used for all
+    /// (estimatr's rule; see docs/statistics.md).
+    pub mixed_block_sizes: bool,
+    /// Regression estimators in a blocked design: block fixed effects included.
+    pub block_fixed_effects: bool,
 }
 
 /// Problems in the analysis data.
@@ -130,6 +184,22 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
+    MissingBlock {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` names the matched pairs, but pair `{pair}` has {units} units"
+    )]
+    PairTooLarge {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        pair: String,
+        units: usize,
+    },
     #[error("the arms come from the assign stage, but {path} does not exist yet")]
     NotAssigned { path: PathBuf },
     #[error("arm `{arm}` has no units with {what}")]
@@ -186,6 +256,12 @@ impl AnalysisError {
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
             }
+            AnalysisError::MissingBlock { .. } => {
+                "every analysed unit needs its block; fill in the value, or drop the unit from the analysis data".into()
+            }
+            AnalysisError::PairTooLarge { .. } => {
+                "a matched pair has one unit in each arm; correct the pair labels, or declare the groups with analysis.blocks".into()
+            }
             AnalysisError::NotAssigned { .. } => {
                 "allocate the units first with `evident assign SPEC`, or use `evident run SPEC`, which assigns before it analyses".into()
             }
@@ -223,10 +299,24 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let conf_level = 1.0 - analysis_plan.alpha;
     // Adjusting estimators need every covariate present; the others ignore covariates.
     let needs_covariates = analysis_plan.estimators.iter().any(|e| e.adjusts());
-    // Randomisation inference: the assign stage's design, prepared once.
+    // The assign stage's design, prepared once: its blocks or pairs for the
+    // estimators, its procedure for randomisation inference.
+    let prepared = match &plan.assignment {
+        Some(assignment)
+            if analysis_plan.randomisation_inference.is_some()
+                || assignment.method.randomises_within_groups() =>
+        {
+            Some(crate::assign::prepare(plan, assignment).map_err(ri::RiError::from)?)
+        }
+        _ => None,
+    };
+    let units_file = plan.units.as_ref().map(|u| u.file.as_path());
+    let row_blocks = blocks::row_blocks(analysis_plan, &sample, prepared.as_ref().zip(units_file))?;
     let ri_design = match (&analysis_plan.randomisation_inference, &plan.assignment) {
         (Some(settings), Some(assignment)) => Some((
-            crate::assign::prepare(plan, assignment).map_err(ri::RiError::from)?,
+            prepared
+                .as_ref()
+                .expect("prepared above when randomisation inference is on"),
             crate::assign::redraw::allocation_seed(assignment).map_err(ri::RiError::from)?,
             *settings,
         )),
@@ -256,6 +346,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             outcome: spec,
             conf_level,
             alternative: analysis_plan.alternative,
+            blocks: row_blocks.as_ref(),
         };
         let mut comparisons = Vec::new();
         for &estimator in &analysis_plan.estimators {

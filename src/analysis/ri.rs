@@ -131,6 +131,10 @@ pub(crate) struct Statistic {
     columns: Vec<Vec<f64>>,
     /// Lin (2013): covariates centred within the compared rows and interacted.
     lin: bool,
+    /// Fixed-effect columns (block dummies) entering additively, never interacted.
+    fixed: Vec<Vec<f64>>,
+    /// Each row's block (0-based, dense), for the blocked difference in means.
+    blocks: Option<Vec<u32>>,
 }
 
 impl Statistic {
@@ -147,6 +151,22 @@ impl Statistic {
             control: control as u8,
             columns: Vec::new(),
             lin: false,
+            fixed: Vec::new(),
+            blocks: None,
+        }
+    }
+
+    /// The blocked difference in means: each row's block given densely (0..B).
+    pub(crate) fn blocked_difference_in_means(
+        unit_row: Vec<u32>,
+        y: Vec<f64>,
+        treated: usize,
+        control: usize,
+        blocks: Vec<u32>,
+    ) -> Statistic {
+        Statistic {
+            blocks: Some(blocks),
+            ..Statistic::difference_in_means(unit_row, y, treated, control)
         }
     }
 
@@ -157,6 +177,7 @@ impl Statistic {
         control: usize,
         columns: Vec<Vec<f64>>,
         lin: bool,
+        fixed: Vec<Vec<f64>>,
     ) -> Statistic {
         Statistic {
             unit_row,
@@ -165,16 +186,54 @@ impl Statistic {
             control: control as u8,
             columns,
             lin,
+            fixed,
+            blocks: None,
         }
     }
 
     /// T for an allocation given as each unit row's arm; `None` when undefined.
     pub(crate) fn evaluate(&self, unit_arm: &[u8]) -> Option<f64> {
-        if self.columns.is_empty() {
-            self.mean_difference(unit_arm)
-        } else {
+        if !self.columns.is_empty() || !self.fixed.is_empty() {
             self.regression_coefficient(unit_arm)
+        } else if let Some(blocks) = &self.blocks {
+            self.blocked_mean_difference(unit_arm, blocks)
+        } else {
+            self.mean_difference(unit_arm)
         }
+    }
+
+    /// # Formula
+    /// T = Σ_b (N_b/N)(ȳ₁_b − ȳ₀_b) over the blocks with rows in the compared arms,
+    /// N_b those rows (estimatr's blocked estimate); undefined when such a block
+    /// lacks one of the two arms.
+    fn blocked_mean_difference(&self, unit_arm: &[u8], blocks: &[u32]) -> Option<f64> {
+        let n_blocks = blocks.iter().max().map_or(0, |b| *b as usize + 1);
+        // Per block: treated sum and count, control sum and count.
+        let mut acc = vec![(0.0, 0usize, 0.0, 0usize); n_blocks];
+        for ((row, y), b) in self.unit_row.iter().zip(&self.y).zip(blocks) {
+            let arm = unit_arm[*row as usize];
+            let a = &mut acc[*b as usize];
+            if arm == self.treated {
+                a.0 += y;
+                a.1 += 1;
+            } else if arm == self.control {
+                a.2 += y;
+                a.3 += 1;
+            }
+        }
+        let n: usize = acc.iter().map(|a| a.1 + a.3).sum();
+        let mut total = 0.0;
+        for (sum_t, n_t, sum_c, n_c) in acc {
+            match (n_t, n_c) {
+                (0, 0) => {}
+                (0, _) | (_, 0) => return None,
+                _ => {
+                    let weight = (n_t + n_c) as f64 / n as f64;
+                    total += weight * (sum_t / n_t as f64 - sum_c / n_c as f64);
+                }
+            }
+        }
+        (n > 0).then_some(total)
     }
 
     /// # Formula
@@ -195,21 +254,27 @@ impl Statistic {
     }
 
     /// # Formula
-    /// OLS of y on [1, T, X] (regression adjusted) or [1, T, X_c, T·X_c] with X_c
-    /// centred at the compared rows' means (Lin 2013), over the rows in the two
-    /// compared arms; T is the treatment coefficient, solved from the normal
-    /// equations (Cholesky) on centred columns.
+    /// OLS of y on [1, T, X, F] (regression adjusted) or [1, T, X_c, T·X_c, F] with
+    /// X_c centred at the compared rows' means (Lin 2013) and F the block
+    /// fixed-effect dummies (blocked designs), over the rows in the two compared
+    /// arms; T is the treatment coefficient, solved from the normal equations
+    /// (Cholesky) on centred columns.
     fn regression_coefficient(&self, unit_arm: &[u8]) -> Option<f64> {
         let k = self.columns.len();
-        let p = if self.lin { 2 + 2 * k } else { 2 + k };
+        let f = self.fixed.len();
+        let p = if self.lin { 2 + 2 * k } else { 2 + k } + f;
         let mut n = 0usize;
         let mut means = vec![0.0; k];
+        let mut fixed_means = vec![0.0; f];
         let mut y_mean = 0.0;
         for (i, row) in self.unit_row.iter().enumerate() {
             let arm = unit_arm[*row as usize];
             if arm == self.treated || arm == self.control {
                 n += 1;
                 for (m, column) in means.iter_mut().zip(&self.columns) {
+                    *m += column[i];
+                }
+                for (m, column) in fixed_means.iter_mut().zip(&self.fixed) {
                     *m += column[i];
                 }
                 y_mean += self.y[i];
@@ -219,7 +284,9 @@ impl Statistic {
             return None;
         }
         means.iter_mut().for_each(|m| *m /= n as f64);
+        fixed_means.iter_mut().for_each(|m| *m /= n as f64);
         y_mean /= n as f64;
+        let first_fixed = p - f;
         let mut xtx = DMatrix::<f64>::zeros(p, p);
         let mut xty = DVector::<f64>::zeros(p);
         let mut z = vec![0.0; p];
@@ -237,6 +304,9 @@ impl Statistic {
                 if self.lin {
                     z[2 + k + j] = t * centred;
                 }
+            }
+            for j in 0..f {
+                z[first_fixed + j] = self.fixed[j][i] - fixed_means[j];
             }
             let y = self.y[i] - y_mean;
             for a in 0..p {
@@ -561,7 +631,7 @@ mod tests {
         let rows: Vec<u32> = (0..6).collect();
         let arm = [0u8, 0, 0, 1, 1, 1];
         let dim = Statistic::difference_in_means(rows.clone(), y.clone(), 1, 0);
-        let reg = Statistic::regression(rows, y, 1, 0, vec![x], false);
+        let reg = Statistic::regression(rows, y, 1, 0, vec![x], false, Vec::new());
         let d = dim.evaluate(&arm).unwrap();
         assert!((d - 4.0).abs() < 1e-12);
         // x sums: control 1 (−1+1+... ) — adjusted differs by the covariate's slope

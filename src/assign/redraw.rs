@@ -304,12 +304,7 @@ impl super::Prepared<'_> {
     /// Whether the allocation was randomised within groups that the analysis must
     /// respect: blocked, blocked_cluster and matched_pairs allocations.
     pub fn randomised_within_groups(&self) -> bool {
-        matches!(
-            self.plan.method,
-            AssignmentMethod::Blocked
-                | AssignmentMethod::BlockedCluster
-                | AssignmentMethod::MatchedPairs
-        )
+        self.plan.method.randomises_within_groups()
     }
 
     /// Each unit's group (its block, pair, or its cluster's block).

@@ -14,9 +14,9 @@ pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
 pub use power::{PowerFamily, PowerSpec, SimulationSpec, SolveFor};
 pub use validate::{
-    AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan, Problem,
-    ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan,
-    Warning, sha256_hex, sha256_hex_of_digest, validate,
+    AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,
+    Problem, ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource,
+    UnitsPlan, Warning, sha256_hex, sha256_hex_of_digest, validate,
 };
 
 use schemars::JsonSchema;
@@ -157,6 +157,17 @@ pub enum AssignmentMethod {
 }
 
 impl AssignmentMethod {
+    /// Whether the allocation is randomised within groups (blocks, pairs, blocks of
+    /// clusters) that the analysis must respect.
+    pub fn randomises_within_groups(self) -> bool {
+        matches!(
+            self,
+            AssignmentMethod::Blocked
+                | AssignmentMethod::BlockedCluster
+                | AssignmentMethod::MatchedPairs
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AssignmentMethod::Simple => "simple randomisation (independent draws)",

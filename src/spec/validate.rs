@@ -1260,7 +1260,8 @@ impl Checker<'_> {
             self.problem(
                 "analysis.randomisation_inference.procedure",
                 if clustered {
-                    "a cluster_rct allocates whole clusters: use cluster or blocked_cluster".to_string()
+                    "a cluster_rct allocates whole clusters: use cluster or blocked_cluster"
+                        .to_string()
                 } else {
                     format!(
                         "{} applies to a cluster_rct; use complete or blocked",
