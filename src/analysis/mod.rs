@@ -8,6 +8,7 @@
 
 mod balance;
 mod blocks;
+mod declared;
 mod estimators;
 pub mod ri;
 mod sample;
@@ -15,7 +16,7 @@ mod sample;
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
 pub use blocks::BlockSource;
-pub use ri::{RiMethod, RiResult, RiSummary};
+pub use ri::{AssumedProcedure, RiMethod, RiResult, RiSummary};
 pub use sample::{ArmFlow, Flow};
 
 use std::path::PathBuf;
@@ -253,6 +254,9 @@ impl AnalysisError {
         match self {
             AnalysisError::Data(e) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
+            AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
+                "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
+            }
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
             }
@@ -328,9 +332,32 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         }
         None => None,
     };
-    let unit_of_row = match &redrawer {
-        Some(r) => Some(ri::unit_rows(r, &sample.ids)?),
-        None => None,
+    // A trial allocated outside Evident: the procedure the spec declares.
+    let declared = match (&analysis_plan.randomisation_inference, &redrawer) {
+        (
+            Some(crate::spec::RiPlan {
+                procedure: Some(procedure),
+                seed,
+                ..
+            }),
+            None,
+        ) => Some(
+            declared::Declared::new(
+                *procedure,
+                *seed,
+                &sample,
+                &analysis_plan.data,
+                row_blocks.as_ref(),
+            )
+            .map_err(ri::RiError::from)?,
+        ),
+        _ => None,
+    };
+    let unit_of_row = match (&redrawer, &declared) {
+        (Some(r), _) => Some(ri::unit_rows(r, &sample.ids)?),
+        // The declared procedure's units are the analysis-data rows.
+        (None, Some(d)) => Some((0..d.n_units() as u32).collect::<Vec<u32>>()),
+        (None, None) => None,
     };
     // One statistic per comparison that randomisation inference covers, with the
     // (outcome, comparison) it belongs to.
@@ -394,15 +421,24 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         primary_rows.get_or_insert(rows);
     }
     adjust_across_outcomes(&mut outcomes, analysis_plan.adjust);
-    let randomisation_inference = match (&redrawer, &ri_design, &unit_of_row) {
-        (Some(redrawer), Some((_, seed, settings)), Some(unit_of_row)) => {
-            let mut observed = vec![u8::MAX; redrawer.n_units()];
+    let reference = match (&redrawer, &ri_design, &declared) {
+        (Some(redrawer), Some((_, seed, _)), _) => Some((ri::Reference::Assign(redrawer), *seed)),
+        (None, _, Some(d)) => Some((ri::Reference::Declared(d), d.seed)),
+        _ => None,
+    };
+    let randomisation_inference = match (
+        reference,
+        &analysis_plan.randomisation_inference,
+        &unit_of_row,
+    ) {
+        (Some((reference, seed)), Some(settings), Some(unit_of_row)) => {
+            let mut observed = vec![u8::MAX; reference.n_units()];
             for (row, unit) in unit_of_row.iter().enumerate() {
                 observed[*unit as usize] = sample.row_arm[row] as u8;
             }
             let run = ri::RiRun {
-                redrawer,
-                seed: *seed,
+                reference,
+                seed,
                 draws: settings.draws,
                 exact_limit: settings.exact_limit,
                 alternative: analysis_plan.alternative,

@@ -1,6 +1,9 @@
-//! Randomisation inference (RI): for designs allocated by the assign stage, a p-value
-//! for each treatment-vs-control estimate under the sharp null of no effect for any
-//! unit, from the allocation's own randomisation distribution.
+//! Randomisation inference (RI): for randomised designs, a p-value for each
+//! treatment-vs-control estimate under the sharp null of no effect for any unit, from
+//! the allocation's own randomisation distribution: the assign stage's procedure when
+//! Evident made the allocation, otherwise the procedure the spec declares
+//! (`declared.rs`: complete, blocked or cluster randomisation with the observed arm
+//! sizes, as ri2's `declare_ra`).
 //!
 //! # Procedure
 //! 1. The test statistic T is the estimate the analysis reports for the comparison
@@ -10,7 +13,8 @@
 //!    arm, so T under another allocation is T on the same outcomes with that
 //!    allocation's arms. Units without analysed outcome data (attrition, missing
 //!    values) stay out, as in the observed analysis: RI conditions on who was analysed.
-//! 3. The reference allocations come from the assign stage itself
+//! 3. The reference allocations come from the assign stage itself (or, for a trial
+//!    allocated outside Evident, from the declared procedure, `declared.rs`)
 //!    (`assign::Redrawer`): the same method, blocks, clusters, pairs, shares or
 //!    counts, and with rerandomisation only allocations that pass the same
 //!    acceptance rule (M ≤ threshold). Ignoring the rule would make the test
@@ -46,7 +50,8 @@ use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::assign::{AssignError, Redrawer, Scratch};
+use super::declared::Declared;
+use crate::assign::{AssignError, Enumeration, Redraw, Redrawer, Scratch};
 use crate::stats::distributions::beta;
 use crate::stats::estimate::Alternative;
 
@@ -88,6 +93,18 @@ pub struct RiSummary {
     pub alternative: Alternative,
     /// The method in plain words.
     pub explanation: String,
+    /// For a trial allocated outside Evident: the randomisation procedure assumed
+    /// (`analysis.randomisation_inference.procedure`). `None` when the assign
+    /// stage's own procedure was re-drawn.
+    pub assumed_procedure: Option<AssumedProcedure>,
+}
+
+/// The procedure assumed for a trial allocated outside Evident.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssumedProcedure {
+    pub procedure: crate::spec::RiProcedure,
+    /// The procedure in words, with the arm sizes kept.
+    pub description: String,
 }
 
 /// One comparison's randomisation-inference result.
@@ -410,9 +427,72 @@ fn max_option(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// Where the reference allocations come from.
+pub(crate) enum Reference<'r, 'a, 'p> {
+    /// The assign stage's own procedure.
+    Assign(&'r Redrawer<'a, 'p>),
+    /// A procedure declared for a trial allocated outside Evident.
+    Declared(&'r Declared),
+}
+
+impl Reference<'_, '_, '_> {
+    pub(crate) fn n_units(&self) -> usize {
+        match self {
+            Reference::Assign(r) => r.n_units(),
+            Reference::Declared(d) => d.n_units(),
+        }
+    }
+
+    fn enumerate(&self, limit: u64, mut visit: impl FnMut(&[u8], f64)) -> Option<Enumeration> {
+        match self {
+            Reference::Assign(r) => r.enumerate(limit, visit),
+            Reference::Declared(d) => {
+                let n = d.enumerate(limit, |unit_arm| visit(unit_arm, 1.0))?;
+                Some(Enumeration {
+                    allocations: n,
+                    accepted: n,
+                    equally_likely: true,
+                })
+            }
+        }
+    }
+
+    fn draw(
+        &self,
+        k: u64,
+        scratch: &mut Scratch,
+        entity_arm: &mut Vec<u8>,
+    ) -> Result<Redraw, AssignError> {
+        match self {
+            Reference::Assign(r) => r.draw(k, scratch),
+            Reference::Declared(d) => {
+                d.draw(k, scratch, entity_arm);
+                Ok(Redraw {
+                    draws: 1,
+                    statistic: None,
+                })
+            }
+        }
+    }
+
+    fn balance_statistic(&self, unit_arm: &[u8]) -> Option<f64> {
+        match self {
+            Reference::Assign(r) => r.balance_statistic(unit_arm),
+            Reference::Declared(_) => None,
+        }
+    }
+
+    fn acceptance_rule(&self) -> Option<&crate::spec::AcceptanceRule> {
+        match self {
+            Reference::Assign(r) => r.acceptance_rule(),
+            Reference::Declared(_) => None,
+        }
+    }
+}
+
 /// Settings of one run.
 pub(crate) struct RiRun<'r, 'a, 'p> {
-    pub redrawer: &'r Redrawer<'a, 'p>,
+    pub reference: Reference<'r, 'a, 'p>,
     pub seed: u64,
     pub draws: u64,
     pub exact_limit: u64,
@@ -444,6 +524,8 @@ pub enum RiError {
     NotAllocated { id: String },
     #[error(transparent)]
     Assign(#[from] AssignError),
+    #[error(transparent)]
+    Declared(#[from] super::declared::DeclaredError),
 }
 
 /// Runs randomisation inference for every statistic; `observed_arm` is each unit
@@ -453,7 +535,7 @@ pub(crate) fn run(
     statistics: &[Statistic],
     observed_arm: &[u8],
 ) -> Result<(RiSummary, Vec<Option<RiResult>>), RiError> {
-    let redrawer = settings.redrawer;
+    let redrawer = &settings.reference;
     let observed: Vec<Option<f64>> = statistics
         .iter()
         .map(|s| s.evaluate(observed_arm))
@@ -485,9 +567,10 @@ pub(crate) fn run(
                 .par_iter()
                 .map(|&(first, last)| {
                     let mut scratch = Scratch::default();
+                    let mut entity_arm = Vec::new();
                     let mut tally = Tally::new(statistics.len(), alternative);
                     for k in first..=last {
-                        let redraw = redrawer.draw(k, &mut scratch)?;
+                        let redraw = redrawer.draw(k, &mut scratch, &mut entity_arm)?;
                         tally.drawn += redraw.draws;
                         tally.largest_m = max_option(tally.largest_m, redraw.statistic);
                         tally.add(statistics, &observed, &scratch.unit_arm, 1.0);
@@ -554,6 +637,29 @@ pub(crate) fn run(
         })
         .collect();
     let rule = redrawer.acceptance_rule();
+    let (stream, assumed_procedure) = match redrawer {
+        Reference::Assign(_) => (crate::assign::redraw::REDRAW_PROCEDURE, None),
+        Reference::Declared(d) => (
+            super::declared::DECLARED_PROCEDURE,
+            Some(AssumedProcedure {
+                procedure: d.procedure,
+                description: d.description.clone(),
+            }),
+        ),
+    };
+    let mut explanation = explanation(method, reference, possible, rule.is_some(), equally_likely);
+    if assumed_procedure.is_some() {
+        explanation = explanation.replace(
+            "with the same seeded procedure as the real one",
+            "with a seeded procedure of the assumed kind",
+        );
+    }
+    if let Some(assumed) = &assumed_procedure {
+        explanation.push_str(&format!(
+            " The units were allocated outside Evident, so the allocation procedure is assumed, not known: {}. If the real procedure differed (other blocks, clusters or arm sizes), so would this p-value.",
+            assumed.description
+        ));
+    }
     let summary = RiSummary {
         method,
         reference_allocations: reference,
@@ -563,9 +669,10 @@ pub(crate) fn run(
         max_mahalanobis: rule.map(|r| r.max_mahalanobis),
         largest_statistic: tally.largest_m,
         seed: settings.seed,
-        stream: crate::assign::redraw::REDRAW_PROCEDURE,
+        stream,
         alternative,
-        explanation: explanation(method, reference, possible, rule.is_some(), equally_likely),
+        explanation,
+        assumed_procedure,
     };
     Ok((summary, results))
 }
