@@ -159,4 +159,14 @@ hdim <- difference_in_means(licensable_found ~ z, data = hmo)
 hm <- means_from_fit(lm_robust(licensable_found ~ z, data = hmo, se_type = "HC2"))
 out$hmo <- list(licensable_ratios = ratios(hm$m, hm$V, hdim$df[[1]]))
 
+# 6. An allocation made by the assign stage (tests/reference/ri/blocked12: blocked by
+#    station, the committed assignments.csv): analysed with its blocks, df N - 2B.
+ri_case <- "../ri/blocked12"
+b12 <- read.csv(file.path(ri_case, "outcomes.csv"))
+b12_units <- read.csv(file.path(ri_case, "units.csv"))
+b12_assigned <- read.csv(file.path(ri_case, "assignments.csv"))
+b12$z <- as.integer(b12_assigned$arm[match(b12$id, b12_assigned$id)] == "treatment")
+b12$station <- b12_units$station[match(b12$id, b12_units$id)]
+out$assign_blocked12 <- list(y = from_dim(difference_in_means(y ~ z, blocks = station, data = b12)))
+
 write_json(out, "designs.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
