@@ -264,6 +264,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 .any(|c| c.randomisation.is_some());
             let standardised = outcome.comparisons.iter().any(|c| c.standardised.is_some());
             let risk_ratio = outcome.comparisons.iter().any(|c| c.risk_ratio.is_some());
+            let odds_ratio = outcome.comparisons.iter().any(|c| c.odds_ratio.is_some());
             let mut rows = Vec::new();
             for c in &outcome.comparisons {
                 let e = &c.estimate;
@@ -289,14 +290,16 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 if standardised {
                     row.push(c.standardised.map_or("—".into(), |s| significant(s, 2)));
                 }
-                if risk_ratio {
-                    row.push(c.risk_ratio.as_ref().map_or("—".into(), |r| {
-                        format!(
-                            "{} ({})",
-                            significant(r.estimate, 3),
-                            interval(r.conf_low, r.conf_high, 3)
-                        )
-                    }));
+                for (shown, ratio) in [(risk_ratio, &c.risk_ratio), (odds_ratio, &c.odds_ratio)] {
+                    if shown {
+                        row.push(ratio.as_ref().map_or("—".into(), |r| {
+                            format!(
+                                "{} ({})",
+                                significant(r.estimate, 3),
+                                interval(r.conf_low, r.conf_high, 3)
+                            )
+                        }));
+                    }
                 }
                 rows.push(row);
             }
@@ -314,6 +317,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 (randomisation, "p (randomisation)"),
                 (standardised, "Standardised"),
                 (risk_ratio, "Risk ratio (CI)"),
+                (odds_ratio, "Odds ratio (CI)"),
             ] {
                 if shown {
                     header.push(name.into());
@@ -324,6 +328,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 header,
                 rows,
             }));
+            estimator_design_blocks(outcome, &mut blocks);
         }
     }
 
@@ -788,6 +793,24 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
                     })
                     .collect(),
             }));
+        }
+    }
+}
+
+/// How each estimate of an outcome was made (the estimator the design selected, its
+/// variance and degrees of freedom), once per distinct description.
+fn estimator_design_blocks(outcome: &crate::analysis::OutcomeResult, blocks: &mut Vec<Block>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &outcome.comparisons {
+        if let Some(design) = &c.design
+            && !seen.contains(&design.description.as_str())
+        {
+            seen.push(&design.description);
+            let mut text = format!("{}: {}", c.estimator.label(), design.description);
+            if c.risk_ratio.is_some() || c.odds_ratio.is_some() {
+                text.push_str(" The risk and odds ratios use the same variance, on the log scale (delta method).");
+            }
+            blocks.push(Block::Paragraph(text));
         }
     }
 }
