@@ -740,6 +740,92 @@ mod tests {
         );
     }
 
+    /// For every design the arm means' covariance gives back the difference's
+    /// variance exactly: Var(p̂₁ − p̂₀) = V₁₁ + V₀₀ − 2V₁₀, and p̂₁ − p̂₀ is the estimate.
+    #[test]
+    fn arm_means_share_the_difference_variance_in_every_design() {
+        let y: Vec<f64> = (0..24)
+            .map(|i| ((i * 7 % 11) as f64) + 0.5 * i as f64)
+            .collect();
+        let t: Vec<f64> = (0..24).map(|i| f64::from(u8::from(i % 2 == 1))).collect();
+        let blocks4 = Clusters::from_labels(&(0..24).map(|i| i / 6).collect::<Vec<_>>());
+        let pairs = Clusters::from_labels(&(0..24).map(|i| i / 2).collect::<Vec<_>>());
+        // Pairs mixed with larger blocks.
+        let mixed = Clusters::from_labels(
+            &(0..24)
+                .map(|i| if i < 8 { i / 2 } else { 4 + (i - 8) / 8 })
+                .collect::<Vec<_>>(),
+        );
+        let clusters = Clusters::from_labels(&(0..24).map(|i| i % 12).collect::<Vec<_>>());
+        let cluster_pairs =
+            Clusters::from_labels(&(0..24).map(|i| (i % 12) / 4).collect::<Vec<_>>());
+        let cluster_twos =
+            Clusters::from_labels(&(0..24).map(|i| (i % 12) / 2).collect::<Vec<_>>());
+        let cases: Vec<(DimOptions, DimDesign)> = vec![
+            (DimOptions::default(), DimDesign::Standard),
+            (
+                DimOptions {
+                    blocks: Some(&blocks4),
+                    ..Default::default()
+                },
+                DimDesign::Blocked,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&pairs),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairs,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&mixed),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairs,
+            ),
+            (
+                DimOptions {
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::Clustered,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&cluster_pairs),
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::BlockClustered,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&cluster_twos),
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairsClustered,
+            ),
+        ];
+        for (options, design) in cases {
+            let fit = difference_in_means(&y, &t, &options).unwrap();
+            assert_eq!(fit.design, design);
+            let m = fit.arm_means;
+            let var = m.var_treated + m.var_control - 2.0 * m.covariance;
+            let se2 = fit.estimate.std_error.powi(2);
+            assert!(
+                (var - se2).abs() <= 1e-12 * se2,
+                "{design:?}: {var} vs {se2}"
+            );
+            let d = m.treated - m.control;
+            assert!(
+                (d - fit.estimate.estimate).abs() <= 1e-12 * fit.estimate.estimate.abs().max(1.0),
+                "{design:?}"
+            );
+        }
+    }
+
     #[test]
     fn weighted_matched_pairs_are_refused() {
         let b = Clusters::from_labels(&["p", "p", "q", "q"]);
