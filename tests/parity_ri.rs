@@ -296,12 +296,13 @@ fn the_same_spec_gives_the_same_p_value_bytes_on_any_number_of_threads() {
 /// Trials allocated outside Evident (arms in the data): exact p-values under the
 /// declared procedure against R's combn enumeration (tests/reference/ri/declared.R).
 #[test]
-fn declared_procedures_match_r_combn_for_complete_and_blocked_randomisation() {
+fn declared_procedures_match_r_combn_for_complete_blocked_and_cluster_randomisation() {
     let text = std::fs::read_to_string(repo().join("tests/reference/ri/declared.json")).unwrap();
     let reference: Value = serde_json::from_str(&text).unwrap();
     for (name, procedure) in [
         ("declared_complete13", evident::spec::RiProcedure::Complete),
         ("declared_blocked14", evident::spec::RiProcedure::Blocked),
+        ("declared_cluster8", evident::spec::RiProcedure::Cluster),
     ] {
         let mut plan = plan(
             &repo()

@@ -172,6 +172,12 @@ impl Declared {
             counts
         };
         let entity = if clustered { "clusters" } else { "units" };
+        let ri2 = match procedure {
+            RiProcedure::Complete => "declare_ra(N, m)",
+            RiProcedure::Blocked => "declare_ra(blocks = , block_m = )",
+            RiProcedure::Cluster => "declare_ra(clusters = , m = )",
+            RiProcedure::BlockedCluster => "declare_ra(blocks = , clusters = , block_m = )",
+        };
         let totals = per_arm(&labels.concat());
         let sizes = data
             .arm_names
@@ -182,14 +188,14 @@ impl Declared {
             .join(", ");
         let description = if blocked {
             format!(
-                "{} of the {} {entity} within each of the {} declared blocks, keeping each block's observed number per arm ({sizes} in all), as ri2's declare_ra(blocks = , block_m = )",
+                "{} of the {} {entity} within each of the {} declared blocks, keeping each block's observed number per arm ({sizes} in all), as ri2's {ri2}",
                 capitalise(procedure.label()),
                 format::count(n_entities),
                 format::count(groups.len())
             )
         } else {
             format!(
-                "{} of the {} {entity} with the observed number per arm ({sizes}), as ri2's declare_ra(N, m)",
+                "{} of the {} {entity} with the observed number per arm ({sizes}), as ri2's {ri2}",
                 capitalise(procedure.label()),
                 format::count(n_entities),
             )

@@ -806,7 +806,7 @@ fn estimator_design_blocks(outcome: &crate::analysis::OutcomeResult, blocks: &mu
             && !seen.contains(&design.description.as_str())
         {
             seen.push(&design.description);
-            let mut text = format!("{}: {}", c.estimator.label(), design.description);
+            let mut text = format!("Method ({}): {}", c.estimator.label(), design.description);
             if c.risk_ratio.is_some() || c.odds_ratio.is_some() {
                 text.push_str(" The risk and odds ratios use the same variance, on the log scale (delta method).");
             }

@@ -10,6 +10,8 @@
 #       counts, declare_ra(blocks = site, block_m = c(2, 2, 3)) (600 allocations);
 #       the statistic is estimatr's blocked difference in means and the treatment
 #       coefficient of lm(y ~ Z + x + factor(site)) (block fixed effects)
+#   declared_cluster8: a cluster_rct of 8 schools, 4 treated: cluster randomisation,
+#       declare_ra(clusters = school, m = 4) (70 allocations)
 #
 # p-values: share of allocations with |T_sim| >= |T_obs| (two-sided), T_sim >= T_obs
 # (upper), T_sim <= T_obs (lower), both rounded to 10 decimal places (ri2's ties).
@@ -82,6 +84,29 @@ fe_stat <- function(z) unname(coef(lm(d$y ~ z + d$x + factor(d$site)))[2])
 cases$declared_blocked14 <- list(
   difference_in_means = p_values(bdim_stat, allocs, bdim_stat(d$Z)),
   regression_adjusted = p_values(fe_stat, allocs, fe_stat(d$Z)))
+
+# declared_cluster8 ------------------------------------------------------------
+# A cluster_rct allocated outside Evident: 8 schools of 2 to 4 pupils, 4 treated;
+# cluster randomisation with the observed number of clusters per arm,
+# declare_ra(clusters = school, m = 4) (70 allocations); unit-level difference in means.
+csize <- c(3, 2, 4, 3, 2, 4, 3, 3)
+u <- data.frame(id = sprintf("C%02d", seq_len(sum(csize))), school = rep(sprintf("S%d", 1:8), csize))
+cz <- sample(rep(c(0, 1), 4))
+u$Z <- rep(cz, csize)
+u$arm <- ifelse(u$Z == 1, "treatment", "control")
+u$y <- round(20 + 2 * u$Z + rep(rnorm(8, 0, 2), csize) + rnorm(nrow(u), 0, 1), 2)
+dir.create(file.path(here, "declared_cluster8"), showWarnings = FALSE)
+write.csv(u[, c("id", "school", "arm")], file.path(here, "declared_cluster8", "units.csv"), row.names = FALSE, quote = FALSE)
+write.csv(u[, c("id", "y")], file.path(here, "declared_cluster8", "outcomes.csv"), row.names = FALSE, quote = FALSE)
+cspec <- spec_for("Declared cluster randomisation", list(data = "outcomes.csv"))
+cspec$design <- list(kind = "cluster_rct", units = list(file = "units.csv", id = "id", arm = "arm"), cluster = "school",
+  arms = list(list(name = "control", share = 0.5), list(name = "treatment", share = 0.5)), control = "control")
+writeLines(toJSON(cspec, auto_unbox = TRUE, pretty = TRUE), file.path(here, "declared_cluster8", "study.json"))
+schools <- sprintf("S%d", 1:8)
+sets <- combn(8, 4)
+allocs <- lapply(seq_len(ncol(sets)), function(j) as.numeric(u$school %in% schools[sets[, j]]))
+udim <- function(z) mean(u$y[z == 1]) - mean(u$y[z == 0])
+cases$declared_cluster8 <- list(difference_in_means = p_values(udim, allocs, udim(u$Z)))
 
 out <- list(generated_by = "tests/reference/ri/declared.R", r_version = R.version.string,
   estimatr_version = as.character(packageVersion("estimatr")),
