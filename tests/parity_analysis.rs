@@ -319,9 +319,35 @@ fn an_assign_stage_blocked_allocation_is_analysed_with_its_blocks() {
     }
     let spec = dir.path().join("study.json");
     pipeline::run(&spec, pipeline::Scope::All, None, false).unwrap();
-    let analysis = analyse(&spec);
+    let mut checked = pipeline::check(&spec).unwrap();
+    let plan = checked.plan.analysis.as_mut().unwrap();
+    plan.covariates = vec!["x".into()];
+    plan.estimators = vec![
+        EstimatorKind::DifferenceInMeans,
+        EstimatorKind::RegressionAdjusted,
+        EstimatorKind::Lin,
+    ];
+    let analysis = pipeline::analyse_and_grade(&checked.plan)
+        .unwrap()
+        .0
+        .unwrap();
+    for (estimator, key) in [
+        (EstimatorKind::DifferenceInMeans, "y"),
+        (EstimatorKind::RegressionAdjusted, "y_adjusted"),
+        (EstimatorKind::Lin, "y_lin"),
+    ] {
+        let c = comparison(&analysis, "y", estimator);
+        assert_matches(
+            c,
+            &r["assign_blocked12"][key],
+            &format!("assign_blocked12.{key}"),
+        );
+        // Randomisation inference re-computes the estimate the row reports (block
+        // fixed effects included).
+        let ri = c.randomisation.as_ref().unwrap();
+        assert_close(ri.statistic, c.estimate.estimate, 1e-10, key);
+    }
     let y = comparison(&analysis, "y", EstimatorKind::DifferenceInMeans);
-    assert_matches(y, &r["assign_blocked12"]["y"], "assign_blocked12.y");
     let design = y.design.as_ref().unwrap();
     assert_eq!(
         design.blocks_from,

@@ -167,6 +167,10 @@ b12_units <- read.csv(file.path(ri_case, "units.csv"))
 b12_assigned <- read.csv(file.path(ri_case, "assignments.csv"))
 b12$z <- as.integer(b12_assigned$arm[match(b12$id, b12_assigned$id)] == "treatment")
 b12$station <- b12_units$station[match(b12$id, b12_units$id)]
-out$assign_blocked12 <- list(y = from_dim(difference_in_means(y ~ z, blocks = station, data = b12)))
+b12$x_c <- b12$x - mean(b12$x)
+out$assign_blocked12 <- list(
+  y = from_dim(difference_in_means(y ~ z, blocks = station, data = b12)),
+  y_adjusted = from_lm(lm_robust(y ~ z + x + factor(station), data = b12, se_type = "HC2"), "z"),
+  y_lin = from_lm(lm_robust(y ~ z + x_c + z:x_c + factor(station), data = b12, se_type = "HC2"), "z"))
 
 write_json(out, "designs.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
