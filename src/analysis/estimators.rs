@@ -1,8 +1,11 @@
 //! The estimators of the analyse stage, as thin adapters from the analytic sample to
 //! the statistical core: difference in means (estimatr's difference_in_means: Welch,
-//! or CR2 with clusters), regression adjustment (lm_robust, HC2 or CR2), Lin's
-//! interacted adjustment (lm_lin), the paired before/after difference (paired t) and
-//! the single-group mean (one-sample t).
+//! CR2 with clusters, the blocked or matched-pairs estimator in a blocked design),
+//! regression adjustment (lm_robust, HC2 or CR2, with block fixed effects in a
+//! blocked design), Lin's interacted adjustment (lm_lin, likewise), the paired
+//! before/after difference (paired t) and the single-group mean (one-sample t). Binary
+//! outcomes compared by the difference in means also get the risk and odds ratios,
+//! with intervals from the difference's own variance.
 
 use super::blocks::RowBlocks;
 use super::ri::Statistic;

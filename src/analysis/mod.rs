@@ -3,7 +3,9 @@
 //! and runs the declared estimators on every outcome.
 //!
 //! The estimators are adapters over the statistical core (`estimators.rs`); the
-//! analytic sample and flow live in `sample.rs`, baseline balance in `balance.rs`;
+//! analytic sample and flow live in `sample.rs`, baseline balance in `balance.rs`,
+//! the blocks or pairs a design was randomised within in `blocks.rs`, randomisation
+//! inference in `ri.rs` (with `declared.rs` for trials allocated outside Evident);
 //! this file dispatches.
 
 mod balance;
