@@ -292,3 +292,104 @@ fn the_same_spec_gives_the_same_p_value_bytes_on_any_number_of_threads() {
     let in_report = &from_report["analysis"]["outcomes"][0]["comparisons"][0]["randomisation"];
     assert_eq!(in_report, &one);
 }
+
+/// Trials allocated outside Evident (arms in the data): exact p-values under the
+/// declared procedure against R's combn enumeration (tests/reference/ri/declared.R).
+#[test]
+fn declared_procedures_match_r_combn_for_complete_blocked_and_cluster_randomisation() {
+    let text = std::fs::read_to_string(repo().join("tests/reference/ri/declared.json")).unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    for (name, procedure) in [
+        ("declared_complete13", evident::spec::RiProcedure::Complete),
+        ("declared_blocked14", evident::spec::RiProcedure::Blocked),
+        ("declared_cluster8", evident::spec::RiProcedure::Cluster),
+    ] {
+        let mut plan = plan(
+            &repo()
+                .join("tests/reference/ri")
+                .join(name)
+                .join("study.json"),
+        );
+        for (alternative, key) in [
+            (Alternative::TwoSided, "two_sided"),
+            (Alternative::Greater, "upper"),
+            (Alternative::Less, "lower"),
+        ] {
+            plan.analysis.as_mut().unwrap().alternative = alternative;
+            let analysis = analyse(&plan);
+            let summary = analysis.randomisation_inference.as_ref().unwrap();
+            assert_eq!(summary.method, RiMethod::Exact, "{name}");
+            assert_eq!(
+                summary.assumed_procedure.as_ref().unwrap().procedure,
+                procedure
+            );
+            assert_eq!(summary.stream, "evident-ri-declared-v1");
+            for comparison in &analysis.outcomes[0].comparisons {
+                let expected = &reference["cases"][name][estimator_key(comparison.estimator)];
+                let ri = comparison.randomisation.as_ref().unwrap();
+                let what = format!("{name} {:?} {key}", comparison.estimator);
+                assert_close(
+                    ri.statistic,
+                    expected["statistic"].as_f64().unwrap(),
+                    1e-9,
+                    &what,
+                );
+                assert_close(ri.statistic, comparison.estimate.estimate, 1e-12, &what);
+                assert_close(ri.p_value, expected[key].as_f64().unwrap(), PARITY, &what);
+                assert_eq!(
+                    summary.possible_allocations,
+                    expected["allocations"].as_u64(),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// Sampled re-draws under a declared procedure: the same seed gives the same
+/// p-value, no re-draw leaves a block without an arm, and the estimate agrees with
+/// the exact p-value.
+#[test]
+fn declared_sampled_redraws_are_seeded_and_estimate_the_exact_p_value() {
+    let spec = repo().join("tests/reference/ri/declared_blocked14/study.json");
+    let mut plan = plan(&spec);
+    let settings = plan
+        .analysis
+        .as_mut()
+        .unwrap()
+        .randomisation_inference
+        .as_mut()
+        .unwrap();
+    settings.exact_limit = 0;
+    settings.draws = 400;
+    settings.seed = Some(7);
+    let first = analyse(&plan);
+    let second = analyse(&plan);
+    let summary = first.randomisation_inference.as_ref().unwrap();
+    assert_eq!(summary.method, RiMethod::Sampled);
+    assert_eq!(summary.seed, 7);
+    let p = |a: &Analysis| {
+        a.outcomes[0].comparisons[0]
+            .randomisation
+            .as_ref()
+            .unwrap()
+            .p_value
+    };
+    assert_eq!(p(&first).to_bits(), p(&second).to_bits());
+    // No re-draw leaves a block without both arms, so none is undefined.
+    assert_eq!(
+        first.outcomes[0].comparisons[0]
+            .randomisation
+            .as_ref()
+            .unwrap()
+            .undefined,
+        0
+    );
+    // The sampled p-value estimates the exact one (0.2117 by enumeration): within
+    // five Monte Carlo standard errors.
+    let ri = first.outcomes[0].comparisons[0]
+        .randomisation
+        .as_ref()
+        .unwrap();
+    assert!((ri.p_value - 0.211_666_666_666_667).abs() < 5.0 * (0.2117 * 0.7883 / 400.0f64).sqrt());
+}

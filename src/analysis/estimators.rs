@@ -1,22 +1,30 @@
 //! The estimators of the analyse stage, as thin adapters from the analytic sample to
 //! the statistical core: difference in means (estimatr's difference_in_means: Welch,
-//! or CR2 with clusters), regression adjustment (lm_robust, HC2 or CR2), Lin's
-//! interacted adjustment (lm_lin), the paired before/after difference (paired t) and
-//! the single-group mean (one-sample t).
+//! CR2 with clusters, the blocked or matched-pairs estimator in a blocked design),
+//! regression adjustment (lm_robust, HC2 or CR2, with block fixed effects in a
+//! blocked design), Lin's interacted adjustment (lm_lin, likewise), the paired
+//! before/after difference (paired t) and the single-group mean (one-sample t). Binary
+//! outcomes compared by the difference in means also get the risk and odds ratios,
+//! with intervals from the difference's own variance.
 
+use super::blocks::RowBlocks;
 use super::ri::Statistic;
 use super::sample::{AnalyticData, OutcomeRows, SINGLE_GROUP};
-use super::{AnalysisError, Comparison, GroupSummary, RatioEstimate};
+use super::{AnalysisError, Comparison, EstimatorDesign, GroupSummary, RatioEstimate};
+use crate::report::format;
 use crate::spec::{Arm, EstimatorKind, OutcomeSpec, OutcomeType};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::regression::{
-    Clusters, Covariate, DimOptions, LmRobustOptions, RegressionError, build_design,
-    difference_in_means, lm_lin, lm_robust,
+    ArmMeans, Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, RegressionError,
+    build_design, difference_in_means, lm_lin_with_fixed_effects, lm_robust,
 };
 use crate::stats::summary::mean_and_variance;
 
 /// Name of the treatment indicator in regression output.
 const TREATMENT_TERM: &str = "treatment";
+/// Name of the block factor in regression output (parenthesised so that it cannot
+/// collide with a covariate's name).
+const BLOCK_TERM: &str = "(block)";
 
 /// The settings every estimator shares.
 pub(crate) struct EstimatorContext<'a> {
@@ -24,6 +32,56 @@ pub(crate) struct EstimatorContext<'a> {
     pub outcome: &'a OutcomeSpec,
     pub conf_level: f64,
     pub alternative: Alternative,
+    /// The blocks or pairs the design was randomised within.
+    pub blocks: Option<&'a RowBlocks>,
+}
+
+/// The positions (into the outcome rows) a blocked comparison of `treated` with
+/// `control` uses: the rows of every block in which both arms have analysed units.
+/// Returns the kept positions (rows of any arm, so that randomisation inference can
+/// move units between arms), the blocks kept and dropped, and the compared units in
+/// the dropped blocks.
+pub(crate) struct BlockedRows {
+    pub positions: Vec<usize>,
+    pub kept: usize,
+    pub dropped: usize,
+    pub units_dropped: usize,
+}
+
+pub(crate) fn blocked_rows(
+    blocks: &RowBlocks,
+    rows: &OutcomeRows,
+    control: usize,
+    treated: usize,
+) -> BlockedRows {
+    let mut seen = vec![(false, false, 0usize); blocks.labels.len()];
+    for (i, &row) in rows.rows.iter().enumerate() {
+        let b = blocks.block[row] as usize;
+        if rows.arm[i] == treated {
+            seen[b].0 = true;
+            seen[b].2 += 1;
+        } else if rows.arm[i] == control {
+            seen[b].1 = true;
+            seen[b].2 += 1;
+        }
+    }
+    let usable = |b: usize| seen[b].0 && seen[b].1;
+    let present = |b: &(bool, bool, usize)| b.0 || b.1;
+    let kept = (0..seen.len()).filter(|&b| usable(b)).count();
+    let dropped = seen.iter().filter(|b| present(b)).count() - kept;
+    let units_dropped = (0..seen.len())
+        .filter(|&b| !usable(b))
+        .map(|b| seen[b].2)
+        .sum();
+    let positions = (0..rows.rows.len())
+        .filter(|&i| usable(blocks.block[rows.rows[i]] as usize))
+        .collect();
+    BlockedRows {
+        positions,
+        kept,
+        dropped,
+        units_dropped,
+    }
 }
 
 /// One treatment arm against the control arm with the given estimator.
@@ -37,7 +95,15 @@ pub(crate) fn compare_arms(
 ) -> Result<Comparison, AnalysisError> {
     let data = context.data;
     let outcome = context.outcome;
-    let in_pair: Vec<usize> = (0..rows.y.len())
+    let blocked = context
+        .blocks
+        .map(|b| (b, blocked_rows(b, rows, control, treated_arm)));
+    let candidates: Vec<usize> = match &blocked {
+        Some((_, kept)) => kept.positions.clone(),
+        None => (0..rows.y.len()).collect(),
+    };
+    let in_pair: Vec<usize> = candidates
+        .into_iter()
         .filter(|&i| rows.arm[i] == control || rows.arm[i] == treated_arm)
         .collect();
     let y: Vec<f64> = in_pair.iter().map(|&i| rows.y[i]).collect();
@@ -81,17 +147,34 @@ pub(crate) fn compare_arms(
         estimator: estimator.label(),
         source,
     };
-    let estimate = match estimator {
+    let block_labels: Option<Vec<&str>> = blocked.as_ref().map(|(b, _)| {
+        in_pair
+            .iter()
+            .map(|&i| b.label_of_row(rows.rows[i]))
+            .collect()
+    });
+    let mut ratios = (None, None);
+    let (estimate, mut design) = match estimator {
         EstimatorKind::DifferenceInMeans => {
+            let block_groups = block_labels.as_deref().map(Clusters::from_labels);
             let options = DimOptions {
+                blocks: block_groups.as_ref(),
                 clusters: clusters.as_ref(),
                 conf_level: context.conf_level,
                 alternative: context.alternative,
                 ..DimOptions::default()
             };
-            difference_in_means(&y, &treatment, &options)
-                .map_err(fail)?
-                .estimate
+            let fit = difference_in_means(&y, &treatment, &options).map_err(fail)?;
+            let design = dim_design(&fit.design, fit.nblocks, fit.mixed_block_sizes);
+            if outcome.outcome_type == OutcomeType::Binary {
+                ratios = ratio_estimates(
+                    &fit.arm_means,
+                    fit.estimate.df,
+                    context.conf_level,
+                    design.variance,
+                );
+            }
+            (fit.estimate, design)
         }
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
             let covariates = data.covariates_for(&in_pair, rows)?;
@@ -101,32 +184,63 @@ pub(crate) fn compare_arms(
                 alternative: context.alternative,
                 ..LmRobustOptions::default()
             };
+            let fixed = block_labels.as_ref().map(|labels| Covariate::Factor {
+                name: BLOCK_TERM.into(),
+                levels: labels.iter().map(|l| l.to_string()).collect(),
+            });
             let fit = if estimator == EstimatorKind::Lin {
-                lm_lin(&y, TREATMENT_TERM, &treatment, &covariates, &options).map_err(fail)?
+                lm_lin_with_fixed_effects(
+                    &y,
+                    TREATMENT_TERM,
+                    &treatment,
+                    &covariates,
+                    fixed.as_ref(),
+                    &options,
+                )
+                .map_err(fail)?
             } else {
                 let mut columns = vec![Covariate::Numeric {
                     name: TREATMENT_TERM.into(),
                     values: treatment.clone(),
                 }];
                 columns.extend(covariates);
+                columns.extend(fixed);
                 let design = build_design(true, &columns).map_err(fail)?;
                 lm_robust(&design, &y, &options).map_err(fail)?
             };
-            fit.coefficient(TREATMENT_TERM)
+            let estimate = fit
+                .coefficient(TREATMENT_TERM)
                 .cloned()
-                .expect("the treatment term is in every fit")
+                .expect("the treatment term is in every fit");
+            let design = regression_design(
+                estimator,
+                clusters.is_some(),
+                blocked.as_ref().map(|(_, kept)| kept.kept),
+            );
+            (estimate, design)
         }
         EstimatorKind::PairedDifference | EstimatorKind::Mean => {
             unreachable!("validated: only comparison estimators compare arms")
         }
     };
+    if let Some((b, kept)) = &blocked {
+        design.blocks_from = Some(b.source.clone());
+        design.blocks_dropped = kept.dropped;
+        design.units_dropped = kept.units_dropped;
+        if kept.dropped > 0 {
+            design.description.push_str(&format!(
+                " {} of {} blocks had analysed units in only one of the two arms and were left out ({} units).",
+                format::count(kept.dropped),
+                format::count(kept.dropped + kept.kept),
+                format::count(kept.units_dropped)
+            ));
+        }
+    }
+    let (risk_ratio, odds_ratio) = ratios;
     let (n_t, n_c) = (treated_values.len() as f64, control_values.len() as f64);
     let pooled_sd = (((n_t - 1.0) * var_t + (n_c - 1.0) * var_c) / (n_t + n_c - 2.0)).sqrt();
     let standardised = (pooled_sd > 0.0)
         .then(|| (1.0 - 3.0 / (4.0 * (n_t + n_c) - 9.0)) * estimate.estimate / pooled_sd);
-    let risk_ratio = (outcome.outcome_type == OutcomeType::Binary)
-        .then(|| risk_ratio(&treated_values, &control_values, context.conf_level))
-        .flatten();
     Ok(Comparison {
         estimator,
         contrast: format!("{} vs {}", arms[treated_arm].name, data.arm_names[control]),
@@ -137,15 +251,173 @@ pub(crate) fn compare_arms(
         outcome_sd: pooled_sd,
         estimate,
         standardised,
+        design: Some(design),
         risk_ratio,
+        odds_ratio,
         p_adjusted: None,
         randomisation: None,
     })
 }
 
+/// The difference in means' design in words, with its variance and df rule.
+fn dim_design(design: &DimDesign, blocks: Option<usize>, mixed: bool) -> EstimatorDesign {
+    let b = blocks.map(format::count).unwrap_or_default();
+    let (variance, df_rule, description) = match design {
+        DimDesign::Standard => (
+            "Neyman",
+            "Welch",
+            "Difference in means with the Neyman (unequal-variance) standard error and Welch's degrees of freedom (estimatr's standard design).".to_string(),
+        ),
+        DimDesign::Clustered => (
+            "CR2",
+            "Bell–McCaffrey",
+            "Difference in means with the cluster-robust (CR2) standard error and Bell–McCaffrey degrees of freedom (estimatr's clustered design).".to_string(),
+        ),
+        DimDesign::Blocked => (
+            "blocked",
+            "N − 2B",
+            format!("Blocked difference in means (estimatr's blocked design): the within-block differences of the {b} blocks averaged with weights proportional to block size, each block's variance estimated within it; degrees of freedom N − 2B."),
+        ),
+        DimDesign::BlockClustered => (
+            "blocked CR2",
+            "J − 2B",
+            format!("Block-clustered difference in means (estimatr's block-clustered design): the within-block differences of the {b} blocks weighted by block size, each with its cluster-robust (CR2) variance; degrees of freedom J − 2B for J clusters."),
+        ),
+        DimDesign::MatchedPairs if mixed => (
+            "matched pairs",
+            "B − 1",
+            format!("Blocked difference in means over {b} blocks, some of them pairs: a pair has no within-block variance, so, as estimatr does, the matched-pairs variance (from the spread of the block differences) is used for every block; degrees of freedom B − 1."),
+        ),
+        DimDesign::MatchedPairs => (
+            "matched pairs",
+            "B − 1",
+            format!("Matched-pairs difference in means (estimatr's matched-pair design): the mean of the {b} within-pair differences, with the variance from their spread; degrees of freedom B − 1."),
+        ),
+        DimDesign::MatchedPairsClustered => (
+            "matched pairs (clustered)",
+            "B − 1",
+            format!("Matched-pair clustered difference in means (estimatr's design, Imai, King and Nall 2009) over {b} pairs of clusters; degrees of freedom B − 1."),
+        ),
+        DimDesign::Weighted
+        | DimDesign::ClusteredWeighted
+        | DimDesign::BlockedWeighted
+        | DimDesign::BlockClusteredWeighted => {
+            unreachable!("the analyse stage does not weight")
+        }
+    };
+    EstimatorDesign {
+        difference_in_means: Some(*design),
+        variance,
+        df_rule,
+        description,
+        blocks,
+        blocks_from: None,
+        blocks_dropped: 0,
+        units_dropped: 0,
+        mixed_block_sizes: mixed,
+        block_fixed_effects: false,
+    }
+}
+
+/// A regression estimator's design: its variance, and block fixed effects.
+fn regression_design(
+    estimator: EstimatorKind,
+    clustered: bool,
+    blocks: Option<usize>,
+) -> EstimatorDesign {
+    let (variance, df_rule) = if clustered {
+        ("CR2", "Bell–McCaffrey")
+    } else {
+        ("HC2", "N − k")
+    };
+    let what = if estimator == EstimatorKind::Lin {
+        "Lin's interacted covariate adjustment (lm_lin)"
+    } else {
+        "Covariate-adjusted regression (lm_robust)"
+    };
+    let mut description = format!(
+        "{what} with the {} standard error",
+        if clustered {
+            "cluster-robust (CR2)"
+        } else {
+            "heteroskedasticity-robust (HC2)"
+        }
+    );
+    if let Some(b) = blocks {
+        description.push_str(&format!(
+            ", and fixed effects for the {} blocks the allocation was randomised within (one indicator per block, not interacted with treatment)",
+            format::count(b)
+        ));
+    }
+    description.push('.');
+    EstimatorDesign {
+        difference_in_means: None,
+        variance,
+        df_rule,
+        description,
+        blocks,
+        blocks_from: None,
+        blocks_dropped: 0,
+        units_dropped: 0,
+        mixed_block_sizes: false,
+        block_fixed_effects: blocks.is_some(),
+    }
+}
+
+/// Risk ratio and odds ratio of the design's arm means, with delta-method intervals
+/// on the log scale from the same covariance the difference uses and the
+/// difference's df (see docs/statistics.md).
+///
+/// # Formula
+/// log RR = log p₁ − log p₀, gradient g = (1/p₁, −1/p₀);
+/// log OR = logit p₁ − logit p₀, g = (1/(p₁(1 − p₁)), −1/(p₀(1 − p₀)));
+/// Var = gᵀ V g with V the arm means' covariance ([`ArmMeans`]); interval
+/// exp(log ratio ± t(df, (1 + level)/2)·√Var). A ratio is absent when a mean is 0 (or
+/// 1, for the odds) or its variance is 0.
+fn ratio_estimates(
+    means: &ArmMeans,
+    df: f64,
+    conf_level: f64,
+    variance: &'static str,
+) -> (Option<RatioEstimate>, Option<RatioEstimate>) {
+    let (p1, p0) = (means.treated, means.control);
+    let ratio = |log_ratio: f64, g1: f64, g0: f64| {
+        let var = g1 * g1 * means.var_treated + g0 * g0 * means.var_control
+            - 2.0 * g1 * g0 * means.covariance;
+        if !(var > 0.0 && var.is_finite() && log_ratio.is_finite()) {
+            return None;
+        }
+        let e = Estimate::from_t(log_ratio, var.sqrt(), df, conf_level, Alternative::TwoSided);
+        Some(RatioEstimate {
+            estimate: log_ratio.exp(),
+            conf_low: e.conf_low.exp(),
+            conf_high: e.conf_high.exp(),
+            log_std_error: var.sqrt(),
+            df,
+            variance,
+        })
+    };
+    let rr = (p1 > 0.0 && p0 > 0.0)
+        .then(|| ratio(p1.ln() - p0.ln(), 1.0 / p1, 1.0 / p0))
+        .flatten();
+    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let or = (p1 > 0.0 && p1 < 1.0 && p0 > 0.0 && p0 < 1.0)
+        .then(|| {
+            ratio(
+                logit(p1) - logit(p0),
+                1.0 / (p1 * (1.0 - p1)),
+                1.0 / (p0 * (1.0 - p0)),
+            )
+        })
+        .flatten();
+    (rr, or)
+}
+
 /// The randomisation-inference statistic of `compare_arms` for the same outcome
-/// rows: the difference in means, or the treatment coefficient of the adjusted or
-/// Lin regression (covariates expanded as in the fitted model, factors as dummies).
+/// rows: the difference in means (blocked in a blocked design), or the treatment
+/// coefficient of the adjusted or Lin regression (covariates expanded as in the
+/// fitted model, factors as dummies, block fixed effects in a blocked design). In a
+/// blocked design only the blocks the estimate used take part.
 pub(crate) fn ri_statistic(
     context: &EstimatorContext,
     rows: &OutcomeRows,
@@ -154,21 +426,51 @@ pub(crate) fn ri_statistic(
     control: usize,
     treated_arm: usize,
 ) -> Result<Statistic, AnalysisError> {
-    let unit_row: Vec<u32> = rows.rows.iter().map(|&r| unit_of_row[r]).collect();
-    let y = rows.y.clone();
+    let positions: Vec<usize> = match context.blocks {
+        Some(blocks) => blocked_rows(blocks, rows, control, treated_arm).positions,
+        None => (0..rows.y.len()).collect(),
+    };
+    let unit_row: Vec<u32> = positions
+        .iter()
+        .map(|&i| unit_of_row[rows.rows[i]])
+        .collect();
+    let y: Vec<f64> = positions.iter().map(|&i| rows.y[i]).collect();
+    let fail = |source| AnalysisError::Estimator {
+        outcome: context.outcome.name.clone(),
+        estimator: estimator.label(),
+        source,
+    };
+    // Dense block indices of the kept rows.
+    let dense_blocks = context.blocks.map(|blocks| {
+        let mut index = std::collections::HashMap::new();
+        positions
+            .iter()
+            .map(|&i| {
+                let next = index.len() as u32;
+                *index.entry(blocks.block[rows.rows[i]]).or_insert(next)
+            })
+            .collect::<Vec<u32>>()
+    });
     match estimator {
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
-            let positions: Vec<usize> = (0..rows.y.len()).collect();
             let covariates = context.data.covariates_for(&positions, rows)?;
-            let design =
-                build_design(true, &covariates).map_err(|source| AnalysisError::Estimator {
-                    outcome: context.outcome.name.clone(),
-                    estimator: estimator.label(),
-                    source,
-                })?;
+            let design = build_design(true, &covariates).map_err(fail)?;
             let columns = (1..design.ncols())
                 .map(|j| design.x.column(j).iter().copied().collect())
                 .collect();
+            let fixed = match &dense_blocks {
+                Some(blocks) => {
+                    let factor = Covariate::Factor {
+                        name: BLOCK_TERM.into(),
+                        levels: blocks.iter().map(|b| b.to_string()).collect(),
+                    };
+                    let dummies = build_design(true, &[factor]).map_err(fail)?;
+                    (1..dummies.ncols())
+                        .map(|j| dummies.x.column(j).iter().copied().collect())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             Ok(Statistic::regression(
                 unit_row,
                 y,
@@ -176,14 +478,15 @@ pub(crate) fn ri_statistic(
                 control,
                 columns,
                 estimator == EstimatorKind::Lin,
+                fixed,
             ))
         }
-        _ => Ok(Statistic::difference_in_means(
-            unit_row,
-            y,
-            treated_arm,
-            control,
-        )),
+        _ => Ok(match dense_blocks {
+            Some(blocks) => {
+                Statistic::blocked_difference_in_means(unit_row, y, treated_arm, control, blocks)
+            }
+            None => Statistic::difference_in_means(unit_row, y, treated_arm, control),
+        }),
     }
 }
 
@@ -226,7 +529,9 @@ pub(crate) fn paired_difference(
         ),
         outcome_sd: variance.sqrt(),
         standardised: Some(mean / variance.sqrt()),
+        design: None,
         risk_ratio: None,
+        odds_ratio: None,
         p_adjusted: None,
         randomisation: None,
     })
@@ -261,7 +566,9 @@ pub(crate) fn single_mean(
         ),
         outcome_sd: variance.sqrt(),
         standardised: None,
+        design: None,
         risk_ratio: None,
+        odds_ratio: None,
         p_adjusted: None,
         randomisation: None,
     })
@@ -290,19 +597,4 @@ fn summary(name: &str, values: &[f64]) -> GroupSummary {
         mean,
         sd: variance.sqrt(),
     }
-}
-
-/// Risk ratio of treated over control with the Katz log-scale Wald interval
-/// (`stats::htest::risk_ratio`); absent when it is not estimable (an arm with no events).
-fn risk_ratio(treated: &[f64], control: &[f64], conf_level: f64) -> Option<RatioEstimate> {
-    let row = |values: &[f64]| {
-        let events = values.iter().sum::<f64>();
-        vec![events, values.len() as f64 - events]
-    };
-    let ratio = crate::stats::htest::risk_ratio(&[row(treated), row(control)], conf_level).ok()?;
-    Some(RatioEstimate {
-        estimate: ratio.estimate,
-        conf_low: ratio.conf_low,
-        conf_high: ratio.conf_high,
-    })
 }

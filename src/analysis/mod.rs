@@ -3,10 +3,14 @@
 //! and runs the declared estimators on every outcome.
 //!
 //! The estimators are adapters over the statistical core (`estimators.rs`); the
-//! analytic sample and flow live in `sample.rs`, baseline balance in `balance.rs`;
+//! analytic sample and flow live in `sample.rs`, baseline balance in `balance.rs`,
+//! the blocks or pairs a design was randomised within in `blocks.rs`, randomisation
+//! inference in `ri.rs` (with `declared.rs` for trials allocated outside Evident);
 //! this file dispatches.
 
 mod balance;
+mod blocks;
+mod declared;
 mod estimators;
 pub mod icc;
 pub mod ri;
@@ -14,7 +18,8 @@ mod sample;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
-pub use ri::{RiMethod, RiResult, RiSummary};
+pub use blocks::BlockSource;
+pub use ri::{AssumedProcedure, RiMethod, RiResult, RiSummary};
 pub use sample::{
     ArmFlow, Attrition, ColumnExclusion, DataWarning, Flow, REFUSE_CONDITION, WARN_CONDITION,
 };
@@ -28,6 +33,7 @@ use crate::data::DataError;
 use crate::spec::{Direction, EstimatorKind, OutcomeRole, OutcomeType, PAdjustMethod, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::htest::p_adjust;
+use crate::stats::regression::DimDesign;
 
 /// Results of the analyse stage.
 #[derive(Debug, Clone, Serialize)]
@@ -83,8 +89,15 @@ pub struct Comparison {
     /// The effect in standard-deviation units (Hedges' g for two groups, the mean
     /// change over the SD of change for paired data).
     pub standardised: Option<f64>,
-    /// Risk ratio with its 95 % CI, for binary outcomes of two-group designs.
+    /// How the estimate was made: the design (estimatr's blocked, matched-pair,
+    /// clustered or standard difference in means, or the regression's variance), the
+    /// blocks it respected and any it could not use.
+    pub design: Option<EstimatorDesign>,
+    /// Risk ratio with its CI, for binary outcomes compared by the difference in
+    /// means: delta method on the log scale with the difference's own variance.
     pub risk_ratio: Option<RatioEstimate>,
+    /// Odds ratio with its CI, computed as the risk ratio.
+    pub odds_ratio: Option<RatioEstimate>,
     /// The p-value adjusted across outcomes (headline estimator only).
     pub p_adjusted: Option<f64>,
     /// Randomisation-inference p-value under the sharp null (`ri.rs`).
@@ -106,6 +119,50 @@ pub struct RatioEstimate {
     pub estimate: f64,
     pub conf_low: f64,
     pub conf_high: f64,
+    /// Standard error of the log ratio (delta method).
+    pub log_std_error: f64,
+    /// Degrees of freedom of the t quantile (the difference's; `null` for normal).
+    #[serde(serialize_with = "serialize_df")]
+    pub df: f64,
+    /// The variance the interval comes from, e.g. `"CR2"`, `"Neyman"`, `"blocked"`.
+    pub variance: &'static str,
+}
+
+fn serialize_df<S: serde::Serializer>(df: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if df.is_finite() {
+        s.serialize_f64(*df)
+    } else {
+        s.serialize_none()
+    }
+}
+
+/// How a comparison's estimate was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimatorDesign {
+    /// estimatr's design for a difference in means (`standard`, `blocked`,
+    /// `matched_pairs`, `clustered`, `block_clustered`, `matched_pairs_clustered`);
+    /// `None` for the regression estimators.
+    pub difference_in_means: Option<DimDesign>,
+    /// The variance estimator in short: `Neyman`, `blocked`, `matched pairs`,
+    /// `matched pairs (clustered)`, `HC2`, `CR2`.
+    pub variance: &'static str,
+    /// The rule giving the degrees of freedom, e.g. `N − 2B`, `B − 1`, `Welch`,
+    /// `Bell–McCaffrey`, `N − k`.
+    pub df_rule: &'static str,
+    /// The estimator in a sentence, for the report.
+    pub description: String,
+    /// Blocks (or pairs) the estimate used, and where they came from.
+    pub blocks: Option<usize>,
+    pub blocks_from: Option<BlockSource>,
+    /// Blocks left out because the analysed units in them were all in one of the two
+    /// compared arms (attrition, missing values), and the units in them.
+    pub blocks_dropped: usize,
+    pub units_dropped: usize,
+    /// Pairs mixed with larger blocks: the matched-pair variance is used for all
+    /// (estimatr's rule; see docs/statistics.md).
+    pub mixed_block_sizes: bool,
+    /// Regression estimators in a blocked design: block fixed effects included.
+    pub block_fixed_effects: bool,
 }
 
 /// Problems in the analysis data.
@@ -139,6 +196,22 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
+    MissingBlock {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` names the matched pairs, but pair `{pair}` has {units} units"
+    )]
+    PairTooLarge {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        pair: String,
+        units: usize,
+    },
     #[error("the arms come from the assign stage, but {path} does not exist yet")]
     NotAssigned { path: PathBuf },
     #[error("arm `{arm}` has no units with {what}")]
@@ -212,8 +285,17 @@ impl AnalysisError {
         match self {
             AnalysisError::Data(e) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
+            AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
+                "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
+            }
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
+            }
+            AnalysisError::MissingBlock { .. } => {
+                "every analysed unit needs its block; fill in the value, or drop the unit from the analysis data".into()
+            }
+            AnalysisError::PairTooLarge { .. } => {
+                "a matched pair has one unit in each arm; correct the pair labels, or declare the groups with analysis.blocks".into()
             }
             AnalysisError::NotAssigned { .. } => {
                 "allocate the units first with `evident assign SPEC`, or use `evident run SPEC`, which assigns before it analyses".into()
@@ -258,10 +340,24 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let conf_level = 1.0 - analysis_plan.alpha;
     let headline_columns = sample::ColumnsUsed::of(analysis_plan.estimators[0]);
     let mut warnings = Vec::new();
-    // Randomisation inference: the assign stage's design, prepared once.
+    // The assign stage's design, prepared once: its blocks or pairs for the
+    // estimators, its procedure for randomisation inference.
+    let prepared = match &plan.assignment {
+        Some(assignment)
+            if analysis_plan.randomisation_inference.is_some()
+                || assignment.method.randomises_within_groups() =>
+        {
+            Some(crate::assign::prepare(plan, assignment).map_err(ri::RiError::from)?)
+        }
+        _ => None,
+    };
+    let units_file = plan.units.as_ref().map(|u| u.file.as_path());
+    let row_blocks = blocks::row_blocks(analysis_plan, &sample, prepared.as_ref().zip(units_file))?;
     let ri_design = match (&analysis_plan.randomisation_inference, &plan.assignment) {
         (Some(settings), Some(assignment)) => Some((
-            crate::assign::prepare(plan, assignment).map_err(ri::RiError::from)?,
+            prepared
+                .as_ref()
+                .expect("prepared above when randomisation inference is on"),
             crate::assign::redraw::allocation_seed(assignment).map_err(ri::RiError::from)?,
             *settings,
         )),
@@ -273,9 +369,32 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         }
         None => None,
     };
-    let unit_of_row = match &redrawer {
-        Some(r) => Some(ri::unit_rows(r, &sample.ids)?),
-        None => None,
+    // A trial allocated outside Evident: the procedure the spec declares.
+    let declared = match (&analysis_plan.randomisation_inference, &redrawer) {
+        (
+            Some(crate::spec::RiPlan {
+                procedure: Some(procedure),
+                seed,
+                ..
+            }),
+            None,
+        ) => Some(
+            declared::Declared::new(
+                *procedure,
+                *seed,
+                &sample,
+                &analysis_plan.data,
+                row_blocks.as_ref(),
+            )
+            .map_err(ri::RiError::from)?,
+        ),
+        _ => None,
+    };
+    let unit_of_row = match (&redrawer, &declared) {
+        (Some(r), _) => Some(ri::unit_rows(r, &sample.ids)?),
+        // The declared procedure's units are the analysis-data rows.
+        (None, Some(d)) => Some((0..d.n_units() as u32).collect::<Vec<u32>>()),
+        (None, None) => None,
     };
     // One statistic per comparison that randomisation inference covers, with the
     // (outcome, comparison) it belongs to.
@@ -309,6 +428,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             outcome: spec,
             conf_level,
             alternative: analysis_plan.alternative,
+            blocks: row_blocks.as_ref(),
         };
         let mut comparisons = Vec::new();
         for &estimator in &analysis_plan.estimators {
@@ -363,15 +483,24 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         }
     }
     adjust_across_outcomes(&mut outcomes, analysis_plan.adjust);
-    let randomisation_inference = match (&redrawer, &ri_design, &unit_of_row) {
-        (Some(redrawer), Some((_, seed, settings)), Some(unit_of_row)) => {
-            let mut observed = vec![u8::MAX; redrawer.n_units()];
+    let reference = match (&redrawer, &ri_design, &declared) {
+        (Some(redrawer), Some((_, seed, _)), _) => Some((ri::Reference::Assign(redrawer), *seed)),
+        (None, _, Some(d)) => Some((ri::Reference::Declared(d), d.seed)),
+        _ => None,
+    };
+    let randomisation_inference = match (
+        reference,
+        &analysis_plan.randomisation_inference,
+        &unit_of_row,
+    ) {
+        (Some((reference, seed)), Some(settings), Some(unit_of_row)) => {
+            let mut observed = vec![u8::MAX; reference.n_units()];
             for (row, unit) in unit_of_row.iter().enumerate() {
                 observed[*unit as usize] = sample.row_arm[row] as u8;
             }
             let run = ri::RiRun {
-                redrawer,
-                seed: *seed,
+                reference,
+                seed,
                 draws: settings.draws,
                 exact_limit: settings.exact_limit,
                 alternative: analysis_plan.alternative,

@@ -1,6 +1,9 @@
-//! Randomisation inference (RI): for designs allocated by the assign stage, a p-value
-//! for each treatment-vs-control estimate under the sharp null of no effect for any
-//! unit, from the allocation's own randomisation distribution.
+//! Randomisation inference (RI): for randomised designs, a p-value for each
+//! treatment-vs-control estimate under the sharp null of no effect for any unit, from
+//! the allocation's own randomisation distribution: the assign stage's procedure when
+//! Evident made the allocation, otherwise the procedure the spec declares
+//! (`declared.rs`: complete, blocked or cluster randomisation with the observed arm
+//! sizes, as ri2's `declare_ra`).
 //!
 //! # Procedure
 //! 1. The test statistic T is the estimate the analysis reports for the comparison
@@ -10,7 +13,8 @@
 //!    arm, so T under another allocation is T on the same outcomes with that
 //!    allocation's arms. Units without analysed outcome data (attrition, missing
 //!    values) stay out, as in the observed analysis: RI conditions on who was analysed.
-//! 3. The reference allocations come from the assign stage itself
+//! 3. The reference allocations come from the assign stage itself (or, for a trial
+//!    allocated outside Evident, from the declared procedure, `declared.rs`)
 //!    (`assign::Redrawer`): the same method, blocks, clusters, pairs, shares or
 //!    counts, and with rerandomisation only allocations that pass the same
 //!    acceptance rule (M ≤ threshold). Ignoring the rule would make the test
@@ -46,7 +50,8 @@ use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::assign::{AssignError, Redrawer, Scratch};
+use super::declared::Declared;
+use crate::assign::{AssignError, Enumeration, Redraw, Redrawer, Scratch};
 use crate::stats::distributions::beta;
 use crate::stats::estimate::Alternative;
 
@@ -88,6 +93,18 @@ pub struct RiSummary {
     pub alternative: Alternative,
     /// The method in plain words.
     pub explanation: String,
+    /// For a trial allocated outside Evident: the randomisation procedure assumed
+    /// (`analysis.randomisation_inference.procedure`). `None` when the assign
+    /// stage's own procedure was re-drawn.
+    pub assumed_procedure: Option<AssumedProcedure>,
+}
+
+/// The procedure assumed for a trial allocated outside Evident.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssumedProcedure {
+    pub procedure: crate::spec::RiProcedure,
+    /// The procedure in words, with the arm sizes kept.
+    pub description: String,
 }
 
 /// One comparison's randomisation-inference result.
@@ -131,6 +148,10 @@ pub(crate) struct Statistic {
     columns: Vec<Vec<f64>>,
     /// Lin (2013): covariates centred within the compared rows and interacted.
     lin: bool,
+    /// Fixed-effect columns (block dummies) entering additively, never interacted.
+    fixed: Vec<Vec<f64>>,
+    /// Each row's block (0-based, dense), for the blocked difference in means.
+    blocks: Option<Vec<u32>>,
 }
 
 impl Statistic {
@@ -147,6 +168,22 @@ impl Statistic {
             control: control as u8,
             columns: Vec::new(),
             lin: false,
+            fixed: Vec::new(),
+            blocks: None,
+        }
+    }
+
+    /// The blocked difference in means: each row's block given densely (0..B).
+    pub(crate) fn blocked_difference_in_means(
+        unit_row: Vec<u32>,
+        y: Vec<f64>,
+        treated: usize,
+        control: usize,
+        blocks: Vec<u32>,
+    ) -> Statistic {
+        Statistic {
+            blocks: Some(blocks),
+            ..Statistic::difference_in_means(unit_row, y, treated, control)
         }
     }
 
@@ -157,6 +194,7 @@ impl Statistic {
         control: usize,
         columns: Vec<Vec<f64>>,
         lin: bool,
+        fixed: Vec<Vec<f64>>,
     ) -> Statistic {
         Statistic {
             unit_row,
@@ -165,16 +203,54 @@ impl Statistic {
             control: control as u8,
             columns,
             lin,
+            fixed,
+            blocks: None,
         }
     }
 
     /// T for an allocation given as each unit row's arm; `None` when undefined.
     pub(crate) fn evaluate(&self, unit_arm: &[u8]) -> Option<f64> {
-        if self.columns.is_empty() {
-            self.mean_difference(unit_arm)
-        } else {
+        if !self.columns.is_empty() || !self.fixed.is_empty() {
             self.regression_coefficient(unit_arm)
+        } else if let Some(blocks) = &self.blocks {
+            self.blocked_mean_difference(unit_arm, blocks)
+        } else {
+            self.mean_difference(unit_arm)
         }
+    }
+
+    /// # Formula
+    /// T = Σ_b (N_b/N)(ȳ₁_b − ȳ₀_b) over the blocks with rows in the compared arms,
+    /// N_b those rows (estimatr's blocked estimate); undefined when such a block
+    /// lacks one of the two arms.
+    fn blocked_mean_difference(&self, unit_arm: &[u8], blocks: &[u32]) -> Option<f64> {
+        let n_blocks = blocks.iter().max().map_or(0, |b| *b as usize + 1);
+        // Per block: treated sum and count, control sum and count.
+        let mut acc = vec![(0.0, 0usize, 0.0, 0usize); n_blocks];
+        for ((row, y), b) in self.unit_row.iter().zip(&self.y).zip(blocks) {
+            let arm = unit_arm[*row as usize];
+            let a = &mut acc[*b as usize];
+            if arm == self.treated {
+                a.0 += y;
+                a.1 += 1;
+            } else if arm == self.control {
+                a.2 += y;
+                a.3 += 1;
+            }
+        }
+        let n: usize = acc.iter().map(|a| a.1 + a.3).sum();
+        let mut total = 0.0;
+        for (sum_t, n_t, sum_c, n_c) in acc {
+            match (n_t, n_c) {
+                (0, 0) => {}
+                (0, _) | (_, 0) => return None,
+                _ => {
+                    let weight = (n_t + n_c) as f64 / n as f64;
+                    total += weight * (sum_t / n_t as f64 - sum_c / n_c as f64);
+                }
+            }
+        }
+        (n > 0).then_some(total)
     }
 
     /// # Formula
@@ -195,21 +271,27 @@ impl Statistic {
     }
 
     /// # Formula
-    /// OLS of y on [1, T, X] (regression adjusted) or [1, T, X_c, T·X_c] with X_c
-    /// centred at the compared rows' means (Lin 2013), over the rows in the two
-    /// compared arms; T is the treatment coefficient, solved from the normal
-    /// equations (Cholesky) on centred columns.
+    /// OLS of y on [1, T, X, F] (regression adjusted) or [1, T, X_c, T·X_c, F] with
+    /// X_c centred at the compared rows' means (Lin 2013) and F the block
+    /// fixed-effect dummies (blocked designs), over the rows in the two compared
+    /// arms; T is the treatment coefficient, solved from the normal equations
+    /// (Cholesky) on centred columns.
     fn regression_coefficient(&self, unit_arm: &[u8]) -> Option<f64> {
         let k = self.columns.len();
-        let p = if self.lin { 2 + 2 * k } else { 2 + k };
+        let f = self.fixed.len();
+        let p = if self.lin { 2 + 2 * k } else { 2 + k } + f;
         let mut n = 0usize;
         let mut means = vec![0.0; k];
+        let mut fixed_means = vec![0.0; f];
         let mut y_mean = 0.0;
         for (i, row) in self.unit_row.iter().enumerate() {
             let arm = unit_arm[*row as usize];
             if arm == self.treated || arm == self.control {
                 n += 1;
                 for (m, column) in means.iter_mut().zip(&self.columns) {
+                    *m += column[i];
+                }
+                for (m, column) in fixed_means.iter_mut().zip(&self.fixed) {
                     *m += column[i];
                 }
                 y_mean += self.y[i];
@@ -219,7 +301,9 @@ impl Statistic {
             return None;
         }
         means.iter_mut().for_each(|m| *m /= n as f64);
+        fixed_means.iter_mut().for_each(|m| *m /= n as f64);
         y_mean /= n as f64;
+        let first_fixed = p - f;
         let mut xtx = DMatrix::<f64>::zeros(p, p);
         let mut xty = DVector::<f64>::zeros(p);
         let mut z = vec![0.0; p];
@@ -237,6 +321,9 @@ impl Statistic {
                 if self.lin {
                     z[2 + k + j] = t * centred;
                 }
+            }
+            for j in 0..f {
+                z[first_fixed + j] = self.fixed[j][i] - fixed_means[j];
             }
             let y = self.y[i] - y_mean;
             for a in 0..p {
@@ -340,9 +427,72 @@ fn max_option(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// Where the reference allocations come from.
+pub(crate) enum Reference<'r, 'a, 'p> {
+    /// The assign stage's own procedure.
+    Assign(&'r Redrawer<'a, 'p>),
+    /// A procedure declared for a trial allocated outside Evident.
+    Declared(&'r Declared),
+}
+
+impl Reference<'_, '_, '_> {
+    pub(crate) fn n_units(&self) -> usize {
+        match self {
+            Reference::Assign(r) => r.n_units(),
+            Reference::Declared(d) => d.n_units(),
+        }
+    }
+
+    fn enumerate(&self, limit: u64, mut visit: impl FnMut(&[u8], f64)) -> Option<Enumeration> {
+        match self {
+            Reference::Assign(r) => r.enumerate(limit, visit),
+            Reference::Declared(d) => {
+                let n = d.enumerate(limit, |unit_arm| visit(unit_arm, 1.0))?;
+                Some(Enumeration {
+                    allocations: n,
+                    accepted: n,
+                    equally_likely: true,
+                })
+            }
+        }
+    }
+
+    fn draw(
+        &self,
+        k: u64,
+        scratch: &mut Scratch,
+        entity_arm: &mut Vec<u8>,
+    ) -> Result<Redraw, AssignError> {
+        match self {
+            Reference::Assign(r) => r.draw(k, scratch),
+            Reference::Declared(d) => {
+                d.draw(k, scratch, entity_arm);
+                Ok(Redraw {
+                    draws: 1,
+                    statistic: None,
+                })
+            }
+        }
+    }
+
+    fn balance_statistic(&self, unit_arm: &[u8]) -> Option<f64> {
+        match self {
+            Reference::Assign(r) => r.balance_statistic(unit_arm),
+            Reference::Declared(_) => None,
+        }
+    }
+
+    fn acceptance_rule(&self) -> Option<&crate::spec::AcceptanceRule> {
+        match self {
+            Reference::Assign(r) => r.acceptance_rule(),
+            Reference::Declared(_) => None,
+        }
+    }
+}
+
 /// Settings of one run.
 pub(crate) struct RiRun<'r, 'a, 'p> {
-    pub redrawer: &'r Redrawer<'a, 'p>,
+    pub reference: Reference<'r, 'a, 'p>,
     pub seed: u64,
     pub draws: u64,
     pub exact_limit: u64,
@@ -374,6 +524,8 @@ pub enum RiError {
     NotAllocated { id: String },
     #[error(transparent)]
     Assign(#[from] AssignError),
+    #[error(transparent)]
+    Declared(#[from] super::declared::DeclaredError),
 }
 
 /// Runs randomisation inference for every statistic; `observed_arm` is each unit
@@ -383,7 +535,7 @@ pub(crate) fn run(
     statistics: &[Statistic],
     observed_arm: &[u8],
 ) -> Result<(RiSummary, Vec<Option<RiResult>>), RiError> {
-    let redrawer = settings.redrawer;
+    let redrawer = &settings.reference;
     let observed: Vec<Option<f64>> = statistics
         .iter()
         .map(|s| s.evaluate(observed_arm))
@@ -415,9 +567,10 @@ pub(crate) fn run(
                 .par_iter()
                 .map(|&(first, last)| {
                     let mut scratch = Scratch::default();
+                    let mut entity_arm = Vec::new();
                     let mut tally = Tally::new(statistics.len(), alternative);
                     for k in first..=last {
-                        let redraw = redrawer.draw(k, &mut scratch)?;
+                        let redraw = redrawer.draw(k, &mut scratch, &mut entity_arm)?;
                         tally.drawn += redraw.draws;
                         tally.largest_m = max_option(tally.largest_m, redraw.statistic);
                         tally.add(statistics, &observed, &scratch.unit_arm, 1.0);
@@ -484,6 +637,29 @@ pub(crate) fn run(
         })
         .collect();
     let rule = redrawer.acceptance_rule();
+    let (stream, assumed_procedure) = match redrawer {
+        Reference::Assign(_) => (crate::assign::redraw::REDRAW_PROCEDURE, None),
+        Reference::Declared(d) => (
+            super::declared::DECLARED_PROCEDURE,
+            Some(AssumedProcedure {
+                procedure: d.procedure,
+                description: d.description.clone(),
+            }),
+        ),
+    };
+    let mut explanation = explanation(method, reference, possible, rule.is_some(), equally_likely);
+    if assumed_procedure.is_some() {
+        explanation = explanation.replace(
+            "with the same seeded procedure as the real one",
+            "with a seeded procedure of the assumed kind",
+        );
+    }
+    if let Some(assumed) = &assumed_procedure {
+        explanation.push_str(&format!(
+            " The units were allocated outside Evident, so the allocation procedure is assumed, not known: {}. If the real procedure differed (other blocks, clusters or arm sizes), so would this p-value.",
+            assumed.description
+        ));
+    }
     let summary = RiSummary {
         method,
         reference_allocations: reference,
@@ -493,9 +669,10 @@ pub(crate) fn run(
         max_mahalanobis: rule.map(|r| r.max_mahalanobis),
         largest_statistic: tally.largest_m,
         seed: settings.seed,
-        stream: crate::assign::redraw::REDRAW_PROCEDURE,
+        stream,
         alternative,
-        explanation: explanation(method, reference, possible, rule.is_some(), equally_likely),
+        explanation,
+        assumed_procedure,
     };
     Ok((summary, results))
 }
@@ -561,7 +738,7 @@ mod tests {
         let rows: Vec<u32> = (0..6).collect();
         let arm = [0u8, 0, 0, 1, 1, 1];
         let dim = Statistic::difference_in_means(rows.clone(), y.clone(), 1, 0);
-        let reg = Statistic::regression(rows, y, 1, 0, vec![x], false);
+        let reg = Statistic::regression(rows, y, 1, 0, vec![x], false, Vec::new());
         let d = dim.evaluate(&arm).unwrap();
         assert!((d - 4.0).abs() < 1e-12);
         // x sums: control 1 (−1+1+... ) — adjusted differs by the covariate's slope

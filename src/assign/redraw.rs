@@ -290,6 +290,55 @@ impl<'a, 'p> Redrawer<'a, 'p> {
     }
 }
 
+/// The groups the assign stage randomised independently (blocks, pairs, or blocks of
+/// clusters), for analysing the allocation as it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitGroups {
+    /// Each unit's identifier and group index, units in identifier order.
+    pub unit_group: Vec<(String, u32)>,
+    /// Each group's label (a block, a pair such as `north / pair 3`, ...).
+    pub labels: Vec<String>,
+}
+
+impl super::Prepared<'_> {
+    /// Whether the allocation was randomised within groups that the analysis must
+    /// respect: blocked, blocked_cluster and matched_pairs allocations.
+    pub fn randomised_within_groups(&self) -> bool {
+        self.plan.method.randomises_within_groups()
+    }
+
+    /// Each unit's group (its block, pair, or its cluster's block).
+    pub fn unit_groups(&self) -> UnitGroups {
+        let mut entity_group = vec![0u32; self.n_entities];
+        for g in 0..self.groups.len() {
+            for e in self.groups.members(g) {
+                entity_group[*e as usize] = g as u32;
+            }
+        }
+        let unit_group = (0..self.units.n_rows())
+            .map(|row| {
+                let entity = self.unit_entity.as_ref().map_or(row, |m| m[row] as usize);
+                (
+                    String::from_utf8_lossy(self.units.id(row)).into_owned(),
+                    entity_group[entity],
+                )
+            })
+            .collect();
+        let labels = (0..self.groups.len())
+            .map(|g| match self.groups.labels[g].as_str() {
+                "" => format!("group {}", g + 1),
+                label => label.to_string(),
+            })
+            .collect();
+        UnitGroups { unit_group, labels }
+    }
+
+    /// The assignment method.
+    pub fn method(&self) -> AssignmentMethod {
+        self.plan.method
+    }
+}
+
 /// The seed the allocation on disk was drawn with: the manifest's (which records a
 /// drawn seed too), checked against the spec's when the spec gives one.
 ///
@@ -331,7 +380,7 @@ pub fn allocation_seed(assignment: &AssignmentPlan) -> Result<u64, AssignError> 
 }
 
 /// C(n, k), saturating at u128::MAX.
-fn binomial(n: usize, k: usize) -> u128 {
+pub fn binomial(n: usize, k: usize) -> u128 {
     if k > n {
         return 0;
     }
@@ -348,7 +397,7 @@ fn binomial(n: usize, k: usize) -> u128 {
 }
 
 /// Calls `visit` with every k-subset of 0..n, in lexicographic order.
-fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[u32])) {
+pub fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[u32])) {
     let mut chosen: Vec<u32> = (0..k as u32).collect();
     if k > n {
         return;

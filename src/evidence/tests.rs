@@ -73,8 +73,10 @@ fn comparison(
         outcome_sd: 1.0,
         standardised: None,
         risk_ratio: None,
+        odds_ratio: None,
         p_adjusted: None,
         randomisation: None,
+        design: None,
     }
 }
 

@@ -274,6 +274,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 .any(|c| c.randomisation.is_some());
             let standardised = outcome.comparisons.iter().any(|c| c.standardised.is_some());
             let risk_ratio = outcome.comparisons.iter().any(|c| c.risk_ratio.is_some());
+            let odds_ratio = outcome.comparisons.iter().any(|c| c.odds_ratio.is_some());
             let mut rows = Vec::new();
             for c in &outcome.comparisons {
                 let e = &c.estimate;
@@ -299,14 +300,16 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 if standardised {
                     row.push(c.standardised.map_or("—".into(), |s| significant(s, 2)));
                 }
-                if risk_ratio {
-                    row.push(c.risk_ratio.as_ref().map_or("—".into(), |r| {
-                        format!(
-                            "{} ({})",
-                            significant(r.estimate, 3),
-                            interval(r.conf_low, r.conf_high, 3)
-                        )
-                    }));
+                for (shown, ratio) in [(risk_ratio, &c.risk_ratio), (odds_ratio, &c.odds_ratio)] {
+                    if shown {
+                        row.push(ratio.as_ref().map_or("—".into(), |r| {
+                            format!(
+                                "{} ({})",
+                                significant(r.estimate, 3),
+                                interval(r.conf_low, r.conf_high, 3)
+                            )
+                        }));
+                    }
                 }
                 rows.push(row);
             }
@@ -324,6 +327,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 (randomisation, "p (randomisation)"),
                 (standardised, "Standardised"),
                 (risk_ratio, "Risk ratio (CI)"),
+                (odds_ratio, "Odds ratio (CI)"),
             ] {
                 if shown {
                     header.push(name.into());
@@ -334,6 +338,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 header,
                 rows,
             }));
+            estimator_design_blocks(outcome, &mut blocks);
         }
     }
 
@@ -820,4 +825,22 @@ fn excluded_with_reasons(arm: &crate::analysis::ArmFlow) -> String {
         .map(|e| format!("{} missing {}", count(e.units), e.column))
         .collect();
     format!("{} ({})", count(arm.excluded_missing), reasons.join(", "))
+}
+
+/// How each estimate of an outcome was made (the estimator the design selected, its
+/// variance and degrees of freedom), once per distinct description.
+fn estimator_design_blocks(outcome: &crate::analysis::OutcomeResult, blocks: &mut Vec<Block>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &outcome.comparisons {
+        if let Some(design) = &c.design
+            && !seen.contains(&design.description.as_str())
+        {
+            seen.push(&design.description);
+            let mut text = format!("Method ({}): {}", c.estimator.label(), design.description);
+            if c.risk_ratio.is_some() || c.odds_ratio.is_some() {
+                text.push_str(" The risk and odds ratios use the same variance, on the log scale (delta method).");
+            }
+            blocks.push(Block::Paragraph(text));
+        }
+    }
 }

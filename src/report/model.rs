@@ -83,6 +83,7 @@ pub struct FindingRow {
     /// Randomisation-inference p-value (designs allocated by the assign stage).
     pub p_randomisation: Option<f64>,
     pub risk_ratio: Option<crate::analysis::RatioEstimate>,
+    pub odds_ratio: Option<crate::analysis::RatioEstimate>,
     /// n per group compared, in the order of `groups`.
     pub n: Vec<usize>,
     pub groups: Vec<String>,
@@ -228,6 +229,7 @@ fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
         p_adjusted: c.p_adjusted,
         p_randomisation: c.randomisation.as_ref().map(|r| r.p_value),
         risk_ratio: c.risk_ratio.clone(),
+        odds_ratio: c.odds_ratio.clone(),
         n: c.groups.iter().map(|g| g.n).collect(),
         groups: c.groups.iter().map(|g| g.name.clone()).collect(),
         beneficial,

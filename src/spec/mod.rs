@@ -14,9 +14,9 @@ pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
 pub use power::{PowerFamily, PowerSpec, SimulationSpec, SolveFor};
 pub use validate::{
-    AcceptanceRule, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan, Problem,
-    ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource, UnitsPlan,
-    Warning, sha256_hex, sha256_hex_of_digest, validate,
+    AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,
+    Problem, ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource,
+    UnitsPlan, Warning, sha256_hex, sha256_hex_of_digest, validate,
 };
 
 use schemars::JsonSchema;
@@ -157,6 +157,17 @@ pub enum AssignmentMethod {
 }
 
 impl AssignmentMethod {
+    /// Whether the allocation is randomised within groups (blocks, pairs, blocks of
+    /// clusters) that the analysis must respect.
+    pub fn randomises_within_groups(self) -> bool {
+        matches!(
+            self,
+            AssignmentMethod::Blocked
+                | AssignmentMethod::BlockedCluster
+                | AssignmentMethod::MatchedPairs
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AssignmentMethod::Simple => "simple randomisation (independent draws)",
@@ -365,6 +376,15 @@ pub struct AnalysisSpec {
     /// `design.assignment`): on by default there, with 1000 re-draws.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub randomisation_inference: Option<RandomisationInferenceSpec>,
+    /// Columns of the analysis data naming the blocks (strata) a trial allocated
+    /// outside Evident was randomised within; the difference in means is then
+    /// estimatr's blocked estimator. Not with design.assignment, whose blocks are used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<String>,
+    /// Column of the analysis data naming the matched pairs of a trial allocated
+    /// outside Evident (one unit of each pair per arm); the matched-pairs estimator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<String>,
 }
 
 /// How a baseline variable is measured for balance (and read for adjustment).
@@ -393,6 +413,44 @@ pub struct RandomisationInferenceSpec {
     /// Enumerate every possible allocation (an exact p-value) when there are at most
     /// this many; 0 never enumerates. Default 10000.
     pub exact_limit: u64,
+    /// For a randomised trial allocated outside Evident (arms in the data): the
+    /// randomisation procedure assumed to have made the allocation. Default: blocked
+    /// when analysis.blocks or analysis.pairs are declared, else cluster for a
+    /// cluster_rct, else complete; always with the observed arm sizes (per block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<RiProcedure>,
+    /// Seed of the sampled re-draws for a trial allocated outside Evident. Default:
+    /// derived from the analysis data file's SHA-256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// A randomisation procedure a trial allocated outside Evident declares, each with the
+/// observed number of units (clusters) per arm, as ri2's `declare_ra`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiProcedure {
+    /// Complete randomisation of the units with the observed arm sizes
+    /// (`declare_ra(N, m)`).
+    Complete,
+    /// Complete randomisation within each declared block or pair, with the observed
+    /// arm sizes per block (`declare_ra(blocks = , block_m = )`).
+    Blocked,
+    /// Complete randomisation of whole clusters (`declare_ra(clusters = , m = )`).
+    Cluster,
+    /// Clusters randomised within blocks.
+    BlockedCluster,
+}
+
+impl RiProcedure {
+    pub fn label(self) -> &'static str {
+        match self {
+            RiProcedure::Complete => "complete randomisation",
+            RiProcedure::Blocked => "blocked randomisation",
+            RiProcedure::Cluster => "cluster randomisation",
+            RiProcedure::BlockedCluster => "cluster randomisation within blocks",
+        }
+    }
 }
 
 impl Default for RandomisationInferenceSpec {
@@ -401,6 +459,8 @@ impl Default for RandomisationInferenceSpec {
             enabled: true,
             draws: DEFAULT_RI_DRAWS,
             exact_limit: DEFAULT_RI_EXACT_LIMIT,
+            procedure: None,
+            seed: None,
         }
     }
 }

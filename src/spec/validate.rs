@@ -184,6 +184,18 @@ pub struct AnalysisPlan {
     /// Randomisation inference, when the design was allocated by the assign stage
     /// and it is not switched off.
     pub randomisation_inference: Option<RiPlan>,
+    /// Blocks or pairs declared for a trial allocated outside Evident.
+    pub blocks: Option<AnalysisBlocks>,
+}
+
+/// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalysisBlocks {
+    /// Columns whose combined values form the blocks.
+    Columns(Vec<String>),
+    /// The column naming each matched pair.
+    Pairs(String),
 }
 
 /// Randomisation-inference settings, checked.
@@ -193,6 +205,11 @@ pub struct RiPlan {
     pub draws: u64,
     /// Enumerate when there are at most this many allocations.
     pub exact_limit: u64,
+    /// The procedure assumed for a trial allocated outside Evident; `None` when the
+    /// assign stage's own procedure is re-drawn.
+    pub procedure: Option<super::RiProcedure>,
+    /// Seed of the declared procedure's re-draws, when the spec gives one.
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1076,7 +1093,8 @@ impl Checker<'_> {
         }
         let _ = outcomes;
         self.check_covariate_types(spec);
-        let randomisation_inference = self.check_ri(spec, kind, assignment);
+        let blocks = self.check_analysis_blocks(spec, kind, assignment, &data);
+        let randomisation_inference = self.check_ri(spec, kind, assignment, blocks.is_some());
         Some(AnalysisPlan {
             data,
             id,
@@ -1089,6 +1107,66 @@ impl Checker<'_> {
             adjust: spec.multiple_comparisons,
             missing: spec.missing,
             randomisation_inference,
+            blocks,
+        })
+    }
+
+    /// `analysis.blocks` / `analysis.pairs`: columns of the analysis data, for a
+    /// comparison allocated outside Evident.
+    fn check_analysis_blocks(
+        &mut self,
+        spec: &super::AnalysisSpec,
+        kind: DesignKind,
+        assignment: Option<&AssignmentPlan>,
+        data: &std::path::Path,
+    ) -> Option<AnalysisBlocks> {
+        let key = match (spec.blocks.is_empty(), &spec.pairs) {
+            (true, None) => return None,
+            (false, Some(_)) => {
+                self.problem(
+                    "analysis.pairs",
+                    "declare either analysis.blocks or analysis.pairs, not both (pairs are blocks of two)",
+                );
+                return None;
+            }
+            (false, None) => "analysis.blocks",
+            (true, Some(_)) => "analysis.pairs",
+        };
+        if !kind.has_comparison_group() {
+            self.problem(
+                key,
+                format!("a {} has no arms to compare within blocks", kind.label()),
+            );
+            return None;
+        }
+        if let Some(assignment) = assignment {
+            self.problem(
+                key,
+                format!(
+                    "the allocation comes from design.assignment (method {}), whose blocks the analysis uses; remove {key}",
+                    assignment.method.name()
+                ),
+            );
+            return None;
+        }
+        let columns: Vec<(String, String)> = match &spec.pairs {
+            Some(column) => vec![(column.clone(), key.to_string())],
+            None => spec
+                .blocks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), format!("{key}[{i}]")))
+                .collect(),
+        };
+        // A missing or unreadable data file is reported once, by the caller.
+        if let Ok(header) = data::read_header(data) {
+            for (column, path) in &columns {
+                self.require_column(&header, column, data, path);
+            }
+        }
+        Some(match &spec.pairs {
+            Some(column) => AnalysisBlocks::Pairs(column.clone()),
+            None => AnalysisBlocks::Columns(spec.blocks.clone()),
         })
     }
 
@@ -1124,6 +1202,7 @@ impl Checker<'_> {
         spec: &super::AnalysisSpec,
         kind: DesignKind,
         assignment: Option<&AssignmentPlan>,
+        blocks_declared: bool,
     ) -> Option<RiPlan> {
         let given = spec.randomisation_inference.as_ref();
         let settings = given.cloned().unwrap_or_default();
@@ -1152,18 +1231,89 @@ impl Checker<'_> {
         if !settings.enabled {
             return None;
         }
-        if assignment.is_none() || !kind.has_comparison_group() {
+        if !kind.is_randomised() {
             if given.is_some() {
                 self.warn(
                     "analysis.randomisation_inference",
-                    "randomisation inference re-draws the assign stage's allocation: without design.assignment no randomisation-inference p-values are computed",
+                    format!(
+                        "a {} was not randomised, so there is no allocation to re-draw: no randomisation-inference p-values are computed",
+                        kind.label()
+                    ),
                 );
             }
             return None;
         }
-        Some(RiPlan {
+        let plan = RiPlan {
             draws: settings.draws,
             exact_limit: settings.exact_limit,
+            procedure: None,
+            seed: None,
+        };
+        if let Some(assignment) = assignment {
+            for (key, given) in [
+                ("procedure", settings.procedure.is_some()),
+                ("seed", settings.seed.is_some()),
+            ] {
+                if given {
+                    self.problem(
+                        format!("analysis.randomisation_inference.{key}"),
+                        format!(
+                            "the allocation comes from design.assignment (method {}), whose own procedure and seed are re-drawn; remove {key}",
+                            assignment.method.name()
+                        ),
+                    );
+                }
+            }
+            return Some(plan);
+        }
+        // Arms in the data: a declared procedure with the observed arm sizes.
+        use super::RiProcedure;
+        let clustered = kind == DesignKind::ClusterRct;
+        let procedure = settings
+            .procedure
+            .unwrap_or(match (blocks_declared, clustered) {
+                (true, true) => RiProcedure::BlockedCluster,
+                (true, false) => RiProcedure::Blocked,
+                (false, true) => RiProcedure::Cluster,
+                (false, false) => RiProcedure::Complete,
+            });
+        let needs_blocks = matches!(
+            procedure,
+            RiProcedure::Blocked | RiProcedure::BlockedCluster
+        );
+        let needs_clusters = matches!(
+            procedure,
+            RiProcedure::Cluster | RiProcedure::BlockedCluster
+        );
+        if needs_blocks && !blocks_declared {
+            self.problem(
+                "analysis.randomisation_inference.procedure",
+                format!(
+                    "{} needs the blocks: declare analysis.blocks (or analysis.pairs)",
+                    procedure.label()
+                ),
+            );
+            return None;
+        }
+        if clustered != needs_clusters {
+            self.problem(
+                "analysis.randomisation_inference.procedure",
+                if clustered {
+                    "a cluster_rct allocates whole clusters: use cluster or blocked_cluster"
+                        .to_string()
+                } else {
+                    format!(
+                        "{} applies to a cluster_rct; use complete or blocked",
+                        procedure.label()
+                    )
+                },
+            );
+            return None;
+        }
+        Some(RiPlan {
+            procedure: Some(procedure),
+            seed: settings.seed,
+            ..plan
         })
     }
 

@@ -94,6 +94,87 @@ pub struct DifferenceInMeans {
     pub nclusters: Option<usize>,
     /// Blocks of two units mixed with larger blocks (matched-pair variance used).
     pub mixed_block_sizes: bool,
+    /// The arm means the difference is made of, with their covariance under the
+    /// same variance estimator (so ratios of the means share the difference's
+    /// variance; see [`ArmMeans`]).
+    pub arm_means: ArmMeans,
+}
+
+/// The design's estimates of the treated and control means and their covariance
+/// matrix, from the variance estimator the design selected: the difference's
+/// variance is `var_treated + var_control − 2·covariance` exactly.
+///
+/// | design | means | covariance |
+/// |---|---|---|
+/// | `Standard` | arm means | diag(s₁²/n₁, s₀²/n₀) (Neyman; HC2 of y ~ arm) |
+/// | `Clustered`, `Weighted`, … | b₀ + b₁, b₀ of lm_robust(y ~ t) | A V Aᵀ, V its CR2/HC2 vcov |
+/// | `Blocked`, `BlockClustered`, … | Σ w_b m_b | Σ w_b² V_b (per-block covariance as above) |
+/// | `MatchedPairs` | Σ w_b m_b | Σ (m_b − m̄)(m_b − m̄)ᵀ / (B(B − 1)) |
+/// | `MatchedPairsClustered` | Σ w_b m_b | B/((B − 1)N²) Σ (N_b m_b − N m̄/B)(…)ᵀ |
+///
+/// m_b = (treated mean, control mean) of block b, w_b = N_b/N (W_b/W weighted).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ArmMeans {
+    pub treated: f64,
+    pub control: f64,
+    pub var_treated: f64,
+    pub var_control: f64,
+    pub covariance: f64,
+}
+
+impl ArmMeans {
+    fn scaled(self, w: f64) -> ArmMeans {
+        ArmMeans {
+            treated: self.treated * w,
+            control: self.control * w,
+            var_treated: self.var_treated * w * w,
+            var_control: self.var_control * w * w,
+            covariance: self.covariance * w * w,
+        }
+    }
+
+    fn plus(self, other: ArmMeans) -> ArmMeans {
+        ArmMeans {
+            treated: self.treated + other.treated,
+            control: self.control + other.control,
+            var_treated: self.var_treated + other.var_treated,
+            var_control: self.var_control + other.var_control,
+            covariance: self.covariance + other.covariance,
+        }
+    }
+
+    const ZERO: ArmMeans = ArmMeans {
+        treated: 0.0,
+        control: 0.0,
+        var_treated: 0.0,
+        var_control: 0.0,
+        covariance: 0.0,
+    };
+
+    /// Means from a regression of y on (intercept, treatment) with covariance V:
+    /// control = b₀, treated = b₀ + b₁.
+    fn from_regression(b0: f64, b1: f64, v: &[Vec<f64>]) -> ArmMeans {
+        ArmMeans {
+            treated: b0 + b1,
+            control: b0,
+            var_treated: v[0][0] + 2.0 * v[0][1] + v[1][1],
+            var_control: v[0][0],
+            covariance: v[0][0] + v[0][1],
+        }
+    }
+
+    /// Between-block covariance of the block mean vectors `u_b` about `centre`,
+    /// times `scale`.
+    fn between(points: &[(f64, f64)], centre: (f64, f64), scale: f64) -> (f64, f64, f64) {
+        let (mut vt, mut vc, mut cv) = (0.0, 0.0, 0.0);
+        for (t, c) in points {
+            let (dt, dc) = (t - centre.0, c - centre.1);
+            vt += dt * dt;
+            vc += dc * dc;
+            cv += dt * dc;
+        }
+        (vt * scale, vc * scale, cv * scale)
+    }
 }
 
 /// Estimates the average treatment effect as a difference in means.
@@ -136,7 +217,7 @@ pub fn difference_in_means(
         }
     }
     // Counts shared by every design; the estimator fills in the rest.
-    let base = |design: DimDesign, estimate: Estimate| DifferenceInMeans {
+    let base = |design: DimDesign, estimate: Estimate, arm_means: ArmMeans| DifferenceInMeans {
         design,
         estimate,
         nobs: n,
@@ -145,6 +226,7 @@ pub fn difference_in_means(
         nblocks: None,
         nclusters: None,
         mixed_block_sizes: false,
+        arm_means,
     };
     if let Some(blocks) = options.blocks {
         return blocked(y, &treated, blocks, options, base);
@@ -160,7 +242,11 @@ pub fn difference_in_means(
             options.conf_level,
             options.alternative,
         )?;
-        return Ok(base(DimDesign::Standard, estimate));
+        return Ok(base(
+            DimDesign::Standard,
+            estimate,
+            neyman_means(y, &treated),
+        ));
     }
     if let Some(c) = options.clusters {
         check_cluster_treatment(c, &treated)?;
@@ -187,9 +273,14 @@ pub fn difference_in_means(
         (true, false) => DimDesign::Clustered,
         _ => DimDesign::Weighted,
     };
+    let arm_means = ArmMeans::from_regression(
+        fit.coefficients[0].estimate.estimate,
+        fit.coefficients[1].estimate.estimate,
+        &fit.vcov,
+    );
     Ok(DifferenceInMeans {
         nclusters: options.clusters.map(Clusters::count),
-        ..base(dim_design, fit.coefficients[1].estimate.clone())
+        ..base(dim_design, fit.coefficients[1].estimate.clone(), arm_means)
     })
 }
 
@@ -236,6 +327,19 @@ fn neyman(y: &[f64], treated: &[bool]) -> (f64, f64, f64) {
     (m1 - m0, var, df)
 }
 
+/// Arm means with the Neyman variances s²/n and no covariance.
+fn neyman_means(y: &[f64], treated: &[bool]) -> ArmMeans {
+    let (m1, v1, n1) = mean_var(y, treated, true);
+    let (m0, v0, n0) = mean_var(y, treated, false);
+    ArmMeans {
+        treated: m1,
+        control: m0,
+        var_treated: v1 / n1,
+        var_control: v0 / n0,
+        covariance: 0.0,
+    }
+}
+
 /// Mean, sample variance (n − 1) and count of the units with `treated == which`.
 fn mean_var(y: &[f64], treated: &[bool], which: bool) -> (f64, f64, f64) {
     let values = || {
@@ -268,7 +372,7 @@ fn blocked(
     treated: &[bool],
     blocks: &Clusters,
     options: &DimOptions,
-    base: impl Fn(DimDesign, Estimate) -> DifferenceInMeans,
+    base: impl Fn(DimDesign, Estimate, ArmMeans) -> DifferenceInMeans,
 ) -> Result<DifferenceInMeans, RegressionError> {
     let members = blocks.members();
     let nblocks = members.len();
@@ -328,7 +432,7 @@ fn blocked(
     let clustered = options.clusters.is_some();
     let weighted = options.weights.is_some();
     let nbf = nblocks as f64;
-    let (diff, var, df, design) = if any_pair {
+    let (diff, var, df, design, arm_means) = if any_pair {
         if weighted {
             return Err(RegressionError::Unsupported(
                 "weights with a matched-pair design are not supported (as in estimatr)",
@@ -342,16 +446,24 @@ fn blocked(
                 rule: "the matched-pair variance needs two pairs",
             });
         }
-        let taus: Vec<(f64, f64)> = pieces
+        // Per block: (treated mean, control mean) and N_b.
+        let block_means: Vec<((f64, f64), f64)> = pieces
             .iter()
             .map(|p| {
                 let (m1, _, _) = mean_var(&p.y, &p.treated, true);
                 let (m0, _, _) = mean_var(&p.y, &p.treated, false);
-                (m1 - m0, p.y.len() as f64)
+                ((m1, m0), p.y.len() as f64)
             })
+            .collect();
+        let taus: Vec<(f64, f64)> = block_means
+            .iter()
+            .map(|((m1, m0), nb)| (m1 - m0, *nb))
             .collect();
         let n: f64 = taus.iter().map(|(_, nb)| nb).sum();
         let diff: f64 = taus.iter().map(|(t, nb)| t * nb / n).sum();
+        let centre = block_means.iter().fold((0.0, 0.0), |acc, ((m1, m0), nb)| {
+            (acc.0 + m1 * nb / n, acc.1 + m0 * nb / n)
+        });
         if clustered {
             // estimatr's "Matched-pair clustered" (Imai, King & Nall 2009).
             let ss: f64 = taus
@@ -359,14 +471,44 @@ fn blocked(
                 .map(|(t, nb)| (nb * t - n * diff / nbf).powi(2))
                 .sum();
             let var = nbf / ((nbf - 1.0) * n * n) * ss;
-            (diff, var, nbf - 1.0, DimDesign::MatchedPairsClustered)
+            let scaled: Vec<(f64, f64)> = block_means
+                .iter()
+                .map(|((m1, m0), nb)| (nb * m1, nb * m0))
+                .collect();
+            let (vt, vc, cv) = ArmMeans::between(
+                &scaled,
+                (n * centre.0 / nbf, n * centre.1 / nbf),
+                nbf / ((nbf - 1.0) * n * n),
+            );
+            (
+                diff,
+                var,
+                nbf - 1.0,
+                DimDesign::MatchedPairsClustered,
+                ArmMeans {
+                    treated: centre.0,
+                    control: centre.1,
+                    var_treated: vt,
+                    var_control: vc,
+                    covariance: cv,
+                },
+            )
         } else {
             let ss: f64 = taus.iter().map(|(t, _)| (t - diff) * (t - diff)).sum();
+            let points: Vec<(f64, f64)> = block_means.iter().map(|(m, _)| *m).collect();
+            let (vt, vc, cv) = ArmMeans::between(&points, centre, 1.0 / (nbf * (nbf - 1.0)));
             (
                 diff,
                 ss / (nbf * (nbf - 1.0)),
                 nbf - 1.0,
                 DimDesign::MatchedPairs,
+                ArmMeans {
+                    treated: centre.0,
+                    control: centre.1,
+                    var_treated: vt,
+                    var_control: vc,
+                    covariance: cv,
+                },
             )
         }
     } else {
@@ -394,18 +536,26 @@ fn blocked(
                         alternative: options.alternative,
                     },
                 )?;
-                per_block.push((sub.estimate.estimate, sub.estimate.std_error.powi(2), nobs));
+                per_block.push((
+                    sub.estimate.estimate,
+                    sub.estimate.std_error.powi(2),
+                    nobs,
+                    sub.arm_means,
+                ));
             } else {
                 let (d, v, _) = neyman(&p.y, &p.treated);
-                per_block.push((d, v, nobs));
+                per_block.push((d, v, nobs, neyman_means(&p.y, &p.treated)));
             }
         }
-        let total: f64 = per_block.iter().map(|(_, _, nb)| nb).sum();
-        let diff: f64 = per_block.iter().map(|(d, _, nb)| d * nb / total).sum();
+        let total: f64 = per_block.iter().map(|(_, _, nb, _)| nb).sum();
+        let diff: f64 = per_block.iter().map(|(d, _, nb, _)| d * nb / total).sum();
         let var: f64 = per_block
             .iter()
-            .map(|(_, v, nb)| v * (nb / total).powi(2))
+            .map(|(_, v, nb, _)| v * (nb / total).powi(2))
             .sum();
+        let arm_means = per_block.iter().fold(ArmMeans::ZERO, |acc, (_, _, nb, m)| {
+            acc.plus(m.scaled(nb / total))
+        });
         let (df, design) = match (clustered, weighted) {
             (true, false) => (
                 pieces.iter().map(|p| p.size as f64).sum::<f64>() - 2.0 * nbf,
@@ -418,7 +568,7 @@ fn blocked(
             (false, true) => (y.len() as f64 - 2.0 * nbf, DimDesign::BlockedWeighted),
             (false, false) => (y.len() as f64 - 2.0 * nbf, DimDesign::Blocked),
         };
-        (diff, var, df, design)
+        (diff, var, df, design, arm_means)
     };
     let estimate = checked_estimate(
         "difference in means",
@@ -434,7 +584,7 @@ fn blocked(
             .clusters
             .map(|_| pieces.iter().map(|p| p.size).sum()),
         mixed_block_sizes: any_pair && !all_pairs,
-        ..base(design, estimate)
+        ..base(design, estimate, arm_means)
     })
 }
 
@@ -588,6 +738,92 @@ mod tests {
                 cluster: "c3".into()
             }
         );
+    }
+
+    /// For every design the arm means' covariance gives back the difference's
+    /// variance exactly: Var(p̂₁ − p̂₀) = V₁₁ + V₀₀ − 2V₁₀, and p̂₁ − p̂₀ is the estimate.
+    #[test]
+    fn arm_means_share_the_difference_variance_in_every_design() {
+        let y: Vec<f64> = (0..24)
+            .map(|i| ((i * 7 % 11) as f64) + 0.5 * i as f64)
+            .collect();
+        let t: Vec<f64> = (0..24).map(|i| f64::from(u8::from(i % 2 == 1))).collect();
+        let blocks4 = Clusters::from_labels(&(0..24).map(|i| i / 6).collect::<Vec<_>>());
+        let pairs = Clusters::from_labels(&(0..24).map(|i| i / 2).collect::<Vec<_>>());
+        // Pairs mixed with larger blocks.
+        let mixed = Clusters::from_labels(
+            &(0..24)
+                .map(|i| if i < 8 { i / 2 } else { 4 + (i - 8) / 8 })
+                .collect::<Vec<_>>(),
+        );
+        let clusters = Clusters::from_labels(&(0..24).map(|i| i % 12).collect::<Vec<_>>());
+        let cluster_pairs =
+            Clusters::from_labels(&(0..24).map(|i| (i % 12) / 4).collect::<Vec<_>>());
+        let cluster_twos =
+            Clusters::from_labels(&(0..24).map(|i| (i % 12) / 2).collect::<Vec<_>>());
+        let cases: Vec<(DimOptions, DimDesign)> = vec![
+            (DimOptions::default(), DimDesign::Standard),
+            (
+                DimOptions {
+                    blocks: Some(&blocks4),
+                    ..Default::default()
+                },
+                DimDesign::Blocked,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&pairs),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairs,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&mixed),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairs,
+            ),
+            (
+                DimOptions {
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::Clustered,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&cluster_pairs),
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::BlockClustered,
+            ),
+            (
+                DimOptions {
+                    blocks: Some(&cluster_twos),
+                    clusters: Some(&clusters),
+                    ..Default::default()
+                },
+                DimDesign::MatchedPairsClustered,
+            ),
+        ];
+        for (options, design) in cases {
+            let fit = difference_in_means(&y, &t, &options).unwrap();
+            assert_eq!(fit.design, design);
+            let m = fit.arm_means;
+            let var = m.var_treated + m.var_control - 2.0 * m.covariance;
+            let se2 = fit.estimate.std_error.powi(2);
+            assert!(
+                (var - se2).abs() <= 1e-12 * se2,
+                "{design:?}: {var} vs {se2}"
+            );
+            let d = m.treated - m.control;
+            assert!(
+                (d - fit.estimate.estimate).abs() <= 1e-12 * fit.estimate.estimate.abs().max(1.0),
+                "{design:?}"
+            );
+        }
     }
 
     #[test]

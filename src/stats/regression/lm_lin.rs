@@ -38,6 +38,26 @@ pub fn lm_lin(
     covariates: &[Covariate],
     options: &LmRobustOptions,
 ) -> Result<LmRobust, RegressionError> {
+    lm_lin_with_fixed_effects(y, treatment_name, treatment, covariates, None, options)
+}
+
+/// Lin's regression with additive fixed effects for a factor (blocks or pairs):
+/// the factor's dummies (treatment contrasts, first level the reference) are
+/// appended uncentred and not interacted, as
+/// `lm_robust(y ~ Z * (x_c...) + factor(block))`. The Lin covariates are centred as
+/// in [`lm_lin`]. Used for blocked designs, where interacting the blocks would leave a
+/// matched pair's residuals at zero.
+///
+/// # Errors
+/// As [`lm_lin`]; a fixed-effect factor of the wrong length.
+pub fn lm_lin_with_fixed_effects(
+    y: &[f64],
+    treatment_name: &str,
+    treatment: &[f64],
+    covariates: &[Covariate],
+    fixed_effects: Option<&Covariate>,
+    options: &LmRobustOptions,
+) -> Result<LmRobust, RegressionError> {
     if covariates.is_empty() {
         return Err(RegressionError::Unsupported(
             "lm_lin needs at least one covariate; use difference_in_means without covariates",
@@ -78,7 +98,22 @@ pub fn lm_lin(
         };
         centred.push(col.iter().map(|v| v - mean).collect::<Vec<f64>>());
     }
-    let k = 2 + 2 * p;
+    let fixed = match fixed_effects {
+        Some(factor) => {
+            let dummies = build_design(true, std::slice::from_ref(factor))?;
+            if dummies.nrows() != n {
+                return Err(RegressionError::LengthMismatch {
+                    column: factor.name().to_string(),
+                    expected: n,
+                    found: dummies.nrows(),
+                });
+            }
+            Some(dummies)
+        }
+        None => None,
+    };
+    let n_fixed = fixed.as_ref().map_or(0, |d| d.ncols() - 1);
+    let k = 2 + 2 * p + n_fixed;
     let mut x = DMatrix::zeros(n, k);
     x.column_mut(0).fill(1.0);
     x.column_mut(1).copy_from_slice(treatment);
@@ -96,6 +131,13 @@ pub fn lm_lin(
         }
         names.insert(2 + j, label.clone());
         names.push(format!("{treatment_name}:{label}"));
+    }
+    if let Some(dummies) = &fixed {
+        for j in 0..n_fixed {
+            x.column_mut(2 + 2 * p + j)
+                .copy_from(&dummies.x.column(j + 1));
+            names.push(dummies.names[j + 1].clone());
+        }
     }
     let design = Design::from_matrix(names, x)?;
     lm_robust(&design, y, options)
