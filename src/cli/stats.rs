@@ -835,7 +835,9 @@ fn run_dim(args: &DimArgs) -> Result<(), Error> {
         && let Some(size) = pairs.members().iter().map(Vec::len).find(|&size| size != 2)
     {
         return Err(arguments(
-            format!("--pairs column `{name}` has a pair of {size} units; every pair needs exactly 2"),
+            format!(
+                "--pairs column `{name}` has a pair of {size} units; every pair needs exactly 2"
+            ),
             "use --blocks for blocks of other sizes",
         ));
     }
@@ -858,7 +860,9 @@ fn run_dim(args: &DimArgs) -> Result<(), Error> {
         },
     )?;
     report_dropped(data.dropped, args.json);
-    print(&result, args.json, |d| TestOutput::from_dim(d, &args.treatment));
+    print(&result, args.json, |d| {
+        TestOutput::from_dim(d, &args.treatment)
+    });
     Ok(())
 }
 

@@ -349,7 +349,8 @@ impl TestOutput {
         match (p.estimates.as_slice(), p.conf_int) {
             ([one], _) => out.estimates.push(interval("p".into(), *one)),
             ([a, b], Some(_)) => {
-                out.estimates.push(interval("prop 1 - prop 2".into(), a - b));
+                out.estimates
+                    .push(interval("prop 1 - prop 2".into(), a - b));
                 out.estimates.push(Row::point("prop 1", *a));
                 out.estimates.push(Row::point("prop 2", *b));
             }
@@ -730,7 +731,10 @@ mod tests {
             let back: Real = serde_json::from_str(&text).unwrap();
             assert_eq!(back.0, v, "{text}");
         }
-        assert_eq!(serde_json::to_string(&Real(f64::INFINITY)).unwrap(), "\"Inf\"");
+        assert_eq!(
+            serde_json::to_string(&Real(f64::INFINITY)).unwrap(),
+            "\"Inf\""
+        );
         assert!(serde_json::from_str::<Real>("\"inf\"").is_err());
     }
 
@@ -740,9 +744,17 @@ mod tests {
         row.df = Some(3.0);
         assert!(serde_json::to_string(&row).unwrap().contains("\"df\":3,"));
         row.df = Some(6.9426);
-        assert!(serde_json::to_string(&row).unwrap().contains("\"df\":6.9426,"));
+        assert!(
+            serde_json::to_string(&row)
+                .unwrap()
+                .contains("\"df\":6.9426,")
+        );
         row.df = Some(f64::INFINITY);
-        assert!(serde_json::to_string(&row).unwrap().contains("\"df\":null,"));
+        assert!(
+            serde_json::to_string(&row)
+                .unwrap()
+                .contains("\"df\":null,")
+        );
     }
 
     #[test]
