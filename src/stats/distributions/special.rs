@@ -151,7 +151,12 @@ pub(crate) fn ln_normal_cdf(z: f64) -> f64 {
         if z == f64::INFINITY {
             return 0.0;
         }
-        let (_, q) = cdflib::special::cumnor(z);
+        // Past 37 the upper tail is subnormal, where cumnor flushes it to zero.
+        let q = if z > 37.0 {
+            ln_normal_cdf(-z).exp()
+        } else {
+            cdflib::special::cumnor(z).1
+        };
         return (-q).ln_1p();
     }
     if z > -37.0 {
