@@ -175,7 +175,8 @@ pub(crate) fn fit_ols<'a>(
     for _ in 0..REFINEMENT_STEPS {
         let correction = solve(&compensated_residual(&unit, &ys, &unit_coef))?;
         let size = correction.amax();
-        if !(size < last) {
+        // A correction that does not shrink (or is NaN) has reached rounding level.
+        if size.is_nan() || size >= last {
             break;
         }
         unit_coef += &correction;
