@@ -285,3 +285,57 @@ fn a_power_block_that_cannot_be_answered_is_a_located_problem() {
             "at or below the significance level",
         ));
 }
+
+/// pwr.t2n.test and pwr.2p2n.test with n1 given and n2 left out, against the same power
+/// functions solved with uniroot(tol = 1e-14) (tests/reference/power/second_group.R).
+#[test]
+fn the_second_group_is_solved_with_the_first_fixed() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/power/second_group.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let text = |v: &Value| v.to_string().trim_matches('"').to_string();
+    let n2 = |v: &Value| text(&v["n2"]).parse::<f64>().unwrap();
+    for case in fixture["t"].as_array().unwrap() {
+        let alternative = match case["alternative"].as_str().unwrap() {
+            "two.sided" => "two_sided",
+            other => other,
+        };
+        let answer = json(&[
+            "t",
+            "--n1",
+            &text(&case["n1"]),
+            "--d",
+            &text(&case["d"]),
+            "--power",
+            &text(&case["power"]),
+            "--alternative",
+            alternative,
+        ]);
+        assert_eq!(answer.solved_for, Unknown::SampleSize);
+        assert_eq!(answer.groups[0].analysed, case["n1"].as_f64().unwrap());
+        assert_close(answer.groups[1].analysed, n2(case), 1e-8, "t n2");
+        assert!(answer.power_at_rounded >= answer.power);
+    }
+    for case in fixture["h"].as_array().unwrap() {
+        let answer = json(&[
+            "prop",
+            "--n1",
+            &text(&case["n1"]),
+            "--h",
+            &text(&case["h"]),
+            "--power",
+            &text(&case["power"]),
+        ]);
+        assert_close(answer.groups[1].analysed, n2(case), 1e-8, "h n2");
+    }
+    evident()
+        .args(["power", "t", "--n1", "5", "--d", "0.5", "--power", "0.99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("enlarge the first group"));
+}

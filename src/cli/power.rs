@@ -14,6 +14,7 @@ use evident::power::cluster::{
 };
 use evident::power::mdes::{IndividualQuestion, Targets, solve_individual};
 use evident::power::prop::{PropMethod, PropQuestion, solve_prop};
+use evident::power::second_group::{solve_prop_second_group, solve_t_second_group};
 use evident::power::t::{TQuestion, TTestKind, TwoSidedRule, solve_t};
 use evident::power::{Adjustments, PowerAnswer};
 use evident::stats::tidy::PowerOutput;
@@ -87,7 +88,8 @@ pub enum PowerCommand {
         #[arg(long, conflicts_with = "n1")]
         n: Option<f64>,
         /// Two-sample: units in the first (control) group, as pwr.t2n.test's n1; the
-        /// second group is n1 × ratio, or --n2.
+        /// second group is n1 × ratio, or --n2. With --d (or --delta) and --power but
+        /// neither --n2 nor --ratio, the second group's size is solved for.
         #[arg(long)]
         n1: Option<f64>,
         /// Two-sample: units in the second (treatment) group, with --n1
@@ -130,7 +132,9 @@ pub enum PowerCommand {
         /// Units in total, both groups together (as `n` in a spec).
         #[arg(long, conflicts_with = "n1")]
         n: Option<f64>,
-        /// Units in the first (control) group, as pwr.2p2n.test's n1.
+        /// Units in the first (control) group, as pwr.2p2n.test's n1. With the effect
+        /// and --power but neither --n2 nor --ratio, the second group's size is solved
+        /// for.
         #[arg(long)]
         n1: Option<f64>,
         /// Units in the second (treatment) group, with --n1 (pwr.2p2n.test's n2).
@@ -300,6 +304,12 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 }
             };
             let two_groups = matches!(kind, TKindArg::TwoSample);
+            let second_unknown = two_groups
+                && n1.is_some()
+                && n2.is_none()
+                && ratio.is_none()
+                && d.is_some()
+                && common.power.is_some();
             let (n, ratio) = first_group(*n, *n1, *n2, *ratio, two_groups)?;
             let q = TQuestion {
                 kind: match kind {
@@ -309,14 +319,22 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 },
                 n,
                 d,
-                alpha: common.alpha(n.is_some() && d.is_some()),
+                alpha: if second_unknown {
+                    Some(common.alpha.unwrap_or(0.05))
+                } else {
+                    common.alpha(n.is_some() && d.is_some())
+                },
                 power: common.power,
                 ratio,
                 alternative: (*alternative).into(),
                 two_sided: rule(*upper_tail_only),
                 adjustments: common.adjustments(),
             };
-            let answer = solve_t(&q)?;
+            let answer = if second_unknown {
+                solve_t_second_group(&q)?
+            } else {
+                solve_t(&q)?
+            };
             let raw = sd.map(|sd| (answer.effect * sd, sd));
             (vec![answer], common, None, raw)
         }
@@ -338,13 +356,22 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
             } else {
                 h.is_some()
             };
+            let second_unknown = n1.is_some()
+                && n2.is_none()
+                && ratio.is_none()
+                && effect_given
+                && common.power.is_some();
             let (n, ratio) = first_group(*n, *n1, *n2, *ratio, true)?;
             let q = PropQuestion {
                 p1: *p1,
                 p2: *p2,
                 h: *h,
                 n,
-                alpha: common.alpha(n.is_some() && effect_given),
+                alpha: if second_unknown {
+                    Some(common.alpha.unwrap_or(0.05))
+                } else {
+                    common.alpha(n.is_some() && effect_given)
+                },
                 power: common.power,
                 ratio,
                 alternative: (*alternative).into(),
@@ -357,7 +384,11 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
             };
             // One question, one answer: the method asked for (solve_prop adds the other
             // method's answer when it differs; --method gives that one on request).
-            let mut answers = solve_prop(&q)?;
+            let mut answers = if second_unknown {
+                vec![solve_prop_second_group(&q)?]
+            } else {
+                solve_prop(&q)?
+            };
             answers.truncate(1);
             (answers, common, None, None)
         }
