@@ -36,15 +36,31 @@ fn raw_effect_with_sd_equals_the_standardised_effect() {
     assert_eq!(raw.total_rounded, std.total_rounded);
 }
 
-/// `--sd` without `--d` or `--delta` solves for the raw difference: the same effect
-/// as the standardised question, times sd (power.t.test's `delta`).
+/// `--sd` without `--d` or `--delta` solves for the raw difference: R's
+/// `power.t.test(n = 20, sd = 2, power = 0.8, strict = TRUE)$delta`, solved with
+/// uniroot(tol = 1e-14) (tests/reference/power/delta.R); `--n 40` is both groups.
 #[test]
 fn sd_alone_solves_for_delta_in_outcome_units() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/power/delta.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let delta: f64 = fixture["delta"].as_str().unwrap().parse().unwrap();
     let by_sd = json(&["t", "--n", "40", "--sd", "2", "--power", "0.8"]);
-    let by_d = json(&["t", "--n", "40", "--power", "0.8"]);
     assert_eq!(by_sd.solved_for, Unknown::Effect);
     assert_eq!(by_sd.sd, Some(2.0));
-    assert_close(by_sd.delta.unwrap(), 2.0 * by_d.effect, 1e-14, "delta");
+    assert_close(by_sd.delta.unwrap(), delta, 1e-9, "delta");
+    let by_d = json(&["t", "--n", "40", "--power", "0.8"]);
+    assert_close(
+        by_sd.delta.unwrap(),
+        2.0 * by_d.effect,
+        1e-14,
+        "delta = d × sd",
+    );
     assert_eq!(by_d.delta, None);
 }
 
