@@ -373,7 +373,7 @@ fn deep_tails_match_r() {
 }
 
 /// The functions exposed for scripting (tests/reference/distributions/exposed.R):
-/// log-scale normal tails and quantile, the exact Wilcoxon distributions (counts, so
+/// log-scale normal tails and quantile, log-scale t and chi-square tails, the exact Wilcoxon distributions (counts, so
 /// exact), the non-central beta. R's `pnbeta` stops at an absolute error of 1e-9, so
 /// the non-central beta is compared at 1e-9 absolute; R's `pwilcox` forms its upper
 /// tail as 1 − lower, so upper tails below 1e-6 are compared at 1e-10 absolute.
@@ -388,6 +388,10 @@ fn exposed_functions_match_r() {
             "lnpnorm" if lower => normal::ln_cdf(a[0]),
             "lnpnorm" => normal::ln_sf(a[0]),
             "qnorm_log" => normal::quantile_ln(a[0]),
+            "lnpt" if lower => t::ln_cdf(a[0], a[1]),
+            "lnpt" => t::ln_sf(a[0], a[1]),
+            "lnpchisq" if lower => chi_squared::ln_cdf(a[0], a[1]),
+            "lnpchisq" => chi_squared::ln_sf(a[0], a[1]),
             "dsignrank" => wilcoxon::signrank_pmf(a[0], a[1]),
             "psignrank" if lower => wilcoxon::signrank_cdf(a[0], a[1]),
             "psignrank" => wilcoxon::signrank_sf(a[0], a[1]),

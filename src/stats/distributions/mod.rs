@@ -8,8 +8,8 @@
 //! | module | R functions matched |
 //! | --- | --- |
 //! | [`normal`] | `pnorm`, `qnorm`, `dnorm`, with `log.p = TRUE` |
-//! | [`t`] | `pt`, `qt`, `dt` |
-//! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq` |
+//! | [`t`] | `pt`, `qt`, `dt`; `pt(log.p = TRUE)` |
+//! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq`; `pchisq(log.p = TRUE)` |
 //! | [`f`] | `pf`, `qf`, `df` |
 //! | [`beta`] | `pbeta`, `qbeta`, `dbeta` |
 //! | [`binomial`] | `dbinom`, `pbinom`, `qbinom` |

@@ -1,5 +1,5 @@
 # Functions the library exposes for scripting (issue 15): log-scale normal cdf, upper
-# tail and quantile (log.p = TRUE), the exact Wilcoxon signed-rank and rank-sum
+# tail and quantile, t and chi-square cdf and upper tail (log.p = TRUE), the exact Wilcoxon signed-rank and rank-sum
 # distributions, and the non-central beta cdf.
 # Run: Rscript tests/reference/distributions/exposed.R  (writes exposed.json)
 source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))), "common.R"))
@@ -7,7 +7,7 @@ rows <- list()
 add <- function(fn, args, value, lower_tail = TRUE) {
   rows[[length(rows) + 1]] <<- list(fn = fn, args = json_vec(unname(args)),
                                     lower_tail = lower_tail,
-                                    log = fn %in% c("lnpnorm", "qnorm_log"),
+                                    log = fn %in% c("lnpnorm", "qnorm_log", "lnpt", "lnpchisq"),
                                     value = json_num(value))
 }
 for (lt in c(TRUE, FALSE)) {
@@ -17,6 +17,18 @@ for (lt in c(TRUE, FALSE)) {
 }
 for (lp in c(-1e5, -5000, -804.6084420137538, -700, -100, -10, -1, -0.5, -1e-3, -1e-20)) {
   add("qnorm_log", lp, qnorm(lp, log.p = TRUE))
+}
+for (lt in c(TRUE, FALSE)) {
+  for (df in c(1, 3, 30, 1000)) {
+    for (t in c(-1e200, -1e50, -1e10, -300, -40, -3, 0.2, 5, 1e6, 1e100)) {
+      add("lnpt", c(t, df), pt(t, df, lower.tail = lt, log.p = TRUE), lt)
+    }
+  }
+  for (df in c(0.5, 2, 10, 300)) {
+    for (x in c(1e-300, 1e-40, 0.01, 3, 50, 2000, 1e5)) {
+      add("lnpchisq", c(x, df), pchisq(x, df, lower.tail = lt, log.p = TRUE), lt)
+    }
+  }
 }
 for (n in c(1, 5, 10, 30, 60)) {
   m <- n * (n + 1) / 2
