@@ -2,14 +2,22 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod power;
 pub mod stats;
 
+/// What `--version` prints after the name: the engine version and the versions of the
+/// two JSON schemas (report.json's `schema_version`, and the `--json` output of
+/// test/regress/power). A test keeps the numbers equal to the constants.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (report schema 1, result schema 2)"
+);
+
 /// Evident: evaluation and experiment design from one study spec.
 #[derive(Debug, Parser)]
-#[command(name = "evident", version, about, long_about = None, propagate_version = true)]
+#[command(name = "evident", version = VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,8 +36,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the JSON Schema of the spec format (for editors to validate and autocomplete).
-    Schema,
+    /// Print a JSON Schema: of the spec format (the default; for editors to validate
+    /// and autocomplete), or of a command's `--json` output (docs/json.md).
+    Schema {
+        /// Whose schema: the spec, or the `--json` output of test, regress or power.
+        #[arg(long, value_enum, default_value = "spec")]
+        output: SchemaTarget,
+    },
     /// Run every stage the spec declares and write the report.
     Run {
         spec: PathBuf,
@@ -93,6 +106,19 @@ pub enum Command {
     },
 }
 
+/// The documents `evident schema` describes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaTarget {
+    /// The study spec.
+    Spec,
+    /// `evident test ... --json`.
+    Test,
+    /// `evident regress ... --json`.
+    Regress,
+    /// `evident power ... --json`.
+    Power,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +127,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn version_names_the_schema_versions_in_force() {
+        assert_eq!(
+            VERSION,
+            format!(
+                "{} (report schema {}, result schema {})",
+                env!("CARGO_PKG_VERSION"),
+                evident::report::REPORT_SCHEMA_VERSION,
+                evident::stats::tidy::RESULT_SCHEMA_VERSION
+            )
+        );
     }
 }

@@ -18,6 +18,7 @@ use clap::Parser;
 use evident::assign;
 use evident::pipeline::{self, Scope};
 use evident::spec::{Spec, Stage};
+use evident::stats::tidy::{PowerOutput, RegressOutput, TestOutput};
 use evident::{Error, ExitKind};
 
 use cli::{Cli, Command};
@@ -105,8 +106,13 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Schema => {
-            let schema = schemars::schema_for!(Spec);
+        Command::Schema { output } => {
+            let schema = match output {
+                cli::SchemaTarget::Spec => schemars::schema_for!(Spec),
+                cli::SchemaTarget::Test => schemars::schema_for!(TestOutput),
+                cli::SchemaTarget::Regress => schemars::schema_for!(RegressOutput),
+                cli::SchemaTarget::Power => schemars::schema_for!(PowerOutput),
+            };
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).expect("schema is plain JSON")

@@ -2,69 +2,91 @@
 //! same numbers as JSON (exact roots from tests/reference/power/), and messages that
 //! say why no solution exists.
 
-use assert_cmd::Command;
+mod contract_support;
+
+use contract_support::evident;
+use evident::power::answer::Unknown;
 use evident::stats::prec::assert_close;
+use evident::stats::tidy::PowerOutput;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn evident() -> Command {
-    Command::cargo_bin("evident").expect("the evident binary is built")
-}
-
-fn json(args: &[&str]) -> Value {
-    let output = evident()
-        .arg("power")
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+/// `evident power ARGS --json`, checked against the result schema.
+fn json(args: &[&str]) -> PowerOutput {
+    let mut all = vec!["power"];
+    all.extend_from_slice(args);
+    contract_support::run::<PowerOutput>("power", &all).0
 }
 
 /// Exact root of pwr.t.test's power at d = 0.5, power = 0.8 (tests/reference/power/t.json).
 #[test]
 fn t_sample_size_is_exact_and_rounded_up() {
-    let out = json(&["t", "--d", "0.5", "--power", "0.8"]);
-    let answer = &out["answers"][0];
-    assert_eq!(answer["solved_for"], "sample_size");
-    assert_close(
-        answer["groups"][0]["analysed"].as_f64().unwrap(),
-        63.765_610_190_939_6,
-        1e-9,
-        "n",
-    );
-    assert_eq!(answer["groups"][0]["rounded"], 64);
-    assert_eq!(answer["total_rounded"], 128);
+    let answer = json(&["t", "--d", "0.5", "--power", "0.8"]);
+    assert_eq!(answer.solved_for, Unknown::SampleSize);
+    assert_close(answer.groups[0].analysed, 63.765_610_190_939_6, 1e-9, "n");
+    assert_eq!(answer.groups[0].rounded, 64);
+    assert_eq!(answer.total_rounded, 128);
+    assert_eq!(answer.command, "power t");
 }
 
 #[test]
 fn raw_effect_with_sd_equals_the_standardised_effect() {
     let raw = json(&["t", "--delta", "5", "--sd", "10", "--power", "0.8"]);
     let std = json(&["t", "--d", "0.5", "--power", "0.8"]);
-    assert_eq!(
-        raw["answers"][0]["total_rounded"],
-        std["answers"][0]["total_rounded"]
+    assert_eq!(raw.total_rounded, std.total_rounded);
+}
+
+/// `--sd` without `--d` or `--delta` solves for the raw difference: R's
+/// `power.t.test(n = 20, sd = 2, power = 0.8, strict = TRUE)$delta`, solved with
+/// uniroot(tol = 1e-14) (tests/reference/power/delta.R); `--n 40` is both groups.
+#[test]
+fn sd_alone_solves_for_delta_in_outcome_units() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/power/delta.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let delta: f64 = fixture["delta"].as_str().unwrap().parse().unwrap();
+    let by_sd = json(&["t", "--n", "40", "--sd", "2", "--power", "0.8"]);
+    assert_eq!(by_sd.solved_for, Unknown::Effect);
+    assert_eq!(by_sd.sd, Some(2.0));
+    assert_close(by_sd.delta.unwrap(), delta, 1e-9, "delta");
+    let by_d = json(&["t", "--n", "40", "--power", "0.8"]);
+    assert_close(
+        by_sd.delta.unwrap(),
+        2.0 * by_d.effect,
+        1e-14,
+        "delta = d × sd",
     );
+    assert_eq!(by_d.delta, None);
+}
+
+/// `--n` is the total, as `n` in a spec: 128 in all is 64 per group, the n of
+/// pwr.t.test(d = 0.5, power = 0.8) rounded; --n1/--n2 give unequal groups.
+#[test]
+fn n_is_the_total_and_n1_n2_name_the_groups() {
+    let total = json(&["t", "--n", "128", "--d", "0.5"]);
+    let per_group = json(&["t", "--n1", "64", "--d", "0.5"]);
+    assert_eq!(total.power, per_group.power);
+    assert_eq!(total.groups[0].analysed, 64.0);
+    let unequal = json(&["t", "--n1", "50", "--n2", "30", "--d", "0.5"]);
+    assert_eq!(unequal.groups[0].analysed, 50.0);
+    assert_eq!(unequal.groups[1].analysed, 30.0);
+    let by_ratio = json(&["t", "--n1", "50", "--ratio", "0.6", "--d", "0.5"]);
+    assert_close(unequal.power, by_ratio.power, 1e-14, "power");
+    let prop = json(&["prop", "--p1", "0.3", "--p2", "0.5", "--n", "186"]);
+    assert_eq!(prop.groups[0].analysed, 93.0);
 }
 
 #[test]
 fn attrition_inflates_and_a_baseline_shrinks_the_sample() {
-    let base = json(&["t", "--d", "0.3", "--power", "0.9"])["answers"][0]["total_rounded"]
-        .as_u64()
-        .unwrap();
-    let lossy = json(&["t", "--d", "0.3", "--power", "0.9", "--attrition", "0.2"])["answers"][0]
-        ["total_rounded"]
-        .as_u64()
-        .unwrap();
-    let baseline = json(&["t", "--d", "0.3", "--power", "0.9", "--baseline-r", "0.6"])["answers"]
-        [0]["total_rounded"]
-        .as_u64()
-        .unwrap();
+    let base = json(&["t", "--d", "0.3", "--power", "0.9"]).total_rounded;
+    let lossy = json(&["t", "--d", "0.3", "--power", "0.9", "--attrition", "0.2"]).total_rounded;
+    let baseline =
+        json(&["t", "--d", "0.3", "--power", "0.9", "--baseline-r", "0.6"]).total_rounded;
     assert!(
         lossy >= (base as f64 / 0.8).floor() as u64,
         "{lossy} vs {base}"
@@ -72,18 +94,27 @@ fn attrition_inflates_and_a_baseline_shrinks_the_sample() {
     assert!(baseline < base);
 }
 
+/// One question, one answer: the method asked for; the other method on request.
 #[test]
-fn proportions_say_which_method_and_show_both_when_they_differ() {
-    let out = json(&["prop", "--p1", "0.1", "--p2", "0.05", "--power", "0.8"]);
-    let answers = out["answers"].as_array().unwrap();
-    assert_eq!(answers.len(), 2);
-    assert!(answers[0]["method"].as_str().unwrap().contains("Cohen's h"));
+fn proportions_answer_by_the_method_asked_for() {
+    let h = json(&["prop", "--p1", "0.1", "--p2", "0.05", "--power", "0.8"]);
+    assert!(h.method.contains("Cohen's h"), "{}", h.method);
+    let pooled = json(&[
+        "prop", "--p1", "0.1", "--p2", "0.05", "--power", "0.8", "--method", "pooled",
+    ]);
     assert!(
-        answers[1]["method"]
-            .as_str()
-            .unwrap()
-            .contains("power.prop.test")
+        pooled.method.contains("power.prop.test"),
+        "{}",
+        pooled.method
     );
+    assert_ne!(h.total_rounded, pooled.total_rounded);
+    evident()
+        .args([
+            "power", "prop", "--p1", "0.1", "--p2", "0.05", "--power", "0.8",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("other method").not());
 }
 
 /// PowerUp! cra2 MDES (tests/reference/power/cluster.json, first case).
@@ -109,12 +140,12 @@ fn cluster_mdes_matches_powerup_and_reports_the_band() {
     )
     .unwrap();
     assert_close(
-        out["answers"][0]["effect"].as_f64().unwrap(),
+        out.effect,
         fixture["cases"][0]["expected"].as_f64().unwrap(),
         1e-9,
         "mdes",
     );
-    assert!(out["eef_band"]["padlocks"].as_u64().is_some());
+    assert!(out.eef_band.unwrap().padlocks <= 5);
 }
 
 #[test]
@@ -269,4 +300,58 @@ fn a_power_block_that_cannot_be_answered_is_a_located_problem() {
         .stderr(predicate::str::contains(
             "at or below the significance level",
         ));
+}
+
+/// pwr.t2n.test and pwr.2p2n.test with n1 given and n2 left out, against the same power
+/// functions solved with uniroot(tol = 1e-14) (tests/reference/power/second_group.R).
+#[test]
+fn the_second_group_is_solved_with_the_first_fixed() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/power/second_group.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let text = |v: &Value| v.to_string().trim_matches('"').to_string();
+    let n2 = |v: &Value| text(&v["n2"]).parse::<f64>().unwrap();
+    for case in fixture["t"].as_array().unwrap() {
+        let alternative = match case["alternative"].as_str().unwrap() {
+            "two.sided" => "two_sided",
+            other => other,
+        };
+        let answer = json(&[
+            "t",
+            "--n1",
+            &text(&case["n1"]),
+            "--d",
+            &text(&case["d"]),
+            "--power",
+            &text(&case["power"]),
+            "--alternative",
+            alternative,
+        ]);
+        assert_eq!(answer.solved_for, Unknown::SampleSize);
+        assert_eq!(answer.groups[0].analysed, case["n1"].as_f64().unwrap());
+        assert_close(answer.groups[1].analysed, n2(case), 1e-8, "t n2");
+        assert!(answer.power_at_rounded >= answer.power);
+    }
+    for case in fixture["h"].as_array().unwrap() {
+        let answer = json(&[
+            "prop",
+            "--n1",
+            &text(&case["n1"]),
+            "--h",
+            &text(&case["h"]),
+            "--power",
+            &text(&case["power"]),
+        ]);
+        assert_close(answer.groups[1].analysed, n2(case), 1e-8, "h n2");
+    }
+    evident()
+        .args(["power", "t", "--n1", "5", "--d", "0.5", "--power", "0.99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("enlarge the first group"));
 }

@@ -2,28 +2,35 @@
 //! columns in, R's numbers out (values from R 4.2.2 / estimatr 1.0.0 as noted), and
 //! clear errors for bad arguments.
 
-use assert_cmd::Command;
+mod contract_support;
+
+use contract_support::evident;
+use evident::stats::estimate::Alternative;
 use evident::stats::prec::assert_close;
+use evident::stats::tidy::{Cells, RegressOutput, Row, TestOutput};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn evident() -> Command {
-    Command::cargo_bin("evident").expect("the evident binary is built")
+/// `evident ARGS --json` for a test, checked against the result schema.
+fn test(args: &[&str]) -> TestOutput {
+    contract_support::run::<TestOutput>("test", args).0
 }
 
-fn json(args: &[&str]) -> Value {
-    let output = evident()
-        .args(args)
-        .arg("--json")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+/// `evident ARGS --json` for a regression, checked against the result schema.
+fn regress(args: &[&str]) -> RegressOutput {
+    contract_support::run::<RegressOutput>("regress", args).0
+}
+
+/// R's values for the contract data (tests/reference/cli/contract.R).
+fn reference() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/cli/contract.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 fn number(value: &Value, key: &str) -> f64 {
@@ -32,25 +39,54 @@ fn number(value: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} in {value}"))
 }
 
+fn list(value: &Value, key: &str) -> Vec<f64> {
+    value[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} in {value}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+/// Compares a row's inference with R's (fixture printed to 15 significant digits).
+fn assert_row(row: &Row, r: &Value, what: &str) {
+    let tol = 1e-10;
+    assert_close(row.estimate.0, number(r, "estimate"), tol, what);
+    assert_close(row.std_error.unwrap(), number(r, "std_error"), tol, what);
+    assert_close(row.df.unwrap(), number(r, "df"), tol, what);
+    assert_close(row.p_value.unwrap(), number(r, "p_value"), tol, what);
+    assert_close(row.conf_low.unwrap().0, number(r, "conf_low"), tol, what);
+    assert_close(row.conf_high.unwrap().0, number(r, "conf_high"), tol, what);
+}
+
+const CONTRACT: &str = "tests/reference/cli/contract.csv";
+
 /// R: `t.test(c(1,2,3,4,9), c(2,2.5,7,8))`.
 #[test]
 fn welch_t_test_inline_matches_r() {
-    let result = json(&["test", "t", "--x", "1,2,3,4,9", "--y", "2,2.5,7,8"]);
-    assert_eq!(result["kind"], "welch");
-    assert_close(
-        number(&result, "statistic"),
-        -0.519_077_913_996_118_9,
-        1e-12,
-        "t",
+    let result = test(&["test", "t", "--x", "1,2,3,4,9", "--y", "2,2.5,7,8"]);
+    assert_eq!(result.method, "Welch Two Sample t-test");
+    assert_eq!(result.alternative, Some(Alternative::TwoSided));
+    let statistic = result.statistic.as_ref().unwrap();
+    assert_close(statistic.value, -0.519_077_913_996_118_9, 1e-12, "t");
+    assert_close(statistic.df.unwrap(), 6.616_723_140_165_76, 1e-12, "df");
+    let row = &result.estimates[0];
+    assert_eq!(row.term, "mean of x - mean of y");
+    assert_eq!(row.statistic, Some(statistic.value));
+    assert_eq!(
+        result.estimates[1..]
+            .iter()
+            .map(|r| r.estimate.0)
+            .collect::<Vec<_>>(),
+        vec![3.8, 4.875]
     );
-    assert_close(number(&result, "df"), 6.616_723_140_165_76, 1e-12, "df");
 }
 
 /// R: `wilcox.test(c(1.1,2.2,3.3,4.4), c(2.5,4.5,6.5,8.5,9.9), conf.int = TRUE)`: W = 2,
 /// p = 0.063492063492063489 (exact), location shift −3.75.
 #[test]
 fn exact_wilcoxon_rank_sum_matches_r() {
-    let result = json(&[
+    let result = test(&[
         "test",
         "wilcoxon",
         "--x",
@@ -59,18 +95,20 @@ fn exact_wilcoxon_rank_sum_matches_r() {
         "2.5,4.5,6.5,8.5,9.9",
         "--conf-int",
     ]);
-    assert_close(number(&result, "statistic"), 2.0, 1e-15, "W");
+    assert_close(result.statistic.unwrap().value, 2.0, 1e-15, "W");
     assert_close(
-        number(&result, "p_value"),
+        result.p_value.unwrap(),
         0.063_492_063_492_063_49,
         1e-12,
         "p",
     );
+    assert_eq!(result.exact, Some(true));
+    assert_close(result.estimates[0].estimate.0, -3.75, 1e-12, "shift");
 }
 
 #[test]
-fn two_sample_test_reads_a_csv_split_by_group() {
-    let result = json(&[
+fn one_sample_test_reads_a_csv_column() {
+    let result = test(&[
         "test",
         "t",
         "--data",
@@ -78,31 +116,344 @@ fn two_sample_test_reads_a_csv_split_by_group() {
         "--column",
         "score",
     ]);
-    assert_eq!(result["kind"], "one_sample");
-    assert!(number(&result, "statistic") > 0.0);
+    assert_eq!(result.method, "One Sample t-test");
+    assert_eq!(result.estimates[0].term, "mean of x");
+    assert!(result.statistic.unwrap().value > 0.0);
 }
 
 #[test]
 fn adjust_keeps_missing_p_values() {
-    let result = json(&[
+    let (result, raw) = contract_support::run::<TestOutput>(
         "test",
-        "adjust",
-        "--p",
-        "0.01,0.02,NA,0.04",
-        "--method",
-        "BH",
-    ]);
-    assert_eq!(
-        result["adjusted"],
-        serde_json::json!([0.03, 0.03, null, 0.04])
+        &[
+            "test",
+            "adjust",
+            "--p",
+            "0.01,0.02,NA,0.04",
+            "--method",
+            "BH",
+        ],
     );
+    assert_eq!(
+        raw["adjusted"],
+        serde_json::json!([
+            {"p_value": 0.01, "p_adjusted": 0.03},
+            {"p_value": 0.02, "p_adjusted": 0.03},
+            {"p_value": null, "p_adjusted": null},
+            {"p_value": 0.04, "p_adjusted": 0.04}
+        ])
+    );
+    assert_eq!(result.n, Some(3));
+}
+
+/// R: `p.adjust(c(0.01, 0.02, 0.04), method, n = 10)` (tests/reference/cli/contract.json).
+#[test]
+fn adjust_takes_the_number_of_comparisons() {
+    let r = &reference()["p_adjust_n"];
+    for method in ["holm", "BH"] {
+        let result = test(&[
+            "test",
+            "adjust",
+            "--p",
+            "0.01,0.02,0.04",
+            "--method",
+            method,
+            "--n",
+            "10",
+        ]);
+        let adjusted: Vec<f64> = result
+            .adjusted
+            .unwrap()
+            .iter()
+            .map(|a| a.p_adjusted.unwrap())
+            .collect();
+        for (ours, theirs) in adjusted.iter().zip(list(r, method)) {
+            assert_close(*ours, theirs, 1e-12, method);
+        }
+        assert_eq!(result.n, Some(10));
+    }
+    evident()
+        .args(["test", "adjust", "--p", "0.01,0.02,0.04", "--n", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "at least the number of non-missing",
+        ));
+}
+
+/// A goodness-of-fit test's expected counts are a list (R: chisq.test(c(30, 20, 50))),
+/// a contingency table's are rows; whole degrees of freedom print as integers.
+#[test]
+fn chisq_cells_are_vectors_or_tables_as_the_input_was() {
+    let (gof, raw) =
+        contract_support::run::<TestOutput>("test", &["test", "chisq", "--observed", "30,20,50"]);
+    let Some(Cells::Vector(expected)) = gof.expected else {
+        panic!("expected counts of a goodness-of-fit test are a list: {raw}");
+    };
+    for (ours, theirs) in expected
+        .iter()
+        .zip(list(&reference()["chisq_gof"], "expected"))
+    {
+        assert_close(*ours, theirs, 1e-12, "expected");
+    }
+    assert_eq!(raw["statistic"]["df"], serde_json::json!(2));
+    assert!(raw["statistic"]["df"].is_u64());
+    let table = test(&["test", "chisq", "--table", "12,5;7,9"]);
+    assert!(matches!(table.expected, Some(Cells::Table(ref rows)) if rows.len() == 2));
+}
+
+/// Every test command's --json fits the one schema, with `alternative` spelled as the
+/// flag takes it (R's `two.sided` is accepted as well).
+#[test]
+fn every_test_fits_the_result_schema() {
+    let cases: [&[&str]; 8] = [
+        &["test", "t", "--x", "1,2,3,4", "--alternative", "greater"],
+        &["test", "t", "--x", "1,2,3,4", "--y", "2,3,5,4", "--paired"],
+        &[
+            "test",
+            "wilcoxon",
+            "--x",
+            "1.5,2,3,4.5",
+            "--conf-int",
+            "--alternative",
+            "two.sided",
+        ],
+        &["test", "prop", "--successes", "15,25", "--trials", "50,50"],
+        &[
+            "test",
+            "prop",
+            "--successes",
+            "15",
+            "--trials",
+            "50",
+            "--p",
+            "0.4",
+        ],
+        &[
+            "test",
+            "fisher",
+            "--table",
+            "3,1;1,3",
+            "--alternative",
+            "less",
+        ],
+        &["test", "mcnemar", "--table", "10,5;3,12"],
+        &["test", "chisq", "--table", "12,5;7,9", "--no-correct"],
+    ];
+    for args in cases {
+        let out = test(args);
+        assert!(args.join(" ").starts_with(&out.command), "{args:?}");
+        assert!(out.p_value.is_some_and(|p| (0.0..=1.0).contains(&p)));
+    }
+    let less = test(&[
+        "test",
+        "fisher",
+        "--table",
+        "3,1;1,3",
+        "--alternative",
+        "less",
+    ]);
+    assert_eq!(less.alternative, Some(Alternative::Less));
+    assert_eq!(less.estimates[0].conf_low.unwrap().0, 0.0);
+    let (_, raw) = contract_support::run::<TestOutput>(
+        "test",
+        &["test", "t", "--x", "1,2,3,4", "--alternative", "greater"],
+    );
+    assert_eq!(raw["alternative"], "greater");
+    assert_eq!(raw["estimates"][0]["conf_high"], "Inf");
+    let two = test(&["test", "t", "--x", "1,2,3,4", "--alternative", "two_sided"]);
+    assert_eq!(two.alternative, Some(Alternative::TwoSided));
+}
+
+/// estimatr: `difference_in_means(outcome ~ treated, blocks = pair)` (matched pairs),
+/// `blocks = block` (blocked, alpha = 0.1) and unblocked, on the contract data.
+#[test]
+fn difference_in_means_with_pairs_and_blocks_matches_estimatr() {
+    let r = reference();
+    let common = [
+        "test",
+        "dim",
+        "--data",
+        CONTRACT,
+        "--outcome",
+        "outcome",
+        "--treatment",
+        "treated",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args = common.to_vec();
+        args.extend_from_slice(extra);
+        test(&args)
+    };
+    let pairs = with(&["--pairs", "pair"]);
+    assert_row(&pairs.estimates[0], &r["dim_pairs"], "matched pairs");
+    assert_eq!(pairs.estimates[0].term, "treated");
+    let sample = pairs.sample.unwrap();
+    assert_eq!((sample.nobs, sample.nblocks), (24, Some(12)));
+    assert_eq!(sample.design, "matched_pairs");
+    let blocks = with(&["--blocks", "block", "--alpha", "0.1"]);
+    assert_row(&blocks.estimates[0], &r["dim_blocks"], "blocked");
+    assert_eq!(blocks.conf_level, Some(0.9));
+    assert_eq!(blocks.sample.unwrap().design, "blocked");
+    let plain = with(&[]);
+    assert_row(&plain.estimates[0], &r["dim_plain"], "standard");
+    let mut args = common.to_vec();
+    args.extend_from_slice(&["--pairs", "block"]);
+    evident()
+        .args(&args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has a pair of 8 units"));
+}
+
+/// estimatr: `lm_robust(outcome ~ 1)` (HC2): intercept-only models fit.
+#[test]
+fn regress_fits_an_intercept_only_model() {
+    let r = &reference()["intercept_only"];
+    let fit = regress(&["regress", "--data", CONTRACT, "--outcome", "outcome"]);
+    assert_eq!(fit.estimates.len(), 1);
+    assert_eq!(fit.estimates[0].term, "(Intercept)");
+    assert_close(
+        fit.estimates[0].estimate.0,
+        number(r, "estimate"),
+        1e-10,
+        "mean",
+    );
+    assert_close(
+        fit.estimates[0].std_error.unwrap(),
+        number(r, "std_error"),
+        1e-10,
+        "se",
+    );
+    assert_close(
+        fit.fit.residual_variance.unwrap(),
+        number(r, "res_var"),
+        1e-10,
+        "res_var",
+    );
+    assert_eq!(fit.fit.df_residual, Some(23.0));
+    assert!(fit.fit.fstatistic.is_none());
+}
+
+/// estimatr: `lm_robust(outcome ~ treated + x, alpha = 0.1)` and summary(lm())'s sigma:
+/// --alpha sets the interval level; the fit reports what R users read from it.
+#[test]
+fn regress_reports_sigma_r2_and_f_with_alpha() {
+    let r = &reference()["lm_alpha_0_1"];
+    let (fit, raw) = contract_support::run::<RegressOutput>(
+        "regress",
+        &[
+            "regress",
+            "--data",
+            CONTRACT,
+            "--outcome",
+            "outcome",
+            "--covariates",
+            "treated,x",
+            "--alpha",
+            "0.1",
+        ],
+    );
+    assert_eq!(fit.conf_level, 0.9);
+    for (i, row) in fit.estimates.iter().enumerate() {
+        assert_close(row.estimate.0, list(r, "estimate")[i], 1e-10, "estimate");
+        assert_close(row.std_error.unwrap(), list(r, "std_error")[i], 1e-10, "se");
+        assert_close(
+            row.conf_low.unwrap().0,
+            list(r, "conf_low")[i],
+            1e-10,
+            "low",
+        );
+        assert_close(
+            row.conf_high.unwrap().0,
+            list(r, "conf_high")[i],
+            1e-10,
+            "high",
+        );
+    }
+    let f = &fit.fit;
+    assert_close(f.sigma.unwrap(), number(r, "sigma"), 1e-10, "sigma");
+    assert_close(
+        f.residual_variance.unwrap(),
+        number(r, "res_var"),
+        1e-10,
+        "res_var",
+    );
+    assert_close(f.r_squared.unwrap(), number(r, "r_squared"), 1e-10, "R2");
+    assert_close(
+        f.adj_r_squared.unwrap(),
+        number(r, "adj_r_squared"),
+        1e-10,
+        "adj R2",
+    );
+    let fstat = f.fstatistic.as_ref().unwrap();
+    assert_close(fstat.value, list(r, "fstatistic")[0], 1e-10, "F");
+    assert_eq!(raw["fit"]["fstatistic"]["numdf"], serde_json::json!(2));
+    assert_eq!(raw["fit"]["fstatistic"]["dendf"], serde_json::json!(21));
+    assert_eq!(raw["fit"]["df_residual"], serde_json::json!(21));
+    assert_eq!(raw["fit"]["df_null"], serde_json::json!(23));
+    assert_eq!(raw["fit"]["nobs"], serde_json::json!(24));
+    evident()
+        .args([
+            "regress",
+            "--data",
+            CONTRACT,
+            "--outcome",
+            "outcome",
+            "--alpha",
+            "0.1",
+            "--conf-level",
+            "0.9",
+        ])
+        .assert()
+        .code(2);
+}
+
+/// glm(success ~ treated + x, binomial): deviances, AIC, residual and null df,
+/// convergence.
+#[test]
+fn logistic_regression_reports_deviance_df_and_convergence() {
+    let r = &reference()["logistic"];
+    let fit = regress(&[
+        "regress",
+        "--data",
+        CONTRACT,
+        "--outcome",
+        "success",
+        "--covariates",
+        "treated,x",
+        "--logistic",
+    ]);
+    for (row, theirs) in fit.estimates.iter().zip(list(r, "estimate")) {
+        assert_close(row.estimate.0, theirs, 1e-8, "coefficient");
+        assert_eq!(row.df, None, "z inference");
+    }
+    let f = &fit.fit;
+    assert_close(
+        f.deviance.unwrap(),
+        number(r, "deviance"),
+        1e-10,
+        "deviance",
+    );
+    assert_close(
+        f.null_deviance.unwrap(),
+        number(r, "null_deviance"),
+        1e-10,
+        "null",
+    );
+    assert_close(f.aic.unwrap(), number(r, "aic"), 1e-10, "aic");
+    assert_eq!(f.df_residual, Some(number(r, "df_residual")));
+    assert_eq!(f.df_null, Some(number(r, "df_null")));
+    assert_eq!(f.converged, Some(true));
+    assert!(f.iterations.is_some_and(|i| i > 0));
+    assert_eq!(fit.se_type, None);
 }
 
 /// estimatr: `lm_robust(days_to_inspection ~ risk_score, data = inspections)` (HC2):
 /// slope −0.014102117496889499, SE 0.023491995583282771.
 #[test]
 fn regress_matches_lm_robust_on_the_example_data() {
-    let result = json(&[
+    let result = regress(&[
         "regress",
         "--data",
         "specs/hmo-inspections/data/inspections.csv",
@@ -111,20 +462,39 @@ fn regress_matches_lm_robust_on_the_example_data() {
         "--covariates",
         "risk_score",
     ]);
-    let slope = &result["coefficients"][1];
-    assert_eq!(slope["term"], "risk_score");
+    let slope = &result.estimates[1];
+    assert_eq!(slope.term, "risk_score");
+    assert_close(slope.estimate.0, -0.014_102_117_496_889_499, 1e-10, "slope");
     assert_close(
-        number(slope, "estimate"),
-        -0.014_102_117_496_889_499,
-        1e-10,
-        "slope",
-    );
-    assert_close(
-        number(slope, "std_error"),
+        slope.std_error.unwrap(),
         0.023_491_995_583_282_77,
         1e-10,
         "se",
     );
+    assert_eq!(result.se_type.as_deref(), Some("HC2"));
+}
+
+#[test]
+fn version_names_the_engine_and_schema_versions() {
+    evident()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "evident {} (report schema 1, result schema 2)",
+            env!("CARGO_PKG_VERSION")
+        )));
+}
+
+#[test]
+fn an_unknown_option_gets_a_did_you_mean() {
+    evident()
+        .args(["test", "t", "--x", "1,2,3", "--alterntive", "less"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a similar argument exists: '--alternative'",
+        ));
 }
 
 #[test]

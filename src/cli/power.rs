@@ -1,6 +1,8 @@
 //! `evident power ...`: power, sample size and MDES on their own, the way people use
 //! pwr or G*Power. Give every quantity but one; the one left out is solved for.
-//! Printed as a table in words and numbers, or as JSON with `--json`.
+//! One question, one answer: the method asked for (the other one on request).
+//! Printed as a table in words and numbers, or as JSON with `--json` in the one result
+//! schema ([`evident::stats::tidy::PowerOutput`]).
 
 use clap::{Args, Subcommand, ValueEnum};
 use evident::Error;
@@ -12,8 +14,10 @@ use evident::power::cluster::{
 };
 use evident::power::mdes::{IndividualQuestion, Targets, solve_individual};
 use evident::power::prop::{PropMethod, PropQuestion, solve_prop};
+use evident::power::second_group::{solve_prop_second_group, solve_t_second_group};
 use evident::power::t::{TQuestion, TTestKind, TwoSidedRule, solve_t};
 use evident::power::{Adjustments, PowerAnswer};
+use evident::stats::tidy::PowerOutput;
 use serde::Serialize;
 
 use super::stats::AlternativeArg;
@@ -79,22 +83,33 @@ pub enum PowerCommand {
     T {
         #[arg(long = "type", value_enum, default_value = "two-sample")]
         kind: TKindArg,
-        /// Units in the control group (two-sample), pairs, or the sample.
-        #[arg(long)]
+        /// Units in total, both groups together (as `n` in a spec); for one-sample and
+        /// paired tests the units or pairs. Leave out (with --n1) to solve for it.
+        #[arg(long, conflicts_with = "n1")]
         n: Option<f64>,
+        /// Two-sample: units in the first (control) group, as pwr.t2n.test's n1; the
+        /// second group is n1 × ratio, or --n2. With --d (or --delta) and --power but
+        /// neither --n2 nor --ratio, the second group's size is solved for.
+        #[arg(long)]
+        n1: Option<f64>,
+        /// Two-sample: units in the second (treatment) group, with --n1
+        /// (pwr.t2n.test's n2); sets the ratio to n2/n1.
+        #[arg(long, requires = "n1", conflicts_with = "ratio")]
+        n2: Option<f64>,
         /// Standardised effect (Cohen's d). Or give --delta with --sd.
         #[arg(long, allow_hyphen_values = true)]
         d: Option<f64>,
-        /// Raw difference to detect (with --sd).
+        /// Raw difference to detect (with --sd); leave out, with --sd given, to solve
+        /// for it (power.t.test's delta).
         #[arg(long, allow_hyphen_values = true)]
         delta: Option<f64>,
-        /// Outcome standard deviation (with --delta).
+        /// Outcome standard deviation (with --delta, or alone to solve for delta).
         #[arg(long)]
         sd: Option<f64>,
-        /// Allocation ratio treatment:control (two-sample).
-        #[arg(long, default_value_t = 1.0)]
-        ratio: f64,
-        #[arg(long, value_enum, default_value = "two-sided")]
+        /// Allocation ratio treatment:control (two-sample). Default 1.
+        #[arg(long)]
+        ratio: Option<f64>,
+        #[arg(long, value_enum, default_value = "two_sided")]
         alternative: AlternativeArg,
         /// Count only the upper tail in two-sided power (R's power.t.test default);
         /// by default both tails count (pwr, G*Power).
@@ -114,14 +129,24 @@ pub enum PowerCommand {
         /// Cohen's h, instead of --p1/--p2.
         #[arg(long, allow_hyphen_values = true)]
         h: Option<f64>,
-        /// Units in the control group.
-        #[arg(long)]
+        /// Units in total, both groups together (as `n` in a spec).
+        #[arg(long, conflicts_with = "n1")]
         n: Option<f64>,
-        #[arg(long, default_value_t = 1.0)]
-        ratio: f64,
+        /// Units in the first (control) group, as pwr.2p2n.test's n1. With the effect
+        /// and --power but neither --n2 nor --ratio, the second group's size is solved
+        /// for.
+        #[arg(long)]
+        n1: Option<f64>,
+        /// Units in the second (treatment) group, with --n1 (pwr.2p2n.test's n2).
+        #[arg(long, requires = "n1", conflicts_with = "ratio")]
+        n2: Option<f64>,
+        /// Allocation ratio treatment:control. Default 1.
+        #[arg(long)]
+        ratio: Option<f64>,
+        /// The method to answer by; the other one is there on request.
         #[arg(long, value_enum, default_value = "cohens-h")]
         method: PropMethodArg,
-        #[arg(long, value_enum, default_value = "two-sided")]
+        #[arg(long, value_enum, default_value = "two_sided")]
         alternative: AlternativeArg,
         /// Count only the upper tail in two-sided power (power.prop.test's default).
         #[arg(long)]
@@ -212,6 +237,31 @@ struct Output {
     eef_band: Option<MdesBand>,
 }
 
+/// The first group's size (what the solvers take) and the allocation ratio, from
+/// --n (total), or --n1 with --ratio or --n2.
+fn first_group(
+    total: Option<f64>,
+    n1: Option<f64>,
+    n2: Option<f64>,
+    ratio: Option<f64>,
+    two_groups: bool,
+) -> Result<(Option<f64>, f64), Error> {
+    let ratio = match (n1, n2) {
+        (Some(n1), Some(n2)) if n1 > 0.0 => n2 / n1,
+        _ => ratio.unwrap_or(1.0),
+    };
+    match (total, n1) {
+        (Some(_), Some(_)) => unreachable!("clap refuses --n with --n1"),
+        (Some(n), None) if two_groups => Ok((Some(n / (1.0 + ratio)), ratio)),
+        (Some(n), None) => Ok((Some(n), ratio)),
+        (None, Some(_)) if !two_groups => Err(arguments(
+            "--n1 is for two-sample questions",
+            "give --n, the units (or pairs)",
+        )),
+        (None, n1) => Ok((n1, ratio)),
+    }
+}
+
 fn arguments(message: &str, hint: &str) -> Error {
     Error::Arguments {
         message: message.into(),
@@ -220,10 +270,12 @@ fn arguments(message: &str, hint: &str) -> Error {
 }
 
 pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
-    let (answers, common, band) = match command {
+    let (answers, common, band, raw) = match command {
         PowerCommand::T {
             kind,
             n,
+            n1,
+            n2,
             d,
             delta,
             sd,
@@ -232,16 +284,18 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
             upper_tail_only,
             common,
         } => {
+            if let Some(sd) = sd
+                && !(*sd > 0.0 && sd.is_finite())
+            {
+                return Err(arguments(
+                    &format!("--sd must be positive, got {sd}"),
+                    "give the outcome's standard deviation",
+                ));
+            }
             let d = match (d, delta, sd) {
                 (Some(d), None, None) => Some(*d),
-                (None, Some(delta), Some(sd)) if *sd > 0.0 => Some(delta / sd),
-                (None, Some(_), Some(sd)) => {
-                    return Err(arguments(
-                        &format!("--sd must be positive, got {sd}"),
-                        "give the outcome's standard deviation",
-                    ));
-                }
-                (None, None, None) => None,
+                (None, Some(delta), Some(sd)) => Some(delta / sd),
+                (None, None, _) => None,
                 _ => {
                     return Err(arguments(
                         "give the effect as --d, or as --delta with --sd",
@@ -249,28 +303,48 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                     ));
                 }
             };
+            let two_groups = matches!(kind, TKindArg::TwoSample);
+            let second_unknown = two_groups
+                && n1.is_some()
+                && n2.is_none()
+                && ratio.is_none()
+                && d.is_some()
+                && common.power.is_some();
+            let (n, ratio) = first_group(*n, *n1, *n2, *ratio, two_groups)?;
             let q = TQuestion {
                 kind: match kind {
                     TKindArg::TwoSample => TTestKind::TwoSample,
                     TKindArg::OneSample => TTestKind::OneSample,
                     TKindArg::Paired => TTestKind::Paired,
                 },
-                n: *n,
+                n,
                 d,
-                alpha: common.alpha(n.is_some() && d.is_some()),
+                alpha: if second_unknown {
+                    Some(common.alpha.unwrap_or(0.05))
+                } else {
+                    common.alpha(n.is_some() && d.is_some())
+                },
                 power: common.power,
-                ratio: *ratio,
+                ratio,
                 alternative: (*alternative).into(),
                 two_sided: rule(*upper_tail_only),
                 adjustments: common.adjustments(),
             };
-            (vec![solve_t(&q)?], common, None)
+            let answer = if second_unknown {
+                solve_t_second_group(&q)?
+            } else {
+                solve_t(&q)?
+            };
+            let raw = sd.map(|sd| (answer.effect * sd, sd));
+            (vec![answer], common, None, raw)
         }
         PowerCommand::Prop {
             p1,
             p2,
             h,
             n,
+            n1,
+            n2,
             ratio,
             method,
             alternative,
@@ -282,14 +356,24 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
             } else {
                 h.is_some()
             };
+            let second_unknown = n1.is_some()
+                && n2.is_none()
+                && ratio.is_none()
+                && effect_given
+                && common.power.is_some();
+            let (n, ratio) = first_group(*n, *n1, *n2, *ratio, true)?;
             let q = PropQuestion {
                 p1: *p1,
                 p2: *p2,
                 h: *h,
-                n: *n,
-                alpha: common.alpha(n.is_some() && effect_given),
+                n,
+                alpha: if second_unknown {
+                    Some(common.alpha.unwrap_or(0.05))
+                } else {
+                    common.alpha(n.is_some() && effect_given)
+                },
                 power: common.power,
-                ratio: *ratio,
+                ratio,
                 alternative: (*alternative).into(),
                 two_sided: rule(*upper_tail_only),
                 method: match method {
@@ -298,7 +382,15 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 },
                 adjustments: common.adjustments(),
             };
-            (solve_prop(&q)?, common, None)
+            // One question, one answer: the method asked for (solve_prop adds the other
+            // method's answer when it differs; --method gives that one on request).
+            let mut answers = if second_unknown {
+                vec![solve_prop_second_group(&q)?]
+            } else {
+                solve_prop(&q)?
+            };
+            answers.truncate(1);
+            (answers, common, None, None)
         }
         PowerCommand::Chisq { w, n, df, common } => {
             let q = ChisqQuestion {
@@ -309,7 +401,7 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 power: common.power,
                 adjustments: common.adjustments(),
             };
-            (vec![solve_chisq(&q)?], common, None)
+            (vec![solve_chisq(&q)?], common, None, None)
         }
         PowerCommand::Cluster {
             clusters,
@@ -368,7 +460,7 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 })?,
             };
             let band = eef_band(answer.effect);
-            (vec![answer], common, Some(band))
+            (vec![answer], common, Some(band), None)
         }
         PowerCommand::Mdes {
             n,
@@ -395,22 +487,47 @@ pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
                 adjustments: common.adjustments(),
             })?;
             let band = eef_band(answer.effect);
-            (vec![answer], common, Some(band))
+            (vec![answer], common, Some(band), None)
         }
     };
-    let output = Output {
-        answers,
-        eef_band: band,
-    };
     if common.json {
+        let mut output = PowerOutput::from_answer(command.name(), &answers[0], band.as_ref());
+        if let Some((delta, sd)) = raw {
+            output.delta = Some(delta);
+            output.sd = Some(sd);
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&output).expect("plain JSON values")
         );
     } else {
-        print_text(&output);
+        print_text(&Output {
+            answers,
+            eef_band: band,
+        });
+        if let Some((delta, sd)) = raw {
+            println!();
+            println!(
+                "In outcome units: delta = {} (d × sd, with sd = {})",
+                human(delta, 4),
+                human(sd, 4)
+            );
+        }
     }
     Ok(())
+}
+
+impl PowerCommand {
+    /// The command as typed, e.g. "power t".
+    fn name(&self) -> &'static str {
+        match self {
+            PowerCommand::T { .. } => "power t",
+            PowerCommand::Prop { .. } => "power prop",
+            PowerCommand::Chisq { .. } => "power chisq",
+            PowerCommand::Cluster { .. } => "power cluster",
+            PowerCommand::Mdes { .. } => "power mdes",
+        }
+    }
 }
 
 fn rule(upper_tail_only: bool) -> TwoSidedRule {

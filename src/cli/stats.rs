@@ -11,13 +11,17 @@ use evident::stats::htest::{
     self, FisherOptions, PAdjustMethod, PropTestOptions, TTestOptions, WilcoxonOptions,
 };
 use evident::stats::regression::{
-    Clusters, Covariate, LmRobustOptions, LogisticOptions, SeType, build_design, lm_lin, lm_robust,
-    logistic_regression,
+    Clusters, Covariate, DimOptions, LmRobustOptions, LogisticOptions, SeType, build_design_rows,
+    difference_in_means, lm_lin, lm_robust, logistic_regression,
 };
+use evident::stats::tidy::{RegressOutput, TestOutput};
 use serde::Serialize;
 
+/// `--alternative`: spelled as the JSON output spells it (`two_sided`), with R's
+/// `two.sided` and `two-sided` accepted too.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AlternativeArg {
+    #[value(name = "two_sided", alias = "two-sided", alias = "two.sided")]
     TwoSided,
     Less,
     Greater,
@@ -63,7 +67,7 @@ pub struct SampleArgs {
 /// Options shared by every test.
 #[derive(Debug, Args)]
 pub struct Common {
-    #[arg(long, value_enum, default_value = "two-sided")]
+    #[arg(long, value_enum, default_value = "two_sided")]
     pub alternative: AlternativeArg,
     #[arg(long, default_value_t = 0.95)]
     pub conf_level: f64,
@@ -164,9 +168,57 @@ pub enum TestCommand {
         p: Vec<String>,
         #[arg(long, value_enum, default_value = "holm")]
         method: AdjustArg,
+        /// Number of comparisons to adjust for (p.adjust's n), when only some of the
+        /// p-values are given; at least the number given, which is the default.
+        #[arg(long)]
+        n: Option<usize>,
         #[arg(long)]
         json: bool,
     },
+    /// Difference in means of an outcome between a 0/1 treatment's groups, plain,
+    /// blocked or matched-pair, optionally clustered or weighted
+    /// (estimatr's difference_in_means).
+    Dim(DimArgs),
+}
+
+/// `evident test dim`: columns of a CSV file.
+#[derive(Debug, Args)]
+pub struct DimArgs {
+    /// CSV file with the variables.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Outcome column (numeric).
+    #[arg(long)]
+    pub outcome: String,
+    /// Treatment column: 1 treated, 0 control.
+    #[arg(long)]
+    pub treatment: String,
+    /// Column of block labels (estimatr's blocks); blocks of two are matched pairs.
+    #[arg(long, conflicts_with = "pairs")]
+    pub blocks: Option<String>,
+    /// Column of pair labels, each pair one treated and one control unit
+    /// (the matched-pairs estimator; estimatr's blocks with blocks of two).
+    #[arg(long)]
+    pub pairs: Option<String>,
+    /// Column of cluster labels.
+    #[arg(long)]
+    pub clusters: Option<String>,
+    /// Column of observation weights.
+    #[arg(long)]
+    pub weights: Option<String>,
+    /// Drop rows with a missing value in any variable used.
+    #[arg(long)]
+    pub drop_missing: bool,
+    #[arg(long, value_enum, default_value = "two_sided")]
+    pub alternative: AlternativeArg,
+    /// Confidence level of the interval (or give --alpha).
+    #[arg(long, conflicts_with = "alpha")]
+    pub conf_level: Option<f64>,
+    /// Significance level; the interval's level is 1 − alpha.
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -240,9 +292,10 @@ pub struct RegressArgs {
     /// Outcome column.
     #[arg(long)]
     pub outcome: String,
-    /// Right-hand-side columns, comma-separated; numeric columns enter as they are,
-    /// text columns as factors with treatment contrasts (first level in sorted order is
-    /// the reference).
+    /// Right-hand-side columns, separated by commas (`--covariates age,school`, no
+    /// spaces; the flag may also be repeated). Numeric columns enter as they are, text
+    /// columns as factors with treatment contrasts (first level in sorted order is the
+    /// reference). Leave out for an intercept-only model.
     #[arg(long, value_delimiter = ',')]
     pub covariates: Vec<String>,
     /// Variance estimator; default HC2, or CR2 with --clusters (estimatr's defaults).
@@ -266,21 +319,39 @@ pub struct RegressArgs {
     /// Drop rows with a missing value in any variable used (counted in the output).
     #[arg(long)]
     pub drop_missing: bool,
-    #[arg(long, default_value_t = 0.95)]
-    pub conf_level: f64,
+    /// Confidence level of the intervals (or give --alpha).
+    #[arg(long, conflicts_with = "alpha")]
+    pub conf_level: Option<f64>,
+    /// Significance level; the intervals' level is 1 − alpha (estimatr's alpha).
+    #[arg(long)]
+    pub alpha: Option<f64>,
     #[arg(long)]
     pub json: bool,
 }
 
-fn print<T: Serialize + std::fmt::Display>(result: &T, json: bool) {
+/// The confidence level from --conf-level or --alpha (default 0.95).
+fn level(conf_level: Option<f64>, alpha: Option<f64>) -> f64 {
+    match (conf_level, alpha) {
+        (Some(level), _) => level,
+        (None, Some(alpha)) => 1.0 - alpha,
+        (None, None) => 0.95,
+    }
+}
+
+/// Prints R's layout, or the result in the one result schema with --json.
+fn print<T: std::fmt::Display>(result: &T, json: bool, tidy: impl FnOnce(&T) -> TestOutput) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(result).expect("results serialise to plain JSON")
-        );
+        print_json(&tidy(result));
     } else {
         print!("{result}");
     }
+}
+
+fn print_json<T: Serialize>(output: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(output).expect("results serialise to plain JSON")
+    );
 }
 
 fn arguments(message: impl Into<String>, hint: impl Into<String>) -> Error {
@@ -313,7 +384,7 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
                 (Some(y), false, true) => htest::t_test_student(&x, &y, &options)?,
                 (Some(y), false, false) => htest::t_test_welch(&x, &y, &options)?,
             };
-            print(&result, common.json);
+            print(&result, common.json, TestOutput::from_t);
         }
         TestCommand::Wilcoxon {
             samples,
@@ -339,7 +410,7 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
                 (Some(y), true) => htest::wilcox_signed_rank_paired(&x, &y, &options)?,
                 (Some(y), false) => htest::wilcox_rank_sum(&x, &y, &options)?,
             };
-            print(&result, common.json);
+            print(&result, common.json, TestOutput::from_wilcoxon);
         }
         TestCommand::Prop {
             successes,
@@ -354,7 +425,11 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
                 conf_level: common.conf_level,
                 correct: !no_correct,
             };
-            print(&htest::prop_test(successes, trials, &options)?, common.json);
+            print(
+                &htest::prop_test(successes, trials, &options)?,
+                common.json,
+                TestOutput::from_prop,
+            );
         }
         TestCommand::Chisq {
             table,
@@ -366,11 +441,14 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
             (Some(table), None) => print(
                 &htest::chisq_test(&parse_table(table)?, !no_correct)?,
                 *json,
+                |c| TestOutput::from_chisq(c, false),
             ),
             (None, Some(observed)) => {
                 let k = observed.len() as f64;
                 let p = p.clone().unwrap_or_else(|| vec![1.0 / k; observed.len()]);
-                print(&htest::chisq_test_gof(observed, &p)?, *json);
+                print(&htest::chisq_test_gof(observed, &p)?, *json, |c| {
+                    TestOutput::from_chisq(c, true)
+                });
             }
             _ => {
                 return Err(arguments(
@@ -389,6 +467,7 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
             print(
                 &htest::fisher_test(&parse_table(table)?, &options)?,
                 common.json,
+                TestOutput::from_fisher,
             );
         }
         TestCommand::Mcnemar {
@@ -399,9 +478,10 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
             print(
                 &htest::mcnemar_test(&parse_table(table)?, !no_correct)?,
                 *json,
+                TestOutput::from_mcnemar,
             );
         }
-        TestCommand::Adjust { p, method, json } => {
+        TestCommand::Adjust { p, method, n, json } => {
             let values = p
                 .iter()
                 .map(|text| match text.trim() {
@@ -414,13 +494,16 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
                     }),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let adjusted = htest::p_adjust(&values, (*method).into())?;
+            let given = values.iter().flatten().count();
+            let n = n.unwrap_or(given);
+            let adjusted = htest::p_adjust_n(&values, (*method).into(), n)?;
             if *json {
-                let out = serde_json::json!({ "method": PAdjustMethod::from(*method), "p": values, "adjusted": adjusted });
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&out).expect("plain JSON")
-                );
+                print_json(&TestOutput::from_adjust(
+                    (*method).into(),
+                    &values,
+                    &adjusted,
+                    n,
+                ));
             } else {
                 let show = |v: &Option<f64>| v.map_or("NA".to_string(), |x| format!("{x}"));
                 println!("{:>24}  {:>24}", "p", "adjusted");
@@ -429,6 +512,7 @@ pub fn run_test(command: &TestCommand) -> Result<(), Error> {
                 }
             }
         }
+        TestCommand::Dim(args) => run_dim(args)?,
     }
     Ok(())
 }
@@ -567,6 +651,95 @@ fn parse_table(text: &str) -> Result<Vec<Vec<f64>>, Error> {
         .collect()
 }
 
+/// The columns a command uses, loaded, and the rows complete in every one of them
+/// (an error naming the first missing cell unless `drop_missing`).
+struct Complete {
+    columns: Vec<(String, Column)>,
+    keep: Vec<usize>,
+    dropped: usize,
+}
+
+impl Complete {
+    fn load(table: &Table, used: &[&str], drop_missing: bool) -> Result<Complete, Error> {
+        let columns: Vec<(String, Column)> = used
+            .iter()
+            .map(|name| Ok((name.to_string(), table.auto(name)?)))
+            .collect::<Result<_, Error>>()?;
+        let mut keep = Vec::with_capacity(table.n_rows());
+        for row in 0..table.n_rows() {
+            let missing_in = columns.iter().find(|(_, c)| match c {
+                Column::Numeric(v) => v[row].is_none(),
+                Column::Categorical(v) => v[row].is_none(),
+                Column::Identifier(_) => false,
+            });
+            match missing_in {
+                None => keep.push(row),
+                Some(_) if drop_missing => {}
+                Some((name, _)) => return Err(missing(table, row, name)),
+            }
+        }
+        Ok(Complete {
+            dropped: table.n_rows() - keep.len(),
+            columns,
+            keep,
+        })
+    }
+
+    fn column(&self, name: &str) -> &Column {
+        &self
+            .columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("every used column is loaded")
+            .1
+    }
+
+    fn numeric(&self, name: &str, hint: &str) -> Result<Vec<f64>, Error> {
+        match self.column(name) {
+            Column::Numeric(v) => Ok(self
+                .keep
+                .iter()
+                .map(|&r| v[r].expect("complete rows"))
+                .collect()),
+            _ => Err(arguments(format!("column `{name}` is not numeric"), hint)),
+        }
+    }
+
+    /// The column's values as labels (clusters, blocks, pairs).
+    fn labels(&self, name: &str) -> Vec<String> {
+        match self.column(name) {
+            Column::Numeric(v) => self
+                .keep
+                .iter()
+                .map(|&r| format!("{}", v[r].expect("complete rows")))
+                .collect(),
+            Column::Categorical(v) => self
+                .keep
+                .iter()
+                .map(|&r| v[r].clone().expect("complete rows"))
+                .collect(),
+            Column::Identifier(v) => self.keep.iter().map(|&r| v[r].clone()).collect(),
+        }
+    }
+
+    fn covariate(&self, name: &str) -> Covariate {
+        match self.column(name) {
+            Column::Numeric(v) => Covariate::Numeric {
+                name: name.to_string(),
+                values: self
+                    .keep
+                    .iter()
+                    .map(|&r| v[r].expect("complete rows"))
+                    .collect(),
+            },
+            _ => Covariate::Factor {
+                name: name.to_string(),
+                levels: self.labels(name),
+            },
+        }
+    }
+}
+
 /// Runs `evident regress`.
 pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     let table = Table::read(&args.data)?;
@@ -575,65 +748,12 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     used.extend(args.clusters.iter().map(String::as_str));
     used.extend(args.weights.iter().map(String::as_str));
     used.extend(args.lin.iter().map(String::as_str));
-    let columns: Vec<(String, Column)> = used
-        .iter()
-        .map(|name| Ok((name.to_string(), table.auto(name)?)))
-        .collect::<Result<_, Error>>()?;
-    // Rows complete in every variable used.
-    let mut keep = Vec::with_capacity(table.n_rows());
-    for row in 0..table.n_rows() {
-        let missing_in = columns.iter().find(|(_, c)| match c {
-            Column::Numeric(v) => v[row].is_none(),
-            Column::Categorical(v) => v[row].is_none(),
-            Column::Identifier(_) => false,
-        });
-        match missing_in {
-            None => keep.push(row),
-            Some(_) if args.drop_missing => {}
-            Some((name, _)) => return Err(missing(&table, row, name)),
-        }
-    }
-    let dropped = table.n_rows() - keep.len();
-    let numeric = |name: &str| -> Result<Vec<f64>, Error> {
-        match &columns
-            .iter()
-            .find(|(n, _)| n == name)
-            .expect("every used column is loaded")
-            .1
-        {
-            Column::Numeric(v) => Ok(keep.iter().map(|&r| v[r].expect("complete rows")).collect()),
-            _ => Err(arguments(
-                format!("column `{name}` is not numeric"),
-                "the outcome, weights and --lin treatment must be numbers",
-            )),
-        }
-    };
-    let covariate = |name: &str| -> Covariate {
-        match &columns
-            .iter()
-            .find(|(n, _)| n == name)
-            .expect("every used column is loaded")
-            .1
-        {
-            Column::Numeric(v) => Covariate::Numeric {
-                name: name.to_string(),
-                values: keep.iter().map(|&r| v[r].expect("complete rows")).collect(),
-            },
-            Column::Categorical(v) => Covariate::Factor {
-                name: name.to_string(),
-                levels: keep
-                    .iter()
-                    .map(|&r| v[r].clone().expect("complete rows"))
-                    .collect(),
-            },
-            Column::Identifier(v) => Covariate::Factor {
-                name: name.to_string(),
-                levels: keep.iter().map(|&r| v[r].clone()).collect(),
-            },
-        }
-    };
-    let y = numeric(&args.outcome)?;
-    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| covariate(c)).collect();
+    let data = Complete::load(&table, &used, args.drop_missing)?;
+    const NUMERIC: &str = "the outcome, weights and --lin treatment must be numbers";
+    let y = data.numeric(&args.outcome, NUMERIC)?;
+    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| data.covariate(c)).collect();
+    let conf_level = level(args.conf_level, args.alpha);
+    let design = || build_design_rows(y.len(), !args.no_intercept, &covariates);
     if args.logistic {
         if args.lin.is_some()
             || args.clusters.is_some()
@@ -645,51 +765,104 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
                 "logistic regression here reports model-based (not robust) standard errors",
             ));
         }
-        let design = build_design(!args.no_intercept, &covariates)?;
         let fit = logistic_regression(
-            &design,
+            &design()?,
             &y,
             &LogisticOptions {
-                conf_level: args.conf_level,
+                conf_level,
                 ..LogisticOptions::default()
             },
         )?;
-        report_dropped(dropped, args.json);
-        print(&fit, args.json);
+        report_dropped(data.dropped, args.json);
+        if args.json {
+            print_json(&RegressOutput::from_logistic(&fit, data.dropped));
+        } else {
+            print!("{fit}");
+        }
         return Ok(());
     }
-    let cluster_labels: Option<Vec<String>> = args.clusters.as_ref().map(|name| {
-        match &columns.iter().find(|(n, _)| n == name).expect("loaded").1 {
-            Column::Numeric(v) => keep
-                .iter()
-                .map(|&r| format!("{}", v[r].expect("complete rows")))
-                .collect(),
-            Column::Categorical(v) => keep
-                .iter()
-                .map(|&r| v[r].clone().expect("complete rows"))
-                .collect(),
-            Column::Identifier(v) => keep.iter().map(|&r| v[r].clone()).collect(),
-        }
-    });
+    let cluster_labels = args.clusters.as_ref().map(|name| data.labels(name));
     let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
-    let weights = args.weights.as_ref().map(|w| numeric(w)).transpose()?;
+    let weights = args
+        .weights
+        .as_ref()
+        .map(|w| data.numeric(w, NUMERIC))
+        .transpose()?;
     let options = LmRobustOptions {
         se_type: args.se_type.map(SeType::from),
         weights: weights.as_deref(),
         clusters: clusters.as_ref(),
-        conf_level: args.conf_level,
+        conf_level,
         alternative: Alternative::TwoSided,
     };
-    let fit = match &args.lin {
-        Some(treatment) => lm_lin(&y, treatment, &numeric(treatment)?, &covariates, &options)?,
-        None => lm_robust(
-            &build_design(!args.no_intercept, &covariates)?,
-            &y,
-            &options,
-        )?,
+    let (method, fit) = match &args.lin {
+        Some(treatment) => (
+            "lm_lin",
+            lm_lin(
+                &y,
+                treatment,
+                &data.numeric(treatment, NUMERIC)?,
+                &covariates,
+                &options,
+            )?,
+        ),
+        None => ("lm_robust", lm_robust(&design()?, &y, &options)?),
     };
-    report_dropped(dropped, args.json);
-    print(&fit, args.json);
+    report_dropped(data.dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_lm_robust(method, &fit, data.dropped));
+    } else {
+        print!("{fit}");
+    }
+    Ok(())
+}
+
+/// Runs `evident test dim`.
+fn run_dim(args: &DimArgs) -> Result<(), Error> {
+    let table = Table::read(&args.data)?;
+    let blocks_column = args.blocks.as_ref().or(args.pairs.as_ref());
+    let mut used: Vec<&str> = vec![args.outcome.as_str(), args.treatment.as_str()];
+    used.extend(blocks_column.map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    used.extend(args.weights.iter().map(String::as_str));
+    let data = Complete::load(&table, &used, args.drop_missing)?;
+    const NUMERIC: &str = "the outcome, the 0/1 treatment and the weights must be numbers";
+    let y = data.numeric(&args.outcome, NUMERIC)?;
+    let treatment = data.numeric(&args.treatment, NUMERIC)?;
+    let block_labels = blocks_column.map(|name| data.labels(name));
+    let blocks = block_labels.as_ref().map(|l| Clusters::from_labels(l));
+    if let (Some(pairs), Some(name)) = (&blocks, &args.pairs)
+        && let Some(size) = pairs.members().iter().map(Vec::len).find(|&size| size != 2)
+    {
+        return Err(arguments(
+            format!(
+                "--pairs column `{name}` has a pair of {size} units; every pair needs exactly 2"
+            ),
+            "use --blocks for blocks of other sizes",
+        ));
+    }
+    let cluster_labels = args.clusters.as_ref().map(|name| data.labels(name));
+    let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
+    let weights = args
+        .weights
+        .as_ref()
+        .map(|w| data.numeric(w, NUMERIC))
+        .transpose()?;
+    let result = difference_in_means(
+        &y,
+        &treatment,
+        &DimOptions {
+            blocks: blocks.as_ref(),
+            clusters: clusters.as_ref(),
+            weights: weights.as_deref(),
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: args.alternative.into(),
+        },
+    )?;
+    report_dropped(data.dropped, args.json);
+    print(&result, args.json, |d| {
+        TestOutput::from_dim(d, &args.treatment)
+    });
     Ok(())
 }
 

@@ -26,6 +26,7 @@ mod error;
 pub mod mdes;
 pub mod plan;
 pub mod prop;
+pub mod second_group;
 pub mod simulate;
 pub mod solve;
 pub mod t;

@@ -9,3 +9,4 @@ pub mod prec;
 pub mod regression;
 pub mod root;
 pub mod summary;
+pub mod tidy;

@@ -4,7 +4,10 @@
 //! each computed directly (DiDonato & Morris 1986, TOMS 654, via cdflib), so the
 //! upper tail keeps full precision far out (tested to 1e-300).
 
-use super::special::{Support, Tail, incomplete_gamma, ln_gamma, quantile_search};
+use super::special::{
+    LN_SCALE_FLOOR, Support, Tail, incomplete_gamma, ln_gamma, ln_lower_gamma_series,
+    ln_upper_gamma_fraction, quantile_search,
+};
 use super::{Result, check_number, check_positive_finite, check_probability, normal};
 
 /// P(X ≤ x) for X ~ χ²(df); R: `pchisq(x, df)`.
@@ -28,6 +31,54 @@ pub fn cdf(x: f64, df: f64) -> Result<f64> {
 /// As [`cdf`].
 pub fn sf(x: f64, df: f64) -> Result<f64> {
     Ok(tails(x, df)?.1)
+}
+
+/// ln P(X ≤ x), accurate where the probability underflows; R:
+/// `pchisq(x, df, log.p = TRUE)`.
+///
+/// # Formula
+/// ln of TOMS 654's ratio while it is above 1e-290; below, the series of the lower
+/// incomplete gamma ratio in logs; near 1, ln1p of minus the upper tail.
+///
+/// # Errors
+/// As [`cdf`].
+pub fn ln_cdf(x: f64, df: f64) -> Result<f64> {
+    Ok(ln_tails(x, df)?.0)
+}
+
+/// ln P(X > x); R: `pchisq(x, df, lower.tail = FALSE, log.p = TRUE)`: Legendre's
+/// continued fraction in logs where the tail underflows.
+///
+/// # Errors
+/// As [`cdf`].
+pub fn ln_sf(x: f64, df: f64) -> Result<f64> {
+    Ok(ln_tails(x, df)?.1)
+}
+
+fn ln_tails(x: f64, df: f64) -> Result<(f64, f64)> {
+    let (p, q) = tails(x, df)?;
+    if x <= 0.0 {
+        return Ok((f64::NEG_INFINITY, 0.0));
+    }
+    if x == f64::INFINITY {
+        return Ok((0.0, f64::NEG_INFINITY));
+    }
+    let (a, half) = (0.5 * df, 0.5 * x);
+    let ln_p = if p >= LN_SCALE_FLOOR {
+        p.ln()
+    } else {
+        ln_lower_gamma_series(a, half)?
+    };
+    let ln_q = if q >= LN_SCALE_FLOOR {
+        q.ln()
+    } else {
+        ln_upper_gamma_fraction(a, half)?
+    };
+    Ok(if p > 0.5 {
+        ((-ln_q.exp()).ln_1p(), ln_q)
+    } else {
+        (ln_p, (-ln_p.exp()).ln_1p())
+    })
 }
 
 /// Density; R: `dchisq(x, df)`.

@@ -7,9 +7,9 @@
 //!
 //! | module | R functions matched |
 //! | --- | --- |
-//! | [`normal`] | `pnorm`, `qnorm`, `dnorm` |
-//! | [`t`] | `pt`, `qt`, `dt` |
-//! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq` |
+//! | [`normal`] | `pnorm`, `qnorm`, `dnorm`, with `log.p = TRUE` |
+//! | [`t`] | `pt`, `qt`, `dt`; `pt(log.p = TRUE)` |
+//! | [`chi_squared`] | `pchisq`, `qchisq`, `dchisq`; `pchisq(log.p = TRUE)` |
 //! | [`f`] | `pf`, `qf`, `df` |
 //! | [`beta`] | `pbeta`, `qbeta`, `dbeta` |
 //! | [`binomial`] | `dbinom`, `pbinom`, `qbinom` |
@@ -17,6 +17,8 @@
 //! | [`noncentral_t`] | `pt(ncp =)`, `qt(ncp =)` |
 //! | [`noncentral_chi_squared`] | `pchisq(ncp =)`, `qchisq(ncp =)` |
 //! | [`noncentral_f`] | `pf(ncp =)` |
+//! | [`noncentral_beta`] | `pbeta(ncp =)` |
+//! | [`wilcoxon`] | `dsignrank`, `psignrank`, `qsignrank`, `dwilcox`, `pwilcox`, `qwilcox` |
 //!
 //! The regularised incomplete beta and gamma ratios come from the `cdflib` crate
 //! (DiDonato & Morris 1992, TOMS 708; DiDonato & Morris 1986, TOMS 654), the same
@@ -28,11 +30,13 @@ pub mod binomial;
 pub mod chi_squared;
 pub mod f;
 pub mod hypergeometric;
+pub mod noncentral_beta;
 pub mod noncentral_chi_squared;
 pub mod noncentral_f;
 pub mod noncentral_t;
 pub mod normal;
 pub mod t;
+pub mod wilcoxon;
 
 mod special;
 

@@ -1,4 +1,5 @@
-//! The standard normal distribution: cdf, upper tail, quantile and density.
+//! The standard normal distribution: cdf, upper tail, quantile and density, and their
+//! log-scale forms (R's `log.p = TRUE`).
 //!
 //! Tails come from Cody's rational Chebyshev approximations (the algorithm behind
 //! R's `pnorm`), the quantile from statrs' inverse error function polished by Newton
@@ -74,6 +75,71 @@ pub fn upper_quantile(q: f64) -> Result<f64> {
     } else {
         lower_tail_quantile(0.5 - q + 0.5)
     })
+}
+
+/// ln Φ(z), accurate where Φ(z) itself underflows; R: `pnorm(z, log.p = TRUE)`
+/// (pnorm(−40, log.p = TRUE) is −804.608…, not the log of an underflowed zero).
+///
+/// # Formula
+/// ln of Cody's Φ(z) down to z = −37; below, ln(erfcx(|z|/√2)/2) − z²/2 with z² split
+/// exactly; above 0, ln1p(−Q(z)) with the upper tail Q computed directly.
+///
+/// # Errors
+/// `z` is NaN.
+pub fn ln_cdf(z: f64) -> Result<f64> {
+    check_number("z", z)?;
+    Ok(ln_normal_cdf(z))
+}
+
+/// ln P(Z > z); R: `pnorm(z, lower.tail = FALSE, log.p = TRUE)`.
+///
+/// # Errors
+/// `z` is NaN.
+pub fn ln_sf(z: f64) -> Result<f64> {
+    check_number("z", z)?;
+    Ok(ln_normal_cdf(-z))
+}
+
+/// The z with ln Φ(z) = `ln_p`, for probabilities far below the smallest double;
+/// R: `qnorm(ln_p, log.p = TRUE)`. `ln_p` = −∞ and 0 give −∞ and +∞.
+///
+/// # Formula
+/// Above ln ½, the upper-tail quantile of −expm1(ln p) (no 1 − p formed); down to
+/// ln 1e-300, [`quantile`] of e^ln_p as the start, else the asymptotic
+/// z ≈ −√(−2 ln p − ln(−2 ln p) − ln 2π); then Newton steps on ln Φ(z) = ln p.
+///
+/// # Errors
+/// `ln_p` is NaN or positive.
+pub fn quantile_ln(ln_p: f64) -> Result<f64> {
+    check_number("ln_p", ln_p)?;
+    if ln_p > 0.0 {
+        return Err(super::DistributionError::NotAProbability {
+            name: "exp(ln_p)",
+            value: ln_p.exp(),
+        });
+    }
+    if ln_p == f64::NEG_INFINITY {
+        return Ok(f64::NEG_INFINITY);
+    }
+    if ln_p > -std::f64::consts::LN_2 {
+        return upper_quantile(-ln_p.exp_m1());
+    }
+    let mut z = if ln_p > -690.0 {
+        lower_tail_quantile(ln_p.exp())
+    } else {
+        let t = -2.0 * ln_p;
+        -(t - t.ln() - (2.0 * std::f64::consts::PI).ln()).sqrt()
+    };
+    for _ in 0..8 {
+        let ln_cdf = ln_normal_cdf(z);
+        let slope = (ln_normal_pdf(z) - ln_cdf).exp();
+        let step = (ln_cdf - ln_p) / slope;
+        z -= step;
+        if step.abs() <= 1e-16 * z.abs() {
+            break;
+        }
+    }
+    Ok(z)
 }
 
 /// (Φ(z), 1 − Φ(z)), each computed directly.

@@ -5,7 +5,10 @@
 //! df = 1e7 and R switches to a normal approximation above df = 4e5. `df = ∞` gives
 //! the standard normal.
 
-use super::special::{Support, Tail, incomplete_beta, ln_beta, quantile_search};
+use super::special::{
+    LN_SCALE_FLOOR, Support, Tail, incomplete_beta, ln_beta, ln_incomplete_beta_small,
+    quantile_search,
+};
 use super::{Result, check_number, check_positive, check_probability, normal};
 
 /// P(T ≤ t) for T ~ t(df); R: `pt(t, df)`.
@@ -77,6 +80,53 @@ pub fn upper_quantile(q: f64, df: f64) -> Result<f64> {
     check_probability("q", q)?;
     check_positive("degrees of freedom", df)?;
     solve(q, Tail::Upper, df)
+}
+
+/// ln P(T ≤ t), accurate where the probability underflows; R: `pt(t, df, log.p = TRUE)`.
+///
+/// # Formula
+/// ln of the directly computed tail while it is above 1e-290; below, ln(½·I_x(df/2, ½))
+/// with x = df/(df + t²) by the incomplete beta's continued fraction in logs (ln x
+/// formed without t², which may overflow); the other side as ln1p of minus the tail.
+///
+/// # Errors
+/// As [`cdf`].
+pub fn ln_cdf(t: f64, df: f64) -> Result<f64> {
+    Ok(ln_tails(t, df)?.0)
+}
+
+/// ln P(T > t); R: `pt(t, df, lower.tail = FALSE, log.p = TRUE)`.
+///
+/// # Errors
+/// As [`cdf`].
+pub fn ln_sf(t: f64, df: f64) -> Result<f64> {
+    Ok(ln_tails(t, df)?.1)
+}
+
+fn ln_tails(t: f64, df: f64) -> Result<(f64, f64)> {
+    let (lower, upper) = tails(t, df)?;
+    if df == f64::INFINITY {
+        return Ok((normal::ln_cdf(t)?, normal::ln_sf(t)?));
+    }
+    let small = lower.min(upper);
+    let ln_small = if small >= LN_SCALE_FLOOR || t.is_infinite() {
+        small.ln()
+    } else {
+        // x = df/(df + t²) = 1/(1 + r), r = t²/df.
+        let r = (t / df) * t;
+        let (ln_x, ln_1mx) = if r.is_finite() {
+            (-r.ln_1p(), -(1.0 / r).ln_1p())
+        } else {
+            (df.ln() - 2.0 * t.abs().ln(), 0.0)
+        };
+        -std::f64::consts::LN_2 + ln_incomplete_beta_small(0.5 * df, 0.5, ln_x, ln_1mx)?
+    };
+    let ln_large = (-ln_small.exp()).ln_1p();
+    Ok(if lower <= upper {
+        (ln_small, ln_large)
+    } else {
+        (ln_large, ln_small)
+    })
 }
 
 /// (P(T ≤ t), P(T > t)) in one call, each computed directly (for two-sided p-values).

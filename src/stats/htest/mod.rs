@@ -32,7 +32,7 @@
 mod dist;
 mod error;
 mod format;
-mod rank_dist;
+pub(crate) mod rank_dist;
 mod root;
 
 pub mod chisq_test;

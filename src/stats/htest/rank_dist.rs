@@ -99,6 +99,14 @@ impl CountDistribution {
         self.counts.len() - 1
     }
 
+    /// P(S = x); 0 off the support.
+    pub(crate) fn pmf(&self, x: f64) -> f64 {
+        if x < 0.0 || x.fract() != 0.0 || x > self.max() as f64 {
+            return 0.0;
+        }
+        self.prob(self.counts[x as usize])
+    }
+
     /// P(S ≤ q), summed over the lower tail.
     pub(crate) fn lower(&self, q: f64) -> f64 {
         if q < 0.0 {

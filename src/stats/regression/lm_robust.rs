@@ -71,6 +71,10 @@ pub struct LmRobust {
     pub nclusters: Option<usize>,
     /// n − k.
     pub df_residual: f64,
+    /// Residual variance Σwe²/(n − k) (estimatr's `res_var`).
+    pub res_var: f64,
+    /// Residual standard error √res_var (summary.lm's `sigma`).
+    pub sigma: f64,
     pub weighted: bool,
     /// 1 − Σwe²/Σw(y − ȳ_w)² (about 0 without an intercept: 1 − Σwe²/Σwy²).
     pub r_squared: f64,
@@ -197,8 +201,11 @@ pub fn lm_robust(
         (fit.n() - k) as f64,
         dendf,
     );
+    let res_var = fit.scaled_residuals.norm_squared() / (fit.n() - k) as f64;
     Ok(LmRobust {
         coefficients,
+        res_var,
+        sigma: res_var.sqrt(),
         se_type,
         r_squared,
         adj_r_squared,
@@ -320,6 +327,11 @@ impl fmt::Display for LmRobust {
             write!(f, ", clusters: {j}")?;
         }
         writeln!(f, ", residual df: {}", self.df_residual)?;
+        writeln!(
+            f,
+            "Residual standard error: {:.6} on {} degrees of freedom",
+            self.sigma, self.df_residual
+        )?;
         writeln!(
             f,
             "Multiple R-squared:  {:.6},\tAdjusted R-squared:  {:.6}",
