@@ -6,8 +6,10 @@
 //! applicable. Thresholds come from the spec's `evidence.thresholds`.
 
 mod attrition;
+mod certainty;
 
 pub use attrition::{AttritionCheck, check_attrition};
+pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
 
 use serde::Serialize;
 
