@@ -266,10 +266,14 @@ pub fn ratio(estimate: f64, low: f64, high: f64) -> EffectText {
     }
 }
 
-/// A level on the effect's scale for sentences: "31.6%" for proportions, "8.16
-/// minutes" for continuous outcomes (to `digits` significant figures).
+/// A level on the effect's scale for sentences: "31.0%" for proportions (one
+/// decimal from 1% up, so the two groups of a comparison line up), "8.16 minutes"
+/// for continuous outcomes (to `digits` significant figures).
 pub fn level(scale: Scale, x: f64, digits: usize) -> String {
     match scale {
+        Scale::PercentagePoints if x.is_finite() && x.abs() >= 0.01 => {
+            format!("{}%", fixed(100.0 * x, 1))
+        }
         Scale::PercentagePoints => percent(x, digits),
         Scale::Ratio => significant(x, digits),
         Scale::Unit(_) => format!("{}{}", significant(x, digits), scale.unit()),
@@ -476,6 +480,8 @@ mod tests {
     #[test]
     fn levels_on_the_outcome_scale() {
         assert_eq!(level(Scale::PercentagePoints, 0.3155, 3), "31.6%");
+        assert_eq!(level(Scale::PercentagePoints, 0.31, 3), "31.0%");
+        assert_eq!(level(Scale::PercentagePoints, 0.0012, 2), "0.12%");
         assert_eq!(level(Scale::Unit(Some("minutes")), 8.1634, 3), "8.16 minutes");
     }
 }

@@ -8,6 +8,7 @@ mod html;
 mod json;
 mod markdown;
 pub mod model;
+pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
 
