@@ -166,27 +166,36 @@ pub enum Scale<'a> {
 
 impl Scale<'_> {
     /// The factor from the stored value to the value shown.
-    fn factor(self) -> f64 {
+    pub fn factor(self) -> f64 {
         match self {
             Scale::PercentagePoints => 100.0,
             _ => 1.0,
         }
     }
 
-    /// The unit after a magnitude: " percentage points", " minutes", or nothing.
+    /// The unit after a level: "%" or " minutes", or nothing.
     pub fn unit(self) -> String {
         match self {
-            Scale::PercentagePoints => " percentage points".into(),
-            Scale::Ratio => String::new(),
+            Scale::PercentagePoints | Scale::Unit(Some("%")) => "%".into(),
+            Scale::Ratio | Scale::Unit(None) => String::new(),
             Scale::Unit(Some(u)) => format!(" {u}"),
-            Scale::Unit(None) => String::new(),
         }
     }
 
-    /// The short unit for tight places (tables): "points" for percentage points.
+    /// The unit after a difference: " percentage points" for proportions and for
+    /// outcomes measured in percent (a difference of two percentages is not a
+    /// percentage), else the outcome's unit.
+    pub fn difference_unit(self) -> String {
+        match self {
+            Scale::PercentagePoints | Scale::Unit(Some("%")) => " percentage points".into(),
+            other => other.unit(),
+        }
+    }
+
+    /// The difference unit for tight places: " points" for percentage points.
     pub fn short_unit(self) -> String {
         match self {
-            Scale::PercentagePoints => " points".into(),
+            Scale::PercentagePoints | Scale::Unit(Some("%")) => " points".into(),
             other => other.unit(),
         }
     }
@@ -223,6 +232,12 @@ impl EffectText {
     /// "−1.5 (−9.1 to 6.0)".
     pub fn compact(&self) -> String {
         format!("{} ({} to {})", self.estimate, self.low, self.high)
+    }
+
+    /// Another quantity on the same scale and with the same decimals (a standard
+    /// error beside its estimate).
+    pub fn alongside(&self, scale: Scale, x: f64) -> String {
+        fixed(scale.factor() * x, self.decimals)
     }
 
     /// "low to high".
@@ -483,5 +498,8 @@ mod tests {
         assert_eq!(level(Scale::PercentagePoints, 0.31, 3), "31.0%");
         assert_eq!(level(Scale::PercentagePoints, 0.0012, 2), "0.12%");
         assert_eq!(level(Scale::Unit(Some("minutes")), 8.1634, 3), "8.16 minutes");
+        assert_eq!(level(Scale::Unit(Some("%")), 85.24, 3), "85.2%");
+        assert_eq!(Scale::Unit(Some("%")).difference_unit(), " percentage points");
+        assert_eq!(Scale::PercentagePoints.difference_unit(), " percentage points");
     }
 }

@@ -62,7 +62,7 @@ pub fn difference(row: &FindingRow) -> String {
             format!(
                 "no clear difference ({}{}, {ci} {}); {}",
                 shown.estimate,
-                scale.unit(),
+                scale.difference_unit(),
                 shown.range(),
                 ruled_out(row)
             )
@@ -77,7 +77,7 @@ pub fn difference(row: &FindingRow) -> String {
             format!(
                 "{}{} {word} ({ci} {} {word}), {}",
                 shown.estimate,
-                scale.unit(),
+                scale.difference_unit(),
                 shown.range(),
                 if verdict == Verdict::ClearBenefit {
                     "an improvement"
@@ -93,15 +93,16 @@ pub fn difference(row: &FindingRow) -> String {
 fn ruled_out(row: &FindingRow) -> String {
     let scale = scale(row);
     let unit = scale.short_unit();
-    let shown = EffectText::new(scale, 0.0, -row.conf_low, row.conf_high);
-    // `shown.low` is the largest fall not ruled out, as a positive magnitude.
-    if shown.low == shown.high {
-        format!("effects larger than {}{unit} either way are unlikely", shown.high)
+    // The decimals of the interval as shown beside the estimate.
+    let shown = EffectText::new(scale, row.difference, row.conf_low, row.conf_high);
+    let (fall, rise) = (
+        shown.alongside(scale, -row.conf_low),
+        shown.alongside(scale, row.conf_high),
+    );
+    if fall == rise {
+        format!("effects larger than {rise}{unit} either way are unlikely")
     } else {
-        format!(
-            "effects larger than {}{unit} lower or {}{unit} higher are unlikely",
-            shown.low, shown.high
-        )
+        format!("effects larger than {fall}{unit} lower or {rise}{unit} higher are unlikely")
     }
 }
 
@@ -135,10 +136,7 @@ pub fn finding_sentence(row: &FindingRow) -> String {
         ),
         _ => {
             let shown = EffectText::new(scale(row), row.with, row.conf_low, row.conf_high);
-            let unit = match row.outcome_type {
-                OutcomeType::Binary => "%".to_string(),
-                OutcomeType::Continuous => scale(row).unit(),
-            };
+            let unit = scale(row).unit();
             format!(
                 "{}: {}{unit} among participants ({} CI {}); no comparison.",
                 row.outcome,
@@ -186,4 +184,138 @@ pub fn design_and_finding(grade: &Grade, primary: Option<&FindingRow>) -> String
         "Evidence: Nesta level {} of 5, because {finding}; with a clear benefit, the design and its conduct would support level {design_level} of 5.",
         grade.level
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Certainty, CertaintyRating, Criterion};
+    use crate::spec::OutcomeRole;
+
+    fn row(
+        outcome_type: OutcomeType,
+        better: Direction,
+        (difference, low, high): (f64, f64, f64),
+    ) -> FindingRow {
+        FindingRow {
+            outcome: "Outcome".into(),
+            role: OutcomeRole::Primary,
+            outcome_type,
+            contrast: "treated vs control".into(),
+            without: Some(0.31),
+            with: 0.31 + difference,
+            difference,
+            conf_low: low,
+            conf_high: high,
+            conf_level: 0.95,
+            p_value: 0.5,
+            p_adjusted: None,
+            p_randomisation: None,
+            risk_ratio: None,
+            n: vec![100, 100],
+            groups: vec!["control".into(), "treated".into()],
+            beneficial: false,
+            better,
+            unit: Some("minutes".into()),
+            outcome_sd: 1.0,
+            clusters: None,
+            in_words: String::new(),
+            certainty: CertaintyRating {
+                rating: Certainty::High,
+                start: Certainty::High,
+                downgrades: Vec::new(),
+                why: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_interval_including_zero_reads_no_clear_difference_with_what_it_rules_out() {
+        let r = row(
+            OutcomeType::Binary,
+            Direction::Lower,
+            (-0.01534, -0.09064, 0.05996),
+        );
+        assert_eq!(Verdict::of(&r), Verdict::NoClearDifference);
+        assert_eq!(
+            difference(&r),
+            "no clear difference (−1.5 percentage points, 95% CI −9.1 to 6.0); effects larger than 9.1 points lower or 6.0 points higher are unlikely"
+        );
+        // A symmetric interval rules out effects "either way".
+        let r = row(OutcomeType::Binary, Direction::Higher, (0.0, -0.06, 0.06));
+        assert!(
+            difference(&r).ends_with("effects larger than 6.0 points either way are unlikely"),
+            "{}",
+            difference(&r)
+        );
+    }
+
+    #[test]
+    fn lower_is_followed_by_positive_magnitudes_only() {
+        let r = row(
+            OutcomeType::Continuous,
+            Direction::Lower,
+            (-0.31, -0.48, -0.139),
+        );
+        let text = difference(&r);
+        assert_eq!(
+            text,
+            "0.31 minutes lower (95% CI 0.14 to 0.48 lower), an improvement"
+        );
+        assert!(!text.contains('−'), "{text}");
+    }
+
+    #[test]
+    fn a_clear_change_in_the_harmful_direction_is_called_harmful() {
+        let r = row(
+            OutcomeType::Continuous,
+            Direction::Lower,
+            (0.31, 0.139, 0.48),
+        );
+        assert_eq!(Verdict::of(&r), Verdict::ClearHarm);
+        assert_eq!(
+            difference(&r),
+            "0.31 minutes higher (95% CI 0.14 to 0.48 higher), a harmful change"
+        );
+    }
+
+    #[test]
+    fn a_null_result_in_a_sound_design_says_what_held_the_grade() {
+        let criterion = |level, id, status| Criterion {
+            level,
+            id,
+            title: "t",
+            status,
+            observed: String::new(),
+            rule: String::new(),
+        };
+        let grade = Grade {
+            framework: "test",
+            level: 1,
+            target_level: 3,
+            criteria: vec![
+                criterion(1, "theory_of_change", Status::Met),
+                criterion(2, "outcome_data", Status::Met),
+                criterion(2, "positive_change", Status::NotMet),
+                criterion(3, "comparison_group", Status::Met),
+                criterion(3, "causal_effect", Status::NotMet),
+                criterion(3, "attrition", Status::Met),
+                criterion(4, "cost_data", Status::NotMet),
+            ],
+            summary: "Nesta level 1 of 5; level 2 also needs: the data show positive change.".into(),
+            next_level_needs: None,
+        };
+        let r = row(OutcomeType::Binary, Direction::Higher, (0.0, -0.06, 0.06));
+        assert_eq!(
+            design_and_finding(&grade, Some(&r)),
+            "Evidence: Nesta level 1 of 5, because the primary outcome showed no clear benefit; with a clear benefit, the design and its conduct would support level 3 of 5."
+        );
+        // When the design itself holds the grade, the grade's own summary is used.
+        let mut held = grade.clone();
+        held.criteria[1].status = Status::NotMet;
+        assert_eq!(
+            design_and_finding(&held, Some(&r)),
+            format!("Evidence: {}", held.summary)
+        );
+    }
 }
