@@ -250,8 +250,7 @@ pub fn optimal_information_size(f: &FindingFacts) -> Option<usize> {
         None => Some(CONTINUOUS_INFORMATION_SIZE),
         Some(p1) if p1 > 0.0 && p1 < 1.0 => {
             let p2 = p1 * (1.0 - BINARY_RELATIVE_CHANGE);
-            let per_group =
-                Z_SUM_SQUARED * (p1 * (1.0 - p1) + p2 * (1.0 - p2)) / (p1 - p2).powi(2);
+            let per_group = Z_SUM_SQUARED * (p1 * (1.0 - p1) + p2 * (1.0 - p2)) / (p1 - p2).powi(2);
             Some(per_group.ceil() as usize * f.groups.max(2))
         }
         Some(_) => None,
@@ -313,7 +312,10 @@ mod tests {
         let r = rate(DesignKind::Rct, &g, 0.5, &facts(1.0, 3.0, 600));
         assert_eq!(r.rating, Certainty::High);
         assert!(r.downgrades.is_empty());
-        assert_eq!(r.why, "High: a randomised design starts high and nothing lowers it.");
+        assert_eq!(
+            r.why,
+            "High: a randomised design starts high and nothing lowers it."
+        );
     }
 
     #[test]
@@ -346,13 +348,24 @@ mod tests {
         let g = grade_with(vec![("attrition", Status::Met)]);
         let r = rate(DesignKind::Rct, &g, 0.5, &facts(1.0, 3.0, 120));
         assert_eq!(r.rating, Certainty::Moderate);
-        assert!(r.why.contains("120 units were analysed, fewer than the optimal information size of 400"), "{}", r.why);
+        assert!(
+            r.why.contains(
+                "120 units were analysed, fewer than the optimal information size of 400"
+            ),
+            "{}",
+            r.why
+        );
     }
 
     #[test]
     fn non_randomised_designs_start_low_and_uncontrolled_ones_fall_to_very_low() {
         let g = grade_with(vec![("baseline_equivalence", Status::Met)]);
-        let r = rate(DesignKind::MatchedComparison, &g, 0.5, &facts(1.0, 3.0, 600));
+        let r = rate(
+            DesignKind::MatchedComparison,
+            &g,
+            0.5,
+            &facts(1.0, 3.0, 600),
+        );
         assert_eq!(r.rating, Certainty::Low);
         let r = rate(DesignKind::BeforeAfter, &g, 0.5, &facts(1.0, 3.0, 600));
         assert_eq!(r.rating, Certainty::VeryLow);

@@ -10,7 +10,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::format::{interval, significant};
+use super::format::{interval, percent, significant, tick};
 use super::model::{FindingRow, ReportModel};
 use crate::assign::Balance;
 use crate::power::plan::PlanResult;
@@ -115,10 +115,7 @@ pub fn love_plot(balance: &Balance) -> Chart {
                     }
                 })
                 .x_labels(7)
-                .x_label_formatter(&|v| {
-                    // Ticks computed in floating point can miss zero by ~1e-17.
-                    significant(if v.abs() < limit * 1e-9 { 0.0 } else { *v }, 2)
-                })
+                .x_label_formatter(&|v| tick(*v, limit, 2))
                 .x_desc("standardised mean difference (treatment − control)")
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
@@ -254,8 +251,8 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                 .configure_mesh()
                 .x_desc(plan.size_label.clone())
                 .y_desc("power")
-                .x_label_formatter(&|v| significant(*v, 3))
-                .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
+                .y_label_formatter(&|v| percent(*v, 2))
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
@@ -338,7 +335,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                             .abs()
                             .total_cmp(&(b.size - plan.planned_size).abs())
                     })
-                    .map(|p| format!("{:.0}%", 100.0 * p.value))
+                    .map(|p| percent(p.value, 2))
                     .unwrap_or_default();
                 format!(
                     "{} = {}: about {at_plan} at the planned size",
@@ -396,8 +393,8 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
                 } else {
                     "minimum detectable difference"
                 })
-                .x_label_formatter(&|v| significant(*v, 3))
-                .y_label_formatter(&|v| significant(*v, 3))
+                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
+                .y_label_formatter(&|v| tick(*v, y_top, 3))
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
@@ -562,7 +559,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         .disable_y_mesh()
         .disable_y_axis()
         .x_labels(7)
-        .x_label_formatter(&|v| significant(*v, 3))
+        .x_label_formatter(&|v| tick(*v, hi - lo + 2.0 * pad, 3))
         .label_style(("sans-serif", 12).into_font().color(&GREY))
         .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
         .draw()

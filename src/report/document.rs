@@ -399,7 +399,7 @@ fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
         _ => "Rerandomisation rule: none (the allocation was not rerandomised)".into(),
     });
     items.push(format!(
-        "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests (ri2's convention; ties within 1e-10 relative count)",
+        "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests, ties included",
         serde_label(&ri.alternative)
     ));
     blocks.push(Block::List(items));
@@ -422,10 +422,12 @@ fn findings_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
 }
 
 fn findings_table(model: &ReportModel) -> Table {
-    let several_contrasts = model
-        .findings
-        .iter()
-        .any(|r| model.findings.iter().any(|o| o.outcome == r.outcome && o.contrast != r.contrast));
+    let several_contrasts = model.findings.iter().any(|r| {
+        model
+            .findings
+            .iter()
+            .any(|o| o.outcome == r.outcome && o.contrast != r.contrast)
+    });
     let rows = model
         .findings
         .iter()
@@ -477,7 +479,11 @@ fn analysed_units(row: &FindingRow) -> String {
     if let Some(clusters) = &row.clusters {
         text.push_str(&format!(
             " in {} clusters",
-            clusters.iter().map(|c| count(*c)).collect::<Vec<_>>().join(" and ")
+            clusters
+                .iter()
+                .map(|c| count(*c))
+                .collect::<Vec<_>>()
+                .join(" and ")
         ));
     }
     text
@@ -620,6 +626,10 @@ fn appendix_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
             "Randomisation-inference re-draws: stream {} from allocation seed {}, re-draw k keyed by SHA-256(\"{}\" ‖ seed ‖ k)",
             ri.stream, ri.seed, ri.stream
         ));
+        items.push(
+            "Randomisation-inference ties: |T| within a relative 10⁻¹⁰ of |T observed| counts as at least as extreme (ri2's convention)"
+                .into(),
+        );
     }
     if let Some(plan) = &model.plan {
         for answer in &plan.answers {

@@ -43,7 +43,11 @@ pub fn snap(x: f64) -> f64 {
         let f = 10f64.powi(-decimals);
         (x / f).round() * f
     };
-    if scaled.is_finite() && scaled != 0.0 { scaled } else { x }
+    if scaled.is_finite() && scaled != 0.0 {
+        scaled
+    } else {
+        x
+    }
 }
 
 /// An axis tick: `x` with values within a billionth of the axis `span` of zero shown
@@ -481,7 +485,10 @@ mod tests {
 
     #[test]
     fn ratios_show_two_decimals() {
-        assert_eq!(ratio(0.9501, 0.7419, 1.2167).compact(), "0.95 (0.74 to 1.22)");
+        assert_eq!(
+            ratio(0.9501, 0.7419, 1.2167).compact(),
+            "0.95 (0.74 to 1.22)"
+        );
         assert_eq!(ratio(12.04, 3.1, 47.8).compact(), "12.0 (3.1 to 47.8)");
     }
 
@@ -497,9 +504,18 @@ mod tests {
         assert_eq!(level(Scale::PercentagePoints, 0.3155, 3), "31.6%");
         assert_eq!(level(Scale::PercentagePoints, 0.31, 3), "31.0%");
         assert_eq!(level(Scale::PercentagePoints, 0.0012, 2), "0.12%");
-        assert_eq!(level(Scale::Unit(Some("minutes")), 8.1634, 3), "8.16 minutes");
+        assert_eq!(
+            level(Scale::Unit(Some("minutes")), 8.1634, 3),
+            "8.16 minutes"
+        );
         assert_eq!(level(Scale::Unit(Some("%")), 85.24, 3), "85.2%");
-        assert_eq!(Scale::Unit(Some("%")).difference_unit(), " percentage points");
-        assert_eq!(Scale::PercentagePoints.difference_unit(), " percentage points");
+        assert_eq!(
+            Scale::Unit(Some("%")).difference_unit(),
+            " percentage points"
+        );
+        assert_eq!(
+            Scale::PercentagePoints.difference_unit(),
+            " percentage points"
+        );
     }
 }

@@ -26,7 +26,10 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn of(row: &FindingRow) -> Verdict {
-        if row.conf_low <= 0.0 && row.conf_high >= 0.0 || !row.conf_low.is_finite() || !row.conf_high.is_finite() {
+        if row.conf_low <= 0.0 && row.conf_high >= 0.0
+            || !row.conf_low.is_finite()
+            || !row.conf_high.is_finite()
+        {
             Verdict::NoClearDifference
         } else if (row.difference > 0.0) == (row.better == Direction::Higher) {
             Verdict::ClearBenefit
@@ -166,10 +169,9 @@ pub fn design_and_finding(grade: &Grade, primary: Option<&FindingRow>) -> String
             break;
         }
     }
-    let finding_holds_back = grade
-        .criteria
-        .iter()
-        .any(|c| c.level == grade.level + 1 && FINDING_CRITERIA.contains(&c.id) && !passes(c.status));
+    let finding_holds_back = grade.criteria.iter().any(|c| {
+        c.level == grade.level + 1 && FINDING_CRITERIA.contains(&c.id) && !passes(c.status)
+    });
     if !finding_holds_back || design_level <= grade.level {
         return format!("Evidence: {}", grade.summary);
     }
@@ -302,7 +304,8 @@ mod tests {
                 criterion(3, "attrition", Status::Met),
                 criterion(4, "cost_data", Status::NotMet),
             ],
-            summary: "Nesta level 1 of 5; level 2 also needs: the data show positive change.".into(),
+            summary: "Nesta level 1 of 5; level 2 also needs: the data show positive change."
+                .into(),
             next_level_needs: None,
         };
         let r = row(OutcomeType::Binary, Direction::Higher, (0.0, -0.06, 0.06));
