@@ -10,7 +10,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::format::{interval, percent, significant, tick};
+use super::format::{EffectText, percent, significant, tick};
 use super::model::{FindingRow, ReportModel};
 use crate::assign::Balance;
 use crate::power::plan::PlanResult;
@@ -478,23 +478,7 @@ pub fn forest_plot(rows: &[FindingRow]) -> Chart {
     }
     let description = rows
         .iter()
-        .map(|r| {
-            let (difference, conf_low, conf_high, unit) = scaled(r);
-            format!(
-                "{} ({}): difference {} {} ({}% CI {}), {}",
-                r.outcome,
-                r.contrast,
-                significant(difference, 3),
-                unit.trim_start_matches(", "),
-                significant(100.0 * r.conf_level, 3),
-                interval(conf_low, conf_high, 3),
-                if r.beneficial {
-                    "in the beneficial direction"
-                } else {
-                    "not in the beneficial direction"
-                }
-            )
-        })
+        .map(|r| format!("{} ({}): {}", r.outcome, r.contrast, r.in_words))
         .collect::<Vec<_>>()
         .join("; ");
     let title = "Forest plot: effect on each outcome with its confidence interval".to_string();
@@ -536,13 +520,19 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         (difference.min(0.0) - 1.0, difference.max(0.0) + 1.0)
     };
     let pad = ((hi - lo) * 0.12).max(1e-12);
+    let shown = EffectText::new(
+        super::words::scale(row),
+        row.difference,
+        row.conf_low,
+        row.conf_high,
+    );
     let caption = format!(
-        "{}: {} = {} ({}% CI {}{})",
+        "{}: {} = {} ({} CI {}{})",
         row.outcome,
         row.contrast,
-        significant(difference, 3),
-        significant(100.0 * row.conf_level, 3),
-        interval(conf_low, conf_high, 3),
+        shown.estimate,
+        percent(row.conf_level, 3),
+        shown.range(),
         unit
     );
     let Ok(mut chart) = ChartBuilder::on(area)
