@@ -810,7 +810,7 @@ pub fn describe(d: &SimulationDesign) -> String {
     };
     let mut text = format!(
         "{} units, {}% treated by complete random assignment{}, {outcome}, a true effect of {}",
-        d.n,
+        crate::report::format::count(d.n),
         crate::report::format::significant(100.0 * d.treated_share, 3),
         d.cluster_size
             .map(|m| format!(" of whole clusters of {m} (ICC {})", d.icc))
@@ -832,7 +832,7 @@ pub fn describe(d: &SimulationDesign) -> String {
     text.push_str(&format!(
         "; estimated by {}; {} simulations, seed {}",
         d.estimator.label(),
-        d.sims,
+        crate::report::format::count(d.sims),
         d.seed
     ));
     text

@@ -4,7 +4,7 @@
 //! formatted for people.
 
 use super::charts::Chart;
-use super::format::{count, interval, p_value, percent, significant};
+use super::format::{EffectText, Scale, count, interval, p_value, percent, significant};
 use super::model::{FindingRow, ReportModel};
 use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
@@ -588,8 +588,33 @@ pub(super) fn plain(text: &str, labels: &[(String, String)]) -> String {
     out.replace("**", "")
 }
 
-/// The method row of a planning answer names R functions: it goes to the appendix.
+/// The method row of a planning answer names R functions: the body keeps the
+/// method in words and the appendix gives it in full.
 const PLAN_METHOD_ROW: &str = "Method";
+
+/// A method description without its parenthesised software references
+/// ("(pwr.t.test, G*Power)", "(R's power.prop.test)"), which the appendix keeps.
+fn without_software_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(" (") {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inside = &rest[open + 2..open + close];
+        out.push_str(&rest[..open]);
+        let software = inside.contains(".test")
+            || inside.contains("R's")
+            || inside.contains("G*Power")
+            || inside.contains("PowerUp");
+        if !software {
+            out.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// Technical detail at the end, where a reviewer looks for it and a director need
 /// not: how to re-create the report, hashes of every input and output, the random
@@ -808,8 +833,14 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
             rows: answer
                 .rows()
                 .into_iter()
-                .filter(|(label, _)| label != PLAN_METHOD_ROW)
-                .map(|(l, v)| vec![l, v])
+                .map(|(l, v)| {
+                    let v = if l == PLAN_METHOD_ROW {
+                        without_software_names(&v)
+                    } else {
+                        v
+                    };
+                    vec![l, v]
+                })
                 .collect(),
         }));
     }
@@ -832,13 +863,27 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
         blocks.push(Block::Heading("Simulated design diagnosis".into()));
         blocks.push(Block::Paragraph(format!("Simulated: {}.", sim.model)));
         let d = &sim.diagnosis;
+        // A diagnosand and its Monte Carlo SE share decimals: two significant
+        // figures of the SE.
         let row = |name: &str, value: Option<crate::power::simulate::Diagnosand>| {
+            let shown = value.map(|v| {
+                EffectText::new(
+                    Scale::Unit(None),
+                    v.value,
+                    v.value - v.mc_se,
+                    v.value + v.mc_se,
+                )
+            });
             vec![
                 name.to_string(),
-                value
-                    .map(|v| significant(v.value, 4))
+                shown
+                    .as_ref()
+                    .map(|s| s.estimate.clone())
                     .unwrap_or_else(|| "not defined".into()),
-                value.map(|v| significant(v.mc_se, 2)).unwrap_or_default(),
+                match (value, &shown) {
+                    (Some(v), Some(s)) => s.alongside(Scale::Unit(None), v.mc_se),
+                    _ => String::new(),
+                },
             ]
         };
         let mut rows = vec![
@@ -891,5 +936,42 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
                     .collect(),
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn software_names_leave_the_body_and_other_asides_stay() {
+        assert_eq!(
+            without_software_names(
+                "non-central t, two-sided power counting both tails (pwr.t.test, G*Power)"
+            ),
+            "non-central t, two-sided power counting both tails"
+        );
+        assert_eq!(
+            without_software_names(
+                "pooled-variance normal formula (R's power.prop.test), two-sided counting both tails"
+            ),
+            "pooled-variance normal formula, two-sided counting both tails"
+        );
+        assert_eq!(
+            without_software_names("a normal approximation (large samples)"),
+            "a normal approximation (large samples)"
+        );
+    }
+
+    #[test]
+    fn code_spans_become_labels_and_emphasis_is_dropped() {
+        let labels = vec![("neet_at_18".to_string(), "NEET at 18".to_string())];
+        assert_eq!(
+            plain(
+                "primary outcome `neet_at_18` analysed, **see** `design.units`",
+                &labels
+            ),
+            "primary outcome NEET at 18 analysed, see design.units"
+        );
     }
 }
