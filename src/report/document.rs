@@ -964,6 +964,52 @@ mod tests {
     }
 
     #[test]
+    fn units_are_counted_with_clusters_for_cluster_trials() {
+        use crate::evidence::{Certainty, CertaintyRating};
+        use crate::spec::{Direction, OutcomeRole, OutcomeType};
+        let mut row = FindingRow {
+            outcome: "Reading score".into(),
+            role: OutcomeRole::Primary,
+            outcome_type: OutcomeType::Continuous,
+            contrast: "tutored vs usual".into(),
+            without: Some(50.0),
+            with: 52.0,
+            difference: 2.0,
+            conf_low: 0.5,
+            conf_high: 3.5,
+            conf_level: 0.95,
+            p_value: 0.01,
+            p_adjusted: None,
+            p_randomisation: None,
+            risk_ratio: None,
+            n: vec![1180, 1234],
+            groups: vec!["usual".into(), "tutored".into()],
+            beneficial: true,
+            better: Direction::Higher,
+            unit: None,
+            outcome_sd: 10.0,
+            clusters: Some(vec![20, 21]),
+            in_words: String::new(),
+            certainty: CertaintyRating {
+                rating: Certainty::High,
+                start: Certainty::High,
+                downgrades: Vec::new(),
+                why: "High: a randomised design starts high and nothing lowers it.".into(),
+            },
+        };
+        assert_eq!(
+            analysed_units(&row),
+            "usual 1,180, tutored 1,234 units in 20 and 21 clusters"
+        );
+        assert_eq!(
+            certainty_comment(&row),
+            "A randomised design starts high and nothing lowers it."
+        );
+        row.clusters = None;
+        assert_eq!(analysed_units(&row), "usual 1,180, tutored 1,234 units");
+    }
+
+    #[test]
     fn code_spans_become_labels_and_emphasis_is_dropped() {
         let labels = vec![("neet_at_18".to_string(), "NEET at 18".to_string())];
         assert_eq!(
