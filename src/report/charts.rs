@@ -322,7 +322,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
     }
     let title = "Power curve: power against sample size for several effects".to_string();
     let description = format!(
-        "Power rises with the {} for each effect ({}). The dashed horizontal line marks the target power {:.0}%; the dotted vertical line the planned size {}.",
+        "Power rises with the {} for each effect ({}). The dashed horizontal line marks the target power {}; the dotted vertical line the planned size {}.",
         plan.size_label,
         plan.power_curves
             .iter()
@@ -345,7 +345,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        100.0 * plan.target_power,
+        percent(plan.target_power, 3),
         significant(plan.planned_size, 4)
     );
     Chart {
@@ -437,8 +437,8 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
     }
     let title = "MDES against sample size".to_string();
     let description = format!(
-        "The minimum detectable effect at {:.0}% power falls as the {} grows{}. The dotted vertical line marks the planned size {}{}.",
-        100.0 * plan.target_power,
+        "The minimum detectable effect at {} power falls as the {} grows{}. The dotted vertical line marks the planned size {}{}.",
+        percent(plan.target_power, 3),
         plan.size_label,
         points
             .first()

@@ -70,7 +70,8 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     }
     if let Some(alpha) = d.alpha {
         design.push(format!(
-            "Significance level: {alpha}; confidence intervals at {}",
+            "Significance level: {}; confidence intervals at {}",
+            significant(alpha, 4),
             percent(1.0 - alpha, 3)
         ));
     }
@@ -352,7 +353,7 @@ fn randomisation_p(r: &RiResult) -> String {
         return format!(
             "< {} (none of {} re-draws as extreme)",
             significant(bound, 2),
-            r.allocations
+            count_u64(r.allocations)
         );
     }
     match r.monte_carlo_se {

@@ -268,6 +268,18 @@ mod tests {
     }
 
     #[test]
+    fn a_descriptive_finding_gives_the_level_with_its_interval() {
+        let mut r = row(OutcomeType::Binary, Direction::Higher, (0.0, 0.25, 0.37));
+        r.without = None;
+        r.with = 0.31;
+        r.groups = vec!["participants".into()];
+        assert_eq!(
+            finding_sentence(&r),
+            "Outcome: 31.0% among participants (95% CI 25.0 to 37.0); no comparison."
+        );
+    }
+
+    #[test]
     fn a_clear_change_in_the_harmful_direction_is_called_harmful() {
         let r = row(
             OutcomeType::Continuous,
