@@ -9,6 +9,7 @@ use super::model::{FindingRow, ReportModel};
 use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
 use crate::assign::AssignmentReport;
+use crate::spec::OutcomeType;
 
 pub(super) enum Block {
     Title(String),
@@ -184,16 +185,23 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
+            let scale = match outcome.outcome_type {
+                OutcomeType::Binary => Scale::PercentagePoints,
+                OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
+            };
             let caption = format!(
                 "{} ({} outcome, {}{}; better is {}){}",
                 outcome.label,
                 serde_label(&outcome.role),
                 serde_label(&outcome.outcome_type),
-                outcome
-                    .unit
-                    .as_ref()
-                    .map(|u| format!(", {u}"))
-                    .unwrap_or_default(),
+                match outcome.outcome_type {
+                    OutcomeType::Binary => "; estimates in percentage points".to_string(),
+                    OutcomeType::Continuous => outcome
+                        .unit
+                        .as_ref()
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default(),
+                },
                 serde_label(&outcome.better),
                 if outcome.excluded_missing > 0 {
                     format!(
@@ -232,12 +240,14 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             let mut rows = Vec::new();
             for c in &outcome.comparisons {
                 let e = &c.estimate;
+                // Estimate, SE and interval share decimals on the outcome's scale.
+                let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
                 let mut row = vec![
                     c.estimator.label().into(),
                     c.contrast.clone(),
-                    significant(e.estimate, 4),
-                    significant(e.std_error, 3),
-                    interval(e.conf_low, e.conf_high, 4),
+                    shown.estimate.clone(),
+                    shown.alongside(scale, e.std_error),
+                    shown.range(),
                     if e.df.is_finite() {
                         significant(e.df, 4)
                     } else {
@@ -256,11 +266,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 }
                 if risk_ratio {
                     row.push(c.risk_ratio.as_ref().map_or("—".into(), |r| {
-                        format!(
-                            "{} ({})",
-                            significant(r.estimate, 3),
-                            interval(r.conf_low, r.conf_high, 3)
-                        )
+                        super::format::ratio(r.estimate, r.conf_low, r.conf_high).compact()
                     }));
                 }
                 rows.push(row);
