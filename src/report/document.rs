@@ -476,6 +476,14 @@ fn findings_table(model: &ReportModel) -> Table {
 
 /// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".
 fn analysed_units(row: &FindingRow) -> String {
+    // The same units measured twice are counted once.
+    if let ([before, after], [n_before, n_after]) = (row.groups.as_slice(), row.n.as_slice())
+        && before == "before"
+        && after == "after"
+        && n_before == n_after
+    {
+        return format!("{} units, before and after", count(*n_after));
+    }
     let units: Vec<String> = row
         .groups
         .iter()

@@ -255,7 +255,12 @@ fn finding_row(
         conf_high: e.conf_high,
         conf_level: e.conf_level,
         outcome_sd: c.outcome_sd,
-        n_analysed: c.groups.iter().map(|g| g.n).sum(),
+        // A before/after design measures the same units twice.
+        n_analysed: if plan.design.kind() == crate::spec::DesignKind::BeforeAfter {
+            c.groups.iter().map(|g| g.n).max().unwrap_or(0)
+        } else {
+            c.groups.iter().map(|g| g.n).sum()
+        },
         control_rate: (outcome.outcome_type == OutcomeType::Binary)
             .then_some(without)
             .flatten(),
