@@ -371,7 +371,7 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
             notes.push(format!(
                 "control proportion p1 = {p1}, treatment proportion p2 = {}, Cohen's h = {}",
                 crate::report::format::significant(effect, 6),
-                crate::report::format::significant(cohens_h(p1, effect), 6)
+                crate::report::format::significant(cohens_h(p1, effect), 4)
             ));
             (effect, "p2 (treatment proportion)")
         }
