@@ -50,18 +50,6 @@ fn report_error(error: &Error) {
     eprintln!("hint: {}", error.hint());
 }
 
-/// A p-value as R's format.pval shows it: four significant digits, scientific
-/// notation below 1e-4, and "< 2.2e-16" below the double-precision epsilon.
-fn shown_p(p: f64) -> String {
-    if p < f64::EPSILON {
-        "< 2.2e-16".into()
-    } else if p < 1e-4 {
-        format!("= {p:.3e}")
-    } else {
-        format!("= {p:.4}")
-    }
-}
-
 fn execute(cli: &Cli) -> Result<(), Error> {
     let say = |text: String| {
         if !cli.quiet {
@@ -151,39 +139,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                 if let Some(analysis) = &analysis {
                     for outcome in &analysis.outcomes {
                         for c in &outcome.comparisons {
-                            let e = &c.estimate;
-                            say(format!(
-                                "{} [{}] {}: estimate {:.6} (SE {:.6}), {:.0}% CI {:.6} to {:.6}, p {}",
-                                outcome.label,
-                                c.estimator.label(),
-                                c.contrast,
-                                e.estimate,
-                                e.std_error,
-                                100.0 * e.conf_level,
-                                e.conf_low,
-                                e.conf_high,
-                                shown_p(e.p_value)
-                            ));
-                            if let Some((r, bound)) = c
-                                .randomisation
-                                .as_ref()
-                                .and_then(|r| Some((r, r.below_resolution()?)))
-                            {
-                                say(format!(
-                                    "  randomisation inference: p < {bound:.1e} (none of {} reference allocations as extreme)",
-                                    r.allocations
-                                ));
-                            } else if let Some(r) = &c.randomisation {
-                                say(format!(
-                                    "  randomisation inference: p {} ({} of {} reference allocations at least as extreme{})",
-                                    shown_p(r.p_value),
-                                    r.extreme,
-                                    r.allocations,
-                                    r.monte_carlo_se.map_or(", exact".into(), |se| format!(
-                                        ", Monte Carlo SE {se:.2e}"
-                                    ))
-                                ));
-                            }
+                            say(comparison_line(outcome, c));
                         }
                     }
                 }
@@ -192,6 +148,54 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// One comparison for the terminal, through the report's formatter: the estimate and
+/// its interval with shared decimals on the outcome's scale, the standard error, the
+/// p-value and, when run, the randomisation-inference p-value.
+fn comparison_line(
+    outcome: &evident::analysis::OutcomeResult,
+    c: &evident::analysis::Comparison,
+) -> String {
+    use evident::report::format::{EffectText, Scale, count, p_phrase, percent, significant};
+    use evident::spec::OutcomeType;
+    let e = &c.estimate;
+    let scale = match outcome.outcome_type {
+        OutcomeType::Binary => Scale::PercentagePoints,
+        OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
+    };
+    let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
+    let mut line = format!(
+        "{} [{}] {}: {}{} ({} CI {}), SE {}, p {}",
+        outcome.label,
+        c.estimator.label(),
+        c.contrast,
+        shown.estimate,
+        scale.difference_unit(),
+        percent(e.conf_level, 3),
+        shown.range(),
+        shown.alongside(scale, e.std_error),
+        p_phrase(e.p_value)
+    );
+    if let Some(r) = &c.randomisation {
+        let allocations = count(usize::try_from(r.allocations).unwrap_or(usize::MAX));
+        line.push_str(&match r.below_resolution() {
+            Some(bound) => format!(
+                "\n  randomisation inference: p < {} (none of {allocations} reference allocations as extreme)",
+                significant(bound, 2)
+            ),
+            None => format!(
+                "\n  randomisation inference: p {} ({} of {allocations} reference allocations at least as extreme{})",
+                p_phrase(r.p_value),
+                significant(r.extreme, 6),
+                r.monte_carlo_se.map_or(", exact".into(), |se| format!(
+                    ", Monte Carlo SE {}",
+                    significant(se, 2)
+                ))
+            ),
+        });
+    }
+    line
 }
 
 fn write_report(
@@ -292,8 +296,11 @@ fn assign(
     }
     if let Some(r) = &m.rerandomisation {
         say(format!(
-            "rerandomisation: accepted draw {} of at most {} (M = {:.4} <= {:.4})",
-            r.draws, r.max_draws, r.statistic, r.max_mahalanobis
+            "rerandomisation: accepted draw {} of at most {} (M = {} ≤ {})",
+            r.draws,
+            r.max_draws,
+            evident::report::format::significant(r.statistic, 4),
+            evident::report::format::significant(r.max_mahalanobis, 4)
         ));
     }
     if outcome.unchanged {

@@ -53,7 +53,7 @@ fn analyse_json_reports_the_exact_randomisation_p_value_beside_the_analytic_one(
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "randomisation inference: p = 0.3650 (146 of 400 reference allocations at least as extreme, exact)",
+            "randomisation inference: p = 0.36 (146 of 400 reference allocations at least as extreme, exact)",
         ));
 
     let report: Value =

@@ -10,10 +10,12 @@
 //! two-sided at `evidence.thresholds.alpha`, whatever the analysis settings say.
 
 mod attrition;
+mod certainty;
 mod padlocks;
 mod sms;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts};
+pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
 use padlocks::padlocks;
 pub use padlocks::{PadlockRating, Threat, ThreatLevel};
 pub use sms::SmsRating;
@@ -141,6 +143,14 @@ pub(crate) struct Facts {
     pub preregistered: bool,
     /// Whether an effect was analysed at all.
     pub analysed: bool,
+}
+
+/// The secondary ratings of a study with nothing assessed, for tests that build a
+/// `Grade` by hand.
+#[cfg(test)]
+pub(crate) fn unassessed_ratings() -> (SmsRating, PadlockRating) {
+    let facts = Facts::default();
+    (sms(&facts), padlocks(&facts))
 }
 
 /// Grades a study from its plan and (when declared) its analysis.

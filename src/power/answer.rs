@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::format;
+
 /// The quantity a planning question leaves unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -117,15 +119,15 @@ impl Adjustments {
         let mut notes = Vec::new();
         if self.baseline_r != 0.0 {
             notes.push(format!(
-                "adjusting for a baseline measure correlated r = {} with the outcome multiplies the outcome variance by 1 − r² = {:.4}",
-                self.baseline_r,
-                self.variance_factor()
+                "adjusting for a baseline measure correlated r = {} with the outcome multiplies the outcome variance by 1 − r² = {}",
+                format::significant(self.baseline_r, 6),
+                format::significant(self.variance_factor(), 4)
             ));
         }
         if self.attrition > 0.0 {
             notes.push(format!(
-                "sizes to randomise allow for {}% attrition (analysed / (1 − attrition))",
-                self.attrition * 100.0
+                "sizes to randomise allow for {} attrition (analysed / (1 − attrition))",
+                format::percent(self.attrition, 6)
             ));
         }
         notes
@@ -187,33 +189,10 @@ pub(crate) fn group(label: &str, analysed: f64, adjustments: &Adjustments) -> Gr
     }
 }
 
-/// Formats a number for people: up to `sig` significant figures, no trailing zeros.
+/// Formats a number for people: up to `sig` significant figures, no trailing zeros
+/// (kept for callers of the plan stage; it is `report::format::significant`).
 pub fn human(x: f64, sig: usize) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let digits = (sig as i32 - 1 - x.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    format::significant(x, sig)
 }
 
 impl PowerAnswer {
@@ -223,25 +202,28 @@ impl PowerAnswer {
         let sizes = self
             .groups
             .iter()
-            .map(|g| format!("{} {}", thousands(g.rounded), g.label))
+            .map(|g| format!("{} {}", format::count(whole(g.rounded)), g.label))
             .collect::<Vec<_>>()
             .join(" and ");
         let effect = if self.effect_measure.starts_with("p2") {
-            format!("a treatment proportion of {}", human(self.effect, 4))
+            format!(
+                "a treatment proportion of {}",
+                format::significant(self.effect, 4)
+            )
         } else {
             format!(
                 "an effect of {} ({})",
-                human(self.effect, 4),
+                format::significant(self.effect, 4),
                 self.effect_measure
             )
         };
-        let power = format!("{}%", human(100.0 * self.power, 3));
-        let alpha = human(self.alpha, 3);
+        let power = format::percent(self.power, 3);
+        let alpha = format::significant(self.alpha, 3);
         match self.solved_for {
             Unknown::SampleSize | Unknown::ClusterSize => format!(
                 "To detect {effect} with {power} power at alpha = {alpha} ({}), recruit {sizes} ({} in all).",
                 self.family,
-                thousands(self.total_rounded)
+                format::count(whole(self.total_rounded))
             ),
             Unknown::Effect => format!(
                 "With {sizes} ({}), the smallest effect detectable with {power} power at alpha = {alpha} is {effect}.",
@@ -254,51 +236,133 @@ impl PowerAnswer {
             Unknown::Alpha => format!(
                 "With {sizes} ({}), {power} power to detect {effect} needs a significance level of {}.",
                 self.family,
-                human(self.alpha, 4)
+                format::significant(self.alpha, 4)
             ),
         }
     }
 
-    /// The answer as label–value rows for tables (human-formatted numbers).
+    /// The answer as label–value rows for tables: whole numbers to recruit, and the
+    /// solver's exact solution only in rows labelled as such.
     pub fn rows(&self) -> Vec<(String, String)> {
+        let solved_size = matches!(self.solved_for, Unknown::SampleSize | Unknown::ClusterSize);
         let mut rows = vec![
             ("Test or design".to_string(), self.family.clone()),
             ("Method".into(), self.method.clone()),
             ("Solved for".into(), self.solved_for.label().into()),
             (
                 format!("Effect: {}", self.effect_measure),
-                human(self.effect, 6),
+                format::significant(self.effect, 4),
             ),
-            ("Significance level (alpha)".into(), human(self.alpha, 6)),
-            ("Power".into(), human(self.power, 6)),
+            (
+                "Significance level (alpha)".into(),
+                format::significant(self.alpha, 4),
+            ),
+            ("Power".into(), format::percent(self.power, 3)),
         ];
+        let attrition = self
+            .groups
+            .iter()
+            .any(|g| (g.randomised - g.analysed).abs() > 1e-12 * g.analysed.abs().max(1.0));
         for g in &self.groups {
-            let value = if (g.randomised - g.analysed).abs() > 1e-12 {
+            let value = if attrition && !solved_size {
                 format!(
-                    "{} analysed, {} to recruit, rounded up to {}",
-                    human(g.analysed, 8),
-                    human(g.randomised, 8),
-                    thousands(g.rounded)
+                    "{} to recruit for {} analysed",
+                    format::count(whole(g.rounded)),
+                    format::significant(g.analysed, 6)
                 )
             } else {
-                format!(
-                    "{} exact, rounded up to {}",
-                    human(g.analysed, 8),
-                    thousands(g.rounded)
-                )
+                format!("{} to recruit", format::count(whole(g.rounded)))
             };
             rows.push((format!("Size: {}", g.label), value));
         }
-        rows.push(("Total to recruit".into(), thousands(self.total_rounded)));
-        if matches!(self.solved_for, Unknown::SampleSize | Unknown::ClusterSize) {
+        rows.push((
+            "Total to recruit".into(),
+            format::count(whole(self.total_rounded)),
+        ));
+        if solved_size {
             rows.push((
-                "Power at the rounded size".into(),
-                human(self.power_at_rounded, 6),
+                "Power at the sizes to recruit".into(),
+                format::percent(self.power_at_rounded, 3),
             ));
+            for g in &self.groups {
+                let value = if attrition {
+                    format!(
+                        "{} analysed; {} to recruit before rounding up",
+                        format::significant(g.analysed, 6),
+                        format::significant(g.randomised, 6)
+                    )
+                } else {
+                    format!("{} analysed", format::significant(g.analysed, 6))
+                };
+                rows.push((format!("Exact solution (unrounded): {}", g.label), value));
+            }
         }
         for note in &self.notes {
             rows.push(("Note".into(), note.clone()));
         }
         rows
+    }
+}
+
+/// A whole count for the formatter.
+fn whole(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    fn answer(solved_for: Unknown, analysed: f64, attrition: f64) -> PowerAnswer {
+        let adjustments = Adjustments {
+            attrition,
+            baseline_r: 0.0,
+        };
+        let groups = two_groups(analysed, 1.0, &adjustments);
+        let total_rounded = groups.iter().map(|g| g.rounded).sum();
+        PowerAnswer {
+            family: "two-sample t test".into(),
+            method: "pwr.t.test".into(),
+            solved_for,
+            effect: 0.5,
+            effect_measure: "d".into(),
+            alpha: 0.05,
+            power: 0.8,
+            power_at_rounded: 0.801_460_6,
+            total_analysed: 2.0 * analysed,
+            groups,
+            total_rounded,
+            at_minimum: false,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn solver_output_is_shown_as_whole_numbers_to_recruit() {
+        // 595.2 analysed per group with 8% attrition: 646.95652... to recruit, so 647.
+        let a = answer(Unknown::SampleSize, 595.2, 0.08);
+        let rows = a.rows();
+        let value = |label: &str| {
+            rows.iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(value("Size: control"), "647 to recruit");
+        assert_eq!(value("Total to recruit"), "1,294");
+        assert_eq!(
+            value("Exact solution (unrounded): control"),
+            "595.2 analysed; 646.957 to recruit before rounding up"
+        );
+        // The unrounded solver output appears only in rows labelled as exact.
+        for (label, v) in &rows {
+            if v.contains("646.9") {
+                assert!(label.starts_with("Exact solution"), "{label}: {v}");
+            }
+        }
+        assert_eq!(
+            a.sentence(),
+            "To detect an effect of 0.5 (d) with 80% power at alpha = 0.05 (two-sample t test), recruit 647 control and 647 treatment (1,294 in all)."
+        );
     }
 }

@@ -38,14 +38,18 @@ pub fn eef_band(mdes: f64) -> MdesBand {
         Some(i) => (
             5 - i as u8,
             format!(
-                "MDES {mdes_abs:.3} ≤ {}: the sample allows at most {} padlocks",
+                "MDES {} ≤ {}: the sample allows at most {} padlocks",
+                crate::report::format::fixed(mdes_abs, 3),
                 EEF_MDES_LIMITS[i],
                 5 - i
             ),
         ),
         None => (
             0,
-            format!("MDES {mdes_abs:.3} > 0.6: the sample allows no padlock"),
+            format!(
+                "MDES {} > 0.6: the sample allows no padlock",
+                crate::report::format::fixed(mdes_abs, 3)
+            ),
         ),
     };
     let next_limit = match index {

@@ -173,14 +173,14 @@ pub fn solve_cluster(q: &ClusterQuestion) -> Result<PowerAnswer, PowerError> {
     };
     let mut notes = q.adjustments.notes();
     notes.push(format!(
-        "ICC = {rho}; design effect 1 + (m − 1)·ICC = {:.4} with m = {:.4} analysed per cluster",
-        design_effect(n_a, rho),
-        n_a
+        "ICC = {rho}; design effect 1 + (m − 1)·ICC = {} with m = {} analysed per cluster",
+        crate::report::format::significant(design_effect(n_a, rho), 4),
+        crate::report::format::significant(n_a, 6)
     ));
     notes.push(format!(
-        "share of clusters treated P = {p}; R² individual = {r1}, cluster = {r2}; {} cluster-level covariates; df = J − g − 2 = {:.4}",
+        "share of clusters treated P = {p}; R² individual = {r1}, cluster = {r2}; {} cluster-level covariates; df = J − g − 2 = {}",
         q.covariates,
-        j - g - 2.0
+        crate::report::format::significant(j - g - 2.0, 6)
     ));
     let groups = vec![
         GroupSize {
@@ -310,7 +310,8 @@ pub fn solve_three_level(q: &ThreeLevelQuestion) -> Result<PowerAnswer, PowerErr
     };
     let mut notes = q.adjustments.notes();
     notes.push(format!(
-        "ICC school = {rho3}, class = {rho2}; {jj} classes per school of {n_a:.4} pupils analysed; share of schools treated P = {p}; R² pupil = {r1}, class = {r2}, school = {r3}; df = K − g − 2"
+        "ICC school = {rho3}, class = {rho2}; {jj} classes per school of {} pupils analysed; share of schools treated P = {p}; R² pupil = {r1}, class = {r2}, school = {r3}; df = K − g − 2",
+        crate::report::format::significant(n_a, 6)
     ));
     let groups = vec![
         GroupSize {

@@ -128,14 +128,18 @@ pub(crate) fn solve_mdes_design(
                             target: format!("an MDES of {effect}"),
                             limit: size_max,
                             units: size_name,
-                            reason: format!("the MDES is still {floor:.4} there"),
+                            reason: format!(
+                                "the MDES is still {} there",
+                                crate::report::format::significant(floor, 4)
+                            ),
                         }
                     } else {
                         PowerError::NoSolution {
                             what: size_name,
                             target: format!("an MDES of {effect}"),
                             reason: format!(
-                                "the MDES cannot fall below {floor:.4} however large the {size_name}: the variance between higher-level units does not shrink with it; add clusters instead"
+                                "the MDES cannot fall below {} however large the {size_name}: the variance between higher-level units does not shrink with it; add clusters instead",
+                                crate::report::format::significant(floor, 4)
                             ),
                         }
                     })

@@ -1089,12 +1089,12 @@ pub fn describe(d: &SimulationDesign) -> String {
     };
     let mut text = format!(
         "{} units, {}% treated by complete random assignment{}, {outcome}, a true effect of {}",
-        d.n,
-        super::answer::human(100.0 * d.treated_share, 3),
+        crate::report::format::count(d.n),
+        crate::report::format::significant(100.0 * d.treated_share, 3),
         d.cluster_size
             .map(|m| format!(" of whole clusters of {m} (ICC {})", d.icc))
             .unwrap_or_default(),
-        super::answer::human(d.effect, 6)
+        crate::report::format::significant(d.effect, 6)
     );
     if d.covariate_r != 0.0 {
         text.push_str(&format!(
@@ -1105,13 +1105,13 @@ pub fn describe(d: &SimulationDesign) -> String {
     if d.attrition > 0.0 {
         text.push_str(&format!(
             ", {}% attrition",
-            super::answer::human(100.0 * d.attrition, 3)
+            crate::report::format::significant(100.0 * d.attrition, 3)
         ));
     }
     text.push_str(&format!(
         "; estimated by {}; {} simulations, seed {}",
         d.estimator.label(),
-        d.sims,
+        crate::report::format::count(d.sims),
         d.seed
     ));
     text

@@ -369,8 +369,9 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
     let (effect_value, measure) = match q.p1 {
         Some(p1) => {
             notes.push(format!(
-                "control proportion p1 = {p1}, treatment proportion p2 = {effect:.6}, Cohen's h = {:.6}",
-                cohens_h(p1, effect)
+                "control proportion p1 = {p1}, treatment proportion p2 = {}, Cohen's h = {}",
+                crate::report::format::significant(effect, 6),
+                crate::report::format::significant(cohens_h(p1, effect), 4)
             ));
             (effect, "p2 (treatment proportion)")
         }

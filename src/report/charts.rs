@@ -10,7 +10,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::format::{interval, significant};
+use super::format::{EffectText, percent, significant, tick};
 use super::model::{FindingRow, ReportModel};
 use crate::assign::Balance;
 use crate::power::plan::PlanResult;
@@ -115,10 +115,7 @@ pub fn love_plot(balance: &Balance) -> Chart {
                     }
                 })
                 .x_labels(7)
-                .x_label_formatter(&|v| {
-                    // Ticks computed in floating point can miss zero by ~1e-17.
-                    significant(if v.abs() < limit * 1e-9 { 0.0 } else { *v }, 2)
-                })
+                .x_label_formatter(&|v| tick(*v, limit, 2))
                 .x_desc("standardised mean difference (treatment − control)")
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
@@ -254,8 +251,8 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                 .configure_mesh()
                 .x_desc(plan.size_label.clone())
                 .y_desc("power")
-                .x_label_formatter(&|v| significant(*v, 3))
-                .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
+                .y_label_formatter(&|v| percent(*v, 2))
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
@@ -325,7 +322,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
     }
     let title = "Power curve: power against sample size for several effects".to_string();
     let description = format!(
-        "Power rises with the {} for each effect ({}). The dashed horizontal line marks the target power {:.0}%; the dotted vertical line the planned size {}.",
+        "Power rises with the {} for each effect ({}). The dashed horizontal line marks the target power {}; the dotted vertical line the planned size {}.",
         plan.size_label,
         plan.power_curves
             .iter()
@@ -338,7 +335,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                             .abs()
                             .total_cmp(&(b.size - plan.planned_size).abs())
                     })
-                    .map(|p| format!("{:.0}%", 100.0 * p.value))
+                    .map(|p| percent(p.value, 2))
                     .unwrap_or_default();
                 format!(
                     "{} = {}: about {at_plan} at the planned size",
@@ -348,7 +345,7 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
             })
             .collect::<Vec<_>>()
             .join("; "),
-        100.0 * plan.target_power,
+        percent(plan.target_power, 3),
         significant(plan.planned_size, 4)
     );
     Chart {
@@ -396,8 +393,8 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
                 } else {
                     "minimum detectable difference"
                 })
-                .x_label_formatter(&|v| significant(*v, 3))
-                .y_label_formatter(&|v| significant(*v, 3))
+                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
+                .y_label_formatter(&|v| tick(*v, y_top, 3))
                 .label_style(("sans-serif", 12).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
@@ -440,8 +437,8 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
     }
     let title = "MDES against sample size".to_string();
     let description = format!(
-        "The minimum detectable effect at {:.0}% power falls as the {} grows{}. The dotted vertical line marks the planned size {}{}.",
-        100.0 * plan.target_power,
+        "The minimum detectable effect at {} power falls as the {} grows{}. The dotted vertical line marks the planned size {}{}.",
+        percent(plan.target_power, 3),
         plan.size_label,
         points
             .first()
@@ -481,23 +478,7 @@ pub fn forest_plot(rows: &[FindingRow]) -> Chart {
     }
     let description = rows
         .iter()
-        .map(|r| {
-            let (difference, conf_low, conf_high, unit) = scaled(r);
-            format!(
-                "{} ({}): difference {} {} ({}% CI {}), {}",
-                r.outcome,
-                r.contrast,
-                significant(difference, 3),
-                unit.trim_start_matches(", "),
-                significant(100.0 * r.conf_level, 3),
-                interval(conf_low, conf_high, 3),
-                if r.beneficial {
-                    "in the beneficial direction"
-                } else {
-                    "not in the beneficial direction"
-                }
-            )
-        })
+        .map(|r| format!("{} ({}): {}", r.outcome, r.contrast, r.in_words))
         .collect::<Vec<_>>()
         .join("; ");
     let title = "Forest plot: effect on each outcome with its confidence interval".to_string();
@@ -539,13 +520,19 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         (difference.min(0.0) - 1.0, difference.max(0.0) + 1.0)
     };
     let pad = ((hi - lo) * 0.12).max(1e-12);
+    let shown = EffectText::new(
+        super::words::scale(row),
+        row.difference,
+        row.conf_low,
+        row.conf_high,
+    );
     let caption = format!(
-        "{}: {} = {} ({}% CI {}{})",
+        "{}: {} = {} ({} CI {}{})",
         row.outcome,
         row.contrast,
-        significant(difference, 3),
-        significant(100.0 * row.conf_level, 3),
-        interval(conf_low, conf_high, 3),
+        shown.estimate,
+        percent(row.conf_level, 3),
+        shown.range(),
         unit
     );
     let Ok(mut chart) = ChartBuilder::on(area)
@@ -562,7 +549,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         .disable_y_mesh()
         .disable_y_axis()
         .x_labels(7)
-        .x_label_formatter(&|v| significant(*v, 3))
+        .x_label_formatter(&|v| tick(*v, hi - lo + 2.0 * pad, 3))
         .label_style(("sans-serif", 12).into_font().color(&GREY))
         .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
         .draw()

@@ -4,8 +4,9 @@
 //! formatted for people.
 
 use super::charts::Chart;
-use super::format::{count, interval, p_value, percent, significant};
+use super::format::{EffectText, Scale, count, interval, p_value, percent, significant};
 use super::model::{FindingRow, ReportModel};
+use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
 use crate::assign::AssignmentReport;
 use crate::spec::OutcomeType;
@@ -34,52 +35,11 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     }
     blocks.push(Block::Headline(model.headline.clone()));
 
-    if !model.findings.is_empty() {
-        blocks.push(Block::Heading("Summary of findings".into()));
-        blocks.push(Block::Table(findings_table(model)));
-    }
-
+    findings_blocks(model, &mut blocks);
     if let Some(protocol) = &model.protocol {
         super::lifecycle::protocol_blocks(protocol, &mut blocks);
     }
-
-    blocks.push(Block::Heading("Strength of evidence".into()));
-    blocks.push(Block::Paragraph(format!(
-        "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
-        model.grade.summary, model.grade.target_level, model.grade.framework
-    )));
-    blocks.push(Block::Table(Table {
-        caption: "Criteria of the Standards of Evidence".into(),
-        header: vec![
-            "Level".into(),
-            "Criterion".into(),
-            "Status".into(),
-            "Observed".into(),
-            "Rule".into(),
-        ],
-        rows: model
-            .grade
-            .criteria
-            .iter()
-            .map(|c| {
-                vec![
-                    c.level.to_string(),
-                    c.title.into(),
-                    c.status.label().into(),
-                    c.observed.clone(),
-                    c.rule.clone(),
-                ]
-            })
-            .collect(),
-    }));
-    if let Some(next) = model
-        .grade
-        .next_level_needs
-        .as_ref()
-        .filter(|n| !n.is_empty())
-    {
-        blocks.push(Block::Paragraph(format!("To reach the next level: {next}")));
-    }
+    evidence_blocks(model, &mut blocks);
     blocks.extend(super::ratings::ratings_blocks(&model.grade));
 
     blocks.push(Block::Heading("The problem and the intervention".into()));
@@ -115,7 +75,8 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     }
     if let Some(alpha) = d.alpha {
         design.push(format!(
-            "Significance level: {alpha}; confidence intervals at {}",
+            "Significance level: {}; confidence intervals at {}",
+            significant(alpha, 4),
             percent(1.0 - alpha, 3)
         ));
     }
@@ -181,7 +142,11 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         blocks.push(Block::Table(Table {
             caption: format!(
                 "Units per arm (analysed counts for the primary outcome, {}, in the {} sample)",
-                analysis.flow.outcome,
+                analysis
+                    .outcomes
+                    .iter()
+                    .find(|o| o.outcome == analysis.flow.outcome)
+                    .map_or(analysis.flow.outcome.as_str(), |o| o.label.as_str()),
                 analysis.flow.estimator.label()
             ),
             header,
@@ -229,16 +194,23 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
+            let scale = match outcome.outcome_type {
+                OutcomeType::Binary => Scale::PercentagePoints,
+                OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
+            };
             let caption = format!(
                 "{} ({} outcome, {}{}; better is {}){}",
                 outcome.label,
                 serde_label(&outcome.role),
                 serde_label(&outcome.outcome_type),
-                outcome
-                    .unit
-                    .as_ref()
-                    .map(|u| format!(", {u}"))
-                    .unwrap_or_default(),
+                match outcome.outcome_type {
+                    OutcomeType::Binary => "; estimates in percentage points".to_string(),
+                    OutcomeType::Continuous => outcome
+                        .unit
+                        .as_ref()
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default(),
+                },
                 serde_label(&outcome.better),
                 if outcome.excluded_missing > 0 {
                     format!(
@@ -278,12 +250,14 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             let mut rows = Vec::new();
             for c in &outcome.comparisons {
                 let e = &c.estimate;
+                // Estimate, SE and interval share decimals on the outcome's scale.
+                let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
                 let mut row = vec![
                     c.estimator.label().into(),
                     c.contrast.clone(),
-                    significant(e.estimate, 4),
-                    significant(e.std_error, 3),
-                    interval(e.conf_low, e.conf_high, 4),
+                    shown.estimate.clone(),
+                    shown.alongside(scale, e.std_error),
+                    shown.range(),
                     if e.df.is_finite() {
                         significant(e.df, 4)
                     } else {
@@ -303,11 +277,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 for (shown, ratio) in [(risk_ratio, &c.risk_ratio), (odds_ratio, &c.odds_ratio)] {
                     if shown {
                         row.push(ratio.as_ref().map_or("—".into(), |r| {
-                            format!(
-                                "{} ({})",
-                                significant(r.estimate, 3),
-                                interval(r.conf_low, r.conf_high, 3)
-                            )
+                            super::format::ratio(r.estimate, r.conf_low, r.conf_high).compact()
                         }));
                     }
                 }
@@ -396,19 +366,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         blocks.push(Block::List(model.limitations.clone()));
     }
 
-    blocks.push(Block::Heading("Reproducibility".into()));
-    let r = &model.reproducibility;
-    let mut items = vec![
-        format!("Engine: evident {}", r.engine_version),
-        format!("Spec: {} (SHA-256 {})", r.spec, r.spec_sha256),
-    ];
-    items.extend(
-        r.inputs
-            .iter()
-            .map(|i| format!("Input: {} (SHA-256 {})", i.path, i.sha256)),
-    );
-    items.push(format!("Re-create this report with: {}", r.command));
-    blocks.push(Block::List(items));
+    appendix_blocks(model, &mut blocks);
     blocks
 }
 
@@ -419,7 +377,7 @@ fn randomisation_p(r: &RiResult) -> String {
         return format!(
             "< {} (none of {} re-draws as extreme)",
             significant(bound, 2),
-            r.allocations
+            count_u64(r.allocations)
         );
     }
     match r.monte_carlo_se {
@@ -466,12 +424,8 @@ fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
         _ => "Rerandomisation rule: none (the allocation was not rerandomised)".into(),
     });
     items.push(format!(
-        "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests (ri2's convention; ties within 1e-10 relative count)",
+        "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests, ties included",
         serde_label(&ri.alternative)
-    ));
-    items.push(format!(
-        "Re-draws: stream {} from allocation seed {}, re-draw k keyed by SHA-256(\"{}\" ‖ seed ‖ k)",
-        ri.stream, ri.seed, ri.stream
     ));
     blocks.push(Block::List(items));
 }
@@ -480,81 +434,270 @@ fn count_u64(n: u64) -> String {
     count(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
+/// The summary of findings (GRADE): one row per outcome, the outcome without and
+/// with the intervention, the difference in words and numbers, the relative effect
+/// for binary outcomes, the units (and clusters) analysed, and the certainty with
+/// the reason it was lowered.
+fn findings_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
+    if model.findings.is_empty() {
+        return;
+    }
+    blocks.push(Block::Heading("Summary of findings".into()));
+    blocks.push(Block::Table(findings_table(model)));
+}
+
 fn findings_table(model: &ReportModel) -> Table {
-    let value = |row: &FindingRow, x: f64| match row.outcome_type {
-        OutcomeType::Binary => percent(x, 3),
-        OutcomeType::Continuous => significant(x, 4),
-    };
+    let several_contrasts = model.findings.iter().any(|r| {
+        model
+            .findings
+            .iter()
+            .any(|o| o.outcome == r.outcome && o.contrast != r.contrast)
+    });
     let rows = model
         .findings
         .iter()
         .map(|row| {
-            let difference = match row.outcome_type {
-                OutcomeType::Binary => format!(
-                    "{} points ({})",
-                    significant(100.0 * row.difference, 3),
-                    interval(100.0 * row.conf_low, 100.0 * row.conf_high, 3)
-                ),
-                OutcomeType::Continuous => {
-                    format!(
-                        "{} ({})",
-                        significant(row.difference, 3),
-                        interval(row.conf_low, row.conf_high, 3)
-                    )
-                }
-            };
+            let mut outcome = format!("{} ({})", row.outcome, serde_label(&row.role));
+            if several_contrasts {
+                outcome.push_str(&format!(", {}", row.contrast));
+            }
             vec![
-                format!("{} ({})", row.outcome, serde_label(&row.role)),
-                row.contrast.clone(),
-                row.without.map_or("—".into(), |w| value(row, w)),
-                value(row, row.with),
-                difference,
-                row.risk_ratio.as_ref().map_or("—".into(), |r| {
-                    format!(
-                        "{} ({})",
-                        significant(r.estimate, 3),
-                        interval(r.conf_low, r.conf_high, 3)
-                    )
-                }),
-                row.groups
-                    .iter()
-                    .zip(&row.n)
-                    .map(|(g, n)| format!("{g} {}", count(*n)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                {
-                    let analytic = row.p_adjusted.map_or_else(
-                        || p_value(row.p_value),
-                        |p| format!("{} (adjusted {})", p_value(row.p_value), p_value(p)),
-                    );
-                    match row.p_randomisation {
-                        Some(p) => format!("{analytic}; randomisation {}", p_value(p)),
-                        None => analytic,
-                    }
-                },
+                outcome,
+                row.without
+                    .map_or("—".into(), |w| words::outcome_level(row, w)),
+                words::outcome_level(row, row.with),
+                capitalise(&row.in_words),
+                words::relative_effect(row).unwrap_or_else(|| "—".into()),
+                analysed_units(row),
+                format!(
+                    "{}. {}",
+                    capitalise(row.certainty.rating.label()),
+                    certainty_comment(row)
+                ),
             ]
         })
         .collect();
     Table {
-        caption: format!(
-            "Effects with {} confidence intervals",
-            model
-                .findings
-                .first()
-                .map_or("95%".into(), |r| percent(r.conf_level, 3))
-        ),
+        caption: "Summary of findings: each outcome without and with the intervention, the difference with its confidence interval, and how certain it is (GRADE)".into(),
         header: vec![
             "Outcome".into(),
-            "Contrast".into(),
-            "Without".into(),
-            "With".into(),
-            "Difference (CI)".into(),
-            "Relative effect (CI)".into(),
-            "n".into(),
-            "p".into(),
+            "Without intervention".into(),
+            "With intervention".into(),
+            "Difference".into(),
+            "Relative effect".into(),
+            "Analysed".into(),
+            "Certainty and why".into(),
         ],
         rows,
     }
+}
+
+/// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".
+fn analysed_units(row: &FindingRow) -> String {
+    // The same units measured twice are counted once.
+    if let ([before, after], [n_before, n_after]) = (row.groups.as_slice(), row.n.as_slice())
+        && before == "before"
+        && after == "after"
+        && n_before == n_after
+    {
+        return format!("{} units, before and after", count(*n_after));
+    }
+    let units: Vec<String> = row
+        .groups
+        .iter()
+        .zip(&row.n)
+        .map(|(g, n)| format!("{g} {}", count(*n)))
+        .collect();
+    let mut text = format!("{} units", units.join(", "));
+    if let Some(clusters) = &row.clusters {
+        text.push_str(&format!(
+            " in {} clusters",
+            clusters
+                .iter()
+                .map(|c| count(*c))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+    }
+    text
+}
+
+/// The certainty's reasons without the leading rating (the cell names it).
+fn certainty_comment(row: &FindingRow) -> String {
+    let why = &row.certainty.why;
+    let rest = why.split_once(": ").map_or(why.as_str(), |(_, rest)| rest);
+    capitalise(rest)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The grade: the design's strength and the finding stated apart, then every
+/// criterion with what was observed and the rule.
+fn evidence_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Strength of evidence".into()));
+    blocks.push(Block::Paragraph(format!(
+        "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
+        model.evidence_statement, model.grade.target_level, model.grade.framework
+    )));
+    let labels = outcome_labels(model);
+    blocks.push(Block::Table(Table {
+        caption: "Criteria of the Standards of Evidence".into(),
+        header: vec![
+            "Level".into(),
+            "Criterion".into(),
+            "Status".into(),
+            "Observed".into(),
+            "Rule".into(),
+        ],
+        rows: model
+            .grade
+            .criteria
+            .iter()
+            .map(|c| {
+                vec![
+                    c.level.to_string(),
+                    c.title.into(),
+                    c.status.label().into(),
+                    plain(&c.observed, &labels),
+                    plain(&c.rule, &labels),
+                ]
+            })
+            .collect(),
+    }));
+    if let Some(next) = model
+        .grade
+        .next_level_needs
+        .as_ref()
+        .filter(|n| !n.is_empty())
+    {
+        blocks.push(Block::Paragraph(format!(
+            "To reach the next level: {}",
+            plain(next, &labels)
+        )));
+    }
+}
+
+/// (column name, label) of each outcome, for text written with column names.
+fn outcome_labels(model: &ReportModel) -> Vec<(String, String)> {
+    model
+        .analysis
+        .as_ref()
+        .map(|a| {
+            a.outcomes
+                .iter()
+                .map(|o| (o.outcome.clone(), o.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Text from other stages made plain for the body: a `code span` naming an
+/// outcome column becomes the outcome's label, any other code span loses its
+/// backticks, and emphasis markers are dropped, so no Markdown syntax reaches the
+/// HTML (which escapes it) and the reader sees labels, not column names.
+pub(super) fn plain(text: &str, labels: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        // Odd pieces (i even here) are inside a code span.
+        if i % 2 == 0 {
+            match labels.iter().find(|(column, _)| column == part) {
+                Some((_, label)) => out.push_str(label),
+                None => out.push_str(part),
+            }
+        } else {
+            out.push_str(part);
+        }
+    }
+    out.replace("**", "")
+}
+
+/// The method row of a planning answer names R functions: the body keeps the
+/// method in words and the appendix gives it in full.
+const PLAN_METHOD_ROW: &str = "Method";
+
+/// A method description without its parenthesised software references
+/// ("(pwr.t.test, G*Power)", "(R's power.prop.test)"), which the appendix keeps.
+fn without_software_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(" (") {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inside = &rest[open + 2..open + close];
+        out.push_str(&rest[..open]);
+        let software = inside.contains(".test")
+            || inside.contains("R's")
+            || inside.contains("G*Power")
+            || inside.contains("PowerUp");
+        if !software {
+            out.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Technical detail at the end, where a reviewer looks for it and a director need
+/// not: how to re-create the report, hashes of every input and output, the random
+/// number procedure and its derivations, and the reference implementations behind
+/// the planning calculations.
+fn appendix_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Appendix: technical detail".into()));
+    let r = &model.reproducibility;
+    let mut items = vec![
+        format!("Re-create this report with: {}", r.command),
+        format!("Engine: evident {}", r.engine_version),
+        format!("Spec: {} (SHA-256 {})", r.spec, r.spec_sha256),
+    ];
+    items.extend(
+        r.inputs
+            .iter()
+            .map(|i| format!("Input: {} (SHA-256 {})", i.path, i.sha256)),
+    );
+    if let Some(a) = &model.assignment {
+        items.push(format!(
+            "Allocation procedure: {} (documented in src/assign/rng.rs), seed {}",
+            a.procedure, a.seed
+        ));
+        items.push(format!("Manifest SHA-256: {}", a.manifest_sha256));
+        items.push(format!("assignments.csv SHA-256: {}", a.assignments_sha256));
+        items.push(format!("Units file SHA-256: {}", a.units_sha256));
+    }
+    if let Some(ri) = model
+        .analysis
+        .as_ref()
+        .and_then(|a| a.randomisation_inference.as_ref())
+    {
+        items.push(format!(
+            "Randomisation-inference re-draws: stream {} from allocation seed {}, re-draw k keyed by SHA-256(\"{}\" ‖ seed ‖ k)",
+            ri.stream, ri.seed, ri.stream
+        ));
+        items.push(
+            "Randomisation-inference ties: |T| within a relative 10⁻¹⁰ of |T observed| counts as at least as extreme (ri2's convention)"
+                .into(),
+        );
+    }
+    if let Some(plan) = &model.plan {
+        for answer in &plan.answers {
+            items.push(format!(
+                "Planning method ({}): {}",
+                answer.family, answer.method
+            ));
+        }
+    }
+    blocks.push(Block::List(items));
 }
 
 /// The snake_case label serde gives an enum value, with underscores as spaces.
@@ -573,17 +716,13 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
     let mut items = vec![
         format!("Method: {}", a.method_label),
         format!(
-            "Seed: {} ({})",
+            "Seed: {} ({}; the appendix gives the procedure and file hashes)",
             a.seed,
             if a.seed_source == "spec" {
                 "declared in the spec"
             } else {
                 "drawn from the operating system and recorded"
             }
-        ),
-        format!(
-            "Procedure: {} (documented in src/assign/rng.rs)",
-            a.procedure
         ),
         format!("Units: {}", count(a.n_units)),
     ];
@@ -607,9 +746,6 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
             significant(r.statistic, 3)
         ));
     }
-    items.push(format!("Manifest SHA-256: {}", a.manifest_sha256));
-    items.push(format!("assignments.csv SHA-256: {}", a.assignments_sha256));
-    items.push(format!("Units file SHA-256: {}", a.units_sha256));
     blocks.push(Block::List(items));
     let with_clusters = a.n_clusters.is_some();
     let mut header = vec!["Arm".into(), "Share".into(), "Units".into()];
@@ -727,7 +863,18 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
         blocks.push(Block::Table(Table {
             caption: format!("Planning calculation: {}", answer.family),
             header: vec!["Quantity".into(), "Value".into()],
-            rows: answer.rows().into_iter().map(|(l, v)| vec![l, v]).collect(),
+            rows: answer
+                .rows()
+                .into_iter()
+                .map(|(l, v)| {
+                    let v = if l == PLAN_METHOD_ROW {
+                        without_software_names(&v)
+                    } else {
+                        v
+                    };
+                    vec![l, v]
+                })
+                .collect(),
         }));
     }
     if let Some(band) = &plan.eef_band {
@@ -749,13 +896,27 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
         blocks.push(Block::Heading("Simulated design diagnosis".into()));
         blocks.push(Block::Paragraph(format!("Simulated: {}.", sim.model)));
         let d = &sim.diagnosis;
+        // A diagnosand and its Monte Carlo SE share decimals: two significant
+        // figures of the SE.
         let row = |name: &str, value: Option<crate::power::simulate::Diagnosand>| {
+            let shown = value.map(|v| {
+                EffectText::new(
+                    Scale::Unit(None),
+                    v.value,
+                    v.value - v.mc_se,
+                    v.value + v.mc_se,
+                )
+            });
             vec![
                 name.to_string(),
-                value
-                    .map(|v| significant(v.value, 4))
+                shown
+                    .as_ref()
+                    .map(|s| s.estimate.clone())
                     .unwrap_or_else(|| "not defined".into()),
-                value.map(|v| significant(v.mc_se, 2)).unwrap_or_default(),
+                match (value, &shown) {
+                    (Some(v), Some(s)) => s.alongside(Scale::Unit(None), v.mc_se),
+                    _ => String::new(),
+                },
             ]
         };
         let mut rows = vec![
@@ -842,5 +1003,89 @@ fn estimator_design_blocks(outcome: &crate::analysis::OutcomeResult, blocks: &mu
             }
             blocks.push(Block::Paragraph(text));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn software_names_leave_the_body_and_other_asides_stay() {
+        assert_eq!(
+            without_software_names(
+                "non-central t, two-sided power counting both tails (pwr.t.test, G*Power)"
+            ),
+            "non-central t, two-sided power counting both tails"
+        );
+        assert_eq!(
+            without_software_names(
+                "pooled-variance normal formula (R's power.prop.test), two-sided counting both tails"
+            ),
+            "pooled-variance normal formula, two-sided counting both tails"
+        );
+        assert_eq!(
+            without_software_names("a normal approximation (large samples)"),
+            "a normal approximation (large samples)"
+        );
+    }
+
+    #[test]
+    fn units_are_counted_with_clusters_for_cluster_trials() {
+        use crate::evidence::{Certainty, CertaintyRating};
+        use crate::spec::{Direction, OutcomeRole, OutcomeType};
+        let mut row = FindingRow {
+            outcome: "Reading score".into(),
+            role: OutcomeRole::Primary,
+            outcome_type: OutcomeType::Continuous,
+            contrast: "tutored vs usual".into(),
+            without: Some(50.0),
+            with: 52.0,
+            difference: 2.0,
+            conf_low: 0.5,
+            conf_high: 3.5,
+            conf_level: 0.95,
+            p_value: 0.01,
+            p_adjusted: None,
+            p_randomisation: None,
+            risk_ratio: None,
+            odds_ratio: None,
+            n: vec![1180, 1234],
+            groups: vec!["usual".into(), "tutored".into()],
+            beneficial: true,
+            better: Direction::Higher,
+            unit: None,
+            outcome_sd: 10.0,
+            clusters: Some(vec![20, 21]),
+            in_words: String::new(),
+            certainty: CertaintyRating {
+                rating: Certainty::High,
+                start: Certainty::High,
+                downgrades: Vec::new(),
+                why: "High: a randomised design starts high and nothing lowers it.".into(),
+            },
+        };
+        assert_eq!(
+            analysed_units(&row),
+            "usual 1,180, tutored 1,234 units in 20 and 21 clusters"
+        );
+        assert_eq!(
+            certainty_comment(&row),
+            "A randomised design starts high and nothing lowers it."
+        );
+        row.clusters = None;
+        assert_eq!(analysed_units(&row), "usual 1,180, tutored 1,234 units");
+    }
+
+    #[test]
+    fn code_spans_become_labels_and_emphasis_is_dropped() {
+        let labels = vec![("neet_at_18".to_string(), "NEET at 18".to_string())];
+        assert_eq!(
+            plain(
+                "primary outcome `neet_at_18` analysed, **see** `design.units`",
+                &labels
+            ),
+            "primary outcome NEET at 18 analysed, see design.units"
+        );
     }
 }

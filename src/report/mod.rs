@@ -10,6 +10,7 @@ mod lifecycle;
 mod markdown;
 pub mod model;
 mod ratings;
+pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
 

@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use super::format::{interval, p_value, significant};
+use super::format::Scale;
 use crate::analysis::{Analysis, Comparison, OutcomeResult};
 use crate::assign::AssignmentReport;
-use crate::evidence::Grade;
+use crate::evidence::{CertaintyRating, FindingFacts, Grade, rate_certainty};
 use crate::spec::{Arm, Direction, OutcomeRole, OutcomeType, Plan, Statement, sha256_hex};
 
 /// Version of the report.json layout; bumped on any incompatible change.
@@ -21,6 +21,8 @@ pub struct ReportModel {
     pub description: Option<String>,
     /// The finding in words: what was tested, what happened, how sure we are.
     pub headline: String,
+    /// The strength of the design and the finding, as separate statements.
+    pub evidence_statement: String,
     pub statement: Statement,
     pub design: DesignSummary,
     /// GRADE-style summary of findings, one row per outcome comparison.
@@ -89,7 +91,19 @@ pub struct FindingRow {
     pub groups: Vec<String>,
     /// Whether the effect lies in the beneficial direction.
     pub beneficial: bool,
+    /// Which direction of the outcome is better.
+    pub better: Direction,
     pub unit: Option<String>,
+    /// The outcome's standard deviation (the scale of the MDES and of the
+    /// certainty rule's width test).
+    pub outcome_sd: f64,
+    /// Clusters analysed per group, in the order of `groups` (cluster trials, for
+    /// the outcome the flow of units counts).
+    pub clusters: Option<Vec<usize>>,
+    /// The difference in words and numbers, as the report shows it.
+    pub in_words: String,
+    /// GRADE-style certainty of this finding and why.
+    pub certainty: CertaintyRating,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,9 +134,15 @@ pub fn build(
 ) -> ReportModel {
     let findings: Vec<FindingRow> = analysis
         .as_ref()
-        .map(|a| a.outcomes.iter().flat_map(finding_rows).collect())
+        .map(|a| {
+            a.outcomes
+                .iter()
+                .flat_map(|o| finding_rows(plan, a, &grade, o))
+                .collect()
+        })
         .unwrap_or_default();
-    let headline = headline(plan, findings.first(), &grade);
+    let evidence_statement = super::words::design_and_finding(&grade, findings.first());
+    let headline = headline(plan, findings.first(), &evidence_statement);
     let (arms, control) = match plan.design.arms() {
         Some((arms, control)) => (arms.to_vec(), Some(arms[control].name.clone())),
         None => (Vec::new(), None),
@@ -166,6 +186,7 @@ pub fn build(
         title: plan.title.clone(),
         description: plan.description.clone(),
         headline,
+        evidence_statement,
         statement: plan.statement.clone(),
         design,
         findings,
@@ -193,17 +214,28 @@ pub fn build(
     }
 }
 
-fn finding_rows(outcome: &OutcomeResult) -> Vec<FindingRow> {
+fn finding_rows(
+    plan: &Plan,
+    analysis: &Analysis,
+    grade: &Grade,
+    outcome: &OutcomeResult,
+) -> Vec<FindingRow> {
     let headline_estimator = outcome.comparisons.first().map(|c| c.estimator);
     outcome
         .comparisons
         .iter()
         .filter(|c| Some(c.estimator) == headline_estimator)
-        .map(|c| finding_row(outcome, c))
+        .map(|c| finding_row(plan, analysis, grade, outcome, c))
         .collect()
 }
 
-fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
+fn finding_row(
+    plan: &Plan,
+    analysis: &Analysis,
+    grade: &Grade,
+    outcome: &OutcomeResult,
+    c: &Comparison,
+) -> FindingRow {
     let e = &c.estimate;
     let (without, with) = match c.groups.as_slice() {
         [without, with] => (Some(without.mean), with.mean),
@@ -214,7 +246,50 @@ fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
         Direction::Higher => e.estimate > 0.0,
         Direction::Lower => e.estimate < 0.0,
     };
-    FindingRow {
+    // Cluster counts are recorded for the outcome the flow of units describes.
+    let clusters = (analysis.flow.outcome == outcome.outcome)
+        .then(|| {
+            c.groups
+                .iter()
+                .map(|g| {
+                    analysis
+                        .flow
+                        .arms
+                        .iter()
+                        .find(|a| a.arm == g.name)
+                        .and_then(|a| a.clusters_analysed)
+                })
+                .collect::<Option<Vec<usize>>>()
+        })
+        .flatten();
+    let scale = match outcome.outcome_type {
+        OutcomeType::Binary => Scale::PercentagePoints,
+        OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
+    };
+    let facts = FindingFacts {
+        scale,
+        conf_low: e.conf_low,
+        conf_high: e.conf_high,
+        conf_level: e.conf_level,
+        outcome_sd: c.outcome_sd,
+        // A before/after design measures the same units twice.
+        n_analysed: if plan.design.kind() == crate::spec::DesignKind::BeforeAfter {
+            c.groups.iter().map(|g| g.n).max().unwrap_or(0)
+        } else {
+            c.groups.iter().map(|g| g.n).sum()
+        },
+        control_rate: (outcome.outcome_type == OutcomeType::Binary)
+            .then_some(without)
+            .flatten(),
+        groups: c.groups.len(),
+    };
+    let certainty = rate_certainty(
+        plan.design.kind(),
+        grade,
+        plan.evidence.thresholds.max_mdes,
+        &facts,
+    );
+    let mut row = FindingRow {
         outcome: outcome.label.clone(),
         role: outcome.role,
         outcome_type: outcome.outcome_type,
@@ -233,68 +308,32 @@ fn finding_row(outcome: &OutcomeResult, c: &Comparison) -> FindingRow {
         n: c.groups.iter().map(|g| g.n).collect(),
         groups: c.groups.iter().map(|g| g.name.clone()).collect(),
         beneficial,
+        better: outcome.better,
         unit: outcome.unit.clone(),
-    }
+        outcome_sd: c.outcome_sd,
+        clusters,
+        in_words: String::new(),
+        certainty,
+    };
+    row.in_words = if row.without.is_some() {
+        super::words::difference(&row)
+    } else {
+        super::words::finding_sentence(&row)
+    };
+    row
 }
 
-/// Scales a value for sentences: binary outcomes per 100 units, others as measured.
-fn amount(row: &FindingRow, x: f64) -> String {
-    match row.outcome_type {
-        OutcomeType::Binary => format!("{} per 100", significant(100.0 * x, 3)),
-        OutcomeType::Continuous => {
-            let unit = row
-                .unit
-                .as_ref()
-                .map(|u| format!(" {u}"))
-                .unwrap_or_default();
-            format!("{}{unit}", significant(x, 3))
-        }
-    }
-}
-
-fn headline(plan: &Plan, primary: Option<&FindingRow>, grade: &Grade) -> String {
-    let evidence = format!("Evidence: {}", grade.summary);
+/// The headline: the primary finding in words, how certain it is, and the
+/// strength of evidence, with no p-value (report.md).
+fn headline(plan: &Plan, primary: Option<&FindingRow>, evidence: &str) -> String {
     let Some(row) = primary else {
         return format!("{}: no outcome data analysed yet. {evidence}", plan.title);
     };
-    let ci = |lo: f64, hi: f64| match row.outcome_type {
-        OutcomeType::Binary => interval(100.0 * lo, 100.0 * hi, 3),
-        OutcomeType::Continuous => interval(lo, hi, 3),
-    };
-    let level = 100.0 * row.conf_level;
-    let sentence = match row.without {
-        Some(without) => {
-            let direction = if row.difference >= 0.0 {
-                "higher"
-            } else {
-                "lower"
-            };
-            let place = |group: &str| match group {
-                "before" | "after" => group.to_string(),
-                arm => format!("in {arm}"),
-            };
-            format!(
-                "{}: {} {} against {} {}, a difference of {} {direction} ({}% CI {}).",
-                row.outcome,
-                amount(row, row.with),
-                place(&row.groups[1]),
-                amount(row, without),
-                place(&row.groups[0]),
-                amount(row, row.difference.abs()),
-                significant(level, 3),
-                ci(row.conf_low, row.conf_high),
-            )
-        }
-        None => format!(
-            "{}: {} among participants ({}% CI {}); no comparison.",
-            row.outcome,
-            amount(row, row.with),
-            significant(level, 3),
-            ci(row.conf_low, row.conf_high)
-        ),
-    };
-    let _ = p_value;
-    format!("{sentence} {evidence}")
+    format!(
+        "{} Certainty of this finding: {}. {evidence}",
+        super::words::finding_sentence(row),
+        row.certainty.rating.label()
+    )
 }
 
 fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {

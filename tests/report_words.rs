@@ -1,0 +1,198 @@
+//! The example reports read as one voice: numbers through one formatter (true
+//! minus signs, no floating-point noise), words that agree with the numbers, the
+//! design's strength apart from the finding, a GRADE-style summary of findings with
+//! a certainty per outcome, technical detail only in the appendix, and no Markdown
+//! syntax in the HTML.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn evident() -> Command {
+    Command::cargo_bin("evident").unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+struct Report {
+    markdown: String,
+    html: String,
+    json: Value,
+}
+
+/// Runs `specs/<example>/<spec>` from a copy in a temporary folder (the assign
+/// stage writes beside the spec) and reads the three report files.
+fn run(root: &TempDir, example: &str, spec: &str) -> Report {
+    let folder = root.path().join("specs").join(example);
+    if !folder.exists() {
+        copy_dir(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("specs")
+                .join(example),
+            &folder,
+        );
+        // Fewer re-draws than the example's 2000 keep the debug-build test quick.
+        let results = folder.join("results.json");
+        if results.exists() {
+            let text = std::fs::read_to_string(&results).unwrap();
+            std::fs::write(
+                &results,
+                text.replace(r#""draws": 2000"#, r#""draws": 300"#),
+            )
+            .unwrap();
+        }
+    }
+    let out = root.path().join(format!("out-{example}-{spec}"));
+    evident()
+        .arg("run")
+        .arg(folder.join(spec))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    Report {
+        markdown: read("report.md"),
+        html: read("report.html"),
+        json: serde_json::from_str(&read("report.json")).unwrap(),
+    }
+}
+
+fn examples() -> (TempDir, Vec<(String, Report)>) {
+    let root = TempDir::new().unwrap();
+    let mut reports = Vec::new();
+    for (example, spec) in [
+        ("ambulance-standby", "study.json"),
+        ("hmo-inspections", "study.json"),
+        ("neet-early-warning", "study.json"),
+        ("fire-safety-visits", "study.json"),
+        ("fire-safety-visits", "results.json"),
+    ] {
+        let report = run(&root, example, spec);
+        reports.push((format!("{example}/{spec}"), report));
+    }
+    (root, reports)
+}
+
+/// The body of a Markdown report: everything before the appendix.
+fn body(markdown: &str) -> &str {
+    let end = markdown
+        .find("## Appendix: technical detail")
+        .expect("every report ends with the appendix");
+    &markdown[..end]
+}
+
+#[test]
+fn every_example_report_speaks_with_one_voice() {
+    let (_root, reports) = examples();
+    for (name, r) in &reports {
+        // No Markdown syntax leaks into the HTML.
+        for token in ["`", "**", "\\_", "\\|", "](", "> **"] {
+            assert!(
+                !r.html.contains(token),
+                "{name}: HTML contains Markdown syntax {token:?}"
+            );
+        }
+        let body = body(&r.markdown);
+        // Technical detail lives in the appendix.
+        for token in ["SHA-256", "src/", "pwr.", "power.prop.test", "keyed by"] {
+            assert!(!body.contains(token), "{name}: body mentions {token:?}");
+        }
+        assert!(
+            r.markdown
+                .contains("Re-create this report with: evident run"),
+            "{name}"
+        );
+        // True minus signs, no exponent noise: no hyphen-minus before a digit in
+        // running text or tables (outside the appendix), no "e-" exponents.
+        for line in body.lines() {
+            let bytes = line.as_bytes();
+            for (i, w) in bytes.windows(2).enumerate() {
+                let after_space = i == 0 || matches!(bytes[i - 1], b' ' | b'(' | b'|');
+                assert!(
+                    !(w[0] == b'-' && w[1].is_ascii_digit() && after_space),
+                    "{name}: hyphen used as a minus sign in {line:?}"
+                );
+            }
+            assert!(
+                !line.contains("e-1") && !line.contains("e-0"),
+                "{name}: exponent notation in {line:?}"
+            );
+        }
+        // A certainty rating per finding in report.json, with its reason.
+        for finding in r.json["findings"].as_array().unwrap() {
+            let rating = finding["certainty"]["rating"].as_str().unwrap();
+            assert!(
+                ["high", "moderate", "low", "very_low"].contains(&rating),
+                "{name}: {rating}"
+            );
+            assert!(!finding["certainty"]["why"].as_str().unwrap().is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_null_result_reads_no_clear_difference_and_says_why_the_grade_is_low() {
+    let root = TempDir::new().unwrap();
+    let r = run(&root, "neet-early-warning", "study.json");
+    let headline = r.json["headline"].as_str().unwrap();
+    // The interval −9.1 to 6.0 percentage points includes zero.
+    assert!(
+        headline.contains("no clear difference (−1.5 percentage points, 95% CI −9.1 to 6.0)"),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("effects larger than 9.1 points lower or 6.0 points higher are unlikely"),
+        "{headline}"
+    );
+    // The grade is low because of the finding; the design's own level is stated.
+    assert!(
+        headline.contains("Nesta level 1 of 5, because the primary outcome showed no clear benefit; with a clear benefit, the design and its conduct would support level 2 of 5"),
+        "{headline}"
+    );
+    // Matched comparison: starts low; not equivalent at baseline: very low.
+    assert_eq!(r.json["findings"][0]["certainty"]["rating"], "very_low");
+    // Column names become labels in the body.
+    let body = body(&r.markdown);
+    assert!(!body.contains("neet\\_at\\_18"), "{body}");
+    assert!(body.contains("primary outcome NEET at 18 analysed"));
+    // The summary of findings table: without, with, difference in words, relative
+    // effect named as a risk ratio, units, certainty and why.
+    assert!(body.contains(
+        "| NEET at 18 (primary) | 31.0% | 29.5% | No clear difference (−1.5 percentage points, 95% CI −9.1 to 6.0);"
+    ), "{body}");
+    assert!(
+        body.contains("risk ratio 0.95 (95% CI 0.74 to 1.22)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("comparison 284, supported 292 units"),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_clear_reduction_reads_lower_with_positive_magnitudes() {
+    let root = TempDir::new().unwrap();
+    let r = run(&root, "ambulance-standby", "study.json");
+    let headline = r.json["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("0.31 minutes lower (95% CI 0.14 to 0.48 lower), an improvement"),
+        "{headline}"
+    );
+    // Before/after without a comparison group: starts low, down for risk of bias.
+    assert_eq!(r.json["findings"][0]["certainty"]["rating"], "very_low");
+}
