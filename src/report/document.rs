@@ -128,6 +128,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
+        blocks.extend(chart_blocks(charts, "flow"));
         let clustered = analysis
             .flow
             .arms
@@ -790,4 +791,12 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
             }));
         }
     }
+}
+
+/// The blocks that show the chart named `name` (none when it was not drawn).
+fn chart_blocks(charts: &[Chart], name: &str) -> Vec<Block> {
+    (0..charts.len())
+        .filter(|&i| charts[i].name == name)
+        .map(Block::Chart)
+        .collect()
 }
