@@ -8,7 +8,7 @@
 //!
 //! Charts are drawn [`CHART_WIDTH`] px wide, no wider than A4's printable width
 //! (174 mm ≈ 657 CSS px inside 18 mm margins), so a printed chart is never shrunk and
-//! its [`TICK_SIZE`] px tick text stays above 11 px on paper.
+//! its tick text (11.3 px, see [`TICK_SIZE`]) stays above 11 px on paper.
 
 use std::sync::Once;
 
@@ -29,12 +29,13 @@ const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// Width of every chart in px (see the module notes for why).
 pub(crate) const CHART_WIDTH: u32 = 640;
-/// Tick and legend text, px.
-const TICK_SIZE: u32 = 13;
-/// Axis titles, px.
-const AXIS_SIZE: u32 = 13;
-/// Chart captions, px.
-const CAPTION_SIZE: u32 = 15;
+/// Tick and legend text in plotters' units: its SVG backend writes a font size of
+/// size / 1.24 px, so 14 gives 11.3 px text.
+const TICK_SIZE: u32 = 14;
+/// Axis titles (11.3 px in the SVG).
+const AXIS_SIZE: u32 = 14;
+/// Chart captions (13.7 px in the SVG).
+const CAPTION_SIZE: u32 = 17;
 
 /// A drawn chart: file stem, title, description, SVG text.
 #[derive(Debug, Clone)]
@@ -390,19 +391,18 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                             significant(curve.effect, 3)
                         ))
                         .legend(move |(x, y)| {
-                            let line: DynElement<'static, _, (i32, i32)> =
-                                if gap == 0 {
-                                    PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
-                                        .into_dyn()
-                                } else {
-                                    DashedPathElement::new(
-                                        vec![(x, y), (x + 22, y)],
-                                        dash,
-                                        gap,
-                                        colour.stroke_width(2),
-                                    )
+                            let line: DynElement<'static, _, (i32, i32)> = if gap == 0 {
+                                PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
                                     .into_dyn()
-                                };
+                            } else {
+                                DashedPathElement::new(
+                                    vec![(x, y), (x + 22, y)],
+                                    dash,
+                                    gap,
+                                    colour.stroke_width(2),
+                                )
+                                .into_dyn()
+                            };
                             EmptyElement::at((0, 0)) + line + marker(i, (x + 11, y), colour, 4)
                         });
                 }
@@ -659,7 +659,10 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
     };
     let span = hi - lo + 2.0 * pad;
     let Ok(mut chart) = ChartBuilder::on(area)
-        .caption(caption, ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK))
+        .caption(
+            caption,
+            ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+        )
         .margin(4)
         .x_label_area_size(46)
         .y_label_area_size(8)

@@ -234,7 +234,16 @@ fn draw_box(svg: &mut String, p: &Placed) {
     }
     baseline += 1.0;
     for line in &p.notes {
-        text(svg, x, baseline - 1.0, NOTE_SIZE, "normal", MUTED, "start", line);
+        text(
+            svg,
+            x,
+            baseline - 1.0,
+            NOTE_SIZE,
+            "normal",
+            MUTED,
+            "start",
+            line,
+        );
         baseline += NOTE_LINE_HEIGHT;
     }
 }
@@ -320,10 +329,7 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
             .map(|(i, boxes)| place(&boxes[stage], column_x(i), y, column))
             .collect();
         let height = row.iter().map(|p| p.height).fold(0.0, f64::max);
-        let row = row
-            .into_iter()
-            .map(|p| Placed { height, ..p })
-            .collect();
+        let row = row.into_iter().map(|p| Placed { height, ..p }).collect();
         rows.push(row);
         y += height + ROW_GAP;
     }

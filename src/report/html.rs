@@ -22,7 +22,8 @@ h1 { font-size: 1.8rem; margin-bottom: 0.5rem; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid var(--rule); padding-bottom: 0.2rem; margin-top: 2rem; }
 h1, h2, caption { break-after: avoid; page-break-after: avoid; }
 .headline { border-left: 6px solid var(--accent); background: #eef4fb; padding: 0.8rem 1rem; font-size: 1.1rem; font-weight: 600; }
-li, td, th, figcaption { overflow-wrap: anywhere; }
+li, figcaption { overflow-wrap: anywhere; }
+th, td { overflow-wrap: break-word; hyphens: manual; }
 .table-scroll { max-width: 100%; overflow-x: auto; margin: 0.5rem 0 1.5rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 caption { text-align: left; font-style: italic; color: var(--muted); padding-bottom: 0.3rem; }
@@ -39,7 +40,7 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
   body { margin: 1rem auto; padding: 0 0.75rem; }
   h1 { font-size: 1.5rem; }
   table { width: auto; min-width: 100%; font-size: 0.85rem; }
-  th, td { overflow-wrap: normal; min-width: 4.5rem; }
+  th, td { min-width: 4.5rem; }
 }
 @media print {
   @page { size: A4; margin: 18mm; }
@@ -48,9 +49,14 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
   .table-scroll { overflow: visible; }
   table { font-size: 8.5pt; table-layout: auto; }
   th, td { padding: 0.2rem 0.35rem; }
+  table.wide { font-size: 7pt; }
+  table.wide th, table.wide td { padding: 0.15rem 0.25rem; }
   .headline { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
+
+/// From this many columns a table prints in smaller type.
+const WIDE_TABLE_COLUMNS: usize = 9;
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
@@ -73,8 +79,14 @@ impl Renderer for Html {
                 Block::Table(table) => {
                     // The wrapper scrolls a wide table on a phone; it is a labelled,
                     // focusable region so keyboard users can scroll it too.
+                    // Tables of many columns print smaller so that they fit A4's width.
+                    let class = if table.header.len() >= WIDE_TABLE_COLUMNS {
+                        " class=\"wide\""
+                    } else {
+                        ""
+                    };
                     body.push_str(&format!(
-                        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table>\n<caption>{0}</caption>\n<thead><tr>",
+                        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead><tr>",
                         escape(&table.caption)
                     ));
                     for h in &table.header {
