@@ -378,8 +378,8 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
             centre(0),
             centre(arms.len() - 1)
         );
-        for i in 0..arms.len() {
-            arrow(&mut body, centre(i), join_y, rows[0][i].y);
+        for (i, first) in rows[0].iter().enumerate() {
+            arrow(&mut body, centre(i), join_y, first.y);
         }
     }
     for (stage, row) in rows.iter().enumerate() {
