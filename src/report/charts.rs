@@ -733,3 +733,147 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assign::BalanceRow;
+    use crate::spec::OutcomeRole;
+
+    /// A4's printable width inside the report's 18 mm print margins, in CSS px.
+    const A4_PRINTABLE_PX: f64 = (210.0 - 2.0 * 18.0) / 25.4 * 96.0;
+
+    fn finding(outcome_type: OutcomeType, difference: f64, low: f64, high: f64) -> FindingRow {
+        FindingRow {
+            outcome: "Outcome".into(),
+            role: OutcomeRole::Primary,
+            outcome_type,
+            contrast: "treatment vs control".into(),
+            without: Some(0.2),
+            with: 0.2 + difference,
+            difference,
+            conf_low: low,
+            conf_high: high,
+            conf_level: 0.95,
+            p_value: 0.01,
+            p_adjusted: None,
+            p_randomisation: None,
+            risk_ratio: None,
+            n: vec![100, 100],
+            groups: vec!["control".into(), "treatment".into()],
+            beneficial: difference > 0.0,
+            unit: Some("days".into()),
+        }
+    }
+
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|rest| {
+                let start = rest.find('>').unwrap() + 1;
+                let end = rest.find("</text>").unwrap();
+                rest[start..end].trim().to_string()
+            })
+            .collect()
+    }
+
+    fn balance() -> Balance {
+        let row = |covariate: &str, arm: &str, smd: f64| BalanceRow {
+            covariate: covariate.into(),
+            arm: arm.into(),
+            control: "control".into(),
+            mean_control: 1.0,
+            mean_treatment: 1.0 + smd,
+            smd,
+            variance_ratio: 1.0,
+        };
+        Balance {
+            rows: vec![
+                row("age", "visit", 0.03),
+                row("a rather long covariate name", "visit", -0.12),
+                row("age", "letter", -0.05),
+                row("a rather long covariate name", "letter", 0.02),
+            ],
+            omnibus: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ticks_carry_no_floating_point_noise() {
+        assert_eq!(tick(-1.1102230246251565e-16, 0.5), "0");
+        assert_eq!(tick(0.30000000000000004, 1.0), "0.3");
+        assert_eq!(tick(-0.09999999999999998, 0.5), "−0.1");
+        assert_eq!(tick(1250.0000000001, 2000.0), "1250");
+    }
+
+    #[test]
+    fn chart_text_stays_legible_on_paper() {
+        let charts = [
+            forest_plot(&[
+                finding(OutcomeType::Binary, 0.0968, 0.0604, 0.133),
+                finding(OutcomeType::Continuous, -27.3, -28.0, -26.5),
+            ]),
+            love_plot(&balance()),
+        ];
+        for chart in &charts {
+            // Never wider than A4's printable width, so print never shrinks it.
+            assert!(f64::from(CHART_WIDTH) <= A4_PRINTABLE_PX);
+            assert!(
+                chart
+                    .svg
+                    .starts_with(&format!("<svg width=\"{CHART_WIDTH}\""))
+            );
+            let sizes = font_sizes(&chart.svg);
+            assert!(!sizes.is_empty());
+            let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+            assert!(smallest >= 11.0, "{}: text of {smallest} px", chart.name);
+            for text in texts(&chart.svg) {
+                assert!(
+                    !text.contains("e-1") && !text.contains("0000"),
+                    "{}: tick noise in {text:?}",
+                    chart.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forest_axes_name_their_units() {
+        let chart = forest_plot(&[
+            finding(OutcomeType::Binary, 0.0968, 0.0604, 0.133),
+            finding(OutcomeType::Continuous, -27.3, -28.0, -26.5),
+        ]);
+        let texts = texts(&chart.svg);
+        assert!(texts.contains(&"difference, percentage points (treatment vs control)".into()));
+        assert!(texts.contains(&"difference, days (treatment vs control)".into()));
+        // Binary effects are drawn in points: the ticks run to about 13, not 0.13.
+        assert!(texts.iter().any(|t| t == "10"), "{texts:?}");
+    }
+
+    #[test]
+    fn love_plot_tells_arms_apart_without_colour() {
+        let chart = love_plot(&balance());
+        // First arm filled circles, second filled triangles (polygons).
+        assert_eq!(chart.svg.matches("<circle").count(), 2);
+        assert!(chart.svg.matches("<polygon").count() >= 2);
+        assert!(
+            chart
+                .description
+                .contains("visit vs control as filled circles")
+        );
+        assert!(
+            chart
+                .description
+                .contains("letter vs control as filled triangles")
+        );
+        // The long covariate name is shown whole.
+        assert!(texts(&chart.svg).contains(&"a rather long covariate name".into()));
+    }
+}
