@@ -453,8 +453,8 @@ fn check_report(chromium: &Chromium, report: &Rendered, work: &Path) -> (Vec<Str
     (failures, line)
 }
 
-#[test]
-fn every_example_report_reads_in_a_browser_on_a_phone_and_on_paper() {
+/// Whether Chromium and pdfinfo are here; fails under CI=true when they are not.
+fn browser_available() -> bool {
     let on_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let missing: Vec<&str> = [("chromium", "--version"), ("pdfinfo", "-v")]
         .into_iter()
@@ -471,6 +471,14 @@ fn every_example_report_reads_in_a_browser_on_a_phone_and_on_paper() {
             "skipped: {} not installed (apt-get install chromium poppler-utils)",
             missing.join(" and ")
         );
+        return false;
+    }
+    true
+}
+
+#[test]
+fn every_example_report_reads_in_a_browser_on_a_phone_and_on_paper() {
+    if !browser_available() {
         return;
     }
     let work = TempDir::new().expect("temporary folder");
@@ -494,4 +502,53 @@ fn every_example_report_reads_in_a_browser_on_a_phone_and_on_paper() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The checks can fail: a page with each fault the test looks for is caught on each.
+#[test]
+fn the_browser_checks_catch_a_broken_page() {
+    if !browser_available() {
+        return;
+    }
+    let work = TempDir::new().expect("temporary folder");
+    let chromium = Chromium {
+        profile: TempDir::new().expect("profile folder"),
+    };
+    let html = work.path().join("broken-page.html");
+    std::fs::write(
+        &html,
+        concat!(
+            "<!DOCTYPE html><html><head><style>@media print { p { color: black; } }</style>",
+            "<script>console.error('broken');</script></head><body>",
+            "<figure><svg width=\"0\" height=\"0\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg></figure>",
+            "<figure><svg width=\"640\" height=\"100\" viewBox=\"0 0 640 100\"><title>t</title><desc>d</desc>",
+            "<rect width=\"640\" height=\"100\" fill=\"white\"/><line x1=\"0\" y1=\"0\" x2=\"9\" y2=\"9\" stroke=\"black\"/>",
+            "<line x1=\"0\" y1=\"9\" x2=\"9\" y2=\"0\" stroke=\"black\"/><circle cx=\"5\" cy=\"5\" r=\"3\"/>",
+            "<text x=\"20\" y=\"50\" font-size=\"9\">tiny tick</text><text x=\"80\" y=\"50\" font-size=\"14\">label</text></svg></figure>",
+            "<div class=\"table-scroll\" style=\"overflow-x: auto\"><table><tr><td style=\"min-width: 900px\">wide</td></tr></table></div>",
+            "<p style=\"width: 1000px\">a paragraph wider than any page</p></body></html>"
+        ),
+    )
+    .expect("write the broken page");
+    let report = Rendered {
+        name: "broken.html".into(),
+        html,
+    };
+    let (failures, _) = check_report(&chromium, &report, work.path());
+    let all = failures.join("\n");
+    for expected in [
+        "contains <script",
+        "console: ",
+        "renders empty",
+        "has no title and description",
+        "text \"tiny tick\" is 9.0 px on paper",
+        "400 px phone: the page is",
+        "A4 print width: p reaches",
+        "is clipped: ",
+        "has no page budget",
+    ] {
+        assert!(all.contains(expected), "{expected:?} not caught in:\n{all}");
+    }
+    // On a phone a wide table may scroll inside its own box.
+    assert!(!all.contains("400 px phone: table"), "{all}");
 }
