@@ -664,7 +664,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
             ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
         )
         .margin(4)
-        .x_label_area_size(46)
+        .x_label_area_size(40)
         .y_label_area_size(8)
         .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..1f64)
     else {

@@ -30,7 +30,7 @@ caption { text-align: left; font-style: italic; color: var(--muted); padding-bot
 th, td { border: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 thead { display: table-header-group; }
-tr, figure, .headline { break-inside: avoid; page-break-inside: avoid; }
+tr, figure, .headline, .table-scroll.short { break-inside: avoid; page-break-inside: avoid; }
 td.status-met { color: var(--met); font-weight: 600; }
 td.status-not-met { color: var(--notmet); font-weight: 600; }
 figure { margin: 1rem 0; }
@@ -57,6 +57,8 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
 
 /// From this many columns a table prints in smaller type.
 const WIDE_TABLE_COLUMNS: usize = 9;
+/// Up to this many rows a table is kept on one page.
+const SHORT_TABLE_ROWS: usize = 8;
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
@@ -85,8 +87,15 @@ impl Renderer for Html {
                     } else {
                         ""
                     };
+                    // A short table moves to the next page whole rather than leave its
+                    // caption and header alone at the foot of a page.
+                    let short = if table.rows.len() <= SHORT_TABLE_ROWS {
+                        " short"
+                    } else {
+                        ""
+                    };
                     body.push_str(&format!(
-                        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead><tr>",
+                        "<div class=\"table-scroll{short}\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead><tr>",
                         escape(&table.caption)
                     ));
                     for h in &table.header {
