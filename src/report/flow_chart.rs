@@ -50,16 +50,22 @@ const STAGES: [&str; 4] = ["Allocation", "Follow-up", "Analysis", "Analysis"];
 
 /// The boxes of one arm, top to bottom: allocated, lost to follow-up, excluded from
 /// the analysis, analysed.
-pub fn arm_boxes(arm: &ArmFlow, single_group: bool, outcome: &str) -> [FlowBox; 4] {
+pub fn arm_boxes(
+    arm: &ArmFlow,
+    kind: DesignKind,
+    single_group: bool,
+    outcome: &str,
+) -> [FlowBox; 4] {
     let units_and_clusters = |units: usize, clusters: Option<usize>| match clusters {
         Some(c) => format!("n = {} units in {} clusters", count(units), count(c)),
         None => format!("n = {}", count(units)),
     };
     let allocated = FlowBox {
-        heading: if single_group {
-            "Enrolled".into()
-        } else {
-            format!("Allocated to {}", arm.arm)
+        heading: match kind {
+            _ if single_group => "Enrolled".into(),
+            // A matched comparison group is formed, not allocated.
+            DesignKind::MatchedComparison => format!("In the {} group", arm.arm),
+            _ => format!("Allocated to {}", arm.arm),
         },
         count: match arm.allocated {
             Some(n) => units_and_clusters(n, arm.clusters_allocated),
@@ -67,7 +73,7 @@ pub fn arm_boxes(arm: &ArmFlow, single_group: bool, outcome: &str) -> [FlowBox; 
         },
         notes: match arm.allocated {
             Some(_) => Vec::new(),
-            None => vec!["no units file records who was allocated".into()],
+            None => vec!["no units file records who was in the group".into()],
         },
         emphasis: false,
     };
@@ -289,7 +295,7 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
     let arms: Vec<[FlowBox; 4]> = flow
         .arms
         .iter()
-        .map(|a| arm_boxes(a, single_group, outcome))
+        .map(|a| arm_boxes(a, kind, single_group, outcome))
         .collect();
     let k = arms.len().max(1) as f64;
     let area_left = MARGIN + STAGE_BAND + COLUMN_GAP;
@@ -454,7 +460,12 @@ mod tests {
             ],
             outcome: "licensable_found".into(),
         };
-        let boxes = arm_boxes(&flow.arms[1], false, "Licensable HMO found");
+        let boxes = arm_boxes(
+            &flow.arms[1],
+            DesignKind::Rct,
+            false,
+            "Licensable HMO found",
+        );
         assert_eq!(boxes[0].heading, "Allocated to prioritised");
         assert_eq!(boxes[0].count, "n = 1200");
         assert_eq!(boxes[1].count, "n = 58");
@@ -487,7 +498,7 @@ mod tests {
         let mut treated = arm("treated", Some(480), 430, 10);
         treated.clusters_allocated = Some(10);
         treated.clusters_analysed = Some(7);
-        let boxes = arm_boxes(&treated, false, "Score");
+        let boxes = arm_boxes(&treated, DesignKind::ClusterRct, false, "Score");
         assert_eq!(boxes[0].count, "n = 480 units in 10 clusters");
         assert_eq!(boxes[3].count, "n = 420 units in 7 clusters");
         assert!(
@@ -519,6 +530,10 @@ mod tests {
         assert!(chart.svg.contains("Enrolled"));
         assert!(chart.svg.contains("number not recorded"));
         assert!(chart.description.contains("Lost to follow-up: n not known"));
+        let matched = arm("supported", None, 300, 8);
+        let boxes = arm_boxes(&matched, DesignKind::MatchedComparison, false, "NEET");
+        assert_eq!(boxes[0].heading, "In the supported group");
+        assert_eq!(boxes[3].count, "n = 292");
     }
 
     #[test]
