@@ -73,7 +73,14 @@ pub fn arm_boxes(
         },
         notes: match arm.allocated {
             Some(_) => Vec::new(),
-            None => vec!["no units file records who was in the group".into()],
+            None => vec![format!(
+                "no units file records who was {}",
+                if single_group {
+                    "enrolled"
+                } else {
+                    "in the group"
+                }
+            )],
         },
         emphasis: false,
     };
@@ -81,7 +88,12 @@ pub fn arm_boxes(
     let mut lost_notes = match lost_units {
         Some(_) => vec!["no row in the analysis data (no outcome data)".to_string()],
         None => vec![format!(
-            "not known without the allocation; {} have a row in the analysis data",
+            "not known without a record of who was {}; {} have a row in the analysis data",
+            if single_group {
+                "enrolled"
+            } else {
+                "in the group"
+            },
             count(arm.with_data)
         )],
     };
@@ -345,9 +357,13 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
     let mut bands: Vec<(&str, f64, f64)> = Vec::new();
     for (stage, row) in rows.iter().enumerate() {
         let (top, bottom) = (row[0].y, row[0].y + row[0].height);
+        let label = match STAGES[stage] {
+            "Allocation" if single_group => "Enrolment",
+            label => label,
+        };
         match bands.last_mut() {
-            Some(last) if last.0 == STAGES[stage] => last.2 = bottom,
-            _ => bands.push((STAGES[stage], top, bottom)),
+            Some(last) if last.0 == label => last.2 = bottom,
+            _ => bands.push((label, top, bottom)),
         }
     }
     if let Some(t) = &total {
@@ -528,6 +544,7 @@ mod tests {
         assert!(total_box(&flow, DesignKind::BeforeAfter).is_none());
         let chart = flow_diagram(&flow, DesignKind::BeforeAfter, "Response time");
         assert!(chart.svg.contains("Enrolled"));
+        assert!(chart.svg.contains(">Enrolment</text>"));
         assert!(chart.svg.contains("number not recorded"));
         assert!(chart.description.contains("Lost to follow-up: n not known"));
         let matched = arm("supported", None, 300, 8);
