@@ -467,7 +467,27 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
 pub fn mdes_chart(plan: &PlanResult) -> Chart {
     register_font();
     let (width, height) = (CHART_WIDTH, 400u32);
-    let points: Vec<(f64, f64)> = plan.mdes_curve.iter().map(|p| (p.size, p.value)).collect();
+    // For two proportions the plan's MDES curve holds |p2 − p1| (power/plan.rs), which
+    // reads best in percentage points, as binary effects do everywhere in the report.
+    let proportions = plan.mdes.is_none() && plan.effect_measure.contains("proportion");
+    let (scale, y_desc) = if plan.mdes.is_some() {
+        (1.0, "MDES (SD units)".to_string())
+    } else if proportions {
+        (
+            100.0,
+            "minimum detectable difference, percentage points".to_string(),
+        )
+    } else {
+        (
+            1.0,
+            format!("minimum detectable effect ({})", plan.effect_measure),
+        )
+    };
+    let points: Vec<(f64, f64)> = plan
+        .mdes_curve
+        .iter()
+        .map(|p| (p.size, scale * p.value))
+        .collect();
     let x_min = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let x_max = points.iter().map(|p| p.0).fold(plan.planned_size, f64::max);
     let x_min = if x_min.is_finite() { x_min } else { 0.0 };
@@ -476,7 +496,7 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
         .map(|p| p.1)
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
-        .clamp(0.05, 2.0);
+        .clamp(0.05 * scale, 2.0 * scale);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -495,11 +515,7 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
             chart
                 .configure_mesh()
                 .x_desc(plan.size_label.clone())
-                .y_desc(if plan.mdes.is_some() {
-                    "MDES (SD units)".to_string()
-                } else {
-                    format!("minimum detectable effect ({})", plan.effect_measure)
-                })
+                .y_desc(y_desc.clone())
                 .x_label_formatter(&|v| tick(*v, span))
                 .y_label_formatter(&|v| tick(*v, y_top * 1.05))
                 .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
@@ -551,7 +567,14 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
         points
             .first()
             .zip(points.last())
-            .map(|(a, b)| format!(", from {} at {} to {} at {}", significant(a.1, 3), significant(a.0, 3), significant(b.1, 3), significant(b.0, 3)))
+            .map(|(a, b)| {
+                let unit = match (plan.mdes.is_some(), proportions) {
+                    (true, _) => " SD",
+                    (false, true) => " percentage points",
+                    _ => "",
+                };
+                format!(", from {}{unit} at {} to {}{unit} at {}", significant(a.1, 3), significant(a.0, 3), significant(b.1, 3), significant(b.0, 3))
+            })
             .unwrap_or_default(),
         significant(plan.planned_size, 4),
         plan.eef_band
