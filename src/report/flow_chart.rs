@@ -455,6 +455,14 @@ fn describe(flow: &Flow, kind: DesignKind, arms: &[[FlowBox; 4]]) -> String {
 mod tests {
     use super::*;
 
+    /// The only places the tests build the analysis stage's flow types.
+    fn flow(arms: Vec<ArmFlow>) -> Flow {
+        Flow {
+            arms,
+            outcome: "outcome".into(),
+        }
+    }
+
     fn arm(name: &str, allocated: Option<usize>, with_data: usize, excluded: usize) -> ArmFlow {
         ArmFlow {
             arm: name.into(),
@@ -469,13 +477,10 @@ mod tests {
 
     #[test]
     fn boxes_carry_each_steps_count_and_reason() {
-        let flow = Flow {
-            arms: vec![
-                arm("standard", Some(1200), 1099, 0),
-                arm("prioritised", Some(1200), 1142, 7),
-            ],
-            outcome: "licensable_found".into(),
-        };
+        let flow = flow(vec![
+            arm("standard", Some(1200), 1099, 0),
+            arm("prioritised", Some(1200), 1142, 7),
+        ]);
         let boxes = arm_boxes(
             &flow.arms[1],
             DesignKind::Rct,
@@ -525,10 +530,7 @@ mod tests {
         let mut control = arm("control", Some(500), 480, 0);
         control.clusters_allocated = Some(10);
         control.clusters_analysed = Some(10);
-        let flow = Flow {
-            arms: vec![control, treated],
-            outcome: "score".into(),
-        };
+        let flow = flow(vec![control, treated]);
         assert_eq!(
             total_box(&flow, DesignKind::ClusterRct).unwrap().count,
             "n = 980 units in 20 clusters"
@@ -537,10 +539,7 @@ mod tests {
 
     #[test]
     fn unknown_allocation_is_said_not_guessed() {
-        let flow = Flow {
-            arms: vec![arm("participants", None, 64, 0)],
-            outcome: "response".into(),
-        };
+        let flow = flow(vec![arm("participants", None, 64, 0)]);
         assert!(total_box(&flow, DesignKind::BeforeAfter).is_none());
         let chart = flow_diagram(&flow, DesignKind::BeforeAfter, "Response time");
         assert!(chart.svg.contains("Enrolled"));

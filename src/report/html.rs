@@ -34,7 +34,7 @@ tr, figure, .headline, .table-scroll.short { break-inside: avoid; page-break-ins
 td.status-met { color: var(--met); font-weight: 600; }
 td.status-not-met { color: var(--notmet); font-weight: 600; }
 figure { margin: 1rem 0; }
-figure svg { display: block; max-width: 100%; height: auto; }
+figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: var(--muted); font-size: 0.85rem; }
 @media (max-width: 40rem) {
   body { margin: 1rem auto; padding: 0 0.75rem; }
