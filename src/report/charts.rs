@@ -3,10 +3,16 @@
 //!
 //! Every chart carries a <title> and <desc> for screen readers, uses the Okabe–Ito
 //! colour-blind-safe palette, and never carries meaning by colour alone (beneficial
-//! effects are filled markers, others hollow, and every estimate is also printed).
+//! effects are filled markers, others hollow, lines differ in marker and dash, and
+//! every estimate is also printed).
+//!
+//! Charts are drawn [`CHART_WIDTH`] px wide, no wider than A4's printable width
+//! (174 mm ≈ 657 CSS px inside 18 mm margins), so a printed chart is never shrunk and
+//! its tick text (11.3 px, see [`TICK_SIZE`]) stays above 11 px on paper.
 
 use std::sync::Once;
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -21,6 +27,16 @@ const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
+/// Width of every chart in px (see the module notes for why).
+pub(crate) const CHART_WIDTH: u32 = 640;
+/// Tick and legend text in plotters' units: its SVG backend writes a font size of
+/// size / 1.24 px, so 14 gives 11.3 px text.
+const TICK_SIZE: u32 = 14;
+/// Axis titles (11.3 px in the SVG).
+const AXIS_SIZE: u32 = 14;
+/// Chart captions (13.7 px in the SVG).
+const CAPTION_SIZE: u32 = 17;
+
 /// A drawn chart: file stem, title, description, SVG text.
 #[derive(Debug, Clone)]
 pub struct Chart {
@@ -30,7 +46,7 @@ pub struct Chart {
     pub svg: String,
 }
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font compiled into the binary; failure here
@@ -43,6 +59,20 @@ fn register_font() {
 /// All charts for a report (none when there is nothing to plot).
 pub fn charts(model: &ReportModel) -> Vec<Chart> {
     let mut out = Vec::new();
+    if let Some(analysis) = &model.analysis
+        && !analysis.flow.arms.is_empty()
+    {
+        let outcome = analysis
+            .outcomes
+            .iter()
+            .find(|o| o.outcome == analysis.flow.outcome)
+            .map_or(analysis.flow.outcome.as_str(), |o| o.label.as_str());
+        out.push(super::flow_chart::flow_diagram(
+            &analysis.flow,
+            model.design.kind,
+            outcome,
+        ));
+    }
     if !model.findings.is_empty() {
         out.push(forest_plot(&model.findings));
     }
@@ -60,6 +90,20 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
 
 /// Threshold drawn on the Love plot: |SMD| of 0.1, cobalt's default.
 pub const LOVE_THRESHOLD: f64 = 0.1;
+
+/// Width in px of the widest of `labels` at `size`, measured with the embedded font.
+fn widest(labels: &[&str], size: u32) -> u32 {
+    labels
+        .iter()
+        .map(|l| {
+            ("sans-serif", size)
+                .into_font()
+                .box_size(l)
+                .map_or(size * l.chars().count() as u32, |(w, _)| w)
+        })
+        .max()
+        .unwrap_or(0)
+}
 
 /// A Love plot of the allocation: each covariate's standardised mean difference,
 /// one marker shape per treatment arm, with the zero line and ±0.1 thresholds.
@@ -84,7 +128,9 @@ pub fn love_plot(balance: &Balance) -> Chart {
         .filter(|x| x.is_finite())
         .fold(LOVE_THRESHOLD, f64::max);
     let limit = largest * 1.25;
-    let (width, height) = (760u32, 90 + 34 * covariates.len() as u32);
+    let (width, height) = (CHART_WIDTH, 110 + 34 * covariates.len() as u32);
+    // The covariate names sit left of the axis; long ones get room, up to a third.
+    let name_area = (widest(&covariates, TICK_SIZE) + 16).clamp(60, CHART_WIDTH / 3);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -95,11 +141,11 @@ pub fn love_plot(balance: &Balance) -> Chart {
         if let Ok(mut chart) = ChartBuilder::on(&root)
             .caption(
                 "Standardised mean differences of the allocation",
-                ("sans-serif", 15).into_font().color(&BLACK),
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
             )
             .margin(4)
-            .x_label_area_size(30)
-            .y_label_area_size(150)
+            .x_label_area_size(48)
+            .y_label_area_size(name_area)
             .build_cartesian_2d(-limit..limit, -0.5..(n - 0.5))
         {
             chart
@@ -115,13 +161,20 @@ pub fn love_plot(balance: &Balance) -> Chart {
                     }
                 })
                 .x_labels(7)
-                .x_label_formatter(&|v| tick(*v, limit, 2))
-                .x_desc("standardised mean difference (treatment − control)")
-                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .x_label_formatter(&|v| tick(*v, 2.0 * limit, 4))
+                .x_desc("standardised mean difference, SD units (treatment − control)")
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
                 .ok();
-            for x in [-LOVE_THRESHOLD, 0.0, LOVE_THRESHOLD] {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(0.0, -0.5), (0.0, n - 0.5)],
+                    GREY.stroke_width(1),
+                ))
+                .ok();
+            for x in [-LOVE_THRESHOLD, LOVE_THRESHOLD] {
                 chart
                     .draw_series(DashedLineSeries::new(
                         vec![(x, -0.5), (x, n - 0.5)],
@@ -201,13 +254,38 @@ pub fn love_plot(balance: &Balance) -> Chart {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let description = format!("{description}. Dashed lines at 0 and ±{LOVE_THRESHOLD}; {legend}.");
+    let description = format!(
+        "{description}. A solid line at 0 and dashed lines at ±{LOVE_THRESHOLD}; {legend}."
+    );
     let title = "Love plot: balance of the allocation on each covariate".to_string();
     Chart {
         name: "love",
         svg: accessible(&svg, "love", &title, &description),
         title,
         description,
+    }
+}
+
+/// Dash and gap lengths (px) of successive curves; (0, 0) is a solid line.
+const LINE_DASHES: [(u32, u32); 4] = [(0, 0), (9, 5), (3, 4), (14, 4)];
+
+/// The marker of the `i`-th series: filled circle, filled triangle, cross, hollow
+/// square, so that series differ in shape as well as in colour.
+fn marker<DB: DrawingBackend>(
+    i: usize,
+    at: (i32, i32),
+    colour: RGBColor,
+    size: i32,
+) -> DynElement<'static, DB, (i32, i32)> {
+    match i % 4 {
+        0 => Circle::new(at, size, colour.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, size + 1, colour.filled()).into_dyn(),
+        2 => Cross::new(at, size, colour.stroke_width(2)).into_dyn(),
+        _ => Rectangle::new(
+            [(at.0 - size, at.1 - size), (at.0 + size, at.1 + size)],
+            colour.stroke_width(2),
+        )
+        .into_dyn(),
     }
 }
 
@@ -222,7 +300,7 @@ const PALETTE: [RGBColor; 4] = [
 /// as well as colour), the target power and the planned size marked.
 pub fn power_curve_chart(plan: &PlanResult) -> Chart {
     register_font();
-    let (width, height) = (760u32, 420u32);
+    let (width, height) = (CHART_WIDTH, 400u32);
     let x_max = plan
         .power_curves
         .iter()
@@ -240,20 +318,22 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
         if let Ok(mut chart) = ChartBuilder::on(&root)
             .caption(
                 "Power against sample size",
-                ("sans-serif", 16).into_font().color(&BLACK),
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
             )
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(48)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
             .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), 0f64..1f64)
         {
+            let span = x_max - x_min;
             chart
                 .configure_mesh()
                 .x_desc(plan.size_label.clone())
-                .y_desc("power")
-                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
-                .y_label_formatter(&|v| percent(*v, 2))
-                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .y_desc("power (%)")
+                .x_label_formatter(&|v| tick(*v, span, 4))
+                .y_label_formatter(&|v| percent(*v, 3))
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
                 .ok();
@@ -277,9 +357,20 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                 let colour = PALETTE[i % PALETTE.len()];
                 let points: Vec<(f64, f64)> =
                     curve.points.iter().map(|p| (p.size, p.value)).collect();
-                if let Ok(series) =
+                // Each curve differs from the others in dash and marker as well as
+                // colour, and the legend shows both.
+                let (dash, gap) = LINE_DASHES[i % LINE_DASHES.len()];
+                let line = if gap == 0 {
                     chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-                {
+                } else {
+                    chart.draw_series(DashedLineSeries::new(
+                        points.clone(),
+                        dash,
+                        gap,
+                        colour.stroke_width(2),
+                    ))
+                };
+                if let Ok(series) = line {
                     series
                         .label(format!(
                             "{} = {}",
@@ -287,34 +378,36 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
                             significant(curve.effect, 3)
                         ))
                         .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                            let line: DynElement<'static, _, (i32, i32)> = if gap == 0 {
+                                PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
+                                    .into_dyn()
+                            } else {
+                                DashedPathElement::new(
+                                    vec![(x, y), (x + 22, y)],
+                                    dash,
+                                    gap,
+                                    colour.stroke_width(2),
+                                )
+                                .into_dyn()
+                            };
+                            EmptyElement::at((0, 0)) + line + marker(i, (x + 11, y), colour, 4)
                         });
                 }
-                let marks = points.iter().step_by(8).copied();
-                match i % 3 {
-                    0 => {
-                        chart
-                            .draw_series(marks.map(|p| Circle::new(p, 4, colour.filled())))
-                            .ok();
-                    }
-                    1 => {
-                        chart
-                            .draw_series(marks.map(|p| TriangleMarker::new(p, 5, colour.filled())))
-                            .ok();
-                    }
-                    _ => {
-                        chart
-                            .draw_series(marks.map(|p| Cross::new(p, 4, colour.stroke_width(2))))
-                            .ok();
-                    }
-                }
+                chart
+                    .draw_series(
+                        points
+                            .iter()
+                            .step_by(8)
+                            .map(|p| EmptyElement::at(*p) + marker(i, (0, 0), colour, 4)),
+                    )
+                    .ok();
             }
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::LowerRight)
                 .background_style(WHITE.mix(0.9))
                 .border_style(GREY)
-                .label_font(("sans-serif", 12).into_font())
+                .label_font(("sans-serif", TICK_SIZE).into_font())
                 .draw()
                 .ok();
         }
@@ -360,8 +453,28 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
 /// for SD-unit effects, the EEF-style MDES band limits as reference lines.
 pub fn mdes_chart(plan: &PlanResult) -> Chart {
     register_font();
-    let (width, height) = (760u32, 420u32);
-    let points: Vec<(f64, f64)> = plan.mdes_curve.iter().map(|p| (p.size, p.value)).collect();
+    let (width, height) = (CHART_WIDTH, 400u32);
+    // For two proportions the plan's MDES curve holds |p2 − p1| (power/plan.rs), which
+    // reads best in percentage points, as binary effects do everywhere in the report.
+    let proportions = plan.mdes.is_none() && plan.effect_measure.contains("proportion");
+    let (scale, y_desc) = if plan.mdes.is_some() {
+        (1.0, "MDES (SD units)".to_string())
+    } else if proportions {
+        (
+            100.0,
+            "minimum detectable difference, percentage points".to_string(),
+        )
+    } else {
+        (
+            1.0,
+            format!("minimum detectable effect ({})", plan.effect_measure),
+        )
+    };
+    let points: Vec<(f64, f64)> = plan
+        .mdes_curve
+        .iter()
+        .map(|p| (p.size, scale * p.value))
+        .collect();
     let x_min = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let x_max = points.iter().map(|p| p.0).fold(plan.planned_size, f64::max);
     let x_min = if x_min.is_finite() { x_min } else { 0.0 };
@@ -370,7 +483,7 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
         .map(|p| p.1)
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
-        .clamp(0.05, 2.0);
+        .clamp(0.05 * scale, 2.0 * scale);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -378,24 +491,22 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
         if let Ok(mut chart) = ChartBuilder::on(&root)
             .caption(
                 "Minimum detectable effect against sample size",
-                ("sans-serif", 16).into_font().color(&BLACK),
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
             )
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
             .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), 0f64..(y_top * 1.05))
         {
+            let span = x_max - x_min;
             chart
                 .configure_mesh()
                 .x_desc(plan.size_label.clone())
-                .y_desc(if plan.mdes.is_some() {
-                    "MDES (SD units)"
-                } else {
-                    "minimum detectable difference"
-                })
-                .x_label_formatter(&|v| tick(*v, x_max - x_min, 3))
-                .y_label_formatter(&|v| tick(*v, y_top, 3))
-                .label_style(("sans-serif", 12).into_font().color(&GREY))
+                .y_desc(y_desc.clone())
+                .x_label_formatter(&|v| tick(*v, span, 4))
+                .y_label_formatter(&|v| tick(*v, y_top * 1.05, 4))
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
                 .ok();
@@ -443,7 +554,14 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
         points
             .first()
             .zip(points.last())
-            .map(|(a, b)| format!(", from {} at {} to {} at {}", significant(a.1, 3), significant(a.0, 3), significant(b.1, 3), significant(b.0, 3)))
+            .map(|(a, b)| {
+                let unit = match (plan.mdes.is_some(), proportions) {
+                    (true, _) => " SD",
+                    (false, true) => " percentage points",
+                    _ => "",
+                };
+                format!(", from {}{unit} at {} to {}{unit} at {}", significant(a.1, 3), significant(a.0, 3), significant(b.1, 3), significant(b.0, 3))
+            })
             .unwrap_or_default(),
         significant(plan.planned_size, 4),
         plan.eef_band
@@ -463,7 +581,7 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
 /// are measured in different units), with the no-effect line marked.
 pub fn forest_plot(rows: &[FindingRow]) -> Chart {
     register_font();
-    let (width, panel_height) = (760u32, 96u32);
+    let (width, panel_height) = (CHART_WIDTH, 128u32);
     let height = panel_height * rows.len() as u32 + 16;
     let mut svg = String::new();
     {
@@ -535,10 +653,18 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         shown.range(),
         unit
     );
+    let axis = match unit.trim_start_matches(", ") {
+        "" => format!("difference ({})", row.contrast),
+        unit => format!("difference, {unit} ({})", row.contrast),
+    };
+    let span = hi - lo + 2.0 * pad;
     let Ok(mut chart) = ChartBuilder::on(area)
-        .caption(caption, ("sans-serif", 15).into_font().color(&BLACK))
+        .caption(
+            caption,
+            ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+        )
         .margin(4)
-        .x_label_area_size(24)
+        .x_label_area_size(40)
         .y_label_area_size(8)
         .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..1f64)
     else {
@@ -549,8 +675,10 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
         .disable_y_mesh()
         .disable_y_axis()
         .x_labels(7)
-        .x_label_formatter(&|v| tick(*v, hi - lo + 2.0 * pad, 3))
-        .label_style(("sans-serif", 12).into_font().color(&GREY))
+        .x_label_formatter(&|v| tick(*v, span, 4))
+        .x_desc(axis)
+        .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+        .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
         .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
         .draw()
         .ok();
@@ -582,7 +710,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
 }
 
 /// Adds an accessible title and description to plotters' SVG output.
-fn accessible(svg: &str, id: &str, title: &str, description: &str) -> String {
+pub(crate) fn accessible(svg: &str, id: &str, title: &str, description: &str) -> String {
     let Some(open_end) = svg
         .find("<svg")
         .and_then(|start| svg[start..].find('>').map(|e| start + e))
@@ -604,4 +732,159 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assign::BalanceRow;
+    use crate::spec::OutcomeRole;
+
+    /// A4's printable width inside the report's 18 mm print margins, in CSS px.
+    const A4_PRINTABLE_PX: f64 = (210.0 - 2.0 * 18.0) / 25.4 * 96.0;
+
+    fn finding(outcome_type: OutcomeType, difference: f64, low: f64, high: f64) -> FindingRow {
+        FindingRow {
+            outcome: "Outcome".into(),
+            role: OutcomeRole::Primary,
+            outcome_type,
+            contrast: "treatment vs control".into(),
+            without: Some(0.2),
+            with: 0.2 + difference,
+            difference,
+            conf_low: low,
+            conf_high: high,
+            conf_level: 0.95,
+            p_value: 0.01,
+            p_adjusted: None,
+            p_randomisation: None,
+            risk_ratio: None,
+            odds_ratio: None,
+            n: vec![100, 100],
+            groups: vec!["control".into(), "treatment".into()],
+            beneficial: difference > 0.0,
+            better: crate::spec::Direction::Higher,
+            unit: Some("days".into()),
+            outcome_sd: 1.0,
+            clusters: None,
+            in_words: String::new(),
+            certainty: crate::evidence::CertaintyRating {
+                rating: crate::evidence::Certainty::High,
+                start: crate::evidence::Certainty::High,
+                downgrades: Vec::new(),
+                why: String::new(),
+            },
+        }
+    }
+
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|rest| {
+                let start = rest.find('>').unwrap() + 1;
+                let end = rest.find("</text>").unwrap();
+                rest[start..end].trim().to_string()
+            })
+            .collect()
+    }
+
+    fn balance() -> Balance {
+        let row = |covariate: &str, arm: &str, smd: f64| BalanceRow {
+            covariate: covariate.into(),
+            arm: arm.into(),
+            control: "control".into(),
+            mean_control: 1.0,
+            mean_treatment: 1.0 + smd,
+            smd,
+            variance_ratio: 1.0,
+        };
+        Balance {
+            rows: vec![
+                row("age", "visit", 0.03),
+                row("a rather long covariate name", "visit", -0.12),
+                row("age", "letter", -0.05),
+                row("a rather long covariate name", "letter", 0.02),
+            ],
+            omnibus: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ticks_carry_no_floating_point_noise() {
+        assert_eq!(tick(-1.1102230246251565e-16, 0.5, 4), "0");
+        assert_eq!(tick(0.30000000000000004, 1.0, 4), "0.3");
+        assert_eq!(tick(-0.09999999999999998, 0.5, 4), "−0.1");
+        assert_eq!(tick(1250.0000000001, 2000.0, 4), "1,250");
+    }
+
+    #[test]
+    fn chart_text_stays_legible_on_paper() {
+        let charts = [
+            forest_plot(&[
+                finding(OutcomeType::Binary, 0.0968, 0.0604, 0.133),
+                finding(OutcomeType::Continuous, -27.3, -28.0, -26.5),
+            ]),
+            love_plot(&balance()),
+        ];
+        for chart in &charts {
+            // Never wider than A4's printable width, so print never shrinks it.
+            assert!(f64::from(CHART_WIDTH) <= A4_PRINTABLE_PX);
+            assert!(
+                chart
+                    .svg
+                    .starts_with(&format!("<svg width=\"{CHART_WIDTH}\""))
+            );
+            let sizes = font_sizes(&chart.svg);
+            assert!(!sizes.is_empty());
+            let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+            assert!(smallest >= 11.0, "{}: text of {smallest} px", chart.name);
+            for text in texts(&chart.svg) {
+                assert!(
+                    !text.contains("e-1") && !text.contains("0000"),
+                    "{}: tick noise in {text:?}",
+                    chart.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forest_axes_name_their_units() {
+        let chart = forest_plot(&[
+            finding(OutcomeType::Binary, 0.0968, 0.0604, 0.133),
+            finding(OutcomeType::Continuous, -27.3, -28.0, -26.5),
+        ]);
+        let texts = texts(&chart.svg);
+        assert!(texts.contains(&"difference, percentage points (treatment vs control)".into()));
+        assert!(texts.contains(&"difference, days (treatment vs control)".into()));
+        // Binary effects are drawn in points: the ticks run to about 13, not 0.13.
+        assert!(texts.iter().any(|t| t == "10"), "{texts:?}");
+    }
+
+    #[test]
+    fn love_plot_tells_arms_apart_without_colour() {
+        let chart = love_plot(&balance());
+        // First arm filled circles, second filled triangles (polygons).
+        assert_eq!(chart.svg.matches("<circle").count(), 2);
+        assert!(chart.svg.matches("<polygon").count() >= 2);
+        assert!(
+            chart
+                .description
+                .contains("visit vs control as filled circles")
+        );
+        assert!(
+            chart
+                .description
+                .contains("letter vs control as filled triangles")
+        );
+        // The long covariate name is shown whole.
+        assert!(texts(&chart.svg).contains(&"a rather long covariate name".into()));
+    }
 }

@@ -94,6 +94,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
+        blocks.extend(chart_blocks(charts, "flow"));
         let clustered = analysis
             .flow
             .arms
@@ -117,6 +118,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 "Clusters lost".to_string(),
             ]);
         }
+        let labels = outcome_labels(model);
         let rows = analysis
             .flow
             .arms
@@ -127,7 +129,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     a.allocated.map_or("not recorded".into(), count),
                     a.lost_to_follow_up.map_or("not known".into(), count),
                     count(a.with_data),
-                    excluded_with_reasons(a),
+                    excluded_with_reasons(a, &labels),
                     count(a.analysed),
                     a.attrition().map_or("not known".into(), |r| percent(r, 3)),
                 ];
@@ -975,15 +977,29 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
     }
 }
 
+/// The blocks that show the chart named `name` (none when it was not drawn).
+fn chart_blocks(charts: &[Chart], name: &str) -> Vec<Block> {
+    (0..charts.len())
+        .filter(|&i| charts[i].name == name)
+        .map(Block::Chart)
+        .collect()
+}
+
 /// Units excluded for missing values, with the column each was missing in.
-fn excluded_with_reasons(arm: &crate::analysis::ArmFlow) -> String {
+fn excluded_with_reasons(arm: &crate::analysis::ArmFlow, labels: &[(String, String)]) -> String {
     if arm.excluded_by_column.is_empty() {
         return count(arm.excluded_missing);
     }
     let reasons: Vec<String> = arm
         .excluded_by_column
         .iter()
-        .map(|e| format!("{} missing {}", count(e.units), e.column))
+        .map(|e| {
+            let column = labels
+                .iter()
+                .find(|(name, _)| *name == e.column)
+                .map_or(e.column.as_str(), |(_, label)| label.as_str());
+            format!("{} missing {}", count(e.units), column)
+        })
         .collect();
     format!("{} ({})", count(arm.excluded_missing), reasons.join(", "))
 }

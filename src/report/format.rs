@@ -56,7 +56,10 @@ pub fn tick(x: f64, span: f64, digits: usize) -> String {
     if x.abs() <= 1e-9 * span.abs() {
         return "0".into();
     }
-    significant(x, digits)
+    // Ticks are multiples of a round step far coarser than rounding error: snap to a
+    // thousandth of the axis span's decade so 0.30000000000000004 reads 0.3.
+    let step = 10f64.powf(span.abs().max(f64::MIN_POSITIVE).log10().floor() - 3.0);
+    significant((x / step).round() * step, digits)
 }
 
 /// `x` to `digits` significant figures, trailing zeros dropped, with thousands

@@ -7,27 +7,58 @@ use super::{RenderedFile, Renderer, ReportModel};
 
 pub(super) struct Html;
 
+// Print: no forced page breaks (a break before every section left pages nearly
+// blank); headings, captions and figures are kept with what follows; a table may
+// break between rows but never inside one. Phone: each table scrolls inside its own
+// box (so the page never scrolls sideways) and charts shrink with the column. Charts
+// are drawn at most 640 px wide, about the width of A4 inside 18 mm margins, so print
+// shows them at full size and their 13 px tick text stays above 11 px.
 const STYLE: &str = r#"
 :root { --ink: #1b1b1b; --muted: #4a4a4a; --rule: #c8c8c8; --accent: #0b5394; --met: #0a6b2d; --notmet: #8a1c00; }
-body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--ink); max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--ink); max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; overflow-wrap: break-word; }
+main { min-width: 0; }
 h1 { font-size: 1.8rem; margin-bottom: 0.5rem; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid var(--rule); padding-bottom: 0.2rem; margin-top: 2rem; }
+h1, h2, caption { break-after: avoid; page-break-after: avoid; }
 .headline { border-left: 6px solid var(--accent); background: #eef4fb; padding: 0.8rem 1rem; font-size: 1.1rem; font-weight: 600; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+li, figcaption { overflow-wrap: anywhere; }
+th, td { overflow-wrap: break-word; hyphens: manual; }
+.table-scroll { max-width: 100%; overflow-x: auto; margin: 0.5rem 0 1.5rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 caption { text-align: left; font-style: italic; color: var(--muted); padding-bottom: 0.3rem; }
 th, td { border: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
+thead { display: table-header-group; }
+tr, figure, .headline, .table-scroll.short { break-inside: avoid; page-break-inside: avoid; }
 td.status-met { color: var(--met); font-weight: 600; }
 td.status-not-met { color: var(--notmet); font-weight: 600; }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; }
+figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: var(--muted); font-size: 0.85rem; }
+@media (max-width: 40rem) {
+  body { margin: 1rem auto; padding: 0 0.75rem; }
+  h1 { font-size: 1.5rem; }
+  table { width: auto; min-width: 100%; font-size: 0.85rem; }
+  th, td { min-width: 4.5rem; }
+}
 @media print {
-  body { margin: 0; max-width: none; font-size: 10pt; }
-  h2 { break-before: page; } h2:first-of-type { break-before: auto; }
-  table, figure, tr { break-inside: avoid; }
   @page { size: A4; margin: 18mm; }
+  body { margin: 0; padding: 0; max-width: none; font-size: 10pt; line-height: 1.4; }
+  h2 { margin-top: 1.2rem; }
+  .table-scroll { overflow: visible; }
+  table { font-size: 8.5pt; table-layout: auto; }
+  th, td { padding: 0.2rem 0.35rem; }
+  table.wide { font-size: 7pt; }
+  table.wide th, table.wide td { padding: 0.15rem 0.25rem; }
+  .headline { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
+
+/// From this many columns a table prints in smaller type.
+const WIDE_TABLE_COLUMNS: usize = 9;
+/// Up to this many rows a table is kept on one page.
+const SHORT_TABLE_ROWS: usize = 8;
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
@@ -48,8 +79,23 @@ impl Renderer for Html {
                     body.push_str("</ul>\n");
                 }
                 Block::Table(table) => {
+                    // The wrapper scrolls a wide table on a phone; it is a labelled,
+                    // focusable region so keyboard users can scroll it too.
+                    // Tables of many columns print smaller so that they fit A4's width.
+                    let class = if table.header.len() >= WIDE_TABLE_COLUMNS {
+                        " class=\"wide\""
+                    } else {
+                        ""
+                    };
+                    // A short table moves to the next page whole rather than leave its
+                    // caption and header alone at the foot of a page.
+                    let short = if table.rows.len() <= SHORT_TABLE_ROWS {
+                        " short"
+                    } else {
+                        ""
+                    };
                     body.push_str(&format!(
-                        "<table>\n<caption>{}</caption>\n<thead><tr>",
+                        "<div class=\"table-scroll{short}\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead><tr>",
                         escape(&table.caption)
                     ));
                     for h in &table.header {
@@ -72,7 +118,7 @@ impl Renderer for Html {
                         }
                         body.push_str("</tr>\n");
                     }
-                    body.push_str("</tbody>\n</table>\n");
+                    body.push_str("</tbody>\n</table>\n</div>\n");
                 }
                 Block::Chart(i) => {
                     let chart = &charts[i];

@@ -3,6 +3,7 @@
 
 pub mod charts;
 mod document;
+mod flow_chart;
 pub mod format;
 mod html;
 mod json;
