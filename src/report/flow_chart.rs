@@ -509,20 +509,20 @@ mod tests {
             "Licensable HMO found",
         );
         assert_eq!(boxes[0].heading, "Allocated to prioritised");
-        assert_eq!(boxes[0].count, "n = 1200");
+        assert_eq!(boxes[0].count, "n = 1,200");
         assert_eq!(boxes[1].count, "n = 58");
         assert_eq!(boxes[2].count, "n = 7");
-        assert_eq!(boxes[3].count, "n = 1135");
+        assert_eq!(boxes[3].count, "n = 1,135");
         assert!(boxes[3].notes[0].contains("Licensable HMO found"));
         let total = total_box(&flow, DesignKind::Rct).unwrap();
         assert_eq!(
             (total.heading.as_str(), total.count.as_str()),
-            ("Randomised", "n = 2400")
+            ("Randomised", "n = 2,400")
         );
 
         let chart = flow_diagram(&flow, DesignKind::Rct, "Licensable HMO found");
         assert!(chart.svg.contains("<title id=\"flow-title\">"));
-        for shown in ["Allocated to standard", "n = 101", "n = 1099", "n = 1135"] {
+        for shown in ["Allocated to standard", "n = 101", "n = 1,099", "n = 1,135"] {
             assert!(chart.svg.contains(shown), "{shown} missing from the SVG");
         }
         assert!(chart.description.contains("Lost to follow-up: n = 58"));
