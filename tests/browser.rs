@@ -1,9 +1,10 @@
 //! Every example report as a reader sees it, in headless Chromium: each spec under
 //! specs/ is run through the binary into a temporary folder, and each report.html (and
-//! plan.html) is loaded at a 400 px phone width and at A4 print width, then printed to
-//! PDF. The test fails on a console message, on a chart that renders empty or without
-//! a title and description, on chart text below 11 px on paper, on content wider than
-//! the page (or a table clipped in print), and on a page count over the report's budget.
+//! plan.html, and protocol.html while outcome data are awaited) is loaded at a 400 px
+//! phone width and at A4 print width, then printed to PDF. The test fails on a console
+//! message, on a chart that renders empty or without a title and description, on chart
+//! text below 11 px on paper, on content wider than the page (or a table clipped in
+//! print), and on a page count over the report's budget.
 //!
 //! How: a small harness page in the temporary folder holds the report twice in iframes
 //! (400 px wide; 658 px wide, A4's 174 mm between 18 mm margins, with the report's
@@ -27,10 +28,13 @@ use tempfile::TempDir;
 /// slack for wording that other changes add.
 const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("ambulance-standby/study/report.html", 6),
+    ("fire-safety-visits/protocol/protocol.html", 8),
+    ("fire-safety-visits/protocol/plan.html", 7),
     ("fire-safety-visits/results/report.html", 9),
     ("fire-safety-visits/study/report.html", 4),
-    ("hmo-inspections/study/report.html", 9),
-    ("hmo-inspections/study/plan.html", 6),
+    // The results report carries the plan (power, MDES) and planned-vs-achieved too.
+    ("hmo-inspections/study/report.html", 11),
+    ("hmo-inspections/study/plan.html", 8),
     ("neet-early-warning/study/report.html", 6),
 ];
 
@@ -324,7 +328,7 @@ fn render_examples(out: &Path) -> Vec<Rendered> {
                 String::from_utf8_lossy(&status.stderr)
             );
         }
-        for file in ["report.html", "plan.html"] {
+        for file in ["report.html", "plan.html", "protocol.html"] {
             let html = dir.join(file);
             if html.exists() {
                 rendered.push(Rendered {
