@@ -1,0 +1,78 @@
+//! Snapshot tests of every example's report (insta): the Markdown a reader sees and
+//! the JSON a CI job diffs, pinned byte for byte. A change to either shows up as a
+//! snapshot diff to review like code (`cargo insta review`, or
+//! `INSTA_UPDATE=always cargo test --test snapshots` and read `git diff`).
+//!
+//! Each example runs from a copy in a temporary folder (the assign stage writes
+//! beside the spec); the folder's path is replaced by `[root]` so the snapshots do
+//! not depend on where the test ran.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs `specs/<example>/<spec>` and returns the report's Markdown and JSON (the
+/// protocol report's when the outcome data do not exist yet), paths normalised.
+fn report(example: &str, spec: &str) -> (String, String) {
+    let root = TempDir::new().unwrap();
+    let folder = root.path().join("specs").join(example);
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(example),
+        &folder,
+    );
+    let out = root.path().join("out");
+    Command::cargo_bin("evident")
+        .unwrap()
+        .arg("run")
+        .arg(folder.join(spec))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stem = if out.join("report.md").exists() {
+        "report"
+    } else {
+        "protocol"
+    };
+    let root_text = root.path().to_string_lossy().into_owned();
+    let read = |name: String| {
+        std::fs::read_to_string(out.join(name))
+            .unwrap()
+            .replace(&root_text, "[root]")
+    };
+    (read(format!("{stem}.md")), read(format!("{stem}.json")))
+}
+
+macro_rules! example_snapshot {
+    ($test:ident, $example:literal, $spec:literal) => {
+        #[test]
+        fn $test() {
+            let (markdown, json) = report($example, $spec);
+            insta::assert_snapshot!(concat!(stringify!($test), "_md"), markdown);
+            insta::assert_snapshot!(concat!(stringify!($test), "_json"), json);
+        }
+    };
+}
+
+example_snapshot!(hmo_inspections, "hmo-inspections", "study.json");
+example_snapshot!(ambulance_standby, "ambulance-standby", "study.json");
+example_snapshot!(neet_early_warning, "neet-early-warning", "study.json");
+example_snapshot!(fire_safety_visits_study, "fire-safety-visits", "study.json");
+example_snapshot!(fire_safety_visits_results, "fire-safety-visits", "results.json");
+example_snapshot!(fire_safety_visits_protocol, "fire-safety-visits", "protocol.json");
