@@ -91,14 +91,20 @@ pub enum DataError {
         column: String,
         suggestion: Option<String>,
     },
-    #[error("{path}:{line}: column `{column}`: `{value}` is not a number")]
+    #[error(
+        "{path}:{line}: column `{column}`: `{}` is not a number",
+        crate::error::excerpt(value)
+    )]
     NotNumeric {
         path: PathBuf,
         line: u64,
         column: String,
         value: String,
     },
-    #[error("{path}:{line}: column `{column}`: `{value}` is not a finite number")]
+    #[error(
+        "{path}:{line}: column `{column}`: `{}` is not a finite number",
+        crate::error::excerpt(value)
+    )]
     NotFinite {
         path: PathBuf,
         line: u64,
@@ -106,7 +112,8 @@ pub enum DataError {
         value: String,
     },
     #[error(
-        "{path}:{line}: column `{column}`: `{value}` is outside the range the analysis can square without overflow or underflow (magnitudes from 1e-150 to 1e150, or zero)"
+        "{path}:{line}: column `{column}`: `{}` is outside the range the analysis can square without overflow or underflow (magnitudes from 1e-150 to 1e150, or zero)",
+        crate::error::excerpt(value)
     )]
     OutOfRange {
         path: PathBuf,
@@ -115,7 +122,7 @@ pub enum DataError {
         value: String,
     },
     #[error(
-        "{path}:{line}: column `{column}`: `{value}` and `{other_value}` on line {other_line} differ in the file but read as the same 64-bit number ({read_as}); their difference is lost"
+        "{path}:{line}: column `{column}`: `{}` and `{}` on line {other_line} differ in the file but read as the same 64-bit number ({}); their difference is lost", crate::error::excerpt(value), crate::error::excerpt(other_value), crate::report::format::shortest(*read_as)
     )]
     DigitsLost {
         path: PathBuf,
@@ -127,7 +134,8 @@ pub enum DataError {
         read_as: f64,
     },
     #[error(
-        "{path}:{line}: identifier `{id}` in column `{column}` already appears on line {first_line}"
+        "{path}:{line}: identifier `{}` in column `{column}` already appears on line {first_line}",
+        crate::error::excerpt(id)
     )]
     DuplicateId {
         path: PathBuf,

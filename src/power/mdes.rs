@@ -225,6 +225,7 @@ pub fn solve_individual(q: &IndividualQuestion) -> Result<PowerAnswer, PowerErro
             rounded: round_up(p * randomised),
         },
     ];
+    super::error::check_total_units(randomised, "both groups, after attrition")?;
     let n_round = q.adjustments.analysed(rounded as f64).max(n);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
         power_of_effect(
