@@ -596,6 +596,7 @@ impl<'a> RowsBuilder<'a> {
                 }
                 .into());
             }
+            crate::data::check_magnitude(value, &shown, path, line, column)?;
             values.push(value);
         }
         Ok(())

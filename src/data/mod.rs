@@ -417,14 +417,7 @@ impl Table {
                     value: text.to_string(),
                 });
             }
-            if value.abs() > MAX_MAGNITUDE || (value != 0.0 && value.abs() < MIN_MAGNITUDE) {
-                return Err(DataError::OutOfRange {
-                    path: self.path.clone(),
-                    line: self.lines[row],
-                    column: column.to_string(),
-                    value: text.to_string(),
-                });
-            }
+            check_magnitude(value, text, &self.path, self.lines[row], column)?;
             values.push(Some(value));
         }
         Ok(values)
@@ -613,6 +606,27 @@ impl DecimalDigits {
             digits,
         })
     }
+}
+
+/// Refuses a number whose square leaves the range of a double (`MAX_MAGNITUDE`,
+/// `MIN_MAGNITUDE`), naming the file, line and column: every reader of numbers from
+/// a data file (the analysis, the assign stage's balance) applies this one rule.
+pub(crate) fn check_magnitude(
+    value: f64,
+    text: &str,
+    path: &Path,
+    line: u64,
+    column: &str,
+) -> Result<(), DataError> {
+    if value.abs() > MAX_MAGNITUDE || (value != 0.0 && value.abs() < MIN_MAGNITUDE) {
+        return Err(DataError::OutOfRange {
+            path: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+            value: text.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a field's text stands for a missing value.
