@@ -204,9 +204,10 @@ fn a_closed_pipe_ends_every_printing_command_quietly() {
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
-        assert_eq!(
-            output.status.signal(),
-            Some(libc_sigpipe()),
+        // Killed by SIGPIPE, as `cat` or `grep` would be; exit 0 when the print won
+        // the race (a test spawning a process elsewhere briefly holds the pipe).
+        assert!(
+            output.status.signal() == Some(SIGPIPE) || output.status.success(),
             "{args:?}: {:?}",
             output.status
         );
@@ -214,9 +215,7 @@ fn a_closed_pipe_ends_every_printing_command_quietly() {
 }
 
 #[cfg(unix)]
-fn libc_sigpipe() -> i32 {
-    13
-}
+const SIGPIPE: i32 = 13;
 
 #[test]
 fn printed_paths_are_tidy() {
