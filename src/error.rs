@@ -297,8 +297,12 @@ pub fn bounded_line(line: &str) -> String {
                 end += 1;
             }
             let token = &line[i..end];
+            // Only Rust's own long rendering of a double is rewritten: a quoted input
+            // of 60 nines is what the user wrote and stays as it is.
             match token.parse::<f64>() {
-                Ok(x) if token.len() > 24 => out.push_str(&crate::report::format::shortest(x)),
+                Ok(x) if token.len() > 24 && format!("{x}") == token => {
+                    out.push_str(&crate::report::format::shortest(x))
+                }
                 _ => out.push_str(token),
             }
             i = end;
@@ -330,6 +334,8 @@ mod bounded_tests {
             bounded_line(&format!("value {digits} is too large; 12.5 is fine")),
             "value -1e308 is too large; 12.5 is fine"
         );
+        let nines = "9".repeat(60);
+        assert_eq!(bounded_line(&format!("`{nines}`")), format!("`{nines}`"));
         let long = "é".repeat(MAX_LINE_CHARS + 5);
         let cut = bounded_line(&long);
         assert!(cut.ends_with("… (5 more characters)"), "{cut}");

@@ -406,3 +406,47 @@ fn a_wrong_sign_effect_is_named_when_solving_for_power_or_alpha() {
         .assert()
         .success();
 }
+
+#[test]
+fn bad_inputs_give_their_expected_messages() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs");
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("cases.json")).unwrap()).unwrap();
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 25);
+    let mut failures = Vec::new();
+    for case in cases {
+        let file = case["file"].as_str().unwrap();
+        let mut command = evident();
+        command.current_dir(&folder);
+        match case["run"].as_str().unwrap() {
+            "check" => command.args(["check", file]),
+            "csv" => command.args(["test", "t", "--column", "x", "--data", file]),
+            other => panic!("unknown run {other}"),
+        };
+        let output = command.output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        let code = output.status.code();
+        let expected_code = case["code"].as_i64().map(|c| c as i32);
+        let expect = case["expect"].as_str().unwrap();
+        let shown = if expected_code == Some(0) {
+            &stdout
+        } else {
+            &stderr
+        };
+        if code != expected_code
+            || !shown.contains(expect)
+            || stderr.contains("panicked")
+            || stderr.len() > 2_000
+        {
+            failures.push(format!(
+                "{file}: exit {code:?} (expected {expected_code:?}); stderr: {}",
+                &stderr.chars().take(400).collect::<String>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -216,6 +216,7 @@ impl UnitsData {
         path: &Path,
         request: &UnitsRequest<'_>,
     ) -> Result<UnitsData, AssignError> {
+        crate::data::check_not_truncated(bytes, path)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)

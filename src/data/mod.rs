@@ -64,6 +64,10 @@ pub enum DataError {
     NoHeader { path: PathBuf },
     #[error("{path}: the file has a header but no data rows")]
     NoRows { path: PathBuf },
+    #[error(
+        "{path}:{line}: the file ends inside a quoted field (a quote is opened and never closed, and the last line has no line end): it looks truncated"
+    )]
+    Truncated { path: PathBuf, line: u64 },
     #[error("{path}:{line}: malformed CSV: {message}")]
     Malformed {
         path: PathBuf,
@@ -164,6 +168,9 @@ impl DataError {
             DataError::Read { .. } => "check the path; data paths are relative to the spec file".into(),
             DataError::NoHeader { .. } | DataError::NoRows { .. } => {
                 "the file needs a header row and at least one data row".into()
+            }
+            DataError::Truncated { .. } => {
+                "check that the file was copied or exported whole; the end of it is missing".into()
             }
             DataError::Malformed { .. } | DataError::Ragged { .. } => {
                 "every row needs as many fields as the header; quote fields that contain commas".into()
@@ -316,6 +323,7 @@ impl Table {
                 source,
             },
         )?;
+        check_not_truncated(&bytes, path)?;
         let mut reader = reader_builder().from_reader(bytes.as_slice());
         let mut line_of = LineCounter::new(&bytes);
         let headers = header_of(&mut reader, path)?;
@@ -608,6 +616,22 @@ impl DecimalDigits {
     }
 }
 
+/// Refuses a file cut off inside a quoted field. The csv crate reads an unclosed
+/// quote at the end of the input as if it were closed, so a truncated download
+/// would be analysed without a word. Quotes in well-formed CSV come in pairs (an
+/// embedded quote is doubled), so an odd count with no final line end means the
+/// last quoted field never closed; a stray quote inside an unquoted field of a file
+/// that ends with a line end is still read as the csv crate reads it.
+pub(crate) fn check_not_truncated(bytes: &[u8], path: &Path) -> Result<(), DataError> {
+    if bytes.ends_with(b"\n") || memchr::memchr_iter(b'"', bytes).count() % 2 == 0 {
+        return Ok(());
+    }
+    Err(DataError::Truncated {
+        path: path.to_path_buf(),
+        line: memchr::memchr_iter(b'\n', bytes).count() as u64 + 1,
+    })
+}
+
 /// Refuses a number whose square leaves the range of a double (`MAX_MAGNITUDE`,
 /// `MIN_MAGNITUDE`), naming the file, line and column: every reader of numbers from
 /// a data file (the analysis, the assign stage's balance) applies this one rule.
@@ -702,6 +726,23 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_file_cut_inside_a_quoted_field_is_truncated() {
+        let file = write(b"id,y\n1,2\n2,\"3");
+        assert!(matches!(
+            Table::read(file.path()).unwrap_err(),
+            DataError::Truncated { line: 3, .. }
+        ));
+        // Closed quotes, doubled quotes and a stray quote before a final line end read.
+        for fine in [
+            &b"id,y\n1,\"2\""[..],
+            b"id,y\n1,\"a\"\"b\"",
+            b"id,y\n1,5\"\n",
+        ] {
+            assert!(Table::read(write(fine).path()).is_ok());
+        }
     }
 
     #[test]
