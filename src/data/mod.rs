@@ -623,7 +623,7 @@ impl DecimalDigits {
 /// last quoted field never closed; a stray quote inside an unquoted field of a file
 /// that ends with a line end is still read as the csv crate reads it.
 pub(crate) fn check_not_truncated(bytes: &[u8], path: &Path) -> Result<(), DataError> {
-    if bytes.ends_with(b"\n") || memchr::memchr_iter(b'"', bytes).count() % 2 == 0 {
+    if bytes.ends_with(b"\n") || memchr::memchr_iter(b'"', bytes).count().is_multiple_of(2) {
         return Ok(());
     }
     Err(DataError::Truncated {
