@@ -33,7 +33,10 @@ pub fn with_scratch<T>(f: impl FnOnce(&Path) -> T) -> T {
 
 fn judge_error(error: &evident::Error, input: &str) {
     let hint = error.hint();
-    assert!(!hint.is_empty(), "{input}: an error without a hint: {error}");
+    assert!(
+        !hint.is_empty(),
+        "{input}: an error without a hint: {error}"
+    );
     for line in error.to_string().lines() {
         assert!(
             line.chars().count() <= MAX_MESSAGE_LINE,
@@ -94,7 +97,8 @@ const ASSIGN_DESIGNS: [&str; 4] = [
     "assignment": {"method": "matched_pairs", "pair_on": "x", "seed": 4}"#,
 ];
 
-const ARMS: &str = r#""arms": [{"name": "control", "share": 0.5}, {"name": "treatment", "share": 0.5}]"#;
+const ARMS: &str =
+    r#""arms": [{"name": "control", "share": 0.5}, {"name": "treatment", "share": 0.5}]"#;
 
 /// The assign stage on an arbitrary units file: a valid allocation is drawn twice
 /// with the same seed and must come out byte for byte the same.
