@@ -25,6 +25,7 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
+    cli::progress::install(cli.quiet, cli.progress);
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -450,3 +450,59 @@ fn bad_inputs_give_their_expected_messages() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// tests/reference/ri/blocked12 with sampled (not enumerated) re-draws.
+fn sampled_ri_study(draws: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/ri/blocked12");
+    for file in ["units.csv", "outcomes.csv"] {
+        std::fs::copy(source.join(file), dir.path().join(file)).unwrap();
+    }
+    let mut spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(source.join("study.json")).unwrap()).unwrap();
+    spec["analysis"]["randomisation_inference"] =
+        serde_json::json!({"draws": draws, "exact_limit": 0});
+    spec["report"]["formats"] = serde_json::json!(["json"]);
+    std::fs::write(dir.path().join("study.json"), spec.to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn progress_off_a_terminal_is_on_stderr_only_with_the_flag() {
+    let study = sampled_ri_study(2_000);
+    let spec = study.path().join("study.json");
+    evident()
+        .arg("run")
+        .arg(&spec)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("progress").not());
+    let quiet = evident().arg("analyse").arg(&spec).assert().success();
+    assert!(!stderr_of(&quiet).contains("progress"));
+    let with_flag = evident()
+        .args(["analyse", "--progress"])
+        .arg(&spec)
+        .assert()
+        .success();
+    let stderr = stderr_of(&with_flag);
+    let stdout = String::from_utf8_lossy(&with_flag.get_output().stdout).into_owned();
+    assert!(
+        stderr.starts_with("progress: randomisation inference: 0 of 2000 (0%)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("progress: randomisation inference: 2000 of 2000 (100%) after "),
+        "{stderr}"
+    );
+    // Rate-limited: a quick run prints the first and the last line only.
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(!stdout.contains("progress"), "{stdout}");
+    // The results printed are those of the run without the flag.
+    assert_eq!(stdout.as_bytes(), quiet.get_output().stdout.as_slice());
+    evident()
+        .args(["analyse", "--progress", "--quiet"])
+        .arg(&spec)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
