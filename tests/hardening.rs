@@ -122,6 +122,32 @@ fn minus_1e308_is_quoted_as_written_not_as_309_digits() {
     let stderr = stderr_of(&assert);
     assert!(stderr.contains("got -1e308"), "{stderr}");
     assert!(stderr.len() < 400, "{stderr}");
+    // An effect at the limit of a double is refused as an effect, not as an
+    // infinite non-centrality.
+    evident()
+        .args(["power", "t", "--d=-1e308", "--power", "0.8"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: d must be at most 1e6 standard deviations in size, got -1e308",
+        ));
+    evident()
+        .args([
+            "power",
+            "cluster",
+            "--effect=1e308",
+            "--cluster-size",
+            "20",
+            "--icc",
+            "0.1",
+            "--power",
+            "0.8",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: effect must be at most 1e6 standard deviations in size (an effect in SD units), got 1e308",
+        ));
 }
 
 #[test]

@@ -348,12 +348,12 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
         }
     }
     if let Some(d) = q.d
-        && !d.is_finite()
+        && !(d.abs() <= super::mdes::MAX_EFFECT_SD)
     {
         return Err(PowerError::Invalid {
             name: "d",
             value: d,
-            rule: "finite",
+            rule: "at most 1e6 standard deviations in size",
         });
     }
     let pw = |n1: f64, d: f64, alpha: f64| {
