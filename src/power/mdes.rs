@@ -81,7 +81,7 @@ pub(crate) fn solve_mdes_design(
 ) -> Result<(Unknown, f64, f64, f64), PowerError> {
     check_share("alpha", targets.alpha)?;
     if let Some(effect) = targets.effect
-        && !(effect.abs() <= MAX_EFFECT_SD)
+        && (effect.is_nan() || effect.abs() > MAX_EFFECT_SD)
     {
         return Err(PowerError::Invalid {
             name: "effect",

@@ -348,7 +348,7 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
         }
     }
     if let Some(d) = q.d
-        && !(d.abs() <= super::mdes::MAX_EFFECT_SD)
+        && (d.is_nan() || d.abs() > super::mdes::MAX_EFFECT_SD)
     {
         return Err(PowerError::Invalid {
             name: "d",
