@@ -17,7 +17,7 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Report the progress of long work (randomisation inference re-draws) on
+    /// Report the progress of long work (randomisation inference, simulations) on
     /// stderr even when it is not a terminal: a line at the start, at most one every
     /// 5 seconds, and one at the end. On a terminal a progress bar is always drawn.
     #[arg(long, global = true)]

@@ -105,7 +105,17 @@ pub fn run(
         }
     }
     let plan_result = if scope == Scope::All {
-        run_plan_stage(plan, None)?
+        let simulations = plan
+            .power
+            .as_ref()
+            .and_then(|p| p.simulation.as_ref())
+            .map_or(0, |s| (s.design.sims * (1 + s.n_sweep.len())) as u64);
+        if simulations > 0 {
+            let task = crate::progress::task("simulating the plan", simulations);
+            run_plan_stage(plan, Some(&|n| task.advance(n)))?
+        } else {
+            run_plan_stage(plan, None)?
+        }
     } else {
         None
     };
