@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod power;
+pub mod progress;
 pub mod stats;
 
 /// What `--version` prints after the name: the engine version and the versions of the
@@ -24,6 +25,11 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Report the progress of long work (randomisation inference, simulations) on
+    /// stderr even when it is not a terminal: a line at the start, at most one every
+    /// 5 seconds, and one at the end. On a terminal a progress bar is always drawn.
+    #[arg(long, global = true)]
+    pub progress: bool,
 }
 
 #[derive(Debug, Subcommand)]

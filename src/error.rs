@@ -255,3 +255,108 @@ pub(crate) fn located(
     }
     out
 }
+
+/// How many items a message lists before it gives a count of the rest.
+pub const LISTED: usize = 12;
+
+/// Characters of a quoted input (a cell, a name) shown in a message.
+pub const QUOTED_CHARS: usize = 60;
+
+/// Longest line a message prints; the rest is counted, not shown.
+pub const MAX_LINE_CHARS: usize = 1000;
+
+/// `text` as a message quotes it: the first `QUOTED_CHARS` characters and a count of
+/// the rest, so that a 1 MiB cell does not become a 1 MiB error.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..cut],
+            text[cut..].chars().count()
+        )
+        .into(),
+    }
+}
+
+/// A message line made safe to print: any number written out in more than 24
+/// characters (Rust prints −1e308 as 309 digits) is rewritten in exponent form, and
+/// a line longer than `MAX_LINE_CHARS` is cut with a count of what was left out.
+/// The last line of defence for messages built elsewhere; messages should already
+/// quote through `excerpt` and `report::format::shortest`.
+pub fn bounded_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len().min(MAX_LINE_CHARS + 64));
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let number_start = bytes[i].is_ascii_digit()
+            || (bytes[i] == b'-' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if number_start {
+            let mut end = i + 1;
+            while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'.') {
+                end += 1;
+            }
+            let token = &line[i..end];
+            // Only Rust's own long rendering of a double is rewritten: a quoted input
+            // of 60 nines is what the user wrote and stays as it is.
+            match token.parse::<f64>() {
+                Ok(x) if token.len() > 24 && format!("{x}") == token => {
+                    out.push_str(&crate::report::format::shortest(x))
+                }
+                _ => out.push_str(token),
+            }
+            i = end;
+        } else {
+            let width = line[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&line[i..i + width]);
+            i += width;
+        }
+    }
+    match out.char_indices().nth(MAX_LINE_CHARS) {
+        None => out,
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &out[..cut],
+            out[cut..].chars().count()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    #[test]
+    fn long_numbers_become_exponents_and_long_lines_are_cut() {
+        let digits = format!("{}", -1e308);
+        assert_eq!(digits.len(), 310);
+        assert_eq!(
+            bounded_line(&format!("value {digits} is too large; 12.5 is fine")),
+            "value -1e308 is too large; 12.5 is fine"
+        );
+        let nines = "9".repeat(60);
+        assert_eq!(bounded_line(&format!("`{nines}`")), format!("`{nines}`"));
+        let long = "é".repeat(MAX_LINE_CHARS + 5);
+        let cut = bounded_line(&long);
+        assert!(cut.ends_with("… (5 more characters)"), "{cut}");
+        assert_eq!(
+            cut.chars().count(),
+            MAX_LINE_CHARS + "… (5 more characters)".chars().count()
+        );
+    }
+
+    #[test]
+    fn excerpts_keep_short_text_and_count_the_rest() {
+        assert_eq!(excerpt("abc"), "abc");
+        let cell = "y".repeat(1 << 20);
+        let quoted = excerpt(&cell);
+        assert_eq!(
+            quoted,
+            format!(
+                "{}… ({} more characters)",
+                "y".repeat(QUOTED_CHARS),
+                (1 << 20) - QUOTED_CHARS
+            )
+        );
+    }
+}

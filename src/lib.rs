@@ -26,6 +26,7 @@ pub mod evidence;
 pub mod lifecycle;
 pub mod pipeline;
 pub mod power;
+pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod stats;

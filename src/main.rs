@@ -24,7 +24,9 @@ use evident::{Error, ExitKind};
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
+    cli::progress::install(cli.quiet, cli.progress);
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -38,16 +40,34 @@ fn main() -> ExitCode {
     }
 }
 
-fn report_error(error: &Error) {
-    match error {
-        Error::Spec(spec) => {
-            for line in spec.lines() {
-                eprintln!("error: {line}");
-            }
-        }
-        other => eprintln!("error: {other}"),
+/// `evident schema | head` closes the pipe early; like `cat` or `grep`, the command
+/// then ends quietly (killed by SIGPIPE, which shells do not report) instead of
+/// panicking on the failed print. Rust ignores SIGPIPE by default; this restores the
+/// default action.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; setting a signal
+    // disposition to SIG_DFL installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    eprintln!("hint: {}", error.hint());
+}
+
+fn report_error(error: &Error) {
+    let lines = match error {
+        Error::Spec(spec) => spec.lines(),
+        other => other.to_string().lines().map(str::to_string).collect(),
+    };
+    // A spec can break thousands of rules at once (one per arm of 10,000): the first
+    // few are enough to start fixing, and the count says how many remain.
+    let shown = evident::error::LISTED;
+    for line in lines.iter().take(shown) {
+        eprintln!("error: {}", evident::error::bounded_line(line));
+    }
+    if lines.len() > shown {
+        eprintln!("error: … and {} more problems", lines.len() - shown);
+    }
+    eprintln!("hint: {}", evident::error::bounded_line(&error.hint()));
 }
 
 fn execute(cli: &Cli) -> Result<(), Error> {

@@ -105,7 +105,17 @@ pub fn run(
         }
     }
     let plan_result = if scope == Scope::All {
-        run_plan_stage(plan, None)?
+        let simulations = plan
+            .power
+            .as_ref()
+            .and_then(|p| p.simulation.as_ref())
+            .map_or(0, |s| (s.design.sims * (1 + s.n_sweep.len())) as u64);
+        if simulations > 0 {
+            let task = crate::progress::task("simulating the plan", simulations);
+            run_plan_stage(plan, Some(&|n| task.advance(n)))?
+        } else {
+            run_plan_stage(plan, None)?
+        }
     } else {
         None
     };
@@ -363,6 +373,7 @@ pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBu
         path: dir.to_path_buf(),
         source,
     })?;
+    remove_stale_temporaries(dir);
     let mut staged = Vec::with_capacity(files.len());
     for file in files {
         let temporary = dir.join(format!(".{}.{}.tmp", file.name, std::process::id()));
@@ -387,4 +398,63 @@ pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBu
         written.push(target);
     }
     Ok(written)
+}
+
+/// Removes the temporary files (`.<name>.<pid>.tmp`) that a run killed while
+/// writing left in `dir`, leaving those of a run still going (its process is alive).
+/// Best effort: a file that cannot be removed is left for the next run.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_owner) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id in a temporary file name `.<name>.<pid>.tmp`.
+fn temporary_owner(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (stem, pid) = inner.rsplit_once('.')?;
+    if stem.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id exists (signal 0 checks without sending anything).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 performs only the existence and permission check.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Without a portable existence check, a temporary file is treated as a live run's.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod temporary_tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_give_their_process() {
+        assert_eq!(temporary_owner(".report.json.123.tmp"), Some(123));
+        assert_eq!(temporary_owner(".assignments.csv.9.tmp"), Some(9));
+        assert_eq!(temporary_owner("report.json.123.tmp"), None);
+        assert_eq!(temporary_owner(".report.json.tmp"), None);
+        assert_eq!(temporary_owner(".report.json.12a.tmp"), None);
+    }
 }

@@ -560,6 +560,7 @@ pub(crate) fn run(
             )
         }
         None => {
+            let progress = crate::progress::task("randomisation inference", settings.draws);
             let chunks: Vec<(u64, u64)> = (0..settings.draws.div_ceil(CHUNK))
                 .map(|c| (c * CHUNK + 1, ((c + 1) * CHUNK).min(settings.draws)))
                 .collect();
@@ -575,6 +576,7 @@ pub(crate) fn run(
                         tally.largest_m = max_option(tally.largest_m, redraw.statistic);
                         tally.add(statistics, &observed, &scratch.unit_arm, 1.0);
                     }
+                    progress.advance(last + 1 - first);
                     Ok(tally)
                 })
                 .collect();

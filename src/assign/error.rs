@@ -79,6 +79,14 @@ pub enum AssignError {
         existing_seed: String,
         existing_units: String,
     },
+    #[error(
+        "{path} records different inputs than the allocation would now be made from ({}); the same allocation is drawn, but the manifest is never silently rewritten",
+        differences.join("; ")
+    )]
+    ManifestWouldChange {
+        path: PathBuf,
+        differences: Vec<String>,
+    },
     #[error("cannot read the manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error(
@@ -126,6 +134,9 @@ impl AssignError {
             }
             AssignError::WouldReplace { .. } => {
                 "an allocation is never silently replaced: check with `evident assign --verify`, or pass --force to replace it".into()
+            }
+            AssignError::ManifestWouldChange { .. } => {
+                "restore the inputs the manifest records (`evident assign --verify` lists them), or pass --force to record the new ones".into()
             }
             AssignError::Manifest { .. } => {
                 "run `evident assign` to create the allocation and its manifest".into()

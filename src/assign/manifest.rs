@@ -59,9 +59,36 @@ pub struct BlockCount {
 }
 
 impl Manifest {
+    /// What `self` (the manifest on disk) records differently from `other` (the
+    /// one a run would write), one phrase per field, e.g.
+    /// "units_sha256: recorded 3a…, now 9f…".
+    pub fn differences(&self, other: &Manifest) -> Vec<String> {
+        let ours = serde_json::to_value(self).expect("a manifest is plain JSON");
+        let theirs = serde_json::to_value(other).expect("a manifest is plain JSON");
+        let (Some(ours), Some(theirs)) = (ours.as_object(), theirs.as_object()) else {
+            return Vec::new();
+        };
+        ours.iter()
+            .filter(|(key, value)| theirs.get(*key) != Some(*value))
+            .map(|(key, value)| {
+                let now = theirs.get(key).map_or("absent".into(), short_json);
+                format!("{key}: recorded {}, now {now}", short_json(value))
+            })
+            .collect()
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a manifest is plain JSON");
         bytes.push(b'\n');
         bytes
     }
+}
+
+/// A manifest value as a message quotes it: strings bare, bounded in length.
+fn short_json(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    crate::error::excerpt(&text).into_owned()
 }

@@ -791,6 +791,7 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
         move |source| AssignError::Write { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
+    crate::pipeline::remove_stale_temporaries(dir);
     // Render once, hashing while writing to a temporary file.
     let pid = std::process::id();
     let csv_tmp = dir.join(format!(".{ASSIGNMENTS_FILE}.{pid}.tmp"));
@@ -824,6 +825,21 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
     }
     let manifest = allocation.manifest(&seed_source, new_sha);
     let manifest_bytes = manifest.to_bytes();
+    // The same allocation from different inputs (a changed units file, an edited
+    // design) must not re-hash the manifest: `--verify` would then pass on inputs
+    // nobody recorded. Only --force records new inputs.
+    if let Some((recorded, recorded_bytes)) = &existing
+        && *recorded_bytes != manifest_bytes
+        && !force
+    {
+        let _ = std::fs::remove_file(&csv_tmp);
+        return Err(AssignError::ManifestWouldChange {
+            path: manifest_path,
+            differences: Some(recorded.differences(&manifest))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| vec!["the file's bytes were edited".into()]),
+        });
+    }
     place_files(dir, &csv_tmp, &manifest_bytes)?;
     let report = AssignmentReport::new(
         &manifest,

@@ -216,6 +216,7 @@ impl UnitsData {
         path: &Path,
         request: &UnitsRequest<'_>,
     ) -> Result<UnitsData, AssignError> {
+        crate::data::check_not_truncated(bytes, path)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -596,6 +597,7 @@ impl<'a> RowsBuilder<'a> {
                 }
                 .into());
             }
+            crate::data::check_magnitude(value, &shown, path, line, column)?;
             values.push(value);
         }
         Ok(())

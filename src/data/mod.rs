@@ -64,6 +64,10 @@ pub enum DataError {
     NoHeader { path: PathBuf },
     #[error("{path}: the file has a header but no data rows")]
     NoRows { path: PathBuf },
+    #[error(
+        "{path}:{line}: the file ends inside a quoted field (a quote is opened and never closed, and the last line has no line end): it looks truncated"
+    )]
+    Truncated { path: PathBuf, line: u64 },
     #[error("{path}:{line}: malformed CSV: {message}")]
     Malformed {
         path: PathBuf,
@@ -91,14 +95,20 @@ pub enum DataError {
         column: String,
         suggestion: Option<String>,
     },
-    #[error("{path}:{line}: column `{column}`: `{value}` is not a number")]
+    #[error(
+        "{path}:{line}: column `{column}`: `{}` is not a number",
+        crate::error::excerpt(value)
+    )]
     NotNumeric {
         path: PathBuf,
         line: u64,
         column: String,
         value: String,
     },
-    #[error("{path}:{line}: column `{column}`: `{value}` is not a finite number")]
+    #[error(
+        "{path}:{line}: column `{column}`: `{}` is not a finite number",
+        crate::error::excerpt(value)
+    )]
     NotFinite {
         path: PathBuf,
         line: u64,
@@ -106,7 +116,8 @@ pub enum DataError {
         value: String,
     },
     #[error(
-        "{path}:{line}: column `{column}`: `{value}` is outside the range the analysis can square without overflow or underflow (magnitudes from 1e-150 to 1e150, or zero)"
+        "{path}:{line}: column `{column}`: `{}` is outside the range the analysis can square without overflow or underflow (magnitudes from 1e-150 to 1e150, or zero)",
+        crate::error::excerpt(value)
     )]
     OutOfRange {
         path: PathBuf,
@@ -115,7 +126,7 @@ pub enum DataError {
         value: String,
     },
     #[error(
-        "{path}:{line}: column `{column}`: `{value}` and `{other_value}` on line {other_line} differ in the file but read as the same 64-bit number ({read_as}); their difference is lost"
+        "{path}:{line}: column `{column}`: `{}` and `{}` on line {other_line} differ in the file but read as the same 64-bit number ({}); their difference is lost", crate::error::excerpt(value), crate::error::excerpt(other_value), crate::report::format::shortest(*read_as)
     )]
     DigitsLost {
         path: PathBuf,
@@ -127,7 +138,8 @@ pub enum DataError {
         read_as: f64,
     },
     #[error(
-        "{path}:{line}: identifier `{id}` in column `{column}` already appears on line {first_line}"
+        "{path}:{line}: identifier `{}` in column `{column}` already appears on line {first_line}",
+        crate::error::excerpt(id)
     )]
     DuplicateId {
         path: PathBuf,
@@ -156,6 +168,9 @@ impl DataError {
             DataError::Read { .. } => "check the path; data paths are relative to the spec file".into(),
             DataError::NoHeader { .. } | DataError::NoRows { .. } => {
                 "the file needs a header row and at least one data row".into()
+            }
+            DataError::Truncated { .. } => {
+                "check that the file was copied or exported whole; the end of it is missing".into()
             }
             DataError::Malformed { .. } | DataError::Ragged { .. } => {
                 "every row needs as many fields as the header; quote fields that contain commas".into()
@@ -308,6 +323,7 @@ impl Table {
                 source,
             },
         )?;
+        check_not_truncated(&bytes, path)?;
         let mut reader = reader_builder().from_reader(bytes.as_slice());
         let mut line_of = LineCounter::new(&bytes);
         let headers = header_of(&mut reader, path)?;
@@ -409,14 +425,7 @@ impl Table {
                     value: text.to_string(),
                 });
             }
-            if value.abs() > MAX_MAGNITUDE || (value != 0.0 && value.abs() < MIN_MAGNITUDE) {
-                return Err(DataError::OutOfRange {
-                    path: self.path.clone(),
-                    line: self.lines[row],
-                    column: column.to_string(),
-                    value: text.to_string(),
-                });
-            }
+            check_magnitude(value, text, &self.path, self.lines[row], column)?;
             values.push(Some(value));
         }
         Ok(values)
@@ -607,6 +616,43 @@ impl DecimalDigits {
     }
 }
 
+/// Refuses a file cut off inside a quoted field. The csv crate reads an unclosed
+/// quote at the end of the input as if it were closed, so a truncated download
+/// would be analysed without a word. Quotes in well-formed CSV come in pairs (an
+/// embedded quote is doubled), so an odd count with no final line end means the
+/// last quoted field never closed; a stray quote inside an unquoted field of a file
+/// that ends with a line end is still read as the csv crate reads it.
+pub(crate) fn check_not_truncated(bytes: &[u8], path: &Path) -> Result<(), DataError> {
+    if bytes.ends_with(b"\n") || memchr::memchr_iter(b'"', bytes).count().is_multiple_of(2) {
+        return Ok(());
+    }
+    Err(DataError::Truncated {
+        path: path.to_path_buf(),
+        line: memchr::memchr_iter(b'\n', bytes).count() as u64 + 1,
+    })
+}
+
+/// Refuses a number whose square leaves the range of a double (`MAX_MAGNITUDE`,
+/// `MIN_MAGNITUDE`), naming the file, line and column: every reader of numbers from
+/// a data file (the analysis, the assign stage's balance) applies this one rule.
+pub(crate) fn check_magnitude(
+    value: f64,
+    text: &str,
+    path: &Path,
+    line: u64,
+    column: &str,
+) -> Result<(), DataError> {
+    if value.abs() > MAX_MAGNITUDE || (value != 0.0 && value.abs() < MIN_MAGNITUDE) {
+        return Err(DataError::OutOfRange {
+            path: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+            value: text.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Whether a field's text stands for a missing value.
 pub fn is_missing(text: &str) -> bool {
     is_missing_field(text.as_bytes())
@@ -680,6 +726,23 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_file_cut_inside_a_quoted_field_is_truncated() {
+        let file = write(b"id,y\n1,2\n2,\"3");
+        assert!(matches!(
+            Table::read(file.path()).unwrap_err(),
+            DataError::Truncated { line: 3, .. }
+        ));
+        // Closed quotes, doubled quotes and a stray quote before a final line end read.
+        for fine in [
+            &b"id,y\n1,\"2\""[..],
+            b"id,y\n1,\"a\"\"b\"",
+            b"id,y\n1,5\"\n",
+        ] {
+            assert!(Table::read(write(fine).path()).is_ok());
+        }
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
                 (guess / 4.0).max(1.0),
                 guess,
             )?
-            .sample_size(target, "units", || format!("w = {w} is too small"))?;
+            .sample_size(target, "units", || {
+                format!("w = {} is too small", crate::report::format::shortest(w))
+            })?;
             at_minimum |= minimum;
             (n, w, alpha, target)
         }
@@ -139,6 +141,7 @@ pub fn solve_chisq(q: &ChisqQuestion) -> Result<PowerAnswer, PowerError> {
         Unknown::Power,
     ][unknown];
     let g = group("total", n, &q.adjustments);
+    super::error::check_total_units(g.randomised, "after attrition")?;
     let power_at_rounded = if solved_for == Unknown::SampleSize {
         chisq_power(
             q.adjustments.analysed(g.rounded as f64).max(n),

@@ -156,6 +156,7 @@ pub fn solve_cluster(q: &ClusterQuestion) -> Result<PowerAnswer, PowerError> {
             });
         }
     };
+    super::error::check_total_units(j * n, "clusters × cluster size, both arms")?;
     let n_a = q.adjustments.analysed(n);
     let j_round = round_up(j) as f64;
     let n_round = round_up(n) as f64;
@@ -295,6 +296,10 @@ pub fn solve_three_level(q: &ThreeLevelQuestion) -> Result<PowerAnswer, PowerErr
         &se,
         &|k| k - g - 2.0,
         "schools",
+    )?;
+    super::error::check_total_units(
+        k * jj * q.class_size,
+        "schools × classes per school × class size, both arms",
     )?;
     let k_round = (round_up(k) as f64).max(k);
     let power_at_rounded = if solved_for == Unknown::SampleSize {

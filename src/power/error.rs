@@ -1,6 +1,7 @@
 //! Why a planning question has no answer. Every message states the rule that makes a
 //! solution impossible, so a caller never sees a non-converged number.
 
+use crate::report::format::shortest;
 use crate::stats::distributions::DistributionError;
 
 /// A power, sample-size or MDES question that cannot be answered as asked.
@@ -21,11 +22,11 @@ pub enum PowerError {
         "the effect is zero: with no effect the power equals the significance level at every sample size, so no sample size reaches the target"
     )]
     ZeroEffect,
-    #[error("the intraclass correlation (ICC) must lie in [0, 1), got {value}")]
+    #[error("the intraclass correlation (ICC) must lie in [0, 1), got {}", shortest(*value))]
     IccOutOfRange { value: f64 },
-    #[error("{name} must lie strictly between 0 and 1, got {value}")]
+    #[error("{name} must lie strictly between 0 and 1, got {}", shortest(*value))]
     ShareOutOfRange { name: &'static str, value: f64 },
-    #[error("{name} must be {rule}, got {value}")]
+    #[error("{name} must be {rule}, got {}", shortest(*value))]
     Invalid {
         name: &'static str,
         value: f64,
@@ -39,6 +40,15 @@ pub enum PowerError {
         limit: f64,
         units: &'static str,
         reason: String,
+    },
+    #[error(
+        "the design implies {} units in total ({counted}), more than the {limit:e} this engine plans for",
+        if total.is_finite() { shortest(*total) } else { "over 1.8e308".into() }
+    )]
+    TooManyUnits {
+        total: f64,
+        counted: &'static str,
+        limit: f64,
     },
     #[error("no {what} achieves {target}: {reason}")]
     NoSolution {
@@ -82,6 +92,9 @@ impl PowerError {
             PowerError::TooLarge { .. } => {
                 "aim for a larger effect, a lower power, or a design with less variance (covariates, baseline, more clusters)".into()
             }
+            PowerError::TooManyUnits { .. } => {
+                "check the sizes given (a cluster count times a cluster size, in every arm, is the total)".into()
+            }
             PowerError::NoSolution { .. } => {
                 "relax the target, or solve for a different quantity".into()
             }
@@ -124,6 +137,22 @@ pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64, Powe
             name,
             value,
             rule: "positive and finite",
+        })
+    }
+}
+
+/// Checks the total a design implies (`counted` says what was multiplied) against
+/// the `MAX_UNITS` limit every solve obeys, so that no answer rounds 1e308 units
+/// into an overflowing count.
+pub(crate) fn check_total_units(total: f64, counted: &'static str) -> Result<(), PowerError> {
+    let limit = super::t::MAX_UNITS;
+    if total.is_finite() && total <= limit {
+        Ok(())
+    } else {
+        Err(PowerError::TooManyUnits {
+            total,
+            counted,
+            limit,
         })
     }
 }

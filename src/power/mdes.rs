@@ -63,6 +63,11 @@ pub struct Targets {
     pub two_sided: bool,
 }
 
+/// The largest effect (in SD units) a design question accepts: the effect solves
+/// search no further (`solve_t` looks for d below 1e6), and beyond it the
+/// non-centrality of any design overflows.
+pub(crate) const MAX_EFFECT_SD: f64 = 1e6;
+
 /// Solves a design whose SE and df depend on one size `x` (decreasing SE): for the
 /// size reaching `effect` as its MDES, the MDES, or the power.
 pub(crate) fn solve_mdes_design(
@@ -75,6 +80,15 @@ pub(crate) fn solve_mdes_design(
     size_name: &'static str,
 ) -> Result<(Unknown, f64, f64, f64), PowerError> {
     check_share("alpha", targets.alpha)?;
+    if let Some(effect) = targets.effect
+        && (effect.is_nan() || effect.abs() > MAX_EFFECT_SD)
+    {
+        return Err(PowerError::Invalid {
+            name: "effect",
+            value: effect,
+            rule: "at most 1e6 standard deviations in size (an effect in SD units)",
+        });
+    }
     let alpha = targets.alpha;
     let count = [
         size.is_none(),
@@ -229,6 +243,7 @@ pub fn solve_individual(q: &IndividualQuestion) -> Result<PowerAnswer, PowerErro
             rounded: round_up(p * randomised),
         },
     ];
+    super::error::check_total_units(randomised, "both groups, after attrition")?;
     let n_round = q.adjustments.analysed(rounded as f64).max(n);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
         power_of_effect(

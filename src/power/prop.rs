@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::answer::{Adjustments, PowerAnswer, Unknown, one_unknown, two_groups};
 use super::error::{PowerError, check_positive, check_power_target, check_share};
 use super::solve::{Root, solve_increasing};
-use super::t::{MAX_UNITS, TwoSidedRule, check_direction, normal_guess};
+use super::t::{MAX_UNITS, TwoSidedRule, check_direction, check_sign, normal_guess};
 use crate::stats::distributions::normal;
 use crate::stats::estimate::Alternative;
 
@@ -322,6 +322,7 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
         let (n, e) = (q.n.unwrap_or_default(), effect_in.unwrap_or_default());
         let n1 = q.adjustments.analysed(n);
         let target = q.power.unwrap_or_default();
+        check_sign(h_of(e), q.alternative)?;
         match solve_increasing(
             |a| power_at(n1, e, a),
             target,
@@ -345,6 +346,7 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
             effect_in.unwrap_or_default(),
             alpha_in.unwrap_or_default(),
         );
+        check_sign(h_of(e), q.alternative)?;
         let n1 = q.adjustments.analysed(n);
         (Unknown::Power, n1, e, alpha, power_at(n1, e, alpha)?)
     };
@@ -356,6 +358,10 @@ fn solve_with(q: &PropQuestion, method: PropMethod) -> Result<PowerAnswer, Power
         });
     }
     let groups = two_groups(n1, ratio, &q.adjustments);
+    super::error::check_total_units(
+        groups.iter().map(|g| g.randomised).sum(),
+        "both groups, after attrition",
+    )?;
     let power_at_rounded = if solved_for == Unknown::SampleSize {
         power_at(
             q.adjustments.analysed(groups[0].rounded as f64).max(n1),

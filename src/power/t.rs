@@ -348,12 +348,12 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
         }
     }
     if let Some(d) = q.d
-        && !d.is_finite()
+        && (d.is_nan() || d.abs() > super::mdes::MAX_EFFECT_SD)
     {
         return Err(PowerError::Invalid {
             name: "d",
             value: d,
-            rule: "finite",
+            rule: "at most 1e6 standard deviations in size",
         });
     }
     let pw = |n1: f64, d: f64, alpha: f64| {
@@ -390,7 +390,7 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
                 (n0 + half_width).max(n_min + 1.0),
             )?;
             let (n1, minimum) = root.sample_size(target, "units per group", || {
-                format!("d = {d} is too small")
+                format!("d = {} is too small", crate::report::format::shortest(d))
             })?;
             at_minimum |= minimum;
             (n1, d, alpha, target)
@@ -419,6 +419,7 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
         2 => {
             let (n, d) = (q.n.unwrap_or_default(), q.d.unwrap_or_default());
             let target = q.power.unwrap_or_default();
+            check_sign(d, q.alternative)?;
             let n1 = q.adjustments.analysed(n);
             let root = solve_increasing(|a| pw(n1, d, a), target, 1e-10, 1.0 - 1e-10, 1e-4, 0.5)?;
             match root {
@@ -445,6 +446,7 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
                 q.d.unwrap_or_default(),
                 q.alpha.unwrap_or_default(),
             );
+            check_sign(d, q.alternative)?;
             let n1 = q.adjustments.analysed(n);
             (n1, d, alpha, pw(n1, d, alpha)?)
         }
@@ -473,6 +475,10 @@ pub fn solve_t(q: &TQuestion) -> Result<PowerAnswer, PowerError> {
             }
         })
         .collect();
+    super::error::check_total_units(
+        groups.iter().map(|g| g.randomised).sum(),
+        "every group, after attrition",
+    )?;
     let rounded_analysed = q.adjustments.analysed(groups[0].rounded as f64);
     let power_at_rounded = if solved_for == Unknown::SampleSize {
         pw(rounded_analysed.max(n1), d, alpha)?
@@ -523,6 +529,17 @@ fn method_label(alternative: Alternative, rule: TwoSidedRule, ratio: f64) -> Str
         }
         (Alternative::Greater, _) => format!("non-central t, one-sided (greater) ({function})"),
         (Alternative::Less, _) => format!("non-central t, one-sided (less) ({function})"),
+    }
+}
+
+/// Like `check_direction`, but a zero effect is allowed (its power is alpha): for
+/// solving for power or alpha, where only an effect against a one-sided
+/// alternative makes the question meaningless.
+pub(crate) fn check_sign(effect: f64, alternative: Alternative) -> Result<(), PowerError> {
+    if effect == 0.0 {
+        Ok(())
+    } else {
+        check_direction(effect, alternative)
     }
 }
 

@@ -95,6 +95,18 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     with_separators(text).replace('-', &MINUS.to_string())
 }
 
+/// `x` exactly as given (the shortest text that reads back as the same double), for
+/// messages that quote an input: exponent notation outside 1e-5 to 1e16, so −1e308
+/// reads "-1e308" and not 309 digits.
+pub fn shortest(x: f64) -> String {
+    let magnitude = x.abs();
+    if x.is_finite() && x != 0.0 && !(1e-5..1e16).contains(&magnitude) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// A whole count with thousands separators.
 pub fn count(n: usize) -> String {
     with_separators(&n.to_string())
@@ -392,6 +404,17 @@ fn with_separators(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortest_quotes_inputs_exactly_and_briefly() {
+        assert_eq!(shortest(-1e308), "-1e308");
+        assert_eq!(shortest(1.7976931348623157e308), "1.7976931348623157e308");
+        assert_eq!(shortest(5e-324), "5e-324");
+        assert_eq!(shortest(0.1), "0.1");
+        assert_eq!(shortest(123456.5), "123456.5");
+        assert_eq!(shortest(0.0), "0");
+        assert_eq!(shortest(f64::INFINITY), "inf");
+    }
 
     #[test]
     fn formats_for_people() {

@@ -21,10 +21,36 @@ pub struct SpecFile {
 }
 
 impl SpecFile {
-    /// Resolves a path written in the spec relative to the spec file's directory.
+    /// Resolves a path written in the spec relative to the spec file's directory,
+    /// tidied so that messages read `reports/x`, not `specs/x/../../reports/x`.
     pub fn resolve(&self, relative: &str) -> PathBuf {
-        self.base_dir.join(relative)
+        tidy_path(&self.base_dir.join(relative))
     }
+}
+
+/// `path` with `.` components dropped and each `..` cancelling the directory before
+/// it, without touching the file system (so it works for paths not created yet).
+/// A `..` at the start, or after the root, is kept: `../x/../../r` is `../../r`.
+pub fn tidy_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(component),
+            },
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    parts.iter().collect()
 }
 
 /// Reads and parses a spec file.
@@ -199,17 +225,39 @@ pub fn did_you_mean(given: &str, candidates: &[String]) -> Option<String> {
         .map(|(_, c)| c.clone())
 }
 
+/// Items quoted and listed, at most `crate::error::LISTED` of them (a spec with
+/// 10,000 arms gets the first few and a count, not 130,000 characters).
 pub(crate) fn quote_list(items: &[String]) -> String {
-    items
+    let listed = crate::error::LISTED;
+    let mut text = items
         .iter()
-        .map(|i| format!("`{i}`"))
+        .take(listed)
+        .map(|i| format!("`{}`", crate::error::excerpt(i)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if items.len() > listed {
+        text.push_str(&format!(", … ({} more)", items.len() - listed));
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_paths_cancel_parent_directories_lexically() {
+        let tidy = |p: &str| tidy_path(Path::new(p)).display().to_string();
+        assert_eq!(
+            tidy("specs/hmo-inspections/../../reports/hmo-inspections"),
+            "reports/hmo-inspections"
+        );
+        assert_eq!(tidy("./a/./b"), "a/b");
+        assert_eq!(tidy("../x/../../r"), "../../r");
+        assert_eq!(tidy("/../etc"), "/etc");
+        assert_eq!(tidy("a/.."), ".");
+        assert_eq!(tidy("data/units.csv"), "data/units.csv");
+    }
 
     fn parse(text: &str) -> Result<Spec, SpecError> {
         parse_spec(text, Path::new("study.json"))

@@ -40,6 +40,11 @@ pub enum RegressionError {
     TooFewObservations { n: usize, k: usize },
     #[error("the design matrix is singular: {} {} a linear combination of the columns before {} (collinear columns are refused, not dropped)", .columns.join(", "), if .columns.len() == 1 { "is" } else { "are" }, if .columns.len() == 1 { "it" } else { "them" })]
     Collinear { columns: Vec<String> },
+    #[error(
+        "{column} is constant (every value is {}): a column with one value carries no information beside the intercept",
+        crate::report::format::shortest(*value)
+    )]
+    ConstantColumn { column: String, value: f64 },
     #[error("only one cluster ('{cluster}'): cluster-robust variance needs at least two clusters")]
     SingleCluster { cluster: String },
     #[error("cluster-robust variance type {se_type} was requested without clusters")]

@@ -67,6 +67,28 @@ impl OlsFit<'_> {
     }
 }
 
+/// Names a constant column as constant before the collinearity test would call it
+/// "a linear combination": a column of zeros, or a constant column after another
+/// constant column (the intercept, or an earlier constant). One constant column with
+/// no intercept is the intercept in disguise and is fitted.
+pub(crate) fn check_constant_columns(design: &Design) -> Result<(), RegressionError> {
+    let mut constant_before = false;
+    for (j, column) in design.x.column_iter().enumerate() {
+        let first = column[0];
+        if column.iter().any(|&v| v != first) {
+            continue;
+        }
+        if first == 0.0 || constant_before {
+            return Err(RegressionError::ConstantColumn {
+                column: design.names[j].clone(),
+                value: first,
+            });
+        }
+        constant_before = true;
+    }
+    Ok(())
+}
+
 /// Checks weights: same length as the outcome, finite and strictly positive.
 pub(crate) fn check_weights(weights: &[f64], n: usize) -> Result<(), RegressionError> {
     if weights.len() != n {
@@ -145,6 +167,7 @@ pub(crate) fn fit_ols<'a>(
             *v *= s;
         }
     }
+    check_constant_columns(design)?;
     let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
     let mut unit = xs.as_ref().clone();
     for (j, mut col) in unit.column_iter_mut().enumerate() {
@@ -260,6 +283,24 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("x2 is a linear combination"));
+    }
+
+    #[test]
+    fn constant_column_is_named_as_constant_not_collinear() {
+        let with_intercept = design(&[&[1.0; 4], &[1.0, 2.0, 3.0, 5.0], &[5.0; 4]]);
+        let err = fit_ols(&with_intercept, &[1.0, 0.0, 2.0, 1.0], None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x2 is constant (every value is 5): a column with one value carries no information beside the intercept"
+        );
+        let zeros = design(&[&[1.0, 2.0, 3.0, 5.0], &[0.0; 4]]);
+        let err = fit_ols(&zeros, &[1.0, 0.0, 2.0, 1.0], None).unwrap_err();
+        assert!(
+            matches!(err, RegressionError::ConstantColumn { ref column, value } if column == "x1" && value == 0.0)
+        );
+        // Without an intercept, one constant column is the intercept and is fitted.
+        let alone = design(&[&[5.0; 4], &[1.0, 2.0, 3.0, 5.0]]);
+        assert!(fit_ols(&alone, &[1.0, 0.0, 2.0, 1.0], None).is_ok());
     }
 
     #[test]
