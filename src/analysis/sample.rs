@@ -152,8 +152,9 @@ pub struct Attrition {
 }
 
 impl Attrition {
-    /// From (allocated, analysed) per arm; `None` when nothing was allocated.
-    fn of(counts: &[(usize, usize)]) -> Option<Attrition> {
+    /// From (allocated, analysed) per arm; `None` when nothing was allocated to
+    /// some arm.
+    pub fn of(counts: &[(usize, usize)]) -> Option<Attrition> {
         let allocated: usize = counts.iter().map(|c| c.0).sum();
         if allocated == 0 || counts.iter().any(|c| c.0 == 0) {
             return None;

@@ -14,7 +14,7 @@ mod certainty;
 mod padlocks;
 mod sms;
 
-pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts};
+pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
 pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
 use padlocks::padlocks;
 pub use padlocks::{PadlockRating, Threat, ThreatLevel};
@@ -23,7 +23,9 @@ use sms::sms;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison};
+use crate::analysis::{
+    Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison, ContrastEvidence,
+};
 use crate::power::mdes_from_standard_error;
 use crate::report::format::{count, interval, p_value, significant};
 use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Finding, Plan};
@@ -116,10 +118,21 @@ struct Headline<'a> {
     analysis: &'a Analysis,
     better: Direction,
     comparison: &'a Comparison,
+    /// The contrast's two arms (control first): their flow, attrition and baseline
+    /// balance, from the analysis (`Analysis::contrast`); `None` for one-group designs.
+    contrast: Option<ContrastEvidence>,
+}
+
+impl Headline<'_> {
     /// Flow of the contrast's arms (control first); empty for one-group designs.
-    arms: Vec<&'a ArmFlow>,
+    fn arms(&self) -> &[ArmFlow] {
+        self.contrast.as_ref().map_or(&[], |c| &c.flow.arms)
+    }
+
     /// Baseline rows of this contrast only.
-    baseline: Vec<&'a BalanceRow>,
+    fn baseline(&self) -> &[BalanceRow] {
+        self.contrast.as_ref().map_or(&[], |c| &c.balance)
+    }
 }
 
 /// What the secondary ratings read from the Nesta criteria of the graded contrast.
@@ -220,26 +233,18 @@ fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a
                     .is_none_or(|arm| c.groups.get(1).is_some_and(|g| &g.name == arm))
         })
         .map(|comparison| {
-            let arms = if two_groups {
-                comparison
-                    .groups
-                    .iter()
-                    .filter_map(|g| analysis.flow.arms.iter().find(|a| a.arm == g.name))
-                    .collect()
-            } else {
-                Vec::new()
+            let arm_index = |name: &str| analysis.flow.arms.iter().position(|a| a.arm == name);
+            let contrast = match comparison.groups.as_slice() {
+                [control, treated] if two_groups => arm_index(&treated.name)
+                    .zip(arm_index(&control.name))
+                    .and_then(|(t, c)| analysis.contrast(t, c)),
+                _ => None,
             };
-            let baseline = analysis
-                .baseline
-                .iter()
-                .filter(|r| r.contrast == comparison.contrast)
-                .collect();
             Headline {
                 analysis,
                 better: primary.better,
                 comparison,
-                arms,
-                baseline,
+                contrast,
             }
         })
         .collect()
@@ -320,7 +325,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         next_level_needs,
         graded_contrast: headline
             .as_ref()
-            .filter(|h| !h.arms.is_empty())
+            .filter(|h| h.contrast.is_some())
             .map(|h| h.comparison.contrast.clone()),
         contrast_levels: Vec::new(),
         evidence_alpha: plan.evidence.thresholds.alpha,
@@ -610,13 +615,11 @@ fn level_three(
         high_attrition = low != Some(true);
         facts.attrition_low = low;
     } else {
-        facts.attrition = match h.arms.as_slice() {
-            [c, t] => check_counts(
-                [(c.allocated, c.analysed), (t.allocated, t.analysed)],
-                thresholds.attrition_boundary,
-            ),
-            _ => None,
-        };
+        facts.attrition = h
+            .contrast
+            .as_ref()
+            .and_then(|c| c.attrition)
+            .map(|a| judge(a, thresholds.attrition_boundary));
     }
     // Baseline equivalence (WWC): required for quasi-experiments and for randomised
     // trials with high or unknown attrition; shown for the others.
@@ -701,16 +704,11 @@ fn cluster_attrition(
     h: &Headline,
     boundary: AttritionBoundary,
 ) -> (Criterion, Option<AttritionCheck>) {
-    let check = match h.arms.as_slice() {
-        [c, t] => match (c.clusters_analysed, t.clusters_analysed) {
-            (Some(ca), Some(ta)) => check_counts(
-                [(c.clusters_allocated, ca), (t.clusters_allocated, ta)],
-                boundary,
-            ),
-            _ => None,
-        },
-        _ => None,
-    };
+    let check = h
+        .contrast
+        .as_ref()
+        .and_then(|c| c.cluster_attrition)
+        .map(|a| judge(a, boundary));
     let rule = format!(
         "Level 3 needs low attrition of clusters by the What Works Clearinghouse {} boundary (the handbook's cluster review: a cluster with no analysed unit is lost), judged at one decimal; cluster attrition that cannot be measured counts as high.",
         boundary_name(boundary)
@@ -718,7 +716,7 @@ fn cluster_attrition(
     let criterion = match &check {
         Some(check) => {
             let lost: Vec<String> = h
-                .arms
+                .arms()
                 .iter()
                 .map(|a| {
                     let allocated = a.clusters_allocated.unwrap_or(0);
@@ -760,13 +758,11 @@ fn individual_attrition(
     boundary: AttritionBoundary,
     kind: DesignKind,
 ) -> (Criterion, Option<AttritionCheck>) {
-    let check = match h.arms.as_slice() {
-        [c, t] => check_counts(
-            [(c.allocated, c.analysed), (t.allocated, t.analysed)],
-            boundary,
-        ),
-        _ => None,
-    };
+    let check = h
+        .contrast
+        .as_ref()
+        .and_then(|c| c.attrition)
+        .map(|a| judge(a, boundary));
     let criterion = match &check {
         Some(check) => Criterion {
             level: 3,
@@ -779,8 +775,8 @@ fn individual_attrition(
             },
             observed: format!(
                 "{} of {} allocated units analysed; {}",
-                count(h.arms.iter().map(|a| a.analysed).sum()),
-                count(h.arms.iter().filter_map(|a| a.allocated).sum()),
+                count(h.arms().iter().map(|a| a.analysed).sum()),
+                count(h.arms().iter().filter_map(|a| a.allocated).sum()),
                 describe(check, "units")
             ),
             rule: attrition_rule(boundary, kind),
@@ -819,7 +815,7 @@ fn variable_name(row: &BalanceRow) -> String {
 /// The baseline-equivalence criterion, and whether some difference is outside the threshold.
 fn baseline_equivalence(plan: &Plan, h: &Headline, required: bool) -> (Criterion, bool) {
     let thresholds = &plan.evidence.thresholds;
-    let rows = &h.baseline;
+    let rows = h.baseline();
     let failing: Vec<String> = rows
         .iter()
         .filter(|r| {

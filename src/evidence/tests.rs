@@ -106,6 +106,20 @@ fn analysis(
     comparisons: Vec<Comparison>,
     baseline: Vec<BalanceRow>,
 ) -> Analysis {
+    // The analysis keeps balance for every ordered pair of arms by arm index
+    // (`Analysis::contrast` reads it): index each row by its contrast's arm names.
+    let index = |name: &str| arms.iter().position(|a| a.arm == name).unwrap();
+    let pairwise_balance = baseline
+        .iter()
+        .map(|row| {
+            let (treated, control) = row.contrast.split_once(" vs ").unwrap();
+            BalanceRow {
+                treated_arm: index(treated),
+                control_arm: index(control),
+                ..row.clone()
+            }
+        })
+        .collect();
     Analysis {
         alpha: 0.1,
         conf_level: 0.9,
@@ -130,7 +144,7 @@ fn analysis(
         baseline,
         randomisation_inference: None,
         warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
+        pairwise_balance,
     }
 }
 

@@ -195,7 +195,8 @@ pub fn compare(
         });
     }
     let planned_rate = planned_attrition(&power.question);
-    let achieved_rate = allocated.map(|n| 1.0 - analysed as f64 / n as f64);
+    // The analysis's one computation of attrition (the grade reads the same).
+    let achieved_rate = analysis.flow.attrition().map(|a| a.overall);
     rows.push(PlannedAchievedRow {
         key: "attrition",
         label: "Attrition (share of randomised units not analysed)",
