@@ -676,7 +676,7 @@ fn mdes_rule(plan: &Plan) -> String {
 
 fn attrition_rule(boundary: AttritionBoundary, kind: DesignKind) -> String {
     let clusters = if kind == DesignKind::ClusterRct {
-        " of individuals (after the clusters' own attrition)"
+        " of individuals within the retained clusters (units allocated in clusters that still have an analysed unit; the clusters' own attrition is judged separately)"
     } else {
         ""
     };
@@ -758,11 +758,40 @@ fn individual_attrition(
     boundary: AttritionBoundary,
     kind: DesignKind,
 ) -> (Criterion, Option<AttritionCheck>) {
-    let check = h
-        .contrast
-        .as_ref()
-        .and_then(|c| c.attrition)
-        .map(|a| judge(a, boundary));
+    // A cluster trial's individuals are judged within the retained clusters (WWC
+    // cluster review); when the clusters of the allocated units are not recorded,
+    // over every allocated unit, which can only show more attrition.
+    let within_retained = (kind == DesignKind::ClusterRct)
+        .then(|| {
+            h.contrast
+                .as_ref()
+                .and_then(|c| c.attrition_in_retained_clusters)
+        })
+        .flatten();
+    let attrition = within_retained.or_else(|| h.contrast.as_ref().and_then(|c| c.attrition));
+    let check = attrition.map(|a| judge(a, boundary));
+    let analysed = count(h.arms().iter().map(|a| a.analysed).sum());
+    let allocated_phrase = if within_retained.is_some() {
+        format!(
+            "{} units allocated in the retained clusters",
+            count(
+                h.arms()
+                    .iter()
+                    .filter_map(|a| a.allocated_in_retained_clusters)
+                    .sum()
+            )
+        )
+    } else if kind == DesignKind::ClusterRct {
+        format!(
+            "{} allocated units (the clusters of the allocated units are not recorded, so attrition is measured over all of them rather than within the retained clusters)",
+            count(h.arms().iter().filter_map(|a| a.allocated).sum())
+        )
+    } else {
+        format!(
+            "{} allocated units",
+            count(h.arms().iter().filter_map(|a| a.allocated).sum())
+        )
+    };
     let criterion = match &check {
         Some(check) => Criterion {
             level: 3,
@@ -774,9 +803,7 @@ fn individual_attrition(
                 Status::NotMet
             },
             observed: format!(
-                "{} of {} allocated units analysed; {}",
-                count(h.arms().iter().map(|a| a.analysed).sum()),
-                count(h.arms().iter().filter_map(|a| a.allocated).sum()),
+                "{analysed} of {allocated_phrase} analysed; {}",
                 describe(check, "units")
             ),
             rule: attrition_rule(boundary, kind),

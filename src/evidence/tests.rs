@@ -44,6 +44,7 @@ fn arm(name: &str, allocated: Option<usize>, analysed: usize) -> ArmFlow {
         clusters_analysed: None,
         clusters_with_data: None,
         clusters_lost: None,
+        allocated_in_retained_clusters: None,
     }
 }
 
@@ -464,4 +465,57 @@ fn without_outcome_data_the_data_criteria_are_not_assessed() {
         assert!(c.observed.contains("analysis"), "{id}: {}", c.observed);
     }
     assert!(!Status::NotAssessed.passes());
+}
+
+#[test]
+fn a_cluster_trials_individuals_are_judged_within_the_retained_clusters() {
+    // 40 clusters of 5 per arm. Control: all clusters kept, 196 of 200 analysed (2 %).
+    // Treatment: one cluster lost whole, so 195 units were allocated in the retained
+    // clusters, of whom 182 are analysed.
+    let mut a = two_arm([196, 182], vec![balance_row_ok()]);
+    for (arm, (kept, in_kept)) in a.flow.arms.iter_mut().zip([(40, 200), (39, 195)]) {
+        arm.clusters_allocated = Some(40);
+        arm.clusters_analysed = Some(kept);
+        arm.allocated_in_retained_clusters = Some(in_kept);
+    }
+    let grade = grade(&plan(CLUSTER_RCT, "{}"), Some(&a));
+    // Clusters: 1 of 80 lost (1.25 %), differential 2.5 points: low.
+    assert_eq!(criterion(&grade, "cluster_attrition").status, Status::Met);
+    // Individuals within retained clusters: 1 − 378/395 = 4.30 % overall; 2 % against
+    // 1 − 182/195 = 6.67 %, 4.67 points differential; cautious boundary at 4.3 % is
+    // 6.0: low.
+    let individuals = criterion(&grade, "attrition");
+    assert_eq!(individuals.status, Status::Met, "{}", individuals.observed);
+    assert!(
+        individuals.observed.starts_with(
+            "378 of 395 units allocated in the retained clusters analysed; overall attrition of units 4.3%, differential 4.7 percentage points"
+        ),
+        "{}",
+        individuals.observed
+    );
+    assert!(individuals.rule.contains("within the retained clusters"));
+    assert_eq!(grade.level, 3);
+    // Over every allocated unit (clusters of the units not recorded) the same trial
+    // shows 5.5 % overall and 7 points differential: high, and the text says why.
+    a.flow
+        .arms
+        .iter_mut()
+        .for_each(|arm| arm.allocated_in_retained_clusters = None);
+    let grade = super::grade(&plan(CLUSTER_RCT, "{}"), Some(&a));
+    let individuals = criterion(&grade, "attrition");
+    assert_eq!(individuals.status, Status::NotMet);
+    assert!(
+        individuals.observed.starts_with(
+            "378 of 400 allocated units (the clusters of the allocated units are not recorded"
+        ),
+        "{}",
+        individuals.observed
+    );
+    assert!(
+        individuals
+            .observed
+            .contains("overall attrition of units 5.5%, differential 7 percentage points"),
+        "{}",
+        individuals.observed
+    );
 }
