@@ -117,6 +117,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 "Clusters lost".to_string(),
             ]);
         }
+        let labels = outcome_labels(model);
         let rows = analysis
             .flow
             .arms
@@ -127,7 +128,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     a.allocated.map_or("not recorded".into(), count),
                     a.lost_to_follow_up.map_or("not known".into(), count),
                     count(a.with_data),
-                    excluded_with_reasons(a),
+                    excluded_with_reasons(a, &labels),
                     count(a.analysed),
                     a.attrition().map_or("not known".into(), |r| percent(r, 3)),
                 ];
@@ -976,14 +977,21 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
 }
 
 /// Units excluded for missing values, with the column each was missing in.
-fn excluded_with_reasons(arm: &crate::analysis::ArmFlow) -> String {
+fn excluded_with_reasons(arm: &crate::analysis::ArmFlow, labels: &[(String, String)]) -> String {
     if arm.excluded_by_column.is_empty() {
         return count(arm.excluded_missing);
     }
+    // An outcome column is named by its label, as everywhere in the body.
     let reasons: Vec<String> = arm
         .excluded_by_column
         .iter()
-        .map(|e| format!("{} missing {}", count(e.units), e.column))
+        .map(|e| {
+            let name = labels
+                .iter()
+                .find(|(column, _)| *column == e.column)
+                .map_or(e.column.as_str(), |(_, label)| label.as_str());
+            format!("{} missing {name}", count(e.units))
+        })
         .collect();
     format!("{} ({})", count(arm.excluded_missing), reasons.join(", "))
 }
