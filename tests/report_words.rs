@@ -158,6 +158,21 @@ fn a_null_result_reads_no_clear_difference_and_says_why_the_grade_is_low() {
         headline.contains("effects larger than 9.1 points lower or 6.0 points higher are unlikely"),
         "{headline}"
     );
+    // The grading table states the same effect with the same numbers, on the same
+    // scale (percentage points, shared decimals).
+    let change = r.json["grade"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "positive_change")
+        .unwrap();
+    assert!(
+        change["observed"]
+            .as_str()
+            .unwrap()
+            .contains("difference −1.5 percentage points (95% CI −9.1 to 6.0)"),
+        "{change}"
+    );
     // The grade is low because of the finding; the design's own level is stated.
     assert!(
         headline.contains("Nesta level 1 of 5, because the primary outcome showed no clear benefit; with a clear benefit, the design and its conduct would support level 2 of 5"),

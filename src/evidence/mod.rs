@@ -23,11 +23,14 @@ use sms::sms;
 
 use serde::Serialize;
 
+use crate::analysis::OutcomeResult;
 use crate::analysis::{
     Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison, ContrastEvidence,
 };
 use crate::power::mdes_from_standard_error;
-use crate::report::format::{count, interval, p_value, significant};
+use crate::report::format::{
+    EffectText, Scale, count, fixed, level, p_phrase, percent, significant,
+};
 use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Finding, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
 
@@ -116,6 +119,8 @@ impl Status {
 /// The primary outcome's headline comparison, and the flow of its two arms.
 struct Headline<'a> {
     analysis: &'a Analysis,
+    /// The primary outcome (its type and unit give the scale effects are shown on).
+    outcome: &'a OutcomeResult,
     better: Direction,
     comparison: &'a Comparison,
     /// The contrast's two arms (control first): their flow, attrition and baseline
@@ -124,6 +129,11 @@ struct Headline<'a> {
 }
 
 impl Headline<'_> {
+    /// The scale the primary outcome's effects are shown on.
+    fn scale(&self) -> Scale<'_> {
+        Scale::of_outcome(self.outcome.outcome_type, self.outcome.unit.as_deref())
+    }
+
     /// Flow of the contrast's arms (control first); empty for one-group designs.
     fn arms(&self) -> &[ArmFlow] {
         self.contrast.as_ref().map_or(&[], |c| &c.flow.arms)
@@ -242,6 +252,7 @@ fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a
             };
             Headline {
                 analysis,
+                outcome: primary,
                 better: primary.better,
                 comparison,
                 contrast,
@@ -403,12 +414,16 @@ fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
         format!("{bad}, not the beneficial direction")
     };
     let level_words = significant_words(alpha);
+    // On the outcome's scale, with the decimals the summary of findings uses.
+    let scale = headline.scale();
+    let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
     let observed = format!(
-        "{}: estimate {}, {} CI {}, two-sided p {}, unadjusted ({direction}; {} {level_words})",
+        "{}: difference {}{} ({} CI {}), two-sided p {}, unadjusted ({direction}; {} {level_words})",
         comparison.contrast,
-        significant(e.estimate, DIGITS),
-        crate::report::format::percent(e.conf_level, DIGITS),
-        interval(e.conf_low, e.conf_high, DIGITS),
+        shown.estimate,
+        scale.difference_unit(),
+        percent(e.conf_level, DIGITS),
+        shown.range(),
         p_phrase(e.p_value),
         if is_significant {
             "significant at"
@@ -459,7 +474,7 @@ fn level_two(plan: &Plan, analysed: bool, headline: Option<&Headline>) -> Vec<Cr
             status: Status::NotMet,
             observed: format!(
                 "only the outcome after the intervention is measured (mean {}); no change can be shown",
-                significant(h.comparison.estimate.estimate, DIGITS)
+                level(h.scale(), h.comparison.estimate.estimate, DIGITS)
             ),
             rule: format!(
                 "Level 2 needs change shown: measure the outcome before as well (a before/after design), aiming for {}.",
@@ -686,16 +701,17 @@ fn attrition_rule(boundary: AttritionBoundary, kind: DesignKind) -> String {
     )
 }
 
+/// Attrition at the one decimal it is judged at (docs/evidence.md).
 fn describe(check: &AttritionCheck, what: &str) -> String {
     format!(
         "overall attrition of {what} {}%, differential {} percentage points (largest acceptable at this rate: {})",
-        significant(check.overall_shown, DIGITS),
-        significant(check.differential_shown, DIGITS),
+        fixed(check.overall_shown, 1),
+        fixed(check.differential_shown, 1),
         check
             .max_differential
             .map_or("none, attrition is high at this rate".into(), |m| format!(
                 "{} points",
-                significant(m, DIGITS)
+                fixed(m, 1)
             ))
     )
 }
@@ -980,16 +996,6 @@ fn measure_name(measure: BalanceMeasure) -> &'static str {
     match measure {
         BalanceMeasure::HedgesG => "Hedges' g",
         BalanceMeasure::CoxIndex => "Cox index",
-    }
-}
-
-/// "= 0.042" or "< 0.001", to follow a "p".
-fn p_phrase(p: f64) -> String {
-    let text = p_value(p);
-    if text.starts_with('<') {
-        text
-    } else {
-        format!("= {text}")
     }
 }
 

@@ -514,8 +514,53 @@ fn a_cluster_trials_individuals_are_judged_within_the_retained_clusters() {
     assert!(
         individuals
             .observed
-            .contains("overall attrition of units 5.5%, differential 7 percentage points"),
+            .contains("overall attrition of units 5.5%, differential 7.0 percentage points"),
         "{}",
         individuals.observed
+    );
+}
+
+#[test]
+fn the_grading_text_states_effects_on_the_outcomes_scale_with_shared_decimals() {
+    // Binary: percentage points. 95% CI −0.01534 ± t(0.975, 100) × 0.038.
+    let mut a = two_arm([200, 200], vec![balance_row_ok()]);
+    a.outcomes[0].outcome_type = crate::spec::OutcomeType::Binary;
+    a.outcomes[0].comparisons = vec![comparison(
+        "treatment",
+        [200, 200],
+        -0.01534,
+        0.038,
+        Alternative::TwoSided,
+    )];
+    let grade = grade(&plan(RCT, "{}"), Some(&a));
+    let effect = criterion(&grade, "causal_effect");
+    assert!(
+        effect.observed.contains(
+            "treatment vs control: difference −1.5 percentage points (95% CI −9.1 to 6.0), two-sided p = 0.69"
+        ),
+        "{}",
+        effect.observed
+    );
+    // Continuous with a unit: 0.3 ± 1.984 × 0.1 has half-width 0.198, two decimals.
+    let mut a = two_arm([200, 200], vec![balance_row_ok()]);
+    a.outcomes[0].unit = Some("minutes".into());
+    let grade = super::grade(&plan(RCT, "{}"), Some(&a));
+    let effect = criterion(&grade, "causal_effect");
+    assert!(
+        effect
+            .observed
+            .contains("difference 0.30 minutes (95% CI 0.10 to 0.50)"),
+        "{}",
+        effect.observed
+    );
+    // Attrition at the one decimal it is judged at: 1 − 376/400 = 6.0 %, 2.0 points.
+    let a = two_arm([190, 186], vec![balance_row_ok()]);
+    let grade = super::grade(&plan(RCT, "{}"), Some(&a));
+    assert!(
+        criterion(&grade, "attrition")
+            .observed
+            .contains("overall attrition of units 6.0%, differential 2.0 percentage points (largest acceptable at this rate: 6.2 points)"),
+        "{}",
+        criterion(&grade, "attrition").observed
     );
 }

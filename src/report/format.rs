@@ -16,6 +16,8 @@
 //! - solver output as the whole number to recruit (`whole_up`); the exact solution
 //!   only where it is labelled as such.
 
+use crate::spec::OutcomeType;
+
 /// The minus sign readers see (U+2212).
 pub const MINUS: char = '−';
 
@@ -168,7 +170,17 @@ pub enum Scale<'a> {
     Unit(Option<&'a str>),
 }
 
-impl Scale<'_> {
+impl<'a> Scale<'a> {
+    /// The scale of an outcome's differences: percentage points for a binary
+    /// outcome, the declared unit (if any) for a continuous one. The summary of
+    /// findings, the charts and the grading text all read effects through this.
+    pub fn of_outcome(outcome_type: OutcomeType, unit: Option<&'a str>) -> Scale<'a> {
+        match outcome_type {
+            OutcomeType::Binary => Scale::PercentagePoints,
+            OutcomeType::Continuous => Scale::Unit(unit),
+        }
+    }
+
     /// The factor from the stored value to the value shown.
     pub fn factor(self) -> f64 {
         match self {
