@@ -80,6 +80,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),
         ("fire-safety-visits", "results.json"),
+        ("ward-falls-alert", "study.json"),
     ] {
         let report = run(&root, example, spec);
         reports.push((format!("{example}/{spec}"), report));
