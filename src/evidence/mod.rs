@@ -384,8 +384,12 @@ pub fn two_sided(estimate: &Estimate, alpha: f64) -> Estimate {
     )
 }
 
-/// The number analysed behind a comparison: both arms (or the one group).
+/// The number analysed behind a comparison: both arms (or the one group); a
+/// before/after design measures the same units twice and counts them once.
 fn achieved_n(comparison: &Comparison) -> usize {
+    if comparison.estimator == EstimatorKind::PairedDifference {
+        return comparison.groups.iter().map(|g| g.n).max().unwrap_or(0);
+    }
     comparison.groups.iter().map(|g| g.n).sum()
 }
 
@@ -940,7 +944,7 @@ fn level_four(plan: &Plan) -> Vec<Criterion> {
             observed: if evaluations.is_empty() {
                 "no independent evaluation is declared".into()
             } else {
-                format!("{} independent evaluation(s) declared: {positive} positive, {contrary} null or negative", evaluations.len())
+                format!("{} declared: {positive} positive, {contrary} null or negative", plural(evaluations.len(), "independent evaluation", "independent evaluations"))
             },
             rule: "Level 4 needs at least one independent evaluation with a consistent, positive finding and none contrary."
                 .into(),
@@ -968,7 +972,14 @@ fn level_five(plan: &Plan) -> Vec<Criterion> {
             } else {
                 Status::NotMet
             },
-            observed: format!("{sites} site(s) with positive results declared"),
+            observed: if sites == 0 {
+                "no site with positive results is declared".into()
+            } else {
+                format!(
+                    "{} with positive results declared",
+                    plural(sites as usize, "site", "sites")
+                )
+            },
             rule: format!(
                 "Level 5 needs positive results at {MIN_SITES} or more sites (evidence.sites)."
             ),
@@ -990,6 +1001,11 @@ fn level_five(plan: &Plan) -> Vec<Criterion> {
             rule: "Level 5 needs manualised delivery (evidence.manualised).".into(),
         },
     ]
+}
+
+/// "1 site", "3 sites".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 fn measure_name(measure: BalanceMeasure) -> &'static str {

@@ -187,7 +187,12 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
         " Not yet rated: the MDES and attrition columns wait for the outcome data; the design allows at most its own column."
     };
     let rule = format!(
-        "{final_padlocks} padlock(s): the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).{waiting}",
+        "{final_padlocks} {}: the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).{waiting}",
+        if final_padlocks == 1 {
+            "padlock"
+        } else {
+            "padlocks"
+        },
         facts.mdes.map_or("not computed".into(), |m| format!(
             "{} SD",
             crate::report::format::significant(m, 2)
@@ -294,7 +299,7 @@ mod tests {
             (rating.initial, rating.lowered_by, rating.padlocks),
             (2, 2, 0)
         );
-        assert!(rating.rule.starts_with("0 padlock(s)"));
+        assert!(rating.rule.starts_with("0 padlocks:"));
         // Before the outcome data: not rated, the design column is the ceiling.
         let protocol = Facts {
             kind: Some(DesignKind::Rct),

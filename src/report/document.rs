@@ -4,7 +4,7 @@
 //! formatted for people.
 
 use super::charts::Chart;
-use super::format::{EffectText, Scale, count, interval, p_value, percent, significant};
+use super::format::{EffectText, Scale, count, interval, level, p_value, percent, significant};
 use super::model::{FindingRow, ReportModel};
 use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
@@ -81,7 +81,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         ));
     }
     if let Some(method) = &d.multiple_comparisons {
-        design.push(format!("Adjustment across outcomes: {method}"));
+        design.push(format!(
+            "Adjustment across outcomes: {}",
+            words::adjustment_method(method)
+        ));
     }
     blocks.push(Block::List(design));
 
@@ -177,7 +180,8 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                             b.contrast.clone(),
                             significant(b.mean_control, 3),
                             significant(b.mean_treatment, 3),
-                            significant(b.effect_size, 2),
+                            // The figures the grade's baseline criterion states.
+                            significant(b.effect_size, 3),
                             match b.measure {
                                 BalanceMeasure::HedgesG => "Hedges' g".into(),
                                 BalanceMeasure::CoxIndex => "Cox index".into(),
@@ -195,10 +199,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
-            let scale = match outcome.outcome_type {
-                OutcomeType::Binary => Scale::PercentagePoints,
-                OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
-            };
+            let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
             let caption = format!(
                 "{} ({} outcome, {}{}; better is {}){}",
                 outcome.label,
@@ -223,20 +224,37 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 }
             );
             // Each group once (every estimator of a contrast describes the same groups).
+            // A binary outcome reads as events out of n and a percentage, as in the
+            // summary of findings; a continuous one as mean and SD.
+            let binary = outcome.outcome_type == OutcomeType::Binary;
             let mut group_rows: Vec<Vec<String>> = Vec::new();
             for g in outcome.comparisons.iter().flat_map(|c| &c.groups) {
                 if !group_rows.iter().any(|row| row[0] == g.name) {
-                    group_rows.push(vec![
-                        g.name.clone(),
-                        count(g.n),
-                        significant(g.mean, 4),
-                        significant(g.sd, 3),
-                    ]);
+                    group_rows.push(if binary {
+                        vec![
+                            g.name.clone(),
+                            count(g.n),
+                            count((g.mean * g.n as f64).round() as usize),
+                            level(scale, g.mean, 3),
+                        ]
+                    } else {
+                        vec![
+                            g.name.clone(),
+                            count(g.n),
+                            significant(g.mean, 4),
+                            significant(g.sd, 3),
+                        ]
+                    });
                 }
             }
+            let header = if binary {
+                ["Group", "n", "With the outcome", "Share"]
+            } else {
+                ["Group", "n", "Mean", "SD"]
+            };
             blocks.push(Block::Table(Table {
                 caption: format!("{}: the groups analysed", outcome.label),
-                header: vec!["Group".into(), "n".into(), "Mean".into(), "SD".into()],
+                header: header.map(String::from).to_vec(),
                 rows: group_rows,
             }));
             // Columns that would be empty for every estimator are left out.

@@ -118,6 +118,21 @@ pub fn relative_effect(row: &FindingRow) -> Option<String> {
     ))
 }
 
+/// A multiple-comparison method (as report.json names it, R's `p.adjust` names) in
+/// words for the body.
+pub fn adjustment_method(name: &str) -> String {
+    match name {
+        "holm" => "Holm's step-down method (family-wise error rate)".into(),
+        "bonferroni" => "Bonferroni (family-wise error rate)".into(),
+        "hochberg" => "Hochberg's step-up method (family-wise error rate)".into(),
+        "hommel" => "Hommel's method (family-wise error rate)".into(),
+        "BH" => "Benjamini–Hochberg (false discovery rate)".into(),
+        "BY" => "Benjamini–Yekutieli (false discovery rate)".into(),
+        "none" => "none".into(),
+        other => other.to_string(),
+    }
+}
+
 /// One sentence for the headline: the outcome, the two groups and the difference.
 pub fn finding_sentence(row: &FindingRow) -> String {
     let place = |group: &str| match group {
