@@ -4,7 +4,9 @@
 //! formatted for people.
 
 use super::charts::Chart;
-use super::format::{EffectText, Scale, count, interval, level, p_value, percent, significant};
+use super::format::{
+    EffectText, Scale, aligned, count, fixed, interval, level, p_value, percent, significant,
+};
 use super::model::{FindingRow, ReportModel};
 use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
@@ -133,7 +135,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     count(a.with_data),
                     excluded_with_reasons(a, &labels),
                     count(a.analysed),
-                    a.attrition().map_or("not known".into(), |r| percent(r, 3)),
+                    // One decimal, the precision the grade judges attrition at.
+                    a.attrition()
+                        .map_or("not known".into(), |r| format!("{}%", fixed(100.0 * r, 1))),
                 ];
                 if clustered {
                     row.push(a.clusters_allocated.map_or("not recorded".into(), count));
@@ -173,13 +177,15 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     .baseline
                     .iter()
                     .map(|b| {
+                        let [control_mean, treatment_mean] =
+                            aligned(b.mean_control, b.mean_treatment, 3);
                         vec![
                             b.level
                                 .as_ref()
                                 .map_or(b.variable.clone(), |l| format!("{} = {l}", b.variable)),
                             b.contrast.clone(),
-                            significant(b.mean_control, 3),
-                            significant(b.mean_treatment, 3),
+                            control_mean,
+                            treatment_mean,
                             // The figures the grade's baseline criterion states.
                             significant(b.effect_size, 3),
                             match b.measure {
@@ -444,7 +450,11 @@ fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
     });
     items.push(format!(
         "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests, ties included",
-        serde_label(&ri.alternative)
+        match ri.alternative {
+            crate::stats::estimate::Alternative::TwoSided => "two-sided",
+            crate::stats::estimate::Alternative::Greater => "one-sided (greater)",
+            crate::stats::estimate::Alternative::Less => "one-sided (less)",
+        }
     ));
     blocks.push(Block::List(items));
 }
@@ -830,11 +840,13 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
                 .rows
                 .iter()
                 .map(|r| {
+                    let [control_mean, treatment_mean] =
+                        aligned(r.mean_control, r.mean_treatment, 3);
                     vec![
                         r.covariate.clone(),
                         format!("{} vs {}", r.arm, r.control),
-                        significant(r.mean_control, 4),
-                        significant(r.mean_treatment, 4),
+                        control_mean,
+                        treatment_mean,
                         significant(r.smd, 2),
                         significant(r.variance_ratio, 3),
                     ]
