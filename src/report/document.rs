@@ -574,6 +574,15 @@ fn evidence_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
         "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
         model.evidence_statement, model.grade.target_level, model.grade.framework
     )));
+    // Before the outcome data the protocol table above already gives every
+    // criterion and what it will need; a second table of "not assessed" rows
+    // would only repeat it.
+    if model.protocol.is_some() {
+        blocks.push(Block::Paragraph(
+            "Until the outcome data are analysed the study stands at the level above; the protocol table lists each criterion and what it will need.".into(),
+        ));
+        return;
+    }
     let labels = outcome_labels(model);
     blocks.push(Block::Table(Table {
         caption: "Criteria of the Standards of Evidence".into(),
