@@ -411,9 +411,23 @@ fn randomisation_p(r: &RiResult) -> String {
     }
 }
 
+/// The randomisation-inference explanation without its ", as ri2's declare_ra(…)"
+/// clause (an R function name belongs in the appendix), and that call.
+fn ri2_call(explanation: &str) -> (String, Option<String>) {
+    const MARK: &str = ", as ri2's ";
+    let Some(start) = explanation.find(MARK) else {
+        return (explanation.to_string(), None);
+    };
+    let rest = &explanation[start + MARK.len()..];
+    let end = rest.find("). ").map_or(rest.len(), |i| i + 1);
+    let call = rest[..end].trim_end_matches('.').to_string();
+    let body = format!("{}{}", &explanation[..start], &rest[end..]);
+    (body, Some(call))
+}
+
 fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading("Randomisation inference".into()));
-    blocks.push(Block::Paragraph(ri.explanation.clone()));
+    blocks.push(Block::Paragraph(ri2_call(&ri.explanation).0));
     let mut items = vec![match ri.method {
         RiMethod::Exact => format!(
             "Method: exact; all {} possible allocations enumerated{}",
@@ -726,6 +740,11 @@ fn appendix_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
             "Randomisation-inference ties: |T| within a relative 10⁻¹⁰ of |T observed| counts as at least as extreme (ri2's convention)"
                 .into(),
         );
+        if let Some(call) = ri2_call(&ri.explanation).1 {
+            items.push(format!(
+                "Randomisation-inference procedure assumed, in ri2's terms: {call}"
+            ));
+        }
     }
     if let Some(plan) = &model.plan {
         for answer in &plan.answers {
@@ -1122,6 +1141,19 @@ mod tests {
         );
         row.clusters = None;
         assert_eq!(analysed_units(&row), "usual 1,180, tutored 1,234 units");
+    }
+
+    #[test]
+    fn the_ri2_call_moves_out_of_the_body() {
+        let (body, call) = ri2_call(
+            "Assumed: Complete randomisation of the 8 units (4 a, 4 b), as ri2's declare_ra(N, m). If the real procedure differed, so would this p-value.",
+        );
+        assert_eq!(
+            body,
+            "Assumed: Complete randomisation of the 8 units (4 a, 4 b). If the real procedure differed, so would this p-value."
+        );
+        assert_eq!(call.as_deref(), Some("declare_ra(N, m)"));
+        assert_eq!(ri2_call("No call here.").1, None);
     }
 
     #[test]
