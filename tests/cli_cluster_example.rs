@@ -213,6 +213,10 @@ fn the_cluster_example_reports_its_clusters_and_its_cr2_estimates() {
     let row = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();
     assert_eq!(row("clusters_randomised")["achieved"], 24.0);
     assert_eq!(row("clusters_analysed")["achieved"], 23.0);
+    assert_eq!(
+        row("clusters_analysed")["note"],
+        "1 of 24 randomised cluster has no analysed unit (lost whole)"
+    );
     let analysed = (counts.analysed[0] + counts.analysed[1]) as f64;
     close(
         row("cluster_size")["achieved"].as_f64().unwrap(),

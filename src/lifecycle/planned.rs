@@ -147,7 +147,23 @@ pub fn compare(
             achieved: clusters_analysed.map(|n| n as f64),
             achieved_conf_low: None,
             achieved_conf_high: None,
-            note: String::new(),
+            // Name the clusters lost whole, which the grade's cluster review judges.
+            note: match (clusters_allocated, clusters_analysed) {
+                (Some(allocated), Some(analysed)) if allocated > analysed => {
+                    let lost = allocated - analysed;
+                    format!(
+                        "{} of {} randomised clusters {} no analysed unit (lost whole)",
+                        crate::report::format::count(lost),
+                        crate::report::format::count(allocated),
+                        if lost == 1 {
+                            "cluster has"
+                        } else {
+                            "clusters have"
+                        }
+                    )
+                }
+                _ => String::new(),
+            },
         });
         let achieved_size = clusters_analysed
             .filter(|&k| k > 0)
