@@ -215,7 +215,7 @@ fn the_cluster_example_reports_its_clusters_and_its_cr2_estimates() {
     assert_eq!(row("clusters_analysed")["achieved"], 23.0);
     assert_eq!(
         row("clusters_analysed")["note"],
-        "1 of 24 randomised cluster has no analysed unit (lost whole)"
+        "1 of 24 randomised clusters has no analysed unit (lost whole)"
     );
     let analysed = (counts.analysed[0] + counts.analysed[1]) as f64;
     close(

@@ -155,11 +155,7 @@ pub fn compare(
                         "{} of {} randomised clusters {} no analysed unit (lost whole)",
                         crate::report::format::count(lost),
                         crate::report::format::count(allocated),
-                        if lost == 1 {
-                            "cluster has"
-                        } else {
-                            "clusters have"
-                        }
+                        if lost == 1 { "has" } else { "have" }
                     )
                 }
                 _ => String::new(),
