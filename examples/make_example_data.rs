@@ -16,6 +16,7 @@ fn main() {
     ambulance_standby(Path::new("specs/ambulance-standby"));
     neet_early_warning(Path::new("specs/neet-early-warning"));
     fire_safety_visits(Path::new("specs/fire-safety-visits"));
+    ward_falls_alert(Path::new("specs/ward-falls-alert"));
 }
 
 fn write(path: &Path, text: &str) {
@@ -251,4 +252,61 @@ fn fire_safety_follow_up(dir: &Path, households: &str) {
         .unwrap();
     }
     write(&dir.join("data/follow_up.csv"), &text);
+}
+
+/// Cluster-randomised trial: 24 hospital wards, half given a falls-risk alert on the
+/// ward's electronic board. Whole wards are randomised (the alert changes how a ward
+/// works, so patients on one ward cannot be split). Outcome: a fall during the
+/// admission (binary, lower is better). One alert ward closed for refurbishment
+/// before follow-up (no outcome rows: a cluster lost whole), and about 3% of the
+/// other patients were transferred out with the outcome not recorded.
+fn ward_falls_alert(dir: &Path) {
+    let mut rng = ChaCha8Rng::seed_from_u64(20_250_310);
+    let noise: Normal<f64> = Normal::new(0.0, 1.0).expect("valid normal");
+    let wards = 24;
+    // Complete randomisation of wards: exactly half to each arm, by a seeded shuffle.
+    let mut arms: Vec<&str> = (0..wards)
+        .map(|i| if i < wards / 2 { "alert" } else { "usual" })
+        .collect();
+    for i in (1..wards).rev() {
+        let j = rng.random_range(0..=i);
+        arms.swap(i, j);
+    }
+    let closed = arms
+        .iter()
+        .rposition(|a| *a == "alert")
+        .expect("an alert ward");
+    let mut units = String::from("patient_id,ward,arm\n");
+    let mut outcomes = String::from("patient_id,fell,age,high_risk\n");
+    for (w, arm) in arms.iter().enumerate() {
+        let ward = format!("W{:02}", w + 1);
+        // Wards differ in their patients and routines: a ward effect on the log-odds.
+        let ward_effect = 0.35 * noise.sample(&mut rng);
+        let patients = 20 + rng.random_range(0..16);
+        for k in 0..patients {
+            let id = format!("{ward}-{:03}", k + 1);
+            writeln!(units, "{id},{ward},{arm}").unwrap();
+            let age = (80.0 + 8.0 * noise.sample(&mut rng))
+                .clamp(65.0, 101.0)
+                .round();
+            let high_risk = u8::from(rng.random::<f64>() < 0.35);
+            let logit = -2.0
+                + 0.03 * (age - 80.0)
+                + 0.6 * f64::from(high_risk)
+                + ward_effect
+                + if *arm == "alert" { -0.45 } else { 0.0 };
+            let fell = u8::from(rng.random::<f64>() < logistic(logit));
+            let transferred = rng.random::<f64>() < 0.03;
+            if w == closed {
+                continue;
+            }
+            if transferred {
+                writeln!(outcomes, "{id},,{age},{high_risk}").unwrap();
+            } else {
+                writeln!(outcomes, "{id},{fell},{age},{high_risk}").unwrap();
+            }
+        }
+    }
+    write(&dir.join("data/patients.csv"), &units);
+    write(&dir.join("data/falls.csv"), &outcomes);
 }

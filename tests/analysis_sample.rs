@@ -291,6 +291,42 @@ fn cluster_counts_come_from_assignments_csv_and_a_cluster_lost_whole_is_counted(
     );
 }
 
+#[test]
+fn individual_attrition_of_a_cluster_trial_counts_units_allocated_in_retained_clusters() {
+    // The same trial: school s6 (treatment) has no outcome rows, unit 5 (control, s3)
+    // misses its outcome. Retained clusters: s1–s5. Allocated in them: 6 control
+    // units and 4 treatment units (s4, s5); analysed: 5 and 4.
+    let units =
+        "id,school\n1,s1\n2,s1\n3,s2\n4,s2\n5,s3\n6,s3\n7,s4\n8,s4\n9,s5\n10,s5\n11,s6\n12,s6\n";
+    let assignments = "id,arm,block,cluster,probability\n1,control,,s1,0.5\n2,control,,s1,0.5\n3,control,,s2,0.5\n4,control,,s2,0.5\n5,control,,s3,0.5\n6,control,,s3,0.5\n7,treatment,,s4,0.5\n8,treatment,,s4,0.5\n9,treatment,,s5,0.5\n10,treatment,,s5,0.5\n11,treatment,,s6,0.5\n12,treatment,,s6,0.5\n";
+    let outcomes = "id,y\n1,1\n2,2\n3,2\n4,3\n5,\n6,2.5\n7,3\n8,4\n9,5\n10,3.5\n";
+    let study = Study::new(
+        &assigned_spec(
+            "cluster_rct",
+            r#""cluster": "school","#,
+            r#", "missing": "listwise""#,
+        ),
+        &[
+            ("units.csv", units),
+            ("outcomes.csv", outcomes),
+            ("out/assignments.csv", assignments),
+        ],
+    );
+    let (analysis, _) = study.analyse().unwrap();
+    let in_retained: Vec<Option<usize>> = analysis
+        .flow
+        .arms
+        .iter()
+        .map(|a| a.allocated_in_retained_clusters)
+        .collect();
+    assert_eq!(in_retained, [Some(6), Some(4)]);
+    let within = analysis.flow.attrition_in_retained_clusters().unwrap();
+    assert_eq!(within.overall, 1.0 - 9.0 / 10.0);
+    assert_eq!(within.differential, (1.0 - 5.0 / 6.0) - (1.0 - 4.0 / 4.0));
+    let contrast = analysis.contrast(1, 0).unwrap();
+    assert_eq!(contrast.attrition_in_retained_clusters, Some(within));
+}
+
 fn y_spec(analysis: &str) -> String {
     rct_spec(
         r#"{"name": "y", "type": "continuous", "role": "primary"}"#,

@@ -36,6 +36,8 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("hmo-inspections/study/report.html", 11),
     ("hmo-inspections/study/plan.html", 8),
     ("neet-early-warning/study/report.html", 6),
+    ("ward-falls-alert/study/report.html", 11),
+    ("ward-falls-alert/study/plan.html", 6),
 ];
 
 /// Chart text must be at least this large on paper, in CSS px.

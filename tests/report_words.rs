@@ -80,6 +80,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),
         ("fire-safety-visits", "results.json"),
+        ("ward-falls-alert", "study.json"),
     ] {
         let report = run(&root, example, spec);
         reports.push((format!("{example}/{spec}"), report));
@@ -157,6 +158,21 @@ fn a_null_result_reads_no_clear_difference_and_says_why_the_grade_is_low() {
     assert!(
         headline.contains("effects larger than 9.1 points lower or 6.0 points higher are unlikely"),
         "{headline}"
+    );
+    // The grading table states the same effect with the same numbers, on the same
+    // scale (percentage points, shared decimals).
+    let change = r.json["grade"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "positive_change")
+        .unwrap();
+    assert!(
+        change["observed"]
+            .as_str()
+            .unwrap()
+            .contains("difference −1.5 percentage points (95% CI −9.1 to 6.0)"),
+        "{change}"
     );
     // The grade is low because of the finding; the design's own level is stated.
     assert!(

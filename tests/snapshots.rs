@@ -84,3 +84,4 @@ example_snapshot!(
     "fire-safety-visits",
     "protocol.json"
 );
+example_snapshot!(ward_falls_alert, "ward-falls-alert", "study.json");

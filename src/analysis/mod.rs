@@ -589,6 +589,8 @@ pub struct ContrastEvidence {
     pub flow: Flow,
     pub attrition: Option<Attrition>,
     pub cluster_attrition: Option<Attrition>,
+    /// Individual attrition within the retained clusters (cluster trials).
+    pub attrition_in_retained_clusters: Option<Attrition>,
     pub balance: Vec<BalanceRow>,
 }
 
@@ -603,6 +605,7 @@ impl Analysis {
             control,
             attrition: flow.attrition(),
             cluster_attrition: flow.cluster_attrition(),
+            attrition_in_retained_clusters: flow.attrition_in_retained_clusters(),
             balance: self
                 .pairwise_balance
                 .iter()

@@ -52,6 +52,7 @@ use serde::Serialize;
 
 use super::declared::Declared;
 use crate::assign::{AssignError, Enumeration, Redraw, Redrawer, Scratch};
+use crate::report::format::count;
 use crate::stats::distributions::beta;
 use crate::stats::estimate::Alternative;
 
@@ -692,7 +693,7 @@ fn explanation(
     match method {
         RiMethod::Exact => text.push_str(&format!(
             "Every one of the {} possible allocations of this design was considered{}, so the p-value is exact.",
-            possible.unwrap_or(reference),
+            count(possible.unwrap_or(reference) as usize),
             if equally_likely {
                 ""
             } else {
@@ -700,14 +701,17 @@ fn explanation(
             }
         )),
         RiMethod::Sampled => text.push_str(&format!(
-            "The allocation was re-drawn {reference} times with the same seeded procedure as the real one, so the p-value carries a small simulation error (shown)."
+            "The allocation was re-drawn {} times with the same seeded procedure as the real one, so the p-value carries a small simulation error (shown).",
+            count(reference as usize)
         )),
     }
     if restricted {
         text.push_str(&format!(
             " Because the allocation was rerandomised for balance, only allocations that pass the same balance rule were used{}; including unbalanced ones would make the test too cautious.",
             match (method, possible) {
-                (RiMethod::Exact, Some(p)) => format!(" ({reference} of {p})"),
+                (RiMethod::Exact, Some(p)) => {
+                    format!(" ({} of {})", count(reference as usize), count(p as usize))
+                }
                 _ => String::new(),
             }
         ));

@@ -42,6 +42,9 @@ pub(crate) struct AnalyticData {
     /// stage's assignments.csv says so.
     pub allocated: Option<Vec<usize>>,
     pub allocated_clusters: Option<Vec<usize>>,
+    /// Each allocated unit's arm and cluster (cluster trials whose allocation records
+    /// both), for attrition within the retained clusters.
+    pub allocated_unit_clusters: Option<Vec<(usize, String)>>,
     /// The analysis covariates, typed by `analysis.covariate_types` or by their values.
     pub covariates: Vec<(String, Column)>,
 }
@@ -113,6 +116,9 @@ pub struct ArmFlow {
     pub clusters_with_data: Option<usize>,
     /// Allocated clusters with no analysed unit (lost whole).
     pub clusters_lost: Option<usize>,
+    /// Units allocated in the clusters that still have an analysed unit (cluster
+    /// trials): the base of individual attrition in the WWC cluster review.
+    pub allocated_in_retained_clusters: Option<usize>,
 }
 
 /// Units excluded for a value missing in one column.
@@ -152,8 +158,9 @@ pub struct Attrition {
 }
 
 impl Attrition {
-    /// From (allocated, analysed) per arm; `None` when nothing was allocated.
-    fn of(counts: &[(usize, usize)]) -> Option<Attrition> {
+    /// From (allocated, analysed) per arm; `None` when nothing was allocated to
+    /// some arm.
+    pub fn of(counts: &[(usize, usize)]) -> Option<Attrition> {
         let allocated: usize = counts.iter().map(|c| c.0).sum();
         if allocated == 0 || counts.iter().any(|c| c.0 == 0) {
             return None;
@@ -197,6 +204,18 @@ impl Flow {
         Attrition::of(&counts?)
     }
 
+    /// Attrition of individuals within the retained clusters (the WWC cluster review:
+    /// units allocated in clusters that still have an analysed unit, against those
+    /// analysed), when every arm's count is known.
+    pub fn attrition_in_retained_clusters(&self) -> Option<Attrition> {
+        let counts: Option<Vec<(usize, usize)>> = self
+            .arms
+            .iter()
+            .map(|a| a.allocated_in_retained_clusters.map(|n| (n, a.analysed)))
+            .collect();
+        Attrition::of(&counts?)
+    }
+
     /// Attrition of clusters (a cluster is lost when none of its units is analysed),
     /// when every arm's cluster allocation is known.
     pub fn cluster_attrition(&self) -> Option<Attrition> {
@@ -227,6 +246,8 @@ struct Allocation {
     /// Units and clusters allocated per arm (clusters when the file records them).
     counts: Vec<usize>,
     cluster_counts: Option<Vec<usize>>,
+    /// Each allocated unit's arm and cluster, when the file records every cluster.
+    unit_clusters: Option<Vec<(usize, String)>>,
 }
 
 impl AnalyticData {
@@ -350,10 +371,25 @@ impl AnalyticData {
             }
         }
         // With an assign stage, allocation is what assignments.csv says.
-        let (allocated, allocated_clusters) = match (allocation, &units) {
-            (Some(allocation), _) => (Some(allocation.counts), allocation.cluster_counts),
-            (None, Some(units)) => allocation_counts(units, arm_names.len()),
-            (None, None) => (None, None),
+        let (allocated, allocated_clusters, allocated_unit_clusters) = match (allocation, &units) {
+            (Some(allocation), _) => (
+                Some(allocation.counts),
+                allocation.cluster_counts,
+                allocation.unit_clusters,
+            ),
+            (None, Some(units)) => {
+                let (counts, clusters) = allocation_counts(units, arm_names.len());
+                let unit_clusters =
+                    units
+                        .arm
+                        .as_ref()
+                        .zip(units.cluster.as_ref())
+                        .map(|(arm, cluster)| {
+                            arm.iter().copied().zip(cluster.iter().cloned()).collect()
+                        });
+                (counts, clusters, unit_clusters)
+            }
+            (None, None) => (None, None, None),
         };
         let covariates = analysis
             .covariates
@@ -371,6 +407,7 @@ impl AnalyticData {
             clusters,
             allocated,
             allocated_clusters,
+            allocated_unit_clusters,
             covariates,
         })
     }
@@ -517,6 +554,7 @@ impl AnalyticData {
                 .zip(primary.arm.iter().copied()),
         );
         let clusters_with_data = distinct_clusters(&mut self.row_arm.iter().copied().enumerate());
+        let allocated_in_retained = self.allocated_in_retained_clusters(primary);
         let arms = self
             .arm_names
             .iter()
@@ -547,6 +585,7 @@ impl AnalyticData {
                     clusters_lost: clusters_allocated
                         .zip(clusters_analysed)
                         .map(|(a, n)| a.saturating_sub(n)),
+                    allocated_in_retained_clusters: allocated_in_retained.as_ref().map(|a| a[i]),
                 }
             })
             .collect();
@@ -555,6 +594,24 @@ impl AnalyticData {
             outcome: outcome.to_string(),
             estimator,
         }
+    }
+}
+
+impl AnalyticData {
+    /// Per arm, the allocated units whose cluster has at least one unit in `primary`
+    /// (the retained clusters); `None` unless both the analysed rows' clusters and
+    /// every allocated unit's cluster are known.
+    fn allocated_in_retained_clusters(&self, primary: &OutcomeRows) -> Option<Vec<usize>> {
+        let labels = self.clusters.as_ref()?;
+        let allocated = self.allocated_unit_clusters.as_ref()?;
+        let retained: HashSet<&str> = primary.rows.iter().map(|&r| labels[r].as_str()).collect();
+        let mut counts = vec![0; self.arm_names.len()];
+        for (arm, cluster) in allocated {
+            if retained.contains(cluster.as_str()) {
+                counts[*arm] += 1;
+            }
+        }
+        Some(counts)
     }
 }
 
@@ -684,14 +741,17 @@ fn read_allocation(
     let mut arm_of = HashMap::with_capacity(ids.len());
     let mut counts = vec![0; arm_names.len()];
     let mut cluster_sets: Vec<HashSet<&str>> = vec![HashSet::new(); arm_names.len()];
+    let mut unit_clusters = Vec::with_capacity(ids.len());
     for (row, value) in values.into_iter().enumerate() {
         let arm = arm_index(arm_names, value, &table, row, "arm")?;
         counts[arm] += 1;
         if let Some(Some(label)) = clusters.as_ref().map(|c| &c[row]) {
             cluster_sets[arm].insert(label.as_str());
+            unit_clusters.push((arm, label.clone()));
         }
         arm_of.insert(ids[row].clone(), arm);
     }
+    let unit_clusters = (unit_clusters.len() == ids.len()).then_some(unit_clusters);
     let cluster_counts = cluster_sets
         .iter()
         .any(|s| !s.is_empty())
@@ -701,6 +761,7 @@ fn read_allocation(
         arm_of,
         counts,
         cluster_counts,
+        unit_clusters,
     }))
 }
 

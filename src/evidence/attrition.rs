@@ -23,6 +23,7 @@
 
 use serde::Serialize;
 
+use crate::analysis::Attrition;
 use crate::spec::AttritionBoundary;
 
 /// Largest acceptable differential attrition (percentage points) at overall attrition
@@ -81,27 +82,28 @@ pub fn check_attrition(
     }
 }
 
+/// Judges the analysis's attrition of a contrast (`Flow::attrition`,
+/// `Flow::cluster_attrition`: shares from 0 to 1) against the boundary.
+pub fn judge(attrition: Attrition, boundary: AttritionBoundary) -> AttritionCheck {
+    check_attrition(
+        100.0 * attrition.overall,
+        100.0 * attrition.differential,
+        boundary,
+    )
+}
+
 /// Attrition of the two arms of a contrast from allocated and analysed counts
 /// (units or clusters), judged against the boundary; `None` when an arm's
-/// allocation is unknown or empty.
+/// allocation is unknown or empty. The rates are the analysis's (`Attrition::of`).
 pub fn check_counts(
     arms: [(Option<usize>, usize); 2],
     boundary: AttritionBoundary,
 ) -> Option<AttritionCheck> {
-    let mut rates = [0.0; 2];
-    let (mut allocated, mut analysed) = (0usize, 0usize);
-    for (rate, (arm_allocated, arm_analysed)) in rates.iter_mut().zip(arms) {
-        let arm_allocated = arm_allocated.filter(|a| *a > 0)?;
-        *rate = 100.0 * (1.0 - arm_analysed as f64 / arm_allocated as f64);
-        allocated += arm_allocated;
-        analysed += arm_analysed;
-    }
-    let overall = 100.0 * (1.0 - analysed as f64 / allocated as f64);
-    Some(check_attrition(
-        overall,
-        (rates[0] - rates[1]).abs(),
-        boundary,
-    ))
+    let counts: Option<Vec<(usize, usize)>> = arms
+        .iter()
+        .map(|&(allocated, analysed)| allocated.map(|a| (a, analysed)))
+        .collect();
+    Attrition::of(&counts?).map(|a| judge(a, boundary))
 }
 
 /// The boundary label used in rules and the report.

@@ -14,7 +14,7 @@ mod certainty;
 mod padlocks;
 mod sms;
 
-pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts};
+pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
 pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
 use padlocks::padlocks;
 pub use padlocks::{PadlockRating, Threat, ThreatLevel};
@@ -23,9 +23,14 @@ use sms::sms;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison};
+use crate::analysis::OutcomeResult;
+use crate::analysis::{
+    Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison, ContrastEvidence,
+};
 use crate::power::mdes_from_standard_error;
-use crate::report::format::{count, interval, p_value, significant};
+use crate::report::format::{
+    EffectText, Scale, count, fixed, level, p_phrase, percent, significant,
+};
 use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Finding, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
 
@@ -114,12 +119,30 @@ impl Status {
 /// The primary outcome's headline comparison, and the flow of its two arms.
 struct Headline<'a> {
     analysis: &'a Analysis,
+    /// The primary outcome (its type and unit give the scale effects are shown on).
+    outcome: &'a OutcomeResult,
     better: Direction,
     comparison: &'a Comparison,
+    /// The contrast's two arms (control first): their flow, attrition and baseline
+    /// balance, from the analysis (`Analysis::contrast`); `None` for one-group designs.
+    contrast: Option<ContrastEvidence>,
+}
+
+impl Headline<'_> {
+    /// The scale the primary outcome's effects are shown on.
+    fn scale(&self) -> Scale<'_> {
+        Scale::of_outcome(self.outcome.outcome_type, self.outcome.unit.as_deref())
+    }
+
     /// Flow of the contrast's arms (control first); empty for one-group designs.
-    arms: Vec<&'a ArmFlow>,
+    fn arms(&self) -> &[ArmFlow] {
+        self.contrast.as_ref().map_or(&[], |c| &c.flow.arms)
+    }
+
     /// Baseline rows of this contrast only.
-    baseline: Vec<&'a BalanceRow>,
+    fn baseline(&self) -> &[BalanceRow] {
+        self.contrast.as_ref().map_or(&[], |c| &c.balance)
+    }
 }
 
 /// What the secondary ratings read from the Nesta criteria of the graded contrast.
@@ -220,26 +243,19 @@ fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a
                     .is_none_or(|arm| c.groups.get(1).is_some_and(|g| &g.name == arm))
         })
         .map(|comparison| {
-            let arms = if two_groups {
-                comparison
-                    .groups
-                    .iter()
-                    .filter_map(|g| analysis.flow.arms.iter().find(|a| a.arm == g.name))
-                    .collect()
-            } else {
-                Vec::new()
+            let arm_index = |name: &str| analysis.flow.arms.iter().position(|a| a.arm == name);
+            let contrast = match comparison.groups.as_slice() {
+                [control, treated] if two_groups => arm_index(&treated.name)
+                    .zip(arm_index(&control.name))
+                    .and_then(|(t, c)| analysis.contrast(t, c)),
+                _ => None,
             };
-            let baseline = analysis
-                .baseline
-                .iter()
-                .filter(|r| r.contrast == comparison.contrast)
-                .collect();
             Headline {
                 analysis,
+                outcome: primary,
                 better: primary.better,
                 comparison,
-                arms,
-                baseline,
+                contrast,
             }
         })
         .collect()
@@ -320,7 +336,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         next_level_needs,
         graded_contrast: headline
             .as_ref()
-            .filter(|h| !h.arms.is_empty())
+            .filter(|h| h.contrast.is_some())
             .map(|h| h.comparison.contrast.clone()),
         contrast_levels: Vec::new(),
         evidence_alpha: plan.evidence.thresholds.alpha,
@@ -368,8 +384,12 @@ pub fn two_sided(estimate: &Estimate, alpha: f64) -> Estimate {
     )
 }
 
-/// The number analysed behind a comparison: both arms (or the one group).
+/// The number analysed behind a comparison: both arms (or the one group); a
+/// before/after design measures the same units twice and counts them once.
 fn achieved_n(comparison: &Comparison) -> usize {
+    if comparison.estimator == EstimatorKind::PairedDifference {
+        return comparison.groups.iter().map(|g| g.n).max().unwrap_or(0);
+    }
     comparison.groups.iter().map(|g| g.n).sum()
 }
 
@@ -398,12 +418,16 @@ fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
         format!("{bad}, not the beneficial direction")
     };
     let level_words = significant_words(alpha);
+    // On the outcome's scale, with the decimals the summary of findings uses.
+    let scale = headline.scale();
+    let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
     let observed = format!(
-        "{}: estimate {}, {} CI {}, two-sided p {}, unadjusted ({direction}; {} {level_words})",
+        "{}: difference {}{} ({} CI {}), two-sided p {}, unadjusted ({direction}; {} {level_words})",
         comparison.contrast,
-        significant(e.estimate, DIGITS),
-        crate::report::format::percent(e.conf_level, DIGITS),
-        interval(e.conf_low, e.conf_high, DIGITS),
+        shown.estimate,
+        scale.difference_unit(),
+        percent(e.conf_level, DIGITS),
+        shown.range(),
         p_phrase(e.p_value),
         if is_significant {
             "significant at"
@@ -454,7 +478,7 @@ fn level_two(plan: &Plan, analysed: bool, headline: Option<&Headline>) -> Vec<Cr
             status: Status::NotMet,
             observed: format!(
                 "only the outcome after the intervention is measured (mean {}); no change can be shown",
-                significant(h.comparison.estimate.estimate, DIGITS)
+                level(h.scale(), h.comparison.estimate.estimate, DIGITS)
             ),
             rule: format!(
                 "Level 2 needs change shown: measure the outcome before as well (a before/after design), aiming for {}.",
@@ -610,13 +634,11 @@ fn level_three(
         high_attrition = low != Some(true);
         facts.attrition_low = low;
     } else {
-        facts.attrition = match h.arms.as_slice() {
-            [c, t] => check_counts(
-                [(c.allocated, c.analysed), (t.allocated, t.analysed)],
-                thresholds.attrition_boundary,
-            ),
-            _ => None,
-        };
+        facts.attrition = h
+            .contrast
+            .as_ref()
+            .and_then(|c| c.attrition)
+            .map(|a| judge(a, thresholds.attrition_boundary));
     }
     // Baseline equivalence (WWC): required for quasi-experiments and for randomised
     // trials with high or unknown attrition; shown for the others.
@@ -673,7 +695,7 @@ fn mdes_rule(plan: &Plan) -> String {
 
 fn attrition_rule(boundary: AttritionBoundary, kind: DesignKind) -> String {
     let clusters = if kind == DesignKind::ClusterRct {
-        " of individuals (after the clusters' own attrition)"
+        " of individuals within the retained clusters (units allocated in clusters that still have an analysed unit; the clusters' own attrition is judged separately)"
     } else {
         ""
     };
@@ -683,16 +705,17 @@ fn attrition_rule(boundary: AttritionBoundary, kind: DesignKind) -> String {
     )
 }
 
+/// Attrition at the one decimal it is judged at (docs/evidence.md).
 fn describe(check: &AttritionCheck, what: &str) -> String {
     format!(
         "overall attrition of {what} {}%, differential {} percentage points (largest acceptable at this rate: {})",
-        significant(check.overall_shown, DIGITS),
-        significant(check.differential_shown, DIGITS),
+        fixed(check.overall_shown, 1),
+        fixed(check.differential_shown, 1),
         check
             .max_differential
             .map_or("none, attrition is high at this rate".into(), |m| format!(
                 "{} points",
-                significant(m, DIGITS)
+                fixed(m, 1)
             ))
     )
 }
@@ -701,16 +724,11 @@ fn cluster_attrition(
     h: &Headline,
     boundary: AttritionBoundary,
 ) -> (Criterion, Option<AttritionCheck>) {
-    let check = match h.arms.as_slice() {
-        [c, t] => match (c.clusters_analysed, t.clusters_analysed) {
-            (Some(ca), Some(ta)) => check_counts(
-                [(c.clusters_allocated, ca), (t.clusters_allocated, ta)],
-                boundary,
-            ),
-            _ => None,
-        },
-        _ => None,
-    };
+    let check = h
+        .contrast
+        .as_ref()
+        .and_then(|c| c.cluster_attrition)
+        .map(|a| judge(a, boundary));
     let rule = format!(
         "Level 3 needs low attrition of clusters by the What Works Clearinghouse {} boundary (the handbook's cluster review: a cluster with no analysed unit is lost), judged at one decimal; cluster attrition that cannot be measured counts as high.",
         boundary_name(boundary)
@@ -718,7 +736,7 @@ fn cluster_attrition(
     let criterion = match &check {
         Some(check) => {
             let lost: Vec<String> = h
-                .arms
+                .arms()
                 .iter()
                 .map(|a| {
                     let allocated = a.clusters_allocated.unwrap_or(0);
@@ -760,12 +778,39 @@ fn individual_attrition(
     boundary: AttritionBoundary,
     kind: DesignKind,
 ) -> (Criterion, Option<AttritionCheck>) {
-    let check = match h.arms.as_slice() {
-        [c, t] => check_counts(
-            [(c.allocated, c.analysed), (t.allocated, t.analysed)],
-            boundary,
-        ),
-        _ => None,
+    // A cluster trial's individuals are judged within the retained clusters (WWC
+    // cluster review); when the clusters of the allocated units are not recorded,
+    // over every allocated unit, which can only show more attrition.
+    let within_retained = (kind == DesignKind::ClusterRct)
+        .then(|| {
+            h.contrast
+                .as_ref()
+                .and_then(|c| c.attrition_in_retained_clusters)
+        })
+        .flatten();
+    let attrition = within_retained.or_else(|| h.contrast.as_ref().and_then(|c| c.attrition));
+    let check = attrition.map(|a| judge(a, boundary));
+    let analysed = count(h.arms().iter().map(|a| a.analysed).sum());
+    let allocated_phrase = if within_retained.is_some() {
+        format!(
+            "{} units allocated in the retained clusters",
+            count(
+                h.arms()
+                    .iter()
+                    .filter_map(|a| a.allocated_in_retained_clusters)
+                    .sum()
+            )
+        )
+    } else if kind == DesignKind::ClusterRct {
+        format!(
+            "{} allocated units (the clusters of the allocated units are not recorded, so attrition is measured over all of them rather than within the retained clusters)",
+            count(h.arms().iter().filter_map(|a| a.allocated).sum())
+        )
+    } else {
+        format!(
+            "{} allocated units",
+            count(h.arms().iter().filter_map(|a| a.allocated).sum())
+        )
     };
     let criterion = match &check {
         Some(check) => Criterion {
@@ -778,9 +823,7 @@ fn individual_attrition(
                 Status::NotMet
             },
             observed: format!(
-                "{} of {} allocated units analysed; {}",
-                count(h.arms.iter().map(|a| a.analysed).sum()),
-                count(h.arms.iter().filter_map(|a| a.allocated).sum()),
+                "{analysed} of {allocated_phrase} analysed; {}",
                 describe(check, "units")
             ),
             rule: attrition_rule(boundary, kind),
@@ -819,7 +862,7 @@ fn variable_name(row: &BalanceRow) -> String {
 /// The baseline-equivalence criterion, and whether some difference is outside the threshold.
 fn baseline_equivalence(plan: &Plan, h: &Headline, required: bool) -> (Criterion, bool) {
     let thresholds = &plan.evidence.thresholds;
-    let rows = &h.baseline;
+    let rows = h.baseline();
     let failing: Vec<String> = rows
         .iter()
         .filter(|r| {
@@ -901,7 +944,7 @@ fn level_four(plan: &Plan) -> Vec<Criterion> {
             observed: if evaluations.is_empty() {
                 "no independent evaluation is declared".into()
             } else {
-                format!("{} independent evaluation(s) declared: {positive} positive, {contrary} null or negative", evaluations.len())
+                format!("{} declared: {positive} positive, {contrary} null or negative", plural(evaluations.len(), "independent evaluation", "independent evaluations"))
             },
             rule: "Level 4 needs at least one independent evaluation with a consistent, positive finding and none contrary."
                 .into(),
@@ -929,7 +972,14 @@ fn level_five(plan: &Plan) -> Vec<Criterion> {
             } else {
                 Status::NotMet
             },
-            observed: format!("{sites} site(s) with positive results declared"),
+            observed: if sites == 0 {
+                "no site with positive results is declared".into()
+            } else {
+                format!(
+                    "{} with positive results declared",
+                    plural(sites as usize, "site", "sites")
+                )
+            },
             rule: format!(
                 "Level 5 needs positive results at {MIN_SITES} or more sites (evidence.sites)."
             ),
@@ -953,20 +1003,15 @@ fn level_five(plan: &Plan) -> Vec<Criterion> {
     ]
 }
 
+/// "1 site", "3 sites".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 fn measure_name(measure: BalanceMeasure) -> &'static str {
     match measure {
         BalanceMeasure::HedgesG => "Hedges' g",
         BalanceMeasure::CoxIndex => "Cox index",
-    }
-}
-
-/// "= 0.042" or "< 0.001", to follow a "p".
-fn p_phrase(p: f64) -> String {
-    let text = p_value(p);
-    if text.starts_with('<') {
-        text
-    } else {
-        format!("= {text}")
     }
 }
 

@@ -181,30 +181,38 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
     });
     let lowered = lowered_by(&threats).min(initial);
     let final_padlocks = initial - lowered;
-    let waiting = if facts.analysed {
-        ""
+    let rule = if !facts.analysed {
+        // Before the outcome data there is no rating to explain, only the ceiling.
+        format!(
+            "Not yet rated: the MDES and attrition columns wait for the outcome data; the design column allows at most {design} {}.",
+            if design == 1 { "padlock" } else { "padlocks" }
+        )
     } else {
-        " Not yet rated: the MDES and attrition columns wait for the outcome data; the design allows at most its own column."
+        format!(
+            "{final_padlocks} {}: the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).",
+            if final_padlocks == 1 {
+                "padlock"
+            } else {
+                "padlocks"
+            },
+            facts.mdes.map_or("not computed".into(), |m| format!(
+                "{} SD",
+                crate::report::format::significant(m, 2)
+            )),
+            attrition_rate.map_or("not measured".into(), |a| format!(
+                "{}% overall",
+                crate::report::format::significant(a, 3)
+            )),
+            threats
+                .iter()
+                .filter(|t| t.level == ThreatLevel::High)
+                .count(),
+            threats
+                .iter()
+                .filter(|t| t.level == ThreatLevel::Moderate)
+                .count(),
+        )
     };
-    let rule = format!(
-        "{final_padlocks} padlock(s): the lowest of design {design}, MDES {mdes} ({}) and attrition {attrition} ({}) is {initial}; threats remove {lowered} ({} high, {} moderate of unknown direction; at most 2 are removed).{waiting}",
-        facts.mdes.map_or("not computed".into(), |m| format!(
-            "{} SD",
-            crate::report::format::significant(m, 2)
-        )),
-        attrition_rate.map_or("not measured".into(), |a| format!(
-            "{}% overall",
-            crate::report::format::significant(a, 3)
-        )),
-        threats
-            .iter()
-            .filter(|t| t.level == ThreatLevel::High)
-            .count(),
-        threats
-            .iter()
-            .filter(|t| t.level == ThreatLevel::Moderate)
-            .count(),
-    );
     PadlockRating {
         framework: "EEF-style padlocks (Education Endowment Foundation security rating)",
         padlocks: final_padlocks,
@@ -294,7 +302,7 @@ mod tests {
             (rating.initial, rating.lowered_by, rating.padlocks),
             (2, 2, 0)
         );
-        assert!(rating.rule.starts_with("0 padlock(s)"));
+        assert!(rating.rule.starts_with("0 padlocks:"));
         // Before the outcome data: not rated, the design column is the ceiling.
         let protocol = Facts {
             kind: Some(DesignKind::Rct),

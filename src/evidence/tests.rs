@@ -44,6 +44,7 @@ fn arm(name: &str, allocated: Option<usize>, analysed: usize) -> ArmFlow {
         clusters_analysed: None,
         clusters_with_data: None,
         clusters_lost: None,
+        allocated_in_retained_clusters: None,
     }
 }
 
@@ -106,6 +107,20 @@ fn analysis(
     comparisons: Vec<Comparison>,
     baseline: Vec<BalanceRow>,
 ) -> Analysis {
+    // The analysis keeps balance for every ordered pair of arms by arm index
+    // (`Analysis::contrast` reads it): index each row by its contrast's arm names.
+    let index = |name: &str| arms.iter().position(|a| a.arm == name).unwrap();
+    let pairwise_balance = baseline
+        .iter()
+        .map(|row| {
+            let (treated, control) = row.contrast.split_once(" vs ").unwrap();
+            BalanceRow {
+                treated_arm: index(treated),
+                control_arm: index(control),
+                ..row.clone()
+            }
+        })
+        .collect();
     Analysis {
         alpha: 0.1,
         conf_level: 0.9,
@@ -130,7 +145,7 @@ fn analysis(
         baseline,
         randomisation_inference: None,
         warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
+        pairwise_balance,
     }
 }
 
@@ -450,4 +465,102 @@ fn without_outcome_data_the_data_criteria_are_not_assessed() {
         assert!(c.observed.contains("analysis"), "{id}: {}", c.observed);
     }
     assert!(!Status::NotAssessed.passes());
+}
+
+#[test]
+fn a_cluster_trials_individuals_are_judged_within_the_retained_clusters() {
+    // 40 clusters of 5 per arm. Control: all clusters kept, 196 of 200 analysed (2 %).
+    // Treatment: one cluster lost whole, so 195 units were allocated in the retained
+    // clusters, of whom 182 are analysed.
+    let mut a = two_arm([196, 182], vec![balance_row_ok()]);
+    for (arm, (kept, in_kept)) in a.flow.arms.iter_mut().zip([(40, 200), (39, 195)]) {
+        arm.clusters_allocated = Some(40);
+        arm.clusters_analysed = Some(kept);
+        arm.allocated_in_retained_clusters = Some(in_kept);
+    }
+    let grade = grade(&plan(CLUSTER_RCT, "{}"), Some(&a));
+    // Clusters: 1 of 80 lost (1.25 %), differential 2.5 points: low.
+    assert_eq!(criterion(&grade, "cluster_attrition").status, Status::Met);
+    // Individuals within retained clusters: 1 − 378/395 = 4.30 % overall; 2 % against
+    // 1 − 182/195 = 6.67 %, 4.67 points differential; cautious boundary at 4.3 % is
+    // 6.0: low.
+    let individuals = criterion(&grade, "attrition");
+    assert_eq!(individuals.status, Status::Met, "{}", individuals.observed);
+    assert!(
+        individuals.observed.starts_with(
+            "378 of 395 units allocated in the retained clusters analysed; overall attrition of units 4.3%, differential 4.7 percentage points"
+        ),
+        "{}",
+        individuals.observed
+    );
+    assert!(individuals.rule.contains("within the retained clusters"));
+    assert_eq!(grade.level, 3);
+    // Over every allocated unit (clusters of the units not recorded) the same trial
+    // shows 5.5 % overall and 7 points differential: high, and the text says why.
+    a.flow
+        .arms
+        .iter_mut()
+        .for_each(|arm| arm.allocated_in_retained_clusters = None);
+    let grade = super::grade(&plan(CLUSTER_RCT, "{}"), Some(&a));
+    let individuals = criterion(&grade, "attrition");
+    assert_eq!(individuals.status, Status::NotMet);
+    assert!(
+        individuals.observed.starts_with(
+            "378 of 400 allocated units (the clusters of the allocated units are not recorded"
+        ),
+        "{}",
+        individuals.observed
+    );
+    assert!(
+        individuals
+            .observed
+            .contains("overall attrition of units 5.5%, differential 7.0 percentage points"),
+        "{}",
+        individuals.observed
+    );
+}
+
+#[test]
+fn the_grading_text_states_effects_on_the_outcomes_scale_with_shared_decimals() {
+    // Binary: percentage points. 95% CI −0.01534 ± t(0.975, 100) × 0.038.
+    let mut a = two_arm([200, 200], vec![balance_row_ok()]);
+    a.outcomes[0].outcome_type = crate::spec::OutcomeType::Binary;
+    a.outcomes[0].comparisons = vec![comparison(
+        "treatment",
+        [200, 200],
+        -0.01534,
+        0.038,
+        Alternative::TwoSided,
+    )];
+    let grade = grade(&plan(RCT, "{}"), Some(&a));
+    let effect = criterion(&grade, "causal_effect");
+    assert!(
+        effect.observed.contains(
+            "treatment vs control: difference −1.5 percentage points (95% CI −9.1 to 6.0), two-sided p = 0.69"
+        ),
+        "{}",
+        effect.observed
+    );
+    // Continuous with a unit: 0.3 ± 1.984 × 0.1 has half-width 0.198, two decimals.
+    let mut a = two_arm([200, 200], vec![balance_row_ok()]);
+    a.outcomes[0].unit = Some("minutes".into());
+    let grade = super::grade(&plan(RCT, "{}"), Some(&a));
+    let effect = criterion(&grade, "causal_effect");
+    assert!(
+        effect
+            .observed
+            .contains("difference 0.30 minutes (95% CI 0.10 to 0.50)"),
+        "{}",
+        effect.observed
+    );
+    // Attrition at the one decimal it is judged at: 1 − 376/400 = 6.0 %, 2.0 points.
+    let a = two_arm([190, 186], vec![balance_row_ok()]);
+    let grade = super::grade(&plan(RCT, "{}"), Some(&a));
+    assert!(
+        criterion(&grade, "attrition")
+            .observed
+            .contains("overall attrition of units 6.0%, differential 2.0 percentage points (largest acceptable at this rate: 6.2 points)"),
+        "{}",
+        criterion(&grade, "attrition").observed
+    );
 }

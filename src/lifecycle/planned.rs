@@ -147,7 +147,19 @@ pub fn compare(
             achieved: clusters_analysed.map(|n| n as f64),
             achieved_conf_low: None,
             achieved_conf_high: None,
-            note: String::new(),
+            // Name the clusters lost whole, which the grade's cluster review judges.
+            note: match (clusters_allocated, clusters_analysed) {
+                (Some(allocated), Some(analysed)) if allocated > analysed => {
+                    let lost = allocated - analysed;
+                    format!(
+                        "{} of {} randomised clusters {} no analysed unit (lost whole)",
+                        crate::report::format::count(lost),
+                        crate::report::format::count(allocated),
+                        if lost == 1 { "has" } else { "have" }
+                    )
+                }
+                _ => String::new(),
+            },
         });
         let achieved_size = clusters_analysed
             .filter(|&k| k > 0)
@@ -195,7 +207,8 @@ pub fn compare(
         });
     }
     let planned_rate = planned_attrition(&power.question);
-    let achieved_rate = allocated.map(|n| 1.0 - analysed as f64 / n as f64);
+    // The analysis's one computation of attrition (the grade reads the same).
+    let achieved_rate = analysis.flow.attrition().map(|a| a.overall);
     rows.push(PlannedAchievedRow {
         key: "attrition",
         label: "Attrition (share of randomised units not analysed)",

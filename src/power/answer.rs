@@ -210,6 +210,9 @@ impl PowerAnswer {
                 "a treatment proportion of {}",
                 format::significant(self.effect, 4)
             )
+        } else if self.effect_measure.contains("SD units") {
+            // "an effect of 0.3 SD", not "an effect of 0.3 (MDES (SD units))".
+            format!("an effect of {} SD", format::significant(self.effect, 4))
         } else {
             format!(
                 "an effect of {} ({})",

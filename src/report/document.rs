@@ -4,7 +4,9 @@
 //! formatted for people.
 
 use super::charts::Chart;
-use super::format::{EffectText, Scale, count, interval, p_value, percent, significant};
+use super::format::{
+    EffectText, Scale, aligned, count, fixed, interval, level, p_value, percent, significant,
+};
 use super::model::{FindingRow, ReportModel};
 use super::words;
 use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
@@ -81,7 +83,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         ));
     }
     if let Some(method) = &d.multiple_comparisons {
-        design.push(format!("Adjustment across outcomes: {method}"));
+        design.push(format!(
+            "Adjustment across outcomes: {}",
+            words::adjustment_method(method)
+        ));
     }
     blocks.push(Block::List(design));
 
@@ -131,7 +136,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     count(a.with_data),
                     excluded_with_reasons(a, &labels),
                     count(a.analysed),
-                    a.attrition().map_or("not known".into(), |r| percent(r, 3)),
+                    // One decimal, the precision the grade judges attrition at.
+                    a.attrition()
+                        .map_or("not known".into(), |r| format!("{}%", fixed(100.0 * r, 1))),
                 ];
                 if clustered {
                     row.push(a.clusters_allocated.map_or("not recorded".into(), count));
@@ -171,14 +178,17 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     .baseline
                     .iter()
                     .map(|b| {
+                        let [control_mean, treatment_mean] =
+                            aligned(b.mean_control, b.mean_treatment, 3);
                         vec![
                             b.level
                                 .as_ref()
                                 .map_or(b.variable.clone(), |l| format!("{} = {l}", b.variable)),
                             b.contrast.clone(),
-                            significant(b.mean_control, 3),
-                            significant(b.mean_treatment, 3),
-                            significant(b.effect_size, 2),
+                            control_mean,
+                            treatment_mean,
+                            // The figures the grade's baseline criterion states.
+                            significant(b.effect_size, 3),
                             match b.measure {
                                 BalanceMeasure::HedgesG => "Hedges' g".into(),
                                 BalanceMeasure::CoxIndex => "Cox index".into(),
@@ -196,10 +206,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
-            let scale = match outcome.outcome_type {
-                OutcomeType::Binary => Scale::PercentagePoints,
-                OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
-            };
+            let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
             let caption = format!(
                 "{} ({} outcome, {}{}; better is {}){}",
                 outcome.label,
@@ -224,20 +231,37 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 }
             );
             // Each group once (every estimator of a contrast describes the same groups).
+            // A binary outcome reads as events out of n and a percentage, as in the
+            // summary of findings; a continuous one as mean and SD.
+            let binary = outcome.outcome_type == OutcomeType::Binary;
             let mut group_rows: Vec<Vec<String>> = Vec::new();
             for g in outcome.comparisons.iter().flat_map(|c| &c.groups) {
                 if !group_rows.iter().any(|row| row[0] == g.name) {
-                    group_rows.push(vec![
-                        g.name.clone(),
-                        count(g.n),
-                        significant(g.mean, 4),
-                        significant(g.sd, 3),
-                    ]);
+                    group_rows.push(if binary {
+                        vec![
+                            g.name.clone(),
+                            count(g.n),
+                            count((g.mean * g.n as f64).round() as usize),
+                            level(scale, g.mean, 3),
+                        ]
+                    } else {
+                        vec![
+                            g.name.clone(),
+                            count(g.n),
+                            significant(g.mean, 4),
+                            significant(g.sd, 3),
+                        ]
+                    });
                 }
             }
+            let header = if binary {
+                ["Group", "n", "With the outcome", "Share"]
+            } else {
+                ["Group", "n", "Mean", "SD"]
+            };
             blocks.push(Block::Table(Table {
                 caption: format!("{}: the groups analysed", outcome.label),
-                header: vec!["Group".into(), "n".into(), "Mean".into(), "SD".into()],
+                header: header.map(String::from).to_vec(),
                 rows: group_rows,
             }));
             // Columns that would be empty for every estimator are left out.
@@ -388,9 +412,23 @@ fn randomisation_p(r: &RiResult) -> String {
     }
 }
 
+/// The randomisation-inference explanation without its ", as ri2's declare_ra(…)"
+/// clause (an R function name belongs in the appendix), and that call.
+fn ri2_call(explanation: &str) -> (String, Option<String>) {
+    const MARK: &str = ", as ri2's ";
+    let Some(start) = explanation.find(MARK) else {
+        return (explanation.to_string(), None);
+    };
+    let rest = &explanation[start + MARK.len()..];
+    let end = rest.find("). ").map_or(rest.len(), |i| i + 1);
+    let call = rest[..end].trim_end_matches('.').to_string();
+    let body = format!("{}{}", &explanation[..start], &rest[end..]);
+    (body, Some(call))
+}
+
 fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading("Randomisation inference".into()));
-    blocks.push(Block::Paragraph(ri.explanation.clone()));
+    blocks.push(Block::Paragraph(ri2_call(&ri.explanation).0));
     let mut items = vec![match ri.method {
         RiMethod::Exact => format!(
             "Method: exact; all {} possible allocations enumerated{}",
@@ -427,7 +465,11 @@ fn randomisation_blocks(ri: &RiSummary, blocks: &mut Vec<Block>) {
     });
     items.push(format!(
         "Test: sharp null of no effect for any unit; {} p-value; at least as extreme means |T| ≥ |T observed| for two-sided tests, ties included",
-        serde_label(&ri.alternative)
+        match ri.alternative {
+            crate::stats::estimate::Alternative::TwoSided => "two-sided",
+            crate::stats::estimate::Alternative::Greater => "one-sided (greater)",
+            crate::stats::estimate::Alternative::Less => "one-sided (less)",
+        }
     ));
     blocks.push(Block::List(items));
 }
@@ -547,6 +589,15 @@ fn evidence_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
         "{} Target: level {}. Framework: {}. A level is reached when every criterion of it and of the levels below is met or not applicable; a criterion that cannot be assessed does not count as met.",
         model.evidence_statement, model.grade.target_level, model.grade.framework
     )));
+    // Before the outcome data the protocol table above already gives every
+    // criterion and what it will need; a second table of "not assessed" rows
+    // would only repeat it.
+    if model.protocol.is_some() {
+        blocks.push(Block::Paragraph(
+            "Until the outcome data are analysed the study stands at the level above; the protocol table lists each criterion and what it will need.".into(),
+        ));
+        return;
+    }
     let labels = outcome_labels(model);
     blocks.push(Block::Table(Table {
         caption: "Criteria of the Standards of Evidence".into(),
@@ -690,6 +741,11 @@ fn appendix_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
             "Randomisation-inference ties: |T| within a relative 10⁻¹⁰ of |T observed| counts as at least as extreme (ri2's convention)"
                 .into(),
         );
+        if let Some(call) = ri2_call(&ri.explanation).1 {
+            items.push(format!(
+                "Randomisation-inference procedure assumed, in ri2's terms: {call}"
+            ));
+        }
     }
     if let Some(plan) = &model.plan {
         for answer in &plan.answers {
@@ -813,11 +869,13 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
                 .rows
                 .iter()
                 .map(|r| {
+                    let [control_mean, treatment_mean] =
+                        aligned(r.mean_control, r.mean_treatment, 3);
                     vec![
                         r.covariate.clone(),
                         format!("{} vs {}", r.arm, r.control),
-                        significant(r.mean_control, 4),
-                        significant(r.mean_treatment, 4),
+                        control_mean,
+                        treatment_mean,
                         significant(r.smd, 2),
                         significant(r.variance_ratio, 3),
                     ]
@@ -990,6 +1048,7 @@ fn excluded_with_reasons(arm: &crate::analysis::ArmFlow, labels: &[(String, Stri
     if arm.excluded_by_column.is_empty() {
         return count(arm.excluded_missing);
     }
+    // An outcome column is named by its label, as everywhere in the body.
     let reasons: Vec<String> = arm
         .excluded_by_column
         .iter()
@@ -1091,6 +1150,19 @@ mod tests {
         );
         row.clusters = None;
         assert_eq!(analysed_units(&row), "usual 1,180, tutored 1,234 units");
+    }
+
+    #[test]
+    fn the_ri2_call_moves_out_of_the_body() {
+        let (body, call) = ri2_call(
+            "Assumed: Complete randomisation of the 8 units (4 a, 4 b), as ri2's declare_ra(N, m). If the real procedure differed, so would this p-value.",
+        );
+        assert_eq!(
+            body,
+            "Assumed: Complete randomisation of the 8 units (4 a, 4 b). If the real procedure differed, so would this p-value."
+        );
+        assert_eq!(call.as_deref(), Some("declare_ra(N, m)"));
+        assert_eq!(ri2_call("No call here.").1, None);
     }
 
     #[test]

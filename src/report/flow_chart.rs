@@ -493,6 +493,7 @@ mod tests {
             clusters_analysed: None,
             clusters_with_data: None,
             clusters_lost: None,
+            allocated_in_retained_clusters: None,
         }
     }
 

@@ -16,6 +16,8 @@
 //! - solver output as the whole number to recruit (`whole_up`); the exact solution
 //!   only where it is labelled as such.
 
+use crate::spec::OutcomeType;
+
 /// The minus sign readers see (U+2212).
 pub const MINUS: char = '−';
 
@@ -107,6 +109,21 @@ pub fn shortest(x: f64) -> String {
     }
 }
 
+/// Two values shown side by side (the arms' means of a balance table) with one
+/// number of decimals: the larger magnitude gets `digits` significant figures, so
+/// "0.290 | 0.302", never "0.29 | 0.3017".
+pub fn aligned(a: f64, b: f64, digits: usize) -> [String; 2] {
+    let largest = [a, b]
+        .into_iter()
+        .filter(|v| v.is_finite() && *v != 0.0)
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest == 0.0 || !(-4..15).contains(&rounded_magnitude(largest, digits)) {
+        return [significant(a, digits), significant(b, digits)];
+    }
+    let decimals = (digits as i32 - 1 - rounded_magnitude(largest, digits)).max(0) as usize;
+    [fixed(a, decimals), fixed(b, decimals)]
+}
+
 /// A whole count with thousands separators.
 pub fn count(n: usize) -> String {
     with_separators(&n.to_string())
@@ -183,7 +200,17 @@ pub enum Scale<'a> {
     Unit(Option<&'a str>),
 }
 
-impl Scale<'_> {
+impl<'a> Scale<'a> {
+    /// The scale of an outcome's differences: percentage points for a binary
+    /// outcome, the declared unit (if any) for a continuous one. The summary of
+    /// findings, the charts and the grading text all read effects through this.
+    pub fn of_outcome(outcome_type: OutcomeType, unit: Option<&'a str>) -> Scale<'a> {
+        match outcome_type {
+            OutcomeType::Binary => Scale::PercentagePoints,
+            OutcomeType::Continuous => Scale::Unit(unit),
+        }
+    }
+
     /// The factor from the stored value to the value shown.
     pub fn factor(self) -> f64 {
         match self {
@@ -507,6 +534,14 @@ mod tests {
         // A degenerate interval falls back to the estimate's figures.
         let e = EffectText::new(Scale::Unit(None), 2.3456, 2.3456, 2.3456);
         assert_eq!(e.compact(), "2.35 (2.35 to 2.35)");
+    }
+
+    #[test]
+    fn values_side_by_side_share_decimals() {
+        assert_eq!(aligned(0.29, 0.30167, 3), ["0.290", "0.302"]);
+        assert_eq!(aligned(58.514, 58.118, 3), ["58.5", "58.1"]);
+        assert_eq!(aligned(0.0, 1234.6, 3), ["0", "1,235"]);
+        assert_eq!(aligned(-0.004, 0.25, 2), ["0.00", "0.25"]);
     }
 
     #[test]

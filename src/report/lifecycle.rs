@@ -4,7 +4,7 @@
 //! `crate::lifecycle` and the plan stage computed; computes nothing.
 
 use super::document::{Block, Table};
-use super::format::{count, interval, percent, significant};
+use super::format::{count, fixed, interval, percent, significant};
 use crate::lifecycle::{PlannedVsAchieved, Protocol, Quantity};
 use crate::power::plan::PowerAgreement;
 
@@ -63,7 +63,8 @@ pub(super) fn planned_blocks(comparison: &PlannedVsAchieved, blocks: &mut Vec<Bl
         value.map_or("not known".to_string(), |v| match quantity {
             Quantity::Count => count(v.round() as usize),
             Quantity::Size => significant(v, 3),
-            Quantity::Share => percent(v, 3),
+            // One decimal, as attrition is shown in the flow table and the grade.
+            Quantity::Share => format!("{}%", fixed(100.0 * v, 1)),
             Quantity::Correlation => significant(v, 2),
             Quantity::Sd => format!("{} SD", significant(v, 2)),
             Quantity::Proportion => format!("{} points", significant(100.0 * v, 2)),

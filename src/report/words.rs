@@ -8,7 +8,7 @@
 use super::format::{EffectText, Scale, level, ratio};
 use super::model::FindingRow;
 use crate::evidence::{Grade, Status};
-use crate::spec::{Direction, OutcomeType};
+use crate::spec::Direction;
 
 /// Criteria that judge the finding rather than the design and its conduct.
 const FINDING_CRITERIA: [&str; 2] = ["positive_change", "causal_effect"];
@@ -41,10 +41,7 @@ impl Verdict {
 
 /// The scale a finding's difference is shown on.
 pub fn scale(row: &FindingRow) -> Scale<'_> {
-    match row.outcome_type {
-        OutcomeType::Binary => Scale::PercentagePoints,
-        OutcomeType::Continuous => Scale::Unit(row.unit.as_deref()),
-    }
+    Scale::of_outcome(row.outcome_type, row.unit.as_deref())
 }
 
 /// The level of the outcome in one group: "31.6%" or "8.16 minutes".
@@ -121,6 +118,21 @@ pub fn relative_effect(row: &FindingRow) -> Option<String> {
     ))
 }
 
+/// A multiple-comparison method (as report.json names it, R's `p.adjust` names) in
+/// words for the body.
+pub fn adjustment_method(name: &str) -> String {
+    match name {
+        "holm" => "Holm's step-down method (family-wise error rate)".into(),
+        "bonferroni" => "Bonferroni (family-wise error rate)".into(),
+        "hochberg" => "Hochberg's step-up method (family-wise error rate)".into(),
+        "hommel" => "Hommel's method (family-wise error rate)".into(),
+        "BH" => "Benjamini–Hochberg (false discovery rate)".into(),
+        "BY" => "Benjamini–Yekutieli (false discovery rate)".into(),
+        "none" => "none".into(),
+        other => other.to_string(),
+    }
+}
+
 /// One sentence for the headline: the outcome, the two groups and the difference.
 pub fn finding_sentence(row: &FindingRow) -> String {
     let place = |group: &str| match group {
@@ -192,7 +204,7 @@ pub fn design_and_finding(grade: &Grade, primary: Option<&FindingRow>) -> String
 mod tests {
     use super::*;
     use crate::evidence::{Certainty, CertaintyRating, Criterion};
-    use crate::spec::OutcomeRole;
+    use crate::spec::{OutcomeRole, OutcomeType};
 
     fn row(
         outcome_type: OutcomeType,
