@@ -91,7 +91,15 @@ fn solve_second(
         });
     }
     let min_ratio = 2.0 / n1_analysed;
-    let max_ratio = MAX_UNITS / n1_analysed;
+    // The bracket ends at the largest second group the engine plans for: the total
+    // randomised (both groups, after attrition) must stay within MAX_UNITS, so step
+    // down from the analysed limit until the answer there is one the solver may give.
+    let mut max_ratio = (MAX_UNITS - n1_analysed).max(2.0) / n1_analysed;
+    while max_ratio > min_ratio
+        && matches!(answer_at(max_ratio), Err(PowerError::TooManyUnits { .. }))
+    {
+        max_ratio *= 0.9;
+    }
     let power_at = |ratio: f64| answer_at(ratio).map(|a| a.power);
     let root = solve_increasing(power_at, target, min_ratio, max_ratio, 0.5, 2.0)?;
     let (ratio, at_minimum) = match root {
