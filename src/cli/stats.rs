@@ -11,6 +11,9 @@ use evident::stats::estimate::Alternative;
 use evident::stats::htest::{
     self, FisherOptions, PAdjustMethod, PropTestOptions, TTestOptions, WilcoxonOptions,
 };
+use evident::stats::regression::streaming::{
+    Chunk, ChunkSource, StreamOptions, lm_robust_streamed,
+};
 use evident::stats::regression::{
     Clusters, Covariate, DimOptions, LmRobustOptions, LogisticOptions, SeType, build_design_rows,
     difference_in_means, lm_lin, lm_robust, logistic_regression,
@@ -328,6 +331,11 @@ pub struct RegressArgs {
     pub alpha: Option<f64>,
     #[arg(long)]
     pub json: bool,
+    /// Fit in chunks (Parquet row groups, or batches of 65,536 rows) without ever
+    /// holding the design matrix: same numbers as in memory, to rounding. Numeric
+    /// covariates, no --weights, --lin or --logistic.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// The confidence level from --conf-level or --alpha (default 0.95).
@@ -780,6 +788,9 @@ impl Complete {
 
 /// Runs `evident regress`.
 pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
+    if args.stream {
+        return run_regress_streamed(args);
+    }
     let mut used: Vec<&str> = vec![args.outcome.as_str()];
     used.extend(args.covariates.iter().map(String::as_str));
     used.extend(args.clusters.iter().map(String::as_str));
@@ -918,4 +929,187 @@ fn report_dropped(dropped: usize, json: bool) {
     if dropped > 0 && !json {
         eprintln!("note: {dropped} rows with missing values were dropped");
     }
+}
+
+/// Rows per chunk of `regress --stream` for CSV and Arrow files (Parquet files are
+/// read a row group at a time).
+const STREAM_CHUNK_ROWS: usize = 65_536;
+
+/// Where `regress --stream` reads its chunks.
+enum StreamData {
+    /// A Parquet file: one chunk per row group, read again for each pass.
+    RowGroups(Vec<usize>),
+    /// A CSV or Arrow file: the used columns (Arrow arrays) cut into chunks.
+    Loaded(Table),
+}
+
+struct StreamSource<'a> {
+    args: &'a RegressArgs,
+    used: Vec<&'a str>,
+    data: StreamData,
+    /// Rows dropped for missing values, counted in both passes.
+    dropped: std::sync::atomic::AtomicUsize,
+}
+
+impl StreamSource<'_> {
+    fn n_rows(&self) -> usize {
+        match &self.data {
+            StreamData::RowGroups(groups) => groups.iter().sum(),
+            StreamData::Loaded(table) => table.n_rows(),
+        }
+    }
+
+    /// The design block, outcome and cluster labels of `rows` of `table`.
+    fn chunk_of(&self, table: &Table, rows: std::ops::Range<usize>) -> Result<Chunk, Error> {
+        let args = self.args;
+        let numbers = |name: &str| -> Result<Float64Array, Error> {
+            match table.numbers(name) {
+                Ok(values) => Ok(values),
+                Err(DataError::NotNumeric { .. } | DataError::WrongType { .. })
+                    if name != args.outcome =>
+                {
+                    Err(arguments(
+                        format!(
+                            "regress --stream takes numeric covariates only; `{name}` holds text"
+                        ),
+                        "a text covariate is a factor, whose levels are only known after reading every row: leave out --stream",
+                    ))
+                }
+                Err(other) => Err(other.into()),
+            }
+        };
+        let y = numbers(&args.outcome)?;
+        let covariates = args
+            .covariates
+            .iter()
+            .map(|c| numbers(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let labels = args
+            .clusters
+            .as_ref()
+            .map(|c| table.labels_in(c, rows.clone()))
+            .transpose()?;
+        let mut keep = Vec::with_capacity(rows.len());
+        for row in rows.clone() {
+            let label_missing = labels
+                .as_ref()
+                .is_some_and(|l| l[row - rows.start].is_none());
+            let missing_in = if y.is_null(row) {
+                Some(args.outcome.as_str())
+            } else if let Some(j) = covariates.iter().position(|c| c.is_null(row)) {
+                Some(args.covariates[j].as_str())
+            } else if label_missing {
+                args.clusters.as_deref()
+            } else {
+                None
+            };
+            match missing_in {
+                None => keep.push(row),
+                Some(_) if args.drop_missing => {}
+                Some(name) => return Err(missing(table, row, name)),
+            }
+        }
+        self.dropped.fetch_add(
+            rows.len() - keep.len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let intercept = usize::from(!args.no_intercept);
+        let k = intercept + covariates.len();
+        let x = nalgebra::DMatrix::from_fn(keep.len(), k, |i, j| {
+            if j < intercept {
+                1.0
+            } else {
+                covariates[j - intercept].value(keep[i])
+            }
+        });
+        Ok(Chunk {
+            x,
+            y: keep.iter().map(|&r| y.value(r)).collect(),
+            clusters: labels.map(|l| {
+                keep.iter()
+                    .map(|&r| l[r - rows.start].clone().unwrap_or_default())
+                    .collect()
+            }),
+        })
+    }
+}
+
+impl ChunkSource for StreamSource<'_> {
+    type Error = Error;
+
+    fn chunks(&self) -> usize {
+        match &self.data {
+            StreamData::RowGroups(groups) => groups.len(),
+            StreamData::Loaded(table) => table.n_rows().div_ceil(STREAM_CHUNK_ROWS),
+        }
+    }
+
+    fn chunk(&self, index: usize) -> Result<Chunk, Error> {
+        match &self.data {
+            StreamData::RowGroups(_) => {
+                let table = Table::read_row_group(&self.args.data, index, &self.used)?;
+                self.chunk_of(&table, 0..table.n_rows())
+            }
+            StreamData::Loaded(table) => {
+                let start = index * STREAM_CHUNK_ROWS;
+                let stop = (start + STREAM_CHUNK_ROWS).min(table.n_rows());
+                self.chunk_of(table, start..stop)
+            }
+        }
+    }
+}
+
+/// Runs `evident regress --stream` (see `streaming` in the library).
+fn run_regress_streamed(args: &RegressArgs) -> Result<(), Error> {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic {
+        return Err(arguments(
+            "--stream fits lm_robust without --weights, --lin or --logistic",
+            "leave out --stream for those fits (they hold the data in memory)",
+        ));
+    }
+    let mut used: Vec<&str> = vec![args.outcome.as_str()];
+    used.extend(args.covariates.iter().map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    used.sort_unstable();
+    used.dedup();
+    let data = match Table::row_groups(&args.data)? {
+        Some(groups) => StreamData::RowGroups(groups),
+        None => StreamData::Loaded(Table::read_columns(&args.data, &used)?),
+    };
+    let source = StreamSource {
+        args,
+        used,
+        data,
+        dropped: std::sync::atomic::AtomicUsize::new(0),
+    };
+    if source.n_rows() == 0 {
+        return Err(DataError::NoRows {
+            path: args.data.clone(),
+        }
+        .into());
+    }
+    let mut names: Vec<String> = Vec::new();
+    if !args.no_intercept {
+        names.push("(Intercept)".into());
+    }
+    names.extend(args.covariates.iter().cloned());
+    let fit = lm_robust_streamed(
+        &source,
+        &names,
+        &StreamOptions {
+            se_type: args.se_type.map(SeType::from),
+            clustered: args.clusters.is_some(),
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: Alternative::TwoSided,
+        },
+    )?;
+    // Each pass reads every chunk once.
+    let dropped = source.dropped.load(std::sync::atomic::Ordering::Relaxed) / 2;
+    report_dropped(dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_lm_robust("lm_robust", &fit, dropped));
+    } else {
+        print!("{fit}");
+    }
+    Ok(())
 }

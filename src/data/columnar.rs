@@ -101,15 +101,35 @@ fn ipc_reader(path: &Path) -> Result<(SchemaRef, Batches), DataError> {
     }
 }
 
-/// Reads the named columns (all when `wanted` is `None`): the header, each
-/// column in header order (`None` for those not read) and the row count.
+/// A columnar file's header, each column in header order (`None` for those not
+/// read) and the row count.
+pub(crate) struct Columns {
+    pub headers: Vec<String>,
+    pub columns: Vec<Option<Stored>>,
+    pub n_rows: usize,
+}
+
+/// The number of rows in each row group of a Parquet file.
+pub(crate) fn row_groups(path: &Path) -> Result<Vec<usize>, DataError> {
+    let metadata = parquet_metadata(path)?;
+    Ok(metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows() as usize)
+        .collect())
+}
+
+/// Reads the named columns (all when `wanted` is `None`), of the given Parquet
+/// row groups only when `groups` is given.
 pub(crate) fn read(
     path: &Path,
     format: Format,
     wanted: Option<&[&str]>,
-) -> Result<(Vec<String>, Vec<Option<Stored>>, usize), DataError> {
+    groups: Option<&[usize]>,
+) -> Result<Columns, DataError> {
     let (schema, batches): (SchemaRef, Vec<RecordBatch>) = match format {
-        Format::Parquet => read_parquet(path, wanted)?,
+        Format::Parquet => read_parquet(path, wanted, groups)?,
         _ => {
             let (schema, reader) = ipc_reader(path)?;
             let batches = reader
@@ -141,12 +161,17 @@ pub(crate) fn read(
             n_rows,
         )?));
     }
-    Ok((headers, columns, n_rows))
+    Ok(Columns {
+        headers,
+        columns,
+        n_rows,
+    })
 }
 
 fn read_parquet(
     path: &Path,
     wanted: Option<&[&str]>,
+    groups: Option<&[usize]>,
 ) -> Result<(SchemaRef, Vec<RecordBatch>), DataError> {
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -164,10 +189,12 @@ fn read_parquet(
                 .map(|(i, _)| i),
         ),
     };
-    let row_groups = metadata.metadata().num_row_groups();
+    let all: Vec<usize> = (0..metadata.metadata().num_row_groups()).collect();
     // Row groups decode independently: one task each, results kept in file order.
-    let per_group: Vec<Result<Vec<RecordBatch>, DataError>> = (0..row_groups)
-        .into_par_iter()
+    let per_group: Vec<Result<Vec<RecordBatch>, DataError>> = groups
+        .unwrap_or(&all)
+        .par_iter()
+        .copied()
         .map(|group| {
             let file = open(path)?;
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())

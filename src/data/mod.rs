@@ -50,6 +50,8 @@ pub struct Table {
     /// The file line each row starts on (the header is line 1); `None` for
     /// formats without lines.
     lines: Option<Vec<u64>>,
+    /// Rows of the file before this table's first (a Parquet row group read alone).
+    first_row: u64,
     format: Format,
 }
 
@@ -342,6 +344,26 @@ impl Table {
         Table::load(path, Some(columns))
     }
 
+    /// Reads the named columns of one row group of a Parquet file (for streamed
+    /// estimators); rows are numbered as in the whole file.
+    pub fn read_row_group(path: &Path, group: usize, columns: &[&str]) -> Result<Table, DataError> {
+        let sizes = columnar::row_groups(path)?;
+        let read = columnar::read(path, Format::Parquet, Some(columns), Some(&[group]))?;
+        let table = Table {
+            path: path.to_path_buf(),
+            headers: read.headers,
+            columns: read.columns,
+            n_rows: read.n_rows,
+            lines: None,
+            first_row: sizes[..group.min(sizes.len())].iter().sum::<usize>() as u64,
+            format: Format::Parquet,
+        };
+        for column in columns {
+            table.index_of(column)?;
+        }
+        Ok(table)
+    }
+
     fn load(path: &Path, wanted: Option<&[&str]>) -> Result<Table, DataError> {
         let format = Format::of(path);
         let (headers, columns, n_rows, lines) = match format {
@@ -355,13 +377,13 @@ impl Table {
                 )
             }
             _ => {
-                let (headers, columns, n_rows) = columnar::read(path, format, wanted)?;
-                if n_rows == 0 {
+                let read = columnar::read(path, format, wanted, None)?;
+                if read.n_rows == 0 {
                     return Err(DataError::NoRows {
                         path: path.to_path_buf(),
                     });
                 }
-                (headers, columns, n_rows, None)
+                (read.headers, read.columns, read.n_rows, None)
             }
         };
         let table = Table {
@@ -370,6 +392,7 @@ impl Table {
             columns,
             n_rows,
             lines,
+            first_row: 0,
             format,
         };
         for column in wanted.unwrap_or_default() {
@@ -393,8 +416,38 @@ impl Table {
     pub fn line(&self, row: usize) -> u64 {
         match &self.lines {
             Some(lines) => lines[row],
-            None => row as u64 + 2,
+            None => self.first_row + row as u64 + 2,
         }
+    }
+
+    /// The rows in each row group of a Parquet file (`None` for other formats).
+    pub fn row_groups(path: &Path) -> Result<Option<Vec<usize>>, DataError> {
+        match Format::of(path) {
+            Format::Parquet => columnar::row_groups(path).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The labels of `column` on `rows`, as grouping labels: a number column's
+    /// values printed (`1.0` and `1` are one group), a text column's text;
+    /// `None` where missing.
+    pub fn labels_in(
+        &self,
+        column: &str,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Vec<Option<String>>, DataError> {
+        let stored = self.stored(column)?;
+        Ok(rows
+            .map(|row| match stored {
+                Stored::Numbers { values, .. } => values
+                    .is_valid(row)
+                    .then(|| format!("{}", values.value(row))),
+                Stored::Text(_) => {
+                    let text = stored.cell(row);
+                    (!is_missing(&text)).then(|| text.into_owned())
+                }
+            })
+            .collect())
     }
 
     fn index_of(&self, column: &str) -> Result<usize, DataError> {
