@@ -128,19 +128,30 @@ pub(crate) fn read(
     wanted: Option<&[&str]>,
     groups: Option<&[usize]>,
 ) -> Result<Columns, DataError> {
-    let (schema, batches): (SchemaRef, Vec<RecordBatch>) = match format {
-        Format::Parquet => read_parquet(path, wanted, groups)?,
-        _ => {
-            let (schema, reader) = ipc_reader(path)?;
-            let batches = reader
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| corrupt(path, format, e))?;
-            (schema, batches)
-        }
-    };
-    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    if format == Format::Parquet {
+        return read_parquet(path, wanted, groups);
+    }
+    let (schema, reader) = ipc_reader(path)?;
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| corrupt(path, format, e))?;
     let n_rows = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut columns = Vec::with_capacity(headers.len());
+    Ok(Columns {
+        headers: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        columns: columns_of(path, &schema, &batches, wanted, n_rows)?,
+        n_rows,
+    })
+}
+
+/// The wanted columns of `batches` (in header order, `None` for the others).
+fn columns_of(
+    path: &Path,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    wanted: Option<&[&str]>,
+    n_rows: usize,
+) -> Result<Vec<Option<Stored>>, DataError> {
+    let mut columns = Vec::with_capacity(schema.fields().len());
     for (index, field) in schema.fields().iter().enumerate() {
         if wanted.is_some_and(|w| !w.contains(&field.name().as_str())) {
             columns.push(None);
@@ -161,18 +172,14 @@ pub(crate) fn read(
             n_rows,
         )?));
     }
-    Ok(Columns {
-        headers,
-        columns,
-        n_rows,
-    })
+    Ok(columns)
 }
 
 fn read_parquet(
     path: &Path,
     wanted: Option<&[&str]>,
     groups: Option<&[usize]>,
-) -> Result<(SchemaRef, Vec<RecordBatch>), DataError> {
+) -> Result<Columns, DataError> {
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let metadata = parquet_metadata(path)?;
@@ -190,12 +197,12 @@ fn read_parquet(
         ),
     };
     let all: Vec<usize> = (0..metadata.metadata().num_row_groups()).collect();
-    // Row groups decode independently: one task each, results kept in file order.
-    let per_group: Vec<Result<Vec<RecordBatch>, DataError>> = groups
+    // Row groups decode independently, one task each, and each is converted to
+    // columns at once so its Arrow batches are freed; results stay in file order.
+    let per_group: Vec<Result<Columns, DataError>> = groups
         .unwrap_or(&all)
         .par_iter()
-        .copied()
-        .map(|group| {
+        .map(|&group| {
             let file = open(path)?;
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_projection(mask.clone())
@@ -203,16 +210,96 @@ fn read_parquet(
                 .with_batch_size(64 * 1024)
                 .build()
                 .map_err(|e| corrupt(path, Format::Parquet, e))?;
-            reader
+            let batches = reader
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| corrupt(path, Format::Parquet, e))
+                .map_err(|e| corrupt(path, Format::Parquet, e))?;
+            let rows = batches.iter().map(RecordBatch::num_rows).sum();
+            let schema = batches
+                .first()
+                .map_or_else(|| schema.clone(), RecordBatch::schema);
+            let mut columns = columns_of(path, &schema, &batches, wanted, rows)?;
+            // Back to the file's header order (a projected batch has only the wanted).
+            let mut in_file_order: Vec<Option<Stored>> =
+                Vec::with_capacity(metadata.schema().fields().len());
+            for field in metadata.schema().fields() {
+                let at = schema
+                    .fields()
+                    .iter()
+                    .position(|f| f.name() == field.name());
+                in_file_order.push(at.and_then(|i| columns[i].take()));
+            }
+            Ok(Columns {
+                headers: Vec::new(),
+                columns: in_file_order,
+                n_rows: rows,
+            })
         })
         .collect();
-    let mut batches = Vec::new();
+    let mut pieces = Vec::with_capacity(per_group.len());
     for group in per_group {
-        batches.extend(group?);
+        pieces.push(group?);
     }
-    Ok((schema, batches))
+    let n_rows = pieces.iter().map(|p| p.n_rows).sum();
+    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut columns = Vec::with_capacity(headers.len());
+    for (index, field) in schema.fields().iter().enumerate() {
+        if wanted.is_some_and(|w| !w.contains(&field.name().as_str())) {
+            columns.push(None);
+            continue;
+        }
+        // One column at a time: its pieces are freed as the whole is built.
+        let parts: Vec<Stored> = pieces
+            .iter_mut()
+            .filter_map(|piece| piece.columns[index].take())
+            .collect();
+        columns.push(Some(match parts.len() {
+            0 => convert(path, field.name(), field.data_type(), &[], 0)?,
+            _ => concat(parts, n_rows),
+        }));
+    }
+    Ok(Columns {
+        headers,
+        columns,
+        n_rows,
+    })
+}
+
+/// Pieces of one column (row groups, in order) as one column.
+fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
+    match &parts[0] {
+        Stored::Numbers { .. } => {
+            let mut numbers = NumberColumn::with_capacity(n_rows);
+            for part in parts {
+                let Stored::Numbers { values, texts } = part else {
+                    unreachable!("a column has one type in every row group")
+                };
+                let offset = numbers.values.len();
+                numbers
+                    .texts
+                    .extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
+                numbers.values.extend_from_slice(values.values());
+                numbers
+                    .valid
+                    .extend((0..values.len()).map(|row| values.is_valid(row)));
+            }
+            numbers.finish()
+        }
+        Stored::Text(_) => {
+            let mut builder = StringBuilder::with_capacity(n_rows, n_rows * 8);
+            for part in parts {
+                for row in 0..part.len() {
+                    match &part {
+                        Stored::Text(text) if text.is_null(row) => builder.append_null(),
+                        _ => builder.append_value(part.cell(row)),
+                    }
+                }
+            }
+            Stored::Text(builder.finish())
+        }
+    }
 }
 
 /// One column's batches as a stored column.
