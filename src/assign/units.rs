@@ -196,6 +196,9 @@ impl UnitsData {
             path: path.to_path_buf(),
             source,
         })?;
+        if crate::data::Format::of(path) != crate::data::Format::Csv {
+            return UnitsData::read_columnar(path, bytes, request);
+        }
         // The file's SHA-256 is computed on a second thread while the rows are parsed;
         // neither result depends on the other or on the number of threads.
         let (sha256, parsed) = std::thread::scope(|scope| {
@@ -207,6 +210,51 @@ impl UnitsData {
             (sha256, parsed)
         });
         let mut units = parsed?;
+        units.sha256 = sha256;
+        Ok(units)
+    }
+
+    /// A Parquet or Arrow units file: its columns are read through `data::Table`
+    /// and handed to the CSV parser as CSV text, so every rule and message is the
+    /// CSV one (rows numbered as in a CSV copy, see `Table::line`); the recorded
+    /// SHA-256 is that of the file itself. CSV units files keep the direct path.
+    fn read_columnar(
+        path: &Path,
+        bytes: Vec<u8>,
+        request: &UnitsRequest<'_>,
+    ) -> Result<UnitsData, AssignError> {
+        let sha256 = sha256_hex_of_digest(Sha256::digest(&bytes).as_slice());
+        drop(bytes);
+        let mut wanted: Vec<&str> = vec![request.id];
+        wanted.extend(request.blocks.iter().map(String::as_str));
+        wanted.extend(request.cluster);
+        wanted.extend(request.pairs);
+        wanted.extend(request.numeric.iter().map(String::as_str));
+        wanted.sort_unstable();
+        wanted.dedup();
+        let table = crate::data::Table::read_columns(path, &wanted)?;
+        let cells: Vec<Vec<Option<String>>> = wanted
+            .iter()
+            .map(|c| table.categorical(c))
+            .collect::<Result<_, _>>()?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let csv_error = |e: csv::Error| DataError::Malformed {
+            path: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+        };
+        writer.write_record(&wanted).map_err(csv_error)?;
+        for row in 0..table.n_rows() {
+            writer
+                .write_record(cells.iter().map(|c| c[row].as_deref().unwrap_or("")))
+                .map_err(csv_error)?;
+        }
+        let text = writer.into_inner().map_err(|e| DataError::Malformed {
+            path: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let mut units = UnitsData::parse(&text, path, request)?;
         units.sha256 = sha256;
         Ok(units)
     }

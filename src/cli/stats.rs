@@ -3,12 +3,16 @@
 
 use std::path::PathBuf;
 
+use arrow_array::{Array, Float64Array};
 use clap::{Args, Subcommand, ValueEnum};
 use evident::Error;
-use evident::data::{Column, Table};
+use evident::data::{DataError, Table};
 use evident::stats::estimate::Alternative;
 use evident::stats::htest::{
     self, FisherOptions, PAdjustMethod, PropTestOptions, TTestOptions, WilcoxonOptions,
+};
+use evident::stats::regression::streaming::{
+    Chunk, ChunkSource, StreamOptions, lm_robust_streamed,
 };
 use evident::stats::regression::{
     Clusters, Covariate, DimOptions, LmRobustOptions, LogisticOptions, SeType, build_design_rows,
@@ -327,6 +331,11 @@ pub struct RegressArgs {
     pub alpha: Option<f64>,
     #[arg(long)]
     pub json: bool,
+    /// Fit in chunks (Parquet row groups, or batches of 65,536 rows) without ever
+    /// holding the design matrix: same numbers as in memory, to rounding. Numeric
+    /// covariates, no --weights, --lin or --logistic.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// The confidence level from --conf-level or --alpha (default 0.95).
@@ -535,7 +544,9 @@ fn read_samples(args: &SampleArgs) -> Result<(Vec<f64>, Option<Vec<f64>>), Error
                     "e.g. --data scores.csv --column score",
                 )
             })?;
-            let table = Table::read(path)?;
+            let mut used = vec![column.as_str()];
+            used.extend(args.by.iter().chain(&args.column2).map(String::as_str));
+            let table = Table::read_columns(path, &used)?;
             match (&args.by, &args.column2) {
                 (Some(by), None) => {
                     let values = table.numeric(column)?;
@@ -651,28 +662,62 @@ fn parse_table(text: &str) -> Result<Vec<Vec<f64>>, Error> {
         .collect()
 }
 
+/// A column as a command uses it: numbers (an Arrow array shared with the table,
+/// not copied) or labels.
+enum Loaded {
+    Numbers(Float64Array),
+    /// Labels, with why the column is not numbers (file, line, column, value).
+    Labels(Vec<Option<String>>, String),
+}
+
+impl Loaded {
+    fn is_missing(&self, row: usize) -> bool {
+        match self {
+            Loaded::Numbers(values) => values.is_null(row),
+            Loaded::Labels(labels, _) => labels[row].is_none(),
+        }
+    }
+}
+
 /// The columns a command uses, loaded, and the rows complete in every one of them
 /// (an error naming the first missing cell unless `drop_missing`).
 struct Complete {
-    columns: Vec<(String, Column)>,
-    keep: Vec<usize>,
+    columns: Vec<(String, Loaded)>,
+    /// The complete rows; `None` when every row is.
+    keep: Option<Vec<usize>>,
     dropped: usize,
 }
 
 impl Complete {
     fn load(table: &Table, used: &[&str], drop_missing: bool) -> Result<Complete, Error> {
-        let columns: Vec<(String, Column)> = used
-            .iter()
-            .map(|name| Ok((name.to_string(), table.auto(name)?)))
-            .collect::<Result<_, Error>>()?;
+        let mut columns: Vec<(String, Loaded)> = Vec::with_capacity(used.len());
+        for name in used {
+            if columns.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let loaded = match table.numbers(name) {
+                Ok(values) => Loaded::Numbers(values),
+                Err(why @ (DataError::NotNumeric { .. } | DataError::WrongType { .. })) => {
+                    Loaded::Labels(table.categorical(name)?, why.to_string())
+                }
+                Err(other) => return Err(other.into()),
+            };
+            columns.push((name.to_string(), loaded));
+        }
+        let any_missing = columns.iter().any(|(_, c)| match c {
+            Loaded::Numbers(values) => values.null_count() > 0,
+            Loaded::Labels(labels, _) => labels.iter().any(Option::is_none),
+        });
+        if !any_missing {
+            return Ok(Complete {
+                columns,
+                keep: None,
+                dropped: 0,
+            });
+        }
         let mut keep = Vec::with_capacity(table.n_rows());
         for row in 0..table.n_rows() {
-            let missing_in = columns.iter().find(|(_, c)| match c {
-                Column::Numeric(v) => v[row].is_none(),
-                Column::Categorical(v) => v[row].is_none(),
-                Column::Identifier(_) => false,
-            });
-            match missing_in {
+            match columns.iter().find(|(_, c)| c.is_missing(row)) {
                 None => keep.push(row),
                 Some(_) if drop_missing => {}
                 Some((name, _)) => return Err(missing(table, row, name)),
@@ -681,11 +726,11 @@ impl Complete {
         Ok(Complete {
             dropped: table.n_rows() - keep.len(),
             columns,
-            keep,
+            keep: Some(keep),
         })
     }
 
-    fn column(&self, name: &str) -> &Column {
+    fn column(&self, name: &str) -> &Loaded {
         &self
             .columns
             .iter()
@@ -694,45 +739,46 @@ impl Complete {
             .1
     }
 
+    /// The values of a numbers column on the complete rows.
+    fn values(&self, values: &Float64Array) -> Vec<f64> {
+        match &self.keep {
+            None => values.values().to_vec(),
+            Some(keep) => keep.iter().map(|&r| values.value(r)).collect(),
+        }
+    }
+
     fn numeric(&self, name: &str, hint: &str) -> Result<Vec<f64>, Error> {
         match self.column(name) {
-            Column::Numeric(v) => Ok(self
-                .keep
-                .iter()
-                .map(|&r| v[r].expect("complete rows"))
-                .collect()),
-            _ => Err(arguments(format!("column `{name}` is not numeric"), hint)),
+            Loaded::Numbers(values) => Ok(self.values(values)),
+            Loaded::Labels(_, why) => Err(arguments(why.clone(), hint)),
         }
     }
 
     /// The column's values as labels (clusters, blocks, pairs).
     fn labels(&self, name: &str) -> Vec<String> {
         match self.column(name) {
-            Column::Numeric(v) => self
-                .keep
-                .iter()
-                .map(|&r| format!("{}", v[r].expect("complete rows")))
+            Loaded::Numbers(values) => self
+                .values(values)
+                .into_iter()
+                .map(|v| format!("{v}"))
                 .collect(),
-            Column::Categorical(v) => self
-                .keep
-                .iter()
-                .map(|&r| v[r].clone().expect("complete rows"))
-                .collect(),
-            Column::Identifier(v) => self.keep.iter().map(|&r| v[r].clone()).collect(),
+            Loaded::Labels(labels, _) => {
+                let label = |r: usize| labels[r].clone().expect("complete rows");
+                match &self.keep {
+                    None => (0..labels.len()).map(label).collect(),
+                    Some(keep) => keep.iter().map(|&r| label(r)).collect(),
+                }
+            }
         }
     }
 
     fn covariate(&self, name: &str) -> Covariate {
         match self.column(name) {
-            Column::Numeric(v) => Covariate::Numeric {
+            Loaded::Numbers(values) => Covariate::Numeric {
                 name: name.to_string(),
-                values: self
-                    .keep
-                    .iter()
-                    .map(|&r| v[r].expect("complete rows"))
-                    .collect(),
+                values: self.values(values),
             },
-            _ => Covariate::Factor {
+            Loaded::Labels(..) => Covariate::Factor {
                 name: name.to_string(),
                 levels: self.labels(name),
             },
@@ -742,18 +788,24 @@ impl Complete {
 
 /// Runs `evident regress`.
 pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
-    let table = Table::read(&args.data)?;
+    if args.stream {
+        return run_regress_streamed(args);
+    }
     let mut used: Vec<&str> = vec![args.outcome.as_str()];
     used.extend(args.covariates.iter().map(String::as_str));
     used.extend(args.clusters.iter().map(String::as_str));
     used.extend(args.weights.iter().map(String::as_str));
     used.extend(args.lin.iter().map(String::as_str));
+    let table = Table::read_columns(&args.data, &used)?;
     let data = Complete::load(&table, &used, args.drop_missing)?;
+    drop(table);
     const NUMERIC: &str = "the outcome, weights and --lin treatment must be numbers";
     let y = data.numeric(&args.outcome, NUMERIC)?;
-    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| data.covariate(c)).collect();
+    let mut covariates: Vec<Covariate> =
+        args.covariates.iter().map(|c| data.covariate(c)).collect();
     let conf_level = level(args.conf_level, args.alpha);
-    let design = || build_design_rows(y.len(), !args.no_intercept, &covariates);
+    let design =
+        |covariates: &[Covariate]| build_design_rows(y.len(), !args.no_intercept, covariates);
     if args.logistic {
         if args.lin.is_some()
             || args.clusters.is_some()
@@ -766,7 +818,7 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
             ));
         }
         let fit = logistic_regression(
-            &design()?,
+            &design(&covariates)?,
             &y,
             &LogisticOptions {
                 conf_level,
@@ -788,6 +840,14 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
         .as_ref()
         .map(|w| data.numeric(w, NUMERIC))
         .transpose()?;
+    let lin_treatment = args
+        .lin
+        .as_ref()
+        .map(|t| data.numeric(t, NUMERIC))
+        .transpose()?;
+    let dropped = data.dropped;
+    // Every value the fit needs is copied out: the loaded columns can go.
+    drop(data);
     let options = LmRobustOptions {
         se_type: args.se_type.map(SeType::from),
         weights: weights.as_deref(),
@@ -795,22 +855,21 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
         conf_level,
         alternative: Alternative::TwoSided,
     };
-    let (method, fit) = match &args.lin {
-        Some(treatment) => (
+    let (method, fit) = match (&args.lin, &lin_treatment) {
+        (Some(treatment), Some(values)) => (
             "lm_lin",
-            lm_lin(
-                &y,
-                treatment,
-                &data.numeric(treatment, NUMERIC)?,
-                &covariates,
-                &options,
-            )?,
+            lm_lin(&y, treatment, values, &covariates, &options)?,
         ),
-        None => ("lm_robust", lm_robust(&design()?, &y, &options)?),
+        _ => {
+            let design = design(&covariates)?;
+            // The design holds its own copy of every covariate.
+            covariates.clear();
+            ("lm_robust", lm_robust(&design, &y, &options)?)
+        }
     };
-    report_dropped(data.dropped, args.json);
+    report_dropped(dropped, args.json);
     if args.json {
-        print_json(&RegressOutput::from_lm_robust(method, &fit, data.dropped));
+        print_json(&RegressOutput::from_lm_robust(method, &fit, dropped));
     } else {
         print!("{fit}");
     }
@@ -819,12 +878,12 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
 
 /// Runs `evident test dim`.
 fn run_dim(args: &DimArgs) -> Result<(), Error> {
-    let table = Table::read(&args.data)?;
     let blocks_column = args.blocks.as_ref().or(args.pairs.as_ref());
     let mut used: Vec<&str> = vec![args.outcome.as_str(), args.treatment.as_str()];
     used.extend(blocks_column.map(String::as_str));
     used.extend(args.clusters.iter().map(String::as_str));
     used.extend(args.weights.iter().map(String::as_str));
+    let table = Table::read_columns(&args.data, &used)?;
     let data = Complete::load(&table, &used, args.drop_missing)?;
     const NUMERIC: &str = "the outcome, the 0/1 treatment and the weights must be numbers";
     let y = data.numeric(&args.outcome, NUMERIC)?;
@@ -870,4 +929,187 @@ fn report_dropped(dropped: usize, json: bool) {
     if dropped > 0 && !json {
         eprintln!("note: {dropped} rows with missing values were dropped");
     }
+}
+
+/// Rows per chunk of `regress --stream` for CSV and Arrow files (Parquet files are
+/// read a row group at a time).
+const STREAM_CHUNK_ROWS: usize = 65_536;
+
+/// Where `regress --stream` reads its chunks.
+enum StreamData {
+    /// A Parquet file: one chunk per row group, read again for each pass.
+    RowGroups(Vec<usize>),
+    /// A CSV or Arrow file: the used columns (Arrow arrays) cut into chunks.
+    Loaded(Table),
+}
+
+struct StreamSource<'a> {
+    args: &'a RegressArgs,
+    used: Vec<&'a str>,
+    data: StreamData,
+    /// Rows dropped for missing values, counted in both passes.
+    dropped: std::sync::atomic::AtomicUsize,
+}
+
+impl StreamSource<'_> {
+    fn n_rows(&self) -> usize {
+        match &self.data {
+            StreamData::RowGroups(groups) => groups.iter().sum(),
+            StreamData::Loaded(table) => table.n_rows(),
+        }
+    }
+
+    /// The design block, outcome and cluster labels of `rows` of `table`.
+    fn chunk_of(&self, table: &Table, rows: std::ops::Range<usize>) -> Result<Chunk, Error> {
+        let args = self.args;
+        let numbers = |name: &str| -> Result<Float64Array, Error> {
+            match table.numbers(name) {
+                Ok(values) => Ok(values),
+                Err(DataError::NotNumeric { .. } | DataError::WrongType { .. })
+                    if name != args.outcome =>
+                {
+                    Err(arguments(
+                        format!(
+                            "regress --stream takes numeric covariates only; `{name}` holds text"
+                        ),
+                        "a text covariate is a factor, whose levels are only known after reading every row: leave out --stream",
+                    ))
+                }
+                Err(other) => Err(other.into()),
+            }
+        };
+        let y = numbers(&args.outcome)?;
+        let covariates = args
+            .covariates
+            .iter()
+            .map(|c| numbers(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let labels = args
+            .clusters
+            .as_ref()
+            .map(|c| table.labels_in(c, rows.clone()))
+            .transpose()?;
+        let mut keep = Vec::with_capacity(rows.len());
+        for row in rows.clone() {
+            let label_missing = labels
+                .as_ref()
+                .is_some_and(|l| l[row - rows.start].is_none());
+            let missing_in = if y.is_null(row) {
+                Some(args.outcome.as_str())
+            } else if let Some(j) = covariates.iter().position(|c| c.is_null(row)) {
+                Some(args.covariates[j].as_str())
+            } else if label_missing {
+                args.clusters.as_deref()
+            } else {
+                None
+            };
+            match missing_in {
+                None => keep.push(row),
+                Some(_) if args.drop_missing => {}
+                Some(name) => return Err(missing(table, row, name)),
+            }
+        }
+        self.dropped.fetch_add(
+            rows.len() - keep.len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let intercept = usize::from(!args.no_intercept);
+        let k = intercept + covariates.len();
+        let x = nalgebra::DMatrix::from_fn(keep.len(), k, |i, j| {
+            if j < intercept {
+                1.0
+            } else {
+                covariates[j - intercept].value(keep[i])
+            }
+        });
+        Ok(Chunk {
+            x,
+            y: keep.iter().map(|&r| y.value(r)).collect(),
+            clusters: labels.map(|l| {
+                keep.iter()
+                    .map(|&r| l[r - rows.start].clone().unwrap_or_default())
+                    .collect()
+            }),
+        })
+    }
+}
+
+impl ChunkSource for StreamSource<'_> {
+    type Error = Error;
+
+    fn chunks(&self) -> usize {
+        match &self.data {
+            StreamData::RowGroups(groups) => groups.len(),
+            StreamData::Loaded(table) => table.n_rows().div_ceil(STREAM_CHUNK_ROWS),
+        }
+    }
+
+    fn chunk(&self, index: usize) -> Result<Chunk, Error> {
+        match &self.data {
+            StreamData::RowGroups(_) => {
+                let table = Table::read_row_group(&self.args.data, index, &self.used)?;
+                self.chunk_of(&table, 0..table.n_rows())
+            }
+            StreamData::Loaded(table) => {
+                let start = index * STREAM_CHUNK_ROWS;
+                let stop = (start + STREAM_CHUNK_ROWS).min(table.n_rows());
+                self.chunk_of(table, start..stop)
+            }
+        }
+    }
+}
+
+/// Runs `evident regress --stream` (see `streaming` in the library).
+fn run_regress_streamed(args: &RegressArgs) -> Result<(), Error> {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic {
+        return Err(arguments(
+            "--stream fits lm_robust without --weights, --lin or --logistic",
+            "leave out --stream for those fits (they hold the data in memory)",
+        ));
+    }
+    let mut used: Vec<&str> = vec![args.outcome.as_str()];
+    used.extend(args.covariates.iter().map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    used.sort_unstable();
+    used.dedup();
+    let data = match Table::row_groups(&args.data)? {
+        Some(groups) => StreamData::RowGroups(groups),
+        None => StreamData::Loaded(Table::read_columns(&args.data, &used)?),
+    };
+    let source = StreamSource {
+        args,
+        used,
+        data,
+        dropped: std::sync::atomic::AtomicUsize::new(0),
+    };
+    if source.n_rows() == 0 {
+        return Err(DataError::NoRows {
+            path: args.data.clone(),
+        }
+        .into());
+    }
+    let mut names: Vec<String> = Vec::new();
+    if !args.no_intercept {
+        names.push("(Intercept)".into());
+    }
+    names.extend(args.covariates.iter().cloned());
+    let fit = lm_robust_streamed(
+        &source,
+        &names,
+        &StreamOptions {
+            se_type: args.se_type.map(SeType::from),
+            clustered: args.clusters.is_some(),
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: Alternative::TwoSided,
+        },
+    )?;
+    // Each pass reads every chunk once.
+    let dropped = source.dropped.load(std::sync::atomic::Ordering::Relaxed) / 2;
+    report_dropped(dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_lm_robust("lm_robust", &fit, dropped));
+    } else {
+        print!("{fit}");
+    }
+    Ok(())
 }

@@ -15,7 +15,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use arrow_array::{Array, Float64Array};
 use thiserror::Error;
+
+mod columnar;
+mod csv_columns;
+mod store;
+
+pub use columnar::Format;
+use store::Stored;
 
 /// Field texts read as a missing value.
 pub const MISSING_TOKENS: [&str; 5] = ["", "NA", "N/A", "NaN", "null"];
@@ -30,15 +38,21 @@ pub const MIN_MAGNITUDE: f64 = 1e-150;
 /// most this many always reads back as written.
 const EXACT_DIGITS: usize = 15;
 
-/// A CSV file read into memory, fields kept as text until a column is asked for
-/// with the type its role needs.
+/// A table read into memory as Arrow columns: numbers as numbers, text as text
+/// (see `store`), only the columns asked for when read with `read_columns`.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub path: PathBuf,
     pub headers: Vec<String>,
-    rows: Vec<Vec<String>>,
-    /// The file line each row starts on (the header is line 1).
-    lines: Vec<u64>,
+    /// In header order; `None` for a column not read.
+    columns: Vec<Option<Stored>>,
+    n_rows: usize,
+    /// The file line each row starts on (the header is line 1); `None` for
+    /// formats without lines.
+    lines: Option<Vec<u64>>,
+    /// Rows of the file before this table's first (a Parquet row group read alone).
+    first_row: u64,
+    format: Format,
 }
 
 /// A column read with its type.
@@ -154,6 +168,19 @@ pub enum DataError {
         line: u64,
         column: String,
     },
+    #[error("{path}: column `{column}` is stored as {found}; {needed}")]
+    WrongType {
+        path: PathBuf,
+        column: String,
+        found: String,
+        needed: String,
+    },
+    #[error("{path}: not a readable {format} file: {message}")]
+    Corrupt {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
     #[error("{path}:{line}: column `{column}`: value is missing (missing-data policy is error)")]
     MissingValue {
         path: PathBuf,
@@ -189,6 +216,12 @@ impl DataError {
             }
             DataError::DuplicateId { .. } => "each unit must appear once; remove or merge the duplicate rows".into(),
             DataError::MissingId { .. } => "every row needs an identifier".into(),
+            DataError::WrongType { .. } => {
+                "store numbers as a float or integer column and labels as a string column (e.g. pyarrow: pa.float64(), pa.string())".into()
+            }
+            DataError::Corrupt { .. } => {
+                "the file is damaged or truncated, or not in the format its extension says (.parquet, .arrow/.feather, otherwise CSV); write it again".into()
+            }
             DataError::MissingValue { .. } => {
                 "fill the value in, or set analysis.missing to \"listwise\" to drop such rows (they are counted in the report)".into()
             }
@@ -205,8 +238,13 @@ fn reader_builder() -> csv::ReaderBuilder {
     builder
 }
 
-/// Reads only the header row of a CSV file (for checking a spec without loading data).
+/// Reads only the header row of a CSV file, or the column names of a Parquet or
+/// Arrow file (for checking a spec without loading data).
 pub fn read_header(path: &Path) -> Result<Vec<String>, DataError> {
+    let format = Format::of(path);
+    if format != Format::Csv {
+        return columnar::header(path, format);
+    }
     let file = std::fs::File::open(path).map_err(|source| DataError::Read {
         path: path.to_path_buf(),
         source,
@@ -310,77 +348,121 @@ impl<'a> LineCounter<'a> {
 }
 
 impl Table {
-    /// Reads a whole CSV file.
+    /// Reads every column of a CSV, Parquet or Arrow IPC file (by extension).
     pub fn read(path: &Path) -> Result<Table, DataError> {
-        let file = std::fs::File::open(path).map_err(|source| DataError::Read {
+        Table::load(path, None)
+    }
+
+    /// Reads only the named columns (an error names any the file lacks); the
+    /// others are not kept, so memory follows the columns used, not the file.
+    pub fn read_columns(path: &Path, columns: &[&str]) -> Result<Table, DataError> {
+        Table::load(path, Some(columns))
+    }
+
+    /// Reads the named columns of one row group of a Parquet file (for streamed
+    /// estimators); rows are numbered as in the whole file.
+    pub fn read_row_group(path: &Path, group: usize, columns: &[&str]) -> Result<Table, DataError> {
+        let sizes = columnar::row_groups(path)?;
+        let read = columnar::read(path, Format::Parquet, Some(columns), Some(&[group]))?;
+        let table = Table {
             path: path.to_path_buf(),
-            source,
-        })?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes).map_err(
-            |source| DataError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-        )?;
-        check_not_truncated(&bytes, path)?;
-        let mut reader = reader_builder().from_reader(bytes.as_slice());
-        let mut line_of = LineCounter::new(&bytes);
-        let headers = header_of(&mut reader, path)?;
-        let mut rows = Vec::new();
-        let mut lines = Vec::new();
-        let mut record = csv::ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csv_error(e, path)),
-            }
-            let line = line_of.record(&record);
-            // A trailing blank line reads as one empty field; skip it rather than call it ragged.
-            if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
-                continue;
-            }
-            if record.len() != headers.len() {
-                return Err(DataError::Ragged {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: headers.len(),
-                    found: record.len(),
-                });
-            }
-            let mut row = Vec::with_capacity(record.len());
-            for (i, field) in record.iter().enumerate() {
-                let text = std::str::from_utf8(field).map_err(|_| DataError::NotUtf8 {
-                    path: path.to_path_buf(),
-                    line,
-                    column: headers[i].clone(),
-                })?;
-                row.push(text.to_string());
-            }
-            rows.push(row);
-            lines.push(line);
+            headers: read.headers,
+            columns: read.columns,
+            n_rows: read.n_rows,
+            lines: None,
+            first_row: sizes[..group.min(sizes.len())].iter().sum::<usize>() as u64,
+            format: Format::Parquet,
+        };
+        for column in columns {
+            table.index_of(column)?;
         }
-        if rows.is_empty() {
-            return Err(DataError::NoRows {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(Table {
+        Ok(table)
+    }
+
+    fn load(path: &Path, wanted: Option<&[&str]>) -> Result<Table, DataError> {
+        let format = Format::of(path);
+        let (headers, columns, n_rows, lines) = match format {
+            Format::Csv => {
+                let read = csv_columns::read(path, wanted)?;
+                (
+                    read.headers,
+                    read.columns,
+                    read.lines.len(),
+                    Some(read.lines),
+                )
+            }
+            _ => {
+                let read = columnar::read(path, format, wanted, None)?;
+                if read.n_rows == 0 {
+                    return Err(DataError::NoRows {
+                        path: path.to_path_buf(),
+                    });
+                }
+                (read.headers, read.columns, read.n_rows, None)
+            }
+        };
+        let table = Table {
             path: path.to_path_buf(),
             headers,
-            rows,
+            columns,
+            n_rows,
             lines,
-        })
+            first_row: 0,
+            format,
+        };
+        for column in wanted.unwrap_or_default() {
+            table.index_of(column)?;
+        }
+        Ok(table)
     }
 
     pub fn n_rows(&self) -> usize {
-        self.rows.len()
+        self.n_rows
     }
 
-    /// The file line of row `row` (0-based data row).
+    /// The format the table was read from.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The file line of row `row` (0-based data row). Parquet and Arrow files have
+    /// no lines: a row is numbered as in a CSV copy with a header line, so the first
+    /// row is 2 whatever the format.
     pub fn line(&self, row: usize) -> u64 {
-        self.lines[row]
+        match &self.lines {
+            Some(lines) => lines[row],
+            None => self.first_row + row as u64 + 2,
+        }
+    }
+
+    /// The rows in each row group of a Parquet file (`None` for other formats).
+    pub fn row_groups(path: &Path) -> Result<Option<Vec<usize>>, DataError> {
+        match Format::of(path) {
+            Format::Parquet => columnar::row_groups(path).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The labels of `column` on `rows`, as grouping labels: a number column's
+    /// values printed (`1.0` and `1` are one group), a text column's text;
+    /// `None` where missing.
+    pub fn labels_in(
+        &self,
+        column: &str,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Vec<Option<String>>, DataError> {
+        let stored = self.stored(column)?;
+        Ok(rows
+            .map(|row| match stored {
+                Stored::Numbers { values, .. } => values
+                    .is_valid(row)
+                    .then(|| format!("{}", values.value(row))),
+                Stored::Text(_) => {
+                    let text = stored.cell(row);
+                    (!is_missing(&text)).then(|| text.into_owned())
+                }
+            })
+            .collect())
     }
 
     fn index_of(&self, column: &str) -> Result<usize, DataError> {
@@ -394,49 +476,105 @@ impl Table {
             })
     }
 
-    fn raw(&self, column: &str) -> Result<impl Iterator<Item = (usize, &str)>, DataError> {
+    fn stored(&self, column: &str) -> Result<&Stored, DataError> {
         let index = self.index_of(column)?;
-        Ok(self
-            .rows
-            .iter()
-            .enumerate()
-            .map(move |(r, row)| (r, row[index].trim())))
+        // A column left out by `read_columns` is as absent as one the file lacks.
+        self.columns[index]
+            .as_ref()
+            .ok_or_else(|| DataError::MissingColumn {
+                path: self.path.clone(),
+                column: column.to_string(),
+                suggestion: None,
+            })
+    }
+
+    /// One field's text read as a number under the documented rules.
+    fn parse_field(&self, row: usize, column: &str, text: &str) -> Result<Option<f64>, DataError> {
+        if is_missing(text) {
+            return Ok(None);
+        }
+        let value: f64 = text.parse().map_err(|_| DataError::NotNumeric {
+            path: self.path.clone(),
+            line: self.line(row),
+            column: column.to_string(),
+            value: text.to_string(),
+        })?;
+        if !value.is_finite() {
+            return Err(DataError::NotFinite {
+                path: self.path.clone(),
+                line: self.line(row),
+                column: column.to_string(),
+                value: text.to_string(),
+            });
+        }
+        check_magnitude(value, text, &self.path, self.line(row), column)?;
+        Ok(Some(value))
+    }
+
+    /// A text column of a typed (Parquet, Arrow) file asked for as numbers.
+    fn text_not_numbers(&self, column: &str) -> DataError {
+        DataError::WrongType {
+            path: self.path.clone(),
+            column: column.to_string(),
+            found: "text (string)".into(),
+            needed: "this analysis needs it as numbers".into(),
+        }
     }
 
     /// A numeric column; missing values are `None`.
     pub fn numeric(&self, column: &str) -> Result<Vec<Option<f64>>, DataError> {
-        let mut values = Vec::with_capacity(self.rows.len());
-        for (row, text) in self.raw(column)? {
-            if is_missing(text) {
-                values.push(None);
-                continue;
+        let stored = self.stored(column)?;
+        if matches!(stored, Stored::Text(_)) && self.format != Format::Csv {
+            return Err(self.text_not_numbers(column));
+        }
+        let mut values = Vec::with_capacity(self.n_rows);
+        for row in 0..self.n_rows {
+            match stored {
+                Stored::Numbers { values: v, .. } if v.is_valid(row) => {
+                    values.push(Some(v.value(row)))
+                }
+                _ => values.push(self.parse_field(row, column, &stored.cell(row))?),
             }
-            let value: f64 = text.parse().map_err(|_| DataError::NotNumeric {
-                path: self.path.clone(),
-                line: self.lines[row],
-                column: column.to_string(),
-                value: text.to_string(),
-            })?;
-            if !value.is_finite() {
-                return Err(DataError::NotFinite {
-                    path: self.path.clone(),
-                    line: self.lines[row],
-                    column: column.to_string(),
-                    value: text.to_string(),
-                });
-            }
-            check_magnitude(value, text, &self.path, self.lines[row], column)?;
-            values.push(Some(value));
         }
         Ok(values)
+    }
+
+    /// A numeric column as an Arrow array (null where missing), shared with the
+    /// table rather than copied when the column was read as numbers.
+    pub fn numbers(&self, column: &str) -> Result<Float64Array, DataError> {
+        match self.stored(column)? {
+            Stored::Numbers { values, texts } => {
+                for (row, text) in texts {
+                    if !values.is_valid(*row) {
+                        self.parse_field(*row, column, text)?;
+                    }
+                }
+                Ok(values.clone())
+            }
+            Stored::Text(_) => Ok(Float64Array::from(self.numeric(column)?)),
+        }
     }
 
     /// The fields of a numeric `column` whose digits a 64-bit float cannot hold
     /// (more than 15 significant digits that do not read back as written), or an
     /// error when two fields that differ in the file read as the same number.
     pub fn precision_loss(&self, column: &str) -> Result<Option<PrecisionLoss>, DataError> {
+        let stored = self.stored(column)?;
+        // A number stored without its text prints back as written: never a loss.
+        let plain = |row: usize| match stored {
+            Stored::Numbers { values, texts } => {
+                values.is_valid(row) && texts.binary_search_by_key(&row, |t| t.0).is_err()
+            }
+            Stored::Text(_) => false,
+        };
         let mut lossy: Vec<(usize, f64)> = Vec::new();
-        for (row, text) in self.raw(column)? {
+        let candidates: Box<dyn Iterator<Item = usize>> = match stored {
+            Stored::Numbers { texts, .. } => Box::new(texts.iter().map(|t| t.0)),
+            Stored::Text(_) => Box::new(0..self.n_rows),
+        };
+        for row in candidates {
+            let text = stored.cell(row);
+            let text = text.as_ref();
             if is_missing(text) {
                 continue;
             }
@@ -460,7 +598,14 @@ impl Table {
         let lossy_bits: std::collections::HashSet<u64> =
             lossy.iter().map(|(_, v)| v.to_bits()).collect();
         let mut first_text: HashMap<u64, (usize, DecimalDigits)> = HashMap::new();
-        for (row, text) in self.raw(column)? {
+        for row in 0..self.n_rows {
+            if let (true, Stored::Numbers { values, .. }) = (plain(row), stored)
+                && !lossy_bits.contains(&values.value(row).to_bits())
+            {
+                continue;
+            }
+            let text = stored.cell(row);
+            let text = text.as_ref();
             let (Ok(value), Some(digits)) = (text.parse::<f64>(), DecimalDigits::of(text)) else {
                 continue;
             };
@@ -471,13 +616,11 @@ impl Table {
                 Some((other_row, other)) if *other != digits => {
                     return Err(DataError::DigitsLost {
                         path: self.path.clone(),
-                        line: self.lines[row],
+                        line: self.line(row),
                         column: column.to_string(),
                         value: text.to_string(),
-                        other_line: self.lines[*other_row],
-                        other_value: self.rows[*other_row][self.index_of(column)?]
-                            .trim()
-                            .to_string(),
+                        other_line: self.line(*other_row),
+                        other_value: stored.cell(*other_row).into_owned(),
                         read_as: value,
                     });
                 }
@@ -490,10 +633,8 @@ impl Table {
         Ok(Some(PrecisionLoss {
             path: self.path.clone(),
             column: column.to_string(),
-            first_line: self.lines[first_row],
-            first_value: self.rows[first_row][self.index_of(column)?]
-                .trim()
-                .to_string(),
+            first_line: self.line(first_row),
+            first_value: stored.cell(first_row).into_owned(),
             read_as: first_value,
             fields: lossy.len(),
         }))
@@ -501,13 +642,14 @@ impl Table {
 
     /// A categorical column; missing values are `None`.
     pub fn categorical(&self, column: &str) -> Result<Vec<Option<String>>, DataError> {
-        Ok(self
-            .raw(column)?
-            .map(|(_, text)| {
-                if is_missing(text) {
+        let stored = self.stored(column)?;
+        Ok((0..self.n_rows)
+            .map(|row| {
+                let text = stored.cell(row);
+                if is_missing(&text) {
                     None
                 } else {
-                    Some(text.to_string())
+                    Some(text.into_owned())
                 }
             })
             .collect())
@@ -515,10 +657,12 @@ impl Table {
 
     /// An identifier column: every value present and unique.
     pub fn identifiers(&self, column: &str) -> Result<Vec<String>, DataError> {
-        let mut seen: HashMap<&str, u64> = HashMap::with_capacity(self.rows.len());
-        let mut ids = Vec::with_capacity(self.rows.len());
-        for (row, text) in self.raw(column)? {
-            let line = self.lines[row];
+        let stored = self.stored(column)?;
+        let mut seen: HashMap<std::borrow::Cow<'_, str>, u64> = HashMap::with_capacity(self.n_rows);
+        let mut ids = Vec::with_capacity(self.n_rows);
+        for row in 0..self.n_rows {
+            let text = stored.cell(row);
+            let line = self.line(row);
             if text.is_empty() {
                 return Err(DataError::MissingId {
                     path: self.path.clone(),
@@ -526,16 +670,16 @@ impl Table {
                     column: column.to_string(),
                 });
             }
+            ids.push(text.to_string());
             if let Some(first_line) = seen.insert(text, line) {
                 return Err(DataError::DuplicateId {
                     path: self.path.clone(),
                     line,
                     column: column.to_string(),
-                    id: text.to_string(),
+                    id: ids.pop().unwrap_or_default(),
                     first_line,
                 });
             }
-            ids.push(text.to_string());
         }
         Ok(ids)
     }
@@ -545,7 +689,9 @@ impl Table {
     pub fn auto(&self, column: &str) -> Result<Column, DataError> {
         match self.numeric(column) {
             Ok(values) => Ok(Column::Numeric(values)),
-            Err(DataError::NotNumeric { .. }) => Ok(Column::Categorical(self.categorical(column)?)),
+            Err(DataError::NotNumeric { .. } | DataError::WrongType { .. }) => {
+                Ok(Column::Categorical(self.categorical(column)?))
+            }
             Err(other) => Err(other),
         }
     }

@@ -143,11 +143,50 @@ fn cr2_unweighted_with(
 ) -> Result<Variance, RegressionError> {
     let k = fit.k();
     let j = clusters.count();
-    let l = &fit.r_inv;
-    let m = &fit.xtx_inv;
-    let mut meat = DMatrix::zeros(k, k);
-    let mut df = DfAccumulator::new(m, None);
-    let mut add_cluster = |gmat: DMatrix<f64>, cg: DVector<f64>| {
+    let mut sums = Cr2Sums::new(&fit.r_inv, &fit.xtx_inv);
+    let mut add_cluster = |gmat: DMatrix<f64>, cg: DVector<f64>| sums.add_cluster(gmat, cg);
+    if j.saturating_mul(k * k).saturating_mul(8) <= gram_pass_bytes {
+        let (gram, xte) = gram_pass(fit, clusters.ids(), j);
+        for g in 0..j {
+            add_cluster(gram_matrix(&gram[g * k * k..(g + 1) * k * k], k), {
+                DVector::from_column_slice(&xte[g * k..(g + 1) * k])
+            });
+        }
+    } else {
+        for rows in clusters.members() {
+            let (gram, xte) = gram_of_rows(fit, &rows);
+            add_cluster(gram_matrix(&gram, k), DVector::from_vec(xte));
+        }
+    }
+    Ok(sums.finish())
+}
+
+/// Unweighted CR2 from per-cluster sums, one cluster at a time: G_g = X_gᵀX_g and
+/// X_gᵀe_g are all it needs (see the module docs), so it also serves a fit whose
+/// rows are streamed in chunks (`super::streaming`).
+pub(crate) struct Cr2Sums<'a> {
+    l: &'a DMatrix<f64>,
+    m: &'a DMatrix<f64>,
+    meat: DMatrix<f64>,
+    df: DfAccumulator,
+}
+
+impl<'a> Cr2Sums<'a> {
+    /// `l` = R⁻¹ and `m` = (XᵀX)⁻¹ of the fit.
+    pub(crate) fn new(l: &'a DMatrix<f64>, m: &'a DMatrix<f64>) -> Self {
+        let k = m.nrows();
+        Cr2Sums {
+            l,
+            m,
+            meat: DMatrix::zeros(k, k),
+            df: DfAccumulator::new(m, None),
+        }
+    }
+
+    /// Adds cluster g from its Gram matrix `gmat` and score sum `cg` = X_gᵀe_g.
+    pub(crate) fn add_cluster(&mut self, gmat: DMatrix<f64>, cg: DVector<f64>) {
+        let (l, m) = (self.l, self.m);
+        let k = m.nrows();
         let s = l.transpose() * &gmat * l;
         let eig = SymmetricEigen::new(s);
         let p = l * &eig.eigenvectors;
@@ -170,29 +209,19 @@ fn cr2_unweighted_with(
         let f = &gmat + &t_phi * t.transpose();
         let o = &gmat + scale_columns(&t, &psi) * t.transpose();
         let score = &cg + &t_phi * (p.transpose() * &cg);
-        meat += &score * score.transpose();
+        self.meat += &score * score.transpose();
         let mom = m * o * m;
         let a = f * m;
-        df.add(&mom.diagonal(), &a, &a);
-    };
-    if j.saturating_mul(k * k).saturating_mul(8) <= gram_pass_bytes {
-        let (gram, xte) = gram_pass(fit, clusters.ids(), j);
-        for g in 0..j {
-            add_cluster(gram_matrix(&gram[g * k * k..(g + 1) * k * k], k), {
-                DVector::from_column_slice(&xte[g * k..(g + 1) * k])
-            });
-        }
-    } else {
-        for rows in clusters.members() {
-            let (gram, xte) = gram_of_rows(fit, &rows);
-            add_cluster(gram_matrix(&gram, k), DVector::from_vec(xte));
+        self.df.add(&mom.diagonal(), &a, &a);
+    }
+
+    /// V̂ = M·meat·M and the Satterthwaite df.
+    pub(crate) fn finish(self) -> Variance {
+        Variance {
+            vcov: self.m * self.meat * self.m,
+            df: self.df.finish(),
         }
     }
-    let vcov = m * meat * m;
-    Ok(Variance {
-        vcov,
-        df: df.finish(),
-    })
 }
 
 /// Weighted CR2 through a thin QR of [X_g, W_gX_g, e_g] per cluster. `w` are the

@@ -37,6 +37,7 @@ pub mod lm_lin;
 pub mod lm_robust;
 pub mod logistic;
 pub(crate) mod ols;
+pub mod streaming;
 pub mod variance;
 
 pub use clusters::Clusters;

@@ -1,0 +1,265 @@
+//! How a loaded column is held in memory: Apache Arrow arrays, numbers as a
+//! `Float64Array` (8 bytes a value plus a validity bit) whenever every field reads
+//! as a number, text as a `StringArray` otherwise.
+//!
+//! A number column keeps the exact text of the few fields whose spelling its value
+//! does not give back (`1.50`, `1e3`, a missing-value token, 20 significant digits,
+//! `inf`), so a column read as labels, identifiers or for a precision check sees the
+//! file's text, exactly as when the whole file was kept as text.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::{Array, Float64Array, StringArray};
+
+use super::{MAX_MAGNITUDE, MIN_MAGNITUDE, is_missing};
+
+/// One loaded column.
+#[derive(Debug, Clone)]
+pub(crate) enum Stored {
+    /// Every present field a number in range. Null where the field is missing, out
+    /// of range or not finite; `texts` (sorted by row) holds those fields' text and
+    /// that of any field whose value does not print back as written.
+    Numbers {
+        values: Float64Array,
+        texts: Vec<(usize, Box<str>)>,
+    },
+    /// Text of every field (already trimmed); null only for a missing value in a
+    /// columnar file.
+    Text(StringArray),
+}
+
+impl Stored {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Stored::Numbers { values, .. } => values.len(),
+            Stored::Text(text) => text.len(),
+        }
+    }
+
+    /// The field's text as the file has it.
+    pub(crate) fn cell(&self, row: usize) -> Cow<'_, str> {
+        match self {
+            Stored::Numbers { values, texts } => match texts.binary_search_by_key(&row, |t| t.0) {
+                Ok(i) => Cow::Borrowed(&texts[i].1),
+                Err(_) if values.is_valid(row) => Cow::Owned(format!("{}", values.value(row))),
+                Err(_) => Cow::Borrowed(""),
+            },
+            Stored::Text(text) if text.is_null(row) => Cow::Borrowed(""),
+            Stored::Text(text) => Cow::Borrowed(text.value(row)),
+        }
+    }
+}
+
+/// A value a number column can hold as is: finite and squarable without overflow
+/// or underflow (the rule `Table::numeric` enforces).
+pub(crate) fn in_range(value: f64) -> bool {
+    value.is_finite()
+        && value.abs() <= MAX_MAGNITUDE
+        && (value == 0.0 || value.abs() >= MIN_MAGNITUDE)
+}
+
+/// Whether `text` is exactly how Rust prints the f64 it parses to: a plain
+/// decimal with no sign but `-`, no superfluous zeros and at most 15 significant
+/// digits (every such decimal is a distinct f64, whose shortest spelling it is).
+/// A cheap test that spares formatting almost every field.
+fn prints_back(text: &str) -> bool {
+    let bytes = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let (whole, fraction) = match bytes.iter().position(|&b| b == b'.') {
+        Some(dot) => (&bytes[..dot], Some(&bytes[dot + 1..])),
+        None => (bytes, None),
+    };
+    if whole.is_empty() || !whole.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if whole.len() > 1 && whole[0] == b'0' {
+        return false;
+    }
+    let mut significant = if whole == b"0" { 0 } else { whole.len() };
+    if let Some(fraction) = fraction {
+        if fraction.is_empty()
+            || !fraction.iter().all(u8::is_ascii_digit)
+            || fraction.last() == Some(&b'0')
+        {
+            return false;
+        }
+        significant += if significant == 0 {
+            fraction.len() - fraction.iter().take_while(|&&b| b == b'0').count()
+        } else {
+            fraction.len()
+        };
+    }
+    significant <= 15
+}
+
+/// Builds one column from field texts in file order: numbers while every field
+/// reads as one, switching (losslessly) to text at the first that does not.
+pub(crate) enum ColumnBuilder {
+    Numbers {
+        values: Vec<f64>,
+        valid: Vec<bool>,
+        texts: Vec<(usize, Box<str>)>,
+        scratch: String,
+    },
+    Text(StringBuilder),
+}
+
+impl Default for ColumnBuilder {
+    fn default() -> Self {
+        ColumnBuilder::Numbers {
+            values: Vec::new(),
+            valid: Vec::new(),
+            texts: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+}
+
+impl ColumnBuilder {
+    /// Appends the (trimmed) text of the next field.
+    pub(crate) fn push(&mut self, text: &str) {
+        match self {
+            ColumnBuilder::Numbers {
+                values,
+                valid,
+                texts,
+                scratch,
+            } => {
+                let row = values.len();
+                if is_missing(text) {
+                    values.push(0.0);
+                    valid.push(false);
+                    if !text.is_empty() {
+                        texts.push((row, text.into()));
+                    }
+                    return;
+                }
+                let Ok(value) = text.parse::<f64>() else {
+                    self.become_text();
+                    self.push(text);
+                    return;
+                };
+                if !in_range(value) {
+                    values.push(0.0);
+                    valid.push(false);
+                    texts.push((row, text.into()));
+                    return;
+                }
+                values.push(value);
+                valid.push(true);
+                if !prints_back(text) {
+                    scratch.clear();
+                    let _ = write!(scratch, "{value}");
+                    if scratch != text {
+                        texts.push((row, text.into()));
+                    }
+                }
+            }
+            ColumnBuilder::Text(builder) => builder.append_value(text),
+        }
+    }
+
+    fn become_text(&mut self) {
+        let built = std::mem::take(self).finish();
+        let mut builder = StringBuilder::with_capacity(built.len().max(1024), built.len() * 8);
+        for row in 0..built.len() {
+            builder.append_value(built.cell(row));
+        }
+        *self = ColumnBuilder::Text(builder);
+    }
+
+    pub(crate) fn finish(self) -> Stored {
+        match self {
+            ColumnBuilder::Numbers {
+                values,
+                valid,
+                texts,
+                ..
+            } => {
+                let nulls = valid.iter().any(|v| !v).then(|| valid.into());
+                Stored::Numbers {
+                    values: Float64Array::new(values.into(), nulls),
+                    texts,
+                }
+            }
+            ColumnBuilder::Text(mut builder) => Stored::Text(builder.finish()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(fields: &[&str]) -> Stored {
+        let mut builder = ColumnBuilder::default();
+        for f in fields {
+            builder.push(f);
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn prints_back_agrees_with_formatting() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "12.5",
+            "0.001",
+            "-3.25",
+            "123456789012345",
+            "0.1",
+            "1.50",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e3",
+            "1234567890123456",
+            "0.30000000000000004",
+            "-0.0",
+            "100",
+            "0.000000000000001",
+            "7.000",
+        ] {
+            let printed = format!("{}", text.parse::<f64>().unwrap());
+            if prints_back(text) {
+                assert_eq!(printed, text, "{text}");
+            }
+        }
+        assert!(prints_back("12.5") && prints_back("-0") && prints_back("0.001"));
+        assert!(!prints_back("1.50") && !prints_back("1e3") && !prints_back("01"));
+    }
+
+    #[test]
+    fn number_column_gives_back_every_text() {
+        let fields = [
+            "1",
+            "1.50",
+            "NA",
+            "",
+            "1e3",
+            "inf",
+            "2e200",
+            "-0",
+            "100000000000000001",
+        ];
+        let stored = build(&fields);
+        assert!(matches!(stored, Stored::Numbers { .. }));
+        for (row, text) in fields.iter().enumerate() {
+            assert_eq!(stored.cell(row), *text);
+        }
+    }
+
+    #[test]
+    fn a_word_half_way_turns_the_column_to_text_losslessly() {
+        let fields = ["1", "1.50", "NA", "", "abc", "2"];
+        let stored = build(&fields);
+        assert!(matches!(stored, Stored::Text(_)));
+        for (row, text) in fields.iter().enumerate() {
+            assert_eq!(stored.cell(row), *text);
+        }
+    }
+}
