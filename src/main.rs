@@ -95,11 +95,18 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Schema { output } => {
+            use evident::output_schema::{OutputDocument, output_schema};
             let schema = match output {
                 cli::SchemaTarget::Spec => schemars::schema_for!(Spec),
                 cli::SchemaTarget::Test => schemars::schema_for!(TestOutput),
                 cli::SchemaTarget::Regress => schemars::schema_for!(RegressOutput),
                 cli::SchemaTarget::Power => schemars::schema_for!(PowerOutput),
+                cli::SchemaTarget::Report => output_schema(OutputDocument::Report),
+                cli::SchemaTarget::Analyse => output_schema(OutputDocument::Analyse),
+                cli::SchemaTarget::Plan => output_schema(OutputDocument::Plan),
+                cli::SchemaTarget::Manifest => output_schema(OutputDocument::Manifest),
+                cli::SchemaTarget::Assign => output_schema(OutputDocument::Assign),
+                cli::SchemaTarget::Verify => output_schema(OutputDocument::Verify),
             };
             println!(
                 "{}",

@@ -74,5 +74,13 @@ example_snapshot!(hmo_inspections, "hmo-inspections", "study.json");
 example_snapshot!(ambulance_standby, "ambulance-standby", "study.json");
 example_snapshot!(neet_early_warning, "neet-early-warning", "study.json");
 example_snapshot!(fire_safety_visits_study, "fire-safety-visits", "study.json");
-example_snapshot!(fire_safety_visits_results, "fire-safety-visits", "results.json");
-example_snapshot!(fire_safety_visits_protocol, "fire-safety-visits", "protocol.json");
+example_snapshot!(
+    fire_safety_visits_results,
+    "fire-safety-visits",
+    "results.json"
+);
+example_snapshot!(
+    fire_safety_visits_protocol,
+    "fire-safety-visits",
+    "protocol.json"
+);
