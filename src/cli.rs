@@ -45,7 +45,7 @@ pub enum Command {
     /// Print a JSON Schema: of the spec format (the default; for editors to validate
     /// and autocomplete), or of a command's `--json` output (docs/json.md).
     Schema {
-        /// Whose schema: the spec, or the `--json` output of test, regress or power.
+        /// Whose schema: the spec, a command's `--json` output, report.json or manifest.json.
         #[arg(long, value_enum, default_value = "spec")]
         output: SchemaTarget,
     },
@@ -123,6 +123,18 @@ pub enum SchemaTarget {
     Regress,
     /// `evident power ... --json`.
     Power,
+    /// report.json and plan.json (the report model).
+    Report,
+    /// `evident analyse ... --json`.
+    Analyse,
+    /// `evident plan ... --json` (the plan stage's result).
+    Plan,
+    /// manifest.json, written by the assign stage.
+    Manifest,
+    /// `evident assign ... --json`.
+    Assign,
+    /// `evident assign ... --verify --json`.
+    Verify,
 }
 
 #[cfg(test)]

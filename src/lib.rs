@@ -17,6 +17,7 @@
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
+//! | `output_schema` | the JSON Schemas of report.json, plan.json, manifest.json and the pipeline commands' `--json` output |
 
 pub mod analysis;
 pub mod assign;
@@ -24,6 +25,7 @@ pub mod data;
 pub mod error;
 pub mod evidence;
 pub mod lifecycle;
+pub mod output_schema;
 pub mod pipeline;
 pub mod power;
 pub mod progress;

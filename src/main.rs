@@ -115,11 +115,18 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Schema { output } => {
+            use evident::output_schema::{OutputDocument, output_schema};
             let schema = match output {
                 cli::SchemaTarget::Spec => schemars::schema_for!(Spec),
                 cli::SchemaTarget::Test => schemars::schema_for!(TestOutput),
                 cli::SchemaTarget::Regress => schemars::schema_for!(RegressOutput),
                 cli::SchemaTarget::Power => schemars::schema_for!(PowerOutput),
+                cli::SchemaTarget::Report => output_schema(OutputDocument::Report),
+                cli::SchemaTarget::Analyse => output_schema(OutputDocument::Analyse),
+                cli::SchemaTarget::Plan => output_schema(OutputDocument::Plan),
+                cli::SchemaTarget::Manifest => output_schema(OutputDocument::Manifest),
+                cli::SchemaTarget::Assign => output_schema(OutputDocument::Assign),
+                cli::SchemaTarget::Verify => output_schema(OutputDocument::Verify),
             };
             println!(
                 "{}",
@@ -277,14 +284,17 @@ fn assign(
                 failed: pipeline::failed_checks(&verification),
             });
         }
-        say(format!(
-            "verified: {} matches its manifest (seed {})",
-            verification
-                .manifest
-                .with_file_name(assign::ASSIGNMENTS_FILE)
-                .display(),
-            verification.seed
-        ));
+        // With --json, stdout holds the JSON document alone.
+        if !json {
+            say(format!(
+                "verified: {} matches its manifest (seed {})",
+                verification
+                    .manifest
+                    .with_file_name(assign::ASSIGNMENTS_FILE)
+                    .display(),
+                verification.seed
+            ));
+        }
         return Ok(());
     }
     let outcome = assign::run(plan, force)?;

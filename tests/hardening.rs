@@ -116,7 +116,7 @@ fn a_one_mebibyte_cell_is_quoted_by_its_first_characters() {
 #[test]
 fn minus_1e308_is_quoted_as_written_not_as_309_digits() {
     let assert = evident()
-        .args(["power", "t", "--n=-1e308", "--d", "0.2"])
+        .args(["power", "t", "--n1=-1e308", "--n2", "10", "--d", "0.2"])
         .assert()
         .code(2);
     let stderr = stderr_of(&assert);
@@ -365,7 +365,7 @@ fn the_unit_limit_applies_to_the_total_a_solve_implies() {
         .stderr(predicate::str::contains("more than the 1e9"))
         .stderr(predicate::str::contains("panicked").not());
     evident()
-        .args(["power", "t", "--n", "6e8", "--d", "0.2"])
+        .args(["power", "t", "--n1", "6e8", "--n2", "6e8", "--d", "0.2"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -513,11 +513,11 @@ fn progress_off_a_terminal_is_on_stderr_only_with_the_flag() {
     let stderr = stderr_of(&with_flag);
     let stdout = String::from_utf8_lossy(&with_flag.get_output().stdout).into_owned();
     assert!(
-        stderr.starts_with("progress: randomisation inference: 0 of 2000 (0%)\n"),
+        stderr.starts_with("progress: randomisation inference: 0 of 2,000 (0%)\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("progress: randomisation inference: 2000 of 2000 (100%) after "),
+        stderr.contains("progress: randomisation inference: 2,000 of 2,000 (100%) after "),
         "{stderr}"
     );
     // Rate-limited: a quick run prints the first and the last line only.

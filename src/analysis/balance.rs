@@ -15,7 +15,7 @@ use crate::spec::{CovariateType, Plan};
 use crate::stats::summary::mean_and_variance;
 
 /// One variable's baseline difference between a treatment arm and the control.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BalanceRow {
     pub variable: String,
     /// The level an indicator stands for: each level of a categorical covariate, the
@@ -39,7 +39,7 @@ pub struct BalanceRow {
     pub control_arm: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BalanceMeasure {
     HedgesG,

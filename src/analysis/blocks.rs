@@ -15,7 +15,7 @@ use crate::assign::Prepared;
 use crate::spec::{AnalysisBlocks, AnalysisPlan, AssignmentMethod};
 
 /// Where the blocks came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum BlockSource {
     /// The groups the assign stage randomised within.

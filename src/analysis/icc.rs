@@ -33,7 +33,7 @@ use super::sample::AnalyticData;
 use crate::spec::Plan;
 
 /// The observed ICC and the quantities behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IccEstimate {
     pub icc: f64,
     /// Mean square between clusters within arms.

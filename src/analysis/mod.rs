@@ -36,7 +36,7 @@ use crate::stats::htest::p_adjust;
 use crate::stats::regression::DimDesign;
 
 /// Results of the analyse stage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Analysis {
     pub alpha: f64,
     pub conf_level: f64,
@@ -58,7 +58,7 @@ pub struct Analysis {
 }
 
 /// All results for one outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OutcomeResult {
     pub outcome: String,
     pub label: String,
@@ -75,7 +75,7 @@ pub struct OutcomeResult {
 }
 
 /// One estimator's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub estimator: EstimatorKind,
     /// What is compared, in words: "treatment vs control", "after vs before".
@@ -105,7 +105,7 @@ pub struct Comparison {
 }
 
 /// n, mean and SD of one group (for binary outcomes the mean is the proportion).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GroupSummary {
     pub name: String,
     pub n: usize,
@@ -114,7 +114,7 @@ pub struct GroupSummary {
 }
 
 /// A ratio with a confidence interval computed on the log scale.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RatioEstimate {
     pub estimate: f64,
     pub conf_low: f64,
@@ -123,6 +123,7 @@ pub struct RatioEstimate {
     pub log_std_error: f64,
     /// Degrees of freedom of the t quantile (the difference's; `null` for normal).
     #[serde(serialize_with = "serialize_df")]
+    #[schemars(with = "Option<f64>")]
     pub df: f64,
     /// The variance the interval comes from, e.g. `"CR2"`, `"Neyman"`, `"blocked"`.
     pub variance: &'static str,
@@ -137,7 +138,7 @@ fn serialize_df<S: serde::Serializer>(df: &f64, s: S) -> Result<S::Ok, S::Error>
 }
 
 /// How a comparison's estimate was made.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EstimatorDesign {
     /// estimatr's design for a difference in means (`standard`, `blocked`,
     /// `matched_pairs`, `clustered`, `block_clustered`, `matched_pairs_clustered`);
@@ -581,7 +582,7 @@ fn check_columns(
 
 /// What grading needs about one contrast of two arms: their flow, attrition of
 /// units (and of clusters), and baseline balance on that pair alone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ContrastEvidence {
     pub treated: usize,
     pub control: usize,

@@ -62,7 +62,7 @@ const CHUNK: u64 = 64;
 pub const TIE_TOLERANCE: f64 = 1e-10;
 
 /// How the reference distribution was formed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiMethod {
     /// Every possible allocation enumerated.
@@ -72,7 +72,7 @@ pub enum RiMethod {
 }
 
 /// What randomisation inference did, once for the whole analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RiSummary {
     pub method: RiMethod,
     /// Reference allocations: re-draws kept (sampled) or allocations enumerated that
@@ -101,7 +101,7 @@ pub struct RiSummary {
 }
 
 /// The procedure assumed for a trial allocated outside Evident.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssumedProcedure {
     pub procedure: crate::spec::RiProcedure,
     /// The procedure in words, with the arm sizes kept.
@@ -109,7 +109,7 @@ pub struct AssumedProcedure {
 }
 
 /// One comparison's randomisation-inference result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RiResult {
     /// T for the observed allocation (equals the reported estimate).
     pub statistic: f64,

@@ -83,7 +83,7 @@ pub(crate) struct OutcomeRows {
 }
 
 /// Flow of units through the study, per arm (CONSORT-style counts).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Flow {
     pub arms: Vec<ArmFlow>,
     /// Which outcome the analysed counts refer to (the primary).
@@ -92,7 +92,7 @@ pub struct Flow {
     pub estimator: EstimatorKind,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ArmFlow {
     pub arm: String,
     /// Allocated (randomised or enrolled) per the units file or the assign stage's
@@ -122,7 +122,7 @@ pub struct ArmFlow {
 }
 
 /// Units excluded for a value missing in one column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ColumnExclusion {
     pub column: String,
     pub units: usize,
@@ -149,7 +149,7 @@ impl ArmFlow {
 
 /// Overall and differential attrition of a set of arms (shares from 0 to 1), the
 /// two numbers the What Works Clearinghouse attrition boundary reads.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Attrition {
     /// 1 − analysed / allocated, over all the arms together.
     pub overall: f64,
@@ -815,7 +815,7 @@ pub const REFUSE_CONDITION: f64 = 1e12;
 
 /// A problem in the data that does not stop the analysis but limits its precision;
 /// carried into the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DataWarning {
     pub column: String,
     /// The file line the warning points at (the first affected field).

@@ -23,7 +23,7 @@ use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// One covariate's balance between a treatment arm and the control arm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BalanceRow {
     pub covariate: String,
     pub arm: String,
@@ -37,7 +37,7 @@ pub struct BalanceRow {
 }
 
 /// Joint balance of all covariates between a treatment arm and the control arm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OmnibusTest {
     pub arm: String,
     pub control: String,
@@ -48,7 +48,7 @@ pub struct OmnibusTest {
     pub p_value: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Balance {
     pub rows: Vec<BalanceRow>,
     pub omnibus: Vec<OmnibusTest>,

@@ -11,7 +11,7 @@ use super::rerandomise::RerandomisationRecord;
 /// Version of the manifest layout.
 pub const MANIFEST_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub manifest_version: u32,
@@ -38,7 +38,7 @@ pub struct Manifest {
     pub rerandomisation: Option<RerandomisationRecord>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArmCount {
     pub arm: String,
@@ -48,7 +48,7 @@ pub struct ArmCount {
     pub clusters: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlockCount {
     pub block: String,

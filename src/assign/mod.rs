@@ -651,7 +651,7 @@ impl<W: Write> Write for HashingWriter<W> {
 }
 
 /// What the report says about the allocation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssignmentReport {
     pub method: String,
     pub method_label: String,
@@ -951,7 +951,7 @@ fn place_files(dir: &Path, csv_tmp: &Path, manifest: &[u8]) -> Result<(), Assign
 }
 
 /// One check of `verify`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VerifyCheck {
     pub what: String,
     pub recorded: String,
@@ -960,7 +960,7 @@ pub struct VerifyCheck {
 }
 
 /// The outcome of `evident assign --verify`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Verification {
     pub verified: bool,
     pub checks: Vec<VerifyCheck>,

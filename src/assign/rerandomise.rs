@@ -92,7 +92,7 @@ impl<'a> Criterion<'a> {
 }
 
 /// What rerandomisation did, for the manifest and the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RerandomisationRecord {
     pub covariates: Vec<String>,
     /// The acceptance rule: accept when M ≤ max_mahalanobis.

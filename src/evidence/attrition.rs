@@ -44,7 +44,7 @@ const OPTIMISTIC: [f64; 66] = [
 ];
 
 /// The attrition of a two-arm comparison judged against a WWC boundary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AttritionCheck {
     /// Overall attrition, percent, as computed.
     pub overall: f64,

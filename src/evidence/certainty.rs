@@ -37,7 +37,7 @@ const BINARY_RELATIVE_CHANGE: f64 = 0.25;
 const Z_SUM_SQUARED: f64 = 7.848_879_734_349_088;
 
 /// The four GRADE levels of certainty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {
     VeryLow,
@@ -68,7 +68,7 @@ impl Certainty {
 }
 
 /// The GRADE domain a downgrade belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     RiskOfBias,
@@ -76,7 +76,7 @@ pub enum Domain {
 }
 
 /// One step down, with its reason in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Downgrade {
     pub domain: Domain,
     pub levels: u8,
@@ -84,7 +84,7 @@ pub struct Downgrade {
 }
 
 /// The certainty of one finding and every judgement behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CertaintyRating {
     pub rating: Certainty,
     /// Where the rating started: high for randomised designs, low otherwise.

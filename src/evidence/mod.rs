@@ -42,7 +42,7 @@ const MIN_SITES: u32 = 2;
 const DIGITS: usize = 3;
 
 /// The graded verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Grade {
     pub framework: &'static str,
     /// Highest level reached (0 when not even level 1 is).
@@ -69,14 +69,14 @@ pub struct Grade {
 }
 
 /// The level one contrast of a multi-arm trial reaches.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ContrastLevel {
     pub contrast: String,
     pub level: u8,
 }
 
 /// One criterion of the grade.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Criterion {
     pub level: u8,
     pub id: &'static str,
@@ -88,7 +88,7 @@ pub struct Criterion {
     pub rule: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Met,

@@ -24,7 +24,7 @@ use super::{Facts, Status};
 use crate::spec::DesignKind;
 
 /// How serious a threat to the finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ThreatLevel {
     Low,
@@ -33,7 +33,7 @@ pub enum ThreatLevel {
 }
 
 /// One threat to the finding, with why it was rated so.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Threat {
     pub threat: &'static str,
     pub level: ThreatLevel,
@@ -41,7 +41,7 @@ pub struct Threat {
 }
 
 /// An EEF-style padlock rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PadlockRating {
     pub framework: &'static str,
     /// Final padlocks, 0 to 5.

@@ -27,7 +27,7 @@ use super::{Facts, Status};
 use crate::spec::DesignKind;
 
 /// A Maryland SMS rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SmsRating {
     pub framework: &'static str,
     /// 1 to 5; 0 when the design is below the scale.

@@ -19,7 +19,7 @@ use crate::spec::Plan;
 const MDE_POWER: f64 = 0.8;
 
 /// How a row's numbers are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Quantity {
     /// A count of units or clusters.
@@ -37,7 +37,7 @@ pub enum Quantity {
 }
 
 /// One planned-against-achieved comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlannedAchievedRow {
     /// Stable key: units_randomised, units_analysed, clusters_randomised,
     /// clusters_analysed, cluster_size, icc, attrition, mde, mdes.
@@ -56,7 +56,7 @@ pub struct PlannedAchievedRow {
 }
 
 /// The comparison, for a plan with `design.power` and an analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlannedVsAchieved {
     pub rows: Vec<PlannedAchievedRow>,
     /// How the observed ICC was estimated (cluster trials).

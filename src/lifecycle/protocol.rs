@@ -17,7 +17,7 @@ use crate::power::plan::{PlannedMde, planned_attrition, planned_mde_at_80};
 use crate::spec::{AttritionBoundary, Direction, EstimatorKind, Plan};
 
 /// Where a criterion stands before the outcome data exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Prospect {
     /// Already met by the spec (e.g. the four-part statement, a comparison group).
@@ -46,7 +46,7 @@ impl Prospect {
 }
 
 /// One criterion of the grade, seen before the data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProspectCriterion {
     pub level: u8,
     /// The grade's criterion id.
@@ -58,7 +58,7 @@ pub struct ProspectCriterion {
 }
 
 /// The protocol report's account of the study before its outcome data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Protocol {
     /// The outcome data the analysis waits for (as the spec names it), when it does.
     pub waiting_for: Option<String>,

@@ -34,7 +34,7 @@ impl Unknown {
 }
 
 /// One group's size: the exact solution and the whole number to recruit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GroupSize {
     /// What is counted, e.g. "control", "treatment", "pairs", "clusters per arm".
     pub label: String,
@@ -47,7 +47,7 @@ pub struct GroupSize {
 }
 
 /// An answered planning question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PowerAnswer {
     /// The test or design, e.g. "two-sample t test".
     pub family: String,
@@ -77,7 +77,7 @@ pub struct PowerAnswer {
 }
 
 /// Adjustments to a sample: expected attrition and a baseline measure.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Adjustments {
     /// Expected share of randomised units lost before analysis, in [0, 1).
     pub attrition: f64,

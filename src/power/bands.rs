@@ -17,7 +17,7 @@ use serde::Serialize;
 pub const EEF_MDES_LIMITS: [f64; 5] = [0.2, 0.3, 0.4, 0.5, 0.6];
 
 /// Where an MDES falls in the EEF-style bands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MdesBand {
     pub mdes: f64,
     /// Padlocks the MDES allows (0–5).

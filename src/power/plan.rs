@@ -46,21 +46,21 @@ pub struct SimulationPlan {
 }
 
 /// A point of a curve.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CurvePoint {
     pub size: f64,
     pub value: f64,
 }
 
 /// Power against sample size for one effect.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PowerCurve {
     pub effect: f64,
     pub points: Vec<CurvePoint>,
 }
 
 /// What the plan stage produced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanResult {
     /// The answer by the chosen method first; for proportions, the other method's
     /// answer follows when it differs.
@@ -85,7 +85,7 @@ pub struct PlanResult {
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SimulationResult {
     pub diagnosis: Diagnosis,
     pub sweep: Vec<Diagnosis>,
@@ -101,7 +101,7 @@ pub struct SimulationResult {
 /// Analytic against simulated power at the simulated design. They *disagree* when the
 /// analytic power lies outside the 95% Wilson interval of the simulated power (the
 /// simulated share of significant results over the simulations that ran).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PowerAgreement {
     /// Analytic power at the simulated N, effect, ICC and cluster size.
     pub analytic_power: f64,
@@ -838,7 +838,7 @@ fn mdes_at(question: &Question, first: &PowerAnswer, power: f64) -> Option<f64> 
 }
 
 /// A planned minimum detectable effect, in the units the plan states it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "unit", rename_all = "snake_case")]
 pub enum PlannedMde {
     /// In standard deviations of the outcome (t, individual, cluster, cluster3).

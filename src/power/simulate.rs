@@ -52,7 +52,7 @@ use crate::stats::regression::{
 };
 
 /// The simulated outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum SimOutcome {
     /// Normal outcome with this SD (σ) around a control mean of 0.
@@ -62,7 +62,7 @@ pub enum SimOutcome {
 }
 
 /// A data-generating model, assignment and estimator to diagnose.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SimulationDesign {
     /// Units randomised (N).
     pub n: usize,
@@ -87,14 +87,14 @@ pub struct SimulationDesign {
 }
 
 /// One diagnosand with its Monte Carlo standard error.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Diagnosand {
     pub value: f64,
     pub mc_se: f64,
 }
 
 /// The diagnosis of one design.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     pub n: usize,
     pub estimand: f64,

@@ -13,7 +13,7 @@ use crate::spec::{Arm, Direction, OutcomeRole, OutcomeType, Plan, Statement, sha
 /// Version of the report.json layout; bumped on any incompatible change.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReportModel {
     pub schema_version: u32,
     pub engine: EngineInfo,
@@ -47,13 +47,13 @@ pub struct ReportModel {
     pub reproducibility: Reproducibility,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EngineInfo {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DesignSummary {
     pub kind: crate::spec::DesignKind,
     pub label: &'static str,
@@ -66,7 +66,7 @@ pub struct DesignSummary {
 }
 
 /// One row of the summary of findings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FindingRow {
     pub outcome: String,
     pub role: OutcomeRole,
@@ -106,7 +106,7 @@ pub struct FindingRow {
     pub certainty: CertaintyRating,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Reproducibility {
     pub engine_version: &'static str,
     pub spec: String,
@@ -115,7 +115,7 @@ pub struct Reproducibility {
     pub command: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InputFile {
     /// Path relative to the spec file's directory.
     pub path: String,

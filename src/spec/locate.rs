@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// A 1-based line and column (in characters) in a text file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Position {
     pub line: usize,
     pub column: usize,

@@ -44,7 +44,7 @@ pub struct Plan {
 }
 
 /// The design, with the settings that belong to its kind.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Design {
     Rct {
@@ -86,7 +86,7 @@ impl Design {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Arm {
     pub name: String,
     pub share: f64,
@@ -138,7 +138,7 @@ impl AssignmentPlan {
 
 /// Rerandomisation, with its acceptance rule resolved to a threshold. Randomisation
 /// inference must redraw under the same rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RerandomisationPlan {
     pub covariates: Vec<String>,
     pub rule: AcceptanceRule,
@@ -147,7 +147,7 @@ pub struct RerandomisationPlan {
 
 /// Accept an allocation when its Mahalanobis balance statistic is at most
 /// `max_mahalanobis`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AcceptanceRule {
     pub max_mahalanobis: f64,
     /// The acceptance probability the threshold came from (chi-square quantile with
@@ -189,7 +189,7 @@ pub struct AnalysisPlan {
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnalysisBlocks {
     /// Columns whose combined values form the blocks.
@@ -199,7 +199,7 @@ pub enum AnalysisBlocks {
 }
 
 /// Randomisation-inference settings, checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RiPlan {
     /// Sampled re-draws.
     pub draws: u64,
@@ -229,7 +229,7 @@ pub struct ReportPlan {
 }
 
 /// Pipeline stages, in the order `run` executes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Plan,
@@ -274,14 +274,14 @@ impl Stage {
 }
 
 /// Where the spec came from, for the reproducibility block of the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SourceInfo {
     pub spec_path: String,
     pub spec_sha256: String,
 }
 
 /// A rule the spec breaks, located in the file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     pub json_path: String,
     pub position: Option<Position>,
@@ -289,7 +289,7 @@ pub struct Problem {
 }
 
 /// Something that does not stop a run but the user should know.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Warning {
     pub json_path: String,
     pub position: Option<Position>,

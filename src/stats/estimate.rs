@@ -19,7 +19,7 @@ pub enum Alternative {
 }
 
 /// One estimated quantity with t- (or z-) based inference.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Estimate {
     pub estimate: f64,
     pub std_error: f64,
@@ -28,6 +28,7 @@ pub struct Estimate {
     /// Degrees of freedom; `f64::INFINITY` means a normal reference distribution.
     /// Serialised as `null` when infinite.
     #[serde(serialize_with = "serialize_df")]
+    #[schemars(with = "Option<f64>")]
     pub df: f64,
     pub p_value: f64,
     pub conf_low: f64,

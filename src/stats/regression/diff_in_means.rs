@@ -43,7 +43,7 @@ use super::{Clusters, Design, LmRobustOptions, RegressionError, SeType, lm_robus
 use crate::stats::estimate::{Alternative, Estimate};
 
 /// Which estimator the inputs selected (see the module table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DimDesign {
     Standard,
