@@ -85,7 +85,7 @@ fn every_example_output_fits_its_schema() {
             .display()
             .to_string();
         let spec_os = spec.as_os_str();
-        let text = std::fs::read_to_string(&spec).unwrap();
+        let text = std::fs::read_to_string(spec).unwrap();
         if text.contains("\"assignment\"") {
             let out = stdout_json(&[
                 "assign".as_ref(),
@@ -113,7 +113,7 @@ fn every_example_output_fits_its_schema() {
         ));
         let run = evident()
             .arg("run")
-            .arg(&spec)
+            .arg(spec)
             .arg("--out")
             .arg(&out_dir)
             .output()
