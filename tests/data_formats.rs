@@ -4,6 +4,9 @@
 //! naming the file and column. The columnar copies are written here, at test time,
 //! from the committed CSV fixtures.
 
+mod examples_support;
+
+use examples_support::copy_dir;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -361,19 +364,6 @@ fn a_csv_column_that_turns_to_words_half_way_names_line_and_column() {
         .stderr(predicate::str::contains(format!(
             "{path}:502: column `x`: `high` is not a number"
         )));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// `evident run` on a copy of an example, with its data as CSV or as Parquet

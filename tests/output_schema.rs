@@ -7,24 +7,14 @@
 
 mod contract_support;
 
+mod examples_support;
+
+use examples_support::copy_dir;
 use std::path::{Path, PathBuf};
 
 use contract_support::{assert_fits, evident, printed_schema, problems};
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// A copy of every example (the assign stage writes beside the spec), with fewer
 /// randomisation-inference draws than the examples' 2000 to keep the debug build quick.

@@ -4,7 +4,10 @@
 //! a certainty per outcome, technical detail only in the appendix, and no Markdown
 //! syntax in the HTML.
 
-use std::path::{Path, PathBuf};
+mod examples_support;
+
+use examples_support::copy_dir;
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -12,19 +15,6 @@ use tempfile::TempDir;
 
 fn evident() -> Command {
     Command::cargo_bin("evident").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 struct Report {

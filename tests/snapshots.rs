@@ -7,23 +7,13 @@
 //! beside the spec); the folder's path is replaced by `[root]` so the snapshots do
 //! not depend on where the test ran.
 
-use std::path::{Path, PathBuf};
+mod examples_support;
+
+use examples_support::copy_dir;
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Runs `specs/<example>/<spec>` and returns the report's Markdown and JSON (the
 /// protocol report's when the outcome data do not exist yet), paths normalised.
