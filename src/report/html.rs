@@ -40,7 +40,7 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
   body { margin: 1rem auto; padding: 0 0.75rem; }
   h1 { font-size: 1.5rem; }
   table { width: auto; min-width: 100%; font-size: 0.85rem; }
-  th, td { min-width: 4.5rem; }
+  th, td { min-width: 8rem; } /* wide enough that a sentence cell stays a few lines tall; the table scrolls in its box */
 }
 @media print {
   @page { size: A4; margin: 18mm; }
