@@ -21,7 +21,7 @@ use arrow_schema::{DataType, SchemaRef};
 use rayon::prelude::*;
 
 use super::DataError;
-use super::store::{Stored, in_range};
+use super::store::{Stored, concat, in_range};
 
 /// The on-disk formats a table is read from, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,44 +262,6 @@ fn read_parquet(
         columns,
         n_rows,
     })
-}
-
-/// Pieces of one column (row groups, in order) as one column.
-fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
-    if parts.len() == 1 {
-        return parts.pop().expect("one part");
-    }
-    match &parts[0] {
-        Stored::Numbers { .. } => {
-            let mut numbers = NumberColumn::with_capacity(n_rows);
-            for part in parts {
-                let Stored::Numbers { values, texts } = part else {
-                    unreachable!("a column has one type in every row group")
-                };
-                let offset = numbers.values.len();
-                numbers
-                    .texts
-                    .extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
-                numbers.values.extend_from_slice(values.values());
-                numbers
-                    .valid
-                    .extend((0..values.len()).map(|row| values.is_valid(row)));
-            }
-            numbers.finish()
-        }
-        Stored::Text(_) => {
-            let mut builder = StringBuilder::with_capacity(n_rows, n_rows * 8);
-            for part in parts {
-                for row in 0..part.len() {
-                    match &part {
-                        Stored::Text(text) if text.is_null(row) => builder.append_null(),
-                        _ => builder.append_value(part.cell(row)),
-                    }
-                }
-            }
-            Stored::Text(builder.finish())
-        }
-    }
 }
 
 /// One column's batches as a stored column.

@@ -1,11 +1,28 @@
 //! Reading a CSV file straight into Arrow columns (`store::ColumnBuilder`), only
 //! the columns asked for, with the documented CSV rules and errors (file, line,
 //! column) of `data::Table`.
+//!
+//! # In parallel, in pieces
+//! A file whose data rows hold no quote character is cut at line ends into pieces
+//! of about `PIECE_BYTES`; the pieces are read and parsed in parallel (each read
+//! from disk on its own, so the whole file is never in memory) and their columns
+//! joined in file order. Without quotes a line end always ends a record, so the
+//! pieces parse exactly as the whole file would; lines are counted per piece and
+//! shifted by the line ends before it, so errors name the same line. A file with a
+//! quote in its data rows (a quoted field may hold a line end) is read by one
+//! thread, whole, as before.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::Path;
 
-use super::store::{ColumnBuilder, Stored};
+use rayon::prelude::*;
+
+use super::store::{ColumnBuilder, Stored, concat};
 use super::{DataError, LineCounter, csv_error, header_of, reader_builder};
+
+/// Target size of a piece read by one task (cut at the next line end).
+const PIECE_BYTES: u64 = 4 << 20;
 
 /// A CSV file's header, its columns in header order (`None` for those not read)
 /// and the file line each data row starts on.
@@ -16,6 +33,261 @@ pub(crate) struct CsvColumns {
 }
 
 pub(crate) fn read(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, DataError> {
+    match read_in_pieces(path, wanted)? {
+        Some(columns) => Ok(columns),
+        None => read_whole(path, wanted),
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Bytes `range` of the file.
+fn read_range(file: &File, range: std::ops::Range<u64>) -> std::io::Result<Vec<u8>> {
+    let mut bytes = vec![0; (range.end - range.start) as usize];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut bytes, range.start)?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = file.try_clone()?;
+        file.seek(SeekFrom::Start(range.start))?;
+        file.read_exact(&mut bytes)?;
+    }
+    Ok(bytes)
+}
+
+/// One piece's columns, rows, lines (counted from 1 at the piece's start) and the
+/// number of line ends it holds.
+struct Piece {
+    columns: Vec<Option<ColumnBuilder>>,
+    lines: Vec<u64>,
+    line_ends: u64,
+}
+
+/// The parallel reader (see the module docs); `None` when the file must be read
+/// whole (a quote in its data rows, or too small to be worth cutting).
+fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColumns>, DataError> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let size = file.metadata().map_err(|e| io_error(path, e))?.len();
+    if size < 2 * PIECE_BYTES {
+        return Ok(None);
+    }
+    let mut reader = reader_builder().from_reader(BufReader::new(&file));
+    let headers = header_of(&mut reader, path)?;
+    let body_start = reader.position().byte();
+    drop(reader);
+    // Piece boundaries: just after the first line end at or after each target.
+    let mut bounds = vec![body_start];
+    let mut target = body_start + PIECE_BYTES;
+    while target < size {
+        let mut at = target;
+        let end = loop {
+            let window = read_range(&file, at..(at + 64 * 1024).min(size))
+                .map_err(|e| io_error(path, e))?;
+            if let Some(i) = memchr::memchr(b'\n', &window) {
+                break at + i as u64 + 1;
+            }
+            at += window.len() as u64;
+            if at >= size {
+                break size;
+            }
+        };
+        if end >= size {
+            break;
+        }
+        bounds.push(end);
+        target = end + PIECE_BYTES;
+    }
+    bounds.push(size);
+    let quoted = std::sync::atomic::AtomicBool::new(false);
+    let pieces: Vec<Result<Option<Piece>, DataError>> = bounds
+        .par_windows(2)
+        .map(|range| {
+            if quoted.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let bytes = read_range(&file, range[0]..range[1]).map_err(|e| io_error(path, e))?;
+            if memchr::memchr(b'"', &bytes).is_some() {
+                quoted.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Ok(None);
+            }
+            parse_piece(&bytes, path, &headers, wanted).map(Some)
+        })
+        .collect();
+    if quoted.into_inner() {
+        return Ok(None);
+    }
+    let mut parsed = Vec::with_capacity(pieces.len());
+    // The header's line ends (its record may end in the middle of a CRLF).
+    let header_bytes = read_range(&file, 0..body_start).map_err(|e| io_error(path, e))?;
+    let mut line_ends_before = memchr::memchr_iter(b'\n', &header_bytes).count() as u64;
+    for piece in pieces {
+        match piece {
+            Ok(Some(piece)) => {
+                let base = line_ends_before;
+                line_ends_before += piece.line_ends;
+                parsed.push((base, piece));
+            }
+            Err(error) => return Err(shift_line(error, line_ends_before)),
+            Ok(None) => return Ok(None),
+        }
+    }
+    let n_rows: usize = parsed.iter().map(|(_, p)| p.lines.len()).sum();
+    if n_rows == 0 {
+        return Err(DataError::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut lines = Vec::with_capacity(n_rows);
+    for (base, piece) in &parsed {
+        lines.extend(piece.lines.iter().map(|line| line + base));
+    }
+    let mut columns = Vec::with_capacity(headers.len());
+    for index in 0..headers.len() {
+        // One column at a time, so each piece's copy is freed as the whole is built.
+        let parts: Vec<Stored> = parsed
+            .iter_mut()
+            .filter_map(|(_, piece)| piece.columns[index].take())
+            .map(ColumnBuilder::finish)
+            .collect();
+        columns.push((!parts.is_empty()).then(|| concat(parts, n_rows)));
+    }
+    Ok(Some(CsvColumns {
+        headers,
+        columns,
+        lines,
+    }))
+}
+
+/// An error from a piece, its line shifted from the piece's count to the file's.
+fn shift_line(error: DataError, lines_before: u64) -> DataError {
+    match error {
+        DataError::Ragged {
+            path,
+            line,
+            expected,
+            found,
+        } => DataError::Ragged {
+            path,
+            line: line + lines_before,
+            expected,
+            found,
+        },
+        DataError::NotUtf8 { path, line, column } => DataError::NotUtf8 {
+            path,
+            line: line + lines_before,
+            column,
+        },
+        DataError::Malformed {
+            path,
+            line,
+            message,
+        } => DataError::Malformed {
+            path,
+            line: line + lines_before,
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Parses one piece of data rows (no header, no quotes), lines counted from 1
+/// at its start (the caller adds the line ends before it).
+fn parse_piece(
+    bytes: &[u8],
+    path: &Path,
+    headers: &[String],
+    wanted: Option<&[&str]>,
+) -> Result<Piece, DataError> {
+    let all_utf8 = std::str::from_utf8(bytes).is_ok();
+    let line_ends = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    let mut reader = reader_builder().has_headers(false).from_reader(bytes);
+    let mut line_of = LineCounter::new(bytes);
+    let mut columns: Vec<Option<ColumnBuilder>> = headers
+        .iter()
+        .map(|h| match wanted {
+            Some(w) if !w.contains(&h.as_str()) => None,
+            _ => Some(ColumnBuilder::with_capacity(line_ends as usize + 1)),
+        })
+        .collect();
+    let mut lines = Vec::with_capacity(line_ends as usize + 1);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(e, path)),
+        }
+        let line = line_of.record(&record);
+        if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
+            continue;
+        }
+        push_record(
+            &record,
+            line,
+            path,
+            headers,
+            all_utf8,
+            &mut columns,
+        )?;
+        lines.push(line);
+    }
+    Ok(Piece {
+        columns,
+        lines,
+        line_ends,
+    })
+}
+
+/// Appends one record's wanted fields to their columns.
+fn push_record(
+    record: &csv::ByteRecord,
+    line: u64,
+    path: &Path,
+    headers: &[String],
+    all_utf8: bool,
+    builders: &mut [Option<ColumnBuilder>],
+) -> Result<(), DataError> {
+    if record.len() != headers.len() {
+        return Err(DataError::Ragged {
+            path: path.to_path_buf(),
+            line,
+            expected: headers.len(),
+            found: record.len(),
+        });
+    }
+    for (i, field) in record.iter().enumerate() {
+        let builder = builders[i].as_mut();
+        if all_utf8 && builder.is_none() {
+            continue;
+        }
+        let text = if all_utf8 {
+            // Cannot fail: the whole text is UTF-8 and fields split at ASCII bytes.
+            std::str::from_utf8(field).unwrap_or_default()
+        } else {
+            std::str::from_utf8(field).map_err(|_| DataError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column: headers[i].clone(),
+            })?
+        };
+        if let Some(builder) = builder {
+            builder.push(text.trim());
+        }
+    }
+    Ok(())
+}
+
+/// The whole file in memory, read by one thread (files with quoted fields).
+fn read_whole(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Read {
         path: path.to_path_buf(),
         source,
@@ -47,33 +319,7 @@ pub(crate) fn read(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, D
         if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
             continue;
         }
-        if record.len() != headers.len() {
-            return Err(DataError::Ragged {
-                path: path.to_path_buf(),
-                line,
-                expected: headers.len(),
-                found: record.len(),
-            });
-        }
-        for (i, field) in record.iter().enumerate() {
-            let builder = builders[i].as_mut();
-            if all_utf8 && builder.is_none() {
-                continue;
-            }
-            let text = if all_utf8 {
-                // Cannot fail: the whole file is UTF-8 and fields split at ASCII bytes.
-                std::str::from_utf8(field).unwrap_or_default()
-            } else {
-                std::str::from_utf8(field).map_err(|_| DataError::NotUtf8 {
-                    path: path.to_path_buf(),
-                    line,
-                    column: headers[i].clone(),
-                })?
-            };
-            if let Some(builder) = builder {
-                builder.push(text.trim());
-            }
-        }
+        push_record(&record, line, path, &headers, all_utf8, &mut builders)?;
         lines.push(line);
     }
     drop(reader);

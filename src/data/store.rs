@@ -117,6 +117,17 @@ impl Default for ColumnBuilder {
 }
 
 impl ColumnBuilder {
+    /// A number column with room for `rows` values (a column that turns to text
+    /// gives the room back).
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        ColumnBuilder::Numbers {
+            values: Vec::with_capacity(rows),
+            valid: Vec::with_capacity(rows),
+            texts: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
     /// Appends the (trimmed) text of the next field.
     pub(crate) fn push(&mut self, text: &str) {
         match self {
@@ -186,6 +197,44 @@ impl ColumnBuilder {
             ColumnBuilder::Text(mut builder) => Stored::Text(builder.finish()),
         }
     }
+}
+
+/// Pieces of one column (row groups or parts of a file, in order) as one column:
+/// numbers when every piece is numbers, else text (a numbers piece giving back
+/// each field's text, as `ColumnBuilder` does when a column turns to text).
+pub(crate) fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
+    if parts.iter().all(|p| matches!(p, Stored::Numbers { .. })) {
+        let mut all_values: Vec<f64> = Vec::with_capacity(n_rows);
+        let mut all_valid: Vec<bool> = Vec::with_capacity(n_rows);
+        let mut all_texts = Vec::new();
+        for part in parts {
+            let Stored::Numbers { values, texts } = part else {
+                unreachable!("checked above")
+            };
+            let offset = all_values.len();
+            all_texts.extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
+            all_values.extend_from_slice(values.values());
+            all_valid.extend((0..values.len()).map(|row| values.is_valid(row)));
+        }
+        let nulls = all_valid.iter().any(|v| !v).then(|| all_valid.into());
+        return Stored::Numbers {
+            values: Float64Array::new(all_values.into(), nulls),
+            texts: all_texts,
+        };
+    }
+    let mut builder = StringBuilder::with_capacity(n_rows, n_rows * 8);
+    for part in parts {
+        for row in 0..part.len() {
+            match &part {
+                Stored::Text(text) if text.is_null(row) => builder.append_null(),
+                _ => builder.append_value(part.cell(row)),
+            }
+        }
+    }
+    Stored::Text(builder.finish())
 }
 
 #[cfg(test)]

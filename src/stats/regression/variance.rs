@@ -167,48 +167,63 @@ pub(crate) fn variance(
 /// With L = R⁻¹ (upper triangular), zᵢ = Lᵀx̃ᵢ gives hᵢ = ‖zᵢ‖² and
 /// V̂ = L (Σ ωᵢ zᵢzᵢᵀ) Lᵀ, ωᵢ = ẽᵢ², ẽᵢ²/(1 − hᵢ) or ẽᵢ²/(1 − hᵢ)².
 fn hc_sandwich(fit: &OlsFit, se_type: SeType) -> Result<DMatrix<f64>, RegressionError> {
+    use rayon::prelude::*;
     let n = fit.n();
     let k = fit.k();
     let xs = fit.xs.as_slice();
     let e = fit.scaled_residuals.as_slice();
     let l = fit.r_inv.as_slice();
     let needs_leverage = matches!(se_type, SeType::HC2 | SeType::HC3);
+    // Row blocks in parallel; the blocks' sums are added in row order and the first
+    // failing row in row order is reported, whatever the number of threads.
+    let parts: Vec<Result<Vec<f64>, RegressionError>> = super::ols::task_ranges(n)
+        .into_par_iter()
+        .map(|range| {
+            let mut meat = vec![0.0; k * k];
+            let mut x = vec![0.0; k];
+            let mut z = vec![0.0; k];
+            for i in range {
+                for (a, xa) in x.iter_mut().enumerate() {
+                    *xa = xs[a * n + i];
+                }
+                // z_j = Σ_{a ≤ j} x_a L[a, j]; column j of L is l[j·k .. j·k + k].
+                for (j, zj) in z.iter_mut().enumerate() {
+                    *zj = x[..=j]
+                        .iter()
+                        .zip(&l[j * k..=j * k + j])
+                        .map(|(xa, la)| xa * la)
+                        .sum();
+                }
+                let mut omega = e[i] * e[i];
+                if needs_leverage {
+                    let one_minus = 1.0 - z.iter().map(|v| v * v).sum::<f64>();
+                    if one_minus <= LEVERAGE_ONE {
+                        return Err(RegressionError::LeverageOne {
+                            row: i,
+                            se_type: se_type.to_string(),
+                        });
+                    }
+                    omega /= if se_type == SeType::HC2 {
+                        one_minus
+                    } else {
+                        one_minus * one_minus
+                    };
+                }
+                for a in 0..k {
+                    let za = omega * z[a];
+                    let row = &mut meat[a * k..(a + 1) * k];
+                    for b in a..k {
+                        row[b] += za * z[b];
+                    }
+                }
+            }
+            Ok(meat)
+        })
+        .collect();
     let mut meat = vec![0.0; k * k];
-    let mut x = vec![0.0; k];
-    let mut z = vec![0.0; k];
-    for i in 0..n {
-        for (a, xa) in x.iter_mut().enumerate() {
-            *xa = xs[a * n + i];
-        }
-        // z_j = Σ_{a ≤ j} x_a L[a, j]; column j of L is l[j·k .. j·k + k].
-        for (j, zj) in z.iter_mut().enumerate() {
-            *zj = x[..=j]
-                .iter()
-                .zip(&l[j * k..=j * k + j])
-                .map(|(xa, la)| xa * la)
-                .sum();
-        }
-        let mut omega = e[i] * e[i];
-        if needs_leverage {
-            let one_minus = 1.0 - z.iter().map(|v| v * v).sum::<f64>();
-            if one_minus <= LEVERAGE_ONE {
-                return Err(RegressionError::LeverageOne {
-                    row: i,
-                    se_type: se_type.to_string(),
-                });
-            }
-            omega /= if se_type == SeType::HC2 {
-                one_minus
-            } else {
-                one_minus * one_minus
-            };
-        }
-        for a in 0..k {
-            let za = omega * z[a];
-            let row = &mut meat[a * k..(a + 1) * k];
-            for b in a..k {
-                row[b] += za * z[b];
-            }
+    for part in parts {
+        for (total, v) in meat.iter_mut().zip(part?) {
+            *total += v;
         }
     }
     let meat = DMatrix::from_fn(k, k, |r, c| {
