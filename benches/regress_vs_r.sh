@@ -21,26 +21,28 @@ mkdir -p "$work"
 (cd "$repo" && cargo build --release --quiet)
 evident="$repo/target/release/evident"
 results="$work/results.tsv"
-printf 'rows\tprogram\tformat\tmode\tseconds\tpeak_mb\n' > "$results"
+printf 'rows\tprogram\tformat\tmode\twall_s\tcpu_s\tpeak_mb\n' > "$results"
 covariates=x1,x2,x3,x4,x5,x6,x7,x8,x9,x10
 
 # Runs a command $runs times, keeping the fastest time and its peak memory.
 measure() {
   local label=$1
   shift
-  local best_s="" best_kb=""
+  local best_s="" best_cpu="" best_kb=""
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/out.txt"
-    read -r s kb < "$work/time.txt"
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" > "$work/out.txt"
+    read -r s user system kb < "$work/time.txt"
     if [ -z "$best_s" ] || awk "BEGIN { exit !($s < $best_s) }"; then
       best_s=$s
+      best_cpu=$(awk "BEGIN { print $user + $system }")
       best_kb=$kb
     fi
   done
-  printf '%s\t%s\t%s\n' "$label" "$best_s" "$((best_kb / 1024))" | tee -a "$results"
+  printf '%s\t%s\t%s\t%s\n' "$label" "$best_s" "$best_cpu" "$((best_kb / 1024))" | tee -a "$results"
 }
 
 for size in $sizes; do
+  echo "# $size rows, load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
   rows=$(awk "BEGIN { printf \"%d\", $size }")
   stem="$work/regress_$size"
   if [ "$rows" -gt "$memory_max" ]; then

@@ -257,6 +257,7 @@ fn read_parquet(
             _ => concat(parts, n_rows),
         }));
     }
+    drop(pieces);
     Ok(Columns {
         headers,
         columns,

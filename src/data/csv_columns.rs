@@ -21,8 +21,9 @@ use rayon::prelude::*;
 use super::store::{ColumnBuilder, Stored, concat};
 use super::{DataError, LineCounter, csv_error, header_of, reader_builder};
 
-/// Target size of a piece read by one task (cut at the next line end).
-const PIECE_BYTES: u64 = 4 << 20;
+/// Target size of a piece read by one task (cut at the next line end); tiny in
+/// unit tests, so small files are cut into many pieces.
+const PIECE_BYTES: u64 = if cfg!(test) { 40 } else { 4 << 20 };
 
 /// A CSV file's header, its columns in header order (`None` for those not read)
 /// and the file line each data row starts on.
@@ -48,20 +49,33 @@ fn io_error(path: &Path, source: std::io::Error) -> DataError {
 
 /// Bytes `range` of the file.
 fn read_range(file: &File, range: std::ops::Range<u64>) -> std::io::Result<Vec<u8>> {
-    let mut bytes = vec![0; (range.end - range.start) as usize];
+    let mut bytes = Vec::new();
+    read_range_into(file, range, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Bytes `range` of the file into `bytes` (reused, so a thread's pieces share one
+/// buffer instead of each faulting in fresh pages).
+fn read_range_into(
+    file: &File,
+    range: std::ops::Range<u64>,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    bytes.clear();
+    bytes.resize((range.end - range.start) as usize, 0);
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
-        file.read_exact_at(&mut bytes, range.start)?;
+        file.read_exact_at(bytes, range.start)?;
     }
     #[cfg(not(unix))]
     {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = file.try_clone()?;
         file.seek(SeekFrom::Start(range.start))?;
-        file.read_exact(&mut bytes)?;
+        file.read_exact(bytes)?;
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// One piece's columns, rows, lines (counted from 1 at the piece's start) and the
@@ -110,16 +124,16 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
     let quoted = std::sync::atomic::AtomicBool::new(false);
     let pieces: Vec<Result<Option<Piece>, DataError>> = bounds
         .par_windows(2)
-        .map(|range| {
+        .map_init(Vec::new, |bytes, range| {
             if quoted.load(std::sync::atomic::Ordering::Relaxed) {
                 return Ok(None);
             }
-            let bytes = read_range(&file, range[0]..range[1]).map_err(|e| io_error(path, e))?;
-            if memchr::memchr(b'"', &bytes).is_some() {
+            read_range_into(&file, range[0]..range[1], bytes).map_err(|e| io_error(path, e))?;
+            if memchr::memchr(b'"', bytes).is_some() {
                 quoted.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok(None);
             }
-            parse_piece(&bytes, path, &headers, wanted).map(Some)
+            parse_piece(bytes, path, &headers, wanted).map(Some)
         })
         .collect();
     if quoted.into_inner() {
@@ -160,6 +174,7 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
             .collect();
         columns.push((!parts.is_empty()).then(|| concat(parts, n_rows)));
     }
+    drop(parsed);
     Ok(Some(CsvColumns {
         headers,
         columns,
@@ -337,4 +352,122 @@ fn read_whole(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, DataEr
             .collect(),
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(content).unwrap();
+        file
+    }
+
+    /// Reads `content` both ways and checks the pieces were used and agree with
+    /// the whole-file reader in every cell, line and error.
+    fn both_ways(content: &[u8], wanted: Option<&[&str]>) -> Result<CsvColumns, String> {
+        let file = write(content);
+        let whole = read_whole(file.path(), wanted).map_err(|e| e.to_string());
+        let pieces = read_in_pieces(file.path(), wanted)
+            .map_err(|e| e.to_string())
+            .map(|p| p.expect("read in pieces"));
+        match (&whole, &pieces) {
+            (Ok(w), Ok(p)) => {
+                assert_eq!(w.headers, p.headers);
+                assert_eq!(w.lines, p.lines);
+                for (a, b) in w.columns.iter().zip(&p.columns) {
+                    match (a, b) {
+                        (Some(a), Some(b)) => {
+                            assert_eq!(a.len(), b.len());
+                            assert_eq!(
+                                std::mem::discriminant(a),
+                                std::mem::discriminant(b),
+                                "same type"
+                            );
+                            for row in 0..a.len() {
+                                assert_eq!(a.cell(row), b.cell(row), "row {row}");
+                            }
+                        }
+                        (None, None) => {}
+                        _ => panic!("a column read one way only"),
+                    }
+                }
+            }
+            (Err(w), Err(p)) => assert_eq!(w, p),
+            _ => panic!("whole: {:?}, pieces: {:?}", whole.is_ok(), pieces.is_ok()),
+        }
+        pieces
+    }
+
+    fn rows(n: usize, line_end: &str) -> String {
+        let mut text = format!("\u{feff}id,y,x,label{line_end}");
+        for i in 0..n {
+            let y = match i % 7 {
+                0 => "NA".to_string(),
+                1 => String::new(),
+                2 => format!("{}.50", i),
+                3 => format!("{}e-3", i),
+                _ => format!("{}", i as f64 * 0.25 - 3.0),
+            };
+            text += &format!("{i}, {y} ,{},g{}{line_end}", i % 5, i % 3);
+            if i % 11 == 0 {
+                text += line_end;
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn pieces_read_as_the_whole_file_does() {
+        for line_end in ["\n", "\r\n"] {
+            let read = both_ways(rows(200, line_end).as_bytes(), None).unwrap();
+            assert_eq!(read.lines.len(), 200);
+            assert_eq!(read.lines[0], 2);
+            // Blank lines after every 11th row push later rows down.
+            assert_eq!(read.lines[12], 2 + 12 + 2);
+            let only = both_ways(rows(150, line_end).as_bytes(), Some(&["y"])).unwrap();
+            assert!(only.columns[0].is_none() && only.columns[1].is_some());
+        }
+    }
+
+    #[test]
+    fn a_column_turning_to_text_in_a_later_piece_is_text_throughout() {
+        let mut text = rows(120, "\n");
+        text += "120,abc,1,g0\n121,7,1,g1\n";
+        let read = both_ways(text.as_bytes(), None).unwrap();
+        assert!(matches!(read.columns[1], Some(Stored::Text(_))));
+        assert_eq!(read.columns[1].as_ref().unwrap().cell(2), "2.50");
+        assert!(matches!(read.columns[2], Some(Stored::Numbers { .. })));
+    }
+
+    #[test]
+    fn errors_in_a_later_piece_name_the_file_line() {
+        let mut ragged = rows(120, "\r\n");
+        ragged += "120,1\r\n";
+        let err = both_ways(ragged.as_bytes(), None).err().unwrap();
+        let last_line = ragged.matches('\n').count();
+        assert!(err.contains(&format!(":{last_line}: row has 2 fields")), "{err}");
+        let mut bytes = rows(120, "\n").into_bytes();
+        bytes.extend_from_slice(b"120,1,2,caf\xE9\n");
+        let err = both_ways(&bytes, None).err().unwrap();
+        assert!(err.contains("column label is not valid UTF-8"), "{err}");
+        // As the whole-file reader does, a file that is not UTF-8 is refused even
+        // when the bad field is in a column not used.
+        assert!(both_ways(&bytes, Some(&["y"])).is_err());
+    }
+
+    #[test]
+    fn quotes_in_the_data_rows_send_the_file_to_the_whole_file_reader() {
+        let mut text = rows(120, "\n");
+        text += "120,\"1\n\",2,g\n";
+        let file = write(text.as_bytes());
+        assert!(read_in_pieces(file.path(), None).unwrap().is_none());
+        let read = read(file.path(), None).unwrap();
+        assert_eq!(read.lines.len(), 121);
+        // A quoted header alone does not.
+        let quoted_header = rows(120, "\n").replacen("id,y", "\"id\",\"y\"", 1);
+        both_ways(quoted_header.as_bytes(), None).unwrap();
+    }
 }

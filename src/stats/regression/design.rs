@@ -120,10 +120,11 @@ pub fn build_design_rows(
         return Err(RegressionError::Empty);
     }
     let mut names = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+    // Numeric covariates are borrowed, not copied: the design is their only copy.
+    let mut columns: Vec<std::borrow::Cow<'_, [f64]>> = Vec::new();
     if intercept {
         names.push("(Intercept)".to_string());
-        columns.push(vec![1.0; n]);
+        columns.push(vec![1.0; n].into());
     }
     let mut full_rank_factor_used = intercept;
     for cov in covariates {
@@ -138,7 +139,7 @@ pub fn build_design_rows(
             Covariate::Numeric { name, values } => {
                 check_finite(name, values.iter().copied())?;
                 names.push(name.clone());
-                columns.push(values.clone());
+                columns.push(values.as_slice().into());
             }
             Covariate::Factor { name, levels } => {
                 let sorted: Vec<&str> = levels
@@ -161,7 +162,8 @@ pub fn build_design_rows(
                         levels
                             .iter()
                             .map(|l| if l == level { 1.0 } else { 0.0 })
-                            .collect(),
+                            .collect::<Vec<f64>>()
+                            .into(),
                     );
                 }
             }
@@ -169,7 +171,11 @@ pub fn build_design_rows(
     }
     check_unique(&names)?;
     let k = columns.len();
-    let x = DMatrix::from_iterator(n, k, columns.into_iter().flatten());
+    // Filled column by column into one allocation of n × k.
+    let mut x = DMatrix::zeros(n, k);
+    for (j, column) in columns.iter().enumerate() {
+        x.column_mut(j).copy_from_slice(column);
+    }
     Ok(Design { names, x })
 }
 

@@ -522,4 +522,67 @@ mod tests {
             Err(RegressionError::TooFewObservations { n: 2, k: 2 })
         ));
     }
+
+    /// A design of `n` rows: intercept, `x`, and the powers of `x` up to `degree`.
+    fn polynomial(n: usize, degree: i32) -> (Design, Vec<f64>) {
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.618_034).fract()).collect();
+        let columns: Vec<Vec<f64>> = (0..=degree)
+            .map(|p| x.iter().map(|v| v.powi(p)).collect())
+            .collect();
+        let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 1.0 + 2.0 * v - v * v + ((i * 7919) % 13) as f64 * 0.05)
+            .collect();
+        (design(&refs), y)
+    }
+
+    #[test]
+    fn the_fast_path_equals_the_precise_path() {
+        // 150,000 rows: three tasks of the tall-skinny QR, the last one short.
+        let (d, y) = polynomial(150_000, 2);
+        let fit = fit_ols(&d, &y, None).unwrap();
+        let norms: Vec<f64> = d.x.column_iter().map(|c| c.norm()).collect();
+        let (unit_coef, _) =
+            precise_solution(&d.x, &DVector::from_column_slice(&y), &norms, &d).unwrap();
+        for j in 0..3 {
+            assert_close(fit.coef[j], unit_coef[j] / norms[j], 1e-12, "coef");
+        }
+        // The triangle's R equals the Householder R up to row signs.
+        let r = tall_skinny_r(&d.x, &y);
+        let qr_r = d.x.clone().qr().r();
+        for i in 0..3 {
+            for j in i..3 {
+                assert_close(r[(i, j)].abs(), qr_r[(i, j)].abs(), 1e-12, "R");
+            }
+        }
+    }
+
+    #[test]
+    fn an_ill_conditioned_design_takes_the_precise_path() {
+        let (well, _) = polynomial(2_000, 2);
+        let (ill, y) = polynomial(2_000, 9);
+        let unit_r = |d: &Design| {
+            let r = tall_skinny_r(&d.x, &vec![0.0; d.nrows()]);
+            let r = r.view((0, 0), (d.ncols(), d.ncols())).into_owned();
+            let norms: Vec<f64> = (0..d.ncols()).map(|j| r.column(j).norm()).collect();
+            DMatrix::from_fn(d.ncols(), d.ncols(), |i, j| r[(i, j)] / norms[j])
+        };
+        assert!(condition_number(&unit_r(&well)).unwrap() < FAST_PATH_CONDITION);
+        assert!(condition_number(&unit_r(&ill)).unwrap() > FAST_PATH_CONDITION);
+        // On that path the coefficients are the precise path's, bit for bit (the
+        // column norms come from the triangle, whose first k columns do not
+        // depend on y).
+        let fit = fit_ols(&ill, &y, None).unwrap();
+        let r = tall_skinny_r(&ill.x, &vec![0.0; ill.nrows()]);
+        let norms: Vec<f64> = (0..ill.ncols())
+            .map(|j| r.view((0, j), (ill.ncols(), 1)).norm())
+            .collect();
+        let (unit_coef, _) =
+            precise_solution(&ill.x, &DVector::from_column_slice(&y), &norms, &ill).unwrap();
+        for j in 0..ill.ncols() {
+            assert_eq!(fit.coef[j], unit_coef[j] / norms[j]);
+        }
+    }
 }
