@@ -185,7 +185,13 @@ fn errors_deep_in_a_big_csv_name_the_line_and_column() {
         }
     });
     evident()
-        .args(["regress", "--data", ragged.to_str().unwrap(), "--outcome", "y"])
+        .args([
+            "regress",
+            "--data",
+            ragged.to_str().unwrap(),
+            "--outcome",
+            "y",
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains(format!(

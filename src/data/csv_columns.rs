@@ -104,8 +104,8 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
     while target < size {
         let mut at = target;
         let end = loop {
-            let window = read_range(&file, at..(at + 64 * 1024).min(size))
-                .map_err(|e| io_error(path, e))?;
+            let window =
+                read_range(&file, at..(at + 64 * 1024).min(size)).map_err(|e| io_error(path, e))?;
             if let Some(i) = memchr::memchr(b'\n', &window) {
                 break at + i as u64 + 1;
             }
@@ -245,14 +245,7 @@ fn parse_piece(
         if record.len() == 1 && record[0].is_empty() && headers.len() > 1 {
             continue;
         }
-        push_record(
-            &record,
-            line,
-            path,
-            headers,
-            all_utf8,
-            &mut columns,
-        )?;
+        push_record(&record, line, path, headers, all_utf8, &mut columns)?;
         lines.push(line);
     }
     Ok(Piece {
@@ -448,7 +441,10 @@ mod tests {
         ragged += "120,1\r\n";
         let err = both_ways(ragged.as_bytes(), None).err().unwrap();
         let last_line = ragged.matches('\n').count();
-        assert!(err.contains(&format!(":{last_line}: row has 2 fields")), "{err}");
+        assert!(
+            err.contains(&format!(":{last_line}: row has 2 fields")),
+            "{err}"
+        );
         let mut bytes = rows(120, "\n").into_bytes();
         bytes.extend_from_slice(b"120,1,2,caf\xE9\n");
         let err = both_ways(&bytes, None).err().unwrap();

@@ -437,7 +437,11 @@ fn precise_solution(
 /// b − A·x with every dot product in double-double arithmetic (Ogita, Rump & Oishi
 /// 2005, "Accurate sum and dot product", SIAM J. Sci. Comput. 26(6):1955), so that the
 /// residual of a nearly exact fit keeps its leading digits for iterative refinement.
-fn compensated_residual(a: &DMatrixView<f64>, b: &DVectorView<f64>, x: &DVector<f64>) -> DVector<f64> {
+fn compensated_residual(
+    a: &DMatrixView<f64>,
+    b: &DVectorView<f64>,
+    x: &DVector<f64>,
+) -> DVector<f64> {
     DVector::from_fn(a.nrows(), |i, _| {
         // sum + error accumulates b_i − Σ_j a_ij x_j.
         let (mut sum, mut error) = (b[i], 0.0);
