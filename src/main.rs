@@ -25,7 +25,6 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     cli::progress::install(cli.quiet, cli.progress);
     match execute(&cli) {
@@ -51,20 +50,6 @@ fn quiet_on_closed_pipe() {
     // disposition to SIG_DFL installs no handler code.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-/// Fixes glibc's mmap threshold at its default 128 KiB. Left dynamic, glibc raises
-/// it to the size of the largest block freed (up to 32 MiB), after which column-
-/// and matrix-sized blocks are carved from the heap and stay resident when freed:
-/// a 1,000,000-row `regress` peaked at 265 MB resident for 184 MB of live heap,
-/// 186 MB with the threshold fixed (docs/performance.md).
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called first thing in main, before any thread exists or any large
-    // block is allocated; mallopt only changes the allocator's tuning.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
