@@ -30,7 +30,7 @@ fn columns() -> (Vec<Vec<f64>>, Vec<i64>) {
         (z ^ (z >> 31)) as f64 / 2f64.powi(64)
     };
     let on_grid = |v: f64| (v * 1024.0).round() / 1024.0;
-    let mut x: Vec<Vec<f64>> = vec![Vec::with_capacity(ROWS); 4];
+    let mut x: Vec<Vec<f64>> = (0..4).map(|_| Vec::with_capacity(ROWS)).collect();
     let mut y = Vec::with_capacity(ROWS);
     let mut cluster = Vec::with_capacity(ROWS);
     let effects: Vec<f64> = (0..300).map(|_| uniform() - 0.5).collect();
