@@ -19,7 +19,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 const ROWS: usize = 1_000_000;
-const USED: [&str; 11] = ["y", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10"];
+const USED: [&str; 11] = [
+    "y", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
+];
 
 /// Writes `data.csv` and `data.parquet` in `dir`.
 fn write_files(dir: &Path) {
