@@ -5,51 +5,23 @@
 //! weights by formula.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use evident::matching::{MatchResult, MatchStatus, build, read_input};
 use evident::pipeline;
 use evident::stats::prec::assert_close;
 use serde_json::Value;
-use tempfile::TempDir;
+
+mod matching_support;
+use matching_support::spec_with;
 
 const TOL: f64 = 1e-10;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn reference() -> Value {
-    let text =
-        std::fs::read_to_string(repo().join("tests/reference/matching/matchit.json")).unwrap();
+    let text = std::fs::read_to_string(
+        matching_support::repo().join("tests/reference/matching/matchit.json"),
+    )
+    .unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-/// A spec over the reference pool with the given `design.matching`.
-pub fn spec_with(matching: &str, covariates: &[&str]) -> (TempDir, PathBuf) {
-    let dir = TempDir::new().unwrap();
-    let data = repo().join("tests/reference/matching/pool.csv");
-    let covariates = serde_json::to_string(covariates).unwrap();
-    let text = format!(
-        r#"{{
-  "evident": 1,
-  "title": "matching parity",
-  "statement": {{ "problem": "p", "action": "a", "data_product": "d", "datasets": ["x"] }},
-  "design": {{
-    "kind": "matched_comparison",
-    "arms": [ {{ "name": "control", "share": 0.5 }}, {{ "name": "treated", "share": 0.5 }} ],
-    "control": "control",
-    "matching": {matching}
-  }},
-  "outcomes": [ {{ "name": "x1", "type": "continuous", "role": "primary" }} ],
-  "analysis": {{ "data": "{}", "id": "unit", "treatment": "group", "covariates": {covariates} }},
-  "report": {{ "dir": "out" }}
-}}"#,
-        data.display()
-    );
-    let path = dir.path().join("study.json");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
 }
 
 fn run(matching: &str, covariates: &[&str]) -> MatchResult {
@@ -166,9 +138,16 @@ fn propensity_scores_match_a_fully_converged_glm() {
 #[test]
 fn nearest_neighbour_on_the_propensity_score_equals_matchit() {
     let r = reference();
-    let result = run(r#"{ "method": "nearest", "order": "largest" }"#, &PS_COVARIATES);
+    let result = run(
+        r#"{ "method": "nearest", "order": "largest" }"#,
+        &PS_COVARIATES,
+    );
     assert_eq!(sets_of(&result), reference_sets(&r["nn_largest"]["sets"]));
-    assert_weights(&result, &numbers(&r["nn_largest"]["weights"]), "nearest 1:1");
+    assert_weights(
+        &result,
+        &numbers(&r["nn_largest"]["weights"]),
+        "nearest 1:1",
+    );
 }
 
 #[test]
@@ -225,10 +204,7 @@ fn mahalanobis_matches_equal_matchit() {
 #[test]
 fn exact_matching_equals_matchit() {
     let r = reference();
-    let result = run(
-        r#"{ "method": "exact", "exact": ["region"] }"#,
-        &["x3"],
-    );
+    let result = run(r#"{ "method": "exact", "exact": ["region"] }"#, &["x3"]);
     assert_partition(&result, &r["exact"], "exact");
 }
 

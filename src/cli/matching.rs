@@ -22,7 +22,10 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
         );
         return Ok(());
     }
-    let matching = plan.matching.as_ref().expect("run_stage needs design.matching");
+    let matching = plan
+        .matching
+        .as_ref()
+        .expect("run_stage needs design.matching");
     let result = &output.result;
     say(format!(
         "{} matching ({}{}), estimand {}",

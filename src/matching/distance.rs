@@ -51,7 +51,11 @@ pub fn propensity_scores(
         .collect();
     let fit = logistic_regression(&design, &y, &LogisticOptions::default())
         .map_err(|source| MatchError::PropensityModel { source })?;
-    let beta: Vec<f64> = fit.coefficients.iter().map(|c| c.estimate.estimate).collect();
+    let beta: Vec<f64> = fit
+        .coefficients
+        .iter()
+        .map(|c| c.estimate.estimate)
+        .collect();
     let mut scores = vec![f64::NAN; input.ids.len()];
     for &i in &rows {
         let eta = beta[0]
@@ -134,7 +138,9 @@ pub fn mahalanobis_whitener(
         }
     } else {
         for group in [true, false] {
-            let members: Vec<usize> = (0..n).filter(|&r| input.treated[rows[r]] == group).collect();
+            let members: Vec<usize> = (0..n)
+                .filter(|&r| input.treated[rows[r]] == group)
+                .collect();
             for col in &mut centred {
                 let mean = members.iter().map(|&r| col[r]).sum::<f64>() / members.len() as f64;
                 for &r in &members {
@@ -143,7 +149,11 @@ pub fn mahalanobis_whitener(
             }
         }
     }
-    let denominator = if robust { n as f64 - 1.0 } else { n as f64 - 2.0 };
+    let denominator = if robust {
+        n as f64 - 1.0
+    } else {
+        n as f64 - 2.0
+    };
     for a in 0..k {
         for b in 0..=a {
             let s: f64 = centred[a].iter().zip(&centred[b]).map(|(x, y)| x * y).sum();

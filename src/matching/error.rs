@@ -11,7 +11,9 @@ use crate::stats::regression::RegressionError;
 pub enum MatchError {
     #[error(transparent)]
     Data(#[from] DataError),
-    #[error("{path}: no {group} units (column `{column}` has no `{label}`): there is nobody to {what}")]
+    #[error(
+        "{path}: no {group} units (column `{column}` has no `{label}`): there is nobody to {what}"
+    )]
     EmptyGroup {
         path: PathBuf,
         column: String,
@@ -37,7 +39,9 @@ pub enum MatchError {
         column: String,
         unit: String,
     },
-    #[error("covariate `{column}` has the same value for every unit used ({value}): it cannot be matched or weighted on")]
+    #[error(
+        "covariate `{column}` has the same value for every unit used ({value}): it cannot be matched or weighted on"
+    )]
     NoVariance { column: String, value: String },
     #[error("the propensity model cannot be fitted: {source}")]
     PropensityModel {

@@ -14,7 +14,14 @@ pub const MATCHED_FILE: &str = "matched.csv";
 /// File name of the record of the inputs matched.csv was made from.
 pub const MATCHED_MANIFEST_FILE: &str = "matched.manifest.json";
 
-const HEADER: [&str; 6] = ["unit", "treated", "matched_set", "weight", "distance", "status"];
+const HEADER: [&str; 6] = [
+    "unit",
+    "treated",
+    "matched_set",
+    "weight",
+    "distance",
+    "status",
+];
 
 /// The bytes of matched.csv.
 pub fn render_matched_csv(result: &MatchResult) -> Vec<u8> {

@@ -232,10 +232,16 @@ impl MatchInput {
     /// Refuses a pool with no treated or no untreated units (with every covariate).
     pub fn check_groups(&self) -> Result<(), MatchError> {
         for (is_treated, label, group, what) in [
-            (true, &self.treated_label, "treated", "find a comparison for"),
+            (
+                true,
+                &self.treated_label,
+                "treated",
+                "find a comparison for",
+            ),
             (false, &self.control_label, "untreated", "match to"),
         ] {
-            let any = (0..self.ids.len()).any(|i| self.treated[i] == is_treated && self.complete[i]);
+            let any =
+                (0..self.ids.len()).any(|i| self.treated[i] == is_treated && self.complete[i]);
             if !any {
                 return Err(MatchError::EmptyGroup {
                     path: self.path.clone(),

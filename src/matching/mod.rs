@@ -140,42 +140,47 @@ impl MatchResult {
             sum += u.weight;
             sum_sq += u.weight * u.weight;
         }
-        c.effective_sample_size = if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 };
+        c.effective_sample_size = if sum_sq > 0.0 {
+            sum * sum / sum_sq
+        } else {
+            0.0
+        };
         c
     }
 
     /// One line per group: how many were matched, and why the others were not.
     pub fn count_lines(&self, treated_label: &str, control_label: &str) -> Vec<String> {
-        [(treated_label, &self.treated), (control_label, &self.control)]
-            .into_iter()
-            .map(|(label, c)| {
-                let mut reasons = Vec::new();
-                for (n, why) in [
-                    (c.unmatched, "unmatched"),
-                    (c.discarded_common_support, "outside the common support"),
-                    (c.outside_caliper, "no match within the caliper"),
-                    (c.no_exact_match, "no exact match"),
-                    (c.missing_covariate, "a missing covariate"),
-                ] {
-                    if n > 0 {
-                        reasons.push(format!("{n} {why}"));
-                    }
+        [
+            (treated_label, &self.treated),
+            (control_label, &self.control),
+        ]
+        .into_iter()
+        .map(|(label, c)| {
+            let mut reasons = Vec::new();
+            for (n, why) in [
+                (c.unmatched, "unmatched"),
+                (c.discarded_common_support, "outside the common support"),
+                (c.outside_caliper, "no match within the caliper"),
+                (c.no_exact_match, "no exact match"),
+                (c.missing_covariate, "a missing covariate"),
+            ] {
+                if n > 0 {
+                    reasons.push(format!("{n} {why}"));
                 }
-                let rest = if reasons.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not used: {}", reasons.join(", "))
-                };
-                format!(
-                    "{label}: {} of {} used (effective sample size {}){rest}",
-                    c.matched,
-                    c.total,
-                    crate::report::format::shortest(
-                        (c.effective_sample_size * 10.0).round() / 10.0
-                    )
-                )
-            })
-            .collect()
+            }
+            let rest = if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("; not used: {}", reasons.join(", "))
+            };
+            format!(
+                "{label}: {} of {} used (effective sample size {}){rest}",
+                c.matched,
+                c.total,
+                crate::report::format::shortest((c.effective_sample_size * 10.0).round() / 10.0)
+            )
+        })
+        .collect()
     }
 }
 
@@ -284,7 +289,12 @@ fn explain_unused(c: &GroupCounts) -> String {
     .filter(|(n, _)| *n > 0)
     .map(|(n, why)| format!("{n} {why}"))
     .collect();
-    format!("{} of {} ({})", c.total - c.matched, c.total, parts.join(", "))
+    format!(
+        "{} of {} ({})",
+        c.total - c.matched,
+        c.total,
+        parts.join(", ")
+    )
 }
 
 /// MatchIt's `discard`: units whose score lies outside the other group's range.
@@ -328,8 +338,8 @@ fn discard_outside_support(
             status[i] = MatchStatus::DiscardedCommonSupport;
         }
     }
-    let treated_left = (0..score.len())
-        .any(|i| input.treated[i] && status[i] == MatchStatus::Unmatched);
+    let treated_left =
+        (0..score.len()).any(|i| input.treated[i] && status[i] == MatchStatus::Unmatched);
     if !treated_left {
         return Err(MatchError::NoCommonSupport {
             treated: (t_lo, t_hi),

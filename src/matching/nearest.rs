@@ -46,9 +46,11 @@ pub fn nearest_neighbour(
                 continue;
             }
             let taken = &chosen[f];
-            match search.closest(focal_scores[f], options.caliper.unwrap_or(f64::INFINITY), |o| {
-                !taken.contains(&o)
-            }) {
+            match search.closest(
+                focal_scores[f],
+                options.caliper.unwrap_or(f64::INFINITY),
+                |o| !taken.contains(&o),
+            ) {
                 Search::Found(o, position) => {
                     if !options.replacement {
                         search.remove(position);
@@ -104,7 +106,10 @@ pub(crate) fn run(
         .filter_map(|(name, c)| {
             let j = input.covariate_names.iter().position(|n| n == name)?;
             let width = if plan.std_caliper {
-                c * sd(&eligible.iter().map(|&i| input.columns[j][i]).collect::<Vec<_>>())
+                c * sd(&eligible
+                    .iter()
+                    .map(|&i| input.columns[j][i])
+                    .collect::<Vec<_>>())
             } else {
                 *c
             };
@@ -260,7 +265,12 @@ fn sd(values: &[f64]) -> f64 {
 }
 
 /// The order in which focal units choose; `units` are in id order.
-fn focal_order(units: &[usize], scores: &[f64], order: MatchOrder, seed: Option<u64>) -> Vec<usize> {
+fn focal_order(
+    units: &[usize],
+    scores: &[f64],
+    order: MatchOrder,
+    seed: Option<u64>,
+) -> Vec<usize> {
     let mut out = units.to_vec();
     match order {
         MatchOrder::Data => {}

@@ -117,9 +117,8 @@ pub(crate) fn run(
                 pool: o.len(),
             });
         }
-        let assignment = min_cost_assignment(f.len(), o.len(), |r, c| {
-            (score[f[r]] - score[o[c]]).abs()
-        });
+        let assignment =
+            min_cost_assignment(f.len(), o.len(), |r, c| (score[f[r]] - score[o[c]]).abs());
         for (r, c) in assignment.into_iter().enumerate() {
             sets.push((f[r], vec![o[c]]));
         }

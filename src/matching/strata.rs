@@ -23,7 +23,9 @@ pub(crate) fn run(
     status: &mut [MatchStatus],
 ) -> Result<SetsOutcome, MatchError> {
     let n = input.ids.len();
-    let usable: Vec<usize> = (0..n).filter(|&i| status[i] == MatchStatus::Unmatched).collect();
+    let usable: Vec<usize> = (0..n)
+        .filter(|&i| status[i] == MatchStatus::Unmatched)
+        .collect();
     let mut notes = Vec::new();
     // A key per unit: the codes that define its stratum.
     let mut keys: Vec<Vec<i64>> = vec![Vec::new(); n];
@@ -143,7 +145,9 @@ pub(crate) fn cem_cuts(rule: Option<&Cutpoints>, values: &[f64]) -> Vec<f64> {
     let equal_width = |bins: usize| -> Vec<f64> {
         let (lo, hi) = values
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
         // R's seq(lo, hi, length = bins + 1) without its two ends.
         let by = (hi - lo) / bins as f64;
         (1..bins).map(|k| lo + k as f64 * by).collect()

@@ -34,12 +34,17 @@ pub(crate) fn run(
     notes: &mut Vec<String>,
 ) -> Result<Vec<f64>, MatchError> {
     let n = input.ids.len();
-    let usable: Vec<usize> = (0..n).filter(|&i| status[i] == MatchStatus::Unmatched).collect();
+    let usable: Vec<usize> = (0..n)
+        .filter(|&i| status[i] == MatchStatus::Unmatched)
+        .collect();
     let mut weights = vec![0.0; n];
     match plan.method {
         MatchMethod::Ipw | MatchMethod::Overlap => {
             let score = score.expect("validation gives ipw and overlap a propensity score");
-            let logit = matches!(plan.distance, Some(Distance::PropensityScore { logit: true }));
+            let logit = matches!(
+                plan.distance,
+                Some(Distance::PropensityScore { logit: true })
+            );
             for &i in &usable {
                 let e = if logit {
                     1.0 / (1.0 + (-score[i]).exp())
@@ -70,7 +75,11 @@ pub(crate) fn run(
         MatchMethod::Entropy => {
             input.check_variance()?;
             let group = |t: bool| -> Vec<usize> {
-                usable.iter().copied().filter(|&i| input.treated[i] == t).collect()
+                usable
+                    .iter()
+                    .copied()
+                    .filter(|&i| input.treated[i] == t)
+                    .collect()
             };
             let (treated, control) = (group(true), group(false));
             let means = |units: &[usize]| -> Vec<f64> {
@@ -80,7 +89,10 @@ pub(crate) fn run(
                     .map(|c| units.iter().map(|&i| c[i]).sum::<f64>() / units.len() as f64)
                     .collect()
             };
-            let balance = |weights: &mut [f64], reweighted: &[usize], target: Vec<f64>| -> Result<(), MatchError> {
+            let balance = |weights: &mut [f64],
+                           reweighted: &[usize],
+                           target: Vec<f64>|
+             -> Result<(), MatchError> {
                 let rows: Vec<Vec<f64>> = input
                     .columns
                     .iter()
@@ -174,7 +186,9 @@ pub fn entropy_balance(
     for (j, c) in columns.iter().enumerate() {
         let (lo, hi) = c
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
         if target[j] < lo || target[j] > hi || (lo == hi && target[j] != lo) {
             return Err(MatchError::EntropyInfeasible {
                 reason: format!(
@@ -216,7 +230,10 @@ pub fn entropy_balance(
                     acc
                 },
             )
-            .reduce(|| vec![0.0; k], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect())
+            .reduce(
+                || vec![0.0; k],
+                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+            )
     };
     let mut lambda = vec![0.0; k];
     let (mut value, mut p) = evaluate(&lambda);
@@ -240,7 +257,10 @@ pub fn entropy_balance(
                     acc
                 },
             )
-            .reduce(|| vec![0.0; k * k], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
+            .reduce(
+                || vec![0.0; k * k],
+                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+            );
         let h = DMatrix::from_fn(k, k, |a, b| {
             let (a, b) = if a >= b { (a, b) } else { (b, a) };
             hessian[a * k + b] - g[a] * g[b]
@@ -254,7 +274,11 @@ pub fn entropy_balance(
         let slope: f64 = -g.iter().zip(step.iter()).map(|(a, b)| a * b).sum::<f64>();
         let mut t = 1.0;
         loop {
-            let trial: Vec<f64> = lambda.iter().zip(step.iter()).map(|(l, s)| l - t * s).collect();
+            let trial: Vec<f64> = lambda
+                .iter()
+                .zip(step.iter())
+                .map(|(l, s)| l - t * s)
+                .collect();
             let (trial_value, trial_p) = evaluate(&trial);
             if trial_value <= value + 1e-4 * t * slope || t < 1e-12 {
                 lambda = trial;

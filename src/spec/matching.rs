@@ -274,7 +274,9 @@ pub enum MatchMissing {
 #[serde(rename_all = "snake_case")]
 pub enum Distance {
     /// Propensity score from the engine's logistic regression.
-    PropensityScore { logit: bool },
+    PropensityScore {
+        logit: bool,
+    },
     /// A score column of the analysis data.
     Column(String),
     Mahalanobis,
@@ -563,7 +565,10 @@ pub fn check(
         spec.covariates.clone()
     };
     let needs_covariates = !matches!(distance, Some(Distance::Column(_)));
-    if covariates.is_empty() && needs_covariates && !(method == MatchMethod::Exact && !spec.exact.is_empty()) {
+    if covariates.is_empty()
+        && needs_covariates
+        && !(method == MatchMethod::Exact && !spec.exact.is_empty())
+    {
         problem(
             "covariates",
             "no covariates to match on: list them in design.matching.covariates (or analysis.covariates)".into(),
@@ -572,7 +577,10 @@ pub fn check(
     let mut seen = std::collections::HashSet::new();
     for (i, c) in covariates.iter().enumerate() {
         if !seen.insert(c) {
-            problem(&format!("covariates[{i}]"), format!("`{c}` is listed twice"));
+            problem(
+                &format!("covariates[{i}]"),
+                format!("`{c}` is listed twice"),
+            );
         }
     }
     for c in covariate_calipers.keys() {
