@@ -180,6 +180,8 @@ pub fn mahalanobis_whitener(
         })?;
     let l = chol.l();
     let mut out = Vec::with_capacity(n);
+    // Each row gathers one value from every column.
+    #[allow(clippy::needless_range_loop)]
     for r in 0..n {
         let x = DVector::from_fn(k, |j, _| data[j][r]);
         let z = l

@@ -291,7 +291,7 @@ pub fn entropy_balance(
     }
     let g = moments(&p);
     let worst = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if !(worst <= ENTROPY_TOLERANCE) {
+    if worst.is_nan() || worst > ENTROPY_TOLERANCE {
         return Err(MatchError::EntropyInfeasible {
             reason: format!(
                 "after {ENTROPY_MAX_STEPS} Newton steps the largest standardised imbalance is {}",

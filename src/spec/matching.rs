@@ -567,7 +567,7 @@ pub fn check(
     let needs_covariates = !matches!(distance, Some(Distance::Column(_)));
     if covariates.is_empty()
         && needs_covariates
-        && !(method == MatchMethod::Exact && !spec.exact.is_empty())
+        && (method != MatchMethod::Exact || spec.exact.is_empty())
     {
         problem(
             "covariates",
@@ -659,7 +659,7 @@ pub fn check(
             columns.push(("distance.column".into(), c.clone()));
         }
         for (key, column) in columns {
-            if !header.iter().any(|h| *h == column) {
+            if !header.contains(&column) {
                 let hint = did_you_mean(&column, header)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
