@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod matching;
 pub mod power;
 pub mod progress;
 pub mod stats;
@@ -84,8 +85,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Build a matched comparison group (the match stage).
-    Match { spec: PathBuf },
+    /// Build a matched or weighted comparison group (the match stage): writes
+    /// matched.csv and matched.manifest.json and prints the counts per group.
+    Match {
+        spec: PathBuf,
+        /// Replace a matched.csv made from different inputs (or edited since).
+        #[arg(long)]
+        force: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Analyse the outcome data and grade the evidence; print the results, write nothing.
     Analyse {
         spec: PathBuf,

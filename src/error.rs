@@ -23,6 +23,8 @@ pub enum Error {
     Analysis(#[from] AnalysisError),
     #[error(transparent)]
     Assign(#[from] AssignError),
+    #[error(transparent)]
+    Match(#[from] crate::matching::MatchError),
     #[error("the allocation does not match its manifest: {}", failed.join("; "))]
     NotVerified { failed: Vec<String> },
     #[error(
@@ -88,6 +90,8 @@ impl Error {
             | Error::Power(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Match(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Match(_) => ExitKind::RunFailed,
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
                 ExitKind::RunFailed
             }
@@ -103,6 +107,7 @@ impl Error {
             Error::Data(e) => e.hint(),
             Error::Analysis(e) => e.hint(),
             Error::Assign(e) => e.hint(),
+            Error::Match(e) => e.hint(),
             Error::NotVerified { .. } => {
                 "the inputs or the file changed since the allocation was made; restore them, or re-assign with --force (a new allocation)".into()
             }

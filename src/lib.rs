@@ -25,6 +25,7 @@ pub mod data;
 pub mod error;
 pub mod evidence;
 pub mod lifecycle;
+pub mod matching;
 pub mod output_schema;
 pub mod pipeline;
 pub mod power;

@@ -152,7 +152,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
             verify,
             json,
         } => assign(spec, *force, *verify, *json, &say),
-        Command::Match { spec } => single_stage(spec, Stage::Match),
+        Command::Match { spec, force, json } => cli::matching::run_match(spec, *force, *json, &say),
         Command::Analyse { spec, json } => {
             let checked = pipeline::check(spec)?;
             let (analysis, grade) = pipeline::analyse_and_grade(&checked.plan)?;
@@ -340,19 +340,4 @@ fn assign(
         say(format!("wrote {}", file.display()));
     }
     Ok(())
-}
-
-fn single_stage(spec: &Path, stage: Stage) -> Result<(), Error> {
-    let checked = pipeline::check(spec)?;
-    if !checked.plan.stages.contains(&stage) {
-        return Err(Error::StageNotDeclared {
-            stage: stage.name(),
-            spec_key: stage.spec_key(),
-        });
-    }
-    Err(Error::StageUnavailable {
-        stage: stage.name(),
-        spec_key: stage.spec_key(),
-        version: env!("CARGO_PKG_VERSION"),
-    })
 }

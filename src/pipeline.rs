@@ -129,6 +129,9 @@ pub fn run(
         (Some(_), Scope::ReportOnly) => existing_assignment(plan)?,
         (None, _) => None,
     };
+    if plan.matching.is_some() && scope == Scope::All {
+        files.extend(crate::matching::run_stage(plan, force)?.files);
+    }
     let report_dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| plan.report.dir.clone());

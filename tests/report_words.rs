@@ -138,7 +138,8 @@ fn every_example_report_speaks_with_one_voice() {
 #[test]
 fn a_null_result_reads_no_clear_difference_and_says_why_the_grade_is_low() {
     let root = TempDir::new().unwrap();
-    let r = run(&root, "neet-early-warning", "study.json");
+    // The comparison group matched elsewhere (the example's second spec).
+    let r = run(&root, "neet-early-warning", "matched-elsewhere.json");
     let headline = r.json["headline"].as_str().unwrap();
     // The interval −9.1 to 6.0 percentage points includes zero.
     assert!(

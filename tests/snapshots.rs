@@ -63,6 +63,11 @@ macro_rules! example_snapshot {
 example_snapshot!(hmo_inspections, "hmo-inspections", "study.json");
 example_snapshot!(ambulance_standby, "ambulance-standby", "study.json");
 example_snapshot!(neet_early_warning, "neet-early-warning", "study.json");
+example_snapshot!(
+    neet_matched_elsewhere,
+    "neet-early-warning",
+    "matched-elsewhere.json"
+);
 example_snapshot!(fire_safety_visits_study, "fire-safety-visits", "study.json");
 example_snapshot!(
     fire_safety_visits_results,

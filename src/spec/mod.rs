@@ -7,6 +7,7 @@
 
 mod load;
 mod locate;
+pub mod matching;
 mod power;
 mod validate;
 
@@ -99,7 +100,7 @@ pub struct DesignSpec {
     pub power: Option<PowerSpec>,
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matching: Option<serde_json::Value>,
+    pub matching: Option<matching::MatchingSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.

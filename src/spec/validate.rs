@@ -19,6 +19,7 @@ use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
 mod evidence_check;
+mod matching_check;
 mod power_check;
 
 /// A validated study, ready for the stages.
@@ -34,6 +35,8 @@ pub struct Plan {
     pub analysis: Option<AnalysisPlan>,
     /// The assign stage's settings, when the spec declares design.assignment.
     pub assignment: Option<AssignmentPlan>,
+    /// The match stage's settings, when the spec declares design.matching.
+    pub matching: Option<super::matching::MatchingPlan>,
     /// The resolved `design.power` block (the plan stage).
     pub power: Option<crate::power::plan::PowerPlan>,
     pub evidence: EvidenceSpec,
@@ -268,7 +271,12 @@ impl Stage {
     pub fn available(self) -> bool {
         matches!(
             self,
-            Stage::Plan | Stage::Assign | Stage::Analyse | Stage::Grade | Stage::Report
+            Stage::Plan
+                | Stage::Assign
+                | Stage::Match
+                | Stage::Analyse
+                | Stage::Grade
+                | Stage::Report
         )
     }
 }
@@ -364,6 +372,7 @@ impl Checker<'_> {
             assignment.as_ref(),
             &outcomes,
         );
+        let matching = self.check_matching(design.as_ref(), analysis.as_ref(), report.as_ref());
         let power = self.check_power(
             design.as_ref(),
             analysis
@@ -396,6 +405,7 @@ impl Checker<'_> {
             outcomes,
             analysis,
             assignment,
+            matching,
             power,
             evidence: spec.evidence.clone(),
             report: report?,

@@ -1,0 +1,310 @@
+//! Reads what the match stage works on from the analysis data: unit ids in byte
+//! order, the group of each unit, the covariates (with the missing-value policy
+//! applied), the exact strata and a supplied score.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::data::Table;
+use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
+
+use super::MatchError;
+
+/// The pool, in unit-id (byte) order.
+#[derive(Debug, Clone)]
+pub struct MatchInput {
+    pub path: PathBuf,
+    pub ids: Vec<String>,
+    pub treated: Vec<bool>,
+    /// File line of each unit (for messages).
+    pub lines: Vec<u64>,
+    /// Covariate values by column; filled where `missing: indicators` filled them.
+    pub columns: Vec<Vec<f64>>,
+    pub covariate_names: Vec<String>,
+    /// Whether the unit has every covariate (false only under `missing: listwise`).
+    pub complete: Vec<bool>,
+    /// Exact stratum of each unit (0 when no exact columns), numbered in the
+    /// sorted order of the stratum's values.
+    pub stratum: Vec<usize>,
+    /// The labels of each exact stratum.
+    pub stratum_labels: Vec<Vec<String>>,
+    /// The supplied score column, when the distance is one.
+    score: Option<(String, Vec<Option<f64>>)>,
+    pub notes: Vec<String>,
+    treatment: String,
+    treated_label: String,
+    control_label: String,
+}
+
+/// Reads the analysis data for the match stage.
+///
+/// # Errors
+/// A [`MatchError`] naming the file, line and column of the first value that cannot
+/// be used: an unknown group, a missing covariate under `missing: error`.
+pub fn read_input(plan: &MatchingPlan) -> Result<MatchInput, MatchError> {
+    let mut wanted: Vec<&str> = vec![plan.id.as_str(), plan.treatment.as_str()];
+    wanted.extend(plan.covariates.iter().map(String::as_str));
+    wanted.extend(plan.exact.iter().map(String::as_str));
+    if let Some(Distance::Column(c)) = &plan.distance {
+        wanted.push(c);
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let table = Table::read_columns(&plan.data, &wanted)?;
+    from_table(plan, &table)
+}
+
+/// The same from a table already read (tests, benchmarks).
+pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInput, MatchError> {
+    let raw_ids = table.identifiers(&plan.id)?;
+    let mut order: Vec<usize> = (0..raw_ids.len()).collect();
+    order.sort_unstable_by(|&a, &b| raw_ids[a].as_bytes().cmp(raw_ids[b].as_bytes()));
+    let groups = table.categorical(&plan.treatment)?;
+    let n = order.len();
+    let mut treated = Vec::with_capacity(n);
+    let mut lines = Vec::with_capacity(n);
+    for &row in &order {
+        let line = table.line(row);
+        let group = groups[row].as_deref().unwrap_or("");
+        let is_treated = if group == plan.treated_label {
+            true
+        } else if group == plan.control_label {
+            false
+        } else {
+            return Err(MatchError::UnknownGroup {
+                path: plan.data.clone(),
+                line,
+                column: plan.treatment.clone(),
+                value: group.to_string(),
+                treated: plan.treated_label.clone(),
+                control: plan.control_label.clone(),
+            });
+        };
+        treated.push(is_treated);
+        lines.push(line);
+    }
+    let ids: Vec<String> = order.iter().map(|&r| raw_ids[r].clone()).collect();
+    let mut complete = vec![true; n];
+    let mut notes = Vec::new();
+    let mut columns = Vec::new();
+    let mut covariate_names = Vec::new();
+    let mut indicators = Vec::new();
+    for name in &plan.covariates {
+        let raw = table.numeric(name)?;
+        let mut values: Vec<Option<f64>> = order.iter().map(|&r| raw[r]).collect();
+        let missing = values.iter().filter(|v| v.is_none()).count();
+        if missing > 0 {
+            match plan.missing {
+                MatchMissing::Error => {
+                    let first = (0..n)
+                        .filter(|&i| values[i].is_none())
+                        .min_by_key(|&i| lines[i])
+                        .unwrap_or(0);
+                    return Err(MatchError::MissingCovariate {
+                        path: plan.data.clone(),
+                        line: lines[first],
+                        column: name.clone(),
+                        unit: ids[first].clone(),
+                    });
+                }
+                MatchMissing::Listwise => {
+                    for (c, v) in complete.iter_mut().zip(&values) {
+                        if v.is_none() {
+                            *c = false;
+                        }
+                    }
+                }
+                MatchMissing::Indicators => {
+                    let observed: Vec<f64> = values.iter().flatten().copied().collect();
+                    let fill = if observed.is_empty() {
+                        0.0
+                    } else {
+                        crate::stats::summary::mean_and_variance(&observed).0
+                    };
+                    notes.push(format!(
+                        "`{name}` is missing for {missing} units: they are matched on `{name}_missing` = 1 with `{name}` filled with the observed mean {}",
+                        crate::report::format::shortest(fill)
+                    ));
+                    indicators.push((
+                        format!("{name}_missing"),
+                        values
+                            .iter()
+                            .map(|v| if v.is_none() { 1.0 } else { 0.0 })
+                            .collect::<Vec<f64>>(),
+                    ));
+                    for v in &mut values {
+                        v.get_or_insert(fill);
+                    }
+                }
+            }
+        }
+        columns.push(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect());
+        covariate_names.push(name.clone());
+    }
+    for (name, column) in indicators {
+        covariate_names.push(name);
+        columns.push(column);
+    }
+    let mut stratum = vec![0; n];
+    let mut stratum_labels = vec![Vec::new()];
+    if !plan.exact.is_empty() {
+        let mut raw_columns = Vec::new();
+        for name in &plan.exact {
+            let raw = table.categorical(name)?;
+            let values: Vec<Option<String>> = order.iter().map(|&r| raw[r].clone()).collect();
+            if values.iter().any(Option::is_none) {
+                match plan.missing {
+                    MatchMissing::Error => {
+                        let first = (0..n)
+                            .filter(|&i| values[i].is_none())
+                            .min_by_key(|&i| lines[i])
+                            .unwrap_or(0);
+                        return Err(MatchError::MissingCovariate {
+                            path: plan.data.clone(),
+                            line: lines[first],
+                            column: name.clone(),
+                            unit: ids[first].clone(),
+                        });
+                    }
+                    MatchMissing::Listwise => {
+                        for (c, v) in complete.iter_mut().zip(&values) {
+                            if v.is_none() {
+                                *c = false;
+                            }
+                        }
+                    }
+                    MatchMissing::Indicators => notes.push(format!(
+                        "`{name}` is missing for some units: missing is matched exactly as a level of its own"
+                    )),
+                }
+            }
+            raw_columns.push(values);
+        }
+        let keys: Vec<Vec<String>> = (0..n)
+            .map(|i| {
+                raw_columns
+                    .iter()
+                    .map(|c| c[i].clone().unwrap_or_else(|| "(missing)".into()))
+                    .collect()
+            })
+            .collect();
+        let mut index: BTreeMap<&Vec<String>, usize> = keys.iter().map(|k| (k, 0)).collect();
+        stratum_labels = index.keys().map(|k| (*k).clone()).collect();
+        for (i, slot) in index.values_mut().enumerate() {
+            *slot = i;
+        }
+        for i in 0..n {
+            stratum[i] = index[&keys[i]];
+        }
+    }
+    let score = match &plan.distance {
+        Some(Distance::Column(c)) => {
+            let raw = table.numeric(c)?;
+            Some((c.clone(), order.iter().map(|&r| raw[r]).collect()))
+        }
+        _ => None,
+    };
+    let dropped = complete.iter().filter(|c| !**c).count();
+    if dropped > 0 {
+        notes.push(format!(
+            "{dropped} units with a missing covariate are left out (missing: listwise)"
+        ));
+    }
+    Ok(MatchInput {
+        path: plan.data.clone(),
+        ids,
+        treated,
+        lines,
+        columns,
+        covariate_names,
+        complete,
+        stratum,
+        stratum_labels,
+        score,
+        notes,
+        treatment: plan.treatment.clone(),
+        treated_label: plan.treated_label.clone(),
+        control_label: plan.control_label.clone(),
+    })
+}
+
+impl MatchInput {
+    /// Refuses a pool with no treated or no untreated units (with every covariate).
+    pub fn check_groups(&self) -> Result<(), MatchError> {
+        for (is_treated, label, group, what) in [
+            (
+                true,
+                &self.treated_label,
+                "treated",
+                "find a comparison for",
+            ),
+            (false, &self.control_label, "untreated", "match to"),
+        ] {
+            let any =
+                (0..self.ids.len()).any(|i| self.treated[i] == is_treated && self.complete[i]);
+            if !any {
+                return Err(MatchError::EmptyGroup {
+                    path: self.path.clone(),
+                    column: self.treatment.clone(),
+                    label: label.clone(),
+                    group,
+                    what,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Units usable for matching: complete, in id order.
+    pub fn usable(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.ids.len()).filter(|&i| self.complete[i])
+    }
+
+    /// The supplied score, checked finite for every usable unit.
+    pub fn score_column(&self, column: &str) -> Result<Vec<f64>, MatchError> {
+        let Some((_, values)) = &self.score else {
+            return Err(MatchError::BadScore {
+                path: self.path.clone(),
+                line: 1,
+                column: column.to_string(),
+                value: "absent".into(),
+            });
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(x) if x.is_finite() => out.push(*x),
+                _ if !self.complete[i] => out.push(f64::NAN),
+                other => {
+                    return Err(MatchError::BadScore {
+                        path: self.path.clone(),
+                        line: self.lines[i],
+                        column: column.to_string(),
+                        value: other.map_or("missing".into(), crate::report::format::shortest),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The covariate row of unit `i`.
+    pub fn row(&self, i: usize) -> Vec<f64> {
+        self.columns.iter().map(|c| c[i]).collect()
+    }
+
+    /// Refuses a covariate with one value over the usable units.
+    pub fn check_variance(&self) -> Result<(), MatchError> {
+        for (name, column) in self.covariate_names.iter().zip(&self.columns) {
+            let mut values = self.usable().map(|i| column[i]);
+            let Some(first) = values.next() else { continue };
+            if values.all(|v| v == first) {
+                return Err(MatchError::NoVariance {
+                    column: name.clone(),
+                    value: crate::report::format::shortest(first),
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! Runs the match stage of a checked plan: reads the pool, builds the comparison
+//! group and writes matched.csv with its manifest atomically.
+//!
+//! Like the assign stage's manifest rule, an existing matched.csv is never silently
+//! replaced by one made from different inputs: the manifest records the SHA-256 of
+//! the analysis data, of the matching settings and of matched.csv itself; a run whose
+//! inputs differ, or that finds matched.csv edited or without a manifest, stops
+//! unless `force`. The same inputs rebuild the same bytes, so re-running is safe.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{MATCHED_FILE, MATCHED_MANIFEST_FILE, MatchError, MatchResult};
+use crate::error::Error;
+use crate::report::RenderedFile;
+use crate::spec::{Plan, sha256_hex};
+
+/// What the match stage produced.
+pub struct MatchStageOutput {
+    pub result: MatchResult,
+    pub matched_path: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// The record beside matched.csv.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct MatchManifest {
+    matched_manifest_version: u32,
+    data_sha256: String,
+    settings_sha256: String,
+    matched_sha256: String,
+}
+
+/// Runs the match stage declared by `plan.matching`.
+///
+/// # Errors
+/// [`Error::StageNotDeclared`] without design.matching, a [`MatchError`] from the
+/// data or the method, [`MatchError::DifferentInputs`] (see the module note),
+/// [`Error::Write`].
+pub fn run_stage(plan: &Plan, force: bool) -> Result<MatchStageOutput, Error> {
+    let Some(matching) = &plan.matching else {
+        return Err(Error::StageNotDeclared {
+            stage: "match",
+            spec_key: "design.matching",
+        });
+    };
+    let input = super::read_input(matching)?;
+    let result = super::build(matching, &input)?;
+    let csv = super::render_matched_csv(&result);
+    let data = std::fs::read(&matching.data).map_err(|source| {
+        MatchError::Data(crate::data::DataError::Read {
+            path: matching.data.clone(),
+            source,
+        })
+    })?;
+    let mut settings = matching.clone();
+    // Where the files live is not an input of the match.
+    settings.data = PathBuf::new();
+    settings.output_dir = PathBuf::new();
+    let manifest = MatchManifest {
+        matched_manifest_version: 1,
+        data_sha256: sha256_hex(&data),
+        settings_sha256: sha256_hex(&serde_json::to_vec(&settings).unwrap_or_default()),
+        matched_sha256: sha256_hex(&csv),
+    };
+    let dir = &matching.output_dir;
+    let matched_path = dir.join(MATCHED_FILE);
+    let manifest_path = dir.join(MATCHED_MANIFEST_FILE);
+    if matched_path.exists() && !force {
+        let existing = std::fs::read(&matched_path).map_err(|source| Error::Write {
+            path: matched_path.clone(),
+            source,
+        })?;
+        let recorded: Option<MatchManifest> = std::fs::read(&manifest_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let same = recorded.is_some_and(|r| {
+            r.data_sha256 == manifest.data_sha256
+                && r.settings_sha256 == manifest.settings_sha256
+                && r.matched_sha256 == sha256_hex(&existing)
+        });
+        if !same {
+            return Err(MatchError::DifferentInputs { path: matched_path }.into());
+        }
+    }
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).expect("a manifest is plain JSON");
+    manifest_bytes.push(b'\n');
+    let files = crate::pipeline::write_atomically(
+        dir,
+        &[
+            RenderedFile {
+                name: MATCHED_FILE.into(),
+                bytes: csv,
+            },
+            RenderedFile {
+                name: MATCHED_MANIFEST_FILE.into(),
+                bytes: manifest_bytes,
+            },
+        ],
+    )?;
+    Ok(MatchStageOutput {
+        result,
+        matched_path,
+        files,
+    })
+}

@@ -1,0 +1,147 @@
+//! Unit tests of the matching algorithms against brute force.
+
+use super::distance::rank_transform;
+use super::nearest::{NearestOptions, nearest_neighbour};
+use super::optimal::min_cost_assignment;
+use super::strata::{cem_cuts, quantiles_type7};
+use crate::spec::matching::{Cutpoints, MatchOrder};
+
+/// A small deterministic generator (tests only).
+fn lcg(seed: &mut u64) -> f64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*seed >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Greedy matching by brute force: each focal unit in order takes the closest
+/// remaining unit, ties to the smaller index.
+fn brute_force(focal: &[f64], others: &[f64], order: &[usize], caliper: f64) -> Vec<Option<usize>> {
+    let mut used = vec![false; others.len()];
+    let mut out = vec![None; focal.len()];
+    for &f in order {
+        let mut best: Option<(f64, usize)> = None;
+        for (o, &s) in others.iter().enumerate() {
+            let d = (focal[f] - s).abs();
+            if !used[o] && d <= caliper && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, o));
+            }
+        }
+        if let Some((_, o)) = best {
+            used[o] = true;
+            out[f] = Some(o);
+        }
+    }
+    out
+}
+
+#[test]
+fn sorted_search_equals_brute_force_with_ties_and_calipers() {
+    let mut seed = 7;
+    for case in 0..40 {
+        // Rounded scores make many exact ties, on both sides of a focal unit.
+        let grid = if case % 2 == 0 { 20.0 } else { 1000.0 };
+        let focal: Vec<f64> = (0..30)
+            .map(|_| (lcg(&mut seed) * grid).round() / grid)
+            .collect();
+        let others: Vec<f64> = (0..90)
+            .map(|_| (lcg(&mut seed) * grid).round() / grid)
+            .collect();
+        let caliper = if case % 3 == 0 { 0.02 } else { f64::INFINITY };
+        let options = NearestOptions {
+            ratio: 1,
+            replacement: false,
+            caliper: caliper.is_finite().then_some(caliper),
+            order: MatchOrder::Data,
+            seed: None,
+        };
+        let ours = nearest_neighbour(&focal, &others, &options);
+        let order: Vec<usize> = (0..focal.len()).collect();
+        let expected = brute_force(&focal, &others, &order, caliper);
+        for f in 0..focal.len() {
+            assert_eq!(
+                ours[f].first().copied(),
+                expected[f],
+                "case {case}, focal {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn largest_order_breaks_score_ties_by_unit_order() {
+    let focal = [0.5, 0.5, 0.9];
+    let others = [0.5, 0.51, 0.1, 0.88];
+    let options = NearestOptions {
+        ratio: 1,
+        replacement: false,
+        caliper: None,
+        order: MatchOrder::Largest,
+        seed: None,
+    };
+    let ours = nearest_neighbour(&focal, &others, &options);
+    // 0.9 chooses first (0.88), then the tied 0.5s in unit order: 0 takes 0.5,
+    // 1 takes 0.51.
+    assert_eq!(ours, vec![vec![0], vec![1], vec![3]]);
+}
+
+#[test]
+fn hungarian_equals_brute_force_over_all_assignments() {
+    let mut seed = 11;
+    for _ in 0..20 {
+        let n = 4;
+        let m = 6;
+        let cost: Vec<f64> = (0..n * m).map(|_| lcg(&mut seed)).collect();
+        let assignment = min_cost_assignment(n, m, |r, c| cost[r * m + c]);
+        let total: f64 = assignment
+            .iter()
+            .enumerate()
+            .map(|(r, &c)| cost[r * m + c])
+            .sum();
+        let distinct: std::collections::HashSet<_> = assignment.iter().collect();
+        assert_eq!(distinct.len(), n);
+        // Every injective map of 4 rows into 6 columns.
+        let mut best = f64::INFINITY;
+        for a in 0..m {
+            for b in (0..m).filter(|&b| b != a) {
+                for c in (0..m).filter(|&c| c != a && c != b) {
+                    for d in (0..m).filter(|&d| d != a && d != b && d != c) {
+                        let t = cost[a] + cost[m + b] + cost[2 * m + c] + cost[3 * m + d];
+                        best = best.min(t);
+                    }
+                }
+            }
+        }
+        assert!((total - best).abs() <= 1e-12, "{total} vs {best}");
+    }
+}
+
+#[test]
+fn ranks_average_ties_as_r_does() {
+    // R: rank(c(3, 1, 3, 2)) = 3.5 1.0 3.5 2.0
+    assert_eq!(
+        rank_transform(&[3.0, 1.0, 3.0, 2.0]),
+        vec![3.5, 1.0, 3.5, 2.0]
+    );
+}
+
+#[test]
+fn type7_quantiles_match_r() {
+    // R: quantile(c(1, 2, 4, 8, 16), c(0, 0.3, 0.5, 1)) = 1.0 2.4 4.0 16.0
+    let q = quantiles_type7(&[16.0, 1.0, 4.0, 2.0, 8.0], &[0.0, 0.3, 0.5, 1.0]);
+    assert_eq!(q[0], 1.0);
+    assert!((q[1] - 2.4).abs() < 1e-15);
+    assert_eq!(q[2], 4.0);
+    assert_eq!(q[3], 16.0);
+}
+
+#[test]
+fn a_value_on_a_cut_point_goes_to_the_upper_bin() {
+    let cuts = cem_cuts(Some(&Cutpoints::Points(vec![0.0, 1.0])), &[]);
+    let bin = |x: f64| cuts.partition_point(|&c| c <= x);
+    assert_eq!((bin(-0.5), bin(0.0), bin(0.5), bin(1.0)), (0, 1, 1, 2));
+    // Sturges on 8 values: 4 equal bins over [0, 8]; the maximum joins the last bin.
+    let values: Vec<f64> = (0..8).map(|v| v as f64 * 8.0 / 7.0).collect();
+    let cuts = cem_cuts(None, &values);
+    assert_eq!(cuts, vec![2.0, 4.0, 6.0]);
+}
