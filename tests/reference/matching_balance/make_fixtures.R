@@ -102,4 +102,4 @@ cases$odds_atc <- list(
 
 cases$versions <- list(R = R.version.string, MatchIt = as.character(packageVersion("MatchIt")),
                        estimatr = as.character(packageVersion("estimatr")))
-writeLines(toJSON(cases, digits = I(17), auto_unbox = TRUE, pretty = TRUE, na = "null"), "fixtures.json")
+writeLines(toJSON(cases, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"), "fixtures.json")
