@@ -13,6 +13,7 @@ mod blocks;
 mod declared;
 mod estimators;
 pub mod icc;
+pub mod matched;
 pub mod ri;
 mod sample;
 

@@ -100,6 +100,36 @@ cases$odds_atc <- list(
   estimand = "atc", matched_file = "odds_atc_matched.csv", distance = TRUE,
   balance = balance_rows(w4, "ATC", ps))
 
+# 5. Rosenbaum bounds: the lead example (Morton et al. 1982; Rosenbaum 2002, ch. 4;
+#    the data of rbounds' documentation): 33 pairs of exposed and control children.
+#    rbounds is not installable here: its psens (version 2) formula is written out
+#    below, and at Gamma = 1 it must equal R's own wilcox.test normal approximation.
+trt <- c(38, 23, 41, 18, 37, 36, 23, 62, 31, 34, 24, 14, 21, 17, 16, 20, 15, 10, 45, 39, 22, 35, 49, 48, 44, 35, 43, 39, 34, 13, 73, 25, 27)
+ctrl <- c(16, 18, 18, 24, 19, 11, 10, 15, 16, 18, 18, 13, 19, 10, 16, 16, 24, 13, 9, 14, 21, 19, 7, 18, 19, 12, 11, 22, 25, 16, 13, 11, 13)
+psens_bounds <- function(x, y, gammas) {
+  diff <- x - y
+  diff <- diff[diff != 0]
+  ranks <- rank(abs(diff), ties.method = "average")
+  T <- sum(ranks[diff > 0])
+  t(sapply(gammas, function(g) {
+    pp <- g / (1 + g); pm <- 1 / (1 + g)
+    V <- sum(ranks^2 * pp * (1 - pp))
+    c(gamma = g, p_upper = 1 - pnorm((T - sum(ranks * pp)) / sqrt(V)),
+      p_lower = 1 - pnorm((T - sum(ranks * pm)) / sqrt(V)))
+  }))
+}
+gammas <- c(1, 1.5, 2, 3, 4, 4.25, 5, 6)
+lead_bounds <- psens_bounds(trt, ctrl, gammas)
+cases$rosenbaum_lead <- list(
+  treated = trt, control = ctrl,
+  statistic = sum(rank(abs((trt - ctrl)[trt != ctrl]))[(trt - ctrl)[trt != ctrl] > 0]),
+  wilcox_p = wilcox.test(trt, ctrl, paired = TRUE, alternative = "greater",
+                         exact = FALSE, correct = FALSE)$p.value,
+  gamma = lead_bounds[, "gamma"], p_upper = lead_bounds[, "p_upper"], p_lower = lead_bounds[, "p_lower"],
+  gamma_at_05 = uniroot(function(lg) psens_bounds(trt, ctrl, exp(lg))[, "p_upper"] - 0.05,
+                        c(0, log(100)), tol = 1e-14)$root)
+cases$rosenbaum_lead$gamma_at_05 <- exp(cases$rosenbaum_lead$gamma_at_05)
+
 cases$versions <- list(R = R.version.string, MatchIt = as.character(packageVersion("MatchIt")),
                        estimatr = as.character(packageVersion("estimatr")))
 writeLines(toJSON(cases, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"), "fixtures.json")
