@@ -4,7 +4,9 @@
 //! transcription of rbounds::psens, E-values against VanderWeele and Ding (2017).
 //! Fixtures: tests/reference/matching_balance/ (README there). CI needs no R.
 
-use evident::analysis::matched::{MatchedEffectOptions, MatchedOutcome, matched_effect, rows_of_units};
+use evident::analysis::matched::{
+    MatchedEffectOptions, MatchedOutcome, matched_effect, rows_of_units,
+};
 use evident::data::Table;
 use evident::matching::balance::{BalanceInput, BalanceVariable, WwcBand, balance_table};
 use evident::matching::sensitivity::{e_value, rosenbaum_bounds};
@@ -43,7 +45,10 @@ fn floats(v: &Value) -> Vec<f64> {
 /// An optional statistic against R's value (NA = `None`).
 fn check_option(actual: Option<f64>, expected: f64, what: &str) {
     match actual {
-        None => assert!(expected.is_nan(), "{what}: Evident has none, R has {expected}"),
+        None => assert!(
+            expected.is_nan(),
+            "{what}: Evident has none, R has {expected}"
+        ),
         Some(a) => assert_close(a, expected, PARITY, what),
     }
 }
@@ -76,8 +81,11 @@ fn case(name: &str) -> (Value, MatchResult, Lalonde) {
         "ate" => Estimand::Ate,
         _ => Estimand::Atc,
     };
-    let matched =
-        read_matched_csv(&dir().join(case["matched_file"].as_str().unwrap()), estimand).unwrap();
+    let matched = read_matched_csv(
+        &dir().join(case["matched_file"].as_str().unwrap()),
+        estimand,
+    )
+    .unwrap();
     (case, matched, lalonde())
 }
 
@@ -88,7 +96,10 @@ fn check_balance(name: &str) {
         .map(|c| BalanceVariable {
             name: c.to_string(),
             level: None,
-            values: aligned(&data, &matched, c).into_iter().map(Option::unwrap).collect(),
+            values: aligned(&data, &matched, c)
+                .into_iter()
+                .map(Option::unwrap)
+                .collect(),
         })
         .collect();
     let treated: Vec<bool> = matched.units.iter().map(|u| u.treated).collect();
@@ -182,12 +193,37 @@ fn check_effect(name: &str, key: &str, outcome: &str, baseline: Option<&str>, co
     .unwrap();
     let r = &case[key];
     let what = |s: &str| format!("{name} {key} {s}");
-    assert_close(effect.estimate.estimate, floats(&r["coef"])[1], PARITY, &what("estimate"));
-    assert_close(effect.estimate.std_error, floats(&r["std_error"])[1], PARITY, &what("SE"));
+    assert_close(
+        effect.estimate.estimate,
+        floats(&r["coef"])[1],
+        PARITY,
+        &what("estimate"),
+    );
+    assert_close(
+        effect.estimate.std_error,
+        floats(&r["std_error"])[1],
+        PARITY,
+        &what("SE"),
+    );
     assert_close(effect.estimate.df, floats(&r["df"])[1], PARITY, &what("df"));
-    assert_close(effect.estimate.conf_low, floats(&r["conf_low"])[1], PARITY, &what("CI low"));
-    assert_close(effect.estimate.conf_high, floats(&r["conf_high"])[1], PARITY, &what("CI high"));
-    assert_close(effect.estimate.p_value, floats(&r["p_value"])[1], PARITY, &what("p"));
+    assert_close(
+        effect.estimate.conf_low,
+        floats(&r["conf_low"])[1],
+        PARITY,
+        &what("CI low"),
+    );
+    assert_close(
+        effect.estimate.conf_high,
+        floats(&r["conf_high"])[1],
+        PARITY,
+        &what("CI high"),
+    );
+    assert_close(
+        effect.estimate.p_value,
+        floats(&r["p_value"])[1],
+        PARITY,
+        &what("p"),
+    );
     if outcome == "employed78" {
         // Delta method from R's coefficients and covariance.
         let b = floats(&r["coef"]);
@@ -208,7 +244,13 @@ fn pair_effect_is_lm_robust_cr2_by_matched_set() {
 
 #[test]
 fn doubly_robust_effect_is_lm_robust_with_covariates() {
-    check_effect("mahalanobis", "effect_adjusted", "re78", None, &["age", "educ", "re74", "re75"]);
+    check_effect(
+        "mahalanobis",
+        "effect_adjusted",
+        "re78",
+        None,
+        &["age", "educ", "re74", "re75"],
+    );
 }
 
 #[test]
@@ -241,7 +283,12 @@ fn rosenbaum_bounds_of_the_lead_example() {
     let b = rosenbaum_bounds(&differences, 1.0, &gammas, 0.05).unwrap();
     assert_eq!(b.statistic, r["statistic"].as_f64().unwrap());
     assert_eq!(b.pairs, 33);
-    assert_close(b.bounds[0].p_upper, r["wilcox_p"].as_f64().unwrap(), PARITY, "Γ = 1 vs wilcox.test");
+    assert_close(
+        b.bounds[0].p_upper,
+        r["wilcox_p"].as_f64().unwrap(),
+        PARITY,
+        "Γ = 1 vs wilcox.test",
+    );
     for (k, bound) in b.bounds.iter().enumerate() {
         // R's 1 − pnorm(z) carries an absolute error near 1e-16: compare relative
         // 1e-9 where the p-value exceeds 1e-6, else absolute 1e-15.
@@ -288,12 +335,17 @@ fn simulate(seed: u64) -> (f64, MatchResult, Vec<Option<f64>>) {
         let xi = (rng.random::<f64>() * 10.0).floor();
         let p = 1.0 / (1.0 + (-(-2.5 + 0.45 * xi)).exp());
         let ti = rng.random::<f64>() < p;
-        y.push(Some(1.0 + 2.0 * f64::from(u8::from(ti)) + 1.5 * xi + normal(&mut rng)));
+        y.push(Some(
+            1.0 + 2.0 * f64::from(u8::from(ti)) + 1.5 * xi + normal(&mut rng),
+        ));
         x.push(xi);
         t.push(ti);
     }
     let mean = |flag: bool| {
-        let v: Vec<f64> = (0..n).filter(|&i| t[i] == flag).map(|i| y[i].unwrap()).collect();
+        let v: Vec<f64> = (0..n)
+            .filter(|&i| t[i] == flag)
+            .map(|i| y[i].unwrap())
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
     let naive = mean(true) - mean(false);
@@ -304,13 +356,19 @@ fn simulate(seed: u64) -> (f64, MatchResult, Vec<Option<f64>>) {
             matched_set: None,
             weight: 0.0,
             distance: None,
-            status: if t[i] { MatchStatus::NoExactMatch } else { MatchStatus::Unmatched },
+            status: if t[i] {
+                MatchStatus::NoExactMatch
+            } else {
+                MatchStatus::Unmatched
+            },
         })
         .collect();
     let mut set = 0;
     for level in 0..10 {
         let pick = |flag: bool| -> Vec<usize> {
-            (0..n).filter(|&i| t[i] == flag && x[i] == level as f64).collect()
+            (0..n)
+                .filter(|&i| t[i] == flag && x[i] == level as f64)
+                .collect()
         };
         for (&a, &b) in pick(true).iter().zip(pick(false).iter()) {
             set += 1;
@@ -342,10 +400,18 @@ fn matching_recovers_a_known_effect_with_near_nominal_coverage() {
     let mut estimates = Vec::new();
     for seed in 0..seeds {
         let (naive, matched, y) = simulate(seed);
-        assert!(naive > 3.5, "seed {seed}: the naive estimate {naive} should be far off");
+        assert!(
+            naive > 3.5,
+            "seed {seed}: the naive estimate {naive} should be far off"
+        );
         let effect = matched_effect(
             &matched,
-            MatchedOutcome { name: "y", values: &y, baseline: None, binary: false },
+            MatchedOutcome {
+                name: "y",
+                values: &y,
+                baseline: None,
+                binary: false,
+            },
             &options,
         )
         .unwrap();

@@ -88,7 +88,9 @@ pub struct MatchedEffect {
 
 #[derive(Debug, Error)]
 pub enum MatchedEffectError {
-    #[error("outcome `{outcome}`: unit `{unit}` is in the matched sample but its {what} is missing")]
+    #[error(
+        "outcome `{outcome}`: unit `{unit}` is in the matched sample but its {what} is missing"
+    )]
     Missing {
         outcome: String,
         unit: String,
@@ -133,7 +135,11 @@ pub fn matched_effect(
     let clusters = by_set.then(|| {
         let sets: Vec<u64> = used
             .iter()
-            .map(|&i| matched.units[i].matched_set.expect("checked by has_matched_sets"))
+            .map(|&i| {
+                matched.units[i]
+                    .matched_set
+                    .expect("checked by has_matched_sets")
+            })
             .collect();
         Clusters::from_labels(&sets)
     });
@@ -190,14 +196,22 @@ pub fn matched_effect(
     let (n_t, n_c) = (y_t.len() as f64, y_c.len() as f64);
     let outcome_sd = (((n_t - 1.0) * var_t + (n_c - 1.0) * var_c) / (n_t + n_c - 2.0)).sqrt();
     let risk_ratio = if outcome.binary && outcome.baseline.is_none() {
-        risk_ratio(&unadjusted, options.conf_level, if by_set { "CR2" } else { "HC2" })
+        risk_ratio(
+            &unadjusted,
+            options.conf_level,
+            if by_set { "CR2" } else { "HC2" },
+        )
     } else {
         None
     };
     let (variance, df_rule, clustered_by) = if by_set {
         ("CR2", "Bell–McCaffrey", "matched set".to_string())
     } else {
-        ("HC2", "N − k", "unit (each unit once, with its summed weight)".to_string())
+        (
+            "HC2",
+            "N − k",
+            "unit (each unit once, with its summed weight)".to_string(),
+        )
     };
     Ok(MatchedEffect {
         outcome: outcome.name.to_string(),
@@ -236,9 +250,7 @@ fn weighted_mean_var(y: &[f64], w: &[f64]) -> (f64, f64) {
 }
 
 fn kish(w: &[f64]) -> f64 {
-    let (s, s2) = w
-        .iter()
-        .fold((0.0, 0.0), |(s, s2), w| (s + w, s2 + w * w));
+    let (s, s2) = w.iter().fold((0.0, 0.0), |(s, s2), w| (s + w, s2 + w * w));
     s * s / s2
 }
 

@@ -11,6 +11,7 @@
 
 mod attrition;
 mod certainty;
+pub mod matching;
 mod padlocks;
 mod sms;
 

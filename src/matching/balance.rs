@@ -181,7 +181,12 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
         rows.push(row("distance", None, distance, true, input));
     }
     for v in input.variables {
-        assert_eq!(v.values.len(), n, "balance variable `{}` must align", v.name);
+        assert_eq!(
+            v.values.len(),
+            n,
+            "balance variable `{}` must align",
+            v.name
+        );
         rows.push(row(&v.name, v.level.clone(), &v.values, false, input));
     }
     let mut held: Vec<&CovariateBalance> = rows
@@ -190,7 +195,9 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
         .collect();
     held.sort_by(|a, b| {
         let size = |r: &CovariateBalance| r.after.smd.map_or(f64::INFINITY, f64::abs);
-        size(b).total_cmp(&size(a)).then_with(|| a.label().cmp(&b.label()))
+        size(b)
+            .total_cmp(&size(a))
+            .then_with(|| a.label().cmp(&b.label()))
     });
     let held_back_by: Vec<String> = held.iter().map(|r| r.label()).collect();
     BalanceTable {
@@ -221,7 +228,11 @@ fn counts(input: &BalanceInput, treated: bool) -> GroupCounts {
     GroupCounts {
         all,
         matched,
-        effective: if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 },
+        effective: if sum_sq > 0.0 {
+            sum * sum / sum_sq
+        } else {
+            0.0
+        },
         by_status,
     }
 }
@@ -238,10 +249,7 @@ fn row(
     let std = denominator(x, input.treated, binary, input.estimand);
     let before = stats(x, input.treated, &ones, binary, std);
     let after = stats(x, input.treated, input.weights, binary, std);
-    let adjusted = input
-        .adjusted
-        .iter()
-        .any(|a| a.as_str() == name);
+    let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
     let wwc = WwcBand::of(after.smd);
     let balanced = match wwc {
         WwcBand::Satisfied => true,
@@ -399,10 +407,14 @@ pub fn variables_of(name: &str, column: &Column, rows: &[usize]) -> Vec<BalanceV
         Column::Numeric(values) => vec![BalanceVariable {
             name: name.to_string(),
             level: None,
-            values: rows.iter().map(|&r| values[r].unwrap_or(f64::NAN)).collect(),
+            values: rows
+                .iter()
+                .map(|&r| values[r].unwrap_or(f64::NAN))
+                .collect(),
         }],
         Column::Categorical(labels) => {
-            let mut levels: Vec<&String> = rows.iter().filter_map(|&r| labels[r].as_ref()).collect();
+            let mut levels: Vec<&String> =
+                rows.iter().filter_map(|&r| labels[r].as_ref()).collect();
             levels.sort();
             levels.dedup();
             levels

@@ -83,7 +83,14 @@ pub fn read_matched_csv(path: &Path, estimand: Estimand) -> Result<MatchResult, 
         let matched_set = match sets[row] {
             None => None,
             Some(v) if v >= 1.0 && v.fract() == 0.0 && v < 2f64.powi(53) => Some(v as u64),
-            other => return Err(invalid(row, "matched_set", text(other), "a positive whole number or empty")),
+            other => {
+                return Err(invalid(
+                    row,
+                    "matched_set",
+                    text(other),
+                    "a positive whole number or empty",
+                ));
+            }
         };
         let weight = match weights[row] {
             Some(v) if v >= 0.0 && v.is_finite() => v,
@@ -141,7 +148,9 @@ pub fn read_matched_csv(path: &Path, estimand: Estimand) -> Result<MatchResult, 
 }
 
 fn text(value: Option<f64>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_else(|| "(empty)".into())
+    value
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "(empty)".into())
 }
 
 #[cfg(test)]

@@ -136,7 +136,9 @@ pub struct RosenbaumBounds {
 }
 
 /// The default Γ grid: 1 to 3 by 0.25, then 4, 5, 6.
-pub const DEFAULT_GAMMAS: [f64; 12] = [1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 4.0, 5.0, 6.0];
+pub const DEFAULT_GAMMAS: [f64; 12] = [
+    1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 4.0, 5.0, 6.0,
+];
 
 /// Rosenbaum bounds for pair differences (treated − control), tested in the
 /// direction of `direction` (1: the treated are higher; −1: lower). `None` when
