@@ -76,8 +76,8 @@ pub fn read_matched_csv(path: &Path, estimand: Estimand) -> Result<MatchResult, 
     let mut units = Vec::with_capacity(ids.len());
     for (row, unit) in ids.into_iter().enumerate() {
         let treated = match treated[row] {
-            Some(v) if v == 1.0 => true,
-            Some(v) if v == 0.0 => false,
+            Some(1.0) => true,
+            Some(0.0) => false,
             other => return Err(invalid(row, "treated", text(other), "1 or 0")),
         };
         let matched_set = match sets[row] {

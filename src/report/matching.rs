@@ -293,7 +293,7 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
         });
     let span = if hi > lo { hi - lo } else { 1.0 };
     let shares = |group: bool, weighted: bool| -> Vec<f64> {
-        let mut bins = vec![0.0; BINS];
+        let mut bins = [0.0; BINS];
         let mut total = 0.0;
         for i in (0..distance.len()).filter(|&i| treated[i] == group) {
             let w = if weighted { weights[i] } else { 1.0 };
