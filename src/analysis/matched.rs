@@ -295,3 +295,210 @@ pub fn rows_of_units(matched: &MatchResult, ids: &[String]) -> Vec<Option<usize>
         .map(|u| index.get(u.unit.as_str()).copied())
         .collect()
 }
+
+/// One outcome of a matched analysis: the effect and its sensitivity.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct MatchedOutcomeResult {
+    pub effect: MatchedEffect,
+    /// E-value of the estimate and its CI (binary: from the risk ratio; continuous:
+    /// from the standardised effect through RR ≈ exp(0.91·d)).
+    pub e_value: Option<crate::matching::sensitivity::EValue>,
+    /// Rosenbaum bounds of the signed-rank test, for 1:1 pairs only.
+    pub rosenbaum: Option<crate::matching::sensitivity::RosenbaumBounds>,
+}
+
+/// The whole analysis of a matched comparison: balance, effects, sensitivity and
+/// the level-3 criterion; what the report's matched-comparison section shows.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct MatchedAnalysis {
+    pub method: String,
+    pub estimand: Estimand,
+    pub with_replacement: bool,
+    pub balance: crate::matching::balance::BalanceTable,
+    /// Units of the pool left out of the balance table because a balance
+    /// covariate is missing in the analysis data.
+    pub balance_excluded_missing: usize,
+    pub outcomes: Vec<MatchedOutcomeResult>,
+    pub criterion: crate::evidence::Criterion,
+}
+
+/// One outcome to analyse: its column, the baseline column (matched
+/// difference in differences) and whether it is 0/1.
+#[derive(Debug, Clone)]
+pub struct MatchedOutcomeSpec {
+    pub name: String,
+    pub baseline: Option<String>,
+    pub binary: bool,
+}
+
+/// Everything `analyse_matched` reads.
+#[derive(Debug, Clone)]
+pub struct MatchedAnalysisInput<'a> {
+    pub matched: &'a MatchResult,
+    /// The analysis data and its id column (`analysis.id`).
+    pub data: &'a crate::data::Table,
+    pub id_column: &'a str,
+    /// Covariates to show balance on (the matching covariates).
+    pub balance_covariates: &'a [String],
+    /// Covariates the effect model adjusts for (doubly robust); numeric columns as
+    /// they are, text columns as factors.
+    pub adjust_for: &'a [String],
+    pub outcomes: &'a [MatchedOutcomeSpec],
+    pub conf_level: f64,
+    /// Significance level of the Rosenbaum bounds' Γ at which the finding fails.
+    pub alpha: f64,
+}
+
+/// Problems in a matched analysis.
+#[derive(Debug, Error)]
+pub enum MatchedAnalysisError {
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    #[error(transparent)]
+    Effect(#[from] MatchedEffectError),
+    #[error(
+        "{path}: unit `{unit}` of the matched file is not in the analysis data (column `{column}`)"
+    )]
+    UnitNotInData {
+        path: std::path::PathBuf,
+        unit: String,
+        column: String,
+    },
+}
+
+/// Balance, effects, sensitivity and the criterion of a matched comparison.
+pub fn analyse_matched(
+    input: &MatchedAnalysisInput,
+) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+    use crate::data::Column;
+    use crate::matching::balance::{BalanceInput, balance_table, variables_of};
+    use crate::matching::sensitivity::{
+        DEFAULT_GAMMAS, e_value, e_value_standardised, rosenbaum_bounds,
+    };
+    let matched = input.matched;
+    let ids = input.data.identifiers(input.id_column)?;
+    let rows = rows_of_units(matched, &ids);
+    let rows: Vec<usize> = rows
+        .iter()
+        .zip(&matched.units)
+        .map(|(row, unit)| {
+            row.ok_or_else(|| MatchedAnalysisError::UnitNotInData {
+                path: input.data.path.clone(),
+                unit: unit.unit.clone(),
+                column: input.id_column.to_string(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    // Balance over the units with every balance covariate present.
+    let columns: Vec<(String, Column)> = input
+        .balance_covariates
+        .iter()
+        .map(|name| Ok((name.clone(), input.data.auto(name)?)))
+        .collect::<Result<_, crate::data::DataError>>()?;
+    let present = |row: usize| {
+        columns.iter().all(|(_, c)| match c {
+            Column::Numeric(v) => v[row].is_some(),
+            Column::Categorical(v) => v[row].is_some(),
+            Column::Identifier(_) => true,
+        })
+    };
+    let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
+    let kept_rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
+    let variables: Vec<_> = columns
+        .iter()
+        .flat_map(|(name, column)| variables_of(name, column, &kept_rows))
+        .collect();
+    let treated: Vec<bool> = kept.iter().map(|&k| matched.units[k].treated).collect();
+    let weights: Vec<f64> = kept.iter().map(|&k| matched.units[k].weight).collect();
+    let status: Vec<_> = kept.iter().map(|&k| matched.units[k].status).collect();
+    let distance: Option<Vec<f64>> = kept.iter().map(|&k| matched.units[k].distance).collect();
+    let balance = balance_table(&BalanceInput {
+        treated: &treated,
+        weights: &weights,
+        variables: &variables,
+        distance: distance.as_deref(),
+        estimand: matched.estimand,
+        status: &status,
+        adjusted: input.adjust_for,
+    });
+    let aligned = |column: &str| -> Result<Vec<Option<f64>>, crate::data::DataError> {
+        let values = input.data.numeric(column)?;
+        Ok(rows.iter().map(|&r| values[r]).collect())
+    };
+    let mut covariates = Vec::with_capacity(input.adjust_for.len());
+    for name in input.adjust_for {
+        covariates.push(match input.data.auto(name)? {
+            Column::Numeric(v) => Covariate::Numeric {
+                name: name.clone(),
+                values: rows.iter().map(|&r| v[r].unwrap_or(f64::NAN)).collect(),
+            },
+            Column::Categorical(v) => Covariate::Factor {
+                name: name.clone(),
+                levels: rows
+                    .iter()
+                    .map(|&r| v[r].clone().unwrap_or_default())
+                    .collect(),
+            },
+            Column::Identifier(v) => Covariate::Factor {
+                name: name.clone(),
+                levels: rows.iter().map(|&r| v[r].clone()).collect(),
+            },
+        });
+    }
+    let options = MatchedEffectOptions {
+        covariates,
+        conf_level: input.conf_level,
+        alternative: Alternative::TwoSided,
+    };
+    let pairs = matched.pairs();
+    let mut outcomes = Vec::with_capacity(input.outcomes.len());
+    for spec in input.outcomes {
+        let values = aligned(&spec.name)?;
+        let baseline = spec.baseline.as_deref().map(aligned).transpose()?;
+        let effect = matched_effect(
+            matched,
+            MatchedOutcome {
+                name: &spec.name,
+                values: &values,
+                baseline: baseline.as_deref(),
+                binary: spec.binary,
+            },
+            &options,
+        )?;
+        let e = &effect.estimate;
+        let e_value = match &effect.risk_ratio {
+            Some(rr) => e_value(rr.estimate, rr.conf_low, rr.conf_high),
+            None if !spec.binary && effect.outcome_sd > 0.0 => e_value_standardised(
+                effect.standardised,
+                e.conf_low / effect.outcome_sd,
+                e.conf_high / effect.outcome_sd,
+            ),
+            None => None,
+        };
+        let rosenbaum = pairs.as_ref().and_then(|pairs| {
+            let change = |k: usize| -> Option<f64> {
+                Some(values[k]? - baseline.as_ref().map_or(Some(0.0), |b| b[k])?)
+            };
+            let differences: Option<Vec<f64>> = pairs
+                .iter()
+                .map(|&(t, c)| Some(change(t)? - change(c)?))
+                .collect();
+            let direction = if e.estimate < 0.0 { -1.0 } else { 1.0 };
+            rosenbaum_bounds(&differences?, direction, &DEFAULT_GAMMAS, input.alpha)
+        });
+        outcomes.push(MatchedOutcomeResult {
+            effect,
+            e_value,
+            rosenbaum,
+        });
+    }
+    Ok(MatchedAnalysis {
+        method: matched.method.clone(),
+        estimand: matched.estimand,
+        with_replacement: matched.with_replacement,
+        criterion: crate::evidence::matching::matched_comparison_criterion(&balance),
+        balance_excluded_missing: rows.len() - kept.len(),
+        balance,
+        outcomes,
+    })
+}

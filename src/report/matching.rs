@@ -388,6 +388,84 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
     }
 }
 
+/// The whole matched-comparison section as Markdown: method, who was matched,
+/// balance, the effect and its sensitivity per outcome, and the grading check.
+/// `treatment` and `outcome_words` name the treatment and (per outcome) the
+/// outcome in words for the sensitivity sentences.
+pub fn section_markdown(
+    analysis: &crate::analysis::matched::MatchedAnalysis,
+    treatment: &str,
+) -> String {
+    let mut out = String::from(
+        "## Matched comparison
+
+",
+    );
+    out.push_str(&format!(
+        "Method: {}; estimand {}; {}.
+
+",
+        analysis.method,
+        analysis.estimand.label(),
+        if analysis.with_replacement {
+            "controls may serve several treated units (with replacement or weights), so standard errors are HC2"
+        } else {
+            "matched sets without replacement, so standard errors cluster by matched set (CR2)"
+        }
+    ));
+    out.push_str(
+        "### Who was matched
+
+",
+    );
+    out.push_str(&counts_markdown(&analysis.balance));
+    if analysis.balance_excluded_missing > 0 {
+        out.push_str(&format!(
+            "
+{} units of the pool are left out of the balance table: a covariate is missing in the analysis data.\n",
+            count(analysis.balance_excluded_missing)
+        ));
+    }
+    out.push_str(
+        "
+### Balance before and after matching
+
+",
+    );
+    out.push_str(&balance_markdown(&analysis.balance));
+    out.push_str(
+        "
+### Effect
+
+",
+    );
+    for o in &analysis.outcomes {
+        out.push_str(&effect_sentence(&o.effect));
+        out.push_str(
+            "
+
+",
+        );
+        out.push_str(&sensitivity_markdown(
+            o.e_value.as_ref(),
+            o.rosenbaum.as_ref(),
+            treatment,
+            &o.effect.outcome,
+        ));
+    }
+    out.push_str(&format!(
+        "
+### Grading check
+
+{}: {}. {}
+",
+        analysis.criterion.title,
+        analysis.criterion.status.label(),
+        analysis.criterion.observed
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
