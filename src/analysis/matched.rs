@@ -320,6 +320,18 @@ pub struct MatchedAnalysis {
     pub balance_excluded_missing: usize,
     pub outcomes: Vec<MatchedOutcomeResult>,
     pub criterion: crate::evidence::Criterion,
+    /// Each unit's distance, group and weight, for the overlap chart (when the
+    /// matched file has a distance for every unit).
+    #[serde(skip)]
+    pub overlap: Option<Overlap>,
+}
+
+/// The propensity-score overlap chart's data, one entry per unit of the pool.
+#[derive(Debug, Clone)]
+pub struct Overlap {
+    pub distance: Vec<f64>,
+    pub treated: Vec<bool>,
+    pub weights: Vec<f64>,
 }
 
 /// One outcome to analyse: its column, the baseline column (matched
@@ -356,6 +368,8 @@ pub enum MatchedAnalysisError {
     Data(#[from] crate::data::DataError),
     #[error(transparent)]
     Effect(#[from] MatchedEffectError),
+    #[error(transparent)]
+    File(#[from] crate::matching::matched_file::MatchedFileError),
     #[error(
         "{path}: unit `{unit}` of the matched file is not in the analysis data (column `{column}`)"
     )]
@@ -364,6 +378,54 @@ pub enum MatchedAnalysisError {
         unit: String,
         column: String,
     },
+}
+
+impl MatchedAnalysisError {
+    pub fn hint(&self) -> String {
+        match self {
+            MatchedAnalysisError::Data(e) => e.hint(),
+            MatchedAnalysisError::File(e) => e.hint(),
+            MatchedAnalysisError::Effect(MatchedEffectError::Missing { .. }) => {
+                "every matched unit needs its outcome (and baseline); drop the unit from the matched file (weight 0, a status other than matched) or fill in the value".into()
+            }
+            MatchedAnalysisError::Effect(MatchedEffectError::Regression { .. }) => {
+                "check the matched sample: both groups need units with weight, and adjusted covariates must vary".into()
+            }
+            MatchedAnalysisError::UnitNotInData { .. } => {
+                "the matched file and the analysis data must use the same unit ids (analysis.id)".into()
+            }
+        }
+    }
+}
+
+/// The analyse stage's entry: reads `analysis.matched`'s file and the analysis
+/// data and runs [`analyse_matched`] on every outcome of the spec.
+pub fn run(
+    plan: &crate::spec::Plan,
+    analysis: &crate::spec::AnalysisPlan,
+    settings: &crate::spec::matched_analysis::MatchedAnalysisPlan,
+) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+    let matched = crate::matching::read_matched_csv(&settings.file, settings.estimand)?;
+    let data = crate::data::Table::read(&analysis.data)?;
+    let outcomes: Vec<MatchedOutcomeSpec> = plan
+        .outcomes
+        .iter()
+        .map(|o| MatchedOutcomeSpec {
+            name: o.spec.name.clone(),
+            baseline: o.spec.baseline.clone(),
+            binary: o.spec.outcome_type == crate::spec::OutcomeType::Binary,
+        })
+        .collect();
+    analyse_matched(&MatchedAnalysisInput {
+        matched: &matched,
+        data: &data,
+        id_column: &analysis.id,
+        balance_covariates: &analysis.covariates,
+        adjust_for: &settings.adjust_for,
+        outcomes: &outcomes,
+        conf_level: 1.0 - analysis.alpha,
+        alpha: analysis.alpha,
+    })
 }
 
 /// Balance, effects, sensitivity and the criterion of a matched comparison.
@@ -498,6 +560,16 @@ pub fn analyse_matched(
         with_replacement: matched.with_replacement,
         criterion: crate::evidence::matching::matched_comparison_criterion(&balance),
         balance_excluded_missing: rows.len() - kept.len(),
+        overlap: matched
+            .units
+            .iter()
+            .map(|u| u.distance)
+            .collect::<Option<Vec<f64>>>()
+            .map(|distance| Overlap {
+                distance,
+                treated: matched.units.iter().map(|u| u.treated).collect(),
+                weights: matched.units.iter().map(|u| u.weight).collect(),
+            }),
         balance,
         outcomes,
     })

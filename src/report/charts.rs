@@ -76,6 +76,9 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if !model.findings.is_empty() {
         out.push(forest_plot(&model.findings));
     }
+    if let Some(matched) = model.analysis.as_ref().and_then(|a| a.matched.as_ref()) {
+        out.extend(super::matching::charts(matched));
+    }
     if let Some(assignment) = &model.assignment
         && !assignment.balance.rows.is_empty()
     {

@@ -20,63 +20,102 @@ use crate::matching::sensitivity::{EValue, RosenbaumBounds, e_value_words, rosen
 /// Significant figures of the table's statistics (full precision is in report.json).
 const DIGITS: usize = 3;
 
-/// The balance table as Markdown: one row per covariate (the distance first).
-pub fn balance_markdown(table: &BalanceTable) -> String {
+/// The balance table's caption: the SMD convention and the flags.
+pub fn balance_caption(table: &BalanceTable) -> String {
+    format!(
+        "Standardised mean differences (SMD) divide the difference in weighted means by {} ({} estimand), the same before and after; 0/1 variables use p(1 − p) as the variance. Flags: ⚑ marks |SMD| above {} after matching (the usual target); WWC: at most 0.05 balanced, up to {} balanced only when the effect model adjusts for it, above that not balanced.",
+        table.denominator,
+        table.estimand.label(),
+        significant(SMD_FLAG, 1),
+        significant(WWC_LIMIT, 2)
+    )
+}
+
+/// The balance table's header and rows (the distance first).
+pub fn balance_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
     let smd = |s: &BalanceStats| match s.smd {
         Some(d) if s.raw_difference => format!("{} (raw)", significant(d, 2)),
         Some(d) => fixed(d, 3),
         None => "not computable".into(),
     };
     let optional = |x: Option<f64>| x.map_or("—".to_string(), |v| significant(v, DIGITS));
+    let header = [
+        "Variable",
+        "Treated mean before",
+        "Comparison mean before",
+        "SMD before",
+        "Treated mean after",
+        "Comparison mean after",
+        "SMD after",
+        "Variance ratio after",
+        "eCDF max after",
+        "WWC",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| {
+            let wwc = if row.is_distance {
+                "not graded".to_string()
+            } else {
+                match (row.wwc, row.balanced) {
+                    (WwcBand::Satisfied, _) => "balanced".into(),
+                    (WwcBand::NeedsAdjustment, true) => "balanced (adjusted)".into(),
+                    (WwcBand::NeedsAdjustment, false) => "needs adjustment".into(),
+                    (WwcBand::NotSatisfied, _) => "not balanced".into(),
+                }
+            };
+            let flag = if row.above_0_1 { " ⚑" } else { "" };
+            vec![
+                row.label(),
+                significant(row.before.mean_treated, DIGITS),
+                significant(row.before.mean_control, DIGITS),
+                smd(&row.before),
+                significant(row.after.mean_treated, DIGITS),
+                significant(row.after.mean_control, DIGITS),
+                format!("{}{flag}", smd(&row.after)),
+                optional(row.after.variance_ratio),
+                optional(row.after.ecdf_max),
+                wwc,
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A Markdown table.
+fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut out = format!(
-        "Standardised mean differences (SMD) divide the difference in weighted means by {} ({} estimand), the same before and after; 0/1 variables use p(1 − p) as the variance. Flags: |SMD| above {} (the usual target); WWC: at most 0.05 balanced, up to {} balanced only when the effect model adjusts for it, above that not balanced.\n\n",
-        table.denominator,
-        table.estimand.label(),
-        significant(SMD_FLAG, 1),
-        significant(WWC_LIMIT, 2)
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
     );
-    out.push_str("| Variable | Treated mean before | Comparison mean before | SMD before | Treated mean after | Comparison mean after | SMD after | Variance ratio after | eCDF max after | WWC |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
-    for row in &table.rows {
-        let wwc = if row.is_distance {
-            "not graded".to_string()
-        } else {
-            match (row.wwc, row.balanced) {
-                (WwcBand::Satisfied, _) => "balanced".into(),
-                (WwcBand::NeedsAdjustment, true) => "balanced (adjusted)".into(),
-                (WwcBand::NeedsAdjustment, false) => "needs adjustment".into(),
-                (WwcBand::NotSatisfied, _) => "not balanced".into(),
-            }
-        };
-        let flag = if row.above_0_1 { " ⚑" } else { "" };
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {}{flag} | {} | {} | {wwc} |\n",
-            row.label(),
-            significant(row.before.mean_treated, DIGITS),
-            significant(row.before.mean_control, DIGITS),
-            smd(&row.before),
-            significant(row.after.mean_treated, DIGITS),
-            significant(row.after.mean_control, DIGITS),
-            smd(&row.after),
-            optional(row.after.variance_ratio),
-            optional(row.after.ecdf_max),
-        ));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
-    out.push_str(&format!(
-        "\n⚑ |SMD| after matching above {}.\n",
-        significant(SMD_FLAG, 1)
-    ));
     out
 }
 
-/// Who was matched and who was not, per group and reason.
-pub fn counts_markdown(table: &BalanceTable) -> String {
-    let mut out = String::from("| | Treated | Comparison pool |\n|---|---|---|\n");
-    out.push_str(&format!(
-        "| In the pool | {} | {} |\n",
+/// The balance table as Markdown: the convention, then one row per variable.
+pub fn balance_markdown(table: &BalanceTable) -> String {
+    let (header, rows) = balance_cells(table);
+    format!(
+        "{}\n\n{}",
+        balance_caption(table),
+        markdown_table(&header, &rows)
+    )
+}
+
+/// Who was matched and who was not, per group and reason: header and rows.
+pub fn counts_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = vec![String::new(), "Treated".into(), "Comparison pool".into()];
+    let mut rows = vec![vec![
+        "In the pool".to_string(),
         count(table.treated.all),
-        count(table.control.all)
-    ));
+        count(table.control.all),
+    ]];
     for status in MatchStatus::ALL {
         let t = table.treated.by_status.get(&status).copied().unwrap_or(0);
         let c = table.control.by_status.get(&status).copied().unwrap_or(0);
@@ -85,15 +124,21 @@ pub fn counts_markdown(table: &BalanceTable) -> String {
                 MatchStatus::Matched => "Matched (weight above 0)".to_string(),
                 other => format!("Not used: {}", other.words()),
             };
-            out.push_str(&format!("| {label} | {} | {} |\n", count(t), count(c)));
+            rows.push(vec![label, count(t), count(c)]);
         }
     }
-    out.push_str(&format!(
-        "| Effective sample size of the weights | {} | {} |\n",
+    rows.push(vec![
+        "Effective sample size of the weights".into(),
         significant(table.treated.effective, DIGITS),
-        significant(table.control.effective, DIGITS)
-    ));
-    out
+        significant(table.control.effective, DIGITS),
+    ]);
+    (header, rows)
+}
+
+/// Who was matched and who was not, as Markdown.
+pub fn counts_markdown(table: &BalanceTable) -> String {
+    let (header, rows) = counts_cells(table);
+    markdown_table(&header, &rows)
 }
 
 /// The effect on the treated in a sentence, with how its SE was made.
@@ -134,6 +179,25 @@ pub fn effect_sentence(effect: &MatchedEffect) -> String {
     text
 }
 
+/// The Γ grid of Rosenbaum bounds: header and rows.
+pub fn gamma_cells(b: &RosenbaumBounds) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = ["Γ", "Upper bound on p", "Lower bound on p"]
+        .map(String::from)
+        .to_vec();
+    let rows = b
+        .bounds
+        .iter()
+        .map(|g| {
+            vec![
+                significant(g.gamma, 3),
+                p_value(g.p_upper),
+                p_value(g.p_lower),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
 /// The sensitivity paragraph: E-value and, for 1:1 pairs, Rosenbaum bounds.
 pub fn sensitivity_markdown(
     e_value: Option<&EValue>,
@@ -148,17 +212,94 @@ pub fn sensitivity_markdown(
     }
     if let Some(b) = rosenbaum {
         out.push_str(&rosenbaum_words(b, 2));
-        out.push_str("\n\n| Γ | Upper bound on p | Lower bound on p |\n|---|---|---|\n");
-        for g in &b.bounds {
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                significant(g.gamma, 3),
-                p_value(g.p_upper),
-                p_value(g.p_lower)
-            ));
-        }
+        out.push_str("\n\n");
+        let (header, rows) = gamma_cells(b);
+        out.push_str(&markdown_table(&header, &rows));
     }
     out
+}
+
+/// The matched-comparison section as report blocks (registered in document.rs).
+pub(super) fn blocks(
+    analysis: &crate::analysis::matched::MatchedAnalysis,
+    charts: &[Chart],
+    treatment: &str,
+) -> Vec<super::document::Block> {
+    use super::document::{Block, Table};
+    let mut out = vec![
+        Block::Heading("Matched comparison".into()),
+        Block::Paragraph(method_sentence(analysis)),
+    ];
+    let (header, rows) = counts_cells(&analysis.balance);
+    out.push(Block::Table(Table {
+        caption: "Who was matched, and why units were not used".into(),
+        header,
+        rows,
+    }));
+    for (index, chart) in charts.iter().enumerate() {
+        if chart.name == "matched_love" || chart.name == "matched_overlap" {
+            out.push(Block::Chart(index));
+        }
+    }
+    let (header, rows) = balance_cells(&analysis.balance);
+    out.push(Block::Table(Table {
+        caption: balance_caption(&analysis.balance),
+        header,
+        rows,
+    }));
+    for o in &analysis.outcomes {
+        out.push(Block::Paragraph(effect_sentence(&o.effect)));
+        if let Some(e) = &o.e_value {
+            out.push(Block::Paragraph(e_value_words(
+                e,
+                treatment,
+                &o.effect.outcome,
+                2,
+            )));
+        }
+        if let Some(b) = &o.rosenbaum {
+            out.push(Block::Paragraph(rosenbaum_words(b, 2)));
+            let (header, rows) = gamma_cells(b);
+            out.push(Block::Table(Table {
+                caption: format!("Rosenbaum bounds for {}", o.effect.outcome),
+                header,
+                rows,
+            }));
+        }
+    }
+    out.push(Block::Paragraph(grading_sentence(analysis)));
+    out
+}
+
+/// The charts of the section: the Love plot, and the overlap when there is a distance.
+pub fn charts(analysis: &crate::analysis::matched::MatchedAnalysis) -> Vec<Chart> {
+    let mut out = vec![matched_love_plot(&analysis.balance)];
+    if let Some(o) = &analysis.overlap {
+        out.push(overlap_chart(&o.distance, &o.treated, &o.weights));
+    }
+    out
+}
+
+fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    format!(
+        "Method: {}; estimand {}; {}.",
+        analysis.method,
+        analysis.estimand.label(),
+        if analysis.with_replacement {
+            "controls may serve several treated units (with replacement or weights), so standard errors are HC2"
+        } else {
+            "matched sets without replacement, so standard errors cluster by matched set (CR2)"
+        }
+    )
+}
+
+fn grading_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    format!(
+        "{}: {}. {}",
+        analysis.criterion.title,
+        analysis.criterion.status.label(),
+        analysis.criterion.observed
+    )
 }
 
 /// Love plot of the matched comparison: |SMD| of every covariate (and the
@@ -390,62 +531,26 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
 
 /// The whole matched-comparison section as Markdown: method, who was matched,
 /// balance, the effect and its sensitivity per outcome, and the grading check.
-/// `treatment` and `outcome_words` name the treatment and (per outcome) the
-/// outcome in words for the sensitivity sentences.
+/// `treatment` names the treatment in words for the sensitivity sentences.
 pub fn section_markdown(
     analysis: &crate::analysis::matched::MatchedAnalysis,
     treatment: &str,
 ) -> String {
-    let mut out = String::from(
-        "## Matched comparison
-
-",
-    );
-    out.push_str(&format!(
-        "Method: {}; estimand {}; {}.
-
-",
-        analysis.method,
-        analysis.estimand.label(),
-        if analysis.with_replacement {
-            "controls may serve several treated units (with replacement or weights), so standard errors are HC2"
-        } else {
-            "matched sets without replacement, so standard errors cluster by matched set (CR2)"
-        }
-    ));
-    out.push_str(
-        "### Who was matched
-
-",
-    );
+    let mut out = format!("## Matched comparison\n\n{}\n\n", method_sentence(analysis));
+    out.push_str("### Who was matched\n\n");
     out.push_str(&counts_markdown(&analysis.balance));
     if analysis.balance_excluded_missing > 0 {
         out.push_str(&format!(
-            "
-{} units of the pool are left out of the balance table: a covariate is missing in the analysis data.\n",
+            "\n{} units of the pool are left out of the balance table: a covariate is missing in the analysis data.\n",
             count(analysis.balance_excluded_missing)
         ));
     }
-    out.push_str(
-        "
-### Balance before and after matching
-
-",
-    );
+    out.push_str("\n### Balance before and after matching\n\n");
     out.push_str(&balance_markdown(&analysis.balance));
-    out.push_str(
-        "
-### Effect
-
-",
-    );
+    out.push_str("\n### Effect\n\n");
     for o in &analysis.outcomes {
         out.push_str(&effect_sentence(&o.effect));
-        out.push_str(
-            "
-
-",
-        );
+        out.push_str("\n\n");
         out.push_str(&sensitivity_markdown(
             o.e_value.as_ref(),
             o.rosenbaum.as_ref(),
@@ -454,14 +559,8 @@ pub fn section_markdown(
         ));
     }
     out.push_str(&format!(
-        "
-### Grading check
-
-{}: {}. {}
-",
-        analysis.criterion.title,
-        analysis.criterion.status.label(),
-        analysis.criterion.observed
+        "\n### Grading check\n\n{}\n",
+        grading_sentence(analysis)
     ));
     out
 }
