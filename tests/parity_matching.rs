@@ -566,6 +566,15 @@ fn a_spec_with_analysis_matched_reports_the_matched_comparison() {
         m["outcomes"][0]["rosenbaum"]["gamma_at_alpha"].is_number()
             || m["outcomes"][0]["rosenbaum"]["bounds"].is_array()
     );
+    // The grade carries the check, and MatchIt's pairs leave age unbalanced.
+    let check = json["grade"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "matched_comparison_quality")
+        .expect("the grade lists the matched-comparison check");
+    assert_eq!(check["status"], "not_met");
+    assert!(json["grade"]["level"].as_u64().unwrap() < 3);
     let md = std::fs::read_to_string(out.report_dir.join("report.md")).unwrap();
     assert!(md.contains("Matched comparison"), "{md}");
     assert!(md.contains("Who was matched"), "{md}");
