@@ -15,6 +15,7 @@
 //! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
+//! | `matching` | matched comparison groups, analysis side: the matched file, balance before/after, sensitivity (E-value, Rosenbaum bounds) |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
 //! | `output_schema` | the JSON Schemas of report.json, plan.json, manifest.json and the pipeline commands' `--json` output |

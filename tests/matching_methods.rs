@@ -6,7 +6,9 @@ mod matching_support;
 
 use std::path::Path;
 
-use evident::matching::{MatchStatus, build, read_input, read_matched_csv, render_matched_csv};
+use evident::matching::{
+    Estimand, MatchStatus, build, read_input, read_matched_sample, render_matched_csv,
+};
 use evident::pipeline;
 use matching_support::spec_with;
 use serde_json::Value;
@@ -171,7 +173,9 @@ fn the_match_stage_writes_matched_csv_and_refuses_to_replace_it_silently() {
     let plan = pipeline::check(&path).unwrap().plan;
     let first = evident::matching::run_stage(&plan, false).unwrap();
     let bytes = std::fs::read(&first.matched_path).unwrap();
-    let units = read_matched_csv(&first.matched_path).unwrap();
+    let units = read_matched_sample(&first.matched_path, Estimand::Att)
+        .unwrap()
+        .units;
     assert_eq!(units, first.result.units);
     assert_eq!(
         units

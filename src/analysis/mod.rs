@@ -13,6 +13,7 @@ mod blocks;
 mod declared;
 mod estimators;
 pub mod icc;
+pub mod matched;
 pub mod ri;
 mod sample;
 
@@ -55,6 +56,9 @@ pub struct Analysis {
     /// Balance of every ordered pair of arms (read through `contrast`).
     #[serde(skip)]
     pub pairwise_balance: Vec<BalanceRow>,
+    /// A matched comparison analysed from its matched file (`analysis.matched`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<matched::MatchedAnalysis>,
 }
 
 /// All results for one outcome.
@@ -197,6 +201,8 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error(transparent)]
+    Matched(#[from] matched::MatchedAnalysisError),
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -285,6 +291,7 @@ impl AnalysisError {
     pub fn hint(&self) -> String {
         match self {
             AnalysisError::Data(e) => e.hint(),
+            AnalysisError::Matched(e) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
@@ -539,7 +546,12 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         }
         None => (Vec::new(), Vec::new()),
     };
+    let matched = match &analysis_plan.matched {
+        Some(settings) => Some(matched::run(plan, analysis_plan, settings)?),
+        None => None,
+    };
     Ok(Some(Analysis {
+        matched,
         alpha: analysis_plan.alpha,
         conf_level,
         alternative: analysis_plan.alternative,

@@ -11,6 +11,7 @@
 
 mod attrition;
 mod certainty;
+pub mod matching;
 mod padlocks;
 mod sms;
 
@@ -276,6 +277,12 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         headline.as_ref(),
         &mut facts,
     ));
+    // A matched comparison analysed from its matched file: its balance check.
+    criteria.extend(
+        analysis
+            .and_then(|a| a.matched.as_ref())
+            .map(|m| m.criterion.clone()),
+    );
     criteria.extend(level_four(plan));
     criteria.extend(level_five(plan));
 

@@ -1,6 +1,9 @@
 //! The match stage: builds a comparison group for the treated units from a pool of
 //! untreated units (MatchIt / WeightIt semantics, docs/statistics.md) and writes it
 //! as `matched.csv`, the interface to the analysis (one row per unit of the pool).
+//! The analysis side reads it back (`matched_file.rs`), checks covariate balance
+//! (`balance.rs`, MatchIt's `summary()` conventions) and sensitivity to unmeasured
+//! confounding (`sensitivity.rs`); the effect itself is in `analysis::matched`.
 //!
 //! Every unit is put in unit-id (byte) order as soon as it is read, and every rule
 //! that picks between equals breaks the tie by unit id, so the file's row order and
@@ -16,13 +19,18 @@ mod stage;
 mod strata;
 mod weighting;
 
+pub mod balance;
+pub mod matched_file;
+pub mod sensitivity;
+
 use serde::{Deserialize, Serialize};
 
 pub use crate::spec::matching::Estimand;
 use crate::spec::matching::{Distance, MatchMethod, MatchingPlan};
 pub use distance::{PropensityModel, mahalanobis_whitener, propensity_scores, rank_transform};
 pub use error::MatchError;
-pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, read_matched_csv, render_matched_csv};
+pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, render_matched_csv};
+pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use input::{MatchInput, read_input};
 pub use nearest::{NearestOptions, nearest_neighbour};
 pub use optimal::min_cost_assignment;
@@ -44,7 +52,9 @@ pub struct MatchedUnit {
 }
 
 /// Why a unit is or is not in the comparison: one reason per unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchStatus {
     /// Used (weight > 0).
@@ -79,6 +89,18 @@ impl MatchStatus {
             MatchStatus::OutsideCaliper => "outside_caliper",
             MatchStatus::NoExactMatch => "no_exact_match",
             MatchStatus::MissingCovariate => "missing_covariate",
+        }
+    }
+
+    /// The reason in words, for the report.
+    pub fn words(self) -> &'static str {
+        match self {
+            MatchStatus::Matched => "matched",
+            MatchStatus::Unmatched => "not needed as a match",
+            MatchStatus::DiscardedCommonSupport => "outside common support",
+            MatchStatus::OutsideCaliper => "no match within the caliper",
+            MatchStatus::NoExactMatch => "no exact match",
+            MatchStatus::MissingCovariate => "a covariate is missing",
         }
     }
 
@@ -413,3 +435,53 @@ pub(crate) fn rescale_group(input: &MatchInput, weights: &mut [f64], treated: bo
 
 #[cfg(test)]
 mod tests;
+
+/// The matched (or weighted) pool as the analysis reads it back from matched.csv.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedSample {
+    pub units: Vec<MatchedUnit>,
+    /// The method that formed it (`"nearest"`, `"ipw"`, ...), or `"file"` when read
+    /// from a matched.csv made elsewhere.
+    pub method: String,
+    pub estimand: Estimand,
+    /// Matching with replacement, or weights: a control can serve several treated
+    /// units, so standard errors cluster by unit rather than by matched set.
+    pub with_replacement: bool,
+}
+
+impl MatchedSample {
+    /// Whether every used unit belongs to a matched set (pairs or 1:k sets
+    /// without replacement): the effect's standard error then clusters by set.
+    pub fn has_matched_sets(&self) -> bool {
+        !self.with_replacement
+            && self
+                .units
+                .iter()
+                .filter(|u| u.weight > 0.0)
+                .all(|u| u.matched_set.is_some())
+            && self.units.iter().any(|u| u.weight > 0.0)
+    }
+
+    /// 1:1 pairs: every matched set holds one treated and one untreated unit, all
+    /// with weight 1 (Rosenbaum bounds need them).
+    pub fn pairs(&self) -> Option<Vec<(usize, usize)>> {
+        if !self.has_matched_sets() {
+            return None;
+        }
+        let mut sets: std::collections::BTreeMap<u64, (Vec<usize>, Vec<usize>)> =
+            std::collections::BTreeMap::new();
+        for (i, u) in self.units.iter().enumerate() {
+            if let (Some(set), true) = (u.matched_set, u.weight > 0.0) {
+                let entry = sets.entry(set).or_default();
+                if u.treated {
+                    entry.0.push(i)
+                } else {
+                    entry.1.push(i)
+                }
+            }
+        }
+        sets.into_values()
+            .map(|(t, c)| (t.len() == 1 && c.len() == 1).then(|| (t[0], c[0])))
+            .collect()
+    }
+}

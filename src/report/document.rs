@@ -199,6 +199,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }));
         }
 
+        if let Some(matched) = &analysis.matched {
+            blocks.extend(super::matching::blocks(matched, charts, "the intervention"));
+        }
         blocks.push(Block::Heading("Results".into()));
         for (index, chart) in charts.iter().enumerate() {
             if chart.name == "forest" {

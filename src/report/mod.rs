@@ -9,6 +9,7 @@ mod html;
 mod json;
 mod lifecycle;
 mod markdown;
+pub mod matching;
 pub mod model;
 mod ratings;
 pub mod words;

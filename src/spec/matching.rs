@@ -231,10 +231,11 @@ pub enum Discard {
 }
 
 /// The population the effect is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Estimand {
-    /// Average effect on the treated.
+    /// Average effect on the treated (MatchIt's default).
+    #[default]
     Att,
     /// Average effect in the whole population.
     Ate,
@@ -245,6 +246,16 @@ pub enum Estimand {
 }
 
 impl Estimand {
+    /// The estimand's abbreviation, for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Estimand::Att => "ATT",
+            Estimand::Ate => "ATE",
+            Estimand::Atc => "ATC",
+            Estimand::Ato => "ATO",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Estimand::Att => "att",

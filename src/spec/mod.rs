@@ -7,6 +7,7 @@
 
 mod load;
 mod locate;
+pub mod matched_analysis;
 pub mod matching;
 mod power;
 mod validate;
@@ -386,6 +387,9 @@ pub struct AnalysisSpec {
     /// outside Evident (one unit of each pair per arm); the matched-pairs estimator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairs: Option<String>,
+    /// A matched comparison analysed from its matched file (issue 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<matched_analysis::MatchedAnalysisSpec>,
 }
 
 /// How a baseline variable is measured for balance (and read for adjustment).

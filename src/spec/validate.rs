@@ -189,6 +189,8 @@ pub struct AnalysisPlan {
     pub randomisation_inference: Option<RiPlan>,
     /// Blocks or pairs declared for a trial allocated outside Evident.
     pub blocks: Option<AnalysisBlocks>,
+    /// `analysis.matched`: the matched file of a matched comparison.
+    pub matched: Option<super::matched_analysis::MatchedAnalysisPlan>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1105,6 +1107,23 @@ impl Checker<'_> {
         self.check_covariate_types(spec);
         let blocks = self.check_analysis_blocks(spec, kind, assignment, &data);
         let randomisation_inference = self.check_ri(spec, kind, assignment, blocks.is_some());
+        let matched = spec.matched.as_ref().and_then(|m| {
+            if kind != DesignKind::MatchedComparison {
+                self.problem(
+                    "analysis.matched".to_string(),
+                    format!(
+                        "analysis.matched is only for matched_comparison, not for a {}",
+                        kind.label()
+                    ),
+                );
+                return None;
+            }
+            Some(super::matched_analysis::MatchedAnalysisPlan {
+                file: self.file.resolve(&m.file),
+                estimand: m.estimand,
+                adjust_for: m.adjust_for.clone(),
+            })
+        });
         Some(AnalysisPlan {
             data,
             id,
@@ -1118,6 +1137,7 @@ impl Checker<'_> {
             missing: spec.missing,
             randomisation_inference,
             blocks,
+            matched,
         })
     }
 

@@ -1,0 +1,439 @@
+//! Covariate balance before and after matching or weighting, with MatchIt's
+//! `summary()` conventions (MatchIt 4.5.1 `bal1var`; docs/statistics.md):
+//!
+//! - Means are weighted means; "before" gives every unit of the pool weight 1.
+//! - The standardised mean difference (SMD) divides the weighted difference in means
+//!   by one denominator, computed on the pool before matching and used before and
+//!   after: the treated group's SD for the ATT, the control group's for the ATC, the
+//!   square root of the mean of the two groups' variances for the ATE. A variable
+//!   coded 0/1 uses p(1 − p) as its variance. When the difference is at most √eps
+//!   (about 1.5e-8) the raw difference is reported instead (MatchIt's rule; exact
+//!   balance from entropy balancing lands there).
+//! - The variance ratio (treated over control) uses weighted variances
+//!   Σw(x − x̄)²/(1 − Σw²) with weights normalised to sum 1; not for 0/1 variables.
+//! - eCDF mean and max: the mean and largest absolute difference between the two
+//!   groups' weighted empirical CDFs over the distinct values of the whole pool; for
+//!   a 0/1 variable both equal the absolute difference in proportions.
+//!
+//! Flags: |SMD| above 0.1 (the usual matching target), and the What Works
+//! Clearinghouse bands (Procedures and Standards Handbook v5.0): at most 0.05
+//! satisfies baseline equivalence, above 0.05 up to 0.25 needs the variable in the
+//! effect model, above 0.25 does not satisfy it. The grade reads `balanced`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Estimand, MatchStatus};
+use crate::data::Column;
+
+/// MatchIt's threshold below which a difference in means is reported raw.
+const RAW_DIFFERENCE: f64 = 1.490_116_119_384_765_6e-8; // sqrt(f64::EPSILON)
+/// The usual target for |SMD| after matching.
+pub const SMD_FLAG: f64 = 0.1;
+/// WWC: |SMD| at or below this satisfies baseline equivalence.
+pub const WWC_SATISFIED: f64 = 0.05;
+/// WWC: |SMD| above this does not satisfy baseline equivalence, adjusted or not.
+pub const WWC_LIMIT: f64 = 0.25;
+
+/// One variable (or one level of a categorical one) to balance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceVariable {
+    pub name: String,
+    pub level: Option<String>,
+    /// One value per unit of the pool, in the order of `BalanceInput::treated`.
+    pub values: Vec<f64>,
+}
+
+/// What `balance_table` needs: the pool, its weights after matching, the variables.
+#[derive(Debug, Clone)]
+pub struct BalanceInput<'a> {
+    pub treated: &'a [bool],
+    /// Weights after matching or weighting (0 for units not used).
+    pub weights: &'a [f64],
+    pub variables: &'a [BalanceVariable],
+    /// The propensity score or distance, shown first and never graded.
+    pub distance: Option<&'a [f64]>,
+    pub estimand: Estimand,
+    /// Each unit's status in the matched file, for the counts.
+    pub status: &'a [MatchStatus],
+    /// Variables the effect model adjusts for (WWC: 0.05 < |SMD| ≤ 0.25 then passes).
+    pub adjusted: &'a [String],
+}
+
+/// Balance statistics of one variable in one sample (before or after).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BalanceStats {
+    pub mean_treated: f64,
+    pub mean_control: f64,
+    /// Standardised mean difference (treated − control over the denominator), or the
+    /// raw difference when `raw_difference`; `null` when fewer than two units with
+    /// weight in both groups, or the denominator is zero.
+    pub smd: Option<f64>,
+    /// The difference is at most √eps, so `smd` holds it unstandardised (MatchIt).
+    pub raw_difference: bool,
+    /// Weighted variance ratio, treated over control; `null` for 0/1 variables.
+    pub variance_ratio: Option<f64>,
+    pub ecdf_mean: Option<f64>,
+    pub ecdf_max: Option<f64>,
+}
+
+/// WWC baseline-equivalence band of an |SMD|.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WwcBand {
+    /// |SMD| ≤ 0.05.
+    Satisfied,
+    /// 0.05 < |SMD| ≤ 0.25: satisfied only when the effect model adjusts for it.
+    NeedsAdjustment,
+    /// |SMD| > 0.25 (or not computable).
+    NotSatisfied,
+}
+
+impl WwcBand {
+    pub fn of(smd: Option<f64>) -> WwcBand {
+        match smd.map(f64::abs) {
+            Some(d) if d <= WWC_SATISFIED => WwcBand::Satisfied,
+            Some(d) if d <= WWC_LIMIT => WwcBand::NeedsAdjustment,
+            _ => WwcBand::NotSatisfied,
+        }
+    }
+}
+
+/// One row of the balance table.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CovariateBalance {
+    pub variable: String,
+    pub level: Option<String>,
+    /// Coded 0/1 in the whole pool (SD² = p(1 − p); no variance ratio).
+    pub binary: bool,
+    /// The distance (propensity score) row: shown, never graded.
+    pub is_distance: bool,
+    pub before: BalanceStats,
+    pub after: BalanceStats,
+    /// |SMD| after matching above 0.1.
+    pub above_0_1: bool,
+    pub wwc: WwcBand,
+    /// Whether the effect model adjusts for the variable.
+    pub adjusted: bool,
+    /// Balanced under the WWC rule: satisfied, or needing adjustment and adjusted.
+    pub balanced: bool,
+}
+
+/// Units per group and status, with the effective sample size after weighting.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct GroupCounts {
+    pub all: usize,
+    /// Units with a positive weight.
+    pub matched: usize,
+    /// Kish's effective sample size (Σw)²/Σw² of the matched units.
+    pub effective: f64,
+    /// Units per status (every status listed, zeros included).
+    pub by_status: BTreeMap<MatchStatus, usize>,
+}
+
+/// The balance table: the rows, the convention used, and the counts.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BalanceTable {
+    pub estimand: Estimand,
+    /// The SMD's denominator in words.
+    pub denominator: String,
+    pub rows: Vec<CovariateBalance>,
+    pub treated: GroupCounts,
+    pub control: GroupCounts,
+    /// Every graded row is balanced under the WWC rule.
+    pub all_balanced: bool,
+    /// The graded rows that are not (variable, or variable = level), worst first.
+    pub held_back_by: Vec<String>,
+}
+
+impl CovariateBalance {
+    /// The variable's name with its level, for tables and sentences.
+    pub fn label(&self) -> String {
+        match &self.level {
+            Some(level) => format!("{} = {}", self.variable, level),
+            None => self.variable.clone(),
+        }
+    }
+}
+
+/// The SMD denominator convention for an estimand, in words.
+pub fn denominator_words(estimand: Estimand) -> &'static str {
+    match estimand {
+        Estimand::Att => "the SD of the treated group before matching",
+        Estimand::Atc => "the SD of the comparison group before matching",
+        Estimand::Ate | Estimand::Ato => {
+            "the pooled SD (root mean of the two groups' variances) before matching"
+        }
+    }
+}
+
+/// Balance of every variable (and the distance, first) before and after matching.
+///
+/// # Panics
+/// When the slices' lengths differ (a programming error: the caller aligns them).
+pub fn balance_table(input: &BalanceInput) -> BalanceTable {
+    let n = input.treated.len();
+    assert!(
+        input.weights.len() == n && input.status.len() == n,
+        "balance input columns must align"
+    );
+    let mut rows = Vec::with_capacity(input.variables.len() + 1);
+    if let Some(distance) = input.distance {
+        rows.push(row("distance", None, distance, true, input));
+    }
+    for v in input.variables {
+        assert_eq!(
+            v.values.len(),
+            n,
+            "balance variable `{}` must align",
+            v.name
+        );
+        rows.push(row(&v.name, v.level.clone(), &v.values, false, input));
+    }
+    let mut held: Vec<&CovariateBalance> = rows
+        .iter()
+        .filter(|r| !r.is_distance && !r.balanced)
+        .collect();
+    held.sort_by(|a, b| {
+        let size = |r: &CovariateBalance| r.after.smd.map_or(f64::INFINITY, f64::abs);
+        size(b)
+            .total_cmp(&size(a))
+            .then_with(|| a.label().cmp(&b.label()))
+    });
+    let held_back_by: Vec<String> = held.iter().map(|r| r.label()).collect();
+    BalanceTable {
+        estimand: input.estimand,
+        denominator: denominator_words(input.estimand).into(),
+        all_balanced: held_back_by.is_empty(),
+        held_back_by,
+        treated: counts(input, true),
+        control: counts(input, false),
+        rows,
+    }
+}
+
+fn counts(input: &BalanceInput, treated: bool) -> GroupCounts {
+    let mut by_status: BTreeMap<MatchStatus, usize> =
+        MatchStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    let (mut all, mut matched, mut sum, mut sum_sq) = (0, 0, 0.0, 0.0);
+    for i in (0..input.treated.len()).filter(|&i| input.treated[i] == treated) {
+        all += 1;
+        *by_status.entry(input.status[i]).or_insert(0) += 1;
+        let w = input.weights[i];
+        if w > 0.0 {
+            matched += 1;
+            sum += w;
+            sum_sq += w * w;
+        }
+    }
+    GroupCounts {
+        all,
+        matched,
+        effective: if sum_sq > 0.0 {
+            sum * sum / sum_sq
+        } else {
+            0.0
+        },
+        by_status,
+    }
+}
+
+fn row(
+    name: &str,
+    level: Option<String>,
+    x: &[f64],
+    is_distance: bool,
+    input: &BalanceInput,
+) -> CovariateBalance {
+    let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
+    let ones = vec![1.0; x.len()];
+    let std = denominator(x, input.treated, binary, input.estimand);
+    let before = stats(x, input.treated, &ones, binary, std);
+    let after = stats(x, input.treated, input.weights, binary, std);
+    let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
+    let wwc = WwcBand::of(after.smd);
+    let balanced = match wwc {
+        WwcBand::Satisfied => true,
+        WwcBand::NeedsAdjustment => adjusted,
+        WwcBand::NotSatisfied => false,
+    };
+    CovariateBalance {
+        variable: name.to_string(),
+        level,
+        binary,
+        is_distance,
+        above_0_1: after.smd.is_none_or(|d| d.abs() > SMD_FLAG),
+        wwc,
+        adjusted,
+        balanced,
+        before,
+        after,
+    }
+}
+
+/// Weighted mean of `x` over the units of one group.
+fn weighted_mean(x: &[f64], w: &[f64], group: &[usize]) -> f64 {
+    let total: f64 = group.iter().map(|&i| w[i]).sum();
+    group.iter().map(|&i| w[i] * x[i]).sum::<f64>() / total
+}
+
+/// MatchIt's `wvar`: p(1 − p) for 0/1 variables, else Σw(x − x̄)²/(1 − Σw²) with the
+/// weights normalised to sum 1 (the unbiased variance when the weights are equal).
+fn weighted_variance(x: &[f64], w: &[f64], group: &[usize], binary: bool) -> f64 {
+    let total: f64 = group.iter().map(|&i| w[i]).sum();
+    let mean: f64 = group.iter().map(|&i| w[i] / total * x[i]).sum();
+    if binary {
+        return mean * (1.0 - mean);
+    }
+    let mut ss = 0.0;
+    let mut sum_sq_w = 0.0;
+    for &i in group {
+        let wi = w[i] / total;
+        ss += wi * (x[i] - mean).powi(2);
+        sum_sq_w += wi * wi;
+    }
+    ss / (1.0 - sum_sq_w)
+}
+
+fn groups(treated: &[bool]) -> (Vec<usize>, Vec<usize>) {
+    (0..treated.len()).partition(|&i| treated[i])
+}
+
+/// The SMD denominator on the pool before matching (unit weights), with MatchIt's
+/// fallback to the pooled SD when it is not finite or below √eps.
+fn denominator(x: &[f64], treated: &[bool], binary: bool, estimand: Estimand) -> f64 {
+    let ones = vec![1.0; x.len()];
+    let (t, c) = groups(treated);
+    let sd = match estimand {
+        Estimand::Att => weighted_variance(x, &ones, &t, binary).sqrt(),
+        Estimand::Atc => weighted_variance(x, &ones, &c, binary).sqrt(),
+        Estimand::Ate | Estimand::Ato => ((weighted_variance(x, &ones, &t, binary)
+            + weighted_variance(x, &ones, &c, binary))
+            / 2.0)
+            .sqrt(),
+    };
+    if sd.is_finite() && sd >= RAW_DIFFERENCE {
+        return sd;
+    }
+    // pooled_sd(contribution = "proportional"), unweighted.
+    let n = x.len() as f64;
+    let pooled_var = if binary {
+        [&t, &c]
+            .iter()
+            .map(|g| {
+                let s: f64 = g.iter().map(|&i| x[i]).sum();
+                s * (1.0 - s / g.len() as f64) / n
+            })
+            .sum::<f64>()
+    } else {
+        let centred: f64 = [&t, &c]
+            .iter()
+            .map(|g| {
+                let m = weighted_mean(x, &ones, g);
+                g.iter().map(|&i| (x[i] - m).powi(2)).sum::<f64>()
+            })
+            .sum();
+        centred / (n - 2.0)
+    };
+    pooled_var.sqrt()
+}
+
+fn stats(x: &[f64], treated: &[bool], w: &[f64], binary: bool, std: f64) -> BalanceStats {
+    let (t, c) = groups(treated);
+    let nonzero = |g: &[usize]| g.iter().filter(|&&i| w[i] != 0.0).count();
+    let too_small = nonzero(&t) < 2 && nonzero(&c) < 2;
+    let mean_treated = weighted_mean(x, w, &t);
+    let mean_control = weighted_mean(x, w, &c);
+    let diff = mean_treated - mean_control;
+    let raw_difference = diff.abs() <= RAW_DIFFERENCE;
+    let smd = if raw_difference {
+        Some(diff)
+    } else if too_small || !(std > 0.0 && std.is_finite()) {
+        None
+    } else {
+        Some(diff / std)
+    };
+    let (variance_ratio, ecdf_mean, ecdf_max) = if binary {
+        (None, Some(diff.abs()), Some(diff.abs()))
+    } else if too_small {
+        (None, None, None)
+    } else {
+        let ratio = weighted_variance(x, w, &t, false) / weighted_variance(x, w, &c, false);
+        let (mean, max) = ecdf_differences(x, treated, w);
+        (Some(ratio), Some(mean), Some(max))
+    };
+    BalanceStats {
+        mean_treated,
+        mean_control,
+        smd,
+        raw_difference,
+        variance_ratio,
+        ecdf_mean,
+        ecdf_max,
+    }
+}
+
+/// Mean and largest |F_treated − F_control| over the distinct values of the pool,
+/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`).
+fn ecdf_differences(x: &[f64], treated: &[bool], w: &[f64]) -> (f64, f64) {
+    let (t, c) = groups(treated);
+    let total_t: f64 = t.iter().map(|&i| w[i]).sum();
+    let total_c: f64 = c.iter().map(|&i| w[i]).sum();
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+    let mut cumulative = 0.0;
+    let (mut sum, mut max, mut count) = (0.0, 0.0f64, 0usize);
+    for (k, &i) in order.iter().enumerate() {
+        cumulative += if treated[i] {
+            w[i] / total_t
+        } else {
+            -w[i] / total_c
+        };
+        let last_of_value = order.get(k + 1).is_none_or(|&next| x[next] != x[i]);
+        if last_of_value {
+            sum += cumulative.abs();
+            max = max.max(cumulative.abs());
+            count += 1;
+        }
+    }
+    (sum / count as f64, max)
+}
+
+/// The variables of one data column: a numeric column as it is, a categorical one
+/// as one 0/1 indicator per level (every level, sorted, as MatchIt expands
+/// factors). `rows` selects and orders the data rows of the pool; every value
+/// must be present (the caller applies the missing-value rule first).
+pub fn variables_of(name: &str, column: &Column, rows: &[usize]) -> Vec<BalanceVariable> {
+    match column {
+        Column::Numeric(values) => vec![BalanceVariable {
+            name: name.to_string(),
+            level: None,
+            values: rows
+                .iter()
+                .map(|&r| values[r].unwrap_or(f64::NAN))
+                .collect(),
+        }],
+        Column::Categorical(labels) => {
+            let mut levels: Vec<&String> =
+                rows.iter().filter_map(|&r| labels[r].as_ref()).collect();
+            levels.sort();
+            levels.dedup();
+            levels
+                .into_iter()
+                .map(|level| BalanceVariable {
+                    name: name.to_string(),
+                    level: Some(level.clone()),
+                    values: rows
+                        .iter()
+                        .map(|&r| f64::from(u8::from(labels[r].as_ref() == Some(level))))
+                        .collect(),
+                })
+                .collect()
+        }
+        Column::Identifier(labels) => {
+            let column = Column::Categorical(labels.iter().cloned().map(Some).collect());
+            variables_of(name, &column, rows)
+        }
+    }
+}
