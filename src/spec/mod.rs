@@ -8,6 +8,7 @@
 mod load;
 mod locate;
 mod power;
+pub mod synth;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
@@ -100,6 +101,9 @@ pub struct DesignSpec {
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
+    /// Synthetic control settings (kind: synthetic_control).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_control: Option<synth::SynthSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -238,6 +242,8 @@ pub enum DesignKind {
     BeforeAfter,
     /// Outcome data on participants only.
     Descriptive,
+    /// One treated unit against a weighted combination of donor units (a panel).
+    SyntheticControl,
 }
 
 impl DesignKind {
@@ -248,6 +254,7 @@ impl DesignKind {
             DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
+            DesignKind::SyntheticControl => "synthetic control (one treated unit, donor pool)",
         }
     }
 
