@@ -197,6 +197,8 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error(transparent)]
+    SyntheticControl(#[from] crate::designs::synth::SynthError),
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -285,6 +287,7 @@ impl AnalysisError {
     pub fn hint(&self) -> String {
         match self {
             AnalysisError::Data(e) => e.hint(),
+            AnalysisError::SyntheticControl(e) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()

@@ -25,7 +25,8 @@ pub struct SynthSpec {
     /// Donor units; every other unit of the panel when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub donors: Vec<String>,
-    /// Covariate predictors: a column averaged over stated pre-periods (nested fit).
+    /// Covariate predictors: a column averaged over stated pre-periods. They steer the
+    /// nested fit and appear in the balance table of every fit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub predictors: Vec<SynthPredictor>,
     /// Special predictors: the outcome at these pre-periods (nested fit).

@@ -193,10 +193,10 @@ impl CostFunction for OuterLoss<'_> {
 }
 
 /// Outer-search limits: Nelder–Mead stops when the losses at the simplex's vertices
-/// have a standard deviation below 1e-12 (relative to the outcome's scale squared) or
+/// have a standard deviation below 1e-10 (relative to the outcome's scale squared) or
 /// after 2,000 iterations.
-const OUTER_SD_TOLERANCE: f64 = 1e-12;
-const OUTER_MAX_ITERS: u64 = 2_000;
+const OUTER_SD_TOLERANCE: f64 = 1e-10;
+const OUTER_MAX_ITERS: u64 = 1_000;
 
 fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError> {
     let k = problem.treated_predictors.len();
@@ -210,8 +210,7 @@ fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError
                 .chain(problem.donor_predictors.iter().map(|d| d[i]))
                 .collect();
             let mean = values.iter().sum::<f64>() / units as f64;
-            let var =
-                values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (units as f64 - 1.0);
+            let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (units as f64 - 1.0);
             if var > 0.0 { var.sqrt() } else { 1.0 }
         })
         .collect();
@@ -312,7 +311,10 @@ fn ridge_correction(
         ))?
         .solve(&imbalance);
     let correction = &xc * solved;
-    Ok(w.iter().zip(correction.iter()).map(|(a, b)| a + b).collect())
+    Ok(w.iter()
+        .zip(correction.iter())
+        .map(|(a, b)| a + b)
+        .collect())
 }
 
 fn lambda_grid(donors: &[&[f64]], periods: usize) -> Vec<f64> {

@@ -104,7 +104,9 @@ pub enum SynthError {
         "the nested fit needs predictors (design.synthetic_control.predictors or outcome_periods)"
     )]
     NoPredictors,
-    #[error("the placebo period {period} must be a pre-period with at least {minimum} periods before it")]
+    #[error(
+        "the placebo period {period} must be a pre-period with at least {minimum} periods before it"
+    )]
     PlaceboPeriod { period: f64, minimum: usize },
     #[error("the QP solver failed: {0}")]
     Solver(String),
@@ -251,7 +253,10 @@ fn fit_unit(
 ) -> Result<Fit, SynthError> {
     let problem = Problem {
         treated: &panel.outcome[treated],
-        donors: donors.iter().map(|&d| panel.outcome[d].as_slice()).collect(),
+        donors: donors
+            .iter()
+            .map(|&d| panel.outcome[d].as_slice())
+            .collect(),
         n_pre,
         treated_predictors: panel.predictors.iter().map(|(_, v)| v[treated]).collect(),
         donor_predictors: donors
@@ -312,7 +317,11 @@ pub fn analyse(panel: &Panel, spec: &SynthSpec, outcome: &str) -> Result<SynthRe
         .map(|(name, values)| BalanceRow {
             predictor: name.clone(),
             treated: values[0],
-            synthetic: donors.iter().zip(weights).map(|(&d, w)| w * values[d]).sum(),
+            synthetic: donors
+                .iter()
+                .zip(weights)
+                .map(|(&d, w)| w * values[d])
+                .sum(),
             donor_mean: donors.iter().map(|&d| values[d]).sum::<f64>() / donors.len() as f64,
         })
         .collect();
@@ -324,7 +333,11 @@ pub fn analyse(panel: &Panel, spec: &SynthSpec, outcome: &str) -> Result<SynthRe
     balance.push(BalanceRow {
         predictor: format!("{outcome}, pre-period mean"),
         treated: pre_means[0],
-        synthetic: donors.iter().zip(weights).map(|(&d, w)| w * pre_means[d]).sum(),
+        synthetic: donors
+            .iter()
+            .zip(weights)
+            .map(|(&d, w)| w * pre_means[d])
+            .sum(),
         donor_mean: donors.iter().map(|&d| pre_means[d]).sum::<f64>() / donors.len() as f64,
     });
 
@@ -335,7 +348,10 @@ pub fn analyse(panel: &Panel, spec: &SynthSpec, outcome: &str) -> Result<SynthRe
         (Method::Augmented { .. }, true) => {
             let problem = Problem {
                 treated,
-                donors: donors.iter().map(|&d| panel.outcome[d].as_slice()).collect(),
+                donors: donors
+                    .iter()
+                    .map(|&d| panel.outcome[d].as_slice())
+                    .collect(),
                 n_pre,
                 treated_predictors: Vec::new(),
                 donor_predictors: Vec::new(),
@@ -475,7 +491,11 @@ fn placebo_in_time(
 }
 
 /// The fit repeated without each donor whose weight is positive.
-fn leave_one_out(panel: &Panel, method: &Method, fit: &Fit) -> Result<Vec<LeaveOneOut>, SynthError> {
+fn leave_one_out(
+    panel: &Panel,
+    method: &Method,
+    fit: &Fit,
+) -> Result<Vec<LeaveOneOut>, SynthError> {
     let n_pre = panel.n_pre;
     let units = panel.units.len();
     if units - 1 <= MIN_DONORS {
@@ -501,4 +521,19 @@ fn leave_one_out(panel: &Panel, method: &Method, fit: &Fit) -> Result<Vec<LeaveO
             })
         })
         .collect()
+}
+
+/// The analyse stage of a synthetic-control spec: reads and checks the panel, then
+/// fits and runs the placebos. `None` for other designs.
+pub fn analyse_plan(plan: &crate::spec::Plan) -> Result<Option<SynthResult>, SynthError> {
+    let crate::spec::Design::SyntheticControl {
+        settings,
+        panel,
+        outcome,
+    } = &plan.design
+    else {
+        return Ok(None);
+    };
+    let data = panel::read(panel, settings, outcome)?;
+    analyse(&data, settings, outcome).map(Some)
 }

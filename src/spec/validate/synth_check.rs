@@ -49,8 +49,14 @@ impl Checker<'_> {
         let file = self.file.resolve(&synth.file);
         if let Some(header) = self.read_header(&file, "design.synthetic_control.file") {
             let mut wanted = vec![
-                ("design.synthetic_control.unit".to_string(), synth.unit.clone()),
-                ("design.synthetic_control.period".to_string(), synth.period.clone()),
+                (
+                    "design.synthetic_control.unit".to_string(),
+                    synth.unit.clone(),
+                ),
+                (
+                    "design.synthetic_control.period".to_string(),
+                    synth.period.clone(),
+                ),
             ];
             if let Some(outcome) = &outcome {
                 wanted.push(("design.synthetic_control.outcome".into(), outcome.clone()));
@@ -74,14 +80,6 @@ impl Checker<'_> {
                 "the nested fit chooses weights for predictors: declare predictors or outcome_periods (or use fit: outcome_only)",
             );
         }
-        if synth.fit != SynthFitKind::Nested
-            && (!synth.predictors.is_empty() || !synth.outcome_periods.is_empty())
-        {
-            self.warn(
-                "design.synthetic_control.predictors",
-                "predictors only steer the nested fit; with this fit they appear in the balance table only",
-            );
-        }
         if let Some(lambda) = synth.lambda {
             if synth.fit != SynthFitKind::Augmented {
                 self.problem(
@@ -96,7 +94,10 @@ impl Checker<'_> {
             }
         }
         if synth.starts == 0 {
-            self.problem("design.synthetic_control.starts", "starts must be at least 1");
+            self.problem(
+                "design.synthetic_control.starts",
+                "starts must be at least 1",
+            );
         }
         if let Some(k) = synth.drop_placebos_over
             && !(k >= 1.0 && k.is_finite())
