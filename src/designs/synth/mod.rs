@@ -293,14 +293,14 @@ pub fn analyse(panel: &Panel, spec: &SynthSpec, outcome: &str) -> Result<SynthRe
 
     let mut above = 0;
     let mut below = 0;
-    for t in 0..n_pre {
+    for (t, y) in treated.iter().enumerate().take(n_pre) {
         let donor_values = donors.iter().map(|&d| panel.outcome[d][t]);
         let max = donor_values.clone().fold(f64::NEG_INFINITY, f64::max);
         let min = donor_values.fold(f64::INFINITY, f64::min);
-        if treated[t] > max {
+        if *y > max {
             above += 1;
         }
-        if treated[t] < min {
+        if *y < min {
             below += 1;
         }
     }
