@@ -166,6 +166,29 @@ pub fn run(
             model,
         });
     }
+    if let Some(synth) = synthetic_control(plan) {
+        let result = match synth {
+            Ok(result) => result,
+            Err(error) => {
+                protocol_report(assignment, plan_result, &mut files)?;
+                return Err(Error::ProtocolReportOnly {
+                    source: Box::new(error),
+                    report_dir,
+                });
+            }
+        };
+        let grade = crate::evidence::synth::grade(plan, Some(&result));
+        let mut model = report::model::build(plan, None, grade, warnings, inputs, assignment);
+        report::synth::attach(&mut model, result);
+        model.plan = plan_result;
+        let rendered = report::render(&model, &plan.report.formats);
+        files.extend(write_atomically(&report_dir, &rendered)?);
+        return Ok(RunOutput {
+            report_dir,
+            files,
+            model,
+        });
+    }
     let (analysis, grade) = match analyse_and_grade(plan) {
         Ok(done) => done,
         Err(error @ (Error::Analysis(_) | Error::Data(_))) => {
@@ -342,9 +365,20 @@ pub fn analyse_and_grade(plan: &Plan) -> Result<(Option<Analysis>, Grade), Error
     if lifecycle::awaiting_outcome_data(plan).is_some() {
         return Err(awaiting_error(plan));
     }
+    if let Some(result) = synthetic_control(plan) {
+        let result = result?;
+        return Ok((None, crate::evidence::synth::grade(plan, Some(&result))));
+    }
     let analysis = analyse(plan)?;
     let grade = grade(plan, analysis.as_ref());
     Ok((analysis, grade))
+}
+
+/// The synthetic-control analysis, for specs of that design (`None` for others).
+pub fn synthetic_control(plan: &Plan) -> Option<Result<crate::designs::synth::SynthResult, Error>> {
+    crate::designs::synth::analyse_plan(plan)
+        .map_err(|e| Error::Analysis(e.into()))
+        .transpose()
 }
 
 fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
@@ -355,6 +389,9 @@ fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, 
     }
     if let Some(analysis) = plan.analysis.as_ref().filter(|a| a.data.exists()) {
         paths.push(&analysis.data);
+    }
+    if let crate::spec::Design::SyntheticControl { panel, .. } = &plan.design {
+        paths.push(panel);
     }
     paths
         .into_iter()

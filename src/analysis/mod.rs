@@ -203,6 +203,8 @@ pub enum AnalysisError {
     Randomisation(#[from] ri::RiError),
     #[error(transparent)]
     Matched(#[from] matched::MatchedAnalysisError),
+    #[error(transparent)]
+    SyntheticControl(#[from] crate::designs::synth::SynthError),
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -292,6 +294,7 @@ impl AnalysisError {
         match self {
             AnalysisError::Data(e) => e.hint(),
             AnalysisError::Matched(e) => e.hint(),
+            AnalysisError::SyntheticControl(e) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()

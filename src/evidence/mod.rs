@@ -14,6 +14,7 @@ mod certainty;
 pub mod matching;
 mod padlocks;
 mod sms;
+pub mod synth;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
 pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
@@ -179,6 +180,9 @@ pub(crate) fn unassessed_ratings() -> (SmsRating, PadlockRating) {
 
 /// Grades a study from its plan and (when declared) its analysis.
 pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
+    if plan.design.kind() == DesignKind::SyntheticControl {
+        return synth::grade(plan, None);
+    }
     let candidates = headlines(plan, analysis);
     if candidates.is_empty() {
         return grade_contrast(plan, analysis, None);
@@ -286,6 +290,28 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     criteria.extend(level_four(plan));
     criteria.extend(level_five(plan));
 
+    let (level, summary, next_level_needs) = reached(&criteria);
+    Grade {
+        framework: "Nesta Standards of Evidence (Puttick and Ludlow 2013)",
+        level,
+        target_level: plan.evidence.target_level,
+        criteria,
+        summary,
+        next_level_needs,
+        graded_contrast: headline
+            .as_ref()
+            .filter(|h| h.contrast.is_some())
+            .map(|h| h.comparison.contrast.clone()),
+        contrast_levels: Vec::new(),
+        evidence_alpha: plan.evidence.thresholds.alpha,
+        sms: sms(&facts),
+        padlocks: padlocks(&facts),
+    }
+}
+
+/// The level the criteria reach (every criterion of each level up to it passes), the
+/// one-sentence summary naming what held it there, and what the next level needs.
+pub(crate) fn reached(criteria: &[Criterion]) -> (u8, String, Option<String>) {
     let mut level = 0;
     for candidate in 1..=5u8 {
         if criteria
@@ -334,22 +360,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
             .collect::<Vec<_>>()
             .join(" ")
     });
-    Grade {
-        framework: "Nesta Standards of Evidence (Puttick and Ludlow 2013)",
-        level,
-        target_level: plan.evidence.target_level,
-        criteria,
-        summary,
-        next_level_needs,
-        graded_contrast: headline
-            .as_ref()
-            .filter(|h| h.contrast.is_some())
-            .map(|h| h.comparison.contrast.clone()),
-        contrast_levels: Vec::new(),
-        evidence_alpha: plan.evidence.thresholds.alpha,
-        sms: sms(&facts),
-        padlocks: padlocks(&facts),
-    }
+    (level, summary, next_level_needs)
 }
 
 fn theory_of_change(plan: &Plan) -> Criterion {

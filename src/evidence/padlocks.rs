@@ -103,6 +103,8 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
         Some(DesignKind::Rct | DesignKind::ClusterRct) => 5,
         Some(DesignKind::MatchedComparison) if facts.balance == Some(Status::Met) => 3,
         Some(DesignKind::MatchedComparison) => 2,
+        // Graded as DiD-like (evidence-rules.md): handles some unobservables.
+        Some(DesignKind::SyntheticControl) => 4,
         _ => 0,
     };
     let mdes = column(facts.mdes, &MDES_BANDS);

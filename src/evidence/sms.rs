@@ -106,6 +106,11 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
                 )
             }
         }
+        // Rated from the fit and placebo diagnostics by evidence/synth.rs.
+        Some(DesignKind::SyntheticControl) => (
+            3,
+            "SMS 3 at most: before/after in the treated unit and a synthetic comparison built from untreated units".to_string(),
+        ),
         Some(DesignKind::BeforeAfter) => (
             1,
             "SMS 1: before/after without a comparison group".to_string(),

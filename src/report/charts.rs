@@ -88,6 +88,9 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
         out.push(power_curve_chart(plan));
         out.push(mdes_chart(plan));
     }
+    if let Some(synth) = &model.synthetic_control {
+        out.extend(super::synth::charts(synth));
+    }
     out
 }
 

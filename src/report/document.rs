@@ -96,6 +96,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     if let Some(plan) = &model.plan {
         plan_blocks(plan, charts, &mut blocks);
     }
+    super::synth::blocks(model, charts, &mut blocks);
 
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));

@@ -12,6 +12,7 @@ mod markdown;
 pub mod matching;
 pub mod model;
 mod ratings;
+pub mod synth;
 pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};

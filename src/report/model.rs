@@ -42,6 +42,9 @@ pub struct ReportModel {
     /// The plan's assumptions set against the analysed data (specs with design.power).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_vs_achieved: Option<crate::lifecycle::PlannedVsAchieved>,
+    /// Synthetic control: the fit, the gaps and the placebo runs (report/synth.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synthetic_control: Option<crate::designs::synth::SynthResult>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -196,6 +199,7 @@ pub fn build(
         assignment,
         protocol: None,
         planned_vs_achieved: None,
+        synthetic_control: None,
         warnings,
         limitations,
         reproducibility: Reproducibility {

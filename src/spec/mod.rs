@@ -10,6 +10,7 @@ mod locate;
 pub mod matched_analysis;
 pub mod matching;
 mod power;
+pub mod synth;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
@@ -102,6 +103,9 @@ pub struct DesignSpec {
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<matching::MatchingSpec>,
+    /// Synthetic control settings (kind: synthetic_control).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_control: Option<synth::SynthSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -240,6 +244,8 @@ pub enum DesignKind {
     BeforeAfter,
     /// Outcome data on participants only.
     Descriptive,
+    /// One treated unit against a weighted combination of donor units (a panel).
+    SyntheticControl,
 }
 
 impl DesignKind {
@@ -250,6 +256,7 @@ impl DesignKind {
             DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
+            DesignKind::SyntheticControl => "synthetic control (one treated unit, donor pool)",
         }
     }
 

@@ -21,6 +21,7 @@ use crate::stats::estimate::Alternative;
 mod evidence_check;
 mod matching_check;
 mod power_check;
+mod synth_check;
 
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
@@ -65,6 +66,13 @@ pub enum Design {
     },
     BeforeAfter,
     Descriptive,
+    SyntheticControl {
+        settings: Box<super::synth::SynthSpec>,
+        /// The panel file, resolved against the spec's folder.
+        panel: PathBuf,
+        /// The outcome column (the primary outcome's name unless stated).
+        outcome: String,
+    },
 }
 
 impl Design {
@@ -75,6 +83,7 @@ impl Design {
             Design::MatchedComparison { .. } => DesignKind::MatchedComparison,
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
+            Design::SyntheticControl { .. } => DesignKind::SyntheticControl,
         }
     }
 
@@ -84,7 +93,7 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive => None,
+            Design::BeforeAfter | Design::Descriptive | Design::SyntheticControl { .. } => None,
         }
     }
 }
@@ -444,6 +453,7 @@ impl Checker<'_> {
         let design = &self.file.spec.design;
         let kind = design.kind;
         let before = self.problems.len();
+        let synth = self.check_synth();
         if kind.has_comparison_group() {
             if design.arms.len() < 2 {
                 self.problem(
@@ -576,6 +586,7 @@ impl Checker<'_> {
             DesignKind::MatchedComparison => Design::MatchedComparison { arms, control },
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
+            DesignKind::SyntheticControl => synth?,
         })
     }
 
@@ -1417,7 +1428,7 @@ impl Checker<'_> {
         if spec.design.matching.is_some() {
             stages.push(Stage::Match);
         }
-        if spec.analysis.is_some() {
+        if spec.analysis.is_some() || spec.design.kind == DesignKind::SyntheticControl {
             stages.push(Stage::Analyse);
         }
         stages.push(Stage::Grade);
@@ -1460,7 +1471,8 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
             EstimatorKind::DifferenceInMeans
         }
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
-        DesignKind::Descriptive => EstimatorKind::Mean,
+        // Never used: a synthetic control has no analysis block (synth_check).
+        DesignKind::Descriptive | DesignKind::SyntheticControl => EstimatorKind::Mean,
     }
 }
 
