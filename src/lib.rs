@@ -22,6 +22,7 @@
 pub mod analysis;
 pub mod assign;
 pub mod data;
+pub mod designs;
 pub mod error;
 pub mod evidence;
 pub mod lifecycle;
