@@ -12,6 +12,7 @@
 mod attrition;
 mod certainty;
 mod padlocks;
+pub mod rdd;
 mod sms;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};

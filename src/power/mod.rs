@@ -19,6 +19,7 @@
 //! to judge whether a sample was "sufficiently large".
 
 pub mod answer;
+pub mod rdd;
 pub mod bands;
 pub mod chisq;
 pub mod cluster;

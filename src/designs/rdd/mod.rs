@@ -10,6 +10,8 @@
 //! 2.1.1 line for line; tests/reference/rdd/ holds the fixtures that prove it.
 
 mod bandwidth;
+mod density;
+pub mod diagnostics;
 mod estimate;
 mod kernel;
 mod linalg;
@@ -18,6 +20,7 @@ mod side;
 
 use thiserror::Error;
 
+pub use density::{DensityTest, density_test};
 pub use bandwidth::{SelectedBandwidths, select_bandwidths};
 pub use estimate::{FirstStage, RdEstimate, RdRow, estimate};
 pub use kernel::Kernel;
