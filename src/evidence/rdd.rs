@@ -7,6 +7,7 @@
 
 use crate::designs::rdd::diagnostics::SensitivityRow;
 use crate::designs::rdd::{DensityTest, RdError, RdEstimate};
+use crate::report::format::{p_phrase, significant};
 
 /// The rule as the report states it.
 pub const RD_RULE: &str = "A regression discontinuity can reach Nesta level 3 (Maryland SMS 4) when the density test finds no manipulation of the running variable at the cut-off, no covariate jumps at the cut-off, and the estimate keeps its sign and stays inside the main robust confidence interval at 0.75 to 1.5 times the chosen bandwidth; otherwise it is held at level 2 (SMS 2). The effect is local to units near the cut-off.";
@@ -35,12 +36,14 @@ pub fn grade_rd(
     let mut held = Vec::new();
     match density {
         Ok(d) if d.p_value >= alpha => passed.push(format!(
-            "density test: no evidence of manipulation at the cut-off (T = {:.2}, p = {:.3})",
-            d.t, d.p_value
+            "density test: no evidence of manipulation at the cut-off (T = {}, p {})",
+            significant(d.t, 3),
+            p_phrase(d.p_value)
         )),
         Ok(d) => held.push(format!(
-            "density test: the running variable's density jumps at the cut-off (T = {:.2}, p = {:.3}), so units may have sorted themselves across it",
-            d.t, d.p_value
+            "density test: the running variable's density jumps at the cut-off (T = {}, p {}), so units may have sorted themselves across it",
+            significant(d.t, 3),
+            p_phrase(d.p_value)
         )),
         Err(e) => held.push(format!("density test could not be run: {e}")),
     }
@@ -57,8 +60,8 @@ pub fn grade_rd(
             Ok(e) => {
                 all_continuous = false;
                 held.push(format!(
-                    "covariate continuity: {name} jumps at the cut-off (robust p = {:.3})",
-                    e.robust.p_value
+                    "covariate continuity: {name} jumps at the cut-off (robust p {})",
+                    p_phrase(e.robust.p_value)
                 ));
             }
             Err(err) => {
@@ -86,10 +89,10 @@ pub fn grade_rd(
             Ok((conv, _)) => {
                 let same_sign = conv.estimate.signum() == reference.signum();
                 if !same_sign || conv.estimate < lo || conv.estimate > hi {
-                    unstable.push(format!("{}×h", row.multiple));
+                    unstable.push(format!("{}×h", significant(row.multiple, 2)));
                 }
             }
-            Err(_) => unstable.push(format!("{}×h (not estimable)", row.multiple)),
+            Err(_) => unstable.push(format!("{}×h (not estimable)", significant(row.multiple, 2))),
         }
     }
     if checked == 0 {

@@ -14,6 +14,7 @@ use super::linalg::{distinct_sorted, meat, powers};
 use super::residuals::{nearest_neighbour, plug_in};
 use super::side::{LocalFit, Side, covariate_blocks, solve_gamma, weighted_dd};
 use super::{BandwidthChoice, Kernel, RdData, RdError, RdOptions, Vce};
+use crate::report::format::count;
 use crate::stats::distributions::normal;
 
 /// One of the three rows of an RD estimate.
@@ -303,9 +304,11 @@ impl Prepared {
         let mut bwcheck = None;
         if mass_l >= 0.2 || mass_r >= 0.2 {
             warnings.push(format!(
-                "mass points in the running variable: {distinct_left} distinct values among {} observations below the cut-off and {distinct_right} among {} at or above it; the bandwidths are widened to hold at least 10 distinct values either side (rdrobust's masspoints = \"adjust\") and inference treats the running variable as continuous",
-                left.len(),
-                right.len()
+                "mass points in the running variable: {} distinct values among {} observations below the cut-off and {} among {} at or above it; the bandwidths are widened to hold at least 10 distinct values either side (rdrobust's masspoints = \"adjust\") and inference treats the running variable as continuous",
+                count(distinct_left),
+                count(left.len()),
+                count(distinct_right),
+                count(right.len())
             ));
             bwcheck = Some(10);
         }
@@ -651,8 +654,8 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
     if let Some(fs) = &first_stage {
         if fs.f_statistic < 10.0 {
             warnings.push(format!(
-                "weak first stage: the jump in treatment receipt at the cut-off has F = {:.2} (below 10), so the fuzzy estimate and its interval are unreliable",
-                fs.f_statistic
+                "weak first stage: the jump in treatment receipt at the cut-off has F = {} (below 10), so the fuzzy estimate and its interval are unreliable",
+                crate::report::format::significant(fs.f_statistic, 3)
             ));
         }
     }
@@ -716,4 +719,42 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
         clusters,
         warnings,
     })
+}
+
+impl RdRow {
+    fn negated(self) -> RdRow {
+        RdRow {
+            estimate: -self.estimate,
+            std_error: self.std_error,
+            z: -self.z,
+            p_value: self.p_value,
+            ci_lower: -self.ci_upper,
+            ci_upper: -self.ci_lower,
+        }
+    }
+}
+
+impl RdEstimate {
+    /// The estimate oriented for a design whose treated side is *below* the cut-off.
+    /// rdrobust reports right minus left; with treatment below, the sharp effect is left
+    /// minus right, so its rows change sign (intervals mirrored, p-values unchanged).
+    /// In a fuzzy design the outcome and take-up jumps both change sign and the ratio
+    /// does not; only the first stage is mirrored.
+    pub fn treated_below(mut self) -> RdEstimate {
+        match &mut self.first_stage {
+            None => {
+                self.conventional = self.conventional.negated();
+                self.bias_corrected = self.bias_corrected.negated();
+                self.robust = self.robust.negated();
+                self.bias_left = -self.bias_left;
+                self.bias_right = -self.bias_right;
+            }
+            Some(fs) => {
+                fs.conventional = fs.conventional.negated();
+                fs.bias_corrected = fs.bias_corrected.negated();
+                fs.robust = fs.robust.negated();
+            }
+        }
+        self
+    }
 }

@@ -10,6 +10,7 @@
 //! 2.1.1 line for line; tests/reference/rdd/ holds the fixtures that prove it.
 
 mod bandwidth;
+mod bins;
 mod density;
 pub mod diagnostics;
 mod estimate;
@@ -20,6 +21,7 @@ mod side;
 
 use thiserror::Error;
 
+pub use bins::{Bin, BinRule, RdBins, rd_bins};
 pub use density::{DensityTest, density_test};
 pub use bandwidth::{SelectedBandwidths, select_bandwidths};
 pub use estimate::{FirstStage, RdEstimate, RdRow, estimate};
