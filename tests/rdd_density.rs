@@ -7,7 +7,10 @@ use serde_json::Value;
 
 fn close(what: &str, case: &str, got: f64, want: f64, rel: f64) {
     let d = ((got - want) / want.abs().max(1e-12)).abs();
-    assert!(d <= rel, "{case}: {what} = {got:e}, rddensity {want:e} (relative {d:e})");
+    assert!(
+        d <= rel,
+        "{case}: {what} = {got:e}, rddensity {want:e} (relative {d:e})"
+    );
 }
 
 #[test]
@@ -40,7 +43,13 @@ fn density_test_matches_rddensity() {
         close("density left", &name, got.density_left, f("hat", 0), 1e-8);
         close("density right", &name, got.density_right, f("hat", 1), 1e-8);
         close("T", &name, got.t, case["t_jk"].as_f64().unwrap(), 1e-8);
-        close("p-value", &name, got.p_value, case["p_jk"].as_f64().unwrap(), 1e-8);
+        close(
+            "p-value",
+            &name,
+            got.p_value,
+            case["p_jk"].as_f64().unwrap(),
+            1e-8,
+        );
         assert_eq!(got.mass_points, data == "mass_points");
     }
 }

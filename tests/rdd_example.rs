@@ -67,9 +67,16 @@ fn the_hmo_list_recovers_its_known_effects_and_reaches_level_3() {
     };
     let late = estimate(fuzzy, &opts).unwrap();
     let fs = late.first_stage.as_ref().unwrap();
-    assert!(covers(fs.robust.ci_lower, fs.robust.ci_upper, 0.75), "{fs:?}");
+    assert!(
+        covers(fs.robust.ci_lower, fs.robust.ci_upper, 0.75),
+        "{fs:?}"
+    );
     assert!(fs.f_statistic > 100.0);
-    assert!(covers(late.robust.ci_lower, late.robust.ci_upper, 0.20), "{:?}", late.robust);
+    assert!(
+        covers(late.robust.ci_lower, late.robust.ci_upper, 0.20),
+        "{:?}",
+        late.robust
+    );
 
     let density = density_test(&p.score, 60.0, opts.kernel);
     assert!(density.as_ref().unwrap().p_value > 0.05, "{density:?}");
@@ -117,6 +124,64 @@ fn a_failed_density_test_holds_the_grade_at_level_2_and_is_named() {
     let sensitivity = bandwidth_sensitivity(data, &opts, &main, &SENSITIVITY_MULTIPLES);
     let grade = grade_rd(&main, &density, &[], &sensitivity, 0.05);
     assert_eq!(grade.max_nesta_level, 2);
-    assert!(grade.held_down_by.iter().any(|r| r.starts_with("density test")), "{grade:?}");
-    assert!(grade.held_down_by.iter().any(|r| r.contains("no covariates")), "{grade:?}");
+    assert!(
+        grade
+            .held_down_by
+            .iter()
+            .any(|r| r.starts_with("density test")),
+        "{grade:?}"
+    );
+    assert!(
+        grade
+            .held_down_by
+            .iter()
+            .any(|r| r.contains("no covariates")),
+        "{grade:?}"
+    );
+}
+
+#[test]
+fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
+    use evident::designs::rdd::diagnostics::placebo_cutoffs;
+    use evident::designs::rdd::{BinRule, rd_bins};
+    use evident::report::rdd::{
+        rd_markdown, rd_plot_chart, running_histogram_chart, sensitivity_chart,
+    };
+    let p = load();
+    let opts = RdOptions::new(60.0);
+    let data = RdData {
+        running: &p.score,
+        outcome: &p.licensed,
+        treatment: None,
+        covariates: &[],
+        cluster: None,
+    };
+    let est = estimate(data, &opts).unwrap();
+    let density = density_test(&p.score, 60.0, opts.kernel);
+    let sensitivity = bandwidth_sensitivity(data, &opts, &est, &SENSITIVITY_MULTIPLES);
+    let placebos = placebo_cutoffs(data, &opts, &[]);
+    let grade = grade_rd(&est, &density, &[], &sensitivity, 0.05);
+    let md = rd_markdown(&est, &density, &placebos, &sensitivity, &grade);
+    assert!(md.contains("| robust (report this) |"), "{md}");
+    assert!(md.contains("applies to units near it"));
+    assert!(md.contains("Density test (Cattaneo, Jansson and Ma 2020): T = "));
+    assert_eq!(md.matches("×h |").count(), 5, "{md}");
+    assert!(md.contains("Nesta level 2"), "no covariates declared: {md}");
+    assert!(md.contains("Held the grade down: covariate continuity"));
+
+    let bins = rd_bins(&p.score, &p.licensed, 60.0, BinRule::ImseOptimal).unwrap();
+    let plot = rd_plot_chart(&bins, &est, "risk score", "licensed within 12 months");
+    assert!(plot.svg.contains("<title id=\"rd-plot-title\">"));
+    assert!(
+        plot.description
+            .contains(&format!("{} evenly spaced bins", bins.left.len()))
+    );
+    let hist = running_histogram_chart(&p.score, 60.0, 20, "risk score");
+    assert!(hist.svg.contains("rd-density-desc"));
+    let bw = sensitivity_chart(&sensitivity);
+    assert!(
+        bw.description.contains("at 5 multiples"),
+        "{}",
+        bw.description
+    );
 }

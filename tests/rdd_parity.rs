@@ -3,7 +3,9 @@
 //! and once with rdrobust's own bandwidths declared. See tests/reference/rdd/README.md
 //! for the tolerances (estimates at 1e-10 given the same bandwidths, selected bandwidths at 1e-8).
 
-use evident::designs::rdd::{BandwidthChoice, Kernel, RdData, RdEstimate, RdOptions, Selector, Vce, estimate};
+use evident::designs::rdd::{
+    BandwidthChoice, Kernel, RdData, RdEstimate, RdOptions, Selector, Vce, estimate,
+};
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -12,7 +14,11 @@ fn fixtures() -> Value {
 }
 
 fn column(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_f64().unwrap())
+        .collect()
 }
 
 fn floats(v: &Value, key: &str) -> Vec<f64> {
@@ -100,7 +106,10 @@ fn run(all: &Value, case: &Value, opts: &RdOptions) -> RdEstimate {
         outcome: &y,
         treatment: case["fuzzy"].as_bool().unwrap().then_some(t.as_slice()),
         covariates: &cov_refs,
-        cluster: case["cluster"].as_bool().unwrap().then_some(cluster.as_slice()),
+        cluster: case["cluster"]
+            .as_bool()
+            .unwrap()
+            .then_some(cluster.as_slice()),
     };
     estimate(rd, opts).unwrap_or_else(|e| panic!("{}: {e}", case["name"]))
 }
@@ -119,8 +128,16 @@ fn compare(case: &Value, est: &RdEstimate, rel: f64) {
         close("CI upper", name, r.ci_upper, hi[i], rel);
     }
     let n_h = case["n_h"].as_array().unwrap();
-    assert_eq!(est.n_h_left as u64, n_h[0].as_u64().unwrap(), "{name}: N_h left");
-    assert_eq!(est.n_h_right as u64, n_h[1].as_u64().unwrap(), "{name}: N_h right");
+    assert_eq!(
+        est.n_h_left as u64,
+        n_h[0].as_u64().unwrap(),
+        "{name}: N_h left"
+    );
+    assert_eq!(
+        est.n_h_right as u64,
+        n_h[1].as_u64().unwrap(),
+        "{name}: N_h right"
+    );
     if let Some(fs) = case.get("first_stage_coef") {
         let got = est.first_stage.as_ref().expect("fuzzy first stage");
         let want = column(fs);
@@ -128,7 +145,13 @@ fn compare(case: &Value, est: &RdEstimate, rel: f64) {
         let rows = [&got.conventional, &got.bias_corrected, &got.robust];
         for (i, r) in rows.iter().enumerate() {
             close("first-stage coefficient", name, r.estimate, want[i], rel);
-            close("first-stage standard error", name, r.std_error, want_se[i], rel);
+            close(
+                "first-stage standard error",
+                name,
+                r.std_error,
+                want_se[i],
+                rel,
+            );
         }
     }
 }
@@ -142,7 +165,10 @@ fn estimates_match_rdrobust_given_its_bandwidths() {
         let est = run(&all, case, &opts);
         compare(case, &est, 1e-10);
     }
-    println!("largest relative difference given rdrobust's bandwidths: {:e}", WORST.with(|w| w.get()));
+    println!(
+        "largest relative difference given rdrobust's bandwidths: {:e}",
+        WORST.with(|w| w.get())
+    );
 }
 
 #[test]
@@ -165,5 +191,8 @@ fn selected_bandwidths_match_rdbwselect() {
         compare(case, &est, 1e-8);
     }
     assert!(selected >= 40, "only {selected} selector cases");
-    println!("largest relative difference with selected bandwidths: {:e}", WORST.with(|w| w.get()));
+    println!(
+        "largest relative difference with selected bandwidths: {:e}",
+        WORST.with(|w| w.get())
+    );
 }

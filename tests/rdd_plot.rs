@@ -6,7 +6,11 @@ use evident::designs::rdd::{BinRule, rd_bins};
 use serde_json::Value;
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_f64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -39,8 +43,14 @@ fn bins_match_rdplot() {
         );
         assert_eq!(bins.len(), mx.len());
         for (i, b) in bins.iter().enumerate() {
-            assert!((b.mean_x - mx[i]).abs() <= 1e-12 * mx[i].abs().max(1.0), "bin {i}");
-            assert!((b.mean_y - my[i]).abs() <= 1e-12 * my[i].abs().max(1.0), "bin {i}");
+            assert!(
+                (b.mean_x - mx[i]).abs() <= 1e-12 * mx[i].abs().max(1.0),
+                "bin {i}"
+            );
+            assert!(
+                (b.mean_y - my[i]).abs() <= 1e-12 * my[i].abs().max(1.0),
+                "bin {i}"
+            );
             assert_eq!(b.count as f64, count[i], "bin {i}");
         }
     }

@@ -50,7 +50,11 @@ fn simulate(seed: u64, n: usize, jump: f64) -> (Sim, Vec<f64>) {
         let x = 2.0 * s.uniform() - 1.0;
         let above = if x >= 0.0 { 1.0 } else { 0.0 };
         let base = 1.0 + 0.8 * x - 0.6 * x * x + 0.5 * s.normal();
-        let receipt = if s.uniform() < 0.2 + 0.6 * above { 1.0 } else { 0.0 };
+        let receipt = if s.uniform() < 0.2 + 0.6 * above {
+            1.0
+        } else {
+            0.0
+        };
         sim.x.push(x);
         sim.y.push(base + jump * above);
         sim.t.push(receipt);
@@ -76,7 +80,10 @@ fn recovers_a_known_sharp_jump() {
     let (sim, _) = simulate(11, 20_000, 0.4);
     let est = estimate(sharp(&sim), &RdOptions::new(0.0)).unwrap();
     assert!((est.conventional.estimate - 0.4).abs() < 0.08, "{est:?}");
-    assert!(est.robust.ci_lower < 0.4 && 0.4 < est.robust.ci_upper, "{est:?}");
+    assert!(
+        est.robust.ci_lower < 0.4 && 0.4 < est.robust.ci_upper,
+        "{est:?}"
+    );
     assert!(est.robust.p_value < 1e-6);
     assert!(est.h_left > 0.05 && est.h_left < 1.0);
 }
@@ -95,7 +102,10 @@ fn recovers_a_known_fuzzy_effect() {
     let fs = est.first_stage.as_ref().unwrap();
     assert!((fs.conventional.estimate - 0.6).abs() < 0.05, "{fs:?}");
     assert!(fs.f_statistic > 100.0);
-    assert!(est.robust.ci_lower < 0.5 && 0.5 < est.robust.ci_upper, "{est:?}");
+    assert!(
+        est.robust.ci_lower < 0.5 && 0.5 < est.robust.ci_upper,
+        "{est:?}"
+    );
     assert!(est.warnings.is_empty(), "{:?}", est.warnings);
 }
 
@@ -142,7 +152,12 @@ fn diagnostics_find_jumps_only_where_planted() {
     assert!(placebos[1].cutoff > 0.4 && placebos[1].side == "above");
     for p in &placebos {
         let e = p.result.as_ref().unwrap();
-        assert!(e.robust.p_value > 0.001, "placebo at {}: {:?}", p.cutoff, e.robust);
+        assert!(
+            e.robust.p_value > 0.001,
+            "placebo at {}: {:?}",
+            p.cutoff,
+            e.robust
+        );
     }
 
     let continuity = covariate_continuity(data, &opts);
@@ -186,7 +201,10 @@ fn fewer_than_ten_in_the_bandwidth_is_refused() {
 #[test]
 fn few_mass_points_are_refused_and_many_are_warned_about() {
     let x: Vec<f64> = (0..300).map(|i| (i % 5) as f64 - 2.0).collect();
-    let y: Vec<f64> = x.iter().map(|v| v * 0.5 + if *v >= 0.0 { 1.0 } else { 0.0 }).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|v| v * 0.5 + if *v >= 0.0 { 1.0 } else { 0.0 })
+        .collect();
     let data = RdData {
         running: &x,
         outcome: &y,
@@ -195,7 +213,10 @@ fn few_mass_points_are_refused_and_many_are_warned_about() {
         cluster: None,
     };
     let err = estimate(data, &RdOptions::new(0.0)).unwrap_err();
-    assert!(matches!(err, RdError::TooFewMassPoints { distinct: 2, .. }), "{err}");
+    assert!(
+        matches!(err, RdError::TooFewMassPoints { distinct: 2, .. }),
+        "{err}"
+    );
 
     let (sim, _) = simulate(41, 3_000, 0.4);
     let x: Vec<f64> = sim.x.iter().map(|v| (v * 15.0).round() / 15.0).collect();
@@ -204,7 +225,11 @@ fn few_mass_points_are_refused_and_many_are_warned_about() {
         ..sharp(&sim)
     };
     let est = estimate(data, &RdOptions::new(0.0)).unwrap();
-    assert!(est.warnings.iter().any(|w| w.contains("mass points")), "{:?}", est.warnings);
+    assert!(
+        est.warnings.iter().any(|w| w.contains("mass points")),
+        "{:?}",
+        est.warnings
+    );
 }
 
 #[test]
@@ -238,5 +263,8 @@ fn a_weak_first_stage_is_said_and_no_first_stage_refused() {
         treatment: Some(&constant),
         ..data
     };
-    assert_eq!(estimate(data, &RdOptions::new(0.0)).unwrap_err(), RdError::NoFirstStage);
+    assert_eq!(
+        estimate(data, &RdOptions::new(0.0)).unwrap_err(),
+        RdError::NoFirstStage
+    );
 }

@@ -66,7 +66,9 @@ pub fn grade_rd(
             }
             Err(err) => {
                 all_continuous = false;
-                held.push(format!("covariate continuity of {name} could not be estimated: {err}"));
+                held.push(format!(
+                    "covariate continuity of {name} could not be estimated: {err}"
+                ));
             }
         }
     }
@@ -92,7 +94,10 @@ pub fn grade_rd(
                     unstable.push(format!("{}×h", significant(row.multiple, 2)));
                 }
             }
-            Err(_) => unstable.push(format!("{}×h (not estimable)", significant(row.multiple, 2))),
+            Err(_) => unstable.push(format!(
+                "{}×h (not estimable)",
+                significant(row.multiple, 2)
+            )),
         }
     }
     if checked == 0 {

@@ -61,7 +61,11 @@ pub fn treated_share_and_rho(shape: RunningShape) -> Result<(f64, Option<f64>), 
         }
         RunningShape::Correlation { rho } => {
             if !(rho.abs() < 1.0) {
-                return Err(invalid("correlation of treatment and running variable", rho, "in (-1, 1)"));
+                return Err(invalid(
+                    "correlation of treatment and running variable",
+                    rho,
+                    "in (-1, 1)",
+                ));
             }
             Ok((f64::NAN, Some(rho)))
         }

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
 use super::format::{count, interval, p_phrase, significant, tick};
 use crate::designs::rdd::diagnostics::{PlaceboRow, SensitivityRow};
-use crate::designs::rdd::{DensityTest, RdBins, RdEstimate, RdError, RdRow};
+use crate::designs::rdd::{DensityTest, RdBins, RdError, RdEstimate, RdRow};
 use crate::evidence::rdd::{RD_RULE, RdGrade};
 
 const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
@@ -115,7 +115,10 @@ pub fn rd_plot_chart(bins: &RdBins, est: &RdEstimate, running: &str, outcome: &s
         }
         root.present().ok();
     }
-    let title = format!("RD plot: {outcome} against {running}, cut-off {}", significant(c, 4));
+    let title = format!(
+        "RD plot: {outcome} against {running}, cut-off {}",
+        significant(c, 4)
+    );
     let description = format!(
         "Means of {outcome} in {} evenly spaced bins below the cut-off (circles) and {} above it (squares), with the local polynomials of order {} fitted within the bandwidth either side. The lines meet the dashed cut-off line {} apart: the conventional estimate of the jump.",
         bins.left.len(),
@@ -133,7 +136,12 @@ pub fn rd_plot_chart(bins: &RdBins, est: &RdEstimate, running: &str, outcome: &s
 
 /// The running variable's histogram either side of the cut-off, in evenly spaced bins of
 /// equal width, as densities (share per unit of the running variable).
-pub fn running_histogram_chart(running: &[f64], cutoff: f64, bins_per_side: usize, label: &str) -> Chart {
+pub fn running_histogram_chart(
+    running: &[f64],
+    cutoff: f64,
+    bins_per_side: usize,
+    label: &str,
+) -> Chart {
     register_font();
     let lo = running.iter().copied().fold(f64::MAX, f64::min);
     let hi = running.iter().copied().fold(f64::MIN, f64::max);
@@ -151,7 +159,13 @@ pub fn running_histogram_chart(running: &[f64], cutoff: f64, bins_per_side: usiz
         counts
             .iter()
             .enumerate()
-            .map(|(i, c)| (from + i as f64 * w, from + (i + 1) as f64 * w, *c as f64 / (n * w)))
+            .map(|(i, c)| {
+                (
+                    from + i as f64 * w,
+                    from + (i + 1) as f64 * w,
+                    *c as f64 / (n * w),
+                )
+            })
             .collect()
     };
     let below = side(lo, cutoff);
@@ -192,9 +206,9 @@ pub fn running_histogram_chart(running: &[f64], cutoff: f64, bins_per_side: usiz
                 .ok();
             chart
                 .draw_series(
-                    above
-                        .iter()
-                        .map(|b| Rectangle::new([(b.0, 0.0), (b.1, b.2)], VERMILLION.stroke_width(2))),
+                    above.iter().map(|b| {
+                        Rectangle::new([(b.0, 0.0), (b.1, b.2)], VERMILLION.stroke_width(2))
+                    }),
                 )
                 .ok();
             chart
@@ -232,7 +246,11 @@ pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
         .iter()
         .flat_map(|p| [p.2.ci_lower, p.2.ci_upper, p.1.estimate, 0.0])
         .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
-    let (y_lo, y_hi) = if points.is_empty() { (-1.0, 1.0) } else { padded(y_lo, y_hi) };
+    let (y_lo, y_hi) = if points.is_empty() {
+        (-1.0, 1.0)
+    } else {
+        padded(y_lo, y_hi)
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 320)).into_drawing_area();
@@ -268,7 +286,10 @@ pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
                 .ok();
             chart
                 .draw_series(points.iter().map(|(m, _, rb)| {
-                    PathElement::new(vec![(*m, rb.ci_lower), (*m, rb.ci_upper)], BLUE.stroke_width(2))
+                    PathElement::new(
+                        vec![(*m, rb.ci_lower), (*m, rb.ci_upper)],
+                        BLUE.stroke_width(2),
+                    )
                 }))
                 .ok();
             chart
@@ -376,7 +397,11 @@ pub fn rd_markdown(
                 significant(c.estimate, 3),
                 interval(rb.ci_lower, rb.ci_upper, 3)
             )),
-            Err(e) => s.push_str(&format!("| {}×h | {} | |\n", significant(r.multiple, 2), failure(e))),
+            Err(e) => s.push_str(&format!(
+                "| {}×h | {} | |\n",
+                significant(r.multiple, 2),
+                failure(e)
+            )),
         }
     }
     s.push_str("\n| placebo cut-off | side | estimate | robust 95% interval | p |\n|---|---|---|---|---|\n");

@@ -208,10 +208,9 @@ mod tests {
 
     #[test]
     fn defaults_are_rdrobusts() {
-        let spec: RdSpec = serde_json::from_str(
-            r#"{"running": "risk_score", "cutoff": 60, "treated": "above"}"#,
-        )
-        .unwrap();
+        let spec: RdSpec =
+            serde_json::from_str(r#"{"running": "risk_score", "cutoff": 60, "treated": "above"}"#)
+                .unwrap();
         assert_eq!(spec.options().unwrap(), RdOptions::new(60.0));
     }
 
@@ -223,7 +222,10 @@ mod tests {
         )
         .unwrap();
         let o = spec.options().unwrap();
-        assert_eq!((o.p, o.q, o.kernel, o.vce), (2, 3, Kernel::Uniform, Vce::Hc3));
+        assert_eq!(
+            (o.p, o.q, o.kernel, o.vce),
+            (2, 3, Kernel::Uniform, Vce::Hc3)
+        );
         assert_eq!(
             o.bandwidth,
             BandwidthChoice::Fixed {
@@ -243,9 +245,20 @@ mod tests {
                 .and_then(|s| s.options())
                 .unwrap_err()
         };
-        assert!(bad(r#"{"running": "x", "cutoff": 0, "treated": "above", "order": 3}"#).contains("order must be 1 or 2"));
-        assert!(bad(r#"{"running": "x", "cutoff": 0, "treated": "above", "cluster": "c", "vce": "hc2"}"#).contains("CR1"));
-        assert!(bad(r#"{"running": "x", "cutoff": 0, "treated": "sideways"}"#).contains("unknown variant"));
+        assert!(
+            bad(r#"{"running": "x", "cutoff": 0, "treated": "above", "order": 3}"#)
+                .contains("order must be 1 or 2")
+        );
+        assert!(
+            bad(
+                r#"{"running": "x", "cutoff": 0, "treated": "above", "cluster": "c", "vce": "hc2"}"#
+            )
+            .contains("CR1")
+        );
+        assert!(
+            bad(r#"{"running": "x", "cutoff": 0, "treated": "sideways"}"#)
+                .contains("unknown variant")
+        );
         assert!(bad(r#"{"running": "x", "cutoff": 0}"#).contains("treated"));
     }
 }

@@ -71,7 +71,11 @@ fn global_fit(x: &[f64], y: &[f64]) -> Option<(usize, Vec<f64>)> {
 
 /// rdplot's evenly spaced bins. `running` and `outcome` need not be sorted.
 pub fn rd_bins(running: &[f64], outcome: &[f64], cutoff: f64, rule: BinRule) -> Option<RdBins> {
-    let mut pairs: Vec<(f64, f64)> = running.iter().copied().zip(outcome.iter().copied()).collect();
+    let mut pairs: Vec<(f64, f64)> = running
+        .iter()
+        .copied()
+        .zip(outcome.iter().copied())
+        .collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = pairs.len();
     let split = pairs.partition_point(|p| p.0 < cutoff);

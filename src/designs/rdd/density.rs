@@ -158,7 +158,12 @@ fn fit(
             nonneg(v[(2, 2)] + v[(3, 3)] - 2.0 * v[(2, 3)]),
             nonneg(v[(2, 2)] + v[(3, 3)] + 2.0 * v[(2, 3)]),
         ],
-        s: [b[2 * s], b[2 * s + 1], b[2 * s + 1] - b[2 * s], b[2 * s + 1] + b[2 * s]],
+        s: [
+            b[2 * s],
+            b[2 * s + 1],
+            b[2 * s + 1] - b[2 * s],
+            b[2 * s + 1] + b[2 * s],
+        ],
     })
 }
 
@@ -302,7 +307,8 @@ pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<Dens
                 .to_string(),
         )
     };
-    let fv_b = fit(&yb, &xb, n, bn, bn, p + 2, p + 1, kernel, mass_points).ok_or_else(degenerate)?;
+    let fv_b =
+        fit(&yb, &xb, n, bn, bn, p + 2, p + 1, kernel, mass_points).ok_or_else(degenerate)?;
     let fv_c = fit(&yc, &xc, n, cn, cn, p, 1, kernel, mass_points).ok_or_else(degenerate)?;
 
     // Bias constant (S⁻¹C)[1] with S and C the kernel moments on [0, 1].

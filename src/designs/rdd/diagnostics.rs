@@ -76,7 +76,10 @@ pub fn placebo_cutoffs(data: RdData, opts: &RdOptions, declared: &[f64]) -> Vec<
         };
         let below = data.running.iter().copied().filter(|&x| x < c).collect();
         let above = data.running.iter().copied().filter(|&x| x >= c).collect();
-        [median(below), median(above)].into_iter().flatten().collect()
+        [median(below), median(above)]
+            .into_iter()
+            .flatten()
+            .collect()
     } else {
         declared.to_vec()
     };

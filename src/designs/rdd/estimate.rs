@@ -144,9 +144,7 @@ fn check_options(opts: &RdOptions) -> Result<(), RdError> {
         )));
     }
     if opts.nnmatch < 1 {
-        return Err(RdError::Settings(
-            "nnmatch must be at least 1".to_string(),
-        ));
+        return Err(RdError::Settings("nnmatch must be at least 1".to_string()));
     }
     if let BandwidthChoice::Fixed {
         h_left,
@@ -192,14 +190,12 @@ impl Prepared {
         if let Some(c) = data.cluster {
             check_len("cluster", c.len())?;
         }
-        let check_finite = |what: &str, v: &[f64]| {
-            match v.iter().position(|a| !a.is_finite()) {
-                Some(row) => Err(RdError::NotFinite {
-                    what: what.to_string(),
-                    row: row + 1,
-                }),
-                None => Ok(()),
-            }
+        let check_finite = |what: &str, v: &[f64]| match v.iter().position(|a| !a.is_finite()) {
+            Some(row) => Err(RdError::NotFinite {
+                what: what.to_string(),
+                row: row + 1,
+            }),
+            None => Ok(()),
         };
         check_finite("running variable", data.running)?;
         check_finite("outcome", data.outcome)?;
@@ -286,7 +282,9 @@ impl Prepared {
         if dt == 1 {
             let col = |s: &Side| {
                 let dd = s.dd;
-                (0..s.len()).map(move |i| s.d[i * dd + 1]).collect::<Vec<f64>>()
+                (0..s.len())
+                    .map(move |i| s.d[i * dd + 1])
+                    .collect::<Vec<f64>>()
             };
             let tl = col(&left);
             let tr = col(&right);
@@ -476,7 +474,13 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
         }
         BandwidthChoice::Select(selector) => {
             let bw = select(&prep, opts, selector)?;
-            (bw.h_left, bw.h_right, bw.b_left, bw.b_right, selector.name())
+            (
+                bw.h_left,
+                bw.h_right,
+                bw.b_left,
+                bw.b_right,
+                selector.name(),
+            )
         }
     };
     let not_identified = RdError::WindowNotIdentified {
@@ -572,8 +576,7 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
             let s = [1.0 / tt_cl, -(ty_cl / (tt_cl * tt_cl))];
             tau_bc = tau_cl - (s[0] * (ty_cl - ty_bc) + s[1] * (tt_cl - tt_bc));
             let side_bias = |f: &SideFit| {
-                s[0] * (combine(&f.fit_p.beta, 0, &s_outcome)
-                    - combine(&f.beta_bc, 0, &s_outcome))
+                s[0] * (combine(&f.fit_p.beta, 0, &s_outcome) - combine(&f.beta_bc, 0, &s_outcome))
                     + s[1] * (combine(&f.fit_p.beta, 1, &s_t) - combine(&f.beta_bc, 1, &s_t))
             };
             bias_l = side_bias(&fl);
@@ -678,8 +681,14 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
             s.dedup();
             s.len()
         };
-        let wl: Vec<f64> = fl.x.iter().map(|&v| opts.kernel.weight(v, c, h_l)).collect();
-        let wr: Vec<f64> = fr.x.iter().map(|&v| opts.kernel.weight(v, c, h_r)).collect();
+        let wl: Vec<f64> =
+            fl.x.iter()
+                .map(|&v| opts.kernel.weight(v, c, h_l))
+                .collect();
+        let wr: Vec<f64> =
+            fr.x.iter()
+                .map(|&v| opts.kernel.weight(v, c, h_r))
+                .collect();
         let (gl, gr) = (count(cl_l, &wl), count(cl_r, &wr));
         if gl.min(gr) < 10 {
             warnings.push(format!(

@@ -21,9 +21,9 @@ mod side;
 
 use thiserror::Error;
 
+pub use bandwidth::{SelectedBandwidths, select_bandwidths};
 pub use bins::{Bin, BinRule, RdBins, rd_bins};
 pub use density::{DensityTest, density_test};
-pub use bandwidth::{SelectedBandwidths, select_bandwidths};
 pub use estimate::{FirstStage, RdEstimate, RdRow, estimate};
 pub use kernel::Kernel;
 
