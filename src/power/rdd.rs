@@ -60,7 +60,7 @@ pub fn treated_share_and_rho(shape: RunningShape) -> Result<(f64, Option<f64>), 
             Ok((p, Some(phi / (p * (1.0 - p)).sqrt())))
         }
         RunningShape::Correlation { rho } => {
-            if !(rho.abs() < 1.0) {
+            if rho.is_nan() || rho.abs() >= 1.0 {
                 return Err(invalid(
                     "correlation of treatment and running variable",
                     rho,
@@ -128,7 +128,7 @@ pub fn rd_power(
     }
     let g = q.covariates as f64;
     let df = q.n - g - 3.0;
-    if !(df >= 1.0) {
+    if df.is_nan() || df < 1.0 {
         return Err(PowerError::Invalid {
             name: "units in the window",
             value: q.n,

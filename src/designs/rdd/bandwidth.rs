@@ -158,10 +158,11 @@ impl Pilot<'_> {
                 vvec[a] += r[a] * w[i] * u;
             }
         }
-        let mut ginv_v = 0.0;
-        for a in 0..k {
-            ginv_v += fit.inv_gram[(nu, a)] * vvec[a];
-        }
+        let ginv_v: f64 = vvec
+            .iter()
+            .enumerate()
+            .map(|(a, v)| fit.inv_gram[(nu, a)] * v)
+            .sum();
         let b_const = h_v.powi(nu as i32) * ginv_v;
 
         if !(h_b.is_finite() && h_b > 0.0) {

@@ -83,13 +83,13 @@ fn fit(
     };
     let mut s_mat = DMatrix::<f64>::zeros(k, k);
     let mut xwy = vec![0.0; k];
-    for i in 0..nh {
+    for (i, yi) in y.iter().enumerate() {
         let w = fill(i, &mut row);
         for a in 0..k {
             if row[a] == 0.0 {
                 continue;
             }
-            xwy[a] += row[a] * w * y[i];
+            xwy[a] += row[a] * w * yi;
             for b in 0..k {
                 s_mat[(a, b)] += row[a] * w * row[b];
             }
@@ -244,7 +244,10 @@ pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<Dens
     let phi = normal::pdf(z).unwrap_or(f64::NAN);
     let fhatb = 1.0 / (hermite(z, p + 2).powi(2) * phi);
     let fhatc = 1.0 / (hermite(z, p).powi(2) * phi);
+    // rddensity's constants, copied digit for digit.
+    #[allow(clippy::excessive_precision)]
     const CB: f64 = 3_430_865.455_123_617_779_5;
+    #[allow(clippy::excessive_precision)]
     const CC: f64 = 548.571_428_571_554_633_89;
     let pf = p as f64;
     let nf = n as f64;
@@ -322,7 +325,7 @@ pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<Dens
     }
     let bias_constant = (s_mat.try_inverse().ok_or_else(degenerate)? * c_vec)[(1, 0)];
     let mut bw = [0.0; 4];
-    let sign = if p % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = if p.is_multiple_of(2) { 1.0 } else { -1.0 };
     let bias_l = fv_b.s[0] * bias_constant * sign;
     let bias_r = fv_b.s[1] * bias_constant;
     let bias = [bias_l, bias_r, bias_r - bias_l, bias_r + bias_l];

@@ -152,15 +152,13 @@ fn check_options(opts: &RdOptions) -> Result<(), RdError> {
         b_left,
         b_right,
     } = opts.bandwidth
-    {
-        if ![h_left, h_right, b_left, b_right]
+        && ![h_left, h_right, b_left, b_right]
             .iter()
             .all(|v| v.is_finite() && *v > 0.0)
-        {
-            return Err(RdError::Settings(
-                "declared bandwidths must be positive finite numbers".to_string(),
-            ));
-        }
+    {
+        return Err(RdError::Settings(
+            "declared bandwidths must be positive finite numbers".to_string(),
+        ));
     }
     Ok(())
 }
@@ -405,10 +403,11 @@ fn fit_side(
     let mut qd = DMatrix::<f64>::zeros(kp, dd);
     for i in 0..n {
         powers(x[i] - c, &mut r);
-        let mut m = 0.0;
-        for a in 0..kq {
-            m += r[a] * fit_q.inv_gram[(p + 1, a)];
-        }
+        let mut m: f64 = r
+            .iter()
+            .enumerate()
+            .map(|(a, ra)| ra * fit_q.inv_gram[(p + 1, a)])
+            .sum();
         m *= w_b[i];
         for a in 0..kp {
             let v = r[a] * w_h[i] - hp * m * l[a];
@@ -654,13 +653,13 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
             f_statistic: conventional.z * conventional.z,
         }
     });
-    if let Some(fs) = &first_stage {
-        if fs.f_statistic < 10.0 {
-            warnings.push(format!(
-                "weak first stage: the jump in treatment receipt at the cut-off has F = {} (below 10), so the fuzzy estimate and its interval are unreliable",
-                crate::report::format::significant(fs.f_statistic, 3)
-            ));
-        }
+    if let Some(fs) = &first_stage
+        && fs.f_statistic < 10.0
+    {
+        warnings.push(format!(
+            "weak first stage: the jump in treatment receipt at the cut-off has F = {} (below 10), so the fuzzy estimate and its interval are unreliable",
+            crate::report::format::significant(fs.f_statistic, 3)
+        ));
     }
     let clusters = fl.cluster.as_ref().map(|cl| {
         let mut all: Vec<u32> = cl.clone();

@@ -132,19 +132,20 @@ impl LocalFit {
         for i in 0..n {
             powers(x[i] - c, &mut r);
             for col in 0..dd {
-                let mut v = 0.0;
-                for a in 0..k {
-                    v += r[a] * self.beta[(a, col)];
-                }
-                fitted[i * dd + col] = v;
+                fitted[i * dd + col] = r
+                    .iter()
+                    .enumerate()
+                    .map(|(a, ra)| ra * self.beta[(a, col)])
+                    .sum();
             }
             if leverage {
                 let mut h = 0.0;
                 for a in 0..k {
-                    let mut ga = 0.0;
-                    for b in 0..k {
-                        ga += r[b] * self.inv_gram[(b, a)];
-                    }
+                    let ga: f64 = r
+                        .iter()
+                        .enumerate()
+                        .map(|(b, rb)| rb * self.inv_gram[(b, a)])
+                        .sum();
                     h += ga * self.rw[i * k + a];
                 }
                 hii[i] = h;
