@@ -13,6 +13,7 @@ mod blocks;
 mod declared;
 mod estimators;
 pub mod icc;
+pub mod rdd;
 pub mod ri;
 mod sample;
 
@@ -55,6 +56,10 @@ pub struct Analysis {
     /// Balance of every ordered pair of arms (read through `contrast`).
     #[serde(skip)]
     pub pairwise_balance: Vec<BalanceRow>,
+    /// The regression discontinuity estimate and diagnostics of the primary outcome
+    /// (design.kind regression_discontinuity; `rdd.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<rdd::RdAnalysis>,
 }
 
 /// All results for one outcome.
@@ -171,6 +176,8 @@ pub struct EstimatorDesign {
 pub enum AnalysisError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error("regression discontinuity: {0}")]
+    RegressionDiscontinuity(String),
     #[error(
         "{path}:{line}: column `{column}`: arm `{value}` is not one of the declared arms {arms}"
     )]
@@ -285,6 +292,9 @@ impl AnalysisError {
     pub fn hint(&self) -> String {
         match self {
             AnalysisError::Data(e) => e.hint(),
+            AnalysisError::RegressionDiscontinuity(_) => {
+                "check design.regression_discontinuity against docs/rdd.md (cut-off inside the data, enough observations either side, a bandwidth wide enough)".into()
+            }
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
@@ -334,6 +344,30 @@ impl AnalysisError {
 
 /// Runs the analyse stage of a plan that declares one.
 pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
+    let mut analysis = analyse_outcomes(plan)?;
+    if let (Some(analysis), crate::spec::Design::RegressionDiscontinuity { settings }) =
+        (analysis.as_mut(), &plan.design)
+        && let (Some(analysis_plan), Some(primary)) = (&plan.analysis, plan.outcomes.first())
+    {
+        let mut columns = vec![settings.running.as_str(), primary.spec.name.as_str()];
+        columns.extend(settings.treatment_received.as_deref());
+        columns.extend(settings.cluster.as_deref());
+        columns.extend(settings.covariates.iter().map(String::as_str));
+        let table = crate::data::Table::read_columns(&analysis_plan.data, &columns)?;
+        let label = primary.label.clone();
+        analysis.regression_discontinuity = Some(rdd::analyse_rd(
+            &table,
+            settings,
+            &primary.spec.name,
+            &label,
+            analysis_plan.alpha,
+        )?);
+    }
+    Ok(analysis)
+}
+
+/// The outcome summaries and comparisons every design shares.
+fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
@@ -551,6 +585,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         randomisation_inference,
         warnings,
         pairwise_balance,
+        regression_discontinuity: None,
     }))
 }
 

@@ -106,6 +106,15 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
                 )
             }
         }
+        Some(DesignKind::RegressionDiscontinuity) if !facts.analysed => (
+            4,
+            "SMS 4 at most: a regression discontinuity; the outcome data are not analysed yet, so this is the design's ceiling".to_string(),
+        ),
+        // Replaced by the RD diagnostics' rating (evidence::rdd::apply_rd_grade).
+        Some(DesignKind::RegressionDiscontinuity) => (
+            2,
+            "SMS 2: a regression discontinuity whose diagnostics were not run".to_string(),
+        ),
         Some(DesignKind::BeforeAfter) => (
             1,
             "SMS 1: before/after without a comparison group".to_string(),

@@ -101,6 +101,10 @@ pub struct DesignSpec {
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
+    /// The running variable, cut-off and estimation settings of a
+    /// regression_discontinuity (docs/rdd.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<rdd::RdSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -239,6 +243,8 @@ pub enum DesignKind {
     BeforeAfter,
     /// Outcome data on participants only.
     Descriptive,
+    /// Regression discontinuity: a cut-off of a running variable decides treatment.
+    RegressionDiscontinuity,
 }
 
 impl DesignKind {
@@ -249,6 +255,9 @@ impl DesignKind {
             DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
+            DesignKind::RegressionDiscontinuity => {
+                "regression discontinuity (quasi-experimental, local to the cut-off)"
+            }
         }
     }
 

@@ -20,6 +20,7 @@ use crate::stats::estimate::Alternative;
 
 mod evidence_check;
 mod power_check;
+mod rdd_check;
 
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
@@ -62,6 +63,9 @@ pub enum Design {
     },
     BeforeAfter,
     Descriptive,
+    RegressionDiscontinuity {
+        settings: super::rdd::RdSpec,
+    },
 }
 
 impl Design {
@@ -72,6 +76,7 @@ impl Design {
             Design::MatchedComparison { .. } => DesignKind::MatchedComparison,
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
+            Design::RegressionDiscontinuity { .. } => DesignKind::RegressionDiscontinuity,
         }
     }
 
@@ -81,7 +86,9 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive => None,
+            Design::BeforeAfter
+            | Design::Descriptive
+            | Design::RegressionDiscontinuity { .. } => None,
         }
     }
 }
@@ -533,6 +540,7 @@ impl Checker<'_> {
             ),
             _ => {}
         }
+        self.check_rd_settings(kind);
         if design.assignment.is_some() && !kind.is_randomised() {
             self.problem(
                 "design.assignment",
@@ -564,6 +572,9 @@ impl Checker<'_> {
             DesignKind::MatchedComparison => Design::MatchedComparison { arms, control },
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
+            DesignKind::RegressionDiscontinuity => Design::RegressionDiscontinuity {
+                settings: design.regression_discontinuity.clone()?,
+            },
         })
     }
 
@@ -1430,7 +1441,7 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
             EstimatorKind::DifferenceInMeans
         }
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
-        DesignKind::Descriptive => EstimatorKind::Mean,
+        DesignKind::Descriptive | DesignKind::RegressionDiscontinuity => EstimatorKind::Mean,
     }
 }
 
@@ -1440,7 +1451,10 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
         | EstimatorKind::RegressionAdjusted
         | EstimatorKind::Lin => kind.has_comparison_group(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
-        EstimatorKind::Mean => kind == DesignKind::Descriptive,
+        EstimatorKind::Mean => matches!(
+            kind,
+            DesignKind::Descriptive | DesignKind::RegressionDiscontinuity
+        ),
     }
 }
 
