@@ -179,6 +179,14 @@ pub(crate) fn unassessed_ratings() -> (SmsRating, PadlockRating) {
 
 /// Grades a study from its plan and (when declared) its analysis.
 pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
+    let mut graded = grade_headlines(plan, analysis);
+    if let Some(rd) = analysis.and_then(|a| a.regression_discontinuity.as_ref()) {
+        rdd::apply_rd_grade(&mut graded, rd);
+    }
+    graded
+}
+
+fn grade_headlines(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
     let candidates = headlines(plan, analysis);
     if candidates.is_empty() {
         return grade_contrast(plan, analysis, None);
@@ -262,24 +270,8 @@ fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a
         .collect()
 }
 
-fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Headline>) -> Grade {
-    let mut facts = Facts {
-        kind: Some(plan.design.kind()),
-        preregistered: plan.evidence.preregistration.is_some(),
-        analysed: headline.is_some(),
-        ..Facts::default()
-    };
-    let mut criteria = vec![theory_of_change(plan)];
-    criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    criteria.extend(level_three(
-        plan,
-        analysis.is_some(),
-        headline.as_ref(),
-        &mut facts,
-    ));
-    criteria.extend(level_four(plan));
-    criteria.extend(level_five(plan));
-
+/// The level the criteria reach, the summary sentence and what the next level needs.
+pub(crate) fn settle(criteria: &[Criterion]) -> (u8, String, Option<String>) {
     let mut level = 0;
     for candidate in 1..=5u8 {
         if criteria
@@ -328,6 +320,28 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
             .collect::<Vec<_>>()
             .join(" ")
     });
+    (level, summary, next_level_needs)
+}
+
+fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Headline>) -> Grade {
+    let mut facts = Facts {
+        kind: Some(plan.design.kind()),
+        preregistered: plan.evidence.preregistration.is_some(),
+        analysed: headline.is_some(),
+        ..Facts::default()
+    };
+    let mut criteria = vec![theory_of_change(plan)];
+    criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
+    criteria.extend(level_three(
+        plan,
+        analysis.is_some(),
+        headline.as_ref(),
+        &mut facts,
+    ));
+    criteria.extend(level_four(plan));
+    criteria.extend(level_five(plan));
+
+    let (level, summary, next_level_needs) = settle(&criteria);
     Grade {
         framework: "Nesta Standards of Evidence (Puttick and Ludlow 2013)",
         level,

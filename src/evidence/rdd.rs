@@ -121,3 +121,61 @@ pub fn grade_rd(
         held_down_by: held,
     }
 }
+
+/// Grades an analysed regression discontinuity: the theory-of-change criteria (level 1)
+/// and the later levels' (4, 5) stay; the comparison-group criteria of levels 2 and 3
+/// are replaced by the RD's own: units either side of the cut-off compared (level 2) and
+/// the diagnostics of `grade_rd` (level 3). The Maryland rating is the RD's.
+pub fn apply_rd_grade(grade: &mut super::Grade, rd: &crate::analysis::rdd::RdAnalysis) {
+    use super::{Criterion, Status};
+    grade.criteria.retain(|c| !(2..=3).contains(&c.level));
+    let at = grade
+        .criteria
+        .iter()
+        .position(|c| c.level > 3)
+        .unwrap_or(grade.criteria.len());
+    let comparison = Criterion {
+        level: 2,
+        id: "rd_comparison",
+        title: "Comparison either side of the cut-off",
+        status: Status::Met,
+        observed: format!(
+            "{} units below and {} above the cut-off {} of {} inside the bandwidth, outcome data analysed",
+            crate::report::format::count(rd.n_h_left),
+            crate::report::format::count(rd.n_h_right),
+            significant(rd.cutoff, 4),
+            rd.running
+        ),
+        rule: "Level 2 needs outcome data compared with a group that did not receive the intervention: a regression discontinuity compares units just either side of the cut-off.".into(),
+    };
+    let diagnostics = Criterion {
+        level: 3,
+        id: "rd_diagnostics",
+        title: "Regression discontinuity diagnostics",
+        status: if rd.max_nesta_level >= 3 {
+            Status::Met
+        } else {
+            Status::NotMet
+        },
+        observed: if rd.held_down_by.is_empty() {
+            rd.passed.join("; ")
+        } else {
+            rd.held_down_by.join("; ")
+        },
+        rule: RD_RULE.into(),
+    };
+    grade.criteria.splice(at..at, [comparison, diagnostics]);
+    let (level, summary, next) = super::settle(&grade.criteria);
+    grade.level = level;
+    grade.summary = summary;
+    grade.next_level_needs = next;
+    grade.sms.level = rd.max_sms;
+    grade.sms.rule = if rd.max_sms >= 4 {
+        "SMS 4: a regression discontinuity whose diagnostics (density, covariate continuity, bandwidth stability) pass".to_string()
+    } else {
+        format!(
+            "SMS 2: a regression discontinuity held down by its diagnostics: {}",
+            rd.held_down_by.join("; ")
+        )
+    };
+}
