@@ -173,7 +173,8 @@ pub fn analyse_rd(
                 && clusters.as_ref().is_none_or(|c| c[i].is_some())
         })
         .collect();
-    let take = |v: &[Option<f64>]| -> Vec<f64> { complete.iter().map(|&i| v[i].unwrap_or(0.0)).collect() };
+    let take =
+        |v: &[Option<f64>]| -> Vec<f64> { complete.iter().map(|&i| v[i].unwrap_or(0.0)).collect() };
     let x = take(&running);
     let yv = take(&y);
     let t = received.as_deref().map(take);

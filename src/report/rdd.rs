@@ -435,3 +435,141 @@ pub fn rd_markdown(
     }
     s
 }
+
+/// The headline of an analysed RD: the robust estimate at the cut-off in words, that it
+/// is local, and the strength of evidence.
+pub fn rd_headline(rd: &crate::analysis::rdd::RdAnalysis, outcome: &str, evidence: &str) -> String {
+    let r = &rd.robust;
+    let what = if rd.design == "fuzzy" {
+        "the effect of treatment received, for units that comply at the cut-off"
+    } else {
+        "the jump at the cut-off"
+    };
+    let side = if rd.treated == "above" {
+        "at or above"
+    } else {
+        "below"
+    };
+    format!(
+        "{outcome}: {what} is {} (robust 95% CI {}, p {}), for units with {} near the cut-off {} (treated {side} it). {evidence}",
+        significant(r.estimate, 3),
+        interval(r.conf_low, r.conf_high, 3),
+        p_phrase(r.p_value),
+        rd.running,
+        significant(rd.cutoff, 4),
+    )
+}
+
+/// The RD's charts: the RD plot, the running variable's histogram, the estimate against
+/// bandwidth.
+pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis) -> Vec<Chart> {
+    let raw = &rd.raw;
+    let mut out = Vec::new();
+    if let Some(bins) = &raw.bins {
+        out.push(rd_plot_chart(
+            bins,
+            &raw.estimate,
+            &rd.running,
+            &raw.outcome_label,
+        ));
+    }
+    out.push(running_histogram_chart(
+        &raw.running_values,
+        rd.cutoff,
+        20,
+        &rd.running,
+    ));
+    out.push(sensitivity_chart(&raw.sensitivity));
+    out
+}
+
+/// The RD section's blocks for Markdown and HTML: the section's Markdown (`rd_markdown`)
+/// read back into paragraphs, lists and tables, with the charts after the estimate.
+pub(super) fn rd_blocks(
+    rd: &crate::analysis::rdd::RdAnalysis,
+    charts: &[Chart],
+    blocks: &mut Vec<super::document::Block>,
+) {
+    use super::document::{Block, Table};
+    let raw = &rd.raw;
+    let text = rd_markdown(
+        &raw.estimate,
+        &raw.density,
+        &raw.placebos,
+        &raw.sensitivity,
+        &raw.grade,
+    );
+    let chart_blocks = |names: &[&str], blocks: &mut Vec<Block>| {
+        for (i, c) in charts.iter().enumerate() {
+            if names.contains(&c.name) {
+                blocks.push(Block::Chart(i));
+            }
+        }
+    };
+    let mut table: Option<Table> = None;
+    let mut list: Vec<String> = Vec::new();
+    let mut tables_seen = 0;
+    let flush = |table: &mut Option<Table>, list: &mut Vec<String>, blocks: &mut Vec<Block>| {
+        if let Some(t) = table.take() {
+            blocks.push(Block::Table(t));
+        }
+        if !list.is_empty() {
+            blocks.push(Block::List(std::mem::take(list)));
+        }
+    };
+    let cells = |line: &str| -> Vec<String> {
+        line.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    for line in text.lines() {
+        if let Some(h) = line
+            .strip_prefix("## ")
+            .or_else(|| line.strip_prefix("### "))
+        {
+            flush(&mut table, &mut list, blocks);
+            if h == "Diagnostics" {
+                chart_blocks(&["rd-plot"], blocks);
+            }
+            blocks.push(Block::Heading(h.to_string()));
+        } else if line.starts_with('|') {
+            if line.starts_with("|---") {
+                continue;
+            }
+            match table.as_mut() {
+                Some(t) => t.rows.push(cells(line)),
+                None => {
+                    tables_seen += 1;
+                    let caption = match tables_seen {
+                        1 => "Regression discontinuity estimates",
+                        2 => "Estimate at multiples of the chosen bandwidth",
+                        _ => "Placebo cut-offs (no jump expected)",
+                    };
+                    table = Some(Table {
+                        caption: caption.to_string(),
+                        header: cells(line),
+                        rows: Vec::new(),
+                    });
+                }
+            }
+        } else if let Some(item) = line.strip_prefix("- ") {
+            list.push(item.to_string());
+        } else if line.trim().is_empty() {
+            let sensitivity = table
+                .as_ref()
+                .is_some_and(|t| t.caption.starts_with("Estimate at"));
+            flush(&mut table, &mut list, blocks);
+            if sensitivity {
+                chart_blocks(&["rd-bandwidth"], blocks);
+            }
+        } else {
+            flush(&mut table, &mut list, blocks);
+            blocks.push(Block::Paragraph(line.to_string()));
+            if line.starts_with("Density test") {
+                chart_blocks(&["rd-density"], blocks);
+            }
+        }
+    }
+    flush(&mut table, &mut list, blocks);
+}

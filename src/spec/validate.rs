@@ -86,9 +86,9 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter
-            | Design::Descriptive
-            | Design::RegressionDiscontinuity { .. } => None,
+            Design::BeforeAfter | Design::Descriptive | Design::RegressionDiscontinuity { .. } => {
+                None
+            }
         }
     }
 }
