@@ -34,6 +34,7 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("fire-safety-visits/study/report.html", 4),
     // The results report carries the plan (power, MDES) and planned-vs-achieved too.
     ("hmo-inspections/study/report.html", 11),
+    ("hmo-inspections-rd/study/report.html", 9),
     ("hmo-inspections/study/plan.html", 8),
     ("neet-early-warning/study/report.html", 6),
     ("ward-falls-alert/study/report.html", 11),

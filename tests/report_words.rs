@@ -67,6 +67,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
     for (example, spec) in [
         ("ambulance-standby", "study.json"),
         ("hmo-inspections", "study.json"),
+        ("hmo-inspections-rd", "study.json"),
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),
         ("fire-safety-visits", "results.json"),

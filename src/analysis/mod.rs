@@ -14,6 +14,7 @@ mod declared;
 mod estimators;
 pub mod icc;
 pub mod matched;
+pub mod rdd;
 pub mod ri;
 mod sample;
 
@@ -59,6 +60,10 @@ pub struct Analysis {
     /// A matched comparison analysed from its matched file (`analysis.matched`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<matched::MatchedAnalysis>,
+    /// The regression discontinuity estimate and diagnostics of the primary outcome
+    /// (design.kind regression_discontinuity; `rdd.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<rdd::RdAnalysis>,
 }
 
 /// All results for one outcome.
@@ -175,6 +180,8 @@ pub struct EstimatorDesign {
 pub enum AnalysisError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error("regression discontinuity: {0}")]
+    RegressionDiscontinuity(String),
     #[error(
         "{path}:{line}: column `{column}`: arm `{value}` is not one of the declared arms {arms}"
     )]
@@ -295,6 +302,9 @@ impl AnalysisError {
             AnalysisError::Data(e) => e.hint(),
             AnalysisError::Matched(e) => e.hint(),
             AnalysisError::SyntheticControl(e) => e.hint(),
+            AnalysisError::RegressionDiscontinuity(_) => {
+                "check design.regression_discontinuity against docs/rdd.md (cut-off inside the data, enough observations either side, a bandwidth wide enough)".into()
+            }
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
@@ -344,6 +354,30 @@ impl AnalysisError {
 
 /// Runs the analyse stage of a plan that declares one.
 pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
+    let mut analysis = analyse_outcomes(plan)?;
+    if let (Some(analysis), crate::spec::Design::RegressionDiscontinuity { settings }) =
+        (analysis.as_mut(), &plan.design)
+        && let (Some(analysis_plan), Some(primary)) = (&plan.analysis, plan.outcomes.first())
+    {
+        let mut columns = vec![settings.running.as_str(), primary.spec.name.as_str()];
+        columns.extend(settings.treatment_received.as_deref());
+        columns.extend(settings.cluster.as_deref());
+        columns.extend(settings.covariates.iter().map(String::as_str));
+        let table = crate::data::Table::read_columns(&analysis_plan.data, &columns)?;
+        let label = primary.label.clone();
+        analysis.regression_discontinuity = Some(rdd::analyse_rd(
+            &table,
+            settings,
+            &primary.spec.name,
+            &label,
+            analysis_plan.alpha,
+        )?);
+    }
+    Ok(analysis)
+}
+
+/// The outcome summaries and comparisons every design shares.
+fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
@@ -566,6 +600,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         randomisation_inference,
         warnings,
         pairwise_balance,
+        regression_discontinuity: None,
     }))
 }
 

@@ -13,6 +13,7 @@ mod attrition;
 mod certainty;
 pub mod matching;
 mod padlocks;
+pub mod rdd;
 mod sms;
 pub mod synth;
 
@@ -183,6 +184,14 @@ pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
     if plan.design.kind() == DesignKind::SyntheticControl {
         return synth::grade(plan, None);
     }
+    let mut graded = grade_headlines(plan, analysis);
+    if let Some(rd) = analysis.and_then(|a| a.regression_discontinuity.as_ref()) {
+        rdd::apply_rd_grade(&mut graded, rd);
+    }
+    graded
+}
+
+fn grade_headlines(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
     let candidates = headlines(plan, analysis);
     if candidates.is_empty() {
         return grade_contrast(plan, analysis, None);

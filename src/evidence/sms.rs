@@ -111,6 +111,15 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             3,
             "SMS 3 at most: before/after in the treated unit and a synthetic comparison built from untreated units".to_string(),
         ),
+        Some(DesignKind::RegressionDiscontinuity) if !facts.analysed => (
+            4,
+            "SMS 4 at most: a regression discontinuity; the outcome data are not analysed yet, so this is the design's ceiling".to_string(),
+        ),
+        // Replaced by the RD diagnostics' rating (evidence::rdd::apply_rd_grade).
+        Some(DesignKind::RegressionDiscontinuity) => (
+            2,
+            "SMS 2: a regression discontinuity whose diagnostics were not run".to_string(),
+        ),
         Some(DesignKind::BeforeAfter) => (
             1,
             "SMS 1: before/after without a comparison group".to_string(),

@@ -147,6 +147,7 @@ fn analysis(
         warnings: Vec::new(),
         pairwise_balance,
         matched: None,
+        regression_discontinuity: None,
     }
 }
 

@@ -12,6 +12,7 @@
 //! | [`chisq`] | chi-square, Cohen's w | pwr.chisq.test |
 //! | [`mdes`] | individually randomised with covariates | PowerUp! IRA |
 //! | [`cluster`] | two- and three-level cluster-randomised | PowerUp! cra2, cra3 |
+//! | [`rdd`] | regression discontinuity (design effect 1/(1 − ρ²)) | Schochet (2009) |
 //! | [`bands`] | EEF-style MDES bands | evidence-rules.md |
 //! | [`simulate`] | simulation-based design diagnosis | DeclareDesign's diagnose_design |
 //!
@@ -26,6 +27,7 @@ mod error;
 pub mod mdes;
 pub mod plan;
 pub mod prop;
+pub mod rdd;
 pub mod second_group;
 pub mod simulate;
 pub mod solve;

@@ -203,6 +203,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         if let Some(matched) = &analysis.matched {
             blocks.extend(super::matching::blocks(matched, charts, "the intervention"));
         }
+        if let Some(rd) = &analysis.regression_discontinuity {
+            super::rdd::rd_blocks(rd, charts, &mut blocks);
+        }
         blocks.push(Block::Heading("Results".into()));
         for (index, chart) in charts.iter().enumerate() {
             if chart.name == "forest" {

@@ -13,6 +13,7 @@ pub mod matching;
 pub mod model;
 mod ratings;
 pub mod synth;
+pub mod rdd;
 pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};

@@ -145,7 +145,14 @@ pub fn build(
         })
         .unwrap_or_default();
     let evidence_statement = super::words::design_and_finding(&grade, findings.first());
-    let headline = headline(plan, findings.first(), &evidence_statement);
+    let mut headline = headline(plan, findings.first(), &evidence_statement);
+    if let Some(rd) = analysis
+        .as_ref()
+        .and_then(|a| a.regression_discontinuity.as_ref())
+    {
+        let outcome = plan.outcomes.first().map_or("", |o| o.label.as_str());
+        headline = super::rdd::rd_headline(rd, outcome, &evidence_statement);
+    }
     let (arms, control) = match plan.design.arms() {
         Some((arms, control)) => (arms.to_vec(), Some(arms[control].name.clone())),
         None => (Vec::new(), None),
@@ -343,7 +350,9 @@ fn headline(plan: &Plan, primary: Option<&FindingRow>, evidence: &str) -> String
 fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
     let mut out = Vec::new();
     let kind = plan.design.kind();
-    if !kind.has_comparison_group() {
+    if kind == crate::spec::DesignKind::RegressionDiscontinuity {
+        out.push("A regression discontinuity estimates the effect for units near the cut-off only; it says nothing directly about units far from it.".into());
+    } else if !kind.has_comparison_group() {
         out.push(
             "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."
                 .into(),

@@ -11,6 +11,7 @@ pub mod matched_analysis;
 pub mod matching;
 mod power;
 pub mod synth;
+pub mod rdd;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
@@ -106,6 +107,10 @@ pub struct DesignSpec {
     /// Synthetic control settings (kind: synthetic_control).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic_control: Option<synth::SynthSpec>,
+    /// The running variable, cut-off and estimation settings of a
+    /// regression_discontinuity (docs/rdd.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<rdd::RdSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -246,6 +251,8 @@ pub enum DesignKind {
     Descriptive,
     /// One treated unit against a weighted combination of donor units (a panel).
     SyntheticControl,
+    /// Regression discontinuity: a cut-off of a running variable decides treatment.
+    RegressionDiscontinuity,
 }
 
 impl DesignKind {
@@ -257,6 +264,9 @@ impl DesignKind {
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
             DesignKind::SyntheticControl => "synthetic control (one treated unit, donor pool)",
+            DesignKind::RegressionDiscontinuity => {
+                "regression discontinuity (quasi-experimental, local to the cut-off)"
+            }
         }
     }
 

@@ -22,6 +22,7 @@ mod evidence_check;
 mod matching_check;
 mod power_check;
 mod synth_check;
+mod rdd_check;
 
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
@@ -73,6 +74,9 @@ pub enum Design {
         /// The outcome column (the primary outcome's name unless stated).
         outcome: String,
     },
+    RegressionDiscontinuity {
+        settings: super::rdd::RdSpec,
+    },
 }
 
 impl Design {
@@ -84,6 +88,7 @@ impl Design {
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
             Design::SyntheticControl { .. } => DesignKind::SyntheticControl,
+            Design::RegressionDiscontinuity { .. } => DesignKind::RegressionDiscontinuity,
         }
     }
 
@@ -93,7 +98,10 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive | Design::SyntheticControl { .. } => None,
+            Design::BeforeAfter
+            | Design::Descriptive
+            | Design::SyntheticControl { .. }
+            | Design::RegressionDiscontinuity { .. } => None,
         }
     }
 }
@@ -555,6 +563,7 @@ impl Checker<'_> {
             ),
             _ => {}
         }
+        self.check_rd_settings(kind);
         if design.assignment.is_some() && !kind.is_randomised() {
             self.problem(
                 "design.assignment",
@@ -587,6 +596,9 @@ impl Checker<'_> {
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
             DesignKind::SyntheticControl => synth?,
+            DesignKind::RegressionDiscontinuity => Design::RegressionDiscontinuity {
+                settings: design.regression_discontinuity.clone()?,
+            },
         })
     }
 
@@ -1472,7 +1484,9 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         }
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
         // Never used: a synthetic control has no analysis block (synth_check).
-        DesignKind::Descriptive | DesignKind::SyntheticControl => EstimatorKind::Mean,
+        DesignKind::Descriptive
+        | DesignKind::SyntheticControl
+        | DesignKind::RegressionDiscontinuity => EstimatorKind::Mean,
     }
 }
 
@@ -1482,7 +1496,10 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
         | EstimatorKind::RegressionAdjusted
         | EstimatorKind::Lin => kind.has_comparison_group(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
-        EstimatorKind::Mean => kind == DesignKind::Descriptive,
+        EstimatorKind::Mean => matches!(
+            kind,
+            DesignKind::Descriptive | DesignKind::RegressionDiscontinuity
+        ),
     }
 }
 
