@@ -39,6 +39,8 @@ pub enum Error {
     Regression(#[from] crate::stats::regression::RegressionError),
     #[error(transparent)]
     Power(#[from] crate::power::PowerError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
     /// Arguments of a command that do not fit together.
     #[error("{message}")]
     Arguments { message: String, hint: String },
@@ -88,6 +90,8 @@ impl Error {
             | Error::Power(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Engine(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Engine(_) => ExitKind::RunFailed,
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
                 ExitKind::RunFailed
             }
@@ -116,6 +120,7 @@ impl Error {
                 "check the outcome and covariate columns; docs/statistics.md describes `evident regress`".into()
             }
             Error::Power(e) => e.hint(),
+            Error::Engine(e) => e.hint(),
             Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")
