@@ -36,6 +36,9 @@ mod sums;
 /// The scheduler port Ballista listens on unless told otherwise.
 pub const BALLISTA_DEFAULT_PORT: u16 = 50050;
 
+/// How long one Ballista query may take unless `?timeout=SECONDS` says otherwise.
+pub const BALLISTA_DEFAULT_TIMEOUT_SECONDS: u64 = 3600;
+
 /// Where the estimators run.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Engine {
@@ -44,8 +47,13 @@ pub enum Engine {
     Memory,
     /// Apache DataFusion on this machine, over a Parquet file.
     DataFusion,
-    /// An Apache Ballista cluster; `endpoint` is the scheduler's `host:port`.
-    Ballista { endpoint: String },
+    /// An Apache Ballista cluster; `endpoint` is the scheduler's `host:port`;
+    /// a query that has not finished after `timeout_seconds` is abandoned (a
+    /// scheduler whose executors died may never answer).
+    Ballista {
+        endpoint: String,
+        timeout_seconds: u64,
+    },
 }
 
 impl Engine {
@@ -60,7 +68,16 @@ impl fmt::Display for Engine {
         match self {
             Engine::Memory => write!(f, "memory"),
             Engine::DataFusion => write!(f, "datafusion"),
-            Engine::Ballista { endpoint } => write!(f, "ballista://{endpoint}"),
+            Engine::Ballista {
+                endpoint,
+                timeout_seconds,
+            } => {
+                write!(f, "ballista://{endpoint}")?;
+                if *timeout_seconds != BALLISTA_DEFAULT_TIMEOUT_SECONDS {
+                    write!(f, "?timeout={timeout_seconds}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -78,6 +95,17 @@ impl FromStr for Engine {
             _ => {}
         }
         let rest = given.strip_prefix("ballista://").ok_or_else(bad)?;
+        let (rest, timeout_seconds) = match rest.split_once('?') {
+            Some((rest, query)) => {
+                let seconds = query
+                    .strip_prefix("timeout=")
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .filter(|&s| s > 0)
+                    .ok_or_else(bad)?;
+                (rest, seconds)
+            }
+            None => (rest, BALLISTA_DEFAULT_TIMEOUT_SECONDS),
+        };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let (host, port) = match rest.rsplit_once(':') {
             Some((host, port)) => (host, port.parse::<u16>().map_err(|_| bad())?),
@@ -88,6 +116,7 @@ impl FromStr for Engine {
         }
         Ok(Engine::Ballista {
             endpoint: format!("{host}:{port}"),
+            timeout_seconds,
         })
     }
 }
@@ -140,7 +169,9 @@ pub struct EngineDim {
 /// Why an engine could not produce a result.
 #[derive(Debug, Error)]
 pub enum EngineError {
-    #[error("unknown engine `{given}`: expected `memory`, `datafusion` or `ballista://host:port`")]
+    #[error(
+        "unknown engine `{given}`: expected `memory`, `datafusion` or `ballista://host:port[?timeout=SECONDS]`"
+    )]
     BadEngine { given: String },
     #[error(
         "the {engine} engine is not in this build of evident (it was built without the `cluster` feature)"
@@ -300,10 +331,20 @@ mod tests {
         assert_eq!(
             remote,
             Engine::Ballista {
-                endpoint: "scheduler.local:50051".into()
+                endpoint: "scheduler.local:50051".into(),
+                timeout_seconds: BALLISTA_DEFAULT_TIMEOUT_SECONDS,
             }
         );
         assert_eq!(remote.to_string(), "ballista://scheduler.local:50051");
+        let patient: Engine = "ballista://h:1?timeout=30".parse().unwrap();
+        assert_eq!(
+            patient,
+            Engine::Ballista {
+                endpoint: "h:1".into(),
+                timeout_seconds: 30
+            }
+        );
+        assert_eq!(patient.to_string(), "ballista://h:1?timeout=30");
         assert_eq!(
             "ballista://10.0.0.7".parse::<Engine>().unwrap().to_string(),
             "ballista://10.0.0.7:50050"
@@ -319,6 +360,8 @@ mod tests {
             "ballista://host:99999",
             "ballista://host:port",
             "df://host:50050",
+            "ballista://host:1?timeout=0",
+            "ballista://host:1?wait=5",
         ] {
             let error = given.parse::<Engine>().unwrap_err();
             assert!(

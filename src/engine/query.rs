@@ -23,10 +23,6 @@ use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
 use crate::stats::regression::{DifferenceInMeans, DimDesign, LmRobust, RegressionError, SeType};
 
-/// How long a Ballista cluster may take over one query before the fit gives up
-/// (a scheduler that accepts jobs but has no live executor never answers).
-const CLUSTER_QUERY_TIMEOUT: Duration = Duration::from_secs(120);
-
 /// Leverage at or above 1 − this makes HC2/HC3 undefined (as in memory).
 const LEVERAGE_ONE: f64 = 1e-12;
 
@@ -99,7 +95,8 @@ pub(super) fn difference_in_means_on(
         let table = Table::open(engine, request.data, &columns, request.drop_missing).await?;
         let treatment = as_f64(request.treatment);
         let counts = table
-            .scalars(table.frame.clone().aggregate(
+            .scalars(aggregate(
+                table.frame.clone(),
                 vec![],
                 vec![
                     count(lit(1)),
@@ -129,7 +126,8 @@ pub(super) fn difference_in_means_on(
         }
         if let Some(clusters) = request.clusters {
             let spans = table
-                .grouped(table.frame.clone().aggregate(
+                .grouped(aggregate(
+                    table.frame.clone(),
                     vec![label_expr(clusters).alias("g")],
                     vec![min(treatment.clone()), max(treatment.clone())],
                 ))
@@ -224,6 +222,21 @@ fn block_on<T>(work: impl Future<Output = Result<T, EngineError>>) -> Result<T, 
     runtime.block_on(work)
 }
 
+/// `frame` aggregated by `groups`; the values are named a0, a1, … so that
+/// repeated expressions (a column used twice) stay distinct.
+fn aggregate(
+    frame: DataFrame,
+    groups: Vec<Expr>,
+    values: Vec<Expr>,
+) -> datafusion::error::Result<DataFrame> {
+    let values = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| value.alias(format!("a{i}")))
+        .collect();
+    frame.aggregate(groups, values)
+}
+
 /// A column as f64.
 fn as_f64(name: &str) -> Expr {
     cast(ident(name), DataType::Float64)
@@ -299,12 +312,14 @@ impl Table {
             path: path.to_path_buf(),
         })?;
         let context = match engine {
-            Engine::Ballista { endpoint } => SessionContext::remote(&format!("df://{endpoint}"))
-                .await
-                .map_err(|e| EngineError::Cluster {
-                    endpoint: endpoint.clone(),
-                    message: one_line(e),
-                })?,
+            Engine::Ballista { endpoint, .. } => {
+                SessionContext::remote(&format!("df://{endpoint}"))
+                    .await
+                    .map_err(|e| EngineError::Cluster {
+                        endpoint: endpoint.clone(),
+                        message: one_line(e),
+                    })?
+            }
             // One partition: partial sums are then added in one order, so the
             // same file gives the same bytes on every run.
             _ => SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1)),
@@ -348,7 +363,7 @@ impl Table {
         let mut counts = vec![count(lit(1))];
         counts.extend(columns.iter().map(|(name, _)| count(ident(*name))));
         let counted = table
-            .scalars(table.frame.clone().aggregate(vec![], counts))
+            .scalars(aggregate(table.frame.clone(), vec![], counts))
             .await?;
         let rows = counted[0] as usize;
         let missing: Vec<(&str, usize)> = columns
@@ -377,7 +392,7 @@ impl Table {
                 .map_err(|e| table.failed(e))?;
             table.frame = filtered;
             let kept = table
-                .scalars(table.frame.clone().aggregate(vec![], vec![count(lit(1))]))
+                .scalars(aggregate(table.frame.clone(), vec![], vec![count(lit(1))]))
                 .await?[0] as usize;
             table.dropped = rows - kept;
         }
@@ -428,7 +443,7 @@ impl Table {
         let mut first = vec![count(lit(1)), sum(as_f64(outcome))];
         first.extend((0..k).map(|j| sum(column(j))));
         let totals = self
-            .scalars(self.frame.clone().aggregate(vec![], first))
+            .scalars(aggregate(self.frame.clone(), vec![], first))
             .await?;
         let n = totals[0] as usize;
         if n == 0 {
@@ -489,7 +504,7 @@ impl Table {
         }
         second.extend((0..k).map(|a| sum(x(a) * ident("yt"))));
         let products = self
-            .scalars(centred_frame.clone().aggregate(vec![], second))
+            .scalars(aggregate(centred_frame.clone(), vec![], second))
             .await?;
         let mut gram = DMatrix::zeros(k, k);
         let mut next = 0;
@@ -541,7 +556,7 @@ impl Table {
                 }
             }
             let groups = self
-                .grouped(residual_frame.aggregate(vec![ident("g")], per_cluster))
+                .grouped(aggregate(residual_frame, vec![ident("g")], per_cluster))
                 .await?;
             for (label, values) in groups {
                 residuals.ssr += values[0];
@@ -601,7 +616,7 @@ impl Table {
                 }
                 aggregates.push(min(one_minus_h()));
             }
-            let values = self.scalars(frame.aggregate(vec![], aggregates)).await?;
+            let values = self.scalars(aggregate(frame, vec![], aggregates)).await?;
             residuals.ssr = values[0];
             residuals.tss = values[1];
             if hc {
@@ -629,7 +644,7 @@ impl Table {
     /// The error of a failed query, naming the endpoint (Ballista) or the file.
     fn failed(&self, error: impl std::fmt::Display) -> EngineError {
         match &self.engine {
-            Engine::Ballista { endpoint } => EngineError::Cluster {
+            Engine::Ballista { endpoint, .. } => EngineError::Cluster {
                 endpoint: endpoint.clone(),
                 message: one_line(error),
             },
@@ -647,20 +662,24 @@ impl Table {
         }
     }
 
-    /// Runs a planned query and collects its batches (on Ballista, within
-    /// [`CLUSTER_QUERY_TIMEOUT`]).
+    /// Runs a planned query and collects its batches (on Ballista, within the
+    /// engine's timeout).
     async fn collect(
         &self,
         planned: datafusion::error::Result<DataFrame>,
     ) -> Result<Vec<RecordBatch>, EngineError> {
         let frame = planned.map_err(|e| self.failed(e))?;
         match &self.engine {
-            Engine::Ballista { endpoint } => {
-                match tokio::time::timeout(CLUSTER_QUERY_TIMEOUT, frame.collect()).await {
+            Engine::Ballista {
+                endpoint,
+                timeout_seconds,
+            } => {
+                let limit = Duration::from_secs(*timeout_seconds);
+                match tokio::time::timeout(limit, frame.collect()).await {
                     Ok(batches) => batches.map_err(|e| self.failed(e)),
                     Err(_) => Err(EngineError::Timeout {
                         endpoint: endpoint.clone(),
-                        seconds: CLUSTER_QUERY_TIMEOUT.as_secs(),
+                        seconds: *timeout_seconds,
                     }),
                 }
             }

@@ -453,7 +453,7 @@ mod tests {
                 assert_close(a.estimate.estimate, b.estimate.estimate, 1e-10, &what);
                 assert_close(a.estimate.std_error, b.estimate.std_error, 1e-10, &what);
                 assert_close(a.estimate.df, b.estimate.df, 1e-10, &what);
-                assert_close(a.estimate.p_value, b.estimate.p_value, 1e-9, &what);
+                assert_close(a.estimate.p_value, b.estimate.p_value, 1e-10, &what);
             }
             assert_close(fit.r_squared, expected.r_squared, 1e-10, "r2");
         }
