@@ -33,6 +33,13 @@ fn ballista_node() {
     let Ok(role) = std::env::var(NODE_ROLE) else {
         return;
     };
+    // The test process holds our stdin: when it ends (even without dropping its
+    // cluster, a static), stdin reaches end of file and the node stops.
+    std::thread::spawn(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        std::process::exit(0);
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -118,6 +125,7 @@ fn node(role: &str, marker: &str) -> (Child, String) {
         ])
         .env(NODE_ROLE, role)
         .env("RUST_LOG", "off")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -372,12 +372,12 @@ impl Table {
             .map(|((name, _), &present)| (*name, rows - present as usize))
             .filter(|(_, missing)| *missing > 0)
             .collect();
-        if let Some(&(column, count)) = missing.first() {
+        if let Some(&(column, missing_count)) = missing.first() {
             if !drop_missing {
                 return Err(EngineError::MissingValues {
                     path: path.to_path_buf(),
                     column: column.to_string(),
-                    count,
+                    count: missing_count,
                 });
             }
             let present = columns
