@@ -370,7 +370,7 @@ fn regressions_match(engine: &str) {
         };
         for &se_type in se_types {
             for no_intercept in [false, true] {
-                let mut args = vec![
+                let mut args: Vec<&str> = vec![
                     "regress",
                     "--data",
                     &path,
@@ -380,6 +380,7 @@ fn regressions_match(engine: &str) {
                     covariates,
                     "--se-type",
                     se_type,
+                    "--drop-missing",
                     "--json",
                 ];
                 if let Some(c) = clusters {
@@ -411,7 +412,7 @@ fn dims_match(engine: &str) {
     ];
     for (file, outcome, treatment, clusters) in cases {
         let path = data(file);
-        let mut args = vec![
+        let mut args: Vec<&str> = vec![
             "test",
             "dim",
             "--data",
@@ -420,6 +421,7 @@ fn dims_match(engine: &str) {
             outcome,
             "--treatment",
             treatment,
+            "--drop-missing",
             "--json",
         ];
         if let Some(c) = clusters {
@@ -460,7 +462,7 @@ fn ballista_differences_in_means_equal_memory() {
 #[test]
 fn datafusion_gives_the_same_bytes_every_run() {
     let path = data("households");
-    let args = [
+    let args: [&str; 12] = [
         "regress",
         "--data",
         &path,
@@ -517,7 +519,7 @@ fn an_unreachable_scheduler_is_named() {
         "--engine",
         &engine,
     ]);
-    refused(&out, &[&endpoint, "Ballista"], 1);
+    refused(&out, &[endpoint.as_str(), "Ballista"], 1);
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
@@ -653,13 +655,13 @@ fn an_executor_killed_mid_query_ends_the_fit_naming_the_endpoint() {
         .args([
             "regress",
             "--data",
-            &path,
+            path.as_str(),
             "--outcome",
             "y",
             "--covariates",
             "x",
             "--engine",
-            &engine,
+            engine.as_str(),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -675,5 +677,5 @@ fn an_executor_killed_mid_query_ends_the_fit_naming_the_endpoint() {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    refused(&out, &[&endpoint], 1);
+    refused(&out, &[endpoint.as_str()], 1);
 }

@@ -326,7 +326,7 @@ impl Table {
         };
         let frame = context
             .read_parquet(
-                absolute.to_string_lossy().as_ref(),
+                absolute.to_string_lossy().into_owned(),
                 ParquetReadOptions::default(),
             )
             .await
