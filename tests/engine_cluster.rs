@@ -651,7 +651,7 @@ fn an_executor_killed_mid_query_ends_the_fit_naming_the_endpoint() {
     let mut cluster = Cluster::start();
     let engine = cluster.engine();
     let endpoint = engine.trim_start_matches("ballista://").to_string();
-    let mut child = evident()
+    let child = evident()
         .args([
             "regress",
             "--data",
