@@ -41,6 +41,8 @@ pub enum Error {
     Regression(#[from] crate::stats::regression::RegressionError),
     #[error(transparent)]
     Power(#[from] crate::power::PowerError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
     /// Arguments of a command that do not fit together.
     #[error("{message}")]
     Arguments { message: String, hint: String },
@@ -92,6 +94,8 @@ impl Error {
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Match(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Match(_) => ExitKind::RunFailed,
+            Error::Engine(e) if e.is_invalid_input() => ExitKind::InvalidInput,
+            Error::Engine(_) => ExitKind::RunFailed,
             Error::Assign(_) | Error::NotVerified { .. } | Error::Write { .. } => {
                 ExitKind::RunFailed
             }
@@ -121,6 +125,7 @@ impl Error {
                 "check the outcome and covariate columns; docs/statistics.md describes `evident regress`".into()
             }
             Error::Power(e) => e.hint(),
+            Error::Engine(e) => e.hint(),
             Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")

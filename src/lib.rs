@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `spec` | the study spec: raw serde types, located errors, validation into a `Plan` |
 //! | `data` | CSV loading into typed columns |
+//! | `engine` | where the linear estimators run: memory, or DataFusion / Ballista aggregate queries (feature `cluster`) |
 //! | `stats` | distributions, tests, estimates, descriptive statistics |
 //! | `power` | power, sample size, minimum detectable effects |
 //! | `assign` | the assign stage: seeded, audited randomisation; manifest; balance |
@@ -24,6 +25,7 @@ pub mod analysis;
 pub mod assign;
 pub mod data;
 pub mod designs;
+pub mod engine;
 pub mod error;
 pub mod evidence;
 pub mod lifecycle;

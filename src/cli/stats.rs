@@ -7,6 +7,9 @@ use arrow_array::{Array, Float64Array};
 use clap::{Args, Subcommand, ValueEnum};
 use evident::Error;
 use evident::data::{DataError, Table};
+use evident::engine::{
+    DimRequest, Engine, RegressionRequest, difference_in_means_on, lm_robust_on,
+};
 use evident::stats::estimate::Alternative;
 use evident::stats::htest::{
     self, FisherOptions, PAdjustMethod, PropTestOptions, TTestOptions, WilcoxonOptions,
@@ -223,6 +226,18 @@ pub struct DimArgs {
     pub alpha: Option<f64>,
     #[arg(long)]
     pub json: bool,
+    /// Where to compute: `memory` (default), `datafusion` or `ballista://HOST:PORT`
+    /// (a Parquet --data file; the standard and clustered designs; builds with the
+    /// `cluster` feature only, see docs/data.md).
+    #[arg(long, default_value = "memory", value_parser = parse_engine)]
+    pub engine: Engine,
+}
+
+/// `--engine`: `memory`, `datafusion` or `ballista://HOST:PORT`.
+fn parse_engine(given: &str) -> Result<Engine, String> {
+    given
+        .parse()
+        .map_err(|e: evident::engine::EngineError| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -336,6 +351,12 @@ pub struct RegressArgs {
     /// covariates, no --weights, --lin or --logistic.
     #[arg(long)]
     pub stream: bool,
+    /// Where to fit: `memory` (default), `datafusion` (Apache DataFusion aggregate
+    /// queries over a Parquet --data file) or `ballista://HOST:PORT` (the same
+    /// queries on an Apache Ballista cluster). Numeric covariates, no --weights,
+    /// --lin, --logistic; builds with the `cluster` feature only (docs/data.md).
+    #[arg(long, default_value = "memory", value_parser = parse_engine)]
+    pub engine: Engine,
 }
 
 /// The confidence level from --conf-level or --alpha (default 0.95).
@@ -788,6 +809,9 @@ impl Complete {
 
 /// Runs `evident regress`.
 pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
+    if args.engine.is_external() {
+        return run_regress_on_engine(args);
+    }
     if args.stream {
         return run_regress_streamed(args);
     }
@@ -878,6 +902,9 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
 
 /// Runs `evident test dim`.
 fn run_dim(args: &DimArgs) -> Result<(), Error> {
+    if args.engine.is_external() {
+        return run_dim_on_engine(args);
+    }
     let blocks_column = args.blocks.as_ref().or(args.pairs.as_ref());
     let mut used: Vec<&str> = vec![args.outcome.as_str(), args.treatment.as_str()];
     used.extend(blocks_column.map(String::as_str));
@@ -1111,5 +1138,74 @@ fn run_regress_streamed(args: &RegressArgs) -> Result<(), Error> {
     } else {
         print!("{fit}");
     }
+    Ok(())
+}
+
+/// Runs `evident regress --engine datafusion|ballista://…` (see `engine` in the
+/// library).
+fn run_regress_on_engine(args: &RegressArgs) -> Result<(), Error> {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic || args.stream {
+        return Err(arguments(
+            format!(
+                "--engine {} fits lm_robust without --weights, --lin, --logistic or --stream",
+                args.engine
+            ),
+            "leave out --engine for those fits (they run in memory)",
+        ));
+    }
+    let result = lm_robust_on(
+        &args.engine,
+        &RegressionRequest {
+            data: &args.data,
+            outcome: &args.outcome,
+            covariates: &args.covariates,
+            clusters: args.clusters.as_deref(),
+            intercept: !args.no_intercept,
+            drop_missing: args.drop_missing,
+            se_type: args.se_type.map(SeType::from),
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: Alternative::TwoSided,
+        },
+    )?;
+    report_dropped(result.dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_lm_robust(
+            "lm_robust",
+            &result.fit,
+            result.dropped,
+        ));
+    } else {
+        print!("{}", result.fit);
+    }
+    Ok(())
+}
+
+/// Runs `evident test dim --engine datafusion|ballista://…`.
+fn run_dim_on_engine(args: &DimArgs) -> Result<(), Error> {
+    if args.blocks.is_some() || args.pairs.is_some() || args.weights.is_some() {
+        return Err(arguments(
+            format!(
+                "--engine {} runs the standard and clustered difference in means, without --blocks, --pairs or --weights",
+                args.engine
+            ),
+            "leave out --engine for blocked, matched-pair or weighted designs (they run in memory)",
+        ));
+    }
+    let result = difference_in_means_on(
+        &args.engine,
+        &DimRequest {
+            data: &args.data,
+            outcome: &args.outcome,
+            treatment: &args.treatment,
+            clusters: args.clusters.as_deref(),
+            drop_missing: args.drop_missing,
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: args.alternative.into(),
+        },
+    )?;
+    report_dropped(result.dropped, args.json);
+    print(&result.result, args.json, |d| {
+        TestOutput::from_dim(d, &args.treatment)
+    });
     Ok(())
 }

@@ -153,7 +153,7 @@ impl ArmMeans {
 
     /// Means from a regression of y on (intercept, treatment) with covariance V:
     /// control = b₀, treated = b₀ + b₁.
-    fn from_regression(b0: f64, b1: f64, v: &[Vec<f64>]) -> ArmMeans {
+    pub(crate) fn from_regression(b0: f64, b1: f64, v: &[Vec<f64>]) -> ArmMeans {
         ArmMeans {
             treated: b0 + b1,
             control: b0,

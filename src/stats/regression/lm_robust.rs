@@ -243,7 +243,7 @@ fn r_squared(fit: &OlsFit, y: &[f64], has_intercept: bool) -> (f64, f64) {
 
 /// estimatr's F statistic: R²-based for classical SEs, else the Wald statistic
 /// b'V⁻¹b/q on the non-intercept coefficients, referred to F(q, dendf).
-pub(super) fn f_statistic(
+pub(crate) fn f_statistic(
     coef: &DVector<f64>,
     vcov: &DMatrix<f64>,
     has_intercept: bool,
