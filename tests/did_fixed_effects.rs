@@ -141,7 +141,12 @@ fn absorbed_fixed_effects_match_estimatr() {
             }
         }
         // jsonlite writes a matrix as an array of rows.
-        let vcov: Vec<Vec<f64>> = case["vcov"].as_array().unwrap().iter().map(floats).collect();
+        let vcov: Vec<Vec<f64>> = case["vcov"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
         for r in 0..2 {
             for c in 0..2 {
                 assert_close(

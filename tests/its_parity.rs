@@ -69,14 +69,43 @@ fn compare(fit: &evident::designs::its::ItsFit, expected: &Value, tol: f64, name
     let se = floats(&expected["std_error"]);
     assert_eq!(fit.coefficients.len(), est.len(), "{name}: terms");
     for (j, c) in fit.coefficients.iter().enumerate() {
-        assert_close(c.estimate.estimate, est[j], tol, &format!("{name} {} estimate", c.term));
-        assert_close(c.estimate.std_error, se[j], tol, &format!("{name} {} se", c.term));
-        assert_close(c.estimate.df, expected["df"].as_f64().unwrap(), PARITY, "df");
+        assert_close(
+            c.estimate.estimate,
+            est[j],
+            tol,
+            &format!("{name} {} estimate", c.term),
+        );
+        assert_close(
+            c.estimate.std_error,
+            se[j],
+            tol,
+            &format!("{name} {} se", c.term),
+        );
+        assert_close(
+            c.estimate.df,
+            expected["df"].as_f64().unwrap(),
+            PARITY,
+            "df",
+        );
     }
-    for (h, e) in fit.horizons.iter().zip(expected["horizons"].as_array().unwrap()) {
+    for (h, e) in fit
+        .horizons
+        .iter()
+        .zip(expected["horizons"].as_array().unwrap())
+    {
         assert_eq!(h.horizon as i64, e["h"].as_i64().unwrap());
-        assert_close(h.effect.estimate, e["effect"].as_f64().unwrap(), tol, &format!("{name} horizon {}", h.horizon));
-        assert_close(h.effect.std_error, e["std_error"].as_f64().unwrap(), tol, &format!("{name} horizon {} se", h.horizon));
+        assert_close(
+            h.effect.estimate,
+            e["effect"].as_f64().unwrap(),
+            tol,
+            &format!("{name} horizon {}", h.horizon),
+        );
+        assert_close(
+            h.effect.std_error,
+            e["std_error"].as_f64().unwrap(),
+            tol,
+            &format!("{name} horizon {} se", h.horizon),
+        );
     }
 }
 
@@ -99,13 +128,28 @@ fn newey_west_segmented_regression_matches_sandwich() {
     let expected = case(&fixture, "ols_hac_adjusted");
     compare(&fit, expected, PARITY, "default lag");
     let ac = &fit.autocorrelation;
-    assert_close(ac.durbin_watson, expected["durbin_watson"].as_f64().unwrap(), PARITY, "DW");
+    assert_close(
+        ac.durbin_watson,
+        expected["durbin_watson"].as_f64().unwrap(),
+        PARITY,
+        "DW",
+    );
     for (r, e) in ac.acf.iter().zip(floats(&expected["acf"])) {
         assert_close(*r, e, PARITY, "acf");
     }
     let lb = &expected["ljung_box"];
-    assert_close(ac.ljung_box.statistic, lb["statistic"].as_f64().unwrap(), PARITY, "Ljung-Box Q");
-    assert_close(ac.ljung_box.p_value, lb["p_value"].as_f64().unwrap(), PARITY, "Ljung-Box p");
+    assert_close(
+        ac.ljung_box.statistic,
+        lb["statistic"].as_f64().unwrap(),
+        PARITY,
+        "Ljung-Box Q",
+    );
+    assert_close(
+        ac.ljung_box.p_value,
+        lb["p_value"].as_f64().unwrap(),
+        PARITY,
+        "Ljung-Box p",
+    );
 
     let fit6 = fit_series(&series, &options(&data, Some(6), ErrorModel::OlsHac)).unwrap();
     compare(&fit6, case(&fixture, "ols_hac_lag6"), PARITY, "lag 6");
@@ -131,8 +175,18 @@ fn unadjusted_newey_west_matches_sandwich_and_statsmodels() {
     let factor = (60.0_f64 / 56.0).sqrt();
     for (j, c) in fit.coefficients.iter().enumerate() {
         let unadjusted = c.estimate.std_error / factor;
-        assert_close(unadjusted, floats(&r["std_error"])[j], PARITY, "sandwich adjust=FALSE");
-        assert_close(unadjusted, floats(&sm["std_error"])[j], PARITY, "statsmodels HAC");
+        assert_close(
+            unadjusted,
+            floats(&r["std_error"])[j],
+            PARITY,
+            "sandwich adjust=FALSE",
+        );
+        assert_close(
+            unadjusted,
+            floats(&sm["std_error"])[j],
+            PARITY,
+            "statsmodels HAC",
+        );
     }
 }
 
@@ -150,7 +204,12 @@ fn month_effects_and_comparative_series_match_sandwich() {
         &options(&data, None, ErrorModel::OlsHac),
     )
     .unwrap();
-    compare(&seasonal, case(&fixture, "ols_hac_seasonal"), PARITY, "seasonal");
+    compare(
+        &seasonal,
+        case(&fixture, "ols_hac_seasonal"),
+        PARITY,
+        "seasonal",
+    );
     assert_eq!(seasonal.seasons, (1..=12).collect::<Vec<u32>>());
     let comparative = fit_series(
         &Series {
@@ -164,7 +223,12 @@ fn month_effects_and_comparative_series_match_sandwich() {
     )
     .unwrap();
     assert!(comparative.comparative);
-    compare(&comparative, case(&fixture, "comparative_difference"), PARITY, "comparative");
+    compare(
+        &comparative,
+        case(&fixture, "comparative_difference"),
+        PARITY,
+        "comparative",
+    );
 }
 
 #[test]
@@ -182,7 +246,12 @@ fn prais_winsten_matches_the_hand_iteration_in_r() {
     )
     .unwrap();
     let expected = case(&fixture, "prais_winsten");
-    assert_close(fit.rho.unwrap(), expected["rho"].as_f64().unwrap(), PARITY_SOLVED, "rho");
+    assert_close(
+        fit.rho.unwrap(),
+        expected["rho"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "rho",
+    );
     compare(&fit, expected, PARITY_SOLVED, "Prais-Winsten");
     assert_close(
         fit.autocorrelation.durbin_watson,
@@ -200,17 +269,35 @@ fn rows_are_sorted_before_fitting() {
     let periods: Vec<i64> = idx.iter().map(|&i| data.periods[i]).collect();
     let y: Vec<f64> = idx.iter().map(|&i| data.y[i]).collect();
     let a = fit_series(
-        &Series { periods: &data.periods, outcome: &data.y, control: None, season: None, rows: None },
+        &Series {
+            periods: &data.periods,
+            outcome: &data.y,
+            control: None,
+            season: None,
+            rows: None,
+        },
         &options(&data, None, ErrorModel::OlsHac),
     )
     .unwrap();
     let b = fit_series(
-        &Series { periods: &periods, outcome: &y, control: None, season: None, rows: None },
+        &Series {
+            periods: &periods,
+            outcome: &y,
+            control: None,
+            season: None,
+            rows: None,
+        },
         &options(&data, None, ErrorModel::OlsHac),
     )
     .unwrap();
-    assert_eq!(a.level_change.estimate.to_bits(), b.level_change.estimate.to_bits());
-    assert_eq!(a.slope_change.std_error.to_bits(), b.slope_change.std_error.to_bits());
+    assert_eq!(
+        a.level_change.estimate.to_bits(),
+        b.level_change.estimate.to_bits()
+    );
+    assert_eq!(
+        a.slope_change.std_error.to_bits(),
+        b.slope_change.std_error.to_bits()
+    );
 }
 
 #[test]
@@ -218,38 +305,170 @@ fn bad_series_are_refused_with_the_rows_named() {
     let periods: Vec<i64> = (1..=20).collect();
     let y: Vec<f64> = (0..20).map(|i| i as f64).collect();
     let rows: Vec<u64> = (2..=21).collect();
-    let opts = ItsOptions { intervention: 12, ..ItsOptions::default() };
+    let opts = ItsOptions {
+        intervention: 12,
+        ..ItsOptions::default()
+    };
     let mut dup = periods.clone();
     dup[5] = 5;
     let err = fit_series(
-        &Series { periods: &dup, outcome: &y, control: None, season: None, rows: Some(&rows) },
+        &Series {
+            periods: &dup,
+            outcome: &y,
+            control: None,
+            season: None,
+            rows: Some(&rows),
+        },
         &opts,
     )
     .unwrap_err();
-    assert!(matches!(err, ItsError::DuplicatePeriod { period: 5, first: 6, second: 7 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ItsError::DuplicatePeriod {
+                period: 5,
+                first: 6,
+                second: 7
+            }
+        ),
+        "{err}"
+    );
     let mut gap = periods.clone();
     gap[10] = 100;
     let err = fit_series(
-        &Series { periods: &gap, outcome: &y, control: None, season: None, rows: Some(&rows) },
+        &Series {
+            periods: &gap,
+            outcome: &y,
+            control: None,
+            season: None,
+            rows: Some(&rows),
+        },
         &opts,
     )
     .unwrap_err();
-    assert!(matches!(err, ItsError::Gap { before: 10, before_row: 11, after: 12, after_row: 13 }), "{err}");
-    let s = Series { periods: &periods, outcome: &y, control: None, season: None, rows: None };
-    let err = fit_series(&s, &ItsOptions { intervention: 40, ..ItsOptions::default() }).unwrap_err();
-    assert!(matches!(err, ItsError::InterventionOutside { intervention: 40, first: 1, last: 20 }), "{err}");
-    let err = fit_series(&s, &ItsOptions { intervention: 1, ..ItsOptions::default() }).unwrap_err();
-    assert!(matches!(err, ItsError::TooFewPre { found: 0, needed: 8 }), "{err}");
-    let err = fit_series(&s, &ItsOptions { intervention: 6, ..ItsOptions::default() }).unwrap_err();
-    assert!(matches!(err, ItsError::TooFewPre { found: 5, needed: 8 }), "{err}");
-    let err = fit_series(&s, &ItsOptions { intervention: 19, ..ItsOptions::default() }).unwrap_err();
-    assert!(matches!(err, ItsError::TooFewPost { found: 2, needed: 3, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ItsError::Gap {
+                before: 10,
+                before_row: 11,
+                after: 12,
+                after_row: 13
+            }
+        ),
+        "{err}"
+    );
+    let s = Series {
+        periods: &periods,
+        outcome: &y,
+        control: None,
+        season: None,
+        rows: None,
+    };
     let err = fit_series(
         &s,
-        &ItsOptions { intervention: 12, transition: 2, horizons: vec![1], ..ItsOptions::default() },
+        &ItsOptions {
+            intervention: 40,
+            ..ItsOptions::default()
+        },
     )
     .unwrap_err();
-    assert!(matches!(err, ItsError::HorizonInTransition { horizon: 1, transition: 2 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ItsError::InterventionOutside {
+                intervention: 40,
+                first: 1,
+                last: 20
+            }
+        ),
+        "{err}"
+    );
+    let err = fit_series(
+        &s,
+        &ItsOptions {
+            intervention: 1,
+            ..ItsOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ItsError::TooFewPre {
+                found: 0,
+                needed: 8
+            }
+        ),
+        "{err}"
+    );
+    let err = fit_series(
+        &s,
+        &ItsOptions {
+            intervention: 6,
+            ..ItsOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ItsError::TooFewPre {
+                found: 5,
+                needed: 8
+            }
+        ),
+        "{err}"
+    );
+    let err = fit_series(
+        &s,
+        &ItsOptions {
+            intervention: 19,
+            ..ItsOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ItsError::TooFewPost {
+                found: 2,
+                needed: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = fit_series(
+        &s,
+        &ItsOptions {
+            intervention: 12,
+            transition: 2,
+            horizons: vec![1],
+            ..ItsOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ItsError::HorizonInTransition {
+                horizon: 1,
+                transition: 2
+            }
+        ),
+        "{err}"
+    );
     // Configurable minimum: 5 before is enough when asked for.
-    assert!(fit_series(&s, &ItsOptions { intervention: 6, min_pre: 5, ..ItsOptions::default() }).is_ok());
+    assert!(
+        fit_series(
+            &s,
+            &ItsOptions {
+                intervention: 6,
+                min_pre: 5,
+                ..ItsOptions::default()
+            }
+        )
+        .is_ok()
+    );
 }

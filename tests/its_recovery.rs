@@ -33,8 +33,18 @@ fn level_and_slope_changes_are_recovered_and_covered() {
         for _ in 0..reps {
             let (periods, y) = simulate(&mut rng, 120, 61, 0.4);
             let fit = fit_series(
-                &Series { periods: &periods, outcome: &y, control: None, season: None, rows: None },
-                &ItsOptions { intervention: 61, error_model: model, ..ItsOptions::default() },
+                &Series {
+                    periods: &periods,
+                    outcome: &y,
+                    control: None,
+                    season: None,
+                    rows: None,
+                },
+                &ItsOptions {
+                    intervention: 61,
+                    error_model: model,
+                    ..ItsOptions::default()
+                },
             )
             .unwrap();
             level_sum += fit.level_change.estimate;
@@ -46,28 +56,54 @@ fn level_and_slope_changes_are_recovered_and_covered() {
         let level_mean = level_sum / reps as f64;
         let slope_mean = slope_sum / reps as f64;
         // Unbiased: the means lie within 4 simulation SEs (level SD ≈ 0.6 → SE 0.03).
-        assert!((level_mean - LEVEL).abs() < 0.15, "{model:?}: level mean {level_mean}");
-        assert!((slope_mean - SLOPE).abs() < 0.01, "{model:?}: slope mean {slope_mean}");
+        assert!(
+            (level_mean - LEVEL).abs() < 0.15,
+            "{model:?}: level mean {level_mean}"
+        );
+        assert!(
+            (slope_mean - SLOPE).abs() < 0.01,
+            "{model:?}: slope mean {slope_mean}"
+        );
         let coverage = covered as f64 / reps as f64;
         // Prais–Winsten models the AR(1) errors: near 95%. Newey–West with a short lag
         // under-covers somewhat at T = 120 (a known small-sample property).
-        let floor = if model == ErrorModel::PraisWinsten { 0.91 } else { 0.85 };
-        assert!(coverage > floor && coverage <= 0.99, "{model:?}: coverage {coverage}");
+        let floor = if model == ErrorModel::PraisWinsten {
+            0.91
+        } else {
+            0.85
+        };
+        assert!(
+            coverage > floor && coverage <= 0.99,
+            "{model:?}: coverage {coverage}"
+        );
     }
 }
 
 #[test]
 fn many_series_fit_in_input_order() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let data: Vec<(Vec<i64>, Vec<f64>)> = (0..50).map(|_| simulate(&mut rng, 48, 25, 0.2)).collect();
+    let data: Vec<(Vec<i64>, Vec<f64>)> =
+        (0..50).map(|_| simulate(&mut rng, 48, 25, 0.2)).collect();
     let series: Vec<Series> = data
         .iter()
-        .map(|(p, y)| Series { periods: p, outcome: y, control: None, season: None, rows: None })
+        .map(|(p, y)| Series {
+            periods: p,
+            outcome: y,
+            control: None,
+            season: None,
+            rows: None,
+        })
         .collect();
-    let options = ItsOptions { intervention: 25, ..ItsOptions::default() };
+    let options = ItsOptions {
+        intervention: 25,
+        ..ItsOptions::default()
+    };
     let many = fit_many(&series, &options);
     for (s, r) in series.iter().zip(&many) {
         let one = fit_series(s, &options).unwrap();
-        assert_eq!(r.as_ref().unwrap().level_change.estimate.to_bits(), one.level_change.estimate.to_bits());
+        assert_eq!(
+            r.as_ref().unwrap().level_change.estimate.to_bits(),
+            one.level_change.estimate.to_bits()
+        );
     }
 }

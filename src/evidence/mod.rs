@@ -11,6 +11,7 @@
 
 mod attrition;
 mod certainty;
+pub mod its_did;
 mod padlocks;
 mod sms;
 

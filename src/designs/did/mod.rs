@@ -79,7 +79,9 @@ impl Default for DidOptions {
 /// Why a panel cannot be analysed.
 #[derive(Debug, Error)]
 pub enum DidError {
-    #[error("unit `{unit}` has two rows for period {period} (rows {first} and {second}); a panel needs one row per unit and period")]
+    #[error(
+        "unit `{unit}` has two rows for period {period} (rows {first} and {second}); a panel needs one row per unit and period"
+    )]
     DuplicateRow {
         unit: String,
         period: i64,
@@ -90,15 +92,23 @@ pub enum DidError {
     BadTreatment { row: u64, value: f64 },
     #[error("row {row}: {what} is {value}; every row needs a finite value")]
     NonFinite { row: u64, what: String, value: f64 },
-    #[error("unit `{unit}` switches treatment off at period {period} (row {row}); units that stop being treated are not supported")]
+    #[error(
+        "unit `{unit}` switches treatment off at period {period} (row {row}); units that stop being treated are not supported"
+    )]
     SwitchesOff { unit: String, period: i64, row: u64 },
-    #[error("every unit is treated (all from period {period}): difference-in-differences needs comparison units that are never treated")]
+    #[error(
+        "every unit is treated (all from period {period}): difference-in-differences needs comparison units that are never treated"
+    )]
     NoComparison { period: i64 },
     #[error("no unit is ever treated: the treatment column is 0 on every row")]
     NoTreated,
-    #[error("treated units start in different periods ({starts}); this is a staggered roll-out: use design.kind staggered_rollout")]
+    #[error(
+        "treated units start in different periods ({starts}); this is a staggered roll-out: use design.kind staggered_rollout"
+    )]
     Staggered { starts: String },
-    #[error("treatment starts in period {period}, the first period of the data: difference-in-differences needs at least one period before treatment")]
+    #[error(
+        "treatment starts in period {period}, the first period of the data: difference-in-differences needs at least one period before treatment"
+    )]
     NoPrePeriod { period: i64 },
     #[error(transparent)]
     Regression(#[from] RegressionError),

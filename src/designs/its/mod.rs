@@ -124,36 +124,62 @@ impl Default for ItsOptions {
 /// Why a series cannot be analysed.
 #[derive(Debug, Error)]
 pub enum ItsError {
-    #[error("period {period} appears twice (rows {first} and {second}); a series needs one row per period")]
-    DuplicatePeriod { period: i64, first: u64, second: u64 },
-    #[error("the series has a gap: no row between period {before} (row {before_row}) and period {after} (row {after_row}); every period needs a row (a missing month cannot be treated as the next one)")]
+    #[error(
+        "period {period} appears twice (rows {first} and {second}); a series needs one row per period"
+    )]
+    DuplicatePeriod {
+        period: i64,
+        first: u64,
+        second: u64,
+    },
+    #[error(
+        "the series has a gap: no row between period {before} (row {before_row}) and period {after} (row {after_row}); every period needs a row (a missing month cannot be treated as the next one)"
+    )]
     Gap {
         before: i64,
         before_row: u64,
         after: i64,
         after_row: u64,
     },
-    #[error("the intervention period {intervention} is outside the data (periods {first} to {last})")]
-    InterventionOutside { intervention: i64, first: i64, last: i64 },
-    #[error("{found} periods before the intervention; an interrupted time series needs at least {needed} to estimate the pre-intervention trend")]
+    #[error(
+        "the intervention period {intervention} is outside the data (periods {first} to {last})"
+    )]
+    InterventionOutside {
+        intervention: i64,
+        first: i64,
+        last: i64,
+    },
+    #[error(
+        "{found} periods before the intervention; an interrupted time series needs at least {needed} to estimate the pre-intervention trend"
+    )]
     TooFewPre { found: usize, needed: usize },
-    #[error("{found} periods after the intervention (after {transition} transition periods); at least {needed} are needed to estimate the change")]
+    #[error(
+        "{found} periods after the intervention (after {transition} transition periods); at least {needed} are needed to estimate the change"
+    )]
     TooFewPost {
         found: usize,
         needed: usize,
         transition: usize,
     },
     #[error("row {row}: {what} is {value}; every period needs a finite value")]
-    NonFinite { row: u64, what: &'static str, value: f64 },
+    NonFinite {
+        row: u64,
+        what: &'static str,
+        value: f64,
+    },
     #[error("{what} has {found} values but the series has {expected}")]
     Length {
         what: &'static str,
         found: usize,
         expected: usize,
     },
-    #[error("horizon {horizon} falls inside the {transition} transition periods; horizons count periods after the intervention date and must be at least the transition")]
+    #[error(
+        "horizon {horizon} falls inside the {transition} transition periods; horizons count periods after the intervention date and must be at least the transition"
+    )]
     HorizonInTransition { horizon: usize, transition: usize },
-    #[error("Prais–Winsten did not converge: ρ̂ = {rho} after {iterations} iterations (|ρ̂| must stay below 1)")]
+    #[error(
+        "Prais–Winsten did not converge: ρ̂ = {rho} after {iterations} iterations (|ρ̂| must stay below 1)"
+    )]
     PraisWinsten { rho: f64, iterations: usize },
     #[error(transparent)]
     Regression(#[from] RegressionError),
@@ -379,7 +405,14 @@ pub fn fit_series(series: &Series, options: &ItsOptions) -> Result<ItsFit, ItsEr
         }
         ErrorModel::PraisWinsten => {
             let pw = prais_winsten(&x, &y, &names)?;
-            (pw.beta, pw.vcov, pw.transformed_residuals, None, Some(pw.rho), Some(pw.iterations))
+            (
+                pw.beta,
+                pw.vcov,
+                pw.transformed_residuals,
+                None,
+                Some(pw.rho),
+                Some(pw.iterations),
+            )
         }
     };
     let df = (n - k) as f64;
@@ -487,12 +520,15 @@ pub fn fit_many(series: &[Series], options: &ItsOptions) -> Vec<Result<ItsFit, I
     series.par_iter().map(|s| fit_series(s, options)).collect()
 }
 
+/// β̂, (XᵀX)⁻¹ and the residuals.
+type LeastSquares = (DVector<f64>, DMatrix<f64>, DVector<f64>);
+
 /// β̂, (XᵀX)⁻¹ and the residuals, through the crate's QR least squares.
 fn least_squares(
     x: &DMatrix<f64>,
     y: &DVector<f64>,
     names: &[String],
-) -> Result<(DVector<f64>, DMatrix<f64>, DVector<f64>), RegressionError> {
+) -> Result<LeastSquares, RegressionError> {
     let design = Design {
         names: names.to_vec(),
         x: x.clone(),

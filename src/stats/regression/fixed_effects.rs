@@ -298,7 +298,11 @@ impl Absorber {
             None => DMatrix::zeros(n, n),
             Some((ids, sizes)) => DMatrix::from_fn(n, n, |a, b| {
                 let g = ids[rows[a]];
-                if g == ids[rows[b]] { 1.0 / sizes[g] } else { 0.0 }
+                if g == ids[rows[b]] {
+                    1.0 / sizes[g]
+                } else {
+                    0.0
+                }
             }),
         }
     }
@@ -433,9 +437,9 @@ pub fn lm_robust_fe(
         candidates.max_by_key(|&i| (factors[i].levels.count(), usize::MAX - i))
     };
     let primary = match (se_type, options.clusters) {
-        (SeType::CR2, Some(c)) => largest(
-            &mut (0..factors.len()).filter(|&i| nested_in(factors[i].levels, c)),
-        ),
+        (SeType::CR2, Some(c)) => {
+            largest(&mut (0..factors.len()).filter(|&i| nested_in(factors[i].levels, c)))
+        }
         _ => largest(&mut (0..factors.len())),
     };
     let absorber = Absorber::new(factors, primary, n)?;
@@ -448,7 +452,10 @@ pub fn lm_robust_fe(
         let before = col.norm();
         absorber.sweep(col.as_mut_slice());
         if col.norm() <= 1e-9 * before.max(f64::MIN_POSITIVE) {
-            absorbed.push(format!("{} (constant within the fixed effects)", design.names[j]));
+            absorbed.push(format!(
+                "{} (constant within the fixed effects)",
+                design.names[j]
+            ));
         }
     }
     if !absorbed.is_empty() {

@@ -46,9 +46,7 @@ pub use clusters::Clusters;
 pub use design::{Covariate, Design, build_design, build_design_rows};
 pub use diff_in_means::{ArmMeans, DifferenceInMeans, DimDesign, DimOptions, difference_in_means};
 pub use error::RegressionError;
-pub use fixed_effects::{
-    AbsorbedFactor, FixedEffectsFit, FixedEffectsOptions, lm_robust_fe,
-};
+pub use fixed_effects::{AbsorbedFactor, FixedEffectsFit, FixedEffectsOptions, lm_robust_fe};
 pub use lm_lin::{lm_lin, lm_lin_with_fixed_effects};
 pub use lm_robust::{Coefficient, FStatistic, LmRobust, LmRobustOptions, lm_robust};
 pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
