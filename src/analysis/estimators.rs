@@ -219,7 +219,9 @@ pub(crate) fn compare_arms(
             );
             (estimate, design)
         }
-        EstimatorKind::PairedDifference | EstimatorKind::Mean => {
+        EstimatorKind::PairedDifference
+        | EstimatorKind::Mean
+        | EstimatorKind::SegmentedRegression => {
             unreachable!("validated: only comparison estimators compare arms")
         }
     };

@@ -13,6 +13,7 @@ mod blocks;
 mod declared;
 mod estimators;
 pub mod icc;
+pub mod its;
 pub mod ri;
 mod sample;
 
@@ -55,6 +56,9 @@ pub struct Analysis {
     /// Balance of every ordered pair of arms (read through `contrast`).
     #[serde(skip)]
     pub pairwise_balance: Vec<BalanceRow>,
+    /// The segmented regressions of an interrupted time series (src/analysis/its.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted_time_series: Option<its::ItsAnalysis>,
 }
 
 /// All results for one outcome.
@@ -171,6 +175,19 @@ pub struct EstimatorDesign {
 pub enum AnalysisError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error("{path}: outcome `{outcome}`: {source}")]
+    InterruptedTimeSeries {
+        path: PathBuf,
+        outcome: String,
+        source: crate::designs::its::ItsError,
+    },
+    #[error("{path}:{line}: column `{column}` is {value}; a period or season must be a whole number")]
+    NotWholeNumber {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
     #[error(
         "{path}:{line}: column `{column}`: arm `{value}` is not one of the declared arms {arms}"
     )]
@@ -285,6 +302,12 @@ impl AnalysisError {
     pub fn hint(&self) -> String {
         match self {
             AnalysisError::Data(e) => e.hint(),
+            AnalysisError::InterruptedTimeSeries { .. } => {
+                "an interrupted time series needs one row per period with no gaps and enough periods on each side of design.interrupted_time_series.intervention".into()
+            }
+            AnalysisError::NotWholeNumber { .. } => {
+                "number the periods 1, 2, 3, ... (e.g. months since the start) and the seasons 1-12 or 1-7".into()
+            }
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
@@ -337,6 +360,9 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
+    if let crate::spec::Design::InterruptedTimeSeries(settings) = &plan.design {
+        return its::analyse(plan, analysis_plan, settings).map(Some);
+    }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
     let headline_columns = sample::ColumnsUsed::of(analysis_plan.estimators[0]);
@@ -439,6 +465,9 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
                     comparisons.push(estimators::paired_difference(&context, rows)?)
                 }
                 EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, rows)?),
+                EstimatorKind::SegmentedRegression => {
+                    unreachable!("an interrupted time series is analysed by its::analyse")
+                }
                 EstimatorKind::DifferenceInMeans
                 | EstimatorKind::RegressionAdjusted
                 | EstimatorKind::Lin => {
@@ -551,6 +580,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         randomisation_inference,
         warnings,
         pairwise_balance,
+        interrupted_time_series: None,
     }))
 }
 

@@ -18,7 +18,12 @@
 
 use serde::Serialize;
 
+use super::sms::SmsRating;
+use super::{Criterion, Headline, Status, beneficial, not_assessed, significance_rule};
+use crate::analysis::Analysis;
 use crate::designs::did::DidFit;
+use crate::report::format::shortest;
+use crate::spec::{Design, Plan};
 use crate::designs::its::{ErrorModel, ItsFit};
 
 /// Defaults of the ceiling rules.
@@ -161,6 +166,135 @@ pub fn did_ceiling(fit: &DidFit) -> DesignCeiling {
                     .to_string(),
             ],
         },
+    }
+}
+
+/// Level-3 criteria of an interrupted time series, in place of the comparison-group
+/// criteria of other designs (`None` for them): a control series, the design's
+/// diagnostics (its ceiling), and a beneficial, significant level change relative to
+/// the control series.
+pub(super) fn its_level_three(
+    plan: &Plan,
+    analysis: Option<&Analysis>,
+    headline: Option<&Headline>,
+) -> Option<Vec<Criterion>> {
+    let Design::InterruptedTimeSeries(settings) = &plan.design else {
+        return None;
+    };
+    let mut out = vec![Criterion {
+        level: 3,
+        id: "comparison_group",
+        title: "A control or comparison group",
+        status: if settings.control.is_some() { Status::Met } else { Status::NotMet },
+        observed: match &settings.control {
+            Some(c) => format!("a comparative interrupted time series: the series is compared with the control series `{c}`"),
+            None => "an interrupted time series without a control series".to_string(),
+        },
+        rule: "Level 3 needs a comparison: for an interrupted time series, a control series measured over the same periods (a comparative ITS, design.interrupted_time_series.control).".into(),
+    }];
+    if settings.control.is_none() {
+        return Some(out);
+    }
+    let rules = CeilingRules::default();
+    let diagnostics_rule = format!(
+        "Level 3 needs at least {} periods before the intervention and no residual autocorrelation the error model misses (Durbin–Watson at least {} with Newey–West; Ljung–Box p at least {} after Prais–Winsten).",
+        rules.min_pre_periods,
+        shortest(rules.min_durbin_watson),
+        shortest(rules.alpha)
+    );
+    let its = analysis.and_then(|a| a.interrupted_time_series.as_ref());
+    out.push(match its {
+        None => not_assessed(
+            3,
+            "design_diagnostics",
+            "The time series diagnostics pass",
+            "no outcome data are analysed yet (analysis.data)",
+            diagnostics_rule,
+        ),
+        Some(its) => {
+            let fit = &its.series[0].fit;
+            let failed: Vec<&String> = its
+                .ceiling
+                .held_down_by
+                .iter()
+                .zip(&its.ceiling.reasons)
+                .filter(|(h, _)| **h != HeldDownBy::NoControlSeries)
+                .map(|(_, r)| r)
+                .collect();
+            Criterion {
+                level: 3,
+                id: "design_diagnostics",
+                title: "The time series diagnostics pass",
+                status: if failed.is_empty() { Status::Met } else { Status::NotMet },
+                observed: if failed.is_empty() {
+                    format!(
+                        "{} periods before the intervention; Durbin–Watson {}; Ljung–Box p = {}",
+                        fit.n_pre,
+                        shortest(fit.autocorrelation.durbin_watson),
+                        shortest(fit.autocorrelation.ljung_box.p_value)
+                    )
+                } else {
+                    failed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
+                },
+                rule: diagnostics_rule,
+            }
+        }
+    });
+    out.push(match headline {
+        None => not_assessed(
+            3,
+            "causal_effect",
+            "Less impact among those who did not receive it",
+            "no outcome data are analysed yet (analysis.data)",
+            significance_rule(plan, 3),
+        ),
+        Some(h) => {
+            let (ok, observed) = beneficial(plan, h);
+            Criterion {
+                level: 3,
+                id: "causal_effect",
+                title: "Less impact among those who did not receive it",
+                status: if ok { Status::Met } else { Status::NotMet },
+                observed,
+                rule: significance_rule(plan, 3),
+            }
+        }
+    });
+    Some(out)
+}
+
+/// The Maryland SMS rating of an interrupted time series, from its ceiling: 3 for a
+/// comparative ITS whose diagnostics pass, otherwise 2 at most (1 before the data are
+/// analysed without a control series).
+pub(super) fn its_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRating) {
+    let Design::InterruptedTimeSeries(settings) = &plan.design else {
+        return;
+    };
+    match analysis.and_then(|a| a.interrupted_time_series.as_ref()) {
+        Some(its) => {
+            sms.level = its.ceiling.sms;
+            sms.rule = if its.ceiling.sms >= 3 {
+                "SMS 3: a comparative interrupted time series (before and after, against a control series) whose diagnostics pass".to_string()
+            } else {
+                format!(
+                    "SMS 2: an interrupted time series {}",
+                    if settings.control.is_some() {
+                        "with a control series, held down by its diagnostics"
+                    } else {
+                        "without a control series: change against the projected trend, not its cause"
+                    }
+                )
+            };
+            sms.figures = its.ceiling.reasons.clone();
+        }
+        None => {
+            sms.level = if settings.control.is_some() { 3 } else { 2 };
+            sms.rule = format!(
+                "SMS {} at most: an interrupted time series{}; the outcome data are not analysed yet, so this is the design's ceiling",
+                sms.level,
+                if settings.control.is_some() { " with a control series" } else { "" }
+            );
+        }
     }
 }
 

@@ -271,12 +271,15 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     };
     let mut criteria = vec![theory_of_change(plan)];
     criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    criteria.extend(level_three(
-        plan,
-        analysis.is_some(),
-        headline.as_ref(),
-        &mut facts,
-    ));
+    match its_did::its_level_three(plan, analysis, headline.as_ref()) {
+        Some(its) => criteria.extend(its),
+        None => criteria.extend(level_three(
+            plan,
+            analysis.is_some(),
+            headline.as_ref(),
+            &mut facts,
+        )),
+    }
     criteria.extend(level_four(plan));
     criteria.extend(level_five(plan));
 
@@ -341,7 +344,11 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
             .map(|h| h.comparison.contrast.clone()),
         contrast_levels: Vec::new(),
         evidence_alpha: plan.evidence.thresholds.alpha,
-        sms: sms(&facts),
+        sms: {
+            let mut rating = sms(&facts);
+            its_did::its_sms(plan, analysis, &mut rating);
+            rating
+        },
         padlocks: padlocks(&facts),
     }
 }

@@ -217,7 +217,7 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
     }
     if matches!(
         d.estimator,
-        EstimatorKind::PairedDifference | EstimatorKind::Mean
+        EstimatorKind::PairedDifference | EstimatorKind::Mean | EstimatorKind::SegmentedRegression
     ) {
         return bad(format!(
             "the {} estimator does not compare arms; use difference_in_means, regression_adjusted or lin",
@@ -585,7 +585,9 @@ fn estimate_with_library(d: &SimulationDesign, s: &Scratch, m: usize) -> Option<
             };
             fit.coefficient("treatment")?.clone()
         }
-        EstimatorKind::PairedDifference | EstimatorKind::Mean => return None,
+        EstimatorKind::PairedDifference
+        | EstimatorKind::Mean
+        | EstimatorKind::SegmentedRegression => return None,
     };
     Some(Draw {
         estimate: estimate.estimate,

@@ -5,6 +5,7 @@
 //! `Spec` into a checked `Plan` that the stages accept. Unknown keys are rejected
 //! everywhere, so a typo never silently drops a setting.
 
+pub mod its;
 mod load;
 mod locate;
 mod power;
@@ -76,7 +77,8 @@ pub struct Statement {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSpec {
-    /// Which design: rct, cluster_rct, matched_comparison, before_after or descriptive.
+    /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive or
+    /// interrupted_time_series.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,6 +102,9 @@ pub struct DesignSpec {
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
+    /// Interrupted time series settings (interrupted_time_series only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_time_series: Option<its::ItsSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -238,6 +243,9 @@ pub enum DesignKind {
     BeforeAfter,
     /// Outcome data on participants only.
     Descriptive,
+    /// One series (optionally with a control series) before and after an
+    /// intervention, analysed by segmented regression.
+    InterruptedTimeSeries,
 }
 
 impl DesignKind {
@@ -248,6 +256,7 @@ impl DesignKind {
             DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
+            DesignKind::InterruptedTimeSeries => "interrupted time series",
         }
     }
 
@@ -500,6 +509,9 @@ pub enum EstimatorKind {
     PairedDifference,
     /// Mean of the outcome among participants, with a one-sample t interval.
     Mean,
+    /// Segmented regression of an interrupted time series: the level change at the
+    /// intervention (src/designs/its).
+    SegmentedRegression,
 }
 
 impl EstimatorKind {
@@ -515,6 +527,7 @@ impl EstimatorKind {
             EstimatorKind::Lin => "Lin's interacted regression adjustment",
             EstimatorKind::PairedDifference => "paired difference (after − before)",
             EstimatorKind::Mean => "mean with one-sample t interval",
+            EstimatorKind::SegmentedRegression => "segmented regression (level change)",
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
 mod evidence_check;
+mod its_check;
 mod power_check;
 
 /// A validated study, ready for the stages.
@@ -62,6 +63,7 @@ pub enum Design {
     },
     BeforeAfter,
     Descriptive,
+    InterruptedTimeSeries(super::its::ItsSpec),
 }
 
 impl Design {
@@ -72,6 +74,7 @@ impl Design {
             Design::MatchedComparison { .. } => DesignKind::MatchedComparison,
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
+            Design::InterruptedTimeSeries(_) => DesignKind::InterruptedTimeSeries,
         }
     }
 
@@ -81,7 +84,7 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive => None,
+            Design::BeforeAfter | Design::Descriptive | Design::InterruptedTimeSeries(_) => None,
         }
     }
 }
@@ -542,6 +545,7 @@ impl Checker<'_> {
                 ),
             );
         }
+        let its = self.check_its();
         if self.problems.len() > before {
             return None;
         }
@@ -564,6 +568,7 @@ impl Checker<'_> {
             DesignKind::MatchedComparison => Design::MatchedComparison { arms, control },
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
+            DesignKind::InterruptedTimeSeries => Design::InterruptedTimeSeries(its?),
         })
     }
 
@@ -1431,6 +1436,7 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         }
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
         DesignKind::Descriptive => EstimatorKind::Mean,
+        DesignKind::InterruptedTimeSeries => EstimatorKind::SegmentedRegression,
     }
 }
 
@@ -1441,6 +1447,7 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
         | EstimatorKind::Lin => kind.has_comparison_group(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
         EstimatorKind::Mean => kind == DesignKind::Descriptive,
+        EstimatorKind::SegmentedRegression => kind == DesignKind::InterruptedTimeSeries,
     }
 }
 
