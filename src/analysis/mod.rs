@@ -181,7 +181,9 @@ pub enum AnalysisError {
         outcome: String,
         source: crate::designs::its::ItsError,
     },
-    #[error("{path}:{line}: column `{column}` is {value}; a period or season must be a whole number")]
+    #[error(
+        "{path}:{line}: column `{column}` is {value}; a period or season must be a whole number"
+    )]
     NotWholeNumber {
         path: PathBuf,
         line: u64,

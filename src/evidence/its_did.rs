@@ -22,9 +22,9 @@ use super::sms::SmsRating;
 use super::{Criterion, Headline, Status, beneficial, not_assessed, significance_rule};
 use crate::analysis::Analysis;
 use crate::designs::did::DidFit;
+use crate::designs::its::{ErrorModel, ItsFit};
 use crate::report::format::shortest;
 use crate::spec::{Design, Plan};
-use crate::designs::its::{ErrorModel, ItsFit};
 
 /// Defaults of the ceiling rules.
 #[derive(Debug, Clone, Copy)]
@@ -225,7 +225,11 @@ pub(super) fn its_level_three(
                 level: 3,
                 id: "design_diagnostics",
                 title: "The time series diagnostics pass",
-                status: if failed.is_empty() { Status::Met } else { Status::NotMet },
+                status: if failed.is_empty() {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                },
                 observed: if failed.is_empty() {
                     format!(
                         "{} periods before the intervention; Durbin–Watson {}; Ljung–Box p = {}",
@@ -234,7 +238,11 @@ pub(super) fn its_level_three(
                         shortest(fit.autocorrelation.ljung_box.p_value)
                     )
                 } else {
-                    failed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
+                    failed
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 },
                 rule: diagnostics_rule,
             }
@@ -292,7 +300,11 @@ pub(super) fn its_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRat
             sms.rule = format!(
                 "SMS {} at most: an interrupted time series{}; the outcome data are not analysed yet, so this is the design's ceiling",
                 sms.level,
-                if settings.control.is_some() { " with a control series" } else { "" }
+                if settings.control.is_some() {
+                    " with a control series"
+                } else {
+                    ""
+                }
             );
         }
     }

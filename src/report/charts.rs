@@ -76,6 +76,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if !model.findings.is_empty() {
         out.push(forest_plot(&model.findings));
     }
+    out.extend(super::its::its_charts(model));
     if let Some(assignment) = &model.assignment
         && !assignment.balance.rows.is_empty()
     {

@@ -97,6 +97,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         plan_blocks(plan, charts, &mut blocks);
     }
 
+    super::its::its_blocks(model, charts, &mut blocks);
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
         blocks.extend(chart_blocks(charts, "flow"));

@@ -6,6 +6,7 @@ mod document;
 mod flow_chart;
 pub mod format;
 mod html;
+mod its;
 mod json;
 mod lifecycle;
 mod markdown;

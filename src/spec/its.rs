@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::designs::its::{DEFAULT_ACF_LAGS, DEFAULT_MIN_POST, DEFAULT_MIN_PRE, ErrorModel, ItsOptions};
+use crate::designs::its::{
+    DEFAULT_ACF_LAGS, DEFAULT_MIN_POST, DEFAULT_MIN_PRE, ErrorModel, ItsOptions,
+};
 
 /// `design.interrupted_time_series`: one row of `analysis.data` per period; the
 /// primary outcome is the series.
@@ -81,12 +83,18 @@ impl ItsSpec {
 
     /// The data columns the settings name, with their spec paths.
     pub fn columns(&self) -> Vec<(&'static str, &str)> {
-        let mut columns = vec![("design.interrupted_time_series.period", self.period.as_str())];
+        let mut columns = vec![(
+            "design.interrupted_time_series.period",
+            self.period.as_str(),
+        )];
         if let Some(c) = &self.control {
             columns.push(("design.interrupted_time_series.control", c.as_str()));
         }
         for c in self.secondary_controls.values() {
-            columns.push(("design.interrupted_time_series.secondary_controls", c.as_str()));
+            columns.push((
+                "design.interrupted_time_series.secondary_controls",
+                c.as_str(),
+            ));
         }
         if let Some(s) = &self.seasonality {
             columns.push(("design.interrupted_time_series.seasonality", s.as_str()));

@@ -44,7 +44,9 @@ impl Checker<'_> {
                 );
             }
         }
-        if settings.lag.is_some() && settings.error_model == crate::designs::its::ErrorModel::PraisWinsten {
+        if settings.lag.is_some()
+            && settings.error_model == crate::designs::its::ErrorModel::PraisWinsten
+        {
             self.warn(
                 "design.interrupted_time_series.lag",
                 "lag is the Newey–West lag and is not used by prais_winsten",
@@ -65,7 +67,10 @@ impl Checker<'_> {
             }
         }
         if settings.control.is_some() {
-            for name in secondary.iter().filter(|n| !settings.secondary_controls.contains_key(**n)) {
+            for name in secondary
+                .iter()
+                .filter(|n| !settings.secondary_controls.contains_key(**n))
+            {
                 self.problem(
                     "design.interrupted_time_series.secondary_controls",
                     format!("secondary outcome `{name}` has no control series: a comparative ITS compares every outcome with its own control series (add it to secondary_controls)"),
