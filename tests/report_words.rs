@@ -66,6 +66,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
     let mut reports = Vec::new();
     for (example, spec) in [
         ("ambulance-standby", "study.json"),
+        ("ambulance-standby-its", "study.json"),
         ("hmo-inspections", "study.json"),
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),

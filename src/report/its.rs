@@ -112,7 +112,7 @@ fn effects_table(series: &ItsSeries, outcome: &OutcomeResult) -> Table {
     Table {
         caption: match &series.control_column {
             Some(c) => format!(
-                "{}: change relative to the control series `{c}`{}",
+                "{}: change relative to the control series {c}{}",
                 outcome.label,
                 unit_note(scale)
             ),
