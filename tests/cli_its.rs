@@ -63,14 +63,20 @@ fn comparative_its_recovers_the_generated_effect_and_reaches_level_three() {
     let r = report(&spec, &root);
     let fit = &r["analysis"]["interrupted_time_series"]["series"][0]["fit"];
     assert_eq!(fit["comparative"], true);
-    assert_eq!((fit["n_pre"].as_u64(), fit["n_post"].as_u64()), (Some(36), Some(24)));
+    assert_eq!(
+        (fit["n_pre"].as_u64(), fit["n_post"].as_u64()),
+        (Some(36), Some(24))
+    );
     let level = &fit["level_change"];
     let (est, low, high) = (
         level["estimate"].as_f64().unwrap(),
         level["conf_low"].as_f64().unwrap(),
         level["conf_high"].as_f64().unwrap(),
     );
-    assert!(low < -0.80 && -0.80 < high, "CI {low}..{high} misses the true −0.80");
+    assert!(
+        low < -0.80 && -0.80 < high,
+        "CI {low}..{high} misses the true −0.80"
+    );
     assert!((est + 0.80).abs() < 0.15, "level change {est}");
     // Twelve months on, the true effect is −0.80 − 0.02 × 12 = −1.04.
     let h12 = &fit["horizons"][1];
@@ -116,7 +122,10 @@ fn without_a_control_series_the_grade_stops_at_level_two() {
 fn too_few_periods_before_hold_a_comparative_its_at_level_two() {
     let root = TempDir::new().unwrap();
     let spec = example(&root, |t| {
-        t.replace(r#""intervention": 37,"#, r#""intervention": 7, "min_pre_periods": 4,"#)
+        t.replace(
+            r#""intervention": 37,"#,
+            r#""intervention": 7, "min_pre_periods": 4,"#,
+        )
     });
     let r = report(&spec, &root);
     let its = &r["analysis"]["interrupted_time_series"];
@@ -128,7 +137,8 @@ fn too_few_periods_before_hold_a_comparative_its_at_level_two() {
 
 #[test]
 fn bad_settings_are_invalid_input_with_the_json_path() {
-    let cases: [(&str, fn(String) -> String, &str); 4] = [
+    type Edit = fn(String) -> String;
+    let cases: [(&str, Edit, &str); 4] = [
         (
             "no settings block",
             |t| {

@@ -168,7 +168,7 @@ fn two_by_two_equals_the_difference_of_mean_changes() {
     let fit = fit_panel(&panel(&s), &DidOptions::default()).unwrap();
     let mean = |treated: bool, period: i64| {
         let v: Vec<f64> = (0..s.y.len())
-            .filter(|&i| s.periods[i] == period && (s.units[i] < "u012".to_string()) == treated)
+            .filter(|&i| s.periods[i] == period && (s.units[i].as_str() < "u012") == treated)
             .map(|i| s.y[i])
             .collect();
         v.iter().sum::<f64>() / v.len() as f64
@@ -309,7 +309,7 @@ fn bad_panels_are_refused_with_a_reason() {
     );
     let mut first = s.d.clone();
     for (i, v) in first.iter_mut().enumerate() {
-        if s.units[i] < "u004".to_string() {
+        if s.units[i].as_str() < "u004" {
             *v = 1.0;
         }
     }

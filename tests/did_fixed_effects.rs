@@ -147,11 +147,11 @@ fn absorbed_fixed_effects_match_estimatr() {
             .iter()
             .map(floats)
             .collect();
-        for r in 0..2 {
-            for c in 0..2 {
+        for (r, row) in vcov.iter().enumerate().take(2) {
+            for (c, &expected) in row.iter().enumerate().take(2) {
                 assert_close(
                     fit.vcov[r][c],
-                    vcov[r][c],
+                    expected,
                     PARITY,
                     &format!("{name} vcov[{r},{c}]"),
                 );
