@@ -221,7 +221,8 @@ pub(crate) fn compare_arms(
         }
         EstimatorKind::PairedDifference
         | EstimatorKind::Mean
-        | EstimatorKind::SegmentedRegression => {
+        | EstimatorKind::SegmentedRegression
+        | EstimatorKind::TwoWayFixedEffects => {
             unreachable!("validated: only comparison estimators compare arms")
         }
     };

@@ -147,6 +147,7 @@ pub fn analyse(
             series,
             ceiling,
         }),
+        difference_in_differences: None,
     })
 }
 
@@ -193,7 +194,7 @@ fn headline(fit: &ItsFit) -> Comparison {
     }
 }
 
-fn values(table: &Table, column: &str) -> Result<Vec<f64>, AnalysisError> {
+pub(super) fn values(table: &Table, column: &str) -> Result<Vec<f64>, AnalysisError> {
     // A missing value becomes NaN, which the series check reports with its row.
     Ok(table
         .numeric(column)?
@@ -202,7 +203,11 @@ fn values(table: &Table, column: &str) -> Result<Vec<f64>, AnalysisError> {
         .collect())
 }
 
-fn whole_numbers(table: &Table, path: &Path, column: &str) -> Result<Vec<i64>, AnalysisError> {
+pub(super) fn whole_numbers(
+    table: &Table,
+    path: &Path,
+    column: &str,
+) -> Result<Vec<i64>, AnalysisError> {
     table
         .numeric(column)?
         .into_iter()

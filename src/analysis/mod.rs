@@ -11,6 +11,7 @@
 mod balance;
 mod blocks;
 mod declared;
+pub mod did;
 mod estimators;
 pub mod icc;
 pub mod its;
@@ -59,6 +60,9 @@ pub struct Analysis {
     /// The segmented regressions of an interrupted time series (src/analysis/its.rs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted_time_series: Option<its::ItsAnalysis>,
+    /// The difference-in-differences fits (src/analysis/did.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference_in_differences: Option<did::DidAnalysis>,
 }
 
 /// All results for one outcome.
@@ -180,6 +184,18 @@ pub enum AnalysisError {
         path: PathBuf,
         outcome: String,
         source: crate::designs::its::ItsError,
+    },
+    #[error("{path}:{line}: column `{column}` names the unit but is empty here")]
+    MissingUnit {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error("{path}: outcome `{outcome}`: {source}")]
+    DifferenceInDifferences {
+        path: PathBuf,
+        outcome: String,
+        source: crate::designs::did::DidError,
     },
     #[error(
         "{path}:{line}: column `{column}` is {value}; a period or season must be a whole number"
@@ -307,6 +323,12 @@ impl AnalysisError {
             AnalysisError::InterruptedTimeSeries { .. } => {
                 "an interrupted time series needs one row per period with no gaps and enough periods on each side of design.interrupted_time_series.intervention".into()
             }
+            AnalysisError::MissingUnit { .. } => {
+                "every row of the panel needs its unit; fill in the value or drop the row".into()
+            }
+            AnalysisError::DifferenceInDifferences { .. } => {
+                "a difference-in-differences needs one row per unit and period, a 0/1 treatment column that never switches off, units never treated, and one start period for the treated units".into()
+            }
             AnalysisError::NotWholeNumber { .. } => {
                 "number the periods 1, 2, 3, ... (e.g. months since the start) and the seasons 1-12 or 1-7".into()
             }
@@ -364,6 +386,9 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     };
     if let crate::spec::Design::InterruptedTimeSeries(settings) = &plan.design {
         return its::analyse(plan, analysis_plan, settings).map(Some);
+    }
+    if let crate::spec::Design::DifferenceInDifferences(settings) = &plan.design {
+        return did::analyse(plan, analysis_plan, settings).map(Some);
     }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
@@ -467,7 +492,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
                     comparisons.push(estimators::paired_difference(&context, rows)?)
                 }
                 EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, rows)?),
-                EstimatorKind::SegmentedRegression => {
+                EstimatorKind::SegmentedRegression | EstimatorKind::TwoWayFixedEffects => {
                     unreachable!("an interrupted time series is analysed by its::analyse")
                 }
                 EstimatorKind::DifferenceInMeans
@@ -583,6 +608,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         warnings,
         pairwise_balance,
         interrupted_time_series: None,
+        difference_in_differences: None,
     }))
 }
 

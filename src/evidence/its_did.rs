@@ -169,11 +169,141 @@ pub fn did_ceiling(fit: &DidFit) -> DesignCeiling {
     }
 }
 
+/// Level-3 criteria of the designs over time, in place of the comparison-group
+/// criteria of other designs (`None` for them).
+pub(super) fn design_level_three(
+    plan: &Plan,
+    analysis: Option<&Analysis>,
+    headline: Option<&Headline>,
+) -> Option<Vec<Criterion>> {
+    its_level_three(plan, analysis, headline).or_else(|| did_level_three(plan, analysis, headline))
+}
+
+/// The Maryland SMS rating of the designs over time, from their ceilings.
+pub(super) fn design_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRating) {
+    its_sms(plan, analysis, sms);
+    did_sms(plan, analysis, sms);
+}
+
+fn causal_effect(plan: &Plan, headline: Option<&Headline>) -> Criterion {
+    match headline {
+        None => not_assessed(
+            3,
+            "causal_effect",
+            "Less impact among those who did not receive it",
+            "no outcome data are analysed yet (analysis.data)",
+            significance_rule(plan, 3),
+        ),
+        Some(h) => {
+            let (ok, observed) = beneficial(plan, h);
+            Criterion {
+                level: 3,
+                id: "causal_effect",
+                title: "Less impact among those who did not receive it",
+                status: if ok { Status::Met } else { Status::NotMet },
+                observed,
+                rule: significance_rule(plan, 3),
+            }
+        }
+    }
+}
+
+/// Level-3 criteria of a difference-in-differences: comparison units never treated
+/// (the design has them by construction), parallel trends before treatment (the joint
+/// pre-trend test passes, which needs two or more periods before), and a beneficial,
+/// significant DiD estimate.
+fn did_level_three(
+    plan: &Plan,
+    analysis: Option<&Analysis>,
+    headline: Option<&Headline>,
+) -> Option<Vec<Criterion>> {
+    let Design::DifferenceInDifferences(_) = &plan.design else {
+        return None;
+    };
+    let did = analysis.and_then(|a| a.difference_in_differences.as_ref());
+    let mut out = vec![Criterion {
+        level: 3,
+        id: "comparison_group",
+        title: "A control or comparison group",
+        status: Status::Met,
+        observed: match did {
+            Some(d) => {
+                let fit = &d.series[0].fit;
+                format!(
+                    "{} treated units against {} comparison units never treated",
+                    fit.n_treated_units,
+                    fit.n_units - fit.n_treated_units
+                )
+            }
+            None => "a difference-in-differences compares treated units with units never treated".to_string(),
+        },
+        rule: "Level 3 needs a control or comparison group: here, units never treated, followed over the same periods.".into(),
+    }];
+    let rule = "Level 3 needs the treated and comparison units to move in parallel before treatment: two or more periods before it, and a joint pre-trend test (every event-study lead zero) that does not reject.".to_string();
+    out.push(match did {
+        None => not_assessed(
+            3,
+            "parallel_trends",
+            "Parallel trends before treatment",
+            "no outcome data are analysed yet (analysis.data)",
+            rule,
+        ),
+        Some(d) => {
+            let fit = &d.series[0].fit;
+            Criterion {
+                level: 3,
+                id: "parallel_trends",
+                title: "Parallel trends before treatment",
+                status: if d.ceiling.held_down_by.is_empty() {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                },
+                observed: match &fit.pretrend {
+                    Some(p) if p.passed => format!(
+                        "the pre-trend test passes: F = {} on {} and {} df, p = {} (level {})",
+                        shortest(p.statistic),
+                        shortest(p.df1),
+                        shortest(p.df2),
+                        crate::report::format::p_value(p.p_value),
+                        shortest(p.alpha)
+                    ),
+                    _ => d.ceiling.reasons.join(" "),
+                },
+                rule,
+            }
+        }
+    });
+    out.push(causal_effect(plan, headline));
+    Some(out)
+}
+
+fn did_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRating) {
+    let Design::DifferenceInDifferences(_) = &plan.design else {
+        return;
+    };
+    match analysis.and_then(|a| a.difference_in_differences.as_ref()) {
+        Some(did) => {
+            sms.level = did.ceiling.sms;
+            sms.rule = if did.ceiling.sms >= 3 {
+                "SMS 3: treated and comparison units compared before and after treatment, with parallel pre-treatment trends not rejected".to_string()
+            } else {
+                "SMS 2: treated and comparison units compared before and after, but parallel trends are not shown".to_string()
+            };
+            sms.figures = did.ceiling.reasons.clone();
+        }
+        None => {
+            sms.level = 3;
+            sms.rule = "SMS 3 at most: a difference-in-differences; the outcome data are not analysed yet, so this is the design's ceiling".to_string();
+        }
+    }
+}
+
 /// Level-3 criteria of an interrupted time series, in place of the comparison-group
 /// criteria of other designs (`None` for them): a control series, the design's
 /// diagnostics (its ceiling), and a beneficial, significant level change relative to
 /// the control series.
-pub(super) fn its_level_three(
+fn its_level_three(
     plan: &Plan,
     analysis: Option<&Analysis>,
     headline: Option<&Headline>,
@@ -248,33 +378,14 @@ pub(super) fn its_level_three(
             }
         }
     });
-    out.push(match headline {
-        None => not_assessed(
-            3,
-            "causal_effect",
-            "Less impact among those who did not receive it",
-            "no outcome data are analysed yet (analysis.data)",
-            significance_rule(plan, 3),
-        ),
-        Some(h) => {
-            let (ok, observed) = beneficial(plan, h);
-            Criterion {
-                level: 3,
-                id: "causal_effect",
-                title: "Less impact among those who did not receive it",
-                status: if ok { Status::Met } else { Status::NotMet },
-                observed,
-                rule: significance_rule(plan, 3),
-            }
-        }
-    });
+    out.push(causal_effect(plan, headline));
     Some(out)
 }
 
 /// The Maryland SMS rating of an interrupted time series, from its ceiling: 3 for a
 /// comparative ITS whose diagnostics pass, otherwise 2 at most (1 before the data are
 /// analysed without a control series).
-pub(super) fn its_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRating) {
+fn its_sms(plan: &Plan, analysis: Option<&Analysis>, sms: &mut SmsRating) {
     let Design::InterruptedTimeSeries(settings) = &plan.design else {
         return;
     };

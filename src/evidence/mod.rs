@@ -271,7 +271,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     };
     let mut criteria = vec![theory_of_change(plan)];
     criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    match its_did::its_level_three(plan, analysis, headline.as_ref()) {
+    match its_did::design_level_three(plan, analysis, headline.as_ref()) {
         Some(its) => criteria.extend(its),
         None => criteria.extend(level_three(
             plan,
@@ -346,7 +346,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         evidence_alpha: plan.evidence.thresholds.alpha,
         sms: {
             let mut rating = sms(&facts);
-            its_did::its_sms(plan, analysis, &mut rating);
+            its_did::design_sms(plan, analysis, &mut rating);
             rating
         },
         padlocks: padlocks(&facts),

@@ -111,7 +111,7 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             "SMS 1: before/after without a comparison group".to_string(),
         ),
         // Rated from the design's ceiling (its_did::its_sms), which knows the series.
-        Some(DesignKind::InterruptedTimeSeries) => (
+        Some(DesignKind::InterruptedTimeSeries | DesignKind::DifferenceInDifferences) => (
             2,
             "SMS 2: an interrupted time series".to_string(),
         ),

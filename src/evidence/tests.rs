@@ -147,6 +147,7 @@ fn analysis(
         warnings: Vec::new(),
         pairwise_balance,
         interrupted_time_series: None,
+        difference_in_differences: None,
     }
 }
 

@@ -217,7 +217,10 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
     }
     if matches!(
         d.estimator,
-        EstimatorKind::PairedDifference | EstimatorKind::Mean | EstimatorKind::SegmentedRegression
+        EstimatorKind::PairedDifference
+            | EstimatorKind::Mean
+            | EstimatorKind::SegmentedRegression
+            | EstimatorKind::TwoWayFixedEffects
     ) {
         return bad(format!(
             "the {} estimator does not compare arms; use difference_in_means, regression_adjusted or lin",
@@ -587,7 +590,8 @@ fn estimate_with_library(d: &SimulationDesign, s: &Scratch, m: usize) -> Option<
         }
         EstimatorKind::PairedDifference
         | EstimatorKind::Mean
-        | EstimatorKind::SegmentedRegression => return None,
+        | EstimatorKind::SegmentedRegression
+        | EstimatorKind::TwoWayFixedEffects => return None,
     };
     Some(Draw {
         estimate: estimate.estimate,

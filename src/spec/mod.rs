@@ -5,6 +5,7 @@
 //! `Spec` into a checked `Plan` that the stages accept. Unknown keys are rejected
 //! everywhere, so a typo never silently drops a setting.
 
+pub mod did;
 pub mod its;
 mod load;
 mod locate;
@@ -77,8 +78,8 @@ pub struct Statement {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSpec {
-    /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive or
-    /// interrupted_time_series.
+    /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive,
+    /// interrupted_time_series or difference_in_differences.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +106,9 @@ pub struct DesignSpec {
     /// Interrupted time series settings (interrupted_time_series only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted_time_series: Option<its::ItsSpec>,
+    /// Difference-in-differences settings (difference_in_differences only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference_in_differences: Option<did::DidSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -246,6 +250,9 @@ pub enum DesignKind {
     /// One series (optionally with a control series) before and after an
     /// intervention, analysed by segmented regression.
     InterruptedTimeSeries,
+    /// A panel of units over periods: treated units against units never treated,
+    /// before and after treatment (two-way fixed effects).
+    DifferenceInDifferences,
 }
 
 impl DesignKind {
@@ -257,6 +264,7 @@ impl DesignKind {
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
             DesignKind::InterruptedTimeSeries => "interrupted time series",
+            DesignKind::DifferenceInDifferences => "difference-in-differences",
         }
     }
 
@@ -512,6 +520,9 @@ pub enum EstimatorKind {
     /// Segmented regression of an interrupted time series: the level change at the
     /// intervention (src/designs/its).
     SegmentedRegression,
+    /// Two-way fixed-effects difference-in-differences, unit-clustered CR2
+    /// (src/designs/did).
+    TwoWayFixedEffects,
 }
 
 impl EstimatorKind {
@@ -528,6 +539,7 @@ impl EstimatorKind {
             EstimatorKind::PairedDifference => "paired difference (after − before)",
             EstimatorKind::Mean => "mean with one-sample t interval",
             EstimatorKind::SegmentedRegression => "segmented regression (level change)",
+            EstimatorKind::TwoWayFixedEffects => "two-way fixed-effects difference-in-differences",
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::data;
 use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
+mod did_check;
 mod evidence_check;
 mod its_check;
 mod power_check;
@@ -64,6 +65,7 @@ pub enum Design {
     BeforeAfter,
     Descriptive,
     InterruptedTimeSeries(super::its::ItsSpec),
+    DifferenceInDifferences(super::did::DidSpec),
 }
 
 impl Design {
@@ -75,6 +77,7 @@ impl Design {
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
             Design::InterruptedTimeSeries(_) => DesignKind::InterruptedTimeSeries,
+            Design::DifferenceInDifferences(_) => DesignKind::DifferenceInDifferences,
         }
     }
 
@@ -84,7 +87,10 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive | Design::InterruptedTimeSeries(_) => None,
+            Design::BeforeAfter
+            | Design::Descriptive
+            | Design::InterruptedTimeSeries(_)
+            | Design::DifferenceInDifferences(_) => None,
         }
     }
 }
@@ -546,6 +552,7 @@ impl Checker<'_> {
             );
         }
         let its = self.check_its();
+        let did = self.check_did();
         if self.problems.len() > before {
             return None;
         }
@@ -569,6 +576,7 @@ impl Checker<'_> {
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
             DesignKind::InterruptedTimeSeries => Design::InterruptedTimeSeries(its?),
+            DesignKind::DifferenceInDifferences => Design::DifferenceInDifferences(did?),
         })
     }
 
@@ -1437,6 +1445,7 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
         DesignKind::Descriptive => EstimatorKind::Mean,
         DesignKind::InterruptedTimeSeries => EstimatorKind::SegmentedRegression,
+        DesignKind::DifferenceInDifferences => EstimatorKind::TwoWayFixedEffects,
     }
 }
 
@@ -1448,6 +1457,7 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
         EstimatorKind::Mean => kind == DesignKind::Descriptive,
         EstimatorKind::SegmentedRegression => kind == DesignKind::InterruptedTimeSeries,
+        EstimatorKind::TwoWayFixedEffects => kind == DesignKind::DifferenceInDifferences,
     }
 }
 

@@ -76,6 +76,7 @@ impl Checker<'_> {
                     3
                 }
                 DesignKind::InterruptedTimeSeries => 2,
+                DesignKind::DifferenceInDifferences => 3,
                 _ => 5,
             }
         };
