@@ -77,6 +77,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
         out.push(forest_plot(&model.findings));
     }
     out.extend(super::its::its_charts(model));
+    out.extend(super::did::did_charts(model));
     if let Some(assignment) = &model.assignment
         && !assignment.balance.rows.is_empty()
     {

@@ -2,6 +2,7 @@
 //! self-contained HTML, with SVG charts. Renderers format; they never compute.
 
 pub mod charts;
+mod did;
 mod document;
 mod flow_chart;
 pub mod format;
