@@ -67,6 +67,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
     for (example, spec) in [
         ("ambulance-standby", "study.json"),
         ("ambulance-standby-its", "study.json"),
+        ("council-programme-did", "study.json"),
         ("hmo-inspections", "study.json"),
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),
