@@ -66,6 +66,8 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
     let mut reports = Vec::new();
     for (example, spec) in [
         ("ambulance-standby", "study.json"),
+        ("ambulance-standby-its", "study.json"),
+        ("council-programme-did", "study.json"),
         ("hmo-inspections", "study.json"),
         ("hmo-inspections-rd", "study.json"),
         ("neet-early-warning", "study.json"),

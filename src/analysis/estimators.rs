@@ -219,7 +219,10 @@ pub(crate) fn compare_arms(
             );
             (estimate, design)
         }
-        EstimatorKind::PairedDifference | EstimatorKind::Mean => {
+        EstimatorKind::PairedDifference
+        | EstimatorKind::Mean
+        | EstimatorKind::SegmentedRegression
+        | EstimatorKind::TwoWayFixedEffects => {
             unreachable!("validated: only comparison estimators compare arms")
         }
     };

@@ -11,10 +11,12 @@
 mod balance;
 mod blocks;
 mod declared;
+pub mod did;
 mod estimators;
 pub mod icc;
 pub mod matched;
 pub mod rdd;
+pub mod its;
 pub mod ri;
 mod sample;
 
@@ -64,6 +66,12 @@ pub struct Analysis {
     /// (design.kind regression_discontinuity; `rdd.rs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regression_discontinuity: Option<rdd::RdAnalysis>,
+    /// The segmented regressions of an interrupted time series (src/analysis/its.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted_time_series: Option<its::ItsAnalysis>,
+    /// The difference-in-differences fits (src/analysis/did.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference_in_differences: Option<did::DidAnalysis>,
 }
 
 /// All results for one outcome.
@@ -182,6 +190,33 @@ pub enum AnalysisError {
     Data(#[from] DataError),
     #[error("regression discontinuity: {0}")]
     RegressionDiscontinuity(String),
+    #[error("{path}: outcome `{outcome}`: {source}")]
+    InterruptedTimeSeries {
+        path: PathBuf,
+        outcome: String,
+        source: crate::designs::its::ItsError,
+    },
+    #[error("{path}:{line}: column `{column}` names the unit but is empty here")]
+    MissingUnit {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error("{path}: outcome `{outcome}`: {source}")]
+    DifferenceInDifferences {
+        path: PathBuf,
+        outcome: String,
+        source: crate::designs::did::DidError,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` is {value}; a period or season must be a whole number"
+    )]
+    NotWholeNumber {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        value: String,
+    },
     #[error(
         "{path}:{line}: column `{column}`: arm `{value}` is not one of the declared arms {arms}"
     )]
@@ -305,6 +340,18 @@ impl AnalysisError {
             AnalysisError::RegressionDiscontinuity(_) => {
                 "check design.regression_discontinuity against docs/rdd.md (cut-off inside the data, enough observations either side, a bandwidth wide enough)".into()
             }
+            AnalysisError::InterruptedTimeSeries { .. } => {
+                "an interrupted time series needs one row per period with no gaps and enough periods on each side of design.interrupted_time_series.intervention".into()
+            }
+            AnalysisError::MissingUnit { .. } => {
+                "every row of the panel needs its unit; fill in the value or drop the row".into()
+            }
+            AnalysisError::DifferenceInDifferences { .. } => {
+                "a difference-in-differences needs one row per unit and period, a 0/1 treatment column that never switches off, units never treated, and one start period for the treated units".into()
+            }
+            AnalysisError::NotWholeNumber { .. } => {
+                "number the periods 1, 2, 3, ... (e.g. months since the start) and the seasons 1-12 or 1-7".into()
+            }
             AnalysisError::Randomisation(ri::RiError::Assign(e)) => e.hint(),
             AnalysisError::Randomisation(ri::RiError::Declared(_)) => {
                 "declare the procedure the trial was randomised with (analysis.randomisation_inference.procedure, analysis.blocks), or set analysis.randomisation_inference.enabled to false".into()
@@ -381,6 +428,12 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
+    if let crate::spec::Design::InterruptedTimeSeries(settings) = &plan.design {
+        return its::analyse(plan, analysis_plan, settings).map(Some);
+    }
+    if let crate::spec::Design::DifferenceInDifferences(settings) = &plan.design {
+        return did::analyse(plan, analysis_plan, settings).map(Some);
+    }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
     let headline_columns = sample::ColumnsUsed::of(analysis_plan.estimators[0]);
@@ -483,6 +536,9 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
                     comparisons.push(estimators::paired_difference(&context, rows)?)
                 }
                 EstimatorKind::Mean => comparisons.push(estimators::single_mean(&context, rows)?),
+                EstimatorKind::SegmentedRegression | EstimatorKind::TwoWayFixedEffects => {
+                    unreachable!("an interrupted time series is analysed by its::analyse")
+                }
                 EstimatorKind::DifferenceInMeans
                 | EstimatorKind::RegressionAdjusted
                 | EstimatorKind::Lin => {
@@ -601,6 +657,8 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         warnings,
         pairwise_balance,
         regression_discontinuity: None,
+        interrupted_time_series: None,
+        difference_in_differences: None,
     }))
 }
 

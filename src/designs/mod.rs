@@ -2,5 +2,7 @@
 //! folder with its data checks, estimation and inference (settings live in `spec`,
 //! charts and sections in `report`, grading rules in `evidence`).
 
+pub mod did;
+pub mod its;
 pub mod rdd;
 pub mod synth;

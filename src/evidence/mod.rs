@@ -12,6 +12,7 @@
 mod attrition;
 mod certainty;
 pub mod matching;
+pub mod its_did;
 mod padlocks;
 pub mod rdd;
 mod sms;
@@ -284,12 +285,15 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     };
     let mut criteria = vec![theory_of_change(plan)];
     criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    criteria.extend(level_three(
-        plan,
-        analysis.is_some(),
-        headline.as_ref(),
-        &mut facts,
-    ));
+    match its_did::design_level_three(plan, analysis, headline.as_ref()) {
+        Some(its) => criteria.extend(its),
+        None => criteria.extend(level_three(
+            plan,
+            analysis.is_some(),
+            headline.as_ref(),
+            &mut facts,
+        )),
+    }
     // A matched comparison analysed from its matched file: its balance check.
     criteria.extend(
         analysis
@@ -313,7 +317,11 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
             .map(|h| h.comparison.contrast.clone()),
         contrast_levels: Vec::new(),
         evidence_alpha: plan.evidence.thresholds.alpha,
-        sms: sms(&facts),
+        sms: {
+            let mut rating = sms(&facts);
+            its_did::design_sms(plan, analysis, &mut rating);
+            rating
+        },
         padlocks: padlocks(&facts),
     }
 }

@@ -124,6 +124,11 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             1,
             "SMS 1: before/after without a comparison group".to_string(),
         ),
+        // Rated from the design's ceiling (its_did::its_sms), which knows the series.
+        Some(DesignKind::InterruptedTimeSeries | DesignKind::DifferenceInDifferences) => (
+            2,
+            "SMS 2: an interrupted time series".to_string(),
+        ),
         Some(DesignKind::Descriptive) | None => (
             0,
             "below SMS 1: outcomes of participants only, with no before measure and no comparison group".to_string(),

@@ -148,6 +148,8 @@ fn analysis(
         pairwise_balance,
         matched: None,
         regression_discontinuity: None,
+        interrupted_time_series: None,
+        difference_in_differences: None,
     }
 }
 

@@ -217,7 +217,10 @@ pub fn check_design(d: &SimulationDesign) -> Result<(), PowerError> {
     }
     if matches!(
         d.estimator,
-        EstimatorKind::PairedDifference | EstimatorKind::Mean
+        EstimatorKind::PairedDifference
+            | EstimatorKind::Mean
+            | EstimatorKind::SegmentedRegression
+            | EstimatorKind::TwoWayFixedEffects
     ) {
         return bad(format!(
             "the {} estimator does not compare arms; use difference_in_means, regression_adjusted or lin",
@@ -585,7 +588,10 @@ fn estimate_with_library(d: &SimulationDesign, s: &Scratch, m: usize) -> Option<
             };
             fit.coefficient("treatment")?.clone()
         }
-        EstimatorKind::PairedDifference | EstimatorKind::Mean => return None,
+        EstimatorKind::PairedDifference
+        | EstimatorKind::Mean
+        | EstimatorKind::SegmentedRegression
+        | EstimatorKind::TwoWayFixedEffects => return None,
     };
     Some(Draw {
         estimate: estimate.estimate,

@@ -86,6 +86,8 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if let Some(matched) = model.analysis.as_ref().and_then(|a| a.matched.as_ref()) {
         out.extend(super::matching::charts(matched));
     }
+    out.extend(super::its::its_charts(model));
+    out.extend(super::did::did_charts(model));
     if let Some(assignment) = &model.assignment
         && !assignment.balance.rows.is_empty()
     {

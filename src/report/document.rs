@@ -98,6 +98,8 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     }
     super::synth::blocks(model, charts, &mut blocks);
 
+    super::its::its_blocks(model, charts, &mut blocks);
+    super::did::did_blocks(model, charts, &mut blocks);
     if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
         blocks.extend(chart_blocks(charts, "flow"));

@@ -2,10 +2,12 @@
 //! self-contained HTML, with SVG charts. Renderers format; they never compute.
 
 pub mod charts;
+mod did;
 mod document;
 mod flow_chart;
 pub mod format;
 mod html;
+mod its;
 mod json;
 mod lifecycle;
 mod markdown;

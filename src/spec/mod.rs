@@ -5,6 +5,8 @@
 //! `Spec` into a checked `Plan` that the stages accept. Unknown keys are rejected
 //! everywhere, so a typo never silently drops a setting.
 
+pub mod did;
+pub mod its;
 mod load;
 mod locate;
 pub mod matched_analysis;
@@ -80,7 +82,8 @@ pub struct Statement {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSpec {
-    /// Which design: rct, cluster_rct, matched_comparison, before_after or descriptive.
+    /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive,
+    /// interrupted_time_series or difference_in_differences.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +114,12 @@ pub struct DesignSpec {
     /// regression_discontinuity (docs/rdd.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression_discontinuity: Option<rdd::RdSpec>,
+    /// Interrupted time series settings (interrupted_time_series only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_time_series: Option<its::ItsSpec>,
+    /// Difference-in-differences settings (difference_in_differences only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difference_in_differences: Option<did::DidSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -253,6 +262,12 @@ pub enum DesignKind {
     SyntheticControl,
     /// Regression discontinuity: a cut-off of a running variable decides treatment.
     RegressionDiscontinuity,
+    /// One series (optionally with a control series) before and after an
+    /// intervention, analysed by segmented regression.
+    InterruptedTimeSeries,
+    /// A panel of units over periods: treated units against units never treated,
+    /// before and after treatment (two-way fixed effects).
+    DifferenceInDifferences,
 }
 
 impl DesignKind {
@@ -267,6 +282,8 @@ impl DesignKind {
             DesignKind::RegressionDiscontinuity => {
                 "regression discontinuity (quasi-experimental, local to the cut-off)"
             }
+            DesignKind::InterruptedTimeSeries => "interrupted time series",
+            DesignKind::DifferenceInDifferences => "difference-in-differences",
         }
     }
 
@@ -522,6 +539,12 @@ pub enum EstimatorKind {
     PairedDifference,
     /// Mean of the outcome among participants, with a one-sample t interval.
     Mean,
+    /// Segmented regression of an interrupted time series: the level change at the
+    /// intervention (src/designs/its).
+    SegmentedRegression,
+    /// Two-way fixed-effects difference-in-differences, unit-clustered CR2
+    /// (src/designs/did).
+    TwoWayFixedEffects,
 }
 
 impl EstimatorKind {
@@ -537,6 +560,8 @@ impl EstimatorKind {
             EstimatorKind::Lin => "Lin's interacted regression adjustment",
             EstimatorKind::PairedDifference => "paired difference (after − before)",
             EstimatorKind::Mean => "mean with one-sample t interval",
+            EstimatorKind::SegmentedRegression => "segmented regression (level change)",
+            EstimatorKind::TwoWayFixedEffects => "two-way fixed-effects difference-in-differences",
         }
     }
 }

@@ -18,8 +18,10 @@ use crate::data;
 use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
+mod did_check;
 mod evidence_check;
 mod matching_check;
+mod its_check;
 mod power_check;
 mod synth_check;
 mod rdd_check;
@@ -77,6 +79,8 @@ pub enum Design {
     RegressionDiscontinuity {
         settings: super::rdd::RdSpec,
     },
+    InterruptedTimeSeries(super::its::ItsSpec),
+    DifferenceInDifferences(super::did::DidSpec),
 }
 
 impl Design {
@@ -89,6 +93,8 @@ impl Design {
             Design::Descriptive => DesignKind::Descriptive,
             Design::SyntheticControl { .. } => DesignKind::SyntheticControl,
             Design::RegressionDiscontinuity { .. } => DesignKind::RegressionDiscontinuity,
+            Design::InterruptedTimeSeries(_) => DesignKind::InterruptedTimeSeries,
+            Design::DifferenceInDifferences(_) => DesignKind::DifferenceInDifferences,
         }
     }
 
@@ -101,7 +107,9 @@ impl Design {
             Design::BeforeAfter
             | Design::Descriptive
             | Design::SyntheticControl { .. }
-            | Design::RegressionDiscontinuity { .. } => None,
+            | Design::RegressionDiscontinuity { .. }
+            | Design::InterruptedTimeSeries(_)
+            | Design::DifferenceInDifferences(_) => None,
         }
     }
 }
@@ -573,6 +581,8 @@ impl Checker<'_> {
                 ),
             );
         }
+        let its = self.check_its();
+        let did = self.check_did();
         if self.problems.len() > before {
             return None;
         }
@@ -599,6 +609,8 @@ impl Checker<'_> {
             DesignKind::RegressionDiscontinuity => Design::RegressionDiscontinuity {
                 settings: design.regression_discontinuity.clone()?,
             },
+            DesignKind::InterruptedTimeSeries => Design::InterruptedTimeSeries(its?),
+            DesignKind::DifferenceInDifferences => Design::DifferenceInDifferences(did?),
         })
     }
 
@@ -1487,6 +1499,8 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         DesignKind::Descriptive
         | DesignKind::SyntheticControl
         | DesignKind::RegressionDiscontinuity => EstimatorKind::Mean,
+        DesignKind::InterruptedTimeSeries => EstimatorKind::SegmentedRegression,
+        DesignKind::DifferenceInDifferences => EstimatorKind::TwoWayFixedEffects,
     }
 }
 
@@ -1500,6 +1514,8 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
             kind,
             DesignKind::Descriptive | DesignKind::RegressionDiscontinuity
         ),
+        EstimatorKind::SegmentedRegression => kind == DesignKind::InterruptedTimeSeries,
+        EstimatorKind::TwoWayFixedEffects => kind == DesignKind::DifferenceInDifferences,
     }
 }
 

@@ -66,6 +66,17 @@ impl Checker<'_> {
             match kind {
                 DesignKind::Descriptive => 1,
                 DesignKind::BeforeAfter => 2,
+                DesignKind::InterruptedTimeSeries
+                    if spec
+                        .design
+                        .interrupted_time_series
+                        .as_ref()
+                        .is_some_and(|s| s.control.is_some()) =>
+                {
+                    3
+                }
+                DesignKind::InterruptedTimeSeries => 2,
+                DesignKind::DifferenceInDifferences => 3,
                 _ => 5,
             }
         };

@@ -1,0 +1,227 @@
+//! The analyse stage of an interrupted time series: reads one row per period from
+//! `analysis.data`, fits the segmented regression (src/designs/its) to every outcome
+//! series (minus the control series, for a comparative ITS), and states each
+//! outcome's headline as its level change at the intervention, so the grade and the
+//! report read it like any other comparison. The full fits, and the ceiling the
+//! design's diagnostics put on the grade, are kept in
+//! `analysis.interrupted_time_series`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Analysis, AnalysisError, ArmFlow, Comparison, Flow, GroupSummary, OutcomeResult};
+use crate::data::Table;
+use crate::designs::its::{ItsFit, Series, fit_series};
+use crate::evidence::its_did::{CeilingRules, DesignCeiling, ItsFacts, its_ceiling};
+use crate::spec::its::ItsSpec;
+use crate::spec::{AnalysisPlan, EstimatorKind, Plan};
+use crate::stats::summary::mean_and_variance;
+
+/// `analysis.interrupted_time_series` in report.json.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ItsAnalysis {
+    /// The data columns holding the period and the season.
+    pub period_column: String,
+    pub seasonality_column: Option<String>,
+    /// One fit per outcome, primary first.
+    pub series: Vec<ItsSeries>,
+    /// The highest level the primary series' design and diagnostics allow.
+    pub ceiling: DesignCeiling,
+}
+
+/// The segmented regression of one outcome.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ItsSeries {
+    pub outcome: String,
+    /// The column of the control series (comparative ITS).
+    pub control_column: Option<String>,
+    pub fit: ItsFit,
+}
+
+/// Runs the interrupted time series analysis.
+///
+/// # Errors
+/// Unreadable data or columns, a period that is not a whole number, a missing value,
+/// and every [`crate::designs::its::ItsError`] (duplicated or missing periods, too few
+/// periods, a singular fit), each naming the data file.
+pub fn analyse(
+    plan: &Plan,
+    analysis_plan: &AnalysisPlan,
+    settings: &ItsSpec,
+) -> Result<Analysis, AnalysisError> {
+    let path = analysis_plan.data.as_path();
+    let mut columns: Vec<&str> = settings.columns().into_iter().map(|(_, c)| c).collect();
+    columns.extend(plan.outcomes.iter().map(|o| o.spec.name.as_str()));
+    columns.sort_unstable();
+    columns.dedup();
+    let table = Table::read_columns(path, &columns)?;
+    let rows: Vec<u64> = (0..table.n_rows()).map(|i| table.line(i)).collect();
+    let periods = whole_numbers(&table, path, &settings.period)?;
+    let season = match &settings.seasonality {
+        Some(s) => Some(
+            whole_numbers(&table, path, s)?
+                .into_iter()
+                .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+                .collect::<Vec<u32>>(),
+        ),
+        None => None,
+    };
+    let conf_level = 1.0 - analysis_plan.alpha;
+    let options = settings.options(conf_level);
+    let mut series = Vec::with_capacity(plan.outcomes.len());
+    let mut outcomes = Vec::with_capacity(plan.outcomes.len());
+    for (i, outcome) in plan.outcomes.iter().enumerate() {
+        let y = values(&table, &outcome.spec.name)?;
+        let control = match settings.control_for(&outcome.spec.name, i == 0) {
+            Some(c) => Some(values(&table, c)?),
+            None => None,
+        };
+        let fit = fit_series(
+            &Series {
+                periods: &periods,
+                outcome: &y,
+                control: control.as_deref(),
+                season: season.as_deref(),
+                rows: Some(&rows),
+            },
+            &options,
+        )
+        .map_err(|source| AnalysisError::InterruptedTimeSeries {
+            path: path.to_path_buf(),
+            outcome: outcome.spec.name.clone(),
+            source,
+        })?;
+        outcomes.push(OutcomeResult {
+            outcome: outcome.spec.name.clone(),
+            label: outcome.label.clone(),
+            role: outcome.spec.role,
+            outcome_type: outcome.spec.outcome_type,
+            better: outcome.spec.better,
+            unit: outcome.spec.unit.clone(),
+            excluded_missing: 0,
+            comparisons: vec![headline(&fit)],
+        });
+        series.push(ItsSeries {
+            outcome: outcome.spec.name.clone(),
+            control_column: settings
+                .control_for(&outcome.spec.name, i == 0)
+                .map(str::to_string),
+            fit,
+        });
+    }
+    let ceiling = its_ceiling(&ItsFacts::from(&series[0].fit), &CeilingRules::default());
+    let n_periods = periods.len();
+    Ok(Analysis {
+        alpha: analysis_plan.alpha,
+        conf_level,
+        alternative: analysis_plan.alternative,
+        multiple_comparisons: analysis_plan.adjust,
+        missing_policy: analysis_plan.missing,
+        flow: Flow {
+            arms: vec![ArmFlow {
+                arm: "periods".into(),
+                allocated: None,
+                with_data: n_periods,
+                lost_to_follow_up: None,
+                excluded_missing: 0,
+                excluded_by_column: Vec::new(),
+                analysed: series[0].fit.n_pre + series[0].fit.n_post,
+                clusters_allocated: None,
+                clusters_analysed: None,
+                clusters_with_data: None,
+                clusters_lost: None,
+                allocated_in_retained_clusters: None,
+            }],
+            outcome: plan.outcomes[0].spec.name.clone(),
+            estimator: EstimatorKind::SegmentedRegression,
+        },
+        outcomes,
+        baseline: Vec::new(),
+        randomisation_inference: None,
+        warnings: Vec::new(),
+        pairwise_balance: Vec::new(),
+        matched: None,
+        regression_discontinuity: None,
+        interrupted_time_series: Some(ItsAnalysis {
+            period_column: settings.period.clone(),
+            seasonality_column: settings.seasonality.clone(),
+            series,
+            ceiling,
+        }),
+        difference_in_differences: None,
+    })
+}
+
+/// The level change as a comparison of the periods before with those after the
+/// intervention (transition periods left out): the groups give the modelled series'
+/// n, mean and SD in each segment.
+fn headline(fit: &ItsFit) -> Comparison {
+    let segment = |after: bool| -> Vec<f64> {
+        fit.path
+            .iter()
+            .filter(|p| !p.in_transition && (p.period >= fit.intervention) == after)
+            .map(|p| p.observed)
+            .collect()
+    };
+    let summary = |name: &str, values: &[f64]| {
+        let (mean, variance) = mean_and_variance(values);
+        GroupSummary {
+            name: name.into(),
+            n: values.len(),
+            mean,
+            sd: variance.sqrt(),
+        }
+    };
+    let before = segment(false);
+    let after = segment(true);
+    let pre = summary("before", &before);
+    let outcome_sd = pre.sd;
+    Comparison {
+        estimator: EstimatorKind::SegmentedRegression,
+        contrast: if fit.comparative {
+            "level change at the intervention, relative to the control series".into()
+        } else {
+            "level change at the intervention, against the projected trend".into()
+        },
+        groups: vec![pre, summary("after", &after)],
+        estimate: fit.level_change.clone(),
+        outcome_sd,
+        standardised: None,
+        design: None,
+        risk_ratio: None,
+        odds_ratio: None,
+        p_adjusted: None,
+        randomisation: None,
+    }
+}
+
+pub(super) fn values(table: &Table, column: &str) -> Result<Vec<f64>, AnalysisError> {
+    // A missing value becomes NaN, which the series check reports with its row.
+    Ok(table
+        .numeric(column)?
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
+}
+
+pub(super) fn whole_numbers(
+    table: &Table,
+    path: &Path,
+    column: &str,
+) -> Result<Vec<i64>, AnalysisError> {
+    table
+        .numeric(column)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Some(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(x as i64),
+            other => Err(AnalysisError::NotWholeNumber {
+                path: path.to_path_buf(),
+                line: table.line(i),
+                column: column.to_string(),
+                value: other.map_or_else(|| "missing".to_string(), |x| x.to_string()),
+            }),
+        })
+        .collect()
+}

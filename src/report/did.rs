@@ -1,0 +1,338 @@
+//! The difference-in-differences section of the report: for each outcome, the
+//! two-way fixed-effects estimate and the joint pre-trend test, and for the primary
+//! outcome two charts: the event study (effect by period relative to treatment, with
+//! intervals, the reference period −1 fixed at 0) and the mean outcome of the treated
+//! and comparison units over time.
+
+use plotters::prelude::*;
+
+use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
+use super::document::{Block, Table};
+use super::format::{EffectText, Scale, count, p_value, significant, tick};
+use super::model::ReportModel;
+use crate::analysis::OutcomeResult;
+use crate::analysis::did::{DidAnalysis, DidSeries};
+
+const EVENT_CHART: &str = "did-event-study";
+const MEANS_CHART: &str = "did-group-means";
+
+fn did_of(model: &ReportModel) -> Option<(&DidAnalysis, &OutcomeResult)> {
+    let analysis = model.analysis.as_ref()?;
+    let did = analysis.difference_in_differences.as_ref()?;
+    let primary = &did.series.first()?.outcome;
+    let outcome = analysis.outcomes.iter().find(|o| &o.outcome == primary)?;
+    Some((did, outcome))
+}
+
+/// The charts of the primary outcome (none without a difference-in-differences).
+pub(super) fn did_charts(model: &ReportModel) -> Vec<Chart> {
+    let Some((did, outcome)) = did_of(model) else {
+        return Vec::new();
+    };
+    vec![
+        event_study_chart(&did.series[0], outcome),
+        group_means_chart(&did.series[0], outcome),
+    ]
+}
+
+/// The section's blocks.
+pub(super) fn did_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Block>) {
+    let Some((did, _)) = did_of(model) else {
+        return;
+    };
+    let analysis = model.analysis.as_ref().expect("did_of found the analysis");
+    let first = &did.series[0].fit;
+    blocks.push(Block::Heading("Difference-in-differences".into()));
+    blocks.push(Block::Paragraph(format!(
+        "Two-way fixed-effects regression of the outcome on unit and period effects and the treatment indicator, with standard errors clustered by unit ({}): {} units ({} treated from period {}, {} never treated) over {} periods, {} of them before treatment{}. The event study replaces the indicator by one per period relative to treatment, the period before treatment (−1) fixed at 0; the pre-trend test asks whether every period before it is 0 too.",
+        match first.se_type {
+            crate::stats::regression::SeType::CR1 => "CR1, as Stata",
+            _ => "CR2 with Bell–McCaffrey degrees of freedom",
+        },
+        count(first.n_units),
+        count(first.n_treated_units),
+        first.treatment_period,
+        count(first.n_units - first.n_treated_units),
+        count(first.n_periods),
+        count(first.n_pre_periods),
+        if first.balanced { "" } else { "; the panel is unbalanced" }
+    )));
+    blocks.extend(
+        (0..charts.len())
+            .filter(|&i| charts[i].name == EVENT_CHART || charts[i].name == MEANS_CHART)
+            .map(Block::Chart),
+    );
+    let mut rows = Vec::new();
+    for series in &did.series {
+        let Some(outcome) = analysis
+            .outcomes
+            .iter()
+            .find(|o| o.outcome == series.outcome)
+        else {
+            continue;
+        };
+        let fit = &series.fit;
+        let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+        let e = &fit.estimate;
+        let text = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
+        rows.push(vec![
+            outcome.label.clone(),
+            text.compact(),
+            text.alongside(scale, e.std_error),
+            p_value(e.p_value),
+            match &fit.pretrend {
+                Some(p) => format!(
+                    "F = {} on {} and {} df, p = {}: {}",
+                    significant(p.statistic, 3),
+                    significant(p.df1, 3),
+                    significant(p.df2, 3),
+                    p_value(p.p_value),
+                    if p.passed { "passes" } else { "fails" }
+                ),
+                None => "not testable (one period before treatment)".into(),
+            },
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        caption: "Difference-in-differences estimates and pre-trend tests".into(),
+        header: [
+            "Outcome",
+            "Estimate (95% CI)",
+            "Standard error",
+            "p-value",
+            "Pre-trend test",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }));
+    if !did.ceiling.reasons.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "What limits the level of evidence (Nesta level {} at most): {}",
+            did.ceiling.max_level,
+            did.ceiling.reasons.join(" ")
+        )));
+    }
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
+    register_font();
+    let fit = &series.fit;
+    let points: Vec<(f64, f64, f64, f64)> = fit
+        .event_study
+        .iter()
+        .map(|e| match &e.estimate {
+            Some(est) => (
+                e.event_time as f64,
+                est.estimate,
+                est.conf_low,
+                est.conf_high,
+            ),
+            None => (e.event_time as f64, 0.0, 0.0, 0.0),
+        })
+        .collect();
+    let x_min = points
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::INFINITY, f64::min)
+        .min(-1.0)
+        - 0.5;
+    let x_max = points
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(0.0)
+        + 0.5;
+    let (y_lo, y_hi) = bounds(points.iter().flat_map(|p| [p.2, p.3, 0.0]));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Effect by period relative to treatment",
+                ("sans-serif", 17).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_min..x_max, y_lo..y_hi)
+        {
+            let (sx, sy) = (x_max - x_min, y_hi - y_lo);
+            chart
+                .configure_mesh()
+                .x_desc("periods since treatment started")
+                .y_desc(format!("effect on {}", outcome.label))
+                .x_label_formatter(&|v| tick(*v, sx, 4))
+                .y_label_formatter(&|v| tick(*v, sy, 4))
+                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
+                .label_style(
+                    ("sans-serif", 14)
+                        .into_font()
+                        .color(&RGBColor(0x55, 0x55, 0x55)),
+                )
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(x_min, 0.0), (x_max, 0.0)],
+                    BLACK.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(-0.5, y_lo), (-0.5, y_hi)],
+                    4,
+                    4,
+                    BLACK.stroke_width(1),
+                ))
+                .ok();
+            for &(x, _, low, high) in &points {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, low), (x, high)],
+                        BLUE.stroke_width(2),
+                    )))
+                    .ok();
+            }
+            chart
+                .draw_series(points.iter().map(|&(x, y, _, _)| {
+                    Circle::new(
+                        (x, y),
+                        4,
+                        if x < 0.0 { BLUE.filled() } else { RED.filled() },
+                    )
+                }))
+                .ok();
+        }
+        root.present().ok();
+    }
+    let title = format!("{}: event study", outcome.label);
+    let description = format!(
+        "Dots: the difference between treated and comparison units in each period relative to treatment, against the period before it (−1, fixed at 0); bars: {} intervals. Blue dots before treatment should sit near 0 (parallel trends); red dots after it show the effect. Dashed line: treatment starts.",
+        super::format::percent(fit.estimate.conf_level, 3)
+    );
+    Chart {
+        name: EVENT_CHART,
+        svg: accessible(&svg, EVENT_CHART, &title, &description),
+        title,
+        description,
+    }
+}
+
+fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
+    register_font();
+    let fit = &series.fit;
+    let treated: Vec<(f64, f64)> = fit
+        .group_means
+        .iter()
+        .filter_map(|g| g.treated_mean.map(|m| (g.period as f64, m)))
+        .collect();
+    let comparison: Vec<(f64, f64)> = fit
+        .group_means
+        .iter()
+        .filter_map(|g| g.comparison_mean.map(|m| (g.period as f64, m)))
+        .collect();
+    let x_min = fit.group_means.first().map_or(0.0, |g| g.period as f64);
+    let x_max = fit
+        .group_means
+        .last()
+        .map_or(1.0, |g| g.period as f64)
+        .max(x_min + 1.0);
+    let (y_lo, y_hi) = bounds(treated.iter().chain(&comparison).map(|p| p.1));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Mean outcome of treated and comparison units",
+                ("sans-serif", 17).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_min..x_max, y_lo..y_hi)
+        {
+            let (sx, sy) = (x_max - x_min, y_hi - y_lo);
+            chart
+                .configure_mesh()
+                .x_desc("period")
+                .y_desc(outcome.label.clone())
+                .x_label_formatter(&|v| tick(*v, sx, 4))
+                .y_label_formatter(&|v| tick(*v, sy, 4))
+                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
+                .label_style(
+                    ("sans-serif", 14)
+                        .into_font()
+                        .color(&RGBColor(0x55, 0x55, 0x55)),
+                )
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![
+                        (fit.treatment_period as f64 - 0.5, y_lo),
+                        (fit.treatment_period as f64 - 0.5, y_hi),
+                    ],
+                    4,
+                    4,
+                    BLACK.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(LineSeries::new(treated.clone(), RED.stroke_width(2)))
+                .ok()
+                .map(|s| {
+                    s.label("treated").legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2))
+                    })
+                });
+            chart
+                .draw_series(LineSeries::new(comparison.clone(), BLUE.stroke_width(2)))
+                .ok()
+                .map(|s| {
+                    s.label("comparison").legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2))
+                    })
+                });
+            chart
+                .configure_series_labels()
+                .label_font(("sans-serif", 14).into_font())
+                .background_style(WHITE.mix(0.9))
+                .border_style(RGBColor(0xCC, 0xCC, 0xCC))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .ok();
+        }
+        root.present().ok();
+    }
+    let title = format!("{}: treated and comparison units over time", outcome.label);
+    let description = format!(
+        "Lines: the mean outcome in each period of the {} treated units (red) and the {} comparison units (blue). Dashed line: treatment starts in period {}. Parallel lines before it support the comparison; the gap that opens after it is what the estimate measures.",
+        count(fit.n_treated_units),
+        count(fit.n_units - fit.n_treated_units),
+        fit.treatment_period
+    );
+    Chart {
+        name: MEANS_CHART,
+        svg: accessible(&svg, MEANS_CHART, &title, &description),
+        title,
+        description,
+    }
+}

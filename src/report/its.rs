@@ -1,0 +1,340 @@
+//! The interrupted time series section of the report: for each outcome series, a
+//! table of the level and slope change, the pre-intervention trend and the effect at
+//! each horizon, the residual diagnostics (Durbin–Watson, ACF, Ljung–Box), and for
+//! the primary outcome a chart of the observed series against its pre-intervention
+//! trend projected forward with its band, the horizons marked.
+
+use plotters::prelude::*;
+
+use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
+use super::document::{Block, Table};
+use super::format::{EffectText, Scale, count, p_value, significant, tick};
+use super::model::ReportModel;
+use crate::analysis::OutcomeResult;
+use crate::analysis::its::{ItsAnalysis, ItsSeries};
+use crate::stats::estimate::Estimate;
+
+const CHART_NAME: &str = "its-series";
+
+/// The chart of the primary series (none without an interrupted time series).
+pub(super) fn its_charts(model: &ReportModel) -> Vec<Chart> {
+    let Some((its, outcome)) = its_of(model) else {
+        return Vec::new();
+    };
+    vec![series_chart(&its.series[0], outcome)]
+}
+
+fn its_of(model: &ReportModel) -> Option<(&ItsAnalysis, &OutcomeResult)> {
+    let analysis = model.analysis.as_ref()?;
+    let its = analysis.interrupted_time_series.as_ref()?;
+    let primary = &its.series.first()?.outcome;
+    let outcome = analysis.outcomes.iter().find(|o| &o.outcome == primary)?;
+    Some((its, outcome))
+}
+
+/// The section's blocks.
+pub(super) fn its_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Block>) {
+    let Some((its, _)) = its_of(model) else {
+        return;
+    };
+    let analysis = model.analysis.as_ref().expect("its_of found the analysis");
+    blocks.push(Block::Heading("Interrupted time series".into()));
+    let first = &its.series[0].fit;
+    blocks.push(Block::Paragraph(format!(
+        "Segmented regression of each series on time, with a change of level and of slope at period {} ({} periods before it, {} after{}), by {}{}. The level change is the jump at the intervention against the pre-intervention trend projected forward; the effect at a horizon adds the slope change for the periods since.",
+        first.intervention,
+        count(first.n_pre),
+        count(first.n_post),
+        if first.n_transition > 0 {
+            format!(", {} transition periods left out", count(first.n_transition))
+        } else {
+            String::new()
+        },
+        first.error_model.label(),
+        match &its.seasonality_column {
+            Some(c) => format!(", with a fixed effect for each season (column `{c}`)"),
+            None => String::new(),
+        }
+    )));
+    blocks.extend(
+        (0..charts.len())
+            .filter(|&i| charts[i].name == CHART_NAME)
+            .map(Block::Chart),
+    );
+    for series in &its.series {
+        let Some(outcome) = analysis
+            .outcomes
+            .iter()
+            .find(|o| o.outcome == series.outcome)
+        else {
+            continue;
+        };
+        blocks.push(Block::Table(effects_table(series, outcome)));
+        blocks.push(Block::List(diagnostics(series)));
+    }
+    if !its.ceiling.reasons.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "What limits the level of evidence (Nesta level {} at most): {}",
+            its.ceiling.max_level,
+            its.ceiling.reasons.join(" ")
+        )));
+    }
+}
+
+fn effects_table(series: &ItsSeries, outcome: &OutcomeResult) -> Table {
+    let fit = &series.fit;
+    let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+    let mut rows = vec![
+        row("Level change at the intervention", &fit.level_change, scale),
+        row("Slope change per period", &fit.slope_change, scale),
+        row(
+            "Trend before the intervention, per period",
+            &fit.pre_trend,
+            scale,
+        ),
+    ];
+    for h in &fit.horizons {
+        rows.push(row(
+            &format!(
+                "Effect {} periods after the intervention (period {}{})",
+                h.horizon,
+                h.period,
+                if h.within_data {
+                    ""
+                } else {
+                    ", extrapolated beyond the data"
+                }
+            ),
+            &h.effect,
+            scale,
+        ));
+    }
+    Table {
+        caption: match &series.control_column {
+            Some(c) => format!(
+                "{}: change relative to the control series {c}{}",
+                outcome.label,
+                unit_note(scale)
+            ),
+            None => format!(
+                "{}: change against its own trend{}",
+                outcome.label,
+                unit_note(scale)
+            ),
+        },
+        header: ["Quantity", "Estimate (95% CI)", "Standard error", "p-value"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    }
+}
+
+fn unit_note(scale: Scale) -> String {
+    let unit = scale.difference_unit();
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", unit.trim())
+    }
+}
+
+fn row(what: &str, e: &Estimate, scale: Scale) -> Vec<String> {
+    let text = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
+    vec![
+        what.to_string(),
+        text.compact(),
+        text.alongside(scale, e.std_error),
+        p_value(e.p_value),
+    ]
+}
+
+fn diagnostics(series: &ItsSeries) -> Vec<String> {
+    let fit = &series.fit;
+    let a = &fit.autocorrelation;
+    let mut out = vec![
+        format!(
+            "Durbin–Watson {} (about 2 when neighbouring residuals are unrelated)",
+            significant(a.durbin_watson, 3)
+        ),
+        format!(
+            "Residual autocorrelation at lags 1 to {}: {}",
+            a.acf.len(),
+            a.acf
+                .iter()
+                .map(|r| significant(*r, 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "Ljung–Box Q = {} on {} df, p = {}",
+            significant(a.ljung_box.statistic, 3),
+            a.ljung_box.df,
+            p_value(a.ljung_box.p_value)
+        ),
+    ];
+    if let Some(lag) = fit.hac_lag {
+        out.push(format!(
+            "Newey–West lag {lag}{}",
+            if fit.hac_lag_default {
+                " (the default ⌊4(T/100)^(2/9)⌋)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(rho) = fit.rho {
+        out.push(format!("AR(1) coefficient ρ = {}", significant(rho, 3)));
+    }
+    out
+}
+
+/// Observed series, the pre-intervention trend projected forward with its band, the
+/// fitted post-intervention line, a line at the intervention and a mark at each
+/// horizon.
+fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
+    register_font();
+    let fit = &series.fit;
+    let (width, height) = (CHART_WIDTH, 400u32);
+    let path = &fit.path;
+    let x_min = fit.first_period as f64;
+    let x_max = fit.last_period as f64;
+    let values = path.iter().flat_map(|p| {
+        [p.observed, p.counterfactual_low, p.counterfactual_high]
+            .into_iter()
+            .chain(p.fitted)
+    });
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    let (y_lo, y_hi) = (lo - pad, hi + pad);
+    let what = match &series.control_column {
+        Some(_) => format!("{}, treated − control", outcome.label),
+        None => outcome.label.clone(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Observed series against the projected trend",
+                ("sans-serif", 17).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), y_lo..y_hi)
+        {
+            let span_x = x_max - x_min;
+            let span_y = y_hi - y_lo;
+            chart
+                .configure_mesh()
+                .x_desc("period")
+                .y_desc(what.clone())
+                .x_label_formatter(&|v| tick(*v, span_x, 4))
+                .y_label_formatter(&|v| tick(*v, span_y, 4))
+                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
+                .label_style(
+                    ("sans-serif", 14)
+                        .into_font()
+                        .color(&RGBColor(0x55, 0x55, 0x55)),
+                )
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            let after: Vec<_> = path
+                .iter()
+                .filter(|p| p.period >= fit.intervention)
+                .collect();
+            let band: Vec<(f64, f64)> = after
+                .iter()
+                .map(|p| (p.period as f64, p.counterfactual_high))
+                .chain(
+                    after
+                        .iter()
+                        .rev()
+                        .map(|p| (p.period as f64, p.counterfactual_low)),
+                )
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.12).filled())))
+                .ok();
+            chart
+                .draw_series(LineSeries::new(
+                    path.iter().map(|p| (p.period as f64, p.counterfactual)),
+                    BLUE.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(LineSeries::new(
+                    path.iter()
+                        .filter(|p| p.period >= fit.intervention)
+                        .filter_map(|p| p.fitted.map(|f| (p.period as f64, f))),
+                    RED.stroke_width(2),
+                ))
+                .ok();
+            chart
+                .draw_series(
+                    path.iter()
+                        .map(|p| Circle::new((p.period as f64, p.observed), 3, BLACK.filled())),
+                )
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![
+                        (fit.intervention as f64 - 0.5, y_lo),
+                        (fit.intervention as f64 - 0.5, y_hi),
+                    ],
+                    4,
+                    4,
+                    BLACK.stroke_width(1),
+                ))
+                .ok();
+            for h in fit.horizons.iter().filter(|h| h.within_data) {
+                if let Some(p) = path.iter().find(|p| p.period == h.period) {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![
+                                (p.period as f64, p.counterfactual),
+                                (p.period as f64, p.fitted.unwrap_or(p.observed)),
+                            ],
+                            RED.stroke_width(3),
+                        )))
+                        .ok();
+                }
+            }
+        }
+        root.present().ok();
+    }
+    let title = format!("{what}: observed and projected");
+    let horizons = fit
+        .horizons
+        .iter()
+        .map(|h| {
+            format!(
+                "{} after {} periods",
+                significant(h.effect.estimate, 3),
+                h.horizon
+            )
+        })
+        .collect::<Vec<_>>();
+    let description = format!(
+        "Dots: the observed series by period. Blue line and band: the trend before period {} projected forward, with its {} interval. Red line: the fitted series after the intervention; red bars mark the effect at each horizon{}. Dashed line: the intervention.",
+        fit.intervention,
+        super::format::percent(fit.level_change.conf_level, 3),
+        if horizons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", horizons.join("; "))
+        }
+    );
+    Chart {
+        name: CHART_NAME,
+        svg: accessible(&svg, CHART_NAME, &title, &description),
+        title,
+        description,
+    }
+}

@@ -1,0 +1,181 @@
+//! The interrupted time series example end to end: the spec validates, the analysis
+//! recovers the effect the data were generated with (specs/ambulance-standby-its/
+//! data/make_data.py: −0.80 minutes at month 37, −0.02 a month after), and the grade
+//! follows the ITS ceiling: level 3 for a comparative ITS whose diagnostics pass,
+//! level 2 at most without a control series or with too few periods before.
+
+mod examples_support;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use examples_support::copy_dir;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const EXAMPLE: &str = "ambulance-standby-its";
+
+fn evident() -> Command {
+    Command::cargo_bin("evident").unwrap()
+}
+
+/// A copy of the example whose spec text has been passed through `edit`.
+fn example(root: &TempDir, edit: impl Fn(String) -> String) -> PathBuf {
+    let folder = root.path().join("specs").join(EXAMPLE);
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(EXAMPLE),
+        &folder,
+    );
+    let spec = folder.join("study.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, edit(text)).unwrap();
+    spec
+}
+
+fn report(spec: &Path, root: &TempDir) -> Value {
+    let out = root.path().join("out");
+    evident()
+        .arg("run")
+        .arg("-q")
+        .arg(spec)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+fn criterion<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["grade"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no criterion {id}"))
+}
+
+#[test]
+fn comparative_its_recovers_the_generated_effect_and_reaches_level_three() {
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |t| t);
+    let r = report(&spec, &root);
+    let fit = &r["analysis"]["interrupted_time_series"]["series"][0]["fit"];
+    assert_eq!(fit["comparative"], true);
+    assert_eq!(
+        (fit["n_pre"].as_u64(), fit["n_post"].as_u64()),
+        (Some(36), Some(24))
+    );
+    let level = &fit["level_change"];
+    let (est, low, high) = (
+        level["estimate"].as_f64().unwrap(),
+        level["conf_low"].as_f64().unwrap(),
+        level["conf_high"].as_f64().unwrap(),
+    );
+    assert!(
+        low < -0.80 && -0.80 < high,
+        "CI {low}..{high} misses the true −0.80"
+    );
+    assert!((est + 0.80).abs() < 0.15, "level change {est}");
+    // Twelve months on, the true effect is −0.80 − 0.02 × 12 = −1.04.
+    let h12 = &fit["horizons"][1];
+    assert_eq!(h12["horizon"], 12);
+    assert_eq!(h12["period"], 49);
+    assert!(h12["effect"]["conf_low"].as_f64().unwrap() < -1.04);
+    assert!(h12["effect"]["conf_high"].as_f64().unwrap() > -1.04);
+    // The headline comparison is the level change itself.
+    let headline = &r["analysis"]["outcomes"][0]["comparisons"][0];
+    assert_eq!(headline["estimator"], "segmented_regression");
+    assert_eq!(headline["estimate"]["estimate"].as_f64().unwrap(), est);
+    let ceiling = &r["analysis"]["interrupted_time_series"]["ceiling"];
+    assert_eq!(ceiling["max_level"], 3);
+    assert_eq!(ceiling["held_down_by"].as_array().unwrap().len(), 0);
+    assert_eq!(r["grade"]["level"], 3);
+    assert_eq!(r["grade"]["sms"]["level"], 3);
+    assert_eq!(criterion(&r, "comparison_group")["status"], "met");
+    assert_eq!(criterion(&r, "design_diagnostics")["status"], "met");
+    assert_eq!(criterion(&r, "causal_effect")["status"], "met");
+}
+
+#[test]
+fn without_a_control_series_the_grade_stops_at_level_two() {
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |t| {
+        t.replace(r#""control": "comparison_response_minutes","#, "")
+            .replace(
+                r#""secondary_controls": { "within_target_pct": "comparison_within_target_pct" },"#,
+                "",
+            )
+    });
+    let r = report(&spec, &root);
+    let its = &r["analysis"]["interrupted_time_series"];
+    assert_eq!(its["series"][0]["fit"]["comparative"], false);
+    assert_eq!(its["ceiling"]["held_down_by"][0], "no_control_series");
+    assert_eq!(its["ceiling"]["max_level"], 2);
+    assert_eq!(criterion(&r, "comparison_group")["status"], "not_met");
+    assert!(r["grade"]["level"].as_u64().unwrap() <= 2);
+    assert_eq!(r["grade"]["sms"]["level"], 2);
+}
+
+#[test]
+fn too_few_periods_before_hold_a_comparative_its_at_level_two() {
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |t| {
+        t.replace(
+            r#""intervention": 37,"#,
+            r#""intervention": 7, "min_pre_periods": 4,"#,
+        )
+    });
+    let r = report(&spec, &root);
+    let its = &r["analysis"]["interrupted_time_series"];
+    assert_eq!(its["series"][0]["fit"]["n_pre"], 6);
+    assert_eq!(its["ceiling"]["held_down_by"][0], "too_few_periods");
+    assert_eq!(criterion(&r, "design_diagnostics")["status"], "not_met");
+    assert!(r["grade"]["level"].as_u64().unwrap() <= 2);
+}
+
+#[test]
+fn bad_settings_are_invalid_input_with_the_json_path() {
+    type Edit = fn(String) -> String;
+    let cases: [(&str, Edit, &str); 4] = [
+        (
+            "no settings block",
+            |t| {
+                let key = t.find(r#""interrupted_time_series": {"#).unwrap();
+                let start = t[..key].rfind(',').unwrap();
+                let end = key + t[key..].find("\n    }").unwrap() + 6;
+                format!("{}{}", &t[..start], &t[end..])
+            },
+            "needs design.interrupted_time_series",
+        ),
+        (
+            "unknown key",
+            |t| t.replace(r#""horizons""#, r#""horizon_months""#),
+            "horizon_months",
+        ),
+        (
+            "missing column",
+            |t| t.replace(r#""period": "month""#, r#""period": "month_index""#),
+            "month_index",
+        ),
+        (
+            "secondary outcome without its control series",
+            |t| {
+                t.replace(
+                    r#""secondary_controls": { "within_target_pct": "comparison_within_target_pct" },"#,
+                    "",
+                )
+            },
+            "has no control series",
+        ),
+    ];
+    for (what, edit, expected) in cases {
+        let root = TempDir::new().unwrap();
+        let spec = example(&root, edit);
+        let output = evident().arg("check").arg(&spec).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{what}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{what}: {stderr}");
+    }
+}
