@@ -13,6 +13,7 @@
 //! | `power` | power, sample size, minimum detectable effects |
 //! | `assign` | the assign stage: seeded, audited randomisation; manifest; balance |
 //! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
+//! | `designs` | designs over time analysed from a long panel: staggered roll-out |
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
@@ -22,6 +23,7 @@
 pub mod analysis;
 pub mod assign;
 pub mod data;
+pub mod designs;
 pub mod error;
 pub mod evidence;
 pub mod lifecycle;

@@ -8,6 +8,7 @@
 mod load;
 mod locate;
 mod power;
+pub mod staggered;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
