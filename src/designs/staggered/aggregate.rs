@@ -66,8 +66,11 @@ impl Shares {
             .into_iter()
             .map(|(g, k)| (g, k as f64 / n))
             .collect();
-        let index: BTreeMap<i64, usize> =
-            cohorts.iter().enumerate().map(|(i, (g, _))| (*g, i)).collect();
+        let index: BTreeMap<i64, usize> = cohorts
+            .iter()
+            .enumerate()
+            .map(|(i, (g, _))| (*g, i))
+            .collect();
         let unit_cohort = panel
             .first_treated
             .iter()
@@ -113,7 +116,12 @@ impl Shares {
 
 /// Σ_c w_c ψ_ic for several weighted combinations of cells at once: `uses[c]` lists
 /// (output index, weight) for cell c. One pass over units per cell.
-fn combine(panel: &Panel, cells: &[Cell], uses: &[Vec<(usize, f64)>], outputs: usize) -> Vec<Vec<f64>> {
+fn combine(
+    panel: &Panel,
+    cells: &[Cell],
+    uses: &[Vec<(usize, f64)>],
+    outputs: usize,
+) -> Vec<Vec<f64>> {
     let n = panel.n_units();
     let mut out = vec![vec![0.0; n]; outputs];
     for (cell, targets) in cells.iter().zip(uses) {
@@ -189,13 +197,25 @@ pub fn aggregate(
     };
     for (slot, (_, _, members, share_weighted)) in specs.iter().enumerate() {
         let w = weights_of(members, *share_weighted);
-        estimates.push(members.iter().zip(&w).map(|(&i, w)| w * att(&cells[i])).sum::<f64>());
+        estimates.push(
+            members
+                .iter()
+                .zip(&w)
+                .map(|(&i, w)| w * att(&cells[i]))
+                .sum::<f64>(),
+        );
         for (&i, &w) in members.iter().zip(&w) {
             uses[i].push((slot, w));
         }
     }
     let w = weights_of(&simple, true);
-    estimates.push(simple.iter().zip(&w).map(|(&i, w)| w * att(&cells[i])).sum::<f64>());
+    estimates.push(
+        simple
+            .iter()
+            .zip(&w)
+            .map(|(&i, w)| w * att(&cells[i]))
+            .sum::<f64>(),
+    );
     for (&i, &w) in simple.iter().zip(&w) {
         uses[i].push((simple_slot, w));
     }

@@ -175,7 +175,11 @@ pub fn estimate_cells(
     for (g, _) in panel.cohorts() {
         let last_pre = last_pre_index(periods, g, settings.anticipation)
             .expect("check_design guarantees a pre-period");
-        let time_indices = if universal { 0..n_periods } else { 1..n_periods };
+        let time_indices = if universal {
+            0..n_periods
+        } else {
+            1..n_periods
+        };
         for t in time_indices {
             let tn = periods[t];
             let base = if universal || g - anticipation <= tn {

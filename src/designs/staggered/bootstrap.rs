@@ -152,13 +152,18 @@ pub fn bands(
         };
     }
     let (m, bres) = draws(influence, cluster_of_unit, n_draws, seed, weights);
-    let z_iqr = 2.0 * crate::stats::distributions::normal::quantile(0.75).unwrap_or(0.674_489_750_196_081_7);
+    let z_iqr = 2.0
+        * crate::stats::distributions::normal::quantile(0.75).unwrap_or(0.674_489_750_196_081_7);
     let scale: Vec<f64> = (0..k)
         .map(|j| {
             let mut col: Vec<f64> = (0..n_draws).map(|b| bres[b * k + j]).collect();
             col.sort_by(f64::total_cmp);
             let s = (quantile_type1(&col, 0.75) - quantile_type1(&col, 0.25)) / z_iqr;
-            if s.is_finite() && s > 0.0 { s } else { f64::NAN }
+            if s.is_finite() && s > 0.0 {
+                s
+            } else {
+                f64::NAN
+            }
         })
         .collect();
     let mut t_max: Vec<f64> = (0..n_draws)

@@ -27,7 +27,11 @@ pub enum StaggeredError {
         period: i64,
     },
     #[error("the outcome is missing or not finite for unit {unit} in period {period} (row {row})")]
-    MissingOutcome { unit: String, period: i64, row: usize },
+    MissingOutcome {
+        unit: String,
+        period: i64,
+        row: usize,
+    },
     #[error(
         "the first-treatment period changes over time within {count} unit(s) ({units}); it must be constant per unit"
     )]
@@ -36,8 +40,14 @@ pub enum StaggeredError {
         "treatment switches off again in {count} unit(s) ({units}): staggered roll-out needs absorbing treatment (once treated, always treated), which is not what these data show"
     )]
     SwitchesOff { count: usize, units: String },
-    #[error("the treatment indicator must be 0 or 1, got {value} for unit {unit} in period {period}")]
-    NotZeroOne { unit: String, period: i64, value: f64 },
+    #[error(
+        "the treatment indicator must be 0 or 1, got {value} for unit {unit} in period {period}"
+    )]
+    NotZeroOne {
+        unit: String,
+        period: i64,
+        value: f64,
+    },
     #[error(
         "every unit is treated in the same period ({period}) and no unit is left untreated: there is no comparison, so no effect can be estimated"
     )]

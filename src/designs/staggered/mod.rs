@@ -42,9 +42,9 @@ pub struct Effect {
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
-    /// Simultaneous band over the family (estimate ± critical value × bootstrap SE).
-    pub band_low: f64,
-    pub band_high: f64,
+    /// Simultaneous band over the family (estimate ± critical value × bootstrap SE);
+    /// `None` for calendar effects, which are not bootstrapped.
+    pub band: Option<(f64, f64)>,
 }
 
 /// The joint test that every pre-treatment event-time effect is zero.
@@ -101,9 +101,8 @@ pub fn analyse(
     let z = crate::stats::distributions::normal::quantile(1.0 - inference.alpha / 2.0)
         .expect("alpha checked");
 
-    let family = |f: Family| -> Vec<&Aggregated> {
-        aggregated.iter().filter(|a| a.family == f).collect()
-    };
+    let family =
+        |f: Family| -> Vec<&Aggregated> { aggregated.iter().filter(|a| a.family == f).collect() };
     let boot = &inference.bootstrap;
     let effects = |f: Family, seed_offset: u64| -> (Vec<Effect>, f64) {
         let members = family(f);
@@ -125,8 +124,12 @@ pub fn analyse(
                 se: a.se,
                 ci_low: a.estimate - z * a.se,
                 ci_high: a.estimate + z * a.se,
-                band_low: a.estimate - bands.critical_value * bse,
-                band_high: a.estimate + bands.critical_value * bse,
+                band: (bands.critical_value * bse).is_finite().then(|| {
+                    (
+                        a.estimate - bands.critical_value * bse,
+                        a.estimate + bands.critical_value * bse,
+                    )
+                }),
             })
             .collect();
         (effects, bands.critical_value)
@@ -141,8 +144,7 @@ pub fn analyse(
             se: a.se,
             ci_low: a.estimate - z * a.se,
             ci_high: a.estimate + z * a.se,
-            band_low: f64::NAN,
-            band_high: f64::NAN,
+            band: None,
         })
         .collect();
     let pre: Vec<&Aggregated> = family(Family::EventTime)

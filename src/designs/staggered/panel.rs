@@ -218,7 +218,10 @@ fn first_treated_from_indicator(
     for (u, id) in unit_ids.iter().enumerate() {
         let mut first = None;
         let mut switched_off = false;
-        for (t, &r) in row_of[u * n_periods..(u + 1) * n_periods].iter().enumerate() {
+        for (t, &r) in row_of[u * n_periods..(u + 1) * n_periods]
+            .iter()
+            .enumerate()
+        {
             let value = d[r];
             if value != 0.0 && value != 1.0 {
                 return Err(StaggeredError::NotZeroOne {

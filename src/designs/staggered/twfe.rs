@@ -29,7 +29,9 @@ impl ComparisonKind {
         match self {
             ComparisonKind::TreatedVsNever => "treated vs never treated",
             ComparisonKind::EarlierVsLater => "earlier vs later treated",
-            ComparisonKind::LaterVsEarlier => "later vs earlier treated (already-treated comparison)",
+            ComparisonKind::LaterVsEarlier => {
+                "later vs earlier treated (already-treated comparison)"
+            }
         }
     }
 }
@@ -120,9 +122,18 @@ fn decompose(panel: &Panel, variance_d: f64) -> Vec<BaconTerm> {
     let cohorts = panel.cohorts();
     let n_u = panel.n_never_treated() as f64 / n;
     // First period index at or after g.
-    let start = |g: i64| panel.periods.iter().position(|&p| p >= g).unwrap_or(periods);
+    let start = |g: i64| {
+        panel
+            .periods
+            .iter()
+            .position(|&p| p >= g)
+            .unwrap_or(periods)
+    };
     let share_treated = |g: i64| (periods - start(g)) as f64 / periods as f64;
-    let did = |a: Option<i64>, b: Option<i64>, pre: std::ops::Range<usize>, post: std::ops::Range<usize>| {
+    let did = |a: Option<i64>,
+               b: Option<i64>,
+               pre: std::ops::Range<usize>,
+               post: std::ops::Range<usize>| {
         (cohort_mean(panel, a, post.clone()) - cohort_mean(panel, a, pre.clone()))
             - (cohort_mean(panel, b, post) - cohort_mean(panel, b, pre))
     };
