@@ -447,3 +447,71 @@ fn bad_input_gets_a_clear_message() {
         "{e}"
     );
 }
+
+#[test]
+fn grade_names_the_pre_trend_and_the_report_shows_twfe_bias() {
+    use evident::evidence::staggered::{StaggeredGradeInput, criteria, held_down_by};
+    use evident::spec::{Direction, Thresholds};
+    let thresholds = Thresholds::default();
+    let input = StaggeredGradeInput {
+        better: Direction::Higher,
+        thresholds: &thresholds,
+        randomised_timing: false,
+        outcome_sd: 1.0,
+    };
+    let settings = Settings {
+        comparison: Comparison::NeverTreated,
+        anticipation: 0,
+        base_period: BasePeriod::Varying,
+    };
+    // Parallel trends hold: every level-3 criterion passes.
+    let cohort = |i: usize| match i % 4 {
+        0 => Some(3),
+        1 => Some(5),
+        2 => Some(7),
+        _ => None,
+    };
+    let (u, p, y, g) = simulate(2000, 8, cohort, |g, t| 1.0 + 0.8 * (t - g) as f64);
+    let panel = Panel::from_long(&u, &p, &y, Timing::FirstTreated(&g)).unwrap();
+    let good = staggered::analyse(&panel, &settings, &inference()).unwrap();
+    let graded = criteria(&good, &input);
+    assert!(graded.iter().all(|c| c.status.passes()), "{graded:?}");
+    assert_eq!(held_down_by(&graded), None);
+    let md = evident::report::staggered::markdown(&good, "score");
+    assert!(md.contains(&evident::report::format::significant(good.twfe.estimate, 3)));
+    assert!(
+        md.contains("should not be used here"),
+        "TWFE is far from CS here:\n{md}"
+    );
+    assert!(md.contains("later vs earlier treated"));
+    let chart = evident::report::staggered::event_time_chart(&good, "score");
+    assert!(chart.svg.contains("<title") && chart.svg.contains("<circle"));
+
+    // A pre-trend: the grade is held at level 2 and the test is named.
+    let cohort = |i: usize| if i % 2 == 0 { Some(5) } else { None };
+    let (u, p, mut y, g) = simulate(600, 8, cohort, |_, _| 1.0);
+    for (row, value) in y.iter_mut().enumerate() {
+        if g[row] == Some(5) {
+            *value += 0.5 * p[row] as f64;
+        }
+    }
+    let panel = Panel::from_long(&u, &p, &y, Timing::FirstTreated(&g)).unwrap();
+    let bad = staggered::analyse(&panel, &settings, &inference()).unwrap();
+    let graded = criteria(&bad, &input);
+    let held = held_down_by(&graded).unwrap();
+    assert!(
+        held.starts_with("Parallel pre-trends (not met): pre-trend test"),
+        "{held}"
+    );
+    // With randomised timing (a stepped-wedge trial) the pre-trend does not apply.
+    let randomised = StaggeredGradeInput {
+        randomised_timing: true,
+        ..input
+    };
+    let graded = criteria(&bad, &randomised);
+    assert!(
+        !held_down_by(&graded)
+            .unwrap_or_default()
+            .contains("pre-trend")
+    );
+}

@@ -13,6 +13,7 @@ mod attrition;
 mod certainty;
 mod padlocks;
 mod sms;
+pub mod staggered;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
 pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};

@@ -23,19 +23,19 @@ use crate::power::plan::PlanResult;
 use crate::spec::OutcomeType;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
-const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(crate) const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+pub(crate) const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub(crate) const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// Width of every chart in px (see the module notes for why).
 pub(crate) const CHART_WIDTH: u32 = 640;
 /// Tick and legend text in plotters' units: its SVG backend writes a font size of
 /// size / 1.24 px, so 14 gives 11.3 px text.
-const TICK_SIZE: u32 = 14;
+pub(crate) const TICK_SIZE: u32 = 14;
 /// Axis titles (11.3 px in the SVG).
-const AXIS_SIZE: u32 = 14;
+pub(crate) const AXIS_SIZE: u32 = 14;
 /// Chart captions (13.7 px in the SVG).
-const CAPTION_SIZE: u32 = 17;
+pub(crate) const CAPTION_SIZE: u32 = 17;
 
 /// A drawn chart: file stem, title, description, SVG text.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ mod lifecycle;
 mod markdown;
 pub mod model;
 mod ratings;
+pub mod staggered;
 pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
