@@ -515,3 +515,62 @@ fn grade_names_the_pre_trend_and_the_report_shows_twfe_bias() {
             .contains("pre-trend")
     );
 }
+
+#[test]
+fn programme_rollout_example_recovers_its_known_effects_and_twfe_does_not() {
+    let folder = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/programme-rollout/data"
+    ));
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("truth.json")).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_path(folder.join("panel.csv")).unwrap();
+    let (mut unit, mut period, mut g, mut y) = (vec![], vec![], vec![], vec![]);
+    for row in reader.records() {
+        let row = row.unwrap();
+        unit.push(row[0].to_string());
+        period.push(row[1].parse::<i64>().unwrap());
+        g.push(Some(row[2].parse::<i64>().unwrap()));
+        y.push(row[3].parse::<f64>().unwrap());
+    }
+    let panel = Panel::from_long(&unit, &period, &y, Timing::FirstTreated(&g)).unwrap();
+    let settings = Settings {
+        comparison: Comparison::NotYetTreated,
+        anticipation: 0,
+        base_period: BasePeriod::Varying,
+    };
+    let result = staggered::analyse(&panel, &settings, &inference()).unwrap();
+    let (overall, se) = result.overall.cohort_weighted;
+    let true_overall = truth["overall_cohort_weighted"].as_f64().unwrap();
+    assert!(
+        (overall - true_overall).abs() < 3.0 * se,
+        "{overall} vs {true_overall} (se {se})"
+    );
+    for e in &result.by_cohort {
+        let t = truth["cohort_effects"][e.key.to_string()].as_f64().unwrap();
+        assert!(
+            (e.estimate - t).abs() < 4.0 * e.se,
+            "cohort {}: {} vs {t}",
+            e.key,
+            e.estimate
+        );
+    }
+    for e in result.event_time.iter().filter(|e| e.key >= 0) {
+        let t = truth["event_time_effects"][e.key.to_string()]
+            .as_f64()
+            .unwrap();
+        let (low, high) = e.band.unwrap();
+        assert!(
+            low < t && t < high,
+            "event time {}: band {low}..{high} misses {t}",
+            e.key
+        );
+    }
+    // TWFE is biased: off by more than 5 standard errors of the CS estimate.
+    let twfe = result.twfe.estimate;
+    assert!(
+        (twfe - true_overall).abs() > 5.0 * se,
+        "TWFE {twfe} vs {true_overall}"
+    );
+    assert!(result.pre_trend.unwrap().p_value > 0.01);
+}
