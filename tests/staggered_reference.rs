@@ -574,3 +574,84 @@ fn programme_rollout_example_recovers_its_known_effects_and_twfe_does_not() {
     );
     assert!(result.pre_trend.unwrap().p_value > 0.01);
 }
+
+#[test]
+fn hussey_hughes_variance_and_power_hold_in_a_monte_carlo() {
+    use evident::power::stepped_wedge::SteppedWedge;
+    use nalgebra::{DMatrix, DVector};
+    // 4 steps × 3 clusters, 10 people per cluster-period, ICC 0.1: in SD units the
+    // cluster-period mean has residual variance 0.9/10 and cluster variance 0.1.
+    let design = SteppedWedge {
+        steps: 4,
+        clusters_per_step: 3,
+        cluster_period_size: 10.0,
+        icc: 0.1,
+    };
+    let (clusters, periods, x) = design.treatment_matrix();
+    let (sigma2, tau2, theta) = (0.09, 0.1, 0.4);
+    let v = DMatrix::<f64>::identity(periods, periods) * sigma2
+        + DMatrix::<f64>::from_element(periods, periods, tau2);
+    let v_inv = v.try_inverse().unwrap();
+    let z_of = |i: usize| {
+        let mut z = DMatrix::<f64>::zeros(periods, periods + 1);
+        for j in 0..periods {
+            z[(j, j)] = 1.0;
+            z[(j, periods)] = x[i * periods + j];
+        }
+        z
+    };
+    let mut info = DMatrix::<f64>::zeros(periods + 1, periods + 1);
+    for i in 0..clusters {
+        let z = z_of(i);
+        info += z.transpose() * &v_inv * &z;
+    }
+    let info_inv = info.try_inverse().unwrap();
+    let mut state = 42u64;
+    let mut uniform = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut normal = move || {
+        let (u1, u2) = (uniform(), uniform());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    };
+    let variance = design.variance();
+    let reps = 4000;
+    let (mut sum, mut sum2, mut rejected) = (0.0, 0.0, 0usize);
+    for _ in 0..reps {
+        let mut score = DVector::<f64>::zeros(periods + 1);
+        for i in 0..clusters {
+            let alpha = tau2.sqrt() * normal();
+            let y = DVector::from_iterator(
+                periods,
+                (0..periods).map(|j| {
+                    0.1 * j as f64 + theta * x[i * periods + j] + alpha + sigma2.sqrt() * normal()
+                }),
+            );
+            score += z_of(i).transpose() * &v_inv * y;
+        }
+        let estimate = (&info_inv * score)[periods];
+        sum += estimate;
+        sum2 += estimate * estimate;
+        if (estimate / variance.sqrt()).abs() > 1.959_963_984_540_054 {
+            rejected += 1;
+        }
+    }
+    let mean = sum / reps as f64;
+    let empirical = (sum2 - reps as f64 * mean * mean) / (reps - 1) as f64;
+    // A sample variance from 4,000 draws has relative SE sqrt(2/3999) ≈ 2.2%.
+    assert!(
+        (empirical / variance - 1.0).abs() < 4.0 * (2.0 / 3999.0f64).sqrt(),
+        "{empirical} vs {variance}"
+    );
+    assert!((mean - theta).abs() < 4.0 * (variance / reps as f64).sqrt());
+    let power = design.power(theta, 0.05);
+    let rate = rejected as f64 / reps as f64;
+    assert!(
+        (rate - power).abs() < 4.0 * (power * (1.0 - power) / reps as f64).sqrt(),
+        "{rate} vs {power}"
+    );
+}

@@ -128,8 +128,7 @@ fn combine(
         if targets.is_empty() || cell.att.is_none() || cell.reference {
             continue;
         }
-        for u in 0..n {
-            let f = panel.first_treated[u];
+        for (u, &f) in panel.first_treated.iter().enumerate() {
             if !cell.is_treated(f) && !cell.is_comparison(f) {
                 continue;
             }

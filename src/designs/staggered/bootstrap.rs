@@ -134,26 +134,30 @@ fn quantile_type1(sorted: &[f64], p: f64) -> f64 {
     sorted[h.clamp(1, n) - 1]
 }
 
-/// Uniform critical value and bootstrap standard errors of a family.
+/// Uniform critical values and bootstrap standard errors of several families of
+/// effects, all from the same draws (one multiplier per cluster and draw).
 pub fn bands(
-    influence: &[&[f64]],
+    families: &[Vec<&[f64]>],
     cluster_of_unit: Option<&[usize]>,
     n_draws: usize,
     seed: u64,
     weights: MultiplierWeights,
     alpha: f64,
-) -> Bands {
+) -> Vec<Bands> {
+    let influence: Vec<&[f64]> = families.iter().flatten().copied().collect();
     let k = influence.len();
     let n = influence.first().map_or(0, |x| x.len()) as f64;
     if k == 0 || n_draws == 0 {
-        return Bands {
-            critical_value: f64::NAN,
-            se: vec![f64::NAN; k],
-        };
+        return families
+            .iter()
+            .map(|f| Bands {
+                critical_value: f64::NAN,
+                se: vec![f64::NAN; f.len()],
+            })
+            .collect();
     }
-    let (m, bres) = draws(influence, cluster_of_unit, n_draws, seed, weights);
-    let z_iqr = 2.0
-        * crate::stats::distributions::normal::quantile(0.75).unwrap_or(0.674_489_750_196_081_7);
+    let (m, bres) = draws(&influence, cluster_of_unit, n_draws, seed, weights);
+    let z_iqr = 2.0 * crate::stats::distributions::normal::quantile(0.75).unwrap_or(f64::NAN);
     let scale: Vec<f64> = (0..k)
         .map(|j| {
             let mut col: Vec<f64> = (0..n_draws).map(|b| bres[b * k + j]).collect();
@@ -166,21 +170,29 @@ pub fn bands(
             }
         })
         .collect();
-    let mut t_max: Vec<f64> = (0..n_draws)
-        .filter_map(|b| {
-            let t = (0..k)
-                .filter(|&j| scale[j].is_finite())
-                .map(|j| (bres[b * k + j] / scale[j]).abs())
-                .fold(f64::NEG_INFINITY, f64::max);
-            t.is_finite().then_some(t)
-        })
-        .collect();
-    t_max.sort_by(f64::total_cmp);
-    let critical_value = if t_max.is_empty() {
-        f64::NAN
-    } else {
-        quantile_type1(&t_max, 1.0 - alpha)
-    };
-    let se = scale.iter().map(|s| s * (m as f64).sqrt() / n).collect();
-    Bands { critical_value, se }
+    let mut out = Vec::with_capacity(families.len());
+    let mut first = 0;
+    for family in families {
+        let columns = first..first + family.len();
+        first += family.len();
+        let mut t_max: Vec<f64> = (0..n_draws)
+            .filter_map(|b| {
+                let t = columns
+                    .clone()
+                    .filter(|&j| scale[j].is_finite())
+                    .map(|j| (bres[b * k + j] / scale[j]).abs())
+                    .fold(f64::NEG_INFINITY, f64::max);
+                t.is_finite().then_some(t)
+            })
+            .collect();
+        t_max.sort_by(f64::total_cmp);
+        let critical_value = if t_max.is_empty() {
+            f64::NAN
+        } else {
+            quantile_type1(&t_max, 1.0 - alpha)
+        };
+        let se = columns.map(|j| scale[j] * (m as f64).sqrt() / n).collect();
+        out.push(Bands { critical_value, se });
+    }
+    out
 }

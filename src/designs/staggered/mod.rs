@@ -104,18 +104,24 @@ pub fn analyse(
     let family =
         |f: Family| -> Vec<&Aggregated> { aggregated.iter().filter(|a| a.family == f).collect() };
     let boot = &inference.bootstrap;
-    let effects = |f: Family, seed_offset: u64| -> (Vec<Effect>, f64) {
-        let members = family(f);
-        let influence: Vec<&[f64]> = members.iter().map(|a| a.influence.as_slice()).collect();
-        let bands = bootstrap::bands(
-            &influence,
-            clusters,
-            boot.draws as usize,
-            boot.seed.wrapping_add(seed_offset),
-            boot.weights,
-            inference.alpha,
-        );
-        let effects = members
+    // One set of draws for the event-time and cohort families (did bootstraps each
+    // family separately; sharing the multipliers halves the random numbers and
+    // leaves each family's critical value a valid uniform one).
+    let banded = [family(Family::EventTime), family(Family::Cohort)];
+    let influence: Vec<Vec<&[f64]>> = banded
+        .iter()
+        .map(|members| members.iter().map(|a| a.influence.as_slice()).collect())
+        .collect();
+    let bands = bootstrap::bands(
+        &influence,
+        clusters,
+        boot.draws as usize,
+        boot.seed,
+        boot.weights,
+        inference.alpha,
+    );
+    let effects = |members: &[&Aggregated], bands: &bootstrap::Bands| -> Vec<Effect> {
+        members
             .iter()
             .zip(&bands.se)
             .map(|(a, bse)| Effect {
@@ -131,11 +137,12 @@ pub fn analyse(
                     )
                 }),
             })
-            .collect();
-        (effects, bands.critical_value)
+            .collect()
     };
-    let (event_time, event_time_critical_value) = effects(Family::EventTime, 0);
-    let (by_cohort, cohort_critical_value) = effects(Family::Cohort, 1);
+    let event_time = effects(&banded[0], &bands[0]);
+    let by_cohort = effects(&banded[1], &bands[1]);
+    let (event_time_critical_value, cohort_critical_value) =
+        (bands[0].critical_value, bands[1].critical_value);
     let calendar = family(Family::Calendar)
         .iter()
         .map(|a| Effect {

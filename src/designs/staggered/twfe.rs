@@ -86,9 +86,9 @@ pub fn twfe(panel: &Panel) -> Twfe {
         .collect();
     let grand = unit_mean.iter().sum::<f64>() / n as f64;
     let (mut sxy, mut sxx) = (0.0, 0.0);
-    for u in 0..n {
-        for t in 0..periods {
-            let d = treated(panel, u, t) - unit_mean[u] - period_mean[t] + grand;
+    for (u, unit) in unit_mean.iter().enumerate() {
+        for (t, period) in period_mean.iter().enumerate() {
+            let d = treated(panel, u, t) - unit - period + grand;
             sxy += d * panel.y(u, t);
             sxx += d * d;
         }
