@@ -324,7 +324,7 @@ fn recovers_a_known_effect_where_twfe_is_biased() {
 #[test]
 fn a_pre_trend_is_detected() {
     // Cohort 5 drifts upwards before it is treated: parallel trends fail.
-    let cohort = |i: usize| if i % 2 == 0 { Some(5) } else { None };
+    let cohort = |i: usize| if i.is_multiple_of(2) { Some(5) } else { None };
     let (u, p, mut y, g) = simulate(600, 8, cohort, |_, _| 1.0);
     for (row, value) in y.iter_mut().enumerate() {
         if g[row] == Some(5) {
@@ -488,7 +488,7 @@ fn grade_names_the_pre_trend_and_the_report_shows_twfe_bias() {
     assert!(chart.svg.contains("<title") && chart.svg.contains("<circle"));
 
     // A pre-trend: the grade is held at level 2 and the test is named.
-    let cohort = |i: usize| if i % 2 == 0 { Some(5) } else { None };
+    let cohort = |i: usize| if i.is_multiple_of(2) { Some(5) } else { None };
     let (u, p, mut y, g) = simulate(600, 8, cohort, |_, _| 1.0);
     for (row, value) in y.iter_mut().enumerate() {
         if g[row] == Some(5) {
