@@ -15,6 +15,7 @@ mod estimators;
 pub mod icc;
 pub mod ri;
 mod sample;
+pub mod staggered;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
@@ -55,6 +56,9 @@ pub struct Analysis {
     /// Balance of every ordered pair of arms (read through `contrast`).
     #[serde(skip)]
     pub pairwise_balance: Vec<BalanceRow>,
+    /// A staggered roll-out's Callaway and Sant'Anna analysis (its outcomes list is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staggered_rollout: Option<staggered::StaggeredRolloutResult>,
 }
 
 /// All results for one outcome.
@@ -197,6 +201,26 @@ pub enum AnalysisError {
     },
     #[error(transparent)]
     Randomisation(#[from] ri::RiError),
+    #[error("{path}: {source}")]
+    Staggered {
+        path: PathBuf,
+        source: crate::designs::staggered::StaggeredError,
+    },
+    #[error("{path}:{line}: column `{column}` must hold a whole-number period here")]
+    StaggeredPeriod {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` gives unit `{unit}` a different cluster than its earlier rows; a cluster must be constant within a unit"
+    )]
+    StaggeredCluster {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        unit: String,
+    },
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -292,6 +316,15 @@ impl AnalysisError {
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
             }
+            AnalysisError::Staggered { .. } => {
+                "correct the panel as the message says, or the settings in design.staggered (see docs/staggered.md)".into()
+            }
+            AnalysisError::StaggeredPeriod { .. } => {
+                "periods (and first-treatment periods) must be whole numbers such as a year, month number or wave".into()
+            }
+            AnalysisError::StaggeredCluster { .. } => {
+                "give each unit one cluster in design.staggered.cluster, or drop the setting to cluster by unit".into()
+            }
             AnalysisError::MissingBlock { .. } => {
                 "every analysed unit needs its block; fill in the value, or drop the unit from the analysis data".into()
             }
@@ -337,6 +370,9 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
+    if let crate::spec::Design::StaggeredRollout { staggered } = &plan.design {
+        return staggered::analysis(plan, analysis_plan, staggered).map(Some);
+    }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
     let headline_columns = sample::ColumnsUsed::of(analysis_plan.estimators[0]);
@@ -551,6 +587,7 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         randomisation_inference,
         warnings,
         pairwise_balance,
+        staggered_rollout: None,
     }))
 }
 

@@ -270,13 +270,17 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         ..Facts::default()
     };
     let mut criteria = vec![theory_of_change(plan)];
-    criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    criteria.extend(level_three(
-        plan,
-        analysis.is_some(),
-        headline.as_ref(),
-        &mut facts,
-    ));
+    if let Some(result) = analysis.and_then(|a| a.staggered_rollout.as_ref()) {
+        criteria.extend(staggered::criteria_of(plan, result, &mut facts));
+    } else {
+        criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
+        criteria.extend(level_three(
+            plan,
+            analysis.is_some(),
+            headline.as_ref(),
+            &mut facts,
+        ));
+    }
     criteria.extend(level_four(plan));
     criteria.extend(level_five(plan));
 

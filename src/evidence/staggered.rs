@@ -176,3 +176,26 @@ pub fn held_down_by(criteria: &[Criterion]) -> Option<String> {
         .find(|c| c.level == 3 && !c.status.passes())
         .map(|c| format!("{} ({}): {}", c.title, c.status.label(), c.observed))
 }
+
+/// The staggered criteria of a spec's analysed roll-out, recording in `facts` what
+/// the secondary ratings need (analysed, and the MDES when the outcome SD is known).
+pub(crate) fn criteria_of(
+    plan: &crate::spec::Plan,
+    result: &crate::analysis::staggered::StaggeredRolloutResult,
+    facts: &mut super::Facts,
+) -> Vec<Criterion> {
+    let better = plan
+        .outcomes
+        .first()
+        .map_or(Direction::Higher, |o| o.spec.better);
+    let input = StaggeredGradeInput {
+        better,
+        thresholds: &plan.evidence.thresholds,
+        // Crossover times come from the data; a stepped-wedge allocation made by the
+        // assign stage is not wired yet, so the timing is never treated as randomised.
+        randomised_timing: false,
+        outcome_sd: result.first_period_outcome_sd,
+    };
+    facts.analysed = true;
+    criteria(&result.analysis, &input)
+}

@@ -146,6 +146,7 @@ fn analysis(
         randomisation_inference: None,
         warnings: Vec::new(),
         pairwise_balance,
+        staggered_rollout: None,
     }
 }
 

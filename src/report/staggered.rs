@@ -29,13 +29,11 @@ fn band(e: &Effect) -> String {
     e.band.map_or("—".into(), |(l, h)| interval(l, h))
 }
 
-/// The section as Markdown (a level-2 heading and its tables).
-pub fn markdown(analysis: &StaggeredAnalysis, outcome: &str) -> String {
-    let mut md = String::new();
+/// The section's sentences, in order: design, headline effect, TWFE, pre-trend test.
+fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
     let s = &analysis.settings;
-    md.push_str("## Staggered roll-out\n\n");
-    md.push_str(&format!(
-        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. Parallel trends are assumed without covariates.\n\n",
+    let mut out = vec![format!(
+        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. Parallel trends are assumed without covariates.",
         count(analysis.n_units),
         count(analysis.n_periods),
         count(analysis.cohorts.len()),
@@ -56,16 +54,16 @@ pub fn markdown(analysis: &StaggeredAnalysis, outcome: &str) -> String {
         } else {
             String::new()
         }
-    ));
+    )];
     let (estimate, se) = analysis.overall.cohort_weighted;
-    md.push_str(&format!(
-        "**Overall effect on {outcome}** (Callaway and Sant'Anna, cohorts weighted by size): {} (SE {}, 95% CI {}).\n\n",
+    out.push(format!(
+        "Overall effect on {outcome} (Callaway and Sant'Anna, cohorts weighted by size): {} (SE {}, 95% CI {}).",
         significant(estimate, DIGITS),
         significant(se, DIGITS),
         interval(estimate - 1.959_963_984_540_054 * se, estimate + 1.959_963_984_540_054 * se)
     ));
-    md.push_str(&format!(
-        "Two-way fixed effects (unit and period effects) gives {}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.\n\n",
+    out.push(format!(
+        "Two-way fixed effects (unit and period effects) gives {}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.",
         significant(analysis.twfe.estimate, DIGITS),
         percent(analysis.twfe.forbidden_weight(), 3),
         if (analysis.twfe.estimate - estimate).abs() > 1.959_963_984_540_054 * se {
@@ -75,59 +73,105 @@ pub fn markdown(analysis: &StaggeredAnalysis, outcome: &str) -> String {
         }
     ));
     if let Some(t) = &analysis.pre_trend {
-        md.push_str(&format!(
-            "Pre-trend test (pre-treatment event-time effects jointly zero): χ² = {} on {} df, p = {}.\n\n",
+        out.push(format!(
+            "Pre-trend test (pre-treatment event-time effects jointly zero): χ² = {} on {} df, p = {}.",
             significant(t.statistic, DIGITS),
             t.df,
             p_value(t.p_value)
         ));
     }
-    md.push_str(&format!(
-        "### Effects by cohort\n\nSimultaneous 95% bands: uniform critical value {} from the multiplier bootstrap.\n\n| cohort | units | effect | SE | 95% CI | 95% band |\n|---|---|---|---|---|---|\n",
-        significant(analysis.cohort_critical_value, DIGITS)
-    ));
-    for e in &analysis.by_cohort {
-        let units = analysis
-            .cohorts
-            .iter()
-            .find(|(g, _)| *g == e.key)
-            .map_or(0, |c| c.1);
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            e.key,
-            count(units),
-            significant(e.estimate, DIGITS),
-            significant(e.se, DIGITS),
-            interval(e.ci_low, e.ci_high),
-            band(e)
-        ));
-    }
-    md.push_str(&format!(
-        "\n### Effects by time since roll-out\n\nNegative event times are before treatment (they should be near zero). Uniform critical value {}.\n\n| event time | effect | SE | 95% CI | 95% band |\n|---|---|---|---|---|\n",
-        significant(analysis.event_time_critical_value, DIGITS)
-    ));
-    for e in &analysis.event_time {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            e.key,
-            significant(e.estimate, DIGITS),
-            significant(e.se, DIGITS),
-            interval(e.ci_low, e.ci_high),
-            band(e)
-        ));
-    }
-    md.push_str("\n### Goodman-Bacon decomposition of the TWFE estimate\n\n| comparison | treated cohort | comparison cohort | 2×2 estimate | weight |\n|---|---|---|---|---|\n");
-    for t in &analysis.twfe.decomposition {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            t.kind.label(),
-            t.treated,
-            t.comparison
-                .map_or("never treated".into(), |c| c.to_string()),
-            significant(t.estimate, DIGITS),
-            percent(t.weight, 3)
-        ));
-    }
+    out
+}
+
+/// A table of the section: (title, explanation, header, rows).
+type SectionTable = (String, String, Vec<String>, Vec<Vec<String>>);
+
+fn tables(analysis: &StaggeredAnalysis) -> Vec<SectionTable> {
+    let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let cohorts = analysis
+        .by_cohort
+        .iter()
+        .map(|e| {
+            let units = analysis
+                .cohorts
+                .iter()
+                .find(|(g, _)| *g == e.key)
+                .map_or(0, |c| c.1);
+            vec![
+                e.key.to_string(),
+                count(units),
+                significant(e.estimate, DIGITS),
+                significant(e.se, DIGITS),
+                interval(e.ci_low, e.ci_high),
+                band(e),
+            ]
+        })
+        .collect();
+    let event_time = analysis
+        .event_time
+        .iter()
+        .map(|e| {
+            vec![
+                e.key.to_string(),
+                significant(e.estimate, DIGITS),
+                significant(e.se, DIGITS),
+                interval(e.ci_low, e.ci_high),
+                band(e),
+            ]
+        })
+        .collect();
+    let bacon = analysis
+        .twfe
+        .decomposition
+        .iter()
+        .map(|t| {
+            vec![
+                t.kind.label().to_string(),
+                t.treated.to_string(),
+                t.comparison
+                    .map_or("never treated".into(), |c| c.to_string()),
+                significant(t.estimate, DIGITS),
+                percent(t.weight, 3),
+            ]
+        })
+        .collect();
+    vec![
+        (
+            "Effects by cohort".into(),
+            format!(
+                "Simultaneous 95% bands: uniform critical value {} from the multiplier bootstrap.",
+                significant(analysis.cohort_critical_value, DIGITS)
+            ),
+            header(&["cohort", "units", "effect", "SE", "95% CI", "95% band"]),
+            cohorts,
+        ),
+        (
+            "Effects by time since roll-out".into(),
+            format!(
+                "Negative event times are before treatment (they should be near zero). Uniform critical value {}.",
+                significant(analysis.event_time_critical_value, DIGITS)
+            ),
+            header(&["event time", "effect", "SE", "95% CI", "95% band"]),
+            event_time,
+        ),
+        (
+            "Goodman-Bacon decomposition of the TWFE estimate".into(),
+            String::new(),
+            header(&[
+                "comparison",
+                "treated cohort",
+                "comparison cohort",
+                "2×2 estimate",
+                "weight",
+            ]),
+            bacon,
+        ),
+    ]
+}
+
+/// The weight and weighted 2×2 estimate of each kind of TWFE comparison.
+fn bacon_summary(analysis: &StaggeredAnalysis) -> Vec<String> {
+    let mut out = Vec::new();
     for kind in [
         ComparisonKind::TreatedVsNever,
         ComparisonKind::EarlierVsLater,
@@ -142,19 +186,78 @@ pub fn markdown(analysis: &StaggeredAnalysis, outcome: &str) -> String {
         let weight: f64 = terms.iter().map(|t| t.weight).sum();
         if weight > 0.0 {
             let average = terms.iter().map(|t| t.weight * t.estimate).sum::<f64>() / weight;
-            md.push_str(&format!(
-                "\n- {}: weight {}, weighted 2×2 estimate {}",
+            out.push(format!(
+                "{}: weight {}, weighted 2×2 estimate {}",
                 kind.label(),
                 percent(weight, 3),
                 significant(average, DIGITS)
             ));
         }
     }
-    md.push('\n');
+    out
+}
+
+/// The section as Markdown (a level-2 heading and its tables).
+pub fn markdown(analysis: &StaggeredAnalysis, outcome: &str) -> String {
+    let mut md = String::from("## Staggered roll-out\n\n");
+    for paragraph in paragraphs(analysis, outcome) {
+        md.push_str(&format!("{paragraph}\n\n"));
+    }
+    for (title, explanation, header, rows) in tables(analysis) {
+        md.push_str(&format!("### {title}\n\n"));
+        if !explanation.is_empty() {
+            md.push_str(&format!("{explanation}\n\n"));
+        }
+        md.push_str(&format!("| {} |\n", header.join(" | ")));
+        md.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+        for row in rows {
+            md.push_str(&format!("| {} |\n", row.join(" | ")));
+        }
+        md.push('\n');
+    }
+    for line in bacon_summary(analysis) {
+        md.push_str(&format!("- {line}\n"));
+    }
     for note in &analysis.notes {
         md.push_str(&format!("\n> {note}\n"));
     }
     md
+}
+
+/// The section as report blocks (Markdown and HTML walk them alike), with the
+/// event-time chart when the chart list holds it.
+pub(super) fn blocks(
+    analysis: &StaggeredAnalysis,
+    outcome: &str,
+    charts: &[Chart],
+    blocks: &mut Vec<super::document::Block>,
+) {
+    use super::document::{Block, Table};
+    blocks.push(Block::Heading("Staggered roll-out".into()));
+    blocks.extend(
+        paragraphs(analysis, outcome)
+            .into_iter()
+            .map(Block::Paragraph),
+    );
+    if let Some(index) = charts.iter().position(|c| c.name == "event_time") {
+        blocks.push(Block::Chart(index));
+    }
+    for (title, explanation, header, rows) in tables(analysis) {
+        let caption = if explanation.is_empty() {
+            title
+        } else {
+            format!("{title}. {explanation}")
+        };
+        blocks.push(Block::Table(Table {
+            caption,
+            header,
+            rows,
+        }));
+    }
+    blocks.push(Block::List(bacon_summary(analysis)));
+    if !analysis.notes.is_empty() {
+        blocks.push(Block::List(analysis.notes.clone()));
+    }
 }
 
 /// Event-time chart: effects with pointwise intervals (thick) and simultaneous bands

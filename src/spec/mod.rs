@@ -77,7 +77,8 @@ pub struct Statement {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSpec {
-    /// Which design: rct, cluster_rct, matched_comparison, before_after or descriptive.
+    /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive or
+    /// staggered_rollout.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +102,9 @@ pub struct DesignSpec {
     /// How to build a matched comparison group (the match stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matching: Option<serde_json::Value>,
+    /// The long panel's columns and estimand of a staggered_rollout (required there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staggered: Option<staggered::StaggeredSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -239,6 +243,9 @@ pub enum DesignKind {
     BeforeAfter,
     /// Outcome data on participants only.
     Descriptive,
+    /// Units (areas, schools, wards) that start the programme in different periods,
+    /// analysed from a long panel as Callaway and Sant'Anna (2021); `design.staggered`.
+    StaggeredRollout,
 }
 
 impl DesignKind {
@@ -249,6 +256,7 @@ impl DesignKind {
             DesignKind::MatchedComparison => "matched comparison (quasi-experimental)",
             DesignKind::BeforeAfter => "before/after comparison (no comparison group)",
             DesignKind::Descriptive => "descriptive (participants only)",
+            DesignKind::StaggeredRollout => "staggered roll-out (difference in differences)",
         }
     }
 

@@ -20,6 +20,7 @@ use crate::stats::estimate::Alternative;
 
 mod evidence_check;
 mod power_check;
+mod staggered_check;
 
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
@@ -62,6 +63,9 @@ pub enum Design {
     },
     BeforeAfter,
     Descriptive,
+    StaggeredRollout {
+        staggered: super::staggered::StaggeredSpec,
+    },
 }
 
 impl Design {
@@ -72,6 +76,7 @@ impl Design {
             Design::MatchedComparison { .. } => DesignKind::MatchedComparison,
             Design::BeforeAfter => DesignKind::BeforeAfter,
             Design::Descriptive => DesignKind::Descriptive,
+            Design::StaggeredRollout { .. } => DesignKind::StaggeredRollout,
         }
     }
 
@@ -81,7 +86,7 @@ impl Design {
             Design::Rct { arms, control }
             | Design::ClusterRct { arms, control, .. }
             | Design::MatchedComparison { arms, control } => Some((arms, *control)),
-            Design::BeforeAfter | Design::Descriptive => None,
+            Design::BeforeAfter | Design::Descriptive | Design::StaggeredRollout { .. } => None,
         }
     }
 }
@@ -521,6 +526,7 @@ impl Checker<'_> {
             ),
             _ => {}
         }
+        self.check_staggered_settings(kind);
         match (kind, &design.matching) {
             (DesignKind::MatchedComparison, None) => self.warn(
                 "design.kind",
@@ -564,6 +570,9 @@ impl Checker<'_> {
             DesignKind::MatchedComparison => Design::MatchedComparison { arms, control },
             DesignKind::BeforeAfter => Design::BeforeAfter,
             DesignKind::Descriptive => Design::Descriptive,
+            DesignKind::StaggeredRollout => Design::StaggeredRollout {
+                staggered: design.staggered.clone()?,
+            },
         })
     }
 
@@ -971,8 +980,15 @@ impl Checker<'_> {
                 format!("alpha {} is outside (0, 0.5]", spec.alpha),
             );
         }
+        let staggered = match design {
+            Design::StaggeredRollout { staggered } => Some(staggered),
+            _ => None,
+        };
         let id = match (&spec.id, units) {
             (Some(id), _) => id.clone(),
+            (None, None) if staggered.is_some() => {
+                staggered.map(|s| s.unit.clone()).unwrap_or_default()
+            }
             (None, Some(units)) => units.id.clone(),
             (None, None) => {
                 self.problem(
@@ -1011,7 +1027,15 @@ impl Checker<'_> {
             }
             None
         };
-        let estimators = if spec.estimators.is_empty() {
+        let estimators = if kind == DesignKind::StaggeredRollout {
+            if !spec.estimators.is_empty() {
+                self.problem(
+                    "analysis.estimators",
+                    "a staggered_rollout is estimated by Callaway and Sant'Anna group-time effects; remove analysis.estimators",
+                );
+            }
+            Vec::new()
+        } else if spec.estimators.is_empty() {
             vec![default_estimator(kind)]
         } else {
             let mut seen = HashSet::new();
@@ -1054,6 +1078,9 @@ impl Checker<'_> {
             self.warn("analysis.data", crate::lifecycle::awaiting_warning(&data));
             None
         };
+        if let (Some(header), Some(staggered)) = (&header, staggered) {
+            self.check_staggered_columns(staggered, header, &data);
+        }
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1431,6 +1458,8 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         }
         DesignKind::BeforeAfter => EstimatorKind::PairedDifference,
         DesignKind::Descriptive => EstimatorKind::Mean,
+        // Never used: a staggered analysis has no estimators list (checked).
+        DesignKind::StaggeredRollout => EstimatorKind::DifferenceInMeans,
     }
 }
 
