@@ -206,6 +206,14 @@ pub enum AnalysisError {
         path: PathBuf,
         source: crate::designs::staggered::StaggeredError,
     },
+    #[error(
+        "{path}:{line}: column `{column}` is empty here; every panel row needs its unit (and cluster)"
+    )]
+    StaggeredMissingLabel {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
     #[error("{path}:{line}: column `{column}` must hold a whole-number period here")]
     StaggeredPeriod {
         path: PathBuf,
@@ -318,6 +326,9 @@ impl AnalysisError {
             }
             AnalysisError::Staggered { .. } => {
                 "correct the panel as the message says, or the settings in design.staggered (see docs/staggered.md)".into()
+            }
+            AnalysisError::StaggeredMissingLabel { .. } => {
+                "fill in the value, or drop the row (the panel must stay balanced)".into()
             }
             AnalysisError::StaggeredPeriod { .. } => {
                 "periods (and first-treatment periods) must be whole numbers such as a year, month number or wave".into()

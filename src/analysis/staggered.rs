@@ -185,7 +185,7 @@ pub fn run(
                 })
                 .collect()
         };
-    let units = table.identifiers(&settings.unit)?;
+    let units = labels(path, &table, &settings.unit)?;
     let periods: Vec<i64> = integers(&settings.period, false)?
         .into_iter()
         .map(|p| p.expect("missing refused"))
@@ -236,6 +236,27 @@ pub fn run(
     Ok(result)
 }
 
+/// A label column of the long panel (units repeat across periods), refusing an empty
+/// value.
+fn labels(
+    path: &std::path::Path,
+    table: &Table,
+    column: &str,
+) -> Result<Vec<String>, AnalysisError> {
+    table
+        .categorical(column)?
+        .into_iter()
+        .enumerate()
+        .map(|(row, value)| {
+            value.ok_or_else(|| AnalysisError::StaggeredMissingLabel {
+                path: path.to_path_buf(),
+                line: table.line(row),
+                column: column.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// Each panel unit's cluster index, refusing a cluster that changes within a unit.
 fn clusters_of_units(
     path: &std::path::Path,
@@ -244,7 +265,7 @@ fn clusters_of_units(
     units: &[String],
     panel: &Panel,
 ) -> Result<Vec<usize>, AnalysisError> {
-    let labels = table.identifiers(column)?;
+    let labels = labels(path, table, column)?;
     let mut of_unit: std::collections::HashMap<&str, (&str, usize)> = Default::default();
     for (row, (unit, label)) in units.iter().zip(&labels).enumerate() {
         let seen = of_unit.entry(unit).or_insert((label, row));
