@@ -197,5 +197,10 @@ pub(crate) fn criteria_of(
         outcome_sd: result.first_period_outcome_sd,
     };
     facts.analysed = true;
+    let (_, se) = result.analysis.overall.cohort_weighted;
+    facts.mdes = (input.outcome_sd > 0.0)
+        .then(|| mdes_from_standard_error(se, f64::INFINITY, input.thresholds.alpha, 0.8))
+        .flatten()
+        .map(|m| m / input.outcome_sd);
     criteria(&result.analysis, &input)
 }

@@ -142,7 +142,13 @@ pub fn build(
         })
         .unwrap_or_default();
     let evidence_statement = super::words::design_and_finding(&grade, findings.first());
-    let headline = headline(plan, findings.first(), &evidence_statement);
+    let headline = match analysis.as_ref().and_then(|a| a.staggered_rollout.as_ref()) {
+        Some(staggered) => format!(
+            "{} {evidence_statement}",
+            super::staggered::headline(staggered)
+        ),
+        None => headline(plan, findings.first(), &evidence_statement),
+    };
     let (arms, control) = match plan.design.arms() {
         Some((arms, control)) => (arms.to_vec(), Some(arms[control].name.clone())),
         None => (Vec::new(), None),
@@ -339,7 +345,9 @@ fn headline(plan: &Plan, primary: Option<&FindingRow>, evidence: &str) -> String
 fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
     let mut out = Vec::new();
     let kind = plan.design.kind();
-    if !kind.has_comparison_group() {
+    if kind == crate::spec::DesignKind::StaggeredRollout {
+        out.push(super::staggered::LIMITATION.into());
+    } else if !kind.has_comparison_group() {
         out.push(
             "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."
                 .into(),

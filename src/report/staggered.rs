@@ -29,6 +29,26 @@ fn band(e: &Effect) -> String {
     e.band.map_or("—".into(), |(l, h)| interval(l, h))
 }
 
+/// The report's limitation of a staggered roll-out.
+pub(super) const LIMITATION: &str = "Areas chose (or were chosen for) their time of joining: the comparison with areas not yet treated holds only if, without the programme, every cohort's outcome would have moved in parallel. The pre-trend test can reveal diverging trends before roll-out, not rule out ones that start with it.";
+
+/// The headline finding: the cohort-weighted overall effect in words.
+pub(super) fn headline(result: &crate::analysis::staggered::StaggeredRolloutResult) -> String {
+    let overall = &result.overall;
+    format!(
+        "{}: {} on average after roll-out (Callaway and Sant'Anna overall effect, cohorts weighted by size; 95% CI {}), across {} cohort(s) of {} units.",
+        result.outcome_label,
+        if overall.estimate >= 0.0 {
+            format!("{} higher", significant(overall.estimate, DIGITS))
+        } else {
+            format!("{} lower", significant(-overall.estimate, DIGITS))
+        },
+        interval(overall.ci_low, overall.ci_high),
+        count(result.cohorts.len()),
+        count(result.n_units)
+    )
+}
+
 /// The section's sentences, in order: design, headline effect, TWFE, pre-trend test.
 fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
     let s = &analysis.settings;
