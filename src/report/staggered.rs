@@ -11,7 +11,7 @@ use super::charts::{
     AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
     register_font,
 };
-use super::format::{count, p_value, percent, significant, tick};
+use super::format::{count, p_value, percent, signed_whole, significant, tick};
 use crate::designs::staggered::{ComparisonKind, Effect, StaggeredAnalysis};
 use crate::spec::staggered::BasePeriod;
 
@@ -60,7 +60,7 @@ fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
         analysis
             .cohorts
             .iter()
-            .map(|(g, n)| format!("first treated in {g}: {}", count(*n)))
+            .map(|(g, n)| format!("first treated in {}: {}", signed_whole(*g), count(*n)))
             .collect::<Vec<_>>()
             .join("; "),
         count(analysis.n_never_treated),
@@ -118,7 +118,7 @@ fn tables(analysis: &StaggeredAnalysis) -> Vec<SectionTable> {
                 .find(|(g, _)| *g == e.key)
                 .map_or(0, |c| c.1);
             vec![
-                e.key.to_string(),
+                signed_whole(e.key),
                 count(units),
                 significant(e.estimate, DIGITS),
                 significant(e.se, DIGITS),
@@ -132,7 +132,7 @@ fn tables(analysis: &StaggeredAnalysis) -> Vec<SectionTable> {
         .iter()
         .map(|e| {
             vec![
-                e.key.to_string(),
+                signed_whole(e.key),
                 significant(e.estimate, DIGITS),
                 significant(e.se, DIGITS),
                 interval(e.ci_low, e.ci_high),
@@ -147,9 +147,8 @@ fn tables(analysis: &StaggeredAnalysis) -> Vec<SectionTable> {
         .map(|t| {
             vec![
                 t.kind.label().to_string(),
-                t.treated.to_string(),
-                t.comparison
-                    .map_or("never treated".into(), |c| c.to_string()),
+                signed_whole(t.treated),
+                t.comparison.map_or("never treated".into(), signed_whole),
                 significant(t.estimate, DIGITS),
                 percent(t.weight, 3),
             ]
@@ -315,7 +314,7 @@ pub fn event_time_chart(analysis: &StaggeredAnalysis, outcome: &str) -> Chart {
             chart
                 .configure_mesh()
                 .x_labels(effects.len().min(20))
-                .x_label_formatter(&|v| format!("{}", v.round() as i64))
+                .x_label_formatter(&|v| signed_whole(v.round() as i64))
                 .y_label_formatter(&|v| tick(*v, span, 4))
                 .x_desc("periods since first treated (event time)")
                 .y_desc(format!("effect on {outcome}"))
@@ -374,7 +373,7 @@ pub fn event_time_chart(analysis: &StaggeredAnalysis, outcome: &str) -> Chart {
         .map(|e| {
             format!(
                 "event time {}: {} ({})",
-                e.key,
+                signed_whole(e.key),
                 significant(e.estimate, DIGITS),
                 interval(e.ci_low, e.ci_high)
             )

@@ -51,6 +51,12 @@ impl Checker<'_> {
                 ),
             );
         }
+        if design.power.is_some() {
+            self.problem(
+                "design.power",
+                "design.power plans arm comparisons; a staggered_rollout's power (Hussey and Hughes, power::stepped_wedge) is not reachable from a spec yet: remove design.power",
+            );
+        }
         if self.file.spec.analysis.is_none() {
             self.problem(
                 "design.staggered",
