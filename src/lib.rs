@@ -14,7 +14,7 @@
 //! | `power` | power, sample size, minimum detectable effects |
 //! | `assign` | the assign stage: seeded, audited randomisation; manifest; balance |
 //! | `analysis` | the analyse stage: analytic sample, flow, balance, estimators |
-//! | `designs` | designs over time: interrupted time series, difference-in-differences |
+//! | `designs` | designs beyond arm comparisons: regression discontinuity, synthetic control, interrupted time series, difference-in-differences, staggered roll-out |
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `matching` | matched comparison groups, analysis side: the matched file, balance before/after, sensitivity (E-value, Rosenbaum bounds) |

@@ -43,6 +43,7 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("neet-early-warning/study/report.html", 6),
     ("ward-falls-alert/study/report.html", 11),
     ("ward-falls-alert/study/plan.html", 6),
+    ("programme-rollout/study/report.html", 7),
 ];
 
 /// Chart text must be at least this large on paper, in CSS px.

@@ -10,7 +10,7 @@ use evident::analysis::matched::{
 use evident::data::Table;
 use evident::matching::balance::{BalanceInput, BalanceVariable, WwcBand, balance_table};
 use evident::matching::sensitivity::{e_value, rosenbaum_bounds};
-use evident::matching::{Estimand, MatchedSample, MatchStatus, MatchedUnit, read_matched_sample};
+use evident::matching::{Estimand, MatchStatus, MatchedSample, MatchedUnit, read_matched_sample};
 use evident::stats::estimate::Alternative;
 use evident::stats::prec::{PARITY, assert_close};
 use evident::stats::regression::Covariate;

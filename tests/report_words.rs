@@ -74,6 +74,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
         ("fire-safety-visits", "study.json"),
         ("fire-safety-visits", "results.json"),
         ("ward-falls-alert", "study.json"),
+        ("programme-rollout", "study.json"),
     ] {
         let report = run(&root, example, spec);
         reports.push((format!("{example}/{spec}"), report));

@@ -83,3 +83,4 @@ example_snapshot!(
     "protocol.json"
 );
 example_snapshot!(ward_falls_alert, "ward-falls-alert", "study.json");
+example_snapshot!(programme_rollout, "programme-rollout", "study.json");

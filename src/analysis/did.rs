@@ -146,6 +146,7 @@ pub fn analyse(
         pairwise_balance: Vec::new(),
         matched: None,
         regression_discontinuity: None,
+        staggered_rollout: None,
         interrupted_time_series: None,
         difference_in_differences: Some(DidAnalysis {
             unit_column: analysis_plan.id.clone(),

@@ -143,6 +143,7 @@ pub fn analyse(
         pairwise_balance: Vec::new(),
         matched: None,
         regression_discontinuity: None,
+        staggered_rollout: None,
         interrupted_time_series: Some(ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),

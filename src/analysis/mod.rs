@@ -14,11 +14,12 @@ mod declared;
 pub mod did;
 mod estimators;
 pub mod icc;
+pub mod its;
 pub mod matched;
 pub mod rdd;
-pub mod its;
 pub mod ri;
 mod sample;
+pub mod staggered;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
@@ -72,6 +73,9 @@ pub struct Analysis {
     /// The difference-in-differences fits (src/analysis/did.rs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference_in_differences: Option<did::DidAnalysis>,
+    /// A staggered roll-out's Callaway and Sant'Anna analysis (its outcomes list is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staggered_rollout: Option<staggered::StaggeredRolloutResult>,
 }
 
 /// All results for one outcome.
@@ -247,6 +251,34 @@ pub enum AnalysisError {
     Matched(#[from] matched::MatchedAnalysisError),
     #[error(transparent)]
     SyntheticControl(#[from] crate::designs::synth::SynthError),
+    #[error("{path}: {source}")]
+    Staggered {
+        path: PathBuf,
+        source: crate::designs::staggered::StaggeredError,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` is empty here; every panel row needs its unit (and cluster)"
+    )]
+    StaggeredMissingLabel {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error("{path}:{line}: column `{column}` must hold a whole-number period here")]
+    StaggeredPeriod {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+    #[error(
+        "{path}:{line}: column `{column}` gives unit `{unit}` a different cluster than its earlier rows; a cluster must be constant within a unit"
+    )]
+    StaggeredCluster {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        unit: String,
+    },
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -359,6 +391,18 @@ impl AnalysisError {
             AnalysisError::Randomisation(ri::RiError::NotAllocated { .. }) => {
                 "randomisation inference needs every analysed unit in the units file that was allocated; check the identifiers, or set analysis.randomisation_inference.enabled to false".into()
             }
+            AnalysisError::Staggered { .. } => {
+                "correct the panel as the message says, or the settings in design.staggered (see docs/staggered.md)".into()
+            }
+            AnalysisError::StaggeredMissingLabel { .. } => {
+                "fill in the value, or drop the row (the panel must stay balanced)".into()
+            }
+            AnalysisError::StaggeredPeriod { .. } => {
+                "periods (and first-treatment periods) must be whole numbers such as a year, month number or wave".into()
+            }
+            AnalysisError::StaggeredCluster { .. } => {
+                "give each unit one cluster in design.staggered.cluster, or drop the setting to cluster by unit".into()
+            }
             AnalysisError::MissingBlock { .. } => {
                 "every analysed unit needs its block; fill in the value, or drop the unit from the analysis data".into()
             }
@@ -433,6 +477,9 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     }
     if let crate::spec::Design::DifferenceInDifferences(settings) = &plan.design {
         return did::analyse(plan, analysis_plan, settings).map(Some);
+    }
+    if let crate::spec::Design::StaggeredRollout { staggered } = &plan.design {
+        return staggered::analysis(plan, analysis_plan, staggered).map(Some);
     }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
@@ -659,6 +706,7 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         regression_discontinuity: None,
         interrupted_time_series: None,
         difference_in_differences: None,
+        staggered_rollout: None,
     }))
 }
 

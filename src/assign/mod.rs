@@ -35,6 +35,7 @@ mod pairs;
 pub mod redraw;
 pub mod rerandomise;
 pub mod rng;
+pub mod stepped_wedge;
 mod units;
 
 pub use balance::{Balance, BalanceRow, OmnibusTest};

@@ -11,11 +11,12 @@
 
 mod attrition;
 mod certainty;
-pub mod matching;
 pub mod its_did;
+pub mod matching;
 mod padlocks;
 pub mod rdd;
 mod sms;
+pub mod staggered;
 pub mod synth;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
@@ -284,15 +285,19 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
         ..Facts::default()
     };
     let mut criteria = vec![theory_of_change(plan)];
-    criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
-    match its_did::design_level_three(plan, analysis, headline.as_ref()) {
-        Some(its) => criteria.extend(its),
-        None => criteria.extend(level_three(
-            plan,
-            analysis.is_some(),
-            headline.as_ref(),
-            &mut facts,
-        )),
+    if let Some(result) = analysis.and_then(|a| a.staggered_rollout.as_ref()) {
+        criteria.extend(staggered::criteria_of(plan, result, &mut facts));
+    } else {
+        criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
+        match its_did::design_level_three(plan, analysis, headline.as_ref()) {
+            Some(its) => criteria.extend(its),
+            None => criteria.extend(level_three(
+                plan,
+                analysis.is_some(),
+                headline.as_ref(),
+                &mut facts,
+            )),
+        }
     }
     // A matched comparison analysed from its matched file: its balance check.
     criteria.extend(

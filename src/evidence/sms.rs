@@ -120,6 +120,10 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
             2,
             "SMS 2: a regression discontinuity whose diagnostics were not run".to_string(),
         ),
+        Some(DesignKind::StaggeredRollout) => (
+            3,
+            "SMS 3: each cohort's change before and after roll-out compared with units not (yet) treated, a difference in differences; the staggered criteria of the Nesta grade check its parallel pre-trends".to_string(),
+        ),
         Some(DesignKind::BeforeAfter) => (
             1,
             "SMS 1: before/after without a comparison group".to_string(),

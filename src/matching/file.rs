@@ -42,4 +42,3 @@ pub fn render_matched_csv(result: &MatchResult) -> Vec<u8> {
     }
     writer.into_inner().expect("writing to memory cannot fail")
 }
-

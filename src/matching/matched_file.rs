@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::{Estimand, MatchedSample, MatchStatus, MatchedUnit};
+use super::{Estimand, MatchStatus, MatchedSample, MatchedUnit};
 use crate::data::{DataError, Table};
 
 /// The columns of matched.csv, in order.
@@ -56,7 +56,10 @@ impl MatchedFileError {
 /// Reads a matched file. `estimand` is the one the match stage used (the file does
 /// not record it); weights without matched sets, or a control serving several
 /// sets, count as matching with replacement.
-pub fn read_matched_sample(path: &Path, estimand: Estimand) -> Result<MatchedSample, MatchedFileError> {
+pub fn read_matched_sample(
+    path: &Path,
+    estimand: Estimand,
+) -> Result<MatchedSample, MatchedFileError> {
     let table = Table::read(path)?;
     let ids = table.identifiers("unit")?;
     let treated = table.numeric("treated")?;

@@ -30,8 +30,8 @@ use crate::spec::matching::{Distance, MatchMethod, MatchingPlan};
 pub use distance::{PropensityModel, mahalanobis_whitener, propensity_scores, rank_transform};
 pub use error::MatchError;
 pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, render_matched_csv};
-pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use input::{MatchInput, read_input};
+pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use nearest::{NearestOptions, nearest_neighbour};
 pub use optimal::min_cost_assignment;
 pub use stage::{MatchStageOutput, run_stage};
@@ -53,7 +53,17 @@ pub struct MatchedUnit {
 
 /// Why a unit is or is not in the comparison: one reason per unit.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum MatchStatus {

@@ -15,6 +15,7 @@
 //! | [`rdd`] | regression discontinuity (design effect 1/(1 − ρ²)) | Schochet (2009) |
 //! | [`bands`] | EEF-style MDES bands | evidence-rules.md |
 //! | [`simulate`] | simulation-based design diagnosis | DeclareDesign's diagnose_design |
+//! | [`stepped_wedge`] | cross-sectional stepped-wedge cluster trial | Hussey and Hughes (2007), swCRTdesign |
 //!
 //! This file also holds the MDES of an achieved sample, which the evidence grade uses
 //! to judge whether a sample was "sufficiently large".
@@ -31,6 +32,7 @@ pub mod rdd;
 pub mod second_group;
 pub mod simulate;
 pub mod solve;
+pub mod stepped_wedge;
 pub mod t;
 
 pub use answer::{Adjustments, GroupSize, PowerAnswer, Unknown};

@@ -93,6 +93,16 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     {
         out.push(love_plot(&assignment.balance));
     }
+    if let Some(staggered) = model
+        .analysis
+        .as_ref()
+        .and_then(|a| a.staggered_rollout.as_ref())
+    {
+        out.push(super::staggered::event_time_chart(
+            &staggered.analysis,
+            &staggered.outcome_label,
+        ));
+    }
     if let Some(plan) = &model.plan {
         out.push(power_curve_chart(plan));
         out.push(mdes_chart(plan));

@@ -100,7 +100,18 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     super::its::its_blocks(model, charts, &mut blocks);
     super::did::did_blocks(model, charts, &mut blocks);
-    if let Some(analysis) = &model.analysis {
+    if let Some(staggered) = model
+        .analysis
+        .as_ref()
+        .and_then(|a| a.staggered_rollout.as_ref())
+    {
+        super::staggered::blocks(
+            &staggered.analysis,
+            &staggered.outcome_label,
+            charts,
+            &mut blocks,
+        );
+    } else if let Some(analysis) = &model.analysis {
         blocks.push(Block::Heading("Flow of units".into()));
         blocks.extend(chart_blocks(charts, "flow"));
         let clustered = analysis

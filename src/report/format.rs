@@ -129,6 +129,16 @@ pub fn count(n: usize) -> String {
     with_separators(&n.to_string())
 }
 
+/// A signed whole number without separators (an event time, a period label such as
+/// 2021), with a true minus sign.
+pub fn signed_whole(n: i64) -> String {
+    if n < 0 {
+        format!("−{}", n.unsigned_abs())
+    } else {
+        n.to_string()
+    }
+}
+
 /// A solved sample size as the whole number to recruit: rounded up, except that
 /// floating-point dust just above a whole number (64.00000000001) is that number.
 pub fn whole_up(x: f64) -> String {
@@ -431,6 +441,14 @@ fn with_separators(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_whole_uses_a_true_minus_and_no_separators() {
+        assert_eq!(signed_whole(-8), "−8");
+        assert_eq!(signed_whole(0), "0");
+        assert_eq!(signed_whole(2021), "2021");
+        assert_eq!(signed_whole(i64::MIN), "−9223372036854775808");
+    }
 
     #[test]
     fn shortest_quotes_inputs_exactly_and_briefly() {

@@ -14,8 +14,9 @@ mod markdown;
 pub mod matching;
 pub mod model;
 mod ratings;
-pub mod synth;
 pub mod rdd;
+pub mod staggered;
+pub mod synth;
 pub mod words;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};

@@ -145,7 +145,13 @@ pub fn build(
         })
         .unwrap_or_default();
     let evidence_statement = super::words::design_and_finding(&grade, findings.first());
-    let mut headline = headline(plan, findings.first(), &evidence_statement);
+    let mut headline = match analysis.as_ref().and_then(|a| a.staggered_rollout.as_ref()) {
+        Some(staggered) => format!(
+            "{} {evidence_statement}",
+            super::staggered::headline(staggered)
+        ),
+        None => headline(plan, findings.first(), &evidence_statement),
+    };
     if let Some(rd) = analysis
         .as_ref()
         .and_then(|a| a.regression_discontinuity.as_ref())
@@ -352,6 +358,9 @@ fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
     let kind = plan.design.kind();
     if kind == crate::spec::DesignKind::RegressionDiscontinuity {
         out.push("A regression discontinuity estimates the effect for units near the cut-off only; it says nothing directly about units far from it.".into());
+    }
+    if kind == crate::spec::DesignKind::StaggeredRollout {
+        out.push(super::staggered::LIMITATION.into());
     } else if !kind.has_comparison_group() {
         out.push(
             "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."

@@ -12,8 +12,9 @@ mod locate;
 pub mod matched_analysis;
 pub mod matching;
 mod power;
-pub mod synth;
 pub mod rdd;
+pub mod staggered;
+pub mod synth;
 mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
@@ -83,7 +84,8 @@ pub struct Statement {
 #[serde(deny_unknown_fields)]
 pub struct DesignSpec {
     /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive,
-    /// interrupted_time_series or difference_in_differences.
+    /// regression_discontinuity, synthetic_control, interrupted_time_series,
+    /// difference_in_differences or staggered_rollout.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,6 +122,9 @@ pub struct DesignSpec {
     /// Difference-in-differences settings (difference_in_differences only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference_in_differences: Option<did::DidSpec>,
+    /// The long panel's columns and estimand of a staggered_rollout (required there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staggered: Option<staggered::StaggeredSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
@@ -268,6 +273,9 @@ pub enum DesignKind {
     /// A panel of units over periods: treated units against units never treated,
     /// before and after treatment (two-way fixed effects).
     DifferenceInDifferences,
+    /// Units (areas, schools, wards) that start the programme in different periods,
+    /// analysed from a long panel as Callaway and Sant'Anna (2021); `design.staggered`.
+    StaggeredRollout,
 }
 
 impl DesignKind {
@@ -284,6 +292,7 @@ impl DesignKind {
             }
             DesignKind::InterruptedTimeSeries => "interrupted time series",
             DesignKind::DifferenceInDifferences => "difference-in-differences",
+            DesignKind::StaggeredRollout => "staggered roll-out (difference in differences)",
         }
     }
 

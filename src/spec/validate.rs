@@ -20,11 +20,12 @@ use crate::stats::estimate::Alternative;
 
 mod did_check;
 mod evidence_check;
-mod matching_check;
 mod its_check;
+mod matching_check;
 mod power_check;
-mod synth_check;
 mod rdd_check;
+mod staggered_check;
+mod synth_check;
 
 /// A validated study, ready for the stages.
 #[derive(Debug, Clone)]
@@ -81,6 +82,9 @@ pub enum Design {
     },
     InterruptedTimeSeries(super::its::ItsSpec),
     DifferenceInDifferences(super::did::DidSpec),
+    StaggeredRollout {
+        staggered: super::staggered::StaggeredSpec,
+    },
 }
 
 impl Design {
@@ -95,6 +99,7 @@ impl Design {
             Design::RegressionDiscontinuity { .. } => DesignKind::RegressionDiscontinuity,
             Design::InterruptedTimeSeries(_) => DesignKind::InterruptedTimeSeries,
             Design::DifferenceInDifferences(_) => DesignKind::DifferenceInDifferences,
+            Design::StaggeredRollout { .. } => DesignKind::StaggeredRollout,
         }
     }
 
@@ -109,7 +114,8 @@ impl Design {
             | Design::SyntheticControl { .. }
             | Design::RegressionDiscontinuity { .. }
             | Design::InterruptedTimeSeries(_)
-            | Design::DifferenceInDifferences(_) => None,
+            | Design::DifferenceInDifferences(_)
+            | Design::StaggeredRollout { .. } => None,
         }
     }
 }
@@ -559,6 +565,7 @@ impl Checker<'_> {
             ),
             _ => {}
         }
+        self.check_staggered_settings(kind);
         match (kind, &design.matching) {
             (DesignKind::MatchedComparison, None) => self.warn(
                 "design.kind",
@@ -611,6 +618,9 @@ impl Checker<'_> {
             },
             DesignKind::InterruptedTimeSeries => Design::InterruptedTimeSeries(its?),
             DesignKind::DifferenceInDifferences => Design::DifferenceInDifferences(did?),
+            DesignKind::StaggeredRollout => Design::StaggeredRollout {
+                staggered: design.staggered.clone()?,
+            },
         })
     }
 
@@ -1018,8 +1028,15 @@ impl Checker<'_> {
                 format!("alpha {} is outside (0, 0.5]", spec.alpha),
             );
         }
+        let staggered = match design {
+            Design::StaggeredRollout { staggered } => Some(staggered),
+            _ => None,
+        };
         let id = match (&spec.id, units) {
             (Some(id), _) => id.clone(),
+            (None, None) if staggered.is_some() => {
+                staggered.map(|s| s.unit.clone()).unwrap_or_default()
+            }
             (None, Some(units)) => units.id.clone(),
             (None, None) => {
                 self.problem(
@@ -1058,7 +1075,15 @@ impl Checker<'_> {
             }
             None
         };
-        let estimators = if spec.estimators.is_empty() {
+        let estimators = if kind == DesignKind::StaggeredRollout {
+            if !spec.estimators.is_empty() {
+                self.problem(
+                    "analysis.estimators",
+                    "a staggered_rollout is estimated by Callaway and Sant'Anna group-time effects; remove analysis.estimators",
+                );
+            }
+            Vec::new()
+        } else if spec.estimators.is_empty() {
             vec![default_estimator(kind)]
         } else {
             let mut seen = HashSet::new();
@@ -1101,6 +1126,9 @@ impl Checker<'_> {
             self.warn("analysis.data", crate::lifecycle::awaiting_warning(&data));
             None
         };
+        if let (Some(header), Some(staggered)) = (&header, staggered) {
+            self.check_staggered_columns(staggered, header, &data);
+        }
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1501,6 +1529,8 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         | DesignKind::RegressionDiscontinuity => EstimatorKind::Mean,
         DesignKind::InterruptedTimeSeries => EstimatorKind::SegmentedRegression,
         DesignKind::DifferenceInDifferences => EstimatorKind::TwoWayFixedEffects,
+        // Never used: a staggered analysis has no estimators list (checked).
+        DesignKind::StaggeredRollout => EstimatorKind::DifferenceInMeans,
     }
 }
 

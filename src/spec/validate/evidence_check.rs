@@ -77,6 +77,7 @@ impl Checker<'_> {
                 }
                 DesignKind::InterruptedTimeSeries => 2,
                 DesignKind::DifferenceInDifferences => 3,
+                DesignKind::StaggeredRollout => 3,
                 _ => 5,
             }
         };
@@ -85,6 +86,8 @@ impl Checker<'_> {
                 "without analysis data only level 1 (a convincing account of why it should work) can be assessed".to_string()
             } else if kind == DesignKind::Descriptive {
                 "a descriptive design measures participants once, so it cannot show change (level 2) or cause (level 3); measure the outcome before as well, or add a comparison group".to_string()
+            } else if kind == DesignKind::StaggeredRollout {
+                "a staggered roll-out compares cohorts over time, which supports cause (level 3) when pre-trends are parallel, but levels 4 and 5 need a randomised design or replication".to_string()
             } else {
                 format!(
                     "a {} has no comparison group, so it can show change (level 2) but not cause",

@@ -1,0 +1,87 @@
+//! Why a staggered roll-out cannot be analysed as given. Every message names the
+//! rows, units or cohorts at fault and says what to change, so nothing is estimated
+//! silently from a smaller comparison than the one asked for.
+
+/// A panel or setting the staggered analysis refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StaggeredError {
+    #[error("the panel is empty: no rows to analyse")]
+    Empty,
+    #[error("the panel columns have different lengths ({what})")]
+    LengthMismatch { what: String },
+    #[error(
+        "unit {unit} appears more than once in period {period} (rows {rows}); each unit-period must be one row"
+    )]
+    DuplicateUnitPeriod {
+        unit: String,
+        period: i64,
+        rows: String,
+    },
+    #[error(
+        "the panel is not balanced: {missing} unit-periods are missing, first unit {unit} in period {period}; every unit needs a row in every period"
+    )]
+    Unbalanced {
+        missing: usize,
+        unit: String,
+        period: i64,
+    },
+    #[error("the outcome is missing or not finite for unit {unit} in period {period} (row {row})")]
+    MissingOutcome {
+        unit: String,
+        period: i64,
+        row: usize,
+    },
+    #[error(
+        "the first-treatment period changes over time within {count} unit(s) ({units}); it must be constant per unit"
+    )]
+    InconsistentTiming { count: usize, units: String },
+    #[error(
+        "treatment switches off again in {count} unit(s) ({units}): staggered roll-out needs absorbing treatment (once treated, always treated), which is not what these data show"
+    )]
+    SwitchesOff { count: usize, units: String },
+    #[error(
+        "the treatment indicator must be 0 or 1, got {value} for unit {unit} in period {period}"
+    )]
+    NotZeroOne {
+        unit: String,
+        period: i64,
+        value: f64,
+    },
+    #[error(
+        "every unit is treated in the same period ({period}) and no unit is left untreated: there is no comparison, so no effect can be estimated"
+    )]
+    AllTreatedAtOnce { period: i64 },
+    #[error("no unit is ever treated: there is no roll-out to analyse")]
+    NoTreatedUnits,
+    #[error(
+        "the comparison group is never_treated but no unit is untreated through the last period ({last}); R did and csdid would silently compare against the last cohort instead. Use comparison: not_yet_treated, or add untreated units"
+    )]
+    NoNeverTreated { last: i64 },
+    #[error(
+        "cohort first treated in period {cohort} has no pre-treatment period{anticipation} ({count} unit(s): {units}); its effect cannot be separated from where it started. Remove these units or start the panel earlier"
+    )]
+    NoPrePeriod {
+        cohort: i64,
+        anticipation: String,
+        count: usize,
+        units: String,
+    },
+    #[error("{name} must be {rule}")]
+    Setting { name: &'static str, rule: String },
+}
+
+/// Up to five names, then "and N more", so a message stays one line.
+pub(crate) fn list_some<T: std::fmt::Display>(items: &[T]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
