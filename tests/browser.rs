@@ -41,6 +41,8 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("hmo-inspections-rd/study/report.html", 9),
     ("hmo-inspections/study/plan.html", 8),
     ("neet-early-warning/study/report.html", 6),
+    ("neet-early-warning/matched-elsewhere/report.html", 7),
+    ("fire-policy-synth/study/report.html", 7),
     ("ward-falls-alert/study/report.html", 11),
     ("ward-falls-alert/study/plan.html", 6),
     ("programme-rollout/study/report.html", 7),
