@@ -335,7 +335,7 @@ fn unknown_arm_in_the_data_is_named() {
 }
 
 #[test]
-fn a_declared_stage_that_is_not_available_stops_the_run() {
+fn a_match_stage_without_a_group_column_stops_the_run_before_anything_is_written() {
     let study = Study::new();
     study.edit_spec(
         "\"kind\": \"rct\",",
@@ -343,7 +343,7 @@ fn a_declared_stage_that_is_not_available_stops_the_run() {
     );
     assert_invalid(
         study.run(),
-        "the match stage is declared by design.matching but is not available",
+        "design.matching: the match stage reads each unit's group from analysis.treatment",
     );
     assert!(!study.out().exists(), "nothing written");
 }
