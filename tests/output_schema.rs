@@ -123,6 +123,19 @@ fn every_example_output_fits_its_schema() {
                     assert_fits(&manifest, &read_json(path), &format!("{name}: {written}"));
                     *checked.entry("manifest").or_default() += 1;
                 }
+                // The match stage's provenance record (src/matching/stage.rs): not a
+                // `--json` output and not yet in `evident schema`; its keys are checked.
+                Some("matched.manifest.json") => {
+                    let recorded = read_json(path);
+                    for key in ["data_sha256", "settings_sha256", "matched_sha256"] {
+                        let digest = recorded[key].as_str().unwrap_or_default();
+                        assert!(
+                            digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+                            "{name}: {written}: `{key}` is not a SHA-256 digest: {recorded}"
+                        );
+                    }
+                    *checked.entry("matched manifest").or_default() += 1;
+                }
                 Some(file) if file.ends_with(".json") => {
                     assert_fits(&report, &read_json(path), &format!("{name}: {written}"));
                     *checked.entry("report.json").or_default() += 1;
