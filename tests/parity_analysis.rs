@@ -137,7 +137,7 @@ fn ambulance_before_after_matches_paired_t_test() {
 #[test]
 fn neet_matched_comparison_matches_with_listwise_deletion() {
     let r = reference();
-    let analysis = analyse(&repo().join("specs/neet-early-warning/study.json"));
+    let analysis = analyse(&repo().join("specs/neet-early-warning/matched-elsewhere.json"));
     for outcome in ["neet_at_18", "attainment_points"] {
         let c = comparison(&analysis, outcome, EstimatorKind::DifferenceInMeans);
         assert_matches(c, &r["neet"][outcome], outcome);

@@ -83,8 +83,11 @@ fn outcome_only_fit_recovers_the_true_weights_and_effect() {
             },
         )
     }) {
+        // The noise-free panel is fitted exactly, so the QP's loss is flat to about
+        // 1e-12 around the answer and Clarabel's interior-point iterate stops within
+        // about sqrt(1e-12) = 1e-6 of it (1.02e-6 seen on this machine): 1e-5 bounds it.
         assert!(
-            (w[j] - expected).abs() < 1e-6,
+            (w[j] - expected).abs() < 1e-5,
             "donor {j}: {} vs {expected}",
             w[j]
         );

@@ -113,12 +113,12 @@ pub fn its_ceiling(facts: &ItsFacts, rules: &CeilingRules) -> DesignCeiling {
         reasons.push(match facts.error_model {
             ErrorModel::OlsHac => format!(
                 "Strong residual autocorrelation (Durbin–Watson {} < {}): Newey–West intervals are then too narrow; use error_model prais_winsten.",
-                crate::report::format::shortest(facts.durbin_watson),
+                crate::report::format::significant(facts.durbin_watson, 3),
                 crate::report::format::shortest(rules.min_durbin_watson)
             ),
             ErrorModel::PraisWinsten => format!(
                 "Residual autocorrelation remains after the AR(1) correction (Ljung–Box p = {}).",
-                crate::report::format::shortest(facts.ljung_box_p)
+                crate::report::format::p_value(facts.ljung_box_p)
             ),
         });
     }
@@ -150,10 +150,10 @@ pub fn did_ceiling(fit: &DidFit) -> DesignCeiling {
             held_down_by: vec![HeldDownBy::PretrendTest],
             reasons: vec![format!(
                 "The pre-trend test failed (F = {} on {} and {} df, p = {} < {}): treated and comparison units were already diverging before the treatment, so the difference after it cannot be credited to the treatment.",
-                crate::report::format::shortest(p.statistic),
+                crate::report::format::significant(p.statistic, 3),
                 p.df1,
                 p.df2,
-                crate::report::format::shortest(p.p_value),
+                crate::report::format::p_value(p.p_value),
                 crate::report::format::shortest(p.alpha)
             )],
         },
@@ -262,7 +262,7 @@ fn did_level_three(
                 observed: match &fit.pretrend {
                     Some(p) if p.passed => format!(
                         "the pre-trend test passes: F = {} on {} and {} df, p = {} (level {})",
-                        shortest(p.statistic),
+                        crate::report::format::significant(p.statistic, 3),
                         shortest(p.df1),
                         shortest(p.df2),
                         crate::report::format::p_value(p.p_value),
@@ -364,8 +364,8 @@ fn its_level_three(
                     format!(
                         "{} periods before the intervention; Durbin–Watson {}; Ljung–Box p = {}",
                         fit.n_pre,
-                        shortest(fit.autocorrelation.durbin_watson),
-                        shortest(fit.autocorrelation.ljung_box.p_value)
+                        crate::report::format::significant(fit.autocorrelation.durbin_watson, 3),
+                        crate::report::format::p_value(fit.autocorrelation.ljung_box.p_value)
                     )
                 } else {
                     failed

@@ -361,7 +361,9 @@ fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
     }
     if kind == crate::spec::DesignKind::StaggeredRollout {
         out.push(super::staggered::LIMITATION.into());
-    } else if !kind.has_comparison_group() {
+    } else if !kind.has_comparison_group()
+        && kind != crate::spec::DesignKind::RegressionDiscontinuity
+    {
         out.push(
             "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."
                 .into(),

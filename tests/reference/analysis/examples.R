@@ -34,7 +34,7 @@ out$ambulance <- list(
 )
 
 # NEET early warning: matched comparison, listwise deletion per outcome.
-neet <- read.csv(file.path(root, "specs/neet-early-warning/data/young_people.csv"))
+neet <- read.csv(file.path(root, "specs/neet-early-warning/data/matched_elsewhere.csv"))
 neet$z <- as.integer(neet$group == "supported")
 out$neet <- list(
   neet_at_18 = from_dim(difference_in_means(neet_at_18 ~ z, data = neet[!is.na(neet$neet_at_18), ])),
