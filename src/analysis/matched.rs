@@ -406,7 +406,17 @@ pub fn run(
     settings: &crate::spec::matched_analysis::MatchedAnalysisPlan,
 ) -> Result<MatchedAnalysis, MatchedAnalysisError> {
     let matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
-    let data = crate::data::Table::read(&analysis.data)?;
+    // Only the columns the matched analysis reads (issue 16: memory follows them).
+    let mut wanted: Vec<&str> = vec![analysis.id.as_str()];
+    wanted.extend(analysis.covariates.iter().map(String::as_str));
+    wanted.extend(settings.adjust_for.iter().map(String::as_str));
+    for outcome in &plan.outcomes {
+        wanted.push(&outcome.spec.name);
+        wanted.extend(outcome.spec.baseline.as_deref());
+    }
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|c| seen.insert(*c));
+    let data = crate::data::Table::read_columns(&analysis.data, &wanted)?;
     let outcomes: Vec<MatchedOutcomeSpec> = plan
         .outcomes
         .iter()

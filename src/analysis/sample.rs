@@ -22,8 +22,8 @@ use serde::Serialize;
 use super::AnalysisError;
 use crate::data::{Column, DataError, Table};
 use crate::spec::{
-    AnalysisPlan, CovariateType, Design, EstimatorKind, MissingPolicy, OutcomeSpec, OutcomeType,
-    Plan, TreatmentSource,
+    AnalysisBlocks, AnalysisPlan, CovariateType, Design, EstimatorKind, MissingPolicy, OutcomeSpec,
+    OutcomeType, Plan, TreatmentSource,
 };
 use crate::stats::regression::Covariate;
 
@@ -252,7 +252,9 @@ struct Allocation {
 
 impl AnalyticData {
     pub fn load(plan: &Plan, analysis: &AnalysisPlan) -> Result<AnalyticData, AnalysisError> {
-        let table = Table::read(&analysis.data)?;
+        let wanted = columns_used(plan, analysis);
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let table = Table::read_columns(&analysis.data, &wanted)?;
         let ids = table.identifiers(&analysis.id)?;
         let arm_names: Vec<String> = match plan.design.arms() {
             Some((arms, _)) => arms.iter().map(|a| a.name.clone()).collect(),
@@ -623,11 +625,43 @@ fn is_missing(column: &Column, row: usize) -> bool {
     }
 }
 
+/// The columns of the analysis data the shared outcome analysis reads: the id,
+/// the arm column when the data carry it, covariates, each outcome and its
+/// baseline, and declared blocks or pairs. Only these are read, so memory follows
+/// the columns used, not the width of the file (issue 16).
+pub(crate) fn columns_used(plan: &Plan, analysis: &AnalysisPlan) -> Vec<String> {
+    let mut columns = vec![analysis.id.clone()];
+    if let Some(TreatmentSource::DataColumn(column)) = &analysis.treatment {
+        columns.push(column.clone());
+    }
+    columns.extend(analysis.covariates.iter().cloned());
+    for outcome in &plan.outcomes {
+        columns.push(outcome.spec.name.clone());
+        columns.extend(outcome.spec.baseline.iter().cloned());
+    }
+    match &analysis.blocks {
+        Some(AnalysisBlocks::Columns(blocks)) => columns.extend(blocks.iter().cloned()),
+        Some(AnalysisBlocks::Pairs(pairs)) => columns.push(pairs.clone()),
+        None => {}
+    }
+    let mut seen = std::collections::HashSet::new();
+    columns.retain(|c| seen.insert(c.clone()));
+    columns
+}
+
 fn load_units(plan: &Plan, arm_names: &[String]) -> Result<Option<UnitsInfo>, AnalysisError> {
     let Some(units) = &plan.units else {
         return Ok(None);
     };
-    let table = Table::read(&units.file)?;
+    let mut wanted = vec![units.id.as_str()];
+    if let (Some(column), Some(_)) = (&units.arm, plan.design.arms()) {
+        wanted.push(column);
+    }
+    if let Design::ClusterRct { cluster, .. } = &plan.design {
+        wanted.push(cluster);
+    }
+    wanted.dedup();
+    let table = Table::read_columns(&units.file, &wanted)?;
     let ids = table.identifiers(&units.id)?;
     let arm = match (&units.arm, plan.design.arms()) {
         (Some(column), Some(_)) => {
