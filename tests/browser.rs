@@ -46,6 +46,7 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("ward-falls-alert/study/report.html", 11),
     ("ward-falls-alert/study/plan.html", 6),
     ("programme-rollout/study/report.html", 7),
+    ("stepped-wedge-falls/study/report.html", 8),
 ];
 
 /// Chart text must be at least this large on paper, in CSS px.

@@ -112,6 +112,8 @@ pub(super) fn level_three(
         },
         rule: attrition_rule,
     });
+    // Clusters are what a stepped wedge loses: they stand for both attrition facts.
+    facts.attrition = check.clone();
     facts.cluster_attrition = check;
     facts.balance = Some(Status::NotApplicable);
     let e = &h.comparison.estimate;

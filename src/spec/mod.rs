@@ -310,12 +310,21 @@ impl DesignKind {
         }
     }
 
-    /// Whether the design compares arms (and so needs at least two of them).
+    /// Whether the design has a control or comparison group: arms compared, or (a
+    /// stepped wedge) the clusters not yet crossed over.
     pub fn has_comparison_group(self) -> bool {
         matches!(
             self,
-            DesignKind::Rct | DesignKind::ClusterRct | DesignKind::MatchedComparison
+            DesignKind::Rct
+                | DesignKind::ClusterRct
+                | DesignKind::MatchedComparison
+                | DesignKind::SteppedWedge
         )
+    }
+
+    /// Whether the design compares declared arms (and so needs at least two of them).
+    pub fn compares_arms(self) -> bool {
+        self.has_comparison_group() && self != DesignKind::SteppedWedge
     }
 
     pub fn is_randomised(self) -> bool {

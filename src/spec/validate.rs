@@ -480,7 +480,7 @@ impl Checker<'_> {
         let kind = design.kind;
         let before = self.problems.len();
         let synth = self.check_synth();
-        if kind.has_comparison_group() {
+        if kind.compares_arms() {
             if design.arms.len() < 2 {
                 self.problem(
                     "design.arms",
@@ -545,7 +545,7 @@ impl Checker<'_> {
             },
             None => 0,
         };
-        if design.control.is_some() && !kind.has_comparison_group() {
+        if design.control.is_some() && !kind.compares_arms() {
             self.problem(
                 "design.control",
                 format!(
@@ -1251,7 +1251,7 @@ impl Checker<'_> {
             (false, None) => "analysis.blocks",
             (true, Some(_)) => "analysis.pairs",
         };
-        if !kind.has_comparison_group() {
+        if !kind.compares_arms() {
             self.problem(
                 key,
                 format!("a {} has no arms to compare within blocks", kind.label()),
@@ -1574,7 +1574,7 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
     match estimator {
         EstimatorKind::DifferenceInMeans
         | EstimatorKind::RegressionAdjusted
-        | EstimatorKind::Lin => kind.has_comparison_group(),
+        | EstimatorKind::Lin => kind.compares_arms(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
         EstimatorKind::Mean => matches!(
             kind,
