@@ -201,7 +201,12 @@ pub fn run(
         Err(error) => return Err(error),
     };
     let planned_vs_achieved = match &analysis {
-        Some(analysis) if plan.power.is_some() => {
+        // A stepped wedge's plan is in clusters and cluster-periods, which the
+        // planned-against-achieved comparison of arm designs does not read.
+        Some(analysis)
+            if plan.power.is_some()
+                && plan.design.kind() != crate::spec::DesignKind::SteppedWedge =>
+        {
             let icc = crate::analysis::icc::observed_icc(plan)?;
             lifecycle::compare(plan, analysis, icc.as_ref())
         }

@@ -46,6 +46,9 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("ward-falls-alert/study/report.html", 11),
     ("ward-falls-alert/study/plan.html", 6),
     ("programme-rollout/study/report.html", 7),
+    // Prints to 8 (plan, simulation and the roll-out table by period).
+    ("stepped-wedge-falls/study/report.html", 9),
+    ("stepped-wedge-falls/study/plan.html", 6),
 ];
 
 /// Chart text must be at least this large on paper, in CSS px.

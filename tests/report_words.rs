@@ -75,6 +75,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
         ("fire-safety-visits", "results.json"),
         ("ward-falls-alert", "study.json"),
         ("programme-rollout", "study.json"),
+        ("stepped-wedge-falls", "study.json"),
     ] {
         let report = run(&root, example, spec);
         reports.push((format!("{example}/{spec}"), report));

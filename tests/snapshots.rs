@@ -84,3 +84,4 @@ example_snapshot!(
 );
 example_snapshot!(ward_falls_alert, "ward-falls-alert", "study.json");
 example_snapshot!(programme_rollout, "programme-rollout", "study.json");
+example_snapshot!(stepped_wedge_falls, "stepped-wedge-falls", "study.json");

@@ -155,6 +155,7 @@ pub fn analyse(
             series,
             ceiling,
         }),
+        stepped_wedge: None,
     })
 }
 

@@ -151,6 +151,7 @@ pub fn analyse(
             ceiling,
         }),
         difference_in_differences: None,
+        stepped_wedge: None,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod rdd;
 pub mod ri;
 mod sample;
 pub mod staggered;
+pub mod stepped_wedge;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
@@ -76,6 +77,9 @@ pub struct Analysis {
     /// A staggered roll-out's Callaway and Sant'Anna analysis (its outcomes list is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staggered_rollout: Option<staggered::StaggeredRolloutResult>,
+    /// A stepped-wedge trial's cluster–period fits (src/analysis/stepped_wedge.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stepped_wedge: Option<stepped_wedge::SteppedWedgeAnalysis>,
 }
 
 /// All results for one outcome.
@@ -205,6 +209,11 @@ pub enum AnalysisError {
         path: PathBuf,
         line: u64,
         column: String,
+    },
+    #[error("{path}: stepped-wedge analysis: {source}")]
+    SteppedWedge {
+        path: PathBuf,
+        source: stepped_wedge::SteppedWedgeDataError,
     },
     #[error("{path}: outcome `{outcome}`: {source}")]
     DifferenceInDifferences {
@@ -378,6 +387,9 @@ impl AnalysisError {
             AnalysisError::MissingUnit { .. } => {
                 "every row of the panel needs its unit; fill in the value or drop the row".into()
             }
+            AnalysisError::SteppedWedge { .. } => {
+                "a stepped-wedge analysis needs every observation's cluster and period (a whole number within the trial's periods), clusters the allocation knows, and a treatment that never switches back".into()
+            }
             AnalysisError::DifferenceInDifferences { .. } => {
                 "a difference-in-differences needs one row per unit and period, a 0/1 treatment column that never switches off, units never treated, and one start period for the treated units".into()
             }
@@ -480,6 +492,9 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     }
     if let crate::spec::Design::StaggeredRollout { staggered } = &plan.design {
         return staggered::analysis(plan, analysis_plan, staggered).map(Some);
+    }
+    if let crate::spec::Design::SteppedWedge(settings) = &plan.design {
+        return stepped_wedge::analyse(plan, analysis_plan, settings).map(Some);
     }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
@@ -706,6 +721,7 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         regression_discontinuity: None,
         interrupted_time_series: None,
         difference_in_differences: None,
+        stepped_wedge: None,
         staggered_rollout: None,
     }))
 }

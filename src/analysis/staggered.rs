@@ -145,6 +145,7 @@ pub fn analysis(
         regression_discontinuity: None,
         interrupted_time_series: None,
         difference_in_differences: None,
+        stepped_wedge: None,
         staggered_rollout: Some(result),
     })
 }

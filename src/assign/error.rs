@@ -97,6 +97,8 @@ pub enum AssignError {
         recorded: String,
         found: String,
     },
+    #[error(transparent)]
+    SteppedWedge(#[from] super::stepped_wedge::SteppedWedgeError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -144,6 +146,7 @@ impl AssignError {
             AssignError::AssignmentsChanged { .. } => {
                 "see what changed with `evident assign --verify SPEC`; `evident assign SPEC --force` writes the allocation again".into()
             }
+            AssignError::SteppedWedge(e) => e.hint().into(),
             AssignError::Write { .. } => {
                 "check that the output folder is writable and the disk has room".into()
             }

@@ -166,6 +166,9 @@ pub fn prepare<'p>(
             let groups = cluster::cluster_groups(&units, cluster)?;
             (groups, Some(cluster.index.clone()), cluster.labels.len())
         }
+        AssignmentMethod::SteppedWedge => {
+            unreachable!("a stepped-wedge allocation is drawn by stepped_wedge::prepare")
+        }
         AssignmentMethod::MatchedPairs => {
             let groups = match (&units.pairs, &assignment.pair_on) {
                 (Some(pairs), _) => pairs::named_pairs(&units, pairs, &sorted)?,
@@ -672,7 +675,7 @@ pub struct AssignmentReport {
 }
 
 impl AssignmentReport {
-    fn new(
+    pub(crate) fn new(
         manifest: &Manifest,
         manifest_bytes: &[u8],
         balance: Balance,
@@ -707,7 +710,7 @@ pub struct AssignOutcome {
     pub unchanged: bool,
 }
 
-fn read_manifest(path: &Path) -> Result<Option<(Manifest, Vec<u8>)>, AssignError> {
+pub(crate) fn read_manifest(path: &Path) -> Result<Option<(Manifest, Vec<u8>)>, AssignError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -771,27 +774,70 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
         .assignment
         .as_ref()
         .expect("the assign stage runs only when declared");
+    if assignment.method == AssignmentMethod::SteppedWedge {
+        return stepped_wedge::run(plan, assignment, force);
+    }
     let prepared = prepare(plan, assignment)?;
-    let manifest_path = assignment.manifest_path();
-    let csv_path = assignment.assignments_path();
-    let existing = read_manifest(&manifest_path)?;
-    let (seed, seed_source) = match (assignment.seed, &existing) {
+    let existing = read_manifest(&assignment.manifest_path())?;
+    let (seed, seed_source) = choose_seed(assignment, existing.as_ref(), prepared.units_sha256());
+    let allocation = prepared.draw(seed)?;
+    let staged = stage_csv(assignment, |csv_tmp| write_hashed(&allocation, csv_tmp))?;
+    let (manifest, manifest_bytes, unchanged) =
+        commit(assignment, existing, staged, force, |sha| {
+            allocation.manifest(&seed_source, sha)
+        })?;
+    let report = AssignmentReport::new(
+        &manifest,
+        &manifest_bytes,
+        allocation.balance(),
+        assignment.method,
+    );
+    Ok(AssignOutcome {
+        manifest,
+        report,
+        files: vec![assignment.assignments_path(), assignment.manifest_path()],
+        unchanged,
+    })
+}
+
+/// The seed of an allocation: the spec's; else the one an existing manifest records
+/// for the same units file and design section; else a fresh one from the system.
+pub(crate) fn choose_seed(
+    assignment: &AssignmentPlan,
+    existing: Option<&(Manifest, Vec<u8>)>,
+    units_sha256: &str,
+) -> (u64, String) {
+    match (assignment.seed, existing) {
         (Some(seed), _) => (seed, "spec".to_string()),
         (None, Some((m, _)))
-            if m.units_sha256 == prepared.units_sha256()
-                && m.design_sha256 == assignment.design_sha256 =>
+            if m.units_sha256 == units_sha256 && m.design_sha256 == assignment.design_sha256 =>
         {
             (m.seed, m.seed_source.clone())
         }
         (None, _) => (drawn_seed(), "drawn".to_string()),
-    };
-    let allocation = prepared.draw(seed)?;
+    }
+}
+
+/// An assignments.csv written under a temporary name, with its SHA-256 and that of
+/// the file it would replace.
+pub(crate) struct Staged {
+    csv_tmp: PathBuf,
+    new_sha: String,
+    existing_sha: Option<String>,
+}
+
+/// Writes assignments.csv under a temporary name in the output folder with `write`
+/// (which returns the SHA-256 of what it wrote), hashing the existing file meanwhile.
+pub(crate) fn stage_csv(
+    assignment: &AssignmentPlan,
+    write: impl FnOnce(&Path) -> Result<String, AssignError> + Send,
+) -> Result<Staged, AssignError> {
     let dir = &assignment.output_dir;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| AssignError::Write { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let csv_path = assignment.assignments_path();
+    std::fs::create_dir_all(dir).map_err(|source| AssignError::Write {
+        path: dir.clone(),
+        source,
+    })?;
     crate::pipeline::remove_stale_temporaries(dir);
     // Render once, hashing while writing to a temporary file.
     let pid = std::process::id();
@@ -799,17 +845,42 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
     // The existing file (if any) is hashed on a second thread meanwhile.
     let (written, existing_sha) = std::thread::scope(|scope| {
         let existing = scope.spawn(|| file_sha256(&csv_path));
-        let written = write_hashed(&allocation, &csv_tmp);
+        let written = write(&csv_tmp);
         let existing = existing.join().unwrap_or_else(|_| file_sha256(&csv_path));
         (written, existing)
     });
-    let (new_sha, existing_sha) = match (written, existing_sha) {
-        (Ok(new), Ok(existing)) => (new, existing),
+    match (written, existing_sha) {
+        (Ok(new_sha), Ok(existing_sha)) => Ok(Staged {
+            csv_tmp,
+            new_sha,
+            existing_sha,
+        }),
         (Err(e), _) | (_, Err(e)) => {
             let _ = std::fs::remove_file(&csv_tmp);
-            return Err(e);
+            Err(e)
         }
-    };
+    }
+}
+
+/// Puts a staged allocation in place with the manifest `manifest_for` builds from
+/// its SHA-256, unless that would replace a different allocation or rewrite a
+/// manifest recording other inputs (both only with `force`). Returns the manifest,
+/// its bytes, and whether the allocation on disk was already this one.
+pub(crate) fn commit(
+    assignment: &AssignmentPlan,
+    existing: Option<(Manifest, Vec<u8>)>,
+    staged: Staged,
+    force: bool,
+    manifest_for: impl FnOnce(String) -> Manifest,
+) -> Result<(Manifest, Vec<u8>, bool), AssignError> {
+    let Staged {
+        csv_tmp,
+        new_sha,
+        existing_sha,
+    } = staged;
+    let dir = &assignment.output_dir;
+    let manifest_path = assignment.manifest_path();
+    let csv_path = assignment.assignments_path();
     let unchanged = existing_sha.as_deref() == Some(new_sha.as_str());
     let occupied = existing.is_some() || existing_sha.is_some();
     if occupied && !unchanged && !force {
@@ -824,7 +895,7 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
                 .map_or("unknown".into(), |(m, _)| m.units_sha256.clone()),
         });
     }
-    let manifest = allocation.manifest(&seed_source, new_sha);
+    let manifest = manifest_for(new_sha);
     let manifest_bytes = manifest.to_bytes();
     // The same allocation from different inputs (a changed units file, an edited
     // design) must not re-hash the manifest: `--verify` would then pass on inputs
@@ -842,18 +913,7 @@ pub fn run(plan: &Plan, force: bool) -> Result<AssignOutcome, AssignError> {
         });
     }
     place_files(dir, &csv_tmp, &manifest_bytes)?;
-    let report = AssignmentReport::new(
-        &manifest,
-        &manifest_bytes,
-        allocation.balance(),
-        assignment.method,
-    );
-    Ok(AssignOutcome {
-        manifest,
-        report,
-        files: vec![csv_path, manifest_path],
-        unchanged,
-    })
+    Ok((manifest, manifest_bytes, unchanged))
 }
 
 /// Writes assignments.csv to `path`, synced, and returns its SHA-256.
@@ -985,7 +1045,29 @@ pub fn verify(plan: &Plan) -> Result<Verification, AssignError> {
             message: "no such file".into(),
         });
     };
-    let prepared = prepare(plan, assignment)?;
+    // The units file's SHA-256 and a redraw from a seed (assignments.csv's SHA-256
+    // and the balance table), by method.
+    type Redraw<'a> = Box<dyn FnOnce(u64) -> Result<(String, Balance), AssignError> + 'a>;
+    let (units_sha256, redraw): (String, Redraw<'_>) =
+        if assignment.method == AssignmentMethod::SteppedWedge {
+            let prepared = stepped_wedge::prepare(plan, assignment)?;
+            (
+                prepared.units_sha256().to_string(),
+                Box::new(move |seed| {
+                    let (bytes, _) = prepared.draw(seed)?.to_bytes("spec");
+                    Ok((sha256_hex(&bytes), Balance::default()))
+                }),
+            )
+        } else {
+            let prepared = prepare(plan, assignment)?;
+            (
+                prepared.units_sha256().to_string(),
+                Box::new(move |seed| {
+                    let allocation = prepared.draw(seed)?;
+                    Ok((allocation.csv_sha256(), allocation.balance()))
+                }),
+            )
+        };
     let mut checks = Vec::new();
     let mut check = |what: &str, recorded: &str, found: &str| {
         checks.push(VerifyCheck {
@@ -995,11 +1077,7 @@ pub fn verify(plan: &Plan) -> Result<Verification, AssignError> {
             ok: recorded == found,
         });
     };
-    check(
-        "units file SHA-256",
-        &manifest.units_sha256,
-        prepared.units_sha256(),
-    );
+    check("units file SHA-256", &manifest.units_sha256, &units_sha256);
     check(
         "design section SHA-256",
         &manifest.design_sha256,
@@ -1010,8 +1088,7 @@ pub fn verify(plan: &Plan) -> Result<Verification, AssignError> {
     if let Some(seed) = assignment.seed {
         check("seed", &manifest.seed.to_string(), &seed.to_string());
     }
-    let allocation = prepared.draw(manifest.seed)?;
-    let recomputed = allocation.csv_sha256();
+    let (recomputed, balance) = redraw(manifest.seed)?;
     let on_disk = file_sha256(&assignment.assignments_path())?.unwrap_or_else(|| "missing".into());
     check(
         "assignments.csv SHA-256 (recorded vs file)",
@@ -1024,14 +1101,8 @@ pub fn verify(plan: &Plan) -> Result<Verification, AssignError> {
         &recomputed,
     );
     let verified = checks.iter().all(|c| c.ok);
-    let report = verified.then(|| {
-        AssignmentReport::new(
-            &manifest,
-            &manifest_bytes,
-            allocation.balance(),
-            assignment.method,
-        )
-    });
+    let report = verified
+        .then(|| AssignmentReport::new(&manifest, &manifest_bytes, balance, assignment.method));
     Ok(Verification {
         verified,
         checks,
@@ -1048,6 +1119,11 @@ pub fn allocate_to_bytes(plan: &Plan, seed: u64) -> Result<(Vec<u8>, Manifest), 
         .assignment
         .as_ref()
         .expect("allocate runs only when an assignment is declared");
+    if assignment.method == AssignmentMethod::SteppedWedge {
+        return Ok(stepped_wedge::prepare(plan, assignment)?
+            .draw(seed)?
+            .to_bytes("spec"));
+    }
     let allocation = prepare(plan, assignment)?.draw(seed)?;
     let mut bytes = Vec::new();
     allocation

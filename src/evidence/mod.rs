@@ -17,6 +17,7 @@ mod padlocks;
 pub mod rdd;
 mod sms;
 pub mod staggered;
+mod stepped_wedge;
 pub mod synth;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
@@ -287,6 +288,14 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     let mut criteria = vec![theory_of_change(plan)];
     if let Some(result) = analysis.and_then(|a| a.staggered_rollout.as_ref()) {
         criteria.extend(staggered::criteria_of(plan, result, &mut facts));
+    } else if plan.design.kind() == DesignKind::SteppedWedge {
+        criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
+        criteria.extend(stepped_wedge::level_three(
+            plan,
+            analysis.and_then(|a| a.stepped_wedge.as_ref()),
+            headline.as_ref(),
+            &mut facts,
+        ));
     } else {
         criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
         match its_did::design_level_three(plan, analysis, headline.as_ref()) {

@@ -100,7 +100,7 @@ fn lowered_by(threats: &[Threat]) -> u8 {
 /// Rates a study's security in padlocks from the Nesta criteria's findings.
 pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
     let design = match facts.kind {
-        Some(DesignKind::Rct | DesignKind::ClusterRct) => 5,
+        Some(DesignKind::Rct | DesignKind::ClusterRct | DesignKind::SteppedWedge) => 5,
         Some(DesignKind::MatchedComparison) if facts.balance == Some(Status::Met) => 3,
         Some(DesignKind::MatchedComparison) => 2,
         // Graded as DiD-like (evidence-rules.md): handles some unobservables.

@@ -90,6 +90,20 @@ pub(crate) fn sms(facts: &Facts) -> SmsRating {
                 )
             }
         }
+        Some(DesignKind::SteppedWedge) if !facts.analysed => (
+            5,
+            "SMS 5 at most: clusters randomised to the step at which they cross over; the outcome data are not analysed yet, so this is the design's ceiling".to_string(),
+        ),
+        // Each cluster is compared with itself (cluster fixed effects) and with the
+        // clusters not yet crossed over in the same period; the order is randomised.
+        Some(DesignKind::SteppedWedge) => {
+            figures.push(attrition_words.to_string());
+            if facts.attrition_low == Some(true) {
+                (5, "SMS 5: clusters randomised to their crossover step, every cluster observed in every period".to_string())
+            } else {
+                (4, "SMS 4: clusters randomised to their crossover step, but clusters are missing from some periods, so one level is lost for execution".to_string())
+            }
+        }
         Some(DesignKind::MatchedComparison) => {
             figures.push(balance_words.to_string());
             if !facts.analysed {

@@ -189,7 +189,9 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
             .as_ref()
             .is_some_and(|a| !a.covariates.is_empty())
             || plan.outcomes.iter().any(|o| o.spec.baseline.is_some());
-        criteria.push(ProspectCriterion {
+        // A stepped wedge compares each cluster with itself (evidence::stepped_wedge).
+        let baseline_applies = kind != crate::spec::DesignKind::SteppedWedge;
+        criteria.extend(baseline_applies.then(|| ProspectCriterion {
             level: 3,
             id: "baseline_equivalence",
             title: "Groups equivalent at baseline",
@@ -213,7 +215,7 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
                     "; list the baseline characteristics in analysis.covariates"
                 }
             ),
-        });
+        }));
         criteria.push(sample_size_prospect(plan));
     }
     for c in now.criteria.iter().filter(|c| c.level >= 4) {

@@ -12,7 +12,11 @@ use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_t
 use super::error::PowerError;
 use super::mdes::{IndividualQuestion, Targets, solve_individual};
 use super::prop::{PropMethod, PropQuestion, solve_prop};
-use super::simulate::{Diagnosis, SimOutcome, SimulationDesign, diagnose, diagnose_sweep};
+use super::simulate::{
+    Diagnosis, SimOutcome, SimulationDesign, SteppedWedgeSimulation, diagnose,
+    diagnose_stepped_wedge, diagnose_sweep,
+};
+use super::stepped_wedge::{SteppedWedgeQuestion, solve_stepped_wedge};
 use super::t::{TQuestion, TTestKind, solve_t};
 use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, SolveFor};
 use crate::stats::estimate::Alternative;
@@ -26,6 +30,7 @@ pub enum Question {
     Individual(IndividualQuestion),
     Cluster(ClusterQuestion),
     Cluster3(ThreeLevelQuestion),
+    SteppedWedge(SteppedWedgeQuestion),
 }
 
 /// A resolved `design.power` block.
@@ -122,7 +127,8 @@ pub struct PowerAgreement {
 }
 
 /// Resolves a `design.power` block. `arm_shares` are (control, treatment) shares from
-/// the design; `default_estimator` the analysis block's first estimator.
+/// the design; `default_estimator` the analysis block's first estimator;
+/// `stepped_wedge_steps` the steps of a stepped-wedge design (`test: stepped_wedge`).
 ///
 /// # Errors
 /// (field, message) pairs, each naming the key of `design.power` at fault.
@@ -130,6 +136,7 @@ pub fn resolve(
     spec: &PowerSpec,
     arm_shares: Option<(f64, f64)>,
     default_estimator: Option<EstimatorKind>,
+    stepped_wedge_steps: Option<usize>,
 ) -> Result<PowerPlan, Vec<(String, String)>> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut problem = |field: &str, message: String| problems.push((field.to_string(), message));
@@ -142,7 +149,7 @@ pub fn resolve(
             SolveFor::Power,
             SolveFor::Alpha,
         ],
-        PowerFamily::Individual | PowerFamily::Cluster3 => {
+        PowerFamily::Individual | PowerFamily::Cluster3 | PowerFamily::SteppedWedge => {
             &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power]
         }
         PowerFamily::Cluster => &[
@@ -197,21 +204,58 @@ pub fn resolve(
     only(
         "clusters",
         spec.clusters.is_some(),
-        &[F::Cluster, F::Cluster3],
+        &[F::Cluster, F::Cluster3, F::SteppedWedge],
         &mut problems,
     );
     only(
         "cluster_size",
         spec.cluster_size.is_some(),
-        &[F::Cluster, F::Cluster3],
+        &[F::Cluster, F::Cluster3, F::SteppedWedge],
         &mut problems,
     );
     only(
         "icc",
         spec.icc.is_some(),
-        &[F::Cluster, F::Cluster3],
+        &[F::Cluster, F::Cluster3, F::SteppedWedge],
         &mut problems,
     );
+    let all_but_stepped_wedge = [
+        F::T,
+        F::Proportions,
+        F::Chisq,
+        F::Individual,
+        F::Cluster,
+        F::Cluster3,
+    ];
+    for (field, given) in [
+        ("attrition", spec.attrition.is_some()),
+        ("baseline_correlation", spec.baseline_correlation.is_some()),
+        ("r2_individual", spec.r2_individual.is_some()),
+        ("covariates", spec.covariates.is_some()),
+        (
+            "alternative",
+            spec.alternative.is_some_and(|a| a != Alternative::TwoSided),
+        ),
+        ("two_sided_rule", spec.two_sided_rule.is_some()),
+    ] {
+        only(field, given, &all_but_stepped_wedge, &mut problems);
+    }
+    match (family, stepped_wedge_steps) {
+        (F::SteppedWedge, None) => problems.push((
+            "test".into(),
+            "stepped_wedge power needs the design's steps: set design.kind to stepped_wedge with design.stepped_wedge".into(),
+        )),
+        (F::T | F::Proportions | F::Chisq | F::Individual | F::Cluster | F::Cluster3, Some(_)) => {
+            problems.push((
+                "test".into(),
+                format!(
+                    "a stepped-wedge trial is planned with test stepped_wedge (Hussey and Hughes), not {}",
+                    family_name(family)
+                ),
+            ))
+        }
+        _ => {}
+    }
     only(
         "icc_class",
         spec.icc_class.is_some(),
@@ -355,6 +399,21 @@ pub fn resolve(
             );
             require("icc", spec.icc.is_some(), true, &mut problems);
         }
+        F::SteppedWedge => {
+            require(
+                "clusters",
+                spec.clusters.is_some(),
+                solve != SolveFor::SampleSize,
+                &mut problems,
+            );
+            require(
+                "cluster_size",
+                spec.cluster_size.is_some(),
+                true,
+                &mut problems,
+            );
+            require("icc", spec.icc.is_some(), true, &mut problems);
+        }
         F::Cluster3 => {
             require(
                 "clusters",
@@ -481,6 +540,13 @@ pub fn resolve(
             covariates,
             adjustments,
         }),
+        F::SteppedWedge => Question::SteppedWedge(SteppedWedgeQuestion {
+            steps: stepped_wedge_steps.unwrap_or(0),
+            clusters: spec.clusters.filter(|_| solve != SolveFor::SampleSize),
+            cluster_period_size: spec.cluster_size.unwrap_or(1.0),
+            icc: spec.icc.unwrap_or(0.0),
+            targets,
+        }),
     };
     let curve_effects = if !spec.curve_effects.is_empty() {
         spec.curve_effects.clone()
@@ -516,7 +582,7 @@ pub fn resolve(
                 },
                 icc: sim
                     .icc
-                    .or(if cluster_size.is_some() {
+                    .or(if cluster_size.is_some() || family == F::SteppedWedge {
                         spec.icc
                     } else {
                         None
@@ -545,10 +611,27 @@ pub fn resolve(
         }
         if sim.design.n == 0
             && solve != SolveFor::SampleSize
-            && !matches!(family, F::Cluster | F::Cluster3)
+            && !matches!(family, F::Cluster | F::Cluster3 | F::SteppedWedge)
             && spec.n.is_none()
         {
             problems.push(("simulation.n".into(), "give simulation.n".into()));
+        }
+    }
+    if let (F::SteppedWedge, Some(sim)) = (family, &spec.simulation) {
+        for (field, given) in [
+            ("baseline_rate", sim.baseline_rate.is_some()),
+            ("cluster_size", sim.cluster_size.is_some()),
+            ("covariate_correlation", sim.covariate_correlation.is_some()),
+            ("attrition", sim.attrition.is_some()),
+            ("estimator", sim.estimator.is_some()),
+            ("n_sweep", !sim.n_sweep.is_empty()),
+        ] {
+            if given {
+                problems.push((
+                    format!("simulation.{field}"),
+                    format!("simulation.{field} does not apply to a stepped-wedge simulation (n counts clusters; the ICC, SD and effect can be set)"),
+                ));
+            }
         }
     }
     if !problems.is_empty() {
@@ -569,6 +652,7 @@ fn family_name(family: PowerFamily) -> &'static str {
         PowerFamily::Individual => "individual",
         PowerFamily::Cluster => "cluster",
         PowerFamily::Cluster3 => "cluster3",
+        PowerFamily::SteppedWedge => "stepped_wedge",
     }
 }
 
@@ -594,6 +678,7 @@ pub fn answer(question: &Question) -> Result<Vec<PowerAnswer>, PowerError> {
         Question::Individual(q) => vec![solve_individual(q)?],
         Question::Cluster(q) => vec![solve_cluster(q)?],
         Question::Cluster3(q) => vec![solve_three_level(q)?],
+        Question::SteppedWedge(q) => vec![solve_stepped_wedge(q)?],
     })
 }
 
@@ -602,6 +687,7 @@ fn planned_size(question: &Question, a: &PowerAnswer) -> (String, f64) {
     match question {
         Question::Cluster(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
         Question::Cluster3(_) => ("schools randomised".into(), a.groups[0].rounded as f64),
+        Question::SteppedWedge(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
         Question::T(q) if q.kind != TTestKind::TwoSample => (
             if q.kind == TTestKind::Paired {
                 "pairs"
@@ -671,6 +757,11 @@ fn at(
             c.targets.effect = effect;
             c.targets.power = power;
         }
+        Question::SteppedWedge(w) => {
+            w.clusters = Some(size);
+            w.targets.effect = effect;
+            w.targets.power = power;
+        }
     }
     q
 }
@@ -721,6 +812,7 @@ pub fn run_plan(
     let size_min = match &plan.question {
         Question::Cluster(c) => c.covariates as f64 + 4.0,
         Question::Cluster3(c) => c.covariates as f64 + 4.0,
+        Question::SteppedWedge(w) => w.steps as f64,
         Question::Individual(i) => i.covariates as f64 + 4.0,
         Question::T(_) | Question::Prop(_) => 6.0,
         Question::Chisq(_) => 4.0,
@@ -778,8 +870,14 @@ pub fn run_plan(
                 })
         })
         .collect();
-    let simulation = match &plan.simulation {
-        Some(sim) => {
+    let simulation = match (&plan.simulation, &plan.question) {
+        (Some(sim), Question::SteppedWedge(question)) => Some(stepped_wedge_simulation(
+            question,
+            first,
+            &sim.design,
+            progress,
+        )?),
+        (Some(sim), _) => {
             let mut design = sim.design.clone();
             if design.n == 0 {
                 design.n = match (&plan.question, design.cluster_size) {
@@ -801,7 +899,7 @@ pub fn run_plan(
                 sweep,
             })
         }
-        None => None,
+        (None, _) => None,
     };
     let effect_measure = match proportion_p1 {
         Some(_) => "treatment proportion p2".to_string(),
@@ -899,6 +997,7 @@ pub fn planned_attrition(question: &Question) -> f64 {
         Question::Cluster(q) => q.adjustments.attrition,
         Question::Chisq(q) => q.adjustments.attrition,
         Question::Cluster3(q) => q.adjustments.attrition,
+        Question::SteppedWedge(_) => 0.0,
     }
 }
 
@@ -1016,7 +1115,7 @@ fn agreement(
                 ));
             }
         }
-        Question::Chisq(_) | Question::Cluster3(_) => {}
+        Question::Chisq(_) | Question::Cluster3(_) | Question::SteppedWedge(_) => {}
     }
     let planned_attrition = planned_attrition(question);
     if (planned_attrition - design.attrition).abs() > 1e-12 {
@@ -1054,6 +1153,90 @@ fn agreement(
         sims_used: used,
         sims_failed: d.failed,
         reasons,
+    })
+}
+
+/// The simulation of a stepped-wedge plan at its planned clusters (rounded up to
+/// whole clusters per step, or `simulation.n` clusters), with the Hussey–Hughes
+/// power at the same design beside it.
+fn stepped_wedge_simulation(
+    question: &SteppedWedgeQuestion,
+    first: &PowerAnswer,
+    settings: &SimulationDesign,
+    progress: Option<&(dyn Fn(u64) + Sync)>,
+) -> Result<SimulationResult, PowerError> {
+    let sd = match settings.outcome {
+        SimOutcome::Continuous { sd } => sd,
+        SimOutcome::Binary { .. } => 1.0,
+    };
+    let clusters = if settings.n > 0 {
+        settings.n
+    } else {
+        first.groups[0].rounded as usize
+    };
+    let design = SteppedWedgeSimulation {
+        steps: question.steps,
+        clusters,
+        cluster_period_size: question.cluster_period_size,
+        icc: settings.icc,
+        sd,
+        effect: settings.effect,
+        alpha: first.alpha,
+        sims: settings.sims,
+        seed: settings.seed,
+    };
+    let diagnosis = diagnose_stepped_wedge(&design, progress)?;
+    let mut at_design = *question;
+    at_design.icc = design.icc;
+    let analytic_power = at_design.power_at(design.effect / sd, clusters as f64)?;
+    let used = diagnosis.sims - diagnosis.failed;
+    let p = diagnosis.power.value;
+    let (low, high) = wilson_95(p, used as f64);
+    let mut reasons = vec![
+        "the simulation draws Hussey and Hughes's own model (period effects, a random cluster intercept, cluster-period means of m individuals) and analyses each draw by generalised least squares with the known variance components and a z test, so the two differ only by Monte Carlo error".to_string(),
+    ];
+    if (question.icc - design.icc).abs() > 1e-12 {
+        reasons.push(format!(
+            "the plan assumes ICC {}; the simulation draws ICC {}",
+            super::answer::human(question.icc, 4),
+            super::answer::human(design.icc, 4)
+        ));
+    }
+    reasons.push(format!(
+        "the simulated power has a Monte Carlo SE of {} over {} simulations (95% interval {} to {})",
+        super::answer::human(diagnosis.power.mc_se, 2),
+        used,
+        super::answer::human(low, 3),
+        super::answer::human(high, 3)
+    ));
+    let model = format!(
+        "a stepped-wedge trial of {} clusters crossing over {} per step in {} steps ({} periods, the first all in control), {} individuals per cluster and period, ICC {}, outcome SD {}, a true effect of {}; each draw analysed by generalised least squares with period effects and the known variance components (the Hussey and Hughes model), two-sided z test; {} simulations, seed {}",
+        crate::report::format::count(clusters),
+        crate::report::format::count(clusters / question.steps.max(1)),
+        question.steps,
+        question.steps + 1,
+        crate::report::format::significant(question.cluster_period_size, 6),
+        crate::report::format::significant(design.icc, 4),
+        crate::report::format::significant(sd, 6),
+        crate::report::format::significant(design.effect, 6),
+        crate::report::format::count(design.sims),
+        design.seed
+    );
+    Ok(SimulationResult {
+        model,
+        agreement: Some(PowerAgreement {
+            analytic_power,
+            simulated_power: p,
+            mc_se: diagnosis.power.mc_se,
+            interval_low: low,
+            interval_high: high,
+            agree: (low..=high).contains(&analytic_power),
+            sims_used: used,
+            sims_failed: diagnosis.failed,
+            reasons,
+        }),
+        diagnosis,
+        sweep: Vec::new(),
     })
 }
 
@@ -1130,7 +1313,7 @@ mod tests {
 
     #[test]
     fn a_t_plan_has_curves_and_a_band() {
-        let plan = resolve(&spec(), None, None).unwrap();
+        let plan = resolve(&spec(), None, None, None).unwrap();
         let result = run_plan(&plan, None).unwrap();
         assert_eq!(result.answers[0].total_rounded, 200);
         assert_eq!(result.power_curves.len(), 4);
@@ -1144,7 +1327,7 @@ mod tests {
             "simulation": simulation
         }))
         .unwrap();
-        run_plan(&resolve(&spec, None, None).unwrap(), None).unwrap()
+        run_plan(&resolve(&spec, None, None, None).unwrap(), None).unwrap()
     }
 
     /// Same model both ways: the exact t power lies inside the simulation's interval.
@@ -1188,7 +1371,7 @@ mod tests {
     fn the_solved_quantity_must_be_left_out() {
         let mut s = spec();
         s.n = Some(100.0);
-        let problems = resolve(&s, None, None).unwrap_err();
+        let problems = resolve(&s, None, None, None).unwrap_err();
         assert_eq!(problems[0].0, "n");
     }
 }

@@ -100,6 +100,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     super::its::its_blocks(model, charts, &mut blocks);
     super::did::did_blocks(model, charts, &mut blocks);
+    super::stepped_wedge::blocks(model, &mut blocks);
     if let Some(staggered) = model
         .analysis
         .as_ref()

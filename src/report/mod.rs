@@ -16,6 +16,7 @@ pub mod model;
 mod ratings;
 pub mod rdd;
 pub mod staggered;
+mod stepped_wedge;
 pub mod synth;
 pub mod words;
 

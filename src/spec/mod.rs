@@ -14,6 +14,7 @@ pub mod matching;
 mod power;
 pub mod rdd;
 pub mod staggered;
+pub mod stepped_wedge;
 pub mod synth;
 mod validate;
 
@@ -85,7 +86,7 @@ pub struct Statement {
 pub struct DesignSpec {
     /// Which design: rct, cluster_rct, matched_comparison, before_after, descriptive,
     /// regression_discontinuity, synthetic_control, interrupted_time_series,
-    /// difference_in_differences or staggered_rollout.
+    /// difference_in_differences, staggered_rollout or stepped_wedge.
     pub kind: DesignKind,
     /// The file listing the units (one row per unit) and its columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,13 +126,17 @@ pub struct DesignSpec {
     /// The long panel's columns and estimand of a staggered_rollout (required there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staggered: Option<staggered::StaggeredSpec>,
+    /// Steps, clusters and periods of a stepped_wedge trial (required there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stepped_wedge: Option<stepped_wedge::SteppedWedgeSpec>,
 }
 
 /// How the assign stage allocates the units of `design.units` to the arms.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentSpec {
-    /// simple, complete, blocked, cluster, blocked_cluster or matched_pairs.
+    /// simple, complete, blocked, cluster, blocked_cluster, matched_pairs or
+    /// stepped_wedge.
     pub method: AssignmentMethod,
     /// Units-file columns whose combined values form the blocks (strata): blocked and
     /// blocked_cluster (required), matched_pairs with pair_on (pairs formed within blocks).
@@ -179,6 +184,9 @@ pub enum AssignmentMethod {
     BlockedCluster,
     /// Two units per pair, one to each of two arms.
     MatchedPairs,
+    /// Whole clusters randomised to the crossover steps of a stepped-wedge trial
+    /// (`design.kind: stepped_wedge`).
+    SteppedWedge,
 }
 
 impl AssignmentMethod {
@@ -201,6 +209,7 @@ impl AssignmentMethod {
             AssignmentMethod::Cluster => "cluster randomisation",
             AssignmentMethod::BlockedCluster => "blocked cluster randomisation",
             AssignmentMethod::MatchedPairs => "matched-pair randomisation",
+            AssignmentMethod::SteppedWedge => "stepped-wedge randomisation of clusters to steps",
         }
     }
 
@@ -213,6 +222,7 @@ impl AssignmentMethod {
             AssignmentMethod::Cluster => "cluster",
             AssignmentMethod::BlockedCluster => "blocked_cluster",
             AssignmentMethod::MatchedPairs => "matched_pairs",
+            AssignmentMethod::SteppedWedge => "stepped_wedge",
         }
     }
 
@@ -276,6 +286,9 @@ pub enum DesignKind {
     /// Units (areas, schools, wards) that start the programme in different periods,
     /// analysed from a long panel as Callaway and Sant'Anna (2021); `design.staggered`.
     StaggeredRollout,
+    /// Stepped-wedge cluster trial: every cluster crosses from control to the
+    /// intervention at a randomised step; `design.stepped_wedge`.
+    SteppedWedge,
 }
 
 impl DesignKind {
@@ -293,19 +306,32 @@ impl DesignKind {
             DesignKind::InterruptedTimeSeries => "interrupted time series",
             DesignKind::DifferenceInDifferences => "difference-in-differences",
             DesignKind::StaggeredRollout => "staggered roll-out (difference in differences)",
+            DesignKind::SteppedWedge => "stepped-wedge cluster-randomised trial",
         }
     }
 
-    /// Whether the design compares arms (and so needs at least two of them).
+    /// Whether the design has a control or comparison group: arms compared, or (a
+    /// stepped wedge) the clusters not yet crossed over.
     pub fn has_comparison_group(self) -> bool {
         matches!(
             self,
-            DesignKind::Rct | DesignKind::ClusterRct | DesignKind::MatchedComparison
+            DesignKind::Rct
+                | DesignKind::ClusterRct
+                | DesignKind::MatchedComparison
+                | DesignKind::SteppedWedge
         )
     }
 
+    /// Whether the design compares declared arms (and so needs at least two of them).
+    pub fn compares_arms(self) -> bool {
+        self.has_comparison_group() && self != DesignKind::SteppedWedge
+    }
+
     pub fn is_randomised(self) -> bool {
-        matches!(self, DesignKind::Rct | DesignKind::ClusterRct)
+        matches!(
+            self,
+            DesignKind::Rct | DesignKind::ClusterRct | DesignKind::SteppedWedge
+        )
     }
 }
 

@@ -16,8 +16,9 @@ use crate::stats::estimate::Alternative;
 #[serde(deny_unknown_fields)]
 pub struct PowerSpec {
     /// The test or design family: t, proportions, chisq, individual (individually
-    /// randomised with covariates, PowerUp! IRA), cluster (two levels, PowerUp! cra2)
-    /// or cluster3 (pupils in classes in schools, PowerUp! cra3).
+    /// randomised with covariates, PowerUp! IRA), cluster (two levels, PowerUp! cra2),
+    /// cluster3 (pupils in classes in schools, PowerUp! cra3) or stepped_wedge (Hussey
+    /// and Hughes 2007; design.kind stepped_wedge, whose steps it reads).
     pub test: PowerFamily,
     /// The unknown: sample_size, cluster_size (cluster only), effect, power or alpha
     /// (alpha for t, proportions and chisq only).
@@ -73,16 +74,18 @@ pub struct PowerSpec {
     /// chisq: degrees of freedom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub df: Option<f64>,
-    /// cluster: clusters randomised in total; cluster3: schools.
+    /// cluster, stepped_wedge: clusters randomised in total; cluster3: schools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clusters: Option<f64>,
-    /// cluster: units per cluster; cluster3: pupils per class.
+    /// cluster: units per cluster; cluster3: pupils per class; stepped_wedge:
+    /// individuals measured in each cluster in each period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_size: Option<f64>,
     /// cluster3: classes per school.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes_per_school: Option<f64>,
-    /// cluster: intraclass correlation in [0, 1); cluster3: the school-level ICC.
+    /// cluster, stepped_wedge: intraclass correlation in [0, 1); cluster3: the
+    /// school-level ICC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icc: Option<f64>,
     /// cluster3: the class-level ICC.
@@ -128,6 +131,7 @@ pub enum PowerFamily {
     Individual,
     Cluster,
     Cluster3,
+    SteppedWedge,
 }
 
 /// The quantity to solve for.

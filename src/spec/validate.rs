@@ -25,6 +25,7 @@ mod matching_check;
 mod power_check;
 mod rdd_check;
 mod staggered_check;
+mod stepped_wedge_check;
 mod synth_check;
 
 /// A validated study, ready for the stages.
@@ -85,6 +86,7 @@ pub enum Design {
     StaggeredRollout {
         staggered: super::staggered::StaggeredSpec,
     },
+    SteppedWedge(super::stepped_wedge::SteppedWedgeSpec),
 }
 
 impl Design {
@@ -100,6 +102,7 @@ impl Design {
             Design::InterruptedTimeSeries(_) => DesignKind::InterruptedTimeSeries,
             Design::DifferenceInDifferences(_) => DesignKind::DifferenceInDifferences,
             Design::StaggeredRollout { .. } => DesignKind::StaggeredRollout,
+            Design::SteppedWedge(_) => DesignKind::SteppedWedge,
         }
     }
 
@@ -115,7 +118,8 @@ impl Design {
             | Design::RegressionDiscontinuity { .. }
             | Design::InterruptedTimeSeries(_)
             | Design::DifferenceInDifferences(_)
-            | Design::StaggeredRollout { .. } => None,
+            | Design::StaggeredRollout { .. }
+            | Design::SteppedWedge(_) => None,
         }
     }
 }
@@ -476,7 +480,7 @@ impl Checker<'_> {
         let kind = design.kind;
         let before = self.problems.len();
         let synth = self.check_synth();
-        if kind.has_comparison_group() {
+        if kind.compares_arms() {
             if design.arms.len() < 2 {
                 self.problem(
                     "design.arms",
@@ -541,7 +545,7 @@ impl Checker<'_> {
             },
             None => 0,
         };
-        if design.control.is_some() && !kind.has_comparison_group() {
+        if design.control.is_some() && !kind.compares_arms() {
             self.problem(
                 "design.control",
                 format!(
@@ -566,6 +570,7 @@ impl Checker<'_> {
             _ => {}
         }
         self.check_staggered_settings(kind);
+        self.check_stepped_wedge_settings(kind);
         match (kind, &design.matching) {
             (DesignKind::MatchedComparison, None) => self.warn(
                 "design.kind",
@@ -621,6 +626,7 @@ impl Checker<'_> {
             DesignKind::StaggeredRollout => Design::StaggeredRollout {
                 staggered: design.staggered.clone()?,
             },
+            DesignKind::SteppedWedge => Design::SteppedWedge(design.stepped_wedge.clone()?),
         })
     }
 
@@ -672,6 +678,9 @@ impl Checker<'_> {
             }
             return None;
         };
+        if method == AssignmentMethod::SteppedWedge || design.kind() == DesignKind::SteppedWedge {
+            return self.check_stepped_wedge_assignment(design, report);
+        }
         let header = data::read_header(&units.file).ok();
         let require = |checker: &mut Self, column: &str, json_path: &str| {
             if let Some(header) = &header {
@@ -912,27 +921,10 @@ impl Checker<'_> {
                 max_draws: r.max_draws,
             })
         });
-        let output_dir = match (&spec.output, report) {
-            (Some(dir), _) if dir.trim().is_empty() => {
-                self.problem("design.assignment.output", "the output folder is empty");
-                return None;
-            }
-            (Some(dir), _) => self.file.resolve(dir),
-            (None, Some(report)) => report.dir.clone(),
-            (None, None) => return None,
-        };
+        let (output_dir, units_file_shown, design_sha256) = self.assignment_files(report)?;
         if self.problems.len() > before {
             return None;
         }
-        let units_file_shown = self
-            .file
-            .spec
-            .design
-            .units
-            .as_ref()
-            .map(|u| u.file.clone())
-            .unwrap_or_default();
-        let design_json = serde_json::to_vec(&self.file.spec.design).unwrap_or_default();
         Some(AssignmentPlan {
             method,
             blocks: spec.blocks.clone(),
@@ -945,8 +937,37 @@ impl Checker<'_> {
             rerandomisation,
             output_dir,
             units_file_shown,
-            design_sha256: sha256_hex(&design_json),
+            design_sha256,
         })
+    }
+
+    /// Where the assign stage writes (`design.assignment.output`, else the report
+    /// folder), the units file as the spec names it, and the SHA-256 of the design
+    /// section the manifest records.
+    fn assignment_files(
+        &mut self,
+        report: Option<&ReportPlan>,
+    ) -> Option<(PathBuf, String, String)> {
+        let spec = self.file.spec.design.assignment.as_ref()?;
+        let output_dir = match (&spec.output, report) {
+            (Some(dir), _) if dir.trim().is_empty() => {
+                self.problem("design.assignment.output", "the output folder is empty");
+                return None;
+            }
+            (Some(dir), _) => self.file.resolve(dir),
+            (None, Some(report)) => report.dir.clone(),
+            (None, None) => return None,
+        };
+        let units_file_shown = self
+            .file
+            .spec
+            .design
+            .units
+            .as_ref()
+            .map(|u| u.file.clone())
+            .unwrap_or_default();
+        let design_json = serde_json::to_vec(&self.file.spec.design).unwrap_or_default();
+        Some((output_dir, units_file_shown, sha256_hex(&design_json)))
     }
 
     fn check_outcomes(&mut self, design: Option<&Design>) -> Vec<OutcomePlan> {
@@ -1046,7 +1067,9 @@ impl Checker<'_> {
                 String::new()
             }
         };
-        let treatment = if kind.has_comparison_group() {
+        let treatment = if kind == DesignKind::SteppedWedge {
+            self.stepped_wedge_treatment(spec.treatment.as_ref(), assignment)
+        } else if kind.has_comparison_group() {
             match (&spec.treatment, units.and_then(|u| u.arm.as_ref())) {
                 (Some(column), _) => Some(TreatmentSource::DataColumn(column.clone())),
                 (None, Some(arm)) => Some(TreatmentSource::UnitsArm(arm.clone())),
@@ -1128,6 +1151,9 @@ impl Checker<'_> {
         };
         if let (Some(header), Some(staggered)) = (&header, staggered) {
             self.check_staggered_columns(staggered, header, &data);
+        }
+        if let (Some(header), Design::SteppedWedge(settings)) = (&header, design) {
+            self.check_stepped_wedge_columns(settings, header, &data);
         }
         if let Some(header) = header {
             if !id.is_empty() {
@@ -1225,7 +1251,7 @@ impl Checker<'_> {
             (false, None) => "analysis.blocks",
             (true, Some(_)) => "analysis.pairs",
         };
-        if !kind.has_comparison_group() {
+        if !kind.compares_arms() {
             self.problem(
                 key,
                 format!("a {} has no arms to compare within blocks", kind.label()),
@@ -1322,6 +1348,15 @@ impl Checker<'_> {
             return None;
         }
         if !settings.enabled {
+            return None;
+        }
+        if kind == DesignKind::SteppedWedge {
+            if given.is_some() {
+                self.warn(
+                    "analysis.randomisation_inference",
+                    "randomisation inference re-draws arm allocations; a stepped-wedge trial's crossover steps are not re-drawn yet, so no randomisation-inference p-values are computed (the CR2 cluster-robust test is reported)",
+                );
+            }
             return None;
         }
         if !kind.is_randomised() {
@@ -1531,6 +1566,7 @@ fn default_estimator(kind: DesignKind) -> EstimatorKind {
         DesignKind::DifferenceInDifferences => EstimatorKind::TwoWayFixedEffects,
         // Never used: a staggered analysis has no estimators list (checked).
         DesignKind::StaggeredRollout => EstimatorKind::DifferenceInMeans,
+        DesignKind::SteppedWedge => EstimatorKind::TwoWayFixedEffects,
     }
 }
 
@@ -1538,14 +1574,17 @@ fn estimator_fits(estimator: EstimatorKind, kind: DesignKind) -> bool {
     match estimator {
         EstimatorKind::DifferenceInMeans
         | EstimatorKind::RegressionAdjusted
-        | EstimatorKind::Lin => kind.has_comparison_group(),
+        | EstimatorKind::Lin => kind.compares_arms(),
         EstimatorKind::PairedDifference => kind == DesignKind::BeforeAfter,
         EstimatorKind::Mean => matches!(
             kind,
             DesignKind::Descriptive | DesignKind::RegressionDiscontinuity
         ),
         EstimatorKind::SegmentedRegression => kind == DesignKind::InterruptedTimeSeries,
-        EstimatorKind::TwoWayFixedEffects => kind == DesignKind::DifferenceInDifferences,
+        EstimatorKind::TwoWayFixedEffects => matches!(
+            kind,
+            DesignKind::DifferenceInDifferences | DesignKind::SteppedWedge
+        ),
     }
 }
 

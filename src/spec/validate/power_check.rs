@@ -17,7 +17,11 @@ impl Checker<'_> {
             .and_then(|d| d.arms())
             .filter(|(arms, _)| arms.len() == 2)
             .map(|(arms, control)| (arms[control].share, arms[1 - control].share));
-        match resolve(spec, arm_shares, estimator) {
+        let steps = match design {
+            Some(Design::SteppedWedge(settings)) => Some(settings.steps),
+            _ => None,
+        };
+        match resolve(spec, arm_shares, estimator, steps) {
             Ok(plan) => {
                 if let Err(e) = answer(&plan.question) {
                     self.problem(

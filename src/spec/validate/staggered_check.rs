@@ -54,7 +54,7 @@ impl Checker<'_> {
         if design.power.is_some() {
             self.problem(
                 "design.power",
-                "design.power plans arm comparisons; a staggered_rollout's power (Hussey and Hughes, power::stepped_wedge) is not reachable from a spec yet: remove design.power",
+                "design.power plans arm comparisons, not a staggered_rollout: remove design.power (a randomised roll-out is planned as design.kind stepped_wedge, with Hussey and Hughes power)",
             );
         }
         if self.file.spec.analysis.is_none() {
