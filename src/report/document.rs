@@ -279,11 +279,16 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             } else {
                 ["Group", "n", "Mean", "SD"]
             };
-            blocks.push(Block::Table(Table {
-                caption: format!("{}: the groups analysed", outcome.label),
-                header: header.map(String::from).to_vec(),
-                rows: group_rows,
-            }));
+            // A time series' segments are of the modelled series (for a comparative
+            // series, treated minus control), which reads as the outcome's level when
+            // it is not: its section gives the fit instead.
+            if analysis.interrupted_time_series.is_none() {
+                blocks.push(Block::Table(Table {
+                    caption: format!("{}: the groups analysed", outcome.label),
+                    header: header.map(String::from).to_vec(),
+                    rows: group_rows,
+                }));
+            }
             // Columns that would be empty for every estimator are left out.
             let adjusted = outcome.comparisons.iter().any(|c| c.p_adjusted.is_some());
             let randomisation = outcome
@@ -529,7 +534,8 @@ fn findings_table(model: &ReportModel) -> Table {
                 outcome,
                 row.without
                     .map_or("—".into(), |w| words::outcome_level(row, w)),
-                words::outcome_level(row, row.with),
+                row.with
+                    .map_or("—".into(), |w| words::outcome_level(row, w)),
                 capitalise(&row.in_words),
                 words::relative_effect(row).unwrap_or_else(|| "—".into()),
                 analysed_units(row),
@@ -558,6 +564,10 @@ fn findings_table(model: &ReportModel) -> Table {
 
 /// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".
 fn analysed_units(row: &FindingRow) -> String {
+    // A design analysed by its own module says what it counted.
+    if let Some(analysed) = &row.analysed {
+        return analysed.clone();
+    }
     // The same units measured twice are counted once.
     if let ([before, after], [n_before, n_after]) = (row.groups.as_slice(), row.n.as_slice())
         && before == "before"
@@ -1135,7 +1145,7 @@ mod tests {
             outcome_type: OutcomeType::Continuous,
             contrast: "tutored vs usual".into(),
             without: Some(50.0),
-            with: 52.0,
+            with: Some(52.0),
             difference: 2.0,
             conf_low: 0.5,
             conf_high: 3.5,
@@ -1152,6 +1162,7 @@ mod tests {
             unit: None,
             outcome_sd: 10.0,
             clusters: Some(vec![20, 21]),
+            analysed: None,
             in_words: String::new(),
             certainty: CertaintyRating {
                 rating: Certainty::High,

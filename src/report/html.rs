@@ -57,8 +57,31 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
 
 /// From this many columns a table prints in smaller type.
 const WIDE_TABLE_COLUMNS: usize = 9;
-/// Up to this many rows a table is kept on one page.
+/// Up to this many rows a table is kept on one page...
 const SHORT_TABLE_ROWS: usize = 8;
+/// ...when it also prints in at most this many lines, about a third of an A4 page at
+/// 8.5 pt. A few rows of sentences (a summary of findings with its reasons) are
+/// taller than what is left of a page after the headline; kept whole, such a table
+/// left page 1 blank below the headline.
+const SHORT_TABLE_LINES: usize = 20;
+/// Characters of 8.5 pt text across A4's printable width (174 mm), shared by the
+/// columns, for the line estimate.
+const LINE_CHARACTERS: usize = 110;
+
+/// The lines a table prints in, estimated with equal columns: caption and header,
+/// then each row as tall as its longest cell wrapped to its column.
+fn printed_lines(table: &super::document::Table) -> usize {
+    let columns = table.header.len().max(1);
+    let per_line = (LINE_CHARACTERS / columns).saturating_sub(2).max(6);
+    let lines = |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| c.chars().count().div_ceil(per_line).max(1))
+            .max()
+            .unwrap_or(1)
+    };
+    1 + lines(&table.header) + table.rows.iter().map(|r| lines(r)).sum::<usize>()
+}
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
@@ -89,7 +112,9 @@ impl Renderer for Html {
                     };
                     // A short table moves to the next page whole rather than leave its
                     // caption and header alone at the foot of a page.
-                    let short = if table.rows.len() <= SHORT_TABLE_ROWS {
+                    let short = if table.rows.len() <= SHORT_TABLE_ROWS
+                        && printed_lines(&table) <= SHORT_TABLE_LINES
+                    {
                         " short"
                     } else {
                         ""
