@@ -29,9 +29,11 @@
 //! of a regression discontinuity), and imprecision from the design's own sample
 //! ([`Sample`]): the periods either side of a series (at least
 //! [`MIN_SERIES_PERIODS`] each, Wagner et al. 2002), the observations inside a
-//! discontinuity's bandwidth or the units of a panel against the information size. A
-//! series has no spread between units to judge an interval's width against, so its
-//! width is not tested in SD units.
+//! discontinuity's bandwidth against the information size; a panel's units (areas,
+//! each an aggregate of many people) are not counted against an information size in
+//! participants, so its interval carries its precision. A series has no spread
+//! between units to judge an interval's width against, so its width is not tested in
+//! SD units.
 //!
 //! Inconsistency, indirectness and publication bias concern bodies of evidence
 //! (several studies); a single study is not rated down on them here.
@@ -144,6 +146,11 @@ pub enum Sample {
     },
     /// Periods of a time series before and after the intervention.
     Periods { before: usize, after: usize },
+    /// The units of a panel (areas, schools, wards), each an aggregate of many
+    /// people: GRADE's information size counts participants, so it does not apply,
+    /// and the interval (its width in the outcome's SD between units) carries the
+    /// precision.
+    Panel { units: usize },
 }
 
 impl Sample {
@@ -307,6 +314,7 @@ fn imprecision(max_mdes: f64, f: &FindingFacts) -> Option<Downgrade> {
                 ));
             }
         }
+        Sample::Panel { .. } => {}
         Sample::Periods { before, after } => {
             let short: Vec<String> = [(before, "before"), (after, "after")]
                 .into_iter()

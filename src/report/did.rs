@@ -4,6 +4,7 @@
 //! intervals, the reference period −1 fixed at 0) and the mean outcome of the treated
 //! and comparison units over time.
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::charts::{BLUE, Chart, VERMILLION, dashed_vertical, padded_range, time_chart, titled};
@@ -235,7 +236,12 @@ fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
                 .ok()
                 .map(|s| {
                     s.label("comparison").legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2))
+                        DashedPathElement::new(
+                            vec![(x, y), (x + 16, y)],
+                            6,
+                            4,
+                            BLUE.stroke_width(2),
+                        )
                     })
                 });
         },

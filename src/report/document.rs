@@ -527,7 +527,8 @@ fn findings_table(model: &ReportModel) -> Table {
         .iter()
         .map(|row| {
             let mut outcome = format!("{} ({})", row.outcome, serde_label(&row.role));
-            if several_contrasts {
+            // A design that is not an arm comparison says what it compares.
+            if several_contrasts || row.analysed.is_some() {
                 outcome.push_str(&format!(", {}", row.contrast));
             }
             vec![
@@ -547,7 +548,7 @@ fn findings_table(model: &ReportModel) -> Table {
             ]
         })
         .collect();
-    Table {
+    let mut table = Table {
         caption: "Summary of findings: each outcome without and with the intervention, the difference with its confidence interval, and how certain it is (GRADE)".into(),
         header: vec![
             "Outcome".into(),
@@ -559,7 +560,27 @@ fn findings_table(model: &ReportModel) -> Table {
             "Certainty and why".into(),
         ],
         rows,
+    };
+    // A design whose effect is not a difference of two levels (a time series, a
+    // discontinuity, a roll-out) leaves the level and ratio columns empty: they go.
+    if model.findings.iter().all(|r| r.analysed.is_some()) {
+        let empty: Vec<bool> = (0..table.header.len())
+            .map(|i| table.rows.iter().all(|row| row[i] == "—"))
+            .collect();
+        table.header = keep(&table.header, &empty);
+        table.rows = table.rows.iter().map(|row| keep(row, &empty)).collect();
     }
+    table
+}
+
+/// The cells whose column is not marked empty.
+fn keep(cells: &[String], empty: &[bool]) -> Vec<String> {
+    cells
+        .iter()
+        .zip(empty)
+        .filter(|(_, gone)| !**gone)
+        .map(|(cell, _)| cell.clone())
+        .collect()
 }
 
 /// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".

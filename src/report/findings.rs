@@ -36,6 +36,7 @@ use crate::designs::its::ErrorModel;
 use crate::evidence::its_did::{CeilingRules, HeldDownBy, ItsFacts, did_ceiling, its_ceiling};
 use crate::evidence::{FindingFacts, Grade, Sample, Status, rate_certainty, rate_design};
 use crate::spec::{Direction, OutcomeRole, OutcomeType, Plan};
+use crate::stats::estimate::Estimate;
 
 /// The result a design's findings are read from.
 enum DesignResult<'a> {
@@ -83,18 +84,36 @@ impl<'a> From<&'a OutcomeResult> for Outcome<'a> {
     }
 }
 
-/// What a design that is not an arm comparison supplies about one outcome.
-struct DesignEffect<'a> {
-    outcome: Outcome<'a>,
-    /// What is compared with what, in words, for the table and the headline.
-    contrast: String,
-    without: Option<f64>,
-    with: Option<f64>,
+/// An effect with its interval and p-value.
+struct Effect {
     estimate: f64,
     conf_low: f64,
     conf_high: f64,
     conf_level: f64,
     p_value: f64,
+}
+
+impl From<&Estimate> for Effect {
+    fn from(e: &Estimate) -> Self {
+        Effect {
+            estimate: e.estimate,
+            conf_low: e.conf_low,
+            conf_high: e.conf_high,
+            conf_level: e.conf_level,
+            p_value: e.p_value,
+        }
+    }
+}
+
+/// What a design that is not an arm comparison supplies about one outcome.
+struct DesignEffect<'a> {
+    outcome: Outcome<'a>,
+    /// What is compared with what, in a few words (the table's outcome cell and the
+    /// forest plot's axis); the headline says it in full.
+    contrast: String,
+    without: Option<f64>,
+    with: Option<f64>,
+    effect: Effect,
     p_adjusted: Option<f64>,
     /// (group, count) in the order the design compares them, the untreated first.
     groups: Vec<(String, usize)>,
@@ -140,12 +159,30 @@ pub(super) fn headline(
     let finding = match analysis.map(DesignResult::of) {
         Some(DesignResult::Its(its)) => its_sentence(row, its),
         Some(DesignResult::Staggered(staggered)) => super::staggered::headline(staggered),
-        Some(DesignResult::Did(_) | DesignResult::Rd(_)) => {
+        Some(DesignResult::Did(did)) => {
+            let fit = &did.series[0].fit;
             format!(
-                "{}: {}, {}.",
+                "{}, for the {} treated units after treatment against the change in the {} comparison units over the same periods: {}.",
                 row.outcome,
-                words::difference(row),
-                row.contrast
+                count(fit.n_treated_units),
+                count(fit.n_units - fit.n_treated_units),
+                row.in_words
+            )
+        }
+        Some(DesignResult::Rd(rd)) => {
+            let sides = RdSides::of(rd);
+            format!(
+                "{}, {}, comparing units with {} just {} with those just {}: {}.",
+                row.outcome,
+                if rd.design == "fuzzy" {
+                    "the effect of treatment received for units that comply at the cut-off"
+                } else {
+                    "the jump at the cut-off"
+                },
+                rd.running,
+                sides.treated.0,
+                sides.untreated.0,
+                row.in_words
             )
         }
         Some(DesignResult::Arms) | None => words::finding_sentence(row),
@@ -161,9 +198,9 @@ fn design_row(plan: &Plan, e: DesignEffect) -> FindingRow {
     let scale = Scale::of_outcome(e.outcome.outcome_type, e.outcome.unit);
     let facts = FindingFacts {
         scale,
-        conf_low: e.conf_low,
-        conf_high: e.conf_high,
-        conf_level: e.conf_level,
+        conf_low: e.effect.conf_low,
+        conf_high: e.effect.conf_high,
+        conf_level: e.effect.conf_level,
         outcome_sd: e.width_sd,
         sample: e.sample,
     };
@@ -180,11 +217,11 @@ fn design_row(plan: &Plan, e: DesignEffect) -> FindingRow {
         contrast: e.contrast,
         without: e.without,
         with: e.with,
-        difference: e.estimate,
-        conf_low: e.conf_low,
-        conf_high: e.conf_high,
-        conf_level: e.conf_level,
-        p_value: e.p_value,
+        difference: e.effect.estimate,
+        conf_low: e.effect.conf_low,
+        conf_high: e.effect.conf_high,
+        conf_level: e.effect.conf_level,
+        p_value: e.effect.p_value,
         p_adjusted: e.p_adjusted,
         p_randomisation: None,
         risk_ratio: None,
@@ -192,8 +229,8 @@ fn design_row(plan: &Plan, e: DesignEffect) -> FindingRow {
         n: e.groups.iter().map(|(_, n)| *n).collect(),
         groups: e.groups.into_iter().map(|(g, _)| g).collect(),
         beneficial: match e.outcome.better {
-            Direction::Higher => e.estimate > 0.0,
-            Direction::Lower => e.estimate < 0.0,
+            Direction::Higher => e.effect.estimate > 0.0,
+            Direction::Lower => e.effect.estimate < 0.0,
         },
         better: e.outcome.better,
         unit: e.outcome.unit.map(str::to_string),
@@ -203,7 +240,7 @@ fn design_row(plan: &Plan, e: DesignEffect) -> FindingRow {
         in_words: String::new(),
         certainty,
     };
-    row.in_words = format!("{}; {}", words::difference(&row), row.contrast);
+    row.in_words = words::difference(&row);
     row
 }
 
@@ -212,14 +249,14 @@ fn design_row(plan: &Plan, e: DesignEffect) -> FindingRow {
 fn its_sentence(row: &FindingRow, its: &ItsAnalysis) -> String {
     let fit = &its.series[0].fit;
     let mut text = format!(
-        "{}: at the intervention, {}, compared with the pre-intervention trend projected forward{}",
+        "{}, compared with the pre-intervention trend projected forward{}: at the intervention, {}",
         row.outcome,
-        words::difference(row),
         if fit.comparative {
             " and with the control series"
         } else {
             ""
-        }
+        },
+        words::difference(row)
     );
     if let Some(h) = fit.horizons.iter().rev().find(|h| h.within_data) {
         let mut at_horizon = row.clone();
@@ -288,17 +325,13 @@ fn its_effects<'a>(analysis: &'a Analysis, its: &'a ItsAnalysis) -> Vec<DesignEf
             Some(DesignEffect {
                 outcome: outcome.into(),
                 contrast: if fit.comparative {
-                    "level change at the intervention against the pre-intervention trend projected forward, relative to the control series".into()
+                    "level change vs trend and control series".into()
                 } else {
-                    "level change at the intervention against the pre-intervention trend projected forward".into()
+                    "level change vs projected trend".into()
                 },
                 without: None,
                 with: None,
-                estimate: e.estimate,
-                conf_low: e.conf_low,
-                conf_high: e.conf_high,
-                conf_level: e.conf_level,
-                p_value: e.p_value,
+                effect: e.into(),
                 p_adjusted: comparison.and_then(|c| c.p_adjusted),
                 groups: vec![
                     ("periods before".into(), fit.n_pre),
@@ -345,7 +378,10 @@ fn did_effects<'a>(analysis: &'a Analysis, did: &'a DidAnalysis) -> Vec<DesignEf
                 .group_means
                 .iter()
                 .filter(|g| g.period >= fit.treatment_period)
-                .filter_map(|g| g.treated_mean.map(|m| (m * g.treated_n as f64, g.treated_n)))
+                .filter_map(|g| {
+                    g.treated_mean
+                        .map(|m| (m * g.treated_n as f64, g.treated_n))
+                })
                 .fold((0.0, 0usize), |(s, n), (ms, gn)| (s + ms, n + gn));
             let with = (n > 0).then(|| sum / n as f64);
             let n_comparison = fit.n_units - fit.n_treated_units;
@@ -353,18 +389,10 @@ fn did_effects<'a>(analysis: &'a Analysis, did: &'a DidAnalysis) -> Vec<DesignEf
             let outcome_sd = comparison.map_or(f64::NAN, |c| c.outcome_sd);
             Some(DesignEffect {
                 outcome: outcome.into(),
-                contrast: format!(
-                    "the {} treated units after treatment against the change in the {} comparison units over the same periods",
-                    count(fit.n_treated_units),
-                    count(n_comparison)
-                ),
+                contrast: "treated vs comparison, change after vs before".into(),
                 without: with.map(|w| w - e.estimate),
                 with,
-                estimate: e.estimate,
-                conf_low: e.conf_low,
-                conf_high: e.conf_high,
-                conf_level: e.conf_level,
-                p_value: e.p_value,
+                effect: e.into(),
                 p_adjusted: comparison.and_then(|c| c.p_adjusted),
                 groups: vec![
                     ("comparison".into(), n_comparison),
@@ -380,7 +408,7 @@ fn did_effects<'a>(analysis: &'a Analysis, did: &'a DidAnalysis) -> Vec<DesignEf
                 ),
                 outcome_sd,
                 width_sd: Some(outcome_sd),
-                sample: Sample::units(fit.n_units, None, 2),
+                sample: Sample::Panel { units: fit.n_units },
                 risks_of_bias: ceiling
                     .held_down_by
                     .iter()
@@ -428,14 +456,16 @@ fn staggered_effects<'a>(
             better: spec.spec.better,
             unit: spec.spec.unit.as_deref(),
         },
-        contrast: "overall effect after roll-out (cohorts weighted by size) against units not yet or never treated".into(),
+        contrast: "treated vs not-yet and never-treated units".into(),
         without: None,
         with: None,
-        estimate: o.estimate,
-        conf_low: o.ci_low,
-        conf_high: o.ci_high,
-        conf_level,
-        p_value,
+        effect: Effect {
+            estimate: o.estimate,
+            conf_low: o.ci_low,
+            conf_high: o.ci_high,
+            conf_level,
+            p_value,
+        },
         p_adjusted: None,
         groups: vec![
             ("never treated".into(), s.n_never_treated),
@@ -451,9 +481,35 @@ fn staggered_effects<'a>(
         ),
         outcome_sd: s.first_period_outcome_sd,
         width_sd: Some(s.first_period_outcome_sd),
-        sample: Sample::units(s.n_units, None, 2),
+        sample: Sample::Panel { units: s.n_units },
         risks_of_bias,
     }]
+}
+
+/// The two sides of a discontinuity's cut-off, named, with the observations inside
+/// the bandwidth on each.
+struct RdSides {
+    untreated: (String, usize),
+    treated: (String, usize),
+}
+
+impl RdSides {
+    fn of(rd: &RdAnalysis) -> RdSides {
+        let cutoff = shortest(rd.cutoff);
+        let below = (format!("below {cutoff}"), rd.n_h_left);
+        let above = (format!("at or above {cutoff}"), rd.n_h_right);
+        if rd.treated == "above" {
+            RdSides {
+                untreated: below,
+                treated: above,
+            }
+        } else {
+            RdSides {
+                untreated: above,
+                treated: below,
+            }
+        }
+    }
 }
 
 fn rd_effects<'a>(analysis: &'a Analysis, rd: &'a RdAnalysis) -> Vec<DesignEffect<'a>> {
@@ -461,19 +517,11 @@ fn rd_effects<'a>(analysis: &'a Analysis, rd: &'a RdAnalysis) -> Vec<DesignEffec
         return Vec::new();
     };
     let r = &rd.robust;
-    let cutoff = shortest(rd.cutoff);
-    let (below, above) = (format!("below {cutoff}"), format!("at or above {cutoff}"));
+    let RdSides {
+        untreated: (untreated, n_untreated),
+        treated: (treated, n_treated),
+    } = RdSides::of(rd);
     let treated_above = rd.treated == "above";
-    let (n_untreated, n_treated) = if treated_above {
-        (rd.n_h_left, rd.n_h_right)
-    } else {
-        (rd.n_h_right, rd.n_h_left)
-    };
-    let (untreated, treated) = if treated_above {
-        (below, above)
-    } else {
-        (above, below)
-    };
     // The outcome just on the untreated side of the cut-off: the rate the binary
     // information size starts from.
     let untreated_level = if treated_above {
@@ -484,25 +532,23 @@ fn rd_effects<'a>(analysis: &'a Analysis, rd: &'a RdAnalysis) -> Vec<DesignEffec
     let control_rate = (outcome.outcome_type == OutcomeType::Binary)
         .then(|| untreated_level.copied())
         .flatten();
-    let what = if rd.design == "fuzzy" {
-        "the effect of treatment received, for units that comply at the cut-off"
-    } else {
-        "the jump at the cut-off"
-    };
     let outcome_sd = comparison.map_or(f64::NAN, |c| c.outcome_sd);
     vec![DesignEffect {
         outcome: outcome.into(),
-        contrast: format!(
-            "{what}: units with {} just {treated} against those just {untreated}",
-            rd.running
-        ),
+        contrast: if rd.design == "fuzzy" {
+            "effect of treatment received at the cut-off".into()
+        } else {
+            "jump at the cut-off".into()
+        },
         without: None,
         with: None,
-        estimate: r.estimate,
-        conf_low: r.conf_low,
-        conf_high: r.conf_high,
-        conf_level: analysis.conf_level,
-        p_value: r.p_value,
+        effect: Effect {
+            estimate: r.estimate,
+            conf_low: r.conf_low,
+            conf_high: r.conf_high,
+            conf_level: analysis.conf_level,
+            p_value: r.p_value,
+        },
         p_adjusted: None,
         groups: vec![(untreated, n_untreated), (treated, n_treated)],
         analysed: format!(
@@ -635,4 +681,51 @@ fn arm_row(
         words::finding_sentence(&row)
     };
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_held_down_diagnostic_reads_as_its_own_risk_of_bias() {
+        let facts = ItsFacts {
+            comparative: false,
+            n_pre: 5,
+            error_model: ErrorModel::OlsHac,
+            durbin_watson: 0.71,
+            ljung_box_p: 0.2,
+        };
+        let ceiling = its_ceiling(&facts, &CeilingRules::default());
+        let clauses: Vec<String> = ceiling
+            .held_down_by
+            .iter()
+            .map(|h| ceiling_clause(*h, Some(&facts), None))
+            .collect();
+        assert_eq!(
+            clauses,
+            [
+                "there is no control series, so a change from another cause at the same time would look the same",
+                "only 5 periods before the intervention to project the trend from (8 or more are needed)",
+                "strong residual autocorrelation (Durbin–Watson 0.71) makes the Newey–West interval too narrow",
+            ]
+        );
+        let prais = ItsFacts {
+            error_model: ErrorModel::PraisWinsten,
+            ljung_box_p: 0.012,
+            ..facts
+        };
+        assert_eq!(
+            ceiling_clause(HeldDownBy::Autocorrelation, Some(&prais), None),
+            "residual autocorrelation remains after the AR(1) correction (Ljung–Box p = 0.012)"
+        );
+        assert_eq!(
+            ceiling_clause(HeldDownBy::PretrendTest, None, Some(0.0031)),
+            "the pre-trend test failed (p = 0.0031): treated and comparison units were already diverging before treatment"
+        );
+        assert_eq!(
+            ceiling_clause(HeldDownBy::TooFewPeriods, None, None),
+            "there is only one period before treatment, so parallel trends cannot be tested"
+        );
+    }
 }

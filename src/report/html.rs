@@ -9,7 +9,8 @@ pub(super) struct Html;
 
 // Print: no forced page breaks (a break before every section left pages nearly
 // blank); headings, captions and figures are kept with what follows; a table may
-// break between rows but never inside one. Phone: each table scrolls inside its own
+// break between rows but never inside one, nor between its header and first row (a
+// caption and header alone at the foot of a page). Phone: each table scrolls inside its own
 // box (so the page never scrolls sideways) and charts shrink with the column. Charts
 // are drawn at most 640 px wide, about the width of A4 inside 18 mm margins, so print
 // shows them at full size and their 13 px tick text stays above 11 px.
@@ -30,6 +31,7 @@ caption { text-align: left; font-style: italic; color: var(--muted); padding-bot
 th, td { border: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 thead { display: table-header-group; }
+tbody tr:first-child { break-before: avoid; page-break-before: avoid; }
 tr, figure, .headline, .table-scroll.short { break-inside: avoid; page-break-inside: avoid; }
 td.status-met { color: var(--met); font-weight: 600; }
 td.status-not-met { color: var(--notmet); font-weight: 600; }
@@ -164,5 +166,32 @@ impl Renderer for Html {
             name: "report.html".into(),
             bytes: page.into_bytes(),
         }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::document::Table;
+
+    fn table(columns: usize, rows: usize, cell: &str) -> Table {
+        Table {
+            caption: "c".into(),
+            header: vec!["h".to_string(); columns],
+            rows: vec![vec![cell.to_string(); columns]; rows],
+        }
+    }
+
+    #[test]
+    fn a_few_rows_of_sentences_are_not_short_but_a_few_rows_of_figures_are() {
+        // 7 columns share 110 characters: 13 a line. A 260-character reason wraps to
+        // 20 lines, so two such rows (41 lines with the header) may break between them.
+        let reasons = table(7, 2, &"x".repeat(260));
+        assert_eq!(printed_lines(&reasons), 1 + 1 + 2 * 20);
+        assert!(printed_lines(&reasons) > SHORT_TABLE_LINES);
+        // Eight rows of figures print in ten lines and stay together.
+        let figures = table(4, 8, "12.3");
+        assert_eq!(printed_lines(&figures), 10);
+        assert!(printed_lines(&figures) <= SHORT_TABLE_LINES);
     }
 }
