@@ -208,3 +208,111 @@ fn a_clear_reduction_reads_lower_with_positive_magnitudes() {
     // Before/after without a comparison group: starts low, down for risk of bias.
     assert_eq!(r.json["findings"][0]["certainty"]["rating"], "very_low");
 }
+
+/// The finding `row` of a report.json and its certainty's reason.
+fn finding(r: &Report, row: usize) -> (&Value, String) {
+    let f = &r.json["findings"][row];
+    (f, f["certainty"]["why"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn each_design_states_its_own_effect_and_judges_certainty_by_its_own_diagnostics() {
+    let root = TempDir::new().unwrap();
+    let close = |a: &Value, b: &Value| {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} != {b}");
+    };
+
+    // Comparative ITS: the level change against the projected trend, never the means
+    // of the treated-minus-control series; periods, not units; no "no comparison".
+    let r = run(&root, "ambulance-standby-its", "study.json");
+    let headline = r.json["headline"].as_str().unwrap();
+    assert!(
+        headline.starts_with("Mean response time, compared with the pre-intervention trend projected forward and with the control series: at the intervention, 0.87 minutes lower (95% CI 0.73 to 1.01 lower)"),
+        "{headline}"
+    );
+    assert!(headline.contains("12 periods after it, "), "{headline}");
+    assert!(
+        !headline.contains("before,") && !headline.contains("0.52"),
+        "{headline}"
+    );
+    let series = &r.json["analysis"]["interrupted_time_series"]["series"];
+    for (i, s) in series.as_array().unwrap().iter().enumerate() {
+        let (f, why) = finding(&r, i);
+        close(&f["difference"], &s["fit"]["level_change"]["estimate"]);
+        close(&f["conf_low"], &s["fit"]["level_change"]["conf_low"]);
+        assert!(f["with"].is_null() && f["without"].is_null());
+        assert_eq!(
+            f["n"],
+            serde_json::json!([s["fit"]["n_pre"], s["fit"]["n_post"]])
+        );
+        assert_eq!(f["analysed"], "60 periods: 36 before, 24 after");
+        for wrong in [
+            "no comparison group",
+            "information size",
+            "units were analysed",
+        ] {
+            assert!(!why.contains(wrong), "{why}");
+        }
+    }
+    let body = body(&r.markdown);
+    assert!(!body.contains("the groups analysed"), "segment means shown");
+
+    // Regression discontinuity: the robust jump at the cut-off, counted inside the
+    // bandwidth, in percentage points for a binary outcome; not the participants' mean.
+    let r = run(&root, "hmo-inspections-rd", "study.json");
+    let rd = &r.json["analysis"]["regression_discontinuity"];
+    let (f, why) = finding(&r, 0);
+    close(&f["difference"], &rd["robust"]["estimate"]);
+    close(&f["conf_high"], &rd["robust"]["conf_high"]);
+    let inside = rd["n_h_left"].as_u64().unwrap() + rd["n_h_right"].as_u64().unwrap();
+    assert_eq!(
+        f["n"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        inside
+    );
+    assert!(!why.contains("no comparison group"), "{why}");
+    let headline = r.json["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("percentage points higher (95% CI"),
+        "{headline}"
+    );
+    assert!(
+        !headline.contains("among participants") && !headline.contains("p ="),
+        "{headline}"
+    );
+
+    // Difference-in-differences: without = the treated units' post-treatment mean less
+    // the estimate; the pre-trend test, not "no comparison group", judges bias.
+    let r = run(&root, "council-programme-did", "study.json");
+    let fit = &r.json["analysis"]["difference_in_differences"]["series"][0]["fit"];
+    let start = fit["treatment_period"].as_i64().unwrap();
+    let (sum, n) = fit["group_means"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["period"].as_i64().unwrap() >= start)
+        .fold((0.0, 0.0), |(s, n), g| {
+            let k = g["treated_n"].as_f64().unwrap();
+            (s + g["treated_mean"].as_f64().unwrap() * k, n + k)
+        });
+    let (f, why) = finding(&r, 0);
+    assert!((f["with"].as_f64().unwrap() - sum / n).abs() < 1e-9);
+    let without = f["with"].as_f64().unwrap() - f["difference"].as_f64().unwrap();
+    assert!((f["without"].as_f64().unwrap() - without).abs() < 1e-12);
+    close(&f["difference"], &fit["estimate"]["estimate"]);
+    assert!(!why.contains("no comparison group"), "{why}");
+    assert!(!why.contains("information size"), "{why}");
+
+    // Staggered roll-out: a row of its own, the overall effect.
+    let r = run(&root, "programme-rollout", "study.json");
+    let overall = &r.json["analysis"]["staggered_rollout"]["overall"];
+    let (f, _) = finding(&r, 0);
+    close(&f["difference"], &overall["estimate"]);
+    close(&f["conf_low"], &overall["ci_low"]);
+    assert!(r.markdown.contains("## Summary of findings"));
+}

@@ -111,43 +111,16 @@ pub fn analyse(
     }
     let ceiling = did_ceiling(&series[0].fit);
     let primary = &series[0].fit;
-    let arm = |name: &str, n: usize| ArmFlow {
-        arm: name.into(),
-        allocated: None,
-        with_data: n,
-        lost_to_follow_up: None,
-        excluded_missing: 0,
-        excluded_by_column: Vec::new(),
-        analysed: n,
-        clusters_allocated: None,
-        clusters_analysed: None,
-        clusters_with_data: None,
-        clusters_lost: None,
-        allocated_in_retained_clusters: None,
+    let arm = |name: &str, n: usize| ArmFlow::observed(name, n, n);
+    let flow = Flow {
+        arms: vec![
+            arm("comparison", primary.n_units - primary.n_treated_units),
+            arm("treated", primary.n_treated_units),
+        ],
+        outcome: plan.outcomes[0].spec.name.clone(),
+        estimator: EstimatorKind::TwoWayFixedEffects,
     };
     Ok(Analysis {
-        alpha: analysis_plan.alpha,
-        conf_level,
-        alternative: analysis_plan.alternative,
-        multiple_comparisons: analysis_plan.adjust,
-        missing_policy: analysis_plan.missing,
-        flow: Flow {
-            arms: vec![
-                arm("comparison", primary.n_units - primary.n_treated_units),
-                arm("treated", primary.n_treated_units),
-            ],
-            outcome: plan.outcomes[0].spec.name.clone(),
-            estimator: EstimatorKind::TwoWayFixedEffects,
-        },
-        outcomes,
-        baseline: Vec::new(),
-        randomisation_inference: None,
-        warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
-        matched: None,
-        regression_discontinuity: None,
-        staggered_rollout: None,
-        interrupted_time_series: None,
         difference_in_differences: Some(DidAnalysis {
             unit_column: analysis_plan.id.clone(),
             period_column: settings.period.clone(),
@@ -155,7 +128,7 @@ pub fn analyse(
             series,
             ceiling,
         }),
-        stepped_wedge: None,
+        ..Analysis::design_only(analysis_plan, flow, outcomes)
     })
 }
 

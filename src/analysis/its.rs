@@ -112,46 +112,23 @@ pub fn analyse(
     }
     let ceiling = its_ceiling(&ItsFacts::from(&series[0].fit), &CeilingRules::default());
     let n_periods = periods.len();
+    let flow = Flow {
+        arms: vec![ArmFlow::observed(
+            "periods",
+            n_periods,
+            series[0].fit.n_pre + series[0].fit.n_post,
+        )],
+        outcome: plan.outcomes[0].spec.name.clone(),
+        estimator: EstimatorKind::SegmentedRegression,
+    };
     Ok(Analysis {
-        alpha: analysis_plan.alpha,
-        conf_level,
-        alternative: analysis_plan.alternative,
-        multiple_comparisons: analysis_plan.adjust,
-        missing_policy: analysis_plan.missing,
-        flow: Flow {
-            arms: vec![ArmFlow {
-                arm: "periods".into(),
-                allocated: None,
-                with_data: n_periods,
-                lost_to_follow_up: None,
-                excluded_missing: 0,
-                excluded_by_column: Vec::new(),
-                analysed: series[0].fit.n_pre + series[0].fit.n_post,
-                clusters_allocated: None,
-                clusters_analysed: None,
-                clusters_with_data: None,
-                clusters_lost: None,
-                allocated_in_retained_clusters: None,
-            }],
-            outcome: plan.outcomes[0].spec.name.clone(),
-            estimator: EstimatorKind::SegmentedRegression,
-        },
-        outcomes,
-        baseline: Vec::new(),
-        randomisation_inference: None,
-        warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
-        matched: None,
-        regression_discontinuity: None,
-        staggered_rollout: None,
         interrupted_time_series: Some(ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),
             series,
             ceiling,
         }),
-        difference_in_differences: None,
-        stepped_wedge: None,
+        ..Analysis::design_only(analysis_plan, flow, outcomes)
     })
 }
 

@@ -768,6 +768,37 @@ pub struct ContrastEvidence {
 }
 
 impl Analysis {
+    /// The analysis of a design analysed by its own module (interrupted time series,
+    /// difference-in-differences, staggered roll-out): the plan's settings, the flow
+    /// and outcomes it gives, and nothing of the arm comparisons (no baseline table,
+    /// randomisation inference or matching). The caller sets its own result field, so
+    /// a new field of `Analysis` is added here once.
+    pub(crate) fn design_only(
+        analysis_plan: &crate::spec::AnalysisPlan,
+        flow: Flow,
+        outcomes: Vec<OutcomeResult>,
+    ) -> Analysis {
+        Analysis {
+            alpha: analysis_plan.alpha,
+            conf_level: 1.0 - analysis_plan.alpha,
+            alternative: analysis_plan.alternative,
+            multiple_comparisons: analysis_plan.adjust,
+            missing_policy: analysis_plan.missing,
+            flow,
+            outcomes,
+            baseline: Vec::new(),
+            randomisation_inference: None,
+            warnings: Vec::new(),
+            pairwise_balance: Vec::new(),
+            matched: None,
+            regression_discontinuity: None,
+            interrupted_time_series: None,
+            difference_in_differences: None,
+            staggered_rollout: None,
+            stepped_wedge: None,
+        }
+    }
+
     /// The flow, attrition and baseline balance of the contrast `treated` vs
     /// `control` (arm indices in spec order), computed on those two arms only;
     /// `None` for equal or out-of-range indices, or a design without arms.

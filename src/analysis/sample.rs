@@ -129,6 +129,25 @@ pub struct ColumnExclusion {
 }
 
 impl ArmFlow {
+    /// A group of a design analysed by its own module: `with_data` rows read,
+    /// `analysed` used, nothing allocated, lost or excluded.
+    pub(crate) fn observed(arm: &str, with_data: usize, analysed: usize) -> ArmFlow {
+        ArmFlow {
+            arm: arm.into(),
+            allocated: None,
+            with_data,
+            lost_to_follow_up: None,
+            excluded_missing: 0,
+            excluded_by_column: Vec::new(),
+            analysed,
+            clusters_allocated: None,
+            clusters_analysed: None,
+            clusters_with_data: None,
+            clusters_lost: None,
+            allocated_in_retained_clusters: None,
+        }
+    }
+
     /// Share of allocated units not analysed, when allocation is known.
     pub fn attrition(&self) -> Option<f64> {
         self.allocated

@@ -125,28 +125,14 @@ pub fn analysis(
     settings: &StaggeredSpec,
 ) -> Result<super::Analysis, AnalysisError> {
     let result = run(plan, analysis_plan, settings)?;
+    let flow = super::Flow {
+        arms: Vec::new(),
+        outcome: result.outcome.clone(),
+        estimator: crate::spec::EstimatorKind::DifferenceInMeans,
+    };
     Ok(super::Analysis {
-        alpha: analysis_plan.alpha,
-        conf_level: 1.0 - analysis_plan.alpha,
-        alternative: analysis_plan.alternative,
-        multiple_comparisons: analysis_plan.adjust,
-        missing_policy: analysis_plan.missing,
-        flow: super::Flow {
-            arms: Vec::new(),
-            outcome: result.outcome.clone(),
-            estimator: crate::spec::EstimatorKind::DifferenceInMeans,
-        },
-        outcomes: Vec::new(),
-        baseline: Vec::new(),
-        randomisation_inference: None,
-        warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
-        matched: None,
-        regression_discontinuity: None,
-        interrupted_time_series: None,
-        difference_in_differences: None,
-        stepped_wedge: None,
         staggered_rollout: Some(result),
+        ..super::Analysis::design_only(analysis_plan, flow, Vec::new())
     })
 }
 

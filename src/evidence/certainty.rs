@@ -20,6 +20,21 @@
 //!   the interval both includes no effect and is wide.
 //! - The rating never falls below very low.
 //!
+//! The rule above is the arm comparison's ([`rate`]). Designs analysed by their own
+//! module read the same domains through their own diagnostics ([`rate_design`], with
+//! the reasons from `report/findings.rs`): risk of bias from the checks that can hold
+//! the design's grade down (no control series, too few pre-periods or unhandled
+//! autocorrelation for a time series; a failed or untestable pre-trend test for a
+//! difference-in-differences or roll-out; the density, continuity and bandwidth checks
+//! of a regression discontinuity), and imprecision from the design's own sample
+//! ([`Sample`]): the periods either side of a series (at least
+//! [`MIN_SERIES_PERIODS`] each, Wagner et al. 2002), the observations inside a
+//! discontinuity's bandwidth against the information size; a panel's units (areas,
+//! each an aggregate of many people) are not counted against an information size in
+//! participants, so its interval carries its precision. A series has no spread
+//! between units to judge an interval's width against, so its width is not tested in
+//! SD units.
+//!
 //! Inconsistency, indirectness and publication bias concern bodies of evidence
 //! (several studies); a single study is not rated down on them here.
 
@@ -94,6 +109,10 @@ pub struct CertaintyRating {
     pub why: String,
 }
 
+/// Periods a segmented regression needs on each side of the intervention to separate
+/// level, slope and season (Wagner et al. 2002, J Clin Pharm Ther 27:299).
+pub const MIN_SERIES_PERIODS: usize = 12;
+
 /// The facts about one finding that the rating reads.
 #[derive(Debug, Clone)]
 pub struct FindingFacts<'a> {
@@ -103,33 +122,87 @@ pub struct FindingFacts<'a> {
     pub conf_low: f64,
     pub conf_high: f64,
     pub conf_level: f64,
-    /// The outcome's standard deviation, for the width in SD units.
-    pub outcome_sd: f64,
-    /// Units analysed in all groups compared.
-    pub n_analysed: usize,
-    /// For binary outcomes, the control group's rate.
-    pub control_rate: Option<f64>,
-    /// Units analysed per group compared (for the binary information size).
-    pub groups: usize,
+    /// The outcome's standard deviation, for the width in SD units (`None` for a
+    /// series, which has no spread between units to judge the width against).
+    pub outcome_sd: Option<f64>,
+    /// What the estimate was computed from.
+    pub sample: Sample,
 }
 
-/// Rates one finding of a study graded as `grade`.
+/// What an estimate was computed from, as the imprecision rule judges it.
+#[derive(Debug, Clone)]
+pub enum Sample {
+    /// Units (or observations) against GRADE's optimal information size.
+    Units {
+        /// Units analysed in all groups compared.
+        n_analysed: usize,
+        /// For binary outcomes, the rate without the intervention.
+        control_rate: Option<f64>,
+        /// Groups compared (for the binary information size).
+        groups: usize,
+        /// What was counted, in the plural: "units were analysed", "observations lie
+        /// within the bandwidth".
+        counted: &'static str,
+    },
+    /// Periods of a time series before and after the intervention.
+    Periods { before: usize, after: usize },
+    /// The units of a panel (areas, schools, wards), each an aggregate of many
+    /// people: GRADE's information size counts participants, so it does not apply,
+    /// and the interval (its width in the outcome's SD between units) carries the
+    /// precision.
+    Panel { units: usize },
+}
+
+impl Sample {
+    /// Units of an arm comparison.
+    pub fn units(n_analysed: usize, control_rate: Option<f64>, groups: usize) -> Sample {
+        Sample::Units {
+            n_analysed,
+            control_rate,
+            groups,
+            counted: "units were analysed",
+        }
+    }
+}
+
+/// Rates one finding of an arm comparison graded as `grade`.
 pub fn rate(design: DesignKind, grade: &Grade, max_mdes: f64, f: &FindingFacts) -> CertaintyRating {
-    let start = if design.is_randomised() {
+    rate_design(
+        design.is_randomised(),
+        arm_risk_of_bias(design, grade),
+        max_mdes,
+        f,
+    )
+}
+
+/// Rates one finding from the risks of bias its design's own diagnostics found (one
+/// clause each, lowering the rating one level each, at most two) and its interval
+/// and sample.
+pub fn rate_design(
+    randomised: bool,
+    risks_of_bias: Vec<String>,
+    max_mdes: f64,
+    f: &FindingFacts,
+) -> CertaintyRating {
+    let start = if randomised {
         Certainty::High
     } else {
         Certainty::Low
     };
     let mut downgrades = Vec::new();
-    if let Some(d) = risk_of_bias(design, grade) {
-        downgrades.push(d);
+    if !risks_of_bias.is_empty() {
+        downgrades.push(Downgrade {
+            domain: Domain::RiskOfBias,
+            levels: risks_of_bias.len().min(2) as u8,
+            reason: risks_of_bias.join(", and "),
+        });
     }
     if let Some(d) = imprecision(max_mdes, f) {
         downgrades.push(d);
     }
     let total: u8 = downgrades.iter().map(|d| d.levels).sum();
     let rating = start.down(total);
-    let origin = if design.is_randomised() {
+    let origin = if randomised {
         "a randomised design starts high"
     } else {
         "a non-randomised design starts low"
@@ -168,7 +241,9 @@ pub fn rate(design: DesignKind, grade: &Grade, max_mdes: f64, f: &FindingFacts) 
     }
 }
 
-fn risk_of_bias(design: DesignKind, grade: &Grade) -> Option<Downgrade> {
+/// The arm comparison's risks of bias: no comparison group, attrition, baseline
+/// equivalence, read from the grade's own criteria.
+fn arm_risk_of_bias(design: DesignKind, grade: &Grade) -> Vec<String> {
     let mut reasons = Vec::new();
     if !design.has_comparison_group() {
         reasons.push(
@@ -188,23 +263,20 @@ fn risk_of_bias(design: DesignKind, grade: &Grade) -> Option<Downgrade> {
     if design.has_comparison_group() && failing("baseline_equivalence").is_some() {
         reasons.push("the groups are not shown to be equivalent at baseline".into());
     }
-    (!reasons.is_empty()).then(|| Downgrade {
-        domain: Domain::RiskOfBias,
-        levels: reasons.len().min(2) as u8,
-        reason: reasons.join(", and "),
-    })
+    reasons
 }
 
 fn imprecision(max_mdes: f64, f: &FindingFacts) -> Option<Downgrade> {
     let includes_no_effect = f.conf_low <= 0.0 && f.conf_high >= 0.0;
-    let half_width_sd = if f.outcome_sd > 0.0 {
-        (f.conf_high - f.conf_low) / 2.0 / f.outcome_sd
-    } else {
-        f64::NAN
-    };
-    let wide = !half_width_sd.is_finite() || half_width_sd > max_mdes;
-    let information_size = optimal_information_size(f);
-    let small = information_size.is_some_and(|ois| f.n_analysed < ois);
+    let half_width_sd = f.outcome_sd.map(|sd| {
+        if sd > 0.0 {
+            (f.conf_high - f.conf_low) / 2.0 / sd
+        } else {
+            f64::NAN
+        }
+    });
+    let wide = half_width_sd.is_some_and(|w| !w.is_finite() || w > max_mdes);
+    let half_width_sd = half_width_sd.unwrap_or(f64::NAN);
     let ci = EffectText::new(f.scale, 0.0, f.conf_low, f.conf_high);
     let level = crate::report::format::percent(f.conf_level, 3);
     let mut reasons = Vec::new();
@@ -226,12 +298,37 @@ fn imprecision(max_mdes: f64, f: &FindingFacts) -> Option<Downgrade> {
             "the interval's width in standard deviations cannot be computed".into()
         });
     }
-    if small && let Some(ois) = information_size {
-        reasons.push(format!(
-            "{} units were analysed, fewer than the optimal information size of {}",
-            count(f.n_analysed),
-            count(ois)
-        ));
+    match &f.sample {
+        Sample::Units {
+            n_analysed,
+            counted,
+            ..
+        } => {
+            if let Some(ois) = optimal_information_size(&f.sample)
+                && *n_analysed < ois
+            {
+                reasons.push(format!(
+                    "{} {counted}, fewer than the optimal information size of {}",
+                    count(*n_analysed),
+                    count(ois)
+                ));
+            }
+        }
+        Sample::Panel { .. } => {}
+        Sample::Periods { before, after } => {
+            let short: Vec<String> = [(before, "before"), (after, "after")]
+                .into_iter()
+                .filter(|(n, _)| **n < MIN_SERIES_PERIODS)
+                .map(|(n, side)| format!("{} periods {side}", count(*n)))
+                .collect();
+            if !short.is_empty() {
+                reasons.push(format!(
+                    "the series has only {} the intervention, fewer than the {} each side a segmented regression needs",
+                    short.join(" and "),
+                    MIN_SERIES_PERIODS
+                ));
+            }
+        }
     }
     if reasons.is_empty() {
         return None;
@@ -245,13 +342,22 @@ fn imprecision(max_mdes: f64, f: &FindingFacts) -> Option<Downgrade> {
 
 /// GRADE's optimal information size: the units a single adequately powered study
 /// would analyse (80% power, two-sided 5%).
-pub fn optimal_information_size(f: &FindingFacts) -> Option<usize> {
-    match f.control_rate {
+/// `None` for a series (periods, not units) or a rate of 0 or 1.
+pub fn optimal_information_size(sample: &Sample) -> Option<usize> {
+    let Sample::Units {
+        control_rate,
+        groups,
+        ..
+    } = sample
+    else {
+        return None;
+    };
+    match *control_rate {
         None => Some(CONTINUOUS_INFORMATION_SIZE),
         Some(p1) if p1 > 0.0 && p1 < 1.0 => {
             let p2 = p1 * (1.0 - BINARY_RELATIVE_CHANGE);
             let per_group = Z_SUM_SQUARED * (p1 * (1.0 - p1) + p2 * (1.0 - p2)) / (p1 - p2).powi(2);
-            Some(per_group.ceil() as usize * f.groups.max(2))
+            Some(per_group.ceil() as usize * (*groups).max(2))
         }
         Some(_) => None,
     }
@@ -301,10 +407,8 @@ mod tests {
             conf_low: low,
             conf_high: high,
             conf_level: 0.95,
-            outcome_sd: 10.0,
-            n_analysed: n,
-            control_rate: None,
-            groups: 2,
+            outcome_sd: Some(10.0),
+            sample: Sample::units(n, None, 2),
         }
     }
 
@@ -391,10 +495,63 @@ mod tests {
     fn binary_information_size_detects_a_quarter_relative_change() {
         // p1 = 0.31, p2 = 0.2325: 7.8489 × (0.2139 + 0.17844) / 0.0775² = 512.7,
         // so 513 per group, 1,026 in all (the two-proportion normal formula).
-        let f = FindingFacts {
-            control_rate: Some(0.31),
-            ..facts(0.0, 0.0, 0)
+        assert_eq!(
+            optimal_information_size(&Sample::units(0, Some(0.31), 2)),
+            Some(1026)
+        );
+        assert_eq!(
+            optimal_information_size(&Sample::Periods {
+                before: 36,
+                after: 24
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn a_series_is_judged_by_its_periods_and_never_by_a_width_in_sd() {
+        let series = |before, after| FindingFacts {
+            outcome_sd: None,
+            sample: Sample::Periods { before, after },
+            ..facts(0.73, 1.01, 0)
         };
-        assert_eq!(optimal_information_size(&f), Some(1026));
+        // 36 months before and 24 after, an interval clear of zero: nothing lowers it.
+        let r = rate_design(false, Vec::new(), 0.5, &series(36, 24));
+        assert_eq!(r.rating, Certainty::Low);
+        assert!(r.downgrades.is_empty(), "{:?}", r.downgrades);
+        // 8 months after: down one, naming the short side.
+        let r = rate_design(false, Vec::new(), 0.5, &series(36, 8));
+        assert_eq!(r.rating, Certainty::VeryLow);
+        assert_eq!(
+            r.why,
+            "Very low: a non-randomised design starts low; down one for imprecision: the series has only 8 periods after the intervention, fewer than the 12 each side a segmented regression needs."
+        );
+    }
+
+    #[test]
+    fn a_design_names_its_own_risks_of_bias_and_counts_at_most_two() {
+        let risks = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let r = rate_design(false, risks, 0.5, &facts(1.0, 3.0, 600));
+        assert_eq!(r.downgrades[0].levels, 2);
+        assert_eq!(r.downgrades[0].reason, "a, and b, and c");
+        assert_eq!(r.rating, Certainty::VeryLow);
+        // Observations inside a bandwidth are counted in their own words.
+        let f = FindingFacts {
+            sample: Sample::Units {
+                n_analysed: 250,
+                control_rate: None,
+                groups: 2,
+                counted: "observations lie within the bandwidth",
+            },
+            ..facts(1.0, 3.0, 0)
+        };
+        let r = rate_design(false, Vec::new(), 0.5, &f);
+        assert!(
+            r.why.contains(
+                "250 observations lie within the bandwidth, fewer than the optimal information size of 400"
+            ),
+            "{}",
+            r.why
+        );
     }
 }

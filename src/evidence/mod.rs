@@ -21,7 +21,10 @@ mod stepped_wedge;
 pub mod synth;
 
 pub use attrition::{AttritionCheck, boundary_name, check_attrition, check_counts, judge};
-pub use certainty::{Certainty, CertaintyRating, FindingFacts, rate as rate_certainty};
+pub use certainty::{
+    Certainty, CertaintyRating, FindingFacts, MIN_SERIES_PERIODS, Sample, rate as rate_certainty,
+    rate_design,
+};
 use padlocks::padlocks;
 pub use padlocks::{PadlockRating, Threat, ThreatLevel};
 pub use sms::SmsRating;

@@ -113,6 +113,110 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     out
 }
 
+/// The plotting area of a chart over periods (interrupted time series,
+/// difference-in-differences).
+pub(crate) type TimeChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The frame every chart over periods shares: [`CHART_WIDTH`] by 400 px, a caption,
+/// axes titled `x_desc` and `y_desc` with ticks through the one formatter, a light
+/// grid; `draw` adds the series, and with `legend` the labelled series are listed in
+/// the upper right. Returns the SVG.
+pub(crate) fn time_chart(
+    caption: &str,
+    (x_desc, y_desc): (&str, &str),
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+    legend: bool,
+    draw: impl FnOnce(&mut TimeChart<'_, '_>),
+) -> String {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                caption,
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+        {
+            let (span_x, span_y) = (x_hi - x_lo, y_hi - y_lo);
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc(y_desc)
+                .x_label_formatter(&|v| tick(*v, span_x, 4))
+                .y_label_formatter(&|v| tick(*v, span_y, 4))
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            draw(&mut chart);
+            if legend {
+                chart
+                    .configure_series_labels()
+                    .label_font(("sans-serif", TICK_SIZE).into_font())
+                    .background_style(WHITE.mix(0.9))
+                    .border_style(RGBColor(0xCC, 0xCC, 0xCC))
+                    .position(SeriesLabelPosition::UpperRight)
+                    .draw()
+                    .ok();
+            }
+        }
+        root.present().ok();
+    }
+    svg
+}
+
+/// A dashed vertical line at `x` across `(y_lo, y_hi)`: where the intervention starts.
+pub(crate) fn dashed_vertical(chart: &mut TimeChart<'_, '_>, x: f64, (y_lo, y_hi): (f64, f64)) {
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(x, y_lo), (x, y_hi)],
+            4,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .ok();
+}
+
+/// The finite range of `values` widened by `pad` of its span either side ((0, 1) when
+/// none is finite), so marks never sit on the frame.
+pub(crate) fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * pad).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// A chart with its title and description, made accessible.
+pub(crate) fn titled(name: &'static str, svg: &str, title: String, description: String) -> Chart {
+    Chart {
+        name,
+        svg: accessible(svg, name, &title, &description),
+        title,
+        description,
+    }
+}
+
 /// Threshold drawn on the Love plot: |SMD| of 0.1, cobalt's default.
 pub const LOVE_THRESHOLD: f64 = 0.1;
 
@@ -775,7 +879,7 @@ mod tests {
             outcome_type,
             contrast: "treatment vs control".into(),
             without: Some(0.2),
-            with: 0.2 + difference,
+            with: Some(0.2 + difference),
             difference,
             conf_low: low,
             conf_high: high,
@@ -792,6 +896,7 @@ mod tests {
             unit: Some("days".into()),
             outcome_sd: 1.0,
             clusters: None,
+            analysed: None,
             in_words: String::new(),
             certainty: crate::evidence::CertaintyRating {
                 rating: crate::evidence::Certainty::High,

@@ -4,11 +4,12 @@
 //! intervals, the reference period −1 fixed at 0) and the mean outcome of the treated
 //! and comparison units over time.
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
+use super::charts::{BLUE, Chart, VERMILLION, dashed_vertical, padded_range, time_chart, titled};
 use super::document::{Block, Table};
-use super::format::{EffectText, Scale, count, p_value, significant, tick};
+use super::format::{EffectText, Scale, count, p_value, significant};
 use super::model::ReportModel;
 use crate::analysis::OutcomeResult;
 use crate::analysis::did::{DidAnalysis, DidSeries};
@@ -115,21 +116,7 @@ pub(super) fn did_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
     }
 }
 
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(v), h.max(v))
-        });
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    let pad = ((hi - lo) * 0.08).max(1e-9);
-    (lo - pad, hi + pad)
-}
-
 fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
-    register_font();
     let fit = &series.fit;
     let points: Vec<(f64, f64, f64, f64)> = fit
         .event_study
@@ -156,51 +143,22 @@ fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
         .fold(f64::NEG_INFINITY, f64::max)
         .max(0.0)
         + 0.5;
-    let (y_lo, y_hi) = bounds(points.iter().flat_map(|p| [p.2, p.3, 0.0]));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Effect by period relative to treatment",
-                ("sans-serif", 17).into_font().color(&BLACK),
-            )
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_min..x_max, y_lo..y_hi)
-        {
-            let (sx, sy) = (x_max - x_min, y_hi - y_lo);
-            chart
-                .configure_mesh()
-                .x_desc("periods since treatment started")
-                .y_desc(format!("effect on {}", outcome.label))
-                .x_label_formatter(&|v| tick(*v, sx, 4))
-                .y_label_formatter(&|v| tick(*v, sy, 4))
-                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
-                .label_style(
-                    ("sans-serif", 14)
-                        .into_font()
-                        .color(&RGBColor(0x55, 0x55, 0x55)),
-                )
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
+    let y = padded_range(points.iter().flat_map(|p| [p.2, p.3, 0.0]), 0.08);
+    let y_desc = format!("effect on {}", outcome.label);
+    let svg = time_chart(
+        "Effect by period relative to treatment",
+        ("periods since treatment started", &y_desc),
+        (x_min, x_max),
+        y,
+        false,
+        |chart| {
             chart
                 .draw_series(LineSeries::new(
                     vec![(x_min, 0.0), (x_max, 0.0)],
                     BLACK.stroke_width(1),
                 ))
                 .ok();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(-0.5, y_lo), (-0.5, y_hi)],
-                    4,
-                    4,
-                    BLACK.stroke_width(1),
-                ))
-                .ok();
+            dashed_vertical(chart, -0.5, y);
             for &(x, _, low, high) in &points {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
@@ -214,28 +172,25 @@ fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
                     Circle::new(
                         (x, y),
                         4,
-                        if x < 0.0 { BLUE.filled() } else { RED.filled() },
+                        if x < 0.0 {
+                            BLUE.filled()
+                        } else {
+                            VERMILLION.filled()
+                        },
                     )
                 }))
                 .ok();
-        }
-        root.present().ok();
-    }
+        },
+    );
     let title = format!("{}: event study", outcome.label);
     let description = format!(
-        "Dots: the difference between treated and comparison units in each period relative to treatment, against the period before it (−1, fixed at 0); bars: {} intervals. Blue dots before treatment should sit near 0 (parallel trends); red dots after it show the effect. Dashed line: treatment starts.",
+        "Dots: the difference between treated and comparison units in each period relative to treatment, against the period before it (−1, fixed at 0); bars: {} intervals. Blue dots before treatment should sit near 0 (parallel trends); orange dots after it show the effect. Dashed line: treatment starts.",
         super::format::percent(fit.estimate.conf_level, 3)
     );
-    Chart {
-        name: EVENT_CHART,
-        svg: accessible(&svg, EVENT_CHART, &title, &description),
-        title,
-        description,
-    }
+    titled(EVENT_CHART, &svg, title, description)
 }
 
 fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
-    register_font();
     let fit = &series.fit;
     let treated: Vec<(f64, f64)> = fit
         .group_means
@@ -253,86 +208,50 @@ fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
         .last()
         .map_or(1.0, |g| g.period as f64)
         .max(x_min + 1.0);
-    let (y_lo, y_hi) = bounds(treated.iter().chain(&comparison).map(|p| p.1));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Mean outcome of treated and comparison units",
-                ("sans-serif", 17).into_font().color(&BLACK),
-            )
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_min..x_max, y_lo..y_hi)
-        {
-            let (sx, sy) = (x_max - x_min, y_hi - y_lo);
+    let y = padded_range(treated.iter().chain(&comparison).map(|p| p.1), 0.08);
+    let svg = time_chart(
+        "Mean outcome of treated and comparison units",
+        ("period", &outcome.label),
+        (x_min, x_max),
+        y,
+        true,
+        |chart| {
+            dashed_vertical(chart, fit.treatment_period as f64 - 0.5, y);
+            // The comparison line is dashed, so the two differ without colour.
             chart
-                .configure_mesh()
-                .x_desc("period")
-                .y_desc(outcome.label.clone())
-                .x_label_formatter(&|v| tick(*v, sx, 4))
-                .y_label_formatter(&|v| tick(*v, sy, 4))
-                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
-                .label_style(
-                    ("sans-serif", 14)
-                        .into_font()
-                        .color(&RGBColor(0x55, 0x55, 0x55)),
-                )
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![
-                        (fit.treatment_period as f64 - 0.5, y_lo),
-                        (fit.treatment_period as f64 - 0.5, y_hi),
-                    ],
-                    4,
-                    4,
-                    BLACK.stroke_width(1),
-                ))
-                .ok();
-            chart
-                .draw_series(LineSeries::new(treated.clone(), RED.stroke_width(2)))
+                .draw_series(LineSeries::new(treated.clone(), VERMILLION.stroke_width(2)))
                 .ok()
                 .map(|s| {
                     s.label("treated").legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2))
+                        PathElement::new(vec![(x, y), (x + 16, y)], VERMILLION.stroke_width(2))
                     })
                 });
             chart
-                .draw_series(LineSeries::new(comparison.clone(), BLUE.stroke_width(2)))
+                .draw_series(DashedLineSeries::new(
+                    comparison.clone(),
+                    6,
+                    4,
+                    BLUE.stroke_width(2),
+                ))
                 .ok()
                 .map(|s| {
                     s.label("comparison").legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2))
+                        DashedPathElement::new(
+                            vec![(x, y), (x + 16, y)],
+                            6,
+                            4,
+                            BLUE.stroke_width(2),
+                        )
                     })
                 });
-            chart
-                .configure_series_labels()
-                .label_font(("sans-serif", 14).into_font())
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(0xCC, 0xCC, 0xCC))
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .ok();
-        }
-        root.present().ok();
-    }
+        },
+    );
     let title = format!("{}: treated and comparison units over time", outcome.label);
     let description = format!(
-        "Lines: the mean outcome in each period of the {} treated units (red) and the {} comparison units (blue). Dashed line: treatment starts in period {}. Parallel lines before it support the comparison; the gap that opens after it is what the estimate measures.",
+        "Lines: the mean outcome in each period of the {} treated units (orange, solid) and the {} comparison units (blue, dashed). Dashed line: treatment starts in period {}. Parallel lines before it support the comparison; the gap that opens after it is what the estimate measures.",
         count(fit.n_treated_units),
         count(fit.n_units - fit.n_treated_units),
         fit.treatment_period
     );
-    Chart {
-        name: MEANS_CHART,
-        svg: accessible(&svg, MEANS_CHART, &title, &description),
-        title,
-        description,
-    }
+    titled(MEANS_CHART, &svg, title, description)
 }

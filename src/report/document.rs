@@ -280,11 +280,16 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             } else {
                 ["Group", "n", "Mean", "SD"]
             };
-            blocks.push(Block::Table(Table {
-                caption: format!("{}: the groups analysed", outcome.label),
-                header: header.map(String::from).to_vec(),
-                rows: group_rows,
-            }));
+            // A time series' segments are of the modelled series (for a comparative
+            // series, treated minus control), which reads as the outcome's level when
+            // it is not: its section gives the fit instead.
+            if analysis.interrupted_time_series.is_none() {
+                blocks.push(Block::Table(Table {
+                    caption: format!("{}: the groups analysed", outcome.label),
+                    header: header.map(String::from).to_vec(),
+                    rows: group_rows,
+                }));
+            }
             // Columns that would be empty for every estimator are left out.
             let adjusted = outcome.comparisons.iter().any(|c| c.p_adjusted.is_some());
             let randomisation = outcome
@@ -523,14 +528,16 @@ fn findings_table(model: &ReportModel) -> Table {
         .iter()
         .map(|row| {
             let mut outcome = format!("{} ({})", row.outcome, serde_label(&row.role));
-            if several_contrasts {
+            // A design that is not an arm comparison says what it compares.
+            if several_contrasts || row.analysed.is_some() {
                 outcome.push_str(&format!(", {}", row.contrast));
             }
             vec![
                 outcome,
                 row.without
                     .map_or("—".into(), |w| words::outcome_level(row, w)),
-                words::outcome_level(row, row.with),
+                row.with
+                    .map_or("—".into(), |w| words::outcome_level(row, w)),
                 capitalise(&row.in_words),
                 words::relative_effect(row).unwrap_or_else(|| "—".into()),
                 analysed_units(row),
@@ -542,7 +549,7 @@ fn findings_table(model: &ReportModel) -> Table {
             ]
         })
         .collect();
-    Table {
+    let mut table = Table {
         caption: "Summary of findings: each outcome without and with the intervention, the difference with its confidence interval, and how certain it is (GRADE)".into(),
         header: vec![
             "Outcome".into(),
@@ -554,11 +561,35 @@ fn findings_table(model: &ReportModel) -> Table {
             "Certainty and why".into(),
         ],
         rows,
+    };
+    // A design whose effect is not a difference of two levels (a time series, a
+    // discontinuity, a roll-out) leaves the level and ratio columns empty: they go.
+    if model.findings.iter().all(|r| r.analysed.is_some()) {
+        let empty: Vec<bool> = (0..table.header.len())
+            .map(|i| table.rows.iter().all(|row| row[i] == "—"))
+            .collect();
+        table.header = keep(&table.header, &empty);
+        table.rows = table.rows.iter().map(|row| keep(row, &empty)).collect();
     }
+    table
+}
+
+/// The cells whose column is not marked empty.
+fn keep(cells: &[String], empty: &[bool]) -> Vec<String> {
+    cells
+        .iter()
+        .zip(empty)
+        .filter(|(_, gone)| !**gone)
+        .map(|(cell, _)| cell.clone())
+        .collect()
 }
 
 /// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".
 fn analysed_units(row: &FindingRow) -> String {
+    // A design analysed by its own module says what it counted.
+    if let Some(analysed) = &row.analysed {
+        return analysed.clone();
+    }
     // The same units measured twice are counted once.
     if let ([before, after], [n_before, n_after]) = (row.groups.as_slice(), row.n.as_slice())
         && before == "before"
@@ -1136,7 +1167,7 @@ mod tests {
             outcome_type: OutcomeType::Continuous,
             contrast: "tutored vs usual".into(),
             without: Some(50.0),
-            with: 52.0,
+            with: Some(52.0),
             difference: 2.0,
             conf_low: 0.5,
             conf_high: 3.5,
@@ -1153,6 +1184,7 @@ mod tests {
             unit: None,
             outcome_sd: 10.0,
             clusters: Some(vec![20, 21]),
+            analysed: None,
             in_words: String::new(),
             certainty: CertaintyRating {
                 rating: Certainty::High,

@@ -9,7 +9,8 @@ pub(super) struct Html;
 
 // Print: no forced page breaks (a break before every section left pages nearly
 // blank); headings, captions and figures are kept with what follows; a table may
-// break between rows but never inside one. Phone: each table scrolls inside its own
+// break between rows but never inside one, nor between its header and first row (a
+// caption and header alone at the foot of a page). Phone: each table scrolls inside its own
 // box (so the page never scrolls sideways) and charts shrink with the column. Charts
 // are drawn at most 640 px wide, about the width of A4 inside 18 mm margins, so print
 // shows them at full size and their 13 px tick text stays above 11 px.
@@ -30,6 +31,7 @@ caption { text-align: left; font-style: italic; color: var(--muted); padding-bot
 th, td { border: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 thead { display: table-header-group; }
+tbody tr:first-child { break-before: avoid; page-break-before: avoid; }
 tr, figure, .headline, .table-scroll.short { break-inside: avoid; page-break-inside: avoid; }
 td.status-met { color: var(--met); font-weight: 600; }
 td.status-not-met { color: var(--notmet); font-weight: 600; }
@@ -57,8 +59,31 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
 
 /// From this many columns a table prints in smaller type.
 const WIDE_TABLE_COLUMNS: usize = 9;
-/// Up to this many rows a table is kept on one page.
+/// Up to this many rows a table is kept on one page...
 const SHORT_TABLE_ROWS: usize = 8;
+/// ...when it also prints in at most this many lines, about a third of an A4 page at
+/// 8.5 pt. A few rows of sentences (a summary of findings with its reasons) are
+/// taller than what is left of a page after the headline; kept whole, such a table
+/// left page 1 blank below the headline.
+const SHORT_TABLE_LINES: usize = 20;
+/// Characters of 8.5 pt text across A4's printable width (174 mm), shared by the
+/// columns, for the line estimate.
+const LINE_CHARACTERS: usize = 110;
+
+/// The lines a table prints in, estimated with equal columns: caption and header,
+/// then each row as tall as its longest cell wrapped to its column.
+fn printed_lines(table: &super::document::Table) -> usize {
+    let columns = table.header.len().max(1);
+    let per_line = (LINE_CHARACTERS / columns).saturating_sub(2).max(6);
+    let lines = |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| c.chars().count().div_ceil(per_line).max(1))
+            .max()
+            .unwrap_or(1)
+    };
+    1 + lines(&table.header) + table.rows.iter().map(|r| lines(r)).sum::<usize>()
+}
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
@@ -89,7 +114,9 @@ impl Renderer for Html {
                     };
                     // A short table moves to the next page whole rather than leave its
                     // caption and header alone at the foot of a page.
-                    let short = if table.rows.len() <= SHORT_TABLE_ROWS {
+                    let short = if table.rows.len() <= SHORT_TABLE_ROWS
+                        && printed_lines(&table) <= SHORT_TABLE_LINES
+                    {
                         " short"
                     } else {
                         ""
@@ -139,5 +166,32 @@ impl Renderer for Html {
             name: "report.html".into(),
             bytes: page.into_bytes(),
         }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::document::Table;
+
+    fn table(columns: usize, rows: usize, cell: &str) -> Table {
+        Table {
+            caption: "c".into(),
+            header: vec!["h".to_string(); columns],
+            rows: vec![vec![cell.to_string(); columns]; rows],
+        }
+    }
+
+    #[test]
+    fn a_few_rows_of_sentences_are_not_short_but_a_few_rows_of_figures_are() {
+        // 7 columns share 110 characters: 13 a line. A 260-character reason wraps to
+        // 20 lines, so two such rows (41 lines with the header) may break between them.
+        let reasons = table(7, 2, &"x".repeat(260));
+        assert_eq!(printed_lines(&reasons), 1 + 1 + 2 * 20);
+        assert!(printed_lines(&reasons) > SHORT_TABLE_LINES);
+        // Eight rows of figures print in ten lines and stay together.
+        let figures = table(4, 8, "12.3");
+        assert_eq!(printed_lines(&figures), 10);
+        assert!(printed_lines(&figures) <= SHORT_TABLE_LINES);
     }
 }

@@ -6,9 +6,9 @@
 
 use plotters::prelude::*;
 
-use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
+use super::charts::{BLUE, Chart, VERMILLION, dashed_vertical, padded_range, time_chart, titled};
 use super::document::{Block, Table};
-use super::format::{EffectText, Scale, count, p_value, significant, tick};
+use super::format::{EffectText, Scale, count, p_value, significant};
 use super::model::ReportModel;
 use crate::analysis::OutcomeResult;
 use crate::analysis::its::{ItsAnalysis, ItsSeries};
@@ -192,59 +192,29 @@ fn diagnostics(series: &ItsSeries) -> Vec<String> {
 /// fitted post-intervention line, a line at the intervention and a mark at each
 /// horizon.
 fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
-    register_font();
     let fit = &series.fit;
-    let (width, height) = (CHART_WIDTH, 400u32);
     let path = &fit.path;
     let x_min = fit.first_period as f64;
-    let x_max = fit.last_period as f64;
-    let values = path.iter().flat_map(|p| {
-        [p.observed, p.counterfactual_low, p.counterfactual_high]
-            .into_iter()
-            .chain(p.fitted)
-    });
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(v), h.max(v))
-        });
-    let pad = ((hi - lo) * 0.05).max(1e-9);
-    let (y_lo, y_hi) = (lo - pad, hi + pad);
+    let x_max = (fit.last_period as f64).max(x_min + 1.0);
+    let y = padded_range(
+        path.iter().flat_map(|p| {
+            [p.observed, p.counterfactual_low, p.counterfactual_high]
+                .into_iter()
+                .chain(p.fitted)
+        }),
+        0.05,
+    );
     let what = match &series.control_column {
         Some(_) => format!("{}, treated − control", outcome.label),
         None => outcome.label.clone(),
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Observed series against the projected trend",
-                ("sans-serif", 17).into_font().color(&BLACK),
-            )
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), y_lo..y_hi)
-        {
-            let span_x = x_max - x_min;
-            let span_y = y_hi - y_lo;
-            chart
-                .configure_mesh()
-                .x_desc("period")
-                .y_desc(what.clone())
-                .x_label_formatter(&|v| tick(*v, span_x, 4))
-                .y_label_formatter(&|v| tick(*v, span_y, 4))
-                .axis_desc_style(("sans-serif", 14).into_font().color(&BLACK))
-                .label_style(
-                    ("sans-serif", 14)
-                        .into_font()
-                        .color(&RGBColor(0x55, 0x55, 0x55)),
-                )
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
+    let svg = time_chart(
+        "Observed series against the projected trend",
+        ("period", &what),
+        (x_min, x_max),
+        y,
+        false,
+        |chart| {
             let after: Vec<_> = path
                 .iter()
                 .filter(|p| p.period >= fit.intervention)
@@ -270,10 +240,10 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
                 .ok();
             chart
                 .draw_series(LineSeries::new(
-                    path.iter()
-                        .filter(|p| p.period >= fit.intervention)
+                    after
+                        .iter()
                         .filter_map(|p| p.fitted.map(|f| (p.period as f64, f))),
-                    RED.stroke_width(2),
+                    VERMILLION.stroke_width(2),
                 ))
                 .ok();
             chart
@@ -282,17 +252,7 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
                         .map(|p| Circle::new((p.period as f64, p.observed), 3, BLACK.filled())),
                 )
                 .ok();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![
-                        (fit.intervention as f64 - 0.5, y_lo),
-                        (fit.intervention as f64 - 0.5, y_hi),
-                    ],
-                    4,
-                    4,
-                    BLACK.stroke_width(1),
-                ))
-                .ok();
+            dashed_vertical(chart, fit.intervention as f64 - 0.5, y);
             for h in fit.horizons.iter().filter(|h| h.within_data) {
                 if let Some(p) = path.iter().find(|p| p.period == h.period) {
                     chart
@@ -301,14 +261,13 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
                                 (p.period as f64, p.counterfactual),
                                 (p.period as f64, p.fitted.unwrap_or(p.observed)),
                             ],
-                            RED.stroke_width(3),
+                            VERMILLION.stroke_width(3),
                         )))
                         .ok();
                 }
             }
-        }
-        root.present().ok();
-    }
+        },
+    );
     let title = format!("{what}: observed and projected");
     let horizons = fit
         .horizons
@@ -322,7 +281,7 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
         })
         .collect::<Vec<_>>();
     let description = format!(
-        "Dots: the observed series by period. Blue line and band: the trend before period {} projected forward, with its {} interval. Red line: the fitted series after the intervention; red bars mark the effect at each horizon{}. Dashed line: the intervention.",
+        "Dots: the observed series by period. Blue line and band: the trend before period {} projected forward, with its {} interval. Orange line: the fitted series after the intervention; orange bars mark the effect at each horizon{}. Dashed line: the intervention.",
         fit.intervention,
         super::format::percent(fit.level_change.conf_level, 3),
         if horizons.is_empty() {
@@ -331,10 +290,5 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
             format!(" ({})", horizons.join("; "))
         }
     );
-    Chart {
-        name: CHART_NAME,
-        svg: accessible(&svg, CHART_NAME, &title, &description),
-        title,
-        description,
-    }
+    titled(CHART_NAME, &svg, title, description)
 }

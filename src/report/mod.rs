@@ -4,6 +4,7 @@
 pub mod charts;
 mod did;
 mod document;
+mod findings;
 mod flow_chart;
 pub mod format;
 mod html;

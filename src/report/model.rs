@@ -4,10 +4,9 @@
 
 use serde::Serialize;
 
-use super::format::Scale;
-use crate::analysis::{Analysis, Comparison, OutcomeResult};
+use crate::analysis::Analysis;
 use crate::assign::AssignmentReport;
-use crate::evidence::{CertaintyRating, FindingFacts, Grade, rate_certainty};
+use crate::evidence::{CertaintyRating, Grade};
 use crate::spec::{Arm, Direction, OutcomeRole, OutcomeType, Plan, Statement, sha256_hex};
 
 /// Version of the report.json layout; bumped on any incompatible change.
@@ -77,8 +76,10 @@ pub struct FindingRow {
     pub contrast: String,
     /// Outcome without the intervention (control, or before).
     pub without: Option<f64>,
-    /// Outcome with the intervention (treatment, or after).
-    pub with: f64,
+    /// Outcome with the intervention (treatment, or after); `None` where the design's
+    /// effect is not a difference of two levels (a time series' level change, a
+    /// discontinuity's jump, a roll-out's overall effect).
+    pub with: Option<f64>,
     pub difference: f64,
     pub conf_low: f64,
     pub conf_high: f64,
@@ -103,6 +104,10 @@ pub struct FindingRow {
     /// Clusters analysed per group, in the order of `groups` (cluster trials, for
     /// the outcome the flow of units counts).
     pub clusters: Option<Vec<usize>>,
+    /// What was analysed, in the design's own terms ("60 periods: 36 before, 24
+    /// after"), for designs that are not arm comparisons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysed: Option<String>,
     /// The difference in words and numbers, as the report shows it.
     pub in_words: String,
     /// GRADE-style certainty of this finding and why.
@@ -137,28 +142,15 @@ pub fn build(
 ) -> ReportModel {
     let findings: Vec<FindingRow> = analysis
         .as_ref()
-        .map(|a| {
-            a.outcomes
-                .iter()
-                .flat_map(|o| finding_rows(plan, a, &grade, o))
-                .collect()
-        })
+        .map(|a| super::findings::rows(plan, a, &grade))
         .unwrap_or_default();
     let evidence_statement = super::words::design_and_finding(&grade, findings.first());
-    let mut headline = match analysis.as_ref().and_then(|a| a.staggered_rollout.as_ref()) {
-        Some(staggered) => format!(
-            "{} {evidence_statement}",
-            super::staggered::headline(staggered)
-        ),
-        None => headline(plan, findings.first(), &evidence_statement),
-    };
-    if let Some(rd) = analysis
-        .as_ref()
-        .and_then(|a| a.regression_discontinuity.as_ref())
-    {
-        let outcome = plan.outcomes.first().map_or("", |o| o.label.as_str());
-        headline = super::rdd::rd_headline(rd, outcome, &evidence_statement);
-    }
+    let headline = super::findings::headline(
+        plan,
+        analysis.as_ref(),
+        findings.first(),
+        &evidence_statement,
+    );
     let (arms, control) = match plan.design.arms() {
         Some((arms, control)) => (arms.to_vec(), Some(arms[control].name.clone())),
         None => (Vec::new(), None),
@@ -229,128 +221,6 @@ pub fn build(
             command: format!("evident run {}", plan.source.spec_path),
         },
     }
-}
-
-fn finding_rows(
-    plan: &Plan,
-    analysis: &Analysis,
-    grade: &Grade,
-    outcome: &OutcomeResult,
-) -> Vec<FindingRow> {
-    let headline_estimator = outcome.comparisons.first().map(|c| c.estimator);
-    outcome
-        .comparisons
-        .iter()
-        .filter(|c| Some(c.estimator) == headline_estimator)
-        .map(|c| finding_row(plan, analysis, grade, outcome, c))
-        .collect()
-}
-
-fn finding_row(
-    plan: &Plan,
-    analysis: &Analysis,
-    grade: &Grade,
-    outcome: &OutcomeResult,
-    c: &Comparison,
-) -> FindingRow {
-    let e = &c.estimate;
-    let (without, with) = match c.groups.as_slice() {
-        [without, with] => (Some(without.mean), with.mean),
-        [only] => (None, only.mean),
-        _ => (None, f64::NAN),
-    };
-    let beneficial = match outcome.better {
-        Direction::Higher => e.estimate > 0.0,
-        Direction::Lower => e.estimate < 0.0,
-    };
-    // Cluster counts are recorded for the outcome the flow of units describes.
-    let clusters = (analysis.flow.outcome == outcome.outcome)
-        .then(|| {
-            c.groups
-                .iter()
-                .map(|g| {
-                    analysis
-                        .flow
-                        .arms
-                        .iter()
-                        .find(|a| a.arm == g.name)
-                        .and_then(|a| a.clusters_analysed)
-                })
-                .collect::<Option<Vec<usize>>>()
-        })
-        .flatten();
-    let scale = match outcome.outcome_type {
-        OutcomeType::Binary => Scale::PercentagePoints,
-        OutcomeType::Continuous => Scale::Unit(outcome.unit.as_deref()),
-    };
-    let facts = FindingFacts {
-        scale,
-        conf_low: e.conf_low,
-        conf_high: e.conf_high,
-        conf_level: e.conf_level,
-        outcome_sd: c.outcome_sd,
-        // A before/after design measures the same units twice.
-        n_analysed: if plan.design.kind() == crate::spec::DesignKind::BeforeAfter {
-            c.groups.iter().map(|g| g.n).max().unwrap_or(0)
-        } else {
-            c.groups.iter().map(|g| g.n).sum()
-        },
-        control_rate: (outcome.outcome_type == OutcomeType::Binary)
-            .then_some(without)
-            .flatten(),
-        groups: c.groups.len(),
-    };
-    let certainty = rate_certainty(
-        plan.design.kind(),
-        grade,
-        plan.evidence.thresholds.max_mdes,
-        &facts,
-    );
-    let mut row = FindingRow {
-        outcome: outcome.label.clone(),
-        role: outcome.role,
-        outcome_type: outcome.outcome_type,
-        contrast: c.contrast.clone(),
-        without,
-        with,
-        difference: e.estimate,
-        conf_low: e.conf_low,
-        conf_high: e.conf_high,
-        conf_level: e.conf_level,
-        p_value: e.p_value,
-        p_adjusted: c.p_adjusted,
-        p_randomisation: c.randomisation.as_ref().map(|r| r.p_value),
-        risk_ratio: c.risk_ratio.clone(),
-        odds_ratio: c.odds_ratio.clone(),
-        n: c.groups.iter().map(|g| g.n).collect(),
-        groups: c.groups.iter().map(|g| g.name.clone()).collect(),
-        beneficial,
-        better: outcome.better,
-        unit: outcome.unit.clone(),
-        outcome_sd: c.outcome_sd,
-        clusters,
-        in_words: String::new(),
-        certainty,
-    };
-    row.in_words = if row.without.is_some() {
-        super::words::difference(&row)
-    } else {
-        super::words::finding_sentence(&row)
-    };
-    row
-}
-
-/// The headline: the primary finding in words, how certain it is, and the
-/// strength of evidence, with no p-value (report.md).
-fn headline(plan: &Plan, primary: Option<&FindingRow>, evidence: &str) -> String {
-    let Some(row) = primary else {
-        return format!("{}: no outcome data analysed yet. {evidence}", plan.title);
-    };
-    format!(
-        "{} Certainty of this finding: {}. {evidence}",
-        super::words::finding_sentence(row),
-        row.certainty.rating.label()
-    )
 }
 
 fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {

@@ -139,18 +139,19 @@ pub fn finding_sentence(row: &FindingRow) -> String {
         "before" | "after" => group.to_string(),
         arm => format!("with {arm}"),
     };
-    match (row.without, row.groups.as_slice()) {
-        (Some(without), [control, treated]) => format!(
+    match (row.without, row.with, row.groups.as_slice()) {
+        (Some(without), Some(with), [control, treated]) => format!(
             "{}: {} {} against {} {}, {}.",
             row.outcome,
-            outcome_level(row, row.with),
+            outcome_level(row, with),
             place(treated),
             outcome_level(row, without),
             place(control),
             difference(row)
         ),
         _ => {
-            let shown = EffectText::new(scale(row), row.with, row.conf_low, row.conf_high);
+            let level = row.with.unwrap_or(row.difference);
+            let shown = EffectText::new(scale(row), level, row.conf_low, row.conf_high);
             let unit = scale(row).unit();
             format!(
                 "{}: {}{unit} among participants ({} CI {}); no comparison.",
@@ -217,7 +218,7 @@ mod tests {
             outcome_type,
             contrast: "treated vs control".into(),
             without: Some(0.31),
-            with: 0.31 + difference,
+            with: Some(0.31 + difference),
             difference,
             conf_low: low,
             conf_high: high,
@@ -234,6 +235,7 @@ mod tests {
             unit: Some("minutes".into()),
             outcome_sd: 1.0,
             clusters: None,
+            analysed: None,
             in_words: String::new(),
             certainty: CertaintyRating {
                 rating: Certainty::High,
@@ -284,7 +286,7 @@ mod tests {
     fn a_descriptive_finding_gives_the_level_with_its_interval() {
         let mut r = row(OutcomeType::Binary, Direction::Higher, (0.0, 0.25, 0.37));
         r.without = None;
-        r.with = 0.31;
+        r.with = Some(0.31);
         r.groups = vec!["participants".into()];
         assert_eq!(
             finding_sentence(&r),
