@@ -40,7 +40,9 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("hmo-inspections/study/report.html", 11),
     ("hmo-inspections-rd/study/report.html", 9),
     ("hmo-inspections/study/plan.html", 8),
-    ("neet-early-warning/study/report.html", 6),
+    // Prints to 9 since Evident builds the comparison group: the matched-comparison
+    // section (counts, Love plot, overlap, balance table, two Rosenbaum grids).
+    ("neet-early-warning/study/report.html", 10),
     ("neet-early-warning/matched-elsewhere/report.html", 7),
     ("fire-policy-synth/study/report.html", 7),
     ("ward-falls-alert/study/report.html", 11),

@@ -118,6 +118,7 @@ pub fn analyse(
         lost_to_follow_up: None,
         excluded_missing: 0,
         excluded_by_column: Vec::new(),
+        not_matched: Vec::new(),
         analysed: n,
         clusters_allocated: None,
         clusters_analysed: None,

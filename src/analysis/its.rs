@@ -126,6 +126,7 @@ pub fn analyse(
                 lost_to_follow_up: None,
                 excluded_missing: 0,
                 excluded_by_column: Vec::new(),
+                not_matched: Vec::new(),
                 analysed: series[0].fit.n_pre + series[0].fit.n_post,
                 clusters_allocated: None,
                 clusters_analysed: None,

@@ -76,6 +76,9 @@ pub struct MatchedEffect {
     /// Weighted means of the analysed outcome (the change under difference in differences).
     pub mean_treated: f64,
     pub mean_control: f64,
+    /// Weighted SDs of the analysed outcome in each group.
+    pub sd_treated: f64,
+    pub sd_control: f64,
     /// Weighted pooled within-group SD of the analysed outcome.
     pub outcome_sd: f64,
     /// The estimate over `outcome_sd`.
@@ -228,6 +231,8 @@ pub fn matched_effect(
         effective_control: kish(&w_c),
         mean_treated,
         mean_control,
+        sd_treated: var_t.sqrt(),
+        sd_control: var_c.sqrt(),
         outcome_sd,
         adjusted_for: options
             .covariates
@@ -405,7 +410,13 @@ pub fn run(
     analysis: &crate::spec::AnalysisPlan,
     settings: &crate::spec::matched_analysis::MatchedAnalysisPlan,
 ) -> Result<MatchedAnalysis, MatchedAnalysisError> {
-    let matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
+    let mut matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
+    // The match stage's own file: say how it was built.
+    if let Some(matching) = &plan.matching
+        && matching.matched_path() == settings.file
+    {
+        matched.method = matching.describe();
+    }
     let data = crate::data::Table::read(&analysis.data)?;
     let outcomes: Vec<MatchedOutcomeSpec> = plan
         .outcomes
@@ -573,4 +584,148 @@ pub fn analyse_matched(
         balance,
         outcomes,
     })
+}
+
+/// A matched comparison's analysis leads the report: each outcome's comparison
+/// becomes the effect on the matched sample, the flow counts the matched sample
+/// with the reasons the rest of the pool was left out, and the baseline rows the
+/// grade judges are the balance after matching. The unmatched pool is shown only
+/// as the "before" of the balance table, so the headline, the summary of findings
+/// and the grade all read the same estimate.
+pub(super) fn lead_with_matched(
+    analysis: &mut super::Analysis,
+    arms: &[crate::spec::Arm],
+    control: usize,
+) {
+    use super::{
+        BalanceMeasure, BalanceRow, Comparison, EstimatorDesign, GroupSummary, NotMatched,
+    };
+    use crate::spec::EstimatorKind;
+    let Some(matched) = analysis.matched.as_ref() else {
+        return;
+    };
+    if arms.len() != 2 {
+        return;
+    }
+    let treated_arm = 1 - control;
+    let (treated_name, control_name) = (&arms[treated_arm].name, &arms[control].name);
+    let contrast = format!("{treated_name} vs {control_name}");
+    for outcome in &mut analysis.outcomes {
+        let Some(result) = matched
+            .outcomes
+            .iter()
+            .find(|o| o.effect.outcome == outcome.outcome)
+        else {
+            continue;
+        };
+        let effect = &result.effect;
+        let estimator = if effect.adjusted_for.is_empty() {
+            EstimatorKind::DifferenceInMeans
+        } else {
+            EstimatorKind::RegressionAdjusted
+        };
+        let description = format!(
+            "Effect on the {} from a weighted regression of the outcome on treatment{} over the matched sample (the match stage's weights; estimatr's lm_robust), with the {} standard error clustered by {} and {} degrees of freedom.",
+            match effect.estimand {
+                crate::matching::Estimand::Att => "treated (ATT)",
+                crate::matching::Estimand::Atc => "comparison units (ATC)",
+                crate::matching::Estimand::Ate => "whole population (ATE)",
+                crate::matching::Estimand::Ato => "overlap population (ATO)",
+            },
+            if effect.adjusted_for.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", effect.adjusted_for.join(", "))
+            },
+            effect.variance,
+            effect.clustered_by,
+            effect.df_rule,
+        );
+        outcome.excluded_missing = 0;
+        outcome.comparisons = vec![Comparison {
+            estimator,
+            contrast: contrast.clone(),
+            groups: vec![
+                GroupSummary {
+                    name: control_name.clone(),
+                    n: effect.n_control,
+                    mean: effect.mean_control,
+                    sd: effect.sd_control,
+                },
+                GroupSummary {
+                    name: treated_name.clone(),
+                    n: effect.n_treated,
+                    mean: effect.mean_treated,
+                    sd: effect.sd_treated,
+                },
+            ],
+            estimate: effect.estimate.clone(),
+            outcome_sd: effect.outcome_sd,
+            standardised: effect
+                .standardised
+                .is_finite()
+                .then_some(effect.standardised),
+            design: Some(EstimatorDesign {
+                difference_in_means: None,
+                variance: effect.variance,
+                df_rule: effect.df_rule,
+                description,
+                blocks: effect.clusters,
+                blocks_from: None,
+                blocks_dropped: 0,
+                units_dropped: 0,
+                mixed_block_sizes: false,
+                block_fixed_effects: false,
+            }),
+            risk_ratio: effect.risk_ratio.clone(),
+            odds_ratio: None,
+            p_adjusted: None,
+            randomisation: None,
+        }];
+    }
+    // The flow: the pool, the units left out of the matched sample, the matched.
+    let table = &matched.balance;
+    for arm in &mut analysis.flow.arms {
+        let counts = if arm.arm == *treated_name {
+            &table.treated
+        } else if arm.arm == *control_name {
+            &table.control
+        } else {
+            continue;
+        };
+        arm.not_matched = counts
+            .by_status
+            .iter()
+            .filter(|(status, n)| **status != crate::matching::MatchStatus::Matched && **n > 0)
+            .map(|(status, n)| NotMatched {
+                reason: *status,
+                units: *n,
+            })
+            .collect();
+        arm.analysed = counts.matched;
+        arm.excluded_missing = 0;
+        arm.excluded_by_column.clear();
+    }
+    // The baseline rows the grade judges: every covariate after matching.
+    let rows: Vec<BalanceRow> = table
+        .rows
+        .iter()
+        .filter(|r| !r.is_distance)
+        .map(|r| BalanceRow {
+            variable: r.variable.clone(),
+            level: r.level.clone(),
+            contrast: contrast.clone(),
+            measure: BalanceMeasure::MatchedSmd,
+            n_control: table.control.matched,
+            n_treatment: table.treated.matched,
+            mean_control: r.after.mean_control,
+            mean_treatment: r.after.mean_treated,
+            effect_size: r.after.smd.unwrap_or(f64::NAN),
+            adjusted: r.adjusted,
+            treated_arm,
+            control_arm: control,
+        })
+        .collect();
+    analysis.baseline = rows.clone();
+    analysis.pairwise_balance = rows;
 }

@@ -11,7 +11,7 @@ use super::charts::{
     AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
     register_font, widest,
 };
-use super::format::{count, fixed, interval, p_value, significant, tick};
+use super::format::{count, fixed, p_value, significant, tick};
 use crate::analysis::matched::MatchedEffect;
 use crate::matching::MatchStatus;
 use crate::matching::balance::{BalanceStats, BalanceTable, SMD_FLAG, WWC_LIMIT, WwcBand};
@@ -19,6 +19,9 @@ use crate::matching::sensitivity::{EValue, RosenbaumBounds, e_value_words, rosen
 
 /// Significant figures of the table's statistics (full precision is in report.json).
 const DIGITS: usize = 3;
+/// Significant figures of the Γ at which a finding stops being significant (it
+/// often lies between 1 and the grid's 1.25, where two figures would print "1").
+const GAMMA_DIGITS: usize = 3;
 
 /// The balance table's caption: the SMD convention and the flags.
 pub fn balance_caption(table: &BalanceTable) -> String {
@@ -141,8 +144,32 @@ pub fn counts_markdown(table: &BalanceTable) -> String {
     markdown_table(&header, &rows)
 }
 
+/// How the report names an outcome and the scale it shows its effects on.
+#[derive(Debug, Clone, Copy)]
+pub struct OutcomeView<'a> {
+    pub label: &'a str,
+    pub scale: super::format::Scale<'a>,
+}
+
+impl<'a> OutcomeView<'a> {
+    /// The outcome's label and scale from the analysis; its column name on the
+    /// stored scale when the analysis does not list it.
+    pub fn of(outcomes: &'a [crate::analysis::OutcomeResult], name: &'a str) -> OutcomeView<'a> {
+        match outcomes.iter().find(|o| o.outcome == name) {
+            Some(o) => OutcomeView {
+                label: &o.label,
+                scale: super::format::Scale::of_outcome(o.outcome_type, o.unit.as_deref()),
+            },
+            None => OutcomeView {
+                label: name,
+                scale: super::format::Scale::Unit(None),
+            },
+        }
+    }
+}
+
 /// The effect on the treated in a sentence, with how its SE was made.
-pub fn effect_sentence(effect: &MatchedEffect) -> String {
+pub fn effect_sentence(effect: &MatchedEffect, view: OutcomeView) -> String {
     let e = &effect.estimate;
     let what = if effect.difference_in_differences {
         "change in "
@@ -154,13 +181,15 @@ pub fn effect_sentence(effect: &MatchedEffect) -> String {
     } else {
         format!(", adjusted for {}", effect.adjusted_for.join(", "))
     };
+    let text_of = super::format::EffectText::new(view.scale, e.estimate, e.conf_low, e.conf_high);
     let mut text = format!(
-        "{} on the {what}{}: {} ({}% CI {}; p {}), from a weighted regression on the matched sample ({} treated, {} comparison units{adjusted}); standard error {} clustered by {}, df by {}.",
+        "{} for {what}{}: {}{} ({}% CI {}; p {}), from a weighted regression on the matched sample ({} treated, {} comparison units{adjusted}); standard error {} clustered by {}, df by {}.",
         effect.estimand.label(),
-        effect.outcome,
-        significant(e.estimate, DIGITS),
+        view.label,
+        text_of.estimate,
+        view.scale.difference_unit(),
         significant(e.conf_level * 100.0, 3),
-        interval(e.conf_low, e.conf_high, DIGITS),
+        text_of.range(),
         p_value(e.p_value),
         count(effect.n_treated),
         count(effect.n_control),
@@ -169,10 +198,11 @@ pub fn effect_sentence(effect: &MatchedEffect) -> String {
         effect.df_rule,
     );
     if let Some(rr) = &effect.risk_ratio {
+        let ratio = super::format::ratio(rr.estimate, rr.conf_low, rr.conf_high);
         text.push_str(&format!(
             " Risk ratio {} (CI {}, delta method from the same {} variance).",
-            significant(rr.estimate, DIGITS),
-            interval(rr.conf_low, rr.conf_high, DIGITS),
+            ratio.estimate,
+            ratio.range(),
             rr.variance
         ));
     }
@@ -222,6 +252,7 @@ pub fn sensitivity_markdown(
 /// The matched-comparison section as report blocks (registered in document.rs).
 pub(super) fn blocks(
     analysis: &crate::analysis::matched::MatchedAnalysis,
+    outcomes: &[crate::analysis::OutcomeResult],
     charts: &[Chart],
     treatment: &str,
 ) -> Vec<super::document::Block> {
@@ -248,20 +279,19 @@ pub(super) fn blocks(
         rows,
     }));
     for o in &analysis.outcomes {
-        out.push(Block::Paragraph(effect_sentence(&o.effect)));
+        let view = OutcomeView::of(outcomes, &o.effect.outcome);
+        out.push(Block::Paragraph(effect_sentence(&o.effect, view)));
         if let Some(e) = &o.e_value {
-            out.push(Block::Paragraph(e_value_words(
-                e,
-                treatment,
-                &o.effect.outcome,
-                2,
-            )));
+            out.push(Block::Paragraph(e_value_words(e, treatment, view.label, 2)));
         }
         if let Some(b) = &o.rosenbaum {
-            out.push(Block::Paragraph(rosenbaum_words(b, 2)));
+            out.push(Block::Paragraph(rosenbaum_words(b, GAMMA_DIGITS)));
             let (header, rows) = gamma_cells(b);
             out.push(Block::Table(Table {
-                caption: format!("Rosenbaum bounds for {}", o.effect.outcome),
+                caption: format!(
+                    "Rosenbaum bounds for {}: one-sided p-values of the signed-rank test when hidden bias multiplies the odds of treatment within a pair by up to Γ",
+                    view.label
+                ),
                 header,
                 rows,
             }));
@@ -269,6 +299,24 @@ pub(super) fn blocks(
     }
     out.push(Block::Paragraph(grading_sentence(analysis)));
     out
+}
+
+/// The flow table's cell for units of an arm left out of the matched sample:
+/// the total and the reasons.
+pub fn not_matched_cell(arm: &crate::analysis::ArmFlow) -> String {
+    if arm.not_matched.is_empty() {
+        return count(0);
+    }
+    let reasons: Vec<String> = arm
+        .not_matched
+        .iter()
+        .map(|n| format!("{} {}", count(n.units), n.reason.words()))
+        .collect();
+    format!(
+        "{} ({})",
+        count(arm.not_matched_total()),
+        reasons.join(", ")
+    )
 }
 
 /// The charts of the section: the Love plot, and the overlap when there is a distance.
@@ -281,9 +329,13 @@ pub fn charts(analysis: &crate::analysis::matched::MatchedAnalysis) -> Vec<Chart
 }
 
 fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    let method = if analysis.method == "file" {
+        "the matched sets of a file made outside Evident"
+    } else {
+        analysis.method.as_str()
+    };
     format!(
-        "Method: {}; estimand {}; {}.",
-        analysis.method,
+        "Method: {method}; estimand {}; {}.",
         analysis.estimand.label(),
         if analysis.with_replacement {
             "controls may serve several treated units (with replacement or weights), so standard errors are HC2"
@@ -294,11 +346,16 @@ fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> Stri
 }
 
 fn grading_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    let observed = &analysis.criterion.observed;
+    let mut chars = observed.chars();
+    let observed = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
     format!(
-        "{}: {}. {}",
-        analysis.criterion.title,
+        "Grading check, {}: {}. {observed}",
+        analysis.criterion.title.to_lowercase(),
         analysis.criterion.status.label(),
-        analysis.criterion.observed
     )
 }
 
@@ -549,7 +606,10 @@ pub fn section_markdown(
     out.push_str(&balance_markdown(&analysis.balance));
     out.push_str("\n### Effect\n\n");
     for o in &analysis.outcomes {
-        out.push_str(&effect_sentence(&o.effect));
+        out.push_str(&effect_sentence(
+            &o.effect,
+            OutcomeView::of(&[], &o.effect.outcome),
+        ));
         out.push_str("\n\n");
         out.push_str(&sensitivity_markdown(
             o.e_value.as_ref(),
