@@ -439,34 +439,39 @@ pub fn run(
     })
 }
 
-/// Balance, effects, sensitivity and the criterion of a matched comparison.
-pub fn analyse_matched(
-    input: &MatchedAnalysisInput,
-) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+/// Balance before and after of a matched sample on `balance_covariates` of the
+/// analysis data (units with a covariate missing are left out and counted): the
+/// table the report, report.json and `evident match` show. Also returns each
+/// matched unit's row in the data.
+///
+/// # Errors
+/// A unit of the matched file that is not in the data, or a column that cannot be read.
+pub fn matched_balance(
+    matched: &MatchedSample,
+    data: &crate::data::Table,
+    id_column: &str,
+    balance_covariates: &[String],
+    adjust_for: &[String],
+) -> Result<(Vec<usize>, crate::matching::balance::BalanceTable, usize), MatchedAnalysisError> {
     use crate::data::Column;
     use crate::matching::balance::{BalanceInput, balance_table, variables_of};
-    use crate::matching::sensitivity::{
-        DEFAULT_GAMMAS, e_value, e_value_standardised, rosenbaum_bounds,
-    };
-    let matched = input.matched;
-    let ids = input.data.identifiers(input.id_column)?;
+    let ids = data.identifiers(id_column)?;
     let rows = rows_of_units(matched, &ids);
     let rows: Vec<usize> = rows
         .iter()
         .zip(&matched.units)
         .map(|(row, unit)| {
             row.ok_or_else(|| MatchedAnalysisError::UnitNotInData {
-                path: input.data.path.clone(),
+                path: data.path.clone(),
                 unit: unit.unit.clone(),
-                column: input.id_column.to_string(),
+                column: id_column.to_string(),
             })
         })
         .collect::<Result<_, _>>()?;
     // Balance over the units with every balance covariate present.
-    let columns: Vec<(String, Column)> = input
-        .balance_covariates
+    let columns: Vec<(String, Column)> = balance_covariates
         .iter()
-        .map(|name| Ok((name.clone(), input.data.auto(name)?)))
+        .map(|name| Ok((name.clone(), data.auto(name)?)))
         .collect::<Result<_, crate::data::DataError>>()?;
     let present = |row: usize| {
         columns.iter().all(|(_, c)| match c {
@@ -492,8 +497,27 @@ pub fn analyse_matched(
         distance: distance.as_deref(),
         estimand: matched.estimand,
         status: &status,
-        adjusted: input.adjust_for,
+        adjusted: adjust_for,
     });
+    Ok((rows.clone(), balance, rows.len() - kept.len()))
+}
+
+/// Balance, effects, sensitivity and the criterion of a matched comparison.
+pub fn analyse_matched(
+    input: &MatchedAnalysisInput,
+) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+    use crate::data::Column;
+    use crate::matching::sensitivity::{
+        DEFAULT_GAMMAS, e_value, e_value_standardised, rosenbaum_bounds,
+    };
+    let matched = input.matched;
+    let (rows, balance, balance_excluded_missing) = matched_balance(
+        matched,
+        input.data,
+        input.id_column,
+        input.balance_covariates,
+        input.adjust_for,
+    )?;
     let aligned = |column: &str| -> Result<Vec<Option<f64>>, crate::data::DataError> {
         let values = input.data.numeric(column)?;
         Ok(rows.iter().map(|&r| values[r]).collect())
@@ -570,7 +594,7 @@ pub fn analyse_matched(
         estimand: matched.estimand,
         with_replacement: matched.with_replacement,
         criterion: crate::evidence::matching::matched_comparison_criterion(&balance),
-        balance_excluded_missing: rows.len() - kept.len(),
+        balance_excluded_missing,
         overlap: matched
             .units
             .iter()
@@ -728,4 +752,39 @@ pub(super) fn lead_with_matched(
         .collect();
     analysis.baseline = rows.clone();
     analysis.pairwise_balance = rows;
+}
+
+/// The balance of what the match stage just built, as report.json shows it
+/// (`analysis.matched.balance`): on `analysis.covariates`, with the effect model's
+/// `adjust_for` for the WWC bands. `evident match` prints it and puts it in `--json`.
+///
+/// # Errors
+/// The analysis data cannot be read, or a unit is missing from it.
+pub fn balance_of_match(
+    plan: &crate::spec::Plan,
+    result: &crate::matching::MatchResult,
+) -> Result<Option<crate::matching::balance::BalanceTable>, MatchedAnalysisError> {
+    let Some(analysis) = &plan.analysis else {
+        return Ok(None);
+    };
+    let matched = MatchedSample {
+        units: result.units.clone(),
+        method: result.method.clone(),
+        estimand: result.estimand,
+        with_replacement: result.with_replacement,
+    };
+    let adjust_for = analysis
+        .matched
+        .as_ref()
+        .map(|m| m.adjust_for.clone())
+        .unwrap_or_default();
+    let data = crate::data::Table::read(&analysis.data)?;
+    let (_, table, _) = matched_balance(
+        &matched,
+        &data,
+        &analysis.id,
+        &analysis.covariates,
+        &adjust_for,
+    )?;
+    Ok(Some(table))
 }

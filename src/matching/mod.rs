@@ -149,7 +149,10 @@ pub struct MatchResult {
     pub caliper_width: Option<f64>,
     /// The propensity model, when one was fitted.
     pub propensity_model: Option<PropensityModel>,
+    /// Counts per group (the JSON output carries them once, in the balance table).
+    #[serde(skip)]
     pub treated: GroupCounts,
+    #[serde(skip)]
     pub control: GroupCounts,
     /// Plain statements of what was done that a reader should know.
     pub notes: Vec<String>,

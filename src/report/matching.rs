@@ -138,6 +138,57 @@ pub fn counts_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// A table as plain text lines for the terminal, columns padded to line up
+/// (the first left-aligned, the rest right-aligned).
+pub fn text_table(header: &[String], rows: &[Vec<String>]) -> Vec<String> {
+    let columns = header.len();
+    let width = |i: usize| {
+        std::iter::once(header)
+            .chain(rows.iter().map(Vec::as_slice))
+            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..columns).map(width).collect();
+    std::iter::once(header)
+        .chain(rows.iter().map(Vec::as_slice))
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let pad = " ".repeat(widths[i].saturating_sub(cell.chars().count()));
+                    if i == 0 {
+                        format!("{cell}{pad}")
+                    } else {
+                        format!("{pad}{cell}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The balance summary `evident match` prints: per variable the SMD before and
+/// after, the variance ratio after, the flags, then who was matched and why not.
+pub fn balance_text(table: &BalanceTable) -> Vec<String> {
+    let (full_header, full_rows) = balance_cells(table);
+    // Variable, SMD before, SMD after, variance ratio after, WWC.
+    let keep = [0, 3, 6, 7, 9];
+    let pick = |row: &[String]| keep.iter().map(|&i| row[i].clone()).collect::<Vec<_>>();
+    let mut lines = vec![balance_caption(table), String::new()];
+    lines.extend(text_table(
+        &pick(&full_header),
+        &full_rows.iter().map(|r| pick(r)).collect::<Vec<_>>(),
+    ));
+    lines.push(String::new());
+    let (header, rows) = counts_cells(table);
+    lines.extend(text_table(&header, &rows));
+    lines
+}
+
 /// Who was matched and who was not, as Markdown.
 pub fn counts_markdown(table: &BalanceTable) -> String {
     let (header, rows) = counts_cells(table);
