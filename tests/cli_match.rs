@@ -122,3 +122,73 @@ fn match_prints_the_balance_and_json_carries_the_report_schema() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["analysis"]["matched"]["balance"], *balance);
 }
+
+/// Coarsened exact matching: the report draws the strata retained, and report.json's
+/// `analysis.matched.strata` counts agree with matched.csv read directly (units with
+/// a weight per matched set and group; units with status no_exact_match dropped).
+#[test]
+fn cem_reports_the_strata_retained() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = neet_copy(root.path());
+    let mut study: Value = serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    study["design"]["matching"] = serde_json::json!({ "method": "cem" });
+    std::fs::write(&spec, serde_json::to_string_pretty(&study).unwrap()).unwrap();
+    let out = root.path().join("out");
+    evident(&[
+        "run".as_ref(),
+        spec.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let svg = std::fs::read_to_string(out.join("matched_strata.svg")).unwrap();
+    assert!(svg.contains("<title"), "the chart is accessible");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let strata = &report["analysis"]["matched"]["strata"];
+
+    // matched.csv, counted here: unit,treated,matched_set,weight,distance,status.
+    let csv = std::fs::read_to_string(root.path().join("reports/neet-early-warning/matched.csv"))
+        .unwrap();
+    let mut sets: std::collections::BTreeMap<u64, (u64, u64)> = Default::default();
+    let (mut treated_dropped, mut control_dropped) = (0u64, 0u64);
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let treated = f[1] == "1";
+        if f[5] == "no_exact_match" {
+            if treated {
+                treated_dropped += 1
+            } else {
+                control_dropped += 1
+            }
+        } else if f[3].parse::<f64>().unwrap() > 0.0 {
+            let e = sets.entry(f[2].parse().unwrap()).or_default();
+            if treated { e.0 += 1 } else { e.1 += 1 }
+        }
+    }
+    assert_eq!(strata["treated_dropped"], treated_dropped);
+    assert_eq!(strata["control_dropped"], control_dropped);
+    let listed = strata["strata"].as_array().unwrap();
+    assert_eq!(listed.len(), sets.len());
+    for s in listed {
+        let (t, c) = sets[&s["stratum"].as_u64().unwrap()];
+        assert_eq!(
+            (
+                s["treated"].as_u64().unwrap(),
+                s["control"].as_u64().unwrap()
+            ),
+            (t, c)
+        );
+        assert!(t > 0 && c > 0, "a retained stratum holds both groups");
+    }
+    // Largest first.
+    let sizes: Vec<u64> = listed
+        .iter()
+        .map(|s| s["treated"].as_u64().unwrap() + s["control"].as_u64().unwrap())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        markdown.contains("matched_strata.svg"),
+        "the chart is in the report"
+    );
+}

@@ -329,6 +329,76 @@ pub struct MatchedAnalysis {
     /// matched file has a distance for every unit).
     #[serde(skip)]
     pub overlap: Option<Overlap>,
+    /// Coarsened exact (or exact) matching built by the match stage: the strata
+    /// retained and the units dropped with theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strata: Option<StrataRetained>,
+}
+
+/// The strata a coarsened exact or exact match kept (those holding units of both
+/// groups), largest first, and the units left out because their stratum lacked
+/// the other group.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StrataRetained {
+    pub strata: Vec<StratumCount>,
+    pub treated_dropped: usize,
+    pub control_dropped: usize,
+}
+
+/// Units used per group in one retained stratum (its matched-set id).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StratumCount {
+    pub stratum: u64,
+    pub treated: usize,
+    pub control: usize,
+}
+
+impl StrataRetained {
+    /// From a matched sample whose matched sets are strata: units with a weight
+    /// per set and group; ordered by size (largest first), then stratum id.
+    pub fn of(matched: &MatchedSample) -> StrataRetained {
+        let mut counts: std::collections::BTreeMap<u64, (usize, usize)> =
+            std::collections::BTreeMap::new();
+        let (mut treated_dropped, mut control_dropped) = (0, 0);
+        for u in &matched.units {
+            match (u.matched_set, u.weight > 0.0) {
+                (Some(set), true) => {
+                    let entry = counts.entry(set).or_default();
+                    if u.treated {
+                        entry.0 += 1;
+                    } else {
+                        entry.1 += 1;
+                    }
+                }
+                _ if u.status == crate::matching::MatchStatus::NoExactMatch => {
+                    if u.treated {
+                        treated_dropped += 1;
+                    } else {
+                        control_dropped += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut strata: Vec<StratumCount> = counts
+            .into_iter()
+            .map(|(stratum, (treated, control))| StratumCount {
+                stratum,
+                treated,
+                control,
+            })
+            .collect();
+        strata.sort_by(|a, b| {
+            (b.treated + b.control)
+                .cmp(&(a.treated + a.control))
+                .then(a.stratum.cmp(&b.stratum))
+        });
+        StrataRetained {
+            strata,
+            treated_dropped,
+            control_dropped,
+        }
+    }
 }
 
 /// The propensity-score overlap chart's data, one entry per unit of the pool.
@@ -411,11 +481,18 @@ pub fn run(
     settings: &crate::spec::matched_analysis::MatchedAnalysisPlan,
 ) -> Result<MatchedAnalysis, MatchedAnalysisError> {
     let mut matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
-    // The match stage's own file: say how it was built.
+    // The match stage's own file: say how it was built; its strata for CEM.
+    let mut strata = None;
     if let Some(matching) = &plan.matching
         && matching.matched_path() == settings.file
     {
         matched.method = matching.describe();
+        if matches!(
+            matching.method,
+            crate::spec::matching::MatchMethod::Cem | crate::spec::matching::MatchMethod::Exact
+        ) {
+            strata = Some(StrataRetained::of(&matched));
+        }
     }
     let data = crate::data::Table::read(&analysis.data)?;
     let outcomes: Vec<MatchedOutcomeSpec> = plan
@@ -427,7 +504,7 @@ pub fn run(
             binary: o.spec.outcome_type == crate::spec::OutcomeType::Binary,
         })
         .collect();
-    analyse_matched(&MatchedAnalysisInput {
+    let mut analysis = analyse_matched(&MatchedAnalysisInput {
         matched: &matched,
         data: &data,
         id_column: &analysis.id,
@@ -436,7 +513,9 @@ pub fn run(
         outcomes: &outcomes,
         conf_level: 1.0 - analysis.alpha,
         alpha: analysis.alpha,
-    })
+    })?;
+    analysis.strata = strata;
+    Ok(analysis)
 }
 
 /// Balance before and after of a matched sample on `balance_covariates` of the
@@ -607,6 +686,7 @@ pub fn analyse_matched(
             }),
         balance,
         outcomes,
+        strata: None,
     })
 }
 

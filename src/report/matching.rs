@@ -8,8 +8,8 @@
 use plotters::prelude::*;
 
 use super::charts::{
-    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
-    register_font, widest,
+    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, RowFrame, TICK_SIZE, VERMILLION,
+    accessible, register_font, row_chart, row_y,
 };
 use super::format::{count, fixed, p_value, significant, tick};
 use crate::analysis::matched::MatchedEffect;
@@ -319,7 +319,10 @@ pub(super) fn blocks(
         rows,
     }));
     for (index, chart) in charts.iter().enumerate() {
-        if chart.name == "matched_love" || chart.name == "matched_overlap" {
+        if matches!(
+            chart.name,
+            "matched_love" | "matched_overlap" | "matched_strata"
+        ) {
             out.push(Block::Chart(index));
         }
     }
@@ -376,7 +379,99 @@ pub fn charts(analysis: &crate::analysis::matched::MatchedAnalysis) -> Vec<Chart
     if let Some(o) = &analysis.overlap {
         out.push(overlap_chart(&o.distance, &o.treated, &o.weights));
     }
+    if let Some(strata) = analysis.strata.as_ref().filter(|s| !s.strata.is_empty()) {
+        out.push(strata_chart(strata));
+    }
     out
+}
+
+/// Strata drawn one per row; the rest are summed in the description.
+const STRATA_SHOWN: usize = 20;
+
+/// Coarsened exact matching's strata retained: per stratum (largest first, up to
+/// [`STRATA_SHOWN`]) the treated units (filled blue bar, upper half of the row) and
+/// comparison units (hollow orange bar, lower half) it holds; the description adds
+/// the strata not drawn and the units dropped because their stratum lacked the
+/// other group.
+pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart {
+    let shown = &strata.strata[..strata.strata.len().min(STRATA_SHOWN)];
+    let labels: Vec<String> = shown
+        .iter()
+        .map(|s| format!("stratum {}", s.stratum))
+        .collect();
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let largest = shown
+        .iter()
+        .map(|s| s.treated.max(s.control))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let n = shown.len();
+    let frame = RowFrame {
+        caption: "Strata retained by coarsened exact matching",
+        rows: &label_refs,
+        x_range: 0.0..largest * 1.1,
+        x_desc: "units in the stratum",
+        x_labels: 6,
+        tick_digits: 3,
+        row_height: 28,
+        chrome_height: 120,
+        solid_at: &[0.0],
+        dashed_at: &[],
+    };
+    let svg = row_chart(&frame, |chart| {
+        for (i, s) in shown.iter().enumerate() {
+            let y = row_y(n, i);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y + 0.04), (s.treated as f64, y + 0.4)],
+                    BLUE.filled(),
+                )))
+                .ok();
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.4), (s.control as f64, y - 0.04)],
+                    VERMILLION.stroke_width(2),
+                )))
+                .ok();
+        }
+    });
+    let rows = shown
+        .iter()
+        .map(|s| {
+            format!(
+                "stratum {}: {} treated, {} comparison",
+                s.stratum,
+                count(s.treated),
+                count(s.control)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rest = &strata.strata[shown.len()..];
+    let rest_text = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The {} smaller strata not drawn hold {} treated and {} comparison units.",
+            count(rest.len()),
+            count(rest.iter().map(|s| s.treated).sum()),
+            count(rest.iter().map(|s| s.control).sum())
+        )
+    };
+    let description = format!(
+        "{} strata hold units of both groups and are kept; treated units as filled blue bars, comparison units as hollow orange bars: {rows}.{rest_text} Dropped because their stratum held no unit of the other group: {} treated and {} comparison units.",
+        count(strata.strata.len()),
+        count(strata.treated_dropped),
+        count(strata.control_dropped)
+    );
+    let title = "Coarsened exact matching: the strata retained".to_string();
+    Chart {
+        name: "matched_strata",
+        svg: accessible(&svg, "matched_strata", &title, &description),
+        title,
+        description,
+    }
 }
 
 fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
@@ -414,7 +509,6 @@ fn grading_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> Str
 /// distance) before (hollow circles) and after (filled) matching, with dashed lines
 /// at 0.1 and 0.25.
 pub fn matched_love_plot(table: &BalanceTable) -> Chart {
-    register_font();
     let labels: Vec<String> = table.rows.iter().map(|r| r.label()).collect();
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let size = |s: &BalanceStats| s.smd.map(f64::abs).filter(|d| d.is_finite());
@@ -425,81 +519,41 @@ pub fn matched_love_plot(table: &BalanceTable) -> Chart {
         .flatten()
         .fold(WWC_LIMIT, f64::max);
     let limit = largest * 1.1;
-    let n = labels.len() as f64;
-    let (width, height) = (CHART_WIDTH, 120 + 30 * labels.len() as u32);
-    let name_area = (widest(&label_refs, TICK_SIZE) + 16).clamp(60, CHART_WIDTH / 3);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        let root = root.margin(8, 8, 8, 8);
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Balance before and after matching",
-                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+    let n = labels.len();
+    let frame = RowFrame {
+        caption: "Balance before and after matching",
+        rows: &label_refs,
+        x_range: 0.0..limit,
+        x_desc: "|standardised mean difference|",
+        x_labels: 6,
+        tick_digits: 3,
+        row_height: 30,
+        chrome_height: 120,
+        solid_at: &[],
+        dashed_at: &[SMD_FLAG, WWC_LIMIT],
+    };
+    let svg = row_chart(&frame, |chart| {
+        let points = |stats: fn(&crate::matching::balance::CovariateBalance) -> &BalanceStats| {
+            table
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| size(stats(r)).map(|d| (d, row_y(n, i))))
+                .collect::<Vec<(f64, f64)>>()
+        };
+        let before = points(|r| &r.before);
+        let after = points(|r| &r.after);
+        chart
+            .draw_series(
+                before
+                    .iter()
+                    .map(|p| Circle::new(*p, 6, VERMILLION.stroke_width(2))),
             )
-            .margin(4)
-            .x_label_area_size(48)
-            .y_label_area_size(name_area)
-            .build_cartesian_2d(0.0..limit, -0.5..(n - 0.5))
-        {
-            let names = label_refs.clone();
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(labels.len().max(1))
-                .y_label_formatter(&|y| {
-                    let i = y.round();
-                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                        names[names.len() - 1 - i as usize].to_string()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_labels(6)
-                .x_label_formatter(&|v| tick(*v, limit, 3))
-                .x_desc("|standardised mean difference|")
-                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
-                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
-            for x in [SMD_FLAG, WWC_LIMIT] {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        vec![(x, -0.5), (x, n - 0.5)],
-                        4,
-                        3,
-                        GREY.stroke_width(1),
-                    ))
-                    .ok();
-            }
-            let y_of = |i: usize| n - 1.0 - i as f64;
-            let before: Vec<(f64, f64)> = table
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| size(&r.before).map(|d| (d, y_of(i))))
-                .collect();
-            let after: Vec<(f64, f64)> = table
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| size(&r.after).map(|d| (d, y_of(i))))
-                .collect();
-            chart
-                .draw_series(
-                    before
-                        .iter()
-                        .map(|p| Circle::new(*p, 6, VERMILLION.stroke_width(2))),
-                )
-                .ok();
-            chart
-                .draw_series(after.iter().map(|p| Circle::new(*p, 6, BLUE.filled())))
-                .ok();
-        }
-        root.present().ok();
-    }
+            .ok();
+        chart
+            .draw_series(after.iter().map(|p| Circle::new(*p, 6, BLUE.filled())))
+            .ok();
+    });
     let optional =
         |x: Option<f64>| x.map_or("not computable".to_string(), |d| significant(d.abs(), 2));
     let description = table
@@ -726,6 +780,54 @@ mod tests {
         assert!(
             counts.contains("| Not used: not needed as a match | 0 | 2 |"),
             "{counts}"
+        );
+    }
+
+    #[test]
+    fn strata_chart_draws_the_largest_and_sums_the_rest() {
+        use crate::analysis::matched::{StrataRetained, StratumCount};
+        let strata = StrataRetained {
+            strata: (1..=23)
+                .rev()
+                .map(|k| StratumCount {
+                    stratum: k,
+                    treated: 1,
+                    control: k as usize,
+                })
+                .collect(),
+            treated_dropped: 4,
+            control_dropped: 9,
+        };
+        let chart = strata_chart(&strata);
+        // 20 strata drawn (two bars each); the 3 smallest (controls 1, 2, 3) summed.
+        assert!(
+            chart
+                .description
+                .starts_with("23 strata hold units of both groups")
+        );
+        assert!(
+            chart
+                .description
+                .contains("stratum 4: 1 treated, 4 comparison")
+        );
+        assert!(!chart.description.contains("stratum 3:"));
+        assert!(
+            chart
+                .description
+                .contains("The 3 smaller strata not drawn hold 3 treated and 6 comparison units."),
+            "{}",
+            chart.description
+        );
+        assert!(
+            chart
+                .description
+                .contains("4 treated and 9 comparison units")
+        );
+        assert_eq!(
+            chart.svg.matches("<rect").count(),
+            1 + 2 * 20,
+            "{}",
+            chart.svg
         );
     }
 
