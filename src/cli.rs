@@ -145,6 +145,8 @@ pub enum SchemaTarget {
     Assign,
     /// `evident assign ... --verify --json`.
     Verify,
+    /// matched.manifest.json, written by the match stage beside matched.csv.
+    MatchedManifest,
 }
 
 #[cfg(test)]

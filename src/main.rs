@@ -127,6 +127,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                 cli::SchemaTarget::Manifest => output_schema(OutputDocument::Manifest),
                 cli::SchemaTarget::Assign => output_schema(OutputDocument::Assign),
                 cli::SchemaTarget::Verify => output_schema(OutputDocument::Verify),
+                cli::SchemaTarget::MatchedManifest => {
+                    output_schema(OutputDocument::MatchedManifest)
+                }
             };
             println!(
                 "{}",

@@ -1,6 +1,7 @@
 //! The JSON Schemas of the documents the pipeline writes or prints: report.json (and
 //! plan.json, the same report model), `evident analyse --json`, `evident plan --json`,
-//! manifest.json and `evident assign --json` / `--verify --json`. `evident schema
+//! manifest.json and `evident assign --json` / `--verify --json`, and the match
+//! stage's matched.manifest.json. `evident schema
 //! --output <target>` prints them; docs/json.md documents them.
 //!
 //! These documents are only ever written, so their schemas describe what serde writes
@@ -55,6 +56,8 @@ pub enum OutputDocument {
     Assign,
     /// `evident assign --verify --json`.
     Verify,
+    /// matched.manifest.json, written by the match stage.
+    MatchedManifest,
 }
 
 /// The JSON Schema (draft 2020-12) of one output document, as serde writes it.
@@ -72,6 +75,7 @@ pub fn output_schema(document: OutputDocument) -> Schema {
         OutputDocument::Manifest => of::<Manifest>(),
         OutputDocument::Assign => of::<AssignOutput>(),
         OutputDocument::Verify => of::<crate::assign::Verification>(),
+        OutputDocument::MatchedManifest => of::<crate::matching::MatchManifest>(),
     };
     let mut value = schema.to_value();
     nullable_numbers(&mut value);

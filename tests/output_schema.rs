@@ -66,6 +66,7 @@ fn every_example_output_fits_its_schema() {
         schema("assign"),
         schema("verify"),
     );
+    let matched_manifest = schema("matched-manifest");
     let mut checked = std::collections::BTreeMap::<&str, usize>::new();
     let specs = examples(&root);
     for spec in &specs {
@@ -123,10 +124,13 @@ fn every_example_output_fits_its_schema() {
                     assert_fits(&manifest, &read_json(path), &format!("{name}: {written}"));
                     *checked.entry("manifest").or_default() += 1;
                 }
-                // The match stage's provenance record (src/matching/stage.rs): not a
-                // `--json` output and not yet in `evident schema`; its keys are checked.
+                // The match stage's provenance record (src/matching/stage.rs): its
+                // schema, then its digests (the schema's hex pattern is not among the
+                // keywords assert_fits checks).
                 Some("matched.manifest.json") => {
                     let recorded = read_json(path);
+                    assert_fits(&matched_manifest, &recorded, &format!("{name}: {written}"));
+                    assert_eq!(recorded["matched_manifest_version"], 1);
                     for key in ["data_sha256", "settings_sha256", "matched_sha256"] {
                         let digest = recorded[key].as_str().unwrap_or_default();
                         assert!(
@@ -173,6 +177,7 @@ fn every_example_output_fits_its_schema() {
         "report.json",
         "analyse",
         "plan",
+        "matched manifest",
     ] {
         assert!(
             checked.get(kind).is_some_and(|&n| n > 0),
@@ -181,6 +186,33 @@ fn every_example_output_fits_its_schema() {
     }
     // Every example writes one report (or protocol) document.
     assert_eq!(checked["report.json"], specs.len(), "{checked:?}");
+}
+
+/// matched.manifest.json's schema refuses what the match stage never writes: an
+/// unknown key, a missing digest, a version that is not a number.
+#[test]
+fn the_matched_manifest_schema_is_strict() {
+    let schema = printed_schema("matched-manifest");
+    let digest = "0".repeat(64);
+    let good = serde_json::json!({
+        "matched_manifest_version": 1,
+        "data_sha256": digest,
+        "settings_sha256": digest,
+        "matched_sha256": digest,
+    });
+    assert!(problems(&schema, &good).is_empty());
+    let mut extra = good.clone();
+    extra["note"] = Value::from("x");
+    assert_eq!(
+        problems(&schema, &extra),
+        ["$.note: property not in the schema"]
+    );
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("matched_sha256");
+    assert!(!problems(&schema, &missing).is_empty());
+    let mut wrong = good;
+    wrong["matched_manifest_version"] = Value::from("1");
+    assert!(!problems(&schema, &wrong).is_empty());
 }
 
 /// A report with an analysis, for the mutation tests.

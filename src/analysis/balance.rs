@@ -44,6 +44,20 @@ pub struct BalanceRow {
 pub enum BalanceMeasure {
     HedgesG,
     CoxIndex,
+    /// A matched comparison's standardised mean difference after matching (the
+    /// matching's convention: src/matching/balance.rs).
+    MatchedSmd,
+}
+
+impl BalanceMeasure {
+    /// The measure's name as the report and the grade write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BalanceMeasure::HedgesG => "Hedges' g",
+            BalanceMeasure::CoxIndex => "Cox index",
+            BalanceMeasure::MatchedSmd => "SMD after matching",
+        }
+    }
 }
 
 /// One indicator or measure a balance row is computed from: the values per data

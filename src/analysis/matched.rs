@@ -76,6 +76,9 @@ pub struct MatchedEffect {
     /// Weighted means of the analysed outcome (the change under difference in differences).
     pub mean_treated: f64,
     pub mean_control: f64,
+    /// Weighted SDs of the analysed outcome in each group.
+    pub sd_treated: f64,
+    pub sd_control: f64,
     /// Weighted pooled within-group SD of the analysed outcome.
     pub outcome_sd: f64,
     /// The estimate over `outcome_sd`.
@@ -228,6 +231,8 @@ pub fn matched_effect(
         effective_control: kish(&w_c),
         mean_treated,
         mean_control,
+        sd_treated: var_t.sqrt(),
+        sd_control: var_c.sqrt(),
         outcome_sd,
         adjusted_for: options
             .covariates
@@ -324,6 +329,76 @@ pub struct MatchedAnalysis {
     /// matched file has a distance for every unit).
     #[serde(skip)]
     pub overlap: Option<Overlap>,
+    /// Coarsened exact (or exact) matching built by the match stage: the strata
+    /// retained and the units dropped with theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strata: Option<StrataRetained>,
+}
+
+/// The strata a coarsened exact or exact match kept (those holding units of both
+/// groups), largest first, and the units left out because their stratum lacked
+/// the other group.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StrataRetained {
+    pub strata: Vec<StratumCount>,
+    pub treated_dropped: usize,
+    pub control_dropped: usize,
+}
+
+/// Units used per group in one retained stratum (its matched-set id).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct StratumCount {
+    pub stratum: u64,
+    pub treated: usize,
+    pub control: usize,
+}
+
+impl StrataRetained {
+    /// From a matched sample whose matched sets are strata: units with a weight
+    /// per set and group; ordered by size (largest first), then stratum id.
+    pub fn of(matched: &MatchedSample) -> StrataRetained {
+        let mut counts: std::collections::BTreeMap<u64, (usize, usize)> =
+            std::collections::BTreeMap::new();
+        let (mut treated_dropped, mut control_dropped) = (0, 0);
+        for u in &matched.units {
+            match (u.matched_set, u.weight > 0.0) {
+                (Some(set), true) => {
+                    let entry = counts.entry(set).or_default();
+                    if u.treated {
+                        entry.0 += 1;
+                    } else {
+                        entry.1 += 1;
+                    }
+                }
+                _ if u.status == crate::matching::MatchStatus::NoExactMatch => {
+                    if u.treated {
+                        treated_dropped += 1;
+                    } else {
+                        control_dropped += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut strata: Vec<StratumCount> = counts
+            .into_iter()
+            .map(|(stratum, (treated, control))| StratumCount {
+                stratum,
+                treated,
+                control,
+            })
+            .collect();
+        strata.sort_by(|a, b| {
+            (b.treated + b.control)
+                .cmp(&(a.treated + a.control))
+                .then(a.stratum.cmp(&b.stratum))
+        });
+        StrataRetained {
+            strata,
+            treated_dropped,
+            control_dropped,
+        }
+    }
 }
 
 /// The propensity-score overlap chart's data, one entry per unit of the pool.
@@ -405,7 +480,20 @@ pub fn run(
     analysis: &crate::spec::AnalysisPlan,
     settings: &crate::spec::matched_analysis::MatchedAnalysisPlan,
 ) -> Result<MatchedAnalysis, MatchedAnalysisError> {
-    let matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
+    let mut matched = crate::matching::read_matched_sample(&settings.file, settings.estimand)?;
+    // The match stage's own file: say how it was built; its strata for CEM.
+    let mut strata = None;
+    if let Some(matching) = &plan.matching
+        && matching.matched_path() == settings.file
+    {
+        matched.method = matching.describe();
+        if matches!(
+            matching.method,
+            crate::spec::matching::MatchMethod::Cem | crate::spec::matching::MatchMethod::Exact
+        ) {
+            strata = Some(StrataRetained::of(&matched));
+        }
+    }
     // Only the columns the matched analysis reads (issue 16: memory follows them).
     let mut wanted: Vec<&str> = vec![analysis.id.as_str()];
     wanted.extend(analysis.covariates.iter().map(String::as_str));
@@ -426,7 +514,7 @@ pub fn run(
             binary: o.spec.outcome_type == crate::spec::OutcomeType::Binary,
         })
         .collect();
-    analyse_matched(&MatchedAnalysisInput {
+    let mut analysis = analyse_matched(&MatchedAnalysisInput {
         matched: &matched,
         data: &data,
         id_column: &analysis.id,
@@ -435,37 +523,44 @@ pub fn run(
         outcomes: &outcomes,
         conf_level: 1.0 - analysis.alpha,
         alpha: analysis.alpha,
-    })
+    })?;
+    analysis.strata = strata;
+    Ok(analysis)
 }
 
-/// Balance, effects, sensitivity and the criterion of a matched comparison.
-pub fn analyse_matched(
-    input: &MatchedAnalysisInput,
-) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+/// Balance before and after of a matched sample on `balance_covariates` of the
+/// analysis data (units with a covariate missing are left out and counted): the
+/// table the report, report.json and `evident match` show. Also returns each
+/// matched unit's row in the data.
+///
+/// # Errors
+/// A unit of the matched file that is not in the data, or a column that cannot be read.
+pub fn matched_balance(
+    matched: &MatchedSample,
+    data: &crate::data::Table,
+    id_column: &str,
+    balance_covariates: &[String],
+    adjust_for: &[String],
+) -> Result<(Vec<usize>, crate::matching::balance::BalanceTable, usize), MatchedAnalysisError> {
     use crate::data::Column;
     use crate::matching::balance::{BalanceInput, balance_table, variables_of};
-    use crate::matching::sensitivity::{
-        DEFAULT_GAMMAS, e_value, e_value_standardised, rosenbaum_bounds,
-    };
-    let matched = input.matched;
-    let ids = input.data.identifiers(input.id_column)?;
+    let ids = data.identifiers(id_column)?;
     let rows = rows_of_units(matched, &ids);
     let rows: Vec<usize> = rows
         .iter()
         .zip(&matched.units)
         .map(|(row, unit)| {
             row.ok_or_else(|| MatchedAnalysisError::UnitNotInData {
-                path: input.data.path.clone(),
+                path: data.path.clone(),
                 unit: unit.unit.clone(),
-                column: input.id_column.to_string(),
+                column: id_column.to_string(),
             })
         })
         .collect::<Result<_, _>>()?;
     // Balance over the units with every balance covariate present.
-    let columns: Vec<(String, Column)> = input
-        .balance_covariates
+    let columns: Vec<(String, Column)> = balance_covariates
         .iter()
-        .map(|name| Ok((name.clone(), input.data.auto(name)?)))
+        .map(|name| Ok((name.clone(), data.auto(name)?)))
         .collect::<Result<_, crate::data::DataError>>()?;
     let present = |row: usize| {
         columns.iter().all(|(_, c)| match c {
@@ -491,8 +586,27 @@ pub fn analyse_matched(
         distance: distance.as_deref(),
         estimand: matched.estimand,
         status: &status,
-        adjusted: input.adjust_for,
+        adjusted: adjust_for,
     });
+    Ok((rows.clone(), balance, rows.len() - kept.len()))
+}
+
+/// Balance, effects, sensitivity and the criterion of a matched comparison.
+pub fn analyse_matched(
+    input: &MatchedAnalysisInput,
+) -> Result<MatchedAnalysis, MatchedAnalysisError> {
+    use crate::data::Column;
+    use crate::matching::sensitivity::{
+        DEFAULT_GAMMAS, e_value, e_value_standardised, rosenbaum_bounds,
+    };
+    let matched = input.matched;
+    let (rows, balance, balance_excluded_missing) = matched_balance(
+        matched,
+        input.data,
+        input.id_column,
+        input.balance_covariates,
+        input.adjust_for,
+    )?;
     let aligned = |column: &str| -> Result<Vec<Option<f64>>, crate::data::DataError> {
         let values = input.data.numeric(column)?;
         Ok(rows.iter().map(|&r| values[r]).collect())
@@ -569,7 +683,7 @@ pub fn analyse_matched(
         estimand: matched.estimand,
         with_replacement: matched.with_replacement,
         criterion: crate::evidence::matching::matched_comparison_criterion(&balance),
-        balance_excluded_missing: rows.len() - kept.len(),
+        balance_excluded_missing,
         overlap: matched
             .units
             .iter()
@@ -582,5 +696,185 @@ pub fn analyse_matched(
             }),
         balance,
         outcomes,
+        strata: None,
     })
+}
+
+/// A matched comparison's analysis leads the report: each outcome's comparison
+/// becomes the effect on the matched sample, the flow counts the matched sample
+/// with the reasons the rest of the pool was left out, and the baseline rows the
+/// grade judges are the balance after matching. The unmatched pool is shown only
+/// as the "before" of the balance table, so the headline, the summary of findings
+/// and the grade all read the same estimate.
+pub(super) fn lead_with_matched(
+    analysis: &mut super::Analysis,
+    arms: &[crate::spec::Arm],
+    control: usize,
+) {
+    use super::{
+        BalanceMeasure, BalanceRow, Comparison, EstimatorDesign, GroupSummary, NotMatched,
+    };
+    use crate::spec::EstimatorKind;
+    let Some(matched) = analysis.matched.as_ref() else {
+        return;
+    };
+    if arms.len() != 2 {
+        return;
+    }
+    let treated_arm = 1 - control;
+    let (treated_name, control_name) = (&arms[treated_arm].name, &arms[control].name);
+    let contrast = format!("{treated_name} vs {control_name}");
+    for outcome in &mut analysis.outcomes {
+        let Some(result) = matched
+            .outcomes
+            .iter()
+            .find(|o| o.effect.outcome == outcome.outcome)
+        else {
+            continue;
+        };
+        let effect = &result.effect;
+        let estimator = if effect.adjusted_for.is_empty() {
+            EstimatorKind::DifferenceInMeans
+        } else {
+            EstimatorKind::RegressionAdjusted
+        };
+        let description = format!(
+            "Effect on the {} from a weighted regression of the outcome on treatment{} over the matched sample (the match stage's weights; estimatr's lm_robust), with the {} standard error clustered by {} and {} degrees of freedom.",
+            match effect.estimand {
+                crate::matching::Estimand::Att => "treated (ATT)",
+                crate::matching::Estimand::Atc => "comparison units (ATC)",
+                crate::matching::Estimand::Ate => "whole population (ATE)",
+                crate::matching::Estimand::Ato => "overlap population (ATO)",
+            },
+            if effect.adjusted_for.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", effect.adjusted_for.join(", "))
+            },
+            effect.variance,
+            effect.clustered_by,
+            effect.df_rule,
+        );
+        outcome.excluded_missing = 0;
+        outcome.comparisons = vec![Comparison {
+            estimator,
+            contrast: contrast.clone(),
+            groups: vec![
+                GroupSummary {
+                    name: control_name.clone(),
+                    n: effect.n_control,
+                    mean: effect.mean_control,
+                    sd: effect.sd_control,
+                },
+                GroupSummary {
+                    name: treated_name.clone(),
+                    n: effect.n_treated,
+                    mean: effect.mean_treated,
+                    sd: effect.sd_treated,
+                },
+            ],
+            estimate: effect.estimate.clone(),
+            outcome_sd: effect.outcome_sd,
+            standardised: effect
+                .standardised
+                .is_finite()
+                .then_some(effect.standardised),
+            design: Some(EstimatorDesign {
+                difference_in_means: None,
+                variance: effect.variance,
+                df_rule: effect.df_rule,
+                description,
+                blocks: effect.clusters,
+                blocks_from: None,
+                blocks_dropped: 0,
+                units_dropped: 0,
+                mixed_block_sizes: false,
+                block_fixed_effects: false,
+            }),
+            risk_ratio: effect.risk_ratio.clone(),
+            odds_ratio: None,
+            p_adjusted: None,
+            randomisation: None,
+        }];
+    }
+    // The flow: the pool, the units left out of the matched sample, the matched.
+    let table = &matched.balance;
+    for arm in &mut analysis.flow.arms {
+        let counts = if arm.arm == *treated_name {
+            &table.treated
+        } else if arm.arm == *control_name {
+            &table.control
+        } else {
+            continue;
+        };
+        arm.not_matched = counts
+            .by_status
+            .iter()
+            .filter(|(status, n)| **status != crate::matching::MatchStatus::Matched && **n > 0)
+            .map(|(status, n)| NotMatched {
+                reason: *status,
+                units: *n,
+            })
+            .collect();
+        arm.analysed = counts.matched;
+        arm.excluded_missing = 0;
+        arm.excluded_by_column.clear();
+    }
+    // The baseline rows the grade judges: every covariate after matching.
+    let rows: Vec<BalanceRow> = table
+        .rows
+        .iter()
+        .filter(|r| !r.is_distance)
+        .map(|r| BalanceRow {
+            variable: r.variable.clone(),
+            level: r.level.clone(),
+            contrast: contrast.clone(),
+            measure: BalanceMeasure::MatchedSmd,
+            n_control: table.control.matched,
+            n_treatment: table.treated.matched,
+            mean_control: r.after.mean_control,
+            mean_treatment: r.after.mean_treated,
+            effect_size: r.after.smd.unwrap_or(f64::NAN),
+            adjusted: r.adjusted,
+            treated_arm,
+            control_arm: control,
+        })
+        .collect();
+    analysis.baseline = rows.clone();
+    analysis.pairwise_balance = rows;
+}
+
+/// The balance of what the match stage just built, as report.json shows it
+/// (`analysis.matched.balance`): on `analysis.covariates`, with the effect model's
+/// `adjust_for` for the WWC bands. `evident match` prints it and puts it in `--json`.
+///
+/// # Errors
+/// The analysis data cannot be read, or a unit is missing from it.
+pub fn balance_of_match(
+    plan: &crate::spec::Plan,
+    result: &crate::matching::MatchResult,
+) -> Result<Option<crate::matching::balance::BalanceTable>, MatchedAnalysisError> {
+    let Some(analysis) = &plan.analysis else {
+        return Ok(None);
+    };
+    let matched = MatchedSample {
+        units: result.units.clone(),
+        method: result.method.clone(),
+        estimand: result.estimand,
+        with_replacement: result.with_replacement,
+    };
+    let adjust_for = analysis
+        .matched
+        .as_ref()
+        .map(|m| m.adjust_for.clone())
+        .unwrap_or_default();
+    let data = crate::data::Table::read(&analysis.data)?;
+    let (_, table, _) = matched_balance(
+        &matched,
+        &data,
+        &analysis.id,
+        &analysis.covariates,
+        &adjust_for,
+    )?;
+    Ok(Some(table))
 }

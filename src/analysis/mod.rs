@@ -27,7 +27,8 @@ pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
 pub use blocks::BlockSource;
 pub use ri::{AssumedProcedure, RiMethod, RiResult, RiSummary};
 pub use sample::{
-    ArmFlow, Attrition, ColumnExclusion, DataWarning, Flow, REFUSE_CONDITION, WARN_CONDITION,
+    ArmFlow, Attrition, ColumnExclusion, DataWarning, Flow, NotMatched, REFUSE_CONDITION,
+    WARN_CONDITION,
 };
 
 use std::path::PathBuf;
@@ -705,7 +706,7 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         Some(settings) => Some(matched::run(plan, analysis_plan, settings)?),
         None => None,
     };
-    Ok(Some(Analysis {
+    let mut analysis = Analysis {
         matched,
         alpha: analysis_plan.alpha,
         conf_level,
@@ -723,7 +724,12 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         difference_in_differences: None,
         stepped_wedge: None,
         staggered_rollout: None,
-    }))
+    };
+    if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
+        matched::lead_with_matched(&mut analysis, arms, control);
+        adjust_across_outcomes(&mut analysis.outcomes, analysis_plan.adjust);
+    }
+    Ok(Some(analysis))
 }
 
 /// The precision checks (`AnalyticData::check_precision`) of every numeric column

@@ -108,6 +108,10 @@ pub struct ArmFlow {
     /// The same rows by the column found missing (outcome, then baseline, then
     /// covariates); only columns with exclusions are listed.
     pub excluded_by_column: Vec<ColumnExclusion>,
+    /// A matched comparison: units of the pool left out of the matched sample, by
+    /// the match stage's reason (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_matched: Vec<NotMatched>,
     pub analysed: usize,
     /// Clusters allocated and analysed (cluster-randomised trials).
     pub clusters_allocated: Option<usize>,
@@ -119,6 +123,20 @@ pub struct ArmFlow {
     /// Units allocated in the clusters that still have an analysed unit (cluster
     /// trials): the base of individual attrition in the WWC cluster review.
     pub allocated_in_retained_clusters: Option<usize>,
+}
+
+/// Units of the pool a matched comparison left out, for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct NotMatched {
+    pub reason: crate::matching::MatchStatus,
+    pub units: usize,
+}
+
+impl ArmFlow {
+    /// Units left out of the matched sample (all reasons).
+    pub fn not_matched_total(&self) -> usize {
+        self.not_matched.iter().map(|n| n.units).sum()
+    }
 }
 
 /// Units excluded for a value missing in one column.
@@ -139,6 +157,7 @@ impl ArmFlow {
             lost_to_follow_up: None,
             excluded_missing: 0,
             excluded_by_column: Vec::new(),
+            not_matched: Vec::new(),
             analysed,
             clusters_allocated: None,
             clusters_analysed: None,
@@ -599,6 +618,7 @@ impl AnalyticData {
                             units: per_arm[i],
                         })
                         .collect(),
+                    not_matched: Vec::new(),
                     analysed: analysed[i],
                     clusters_allocated,
                     clusters_analysed,

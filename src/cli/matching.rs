@@ -1,20 +1,30 @@
-//! `evident match SPEC`: runs the match stage and says what it built.
+//! `evident match SPEC`: runs the match stage and says what it built: the method,
+//! the balance before and after (the report's table: SMD, variance ratio, flags)
+//! and who was matched, unmatched or discarded and why.
 
 use std::path::Path;
 
+use evident::analysis::AnalysisError;
+use evident::analysis::matched::balance_of_match;
 use evident::error::Error;
 use evident::matching::run_stage;
 use evident::pipeline;
+use evident::report::format::significant;
+use evident::report::matching::balance_text;
 
-/// Runs the match stage; prints the counts per group (or the whole result as JSON).
+/// Runs the match stage; prints the method, balance and counts (or all of it as
+/// JSON, the balance in report.json's `analysis.matched.balance` form).
 pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> Result<(), Error> {
     let checked = pipeline::check(spec)?;
     let plan = &checked.plan;
     let output = run_stage(plan, force)?;
+    let balance =
+        balance_of_match(plan, &output.result).map_err(|e| Error::from(AnalysisError::from(e)))?;
     if json {
         let out = serde_json::json!({
             "matched_csv": output.matched_path.display().to_string(),
             "match": output.result,
+            "balance": balance,
         });
         println!(
             "{}",
@@ -22,23 +32,34 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
         );
         return Ok(());
     }
-    let matching = plan
+    let result = &output.result;
+    let method = plan
         .matching
         .as_ref()
-        .expect("run_stage needs design.matching");
-    let result = &output.result;
+        .map_or_else(|| result.method.clone(), |m| m.describe());
     say(format!(
-        "{} matching ({}{}), estimand {}",
-        result.method,
-        result.distance.as_deref().unwrap_or("no distance"),
+        "{method}{}; estimand {}",
         result
             .caliper_width
-            .map(|w| format!(", caliper {}", evident::report::format::shortest(w)))
+            .map(|w| format!(" (caliper width {})", significant(w, 3)))
             .unwrap_or_default(),
-        result.estimand.name().to_uppercase()
+        result.estimand.label()
     ));
-    for line in result.count_lines(&matching.treated_label, &matching.control_label) {
-        say(line);
+    match &balance {
+        Some(table) => {
+            for line in balance_text(table) {
+                say(line);
+            }
+        }
+        None => {
+            let matching = plan
+                .matching
+                .as_ref()
+                .expect("run_stage needs design.matching");
+            for line in result.count_lines(&matching.treated_label, &matching.control_label) {
+                say(line);
+            }
+        }
     }
     for note in &result.notes {
         say(format!("note: {note}"));

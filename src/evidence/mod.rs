@@ -1061,10 +1061,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn measure_name(measure: BalanceMeasure) -> &'static str {
-    match measure {
-        BalanceMeasure::HedgesG => "Hedges' g",
-        BalanceMeasure::CoxIndex => "Cox index",
-    }
+    measure.name()
 }
 
 #[cfg(test)]

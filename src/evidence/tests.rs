@@ -39,6 +39,7 @@ fn arm(name: &str, allocated: Option<usize>, analysed: usize) -> ArmFlow {
         lost_to_follow_up: allocated.map(|a| a - analysed),
         excluded_missing: 0,
         excluded_by_column: Vec::new(),
+        not_matched: Vec::new(),
         analysed,
         clusters_allocated: None,
         clusters_analysed: None,

@@ -34,7 +34,7 @@ pub use input::{MatchInput, read_input};
 pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use nearest::{NearestOptions, nearest_neighbour};
 pub use optimal::min_cost_assignment;
-pub use stage::{MatchStageOutput, run_stage};
+pub use stage::{MatchManifest, MatchStageOutput, run_stage};
 pub use weighting::{effective_sample_size, entropy_balance};
 
 /// One unit of the pool and what the match stage made of it.
@@ -149,7 +149,10 @@ pub struct MatchResult {
     pub caliper_width: Option<f64>,
     /// The propensity model, when one was fitted.
     pub propensity_model: Option<PropensityModel>,
+    /// Counts per group (the JSON output carries them once, in the balance table).
+    #[serde(skip)]
     pub treated: GroupCounts,
+    #[serde(skip)]
     pub control: GroupCounts,
     /// Plain statements of what was done that a reader should know.
     pub notes: Vec<String>,

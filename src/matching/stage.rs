@@ -23,13 +23,22 @@ pub struct MatchStageOutput {
     pub files: Vec<PathBuf>,
 }
 
-/// The record beside matched.csv.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct MatchManifest {
-    matched_manifest_version: u32,
-    data_sha256: String,
-    settings_sha256: String,
-    matched_sha256: String,
+/// The record beside matched.csv (matched.manifest.json): what the match was made
+/// from, so that a later run can tell whether matched.csv still belongs to its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchManifest {
+    /// The layout of this record: 1.
+    pub matched_manifest_version: u32,
+    /// SHA-256 (lower-case hex) of the analysis data file's bytes.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub data_sha256: String,
+    /// SHA-256 of the matching settings (design.matching as checked, without paths).
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub settings_sha256: String,
+    /// SHA-256 of matched.csv's bytes.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub matched_sha256: String,
 }
 
 /// Runs the match stage declared by `plan.matching`.

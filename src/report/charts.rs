@@ -234,6 +234,109 @@ pub(crate) fn widest(labels: &[&str], size: u32) -> u32 {
         .unwrap_or(0)
 }
 
+/// The plotting area of a row chart: x continuous, one row per named item.
+pub(crate) type RowArea<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The frame shared by charts with one named row per item (the Love plots, the
+/// CEM strata): names left of the axis (given room up to a third of the width),
+/// the x axis with its description, a solid line at each of `solid_at` and dashed
+/// lines at each of `dashed_at`. Row `i` (0 = top) is drawn at y = [`row_y`].
+pub(crate) struct RowFrame<'a> {
+    pub caption: &'a str,
+    pub rows: &'a [&'a str],
+    pub x_range: std::ops::Range<f64>,
+    pub x_desc: &'a str,
+    pub x_labels: usize,
+    /// Tick labels through `format::tick` with this many significant figures.
+    pub tick_digits: usize,
+    pub row_height: u32,
+    /// Height above the rows (caption, axis, margins).
+    pub chrome_height: u32,
+    pub solid_at: &'a [f64],
+    pub dashed_at: &'a [f64],
+}
+
+/// The y coordinate of row `i` of `n` (row 0 at the top).
+pub(crate) fn row_y(n: usize, i: usize) -> f64 {
+    n as f64 - 1.0 - i as f64
+}
+
+/// Draws a row chart's frame and hands its plotting area to `draw`; returns the SVG.
+pub(crate) fn row_chart(frame: &RowFrame, draw: impl FnOnce(&mut RowArea)) -> String {
+    register_font();
+    let count = frame.rows.len();
+    let n = count as f64;
+    let height = frame.chrome_height + frame.row_height * count as u32;
+    let name_area = (widest(frame.rows, TICK_SIZE) + 16).clamp(60, CHART_WIDTH / 3);
+    let span = frame.x_range.end - frame.x_range.start;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        let root = root.margin(8, 8, 8, 8);
+        let names = frame.rows;
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                frame.caption,
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+            )
+            .margin(4)
+            .x_label_area_size(48)
+            .y_label_area_size(name_area)
+            .build_cartesian_2d(frame.x_range.clone(), -0.5..(n - 0.5))
+        {
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(count.max(1))
+                .y_label_formatter(&|y| {
+                    let i = y.round();
+                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                        names[names.len() - 1 - i as usize].to_string()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_labels(frame.x_labels)
+                .x_label_formatter(&|v| tick(*v, span, frame.tick_digits))
+                .x_desc(frame.x_desc)
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            for &x in frame.solid_at {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(x, -0.5), (x, n - 0.5)],
+                        GREY.stroke_width(1),
+                    ))
+                    .ok();
+            }
+            for &x in frame.dashed_at {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(x, -0.5), (x, n - 0.5)],
+                        4,
+                        3,
+                        GREY.stroke_width(1),
+                    ))
+                    .ok();
+            }
+            draw(&mut chart);
+        }
+        root.present().ok();
+    }
+    svg
+}
+
 /// A Love plot of the allocation: each covariate's standardised mean difference,
 /// one marker shape per treatment arm, with the zero line and ±0.1 thresholds.
 pub fn love_plot(balance: &Balance) -> Chart {
@@ -257,104 +360,60 @@ pub fn love_plot(balance: &Balance) -> Chart {
         .filter(|x| x.is_finite())
         .fold(LOVE_THRESHOLD, f64::max);
     let limit = largest * 1.25;
-    let (width, height) = (CHART_WIDTH, 110 + 34 * covariates.len() as u32);
-    // The covariate names sit left of the axis; long ones get room, up to a third.
-    let name_area = (widest(&covariates, TICK_SIZE) + 16).clamp(60, CHART_WIDTH / 3);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        let root = root.margin(8, 8, 8, 8);
-        let n = covariates.len() as f64;
-        let names = covariates.clone();
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Standardised mean differences of the allocation",
-                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
-            )
-            .margin(4)
-            .x_label_area_size(48)
-            .y_label_area_size(name_area)
-            .build_cartesian_2d(-limit..limit, -0.5..(n - 0.5))
-        {
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(covariates.len().max(1))
-                .y_label_formatter(&|y| {
-                    let i = y.round();
-                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                        names[names.len() - 1 - i as usize].to_string()
-                    } else {
-                        String::new()
-                    }
+    let n = covariates.len();
+    let frame = RowFrame {
+        caption: "Standardised mean differences of the allocation",
+        rows: &covariates,
+        x_range: -limit..limit,
+        x_desc: "standardised mean difference, SD units (treatment − control)",
+        x_labels: 7,
+        tick_digits: 4,
+        row_height: 34,
+        chrome_height: 110,
+        solid_at: &[0.0],
+        dashed_at: &[-LOVE_THRESHOLD, LOVE_THRESHOLD],
+    };
+    let svg = row_chart(&frame, |chart| {
+        for (a, arm) in arms.iter().enumerate() {
+            let colour = if a % 2 == 0 { BLUE } else { VERMILLION };
+            let points: Vec<(f64, f64)> = balance
+                .rows
+                .iter()
+                .filter(|r| r.arm == *arm && r.smd.is_finite())
+                .filter_map(|r| {
+                    covariates
+                        .iter()
+                        .position(|c| *c == r.covariate)
+                        .map(|i| (r.smd, row_y(n, i)))
                 })
-                .x_labels(7)
-                .x_label_formatter(&|v| tick(*v, 2.0 * limit, 4))
-                .x_desc("standardised mean difference, SD units (treatment − control)")
-                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
-                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
-            chart
-                .draw_series(LineSeries::new(
-                    vec![(0.0, -0.5), (0.0, n - 0.5)],
-                    GREY.stroke_width(1),
-                ))
-                .ok();
-            for x in [-LOVE_THRESHOLD, LOVE_THRESHOLD] {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        vec![(x, -0.5), (x, n - 0.5)],
-                        4,
-                        3,
-                        GREY.stroke_width(1),
-                    ))
-                    .ok();
-            }
-            for (a, arm) in arms.iter().enumerate() {
-                let colour = if a % 2 == 0 { BLUE } else { VERMILLION };
-                let points: Vec<(f64, f64)> = balance
-                    .rows
-                    .iter()
-                    .filter(|r| r.arm == *arm && r.smd.is_finite())
-                    .filter_map(|r| {
-                        covariates
-                            .iter()
-                            .position(|c| *c == r.covariate)
-                            .map(|i| (r.smd, n - 1.0 - i as f64))
-                    })
-                    .collect();
-                match a % 3 {
-                    0 => {
-                        chart
-                            .draw_series(points.iter().map(|p| Circle::new(*p, 6, colour.filled())))
-                            .ok();
-                    }
-                    1 => {
-                        chart
-                            .draw_series(
-                                points
-                                    .iter()
-                                    .map(|p| TriangleMarker::new(*p, 7, colour.filled())),
-                            )
-                            .ok();
-                    }
-                    _ => {
-                        chart
-                            .draw_series(
-                                points
-                                    .iter()
-                                    .map(|p| Cross::new(*p, 6, colour.stroke_width(2))),
-                            )
-                            .ok();
-                    }
+                .collect();
+            match a % 3 {
+                0 => {
+                    chart
+                        .draw_series(points.iter().map(|p| Circle::new(*p, 6, colour.filled())))
+                        .ok();
+                }
+                1 => {
+                    chart
+                        .draw_series(
+                            points
+                                .iter()
+                                .map(|p| TriangleMarker::new(*p, 7, colour.filled())),
+                        )
+                        .ok();
+                }
+                _ => {
+                    chart
+                        .draw_series(
+                            points
+                                .iter()
+                                .map(|p| Cross::new(*p, 6, colour.stroke_width(2))),
+                        )
+                        .ok();
                 }
             }
         }
-        root.present().ok();
-    }
+    });
     let shapes = ["filled circles", "filled triangles", "crosses"];
     let description = balance
         .rows

@@ -9,7 +9,7 @@ use super::format::{
 };
 use super::model::{FindingRow, ReportModel};
 use super::words;
-use crate::analysis::{BalanceMeasure, RiMethod, RiResult, RiSummary};
+use crate::analysis::{RiMethod, RiResult, RiSummary};
 use crate::assign::AssignmentReport;
 use crate::spec::OutcomeType;
 
@@ -131,6 +131,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         ]
         .map(String::from)
         .to_vec();
+        let matched = analysis.flow.arms.iter().any(|a| !a.not_matched.is_empty());
+        if matched {
+            header.insert(5, "Not in the matched sample".into());
+        }
         if clustered {
             header.extend([
                 "Clusters allocated".to_string(),
@@ -155,6 +159,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                     a.attrition()
                         .map_or("not known".into(), |r| format!("{}%", fixed(100.0 * r, 1))),
                 ];
+                if matched {
+                    row.insert(5, super::matching::not_matched_cell(a));
+                }
                 if clustered {
                     row.push(a.clusters_allocated.map_or("not recorded".into(), count));
                     row.push(a.clusters_analysed.map_or("not recorded".into(), count));
@@ -177,7 +184,8 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             rows,
         }));
 
-        if !analysis.baseline.is_empty() {
+        // A matched comparison shows its balance before and after in its own section.
+        if !analysis.baseline.is_empty() && analysis.matched.is_none() {
             blocks.push(Block::Heading("Baseline balance".into()));
             blocks.push(Block::Table(Table {
                 caption: "Differences between arms at baseline on the analytic sample".into(),
@@ -204,10 +212,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                             treatment_mean,
                             // The figures the grade's baseline criterion states.
                             significant(b.effect_size, 3),
-                            match b.measure {
-                                BalanceMeasure::HedgesG => "Hedges' g".into(),
-                                BalanceMeasure::CoxIndex => "Cox index".into(),
-                            },
+                            b.measure.name().into(),
                         ]
                     })
                     .collect(),
@@ -215,7 +220,12 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         }
 
         if let Some(matched) = &analysis.matched {
-            blocks.extend(super::matching::blocks(matched, charts, "the intervention"));
+            blocks.extend(super::matching::blocks(
+                matched,
+                &analysis.outcomes,
+                charts,
+                "the intervention",
+            ));
         }
         if let Some(rd) = &analysis.regression_discontinuity {
             super::rdd::rd_blocks(rd, charts, &mut blocks);

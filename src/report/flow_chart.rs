@@ -114,8 +114,16 @@ pub fn arm_boxes(
     };
     let excluded = FlowBox {
         heading: "Excluded from the analysis".into(),
-        count: format!("n = {}", count(arm.excluded_missing)),
-        notes: if arm.excluded_by_column.is_empty() {
+        count: format!(
+            "n = {}",
+            count(arm.excluded_missing + arm.not_matched_total())
+        ),
+        notes: if !arm.not_matched.is_empty() {
+            arm.not_matched
+                .iter()
+                .map(|n| format!("{}: {}", n.reason.words(), count(n.units)))
+                .collect()
+        } else if arm.excluded_by_column.is_empty() {
             vec![format!(
                 "missing values in the variables the analysis of {outcome} uses"
             )]
@@ -488,6 +496,7 @@ mod tests {
             lost_to_follow_up: allocated.map(|a| a - with_data),
             excluded_missing: excluded,
             excluded_by_column: Vec::new(),
+            not_matched: Vec::new(),
             analysed: with_data - excluded,
             clusters_allocated: None,
             clusters_analysed: None,

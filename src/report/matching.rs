@@ -8,10 +8,10 @@
 use plotters::prelude::*;
 
 use super::charts::{
-    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
-    register_font, widest,
+    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, RowFrame, TICK_SIZE, VERMILLION,
+    accessible, register_font, row_chart, row_y,
 };
-use super::format::{count, fixed, interval, p_value, significant, tick};
+use super::format::{count, fixed, p_value, significant, tick};
 use crate::analysis::matched::MatchedEffect;
 use crate::matching::MatchStatus;
 use crate::matching::balance::{BalanceStats, BalanceTable, SMD_FLAG, WWC_LIMIT, WwcBand};
@@ -19,6 +19,9 @@ use crate::matching::sensitivity::{EValue, RosenbaumBounds, e_value_words, rosen
 
 /// Significant figures of the table's statistics (full precision is in report.json).
 const DIGITS: usize = 3;
+/// Significant figures of the Γ at which a finding stops being significant (it
+/// often lies between 1 and the grid's 1.25, where two figures would print "1").
+const GAMMA_DIGITS: usize = 3;
 
 /// The balance table's caption: the SMD convention and the flags.
 pub fn balance_caption(table: &BalanceTable) -> String {
@@ -135,14 +138,89 @@ pub fn counts_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// A table as plain text lines for the terminal, columns padded to line up
+/// (the first left-aligned, the rest right-aligned).
+pub fn text_table(header: &[String], rows: &[Vec<String>]) -> Vec<String> {
+    let columns = header.len();
+    let width = |i: usize| {
+        std::iter::once(header)
+            .chain(rows.iter().map(Vec::as_slice))
+            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..columns).map(width).collect();
+    std::iter::once(header)
+        .chain(rows.iter().map(Vec::as_slice))
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let pad = " ".repeat(widths[i].saturating_sub(cell.chars().count()));
+                    if i == 0 {
+                        format!("{cell}{pad}")
+                    } else {
+                        format!("{pad}{cell}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The balance summary `evident match` prints: per variable the SMD before and
+/// after, the variance ratio after, the flags, then who was matched and why not.
+pub fn balance_text(table: &BalanceTable) -> Vec<String> {
+    let (full_header, full_rows) = balance_cells(table);
+    // Variable, SMD before, SMD after, variance ratio after, WWC.
+    let keep = [0, 3, 6, 7, 9];
+    let pick = |row: &[String]| keep.iter().map(|&i| row[i].clone()).collect::<Vec<_>>();
+    let mut lines = vec![balance_caption(table), String::new()];
+    lines.extend(text_table(
+        &pick(&full_header),
+        &full_rows.iter().map(|r| pick(r)).collect::<Vec<_>>(),
+    ));
+    lines.push(String::new());
+    let (header, rows) = counts_cells(table);
+    lines.extend(text_table(&header, &rows));
+    lines
+}
+
 /// Who was matched and who was not, as Markdown.
 pub fn counts_markdown(table: &BalanceTable) -> String {
     let (header, rows) = counts_cells(table);
     markdown_table(&header, &rows)
 }
 
+/// How the report names an outcome and the scale it shows its effects on.
+#[derive(Debug, Clone, Copy)]
+pub struct OutcomeView<'a> {
+    pub label: &'a str,
+    pub scale: super::format::Scale<'a>,
+}
+
+impl<'a> OutcomeView<'a> {
+    /// The outcome's label and scale from the analysis; its column name on the
+    /// stored scale when the analysis does not list it.
+    pub fn of(outcomes: &'a [crate::analysis::OutcomeResult], name: &'a str) -> OutcomeView<'a> {
+        match outcomes.iter().find(|o| o.outcome == name) {
+            Some(o) => OutcomeView {
+                label: &o.label,
+                scale: super::format::Scale::of_outcome(o.outcome_type, o.unit.as_deref()),
+            },
+            None => OutcomeView {
+                label: name,
+                scale: super::format::Scale::Unit(None),
+            },
+        }
+    }
+}
+
 /// The effect on the treated in a sentence, with how its SE was made.
-pub fn effect_sentence(effect: &MatchedEffect) -> String {
+pub fn effect_sentence(effect: &MatchedEffect, view: OutcomeView) -> String {
     let e = &effect.estimate;
     let what = if effect.difference_in_differences {
         "change in "
@@ -154,13 +232,15 @@ pub fn effect_sentence(effect: &MatchedEffect) -> String {
     } else {
         format!(", adjusted for {}", effect.adjusted_for.join(", "))
     };
+    let text_of = super::format::EffectText::new(view.scale, e.estimate, e.conf_low, e.conf_high);
     let mut text = format!(
-        "{} on the {what}{}: {} ({}% CI {}; p {}), from a weighted regression on the matched sample ({} treated, {} comparison units{adjusted}); standard error {} clustered by {}, df by {}.",
+        "{} for {what}{}: {}{} ({}% CI {}; p {}), from a weighted regression on the matched sample ({} treated, {} comparison units{adjusted}); standard error {} clustered by {}, df by {}.",
         effect.estimand.label(),
-        effect.outcome,
-        significant(e.estimate, DIGITS),
+        view.label,
+        text_of.estimate,
+        view.scale.difference_unit(),
         significant(e.conf_level * 100.0, 3),
-        interval(e.conf_low, e.conf_high, DIGITS),
+        text_of.range(),
         p_value(e.p_value),
         count(effect.n_treated),
         count(effect.n_control),
@@ -169,10 +249,11 @@ pub fn effect_sentence(effect: &MatchedEffect) -> String {
         effect.df_rule,
     );
     if let Some(rr) = &effect.risk_ratio {
+        let ratio = super::format::ratio(rr.estimate, rr.conf_low, rr.conf_high);
         text.push_str(&format!(
             " Risk ratio {} (CI {}, delta method from the same {} variance).",
-            significant(rr.estimate, DIGITS),
-            interval(rr.conf_low, rr.conf_high, DIGITS),
+            ratio.estimate,
+            ratio.range(),
             rr.variance
         ));
     }
@@ -222,6 +303,7 @@ pub fn sensitivity_markdown(
 /// The matched-comparison section as report blocks (registered in document.rs).
 pub(super) fn blocks(
     analysis: &crate::analysis::matched::MatchedAnalysis,
+    outcomes: &[crate::analysis::OutcomeResult],
     charts: &[Chart],
     treatment: &str,
 ) -> Vec<super::document::Block> {
@@ -237,7 +319,10 @@ pub(super) fn blocks(
         rows,
     }));
     for (index, chart) in charts.iter().enumerate() {
-        if chart.name == "matched_love" || chart.name == "matched_overlap" {
+        if matches!(
+            chart.name,
+            "matched_love" | "matched_overlap" | "matched_strata"
+        ) {
             out.push(Block::Chart(index));
         }
     }
@@ -248,20 +333,19 @@ pub(super) fn blocks(
         rows,
     }));
     for o in &analysis.outcomes {
-        out.push(Block::Paragraph(effect_sentence(&o.effect)));
+        let view = OutcomeView::of(outcomes, &o.effect.outcome);
+        out.push(Block::Paragraph(effect_sentence(&o.effect, view)));
         if let Some(e) = &o.e_value {
-            out.push(Block::Paragraph(e_value_words(
-                e,
-                treatment,
-                &o.effect.outcome,
-                2,
-            )));
+            out.push(Block::Paragraph(e_value_words(e, treatment, view.label, 2)));
         }
         if let Some(b) = &o.rosenbaum {
-            out.push(Block::Paragraph(rosenbaum_words(b, 2)));
+            out.push(Block::Paragraph(rosenbaum_words(b, GAMMA_DIGITS)));
             let (header, rows) = gamma_cells(b);
             out.push(Block::Table(Table {
-                caption: format!("Rosenbaum bounds for {}", o.effect.outcome),
+                caption: format!(
+                    "Rosenbaum bounds for {}: one-sided p-values of the signed-rank test when hidden bias multiplies the odds of treatment within a pair by up to Γ",
+                    view.label
+                ),
                 header,
                 rows,
             }));
@@ -271,19 +355,133 @@ pub(super) fn blocks(
     out
 }
 
+/// The flow table's cell for units of an arm left out of the matched sample:
+/// the total and the reasons.
+pub fn not_matched_cell(arm: &crate::analysis::ArmFlow) -> String {
+    if arm.not_matched.is_empty() {
+        return count(0);
+    }
+    let reasons: Vec<String> = arm
+        .not_matched
+        .iter()
+        .map(|n| format!("{} {}", count(n.units), n.reason.words()))
+        .collect();
+    format!(
+        "{} ({})",
+        count(arm.not_matched_total()),
+        reasons.join(", ")
+    )
+}
+
 /// The charts of the section: the Love plot, and the overlap when there is a distance.
 pub fn charts(analysis: &crate::analysis::matched::MatchedAnalysis) -> Vec<Chart> {
     let mut out = vec![matched_love_plot(&analysis.balance)];
     if let Some(o) = &analysis.overlap {
         out.push(overlap_chart(&o.distance, &o.treated, &o.weights));
     }
+    if let Some(strata) = analysis.strata.as_ref().filter(|s| !s.strata.is_empty()) {
+        out.push(strata_chart(strata));
+    }
     out
 }
 
+/// Strata drawn one per row; the rest are summed in the description.
+const STRATA_SHOWN: usize = 20;
+
+/// Coarsened exact matching's strata retained: per stratum (largest first, up to
+/// [`STRATA_SHOWN`]) the treated units (filled blue bar, upper half of the row) and
+/// comparison units (hollow orange bar, lower half) it holds; the description adds
+/// the strata not drawn and the units dropped because their stratum lacked the
+/// other group.
+pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart {
+    let shown = &strata.strata[..strata.strata.len().min(STRATA_SHOWN)];
+    let labels: Vec<String> = shown
+        .iter()
+        .map(|s| format!("stratum {}", s.stratum))
+        .collect();
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let largest = shown
+        .iter()
+        .map(|s| s.treated.max(s.control))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let n = shown.len();
+    let frame = RowFrame {
+        caption: "Strata retained by coarsened exact matching",
+        rows: &label_refs,
+        x_range: 0.0..largest * 1.1,
+        x_desc: "units in the stratum",
+        x_labels: 6,
+        tick_digits: 3,
+        row_height: 28,
+        chrome_height: 120,
+        solid_at: &[0.0],
+        dashed_at: &[],
+    };
+    let svg = row_chart(&frame, |chart| {
+        for (i, s) in shown.iter().enumerate() {
+            let y = row_y(n, i);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y + 0.04), (s.treated as f64, y + 0.4)],
+                    BLUE.filled(),
+                )))
+                .ok();
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.4), (s.control as f64, y - 0.04)],
+                    VERMILLION.stroke_width(2),
+                )))
+                .ok();
+        }
+    });
+    let rows = shown
+        .iter()
+        .map(|s| {
+            format!(
+                "stratum {}: {} treated, {} comparison",
+                s.stratum,
+                count(s.treated),
+                count(s.control)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rest = &strata.strata[shown.len()..];
+    let rest_text = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The {} smaller strata not drawn hold {} treated and {} comparison units.",
+            count(rest.len()),
+            count(rest.iter().map(|s| s.treated).sum()),
+            count(rest.iter().map(|s| s.control).sum())
+        )
+    };
+    let description = format!(
+        "{} strata hold units of both groups and are kept; treated units as filled blue bars, comparison units as hollow orange bars: {rows}.{rest_text} Dropped because their stratum held no unit of the other group: {} treated and {} comparison units.",
+        count(strata.strata.len()),
+        count(strata.treated_dropped),
+        count(strata.control_dropped)
+    );
+    let title = "Coarsened exact matching: the strata retained".to_string();
+    Chart {
+        name: "matched_strata",
+        svg: accessible(&svg, "matched_strata", &title, &description),
+        title,
+        description,
+    }
+}
+
 fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    let method = if analysis.method == "file" {
+        "the matched sets of a file made outside Evident"
+    } else {
+        analysis.method.as_str()
+    };
     format!(
-        "Method: {}; estimand {}; {}.",
-        analysis.method,
+        "Method: {method}; estimand {}; {}.",
         analysis.estimand.label(),
         if analysis.with_replacement {
             "controls may serve several treated units (with replacement or weights), so standard errors are HC2"
@@ -294,11 +492,16 @@ fn method_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> Stri
 }
 
 fn grading_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> String {
+    let observed = &analysis.criterion.observed;
+    let mut chars = observed.chars();
+    let observed = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
     format!(
-        "{}: {}. {}",
-        analysis.criterion.title,
+        "Grading check, {}: {}. {observed}",
+        analysis.criterion.title.to_lowercase(),
         analysis.criterion.status.label(),
-        analysis.criterion.observed
     )
 }
 
@@ -306,7 +509,6 @@ fn grading_sentence(analysis: &crate::analysis::matched::MatchedAnalysis) -> Str
 /// distance) before (hollow circles) and after (filled) matching, with dashed lines
 /// at 0.1 and 0.25.
 pub fn matched_love_plot(table: &BalanceTable) -> Chart {
-    register_font();
     let labels: Vec<String> = table.rows.iter().map(|r| r.label()).collect();
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let size = |s: &BalanceStats| s.smd.map(f64::abs).filter(|d| d.is_finite());
@@ -317,81 +519,41 @@ pub fn matched_love_plot(table: &BalanceTable) -> Chart {
         .flatten()
         .fold(WWC_LIMIT, f64::max);
     let limit = largest * 1.1;
-    let n = labels.len() as f64;
-    let (width, height) = (CHART_WIDTH, 120 + 30 * labels.len() as u32);
-    let name_area = (widest(&label_refs, TICK_SIZE) + 16).clamp(60, CHART_WIDTH / 3);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        let root = root.margin(8, 8, 8, 8);
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                "Balance before and after matching",
-                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+    let n = labels.len();
+    let frame = RowFrame {
+        caption: "Balance before and after matching",
+        rows: &label_refs,
+        x_range: 0.0..limit,
+        x_desc: "|standardised mean difference|",
+        x_labels: 6,
+        tick_digits: 3,
+        row_height: 30,
+        chrome_height: 120,
+        solid_at: &[],
+        dashed_at: &[SMD_FLAG, WWC_LIMIT],
+    };
+    let svg = row_chart(&frame, |chart| {
+        let points = |stats: fn(&crate::matching::balance::CovariateBalance) -> &BalanceStats| {
+            table
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| size(stats(r)).map(|d| (d, row_y(n, i))))
+                .collect::<Vec<(f64, f64)>>()
+        };
+        let before = points(|r| &r.before);
+        let after = points(|r| &r.after);
+        chart
+            .draw_series(
+                before
+                    .iter()
+                    .map(|p| Circle::new(*p, 6, VERMILLION.stroke_width(2))),
             )
-            .margin(4)
-            .x_label_area_size(48)
-            .y_label_area_size(name_area)
-            .build_cartesian_2d(0.0..limit, -0.5..(n - 0.5))
-        {
-            let names = label_refs.clone();
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(labels.len().max(1))
-                .y_label_formatter(&|y| {
-                    let i = y.round();
-                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                        names[names.len() - 1 - i as usize].to_string()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_labels(6)
-                .x_label_formatter(&|v| tick(*v, limit, 3))
-                .x_desc("|standardised mean difference|")
-                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
-                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
-            for x in [SMD_FLAG, WWC_LIMIT] {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        vec![(x, -0.5), (x, n - 0.5)],
-                        4,
-                        3,
-                        GREY.stroke_width(1),
-                    ))
-                    .ok();
-            }
-            let y_of = |i: usize| n - 1.0 - i as f64;
-            let before: Vec<(f64, f64)> = table
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| size(&r.before).map(|d| (d, y_of(i))))
-                .collect();
-            let after: Vec<(f64, f64)> = table
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| size(&r.after).map(|d| (d, y_of(i))))
-                .collect();
-            chart
-                .draw_series(
-                    before
-                        .iter()
-                        .map(|p| Circle::new(*p, 6, VERMILLION.stroke_width(2))),
-                )
-                .ok();
-            chart
-                .draw_series(after.iter().map(|p| Circle::new(*p, 6, BLUE.filled())))
-                .ok();
-        }
-        root.present().ok();
-    }
+            .ok();
+        chart
+            .draw_series(after.iter().map(|p| Circle::new(*p, 6, BLUE.filled())))
+            .ok();
+    });
     let optional =
         |x: Option<f64>| x.map_or("not computable".to_string(), |d| significant(d.abs(), 2));
     let description = table
@@ -549,7 +711,10 @@ pub fn section_markdown(
     out.push_str(&balance_markdown(&analysis.balance));
     out.push_str("\n### Effect\n\n");
     for o in &analysis.outcomes {
-        out.push_str(&effect_sentence(&o.effect));
+        out.push_str(&effect_sentence(
+            &o.effect,
+            OutcomeView::of(&[], &o.effect.outcome),
+        ));
         out.push_str("\n\n");
         out.push_str(&sensitivity_markdown(
             o.e_value.as_ref(),
@@ -615,6 +780,54 @@ mod tests {
         assert!(
             counts.contains("| Not used: not needed as a match | 0 | 2 |"),
             "{counts}"
+        );
+    }
+
+    #[test]
+    fn strata_chart_draws_the_largest_and_sums_the_rest() {
+        use crate::analysis::matched::{StrataRetained, StratumCount};
+        let strata = StrataRetained {
+            strata: (1..=23)
+                .rev()
+                .map(|k| StratumCount {
+                    stratum: k,
+                    treated: 1,
+                    control: k as usize,
+                })
+                .collect(),
+            treated_dropped: 4,
+            control_dropped: 9,
+        };
+        let chart = strata_chart(&strata);
+        // 20 strata drawn (two bars each); the 3 smallest (controls 1, 2, 3) summed.
+        assert!(
+            chart
+                .description
+                .starts_with("23 strata hold units of both groups")
+        );
+        assert!(
+            chart
+                .description
+                .contains("stratum 4: 1 treated, 4 comparison")
+        );
+        assert!(!chart.description.contains("stratum 3:"));
+        assert!(
+            chart
+                .description
+                .contains("The 3 smaller strata not drawn hold 3 treated and 6 comparison units."),
+            "{}",
+            chart.description
+        );
+        assert!(
+            chart
+                .description
+                .contains("4 treated and 9 comparison units")
+        );
+        assert_eq!(
+            chart.svg.matches("<rect").count(),
+            1 + 2 * 20,
+            "{}",
+            chart.svg
         );
     }
 

@@ -15,12 +15,14 @@ use crate::matching::Estimand;
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchedAnalysisSpec {
-    /// matched.csv, relative to the spec file.
-    pub file: String,
-    /// The population the matching targeted: `att` (default), `ate` or `atc`; it
-    /// sets the SMD denominator.
-    #[serde(default)]
-    pub estimand: Estimand,
+    /// matched.csv, relative to the spec file; by default the one the match stage
+    /// (`design.matching`) writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The population the matching targeted: `att`, `ate` or `atc`; it sets the SMD
+    /// denominator. By default `design.matching.estimand`, else `att`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimand: Option<Estimand>,
     /// Columns of the analysis data the effect model adjusts for (doubly robust);
     /// balance is shown on `analysis.covariates`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -33,4 +35,21 @@ pub struct MatchedAnalysisPlan {
     pub file: PathBuf,
     pub estimand: Estimand,
     pub adjust_for: Vec<String>,
+}
+
+impl MatchedAnalysisPlan {
+    /// The analysis of the comparison group the match stage builds: its matched.csv,
+    /// its estimand, and the model settings of `analysis.matched` when given. A spec
+    /// with `design.matching` analyses the matched sample whether or not it also
+    /// writes `analysis.matched`, so the pool is never analysed unmatched by mistake.
+    pub fn from_match_stage(
+        spec: Option<&MatchedAnalysisSpec>,
+        matching: &crate::spec::matching::MatchingPlan,
+    ) -> MatchedAnalysisPlan {
+        MatchedAnalysisPlan {
+            file: matching.matched_path(),
+            estimand: matching.estimand,
+            adjust_for: spec.map(|s| s.adjust_for.clone()).unwrap_or_default(),
+        }
+    }
 }

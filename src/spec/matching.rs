@@ -355,6 +355,44 @@ pub struct MatchingPlan {
 }
 
 impl MatchingPlan {
+    /// The method in words for the report: "nearest-neighbour matching, 1:1
+    /// without replacement, on the propensity score (logistic), caliper 0.2 SD".
+    pub fn describe(&self) -> String {
+        let method = match self.method {
+            MatchMethod::Nearest => "nearest-neighbour matching",
+            MatchMethod::Optimal => "optimal pair matching",
+            MatchMethod::Cem => "coarsened exact matching",
+            MatchMethod::Subclass => "subclassification on the propensity score",
+            MatchMethod::Exact => "exact matching",
+            MatchMethod::Ipw => "inverse probability weighting",
+            MatchMethod::Overlap => "overlap weighting",
+            MatchMethod::Entropy => "entropy balancing",
+        };
+        let mut parts = vec![method.to_string()];
+        if matches!(self.method, MatchMethod::Nearest | MatchMethod::Optimal) {
+            parts.push(format!(
+                "1:{} {} replacement",
+                self.ratio,
+                if self.replacement { "with" } else { "without" }
+            ));
+        }
+        if let Some(distance) = &self.distance {
+            parts.push(format!("on the {}", distance.label()));
+        }
+        if let Some(caliper) = self.caliper {
+            parts.push(format!(
+                "caliper {}{}",
+                crate::report::format::significant(caliper, 3),
+                if self.std_caliper {
+                    " SD of the distance"
+                } else {
+                    ""
+                }
+            ));
+        }
+        parts.join(", ")
+    }
+
     /// Where matched.csv goes.
     pub fn matched_path(&self) -> PathBuf {
         self.output_dir.join(crate::matching::MATCHED_FILE)

@@ -410,6 +410,7 @@ impl Checker<'_> {
             &outcomes,
         );
         let matching = self.check_matching(design.as_ref(), analysis.as_ref(), report.as_ref());
+        let analysis = analysis.map(|a| self.imply_matched_analysis(a, matching.as_ref()));
         let power = self.check_power(
             design.as_ref(),
             analysis
@@ -1207,9 +1208,20 @@ impl Checker<'_> {
                 );
                 return None;
             }
+            // Without a file, the match stage's matched.csv (filled in by
+            // `imply_matched_analysis` once design.matching is checked).
+            let Some(file) = &m.file else {
+                if self.file.spec.design.matching.is_none() {
+                    self.problem(
+                        "analysis.matched.file".to_string(),
+                        "name the matched file, or declare design.matching so that Evident builds it".to_string(),
+                    );
+                }
+                return None;
+            };
             Some(super::matched_analysis::MatchedAnalysisPlan {
-                file: self.file.resolve(&m.file),
-                estimand: m.estimand,
+                file: self.file.resolve(file),
+                estimand: m.estimand.unwrap_or_default(),
                 adjust_for: m.adjust_for.clone(),
             })
         });

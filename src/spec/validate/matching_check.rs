@@ -4,6 +4,7 @@
 
 use super::{AnalysisPlan, Checker, Design, ReportPlan, TreatmentSource};
 use crate::data;
+use crate::spec::matched_analysis::MatchedAnalysisPlan;
 use crate::spec::matching::{self, MatchingContext, MatchingPlan};
 
 impl Checker<'_> {
@@ -54,5 +55,46 @@ impl Checker<'_> {
             self.problem(path, message);
         }
         plan
+    }
+}
+
+impl Checker<'_> {
+    /// With `design.matching`, the analysis reads the matched sample the match stage
+    /// writes (its matched.csv and estimand) unless `analysis.matched.file` names
+    /// another; an `analysis.matched.estimand` that contradicts the match stage's is
+    /// refused.
+    pub(super) fn imply_matched_analysis(
+        &mut self,
+        mut analysis: AnalysisPlan,
+        matching: Option<&MatchingPlan>,
+    ) -> AnalysisPlan {
+        let Some(matching) = matching else {
+            return analysis;
+        };
+        let spec = self
+            .file
+            .spec
+            .analysis
+            .as_ref()
+            .and_then(|a| a.matched.as_ref());
+        if let Some(declared) = spec.and_then(|s| s.estimand)
+            && declared != matching.estimand
+        {
+            self.problem(
+                "analysis.matched.estimand",
+                format!(
+                    "`{}` differs from the match stage's estimand `{}` (design.matching.estimand); leave it out or make them agree",
+                    declared.name(),
+                    matching.estimand.name()
+                ),
+            );
+        }
+        match &mut analysis.matched {
+            Some(explicit) => explicit.estimand = matching.estimand,
+            None => {
+                analysis.matched = Some(MatchedAnalysisPlan::from_match_stage(spec, matching));
+            }
+        }
+        analysis
     }
 }
