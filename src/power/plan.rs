@@ -12,9 +12,10 @@ use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_t
 use super::error::PowerError;
 use super::mdes::{IndividualQuestion, Targets, solve_individual};
 use super::prop::{PropMethod, PropQuestion, solve_prop};
+use super::rdd::{RdDesignEffect, RdPlanQuestion, RunningShape, solve_rd_plan};
 use super::simulate::{Diagnosis, SimOutcome, SimulationDesign, diagnose, diagnose_sweep};
 use super::t::{TQuestion, TTestKind, solve_t};
-use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, SolveFor};
+use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor};
 use crate::stats::estimate::Alternative;
 
 /// One analytic question, by family.
@@ -26,6 +27,8 @@ pub enum Question {
     Individual(IndividualQuestion),
     Cluster(ClusterQuestion),
     Cluster3(ThreeLevelQuestion),
+    /// A regression discontinuity: the individual answer times Schochet's design effect.
+    Rd(RdPlanQuestion),
 }
 
 /// A resolved `design.power` block.
@@ -82,6 +85,10 @@ pub struct PlanResult {
     /// Minimum detectable effect against the sample size, at the target power.
     pub mdes_curve: Vec<CurvePoint>,
     pub simulation: Option<SimulationResult>,
+    /// A regression discontinuity's design effect, its source and the MDES beside a
+    /// randomised trial's of the same size; absent for the other families.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<RdDesignEffect>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -142,7 +149,7 @@ pub fn resolve(
             SolveFor::Power,
             SolveFor::Alpha,
         ],
-        PowerFamily::Individual | PowerFamily::Cluster3 => {
+        PowerFamily::Individual | PowerFamily::Cluster3 | PowerFamily::RegressionDiscontinuity => {
             &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power]
         }
         PowerFamily::Cluster => &[
@@ -245,15 +252,61 @@ pub fn resolve(
     only(
         "treated_share",
         spec.treated_share.is_some(),
-        &[F::Individual, F::Cluster, F::Cluster3],
+        &[
+            F::Individual,
+            F::Cluster,
+            F::Cluster3,
+            F::RegressionDiscontinuity,
+        ],
         &mut problems,
     );
     only(
         "n",
         spec.n.is_some(),
-        &[F::T, F::Proportions, F::Chisq, F::Individual],
+        &[
+            F::T,
+            F::Proportions,
+            F::Chisq,
+            F::Individual,
+            F::RegressionDiscontinuity,
+        ],
         &mut problems,
     );
+    only(
+        "running_shape",
+        spec.running_shape.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    only(
+        "running_correlation",
+        spec.running_correlation.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    only(
+        "take_up_jump",
+        spec.take_up_jump.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    if let Some(jump) = spec.take_up_jump
+        && !(jump > 0.0 && jump <= 1.0)
+    {
+        problems.push((
+            "take_up_jump".into(),
+            format!("the jump in the share treated at the cut-off must be in (0, 1], got {jump}"),
+        ));
+    }
+    let rd_shape = (family == F::RegressionDiscontinuity)
+        .then(|| rd_running_shape(spec, &mut problems))
+        .flatten();
+    if family == F::RegressionDiscontinuity && spec.simulation.is_some() {
+        problems.push((
+            "simulation".into(),
+            "a simulated design diagnosis is not available for a regression_discontinuity plan (the simulation randomises units); remove simulation".into(),
+        ));
+    }
 
     // The effect, standardised.
     let mut effect = spec.effect;
@@ -389,7 +442,7 @@ pub fn resolve(
     let r2_individual = spec.r2_individual.unwrap_or(0.0);
     let r2_cluster = spec.r2_cluster.unwrap_or(0.0);
     let covariates = spec.covariates.unwrap_or(match family {
-        F::Individual if r2_individual > 0.0 => 1,
+        F::Individual | F::RegressionDiscontinuity if r2_individual > 0.0 => 1,
         F::Cluster | F::Cluster3 if r2_cluster > 0.0 => 1,
         _ => 0,
     });
@@ -481,6 +534,16 @@ pub fn resolve(
             covariates,
             adjustments,
         }),
+        F::RegressionDiscontinuity => Question::Rd(RdPlanQuestion {
+            n: spec.n,
+            targets,
+            treated_share: share,
+            shape: rd_shape.unwrap_or(RunningShape::Uniform { treated: share }),
+            r_squared: r2_individual,
+            covariates,
+            adjustments,
+            take_up_jump: spec.take_up_jump.unwrap_or(1.0),
+        }),
     };
     let curve_effects = if !spec.curve_effects.is_empty() {
         spec.curve_effects.clone()
@@ -561,6 +624,52 @@ pub fn resolve(
     })
 }
 
+/// The running variable's shape of an RD plan, from `running_shape` (with the treated
+/// share) or `running_correlation`; problems at those keys otherwise.
+fn rd_running_shape(
+    spec: &PowerSpec,
+    problems: &mut Vec<(String, String)>,
+) -> Option<RunningShape> {
+    let share = spec.treated_share.unwrap_or(0.5);
+    let shape = match (spec.running_shape, spec.running_correlation) {
+        (Some(_), Some(_)) => {
+            problems.push((
+                "running_correlation".into(),
+                "give the running variable's shape (running_shape) or its correlation with treatment status (running_correlation), not both".into(),
+            ));
+            return None;
+        }
+        (None, None) => {
+            problems.push((
+                "running_shape".into(),
+                "a regression_discontinuity plan needs the running variable's shape inside the bandwidth: running_shape \"uniform\" or \"normal\" (or running_correlation); it sets the design effect 1/(1 − ρ²)".into(),
+            ));
+            return None;
+        }
+        (Some(RunningShapeSpec::Uniform), None) => RunningShape::Uniform { treated: share },
+        (Some(RunningShapeSpec::Normal), None) => {
+            match RunningShape::normal_with_treated_share(share) {
+                Ok(shape) => shape,
+                Err(e) => {
+                    problems.push(("treated_share".into(), e.to_string()));
+                    return None;
+                }
+            }
+        }
+        (None, Some(rho)) => RunningShape::Correlation { rho },
+    };
+    if let Err(e) = super::rdd::treated_share_and_rho(shape) {
+        let field = if spec.running_correlation.is_some() {
+            "running_correlation"
+        } else {
+            "treated_share"
+        };
+        problems.push((field.into(), e.to_string()));
+        return None;
+    }
+    Some(shape)
+}
+
 fn family_name(family: PowerFamily) -> &'static str {
     match family {
         PowerFamily::T => "t",
@@ -569,6 +678,7 @@ fn family_name(family: PowerFamily) -> &'static str {
         PowerFamily::Individual => "individual",
         PowerFamily::Cluster => "cluster",
         PowerFamily::Cluster3 => "cluster3",
+        PowerFamily::RegressionDiscontinuity => "regression_discontinuity",
     }
 }
 
@@ -594,6 +704,7 @@ pub fn answer(question: &Question) -> Result<Vec<PowerAnswer>, PowerError> {
         Question::Individual(q) => vec![solve_individual(q)?],
         Question::Cluster(q) => vec![solve_cluster(q)?],
         Question::Cluster3(q) => vec![solve_three_level(q)?],
+        Question::Rd(q) => vec![solve_rd_plan(q)?],
     })
 }
 
@@ -602,6 +713,10 @@ fn planned_size(question: &Question, a: &PowerAnswer) -> (String, f64) {
     match question {
         Question::Cluster(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
         Question::Cluster3(_) => ("schools randomised".into(), a.groups[0].rounded as f64),
+        Question::Rd(_) => (
+            "units inside the bandwidth (both sides)".into(),
+            a.total_rounded as f64,
+        ),
         Question::T(q) if q.kind != TTestKind::TwoSample => (
             if q.kind == TTestKind::Paired {
                 "pairs"
@@ -671,6 +786,11 @@ fn at(
             c.targets.effect = effect;
             c.targets.power = power;
         }
+        Question::Rd(r) => {
+            r.n = Some(size);
+            r.targets.effect = effect;
+            r.targets.power = power;
+        }
     }
     q
 }
@@ -716,12 +836,34 @@ pub fn run_plan(
     } else {
         None
     };
+    // An RD's MDES and design effect at the units analysed: the exact n when it was
+    // given, the rounded-up solution otherwise.
+    let regression_discontinuity = match &plan.question {
+        Question::Rd(q) => Some(q.design_effect_at(
+            if first.solved_for == Unknown::SampleSize {
+                q.adjustments.analysed(planned)
+            } else {
+                first.total_analysed
+            },
+            if first.solved_for == Unknown::Power {
+                0.8
+            } else {
+                target_power
+            },
+        )?),
+        _ => None,
+    };
+    let mdes = match &regression_discontinuity {
+        Some(rd) if first.solved_for != Unknown::Effect => Some(rd.mdes),
+        _ => mdes,
+    };
     let eef_band = mdes.map(eef_band);
     // Curves over sizes from the smallest sensible to twice the planned size.
     let size_min = match &plan.question {
         Question::Cluster(c) => c.covariates as f64 + 4.0,
         Question::Cluster3(c) => c.covariates as f64 + 4.0,
         Question::Individual(i) => i.covariates as f64 + 4.0,
+        Question::Rd(r) => r.covariates as f64 + 5.0,
         Question::T(_) | Question::Prop(_) => 6.0,
         Question::Chisq(_) => 4.0,
     };
@@ -808,6 +950,7 @@ pub fn run_plan(
         None => first.effect_measure.clone(),
     };
     Ok(PlanResult {
+        regression_discontinuity,
         mdes,
         eef_band,
         size_label,
@@ -899,6 +1042,7 @@ pub fn planned_attrition(question: &Question) -> f64 {
         Question::Cluster(q) => q.adjustments.attrition,
         Question::Chisq(q) => q.adjustments.attrition,
         Question::Cluster3(q) => q.adjustments.attrition,
+        Question::Rd(q) => q.adjustments.attrition,
     }
 }
 
@@ -1016,7 +1160,7 @@ fn agreement(
                 ));
             }
         }
-        Question::Chisq(_) | Question::Cluster3(_) => {}
+        Question::Chisq(_) | Question::Cluster3(_) | Question::Rd(_) => {}
     }
     let planned_attrition = planned_attrition(question);
     if (planned_attrition - design.attrition).abs() > 1e-12 {
