@@ -38,7 +38,10 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("fire-safety-visits/study/report.html", 4),
     // The results report carries the plan (power, MDES) and planned-vs-achieved too.
     ("hmo-inspections/study/report.html", 11),
-    ("hmo-inspections-rd/study/report.html", 9),
+    // Prints to 10 with the RD plan (design effect, power and MDES curves) and its
+    // planned-vs-achieved table; the plan alone to 5.
+    ("hmo-inspections-rd/study/report.html", 11),
+    ("hmo-inspections-rd/study/plan.html", 6),
     ("hmo-inspections/study/plan.html", 8),
     ("neet-early-warning/study/report.html", 6),
     ("neet-early-warning/matched-elsewhere/report.html", 7),
