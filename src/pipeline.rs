@@ -179,7 +179,7 @@ pub fn run(
         };
         let grade = crate::evidence::synth::grade(plan, Some(&result));
         let mut model = report::model::build(plan, None, grade, warnings, inputs, assignment);
-        report::synth::attach(&mut model, result);
+        report::synth::attach(&mut model, result, plan);
         model.plan = plan_result;
         let rendered = report::render(&model, &plan.report.formats);
         files.extend(write_atomically(&report_dir, &rendered)?);

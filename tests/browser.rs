@@ -39,8 +39,10 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("fire-safety-visits/study/report.html", 4),
     // The results report carries the plan (power, MDES) and planned-vs-achieved too.
     ("hmo-inspections/study/report.html", 11),
-    // Prints to 7 (8 before the summary of findings gave the jump at the cut-off).
-    ("hmo-inspections-rd/study/report.html", 8),
+    // Prints to 10 with the RD plan (design effect, power and MDES curves) and its
+    // planned-vs-achieved table; the plan alone to 5.
+    ("hmo-inspections-rd/study/report.html", 11),
+    ("hmo-inspections-rd/study/plan.html", 6),
     ("hmo-inspections/study/plan.html", 8),
     // Prints to 9 since Evident builds the comparison group: the matched-comparison
     // section (counts, Love plot, overlap, balance table, two Rosenbaum grids).

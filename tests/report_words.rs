@@ -70,6 +70,7 @@ fn examples() -> (TempDir, Vec<(String, Report)>) {
         ("council-programme-did", "study.json"),
         ("hmo-inspections", "study.json"),
         ("hmo-inspections-rd", "study.json"),
+        ("fire-policy-synth", "study.json"),
         ("neet-early-warning", "study.json"),
         ("fire-safety-visits", "study.json"),
         ("fire-safety-visits", "results.json"),

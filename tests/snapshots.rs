@@ -63,6 +63,7 @@ macro_rules! example_snapshot {
 example_snapshot!(hmo_inspections, "hmo-inspections", "study.json");
 example_snapshot!(ambulance_standby, "ambulance-standby", "study.json");
 example_snapshot!(hmo_inspections_rd, "hmo-inspections-rd", "study.json");
+example_snapshot!(fire_policy_synth, "fire-policy-synth", "study.json");
 example_snapshot!(ambulance_standby_its, "ambulance-standby-its", "study.json");
 example_snapshot!(council_programme_did, "council-programme-did", "study.json");
 example_snapshot!(neet_early_warning, "neet-early-warning", "study.json");

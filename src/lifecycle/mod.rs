@@ -8,6 +8,7 @@
 //!   sample, clusters, cluster size, ICC, attrition and MDES ([`planned`]).
 
 pub mod planned;
+mod planned_rd;
 pub mod protocol;
 
 use std::path::Path;

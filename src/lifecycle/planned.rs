@@ -40,7 +40,8 @@ pub enum Quantity {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlannedAchievedRow {
     /// Stable key: units_randomised, units_analysed, clusters_randomised,
-    /// clusters_analysed, cluster_size, icc, attrition, mde, mdes.
+    /// clusters_analysed, cluster_size, icc, attrition, mde, mdes; for a regression
+    /// discontinuity units_in_bandwidth, treated_share, mdes.
     pub key: &'static str,
     pub label: &'static str,
     pub quantity: Quantity,
@@ -74,6 +75,9 @@ pub fn compare(
     icc: Option<&IccEstimate>,
 ) -> Option<PlannedVsAchieved> {
     let power = plan.power.as_ref()?;
+    if let (Question::Rd(_), Some(rd)) = (&power.question, &analysis.regression_discontinuity) {
+        return super::planned_rd::compare_rd(power, rd, analysis);
+    }
     let first = answer(&power.question).ok()?.into_iter().next()?;
     let alpha = planned_alpha(power).unwrap_or(0.05);
     let arms = &analysis.flow.arms;

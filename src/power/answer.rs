@@ -195,7 +195,21 @@ pub fn human(x: f64, sig: usize) -> String {
     format::significant(x, sig)
 }
 
+/// The family name of a regression discontinuity's answer, whose units are not
+/// recruited but found inside the bandwidth.
+pub const RD_FAMILY: &str = "regression discontinuity";
+
 impl PowerAnswer {
+    /// What the plan asks of each group's size: units to recruit, or for a regression
+    /// discontinuity units to have inside the bandwidth.
+    fn size_words(&self) -> (&'static str, &'static str) {
+        if self.family == RD_FAMILY {
+            ("inside the bandwidth", "have")
+        } else {
+            ("to recruit", "recruit")
+        }
+    }
+
     /// One sentence in words, e.g. "To detect d = 0.5 with 80% power at alpha = 0.05,
     /// recruit 64 control and 64 treatment (128 in all)."
     pub fn sentence(&self) -> String {
@@ -222,9 +236,10 @@ impl PowerAnswer {
         };
         let power = format::percent(self.power, 3);
         let alpha = format::significant(self.alpha, 3);
+        let (_, recruit) = self.size_words();
         match self.solved_for {
             Unknown::SampleSize | Unknown::ClusterSize => format!(
-                "To detect {effect} with {power} power at alpha = {alpha} ({}), recruit {sizes} ({} in all).",
+                "To detect {effect} with {power} power at alpha = {alpha} ({}), {recruit} {sizes} ({} in all).",
                 self.family,
                 format::count(whole(self.total_rounded))
             ),
@@ -248,6 +263,7 @@ impl PowerAnswer {
     /// solver's exact solution only in rows labelled as such.
     pub fn rows(&self) -> Vec<(String, String)> {
         let solved_size = matches!(self.solved_for, Unknown::SampleSize | Unknown::ClusterSize);
+        let (to_recruit, _) = self.size_words();
         let mut rows = vec![
             ("Test or design".to_string(), self.family.clone()),
             ("Method".into(), self.method.clone()),
@@ -269,28 +285,28 @@ impl PowerAnswer {
         for g in &self.groups {
             let value = if attrition && !solved_size {
                 format!(
-                    "{} to recruit for {} analysed",
+                    "{} {to_recruit} for {} analysed",
                     format::count(whole(g.rounded)),
                     format::significant(g.analysed, 6)
                 )
             } else {
-                format!("{} to recruit", format::count(whole(g.rounded)))
+                format!("{} {to_recruit}", format::count(whole(g.rounded)))
             };
             rows.push((format!("Size: {}", g.label), value));
         }
         rows.push((
-            "Total to recruit".into(),
+            format!("Total {to_recruit}"),
             format::count(whole(self.total_rounded)),
         ));
         if solved_size {
             rows.push((
-                "Power at the sizes to recruit".into(),
+                format!("Power at the sizes {to_recruit}"),
                 format::percent(self.power_at_rounded, 3),
             ));
             for g in &self.groups {
                 let value = if attrition {
                     format!(
-                        "{} analysed; {} to recruit before rounding up",
+                        "{} analysed; {} {to_recruit} before rounding up",
                         format::significant(g.analysed, 6),
                         format::significant(g.randomised, 6)
                     )

@@ -12,13 +12,14 @@ use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_t
 use super::error::PowerError;
 use super::mdes::{IndividualQuestion, Targets, solve_individual};
 use super::prop::{PropMethod, PropQuestion, solve_prop};
+use super::rdd::{RdDesignEffect, RdPlanQuestion, RunningShape, solve_rd_plan};
 use super::simulate::{
     Diagnosis, SimOutcome, SimulationDesign, SteppedWedgeSimulation, diagnose,
     diagnose_stepped_wedge, diagnose_sweep,
 };
 use super::stepped_wedge::{SteppedWedgeQuestion, solve_stepped_wedge};
 use super::t::{TQuestion, TTestKind, solve_t};
-use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, SolveFor};
+use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor};
 use crate::stats::estimate::Alternative;
 
 /// One analytic question, by family.
@@ -31,6 +32,8 @@ pub enum Question {
     Cluster(ClusterQuestion),
     Cluster3(ThreeLevelQuestion),
     SteppedWedge(SteppedWedgeQuestion),
+    /// A regression discontinuity: the individual answer times Schochet's design effect.
+    Rd(RdPlanQuestion),
 }
 
 /// A resolved `design.power` block.
@@ -87,6 +90,10 @@ pub struct PlanResult {
     /// Minimum detectable effect against the sample size, at the target power.
     pub mdes_curve: Vec<CurvePoint>,
     pub simulation: Option<SimulationResult>,
+    /// A regression discontinuity's design effect, its source and the MDES beside a
+    /// randomised trial's of the same size; absent for the other families.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression_discontinuity: Option<RdDesignEffect>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -149,7 +156,10 @@ pub fn resolve(
             SolveFor::Power,
             SolveFor::Alpha,
         ],
-        PowerFamily::Individual | PowerFamily::Cluster3 | PowerFamily::SteppedWedge => {
+        PowerFamily::Individual
+        | PowerFamily::Cluster3
+        | PowerFamily::SteppedWedge
+        | PowerFamily::RegressionDiscontinuity => {
             &[SolveFor::SampleSize, SolveFor::Effect, SolveFor::Power]
         }
         PowerFamily::Cluster => &[
@@ -289,15 +299,61 @@ pub fn resolve(
     only(
         "treated_share",
         spec.treated_share.is_some(),
-        &[F::Individual, F::Cluster, F::Cluster3],
+        &[
+            F::Individual,
+            F::Cluster,
+            F::Cluster3,
+            F::RegressionDiscontinuity,
+        ],
         &mut problems,
     );
     only(
         "n",
         spec.n.is_some(),
-        &[F::T, F::Proportions, F::Chisq, F::Individual],
+        &[
+            F::T,
+            F::Proportions,
+            F::Chisq,
+            F::Individual,
+            F::RegressionDiscontinuity,
+        ],
         &mut problems,
     );
+    only(
+        "running_shape",
+        spec.running_shape.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    only(
+        "running_correlation",
+        spec.running_correlation.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    only(
+        "take_up_jump",
+        spec.take_up_jump.is_some(),
+        &[F::RegressionDiscontinuity],
+        &mut problems,
+    );
+    if let Some(jump) = spec.take_up_jump
+        && !(jump > 0.0 && jump <= 1.0)
+    {
+        problems.push((
+            "take_up_jump".into(),
+            format!("the jump in the share treated at the cut-off must be in (0, 1], got {jump}"),
+        ));
+    }
+    let rd_shape = (family == F::RegressionDiscontinuity)
+        .then(|| rd_running_shape(spec, &mut problems))
+        .flatten();
+    if family == F::RegressionDiscontinuity && spec.simulation.is_some() {
+        problems.push((
+            "simulation".into(),
+            "a simulated design diagnosis is not available for a regression_discontinuity plan (the simulation randomises units); remove simulation".into(),
+        ));
+    }
 
     // The effect, standardised.
     let mut effect = spec.effect;
@@ -448,7 +504,7 @@ pub fn resolve(
     let r2_individual = spec.r2_individual.unwrap_or(0.0);
     let r2_cluster = spec.r2_cluster.unwrap_or(0.0);
     let covariates = spec.covariates.unwrap_or(match family {
-        F::Individual if r2_individual > 0.0 => 1,
+        F::Individual | F::RegressionDiscontinuity if r2_individual > 0.0 => 1,
         F::Cluster | F::Cluster3 if r2_cluster > 0.0 => 1,
         _ => 0,
     });
@@ -547,6 +603,16 @@ pub fn resolve(
             icc: spec.icc.unwrap_or(0.0),
             targets,
         }),
+        F::RegressionDiscontinuity => Question::Rd(RdPlanQuestion {
+            n: spec.n,
+            targets,
+            treated_share: share,
+            shape: rd_shape.unwrap_or(RunningShape::Uniform { treated: share }),
+            r_squared: r2_individual,
+            covariates,
+            adjustments,
+            take_up_jump: spec.take_up_jump.unwrap_or(1.0),
+        }),
     };
     let curve_effects = if !spec.curve_effects.is_empty() {
         spec.curve_effects.clone()
@@ -644,6 +710,52 @@ pub fn resolve(
     })
 }
 
+/// The running variable's shape of an RD plan, from `running_shape` (with the treated
+/// share) or `running_correlation`; problems at those keys otherwise.
+fn rd_running_shape(
+    spec: &PowerSpec,
+    problems: &mut Vec<(String, String)>,
+) -> Option<RunningShape> {
+    let share = spec.treated_share.unwrap_or(0.5);
+    let shape = match (spec.running_shape, spec.running_correlation) {
+        (Some(_), Some(_)) => {
+            problems.push((
+                "running_correlation".into(),
+                "give the running variable's shape (running_shape) or its correlation with treatment status (running_correlation), not both".into(),
+            ));
+            return None;
+        }
+        (None, None) => {
+            problems.push((
+                "running_shape".into(),
+                "a regression_discontinuity plan needs the running variable's shape inside the bandwidth: running_shape \"uniform\" or \"normal\" (or running_correlation); it sets the design effect 1/(1 − ρ²)".into(),
+            ));
+            return None;
+        }
+        (Some(RunningShapeSpec::Uniform), None) => RunningShape::Uniform { treated: share },
+        (Some(RunningShapeSpec::Normal), None) => {
+            match RunningShape::normal_with_treated_share(share) {
+                Ok(shape) => shape,
+                Err(e) => {
+                    problems.push(("treated_share".into(), e.to_string()));
+                    return None;
+                }
+            }
+        }
+        (None, Some(rho)) => RunningShape::Correlation { rho },
+    };
+    if let Err(e) = super::rdd::treated_share_and_rho(shape) {
+        let field = if spec.running_correlation.is_some() {
+            "running_correlation"
+        } else {
+            "treated_share"
+        };
+        problems.push((field.into(), e.to_string()));
+        return None;
+    }
+    Some(shape)
+}
+
 fn family_name(family: PowerFamily) -> &'static str {
     match family {
         PowerFamily::T => "t",
@@ -653,6 +765,7 @@ fn family_name(family: PowerFamily) -> &'static str {
         PowerFamily::Cluster => "cluster",
         PowerFamily::Cluster3 => "cluster3",
         PowerFamily::SteppedWedge => "stepped_wedge",
+        PowerFamily::RegressionDiscontinuity => "regression_discontinuity",
     }
 }
 
@@ -679,6 +792,7 @@ pub fn answer(question: &Question) -> Result<Vec<PowerAnswer>, PowerError> {
         Question::Cluster(q) => vec![solve_cluster(q)?],
         Question::Cluster3(q) => vec![solve_three_level(q)?],
         Question::SteppedWedge(q) => vec![solve_stepped_wedge(q)?],
+        Question::Rd(q) => vec![solve_rd_plan(q)?],
     })
 }
 
@@ -688,6 +802,10 @@ fn planned_size(question: &Question, a: &PowerAnswer) -> (String, f64) {
         Question::Cluster(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
         Question::Cluster3(_) => ("schools randomised".into(), a.groups[0].rounded as f64),
         Question::SteppedWedge(_) => ("clusters randomised".into(), a.groups[0].rounded as f64),
+        Question::Rd(_) => (
+            "units inside the bandwidth (both sides)".into(),
+            a.total_rounded as f64,
+        ),
         Question::T(q) if q.kind != TTestKind::TwoSample => (
             if q.kind == TTestKind::Paired {
                 "pairs"
@@ -762,6 +880,11 @@ fn at(
             w.targets.effect = effect;
             w.targets.power = power;
         }
+        Question::Rd(r) => {
+            r.n = Some(size);
+            r.targets.effect = effect;
+            r.targets.power = power;
+        }
     }
     q
 }
@@ -807,6 +930,27 @@ pub fn run_plan(
     } else {
         None
     };
+    // An RD's MDES and design effect at the units analysed: the exact n when it was
+    // given, the rounded-up solution otherwise.
+    let regression_discontinuity = match &plan.question {
+        Question::Rd(q) => Some(q.design_effect_at(
+            if first.solved_for == Unknown::SampleSize {
+                q.adjustments.analysed(planned)
+            } else {
+                first.total_analysed
+            },
+            if first.solved_for == Unknown::Power {
+                0.8
+            } else {
+                target_power
+            },
+        )?),
+        _ => None,
+    };
+    let mdes = match &regression_discontinuity {
+        Some(rd) if first.solved_for != Unknown::Effect => Some(rd.mdes),
+        _ => mdes,
+    };
     let eef_band = mdes.map(eef_band);
     // Curves over sizes from the smallest sensible to twice the planned size.
     let size_min = match &plan.question {
@@ -814,6 +958,7 @@ pub fn run_plan(
         Question::Cluster3(c) => c.covariates as f64 + 4.0,
         Question::SteppedWedge(w) => w.steps as f64,
         Question::Individual(i) => i.covariates as f64 + 4.0,
+        Question::Rd(r) => r.covariates as f64 + 5.0,
         Question::T(_) | Question::Prop(_) => 6.0,
         Question::Chisq(_) => 4.0,
     };
@@ -906,6 +1051,7 @@ pub fn run_plan(
         None => first.effect_measure.clone(),
     };
     Ok(PlanResult {
+        regression_discontinuity,
         mdes,
         eef_band,
         size_label,
@@ -998,6 +1144,7 @@ pub fn planned_attrition(question: &Question) -> f64 {
         Question::Chisq(q) => q.adjustments.attrition,
         Question::Cluster3(q) => q.adjustments.attrition,
         Question::SteppedWedge(_) => 0.0,
+        Question::Rd(q) => q.adjustments.attrition,
     }
 }
 
@@ -1115,7 +1262,7 @@ fn agreement(
                 ));
             }
         }
-        Question::Chisq(_) | Question::Cluster3(_) | Question::SteppedWedge(_) => {}
+        Question::Chisq(_) | Question::Cluster3(_) | Question::SteppedWedge(_) | Question::Rd(_) => {}
     }
     let planned_attrition = planned_attrition(question);
     if (planned_attrition - design.attrition).abs() > 1e-12 {

@@ -113,15 +113,26 @@ pub fn shortest(x: f64) -> String {
 /// number of decimals: the larger magnitude gets `digits` significant figures, so
 /// "0.290 | 0.302", never "0.29 | 0.3017".
 pub fn aligned(a: f64, b: f64, digits: usize) -> [String; 2] {
-    let largest = [a, b]
-        .into_iter()
+    let [a, b]: [String; 2] = aligned_all(&[a, b], digits)
+        .try_into()
+        .expect("two values in, two out");
+    [a, b]
+}
+
+/// Values shown together (a table column, a mean beside its comparison and their
+/// difference) with one number of decimals: the largest magnitude gets `digits`
+/// significant figures and the rest the same decimals.
+pub fn aligned_all(values: &[f64], digits: usize) -> Vec<String> {
+    let largest = values
+        .iter()
+        .copied()
         .filter(|v| v.is_finite() && *v != 0.0)
         .fold(0.0f64, |m, v| m.max(v.abs()));
     if largest == 0.0 || !(-4..15).contains(&rounded_magnitude(largest, digits)) {
-        return [significant(a, digits), significant(b, digits)];
+        return values.iter().map(|v| significant(*v, digits)).collect();
     }
     let decimals = (digits as i32 - 1 - rounded_magnitude(largest, digits)).max(0) as usize;
-    [fixed(a, decimals), fixed(b, decimals)]
+    values.iter().map(|v| fixed(*v, decimals)).collect()
 }
 
 /// A whole count with thousands separators.

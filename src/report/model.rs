@@ -233,6 +233,7 @@ fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
         out.push(super::staggered::LIMITATION.into());
     } else if !kind.has_comparison_group()
         && kind != crate::spec::DesignKind::RegressionDiscontinuity
+        && kind != crate::spec::DesignKind::SyntheticControl
     {
         out.push(
             "There is no comparison group: the change observed may have happened without the intervention (trends, seasonality, regression to the mean)."

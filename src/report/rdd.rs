@@ -8,7 +8,9 @@
 use plotters::prelude::*;
 
 use super::charts::{CHART_WIDTH, Chart, accessible, register_font};
-use super::format::{count, interval, p_phrase, significant, tick};
+use super::format::{
+    EffectText, Scale, count, fixed, p_phrase, shared_decimals, significant, tick,
+};
 use crate::designs::rdd::diagnostics::{PlaceboRow, SensitivityRow};
 use crate::designs::rdd::{DensityTest, RdBins, RdError, RdEstimate, RdRow};
 use crate::evidence::rdd::{RD_RULE, RdGrade};
@@ -320,12 +322,35 @@ pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
     }
 }
 
+/// An estimate and its interval with shared decimals (the interval's half-width to two
+/// significant figures), so "0.128 (0.039 to 0.217)", never "0.128 (0.0394 to 0.217)".
+fn with_interval(estimate: f64, low: f64, high: f64) -> (String, String) {
+    let text = EffectText::new(Scale::Unit(None), estimate, low, high);
+    let range = text.range();
+    (text.estimate, range)
+}
+
+/// One number of decimals for a table of estimates with intervals: the most any row
+/// needs, so the column lines up.
+fn table_decimals(rows: impl Iterator<Item = (f64, f64, f64)>) -> usize {
+    rows.map(|(e, l, h)| shared_decimals(e, l, h))
+        .max()
+        .unwrap_or(3)
+}
+
+/// An estimate and its interval at `decimals`.
+fn at_decimals(decimals: usize, estimate: f64, low: f64, high: f64) -> (String, String) {
+    (
+        fixed(estimate, decimals),
+        format!("{} to {}", fixed(low, decimals), fixed(high, decimals)),
+    )
+}
+
 fn row_cells(label: &str, r: &RdRow) -> String {
+    let (estimate, range) = with_interval(r.estimate, r.ci_lower, r.ci_upper);
     format!(
-        "| {label} | {} | {} | {} | {} |",
-        significant(r.estimate, 3),
+        "| {label} | {estimate} | {} | {range} | {} |",
         significant(r.std_error, 2),
-        interval(r.ci_lower, r.ci_upper, 3),
         p_phrase(r.p_value)
     )
 }
@@ -367,10 +392,13 @@ pub fn rd_markdown(
     s.push_str(&row_cells("robust (report this)", &est.robust));
     s.push_str("\n\n");
     if let Some(fs) = &est.first_stage {
+        let (jump, range) = with_interval(
+            fs.conventional.estimate,
+            fs.robust.ci_lower,
+            fs.robust.ci_upper,
+        );
         s.push_str(&format!(
-            "Fuzzy design: the jump in treatment received is {} (robust interval {}, F = {}); the estimate above is the effect of treatment received on units that comply at the cut-off.\n\n",
-            significant(fs.conventional.estimate, 3),
-            interval(fs.robust.ci_lower, fs.robust.ci_upper, 3),
+            "Fuzzy design: the jump in treatment received is {jump} (robust interval {range}, F = {}); the estimate above is the effect of treatment received on units that comply at the cut-off.\n\n",
             significant(fs.f_statistic, 3)
         ));
     }
@@ -389,14 +417,21 @@ pub fn rd_markdown(
         Err(e) => s.push_str(&format!("Density test: {}.\n\n", failure(e))),
     }
     s.push_str("| bandwidth | estimate | robust 95% interval |\n|---|---|---|\n");
+    let decimals = table_decimals(sensitivity.iter().filter_map(|r| {
+        r.result
+            .as_ref()
+            .ok()
+            .map(|(c, rb)| (c.estimate, rb.ci_lower, rb.ci_upper))
+    }));
     for r in sensitivity {
         match &r.result {
-            Ok((c, rb)) => s.push_str(&format!(
-                "| {}×h | {} | {} |\n",
-                significant(r.multiple, 2),
-                significant(c.estimate, 3),
-                interval(rb.ci_lower, rb.ci_upper, 3)
-            )),
+            Ok((c, rb)) => {
+                let (estimate, range) = at_decimals(decimals, c.estimate, rb.ci_lower, rb.ci_upper);
+                s.push_str(&format!(
+                    "| {}×h | {estimate} | {range} |\n",
+                    significant(r.multiple, 2),
+                ))
+            }
             Err(e) => s.push_str(&format!(
                 "| {}×h | {} | |\n",
                 significant(r.multiple, 2),
@@ -405,16 +440,31 @@ pub fn rd_markdown(
         }
     }
     s.push_str("\n| placebo cut-off | side | estimate | robust 95% interval | p |\n|---|---|---|---|---|\n");
+    let decimals = table_decimals(placebos.iter().filter_map(|p| {
+        p.result.as_ref().ok().map(|e| {
+            (
+                e.conventional.estimate,
+                e.robust.ci_lower,
+                e.robust.ci_upper,
+            )
+        })
+    }));
     for p in placebos {
         match &p.result {
-            Ok(e) => s.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
-                significant(p.cutoff, 4),
-                p.side,
-                significant(e.conventional.estimate, 3),
-                interval(e.robust.ci_lower, e.robust.ci_upper, 3),
-                p_phrase(e.robust.p_value)
-            )),
+            Ok(e) => {
+                let (estimate, range) = at_decimals(
+                    decimals,
+                    e.conventional.estimate,
+                    e.robust.ci_lower,
+                    e.robust.ci_upper,
+                );
+                s.push_str(&format!(
+                    "| {} | {} | {estimate} | {range} | {} |\n",
+                    significant(p.cutoff, 4),
+                    p.side,
+                    p_phrase(e.robust.p_value)
+                ))
+            }
             Err(e) => s.push_str(&format!(
                 "| {} | {} | {} | | |\n",
                 significant(p.cutoff, 4),
@@ -450,10 +500,9 @@ pub fn rd_headline(rd: &crate::analysis::rdd::RdAnalysis, outcome: &str, evidenc
     } else {
         "below"
     };
+    let (estimate, range) = with_interval(r.estimate, r.conf_low, r.conf_high);
     format!(
-        "{outcome}: {what} is {} (robust 95% CI {}, p {}), for units with {} near the cut-off {} (treated {side} it). {evidence}",
-        significant(r.estimate, 3),
-        interval(r.conf_low, r.conf_high, 3),
+        "{outcome}: {what} is {estimate} (robust 95% CI {range}, p {}), for units with {} near the cut-off {} (treated {side} it). {evidence}",
         p_phrase(r.p_value),
         rd.running,
         significant(rd.cutoff, 4),

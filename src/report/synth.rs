@@ -9,27 +9,46 @@ use super::charts::{
     AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
 };
 use super::document::{Block, Table};
-use super::format::{count, fixed, p_value, percent, shortest, significant, tick};
+use super::format::{
+    aligned, aligned_all, count, fixed, p_value, percent, shortest, significant, tick,
+};
 use super::model::ReportModel;
 use crate::designs::synth::{POSITIVE_WEIGHT, SynthResult};
+use crate::spec::Plan;
 
 const DIGITS: usize = 3;
 
-/// Puts the result on the model with its headline and evidence statement.
-pub fn attach(model: &mut ReportModel, result: SynthResult) {
+/// What a synthetic control cannot rule out, for the report's limitations.
+const LIMITATION: &str = "The synthetic control is built from the donor areas: the estimate holds only if no donor was touched by the policy, or by a shock of its own, after it started. The pre-period fit shows how closely the comparison tracked the treated area before; it cannot show that it would have gone on doing so.";
+
+/// Puts the result on the model with its headline, evidence statement and
+/// limitation, naming the outcome by its label and unit from the spec.
+pub fn attach(model: &mut ReportModel, mut result: SynthResult, plan: &Plan) {
+    if let Some(outcome) = plan.outcomes.iter().find(|o| o.spec.name == result.outcome) {
+        result.words.outcome_label = outcome.label.clone();
+        result.words.unit = outcome.spec.unit.clone();
+    }
+    let [treated_mean, synthetic_mean] = aligned(
+        mean(&result.treated_series[result.n_pre..]),
+        mean(&result.fit.synthetic[result.n_pre..]),
+        DIGITS,
+    );
     model.headline = format!(
-        "{}: after {}, {} averaged {} against {} for its synthetic control, a gap of {} per period (placebo rank p = {}, {} of {}). {}",
+        "{}: after {}, {} averaged {}{} per {} against {} for its synthetic control, a gap of {} (placebo rank p = {}: {} of {} units). {}",
         model.title,
         shortest(result.treatment_period),
         result.treated,
-        significant(mean(&result.treated_series[result.n_pre..]), 4),
-        significant(mean(&result.fit.synthetic[result.n_pre..]), 4),
+        treated_mean,
+        unit_words(&result),
+        result.words.period,
+        synthetic_mean,
         signed(result.effect),
         p_value(result.placebo_space.p_value),
         count(result.placebo_space.rank),
         count(result.placebo_space.kept + 1),
         model.grade.summary
     );
+    model.limitations.insert(0, LIMITATION.into());
     model.evidence_statement = format!(
         "Design: synthetic control of one treated unit on {} donors ({} fit). {}",
         count(result.donors.len()),
@@ -37,6 +56,25 @@ pub fn attach(model: &mut ReportModel, result: SynthResult) {
         model.grade.summary
     );
     model.synthetic_control = Some(result);
+}
+
+/// " fires per 100,000" after a number, or nothing without a unit.
+fn unit_words(r: &SynthResult) -> String {
+    r.words
+        .unit
+        .as_ref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default()
+}
+
+/// The period column in the plural: "18 years".
+fn periods(r: &SynthResult, n: usize) -> String {
+    format!(
+        "{} {}{}",
+        count(n),
+        r.words.period,
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 fn mean(values: &[f64]) -> f64 {
@@ -61,24 +99,39 @@ pub(super) fn blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Blo
             count(r.donors.len())
         ),
         format!(
-            "Pre-period: {} periods ({} to {}); post-period from {} ({} periods)",
-            count(r.n_pre),
+            "Outcome: {}{}",
+            r.words.outcome_label,
+            r.words
+                .unit
+                .as_ref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default()
+        ),
+        format!(
+            "Before: {} ({} to {}); after: {} from {}",
+            periods(r, r.n_pre),
             shortest(r.periods[0]),
             shortest(r.periods[r.n_pre - 1]),
+            periods(r, r.periods.len() - r.n_pre),
             shortest(r.treatment_period),
-            count(r.periods.len() - r.n_pre)
         ),
         format!("Fit: {}", fit_words(r)),
         format!(
-            "Estimated effect (mean post-period gap, treated minus synthetic): {}",
-            signed(r.effect)
+            "Estimated effect (mean gap after {}, treated minus synthetic): {}{}",
+            shortest(r.treatment_period),
+            signed(r.effect),
+            unit_words(r)
         ),
-        format!(
-            "Pre-period RMSPE {}; post-period RMSPE {}; ratio {}",
-            significant(r.pre_rmspe, DIGITS),
-            significant(r.post_rmspe, DIGITS),
-            significant(r.placebo_space.treated_ratio, DIGITS)
-        ),
+        {
+            let rmspe = aligned_all(&[r.pre_rmspe, r.post_rmspe], DIGITS);
+            format!(
+                "Root mean squared gap (RMSPE) before {}: {}; after: {}; ratio after/before {} (the placebo test ranks this ratio)",
+                shortest(r.treatment_period),
+                rmspe[0],
+                rmspe[1],
+                significant(r.placebo_space.treated_ratio, DIGITS)
+            )
+        },
     ];
     if !r.not_donors.is_empty() {
         facts.push(format!(
@@ -118,12 +171,9 @@ pub(super) fn blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Blo
             .balance
             .iter()
             .map(|b| {
-                vec![
-                    b.predictor.clone(),
-                    significant(b.treated, 4),
-                    significant(b.synthetic, 4),
-                    significant(b.donor_mean, 4),
-                ]
+                let mut row = vec![b.predictor.clone()];
+                row.extend(aligned_all(&[b.treated, b.synthetic, b.donor_mean], 4));
+                row
             })
             .collect(),
     }));
@@ -179,15 +229,31 @@ pub(super) fn blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Blo
     }
     if let Some(t) = &r.placebo_time {
         placebo.push(format!(
-            "In time: refitted as if the intervention had started in {} (on earlier periods only): the mean gap from then until {} is {}, and the RMSPE after the fake date is {} times that before it (near 1 when there is no effect).",
+            "In time: refitted as if the intervention had started in {}, on the {}s before {} only. The mean gap from {} to {} is {}, against {} after the real start; the ratio of the RMSPE after the false start to that before it is {}, against {} at the real start. A gap near zero here means the estimate is not an artefact of a fit that drifts apart from the treated unit over time.",
+            shortest(t.period),
+            r.words.period,
+            shortest(r.treatment_period),
             shortest(t.period),
             shortest(r.periods[r.n_pre - 1]),
             signed(t.mean_gap),
-            significant(t.ratio, DIGITS)
+            signed(r.effect),
+            significant(t.ratio, DIGITS),
+            significant(r.placebo_space.treated_ratio, DIGITS)
         ));
     }
     blocks.push(Block::List(placebo));
     if !r.leave_one_out.is_empty() {
+        let effects = aligned_all(
+            &r.leave_one_out.iter().map(|l| l.effect).collect::<Vec<_>>(),
+            DIGITS,
+        );
+        let rmspes = aligned_all(
+            &r.leave_one_out
+                .iter()
+                .map(|l| l.pre_rmspe)
+                .collect::<Vec<_>>(),
+            DIGITS,
+        );
         blocks.push(Block::Table(Table {
             caption: "Leave-one-out: the fit without each donor that has positive weight".into(),
             header: ["Donor left out", "Effect", "Pre-period RMSPE"]
@@ -196,12 +262,14 @@ pub(super) fn blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Blo
             rows: r
                 .leave_one_out
                 .iter()
-                .map(|l| {
-                    vec![
-                        l.dropped.clone(),
-                        signed(l.effect),
-                        significant(l.pre_rmspe, DIGITS),
-                    ]
+                .zip(effects.into_iter().zip(rmspes))
+                .map(|(l, (effect, rmspe))| {
+                    let effect = if l.effect > 0.0 {
+                        format!("+{effect}")
+                    } else {
+                        effect
+                    };
+                    vec![l.dropped.clone(), effect, rmspe]
                 })
                 .collect(),
         }));
@@ -235,10 +303,7 @@ fn fit_words(r: &SynthResult) -> String {
                 " as declared"
             }
         ),
-        _ => format!(
-            "outcome-only (identity V on all pre-period outcomes); pre-period MSPE {}",
-            significant(r.fit.pre_mspe, 6)
-        ),
+        _ => "outcome-only: the donor weights that best reproduce every pre-period outcome (identity V; a unique answer)".into(),
     }
 }
 
@@ -356,10 +421,13 @@ fn line_chart(
 }
 
 fn paths_chart(r: &SynthResult) -> Chart {
-    let title = format!("{}: the treated unit and its synthetic control", r.outcome);
+    let title = format!(
+        "{}: the treated unit and its synthetic control",
+        r.words.outcome_label
+    );
     let svg = line_chart(
         "Treated and synthetic paths",
-        &r.outcome,
+        r.words.unit.as_deref().unwrap_or(&r.words.outcome_label),
         &r.periods,
         r.treatment_period,
         &[],
@@ -371,7 +439,7 @@ fn paths_chart(r: &SynthResult) -> Chart {
     let description = format!(
         "The solid line is {}'s observed {}, the dashed line its synthetic control; the dotted vertical line marks the treatment period {}. Before it the lines differ by an RMSPE of {}; after it by a mean gap of {}.",
         r.treated,
-        r.outcome,
+        r.words.outcome_label.to_lowercase(),
         shortest(r.treatment_period),
         significant(r.pre_rmspe, DIGITS),
         signed(r.effect)

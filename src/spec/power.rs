@@ -17,8 +17,10 @@ use crate::stats::estimate::Alternative;
 pub struct PowerSpec {
     /// The test or design family: t, proportions, chisq, individual (individually
     /// randomised with covariates, PowerUp! IRA), cluster (two levels, PowerUp! cra2),
-    /// cluster3 (pupils in classes in schools, PowerUp! cra3) or stepped_wedge (Hussey
-    /// and Hughes 2007; design.kind stepped_wedge, whose steps it reads).
+    /// cluster3 (pupils in classes in schools, PowerUp! cra3), stepped_wedge (Hussey
+    /// and Hughes 2007; design.kind stepped_wedge, whose steps it reads) or
+    /// regression_discontinuity (the individual answer inflated by Schochet's design
+    /// effect; the only family a regression_discontinuity design takes).
     pub test: PowerFamily,
     /// The unknown: sample_size, cluster_size (cluster only), effect, power or alpha
     /// (alpha for t, proportions and chisq only).
@@ -119,6 +121,32 @@ pub struct PowerSpec {
     /// Simulation-based design diagnosis (DeclareDesign's diagnose_design).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<SimulationSpec>,
+    /// regression_discontinuity: the distribution of the running variable inside the
+    /// bandwidth, `uniform` or `normal`; with `treated_share` it fixes the correlation
+    /// of treatment status and the running variable (Schochet 2009). Give this or
+    /// `running_correlation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_shape: Option<RunningShapeSpec>,
+    /// regression_discontinuity: the correlation of treatment status and the running
+    /// variable inside the bandwidth, in (−1, 1), when it is known (e.g. computed from
+    /// last year's list), instead of `running_shape`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_correlation: Option<f64>,
+    /// regression_discontinuity: the jump in the share treated at the cut-off, in
+    /// (0, 1]. Default 1 (a sharp design); a fuzzy design's effect of the treatment
+    /// received has its standard error divided by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take_up_jump: Option<f64>,
+}
+
+/// The shape of a regression discontinuity's running variable inside the bandwidth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunningShapeSpec {
+    /// Evenly spread: ρ² = 3·P(1 − P) with a share P treated.
+    Uniform,
+    /// Normal, cut where a share P lies on the treated side: ρ = φ(z)/√(P(1 − P)).
+    Normal,
 }
 
 /// Planning families.
@@ -132,6 +160,7 @@ pub enum PowerFamily {
     Cluster,
     Cluster3,
     SteppedWedge,
+    RegressionDiscontinuity,
 }
 
 /// The quantity to solve for.

@@ -165,6 +165,21 @@ pub struct SynthResult {
     pub lambda_table: Vec<LambdaError>,
     /// Units of the panel outside the donor pool.
     pub not_donors: Vec<String>,
+    /// How the report names things: the outcome's label and unit, and the period
+    /// column (set from the spec by the report; the column names otherwise).
+    #[serde(skip)]
+    pub words: SynthWords,
+}
+
+/// The words a report uses for a synthetic control's outcome and periods.
+#[derive(Debug, Clone, Default)]
+pub struct SynthWords {
+    /// The outcome's label, e.g. "Accidental dwelling fires per 100,000 people".
+    pub outcome_label: String,
+    /// The outcome's unit, e.g. "fires per 100,000".
+    pub unit: Option<String>,
+    /// The period column's name, e.g. "year".
+    pub period: String,
 }
 
 /// Whether the treated unit can be reproduced by a convex combination of donors.
@@ -368,6 +383,11 @@ pub fn analyse(panel: &Panel, spec: &SynthSpec, outcome: &str) -> Result<SynthRe
         treatment_period: spec.treatment_period,
         n_pre,
         outcome: outcome.to_string(),
+        words: SynthWords {
+            outcome_label: outcome.to_string(),
+            unit: None,
+            period: spec.period.clone(),
+        },
         treated_series: treated.clone(),
         fit,
         gaps: gap,

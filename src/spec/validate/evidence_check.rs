@@ -60,7 +60,9 @@ impl Checker<'_> {
             return;
         }
         let kind = design.kind();
-        let ceiling = if spec.analysis.is_none() {
+        // A synthetic control reads its panel from design.synthetic_control.file.
+        let without_data = spec.analysis.is_none() && kind != DesignKind::SyntheticControl;
+        let ceiling = if without_data {
             1
         } else {
             match kind {
@@ -82,7 +84,7 @@ impl Checker<'_> {
             }
         };
         if target > ceiling {
-            let why = if spec.analysis.is_none() {
+            let why = if without_data {
                 "without analysis data only level 1 (a convincing account of why it should work) can be assessed".to_string()
             } else if kind == DesignKind::Descriptive {
                 "a descriptive design measures participants once, so it cannot show change (level 2) or cause (level 3); measure the outcome before as well, or add a comparison group".to_string()

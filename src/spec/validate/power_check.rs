@@ -4,7 +4,7 @@
 
 use super::{Checker, Design};
 use crate::power::plan::{PowerPlan, answer, resolve};
-use crate::spec::EstimatorKind;
+use crate::spec::{DesignKind, EstimatorKind, PowerFamily};
 
 impl Checker<'_> {
     pub(super) fn check_power(
@@ -13,6 +13,9 @@ impl Checker<'_> {
         estimator: Option<EstimatorKind>,
     ) -> Option<PowerPlan> {
         let spec = self.file.spec.design.power.as_ref()?;
+        if !self.power_family_fits_design(spec.test) {
+            return None;
+        }
         let arm_shares = design
             .and_then(|d| d.arms())
             .filter(|(arms, _)| arms.len() == 2)
@@ -48,5 +51,33 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// A regression discontinuity is planned with its own family and only it: a
+    /// randomised family would understate the variance by the design effect.
+    fn power_family_fits_design(&mut self, family: PowerFamily) -> bool {
+        let kind = self.file.spec.design.kind;
+        let rd_design = kind == DesignKind::RegressionDiscontinuity;
+        let rd_family = family == PowerFamily::RegressionDiscontinuity;
+        if rd_design && !rd_family {
+            self.problem(
+                "design.power.test",
+                "a regression_discontinuity is planned with test \"regression_discontinuity\" (a randomised trial's answer inflated by the design effect 1/(1 − ρ²)); a randomised family would overstate its power",
+            );
+            return false;
+        }
+        if rd_family && !rd_design {
+            self.problem(
+                "design.power.test",
+                format!(
+                    "test \"regression_discontinuity\" plans a regression_discontinuity design, not a {}",
+                    kind.label()
+                ),
+            );
+            return false;
+        }
+        true
     }
 }

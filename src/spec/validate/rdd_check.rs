@@ -27,12 +27,6 @@ impl Checker<'_> {
             );
             return;
         }
-        if spec.design.power.is_some() {
-            self.problem(
-                "design.power",
-                "design.power is not yet available for a regression_discontinuity (its power is a design effect on a two-arm comparison: power::rdd, docs/rdd.md); remove design.power",
-            );
-        }
         if let Err(rule) = rd.options() {
             self.problem("design.regression_discontinuity", rule);
         }
