@@ -446,18 +446,11 @@ pub fn analyse(
     let clusters_allocated = allocation.as_ref().map(BTreeMap::len);
     let primary = &outcomes[0].comparisons[0];
     let arm = |g: &GroupSummary| ArmFlow {
-        arm: g.name.clone(),
-        allocated: None,
-        with_data: g.n,
-        lost_to_follow_up: None,
-        excluded_missing: 0,
-        excluded_by_column: Vec::new(),
-        analysed: g.n,
         clusters_allocated,
         clusters_analysed: Some(clusters_analysed),
         clusters_with_data: Some(clusters_analysed),
         clusters_lost: clusters_allocated.map(|a| a.saturating_sub(clusters_analysed)),
-        allocated_in_retained_clusters: None,
+        ..ArmFlow::observed(&g.name, g.n, g.n)
     };
     let flow = Flow {
         arms: primary.groups.iter().map(arm).collect(),
@@ -465,22 +458,6 @@ pub fn analyse(
         estimator: EstimatorKind::TwoWayFixedEffects,
     };
     Ok(Analysis {
-        alpha: analysis_plan.alpha,
-        conf_level,
-        alternative: analysis_plan.alternative,
-        multiple_comparisons: analysis_plan.adjust,
-        missing_policy: analysis_plan.missing,
-        flow,
-        outcomes,
-        baseline: Vec::new(),
-        randomisation_inference: None,
-        warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
-        matched: None,
-        regression_discontinuity: None,
-        staggered_rollout: None,
-        interrupted_time_series: None,
-        difference_in_differences: None,
         stepped_wedge: Some(SteppedWedgeAnalysis {
             cluster_column: settings.cluster.clone(),
             period_column,
@@ -495,6 +472,7 @@ pub fn analyse(
             periods: periods_summary,
             fits,
         }),
+        ..Analysis::design_only(analysis_plan, flow, outcomes)
     })
 }
 
