@@ -655,3 +655,56 @@ fn hussey_hughes_variance_and_power_hold_in_a_monte_carlo() {
         "{rate} vs {power}"
     );
 }
+
+/// The TWFE coefficient beside the staggered analysis carries estimatr's CR2
+/// inference: `lm_robust(y ~ d, fixed_effects = ~ unit + period, clusters = unit |
+/// cluster of 4 units, se_type = "CR2")` (tests/reference/staggered/twfe_cr2.R), at
+/// relative 1e-10 as for the DiD fixtures: both solve the same least-squares problem
+/// directly.
+#[test]
+fn twfe_cr2_inference_matches_estimatr() {
+    let panel = reference_panel();
+    let fx: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder().join("twfe_cr2.json")).unwrap())
+            .unwrap();
+    let by_four: Vec<usize> = (0..panel.n_units()).map(|u| u / 4).collect();
+    for case in fx["cases"].as_array().unwrap() {
+        let clusters = match case["clusters"].as_str().unwrap() {
+            "unit" => None,
+            _ => Some(by_four.as_slice()),
+        };
+        let ours = staggered::twfe::twfe_cr2(&panel, clusters, 0.95).unwrap();
+        let name = case["name"].as_str().unwrap();
+        for (what, value) in [
+            ("estimate", ours.estimate),
+            ("std_error", ours.std_error),
+            ("df", ours.df),
+            ("p_value", ours.p_value),
+            ("conf_low", ours.conf_low),
+            ("conf_high", ours.conf_high),
+        ] {
+            let theirs = case[what].as_f64().unwrap();
+            let scale = theirs.abs().max(f64::MIN_POSITIVE);
+            assert!(
+                (value - theirs).abs() <= 1e-10 * scale,
+                "{name} {what}: ours {value}, estimatr {theirs}"
+            );
+        }
+    }
+    // The whole analysis carries it, at the analysis's confidence level.
+    let settings = Settings {
+        comparison: Comparison::NeverTreated,
+        anticipation: 0,
+        base_period: BasePeriod::Varying,
+    };
+    let result = staggered::analyse(&panel, &settings, &inference()).unwrap();
+    let cr2 = result.twfe.inference.as_ref().expect("CR2 computed");
+    assert!((cr2.estimate - result.twfe.estimate).abs() < 1e-10);
+    assert_eq!(
+        cr2.std_error.to_bits(),
+        staggered::twfe::twfe_cr2(&panel, None, 0.95)
+            .unwrap()
+            .std_error
+            .to_bits()
+    );
+}

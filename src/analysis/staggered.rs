@@ -102,6 +102,12 @@ pub struct CellRow {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TwfeRow {
     pub estimate: f64,
+    /// estimatr's `lm_robust(y ~ d, fixed_effects = ~ unit + period, clusters =
+    /// <clustered_by>, se_type = "CR2")` inference of the coefficient: CR2 standard
+    /// error, Satterthwaite df, t interval. Null when it could not be computed (the
+    /// reason is in `cr2_note`).
+    pub cr2: Option<crate::stats::estimate::Estimate>,
+    pub cr2_note: Option<String>,
     /// Weight of the later-vs-already-treated comparisons in the TWFE coefficient.
     pub forbidden_weight: f64,
     pub decomposition: Vec<BaconRow>,
@@ -376,6 +382,8 @@ fn view(
             .collect(),
         twfe: TwfeRow {
             estimate: a.twfe.estimate,
+            cr2: a.twfe.inference.clone(),
+            cr2_note: a.twfe.inference_note.clone(),
             forbidden_weight: a.twfe.forbidden_weight(),
             decomposition: a
                 .twfe

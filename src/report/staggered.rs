@@ -82,8 +82,19 @@ fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
         significant(se, DIGITS),
         interval(estimate - 1.959_963_984_540_054 * se, estimate + 1.959_963_984_540_054 * se)
     ));
+    let twfe_inference = match (&analysis.twfe.inference, &analysis.twfe.inference_note) {
+        (Some(e), _) => format!(
+            " (cluster-robust CR2 SE {}, {}% CI {}, Satterthwaite df {})",
+            significant(e.std_error, DIGITS),
+            significant(100.0 * e.conf_level, DIGITS),
+            interval(e.conf_low, e.conf_high),
+            significant(e.df, DIGITS)
+        ),
+        (None, Some(note)) => format!(" ({})", note.trim_end_matches('.')),
+        (None, None) => String::new(),
+    };
     out.push(format!(
-        "Two-way fixed effects (unit and period effects) gives {}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.",
+        "Two-way fixed effects (unit and period effects) gives {}{twfe_inference}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.",
         significant(analysis.twfe.estimate, DIGITS),
         percent(analysis.twfe.forbidden_weight(), 3),
         if (analysis.twfe.estimate - estimate).abs() > 1.959_963_984_540_054 * se {

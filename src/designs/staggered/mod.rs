@@ -193,9 +193,25 @@ pub fn analyse(
         event_time_critical_value,
         cohort_critical_value,
         pre_trend,
-        twfe: twfe::twfe(panel),
+        twfe: twfe_with_inference(panel, clusters, 1.0 - inference.alpha),
         notes,
     })
+}
+
+/// The TWFE coefficient, its decomposition and its CR2 inference (a regression that
+/// cannot give CR2, such as a cluster too large for it, keeps the point estimate and
+/// says why).
+fn twfe_with_inference(panel: &Panel, clusters: Option<&[usize]>, conf_level: f64) -> Twfe {
+    let mut result = twfe::twfe(panel);
+    match twfe::twfe_cr2(panel, clusters, conf_level) {
+        Ok(estimate) => result.inference = Some(estimate),
+        Err(error) => {
+            result.inference_note = Some(format!(
+                "The TWFE coefficient has no CR2 standard error: {error}."
+            ))
+        }
+    }
+    result
 }
 
 /// Wald test of the pre-treatment event-time effects with the influence-function
