@@ -53,7 +53,7 @@ pub(super) fn headline(result: &crate::analysis::staggered::StaggeredRolloutResu
 fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
     let s = &analysis.settings;
     let mut out = vec![format!(
-        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. Parallel trends are assumed without covariates.",
+        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. {}",
         count(analysis.n_units),
         count(analysis.n_periods),
         count(analysis.cohorts.len()),
@@ -73,6 +73,15 @@ fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
             format!(", allowing {} period(s) of anticipation", s.anticipation)
         } else {
             String::new()
+        },
+        if analysis.covariates.is_empty() {
+            "Parallel trends are assumed without covariates.".to_string()
+        } else {
+            format!(
+                "Parallel trends are assumed among units with the same {} (each group-time effect estimated by {}).",
+                analysis.covariates.join(", "),
+                s.method.label()
+            )
         }
     )];
     let (estimate, se) = analysis.overall.cohort_weighted;
