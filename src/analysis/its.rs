@@ -24,6 +24,10 @@ pub struct ItsAnalysis {
     /// The data columns holding the period and the season.
     pub period_column: String,
     pub seasonality_column: Option<String>,
+    /// With `design.interrupted_time_series.series`: every series' fit of the primary
+    /// outcome (and `series` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_series: Option<super::its_many::ManySeries>,
     /// One fit per outcome, primary first.
     pub series: Vec<ItsSeries>,
     /// The highest level the primary series' design and diagnostics allow.
@@ -69,6 +73,17 @@ pub fn analyse(
     };
     let conf_level = 1.0 - analysis_plan.alpha;
     let options = settings.options(conf_level);
+    if let Some(column) = &settings.series {
+        let input = super::its_many::Input {
+            table: &table,
+            path,
+            lines: &rows,
+            periods: &periods,
+            season: season.as_deref(),
+            series_column: column,
+        };
+        return super::its_many::analyse(plan, analysis_plan, settings, &input, &options);
+    }
     let mut series = Vec::with_capacity(plan.outcomes.len());
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
     for (i, outcome) in plan.outcomes.iter().enumerate() {
@@ -147,6 +162,7 @@ pub fn analyse(
         interrupted_time_series: Some(ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),
+            by_series: None,
             series,
             ceiling,
         }),

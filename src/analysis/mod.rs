@@ -15,6 +15,7 @@ pub mod did;
 mod estimators;
 pub mod icc;
 pub mod its;
+pub mod its_many;
 pub mod matched;
 pub mod rdd;
 pub mod ri;

@@ -17,6 +17,10 @@ use crate::designs::its::{
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItsSpec {
+    /// Column naming the series each row belongs to (a ward, a school): each series
+    /// gets its own segmented regression, fitted in parallel; the primary outcome only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// Column holding each row's period as a whole number (e.g. a month index), one
     /// row per period with no gaps.
     pub period: String,
@@ -98,6 +102,9 @@ impl ItsSpec {
         }
         if let Some(s) = &self.seasonality {
             columns.push(("design.interrupted_time_series.seasonality", s.as_str()));
+        }
+        if let Some(s) = &self.series {
+            columns.push(("design.interrupted_time_series.series", s.as_str()));
         }
         columns
     }

@@ -66,6 +66,12 @@ impl Checker<'_> {
                 );
             }
         }
+        if settings.series.is_some() && !secondary.is_empty() {
+            self.problem(
+                "design.interrupted_time_series.series",
+                format!("with series, each series' primary outcome gets its own segmented regression; secondary outcomes ({}) are not fitted per series: remove them or run them as their own spec", secondary.join(", ")),
+            );
+        }
         if settings.control.is_some() {
             for name in secondary
                 .iter()
