@@ -296,3 +296,101 @@ fn many_series_fit_one_regression_each_and_name_the_series_that_fail() {
     assert!(md.contains("1 series could not be fitted"), "{md}");
     assert!(md.contains("w4: the series has a gap"), "{md}");
 }
+
+/// Dated periods: the example's months written as `YYYY-MM` with `frequency: monthly`
+/// and the intervention as a date give exactly the integer-period analysis; a dated
+/// series with a missing month is refused naming the rows, a malformed date naming its
+/// line, and a date intervention without a frequency at check time.
+#[test]
+fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
+    let integer_root = TempDir::new().unwrap();
+    let integer_spec = example(&integer_root, |t| t);
+    let expected = report(&integer_spec, &integer_root);
+
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |text| {
+        text.replace(
+            "\"intervention\": 37,",
+            "\"intervention\": \"2022-01\", \"frequency\": \"monthly\",",
+        )
+    });
+    let data = spec.parent().unwrap().join("data/monthly_response.csv");
+    let original = std::fs::read_to_string(&data).unwrap();
+    let dated: String = original
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let (month, rest) = line.split_once(',').unwrap();
+            let m: i64 = month.parse().unwrap();
+            let date = format!("{}-{:02}", 2019 + (m - 1) / 12, (m - 1) % 12 + 1);
+            format!("{date},{rest}\n")
+        })
+        .collect();
+    std::fs::write(&data, &dated).unwrap();
+    let got = report(&spec, &root);
+    let fit = |r: &Value| r["analysis"]["interrupted_time_series"]["series"][0]["fit"].clone();
+    assert_eq!(fit(&got)["level_change"], fit(&expected)["level_change"]);
+    assert_eq!(fit(&got)["slope_change"], fit(&expected)["slope_change"]);
+    assert_eq!(fit(&got)["n_pre"], 36);
+    assert_eq!(
+        got["analysis"]["interrupted_time_series"]["period_one"],
+        "2019-01"
+    );
+
+    // 2019-06 missing: a gap between periods 5 and 7, rows named.
+    let gap: String = dated
+        .lines()
+        .filter(|l| !l.starts_with("2019-06,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&data, gap).unwrap();
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(&spec)
+        .arg("--out")
+        .arg(root.path().join("gap"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no row between period 5 (row 6) and period 7 (row 7)"),
+        "{stderr}"
+    );
+
+    let bad = dated.replacen("2019-03,", "2019-3,", 1);
+    std::fs::write(&data, bad).unwrap();
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(&spec)
+        .arg("--out")
+        .arg(root.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            ":4: column `month`: \"2019-3\" is not a monthly date (YYYY-MM-DD or YYYY-MM)"
+        ),
+        "{stderr}"
+    );
+
+    let undated_root = TempDir::new().unwrap();
+    let undated = example(&undated_root, |text| {
+        text.replace("\"intervention\": 37,", "\"intervention\": \"2022-01\",")
+    });
+    let output = evident().arg("check").arg(&undated).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("design.interrupted_time_series.intervention")
+            && stderr.contains("set frequency"),
+        "{stderr}"
+    );
+}

@@ -221,6 +221,7 @@ pub(super) struct Input<'a> {
     pub periods: &'a [i64],
     pub season: Option<&'a [u32]>,
     pub series_column: &'a str,
+    pub period_one: Option<String>,
 }
 
 /// The analyse stage with `series`: every series of the primary outcome, and the
@@ -374,6 +375,7 @@ pub(super) fn analyse(
         interrupted_time_series: Some(super::its::ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),
+            period_one: input.period_one.clone(),
             by_series: Some(many),
             series: Vec::new(),
             ceiling,

@@ -203,10 +203,16 @@ pub fn run(
                 .collect()
         };
     let units = labels(path, &table, &settings.unit)?;
-    let periods: Vec<i64> = integers(&settings.period, false)?
-        .into_iter()
-        .map(|p| p.expect("missing refused"))
-        .collect();
+    let (periods, dated) = match settings.frequency {
+        None => (
+            integers(&settings.period, false)?
+                .into_iter()
+                .map(|p| p.expect("missing refused"))
+                .collect::<Vec<i64>>(),
+            None,
+        ),
+        Some(_) => super::its::period_column(&table, path, &settings.period, settings.frequency)?,
+    };
     let outcomes: Vec<f64> = table
         .numeric(&outcome)?
         .into_iter()
@@ -214,7 +220,13 @@ pub fn run(
         .collect();
     let panel = match (&settings.first_treated, &settings.treated) {
         (Some(column), _) => {
-            let first = integers(column, true)?;
+            let first = match &dated {
+                None => integers(column, true)?,
+                Some(d) => super::its::dates(&table, path, column, d.frequency, true)?
+                    .into_iter()
+                    .map(|g| g.map(|g| g - d.offset))
+                    .collect(),
+            };
             Panel::from_long(&units, &periods, &outcomes, Timing::FirstTreated(&first))
         }
         (None, Some(column)) => {
@@ -293,6 +305,13 @@ pub fn run(
     let mut analysis =
         staggered::analyse(&panel, &estimand, &inference).map_err(staggered_error)?;
     analysis.notes.extend(covariate_notes);
+    if let Some(d) = &dated {
+        analysis.notes.push(format!(
+            "Periods are {} dates numbered from 1 = {} (cohorts and periods below use these numbers).",
+            d.frequency.label(),
+            d.first
+        ));
+    }
     let first_period: Vec<f64> = (0..panel.n_units()).map(|u| panel.y(u, 0)).collect();
     let n = first_period.len() as f64;
     let mean = first_period.iter().sum::<f64>() / n;

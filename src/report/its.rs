@@ -64,6 +64,11 @@ pub(super) fn its_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
             None => String::new(),
         }
     )));
+    if let Some(first) = &its.period_one {
+        blocks.push(Block::Paragraph(format!(
+            "Periods are numbered from 1 = {first}, the first date in the data."
+        )));
+    }
     blocks.extend(
         (0..charts.len())
             .filter(|&i| charts[i].name == CHART_NAME)

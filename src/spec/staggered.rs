@@ -13,8 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct StaggeredSpec {
     /// Column of the analysis data identifying the unit (area, school, ward).
     pub unit: String,
-    /// Column holding the period (an integer: year, month number, wave).
+    /// Column holding the period (an integer: year, month number, wave; or an ISO date
+    /// with `frequency`).
     pub period: String,
+    /// The period and first-treatment columns hold ISO dates observed at this
+    /// frequency; without it, whole numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<crate::data::periods::Frequency>,
     /// Column with each unit's first-treatment period (constant within a unit; empty
     /// or 0 for never treated). Give this or `treated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

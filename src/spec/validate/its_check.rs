@@ -33,6 +33,9 @@ impl Checker<'_> {
             (Some(_), true) => {}
         }
         let settings = settings?;
+        if let Err(why) = settings.intervention_index() {
+            self.problem("design.interrupted_time_series.intervention", why);
+        }
         for (i, &h) in settings.horizons.iter().enumerate() {
             if h < settings.transition {
                 self.problem(
