@@ -45,6 +45,7 @@ fn callaway_santanna(c: &mut Criterion) {
         comparison: Comparison::NeverTreated,
         anticipation: 0,
         base_period: BasePeriod::Varying,
+        method: Default::default(),
     };
     let inference = Inference {
         alpha: 0.05,

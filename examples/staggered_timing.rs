@@ -31,6 +31,7 @@ fn main() {
         comparison: Comparison::NeverTreated,
         anticipation: 0,
         base_period: BasePeriod::Varying,
+        method: Default::default(),
     };
     let inference = Inference {
         alpha: 0.05,

@@ -179,3 +179,218 @@ fn bad_settings_are_invalid_input_with_the_json_path() {
         assert!(stderr.contains(expected), "{what}: {stderr}");
     }
 }
+
+/// `design.interrupted_time_series.series`: one segmented regression per series, each
+/// equal to fitting that series alone (library `fit_series`), in label order; a series
+/// with a gap is listed with its reason and rows instead of failing the others; the
+/// headline is the mean level change; the Markdown shows the table and the failure.
+#[test]
+fn many_series_fit_one_regression_each_and_name_the_series_that_fail() {
+    use evident::designs::its::{ItsOptions, Series, fit_series};
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |text| {
+        let mut study: Value = serde_json::from_str(&text).unwrap();
+        study["design"]["interrupted_time_series"] =
+            serde_json::json!({"period": "month", "intervention": 13, "series": "ward"});
+        study["outcomes"] = serde_json::json!([{"name": "falls", "label": "Falls per 1,000 bed days",
+            "type": "continuous", "role": "primary", "better": "lower"}]);
+        study["analysis"] = serde_json::json!({"data": "data/wards.csv", "id": "ward"});
+        study["report"] = serde_json::json!({"formats": ["json", "md"]});
+        study.to_string()
+    });
+    // Four wards x 24 months; ward w4 has no row for month 7 (a gap).
+    let mut csv = String::from("ward,month,falls\n");
+    // (ward, months, values, file lines)
+    type Ward = (String, Vec<i64>, Vec<f64>, Vec<u64>);
+    let mut wards: Vec<Ward> = Vec::new();
+    let mut line = 1u64;
+    for (w, level) in [("w1", -1.0), ("w2", -0.5), ("w3", 0.0), ("w4", -0.2)] {
+        let (mut months, mut values, mut lines) = (vec![], vec![], vec![]);
+        for m in 1..=24i64 {
+            if w == "w4" && m == 7 {
+                continue;
+            }
+            let noise = ((m * 7919 + w.len() as i64 * 31 + level as i64) % 17) as f64 / 17.0 - 0.5;
+            let wobble = (m as f64 * 1.3 + level * 5.0).sin() * 0.3;
+            let y = 5.0
+                + 0.05 * m as f64
+                + if m >= 13 {
+                    level - 0.02 * (m - 13) as f64
+                } else {
+                    0.0
+                }
+                + noise
+                + wobble;
+            line += 1;
+            csv.push_str(&format!("{w},{m},{y}\n"));
+            months.push(m);
+            values.push(y);
+            lines.push(line);
+        }
+        wards.push((w.to_string(), months, values, lines));
+    }
+    std::fs::write(spec.parent().unwrap().join("data/wards.csv"), csv).unwrap();
+    let report = report(&spec, &root);
+    let its = &report["analysis"]["interrupted_time_series"];
+    let many = &its["by_series"];
+    assert_eq!(many["series_column"], "ward");
+    assert_eq!(many["n_series"], 4);
+    assert_eq!(many["n_fitted"], 3);
+    assert_eq!(its["series"].as_array().unwrap().len(), 0);
+    let options = ItsOptions {
+        intervention: 13,
+        ..ItsOptions::default()
+    };
+    let mut levels = Vec::new();
+    for (i, (ward, months, values, lines)) in wards.iter().enumerate() {
+        let row = &many["series"][i];
+        assert_eq!(row["series"], ward.as_str());
+        let alone = fit_series(
+            &Series {
+                periods: months,
+                outcome: values,
+                control: None,
+                season: None,
+                rows: Some(lines),
+            },
+            &options,
+        );
+        match alone {
+            Ok(fit) => {
+                for (key, ours) in [
+                    ("level_change", &fit.level_change),
+                    ("slope_change", &fit.slope_change),
+                ] {
+                    for field in ["estimate", "std_error", "conf_low", "conf_high"] {
+                        let json = row[key][field].as_f64().unwrap();
+                        let lib = serde_json::to_value(ours).unwrap()[field].as_f64().unwrap();
+                        assert!(
+                            (json - lib).abs() <= 1e-12 * lib.abs().max(1.0),
+                            "{ward} {key} {field}"
+                        );
+                    }
+                }
+                levels.push(fit.level_change.estimate);
+            }
+            Err(e) => {
+                let message = row["error"].as_str().unwrap();
+                assert_eq!(message, e.to_string());
+                assert!(
+                    message.contains("gap") && message.contains("period 6 (row 79)"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    let mean = levels.iter().sum::<f64>() / levels.len() as f64;
+    let headline = many["mean_level_change"]["estimate"].as_f64().unwrap();
+    assert!((headline - mean).abs() < 1e-12, "{headline} vs {mean}");
+    assert_eq!(
+        report["analysis"]["outcomes"][0]["comparisons"][0]["estimate"]["estimate"]
+            .as_f64()
+            .unwrap(),
+        headline
+    );
+    let md = std::fs::read_to_string(root.path().join("out/report.md")).unwrap();
+    assert!(md.contains("4 series (column"), "{md}");
+    assert!(md.contains("1 series could not be fitted"), "{md}");
+    assert!(md.contains("w4: the series has a gap"), "{md}");
+}
+
+/// Dated periods: the example's months written as `YYYY-MM` with `frequency: monthly`
+/// and the intervention as a date give exactly the integer-period analysis; a dated
+/// series with a missing month is refused naming the rows, a malformed date naming its
+/// line, and a date intervention without a frequency at check time.
+#[test]
+fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
+    let integer_root = TempDir::new().unwrap();
+    let integer_spec = example(&integer_root, |t| t);
+    let expected = report(&integer_spec, &integer_root);
+
+    let root = TempDir::new().unwrap();
+    let spec = example(&root, |text| {
+        text.replace(
+            "\"intervention\": 37,",
+            "\"intervention\": \"2022-01\", \"frequency\": \"monthly\",",
+        )
+    });
+    let data = spec.parent().unwrap().join("data/monthly_response.csv");
+    let original = std::fs::read_to_string(&data).unwrap();
+    let dated: String = original
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let (month, rest) = line.split_once(',').unwrap();
+            let m: i64 = month.parse().unwrap();
+            let date = format!("{}-{:02}", 2019 + (m - 1) / 12, (m - 1) % 12 + 1);
+            format!("{date},{rest}\n")
+        })
+        .collect();
+    std::fs::write(&data, &dated).unwrap();
+    let got = report(&spec, &root);
+    let fit = |r: &Value| r["analysis"]["interrupted_time_series"]["series"][0]["fit"].clone();
+    assert_eq!(fit(&got)["level_change"], fit(&expected)["level_change"]);
+    assert_eq!(fit(&got)["slope_change"], fit(&expected)["slope_change"]);
+    assert_eq!(fit(&got)["n_pre"], 36);
+    assert_eq!(
+        got["analysis"]["interrupted_time_series"]["period_one"],
+        "2019-01"
+    );
+
+    // 2019-06 missing: a gap between periods 5 and 7, rows named.
+    let gap: String = dated
+        .lines()
+        .filter(|l| !l.starts_with("2019-06,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&data, gap).unwrap();
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(&spec)
+        .arg("--out")
+        .arg(root.path().join("gap"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no row between period 5 (row 6) and period 7 (row 7)"),
+        "{stderr}"
+    );
+
+    let bad = dated.replacen("2019-03,", "2019-3,", 1);
+    std::fs::write(&data, bad).unwrap();
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(&spec)
+        .arg("--out")
+        .arg(root.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            ":4: column `month`: \"2019-3\" is not a monthly date (YYYY-MM-DD or YYYY-MM)"
+        ),
+        "{stderr}"
+    );
+
+    let undated_root = TempDir::new().unwrap();
+    let undated = example(&undated_root, |text| {
+        text.replace("\"intervention\": 37,", "\"intervention\": \"2022-01\",")
+    });
+    let output = evident().arg("check").arg(&undated).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("design.interrupted_time_series.intervention")
+            && stderr.contains("set frequency"),
+        "{stderr}"
+    );
+}

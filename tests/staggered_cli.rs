@@ -185,3 +185,153 @@ fn staggered_settings_on_another_design_or_missing_are_refused() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("not both"), "{stderr}");
 }
+
+/// A spec with `design.staggered.covariates` runs the doubly robust Callaway-Sant'Anna
+/// (csdid's numbers: tests/reference/staggered/covariate_fixtures.json), a covariate
+/// that changes within a unit is refused naming the unit and file lines (exit 2), and
+/// `time_varying_covariates: base_period` runs with a note that says what was done.
+#[test]
+fn covariates_run_doubly_robust_and_time_varying_ones_are_refused_or_noted() {
+    let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/staggered");
+    let dir = TempDir::new().unwrap();
+    let panel = std::fs::read_to_string(reference.join("panel_covariates.csv")).unwrap();
+    std::fs::write(dir.path().join("panel.csv"), &panel).unwrap();
+    let spec = |extra: &str| {
+        let mut study: Value =
+            serde_json::from_str(&std::fs::read_to_string(example().join("study.json")).unwrap())
+                .unwrap();
+        let staggered: Value = serde_json::from_str(&format!(
+            r#"{{"unit": "unit", "period": "period", "first_treated": "first_treated",
+                "comparison": "never_treated", "covariates": ["x1", "x2"]{extra}}}"#
+        ))
+        .unwrap();
+        study["design"]["staggered"] = staggered;
+        study["outcomes"] =
+            serde_json::json!([{"name": "y", "type": "continuous", "role": "primary"}]);
+        study["analysis"]["data"] = "panel.csv".into();
+        study["report"] = serde_json::json!({"formats": ["json"]});
+        study.to_string()
+    };
+    let run = |spec_text: String, out: &str| {
+        let path = dir.path().join(format!("{out}.json"));
+        std::fs::write(&path, spec_text).unwrap();
+        Command::cargo_bin("evident")
+            .unwrap()
+            .args(["-q", "run"])
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    let output = run(spec(""), "fixed");
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fixed/report.json")).unwrap(),
+    )
+    .unwrap();
+    let staggered = &report["analysis"]["staggered_rollout"];
+    assert_eq!(staggered["estimation"], "dr");
+    assert_eq!(staggered["covariates"][1], "x2");
+    let fixtures: Value = serde_json::from_str(
+        &std::fs::read_to_string(reference.join("covariate_fixtures.json")).unwrap(),
+    )
+    .unwrap();
+    let dr_never = &fixtures["cases"][1];
+    assert_eq!(dr_never["method"], "dr");
+    assert_eq!(dr_never["comparison"], "nevertreated");
+    let theirs = dr_never["aggregates"]["group"]["overall_att"]
+        .as_f64()
+        .unwrap();
+    let ours = staggered["overall"]["estimate"].as_f64().unwrap();
+    assert!((ours - theirs).abs() < 1e-10, "{ours} vs csdid {theirs}");
+
+    // x1 of unit u001 moves in period 4 (file line 5).
+    let mut lines: Vec<String> = panel.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> = lines[4].split(',').map(str::to_string).collect();
+    fields[3] = "9.5".into();
+    lines[4] = fields.join(",");
+    std::fs::write(dir.path().join("panel.csv"), lines.join("\n") + "\n").unwrap();
+    let output = run(spec(""), "varying");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "covariate x1 changes over time within 1 unit(s) (first: unit u001, lines 2 and 5)"
+        ) && stderr.contains("did issue #71"),
+        "{stderr}"
+    );
+    let output = run(
+        spec(r#", "time_varying_covariates": "base_period""#),
+        "noted",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("noted/report.json")).unwrap(),
+    )
+    .unwrap();
+    let notes = report["analysis"]["staggered_rollout"]["notes"].to_string();
+    assert!(
+        notes.contains("Covariate x1 changes within 1 unit(s)"),
+        "{notes}"
+    );
+}
+
+/// Quarterly dates: the example's quarters written as `YYYY-MM` (the first-treatment
+/// column too; 0 stays never treated) with `frequency: quarterly` give the same
+/// estimates as the integer quarters, and the notes say how the periods are numbered.
+#[test]
+fn quarterly_dates_give_the_integer_analysis() {
+    let expected = run_example(&TempDir::new().unwrap());
+    let dir = TempDir::new().unwrap();
+    let panel = std::fs::read_to_string(example().join("data/panel.csv")).unwrap();
+    let date = |q: i64| format!("{}-{:02}", 2020 + (q - 1) / 4, 1 + 3 * ((q - 1) % 4));
+    let dated: String = panel
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let f: Vec<&str> = line.split(',').collect();
+            let first: i64 = f[2].parse().unwrap();
+            let first = if first == 0 { "0".to_string() } else { date(first) };
+            format!("{},{},{first},{}\n", f[0], date(f[1].parse().unwrap()), f[3])
+        })
+        .collect();
+    std::fs::write(dir.path().join("panel.csv"), dated).unwrap();
+    let mut study: Value =
+        serde_json::from_str(&std::fs::read_to_string(example().join("study.json")).unwrap())
+            .unwrap();
+    study["design"]["staggered"]["frequency"] = "quarterly".into();
+    study["analysis"]["data"] = "panel.csv".into();
+    study["report"] = serde_json::json!({"formats": ["json"]});
+    let spec = dir.path().join("study.json");
+    std::fs::write(&spec, study.to_string()).unwrap();
+    Command::cargo_bin("evident")
+        .unwrap()
+        .args(["-q", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let got: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/report.json")).unwrap(),
+    )
+    .unwrap();
+    let (a, b) = (
+        &got["analysis"]["staggered_rollout"],
+        &expected["analysis"]["staggered_rollout"],
+    );
+    assert_eq!(a["overall"], b["overall"]);
+    assert_eq!(a["cohorts"], b["cohorts"]);
+    assert_eq!(a["twfe"]["estimate"], b["twfe"]["estimate"]);
+    assert!(
+        a["notes"]
+            .to_string()
+            .contains("Periods are quarterly dates numbered from 1 = 2020 Q1"),
+        "{}",
+        a["notes"]
+    );
+}

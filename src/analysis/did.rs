@@ -65,7 +65,8 @@ pub fn analyse(
             })
         })
         .collect::<Result<_, _>>()?;
-    let periods = super::its::whole_numbers(&table, path, &settings.period)?;
+    let (periods, _) =
+        super::its::period_column(&table, path, &settings.period, settings.frequency)?;
     let treated = super::its::values(&table, &settings.treated)?;
     let covariates: Vec<(String, Vec<f64>)> = settings
         .covariates

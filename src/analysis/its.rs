@@ -24,6 +24,14 @@ pub struct ItsAnalysis {
     /// The data columns holding the period and the season.
     pub period_column: String,
     pub seasonality_column: Option<String>,
+    /// With dated periods (`frequency`): the first period's date; periods are numbered
+    /// 1, 2, ... from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_one: Option<String>,
+    /// With `design.interrupted_time_series.series`: every series' fit of the primary
+    /// outcome (and `series` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_series: Option<super::its_many::ManySeries>,
     /// One fit per outcome, primary first.
     pub series: Vec<ItsSeries>,
     /// The highest level the primary series' design and diagnostics allow.
@@ -57,7 +65,7 @@ pub fn analyse(
     columns.dedup();
     let table = Table::read_columns(path, &columns)?;
     let rows: Vec<u64> = (0..table.n_rows()).map(|i| table.line(i)).collect();
-    let periods = whole_numbers(&table, path, &settings.period)?;
+    let (periods, dated) = period_column(&table, path, &settings.period, settings.frequency)?;
     let season = match &settings.seasonality {
         Some(s) => Some(
             whole_numbers(&table, path, s)?
@@ -68,7 +76,22 @@ pub fn analyse(
         None => None,
     };
     let conf_level = 1.0 - analysis_plan.alpha;
-    let options = settings.options(conf_level);
+    let mut options = settings.options(conf_level);
+    if let Some(d) = &dated {
+        options.intervention -= d.offset;
+    }
+    if let Some(column) = &settings.series {
+        let input = super::its_many::Input {
+            table: &table,
+            path,
+            lines: &rows,
+            periods: &periods,
+            season: season.as_deref(),
+            series_column: column,
+            period_one: dated.as_ref().map(|d| d.first.clone()),
+        };
+        return super::its_many::analyse(plan, analysis_plan, settings, &input, &options);
+    }
     let mut series = Vec::with_capacity(plan.outcomes.len());
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
     for (i, outcome) in plan.outcomes.iter().enumerate() {
@@ -125,6 +148,8 @@ pub fn analyse(
         interrupted_time_series: Some(ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),
+            period_one: dated.as_ref().map(|d| d.first.clone()),
+            by_series: None,
             series,
             ceiling,
         }),
@@ -201,6 +226,80 @@ pub(super) fn whole_numbers(
                 column: column.to_string(),
                 value: other.map_or_else(|| "missing".to_string(), |x| x.to_string()),
             }),
+        })
+        .collect()
+}
+
+/// Periods numbered from 1 at the first date of the data, and that first date's label
+/// (dated periods only).
+pub struct DatedPeriods {
+    /// Index of the period before the first one: period index − offset = 1, 2, ...
+    pub offset: i64,
+    pub first: String,
+    pub frequency: crate::data::periods::Frequency,
+}
+
+/// A period column: whole numbers, or ISO dates under `frequency`, numbered 1, 2, ...
+/// from the first period in the data (so gaps and duplicates are checked on
+/// consecutive integers and reported with their rows).
+///
+/// # Errors
+/// A value that is not a whole number (no frequency) or not a date at the frequency.
+pub(super) fn period_column(
+    table: &Table,
+    path: &Path,
+    column: &str,
+    frequency: Option<crate::data::periods::Frequency>,
+) -> Result<(Vec<i64>, Option<DatedPeriods>), AnalysisError> {
+    let Some(frequency) = frequency else {
+        return Ok((whole_numbers(table, path, column)?, None));
+    };
+    let indices = dates(table, path, column, frequency, false)?
+        .into_iter()
+        .map(|d| d.expect("missing refused"))
+        .collect::<Vec<i64>>();
+    let min = indices.iter().copied().min().unwrap_or(1);
+    let offset = min - 1;
+    Ok((
+        indices.iter().map(|i| i - offset).collect(),
+        Some(DatedPeriods {
+            offset,
+            first: crate::data::periods::label(min, frequency),
+            frequency,
+        }),
+    ))
+}
+
+/// A column of ISO dates as period indices under `frequency`; a missing value (or 0,
+/// for a first-treatment column) is `None` when `missing_is_none`.
+pub(super) fn dates(
+    table: &Table,
+    path: &Path,
+    column: &str,
+    frequency: crate::data::periods::Frequency,
+    missing_is_none: bool,
+) -> Result<Vec<Option<i64>>, AnalysisError> {
+    table
+        .categorical(column)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| match text {
+            None if missing_is_none => Ok(None),
+            Some(t) if missing_is_none && t.trim() == "0" => Ok(None),
+            None => Err(AnalysisError::BadDate {
+                path: path.to_path_buf(),
+                line: table.line(i),
+                column: column.to_string(),
+                why: "the period is missing".into(),
+            }),
+            Some(t) => crate::data::periods::parse(&t, frequency)
+                .map(Some)
+                .map_err(|why| AnalysisError::BadDate {
+                    path: path.to_path_buf(),
+                    line: table.line(i),
+                    column: column.to_string(),
+                    why,
+                }),
         })
         .collect()
 }

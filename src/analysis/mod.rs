@@ -15,6 +15,7 @@ pub mod did;
 mod estimators;
 pub mod icc;
 pub mod its;
+pub mod its_many;
 pub mod matched;
 pub mod rdd;
 pub mod ri;
@@ -231,6 +232,13 @@ pub enum AnalysisError {
         column: String,
         value: String,
     },
+    #[error("{path}:{line}: column `{column}`: {why}")]
+    BadDate {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        why: String,
+    },
     #[error(
         "{path}:{line}: column `{column}`: arm `{value}` is not one of the declared arms {arms}"
     )]
@@ -393,6 +401,9 @@ impl AnalysisError {
             }
             AnalysisError::DifferenceInDifferences { .. } => {
                 "a difference-in-differences needs one row per unit and period, a 0/1 treatment column that never switches off, units never treated, and one start period for the treated units".into()
+            }
+            AnalysisError::BadDate { .. } => {
+                "give every period as an ISO date (YYYY-MM-DD, or YYYY-MM for monthly, quarterly and yearly data) at the declared frequency, or remove frequency to use whole-number periods".into()
             }
             AnalysisError::NotWholeNumber { .. } => {
                 "number the periods 1, 2, 3, ... (e.g. months since the start) and the seasons 1-12 or 1-7".into()

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::AnalysisError;
 use crate::data::Table;
 use crate::designs::staggered::{self, Effect, Inference, Panel, StaggeredAnalysis, Timing};
-use crate::spec::staggered::{BasePeriod, BootstrapSpec, Comparison, StaggeredSpec};
+use crate::spec::staggered::{
+    BasePeriod, BootstrapSpec, Comparison, Estimation, StaggeredSpec, TimeVaryingCovariates,
+};
 use crate::spec::{AnalysisPlan, Plan};
 
 /// `analysis.staggered_rollout` in report.json.
@@ -23,6 +25,10 @@ pub struct StaggeredRolloutResult {
     pub anticipation: u32,
     pub base_period: BasePeriod,
     pub bootstrap: BootstrapSpec,
+    /// Covariates of conditional parallel trends (empty: unconditional).
+    pub covariates: Vec<String>,
+    /// How they enter each ATT(g, t) (`dr` or `reg`); null without covariates.
+    pub estimation: Option<Estimation>,
     /// Clusters of the standard errors and bootstrap: the unit, or `design.staggered.cluster`.
     pub clustered_by: String,
     pub n_units: usize,
@@ -102,6 +108,12 @@ pub struct CellRow {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TwfeRow {
     pub estimate: f64,
+    /// estimatr's `lm_robust(y ~ d, fixed_effects = ~ unit + period, clusters =
+    /// <clustered_by>, se_type = "CR2")` inference of the coefficient: CR2 standard
+    /// error, Satterthwaite df, t interval. Null when it could not be computed (the
+    /// reason is in `cr2_note`).
+    pub cr2: Option<crate::stats::estimate::Estimate>,
+    pub cr2_note: Option<String>,
     /// Weight of the later-vs-already-treated comparisons in the TWFE coefficient.
     pub forbidden_weight: f64,
     pub decomposition: Vec<BaconRow>,
@@ -152,6 +164,7 @@ pub fn run(
     columns.extend(settings.first_treated.as_deref());
     columns.extend(settings.treated.as_deref());
     columns.extend(settings.cluster.as_deref());
+    columns.extend(settings.covariates.iter().map(String::as_str));
     let table = Table::read_columns(path, &columns)?;
     let staggered_error = |source| AnalysisError::Staggered {
         path: path.clone(),
@@ -177,10 +190,16 @@ pub fn run(
                 .collect()
         };
     let units = labels(path, &table, &settings.unit)?;
-    let periods: Vec<i64> = integers(&settings.period, false)?
-        .into_iter()
-        .map(|p| p.expect("missing refused"))
-        .collect();
+    let (periods, dated) = match settings.frequency {
+        None => (
+            integers(&settings.period, false)?
+                .into_iter()
+                .map(|p| p.expect("missing refused"))
+                .collect::<Vec<i64>>(),
+            None,
+        ),
+        Some(_) => super::its::period_column(&table, path, &settings.period, settings.frequency)?,
+    };
     let outcomes: Vec<f64> = table
         .numeric(&outcome)?
         .into_iter()
@@ -188,7 +207,13 @@ pub fn run(
         .collect();
     let panel = match (&settings.first_treated, &settings.treated) {
         (Some(column), _) => {
-            let first = integers(column, true)?;
+            let first = match &dated {
+                None => integers(column, true)?,
+                Some(d) => super::its::dates(&table, path, column, d.frequency, true)?
+                    .into_iter()
+                    .map(|g| g.map(|g| g - d.offset))
+                    .collect(),
+            };
             Panel::from_long(&units, &periods, &outcomes, Timing::FirstTreated(&first))
         }
         (None, Some(column)) => {
@@ -202,6 +227,53 @@ pub fn run(
         (None, None) => unreachable!("validation requires first_treated or treated"),
     }
     .map_err(staggered_error)?;
+    let mut panel = panel;
+    let mut covariate_notes = Vec::new();
+    if !settings.covariates.is_empty() {
+        let mut columns = Vec::with_capacity(settings.covariates.len());
+        for name in &settings.covariates {
+            let values: Vec<f64> = table
+                .numeric(name)?
+                .into_iter()
+                .map(|x| x.unwrap_or(f64::NAN))
+                .collect();
+            columns.push((name.clone(), values));
+        }
+        let varying = panel
+            .set_covariates(&units, &periods, &columns)
+            .map_err(staggered_error)?;
+        if let Some(v) = varying.first() {
+            let rows = format!(
+                "lines {} and {}",
+                table.line(v.rows.0),
+                table.line(v.rows.1)
+            );
+            match settings.time_varying_covariates {
+                TimeVaryingCovariates::Refuse => {
+                    return Err(staggered_error(
+                        staggered::StaggeredError::TimeVaryingCovariate {
+                            name: v.name.clone(),
+                            count: v.units,
+                            unit: v.unit.clone(),
+                            rows,
+                        },
+                    ));
+                }
+                TimeVaryingCovariates::BasePeriod => {
+                    for v in &varying {
+                        covariate_notes.push(format!(
+                            "Covariate {} changes within {} unit(s) (first: unit {}, lines {} and {}); as asked (time_varying_covariates: base_period), each group-time effect uses its value in the earlier of the two periods compared, so later changes do not enter (R did's behaviour, did issue #71).",
+                            v.name,
+                            v.units,
+                            v.unit,
+                            table.line(v.rows.0),
+                            table.line(v.rows.1)
+                        ));
+                    }
+                }
+            }
+        }
+    }
     let cluster_of_unit = match &settings.cluster {
         Some(column) => Some(clusters_of_units(path, &table, column, &units, &panel)?),
         None => None,
@@ -215,8 +287,18 @@ pub fn run(
         comparison: settings.comparison,
         anticipation: settings.anticipation,
         base_period: settings.base_period,
+        method: settings.estimation,
     };
-    let analysis = staggered::analyse(&panel, &estimand, &inference).map_err(staggered_error)?;
+    let mut analysis =
+        staggered::analyse(&panel, &estimand, &inference).map_err(staggered_error)?;
+    analysis.notes.extend(covariate_notes);
+    if let Some(d) = &dated {
+        analysis.notes.push(format!(
+            "Periods are {} dates numbered from 1 = {} (cohorts and periods below use these numbers).",
+            d.frequency.label(),
+            d.first
+        ));
+    }
     let first_period: Vec<f64> = (0..panel.n_units()).map(|u| panel.y(u, 0)).collect();
     let n = first_period.len() as f64;
     let mean = first_period.iter().sum::<f64>() / n;
@@ -317,6 +399,8 @@ fn view(
         anticipation: settings.anticipation,
         base_period: settings.base_period,
         bootstrap: settings.bootstrap.clone(),
+        covariates: settings.covariates.clone(),
+        estimation: (!settings.covariates.is_empty()).then_some(settings.estimation),
         clustered_by: settings
             .cluster
             .clone()
@@ -363,6 +447,8 @@ fn view(
             .collect(),
         twfe: TwfeRow {
             estimate: a.twfe.estimate,
+            cr2: a.twfe.inference.clone(),
+            cr2_note: a.twfe.inference_note.clone(),
             forbidden_weight: a.twfe.forbidden_weight(),
             decomposition: a
                 .twfe

@@ -20,6 +20,7 @@ use thiserror::Error;
 
 mod columnar;
 mod csv_columns;
+pub mod periods;
 mod store;
 
 pub use columnar::Format;

@@ -342,7 +342,6 @@ fn its_level_three(
             diagnostics_rule,
         ),
         Some(its) => {
-            let fit = &its.series[0].fit;
             let failed: Vec<&String> = its
                 .ceiling
                 .held_down_by
@@ -361,12 +360,27 @@ fn its_level_three(
                     Status::NotMet
                 },
                 observed: if failed.is_empty() {
-                    format!(
-                        "{} periods before the intervention; Durbin–Watson {}; Ljung–Box p = {}",
-                        fit.n_pre,
-                        crate::report::format::significant(fit.autocorrelation.durbin_watson, 3),
-                        crate::report::format::p_value(fit.autocorrelation.ljung_box.p_value)
-                    )
+                    match (its.series.first(), &its.by_series) {
+                        (Some(series), _) => {
+                            let fit = &series.fit;
+                            format!(
+                                "{} periods before the intervention; Durbin–Watson {}; Ljung–Box p = {}",
+                                fit.n_pre,
+                                crate::report::format::significant(
+                                    fit.autocorrelation.durbin_watson,
+                                    3
+                                ),
+                                crate::report::format::p_value(
+                                    fit.autocorrelation.ljung_box.p_value
+                                )
+                            )
+                        }
+                        (None, Some(many)) => format!(
+                            "the diagnostics pass in every one of the {} fitted series",
+                            many.n_fitted
+                        ),
+                        (None, None) => String::new(),
+                    }
                 } else {
                     failed
                         .iter()

@@ -12,6 +12,7 @@ use super::format::{EffectText, Scale, count, p_value, significant};
 use super::model::ReportModel;
 use crate::analysis::OutcomeResult;
 use crate::analysis::its::{ItsAnalysis, ItsSeries};
+use crate::analysis::its_many::ManySeries;
 use crate::stats::estimate::Estimate;
 
 const CHART_NAME: &str = "its-series";
@@ -34,6 +35,13 @@ fn its_of(model: &ReportModel) -> Option<(&ItsAnalysis, &OutcomeResult)> {
 
 /// The section's blocks.
 pub(super) fn its_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec<Block>) {
+    if let Some(analysis) = model.analysis.as_ref()
+        && let Some(its) = analysis.interrupted_time_series.as_ref()
+        && let Some(many) = its.by_series.as_ref()
+    {
+        many_series_blocks(analysis, its, many, blocks);
+        return;
+    }
     let Some((its, _)) = its_of(model) else {
         return;
     };
@@ -56,6 +64,11 @@ pub(super) fn its_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
             None => String::new(),
         }
     )));
+    if let Some(first) = &its.period_one {
+        blocks.push(Block::Paragraph(format!(
+            "Periods are numbered from 1 = {first}, the first date in the data."
+        )));
+    }
     blocks.extend(
         (0..charts.len())
             .filter(|&i| charts[i].name == CHART_NAME)
@@ -72,6 +85,127 @@ pub(super) fn its_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
         blocks.push(Block::Table(effects_table(series, outcome)));
         blocks.push(Block::List(diagnostics(series)));
     }
+    if !its.ceiling.reasons.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "What limits the level of evidence (Nesta level {} at most): {}",
+            its.ceiling.max_level,
+            its.ceiling.reasons.join(" ")
+        )));
+    }
+}
+
+/// Series shown in the report's table (all of them are in report.json).
+const SERIES_SHOWN: usize = 20;
+
+/// The section for many series: what was fitted, the spread of the level changes,
+/// the failures with their reasons, and the first series in label order.
+fn many_series_blocks(
+    analysis: &crate::analysis::Analysis,
+    its: &ItsAnalysis,
+    many: &ManySeries,
+    blocks: &mut Vec<Block>,
+) {
+    let Some(outcome) = analysis.outcomes.first() else {
+        return;
+    };
+    let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+    blocks.push(Block::Heading("Interrupted time series".into()));
+    let mut levels: Vec<f64> = many
+        .series
+        .iter()
+        .filter_map(|s| s.level_change.as_ref().map(|e| e.estimate))
+        .collect();
+    levels.sort_by(f64::total_cmp);
+    let median = match levels.len() {
+        0 => f64::NAN,
+        k if k % 2 == 1 => levels[k / 2],
+        k => (levels[k / 2 - 1] + levels[k / 2]) / 2.0,
+    };
+    let mut text = format!(
+        "{} series (column `{}`), each with its own segmented regression of {} on time with a change of level and of slope at the intervention{}. {} fitted",
+        count(many.n_series),
+        many.series_column,
+        outcome.label,
+        match &its.seasonality_column {
+            Some(c) => format!(" and a fixed effect for each season (column `{c}`)"),
+            None => String::new(),
+        },
+        count(many.n_fitted),
+    );
+    if let (Some(low), Some(high)) = (levels.first(), levels.last()) {
+        text.push_str(&format!(
+            "; their level changes run from {} to {} (median {}), and {} of them have a 95% interval that excludes zero (about {} would by chance alone if nothing changed anywhere)",
+            significant(*low, 3),
+            significant(*high, 3),
+            significant(median, 3),
+            count(many.n_level_change_significant),
+            significant(many.n_fitted as f64 * 0.05, 2)
+        ));
+    }
+    text.push('.');
+    if let Some(mean) = &many.mean_level_change {
+        let effect = EffectText::new(scale, mean.estimate, mean.conf_low, mean.conf_high);
+        text.push_str(&format!(
+            " The mean level change over the fitted series is {}; its interval treats the series as independent, which overstates the precision when neighbouring series move together.",
+            effect.compact()
+        ));
+    }
+    blocks.push(Block::Paragraph(text));
+    let failed: Vec<String> = many
+        .series
+        .iter()
+        .filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.series)))
+        .collect();
+    if !failed.is_empty() {
+        let mut list: Vec<String> = failed.iter().take(SERIES_SHOWN).cloned().collect();
+        if failed.len() > SERIES_SHOWN {
+            list.push(format!(
+                "and {} more (all in report.json)",
+                count(failed.len() - SERIES_SHOWN)
+            ));
+        }
+        blocks.push(Block::Paragraph(format!(
+            "{} series could not be fitted and are left out:",
+            count(failed.len())
+        )));
+        blocks.push(Block::List(list));
+    }
+    let rows = many
+        .series
+        .iter()
+        .take(SERIES_SHOWN)
+        .map(|s| {
+            let effect = |e: &Option<Estimate>| {
+                e.as_ref().map_or("not fitted".to_string(), |e| {
+                    EffectText::new(scale, e.estimate, e.conf_low, e.conf_high).compact()
+                })
+            };
+            vec![
+                s.series.clone(),
+                effect(&s.level_change),
+                effect(&s.slope_change),
+                s.durbin_watson.map_or(String::new(), |d| significant(d, 3)),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        caption: format!(
+            "{}: the first {} of {} series in label order{} (every series is in report.json, analysis.interrupted_time_series.by_series)",
+            outcome.label,
+            count(many.n_series.min(SERIES_SHOWN)),
+            count(many.n_series),
+            unit_note(scale)
+        ),
+        header: [
+            "Series",
+            "Level change (95% CI)",
+            "Slope change per period (95% CI)",
+            "Durbin–Watson",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }));
     if !its.ceiling.reasons.is_empty() {
         blocks.push(Block::Paragraph(format!(
             "What limits the level of evidence (Nesta level {} at most): {}",

@@ -53,7 +53,7 @@ pub(super) fn headline(result: &crate::analysis::staggered::StaggeredRolloutResu
 fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
     let s = &analysis.settings;
     let mut out = vec![format!(
-        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. Parallel trends are assumed without covariates.",
+        "{} units over {} periods; {} cohort(s) ({}) and {} never-treated unit(s). Each cohort is compared with {}; the base period is {}{}. {}",
         count(analysis.n_units),
         count(analysis.n_periods),
         count(analysis.cohorts.len()),
@@ -73,6 +73,15 @@ fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
             format!(", allowing {} period(s) of anticipation", s.anticipation)
         } else {
             String::new()
+        },
+        if analysis.covariates.is_empty() {
+            "Parallel trends are assumed without covariates.".to_string()
+        } else {
+            format!(
+                "Parallel trends are assumed among units with the same {} (each group-time effect estimated by {}).",
+                analysis.covariates.join(", "),
+                s.method.label()
+            )
         }
     )];
     let (estimate, se) = analysis.overall.cohort_weighted;
@@ -82,8 +91,19 @@ fn paragraphs(analysis: &StaggeredAnalysis, outcome: &str) -> Vec<String> {
         significant(se, DIGITS),
         interval(estimate - 1.959_963_984_540_054 * se, estimate + 1.959_963_984_540_054 * se)
     ));
+    let twfe_inference = match (&analysis.twfe.inference, &analysis.twfe.inference_note) {
+        (Some(e), _) => format!(
+            " (cluster-robust CR2 SE {}, {}% CI {}, Satterthwaite df {})",
+            significant(e.std_error, DIGITS),
+            significant(100.0 * e.conf_level, DIGITS),
+            interval(e.conf_low, e.conf_high),
+            significant(e.df, DIGITS)
+        ),
+        (None, Some(note)) => format!(" ({})", note.trim_end_matches('.')),
+        (None, None) => String::new(),
+    };
     out.push(format!(
-        "Two-way fixed effects (unit and period effects) gives {}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.",
+        "Two-way fixed effects (unit and period effects) gives {}{twfe_inference}; {} of its weight comes from later-treated cohorts compared with already-treated ones{}.",
         significant(analysis.twfe.estimate, DIGITS),
         percent(analysis.twfe.forbidden_weight(), 3),
         if (analysis.twfe.estimate - estimate).abs() > 1.959_963_984_540_054 * se {

@@ -24,6 +24,10 @@ pub enum DidVariance {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DidSpec {
+    /// The period column holds ISO dates observed at this frequency; without it,
+    /// whole numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<crate::data::periods::Frequency>,
     /// Column holding the period as a whole number (e.g. a month index).
     pub period: String,
     /// Column holding 1 when the unit is under treatment in that period, else 0.

@@ -17,11 +17,20 @@ use crate::designs::its::{
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItsSpec {
+    /// Column naming the series each row belongs to (a ward, a school): each series
+    /// gets its own segmented regression, fitted in parallel; the primary outcome only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// Column holding each row's period as a whole number (e.g. a month index), one
     /// row per period with no gaps.
     pub period: String,
-    /// First period of the intervention (a value of the period column).
-    pub intervention: i64,
+    /// First period of the intervention: a value of the period column, or an ISO date
+    /// (`"2024-04"`, `"2024-04-01"`) when `frequency` says the periods are dates.
+    pub intervention: crate::data::periods::PeriodValue,
+    /// The periods are ISO dates observed at this frequency (daily, weekly, monthly,
+    /// quarterly, yearly); without it they are whole numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<crate::data::periods::Frequency>,
     /// Column holding a comparison series measured in the same periods (a comparative
     /// ITS, which models the difference treated − control).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +68,9 @@ impl ItsSpec {
     /// The options of the segmented regression, at the analysis' confidence level.
     pub fn options(&self, conf_level: f64) -> ItsOptions {
         ItsOptions {
-            intervention: self.intervention,
+            // An intervention that does not resolve is refused by `evident check`
+            // (design.interrupted_time_series.intervention) before any analysis.
+            intervention: self.intervention_index().unwrap_or(i64::MIN),
             transition: self.transition,
             hac_lag: self.lag,
             error_model: self.error_model,
@@ -69,6 +80,14 @@ impl ItsSpec {
             conf_level,
             acf_lags: DEFAULT_ACF_LAGS,
         }
+    }
+
+    /// The intervention as a period index (a date under `frequency`).
+    ///
+    /// # Errors
+    /// A date without a frequency, a number with one, or a malformed date.
+    pub fn intervention_index(&self) -> Result<i64, String> {
+        self.intervention.index(self.frequency)
     }
 
     /// The control series of an outcome: `control` for the primary, its entry of
@@ -98,6 +117,9 @@ impl ItsSpec {
         }
         if let Some(s) = &self.seasonality {
             columns.push(("design.interrupted_time_series.seasonality", s.as_str()));
+        }
+        if let Some(s) = &self.series {
+            columns.push(("design.interrupted_time_series.series", s.as_str()));
         }
         columns
     }

@@ -13,8 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct StaggeredSpec {
     /// Column of the analysis data identifying the unit (area, school, ward).
     pub unit: String,
-    /// Column holding the period (an integer: year, month number, wave).
+    /// Column holding the period (an integer: year, month number, wave; or an ISO date
+    /// with `frequency`).
     pub period: String,
+    /// The period and first-treatment columns hold ISO dates observed at this
+    /// frequency; without it, whole numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<crate::data::periods::Frequency>,
     /// Column with each unit's first-treatment period (constant within a unit; empty
     /// or 0 for never treated). Give this or `treated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,6 +44,59 @@ pub struct StaggeredSpec {
     /// errors and bootstrap; default: clustered by unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Covariates (numeric columns, fixed per unit) for conditional parallel trends:
+    /// units with the same covariates would have followed the same path. Empty
+    /// (default): unconditional parallel trends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+    /// How covariates enter each ATT(g, t): `dr` (default, did's and csdid's: doubly
+    /// robust) or `reg` (outcome regression). Without covariates both reduce to the
+    /// plain difference in differences.
+    #[serde(default)]
+    pub estimation: Estimation,
+    /// What to do with a covariate that changes within a unit: `refuse` (default) or
+    /// `base_period` (use each comparison's earlier-period value, as R did does).
+    #[serde(default)]
+    pub time_varying_covariates: TimeVaryingCovariates,
+}
+
+/// The 2×2 estimator of each ATT(g, t) with covariates (did's `est_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum Estimation {
+    /// Sant'Anna and Zhao (2020) doubly robust DiD as DRDID's `drdid_panel` (the one R
+    /// did and csdid call): a logit propensity score by maximum likelihood, the
+    /// comparison units' outcome regression of the change, comparison units with a
+    /// propensity of 0.995 or more trimmed.
+    #[default]
+    #[serde(rename = "dr")]
+    DoublyRobust,
+    /// Heckman, Ichimura and Todd (1997) outcome regression (DRDID's `reg_did_panel`):
+    /// the comparison units' regression of the change on the covariates, predicted for
+    /// the treated cohort.
+    #[serde(rename = "reg")]
+    OutcomeRegression,
+}
+
+impl Estimation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Estimation::DoublyRobust => "doubly robust (Sant'Anna and Zhao 2020)",
+            Estimation::OutcomeRegression => "outcome regression",
+        }
+    }
+}
+
+/// A covariate that changes within a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeVaryingCovariates {
+    /// Refuse it, naming the unit and rows (R did's issue #71).
+    #[default]
+    Refuse,
+    /// Use its value in the earlier of the two periods each ATT(g, t) compares (the
+    /// base period of every post-treatment cell), as R did and csdid do; the report
+    /// says so.
+    BasePeriod,
 }
 
 /// The comparison group of each ATT(g, t).

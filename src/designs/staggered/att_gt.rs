@@ -17,9 +17,10 @@
 //! own cell is the zero reference. Not-yet-treated comparisons are units never
 //! treated or first treated after max(t, base) + anticipation, other than cohort g.
 
+use super::covariates;
 use super::error::{StaggeredError, list_some};
 use super::panel::Panel;
-use crate::spec::staggered::{BasePeriod, Comparison};
+use crate::spec::staggered::{BasePeriod, Comparison, Estimation};
 
 /// What the analysis estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct Settings {
     pub comparison: Comparison,
     pub anticipation: u32,
     pub base_period: BasePeriod,
+    /// The 2×2 estimator when the panel has covariates (ignored without them).
+    pub method: Estimation,
 }
 
 /// One ATT(g, t).
@@ -53,6 +56,12 @@ pub struct Cell {
     pub n_comparison: usize,
     /// The universal base period's own cell: zero by construction, no SE.
     pub reference: bool,
+    /// Why a cell with comparison units was still not estimated (covariates only:
+    /// a singular regression or no overlap).
+    pub unestimated: Option<&'static str>,
+    /// The influence function over units when it cannot be recomputed from the
+    /// cell's means (covariates).
+    pub(crate) stored_influence: Option<Vec<f64>>,
     pub(crate) time_index: usize,
     pub(crate) base_index: usize,
     /// Comparison units are never treated, or first treated after this period.
@@ -84,6 +93,9 @@ impl Cell {
     pub(crate) fn influence(&self, panel: &Panel, u: usize) -> f64 {
         if self.reference || self.att.is_none() {
             return 0.0;
+        }
+        if let Some(stored) = &self.stored_influence {
+            return stored[u];
         }
         let n = panel.n_units() as f64;
         let g = panel.first_treated[u];
@@ -204,6 +216,8 @@ pub fn estimate_cells(
                 n_treated: 0,
                 n_comparison: 0,
                 reference,
+                unestimated: None,
+                stored_influence: None,
                 time_index: t,
                 base_index: base,
                 comparison_after,
@@ -224,6 +238,33 @@ pub fn estimate_cells(
             }
             if reference {
                 cell.att = Some(0.0);
+            } else if cell.n_comparison > 0 && !panel.covariates.is_empty() {
+                let members: Vec<(usize, bool)> = panel
+                    .first_treated
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(u, &f)| {
+                        if cell.is_treated(f) {
+                            Some((u, true))
+                        } else if cell.is_comparison(f) {
+                            Some((u, false))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                match covariates::estimate_cell(panel, &members, t, base, settings.method) {
+                    Ok(estimate) => {
+                        cell.se = Some(standard_error(
+                            panel,
+                            cluster_of_unit,
+                            estimate.influence.iter().copied(),
+                        ));
+                        cell.att = Some(estimate.att);
+                        cell.stored_influence = Some(estimate.influence);
+                    }
+                    Err(failure) => cell.unestimated = Some(failure.reason()),
+                }
             } else if cell.n_comparison > 0 {
                 cell.mean_treated = sum_t / cell.n_treated as f64;
                 cell.mean_comparison = sum_c / cell.n_comparison as f64;

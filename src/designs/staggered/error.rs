@@ -69,6 +69,24 @@ pub enum StaggeredError {
     },
     #[error("{name} must be {rule}")]
     Setting { name: &'static str, rule: String },
+    #[error(
+        "covariate {name} is missing or not finite for unit {unit} in period {period} (row {row})"
+    )]
+    MissingCovariate {
+        name: String,
+        unit: String,
+        period: i64,
+        row: usize,
+    },
+    #[error(
+        "covariate {name} changes over time within {count} unit(s) (first: unit {unit}, {rows}); Callaway-Sant'Anna conditions on each unit's covariates in the base period, so a covariate that moves after roll-out would be ignored or, if treatment moves it, bias the comparison (R did uses the base-period value without saying so: did issue #71). Give a value fixed per unit (for example before roll-out), or set design.staggered.time_varying_covariates to base_period to use the base-period value knowingly"
+    )]
+    TimeVaryingCovariate {
+        name: String,
+        count: usize,
+        unit: String,
+        rows: String,
+    },
 }
 
 /// Up to five names, then "and N more", so a message stays one line.

@@ -5,12 +5,14 @@
 //! two-way fixed-effects estimate beside it with its Goodman-Bacon decomposition.
 //!
 //! Input is a balanced long panel ([`Panel`]); the spec's settings are
-//! [`crate::spec::staggered::StaggeredSpec`]. Covariates are not supported yet:
-//! parallel trends are unconditional.
+//! [`crate::spec::staggered::StaggeredSpec`]. Parallel trends are unconditional, or
+//! conditional on covariates fixed per unit ([`covariates`]: outcome regression or
+//! doubly robust, as R did and csdid).
 
 pub mod aggregate;
 pub mod att_gt;
 pub mod bootstrap;
+pub mod covariates;
 pub mod error;
 pub mod panel;
 pub mod twfe;
@@ -18,7 +20,7 @@ pub mod twfe;
 pub use aggregate::{Aggregated, Family, Overall};
 pub use att_gt::{Cell, Settings};
 pub use error::StaggeredError;
-pub use panel::{Panel, Timing};
+pub use panel::{Covariate, Panel, TimeVarying, Timing};
 pub use twfe::{BaconTerm, ComparisonKind, Twfe};
 
 use crate::spec::staggered::BootstrapSpec;
@@ -60,6 +62,8 @@ pub struct PreTrend {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaggeredAnalysis {
     pub settings: Settings,
+    /// Covariates of conditional parallel trends (empty: unconditional).
+    pub covariates: Vec<String>,
     pub n_units: usize,
     pub n_periods: usize,
     pub n_never_treated: usize,
@@ -161,9 +165,23 @@ pub fn analyse(
     let pre_trend = pre_trend_test(panel, &pre, clusters);
 
     let mut notes = Vec::new();
+    let failed: Vec<String> = cells
+        .iter()
+        .filter_map(|c| {
+            c.unestimated
+                .map(|why| format!("(g = {}, t = {}): {why}", c.group, c.time))
+        })
+        .collect();
+    if !failed.is_empty() {
+        notes.push(format!(
+            "{} group-time cell(s) with covariates could not be estimated and are left out of every aggregate: {}.",
+            failed.len(),
+            error::list_some(&failed)
+        ));
+    }
     let missing: Vec<String> = cells
         .iter()
-        .filter(|c| c.att.is_none())
+        .filter(|c| c.att.is_none() && c.unestimated.is_none())
         .map(|c| format!("(g = {}, t = {})", c.group, c.time))
         .collect();
     if !missing.is_empty() {
@@ -181,6 +199,7 @@ pub fn analyse(
     }
     Ok(StaggeredAnalysis {
         settings: *settings,
+        covariates: panel.covariates.iter().map(|c| c.name.clone()).collect(),
         n_units: panel.n_units(),
         n_periods: panel.n_periods(),
         n_never_treated: panel.n_never_treated(),
@@ -193,9 +212,25 @@ pub fn analyse(
         event_time_critical_value,
         cohort_critical_value,
         pre_trend,
-        twfe: twfe::twfe(panel),
+        twfe: twfe_with_inference(panel, clusters, 1.0 - inference.alpha),
         notes,
     })
+}
+
+/// The TWFE coefficient, its decomposition and its CR2 inference (a regression that
+/// cannot give CR2, such as a cluster too large for it, keeps the point estimate and
+/// says why).
+fn twfe_with_inference(panel: &Panel, clusters: Option<&[usize]>, conf_level: f64) -> Twfe {
+    let mut result = twfe::twfe(panel);
+    match twfe::twfe_cr2(panel, clusters, conf_level) {
+        Ok(estimate) => result.inference = Some(estimate),
+        Err(error) => {
+            result.inference_note = Some(format!(
+                "The TWFE coefficient has no CR2 standard error: {error}."
+            ))
+        }
+    }
+    result
 }
 
 /// Wald test of the pre-treatment event-time effects with the influence-function

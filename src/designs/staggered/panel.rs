@@ -30,6 +30,28 @@ pub struct Panel {
     /// Units whose first-treatment period lies after the last period: treated as
     /// never treated within the panel (as R did does), and reported.
     pub treated_after_panel: usize,
+    /// Covariates of conditional parallel trends (empty: unconditional), each unit-major
+    /// like `outcome`. Set by [`Panel::set_covariates`].
+    pub covariates: Vec<Covariate>,
+}
+
+/// One covariate's values on the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariate {
+    pub name: String,
+    /// `values[unit * periods.len() + period_index]`.
+    pub values: Vec<f64>,
+}
+
+/// A covariate that is not constant within units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeVarying {
+    pub name: String,
+    /// Units in which it changes.
+    pub units: usize,
+    /// The first such unit and two of its rows (0-based) with different values.
+    pub unit: String,
+    pub rows: (usize, usize),
 }
 
 impl Panel {
@@ -175,7 +197,82 @@ impl Panel {
             outcome: y,
             first_treated,
             treated_after_panel,
+            covariates: Vec::new(),
         })
+    }
+
+    /// Attaches covariates given on the same long rows the panel was built from
+    /// (`unit`, `period` as for [`Panel::from_long`]), and reports each covariate that
+    /// changes within a unit (the caller refuses it or uses base-period values).
+    ///
+    /// # Errors
+    /// A missing or non-finite value (row named), or lengths that differ.
+    pub fn set_covariates(
+        &mut self,
+        unit: &[String],
+        period: &[i64],
+        columns: &[(String, Vec<f64>)],
+    ) -> Result<Vec<TimeVarying>, StaggeredError> {
+        let n_periods = self.n_periods();
+        let unit_index: HashMap<&str, usize> = self
+            .unit_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let period_index: HashMap<i64, usize> = self
+            .periods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, i))
+            .collect();
+        let mut row_of = vec![0usize; self.outcome.len()];
+        for (r, (u, p)) in unit.iter().zip(period).enumerate() {
+            row_of[unit_index[u.as_str()] * n_periods + period_index[p]] = r;
+        }
+        let mut varying = Vec::new();
+        self.covariates.clear();
+        for (name, column) in columns {
+            if column.len() != unit.len() {
+                return Err(StaggeredError::LengthMismatch {
+                    what: format!("covariate {name}"),
+                });
+            }
+            let mut values = vec![0.0; self.outcome.len()];
+            let (mut changing, mut first) = (0usize, None);
+            for (u, id) in self.unit_ids.iter().enumerate() {
+                let cells = &row_of[u * n_periods..(u + 1) * n_periods];
+                for (t, &r) in cells.iter().enumerate() {
+                    let x = column[r];
+                    if !x.is_finite() {
+                        return Err(StaggeredError::MissingCovariate {
+                            name: name.clone(),
+                            unit: id.clone(),
+                            period: self.periods[t],
+                            row: r + 1,
+                        });
+                    }
+                    values[u * n_periods + t] = x;
+                }
+                if let Some(&r) = cells.iter().find(|&&r| column[r] != column[cells[0]]) {
+                    changing += 1;
+                    first.get_or_insert((id.clone(), (cells[0], r)));
+                }
+            }
+            if let Some((unit, rows)) = first {
+                varying.push(TimeVarying {
+                    name: name.clone(),
+                    units: changing,
+                    unit,
+                    rows,
+                });
+            }
+            self.covariates.push(Covariate {
+                name: name.clone(),
+                values,
+            });
+        }
+        Ok(varying)
     }
 }
 

@@ -10,8 +10,19 @@
 //! "forbidden" comparison whose control is already treated, which biases TWFE when
 //! effects change over time). The weights (his equations 10a–c) sum to one and the
 //! weighted sum equals the TWFE coefficient exactly.
+//!
+//! The coefficient's inference is estimatr's `lm_robust(y ~ d, fixed_effects =
+//! ~ unit + period, clusters = unit, se_type = "CR2")` through
+//! [`crate::stats::regression::lm_robust_fe`] (clustered by the staggered spec's
+//! cluster column when one is given): CR2 standard error, Satterthwaite degrees of
+//! freedom and the t interval, so the reader can see whether the TWFE interval even
+//! covers the Callaway-Sant'Anna estimate.
 
 use super::panel::Panel;
+use crate::stats::estimate::{Alternative, Estimate};
+use crate::stats::regression::{
+    AbsorbedFactor, Clusters, Design, FixedEffectsOptions, RegressionError, SeType, lm_robust_fe,
+};
 
 /// Which 2×2 comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +66,11 @@ pub struct BaconTerm {
 pub struct Twfe {
     pub estimate: f64,
     pub decomposition: Vec<BaconTerm>,
+    /// CR2 inference of the coefficient (clustered by unit or the given clusters);
+    /// `None` when the regression could not give it (the reason is in
+    /// `inference_note`).
+    pub inference: Option<Estimate>,
+    pub inference_note: Option<String>,
 }
 
 impl Twfe {
@@ -98,7 +114,55 @@ pub fn twfe(panel: &Panel) -> Twfe {
     Twfe {
         estimate,
         decomposition: decompose(panel, variance_d),
+        inference: None,
+        inference_note: None,
     }
+}
+
+/// The TWFE coefficient with its cluster-robust CR2 inference, estimatr's
+/// `lm_robust(y ~ d, fixed_effects = ~ unit + period, clusters = , se_type = "CR2")`.
+/// `cluster_of_unit` gives each unit's cluster (default: the unit).
+///
+/// # Errors
+/// Those of [`lm_robust_fe`] (for example a cluster with more than
+/// [`crate::stats::regression::fixed_effects::MAX_CR2_CLUSTER_ROWS`] rows).
+pub fn twfe_cr2(
+    panel: &Panel,
+    cluster_of_unit: Option<&[usize]>,
+    conf_level: f64,
+) -> Result<Estimate, RegressionError> {
+    let (n, periods) = (panel.n_units(), panel.n_periods());
+    let rows = n * periods;
+    let unit_of_row: Vec<usize> = (0..rows).map(|r| r / periods).collect();
+    let period_of_row: Vec<usize> = (0..rows).map(|r| r % periods).collect();
+    let units = Clusters::from_labels(&unit_of_row);
+    let period_levels = Clusters::from_labels(&period_of_row);
+    let clusters = cluster_of_unit.map(|c| {
+        let of_row: Vec<usize> = unit_of_row.iter().map(|&u| c[u]).collect();
+        Clusters::from_labels(&of_row)
+    });
+    let design = Design {
+        names: vec!["treated".to_string()],
+        x: nalgebra::DMatrix::from_fn(rows, 1, |r, _| treated(panel, r / periods, r % periods)),
+    };
+    let factors = [
+        AbsorbedFactor {
+            name: "unit",
+            levels: &units,
+        },
+        AbsorbedFactor {
+            name: "period",
+            levels: &period_levels,
+        },
+    ];
+    let options = FixedEffectsOptions {
+        se_type: Some(SeType::CR2),
+        clusters: Some(clusters.as_ref().unwrap_or(&units)),
+        conf_level,
+        alternative: Alternative::TwoSided,
+    };
+    let fit = lm_robust_fe(&design, &panel.outcome, &factors, &options)?;
+    Ok(fit.coefficients[0].estimate.clone())
 }
 
 /// Mean outcome of the units with first-treatment `group` over period indices

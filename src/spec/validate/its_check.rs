@@ -33,6 +33,9 @@ impl Checker<'_> {
             (Some(_), true) => {}
         }
         let settings = settings?;
+        if let Err(why) = settings.intervention_index() {
+            self.problem("design.interrupted_time_series.intervention", why);
+        }
         for (i, &h) in settings.horizons.iter().enumerate() {
             if h < settings.transition {
                 self.problem(
@@ -65,6 +68,12 @@ impl Checker<'_> {
                     format!("`{name}` is not a secondary outcome; secondary_controls names each secondary outcome's control series"),
                 );
             }
+        }
+        if settings.series.is_some() && !secondary.is_empty() {
+            self.problem(
+                "design.interrupted_time_series.series",
+                format!("with series, each series' primary outcome gets its own segmented regression; secondary outcomes ({}) are not fitted per series: remove them or run them as their own spec", secondary.join(", ")),
+            );
         }
         if settings.control.is_some() {
             for name in secondary

@@ -84,5 +84,13 @@ impl Checker<'_> {
                 self.require_column(header, column, data, &format!("design.staggered.{key}"));
             }
         }
+        for (i, column) in staggered.covariates.iter().enumerate() {
+            self.require_column(
+                header,
+                column,
+                data,
+                &format!("design.staggered.covariates[{i}]"),
+            );
+        }
     }
 }
