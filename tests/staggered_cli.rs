@@ -295,8 +295,17 @@ fn quarterly_dates_give_the_integer_analysis() {
             }
             let f: Vec<&str> = line.split(',').collect();
             let first: i64 = f[2].parse().unwrap();
-            let first = if first == 0 { "0".to_string() } else { date(first) };
-            format!("{},{},{first},{}\n", f[0], date(f[1].parse().unwrap()), f[3])
+            let first = if first == 0 {
+                "0".to_string()
+            } else {
+                date(first)
+            };
+            format!(
+                "{},{},{first},{}\n",
+                f[0],
+                date(f[1].parse().unwrap()),
+                f[3]
+            )
         })
         .collect();
     std::fs::write(dir.path().join("panel.csv"), dated).unwrap();
@@ -316,10 +325,9 @@ fn quarterly_dates_give_the_integer_analysis() {
         .arg(dir.path().join("out"))
         .assert()
         .success();
-    let got: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/report.json")).unwrap(),
-    )
-    .unwrap();
+    let got: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
     let (a, b) = (
         &got["analysis"]["staggered_rollout"],
         &expected["analysis"]["staggered_rollout"],

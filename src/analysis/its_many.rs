@@ -331,47 +331,23 @@ pub(super) fn analyse(
         p_adjusted: None,
         randomisation: None,
     };
+    let flow = Flow {
+        arms: vec![ArmFlow::observed("periods", y.len(), analysed)],
+        outcome: outcome.spec.name.clone(),
+        estimator: EstimatorKind::SegmentedRegression,
+    };
+    let outcomes = vec![OutcomeResult {
+        outcome: outcome.spec.name.clone(),
+        label: outcome.label.clone(),
+        role: outcome.spec.role,
+        outcome_type: outcome.spec.outcome_type,
+        better: outcome.spec.better,
+        unit: outcome.spec.unit.clone(),
+        excluded_missing: 0,
+        comparisons: vec![comparison],
+    }];
     Ok(Analysis {
-        alpha: analysis_plan.alpha,
         conf_level: options.conf_level,
-        alternative: analysis_plan.alternative,
-        multiple_comparisons: analysis_plan.adjust,
-        missing_policy: analysis_plan.missing,
-        flow: Flow {
-            arms: vec![ArmFlow {
-                arm: "periods".into(),
-                allocated: None,
-                with_data: y.len(),
-                lost_to_follow_up: None,
-                excluded_missing: 0,
-                excluded_by_column: Vec::new(),
-                analysed,
-                clusters_allocated: None,
-                clusters_analysed: None,
-                clusters_with_data: None,
-                clusters_lost: None,
-                allocated_in_retained_clusters: None,
-            }],
-            outcome: outcome.spec.name.clone(),
-            estimator: EstimatorKind::SegmentedRegression,
-        },
-        outcomes: vec![OutcomeResult {
-            outcome: outcome.spec.name.clone(),
-            label: outcome.label.clone(),
-            role: outcome.spec.role,
-            outcome_type: outcome.spec.outcome_type,
-            better: outcome.spec.better,
-            unit: outcome.spec.unit.clone(),
-            excluded_missing: 0,
-            comparisons: vec![comparison],
-        }],
-        baseline: Vec::new(),
-        randomisation_inference: None,
-        warnings: Vec::new(),
-        pairwise_balance: Vec::new(),
-        matched: None,
-        regression_discontinuity: None,
-        staggered_rollout: None,
         interrupted_time_series: Some(super::its::ItsAnalysis {
             period_column: settings.period.clone(),
             seasonality_column: settings.seasonality.clone(),
@@ -380,6 +356,6 @@ pub(super) fn analyse(
             series: Vec::new(),
             ceiling,
         }),
-        difference_in_differences: None,
+        ..Analysis::design_only(analysis_plan, flow, outcomes)
     })
 }

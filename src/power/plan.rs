@@ -1262,7 +1262,10 @@ fn agreement(
                 ));
             }
         }
-        Question::Chisq(_) | Question::Cluster3(_) | Question::SteppedWedge(_) | Question::Rd(_) => {}
+        Question::Chisq(_)
+        | Question::Cluster3(_)
+        | Question::SteppedWedge(_)
+        | Question::Rd(_) => {}
     }
     let planned_attrition = planned_attrition(question);
     if (planned_attrition - design.attrition).abs() > 1e-12 {
