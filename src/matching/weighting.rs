@@ -168,6 +168,40 @@ pub fn effective_sample_size(weights: &[f64]) -> f64 {
     if s2 > 0.0 { s * s / s2 } else { 0.0 }
 }
 
+/// Rows handled by one task of [`in_fixed_chunks`].
+const SUM_CHUNK_ROWS: usize = 8192;
+
+/// Σᵢ f(rowᵢ, pᵢ) into a vector of `width`, with the rows cut into fixed chunks summed
+/// in parallel and the chunks' sums added in row order: the same bits whatever the
+/// number of threads or how rayon splits the work (a rayon `fold`/`reduce` adds in an
+/// order that depends on work stealing, so its last bits change from run to run).
+fn in_fixed_chunks(
+    rows: &[f64],
+    p: &[f64],
+    k: usize,
+    width: usize,
+    add: impl Fn(&mut [f64], &[f64], f64) + Sync,
+) -> Vec<f64> {
+    let k = k.max(1);
+    let parts: Vec<Vec<f64>> = rows
+        .par_chunks(k * SUM_CHUNK_ROWS)
+        .zip(p.par_chunks(SUM_CHUNK_ROWS))
+        .map(|(rows, p)| {
+            let mut acc = vec![0.0; width];
+            for (r, &pi) in rows.chunks(k).zip(p) {
+                add(&mut acc, r, pi);
+            }
+            acc
+        })
+        .collect();
+    parts.into_iter().fold(vec![0.0; width], |mut total, part| {
+        for (t, v) in total.iter_mut().zip(part) {
+            *t += v;
+        }
+        total
+    })
+}
+
 /// Entropy-balancing weights (mean 1) for the units whose covariates are `columns`
 /// (by column), so that their weighted means equal `target`.
 ///
@@ -219,21 +253,11 @@ pub fn entropy_balance(
         (max + total.ln(), p.into_iter().map(|v| v / total).collect())
     };
     let moments = |p: &[f64]| -> Vec<f64> {
-        rows.par_chunks(k.max(1))
-            .zip(p.par_iter())
-            .fold(
-                || vec![0.0; k],
-                |mut acc, (r, &pi)| {
-                    for (a, x) in acc.iter_mut().zip(r) {
-                        *a += pi * x;
-                    }
-                    acc
-                },
-            )
-            .reduce(
-                || vec![0.0; k],
-                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
-            )
+        in_fixed_chunks(&rows, p, k, k, |acc, r, pi| {
+            for (a, x) in acc.iter_mut().zip(r) {
+                *a += pi * x;
+            }
+        })
     };
     let mut lambda = vec![0.0; k];
     let (mut value, mut p) = evaluate(&lambda);
@@ -243,24 +267,13 @@ pub fn entropy_balance(
         if worst <= ENTROPY_TOLERANCE * 1e-2 {
             break;
         }
-        let hessian = rows
-            .par_chunks(k.max(1))
-            .zip(p.par_iter())
-            .fold(
-                || vec![0.0; k * k],
-                |mut acc, (r, &pi)| {
-                    for a in 0..k {
-                        for b in 0..=a {
-                            acc[a * k + b] += pi * r[a] * r[b];
-                        }
-                    }
-                    acc
-                },
-            )
-            .reduce(
-                || vec![0.0; k * k],
-                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
-            );
+        let hessian = in_fixed_chunks(&rows, &p, k, k * k, |acc, r, pi| {
+            for a in 0..k {
+                for b in 0..=a {
+                    acc[a * k + b] += pi * r[a] * r[b];
+                }
+            }
+        });
         let h = DMatrix::from_fn(k, k, |a, b| {
             let (a, b) = if a >= b { (a, b) } else { (b, a) };
             hessian[a * k + b] - g[a] * g[b]
