@@ -14,6 +14,7 @@ mod error;
 mod file;
 mod input;
 mod nearest;
+mod neighbours;
 mod optimal;
 mod stage;
 mod strata;

@@ -9,10 +9,12 @@
 //!
 //! On a one-dimensional score the candidates sit in a sorted array; used ones are
 //! skipped by two path-compressed "next alive" links, so each choice costs
-//! O(log n) amortised instead of a scan of the pool. A Mahalanobis distance scans the
-//! pool in whitened coordinates.
+//! O(log n) amortised instead of a scan of the pool. A Mahalanobis distance searches
+//! a k-d tree of the pool in whitened coordinates (see `neighbours`), with the same
+//! answer as a scan.
 
 use super::distance::mahalanobis_whitener;
+use super::neighbours::WhitenedSearch;
 use super::{MatchError, MatchInput, MatchStatus, SetsOutcome, weights_from_sets};
 use crate::spec::matching::{Distance, Estimand, MatchOrder, MatchingPlan};
 
@@ -149,44 +151,31 @@ pub(crate) fn run(
             for (r, &i) in eligible.iter().enumerate() {
                 row_of[i] = r;
             }
-            let mut alive = vec![true; input.ids.len()];
+            let mut searches: Vec<WhitenedSearch> = by_stratum
+                .iter()
+                .map(|members| WhitenedSearch::new(members, &whitened, &row_of))
+                .collect();
             for round in 0..plan.ratio {
                 for &f in &order {
                     if failed[f] {
                         continue;
                     }
-                    let zf = &whitened[row_of[f]];
-                    let mut best: Option<(f64, usize)> = None;
-                    let mut any = false;
-                    for &o in &by_stratum[input.stratum[f]] {
-                        if !alive[o] || chosen[f].contains(&o) {
-                            continue;
-                        }
-                        any = true;
-                        if !within_calipers(f, o) {
-                            continue;
-                        }
-                        let d: f64 = zf
-                            .iter()
-                            .zip(&whitened[row_of[o]])
-                            .map(|(a, b)| (a - b) * (a - b))
-                            .sum();
-                        // Candidates are visited in id order: a strict `<` keeps
-                        // the smaller id on a tie.
-                        if best.is_none_or(|(bd, _)| d < bd) {
-                            best = Some((d, o));
-                        }
-                    }
-                    match best {
-                        Some((_, o)) => {
+                    let search = &mut searches[input.stratum[f]];
+                    let taken = &chosen[f];
+                    match search.nearest(&whitened[row_of[f]], |o| {
+                        !taken.contains(&o) && within_calipers(f, o)
+                    }) {
+                        Some((o, position)) => {
                             if !plan.replacement {
-                                alive[o] = false;
+                                search.remove(position);
                             }
                             chosen[f].push(o);
                         }
                         None => {
                             failed[f] = true;
                             if round == 0 {
+                                // Candidates remained, but none within the calipers.
+                                let any = search.alive() > taken.len();
                                 status[f] = failure_status(
                                     &by_stratum[input.stratum[f]],
                                     any,

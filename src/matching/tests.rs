@@ -145,3 +145,91 @@ fn a_value_on_a_cut_point_goes_to_the_upper_bin() {
     let cuts = cem_cuts(None, &values);
     assert_eq!(cuts, vec![2.0, 4.0, 6.0]);
 }
+
+#[test]
+fn entropy_weights_have_the_same_bits_whatever_the_number_of_threads() {
+    // 50,000 units: several summation chunks, so the threads really split the work.
+    let mut seed = 11u64;
+    let n = 50_000;
+    let columns: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..n).map(|_| lcg(&mut seed) * (j + 1) as f64).collect())
+        .collect();
+    let target = [0.55, 1.05, 1.4];
+    let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| super::weighting::entropy_balance(&columns, &target, &names).unwrap())
+    };
+    let one = on(1);
+    for threads in [2, 3, 8] {
+        let many = on(threads);
+        assert!(
+            one.iter()
+                .zip(&many)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{threads} threads changed the weights"
+        );
+    }
+}
+
+#[test]
+fn the_k_d_tree_takes_the_unit_a_scan_takes_ties_and_removals_included() {
+    use super::neighbours::WhitenedSearch;
+    let mut seed = 5u64;
+    for (n, k, levels) in [
+        (0usize, 3usize, 4.0),
+        (1, 2, 3.0),
+        (40, 1, 5.0),
+        (700, 3, 4.0),
+        (3000, 10, 3.0),
+    ] {
+        // Few distinct coordinate values: many exact ties in distance.
+        let rows: Vec<Vec<f64>> = (0..n)
+            .map(|_| {
+                (0..k)
+                    .map(|_| (lcg(&mut seed) * levels).floor() * 0.1)
+                    .collect()
+            })
+            .collect();
+        let row_of: Vec<usize> = (0..n).collect();
+        // Units 0, 2, 4, ... are candidates; odd ones are queries.
+        let candidates: Vec<usize> = (0..n).step_by(2).collect();
+        let mut search = WhitenedSearch::new(&candidates, &rows, &row_of);
+        let mut alive = vec![true; n];
+        for q in (1..n).step_by(2) {
+            let reject = q % 7; // an `accept` filter that refuses some units
+            let accept = |o: usize| o % 11 != reject;
+            let mut scan: Option<(f64, usize)> = None;
+            for &o in &candidates {
+                if !alive[o] || !accept(o) {
+                    continue;
+                }
+                let d: f64 = rows[q]
+                    .iter()
+                    .zip(&rows[o])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                if scan.is_none_or(|(bd, _)| d < bd) {
+                    scan = Some((d, o));
+                }
+            }
+            let found = search.nearest(&rows[q], accept);
+            assert_eq!(
+                found.map(|f| f.0),
+                scan.map(|s| s.1),
+                "n {n}, k {k}, query {q}"
+            );
+            if let Some((o, position)) = found {
+                search.remove(position);
+                alive[o] = false;
+            }
+        }
+        assert_eq!(
+            search.alive(),
+            alive.iter().step_by(2).filter(|a| **a).count()
+        );
+    }
+}

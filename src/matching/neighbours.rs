@@ -1,0 +1,180 @@
+//! Exact nearest-neighbour search in whitened (Mahalanobis) coordinates: a k-d tree
+//! over one stratum's candidates, with removal, so greedy matching costs about
+//! O(log n) per choice instead of a scan of the pool (MatchIt computes the whole
+//! distance matrix: quadratic time and memory).
+//!
+//! The answer is the one a full scan gives, bit for bit: distances are the same
+//! floating-point sum of squared coordinate differences, ties go to the smaller unit
+//! index (the input is in unit-id order), and a subtree is skipped only when the
+//! squared gap to its splitting plane is strictly larger than the best distance so
+//! far. Rounding is monotone, so the computed distance of every point beyond the plane
+//! is at least that squared gap: pruning never loses a point that a scan would take,
+//! tied ones included.
+
+/// Points per leaf: small enough to prune well in 10 dimensions, large enough that
+/// the tree stays shallow.
+const LEAF_SIZE: usize = 16;
+
+/// One node: the points `order[start..end]`; inner nodes split them at the median.
+struct Node {
+    start: usize,
+    end: usize,
+    /// Splitting axis and value (the coordinate of the median point), and the right
+    /// child (the left child is the next node); leaves: none.
+    split: Option<(usize, f64, usize)>,
+    /// Points of the subtree not yet removed.
+    alive: usize,
+    parent: usize,
+}
+
+/// A k-d tree over candidate units (indices into the pool, id order); unit `u`'s
+/// whitened row is `rows[row_of[u]]`.
+pub(crate) struct WhitenedSearch<'a> {
+    rows: &'a [Vec<f64>],
+    row_of: &'a [usize],
+    /// Candidate units, permuted so that each node's points are contiguous.
+    order: Vec<usize>,
+    nodes: Vec<Node>,
+    /// The leaf holding each position of `order`.
+    leaf_of: Vec<usize>,
+    /// Removed flags, by position in `order`.
+    removed: Vec<bool>,
+}
+
+impl<'a> WhitenedSearch<'a> {
+    pub fn new(units: &[usize], rows: &'a [Vec<f64>], row_of: &'a [usize]) -> WhitenedSearch<'a> {
+        let mut search = WhitenedSearch {
+            rows,
+            row_of,
+            order: units.to_vec(),
+            nodes: Vec::with_capacity(2 * units.len() / LEAF_SIZE + 1),
+            leaf_of: vec![0; units.len()],
+            removed: vec![false; units.len()],
+        };
+        if !units.is_empty() {
+            search.build(0, units.len(), usize::MAX);
+        }
+        search
+    }
+
+    fn row(&self, unit: usize) -> &'a [f64] {
+        &self.rows[self.row_of[unit]]
+    }
+
+    fn build(&mut self, start: usize, end: usize, parent: usize) -> usize {
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            start,
+            end,
+            split: None,
+            alive: end - start,
+            parent,
+        });
+        if end - start <= LEAF_SIZE {
+            for p in start..end {
+                self.leaf_of[p] = id;
+            }
+            return id;
+        }
+        let k = self.row(self.order[start]).len();
+        // Split on the axis of widest spread, at the median.
+        let mut axis = 0;
+        let mut widest = f64::NEG_INFINITY;
+        for a in 0..k {
+            let (lo, hi) = self.order[start..end].iter().fold(
+                (f64::INFINITY, f64::NEG_INFINITY),
+                |(lo, hi), &u| {
+                    let v = self.row(u)[a];
+                    (lo.min(v), hi.max(v))
+                },
+            );
+            if hi - lo > widest {
+                widest = hi - lo;
+                axis = a;
+            }
+        }
+        let mid = start + (end - start) / 2;
+        let (rows, row_of) = (self.rows, self.row_of);
+        self.order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
+            rows[row_of[a]][axis].total_cmp(&rows[row_of[b]][axis])
+        });
+        let value = self.row(self.order[mid])[axis];
+        self.build(start, mid, id);
+        let right = self.build(mid, end, id);
+        self.nodes[id].split = Some((axis, value, right));
+        id
+    }
+
+    /// Takes the unit at `position` (from [`Self::nearest`]) out of the tree.
+    pub fn remove(&mut self, position: usize) {
+        if self.removed[position] {
+            return;
+        }
+        self.removed[position] = true;
+        let mut node = self.leaf_of[position];
+        while node != usize::MAX {
+            self.nodes[node].alive -= 1;
+            node = self.nodes[node].parent;
+        }
+    }
+
+    /// Candidates not removed.
+    pub fn alive(&self) -> usize {
+        self.nodes.first().map_or(0, |n| n.alive)
+    }
+
+    /// The alive candidate closest to `query` among those `accept`ed, ties to the
+    /// smaller unit index, as (unit, position).
+    pub fn nearest(&self, query: &[f64], accept: impl Fn(usize) -> bool) -> Option<(usize, usize)> {
+        let mut best: Option<(f64, usize, usize)> = None;
+        if !self.nodes.is_empty() {
+            self.visit(0, query, &accept, &mut best);
+        }
+        best.map(|(_, unit, position)| (unit, position))
+    }
+
+    fn visit(
+        &self,
+        id: usize,
+        query: &[f64],
+        accept: &impl Fn(usize) -> bool,
+        best: &mut Option<(f64, usize, usize)>,
+    ) {
+        let node = &self.nodes[id];
+        if node.alive == 0 {
+            return;
+        }
+        let Some((axis, value, right)) = node.split else {
+            for position in node.start..node.end {
+                if self.removed[position] {
+                    continue;
+                }
+                let unit = self.order[position];
+                // The same sum, in the same order, as a scan of the pool.
+                let d: f64 = query
+                    .iter()
+                    .zip(self.row(unit))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                let better = match *best {
+                    None => true,
+                    Some((bd, bu, _)) => d < bd || (d == bd && unit < bu),
+                };
+                if better && accept(unit) {
+                    *best = Some((d, unit, position));
+                }
+            }
+            return;
+        };
+        let gap = query[axis] - value;
+        let (near, far) = if gap < 0.0 {
+            (id + 1, right)
+        } else {
+            (right, id + 1)
+        };
+        self.visit(near, query, accept, best);
+        if best.is_none_or(|(bd, _, _)| gap * gap <= bd) {
+            self.visit(far, query, accept, best);
+        }
+    }
+}
