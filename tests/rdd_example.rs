@@ -144,6 +144,7 @@ fn a_failed_density_test_holds_the_grade_at_level_2_and_is_named() {
 fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
     use evident::designs::rdd::diagnostics::placebo_cutoffs;
     use evident::designs::rdd::{BinRule, rd_bins};
+    use evident::report::format::{EffectText, Scale};
     use evident::report::rdd::{
         rd_markdown, rd_plot_chart, running_histogram_chart, sensitivity_chart,
     };
@@ -161,8 +162,27 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
     let sensitivity = bandwidth_sensitivity(data, &opts, &est, &SENSITIVITY_MULTIPLES);
     let placebos = placebo_cutoffs(data, &opts, &[]);
     let grade = grade_rd(&est, &density, &[], &sensitivity, 0.05);
-    let md = rd_markdown(&est, &density, &placebos, &sensitivity, &grade);
+    let md = rd_markdown(
+        &est,
+        &density,
+        &placebos,
+        &sensitivity,
+        &grade,
+        Scale::PercentagePoints,
+    );
     assert!(md.contains("| robust (report this) |"), "{md}");
+    // A binary outcome's jump reads in percentage points: 100 times the proportion.
+    assert!(md.contains("| value, percentage points |"), "{md}");
+    let c = &est.conventional;
+    let shown = EffectText::new(Scale::PercentagePoints, c.estimate, c.ci_lower, c.ci_upper);
+    assert!(
+        (shown.estimate.parse::<f64>().unwrap() - 100.0 * c.estimate).abs() < 0.1,
+        "{shown:?}"
+    );
+    assert!(
+        md.contains(&format!("| conventional | {} |", shown.estimate)),
+        "{md}"
+    );
     assert!(md.contains("applies to units near it"));
     assert!(md.contains("Density test (Cattaneo, Jansson and Ma 2020): T = "));
     assert_eq!(md.matches("×h |").count(), 5, "{md}");
@@ -170,7 +190,13 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
     assert!(md.contains("Held the grade down: covariate continuity"));
 
     let bins = rd_bins(&p.score, &p.licensed, 60.0, BinRule::ImseOptimal).unwrap();
-    let plot = rd_plot_chart(&bins, &est, "risk score", "licensed within 12 months");
+    let plot = rd_plot_chart(
+        &bins,
+        &est,
+        "risk score",
+        "licensed within 12 months",
+        Scale::PercentagePoints,
+    );
     assert!(plot.svg.contains("<title id=\"rd-plot-title\">"));
     assert!(
         plot.description
@@ -178,7 +204,7 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
     );
     let hist = running_histogram_chart(&p.score, 60.0, 20, "risk score");
     assert!(hist.svg.contains("rd-density-desc"));
-    let bw = sensitivity_chart(&sensitivity);
+    let bw = sensitivity_chart(&sensitivity, Scale::PercentagePoints);
     assert!(
         bw.description.contains("at 5 multiples"),
         "{}",

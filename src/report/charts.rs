@@ -59,12 +59,13 @@ pub(crate) fn register_font() {
 /// All charts for a report (none when there is nothing to plot).
 pub fn charts(model: &ReportModel) -> Vec<Chart> {
     let mut out = Vec::new();
-    if let Some(rd) = model
-        .analysis
-        .as_ref()
-        .and_then(|a| a.regression_discontinuity.as_ref())
+    if let Some(analysis) = &model.analysis
+        && let Some(rd) = &analysis.regression_discontinuity
     {
-        out.extend(super::rdd::rd_charts(rd));
+        out.extend(super::rdd::rd_charts(
+            rd,
+            super::format::Scale::of_named(analysis, &rd.outcome),
+        ));
     }
     if let Some(analysis) = &model.analysis
         && !analysis.flow.arms.is_empty()

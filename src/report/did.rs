@@ -73,7 +73,7 @@ pub(super) fn did_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
             continue;
         };
         let fit = &series.fit;
-        let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+        let scale = Scale::of_result(outcome);
         let e = &fit.estimate;
         let text = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
         rows.push(vec![

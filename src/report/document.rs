@@ -228,7 +228,12 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             ));
         }
         if let Some(rd) = &analysis.regression_discontinuity {
-            super::rdd::rd_blocks(rd, charts, &mut blocks);
+            super::rdd::rd_blocks(
+                rd,
+                charts,
+                &mut blocks,
+                Scale::of_named(analysis, &rd.outcome),
+            );
         }
         blocks.push(Block::Heading("Results".into()));
         for (index, chart) in charts.iter().enumerate() {
@@ -237,7 +242,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             }
         }
         for outcome in &analysis.outcomes {
-            let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+            let scale = Scale::of_result(outcome);
             let caption = format!(
                 "{} ({} outcome, {}{}; better is {}){}",
                 outcome.label,

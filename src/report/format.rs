@@ -232,6 +232,21 @@ impl<'a> Scale<'a> {
         }
     }
 
+    /// The scale of an analysed outcome's differences.
+    pub fn of_result(outcome: &'a crate::analysis::OutcomeResult) -> Scale<'a> {
+        Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref())
+    }
+
+    /// The scale of the analysed outcome named `name`; unitless when it is not
+    /// among the analysis's outcomes.
+    pub fn of_named(analysis: &'a crate::analysis::Analysis, name: &str) -> Scale<'a> {
+        analysis
+            .outcomes
+            .iter()
+            .find(|o| o.outcome == name)
+            .map_or(Scale::Unit(None), Scale::of_result)
+    }
+
     /// The factor from the stored value to the value shown.
     pub fn factor(self) -> f64 {
         match self {

@@ -108,7 +108,7 @@ fn many_series_blocks(
     let Some(outcome) = analysis.outcomes.first() else {
         return;
     };
-    let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+    let scale = Scale::of_result(outcome);
     blocks.push(Block::Heading("Interrupted time series".into()));
     let mut levels: Vec<f64> = many
         .series
@@ -217,7 +217,7 @@ fn many_series_blocks(
 
 fn effects_table(series: &ItsSeries, outcome: &OutcomeResult) -> Table {
     let fit = &series.fit;
-    let scale = Scale::of_outcome(outcome.outcome_type, outcome.unit.as_deref());
+    let scale = Scale::of_result(outcome);
     let mut rows = vec![
         row("Level change at the intervention", &fit.level_change, scale),
         row("Slope change per period", &fit.slope_change, scale),

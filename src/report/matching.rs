@@ -209,7 +209,7 @@ impl<'a> OutcomeView<'a> {
         match outcomes.iter().find(|o| o.outcome == name) {
             Some(o) => OutcomeView {
                 label: &o.label,
-                scale: super::format::Scale::of_outcome(o.outcome_type, o.unit.as_deref()),
+                scale: super::format::Scale::of_result(o),
             },
             None => OutcomeView {
                 label: name,

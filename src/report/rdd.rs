@@ -29,7 +29,13 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
 
 /// Binned means (circles below the cut-off, squares above) with the local polynomial of
 /// order p fitted inside the bandwidth either side, and the cut-off as a dashed line.
-pub fn rd_plot_chart(bins: &RdBins, est: &RdEstimate, running: &str, outcome: &str) -> Chart {
+pub fn rd_plot_chart(
+    bins: &RdBins,
+    est: &RdEstimate,
+    running: &str,
+    outcome: &str,
+    scale: Scale,
+) -> Chart {
     register_font();
     let c = est.cutoff;
     let fitted = |coef: &[f64], from: f64, to: f64| -> Vec<(f64, f64)> {
@@ -122,11 +128,12 @@ pub fn rd_plot_chart(bins: &RdBins, est: &RdEstimate, running: &str, outcome: &s
         significant(c, 4)
     );
     let description = format!(
-        "Means of {outcome} in {} evenly spaced bins below the cut-off (circles) and {} above it (squares), with the local polynomials of order {} fitted within the bandwidth either side. The lines meet the dashed cut-off line {} apart: the conventional estimate of the jump.",
+        "Means of {outcome} in {} evenly spaced bins below the cut-off (circles) and {} above it (squares), with the local polynomials of order {} fitted within the bandwidth either side. The lines meet the dashed cut-off line {}{} apart: the conventional estimate of the jump.",
         bins.left.len(),
         bins.right.len(),
         est.p,
-        significant(est.conventional.estimate, 3)
+        significant(scale.factor() * est.conventional.estimate, 3),
+        scale.difference_unit(),
     );
     Chart {
         name: "rd-plot",
@@ -238,11 +245,24 @@ pub fn running_histogram_chart(
 }
 
 /// The conventional estimate with its robust interval at each bandwidth multiple.
-pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
+pub fn sensitivity_chart(rows: &[SensitivityRow], scale: Scale) -> Chart {
     register_font();
+    let f = scale.factor();
+    let on_scale = |r: &RdRow| RdRow {
+        estimate: f * r.estimate,
+        ci_lower: f * r.ci_lower,
+        ci_upper: f * r.ci_upper,
+        std_error: f * r.std_error,
+        ..*r
+    };
     let points: Vec<(f64, RdRow, RdRow)> = rows
         .iter()
-        .filter_map(|r| r.result.as_ref().ok().map(|(c, rb)| (r.multiple, *c, *rb)))
+        .filter_map(|r| {
+            r.result
+                .as_ref()
+                .ok()
+                .map(|(c, rb)| (r.multiple, on_scale(c), on_scale(rb)))
+        })
         .collect();
     let (y_lo, y_hi) = points
         .iter()
@@ -271,7 +291,7 @@ pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
             chart
                 .configure_mesh()
                 .x_desc("bandwidth (multiple of the chosen h)")
-                .y_desc("estimate")
+                .y_desc(format!("estimate{}", unit_suffix(scale)))
                 .x_label_formatter(&|v| tick(*v, 2.0, 3))
                 .y_label_formatter(&|v| tick(*v, span, 4))
                 .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
@@ -323,9 +343,10 @@ pub fn sensitivity_chart(rows: &[SensitivityRow]) -> Chart {
 }
 
 /// An estimate and its interval with shared decimals (the interval's half-width to two
-/// significant figures), so "0.128 (0.039 to 0.217)", never "0.128 (0.0394 to 0.217)".
-fn with_interval(estimate: f64, low: f64, high: f64) -> (String, String) {
-    let text = EffectText::new(Scale::Unit(None), estimate, low, high);
+/// significant figures), so "0.128 (0.039 to 0.217)", never "0.128 (0.0394 to 0.217)";
+/// on the outcome's scale (a binary outcome's jump in percentage points).
+fn with_interval(scale: Scale, estimate: f64, low: f64, high: f64) -> (String, String) {
+    let text = EffectText::new(scale, estimate, low, high);
     let range = text.range();
     (text.estimate, range)
 }
@@ -338,7 +359,7 @@ fn table_decimals(rows: impl Iterator<Item = (f64, f64, f64)>) -> usize {
         .unwrap_or(3)
 }
 
-/// An estimate and its interval at `decimals`.
+/// An estimate and its interval at `decimals` (values already on the shown scale).
 fn at_decimals(decimals: usize, estimate: f64, low: f64, high: f64) -> (String, String) {
     (
         fixed(estimate, decimals),
@@ -346,13 +367,24 @@ fn at_decimals(decimals: usize, estimate: f64, low: f64, high: f64) -> (String, 
     )
 }
 
-fn row_cells(label: &str, r: &RdRow) -> String {
-    let (estimate, range) = with_interval(r.estimate, r.ci_lower, r.ci_upper);
+fn row_cells(scale: Scale, label: &str, r: &RdRow) -> String {
+    let (estimate, range) = with_interval(scale, r.estimate, r.ci_lower, r.ci_upper);
     format!(
         "| {label} | {estimate} | {} | {range} | {} |",
-        significant(r.std_error, 2),
+        significant(scale.factor() * r.std_error, 2),
         p_phrase(r.p_value)
     )
+}
+
+/// ", percentage points" (or ", minutes") after a column or axis name; nothing for a
+/// unitless continuous outcome.
+fn unit_suffix(scale: Scale) -> String {
+    let unit = scale.difference_unit();
+    if unit.trim().is_empty() {
+        String::new()
+    } else {
+        format!(",{unit}")
+    }
 }
 
 fn failure(e: &RdError) -> String {
@@ -366,7 +398,10 @@ pub fn rd_markdown(
     placebos: &[PlaceboRow],
     sensitivity: &[SensitivityRow],
     grade: &RdGrade,
+    scale: Scale,
 ) -> String {
+    let f = scale.factor();
+    let unit = unit_suffix(scale);
     let mut s = String::new();
     s.push_str("## Regression discontinuity\n\n");
     s.push_str(&format!(
@@ -384,15 +419,18 @@ pub fn rd_markdown(
         count(est.n_h_left),
         count(est.n_h_right),
     ));
-    s.push_str("| estimate | value | standard error | 95% interval | p |\n|---|---|---|---|---|\n");
-    s.push_str(&row_cells("conventional", &est.conventional));
+    s.push_str(&format!(
+        "| estimate | value{unit} | standard error | 95% interval | p |\n|---|---|---|---|---|\n"
+    ));
+    s.push_str(&row_cells(scale, "conventional", &est.conventional));
     s.push('\n');
-    s.push_str(&row_cells("bias-corrected", &est.bias_corrected));
+    s.push_str(&row_cells(scale, "bias-corrected", &est.bias_corrected));
     s.push('\n');
-    s.push_str(&row_cells("robust (report this)", &est.robust));
+    s.push_str(&row_cells(scale, "robust (report this)", &est.robust));
     s.push_str("\n\n");
     if let Some(fs) = &est.first_stage {
         let (jump, range) = with_interval(
+            Scale::Unit(None),
             fs.conventional.estimate,
             fs.robust.ci_lower,
             fs.robust.ci_upper,
@@ -416,17 +454,20 @@ pub fn rd_markdown(
         )),
         Err(e) => s.push_str(&format!("Density test: {}.\n\n", failure(e))),
     }
-    s.push_str("| bandwidth | estimate | robust 95% interval |\n|---|---|---|\n");
+    s.push_str(&format!(
+        "| bandwidth | estimate{unit} | robust 95% interval |\n|---|---|---|\n"
+    ));
     let decimals = table_decimals(sensitivity.iter().filter_map(|r| {
         r.result
             .as_ref()
             .ok()
-            .map(|(c, rb)| (c.estimate, rb.ci_lower, rb.ci_upper))
+            .map(|(c, rb)| (f * c.estimate, f * rb.ci_lower, f * rb.ci_upper))
     }));
     for r in sensitivity {
         match &r.result {
             Ok((c, rb)) => {
-                let (estimate, range) = at_decimals(decimals, c.estimate, rb.ci_lower, rb.ci_upper);
+                let (estimate, range) =
+                    at_decimals(decimals, f * c.estimate, f * rb.ci_lower, f * rb.ci_upper);
                 s.push_str(&format!(
                     "| {}×h | {estimate} | {range} |\n",
                     significant(r.multiple, 2),
@@ -439,13 +480,15 @@ pub fn rd_markdown(
             )),
         }
     }
-    s.push_str("\n| placebo cut-off | side | estimate | robust 95% interval | p |\n|---|---|---|---|---|\n");
+    s.push_str(&format!(
+        "\n| placebo cut-off | side | estimate{unit} | robust 95% interval | p |\n|---|---|---|---|---|\n"
+    ));
     let decimals = table_decimals(placebos.iter().filter_map(|p| {
         p.result.as_ref().ok().map(|e| {
             (
-                e.conventional.estimate,
-                e.robust.ci_lower,
-                e.robust.ci_upper,
+                f * e.conventional.estimate,
+                f * e.robust.ci_lower,
+                f * e.robust.ci_upper,
             )
         })
     }));
@@ -454,9 +497,9 @@ pub fn rd_markdown(
             Ok(e) => {
                 let (estimate, range) = at_decimals(
                     decimals,
-                    e.conventional.estimate,
-                    e.robust.ci_lower,
-                    e.robust.ci_upper,
+                    f * e.conventional.estimate,
+                    f * e.robust.ci_lower,
+                    f * e.robust.ci_upper,
                 );
                 s.push_str(&format!(
                     "| {} | {} | {estimate} | {range} | {} |\n",
@@ -486,32 +529,9 @@ pub fn rd_markdown(
     s
 }
 
-/// The headline of an analysed RD: the robust estimate at the cut-off in words, that it
-/// is local, and the strength of evidence.
-pub fn rd_headline(rd: &crate::analysis::rdd::RdAnalysis, outcome: &str, evidence: &str) -> String {
-    let r = &rd.robust;
-    let what = if rd.design == "fuzzy" {
-        "the effect of treatment received, for units that comply at the cut-off"
-    } else {
-        "the jump at the cut-off"
-    };
-    let side = if rd.treated == "above" {
-        "at or above"
-    } else {
-        "below"
-    };
-    let (estimate, range) = with_interval(r.estimate, r.conf_low, r.conf_high);
-    format!(
-        "{outcome}: {what} is {estimate} (robust 95% CI {range}, p {}), for units with {} near the cut-off {} (treated {side} it). {evidence}",
-        p_phrase(r.p_value),
-        rd.running,
-        significant(rd.cutoff, 4),
-    )
-}
-
 /// The RD's charts: the RD plot, the running variable's histogram, the estimate against
 /// bandwidth.
-pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis) -> Vec<Chart> {
+pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis, scale: Scale) -> Vec<Chart> {
     let raw = &rd.raw;
     let mut out = Vec::new();
     if let Some(bins) = &raw.bins {
@@ -520,6 +540,7 @@ pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis) -> Vec<Chart> {
             &raw.estimate,
             &rd.running,
             &raw.outcome_label,
+            scale,
         ));
     }
     out.push(running_histogram_chart(
@@ -528,7 +549,7 @@ pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis) -> Vec<Chart> {
         20,
         &rd.running,
     ));
-    out.push(sensitivity_chart(&raw.sensitivity));
+    out.push(sensitivity_chart(&raw.sensitivity, scale));
     out
 }
 
@@ -538,6 +559,7 @@ pub(super) fn rd_blocks(
     rd: &crate::analysis::rdd::RdAnalysis,
     charts: &[Chart],
     blocks: &mut Vec<super::document::Block>,
+    scale: Scale,
 ) {
     use super::document::{Block, Table};
     let raw = &rd.raw;
@@ -547,6 +569,7 @@ pub(super) fn rd_blocks(
         &raw.placebos,
         &raw.sensitivity,
         &raw.grade,
+        scale,
     );
     let chart_blocks = |names: &[&str], blocks: &mut Vec<Block>| {
         for (i, c) in charts.iter().enumerate() {
