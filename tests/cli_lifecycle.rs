@@ -364,4 +364,31 @@ fn the_reachable_level_follows_the_design() {
         balance.prospect,
         evident::lifecycle::Prospect::DependsOnResults
     );
+
+    // The designs graded by their own rules reach level 3 on paper, through their own
+    // criteria (an RD's comparison is either side of the cut-off, not a control arm).
+    for (name, own) in [
+        ("hmo-inspections-rd", "rd_diagnostics"),
+        ("council-programme-did", "parallel_trends"),
+        ("ambulance-standby-its", "design_diagnostics"),
+        ("programme-rollout", "staggered_pre_trends"),
+        ("fire-policy-synth", "placebo_p_value"),
+    ] {
+        let p = prospect(name);
+        assert_eq!(p.reachable_level, 3, "{name}: {}", p.summary);
+        let level_three: Vec<_> = p.criteria.iter().filter(|c| c.level == 3).collect();
+        assert!(
+            level_three.iter().any(
+                |c| c.id == own && c.prospect == evident::lifecycle::Prospect::DependsOnResults
+            ),
+            "{name}: {level_three:?}"
+        );
+        assert!(
+            p.criteria
+                .iter()
+                .all(|c| c.prospect != evident::lifecycle::Prospect::OutOfReach),
+            "{name}: {:?}",
+            p.criteria
+        );
+    }
 }

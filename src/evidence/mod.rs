@@ -193,6 +193,8 @@ pub fn grade(plan: &Plan, analysis: Option<&Analysis>) -> Grade {
     let mut graded = grade_headlines(plan, analysis);
     if let Some(rd) = analysis.and_then(|a| a.regression_discontinuity.as_ref()) {
         rdd::apply_rd_grade(&mut graded, rd);
+    } else if plan.design.kind() == DesignKind::RegressionDiscontinuity {
+        rdd::apply_rd_prospect(&mut graded);
     }
     graded
 }
@@ -291,6 +293,8 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
     let mut criteria = vec![theory_of_change(plan)];
     if let Some(result) = analysis.and_then(|a| a.staggered_rollout.as_ref()) {
         criteria.extend(staggered::criteria_of(plan, result, &mut facts));
+    } else if plan.design.kind() == DesignKind::StaggeredRollout {
+        criteria.extend(staggered::not_analysed(plan));
     } else if plan.design.kind() == DesignKind::SteppedWedge {
         criteria.extend(level_two(plan, analysis.is_some(), headline.as_ref()));
         criteria.extend(stepped_wedge::level_three(

@@ -122,18 +122,54 @@ pub fn grade_rd(
     }
 }
 
-/// Grades an analysed regression discontinuity: the theory-of-change criteria (level 1)
-/// and the later levels' (4, 5) stay; the comparison-group criteria of levels 2 and 3
-/// are replaced by the RD's own: units either side of the cut-off compared (level 2) and
-/// the diagnostics of `grade_rd` (level 3). The Maryland rating is the RD's.
-pub fn apply_rd_grade(grade: &mut super::Grade, rd: &crate::analysis::rdd::RdAnalysis) {
+/// The RD's criteria before its data are analysed (plan and protocol reports): the
+/// comparison either side of the cut-off and the diagnostics, both waiting for the data.
+pub fn apply_rd_prospect(grade: &mut super::Grade) {
     use super::{Criterion, Status};
+    let waiting = "no outcome data are analysed yet (analysis.data)".to_string();
+    let comparison = Criterion {
+        level: 2,
+        id: "rd_comparison",
+        title: "Comparison either side of the cut-off",
+        status: Status::NotAssessed,
+        observed: waiting.clone(),
+        rule: RD_COMPARISON_RULE.into(),
+    };
+    let diagnostics = Criterion {
+        level: 3,
+        id: "rd_diagnostics",
+        title: "Regression discontinuity diagnostics",
+        status: Status::NotAssessed,
+        observed: waiting,
+        rule: RD_RULE.into(),
+    };
+    replace_levels_two_and_three(grade, [comparison, diagnostics]);
+}
+
+const RD_COMPARISON_RULE: &str = "Level 2 needs outcome data compared with a group that did not receive the intervention: a regression discontinuity compares units just either side of the cut-off.";
+
+/// Puts the RD's own criteria in place of the comparison-group criteria of levels 2
+/// and 3, and recomputes the level reached.
+fn replace_levels_two_and_three(grade: &mut super::Grade, own: [super::Criterion; 2]) {
     grade.criteria.retain(|c| !(2..=3).contains(&c.level));
     let at = grade
         .criteria
         .iter()
         .position(|c| c.level > 3)
         .unwrap_or(grade.criteria.len());
+    grade.criteria.splice(at..at, own);
+    let (level, summary, next) = super::reached(&grade.criteria);
+    grade.level = level;
+    grade.summary = summary;
+    grade.next_level_needs = next;
+}
+
+/// Grades an analysed regression discontinuity: the theory-of-change criteria (level 1)
+/// and the later levels' (4, 5) stay; the comparison-group criteria of levels 2 and 3
+/// are replaced by the RD's own: units either side of the cut-off compared (level 2) and
+/// the diagnostics of `grade_rd` (level 3). The Maryland rating is the RD's.
+pub fn apply_rd_grade(grade: &mut super::Grade, rd: &crate::analysis::rdd::RdAnalysis) {
+    use super::{Criterion, Status};
     let comparison = Criterion {
         level: 2,
         id: "rd_comparison",
@@ -146,7 +182,7 @@ pub fn apply_rd_grade(grade: &mut super::Grade, rd: &crate::analysis::rdd::RdAna
             significant(rd.cutoff, 4),
             rd.running
         ),
-        rule: "Level 2 needs outcome data compared with a group that did not receive the intervention: a regression discontinuity compares units just either side of the cut-off.".into(),
+        rule: RD_COMPARISON_RULE.into(),
     };
     let diagnostics = Criterion {
         level: 3,
@@ -164,11 +200,7 @@ pub fn apply_rd_grade(grade: &mut super::Grade, rd: &crate::analysis::rdd::RdAna
         },
         rule: RD_RULE.into(),
     };
-    grade.criteria.splice(at..at, [comparison, diagnostics]);
-    let (level, summary, next) = super::reached(&grade.criteria);
-    grade.level = level;
-    grade.summary = summary;
-    grade.next_level_needs = next;
+    replace_levels_two_and_three(grade, [comparison, diagnostics]);
     grade.sms.level = rd.max_sms;
     grade.sms.rule = if rd.max_sms >= 4 {
         "SMS 4: a regression discontinuity whose diagnostics (density, covariate continuity, bandwidth stability) pass".to_string()

@@ -169,6 +169,65 @@ pub fn criteria(analysis: &StaggeredAnalysis, input: &StaggeredGradeInput<'_>) -
     out
 }
 
+/// The criteria of a staggered roll-out whose panel is not analysed yet (plan and
+/// protocol reports): the same criteria, each waiting for the data.
+pub(crate) fn not_analysed(plan: &crate::spec::Plan) -> Vec<Criterion> {
+    let thresholds = &plan.evidence.thresholds;
+    let waiting = |level: u8, id: &'static str, title: &'static str, rule: String| Criterion {
+        level,
+        id,
+        title,
+        status: Status::NotAssessed,
+        observed: "no outcome data are analysed yet (analysis.data)".into(),
+        rule,
+    };
+    vec![
+        waiting(
+            2,
+            "staggered_change",
+            "Change after roll-out measured",
+            "an effect of the roll-out is estimated from each cohort's own change".into(),
+        ),
+        waiting(
+            3,
+            "staggered_comparison",
+            "Credible comparison group",
+            "every cohort is compared with units not (yet) treated, never with already-treated ones".into(),
+        ),
+        waiting(
+            3,
+            "staggered_pre_trends",
+            "Parallel pre-trends",
+            format!(
+                "pre-treatment event-time effects jointly zero: p ≥ {}",
+                significant(thresholds.alpha, DIGITS)
+            ),
+        ),
+        waiting(
+            3,
+            "staggered_sample",
+            "Sufficiently large sample",
+            format!(
+                "MDES at 80% power at most {} SD",
+                significant(thresholds.max_mdes, DIGITS)
+            ),
+        ),
+        waiting(
+            3,
+            "staggered_effect",
+            "Beneficial effect",
+            if thresholds.require_significance {
+                format!(
+                    "beneficial and significant at {}",
+                    significant(thresholds.alpha, DIGITS)
+                )
+            } else {
+                "beneficial in direction".into()
+            },
+        ),
+    ]
+}
+
 /// The diagnostic that holds a staggered design below level 3, in words.
 pub fn held_down_by(criteria: &[Criterion]) -> Option<String> {
     criteria

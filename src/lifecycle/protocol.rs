@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::evidence::{Status, check_attrition, grade};
 use crate::power::plan::{PlannedMde, planned_attrition, planned_mde_at_80};
-use crate::spec::{AttritionBoundary, Direction, EstimatorKind, Plan};
+use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Plan};
 
 /// Where a criterion stands before the outcome data exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -94,7 +94,7 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
         (Some(_), Some(path)) => Some(format!("the outcome data at {path} (analysis.data)")),
         (Some(_), None) => Some("the outcome data named by analysis.data".to_string()),
     };
-    criteria.push(ProspectCriterion {
+    let outcome_data = ProspectCriterion {
         level: 2,
         id: "outcome_data",
         title: "Outcome data on those who received the intervention",
@@ -107,116 +107,139 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
             "an analysis section naming the outcome data (analysis.data)".into(),
             |d| format!("Needs {d}."),
         ),
-    });
-    let primary = plan
-        .outcomes
-        .first()
-        .map(|o| (o.label.clone(), o.spec.better));
-    let direction = |better: Direction| match better {
-        Direction::Higher => "rise",
-        Direction::Lower => "fall",
     };
-    let significance = if thresholds.require_significance {
-        ", statistically significant"
-    } else {
-        ""
-    };
-    let after_only = plan
-        .analysis
-        .as_ref()
-        .is_some_and(|a| a.estimators.first() == Some(&EstimatorKind::Mean));
-    criteria.push(ProspectCriterion {
-        level: 2,
-        id: "positive_change",
-        title: "The data show positive change",
-        prospect: if after_only {
-            Prospect::OutOfReach
-        } else if plan.analysis.is_some() {
-            Prospect::DependsOnResults
-        } else {
-            Prospect::NotYetDeclared
-        },
-        needs: if after_only {
-            "Only the outcome after the intervention is measured, so no change can be shown: measure it before as well (a before/after design).".into()
-        } else {
-            match &primary {
-                Some((label, better)) => format!(
-                    "The primary outcome ({label}) must {}{significance}.",
-                    direction(*better)
-                ),
-                None => "The primary outcome must change in the beneficial direction.".into(),
+    if own_grading(kind) {
+        // Designs graded by their own rules (evidence::rdd, its_did, staggered, synth):
+        // their criteria of levels 2 and 3, each as it stands before the data.
+        for c in now.criteria.iter().filter(|c| (2..=3).contains(&c.level)) {
+            if c.id == "outcome_data" {
+                criteria.push(outcome_data.clone());
+                continue;
             }
-        },
-    });
-    let comparison = kind.has_comparison_group();
-    criteria.push(ProspectCriterion {
-        level: 3,
-        id: "comparison_group",
-        title: "A control or comparison group",
-        prospect: if comparison {
-            Prospect::Met
-        } else {
-            Prospect::OutOfReach
-        },
-        needs: if comparison {
-            format!("The design is a {}.", kind.label())
-        } else {
-            format!(
-                "A {} has no comparison group; level 3 needs a randomised trial or a well-matched comparison group.",
-                kind.label()
-            )
-        },
-    });
-    if comparison {
-        criteria.push(ProspectCriterion {
-            level: 3,
-            id: "causal_effect",
-            title: "Less impact among those who did not receive it",
-            prospect: Prospect::DependsOnResults,
-            needs: match &primary {
-                Some((label, better)) => format!(
-                    "The primary outcome ({label}) must {} more in the intervention arm than in the comparison arm{significance}.",
-                    direction(*better)
-                ),
-                None => "A beneficial difference from the comparison group.".into(),
-            },
-        });
-        if kind.is_randomised() {
-            criteria.push(attrition_prospect(plan));
+            criteria.push(ProspectCriterion {
+                level: c.level,
+                id: c.id,
+                title: c.title,
+                prospect: match c.status {
+                    Status::Met | Status::NotApplicable => Prospect::Met,
+                    Status::NotAssessed => Prospect::DependsOnResults,
+                    Status::NotMet => Prospect::OutOfReach,
+                },
+                needs: c.rule.clone(),
+            });
         }
-        let covariates = plan
+    } else {
+        criteria.push(outcome_data);
+        let primary = plan
+            .outcomes
+            .first()
+            .map(|o| (o.label.clone(), o.spec.better));
+        let direction = |better: Direction| match better {
+            Direction::Higher => "rise",
+            Direction::Lower => "fall",
+        };
+        let significance = if thresholds.require_significance {
+            ", statistically significant"
+        } else {
+            ""
+        };
+        let after_only = plan
             .analysis
             .as_ref()
-            .is_some_and(|a| !a.covariates.is_empty())
-            || plan.outcomes.iter().any(|o| o.spec.baseline.is_some());
-        // A stepped wedge compares each cluster with itself (evidence::stepped_wedge).
-        let baseline_applies = kind != crate::spec::DesignKind::SteppedWedge;
-        criteria.extend(baseline_applies.then(|| ProspectCriterion {
-            level: 3,
-            id: "baseline_equivalence",
-            title: "Groups equivalent at baseline",
-            prospect: if kind.is_randomised() || covariates {
+            .is_some_and(|a| a.estimators.first() == Some(&EstimatorKind::Mean));
+        criteria.push(ProspectCriterion {
+            level: 2,
+            id: "positive_change",
+            title: "The data show positive change",
+            prospect: if after_only {
+                Prospect::OutOfReach
+            } else if plan.analysis.is_some() {
                 Prospect::DependsOnResults
             } else {
                 Prospect::NotYetDeclared
             },
-            needs: format!(
-                "{} baseline differences within |{}| (within |{}| when the analysis adjusts for them){}.",
-                if kind.is_randomised() {
-                    "If attrition is high, the analysed groups must show"
-                } else {
-                    "The matched groups must show"
-                },
-                thresholds.balance_satisfied,
-                thresholds.balance_adjusted,
-                if covariates {
-                    ""
-                } else {
-                    "; list the baseline characteristics in analysis.covariates"
+            needs: if after_only {
+                "Only the outcome after the intervention is measured, so no change can be shown: measure it before as well (a before/after design).".into()
+            } else {
+                match &primary {
+                    Some((label, better)) => format!(
+                        "The primary outcome ({label}) must {}{significance}.",
+                        direction(*better)
+                    ),
+                    None => "The primary outcome must change in the beneficial direction.".into(),
                 }
-            ),
-        }));
-        criteria.push(sample_size_prospect(plan));
+            },
+        });
+        let comparison = kind.has_comparison_group();
+        criteria.push(ProspectCriterion {
+            level: 3,
+            id: "comparison_group",
+            title: "A control or comparison group",
+            prospect: if comparison {
+                Prospect::Met
+            } else {
+                Prospect::OutOfReach
+            },
+            needs: if comparison {
+                format!("The design is a {}.", kind.label())
+            } else {
+                format!(
+                    "A {} has no comparison group; level 3 needs a randomised trial or a well-matched comparison group.",
+                    kind.label()
+                )
+            },
+        });
+        if comparison {
+            criteria.push(ProspectCriterion {
+                level: 3,
+                id: "causal_effect",
+                title: "Less impact among those who did not receive it",
+                prospect: Prospect::DependsOnResults,
+                needs: match &primary {
+                    Some((label, better)) => format!(
+                        "The primary outcome ({label}) must {} more in the intervention arm than in the comparison arm{significance}.",
+                        direction(*better)
+                    ),
+                    None => "A beneficial difference from the comparison group.".into(),
+                },
+            });
+            if kind.is_randomised() {
+                criteria.push(attrition_prospect(plan));
+            }
+            let covariates = plan
+                .analysis
+                .as_ref()
+                .is_some_and(|a| !a.covariates.is_empty())
+                || plan.outcomes.iter().any(|o| o.spec.baseline.is_some());
+            // A stepped wedge compares each cluster with itself (evidence::stepped_wedge).
+            let baseline_applies = kind != crate::spec::DesignKind::SteppedWedge;
+            criteria.extend(baseline_applies.then(|| ProspectCriterion {
+                level: 3,
+                id: "baseline_equivalence",
+                title: "Groups equivalent at baseline",
+                prospect: if kind.is_randomised() || covariates {
+                    Prospect::DependsOnResults
+                } else {
+                    Prospect::NotYetDeclared
+                },
+                needs: format!(
+                    "{} baseline differences within |{}| (within |{}| when the analysis adjusts for them){}.",
+                    if kind.is_randomised() {
+                        "If attrition is high, the analysed groups must show"
+                    } else {
+                        "The matched groups must show"
+                    },
+                    thresholds.balance_satisfied,
+                    thresholds.balance_adjusted,
+                    if covariates {
+                        ""
+                    } else {
+                        "; list the baseline characteristics in analysis.covariates"
+                    }
+                ),
+            }));
+            criteria.push(sample_size_prospect(plan));
+        }
     }
     for c in now.criteria.iter().filter(|c| c.level >= 4) {
         criteria.push(ProspectCriterion {
@@ -270,6 +293,19 @@ pub fn prospect(plan: &Plan, waiting_for: Option<String>) -> Protocol {
         criteria,
         summary,
     }
+}
+
+/// Whether the design is graded by its own criteria at levels 2 and 3 rather than by
+/// the comparison-group criteria of trials and matched comparisons.
+fn own_grading(kind: DesignKind) -> bool {
+    matches!(
+        kind,
+        DesignKind::RegressionDiscontinuity
+            | DesignKind::DifferenceInDifferences
+            | DesignKind::InterruptedTimeSeries
+            | DesignKind::StaggeredRollout
+            | DesignKind::SyntheticControl
+    )
 }
 
 /// Attrition before the data: the plan's expected rate against the WWC boundary.
