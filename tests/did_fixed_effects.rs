@@ -1,7 +1,8 @@
 //! Parity of `evident::stats::regression::fixed_effects` (absorbed fixed effects)
 //! with `estimatr::lm_robust(fixed_effects = , clusters = , se_type = )` 1.0.0, which
 //! equals the dummy-variable regression (the R script checks that). Fixture:
-//! tests/reference/did/fixed_effects.R on an unbalanced 30-unit × 8-period panel.
+//! tests/reference/did/fixed_effects.R on an unbalanced 30-unit × 8-period panel, and
+//! on the same panel balanced (where CR2 clustered by unit takes the low-rank path).
 //! Tolerance 1e-10 relative (PARITY): both sides are direct solutions, no iteration.
 
 use evident::stats::estimate::Alternative;
@@ -12,11 +13,8 @@ use evident::stats::regression::{
 };
 use serde_json::Value;
 
-fn load() -> Value {
-    let path = format!(
-        "{}/tests/reference/did/fixed_effects.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+fn load(file: &str) -> Value {
+    let path = format!("{}/tests/reference/did/{file}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
 }
 
@@ -49,7 +47,16 @@ fn se_type(name: &str) -> SeType {
 
 #[test]
 fn absorbed_fixed_effects_match_estimatr() {
-    let fixture = load();
+    match_fixture("fixed_effects.json");
+}
+
+#[test]
+fn absorbed_fixed_effects_of_a_balanced_panel_match_estimatr() {
+    match_fixture("fixed_effects_balanced.json");
+}
+
+fn match_fixture(file: &str) {
+    let fixture = load(file);
     let data = &fixture["data"];
     let y = floats(&data["y"]);
     let design = build_design(

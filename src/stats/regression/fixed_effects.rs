@@ -33,6 +33,11 @@
 //!   (P_P)_gh = 0 off the diagonal; when no factor is nested, every factor is
 //!   projected through S⁺). CR2 forms the n_g × n_g matrix B_g of each cluster, so
 //!   clusters are limited to [`MAX_CR2_CLUSTER_ROWS`] rows (use `stata` beyond).
+//!   C_g = I − (P_D)_gg depends only on the cluster's shape (its rows' levels), so it
+//!   is built once per shape; when it is a multiple of a projector — every unit of a
+//!   balanced panel clustered by unit, C_g = (1 − 1/N)(I − J/T) — B_g^{+1/2} follows
+//!   from a thin QR of X̃_g and a k × k eigendecomposition (`LowRankRoot`) instead of
+//!   an n_g × n_g one; other clusters take the eigendecomposition.
 //!
 //! Clusters are processed in a fixed number of chunks on the rayon pool and the
 //! chunks summed in order, so the result does not depend on the number of threads.
@@ -667,8 +672,10 @@ fn cr2_absorbed(
         .par_chunks(chunk)
         .map(|group| {
             let mut part = empty();
+            let mut shapes = ClusterShapes::default();
             for rows in group {
-                add_cluster(absorber, xs, e, m, &c, rows, &mut part);
+                let shape = shapes.of(absorber, rows);
+                add_cluster(absorber, xs, e, m, &c, rows, shape, &mut part);
             }
             Ok(part)
         })
@@ -694,6 +701,158 @@ fn cr2_absorbed(
     Ok((vcov, df))
 }
 
+/// What B_g needs besides the covariates, shared by every cluster whose rows have the
+/// same secondary levels in the same order and the same primary groups (every unit
+/// of a balanced panel clustered by unit): C_g = I − (P_D)_gg, Ž_g and (P_P)_gg, and
+/// whether C_g = a·Π for a projector Π (a balanced panel clustered by unit:
+/// a = 1 − 1/N), tested as C_g² = a·C_g.
+struct ClusterShape {
+    zg: DMatrix<f64>,
+    pp: DMatrix<f64>,
+    /// I − (P_P)_gg − Ž_g S⁺ Ž_gᵀ.
+    complement: DMatrix<f64>,
+    projector_scale: Option<f64>,
+}
+
+/// The shapes met so far in one chunk of clusters, by key (the rows' secondary
+/// columns and their primary group in order of first appearance, which with whole
+/// primary groups inside a cluster fixes the group sizes too).
+#[derive(Default)]
+struct ClusterShapes {
+    seen: std::collections::HashMap<Vec<usize>, std::rc::Rc<ClusterShape>>,
+}
+
+/// Shapes kept per chunk: an unbalanced panel may have a new shape in every cluster,
+/// and the cache must not grow with them.
+const MAX_SHAPES: usize = 1024;
+
+impl ClusterShapes {
+    fn of(&mut self, absorber: &Absorber, rows: &[usize]) -> std::rc::Rc<ClusterShape> {
+        let mut key = Vec::with_capacity(rows.len() * (absorber.per_row + 1));
+        let mut local: Vec<usize> = Vec::new();
+        for &row in rows {
+            key.extend_from_slice(absorber.cols(row));
+            let group = absorber.primary.as_ref().map_or(0, |(ids, _)| ids[row]);
+            let position = local.iter().position(|&g| g == group).unwrap_or_else(|| {
+                local.push(group);
+                local.len() - 1
+            });
+            key.push(position);
+        }
+        if self.seen.len() >= MAX_SHAPES && !self.seen.contains_key(&key) {
+            self.seen.clear();
+        }
+        self.seen
+            .entry(key)
+            .or_insert_with(|| std::rc::Rc::new(ClusterShape::new(absorber, rows)))
+            .clone()
+    }
+}
+
+impl ClusterShape {
+    fn new(absorber: &Absorber, rows: &[usize]) -> ClusterShape {
+        let ng = rows.len();
+        let zg = absorber.z_check(rows);
+        let pp = absorber.primary_block(rows);
+        let mut complement = -&pp;
+        if absorber.l > 0 {
+            complement -= &zg * &absorber.s_pinv * zg.transpose();
+        }
+        for d in 0..ng {
+            complement[(d, d)] += 1.0;
+        }
+        let square = &complement * &complement;
+        let trace = complement.trace();
+        let a = square.trace() / trace;
+        let projector_scale = (trace > 0.0
+            && a > 0.0
+            && (&square - &complement * a).norm() <= SCALED_PROJECTOR_TOL * square.norm())
+        .then_some(a);
+        ClusterShape {
+            zg,
+            pp,
+            complement,
+            projector_scale,
+        }
+    }
+}
+
+/// How far C_g² may be from a·C_g, relative to ‖C_g²‖, for C_g to count as a scaled
+/// projector.
+const SCALED_PROJECTOR_TOL: f64 = 1e-12;
+
+/// A_g = B_g^{+1/2}, where B_g = C_g − X_g M X_gᵀ with C_g = a·Π and the columns of X_g
+/// in Π's range: with X_g = QR (thin QR) and R M Rᵀ = W diag(μ) Wᵀ,
+/// B_g = a(Π − QQᵀ) + QW diag(a − μ) WᵀQᵀ, two pieces on orthogonal subspaces, so
+/// A_g = a^{−1/2}(Π − QQᵀ) + QW diag((a − μ)^{−1/2}) WᵀQᵀ (pseudo-inverse roots: an
+/// eigenvalue at or below the tolerance gives 0, as in the general path). O(n_g k²)
+/// per cluster besides one product with C_g, instead of an n_g × n_g
+/// eigendecomposition.
+struct LowRankRoot<'a> {
+    complement: &'a DMatrix<f64>,
+    a: f64,
+    q: DMatrix<f64>,
+    /// Q W diag(f) Wᵀ (n_g × k).
+    qwf: DMatrix<f64>,
+    /// A_g X_g = Q W diag(f) Wᵀ R.
+    ax: DMatrix<f64>,
+}
+
+impl<'a> LowRankRoot<'a> {
+    fn new(
+        complement: &'a DMatrix<f64>,
+        a: f64,
+        xg: &DMatrix<f64>,
+        m: &DMatrix<f64>,
+    ) -> Option<LowRankRoot<'a>> {
+        let k = xg.ncols();
+        let scale = xg.norm();
+        // The covariates must lie in Π's range (they are demeaned by both factors).
+        let inside = complement * xg / a;
+        if scale == 0.0 || (xg - &inside).norm() > 1e-10 * scale {
+            return None;
+        }
+        let qr = xg.clone().qr();
+        let r = qr.r();
+        let smallest = (0..k)
+            .map(|d| r[(d, d)].abs())
+            .fold(f64::INFINITY, f64::min);
+        if smallest <= 1e-10 * scale {
+            return None;
+        }
+        let q = qr.q();
+        let e = &r * m * r.transpose();
+        let eig = SymmetricEigen::new((&e + e.transpose()) * 0.5);
+        let w = &eig.eigenvectors;
+        let f = DMatrix::from_diagonal(&eig.eigenvalues.map(|mu| pseudo_root(a - mu)));
+        let qwf = &q * w * &f * w.transpose();
+        let ax = &qwf * &r;
+        Some(LowRankRoot {
+            complement,
+            a,
+            q,
+            qwf,
+            ax,
+        })
+    }
+
+    fn apply(&self, v: &DVector<f64>) -> DVector<f64> {
+        let on_range = self.complement * v / self.a;
+        let qtv = self.q.transpose() * v;
+        (on_range - &self.q * &qtv) * pseudo_root(self.a) + &self.qwf * qtv
+    }
+}
+
+/// λ^{−1/2}, or 0 for an eigenvalue at or below the pseudo-inverse tolerance.
+fn pseudo_root(lambda: f64) -> f64 {
+    if lambda > PSEUDO_INVERSE_TOL {
+        1.0 / lambda.sqrt()
+    } else {
+        0.0
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn add_cluster(
     absorber: &Absorber,
     xs: &DMatrix<f64>,
@@ -701,6 +860,7 @@ fn add_cluster(
     m: &DMatrix<f64>,
     c: &DMatrix<f64>,
     rows: &[usize],
+    shape: std::rc::Rc<ClusterShape>,
     part: &mut Cr2Part,
 ) {
     let k = xs.ncols();
@@ -708,29 +868,26 @@ fn add_cluster(
     let ng = rows.len();
     let xg = DMatrix::from_fn(ng, k, |r, a| xs[(rows[r], a)]);
     let eg = DVector::from_fn(ng, |r, _| e[rows[r]]);
-    let zg = absorber.z_check(rows);
-    let pp = absorber.primary_block(rows);
+    let zg = &shape.zg;
+    let pp = &shape.pp;
     let xm = &xg * m;
-    let mut b = -(&pp + &xm * xg.transpose());
-    if l > 0 {
-        b -= &zg * &absorber.s_pinv * zg.transpose();
-    }
-    for d in 0..ng {
-        b[(d, d)] += 1.0;
-    }
-    let eig = SymmetricEigen::new(b);
-    let mut scale = DVector::zeros(ng);
-    for (d, &lambda) in eig.eigenvalues.iter().enumerate() {
-        if lambda > PSEUDO_INVERSE_TOL {
-            scale[d] = 1.0 / lambda.sqrt();
+    let fast = shape
+        .projector_scale
+        .and_then(|a| LowRankRoot::new(&shape.complement, a, &xg, m));
+    let (a_e, w_all) = match &fast {
+        Some(root) => (root.apply(&eg), &root.ax * m),
+        None => {
+            let b = &shape.complement - &xm * xg.transpose();
+            let eig = SymmetricEigen::new(b);
+            let scale = eig.eigenvalues.map(pseudo_root);
+            let v = &eig.eigenvectors;
+            let a = DMatrix::from_fn(ng, ng, |r, col| v[(r, col)] * scale[col]) * v.transpose();
+            (&a * &eg, &a * &xm)
         }
-    }
-    let v = &eig.eigenvectors;
-    let a = DMatrix::from_fn(ng, ng, |r, col| v[(r, col)] * scale[col]) * v.transpose();
-    let score = xg.transpose() * (&a * &eg);
+    };
+    let score = xg.transpose() * a_e;
     part.meat += &score * score.transpose();
-    let w_all = &a * xm;
-    let ppw = &pp * &w_all;
+    let ppw = pp * &w_all;
     let dz = zg.transpose() * &w_all;
     let ax = xg.transpose() * &w_all;
     for j in 0..k {
@@ -743,5 +900,86 @@ fn add_cluster(
         part.trace[j] += alpha - r;
         part.diag_sq[j] += alpha * alpha - 2.0 * alpha * r;
         part.gamma[j] += &y * y.transpose();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (tests only).
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+
+    #[test]
+    fn a_balanced_panel_clustered_by_unit_has_scaled_projector_shapes() {
+        let (units, periods) = (6usize, 5usize);
+        let unit = Clusters::from_labels(
+            &(0..units * periods)
+                .map(|r| (r / periods) as i64)
+                .collect::<Vec<_>>(),
+        );
+        let period = Clusters::from_labels(
+            &(0..units * periods)
+                .map(|r| (r % periods) as i64)
+                .collect::<Vec<_>>(),
+        );
+        let factors = [
+            AbsorbedFactor {
+                name: "unit",
+                levels: &unit,
+            },
+            AbsorbedFactor {
+                name: "period",
+                levels: &period,
+            },
+        ];
+        let absorber = Absorber::new(&factors, Some(0), units * periods).unwrap();
+        let rows: Vec<usize> = (0..periods).collect();
+        let shape = ClusterShape::new(&absorber, &rows);
+        let a = shape.projector_scale.expect("a scaled projector");
+        assert!((a - (1.0 - 1.0 / units as f64)).abs() < 1e-14, "{a}");
+        // Region clusters (two units each) mix the units through S⁺: general path.
+        let pair: Vec<usize> = (0..2 * periods).collect();
+        assert!(
+            ClusterShape::new(&absorber, &pair)
+                .projector_scale
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_low_rank_root_equals_the_eigendecomposition() {
+        let mut seed = 3u64;
+        let (ng, k) = (9usize, 3usize);
+        let a = 0.8;
+        // C = a (I − J/n): a scaled projector; X centred lies in its range.
+        let complement = DMatrix::from_fn(ng, ng, |r, c| {
+            a * (if r == c { 1.0 } else { 0.0 } - 1.0 / ng as f64)
+        });
+        let mut xg = DMatrix::from_fn(ng, k, |_, _| lcg(&mut seed));
+        for mut col in xg.column_iter_mut() {
+            let mean = col.mean();
+            col.add_scalar_mut(-mean);
+        }
+        let raw = DMatrix::from_fn(k, k, |_, _| lcg(&mut seed));
+        let m = (&raw * raw.transpose() + DMatrix::identity(k, k)) * 0.05;
+        let root = LowRankRoot::new(&complement, a, &xg, &m).expect("the fast path applies");
+        let b = &complement - &xg * &m * xg.transpose();
+        let eig = SymmetricEigen::new(b);
+        let scale = eig.eigenvalues.map(pseudo_root);
+        let v = &eig.eigenvectors;
+        let full = DMatrix::from_fn(ng, ng, |r, c| v[(r, c)] * scale[c]) * v.transpose();
+        let e = DVector::from_fn(ng, |_, _| lcg(&mut seed));
+        assert!((root.apply(&e) - &full * &e).norm() < 1e-12 * e.norm());
+        assert!((&root.ax - &full * &xg).norm() < 1e-12 * xg.norm());
+        // Covariates outside the range take the general path.
+        let mut outside = xg.clone();
+        outside[(0, 0)] += 1.0;
+        assert!(LowRankRoot::new(&complement, a, &outside, &m).is_none());
     }
 }

@@ -15,6 +15,7 @@ d$x1 <- rnorm(nrow(d)) + 0.1 * d$period
 u <- rnorm(units, sd = 2)[d$unit]
 tau <- rnorm(periods)[d$period]
 d$y <- 1 + 2.5 * d$d + 0.7 * d$x1 + u + tau + rnorm(nrow(d)) * (1 + d$treated)
+balanced <- d
 # unbalanced: drop some rows (never a whole unit)
 drop <- c(3, 17, 40, 41, 88, 123, 150, 201, 202, 239)
 d <- d[-drop, ]
@@ -43,7 +44,7 @@ fit_case <- function(name, formula, fe, se_type, clusters = NULL) {
   )
 }
 
-cases <- list(
+all_cases <- function() list(
   fit_case("twfe_cr2_unit", y ~ d + x1, ~ unit + period, "CR2", "unit"),
   fit_case("twfe_stata_unit", y ~ d + x1, ~ unit + period, "stata", "unit"),
   fit_case("twfe_cr0_unit", y ~ d + x1, ~ unit + period, "CR0", "unit"),
@@ -55,16 +56,23 @@ cases <- list(
   fit_case("unit_hc2", y ~ d + x1, ~ unit, "HC2")
 )
 
-# The dummy-variable fit gives the same CR2 (leverage of the full model).
-check <- lm_robust(y ~ d + x1 + factor(unit) + factor(period), data = d,
-                   clusters = unit, se_type = "CR2")
-stopifnot(abs(check$std.error["d"] - cases[[1]]$std_error[1]) < 1e-10)
+write_fixture <- function(file) {
+  cases <- all_cases()
+  # The dummy-variable fit gives the same CR2 (leverage of the full model).
+  check <- lm_robust(y ~ d + x1 + factor(unit) + factor(period), data = d,
+                     clusters = unit, se_type = "CR2")
+  stopifnot(abs(check$std.error["d"] - cases[[1]]$std_error[1]) < 1e-10)
+  out <- list(
+    generator = paste("estimatr", packageVersion("estimatr"), "on", R.version.string),
+    data = list(unit = d$unit, period = d$period, region = d$region,
+                d = d$d, x1 = d$x1, y = d$y),
+    cases = cases
+  )
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null"), file)
+}
 
-out <- list(
-  generator = paste("estimatr", packageVersion("estimatr"), "on", R.version.string),
-  data = list(unit = d$unit, period = d$period, region = d$region,
-              d = d$d, x1 = d$x1, y = d$y),
-  cases = cases
-)
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null"),
-           "fixed_effects.json")
+write_fixture("fixed_effects.json")
+# The same panel before the rows were dropped: every unit has every period, which is
+# the shape whose CR2 Evident computes by a low-rank formula (fixed_effects.rs).
+d <- balanced
+write_fixture("fixed_effects_balanced.json")
