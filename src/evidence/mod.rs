@@ -706,20 +706,13 @@ fn level_three(
     out.push(balance);
     // Sufficiently large sample: the MDES at 80% power of the analysed sample.
     let comparison = h.comparison;
-    let e = &comparison.estimate;
-    let mdes = mdes_from_standard_error(e.std_error, e.df, thresholds.alpha, MDES_POWER)
-        .filter(|_| comparison.outcome_sd > 0.0)
-        .map(|m| m / comparison.outcome_sd);
+    let mdes = analysed_mdes(h, thresholds.alpha);
     facts.mdes = mdes;
     out.push(Criterion {
         level: 3,
         id: "sample_size",
         title: "A sufficiently large sample",
-        status: match mdes {
-            Some(m) if m <= thresholds.max_mdes => Status::Met,
-            Some(_) => Status::NotMet,
-            None => Status::NotAssessed,
-        },
+        status: sample_size_status(mdes, thresholds.max_mdes),
         observed: match mdes {
             Some(m) => format!(
                 "the {} units analysed ({}) can detect effects of {} SD with 80% power, two-sided at {}, given the standard error of the analysis",
@@ -913,6 +906,24 @@ fn variable_name(row: &BalanceRow) -> String {
     row.level
         .as_ref()
         .map_or(row.variable.clone(), |l| format!("{} = {l}", row.variable))
+}
+
+/// The minimum detectable effect at 80% power of the analysed comparison, in outcome
+/// SDs, from the analysis's own standard error; `None` when the outcome does not vary.
+fn analysed_mdes(h: &Headline, alpha: f64) -> Option<f64> {
+    let e = &h.comparison.estimate;
+    mdes_from_standard_error(e.std_error, e.df, alpha, MDES_POWER)
+        .filter(|_| h.comparison.outcome_sd > 0.0)
+        .map(|m| m / h.comparison.outcome_sd)
+}
+
+/// The sample-size criterion: met when the MDES is at most `max_mdes` SD.
+fn sample_size_status(mdes: Option<f64>, max_mdes: f64) -> Status {
+    match mdes {
+        Some(m) if m <= max_mdes => Status::Met,
+        Some(_) => Status::NotMet,
+        None => Status::NotAssessed,
+    }
 }
 
 /// The baseline-equivalence criterion, and whether some difference is outside the threshold.

@@ -12,12 +12,10 @@
 
 use super::attrition::judge;
 use super::{
-    Criterion, DIGITS, Facts, Headline, MDES_POWER, Status, beneficial, not_assessed,
-    significance_rule,
+    Criterion, DIGITS, Facts, Headline, Status, beneficial, not_assessed, significance_rule,
 };
 use crate::analysis::Attrition;
 use crate::analysis::stepped_wedge::SteppedWedgeAnalysis;
-use crate::power::mdes_from_standard_error;
 use crate::report::format::{count, fixed, significant};
 use crate::spec::Plan;
 
@@ -116,20 +114,13 @@ pub(super) fn level_three(
     facts.attrition = check.clone();
     facts.cluster_attrition = check;
     facts.balance = Some(Status::NotApplicable);
-    let e = &h.comparison.estimate;
-    let mdes = mdes_from_standard_error(e.std_error, e.df, thresholds.alpha, MDES_POWER)
-        .filter(|_| h.comparison.outcome_sd > 0.0)
-        .map(|m| m / h.comparison.outcome_sd);
+    let mdes = super::analysed_mdes(h, thresholds.alpha);
     facts.mdes = mdes;
     out.push(Criterion {
         level: 3,
         id: "sample_size",
         title: "A sufficiently large sample",
-        status: match mdes {
-            Some(m) if m <= thresholds.max_mdes => Status::Met,
-            Some(_) => Status::NotMet,
-            None => Status::NotAssessed,
-        },
+        status: super::sample_size_status(mdes, thresholds.max_mdes),
         observed: match mdes {
             Some(m) => format!(
                 "{} clusters over {} periods ({} observations) can detect effects of {} SD (SD of the outcome in control periods) with 80% power, two-sided at {}, given the standard error of the analysis",
