@@ -469,16 +469,24 @@ impl AnalysisError {
 
 /// Runs the analyse stage of a plan that declares one.
 pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
-    let mut analysis = analyse_outcomes(plan)?;
+    // The outcome summaries' table, which for an RD holds its columns too (see
+    // `sample::columns_used`), so the file is read once.
+    let mut table = None;
+    let mut analysis = analyse_outcomes(plan, &mut table)?;
     if let (Some(analysis), crate::spec::Design::RegressionDiscontinuity { settings }) =
         (analysis.as_mut(), &plan.design)
         && let (Some(analysis_plan), Some(primary)) = (&plan.analysis, plan.outcomes.first())
     {
-        let mut columns = vec![settings.running.as_str(), primary.spec.name.as_str()];
-        columns.extend(settings.treatment_received.as_deref());
-        columns.extend(settings.cluster.as_deref());
-        columns.extend(settings.covariates.iter().map(String::as_str));
-        let table = crate::data::Table::read_columns(&analysis_plan.data, &columns)?;
+        let table = match table {
+            Some(table) => table,
+            None => {
+                let mut columns = vec![settings.running.as_str(), primary.spec.name.as_str()];
+                columns.extend(settings.treatment_received.as_deref());
+                columns.extend(settings.cluster.as_deref());
+                columns.extend(settings.covariates.iter().map(String::as_str));
+                crate::data::Table::read_columns(&analysis_plan.data, &columns)?
+            }
+        };
         let label = primary.label.clone();
         analysis.regression_discontinuity = Some(rdd::analyse_rd(
             &table,
@@ -491,8 +499,12 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     Ok(analysis)
 }
 
-/// The outcome summaries and comparisons every design shares.
-fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
+/// The outcome summaries and comparisons every design shares. For a regression
+/// discontinuity the table read for them is handed back in `rd_table` for the RD.
+fn analyse_outcomes(
+    plan: &Plan,
+    rd_table: &mut Option<crate::data::Table>,
+) -> Result<Option<Analysis>, AnalysisError> {
     let Some(analysis_plan) = &plan.analysis else {
         return Ok(None);
     };
@@ -739,6 +751,12 @@ fn analyse_outcomes(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
         matched::lead_with_matched(&mut analysis, arms, control);
         adjust_across_outcomes(&mut analysis.outcomes, analysis_plan.adjust);
+    }
+    if matches!(
+        plan.design,
+        crate::spec::Design::RegressionDiscontinuity { .. }
+    ) {
+        *rd_table = Some(sample.table);
     }
     Ok(Some(analysis))
 }

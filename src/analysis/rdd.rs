@@ -11,12 +11,12 @@ use serde::Serialize;
 use super::AnalysisError;
 use crate::data::Table;
 use crate::designs::rdd::diagnostics::{
-    CovariateRow, PlaceboRow, SENSITIVITY_MULTIPLES, SensitivityRow, bandwidth_sensitivity,
-    covariate_continuity, placebo_cutoffs,
+    CovariateRow, PlaceboRow, SENSITIVITY_MULTIPLES, SensitivityRow, bandwidth_sensitivity_sorted,
+    covariate_continuity_sorted, placebo_cutoffs_sorted,
 };
 use crate::designs::rdd::{
-    BinRule, DensityTest, RdBins, RdData, RdError, RdEstimate, RdRow, density_test, estimate,
-    rd_bins,
+    BinRule, DensityTest, RdBins, RdData, RdError, RdEstimate, RdRow, SortedRunning,
+    density_test_sorted, estimate_sorted, rd_bins_sorted,
 };
 use crate::evidence::rdd::{RdGrade, grade_rd};
 use crate::spec::rdd::{RdSpec, TreatedSide};
@@ -199,11 +199,39 @@ pub fn analyse_rd(
         covariates: &cov_refs,
         cluster: cluster_ids.as_deref(),
     };
-    let mut main = estimate(data, &opts).map_err(|e| rd_failed("the estimate", e))?;
-    let sensitivity = bandwidth_sensitivity(data, &opts, &main, &SENSITIVITY_MULTIPLES);
-    let placebos = placebo_cutoffs(data, &opts, &spec.placebo_cutoffs);
-    let continuity: Vec<CovariateRow> = covariate_continuity(data, &opts);
-    let density = density_test(&x, spec.cutoff, opts.kernel);
+    // Sorted once for the estimate and every check. The checks are independent of one
+    // another (the sensitivity needs only the main bandwidths), so they run side by
+    // side; each result lands in its own place, so the report does not depend on the
+    // number of threads.
+    let sorted = SortedRunning::new(&x);
+    let (main, density) = rayon::join(
+        || estimate_sorted(data, &sorted, &opts),
+        || density_test_sorted(&sorted, spec.cutoff, opts.kernel),
+    );
+    let mut main = main.map_err(|e| rd_failed("the estimate", e))?;
+    let ((sensitivity, placebos), (continuity, bins)) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    bandwidth_sensitivity_sorted(
+                        data,
+                        &sorted,
+                        &opts,
+                        &main,
+                        &SENSITIVITY_MULTIPLES,
+                    )
+                },
+                || placebo_cutoffs_sorted(data, &sorted, &opts, &spec.placebo_cutoffs),
+            )
+        },
+        || {
+            rayon::join(
+                || covariate_continuity_sorted(data, &sorted, &opts),
+                || rd_bins_sorted(&sorted, &yv, spec.cutoff, BinRule::ImseOptimal),
+            )
+        },
+    );
+    let continuity: Vec<CovariateRow> = continuity;
     let named: Vec<(String, Result<RdEstimate, RdError>)> = continuity
         .iter()
         .map(|r| (spec.covariates[r.index].clone(), r.result.clone()))
@@ -212,7 +240,6 @@ pub fn analyse_rd(
     if spec.treated == TreatedSide::Below {
         main = main.treated_below();
     }
-    let bins = rd_bins(&x, &yv, spec.cutoff, BinRule::ImseOptimal);
     let fs = main.first_stage.as_ref();
     Ok(RdAnalysis {
         outcome: outcome.to_string(),

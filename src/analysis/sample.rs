@@ -683,6 +683,14 @@ pub(crate) fn columns_used(plan: &Plan, analysis: &AnalysisPlan) -> Vec<String> 
         Some(AnalysisBlocks::Pairs(pairs)) => columns.push(pairs.clone()),
         None => {}
     }
+    // A regression discontinuity's own columns, read with these so that the file is
+    // read once (`analysis::analyse` hands the table on to the RD).
+    if let Design::RegressionDiscontinuity { settings } = &plan.design {
+        columns.push(settings.running.clone());
+        columns.extend(settings.treatment_received.iter().cloned());
+        columns.extend(settings.cluster.iter().cloned());
+        columns.extend(settings.covariates.iter().cloned());
+    }
     let mut seen = std::collections::HashSet::new();
     columns.retain(|c| seen.insert(c.clone()));
     columns

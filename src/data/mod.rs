@@ -659,11 +659,29 @@ impl Table {
 
     /// An identifier column: every value present and unique.
     pub fn identifiers(&self, column: &str) -> Result<Vec<String>, DataError> {
+        use rayon::prelude::*;
         let stored = self.stored(column)?;
-        let mut seen: HashMap<std::borrow::Cow<'_, str>, u64> = HashMap::with_capacity(self.n_rows);
-        let mut ids = Vec::with_capacity(self.n_rows);
-        for row in 0..self.n_rows {
-            let text = stored.cell(row);
+        // The fields' text, formed in parallel and collected in row order.
+        let ids: Vec<String> = (0..self.n_rows)
+            .into_par_iter()
+            .map(|row| stored.cell(row).into_owned())
+            .collect();
+        // Duplicates compared by key: a text that is a number's shortest spelling (as
+        // every number field held without its text is) by that number's bits, which
+        // are equal exactly when the spellings are; any other text as text. Hashing
+        // eight bytes instead of a formatted string per row.
+        #[derive(PartialEq, Eq, Hash)]
+        enum Key<'a> {
+            Number(u64),
+            Text(&'a str),
+        }
+        let texts = match stored {
+            Stored::Numbers { texts, .. } => Some(texts),
+            Stored::Text(_) => None,
+        };
+        let mut next_text = 0;
+        let mut seen: HashMap<Key<'_>, u64> = HashMap::with_capacity(self.n_rows);
+        for (row, text) in ids.iter().enumerate() {
             let line = self.line(row);
             if text.is_empty() {
                 return Err(DataError::MissingId {
@@ -672,13 +690,26 @@ impl Table {
                     column: column.to_string(),
                 });
             }
-            ids.push(text.to_string());
-            if let Some(first_line) = seen.insert(text, line) {
+            let key = match texts {
+                Some(texts) if texts.get(next_text).is_none_or(|t| t.0 != row) => match stored {
+                    Stored::Numbers { values, .. } => Key::Number(values.value(row).to_bits()),
+                    Stored::Text(_) => unreachable!("texts come from a number column"),
+                },
+                Some(_) => {
+                    next_text += 1;
+                    match text.parse::<f64>() {
+                        Ok(v) if format!("{v}") == *text => Key::Number(v.to_bits()),
+                        _ => Key::Text(text),
+                    }
+                }
+                None => Key::Text(text),
+            };
+            if let Some(first_line) = seen.insert(key, line) {
                 return Err(DataError::DuplicateId {
                     path: self.path.clone(),
                     line,
                     column: column.to_string(),
-                    id: ids.pop().unwrap_or_default(),
+                    id: text.clone(),
                     first_line,
                 });
             }
@@ -895,6 +926,37 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// A number column's identifiers are compared as the file spells them: `1.0`
+    /// (kept as text) is not `1`, a repeated `1.50` is a duplicate, as is a second
+    /// `7` after one held as a number; a missing one is refused.
+    #[test]
+    fn number_identifiers_compare_as_written() {
+        let table = Table::read(write(b"id,y\n1,0\n1.0,0\n1.50,0\n1.5,0\n-0,0\n0,0\n").path());
+        assert_eq!(
+            table.unwrap().identifiers("id").unwrap(),
+            ["1", "1.0", "1.50", "1.5", "-0", "0"]
+        );
+        for (content, line, first_line) in [
+            (&b"id,y\n1.50,0\n2,0\n1.50,0\n"[..], 4, 2),
+            (b"id,y\n7,0\n7.0,0\n7,0\n", 4, 2),
+            (b"id,y\n3,0\n1e400,0\n1e400,0\n", 4, 3),
+        ] {
+            let err = Table::read(write(content).path())
+                .unwrap()
+                .identifiers("id")
+                .unwrap_err();
+            assert!(
+                matches!(err, DataError::DuplicateId { line: l, first_line: f, .. } if l == line && f == first_line),
+                "{err}"
+            );
+        }
+        let err = Table::read(write(b"id,y\n1,0\n,0\n").path())
+            .unwrap()
+            .identifiers("id")
+            .unwrap_err();
+        assert!(matches!(err, DataError::MissingId { line: 3, .. }), "{err}");
     }
 
     #[test]

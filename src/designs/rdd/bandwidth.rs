@@ -178,7 +178,12 @@ impl Pilot<'_> {
             .iter()
             .map(|&xi| self.kernel.weight(xi, c, h_b))
             .collect();
-        let fit_b = LocalFit::new(xb, db, dd, &wb, c, o_b, true)?;
+        // Without regularisation (scale 0) only the bias fit's coefficients are used.
+        let fit_b = if scale > 0.0 {
+            LocalFit::new(xb, db, dd, &wb, c, o_b, true)?
+        } else {
+            LocalFit::coefficients_only(xb, db, dd, &wb, c, o_b, true)?
+        };
         let mut bw_reg = 0.0;
         if scale > 0.0 {
             let res_b = self.residuals(&fit_b, xb, db);
@@ -209,6 +214,16 @@ impl Pilot<'_> {
             rate: 1.0 / (2.0 * o as f64 + 3.0),
         })
     }
+}
+
+/// The two sides' terms, computed side by side (each side's arithmetic is its own, so
+/// the result does not depend on the threads); the left side's error first.
+fn both(
+    left: impl FnOnce() -> Result<Terms, RdError> + Send,
+    right: impl FnOnce() -> Result<Terms, RdError> + Send,
+) -> Result<(Terms, Terms), RdError> {
+    let (l, r) = rayon::join(left, right);
+    Ok((l?, r?))
 }
 
 /// Run the selector on prepared (sorted, split) data: a port of `_rdbwselect_compute`
@@ -292,8 +307,10 @@ pub(crate) fn select(
     let pl = pilot(&left);
     let pr = pilot(&right);
     let (p, q) = (opts.p, opts.q);
-    let cd_l = pl.terms(q + 1, q + 1, q + 2, c_bw, range_l * eps_up, 0.0)?;
-    let cd_r = pr.terms(q + 1, q + 1, q + 2, c_bw, range_r * eps_up, 0.0)?;
+    let (cd_l, cd_r) = both(
+        || pl.terms(q + 1, q + 1, q + 2, c_bw, range_l * eps_up, 0.0),
+        || pr.terms(q + 1, q + 1, q + 2, c_bw, range_r * eps_up, 0.0),
+    )?;
 
     let (h_l, h_r, b_l, b_r) = if selector.is_two_sided() {
         let mut d_l = (cd_l.v / (cd_l.b * cd_l.b)).powf(cd_l.rate).min(bw_max_l);
@@ -302,16 +319,20 @@ pub(crate) fn select(
             d_l = d_l.max(l);
             d_r = d_r.max(r);
         }
-        let cb_l = pl.terms(q, p + 1, q + 1, c_bw, d_l, 1.0)?;
-        let cb_r = pr.terms(q, p + 1, q + 1, c_bw, d_r, 1.0)?;
+        let (cb_l, cb_r) = both(
+            || pl.terms(q, p + 1, q + 1, c_bw, d_l, 1.0),
+            || pr.terms(q, p + 1, q + 1, c_bw, d_r, 1.0),
+        )?;
         let b_l = (cb_l.v / (cb_l.b * cb_l.b + cb_l.r))
             .powf(cb_l.rate)
             .min(bw_max_l);
         let b_r = (cb_r.v / (cb_r.b * cb_r.b + cb_r.r))
             .powf(cb_r.rate)
             .min(bw_max_r);
-        let ch_l = pl.terms(p, 0, q, c_bw, b_l, 1.0)?;
-        let ch_r = pr.terms(p, 0, q, c_bw, b_r, 1.0)?;
+        let (ch_l, ch_r) = both(
+            || pl.terms(p, 0, q, c_bw, b_l, 1.0),
+            || pr.terms(p, 0, q, c_bw, b_r, 1.0),
+        )?;
         let h_l = (ch_l.v / (ch_l.b * ch_l.b + ch_l.r))
             .powf(ch_l.rate)
             .min(bw_max_l);
@@ -327,13 +348,17 @@ pub(crate) fn select(
         if let Some((l, r)) = bw_min {
             d = d.max(l).max(r);
         }
-        let cb_l = pl.terms(q, p + 1, q + 1, c_bw, d, 1.0)?;
-        let cb_r = pr.terms(q, p + 1, q + 1, c_bw, d, 1.0)?;
+        let (cb_l, cb_r) = both(
+            || pl.terms(q, p + 1, q + 1, c_bw, d, 1.0),
+            || pr.terms(q, p + 1, q + 1, c_bw, d, 1.0),
+        )?;
         let b = ((cb_l.v + cb_r.v) / (diff_sq(&cb_l, &cb_r) + (cb_r.r + cb_l.r)))
             .powf(cb_l.rate)
             .min(bw_max);
-        let ch_l = pl.terms(p, 0, q, c_bw, b, 1.0)?;
-        let ch_r = pr.terms(p, 0, q, c_bw, b, 1.0)?;
+        let (ch_l, ch_r) = both(
+            || pl.terms(p, 0, q, c_bw, b, 1.0),
+            || pr.terms(p, 0, q, c_bw, b, 1.0),
+        )?;
         let h = ((ch_l.v + ch_r.v) / (diff_sq(&ch_l, &ch_r) + (ch_r.r + ch_l.r)))
             .powf(ch_l.rate)
             .min(bw_max);

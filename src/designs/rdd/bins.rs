@@ -7,6 +7,8 @@
 
 use nalgebra::DMatrix;
 
+use super::sorted::SortedRunning;
+
 /// How many evenly spaced bins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinRule {
@@ -71,12 +73,29 @@ fn global_fit(x: &[f64], y: &[f64]) -> Option<(usize, Vec<f64>)> {
 
 /// rdplot's evenly spaced bins. `running` and `outcome` need not be sorted.
 pub fn rd_bins(running: &[f64], outcome: &[f64], cutoff: f64, rule: BinRule) -> Option<RdBins> {
-    let mut pairs: Vec<(f64, f64)> = running
+    // Paired row by row; a longer column's extra rows are ignored.
+    let n = running.len().min(outcome.len());
+    rd_bins_sorted(
+        &SortedRunning::new(&running[..n]),
+        &outcome[..n],
+        cutoff,
+        rule,
+    )
+}
+
+/// [`rd_bins`] with the running variable already sorted (`outcome` in row order).
+pub fn rd_bins_sorted(
+    sorted: &SortedRunning,
+    outcome: &[f64],
+    cutoff: f64,
+    rule: BinRule,
+) -> Option<RdBins> {
+    let pairs: Vec<(f64, f64)> = sorted
+        .x
         .iter()
-        .copied()
-        .zip(outcome.iter().copied())
+        .zip(&sorted.order)
+        .map(|(&x, &i)| (x, outcome[i]))
         .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = pairs.len();
     let split = pairs.partition_point(|p| p.0 < cutoff);
     if split < 2 || n - split < 2 {

@@ -7,6 +7,7 @@
 
 use nalgebra::DMatrix;
 
+use super::sorted::SortedRunning;
 use super::{Kernel, RdError};
 use crate::stats::distributions::normal;
 
@@ -108,6 +109,9 @@ fn fit(
     let mut ll = DMatrix::<f64>::zeros(k, k);
     let mut end = nh;
     let mut xpw_rows = vec![0.0; k];
+    let mut group = vec![0.0; k];
+    let mut inner = vec![0.0; k];
+    let mut l = vec![0.0; k];
     while end > 0 {
         let mut start = end - 1;
         if mass_points {
@@ -116,8 +120,8 @@ fn fit(
             }
         }
         // Rows of the group [start, end), summed from the back as rddensity does.
-        let mut group = vec![0.0; k];
-        let mut inner = vec![0.0; k];
+        group.iter_mut().for_each(|v| *v = 0.0);
+        inner.iter_mut().for_each(|v| *v = 0.0);
         for i in (start..end).rev() {
             let w = fill(i, &mut row);
             for a in 0..k {
@@ -130,9 +134,9 @@ fn fit(
                 group[a] += xpw_rows[a];
             }
         }
-        let l: Vec<f64> = (0..k)
-            .map(|a| (running[a] + inner[a]) / (n as f64 - 1.0))
-            .collect();
+        for a in 0..k {
+            l[a] = (running[a] + inner[a]) / (n as f64 - 1.0);
+        }
         let freq = (end - start) as f64;
         for a in 0..k {
             for bb in 0..k {
@@ -197,16 +201,30 @@ fn kth_distance(sorted_abs: &[f64], k: usize) -> f64 {
 
 /// rddensity with its defaults (p = 2, unrestricted, jackknife, "comb" bandwidths).
 pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<DensityTest, RdError> {
-    let p = 2usize;
-    let q = p + 1;
-    let mut xs: Vec<f64> = running.to_vec();
-    if let Some(row) = xs.iter().position(|v| !v.is_finite()) {
+    if let Some(row) = running.iter().position(|v| !v.is_finite()) {
         return Err(RdError::NotFinite {
             what: "running variable".to_string(),
             row: row + 1,
         });
     }
-    xs.sort_by(f64::total_cmp);
+    density_test_sorted(&SortedRunning::new(running), cutoff, kernel)
+}
+
+/// [`density_test`] with the running variable already sorted.
+pub fn density_test_sorted(
+    sorted: &SortedRunning,
+    cutoff: f64,
+    kernel: Kernel,
+) -> Result<DensityTest, RdError> {
+    let p = 2usize;
+    let q = p + 1;
+    let xs = sorted.values();
+    if let Some(at) = xs.iter().position(|v| !v.is_finite()) {
+        return Err(RdError::NotFinite {
+            what: "running variable".to_string(),
+            row: sorted.order[at] + 1,
+        });
+    }
     let n = xs.len();
     if n < 2 || cutoff < xs[0] || cutoff > xs[n - 1] {
         return Err(RdError::CutoffOutsideRange {
@@ -255,11 +273,11 @@ pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<Dens
     let mut cn = (1.0 / (2.0 * pf) * fhatc * CC / nf).powf(1.0 / (2.0 * pf + 1.0)) * sd;
 
     let max_abs_unique = xu.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let mut left_abs: Vec<f64> = x[..nl].iter().map(|v| v.abs()).collect();
-    left_abs.sort_by(f64::total_cmp);
+    // |x| below the cut-off in increasing order: x is sorted and negative there, so
+    // its distances fall as x rises and the reversed slice is already in order.
+    let left_abs: Vec<f64> = x[..nl].iter().rev().map(|v| v.abs()).collect();
     let right = &x[nl..];
-    let mut left_abs_u: Vec<f64> = xu[..nl_unique].iter().map(|v| v.abs()).collect();
-    left_abs_u.sort_by(f64::total_cmp);
+    let left_abs_u: Vec<f64> = xu[..nl_unique].iter().rev().map(|v| v.abs()).collect();
     let right_u = &xu[nl_unique..];
     bn = bn.min(max_abs_unique);
     cn = cn.min(max_abs_unique);
@@ -288,19 +306,16 @@ pub fn density_test(running: &[f64], cutoff: f64, kernel: Kernel) -> Result<Dens
             start = last + 1;
         }
     }
+    // x is sorted, so each window is one contiguous stretch of it.
     let window = |lo: f64, hi: f64| -> (Vec<f64>, Vec<f64>) {
-        let idx: Vec<usize> = (0..n).filter(|&i| x[i] >= -lo && x[i] <= hi).collect();
-        (
-            idx.iter().map(|&i| y[i]).collect(),
-            idx.iter().map(|&i| x[i]).collect(),
-        )
+        let start = x.partition_point(|&v| v < -lo);
+        let end = start + x[start..].partition_point(|&v| v <= hi);
+        (y[start..end].to_vec(), x[start..end].to_vec())
     };
     let window_abs = |h: f64| -> (Vec<f64>, Vec<f64>) {
-        let idx: Vec<usize> = (0..n).filter(|&i| x[i].abs() <= h).collect();
-        (
-            idx.iter().map(|&i| y[i]).collect(),
-            idx.iter().map(|&i| x[i]).collect(),
-        )
+        let start = x.partition_point(|&v| v.abs() > h && v < 0.0);
+        let end = start + x[start..].partition_point(|&v| v.abs() <= h || v < 0.0);
+        (y[start..end].to_vec(), x[start..end].to_vec())
     };
     let (yb, xb) = window_abs(bn);
     let (yc, xc) = window_abs(cn);

@@ -1,8 +1,16 @@
 //! The checks an RD estimate is read with: the estimate at other bandwidths, placebo
 //! cut-offs where no jump should be, and the continuity of each covariate at the
 //! cut-off. Each runs the same engine (`estimate`) with the analysis's settings.
+//!
+//! Each check has a `_sorted` form that takes the running variable already sorted
+//! (`SortedRunning`), so an analysis sorts once; the estimates of a check are
+//! independent and run in parallel, collected in their fixed order.
 
-use super::{BandwidthChoice, RdData, RdError, RdEstimate, RdOptions, RdRow, estimate};
+use rayon::prelude::*;
+
+use super::estimate::{Prepared, estimate_prepared, sample_sd};
+use super::sorted::SortedRunning;
+use super::{BandwidthChoice, RdData, RdError, RdEstimate, RdOptions, RdRow, estimate_sorted};
 
 /// The multiples of the chosen bandwidth at which the sensitivity table re-estimates.
 pub const SENSITIVITY_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.5, 2.0];
@@ -25,8 +33,27 @@ pub fn bandwidth_sensitivity(
     base: &RdEstimate,
     multiples: &[f64],
 ) -> Vec<SensitivityRow> {
+    bandwidth_sensitivity_sorted(
+        data,
+        &SortedRunning::new(data.running),
+        opts,
+        base,
+        multiples,
+    )
+}
+
+/// [`bandwidth_sensitivity`] with the running variable already sorted: the data are
+/// prepared once and the multiples estimated in parallel.
+pub fn bandwidth_sensitivity_sorted(
+    data: RdData,
+    sorted: &SortedRunning,
+    opts: &RdOptions,
+    base: &RdEstimate,
+    multiples: &[f64],
+) -> Vec<SensitivityRow> {
+    let prepared = Prepared::from_sorted(data, opts, &sorted.order, &sorted.x, None);
     multiples
-        .iter()
+        .par_iter()
         .map(|&m| {
             let mut o = opts.clone();
             o.bandwidth = BandwidthChoice::Fixed {
@@ -35,11 +62,15 @@ pub fn bandwidth_sensitivity(
                 b_left: base.b_left * m,
                 b_right: base.b_right * m,
             };
+            let result = match &prepared {
+                Ok(prep) => estimate_prepared(prep, &o),
+                Err(e) => Err(e.clone()),
+            };
             SensitivityRow {
                 multiple: m,
                 h_left: base.h_left * m,
                 h_right: base.h_right * m,
-                result: estimate(data, &o).map(|e| (e.conventional, e.robust)),
+                result: result.map(|e| (e.conventional, e.robust)),
             }
         })
         .collect()
@@ -60,13 +91,25 @@ pub struct PlaceboRow {
 /// so the true jump cannot leak in, and estimates the outcome's jump as a sharp design
 /// (for a fuzzy design, its reduced form).
 pub fn placebo_cutoffs(data: RdData, opts: &RdOptions, declared: &[f64]) -> Vec<PlaceboRow> {
+    placebo_cutoffs_sorted(data, &SortedRunning::new(data.running), opts, declared)
+}
+
+/// [`placebo_cutoffs`] with the running variable already sorted: each side's rows are
+/// a contiguous stretch of the sorted order, in the order a stable sort of that side
+/// alone gives, so nothing is copied or sorted again.
+pub fn placebo_cutoffs_sorted(
+    data: RdData,
+    sorted: &SortedRunning,
+    opts: &RdOptions,
+    declared: &[f64],
+) -> Vec<PlaceboRow> {
     let c = opts.cutoff;
+    let split = sorted.x.partition_point(|&x| x < c);
     let cutoffs: Vec<f64> = if declared.is_empty() {
-        let median = |mut v: Vec<f64>| -> Option<f64> {
+        let median = |v: &[f64]| -> Option<f64> {
             if v.is_empty() {
                 return None;
             }
-            v.sort_by(f64::total_cmp);
             let n = v.len();
             Some(if n % 2 == 1 {
                 v[n / 2]
@@ -74,45 +117,55 @@ pub fn placebo_cutoffs(data: RdData, opts: &RdOptions, declared: &[f64]) -> Vec<
                 0.5 * (v[n / 2 - 1] + v[n / 2])
             })
         };
-        let below = data.running.iter().copied().filter(|&x| x < c).collect();
-        let above = data.running.iter().copied().filter(|&x| x >= c).collect();
-        [median(below), median(above)]
+        [median(&sorted.x[..split]), median(&sorted.x[split..])]
             .into_iter()
             .flatten()
             .collect()
     } else {
         declared.to_vec()
     };
+    // Each side's outcome standard deviation, over its rows in row order as the
+    // selector standardises it.
+    let side_sd = |below: bool| {
+        let y: Vec<f64> = data
+            .running
+            .iter()
+            .zip(data.outcome)
+            .filter(|(x, _)| (**x < c) == below)
+            .map(|(_, y)| *y)
+            .collect();
+        sample_sd(&y)
+    };
+    let sides: Vec<bool> = cutoffs.iter().map(|&pc| pc < c).collect();
+    let sd_below = sides.contains(&true).then(|| side_sd(true));
+    let sd_above = sides.contains(&false).then(|| side_sd(false));
     cutoffs
-        .into_iter()
-        .map(|pc| {
+        .par_iter()
+        .map(|&pc| {
             let below = pc < c;
-            let keep: Vec<usize> = (0..data.running.len())
-                .filter(|&i| (data.running[i] < c) == below)
-                .collect();
-            let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-            let x = pick(data.running);
-            let y = pick(data.outcome);
-            let covs: Vec<Vec<f64>> = data.covariates.iter().map(|z| pick(z)).collect();
-            let cov_refs: Vec<&[f64]> = covs.iter().map(|z| z.as_slice()).collect();
-            let cluster: Option<Vec<u64>> =
-                data.cluster.map(|cl| keep.iter().map(|&i| cl[i]).collect());
+            let range = if below { 0..split } else { split..sorted.len() };
             let sub = RdData {
-                running: &x,
-                outcome: &y,
                 treatment: None,
-                covariates: &cov_refs,
-                cluster: cluster.as_deref(),
+                ..data
             };
             let mut o = opts.clone();
             o.cutoff = pc;
             if matches!(o.bandwidth, BandwidthChoice::Fixed { .. }) {
                 o.bandwidth = BandwidthChoice::Select(super::Selector::Mserd);
             }
+            let y_sd = if below { sd_below } else { sd_above };
+            let result = Prepared::from_sorted(
+                sub,
+                &o,
+                &sorted.order[range.clone()],
+                &sorted.x[range],
+                y_sd,
+            )
+            .and_then(|prep| estimate_prepared(&prep, &o));
             PlaceboRow {
                 cutoff: pc,
                 side: if below { "below" } else { "above" },
-                result: estimate(sub, &o),
+                result,
             }
         })
         .collect()
@@ -129,12 +182,22 @@ pub struct CovariateRow {
 /// analysis's kernel, orders, selector, variance and clusters): a covariate that jumps
 /// at the cut-off undermines the design.
 pub fn covariate_continuity(data: RdData, opts: &RdOptions) -> Vec<CovariateRow> {
+    covariate_continuity_sorted(data, &SortedRunning::new(data.running), opts)
+}
+
+/// [`covariate_continuity`] with the running variable already sorted; the covariates
+/// are estimated in parallel.
+pub fn covariate_continuity_sorted(
+    data: RdData,
+    sorted: &SortedRunning,
+    opts: &RdOptions,
+) -> Vec<CovariateRow> {
     let mut o = opts.clone();
     if matches!(o.bandwidth, BandwidthChoice::Fixed { .. }) {
         o.bandwidth = BandwidthChoice::Select(super::Selector::Mserd);
     }
     data.covariates
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(index, z)| {
             let sub = RdData {
@@ -146,7 +209,7 @@ pub fn covariate_continuity(data: RdData, opts: &RdOptions) -> Vec<CovariateRow>
             };
             CovariateRow {
                 index,
-                result: estimate(sub, &o),
+                result: estimate_sorted(sub, sorted, &o),
             }
         })
         .collect()

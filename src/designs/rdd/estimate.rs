@@ -13,6 +13,7 @@ use super::bandwidth::select;
 use super::linalg::{distinct_sorted, meat, powers};
 use super::residuals::{nearest_neighbour, plug_in};
 use super::side::{LocalFit, Side, covariate_blocks, solve_gamma, weighted_dd};
+use super::sorted::SortedRunning;
 use super::{BandwidthChoice, Kernel, RdData, RdError, RdOptions, Vce};
 use crate::report::format::count;
 use crate::stats::distributions::normal;
@@ -100,7 +101,7 @@ pub(crate) struct Prepared {
     pub warnings: Vec<String>,
 }
 
-fn sample_sd(v: &[f64]) -> f64 {
+pub(crate) fn sample_sd(v: &[f64]) -> f64 {
     let n = v.len() as f64;
     let mean = v.iter().sum::<f64>() / n;
     (v.iter().map(|a| (a - mean) * (a - mean)).sum::<f64>() / (n - 1.0)).sqrt()
@@ -165,6 +166,21 @@ fn check_options(opts: &RdOptions) -> Result<(), RdError> {
 
 impl Prepared {
     pub fn new(data: RdData, opts: &RdOptions) -> Result<Prepared, RdError> {
+        let sorted = SortedRunning::new(data.running);
+        Prepared::from_sorted(data, opts, &sorted.order, &sorted.x, None)
+    }
+
+    /// The rows `order` of `data` (sorted by the running variable, `x_sorted` their
+    /// running values): all rows, or one side's for a placebo cut-off. `y_sd` is the
+    /// outcome's standard deviation over those rows in row order when they are not all
+    /// the rows (`None`: computed from `data.outcome`).
+    pub fn from_sorted(
+        data: RdData,
+        opts: &RdOptions,
+        order: &[usize],
+        x_sorted: &[f64],
+        y_sd: Option<f64>,
+    ) -> Result<Prepared, RdError> {
         check_options(opts)?;
         let n = data.running.len();
         let check_len = |what: &str, got: usize| {
@@ -203,6 +219,8 @@ impl Prepared {
         for z in data.covariates {
             check_finite("covariate", z)?;
         }
+        let c = opts.cutoff;
+        let n = order.len();
         if n == 0 {
             return Err(RdError::CutoffOutsideRange {
                 cutoff: opts.cutoff,
@@ -210,10 +228,6 @@ impl Prepared {
                 max: f64::NAN,
             });
         }
-        let c = opts.cutoff;
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| data.running[a].total_cmp(&data.running[b]));
-        let x_sorted: Vec<f64> = order.iter().map(|&i| data.running[i]).collect();
         let x_min = x_sorted[0];
         let x_max = x_sorted[n - 1];
         if c <= x_min || c >= x_max {
@@ -228,8 +242,8 @@ impl Prepared {
         let dd = 1 + dt + dz;
         let dense_clusters: Option<Vec<u32>> = data.cluster.map(|ids| {
             let mut map = BTreeMap::new();
-            for &id in ids {
-                map.entry(id).or_insert(0u32);
+            for &i in order {
+                map.entry(ids[i]).or_insert(0u32);
             }
             for (i, v) in map.values_mut().enumerate() {
                 *v = i as u32;
@@ -317,9 +331,9 @@ impl Prepared {
             };
             (count(cl), count(right.cluster.as_ref().unwrap()))
         });
-        let x_sd = sample_sd(&x_sorted);
-        let y_sd = sample_sd(data.outcome);
-        let x_iqr = quantile_type2(&x_sorted, 0.75) - quantile_type2(&x_sorted, 0.25);
+        let x_sd = sample_sd(x_sorted);
+        let y_sd = y_sd.unwrap_or_else(|| sample_sd(data.outcome));
+        let x_iqr = quantile_type2(x_sorted, 0.75) - quantile_type2(x_sorted, 0.25);
         Ok(Prepared {
             cutoff: c,
             left,
@@ -370,14 +384,19 @@ fn fit_side(
     let d = side.d_rows(win.clone()).to_vec();
     let w_h: Vec<f64> = x.iter().map(|&v| kernel.weight(v, c, h)).collect();
     let w_b: Vec<f64> = x.iter().map(|&v| kernel.weight(v, c, b)).collect();
+    // Observations with positive weight and their distinct values (x is sorted).
     let positive = |w: &[f64]| -> (usize, usize) {
-        let xs: Vec<f64> = x
-            .iter()
-            .zip(w)
-            .filter(|(_, wi)| **wi > 0.0)
-            .map(|(v, _)| *v)
-            .collect();
-        (xs.len(), distinct_sorted(&xs))
+        let (mut n, mut distinct, mut last) = (0, 0, None);
+        for (v, wi) in x.iter().zip(w) {
+            if *wi > 0.0 {
+                n += 1;
+                if last != Some(*v) {
+                    distinct += 1;
+                    last = Some(*v);
+                }
+            }
+        }
+        (n, distinct)
     };
     let (n_h, distinct_h) = positive(&w_h);
     let (n_b, distinct_b) = positive(&w_b);
@@ -452,7 +471,24 @@ fn dot(a: &[f64], b: impl Iterator<Item = f64>) -> f64 {
 
 /// Estimate the jump at the cut-off as rdrobust does (right side minus left side).
 pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
-    let prep = Prepared::new(data, opts)?;
+    estimate_sorted(data, &SortedRunning::new(data.running), opts)
+}
+
+/// [`estimate`] with the running variable already sorted (`sorted` from `data.running`).
+pub fn estimate_sorted(
+    data: RdData,
+    sorted: &SortedRunning,
+    opts: &RdOptions,
+) -> Result<RdEstimate, RdError> {
+    let prep = Prepared::from_sorted(data, opts, &sorted.order, &sorted.x, None)?;
+    estimate_prepared(&prep, opts)
+}
+
+/// The estimate on data already prepared (sorted and split at `opts.cutoff`): the
+/// bandwidth sensitivity re-estimates on one preparation. `prep` must have been made
+/// with `opts` apart from the bandwidths, which are checked here.
+pub(crate) fn estimate_prepared(prep: &Prepared, opts: &RdOptions) -> Result<RdEstimate, RdError> {
+    check_options(opts)?;
     let mut warnings = prep.warnings.clone();
     let c = prep.cutoff;
     let n_total = prep.left.len() + prep.right.len();
@@ -472,7 +508,7 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
             (h, h, h, h, "manual")
         }
         BandwidthChoice::Select(selector) => {
-            let bw = select(&prep, opts, selector)?;
+            let bw = select(prep, opts, selector)?;
             (
                 bw.h_left,
                 bw.h_right,
@@ -488,8 +524,13 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
         b_left: b_l,
         b_right: b_r,
     };
-    let fl = fit_side(&prep.left, c, h_l, b_l, opts)?.ok_or(not_identified.clone())?;
-    let fr = fit_side(&prep.right, c, h_r, b_r, opts)?.ok_or(not_identified)?;
+    // The two sides are fitted side by side: each side's arithmetic is its own.
+    let (fl, fr) = rayon::join(
+        || fit_side(&prep.left, c, h_l, b_l, opts),
+        || fit_side(&prep.right, c, h_r, b_r, opts),
+    );
+    let fl = fl?.ok_or(not_identified.clone())?;
+    let fr = fr?.ok_or(not_identified)?;
     if fl.n_h < 10 || fr.n_h < 10 {
         return Err(RdError::TooFewInBandwidth {
             left: fl.n_h,
@@ -619,8 +660,8 @@ pub fn estimate(data: RdData, opts: &RdOptions) -> Result<RdEstimate, RdError> {
             )
         }
     };
-    let (res_h_l, res_b_l) = residuals(&fl);
-    let (res_h_r, res_b_r) = residuals(&fr);
+    let ((res_h_l, res_b_l), (res_h_r, res_b_r)) =
+        rayon::join(|| residuals(&fl), || residuals(&fr));
     let hb_match = h_l == b_l && h_r == b_r;
     let (kp, kq) = (opts.p + 1, opts.q + 1);
     let variance = |s: &[f64]| -> (f64, f64) {

@@ -2,8 +2,9 @@
 //! cut-off of a running variable, computed as rdrobust 2.1.1 computes them (Calonico,
 //! Cattaneo and Titiunik 2014; Calonico, Cattaneo and Farrell 2020).
 //!
-//! The engine sorts the observations by the running variable once, splits them at the
-//! cut-off (left: `x < c`, right: `x >= c`, as rdrobust does), selects the bandwidths
+//! The engine sorts the observations by the running variable once (`SortedRunning`,
+//! shared by an analysis's estimate, diagnostics, density test and plot bins), splits
+//! them at the cut-off (left: `x < c`, right: `x >= c`, as rdrobust does), selects the bandwidths
 //! (`bandwidth`), fits the local polynomials either side and forms the conventional,
 //! bias-corrected and robust rows (`estimate`) with the nearest-neighbour or plug-in
 //! residual variance (`residuals`). Every step follows the Python port of rdrobust
@@ -18,14 +19,16 @@ mod kernel;
 mod linalg;
 mod residuals;
 mod side;
+mod sorted;
 
 use thiserror::Error;
 
 pub use bandwidth::{SelectedBandwidths, select_bandwidths};
-pub use bins::{Bin, BinRule, RdBins, rd_bins};
-pub use density::{DensityTest, density_test};
-pub use estimate::{FirstStage, RdEstimate, RdRow, estimate};
+pub use bins::{Bin, BinRule, RdBins, rd_bins, rd_bins_sorted};
+pub use density::{DensityTest, density_test, density_test_sorted};
+pub use estimate::{FirstStage, RdEstimate, RdRow, estimate, estimate_sorted};
 pub use kernel::Kernel;
+pub use sorted::SortedRunning;
 
 /// The bandwidth selectors of rdbwselect that Evident offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

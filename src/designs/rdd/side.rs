@@ -29,15 +29,15 @@ impl Side {
 
     /// The observations with positive kernel weight at bandwidth `h` (contiguous,
     /// because the data are sorted and the weight falls with the distance from `c`).
+    /// Found by bisection: below `c` the weight is positive from some point on, at or
+    /// above `c` up to some point (the rounded `|x − c| / h` is monotone either side).
     pub fn window(&self, c: f64, h: f64, kernel: Kernel) -> Range<usize> {
         let positive = |v: &f64| kernel.weight(*v, c, h) > 0.0;
-        match self.x.iter().position(positive) {
-            None => 0..0,
-            Some(lo) => {
-                let hi = self.x.iter().rposition(positive).map_or(lo, |i| i + 1);
-                lo..hi
-            }
-        }
+        let x = &self.x;
+        let mid = x.partition_point(|v| *v < c);
+        let lo = x[..mid].partition_point(|v| !positive(v));
+        let hi = mid + x[mid..].partition_point(positive);
+        if lo < mid || hi > mid { lo..hi } else { 0..0 }
     }
 
     pub fn d_rows(&self, r: Range<usize>) -> &[f64] {
@@ -53,7 +53,7 @@ impl Side {
 pub(crate) struct LocalFit {
     pub k: usize,
     pub inv_gram: DMatrix<f64>,
-    /// Row-major n×k: Rᵢ·wᵢ.
+    /// Row-major n×k: Rᵢ·wᵢ (empty from `coefficients_only`).
     pub rw: Vec<f64>,
     /// Σ wᵢ Rᵢ Dᵢ' (k×dd).
     pub rwd: DMatrix<f64>,
@@ -73,11 +73,39 @@ impl LocalFit {
         order: usize,
         pilot: bool,
     ) -> Result<LocalFit, RdError> {
+        LocalFit::fit(x, d, dd, w, c, order, pilot, true)
+    }
+
+    /// [`LocalFit::new`] for a fit whose coefficients alone are used (no variance):
+    /// `rw` is left empty rather than filled with n×k products nobody reads.
+    pub fn coefficients_only(
+        x: &[f64],
+        d: &[f64],
+        dd: usize,
+        w: &[f64],
+        c: f64,
+        order: usize,
+        pilot: bool,
+    ) -> Result<LocalFit, RdError> {
+        LocalFit::fit(x, d, dd, w, c, order, pilot, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        x: &[f64],
+        d: &[f64],
+        dd: usize,
+        w: &[f64],
+        c: f64,
+        order: usize,
+        pilot: bool,
+        keep_rw: bool,
+    ) -> Result<LocalFit, RdError> {
         let k = order + 1;
         let n = x.len();
         let mut gram = vec![0.0; k * k];
         let mut rwd = DMatrix::<f64>::zeros(k, dd);
-        let mut rw = vec![0.0; n * k];
+        let mut rw = vec![0.0; if keep_rw { n * k } else { 0 }];
         let mut r = vec![0.0; k];
         for i in 0..n {
             powers(x[i] - c, &mut r);
@@ -88,7 +116,9 @@ impl LocalFit {
                 for b in a..k {
                     gram[a * k + b] += ra * r[b] * sw;
                 }
-                rw[i * k + a] = r[a] * wi;
+                if keep_rw {
+                    rw[i * k + a] = r[a] * wi;
+                }
                 for col in 0..dd {
                     rwd[(a, col)] += r[a] * wi * d[i * dd + col];
                 }
@@ -194,4 +224,39 @@ pub(crate) fn covariate_blocks(
 pub(crate) fn solve_gamma(zwz: &DMatrix<f64>, zwy: &DMatrix<f64>) -> Result<DMatrix<f64>, RdError> {
     let chol = zwz.clone().cholesky().ok_or(RdError::CollinearCovariates)?;
     Ok(chol.solve(zwy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bisection finds the same window as scanning every weight.
+    #[test]
+    fn the_window_is_the_run_of_positive_weights() {
+        let mut x: Vec<f64> = (0..400)
+            .map(|i| ((i * 7919) % 401) as f64 / 100.0 - 2.0)
+            .collect();
+        x.extend([0.5, 0.5, -0.5, -0.5, 0.0, 0.0, 1.0, -1.0]);
+        x.sort_by(f64::total_cmp);
+        let side = Side {
+            d: vec![0.0; x.len()],
+            x,
+            dd: 1,
+            dt: 0,
+            dz: 0,
+            cluster: None,
+        };
+        for kernel in [Kernel::Triangular, Kernel::Epanechnikov, Kernel::Uniform] {
+            for c in [0.0, 0.5, -2.5, 2.5, 0.013] {
+                for h in [0.0, 1e-9, 0.01, 0.5, 1.0, 1.5, 3.0, 10.0, f64::NAN, -1.0] {
+                    let positive = |v: &f64| kernel.weight(*v, c, h) > 0.0;
+                    let scanned = match side.x.iter().position(positive) {
+                        None => 0..0,
+                        Some(lo) => lo..side.x.iter().rposition(positive).unwrap() + 1,
+                    };
+                    assert_eq!(side.window(c, h, kernel), scanned, "{kernel:?} c={c} h={h}");
+                }
+            }
+        }
+    }
 }
