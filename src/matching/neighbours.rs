@@ -6,10 +6,10 @@
 //! The answer is the one a full scan gives, bit for bit: distances are the same
 //! floating-point sum of squared coordinate differences, ties go to the smaller unit
 //! index (the input is in unit-id order), and a subtree is skipped only when the
-//! squared gap to its splitting plane is strictly larger than the best distance so
-//! far. Rounding is monotone, so the computed distance of every point beyond the plane
-//! is at least that squared gap: pruning never loses a point that a scan would take,
-//! tied ones included.
+//! squared distance to its bounding box (or to its splitting plane) is strictly larger
+//! than the best distance so far. Rounding is monotone, so the computed distance of
+//! every point in the box is at least that bound: pruning never loses a point that a
+//! scan would take, tied ones included.
 
 /// Points per leaf: small enough to prune well in 10 dimensions, large enough that
 /// the tree stays shallow.
@@ -25,6 +25,9 @@ struct Node {
     /// Points of the subtree not yet removed.
     alive: usize,
     parent: usize,
+    /// The subtree's bounding box: per axis, the least and greatest coordinate.
+    low: Vec<f64>,
+    high: Vec<f64>,
 }
 
 /// A k-d tree over candidate units (indices into the pool, id order); unit `u`'s
@@ -63,12 +66,23 @@ impl<'a> WhitenedSearch<'a> {
 
     fn build(&mut self, start: usize, end: usize, parent: usize) -> usize {
         let id = self.nodes.len();
+        let k = self.row(self.order[start]).len();
+        let mut low = vec![f64::INFINITY; k];
+        let mut high = vec![f64::NEG_INFINITY; k];
+        for &u in &self.order[start..end] {
+            for (a, &v) in self.row(u).iter().enumerate() {
+                low[a] = low[a].min(v);
+                high[a] = high[a].max(v);
+            }
+        }
         self.nodes.push(Node {
             start,
             end,
             split: None,
             alive: end - start,
             parent,
+            low,
+            high,
         });
         if end - start <= LEAF_SIZE {
             for p in start..end {
@@ -76,23 +90,11 @@ impl<'a> WhitenedSearch<'a> {
             }
             return id;
         }
-        let k = self.row(self.order[start]).len();
         // Split on the axis of widest spread, at the median.
-        let mut axis = 0;
-        let mut widest = f64::NEG_INFINITY;
-        for a in 0..k {
-            let (lo, hi) = self.order[start..end].iter().fold(
-                (f64::INFINITY, f64::NEG_INFINITY),
-                |(lo, hi), &u| {
-                    let v = self.row(u)[a];
-                    (lo.min(v), hi.max(v))
-                },
-            );
-            if hi - lo > widest {
-                widest = hi - lo;
-                axis = a;
-            }
-        }
+        let node = &self.nodes[id];
+        let axis = (0..k)
+            .max_by(|&a, &b| (node.high[a] - node.low[a]).total_cmp(&(node.high[b] - node.low[b])))
+            .unwrap_or(0);
         let mid = start + (end - start) / 2;
         let (rows, row_of) = (self.rows, self.row_of);
         self.order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
@@ -143,6 +145,28 @@ impl<'a> WhitenedSearch<'a> {
         let node = &self.nodes[id];
         if node.alive == 0 {
             return;
+        }
+        // The squared distance from the query to the node's box, summed over the axes
+        // in the same order as a point's distance: every point inside is at least as
+        // far (monotone rounding), so a box strictly farther than the best is skipped.
+        if let Some((bd, _, _)) = *best {
+            let gap: f64 = query
+                .iter()
+                .zip(node.low.iter().zip(&node.high))
+                .map(|(&q, (&lo, &hi))| {
+                    let g = if q < lo {
+                        q - lo
+                    } else if q > hi {
+                        q - hi
+                    } else {
+                        0.0
+                    };
+                    g * g
+                })
+                .sum();
+            if gap > bd {
+                return;
+            }
         }
         let Some((axis, value, right)) = node.split else {
             for position in node.start..node.end {
