@@ -171,9 +171,9 @@ impl OuterLoss<'_> {
         theta.iter().map(|t| t.abs() / total).collect()
     }
 
-    /// The inner weights at `v`: the exact active-set solve when it certifies a unique
-    /// optimum (almost always once the treated predictors are outside the donors'
-    /// hull), the interior point otherwise.
+    /// The inner weights at `v` during the search: the exact active-set solve when it
+    /// certifies a unique optimum (almost always once the treated predictors are
+    /// outside the donors' hull), the interior point otherwise.
     fn weights(&self, v: &[f64]) -> Result<Vec<f64>, SynthError> {
         let x0: Vec<&[f64]> = self.x0.iter().map(Vec::as_slice).collect();
         match simplex_weights_active_set(&self.x1, &x0, v, &mut self.warm.borrow_mut()) {
@@ -182,6 +182,13 @@ impl OuterLoss<'_> {
                 simplex_weights(&self.x1, &x0, v, 1.0)
             }
         }
+    }
+
+    /// The weights the fit reports at the chosen `v`: always re-solved by the
+    /// maintained QP crate (Clarabel), the active set serving only the search.
+    fn reported_weights(&self, v: &[f64]) -> Result<Vec<f64>, SynthError> {
+        let x0: Vec<&[f64]> = self.x0.iter().map(Vec::as_slice).collect();
+        simplex_weights(&self.x1, &x0, v, 1.0)
     }
 
     /// Weights reproducing the treated predictors exactly, if some convex combination
@@ -264,7 +271,7 @@ fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError
         warm: RefCell::new(WarmStart::default()),
     };
     if k == 1 {
-        let w = loss.weights(&[1.0])?;
+        let w = loss.reported_weights(&[1.0])?;
         let mut fit = finish(problem, w);
         fit.predictor_weights = Some(vec![1.0]);
         fit.start_losses = vec![fit.pre_mspe];
@@ -336,7 +343,7 @@ fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError
     }
     let (theta, _) = best.expect("at least one start");
     let v = OuterLoss::predictor_weights(&theta);
-    let w = loss.weights(&v)?;
+    let w = loss.reported_weights(&v)?;
     let mut fit = finish(problem, w);
     fit.predictor_weights = Some(v);
     fit.start_losses = start_losses;

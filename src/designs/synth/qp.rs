@@ -1,13 +1,16 @@
 //! The inner problem of every synthetic-control fit: donor weights on the unit
 //! simplex that minimise a weighted squared distance. Two solvers:
 //!
-//! - Clarabel (an interior-point conic solver, Apache-2.0) for the one-off fits
-//!   (outcome-only, augmented, cross-validation splits) and whenever the optimum is
-//!   not unique: its answer is then the centre of the optimal set, not a vertex.
-//! - An exact active-set method for the nested fit's outer search, which solves the
-//!   problem thousands of times with a few predictor rows: it is about a hundred
-//!   times faster, and it answers only when it can certify the unique optimum, so
-//!   the two agree to Clarabel's tolerance.
+//! - Clarabel (an interior-point conic solver, Apache-2.0, a maintained crate) for
+//!   every weight that is reported: the one-off fits (outcome-only, augmented,
+//!   cross-validation splits), the nested fit's final weights at its chosen V, and
+//!   any solve whose optimum is not unique (its answer is then the centre of the
+//!   optimal set, not a vertex).
+//! - An exact active-set method used only inside the nested fit's outer search, which
+//!   evaluates the problem thousands of times with a few predictor rows: a solve
+//!   costs microseconds instead of a fraction of a millisecond, and it answers only
+//!   when it can certify the unique optimum, so the two agree to Clarabel's
+//!   tolerance. Its weights never reach a report.
 //!
 //! For Clarabel the problem is posed with explicit residuals, `X0 w + r = x1`, so the
 //! quadratic term is the diagonal `V` and the constraint matrix stays sparse: the KKT
