@@ -1,9 +1,10 @@
 //! Synthetic control at the scale: 100 donors, 40 pre-periods, 10 post-periods,
-//! the nested fit with its full placebo-in-space run (101 fits). Run with
+//! the nested fit with its full placebo-in-space run (101 fits), and the treated unit's
+//! nested fit alone. Run with
 //! `cargo bench --bench synth`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use evident::designs::synth::{self, Panel};
+use evident::designs::synth::{self, Method, Panel, Problem, fit};
 use evident::spec::synth::SynthSpec;
 
 fn panel() -> Panel {
@@ -59,6 +60,19 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("nested_100_donors_40_pre_full_placebos", |b| {
         b.iter(|| synth::analyse(&data, &spec, "y").unwrap())
+    });
+    // The treated unit's fit alone: the cost of one outer search over V.
+    let problem = Problem {
+        treated: &data.outcome[0],
+        donors: data.outcome[1..].iter().map(Vec::as_slice).collect(),
+        n_pre: data.n_pre,
+        treated_predictors: data.predictors.iter().map(|(_, v)| v[0]).collect(),
+        donor_predictors: (1..data.units.len())
+            .map(|d| data.predictors.iter().map(|(_, v)| v[d]).collect())
+            .collect(),
+    };
+    group.bench_function("nested_one_fit_100_donors", |b| {
+        b.iter(|| fit::fit(&problem, &Method::Nested { starts: 2, seed: 1 }).unwrap())
     });
     group.finish();
 }

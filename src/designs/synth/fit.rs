@@ -4,6 +4,8 @@
 //! outcome MSPE, the inner weights by QP) and augmented (ridge ASCM, Ben-Michael,
 //! Feller and Rothstein 2021).
 
+use std::cell::RefCell;
+
 use argmin::core::{CostFunction, Executor};
 use argmin::solver::neldermead::NelderMead;
 use nalgebra::{DMatrix, DVector};
@@ -12,7 +14,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::SynthError;
-use super::qp::simplex_weights;
+use super::qp::{
+    ActiveSetOutcome, ExactRows, WarmStart, simplex_weights, simplex_weights_active_set,
+    simplex_weights_reproducing,
+};
 
 /// Which fit, with its settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +158,8 @@ struct OuterLoss<'a> {
     /// Outcome scale squared: the loss is divided by it so the simplex tolerance is
     /// relative.
     scale2: f64,
+    /// Where the next inner solve starts (the previous evaluation's support).
+    warm: RefCell<WarmStart>,
 }
 
 impl OuterLoss<'_> {
@@ -164,16 +171,51 @@ impl OuterLoss<'_> {
         theta.iter().map(|t| t.abs() / total).collect()
     }
 
+    /// The inner weights at `v` during the search: the exact active-set solve when it
+    /// certifies a unique optimum (almost always once the treated predictors are
+    /// outside the donors' hull), the interior point otherwise.
     fn weights(&self, v: &[f64]) -> Result<Vec<f64>, SynthError> {
+        let x0: Vec<&[f64]> = self.x0.iter().map(Vec::as_slice).collect();
+        match simplex_weights_active_set(&self.x1, &x0, v, &mut self.warm.borrow_mut()) {
+            ActiveSetOutcome::Unique(w) => Ok(w),
+            ActiveSetOutcome::Reproduced(_) | ActiveSetOutcome::Uncertain => {
+                simplex_weights(&self.x1, &x0, v, 1.0)
+            }
+        }
+    }
+
+    /// The weights the fit reports at the chosen `v`: always re-solved by the
+    /// maintained QP crate (Clarabel), the active set serving only the search.
+    fn reported_weights(&self, v: &[f64]) -> Result<Vec<f64>, SynthError> {
         let x0: Vec<&[f64]> = self.x0.iter().map(Vec::as_slice).collect();
         simplex_weights(&self.x1, &x0, v, 1.0)
     }
 
+    /// Weights reproducing the treated predictors exactly, if some convex combination
+    /// of the donors' does. Then every V is minimised by the same set of weights, and
+    /// the outer search has nothing to choose.
+    fn reproducing(&self) -> Option<Vec<f64>> {
+        let x0: Vec<&[f64]> = self.x0.iter().map(Vec::as_slice).collect();
+        let equal = vec![1.0 / self.x1.len() as f64; self.x1.len()];
+        match simplex_weights_active_set(&self.x1, &x0, &equal, &mut WarmStart::default()) {
+            ActiveSetOutcome::Reproduced(w) => Some(w),
+            _ => None,
+        }
+    }
+
     fn loss(&self, w: &[f64]) -> f64 {
         let p = self.problem;
+        // The active-set weights have at most k + 1 non-zero entries: skip the rest.
+        let used: Vec<(&[f64], f64)> = p
+            .donors
+            .iter()
+            .zip(w)
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(d, w)| (*d, *w))
+            .collect();
         (0..p.n_pre)
             .map(|t| {
-                let s: f64 = p.donors.iter().zip(w).map(|(d, w)| w * d[t]).sum();
+                let s: f64 = used.iter().map(|(d, w)| w * d[t]).sum();
                 (p.treated[t] - s).powi(2)
             })
             .sum::<f64>()
@@ -194,7 +236,7 @@ impl CostFunction for OuterLoss<'_> {
 
 /// Outer-search limits: Nelder–Mead stops when the losses at the simplex's vertices
 /// have a standard deviation below 1e-10 (relative to the outcome's scale squared) or
-/// after 2,000 iterations.
+/// after 1,000 iterations.
 const OUTER_SD_TOLERANCE: f64 = 1e-10;
 const OUTER_MAX_ITERS: u64 = 1_000;
 
@@ -226,12 +268,40 @@ fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError
             .map(|d| (0..k).map(|i| d[i] / standardise[i]).collect())
             .collect(),
         scale2: scale * scale,
+        warm: RefCell::new(WarmStart::default()),
     };
     if k == 1 {
-        let w = loss.weights(&[1.0])?;
+        let w = loss.reported_weights(&[1.0])?;
         let mut fit = finish(problem, w);
         fit.predictor_weights = Some(vec![1.0]);
         fit.start_losses = vec![fit.pre_mspe];
+        return Ok(fit);
+    }
+    if let Some(vertex) = loss.reproducing() {
+        // Every V gives the same optimal set, the simplex points with X0 w = x1, so
+        // the outer loss is flat in V except for which point the inner solver happens
+        // to return. Take the point the nested fit is after: among the weights that
+        // reproduce the predictors, those with the smallest pre-period outcome MSPE
+        // (one QP). Every start would end there; V is reported equal.
+        let x0: Vec<&[f64]> = loss.x0.iter().map(Vec::as_slice).collect();
+        // The target is the active set's exact combination, so the rows can be met.
+        let target: Vec<f64> = (0..k)
+            .map(|i| x0.iter().zip(&vertex).map(|(d, w)| w * d[i]).sum())
+            .collect();
+        let pre_donors: Vec<&[f64]> = problem.donors.iter().map(|d| &d[..problem.n_pre]).collect();
+        let w = simplex_weights_reproducing(
+            &problem.treated[..problem.n_pre],
+            &pre_donors,
+            &vec![1.0; problem.n_pre],
+            scale,
+            &ExactRows {
+                target: &target,
+                donors: &x0,
+            },
+        )?;
+        let mut fit = finish(problem, w);
+        fit.predictor_weights = Some(vec![1.0 / k as f64; k]);
+        fit.start_losses = vec![fit.pre_mspe; starts.max(1)];
         return Ok(fit);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -273,7 +343,7 @@ fn nested(problem: &Problem, starts: usize, seed: u64) -> Result<Fit, SynthError
     }
     let (theta, _) = best.expect("at least one start");
     let v = OuterLoss::predictor_weights(&theta);
-    let w = loss.weights(&v)?;
+    let w = loss.reported_weights(&v)?;
     let mut fit = finish(problem, w);
     fit.predictor_weights = Some(v);
     fit.start_losses = start_losses;
@@ -417,4 +487,69 @@ fn augmented(problem: &Problem, lambda: Option<f64>) -> Result<Fit, SynthError> 
         lambda_cross_validated: cross_validated,
         start_losses: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Twelve donors with their outcomes at two periods as predictors, and a treated
+    /// unit whose predictors are the donors' average (inside their hull) but whose other
+    /// periods follow donor 0.
+    fn inside_the_hull() -> (Vec<f64>, Vec<Vec<f64>>) {
+        let donors: Vec<Vec<f64>> = (0..12)
+            .map(|j| {
+                let jf = j as f64;
+                (0..10)
+                    .map(|t| {
+                        let tf = t as f64;
+                        10.0 + jf * 0.3 + (tf * (0.5 + jf / 7.0)).sin() * (1.0 + jf / 5.0)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut treated = donors[0].clone();
+        for t in [2, 6] {
+            treated[t] = donors.iter().map(|d| d[t]).sum::<f64>() / donors.len() as f64;
+        }
+        (treated, donors)
+    }
+
+    #[test]
+    fn reproduced_predictors_take_the_best_fitting_reproduction() {
+        let (treated, donors) = inside_the_hull();
+        let problem = Problem {
+            treated: &treated,
+            donors: donors.iter().map(Vec::as_slice).collect(),
+            n_pre: 8,
+            treated_predictors: vec![treated[2], treated[6]],
+            donor_predictors: donors.iter().map(|d| vec![d[2], d[6]]).collect(),
+        };
+        let ours = fit(&problem, &Method::Nested { starts: 3, seed: 5 }).unwrap();
+        assert_eq!(ours.predictor_weights, Some(vec![0.5, 0.5]));
+        assert_eq!(ours.start_losses, vec![ours.pre_mspe; 3]);
+        for (i, t) in [2, 6].into_iter().enumerate() {
+            let fitted: f64 = donors
+                .iter()
+                .zip(&ours.weights)
+                .map(|(d, w)| w * d[t])
+                .sum();
+            assert!(
+                (fitted - problem.treated_predictors[i]).abs() < 1e-7,
+                "{fitted}"
+            );
+        }
+        // The interior point's pick among the same reproductions, at several V: never
+        // a better outcome fit.
+        let x0: Vec<&[f64]> = problem.donor_predictors.iter().map(Vec::as_slice).collect();
+        for v in [[0.5, 0.5], [0.9, 0.1], [0.2, 0.8]] {
+            let w = simplex_weights(&problem.treated_predictors, &x0, &v, 1.0).unwrap();
+            let theirs = finish(&problem, w).pre_mspe;
+            assert!(
+                ours.pre_mspe <= theirs * (1.0 + 1e-9),
+                "{} vs {theirs}",
+                ours.pre_mspe
+            );
+        }
+    }
 }
