@@ -3,7 +3,8 @@
 # pools (benches/make_match_data.py: 10% treated, 10 covariates), CSV read included:
 #   PS (logistic) + 1:1 nearest neighbour, caliper 0.2 SD, at N = 1e4 1e5 1e6 1e7
 #     (MatchIt only while it finishes within MATCHIT_LIMIT seconds, default 90);
-#   Mahalanobis 1:1 nearest neighbour at 1e5; entropy balancing at 1e6.
+#   Mahalanobis 1:1 nearest neighbour and entropy balancing at the same sizes
+#     (Mahalanobis up to MAHALANOBIS_MAX, default 1e6), for the log-log table.
 # Reports wall seconds, CPU seconds (user + system) and peak RSS from /usr/bin/time -v,
 # because the machine may be shared. Build first: cargo build --release.
 # Usage: benches/matching_vs_matchit.sh [SIZES...]   (default: 1e4 1e5 1e6 1e7)
@@ -77,13 +78,33 @@ for n in "${sizes[@]}"; do
     case "$row" in *">"*) matchit_done=1 ;; esac
   fi
 done
-n=1e5
-csv="$(pool "$n")"
-s="$(spec "$n" mahalanobis '{"method": "nearest", "distance": "mahalanobis"}')"
-measure "evident Mahalanobis NN" "$n" "$evident" match "$s" --force
-measure "MatchIt Mahalanobis NN" "$n" Rscript "$here/matching_vs_matchit.R" "$csv" mahalanobis
-n=1e6
-csv="$(pool "$n")"
-s="$(spec "$n" entropy '{"method": "entropy"}')"
-measure "evident entropy balancing" "$n" "$evident" match "$s" --force
-measure "WeightIt ebal" "$n" Rscript "$here/matching_vs_matchit.R" "$csv" entropy
+# How cost grows with N: Mahalanobis (a k-d tree search) and entropy balancing at every
+# size the pools allow (Mahalanobis up to MAHALANOBIS_MAX, default 1e6); the peers
+# while they finish within the limit.
+maha_max="${MAHALANOBIS_MAX:-1e6}"
+for n in "${sizes[@]}"; do
+  if [ "$(printf '%.0f' "$n")" -le "$(printf '%.0f' "$maha_max")" ]; then
+    csv="$(pool "$n")"
+    s="$(spec "$n" mahalanobis '{"method": "nearest", "distance": "mahalanobis"}')"
+    measure "evident Mahalanobis NN" "$n" "$evident" match "$s" --force
+    if [ "${matchit_maha_done:-}" != 1 ]; then
+      row="$(measure "MatchIt Mahalanobis NN" "$n" Rscript "$here/matching_vs_matchit.R" "$csv" mahalanobis)"
+      echo "$row"
+      case "$row" in *">"*) matchit_maha_done=1 ;; esac
+    fi
+  fi
+done
+if ! Rscript -e 'quit(status = !requireNamespace("WeightIt", quietly = TRUE))' 2>/dev/null; then
+  echo "(WeightIt is not installed: entropy balancing is timed on Evident's side only)"
+  weightit_done=1
+fi
+for n in "${sizes[@]}"; do
+  csv="$(pool "$n")"
+  s="$(spec "$n" entropy '{"method": "entropy"}')"
+  measure "evident entropy balancing" "$n" "$evident" match "$s" --force
+  if [ "${weightit_done:-}" != 1 ]; then
+    row="$(measure "WeightIt ebal" "$n" Rscript "$here/matching_vs_matchit.R" "$csv" entropy)"
+    echo "$row"
+    case "$row" in *">"*|*" - "*) weightit_done=1 ;; esac
+  fi
+done
