@@ -203,6 +203,7 @@ pub fn analyse_rd(
     // another (the sensitivity needs only the main bandwidths), so they run side by
     // side; each result lands in its own place, so the report does not depend on the
     // number of threads.
+    let _reuse = crate::data::ReuseFreedBlocks::new();
     let sorted = SortedRunning::new(&x);
     let (main, density) = rayon::join(
         || estimate_sorted(data, &sorted, &opts),
