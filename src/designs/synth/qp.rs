@@ -414,6 +414,13 @@ mod tests {
         (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// `j` donors of `k` predictors, each uniform on [0, 1).
+    fn uniform_donors(rng: &mut ChaCha8Rng, k: usize, j: usize) -> Vec<Vec<f64>> {
+        (0..j)
+            .map(|_| (0..k).map(|_| uniform(rng)).collect())
+            .collect()
+    }
+
     /// Random problems with the target outside the donors' hull (shifted past every
     /// donor on the first row): the active set certifies the optimum, which matches
     /// the interior point's to its tolerance and is no worse.
@@ -459,9 +466,7 @@ mod tests {
     fn a_target_inside_the_hull_is_reported_as_reproduced() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let (k, j) = (4, 30);
-        let x0: Vec<Vec<f64>> = (0..j)
-            .map(|_| (0..k).map(|_| uniform(&mut rng)).collect())
-            .collect();
+        let x0 = uniform_donors(&mut rng, k, j);
         let x1: Vec<f64> = (0..k)
             .map(|i| x0.iter().map(|d| d[i]).sum::<f64>() / j as f64)
             .collect();
@@ -484,9 +489,7 @@ mod tests {
     fn warm_and_cold_starts_give_the_same_bits() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let (k, j) = (5, 60);
-        let x0: Vec<Vec<f64>> = (0..j)
-            .map(|_| (0..k).map(|_| uniform(&mut rng)).collect())
-            .collect();
+        let x0 = uniform_donors(&mut rng, k, j);
         let x1 = vec![1.5, 0.2, 0.9, -0.3, 0.5];
         let refs: Vec<&[f64]> = x0.iter().map(Vec::as_slice).collect();
         let mut warm = WarmStart::default();
