@@ -198,6 +198,15 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
         Scale::PercentagePoints,
     );
     assert!(plot.svg.contains("<title id=\"rd-plot-title\">"));
+    // Every bin above the cut-off is drawn as a visible square.
+    assert_eq!(
+        plot.svg
+            .matches("width=\"7\" height=\"7\" opacity=\"1\" fill=\"#D55E00\"")
+            .count(),
+        bins.right.len(),
+        "{}",
+        plot.svg
+    );
     assert!(
         plot.description
             .contains(&format!("{} evenly spaced bins", bins.left.len()))

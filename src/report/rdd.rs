@@ -107,11 +107,11 @@ pub fn rd_plot_chart(
                 )
                 .ok();
             chart
+                // A square of 7 px around each mean: a zero-size rectangle draws
+                // nothing in SVG, whatever its stroke.
                 .draw_series(bins.right.iter().map(|b| {
-                    Rectangle::new(
-                        [(b.mean_x, b.mean_y), (b.mean_x, b.mean_y)],
-                        VERMILLION.stroke_width(6),
-                    )
+                    EmptyElement::at((b.mean_x, b.mean_y))
+                        + Rectangle::new([(-3, -3), (4, 4)], VERMILLION.filled())
                 }))
                 .ok();
             chart
