@@ -43,7 +43,8 @@ pub fn bandwidth_sensitivity(
 }
 
 /// [`bandwidth_sensitivity`] with the running variable already sorted: the data are
-/// prepared once and the multiples estimated in parallel.
+/// prepared once and the multiples estimated in parallel. `base` must be the estimate
+/// of `data` with `opts`: its rows are the row of multiple 1.
 pub fn bandwidth_sensitivity_sorted(
     data: RdData,
     sorted: &SortedRunning,
@@ -62,7 +63,10 @@ pub fn bandwidth_sensitivity_sorted(
                 b_left: base.b_left * m,
                 b_right: base.b_right * m,
             };
+            // At the chosen bandwidths the estimate is `base` itself (the same fits on
+            // the same data), so it is not computed again.
             let result = match &prepared {
+                _ if m == 1.0 => Ok(base.clone()),
                 Ok(prep) => estimate_prepared(prep, &o),
                 Err(e) => Err(e.clone()),
             };

@@ -55,17 +55,15 @@ pub(crate) fn meat(
     let mut m = DMatrix::<f64>::zeros(k, k);
     match cluster {
         None => {
-            let mut acc = vec![0.0; k * k];
-            for i in 0..n {
-                let rc = combined(i);
-                let row = &rx[i * k..(i + 1) * k];
-                for a in 0..k {
-                    let va = row[a] * rc;
-                    for b in a..k {
-                        acc[a * k + b] += va * row[b] * rc;
-                    }
-                }
-            }
+            let acc = match k {
+                1 => heteroskedastic_meat::<1>(rx, res, dd, s),
+                2 => heteroskedastic_meat::<2>(rx, res, dd, s),
+                3 => heteroskedastic_meat::<3>(rx, res, dd, s),
+                4 => heteroskedastic_meat::<4>(rx, res, dd, s),
+                5 => heteroskedastic_meat::<5>(rx, res, dd, s),
+                6 => heteroskedastic_meat::<6>(rx, res, dd, s),
+                _ => unreachable!("orders above 5 are refused by the options"),
+            };
             for a in 0..k {
                 for b in a..k {
                     m[(a, b)] = acc[a * k + b];
@@ -110,6 +108,22 @@ pub(crate) fn meat(
         }
     }
     m
+}
+
+/// Σ (s·rᵢ)² RXᵢ RXᵢ' (upper triangle, row-major K×K) for rows of K terms: the loops
+/// unroll and each sum adds the same products in row order as the general loop did.
+fn heteroskedastic_meat<const K: usize>(rx: &[f64], res: &[f64], dd: usize, s: &[f64]) -> Vec<f64> {
+    let mut acc = [[0.0f64; K]; K];
+    for (row, r) in rx.chunks_exact(K).zip(res.chunks_exact(dd)) {
+        let rc: f64 = r.iter().zip(s).map(|(a, b)| a * b).sum();
+        for a in 0..K {
+            let va = row[a] * rc;
+            for b in a..K {
+                acc[a][b] += va * row[b] * rc;
+            }
+        }
+    }
+    acc.iter().flatten().copied().collect()
 }
 
 /// Number of distinct values in a sorted slice.

@@ -103,27 +103,17 @@ impl LocalFit {
     ) -> Result<LocalFit, RdError> {
         let k = order + 1;
         let n = x.len();
-        let mut gram = vec![0.0; k * k];
-        let mut rwd = DMatrix::<f64>::zeros(k, dd);
         let mut rw = vec![0.0; if keep_rw { n * k } else { 0 }];
-        let mut r = vec![0.0; k];
-        for i in 0..n {
-            powers(x[i] - c, &mut r);
-            let wi = w[i];
-            let sw = wi.sqrt();
-            for a in 0..k {
-                let ra = r[a] * sw;
-                for b in a..k {
-                    gram[a * k + b] += ra * r[b] * sw;
-                }
-                if keep_rw {
-                    rw[i * k + a] = r[a] * wi;
-                }
-                for col in 0..dd {
-                    rwd[(a, col)] += r[a] * wi * d[i * dd + col];
-                }
-            }
-        }
+        let (gram, rwd_acc) = match k {
+            1 => accumulate::<1>(x, d, dd, w, c, &mut rw),
+            2 => accumulate::<2>(x, d, dd, w, c, &mut rw),
+            3 => accumulate::<3>(x, d, dd, w, c, &mut rw),
+            4 => accumulate::<4>(x, d, dd, w, c, &mut rw),
+            5 => accumulate::<5>(x, d, dd, w, c, &mut rw),
+            6 => accumulate::<6>(x, d, dd, w, c, &mut rw),
+            _ => unreachable!("orders above 5 are refused by the options"),
+        };
+        let rwd = DMatrix::from_fn(k, dd, |a, col| rwd_acc[a * dd + col]);
         let mut g = DMatrix::<f64>::zeros(k, k);
         for a in 0..k {
             for b in a..k {
@@ -183,6 +173,49 @@ impl LocalFit {
         }
         (fitted, hii)
     }
+}
+
+/// The Gram matrix Σ wᵢ RᵢRᵢ' (upper triangle, row-major k×k), Σ wᵢ Rᵢ Dᵢ' (row-major
+/// k×dd) and, when `rw` is not empty, the rows Rᵢ·wᵢ, for polynomials of K terms. The
+/// size is a constant so the loops over the terms unroll; each sum adds the same
+/// products in row order as a loop over a runtime size would, so the bits are those of
+/// the general loop.
+fn accumulate<const K: usize>(
+    x: &[f64],
+    d: &[f64],
+    dd: usize,
+    w: &[f64],
+    c: f64,
+    rw: &mut [f64],
+) -> (Vec<f64>, Vec<f64>) {
+    let keep_rw = !rw.is_empty();
+    let mut gram = [[0.0f64; K]; K];
+    let mut rwd = vec![0.0; K * dd];
+    let mut r = [0.0f64; K];
+    for (i, (&xi, &wi)) in x.iter().zip(w).enumerate() {
+        powers(xi - c, &mut r);
+        let sw = wi.sqrt();
+        for a in 0..K {
+            let ra = r[a] * sw;
+            for b in a..K {
+                gram[a][b] += ra * r[b] * sw;
+            }
+        }
+        if keep_rw {
+            let row = &mut rw[i * K..(i + 1) * K];
+            for a in 0..K {
+                row[a] = r[a] * wi;
+            }
+        }
+        let drow = &d[i * dd..(i + 1) * dd];
+        for a in 0..K {
+            let rwa = r[a] * wi;
+            for (acc, dv) in rwd[a * dd..(a + 1) * dd].iter_mut().zip(drow) {
+                *acc += rwa * dv;
+            }
+        }
+    }
+    (gram.iter().flatten().copied().collect(), rwd)
 }
 
 /// Σ wᵢ Dᵢ Dᵢ' over a window (dd×dd), needed for the covariate adjustment.
