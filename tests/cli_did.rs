@@ -108,3 +108,130 @@ fn treated_wards_already_diverging_fail_the_pre_trend_test_and_stop_at_level_two
     assert_eq!(parallel["status"], "not_met");
     assert!(r["grade"]["level"].as_u64().unwrap() <= 2);
 }
+
+/// Runs the example with its spec and data edited; the report (JSON and Markdown), or
+/// the exit code and standard error when the run fails.
+fn run_edited(
+    edit_spec: impl Fn(&str) -> String,
+    edit_data: impl Fn(&str) -> String,
+) -> Result<(Value, String), (Option<i32>, String)> {
+    let root = TempDir::new().unwrap();
+    let folder = root.path().join("specs").join(EXAMPLE);
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(EXAMPLE),
+        &folder,
+    );
+    for (file, edit) in [
+        (
+            folder.join("study.json"),
+            &edit_spec as &dyn Fn(&str) -> String,
+        ),
+        (folder.join("data").join("ward_months.csv"), &edit_data),
+    ] {
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, edit(&text)).unwrap();
+    }
+    let out = root.path().join("out");
+    let output = Command::cargo_bin("evident")
+        .unwrap()
+        .arg("run")
+        .arg("-q")
+        .arg(folder.join("study.json"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    if !output.status.success() {
+        return Err((
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ));
+    }
+    let json = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    Ok((json.unwrap(), md))
+}
+
+/// Month m of the example (1 to 24) as the date 2022-01 to 2023-12.
+fn dated_months(text: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return format!("{line}\n");
+            }
+            let fields: Vec<&str> = line.split(',').collect();
+            let m: i64 = fields[1].parse().unwrap();
+            let date = format!("{}-{:02}", 2022 + (m - 1) / 12, (m - 1) % 12 + 1);
+            format!("{},{date},{}\n", fields[0], fields[2..].join(","))
+        })
+        .collect()
+}
+
+/// Months written as dates with `frequency: monthly` give the integer-period analysis
+/// to the bit; the report names the first treated month by its date; a duplicated
+/// month and treatment from the first month are refused naming the dates, not the
+/// period numbers the user never wrote.
+#[test]
+fn dated_months_give_the_integer_analysis_and_errors_name_the_dates() {
+    let monthly = |spec: &str| {
+        spec.replace(
+            "\"period\": \"month\",",
+            "\"period\": \"month\", \"frequency\": \"monthly\",",
+        )
+    };
+    let (integer, _) = run_edited(|s| s.to_string(), |d| d.to_string()).unwrap();
+    let (dated, md) = run_edited(monthly, dated_months).unwrap();
+    let fit = |r: &Value| r["analysis"]["difference_in_differences"]["series"][0]["fit"].clone();
+    assert_eq!(fit(&dated)["estimate"], fit(&integer)["estimate"]);
+    assert_eq!(fit(&dated)["pre_trend"], fit(&integer)["pre_trend"]);
+    assert_eq!(fit(&dated)["treatment_period"], 13);
+    let did = &dated["analysis"]["difference_in_differences"];
+    assert_eq!(did["period_one"], "2022-01");
+    assert_eq!(did["treatment_start"], "2023-01");
+    assert!(md.contains("15 treated from period 13 (2023-01)"), "{md}");
+    assert!(
+        md.contains("Periods are numbered from 1 = 2022-01, the first date in the data."),
+        "{md}"
+    );
+    assert!(integer["analysis"]["difference_in_differences"]["treatment_start"].is_null());
+
+    // W01's second month written as its first: a duplicate named by its date.
+    let duplicated = |d: &str| dated_months(d).replacen("W01,2022-02,", "W01,2022-01,", 1);
+    let (code, stderr) = run_edited(monthly, duplicated).unwrap_err();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unit `W01` has two rows for 2022-01"),
+        "{stderr}"
+    );
+
+    // Every treated ward treated from the first month: no pre-period, named by date.
+    let from_start = |d: &str| {
+        let text = dated_months(d);
+        let treated: std::collections::BTreeSet<String> = text
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(2) == Some("1"))
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect();
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let f: Vec<&str> = line.split(',').collect();
+                if i > 0 && treated.contains(f[0]) {
+                    format!("{},{},1,{}\n", f[0], f[1], f[3])
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect::<String>()
+    };
+    let (code, stderr) = run_edited(monthly, from_start).unwrap_err();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("treatment starts in 2022-01, the first period of the data"),
+        "{stderr}"
+    );
+}

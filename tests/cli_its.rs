@@ -300,7 +300,8 @@ fn many_series_fit_one_regression_each_and_name_the_series_that_fail() {
 /// Dated periods: the example's months written as `YYYY-MM` with `frequency: monthly`
 /// and the intervention as a date give exactly the integer-period analysis; a dated
 /// series with a missing month is refused naming the rows, a malformed date naming its
-/// line, and a date intervention without a frequency at check time.
+/// line, a date intervention after the data by its date, and a date intervention without a
+/// frequency at check time.
 #[test]
 fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
     let integer_root = TempDir::new().unwrap();
@@ -358,7 +359,39 @@ fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("no row between period 5 (row 6) and period 7 (row 7)"),
+        stderr.contains("no row between 2019-05 (row 6) and 2019-07 (row 7)"),
+        "{stderr}"
+    );
+
+    // An intervention after the last month is named by its date and the data's range
+    // by theirs, not by period numbers the user never wrote.
+    std::fs::write(&data, &dated).unwrap();
+    let late_root = TempDir::new().unwrap();
+    let late = example(&late_root, |text| {
+        text.replace(
+            "\"intervention\": 37,",
+            "\"intervention\": \"2026-01\", \"frequency\": \"monthly\",",
+        )
+    });
+    std::fs::write(
+        late.parent().unwrap().join("data/monthly_response.csv"),
+        &dated,
+    )
+    .unwrap();
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(&late)
+        .arg("--out")
+        .arg(late_root.path().join("late"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "the intervention (2026-01) is outside the data, which runs from 2019-01 to 2023-12"
+        ),
         "{stderr}"
     );
 

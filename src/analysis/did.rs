@@ -20,6 +20,11 @@ pub struct DidAnalysis {
     pub unit_column: String,
     pub period_column: String,
     pub treated_column: String,
+    /// With dated periods (`frequency`): the first period's date; periods are numbered
+    /// 1, 2, ... from it.
+    pub period_one: Option<String>,
+    /// With dated periods: the date of the first treated period.
+    pub treatment_start: Option<String>,
     /// One fit per outcome, primary first.
     pub series: Vec<DidSeries>,
     /// The highest level the primary outcome's pre-trend test allows.
@@ -65,7 +70,7 @@ pub fn analyse(
             })
         })
         .collect::<Result<_, _>>()?;
-    let (periods, _) =
+    let (periods, dated) =
         super::its::period_column(&table, path, &settings.period, settings.frequency)?;
     let treated = super::its::values(&table, &settings.treated)?;
     let covariates: Vec<(String, Vec<f64>)> = settings
@@ -93,7 +98,10 @@ pub fn analyse(
         .map_err(|source| AnalysisError::DifferenceInDifferences {
             path: path.to_path_buf(),
             outcome: outcome.spec.name.clone(),
-            source,
+            source: match &dated {
+                Some(d) => source.dated(d.offset, d.frequency),
+                None => source,
+            },
         })?;
         outcomes.push(OutcomeResult {
             outcome: outcome.spec.name.clone(),
@@ -126,6 +134,10 @@ pub fn analyse(
             unit_column: analysis_plan.id.clone(),
             period_column: settings.period.clone(),
             treated_column: settings.treated.clone(),
+            period_one: dated.as_ref().map(|d| d.first.clone()),
+            treatment_start: dated.as_ref().map(|d| {
+                crate::data::periods::label(primary.treatment_period + d.offset, d.frequency)
+            }),
             series,
             ceiling,
         }),

@@ -89,6 +89,7 @@ pub fn analyse(
             season: season.as_deref(),
             series_column: column,
             period_one: dated.as_ref().map(|d| d.first.clone()),
+            dating: dated.as_ref().map(|d| (d.offset, d.frequency)),
         };
         return super::its_many::analyse(plan, analysis_plan, settings, &input, &options);
     }
@@ -113,7 +114,10 @@ pub fn analyse(
         .map_err(|source| AnalysisError::InterruptedTimeSeries {
             path: path.to_path_buf(),
             outcome: outcome.spec.name.clone(),
-            source,
+            source: match &dated {
+                Some(d) => source.dated(d.offset, d.frequency),
+                None => source,
+            },
         })?;
         outcomes.push(OutcomeResult {
             outcome: outcome.spec.name.clone(),

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::{Analysis, AnalysisError, ArmFlow, Comparison, Flow, GroupSummary, OutcomeResult};
 use crate::data::Table;
+use crate::data::periods::Frequency;
 use crate::designs::its::{ItsError, ItsFit, ItsOptions, Series, fit_many};
 use crate::evidence::its_did::{CeilingRules, DesignCeiling, ItsFacts, its_ceiling};
 use crate::spec::its::ItsSpec;
@@ -66,6 +67,9 @@ pub struct LongRows<'a> {
     pub control: Option<&'a [f64]>,
     pub season: Option<&'a [u32]>,
     pub lines: &'a [u64],
+    /// Dated periods: the offset and frequency that turn period numbers back into
+    /// dates for the errors.
+    pub dating: Option<(i64, Frequency)>,
 }
 
 /// Fits every series, and the ceiling the design puts on the grade (the most
@@ -107,7 +111,13 @@ pub fn fit_all(
             rows: Some(&c.lines),
         })
         .collect();
-    let fits = fit_many(&series, options);
+    let fits: Vec<Result<ItsFit, ItsError>> = fit_many(&series, options)
+        .into_iter()
+        .map(|fit| match rows.dating {
+            Some((offset, frequency)) => fit.map_err(|e| e.dated(offset, frequency)),
+            None => fit,
+        })
+        .collect();
     let rules = CeilingRules::default();
     let mut ceiling: Option<DesignCeiling> = None;
     let results: Vec<SeriesResult> = groups
@@ -222,6 +232,7 @@ pub(super) struct Input<'a> {
     pub season: Option<&'a [u32]>,
     pub series_column: &'a str,
     pub period_one: Option<String>,
+    pub dating: Option<(i64, Frequency)>,
 }
 
 /// The analyse stage with `series`: every series of the primary outcome, and the
@@ -259,6 +270,7 @@ pub(super) fn analyse(
         control: control.as_deref(),
         season: input.season,
         lines: input.lines,
+        dating: input.dating,
     };
     let (many, ceiling) =
         fit_all(&rows, options, input.series_column).map_err(|(label, source)| {

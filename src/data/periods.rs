@@ -170,6 +170,44 @@ pub fn label(index: i64, frequency: Frequency) -> String {
     }
 }
 
+/// A period as a message names it: "period 5" for whole-number periods, the date
+/// ("2019-05", "2024 Q1") when the data's periods are dates. The designs number dated
+/// periods 1, 2, ... from the first date and raise their errors with those numbers;
+/// the analysis that read the dates gives them back ([`PeriodName::dated`]) so a reader
+/// sees the dates of their own data, not numbers they never wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodName {
+    pub number: i64,
+    pub date: Option<String>,
+}
+
+impl PeriodName {
+    pub fn number(number: i64) -> PeriodName {
+        PeriodName { number, date: None }
+    }
+
+    /// Name period `number` by its date: periods are numbered so that index − `offset`
+    /// = number (see [`label`]).
+    pub fn dated(&mut self, offset: i64, frequency: Frequency) {
+        self.date = Some(label(self.number + offset, frequency));
+    }
+}
+
+impl From<i64> for PeriodName {
+    fn from(number: i64) -> Self {
+        PeriodName::number(number)
+    }
+}
+
+impl std::fmt::Display for PeriodName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.date {
+            Some(date) => f.write_str(date),
+            None => write!(f, "period {}", self.number),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

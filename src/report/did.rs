@@ -32,8 +32,17 @@ pub(super) fn did_charts(model: &ReportModel) -> Vec<Chart> {
     };
     vec![
         event_study_chart(&did.series[0], outcome),
-        group_means_chart(&did.series[0], outcome),
+        group_means_chart(did, &did.series[0], outcome),
     ]
+}
+
+/// The first treated period as the reader knows it: "period 25", with its date when
+/// the periods are dated ("period 25 (2021-01)").
+fn treatment_start(did: &DidAnalysis, period: i64) -> String {
+    match &did.treatment_start {
+        Some(date) => format!("period {period} ({date})"),
+        None => format!("period {period}"),
+    }
 }
 
 /// The section's blocks.
@@ -45,19 +54,24 @@ pub(super) fn did_blocks(model: &ReportModel, charts: &[Chart], blocks: &mut Vec
     let first = &did.series[0].fit;
     blocks.push(Block::Heading("Difference-in-differences".into()));
     blocks.push(Block::Paragraph(format!(
-        "Two-way fixed-effects regression of the outcome on unit and period effects and the treatment indicator, with standard errors clustered by unit ({}): {} units ({} treated from period {}, {} never treated) over {} periods, {} of them before treatment{}. The event study replaces the indicator by one per period relative to treatment, the period before treatment (−1) fixed at 0; the pre-trend test asks whether every period before it is 0 too.",
+        "Two-way fixed-effects regression of the outcome on unit and period effects and the treatment indicator, with standard errors clustered by unit ({}): {} units ({} treated from {}, {} never treated) over {} periods, {} of them before treatment{}. The event study replaces the indicator by one per period relative to treatment, the period before treatment (−1) fixed at 0; the pre-trend test asks whether every period before it is 0 too.",
         match first.se_type {
             crate::stats::regression::SeType::CR1 => "CR1, as Stata",
             _ => "CR2 with Bell–McCaffrey degrees of freedom",
         },
         count(first.n_units),
         count(first.n_treated_units),
-        first.treatment_period,
+        treatment_start(did, first.treatment_period),
         count(first.n_units - first.n_treated_units),
         count(first.n_periods),
         count(first.n_pre_periods),
         if first.balanced { "" } else { "; the panel is unbalanced" }
     )));
+    if let Some(first) = &did.period_one {
+        blocks.push(Block::Paragraph(format!(
+            "Periods are numbered from 1 = {first}, the first date in the data."
+        )));
+    }
     blocks.extend(
         (0..charts.len())
             .filter(|&i| charts[i].name == EVENT_CHART || charts[i].name == MEANS_CHART)
@@ -190,7 +204,7 @@ fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
     titled(EVENT_CHART, &svg, title, description)
 }
 
-fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
+fn group_means_chart(did: &DidAnalysis, series: &DidSeries, outcome: &OutcomeResult) -> Chart {
     let fit = &series.fit;
     let treated: Vec<(f64, f64)> = fit
         .group_means
@@ -248,10 +262,10 @@ fn group_means_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
     );
     let title = format!("{}: treated and comparison units over time", outcome.label);
     let description = format!(
-        "Lines: the mean outcome in each period of the {} treated units (orange, solid) and the {} comparison units (blue, dashed). Dashed line: treatment starts in period {}. Parallel lines before it support the comparison; the gap that opens after it is what the estimate measures.",
+        "Lines: the mean outcome in each period of the {} treated units (orange, solid) and the {} comparison units (blue, dashed). Dashed line: treatment starts in {}. Parallel lines before it support the comparison; the gap that opens after it is what the estimate measures.",
         count(fit.n_treated_units),
         count(fit.n_units - fit.n_treated_units),
-        fit.treatment_period
+        treatment_start(did, fit.treatment_period)
     );
     titled(MEANS_CHART, &svg, title, description)
 }

@@ -31,6 +31,7 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::data::periods::{Frequency, PeriodName};
 use crate::stats::distributions::f as f_dist;
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::regression::{
@@ -80,11 +81,11 @@ impl Default for DidOptions {
 #[derive(Debug, Error)]
 pub enum DidError {
     #[error(
-        "unit `{unit}` has two rows for period {period} (rows {first} and {second}); a panel needs one row per unit and period"
+        "unit `{unit}` has two rows for {period} (rows {first} and {second}); a panel needs one row per unit and period"
     )]
     DuplicateRow {
         unit: String,
-        period: i64,
+        period: PeriodName,
         first: u64,
         second: u64,
     },
@@ -93,25 +94,59 @@ pub enum DidError {
     #[error("row {row}: {what} is {value}; every row needs a finite value")]
     NonFinite { row: u64, what: String, value: f64 },
     #[error(
-        "unit `{unit}` switches treatment off at period {period} (row {row}); units that stop being treated are not supported"
+        "unit `{unit}` switches treatment off at {period} (row {row}); units that stop being treated are not supported"
     )]
-    SwitchesOff { unit: String, period: i64, row: u64 },
+    SwitchesOff {
+        unit: String,
+        period: PeriodName,
+        row: u64,
+    },
     #[error(
-        "every unit is treated (all from period {period}): difference-in-differences needs comparison units that are never treated"
+        "every unit is treated (all from {period}): difference-in-differences needs comparison units that are never treated"
     )]
-    NoComparison { period: i64 },
+    NoComparison { period: PeriodName },
     #[error("no unit is ever treated: the treatment column is 0 on every row")]
     NoTreated,
     #[error(
-        "treated units start in different periods ({starts}); this is a staggered roll-out: use design.kind staggered_rollout"
+        "treated units start in different periods ({}); this is a staggered roll-out: use design.kind staggered_rollout",
+        list_of_periods(.starts)
     )]
-    Staggered { starts: String },
+    Staggered { starts: Vec<PeriodName> },
     #[error(
-        "treatment starts in period {period}, the first period of the data: difference-in-differences needs at least one period before treatment"
+        "treatment starts in {period}, the first period of the data: difference-in-differences needs at least one period before treatment"
     )]
-    NoPrePeriod { period: i64 },
+    NoPrePeriod { period: PeriodName },
     #[error(transparent)]
     Regression(#[from] RegressionError),
+}
+
+/// "3, 5" for numbered periods, "2019-03, 2019-05" for dated ones.
+fn list_of_periods(periods: &[PeriodName]) -> String {
+    let names: Vec<String> = periods
+        .iter()
+        .map(|p| p.date.clone().unwrap_or_else(|| p.number.to_string()))
+        .collect();
+    names.join(", ")
+}
+
+impl DidError {
+    /// The error with its periods named by their dates (periods numbered so that
+    /// date index − `offset` = period number).
+    pub fn dated(mut self, offset: i64, frequency: Frequency) -> DidError {
+        match &mut self {
+            DidError::DuplicateRow { period, .. }
+            | DidError::SwitchesOff { period, .. }
+            | DidError::NoComparison { period }
+            | DidError::NoPrePeriod { period } => period.dated(offset, frequency),
+            DidError::Staggered { starts } => {
+                for p in starts {
+                    p.dated(offset, frequency);
+                }
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 /// One event time of the event study.
@@ -203,7 +238,7 @@ fn treatment_starts(panel: &Panel, units: &Clusters) -> Result<Vec<Option<i64>>,
         if units.ids()[a] == units.ids()[b] && panel.periods[a] == panel.periods[b] {
             return Err(DidError::DuplicateRow {
                 unit: panel.units[a].clone(),
-                period: panel.periods[a],
+                period: panel.periods[a].into(),
                 first: row_of(a),
                 second: row_of(b),
             });
@@ -216,7 +251,7 @@ fn treatment_starts(panel: &Panel, units: &Clusters) -> Result<Vec<Option<i64>>,
             (Some(_), false) => {
                 return Err(DidError::SwitchesOff {
                     unit: panel.units[i].clone(),
-                    period: panel.periods[i],
+                    period: panel.periods[i].into(),
                     row: row_of(i),
                 });
             }
@@ -241,18 +276,17 @@ pub fn fit_panel(panel: &Panel, options: &DidOptions) -> Result<DidFit, DidError
         return Err(DidError::NoTreated);
     };
     if distinct.len() > 1 {
-        let list: Vec<String> = distinct.iter().map(i64::to_string).collect();
         return Err(DidError::Staggered {
-            starts: list.join(", "),
+            starts: distinct.iter().map(|&p| p.into()).collect(),
         });
     }
     if starts.iter().all(Option::is_some) {
-        return Err(DidError::NoComparison { period: t0 });
+        return Err(DidError::NoComparison { period: t0.into() });
     }
     let first_period = *panel.periods.iter().min().expect("rows exist");
     let last_period = *panel.periods.iter().max().expect("rows exist");
     if t0 <= first_period {
-        return Err(DidError::NoPrePeriod { period: t0 });
+        return Err(DidError::NoPrePeriod { period: t0.into() });
     }
     let fe_options = FixedEffectsOptions {
         se_type: Some(options.se_type),

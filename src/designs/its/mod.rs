@@ -38,6 +38,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::data::periods::{Frequency, PeriodName};
 use crate::stats::distributions::t as t_dist;
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::regression::lm_robust::Coefficient;
@@ -125,29 +126,29 @@ impl Default for ItsOptions {
 #[derive(Debug, Error)]
 pub enum ItsError {
     #[error(
-        "period {period} appears twice (rows {first} and {second}); a series needs one row per period"
+        "{period} appears twice (rows {first} and {second}); a series needs one row per period"
     )]
     DuplicatePeriod {
-        period: i64,
+        period: PeriodName,
         first: u64,
         second: u64,
     },
     #[error(
-        "the series has a gap: no row between period {before} (row {before_row}) and period {after} (row {after_row}); every period needs a row (a missing month cannot be treated as the next one)"
+        "the series has a gap: no row between {before} (row {before_row}) and {after} (row {after_row}); every period needs a row (a missing month cannot be treated as the next one)"
     )]
     Gap {
-        before: i64,
+        before: PeriodName,
         before_row: u64,
-        after: i64,
+        after: PeriodName,
         after_row: u64,
     },
     #[error(
-        "the intervention period {intervention} is outside the data (periods {first} to {last})"
+        "the intervention ({intervention}) is outside the data, which runs from {first} to {last}"
     )]
     InterventionOutside {
-        intervention: i64,
-        first: i64,
-        last: i64,
+        intervention: PeriodName,
+        first: PeriodName,
+        last: PeriodName,
     },
     #[error(
         "{found} periods before the intervention; an interrupted time series needs at least {needed} to estimate the pre-intervention trend"
@@ -183,6 +184,31 @@ pub enum ItsError {
     PraisWinsten { rho: f64, iterations: usize },
     #[error(transparent)]
     Regression(#[from] RegressionError),
+}
+
+impl ItsError {
+    /// The error with its periods named by their dates (periods numbered so that
+    /// date index − `offset` = period number).
+    pub fn dated(mut self, offset: i64, frequency: Frequency) -> ItsError {
+        match &mut self {
+            ItsError::DuplicatePeriod { period, .. } => period.dated(offset, frequency),
+            ItsError::Gap { before, after, .. } => {
+                before.dated(offset, frequency);
+                after.dated(offset, frequency);
+            }
+            ItsError::InterventionOutside {
+                intervention,
+                first,
+                last,
+            } => {
+                for p in [intervention, first, last] {
+                    p.dated(offset, frequency);
+                }
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 /// The effect at one horizon.
@@ -289,16 +315,16 @@ pub fn check_series(series: &Series) -> Result<Vec<usize>, ItsError> {
         let (pa, pb) = (series.periods[a], series.periods[b]);
         if pa == pb {
             return Err(ItsError::DuplicatePeriod {
-                period: pa,
+                period: pa.into(),
                 first: row_of(a),
                 second: row_of(b),
             });
         }
         if pb != pa + 1 {
             return Err(ItsError::Gap {
-                before: pa,
+                before: pa.into(),
                 before_row: row_of(a),
-                after: pb,
+                after: pb.into(),
                 after_row: row_of(b),
             });
         }
@@ -331,9 +357,9 @@ pub fn fit_series(series: &Series, options: &ItsOptions) -> Result<ItsFit, ItsEr
             });
         }
         return Err(ItsError::InterventionOutside {
-            intervention: t0,
-            first,
-            last,
+            intervention: t0.into(),
+            first: first.into(),
+            last: last.into(),
         });
     }
     for &h in &options.horizons {
