@@ -198,6 +198,12 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
         Scale::PercentagePoints,
     );
     assert!(plot.svg.contains("<title id=\"rd-plot-title\">"));
+    // The axis is in percent, as the jump under it is in percentage points.
+    assert!(
+        plot.svg.contains("licensed within 12 months (%)"),
+        "{}",
+        plot.svg
+    );
     // Every bin above the cut-off is drawn as a visible square.
     assert_eq!(
         plot.svg

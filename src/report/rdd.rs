@@ -38,13 +38,20 @@ pub fn rd_plot_chart(
 ) -> Chart {
     register_font();
     let c = est.cutoff;
+    // A binary outcome is drawn in percent, the scale its jump is read in (percentage
+    // points), so the axis and the sentence under the chart agree.
+    let f = scale.factor();
+    let y_axis = match scale {
+        Scale::PercentagePoints => format!("{outcome} (%)"),
+        _ => outcome.to_string(),
+    };
     let fitted = |coef: &[f64], from: f64, to: f64| -> Vec<(f64, f64)> {
         (0..=60)
             .map(|i| {
                 let x = from + (to - from) * i as f64 / 60.0;
                 let u = x - c;
                 let y = coef.iter().rev().fold(0.0, |acc, b| acc * u + b);
-                (x, y)
+                (x, f * y)
             })
             .collect()
     };
@@ -60,7 +67,7 @@ pub fn rd_plot_chart(
         .left
         .iter()
         .chain(&bins.right)
-        .map(|b| b.mean_y)
+        .map(|b| f * b.mean_y)
         .chain(left_line.iter().chain(&right_line).map(|p| p.1));
     let (x_lo, x_hi) = xs.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
     let (y_lo, y_hi) = ys.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
@@ -84,7 +91,7 @@ pub fn rd_plot_chart(
             chart
                 .configure_mesh()
                 .x_desc(running)
-                .y_desc(outcome)
+                .y_desc(&y_axis)
                 .x_label_formatter(&|v| tick(*v, xs, 4))
                 .y_label_formatter(&|v| tick(*v, ys, 4))
                 .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
@@ -103,14 +110,14 @@ pub fn rd_plot_chart(
                 .draw_series(
                     bins.left
                         .iter()
-                        .map(|b| Circle::new((b.mean_x, b.mean_y), 3, BLUE.filled())),
+                        .map(|b| Circle::new((b.mean_x, f * b.mean_y), 3, BLUE.filled())),
                 )
                 .ok();
             chart
                 // A square of 7 px around each mean: a zero-size rectangle draws
                 // nothing in SVG, whatever its stroke.
                 .draw_series(bins.right.iter().map(|b| {
-                    EmptyElement::at((b.mean_x, b.mean_y))
+                    EmptyElement::at((b.mean_x, f * b.mean_y))
                         + Rectangle::new([(-3, -3), (4, 4)], VERMILLION.filled())
                 }))
                 .ok();
