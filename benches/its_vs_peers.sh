@@ -31,7 +31,7 @@ measure() {
     "$wall" "$(awk "BEGIN { print $user + $system }")" "$((kb / 1024))"
 }
 
-measure evident "$evident" analyse "$work/study.json"
+measure evident "$evident" analyse --json "$work/study.json"
 measure R Rscript -e '
 suppressPackageStartupMessages({ library(data.table); library(sandwich) })
 args <- commandArgs(trailingOnly = TRUE)
@@ -62,4 +62,8 @@ for _, w in d.groupby("ward", sort=True):
 print("first level change %.12g (SE %.12g)" % first)
 ' "$work/wards.csv"
 for f in R python; do printf '%s: %s\n' "$f" "$(cat "$work/$f.out")"; done
-printf 'evident: first level change %s\n' "$(grep -o '"level_change": *{[^}]*' "$work/evident.out" | head -1 | tr -s ' \n' ' ' | cut -c1-120)"
+"$python" -c '
+import json, sys
+first = json.load(open(sys.argv[1]))["analysis"]["interrupted_time_series"]["by_series"]["series"][0]["level_change"]
+print("evident: first level change %.12g (SE %.12g)" % (first["estimate"], first["std_error"]))
+' "$work/evident.out"
