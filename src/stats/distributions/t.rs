@@ -79,7 +79,21 @@ pub fn quantile(p: f64, df: f64) -> Result<f64> {
 pub fn upper_quantile(q: f64, df: f64) -> Result<f64> {
     check_probability("q", q)?;
     check_positive("degrees of freedom", df)?;
-    solve(q, Tail::Upper, df)
+    // Many fits in a row ask for the same critical value (10,000 ward series with the
+    // same periods: one df, one level), and each answer is a root search; the last
+    // answer of each thread is kept. The function is pure, so this changes no bit.
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(u64, u64, f64)>> = const { std::cell::Cell::new(None) };
+    }
+    let key = (q.to_bits(), df.to_bits());
+    if let Some((kq, kdf, t)) = LAST.get()
+        && (kq, kdf) == key
+    {
+        return Ok(t);
+    }
+    let t = solve(q, Tail::Upper, df)?;
+    LAST.set(Some((key.0, key.1, t)));
+    Ok(t)
 }
 
 /// ln P(T ≤ t), accurate where the probability underflows; R: `pt(t, df, log.p = TRUE)`.
