@@ -376,15 +376,14 @@ pub fn estimate_cells(
             }
         }
         Some(_) => {
-            for i in 0..cells.len() {
-                if from_means(&cells[i]) {
-                    let cell = &cells[i];
+            for cell in cells.iter_mut() {
+                if from_means(cell) {
                     let se = standard_error(
                         panel,
                         cluster_of_unit,
                         (0..panel.n_units()).map(|u| cell.influence(panel, u)),
                     );
-                    cells[i].se = Some(se);
+                    cell.se = Some(se);
                 }
             }
         }
