@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::att_gt::{Cell, standard_error};
+use super::att_gt::{Cell, Membership, standard_error};
 use super::panel::Panel;
 
 /// Which family an aggregated effect belongs to.
@@ -115,7 +115,9 @@ impl Shares {
 }
 
 /// Σ_c w_c ψ_ic for several weighted combinations of cells at once: `uses[c]` lists
-/// (output index, weight) for cell c. One pass over units per cell.
+/// (output index, weight) for cell c. One pass over the units, each unit's outcome
+/// row read once for all the cells it enters; every output value still adds its
+/// cells' terms in cell order.
 fn combine(
     panel: &Panel,
     cells: &[Cell],
@@ -123,16 +125,22 @@ fn combine(
     outputs: usize,
 ) -> Vec<Vec<f64>> {
     let n = panel.n_units();
+    let membership = Membership::of(panel, cells);
     let mut out = vec![vec![0.0; n]; outputs];
-    for (cell, targets) in cells.iter().zip(uses) {
-        if targets.is_empty() || cell.att.is_none() || cell.reference {
-            continue;
-        }
-        for (u, &f) in panel.first_treated.iter().enumerate() {
-            if !cell.is_treated(f) && !cell.is_comparison(f) {
+    for u in 0..n {
+        let row = panel.row(u);
+        for &(i, treated) in membership.cells_of_unit(u) {
+            let (cell, targets) = (&cells[i], &uses[i]);
+            if targets.is_empty() || cell.att.is_none() || cell.reference {
                 continue;
             }
-            let psi = cell.influence(panel, u);
+            let psi = match &cell.stored_influence {
+                Some(stored) => stored[u],
+                None => {
+                    let dy = row[cell.time_index] - row[cell.base_index];
+                    cell.influence_of_change(n as f64, treated, dy)
+                }
+            };
             for &(k, w) in targets {
                 out[k][u] += w * psi;
             }

@@ -97,17 +97,83 @@ impl Cell {
         if let Some(stored) = &self.stored_influence {
             return stored[u];
         }
-        let n = panel.n_units() as f64;
         let g = panel.first_treated[u];
-        if self.is_treated(g) {
+        if self.is_treated(g) || self.is_comparison(g) {
             let dy = panel.y(u, self.time_index) - panel.y(u, self.base_index);
-            n * (dy - self.mean_treated) / self.n_treated as f64
-        } else if self.is_comparison(g) {
-            let dy = panel.y(u, self.time_index) - panel.y(u, self.base_index);
-            -n * (dy - self.mean_comparison) / self.n_comparison as f64
+            self.influence_of_change(panel.n_units() as f64, self.is_treated(g), dy)
         } else {
             0.0
         }
+    }
+
+    /// The influence-function value of a unit of the cell (treated or comparison)
+    /// whose outcome changed by `dy` from the base period, n units in the panel.
+    #[inline]
+    pub(crate) fn influence_of_change(&self, n: f64, treated: bool, dy: f64) -> f64 {
+        if treated {
+            n * (dy - self.mean_treated) / self.n_treated as f64
+        } else {
+            -n * (dy - self.mean_comparison) / self.n_comparison as f64
+        }
+    }
+}
+
+/// Which cells each unit enters and in which role. Units with the same
+/// first-treatment period (a *class*: a cohort, or never treated) enter the same
+/// cells, so a pass over the units in order can do the work of every cell at once:
+/// one read of each unit's outcome row instead of one pass over all units per cell,
+/// with each cell's sums still accumulated over its units in unit order.
+pub(crate) struct Membership {
+    /// Each unit's class.
+    pub(crate) class_of_unit: Vec<usize>,
+    /// For each class, (cell index, treated) of the cells its units enter (as
+    /// treated or as comparison units), in cell order.
+    pub(crate) cells_of_class: Vec<Vec<(usize, bool)>>,
+}
+
+impl Membership {
+    pub(crate) fn of(panel: &Panel, cells: &[Cell]) -> Membership {
+        let mut classes: Vec<Option<i64>> =
+            panel.cohorts().into_iter().map(|(g, _)| Some(g)).collect();
+        classes.push(None);
+        let class_of_unit = panel
+            .first_treated
+            .iter()
+            .map(|f| {
+                classes
+                    .iter()
+                    .position(|c| c == f)
+                    .expect("every first-treatment period is a cohort or never treated")
+            })
+            .collect();
+        let cells_of_class = classes
+            .iter()
+            .map(|&f| {
+                cells
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, cell)| {
+                        if cell.is_treated(f) {
+                            Some((i, true))
+                        } else if cell.is_comparison(f) {
+                            Some((i, false))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Membership {
+            class_of_unit,
+            cells_of_class,
+        }
+    }
+
+    /// Unit `u`'s classes' cells.
+    #[inline]
+    pub(crate) fn cells_of_unit(&self, u: usize) -> &[(usize, bool)] {
+        &self.cells_of_class[self.class_of_unit[u]]
     }
 }
 
@@ -205,7 +271,7 @@ pub fn estimate_cells(
                 Comparison::NeverTreated => None,
                 Comparison::NotYetTreated => Some(later + anticipation),
             };
-            let mut cell = Cell {
+            let cell = Cell {
                 group: g,
                 time: tn,
                 base: periods[base],
@@ -224,58 +290,102 @@ pub fn estimate_cells(
                 mean_treated: 0.0,
                 mean_comparison: 0.0,
             };
-            let (mut sum_t, mut sum_c) = (0.0, 0.0);
-            for u in 0..panel.n_units() {
-                let f = panel.first_treated[u];
-                let dy = panel.y(u, t) - panel.y(u, base);
-                if cell.is_treated(f) {
-                    cell.n_treated += 1;
-                    sum_t += dy;
-                } else if cell.is_comparison(f) {
-                    cell.n_comparison += 1;
-                    sum_c += dy;
-                }
-            }
-            if reference {
-                cell.att = Some(0.0);
-            } else if cell.n_comparison > 0 && !panel.covariates.is_empty() {
-                let members: Vec<(usize, bool)> = panel
-                    .first_treated
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(u, &f)| {
-                        if cell.is_treated(f) {
-                            Some((u, true))
-                        } else if cell.is_comparison(f) {
-                            Some((u, false))
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                match covariates::estimate_cell(panel, &members, t, base, settings.method) {
-                    Ok(estimate) => {
-                        cell.se = Some(standard_error(
-                            panel,
-                            cluster_of_unit,
-                            estimate.influence.iter().copied(),
-                        ));
-                        cell.att = Some(estimate.att);
-                        cell.stored_influence = Some(estimate.influence);
-                    }
-                    Err(failure) => cell.unestimated = Some(failure.reason()),
-                }
-            } else if cell.n_comparison > 0 {
-                cell.mean_treated = sum_t / cell.n_treated as f64;
-                cell.mean_comparison = sum_c / cell.n_comparison as f64;
-                cell.att = Some(cell.mean_treated - cell.mean_comparison);
-                cell.se = Some(standard_error(
-                    panel,
-                    cluster_of_unit,
-                    (0..panel.n_units()).map(|u| cell.influence(panel, u)),
-                ));
-            }
             cells.push(cell);
+        }
+    }
+
+    // Counts and sums of the outcome changes of every cell, in one pass over the
+    // units (each cell's sums in unit order).
+    let membership = Membership::of(panel, &cells);
+    let (mut sum_t, mut sum_c) = (vec![0.0; cells.len()], vec![0.0; cells.len()]);
+    for u in 0..panel.n_units() {
+        let row = panel.row(u);
+        for &(i, treated) in membership.cells_of_unit(u) {
+            let cell = &mut cells[i];
+            let dy = row[cell.time_index] - row[cell.base_index];
+            if treated {
+                cell.n_treated += 1;
+                sum_t[i] += dy;
+            } else {
+                cell.n_comparison += 1;
+                sum_c[i] += dy;
+            }
+        }
+    }
+    for (i, cell) in cells.iter_mut().enumerate() {
+        let (t, base) = (cell.time_index, cell.base_index);
+        if cell.reference {
+            cell.att = Some(0.0);
+        } else if cell.n_comparison > 0 && !panel.covariates.is_empty() {
+            let members: Vec<(usize, bool)> = panel
+                .first_treated
+                .iter()
+                .enumerate()
+                .filter_map(|(u, &f)| {
+                    if cell.is_treated(f) {
+                        Some((u, true))
+                    } else if cell.is_comparison(f) {
+                        Some((u, false))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            match covariates::estimate_cell(panel, &members, t, base, settings.method) {
+                Ok(estimate) => {
+                    cell.se = Some(standard_error(
+                        panel,
+                        cluster_of_unit,
+                        estimate.influence.iter().copied(),
+                    ));
+                    cell.att = Some(estimate.att);
+                    cell.stored_influence = Some(estimate.influence);
+                }
+                Err(failure) => cell.unestimated = Some(failure.reason()),
+            }
+        } else if cell.n_comparison > 0 {
+            cell.mean_treated = sum_t[i] / cell.n_treated as f64;
+            cell.mean_comparison = sum_c[i] / cell.n_comparison as f64;
+            cell.att = Some(cell.mean_treated - cell.mean_comparison);
+        }
+    }
+
+    // Analytic standard errors of the cells estimated from their means.
+    let from_means =
+        |cell: &Cell| !cell.reference && cell.att.is_some() && cell.stored_influence.is_none();
+    match cluster_of_unit {
+        None => {
+            // Σ ψ² over each cell's units in unit order (units outside a cell add 0).
+            let n = panel.n_units() as f64;
+            let mut squares = vec![0.0; cells.len()];
+            for u in 0..panel.n_units() {
+                let row = panel.row(u);
+                for &(i, treated) in membership.cells_of_unit(u) {
+                    let cell = &cells[i];
+                    if from_means(cell) {
+                        let dy = row[cell.time_index] - row[cell.base_index];
+                        let psi = cell.influence_of_change(n, treated, dy);
+                        squares[i] += psi * psi;
+                    }
+                }
+            }
+            for (cell, square) in cells.iter_mut().zip(squares) {
+                if from_means(cell) {
+                    cell.se = Some(square.sqrt() / n);
+                }
+            }
+        }
+        Some(_) => {
+            for cell in cells.iter_mut() {
+                if from_means(cell) {
+                    let se = standard_error(
+                        panel,
+                        cluster_of_unit,
+                        (0..panel.n_units()).map(|u| cell.influence(panel, u)),
+                    );
+                    cell.se = Some(se);
+                }
+            }
         }
     }
     Ok(cells)

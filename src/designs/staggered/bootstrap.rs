@@ -12,18 +12,21 @@
 //!
 //! Multipliers come from ChaCha20 keyed by SHA-256 of `evident-staggered-mboot-v1`,
 //! the seed and the block number, one block per 4,096 clusters, so the draws (and
-//! the bands) are the same on any number of threads.
+//! the bands) are the same on any number of threads. Within a block the two-valued
+//! multipliers of each group of 8 clusters index a table of their 256 possible
+//! weighted sums, instead of a draws × clusters matrix product.
 
-use nalgebra::DMatrix;
+use rand::RngExt as _;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::Rng as _;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::spec::staggered::MultiplierWeights;
 
 const BLOCK: usize = 4096;
+/// Clusters per table of multiplier sums (2^GROUP rows; BLOCK is a multiple of it).
+const GROUP: usize = 8;
 
 /// The bootstrap of one family of effects.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,49 +85,90 @@ pub fn draws(
     let (m, rows) = cluster_sums(influence, cluster_of_unit);
     let kappa = (1.0 + 5f64.sqrt()) / 2.0;
     let p_low = kappa / 5f64.sqrt();
+    // The multiplier of a 64-bit word w: u = (w >> 11)·2⁻⁵³ is uniform on [0, 1).
+    let (low, high, threshold) = match weights {
+        MultiplierWeights::Mammen => (1.0 - kappa, kappa, p_low),
+        MultiplierWeights::Rademacher => (-1.0, 1.0, 0.5),
+    };
+    // u = (w >> 11)·2⁻⁵³ < threshold exactly when the integer w >> 11 is below
+    // threshold·2⁵³ (exact: a power-of-two scaling), i.e. below its ceiling: the same
+    // decision without converting every word to a float.
+    let cut = (threshold * (1u64 << 53) as f64).ceil() as u64;
+    let is_low = |w: u64| (w >> 11) < cut;
     let blocks = m.div_ceil(BLOCK);
-    let partial: Vec<DMatrix<f64>> = (0..blocks)
+    // Block b reads its stream cluster by cluster, n_draws words each (the words of
+    // successive `next_u64` calls), keeping only whether each multiplier is the low
+    // or the high value. Every multiplier takes one of two values, so for a group of
+    // GROUP clusters the 2^GROUP possible sums Σ v_c ψ_c are tabulated once and each
+    // draw adds one table row: GROUP times fewer operations than the draws × clusters
+    // matrix product, and no draws × clusters matrix (32 MB per block at 999 draws).
+    // Sums are formed in a fixed order (groups in order within a block, blocks in
+    // order), so the draws do not depend on the number of threads.
+    let partial: Vec<Vec<f64>> = (0..blocks)
         .into_par_iter()
-        .map(|b| {
-            let start = b * BLOCK;
-            let len = BLOCK.min(m - start);
-            let mut rng = block_rng(seed, b);
-            let v = DMatrix::<f64>::from_fn(n_draws, len, |_, _| {
-                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-                match weights {
-                    MultiplierWeights::Mammen => {
-                        if u < p_low {
-                            1.0 - kappa
-                        } else {
-                            kappa
+        .map_init(
+            || {
+                (
+                    vec![0u64; n_draws],
+                    vec![0u8; n_draws],
+                    vec![0.0; (1 << GROUP) * k],
+                )
+            },
+            |(words, masks, table), b| {
+                let start = b * BLOCK;
+                let len = BLOCK.min(m - start);
+                let mut rng = block_rng(seed, b);
+                let mut sums = vec![0.0; n_draws * k];
+                for first in (start..start + len).step_by(GROUP) {
+                    let size = GROUP.min(start + len - first);
+                    masks.fill(0);
+                    for bit in 0..size {
+                        rng.fill(&mut words[..]);
+                        for (mask, &w) in masks.iter_mut().zip(words.iter()) {
+                            *mask |= u8::from(is_low(w)) << bit;
                         }
                     }
-                    MultiplierWeights::Rademacher => {
-                        if u < 0.5 {
-                            -1.0
-                        } else {
-                            1.0
+                    let psi = &rows[first * k..(first + size) * k];
+                    // table[mask] = Σ_c (low if bit c of mask else high) · ψ_c.
+                    table[..k].fill(0.0);
+                    for c in 0..size {
+                        for (t, x) in table[..k].iter_mut().zip(&psi[c * k..(c + 1) * k]) {
+                            *t += high * x;
+                        }
+                    }
+                    for mask in 1..1usize << size {
+                        let c = mask.trailing_zeros() as usize;
+                        let (done, rest) = table.split_at_mut(mask * k);
+                        let from = &done[(mask & (mask - 1)) * k..][..k];
+                        for ((t, f), x) in
+                            rest[..k].iter_mut().zip(from).zip(&psi[c * k..(c + 1) * k])
+                        {
+                            *t = f + (low - high) * x;
+                        }
+                    }
+                    for (row, &mask) in sums.chunks_exact_mut(k).zip(masks.iter()) {
+                        let add = &table[usize::from(mask) * k..][..k];
+                        for (r, a) in row.iter_mut().zip(add) {
+                            *r += a;
                         }
                     }
                 }
-            });
-            let psi = DMatrix::<f64>::from_row_slice(len, k, &rows[start * k..(start + len) * k]);
-            v * psi
-        })
+                sums
+            },
+        )
         .collect();
-    let mut total = DMatrix::<f64>::zeros(n_draws, k);
+    let mut total = vec![0.0; n_draws * k];
     for p in partial {
-        total += p;
+        for (t, x) in total.iter_mut().zip(&p) {
+            *t += x;
+        }
     }
     // did: bres = sqrt(n_clusters) · mean over clusters of v·ψ_c.
     let scale = (m as f64).sqrt() / m as f64;
-    let mut out = vec![0.0; n_draws * k];
-    for b in 0..n_draws {
-        for j in 0..k {
-            out[b * k + j] = total[(b, j)] * scale;
-        }
+    for x in &mut total {
+        *x *= scale;
     }
-    (m, out)
+    (m, total)
 }
 
 /// Type-1 quantile (R `quantile(type = 1)`, numpy "inverted_cdf").
@@ -195,4 +239,71 @@ pub fn bands(
         out.push(Bands { critical_value, se });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::DMatrix;
+    use rand_chacha::rand_core::Rng as _;
+
+    /// The draws as first written: one `next_u64` per multiplier, a draws × block
+    /// matrix of multipliers per block times the block's influence values. The
+    /// tabulated sums add the same terms in another order, so they agree to rounding.
+    fn draws_one_word_at_a_time(
+        influence: &[&[f64]],
+        n_draws: usize,
+        seed: u64,
+        weights: MultiplierWeights,
+    ) -> Vec<f64> {
+        let k = influence.len();
+        let (m, rows) = cluster_sums(influence, None);
+        let kappa = (1.0 + 5f64.sqrt()) / 2.0;
+        let p_low = kappa / 5f64.sqrt();
+        let mut total = DMatrix::<f64>::zeros(n_draws, k);
+        for b in 0..m.div_ceil(BLOCK) {
+            let start = b * BLOCK;
+            let len = BLOCK.min(m - start);
+            let mut rng = block_rng(seed, b);
+            let v = DMatrix::<f64>::from_fn(n_draws, len, |_, _| {
+                let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                match weights {
+                    MultiplierWeights::Mammen if u < p_low => 1.0 - kappa,
+                    MultiplierWeights::Mammen => kappa,
+                    MultiplierWeights::Rademacher if u < 0.5 => -1.0,
+                    MultiplierWeights::Rademacher => 1.0,
+                }
+            });
+            let psi = DMatrix::<f64>::from_row_slice(len, k, &rows[start * k..(start + len) * k]);
+            total += v * psi;
+        }
+        let scale = (m as f64).sqrt() / m as f64;
+        (0..n_draws * k)
+            .map(|i| total[(i / k, i % k)] * scale)
+            .collect()
+    }
+
+    #[test]
+    fn tabulated_draws_equal_matrix_product_draws() {
+        // Two full blocks and a partial one; an odd number of draws.
+        let n = 2 * BLOCK + 123;
+        let columns: Vec<Vec<f64>> = (0..3)
+            .map(|j| {
+                (0..n)
+                    .map(|i| ((i * 7 + j * 13) % 29) as f64 - 14.0 + 0.1 * j as f64)
+                    .collect()
+            })
+            .collect();
+        let influence: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        for weights in [MultiplierWeights::Mammen, MultiplierWeights::Rademacher] {
+            let (m, fast) = draws(&influence, None, 37, 2026, weights);
+            assert_eq!(m, n);
+            let slow = draws_one_word_at_a_time(&influence, 37, 2026, weights);
+            let largest = slow.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+            assert!(largest > 1.0);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!((a - b).abs() <= 1e-12 * largest, "{weights:?}: {a} vs {b}");
+            }
+        }
+    }
 }

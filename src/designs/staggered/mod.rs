@@ -84,7 +84,34 @@ pub struct StaggeredAnalysis {
     pub notes: Vec<String>,
 }
 
-/// Runs the whole staggered analysis.
+/// The Callaway–Sant'Anna part of the analysis: every ATT(g, t), the aggregations
+/// with their analytic standard errors, the bootstrap bands and the pre-trend test
+/// (everything [`analyse`] reports except the TWFE comparison).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallawaySantAnna {
+    pub cells: Vec<Cell>,
+    pub event_time: Vec<Effect>,
+    pub by_cohort: Vec<Effect>,
+    pub calendar: Vec<Effect>,
+    pub overall: Overall,
+    pub event_time_critical_value: f64,
+    pub cohort_critical_value: f64,
+    pub pre_trend: Option<PreTrend>,
+}
+
+fn check_alpha(inference: &Inference) -> Result<(), StaggeredError> {
+    if !(inference.alpha > 0.0 && inference.alpha < 1.0) {
+        return Err(StaggeredError::Setting {
+            name: "alpha",
+            rule: format!("in (0, 1), got {}", inference.alpha),
+        });
+    }
+    Ok(())
+}
+
+/// Runs the whole staggered analysis: the Callaway–Sant'Anna part and the TWFE
+/// comparison, side by side on the rayon pool (each is deterministic, so running
+/// them together changes no number).
 ///
 /// # Errors
 /// See [`att_gt::check_design`].
@@ -93,12 +120,86 @@ pub fn analyse(
     settings: &Settings,
     inference: &Inference,
 ) -> Result<StaggeredAnalysis, StaggeredError> {
-    if !(inference.alpha > 0.0 && inference.alpha < 1.0) {
-        return Err(StaggeredError::Setting {
-            name: "alpha",
-            rule: format!("in (0, 1), got {}", inference.alpha),
-        });
+    check_alpha(inference)?;
+    att_gt::check_design(panel, settings)?;
+    let clusters = inference.cluster_of_unit.as_deref();
+    let (cs, twfe) = rayon::join(
+        || callaway_santanna(panel, settings, inference),
+        || twfe_with_inference(panel, clusters, 1.0 - inference.alpha),
+    );
+    let CallawaySantAnna {
+        cells,
+        event_time,
+        by_cohort,
+        calendar,
+        overall,
+        event_time_critical_value,
+        cohort_critical_value,
+        pre_trend,
+    } = cs?;
+    let mut notes = Vec::new();
+    let failed: Vec<String> = cells
+        .iter()
+        .filter_map(|c| {
+            c.unestimated
+                .map(|why| format!("(g = {}, t = {}): {why}", c.group, c.time))
+        })
+        .collect();
+    if !failed.is_empty() {
+        notes.push(format!(
+            "{} group-time cell(s) with covariates could not be estimated and are left out of every aggregate: {}.",
+            failed.len(),
+            error::list_some(&failed)
+        ));
     }
+    let missing: Vec<String> = cells
+        .iter()
+        .filter(|c| c.att.is_none() && c.unestimated.is_none())
+        .map(|c| format!("(g = {}, t = {})", c.group, c.time))
+        .collect();
+    if !missing.is_empty() {
+        notes.push(format!(
+            "{} group-time cell(s) have no not-yet-treated comparison units left and are not estimated (they are left out of every aggregate, not filled from a smaller comparison): {}.",
+            missing.len(),
+            error::list_some(&missing)
+        ));
+    }
+    if panel.treated_after_panel > 0 {
+        notes.push(format!(
+            "{} unit(s) are first treated after the last period and count as never treated within the panel.",
+            panel.treated_after_panel
+        ));
+    }
+    Ok(StaggeredAnalysis {
+        settings: *settings,
+        covariates: panel.covariates.iter().map(|c| c.name.clone()).collect(),
+        n_units: panel.n_units(),
+        n_periods: panel.n_periods(),
+        n_never_treated: panel.n_never_treated(),
+        cohorts: panel.cohorts(),
+        cells,
+        event_time,
+        by_cohort,
+        calendar,
+        overall,
+        event_time_critical_value,
+        cohort_critical_value,
+        pre_trend,
+        twfe,
+        notes,
+    })
+}
+
+/// The Callaway–Sant'Anna part alone (see [`CallawaySantAnna`]).
+///
+/// # Errors
+/// See [`att_gt::check_design`].
+pub fn callaway_santanna(
+    panel: &Panel,
+    settings: &Settings,
+    inference: &Inference,
+) -> Result<CallawaySantAnna, StaggeredError> {
+    check_alpha(inference)?;
     let clusters = inference.cluster_of_unit.as_deref();
     let cells = att_gt::estimate_cells(panel, settings, clusters)?;
     let (aggregated, overall) = aggregate::aggregate(panel, &cells, clusters);
@@ -164,46 +265,7 @@ pub fn analyse(
         .collect();
     let pre_trend = pre_trend_test(panel, &pre, clusters);
 
-    let mut notes = Vec::new();
-    let failed: Vec<String> = cells
-        .iter()
-        .filter_map(|c| {
-            c.unestimated
-                .map(|why| format!("(g = {}, t = {}): {why}", c.group, c.time))
-        })
-        .collect();
-    if !failed.is_empty() {
-        notes.push(format!(
-            "{} group-time cell(s) with covariates could not be estimated and are left out of every aggregate: {}.",
-            failed.len(),
-            error::list_some(&failed)
-        ));
-    }
-    let missing: Vec<String> = cells
-        .iter()
-        .filter(|c| c.att.is_none() && c.unestimated.is_none())
-        .map(|c| format!("(g = {}, t = {})", c.group, c.time))
-        .collect();
-    if !missing.is_empty() {
-        notes.push(format!(
-            "{} group-time cell(s) have no not-yet-treated comparison units left and are not estimated (they are left out of every aggregate, not filled from a smaller comparison): {}.",
-            missing.len(),
-            error::list_some(&missing)
-        ));
-    }
-    if panel.treated_after_panel > 0 {
-        notes.push(format!(
-            "{} unit(s) are first treated after the last period and count as never treated within the panel.",
-            panel.treated_after_panel
-        ));
-    }
-    Ok(StaggeredAnalysis {
-        settings: *settings,
-        covariates: panel.covariates.iter().map(|c| c.name.clone()).collect(),
-        n_units: panel.n_units(),
-        n_periods: panel.n_periods(),
-        n_never_treated: panel.n_never_treated(),
-        cohorts: panel.cohorts(),
+    Ok(CallawaySantAnna {
         cells,
         event_time,
         by_cohort,
@@ -212,8 +274,6 @@ pub fn analyse(
         event_time_critical_value,
         cohort_critical_value,
         pre_trend,
-        twfe: twfe_with_inference(panel, clusters, 1.0 - inference.alpha),
-        notes,
     })
 }
 

@@ -71,6 +71,13 @@ impl Panel {
         self.outcome[u * self.periods.len() + t]
     }
 
+    /// Unit `u`'s outcomes, one per period.
+    #[inline]
+    pub fn row(&self, u: usize) -> &[f64] {
+        let periods = self.periods.len();
+        &self.outcome[u * periods..(u + 1) * periods]
+    }
+
     /// The cohorts (first-treatment periods) present, ascending, with their sizes.
     pub fn cohorts(&self) -> Vec<(i64, usize)> {
         let mut sizes: BTreeMap<i64, usize> = BTreeMap::new();

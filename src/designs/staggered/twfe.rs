@@ -135,11 +135,11 @@ pub fn twfe_cr2(
     let rows = n * periods;
     let unit_of_row: Vec<usize> = (0..rows).map(|r| r / periods).collect();
     let period_of_row: Vec<usize> = (0..rows).map(|r| r % periods).collect();
-    let units = Clusters::from_labels(&unit_of_row);
-    let period_levels = Clusters::from_labels(&period_of_row);
+    let units = Clusters::from_indices(&unit_of_row);
+    let period_levels = Clusters::from_indices(&period_of_row);
     let clusters = cluster_of_unit.map(|c| {
         let of_row: Vec<usize> = unit_of_row.iter().map(|&u| c[u]).collect();
-        Clusters::from_labels(&of_row)
+        Clusters::from_indices(&of_row)
     });
     let design = Design {
         names: vec!["treated".to_string()],
@@ -165,16 +165,13 @@ pub fn twfe_cr2(
     Ok(fit.coefficients[0].estimate.clone())
 }
 
-/// Mean outcome of the units with first-treatment `group` over period indices
-/// `range`.
-fn cohort_mean(panel: &Panel, group: Option<i64>, range: std::ops::Range<usize>) -> f64 {
+/// Mean outcome of `units` (ascending) over period indices `range`.
+fn cohort_mean(panel: &Panel, units: &[usize], range: std::ops::Range<usize>) -> f64 {
     let (mut sum, mut count) = (0.0, 0usize);
-    for u in 0..panel.n_units() {
-        if panel.first_treated[u] == group {
-            for t in range.clone() {
-                sum += panel.y(u, t);
-                count += 1;
-            }
+    for &u in units {
+        for t in range.clone() {
+            sum += panel.y(u, t);
+            count += 1;
         }
     }
     sum / count as f64
@@ -194,10 +191,16 @@ fn decompose(panel: &Panel, variance_d: f64) -> Vec<BaconTerm> {
             .unwrap_or(periods)
     };
     let share_treated = |g: i64| (periods - start(g)) as f64 / periods as f64;
+    // Units of each cohort (and of the never treated), ascending.
+    let mut units_of: std::collections::BTreeMap<Option<i64>, Vec<usize>> = Default::default();
+    for (u, &g) in panel.first_treated.iter().enumerate() {
+        units_of.entry(g).or_default().push(u);
+    }
     let did = |a: Option<i64>,
                b: Option<i64>,
                pre: std::ops::Range<usize>,
                post: std::ops::Range<usize>| {
+        let (a, b) = (&units_of[&a], &units_of[&b]);
         (cohort_mean(panel, a, post.clone()) - cohort_mean(panel, a, pre.clone()))
             - (cohort_mean(panel, b, post) - cohort_mean(panel, b, pre))
     };
