@@ -542,8 +542,6 @@ pub fn matched_balance(
     balance_covariates: &[String],
     adjust_for: &[String],
 ) -> Result<(Vec<usize>, crate::matching::balance::BalanceTable, usize), MatchedAnalysisError> {
-    use crate::data::Column;
-    use crate::matching::balance::{BalanceInput, balance_table, variables_of};
     let ids = data.identifiers(id_column)?;
     let rows = rows_of_units(matched, &ids);
     let rows: Vec<usize> = rows
@@ -557,6 +555,29 @@ pub fn matched_balance(
             })
         })
         .collect::<Result<_, _>>()?;
+    let (balance, excluded) = balance_at_rows(
+        &matched.units,
+        matched.estimand,
+        data,
+        &rows,
+        balance_covariates,
+        adjust_for,
+    )?;
+    Ok((rows, balance, excluded))
+}
+
+/// [`matched_balance`] with each unit's data row known: the balance table and the
+/// number of units left out for a missing balance covariate.
+fn balance_at_rows(
+    units: &[crate::matching::MatchedUnit],
+    estimand: Estimand,
+    data: &crate::data::Table,
+    rows: &[usize],
+    balance_covariates: &[String],
+    adjust_for: &[String],
+) -> Result<(crate::matching::balance::BalanceTable, usize), MatchedAnalysisError> {
+    use crate::data::Column;
+    use crate::matching::balance::{BalanceInput, balance_table, variables_of};
     // Balance over the units with every balance covariate present.
     let columns: Vec<(String, Column)> = balance_covariates
         .iter()
@@ -575,20 +596,20 @@ pub fn matched_balance(
         .iter()
         .flat_map(|(name, column)| variables_of(name, column, &kept_rows))
         .collect();
-    let treated: Vec<bool> = kept.iter().map(|&k| matched.units[k].treated).collect();
-    let weights: Vec<f64> = kept.iter().map(|&k| matched.units[k].weight).collect();
-    let status: Vec<_> = kept.iter().map(|&k| matched.units[k].status).collect();
-    let distance: Option<Vec<f64>> = kept.iter().map(|&k| matched.units[k].distance).collect();
+    let treated: Vec<bool> = kept.iter().map(|&k| units[k].treated).collect();
+    let weights: Vec<f64> = kept.iter().map(|&k| units[k].weight).collect();
+    let status: Vec<_> = kept.iter().map(|&k| units[k].status).collect();
+    let distance: Option<Vec<f64>> = kept.iter().map(|&k| units[k].distance).collect();
     let balance = balance_table(&BalanceInput {
         treated: &treated,
         weights: &weights,
         variables: &variables,
         distance: distance.as_deref(),
-        estimand: matched.estimand,
+        estimand,
         status: &status,
         adjusted: adjust_for,
     });
-    Ok((rows.clone(), balance, rows.len() - kept.len()))
+    Ok((balance, rows.len() - kept.len()))
 }
 
 /// Balance, effects, sensitivity and the criterion of a matched comparison.
@@ -873,6 +894,45 @@ pub fn balance_of_match(
         &matched,
         &data,
         &analysis.id,
+        &analysis.covariates,
+        &adjust_for,
+    )?;
+    Ok(Some(table))
+}
+
+/// The columns [`balance_of_match_read`] needs beyond the match stage's own, when
+/// the analysis reads the same file by the same id as the match stage (then the
+/// stage can read them in its own pass); `None` otherwise.
+pub fn balance_columns(plan: &crate::spec::Plan) -> Option<Vec<&str>> {
+    let (analysis, matching) = (plan.analysis.as_ref()?, plan.matching.as_ref()?);
+    (analysis.data == matching.data && analysis.id == matching.id)
+        .then(|| analysis.covariates.iter().map(String::as_str).collect())
+}
+
+/// [`balance_of_match`] from the data the match stage read with the
+/// [`balance_columns`] (same file, same ids: the stage's rows are the analysis's),
+/// so the file is not read a second time. The same table, to the bit.
+///
+/// # Errors
+/// A balance covariate the table lacks.
+pub fn balance_of_match_read(
+    plan: &crate::spec::Plan,
+    result: &crate::matching::MatchResult,
+    read: &crate::matching::StageData,
+) -> Result<Option<crate::matching::balance::BalanceTable>, MatchedAnalysisError> {
+    let Some(analysis) = &plan.analysis else {
+        return Ok(None);
+    };
+    let adjust_for = analysis
+        .matched
+        .as_ref()
+        .map(|m| m.adjust_for.clone())
+        .unwrap_or_default();
+    let (table, _) = balance_at_rows(
+        &result.units,
+        result.estimand,
+        &read.table,
+        &read.rows,
         &analysis.covariates,
         &adjust_for,
     )?;

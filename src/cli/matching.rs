@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use evident::analysis::AnalysisError;
-use evident::analysis::matched::balance_of_match;
+use evident::analysis::matched::{balance_columns, balance_of_match, balance_of_match_read};
 use evident::error::Error;
-use evident::matching::run_stage;
+use evident::matching::run_stage_keeping;
 use evident::pipeline;
 use evident::report::format::significant;
 use evident::report::matching::balance_text;
@@ -17,9 +17,17 @@ use evident::report::matching::balance_text;
 pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> Result<(), Error> {
     let checked = pipeline::check(spec)?;
     let plan = &checked.plan;
-    let output = run_stage(plan, force)?;
-    let balance =
-        balance_of_match(plan, &output.result).map_err(|e| Error::from(AnalysisError::from(e)))?;
+    // Same file and ids: the stage reads the balance covariates in its own pass.
+    let shared = balance_columns(plan);
+    let (output, read) = run_stage_keeping(plan, force, shared.as_deref().unwrap_or_default())?;
+    let balance = match shared {
+        Some(_) => balance_of_match_read(plan, &output.result, &read),
+        None => {
+            drop(read);
+            balance_of_match(plan, &output.result)
+        }
+    }
+    .map_err(|e| Error::from(AnalysisError::from(e)))?;
     if json {
         let out = serde_json::json!({
             "matched_csv": output.matched_path.display().to_string(),

@@ -173,14 +173,17 @@ pub fn denominator_words(estimand: Estimand) -> &'static str {
 /// # Panics
 /// When the slices' lengths differ (a programming error: the caller aligns them).
 pub fn balance_table(input: &BalanceInput) -> BalanceTable {
+    use rayon::prelude::*;
     let n = input.treated.len();
     assert!(
         input.weights.len() == n && input.status.len() == n,
         "balance input columns must align"
     );
-    let mut rows = Vec::with_capacity(input.variables.len() + 1);
+    let pool = Pool::of(input);
+    let mut wanted: Vec<(&str, Option<String>, &[f64], bool)> =
+        Vec::with_capacity(input.variables.len() + 1);
     if let Some(distance) = input.distance {
-        rows.push(row("distance", None, distance, true, input));
+        wanted.push(("distance", None, distance, true));
     }
     for v in input.variables {
         assert_eq!(
@@ -189,8 +192,13 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
             "balance variable `{}` must align",
             v.name
         );
-        rows.push(row(&v.name, v.level.clone(), &v.values, false, input));
+        wanted.push((&v.name, v.level.clone(), &v.values, false));
     }
+    // Rows are independent: computed in parallel, collected in order.
+    let rows: Vec<CovariateBalance> = wanted
+        .into_par_iter()
+        .map(|(name, level, x, is_distance)| row(name, level, x, is_distance, input, &pool))
+        .collect();
     let mut held: Vec<&CovariateBalance> = rows
         .iter()
         .filter(|r| !r.is_distance && !r.balanced)
@@ -210,6 +218,24 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
         treated: counts(input, true),
         control: counts(input, false),
         rows,
+    }
+}
+
+/// What every row shares: the two groups' units (in pool order) and unit weights.
+struct Pool {
+    treated: Vec<usize>,
+    control: Vec<usize>,
+    ones: Vec<f64>,
+}
+
+impl Pool {
+    fn of(input: &BalanceInput) -> Pool {
+        let (treated, control) = (0..input.treated.len()).partition(|&i| input.treated[i]);
+        Pool {
+            treated,
+            control,
+            ones: vec![1.0; input.treated.len()],
+        }
     }
 }
 
@@ -245,12 +271,14 @@ fn row(
     x: &[f64],
     is_distance: bool,
     input: &BalanceInput,
+    pool: &Pool,
 ) -> CovariateBalance {
     let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
-    let ones = vec![1.0; x.len()];
-    let std = denominator(x, input.treated, binary, input.estimand);
-    let before = stats(x, input.treated, &ones, binary, std);
-    let after = stats(x, input.treated, input.weights, binary, std);
+    let std = denominator(x, pool, binary, input.estimand);
+    // One sort of the values serves the eCDFs before and after.
+    let order = if binary { Vec::new() } else { sorted_order(x) };
+    let before = stats(x, input.treated, &pool.ones, binary, std, pool, &order);
+    let after = stats(x, input.treated, input.weights, binary, std, pool, &order);
     let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
     let wwc = WwcBand::of(after.smd);
     let balanced = match wwc {
@@ -270,6 +298,27 @@ fn row(
         before,
         after,
     }
+}
+
+/// The units in ascending order of `x` (`f64::total_cmp`), ties by position: the
+/// order of a stable sort by value. Sorted as (ordered bits, position) pairs, all
+/// distinct, so an unstable sort gives that one order.
+fn sorted_order(x: &[f64]) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = x
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (total_order_key(v), i))
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// An unsigned key whose order is `f64::total_cmp`'s (its bit trick, then the sign
+/// bit flipped so that negatives come first as unsigned numbers).
+fn total_order_key(v: f64) -> u64 {
+    let bits = v.to_bits() as i64;
+    let ordered = bits ^ ((((bits >> 63) as u64) >> 1) as i64);
+    (ordered as u64) ^ (1 << 63)
 }
 
 /// Weighted mean of `x` over the units of one group.
@@ -296,22 +345,17 @@ fn weighted_variance(x: &[f64], w: &[f64], group: &[usize], binary: bool) -> f64
     ss / (1.0 - sum_sq_w)
 }
 
-fn groups(treated: &[bool]) -> (Vec<usize>, Vec<usize>) {
-    (0..treated.len()).partition(|&i| treated[i])
-}
-
 /// The SMD denominator on the pool before matching (unit weights), with MatchIt's
 /// fallback to the pooled SD when it is not finite or below √eps.
-fn denominator(x: &[f64], treated: &[bool], binary: bool, estimand: Estimand) -> f64 {
-    let ones = vec![1.0; x.len()];
-    let (t, c) = groups(treated);
+fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
+    let (ones, t, c) = (&pool.ones, &pool.treated, &pool.control);
     let sd = match estimand {
-        Estimand::Att => weighted_variance(x, &ones, &t, binary).sqrt(),
-        Estimand::Atc => weighted_variance(x, &ones, &c, binary).sqrt(),
-        Estimand::Ate | Estimand::Ato => ((weighted_variance(x, &ones, &t, binary)
-            + weighted_variance(x, &ones, &c, binary))
-            / 2.0)
-            .sqrt(),
+        Estimand::Att => weighted_variance(x, ones, t, binary).sqrt(),
+        Estimand::Atc => weighted_variance(x, ones, c, binary).sqrt(),
+        Estimand::Ate | Estimand::Ato => {
+            ((weighted_variance(x, ones, t, binary) + weighted_variance(x, ones, c, binary)) / 2.0)
+                .sqrt()
+        }
     };
     if sd.is_finite() && sd >= RAW_DIFFERENCE {
         return sd;
@@ -319,7 +363,7 @@ fn denominator(x: &[f64], treated: &[bool], binary: bool, estimand: Estimand) ->
     // pooled_sd(contribution = "proportional"), unweighted.
     let n = x.len() as f64;
     let pooled_var = if binary {
-        [&t, &c]
+        [t, c]
             .iter()
             .map(|g| {
                 let s: f64 = g.iter().map(|&i| x[i]).sum();
@@ -327,10 +371,10 @@ fn denominator(x: &[f64], treated: &[bool], binary: bool, estimand: Estimand) ->
             })
             .sum::<f64>()
     } else {
-        let centred: f64 = [&t, &c]
+        let centred: f64 = [t, c]
             .iter()
             .map(|g| {
-                let m = weighted_mean(x, &ones, g);
+                let m = weighted_mean(x, ones, g);
                 g.iter().map(|&i| (x[i] - m).powi(2)).sum::<f64>()
             })
             .sum();
@@ -339,12 +383,20 @@ fn denominator(x: &[f64], treated: &[bool], binary: bool, estimand: Estimand) ->
     pooled_var.sqrt()
 }
 
-fn stats(x: &[f64], treated: &[bool], w: &[f64], binary: bool, std: f64) -> BalanceStats {
-    let (t, c) = groups(treated);
+fn stats(
+    x: &[f64],
+    treated: &[bool],
+    w: &[f64],
+    binary: bool,
+    std: f64,
+    pool: &Pool,
+    order: &[usize],
+) -> BalanceStats {
+    let (t, c) = (&pool.treated, &pool.control);
     let nonzero = |g: &[usize]| g.iter().filter(|&&i| w[i] != 0.0).count();
-    let too_small = nonzero(&t) < 2 && nonzero(&c) < 2;
-    let mean_treated = weighted_mean(x, w, &t);
-    let mean_control = weighted_mean(x, w, &c);
+    let too_small = nonzero(t) < 2 && nonzero(c) < 2;
+    let mean_treated = weighted_mean(x, w, t);
+    let mean_control = weighted_mean(x, w, c);
     let diff = mean_treated - mean_control;
     let raw_difference = diff.abs() <= RAW_DIFFERENCE;
     let smd = if raw_difference {
@@ -359,8 +411,8 @@ fn stats(x: &[f64], treated: &[bool], w: &[f64], binary: bool, std: f64) -> Bala
     } else if too_small {
         (None, None, None)
     } else {
-        let ratio = weighted_variance(x, w, &t, false) / weighted_variance(x, w, &c, false);
-        let (mean, max) = ecdf_differences(x, treated, w);
+        let ratio = weighted_variance(x, w, t, false) / weighted_variance(x, w, c, false);
+        let (mean, max) = ecdf_differences(x, treated, w, pool, order);
         (Some(ratio), Some(mean), Some(max))
     };
     BalanceStats {
@@ -375,13 +427,17 @@ fn stats(x: &[f64], treated: &[bool], w: &[f64], binary: bool, std: f64) -> Bala
 }
 
 /// Mean and largest |F_treated − F_control| over the distinct values of the pool,
-/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`).
-fn ecdf_differences(x: &[f64], treated: &[bool], w: &[f64]) -> (f64, f64) {
-    let (t, c) = groups(treated);
-    let total_t: f64 = t.iter().map(|&i| w[i]).sum();
-    let total_c: f64 = c.iter().map(|&i| w[i]).sum();
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`);
+/// `order` is [`sorted_order`] of `x`.
+fn ecdf_differences(
+    x: &[f64],
+    treated: &[bool],
+    w: &[f64],
+    pool: &Pool,
+    order: &[usize],
+) -> (f64, f64) {
+    let total_t: f64 = pool.treated.iter().map(|&i| w[i]).sum();
+    let total_c: f64 = pool.control.iter().map(|&i| w[i]).sum();
     let mut cumulative = 0.0;
     let (mut sum, mut max, mut count) = (0.0, 0.0f64, 0usize);
     for (k, &i) in order.iter().enumerate() {
@@ -435,5 +491,32 @@ pub fn variables_of(name: &str, column: &Column, rows: &[usize]) -> Vec<BalanceV
             let column = Column::Categorical(labels.iter().cloned().map(Some).collect());
             variables_of(name, &column, rows)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_order;
+
+    #[test]
+    fn sorted_order_is_the_stable_sort_by_total_cmp() {
+        let x = [
+            2.5,
+            -0.0,
+            0.0,
+            -3.0,
+            2.5,
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-310,
+            -1e-310,
+            -3.0,
+            0.0,
+        ];
+        let mut stable: Vec<usize> = (0..x.len()).collect();
+        stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        assert_eq!(sorted_order(&x), stable);
     }
 }

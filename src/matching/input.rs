@@ -15,6 +15,8 @@ use super::MatchError;
 pub struct MatchInput {
     pub path: PathBuf,
     pub ids: Vec<String>,
+    /// The data row of each unit (in the table the stage read).
+    pub rows: Vec<usize>,
     pub treated: Vec<bool>,
     /// File line of each unit (for messages).
     pub lines: Vec<u64>,
@@ -42,19 +44,28 @@ pub struct MatchInput {
 /// A [`MatchError`] naming the file, line and column of the first value that cannot
 /// be used: an unknown group, a missing covariate under `missing: error`.
 pub fn read_input(plan: &MatchingPlan) -> Result<MatchInput, MatchError> {
+    from_table(plan, &read_pool(plan, &[])?)
+}
+
+/// Reads the columns the match stage needs, and the `extra` ones a caller wants from
+/// the same file (the balance printout's covariates), in one pass over the file.
+///
+/// # Errors
+/// [`MatchError::Data`] when the file cannot be read or lacks a column.
+pub fn read_pool(plan: &MatchingPlan, extra: &[&str]) -> Result<Table, MatchError> {
     let mut wanted: Vec<&str> = vec![plan.id.as_str(), plan.treatment.as_str()];
     wanted.extend(plan.covariates.iter().map(String::as_str));
     wanted.extend(plan.exact.iter().map(String::as_str));
     if let Some(Distance::Column(c)) = &plan.distance {
         wanted.push(c);
     }
+    wanted.extend(extra);
     wanted.sort_unstable();
     wanted.dedup();
-    let table = Table::read_columns(&plan.data, &wanted)?;
-    from_table(plan, &table)
+    Ok(Table::read_columns(&plan.data, &wanted)?)
 }
 
-/// The same from a table already read (tests, benchmarks).
+/// The same from a table already read ([`read_pool`], tests, benchmarks).
 pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInput, MatchError> {
     let raw_ids = table.identifiers(&plan.id)?;
     let mut order: Vec<usize> = (0..raw_ids.len()).collect();
@@ -213,6 +224,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     Ok(MatchInput {
         path: plan.data.clone(),
         ids,
+        rows: order,
         treated,
         lines,
         columns,

@@ -35,7 +35,7 @@ pub use input::{MatchInput, read_input};
 pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use nearest::{NearestOptions, nearest_neighbour};
 pub use optimal::min_cost_assignment;
-pub use stage::{MatchManifest, MatchStageOutput, run_stage};
+pub use stage::{MatchManifest, MatchStageOutput, StageData, run_stage, run_stage_keeping};
 pub use weighting::{effective_sample_size, entropy_balance};
 
 /// One unit of the pool and what the match stage made of it.

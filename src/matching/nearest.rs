@@ -11,12 +11,20 @@
 //! skipped by two path-compressed "next alive" links, so each choice costs
 //! O(log n) amortised instead of a scan of the pool. A Mahalanobis distance searches
 //! a k-d tree of the pool in whitened coordinates (see `neighbours`), with the same
-//! answer as a scan.
+//! answer as a scan; batches of focal units search in parallel and then choose in
+//! turn, searching again only when their guess was taken by an earlier unit.
+
+use rayon::prelude::*;
 
 use super::distance::mahalanobis_whitener;
 use super::neighbours::WhitenedSearch;
 use super::{MatchError, MatchInput, MatchStatus, SetsOutcome, weights_from_sets};
 use crate::spec::matching::{Distance, Estimand, MatchOrder, MatchingPlan};
+
+/// Focal units whose Mahalanobis searches run in parallel before their choices are
+/// made in turn (see `run`): small enough that few guesses are taken by an earlier
+/// unit of the batch, large enough to share between threads.
+const GUESS_BATCH: usize = 256;
 
 /// Settings of [`nearest_neighbour`] on scores alone (benchmarks, tests).
 #[derive(Debug, Clone)]
@@ -156,31 +164,55 @@ pub(crate) fn run(
                 .map(|members| WhitenedSearch::new(members, &whitened, &row_of))
                 .collect();
             for round in 0..plan.ratio {
-                for &f in &order {
-                    if failed[f] {
-                        continue;
-                    }
-                    let search = &mut searches[input.stratum[f]];
-                    let taken = &chosen[f];
-                    match search.nearest(&whitened[row_of[f]], |o| {
-                        !taken.contains(&o) && within_calipers(f, o)
-                    }) {
-                        Some((o, position)) => {
-                            if !plan.replacement {
-                                search.remove(position);
+                for batch in order.chunks(GUESS_BATCH) {
+                    // Each focal unit's nearest in the trees as they stand before the
+                    // batch, searched in parallel. Removals only shrink the candidates,
+                    // so a guess still alive at its unit's turn is what the search then
+                    // would give (none stays none); a guess taken in between is searched
+                    // again. The same choices as one search after another, bit for bit.
+                    let guesses: Vec<Option<(usize, usize)>> = batch
+                        .par_iter()
+                        .map(|&f| {
+                            if failed[f] {
+                                return None;
                             }
-                            chosen[f].push(o);
+                            let taken = &chosen[f];
+                            searches[input.stratum[f]].nearest(&whitened[row_of[f]], |o| {
+                                !taken.contains(&o) && within_calipers(f, o)
+                            })
+                        })
+                        .collect();
+                    for (&f, guess) in batch.iter().zip(guesses) {
+                        if failed[f] {
+                            continue;
                         }
-                        None => {
-                            failed[f] = true;
-                            if round == 0 {
-                                // Candidates remained, but none within the calipers.
-                                let any = search.alive() > taken.len();
-                                status[f] = failure_status(
-                                    &by_stratum[input.stratum[f]],
-                                    any,
-                                    !plan.exact.is_empty(),
-                                );
+                        let search = &mut searches[input.stratum[f]];
+                        let taken = &chosen[f];
+                        let found = match guess {
+                            Some((_, position)) if search.is_removed(position) => search
+                                .nearest(&whitened[row_of[f]], |o| {
+                                    !taken.contains(&o) && within_calipers(f, o)
+                                }),
+                            guess => guess,
+                        };
+                        match found {
+                            Some((o, position)) => {
+                                if !plan.replacement {
+                                    search.remove(position);
+                                }
+                                chosen[f].push(o);
+                            }
+                            None => {
+                                failed[f] = true;
+                                if round == 0 {
+                                    // Candidates remained, but none within the calipers.
+                                    let any = search.alive() > taken.len();
+                                    status[f] = failure_status(
+                                        &by_stratum[input.stratum[f]],
+                                        any,
+                                        !plan.exact.is_empty(),
+                                    );
+                                }
                             }
                         }
                     }

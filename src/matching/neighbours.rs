@@ -120,6 +120,11 @@ impl<'a> WhitenedSearch<'a> {
         }
     }
 
+    /// Whether the candidate at `position` (from [`Self::nearest`]) was removed.
+    pub fn is_removed(&self, position: usize) -> bool {
+        self.removed[position]
+    }
+
     /// Candidates not removed.
     pub fn alive(&self) -> usize {
         self.nodes.first().map_or(0, |n| n.alive)

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::{MATCHED_FILE, MATCHED_MANIFEST_FILE, MatchError, MatchResult};
+use crate::data::Table;
 use crate::error::Error;
 use crate::report::RenderedFile;
 use crate::spec::{Plan, sha256_hex};
@@ -41,6 +42,15 @@ pub struct MatchManifest {
     pub matched_sha256: String,
 }
 
+/// The pool's data as the stage read it, kept for a caller that needs more of the
+/// same file (`evident match` prints the balance without reading the file again).
+pub struct StageData {
+    /// The columns read: the stage's own and the extra ones asked for.
+    pub table: Table,
+    /// The table row of each unit of `MatchResult::units`.
+    pub rows: Vec<usize>,
+}
+
 /// Runs the match stage declared by `plan.matching`.
 ///
 /// # Errors
@@ -48,13 +58,27 @@ pub struct MatchManifest {
 /// data or the method, [`MatchError::DifferentInputs`] (see the module note),
 /// [`Error::Write`].
 pub fn run_stage(plan: &Plan, force: bool) -> Result<MatchStageOutput, Error> {
+    run_stage_keeping(plan, force, &[]).map(|(output, _)| output)
+}
+
+/// [`run_stage`], reading the `extra` columns of the analysis data as well and
+/// handing back what it read.
+///
+/// # Errors
+/// As [`run_stage`]; also a missing extra column.
+pub fn run_stage_keeping(
+    plan: &Plan,
+    force: bool,
+    extra: &[&str],
+) -> Result<(MatchStageOutput, StageData), Error> {
     let Some(matching) = &plan.matching else {
         return Err(Error::StageNotDeclared {
             stage: "match",
             spec_key: "design.matching",
         });
     };
-    let input = super::read_input(matching)?;
+    let table = super::input::read_pool(matching, extra)?;
+    let input = super::input::from_table(matching, &table)?;
     let result = super::build(matching, &input)?;
     let csv = super::render_matched_csv(&result);
     let data = std::fs::read(&matching.data).map_err(|source| {
@@ -109,9 +133,16 @@ pub fn run_stage(plan: &Plan, force: bool) -> Result<MatchStageOutput, Error> {
             },
         ],
     )?;
-    Ok(MatchStageOutput {
-        result,
-        matched_path,
-        files,
-    })
+    let kept = StageData {
+        table,
+        rows: input.rows,
+    };
+    Ok((
+        MatchStageOutput {
+            result,
+            matched_path,
+            files,
+        },
+        kept,
+    ))
 }

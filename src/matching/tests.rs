@@ -233,3 +233,78 @@ fn the_k_d_tree_takes_the_unit_a_scan_takes_ties_and_removals_included() {
         );
     }
 }
+
+#[test]
+fn batched_mahalanobis_choices_are_those_of_one_search_after_another() {
+    use super::distance::mahalanobis_whitener;
+    use super::neighbours::WhitenedSearch;
+    // Several batches of focal units, on a coarse grid (tied distances), with far
+    // fewer controls per treated unit than usual, so that guesses are often taken.
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut seed = 11;
+    let mut csv = String::from("unit,group,x1,x2,x3\n");
+    for u in 0..2_000 {
+        let group = if u % 3 == 0 { "treated" } else { "control" };
+        let x: Vec<String> = (0..3)
+            .map(|_| format!("{}", (lcg(&mut seed) * 8.0).round()))
+            .collect();
+        csv.push_str(&format!("U{u:05},{group},{}\n", x.join(",")));
+    }
+    std::fs::write(dir.path().join("pool.csv"), csv).unwrap();
+    let spec = dir.path().join("study.json");
+    std::fs::write(
+        &spec,
+        r#"{
+  "evident": 1,
+  "title": "batched search",
+  "statement": { "problem": "p", "action": "a", "data_product": "d", "datasets": ["x"] },
+  "design": {
+    "kind": "matched_comparison",
+    "arms": [ { "name": "control", "share": 0.5 }, { "name": "treated", "share": 0.5 } ],
+    "control": "control",
+    "matching": { "method": "nearest", "distance": "mahalanobis" }
+  },
+  "outcomes": [ { "name": "x1", "type": "continuous", "role": "primary" } ],
+  "analysis": { "data": "pool.csv", "id": "unit", "treatment": "group", "covariates": ["x1", "x2", "x3"] },
+  "report": { "dir": "out" }
+}"#,
+    )
+    .unwrap();
+    let plan = crate::pipeline::check(&spec)
+        .unwrap()
+        .plan
+        .matching
+        .unwrap();
+    let input = super::read_input(&plan).unwrap();
+    let result = super::build(&plan, &input).unwrap();
+    let n = input.ids.len();
+    let everyone: Vec<usize> = (0..n).collect();
+    let whitened = mahalanobis_whitener(&input, &everyone, false).unwrap();
+    let controls: Vec<usize> = everyone
+        .iter()
+        .copied()
+        .filter(|&i| !input.treated[i])
+        .collect();
+    let mut search = WhitenedSearch::new(&controls, &whitened, &everyone);
+    let mut expected = Vec::new();
+    for f in (0..n).filter(|&i| input.treated[i]) {
+        let (o, position) = search.nearest(&whitened[f], |_| true).unwrap();
+        search.remove(position);
+        expected.push((f, o));
+    }
+    let mut control_of_set = std::collections::BTreeMap::new();
+    for (i, u) in result.units.iter().enumerate() {
+        if let (false, Some(set)) = (u.treated, u.matched_set) {
+            control_of_set.insert(set, i);
+        }
+    }
+    let found: Vec<(usize, usize)> = result
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.treated)
+        .map(|(i, u)| (i, control_of_set[&u.matched_set.unwrap()]))
+        .collect();
+    assert_eq!(found.len(), 667);
+    assert_eq!(found, expected);
+}

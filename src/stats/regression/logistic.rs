@@ -7,7 +7,8 @@
 //! # Formula
 //! η = Xβ, μ = 1/(1 + e^(−η)), W = diag(μ(1 − μ)); each Newton step solves the
 //! weighted least-squares problem of the working response z = η + (y − μ)/w by QR on
-//! W^½X. Iteration stops when the step is below 1e-10 relative to β (plus one more
+//! W^½X (from 131 072 rows a tall-skinny QR, row blocks in parallel over fixed
+//! ranges, so the result does not depend on the thread count). Iteration stops when the step is below 1e-10 relative to β (plus one more
 //! polishing step); standard errors are √diag((XᵀWX)⁻¹) with W at the final β.
 //!
 //! R's `glm()` reports standard errors from the weights of the previous iteration
@@ -36,7 +37,7 @@ use serde::Serialize;
 use std::fmt;
 
 use super::lm_robust::{Coefficient, check_conf_level, checked_estimate, write_table};
-use super::ols::COLLINEARITY_TOL;
+use super::ols::{COLLINEARITY_TOL, tall_skinny_r};
 use super::{Design, RegressionError};
 use crate::stats::estimate::Alternative;
 
@@ -152,6 +153,13 @@ fn logistic(eta: f64) -> f64 {
     }
 }
 
+/// Rows from which W^½X is factored by the tall-skinny QR (row blocks in parallel
+/// over fixed ranges, `ols::tall_skinny_r`) rather than one Householder QR: two of
+/// its tasks, the least that can run in parallel. Equally accurate (both are
+/// backward stable) but rounded differently, so below this size fits keep the bits
+/// they always had.
+const TALL_ROWS: usize = 131_072;
+
 /// Solves min ‖W^½(z − Xd)‖ by QR; refuses a rank-deficient W^½X naming columns.
 fn weighted_step(
     x: &DMatrix<f64>,
@@ -163,15 +171,35 @@ fn weighted_step(
     let sw = w.map(f64::sqrt);
     let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * sw[i]);
     let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
+    let refuse_collinear = |r: &DMatrix<f64>| {
+        let collinear: Vec<String> = (0..k)
+            .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
+            .map(|j| names[j].clone())
+            .collect();
+        if collinear.is_empty() {
+            Ok(())
+        } else {
+            Err(RegressionError::Collinear { columns: collinear })
+        }
+    };
+    if n >= TALL_ROWS {
+        // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z.
+        let rhs: Vec<f64> = z.iter().zip(sw.iter()).map(|(z, s)| z * s).collect();
+        let augmented = tall_skinny_r(&xs, &rhs);
+        drop(xs);
+        let r = augmented.view((0, 0), (k, k)).into_owned();
+        refuse_collinear(&r)?;
+        let qty = augmented.view((0, k), (k, 1)).into_owned();
+        return r
+            .solve_upper_triangular(&qty)
+            .map(|d| d.column(0).into_owned())
+            .ok_or_else(|| RegressionError::Collinear {
+                columns: names.to_vec(),
+            });
+    }
     let qr = xs.qr();
     let r = qr.r();
-    let collinear: Vec<String> = (0..k)
-        .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
-        .map(|j| names[j].clone())
-        .collect();
-    if !collinear.is_empty() {
-        return Err(RegressionError::Collinear { columns: collinear });
-    }
+    refuse_collinear(&r)?;
     let mut rhs = z.component_mul(&sw);
     qr.q_tr_mul(&mut rhs);
     r.solve_upper_triangular(&rhs.rows(0, k).into_owned())
@@ -200,7 +228,14 @@ fn finish(
     let mu = (x * beta).map(logistic);
     let w = mu.map(|m| m * (1.0 - m));
     let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i].sqrt());
-    let r = xs.qr().r();
+    // RᵀR = XᵀWX either way (R's signs may differ, (RᵀR)⁻¹ does not).
+    let r = if n >= TALL_ROWS {
+        tall_skinny_r(&xs, &vec![0.0; n])
+            .view((0, 0), (k, k))
+            .into_owned()
+    } else {
+        xs.qr().r()
+    };
     let r_inv = r
         .solve_upper_triangular(&DMatrix::identity(k, k))
         .ok_or_else(|| RegressionError::Collinear {
@@ -385,5 +420,71 @@ mod tests {
         .unwrap();
         let err = logistic_regression(&design, &[1.0; 5], &Default::default()).unwrap_err();
         assert!(matches!(err, RegressionError::Separation { .. }), "{err}");
+    }
+
+    /// A deterministic design of `n` rows: intercept and three covariates.
+    fn tall_design(n: usize) -> (DMatrix<f64>, Vec<f64>) {
+        let mut state = 17u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x = DMatrix::from_fn(n, 4, |_, j| if j == 0 { 1.0 } else { 0.0 });
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            for j in 1..4 {
+                x[(i, j)] = uniform() * 4.0 - 2.0 + j as f64;
+            }
+            let eta = -1.0 + 0.5 * x[(i, 1)] - 0.3 * x[(i, 2)] + 0.2 * x[(i, 3)];
+            y.push(f64::from(u8::from(uniform() < logistic(eta))));
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn tall_weighted_step_agrees_with_one_householder_qr() {
+        let n = TALL_ROWS + 10_007;
+        let (x, y) = tall_design(n);
+        let names: Vec<String> = ["(Intercept)", "a", "b", "c"].map(String::from).into();
+        let mu = DVector::from_fn(n, |i, _| logistic(0.1 * x[(i, 1)] - 0.2));
+        let w = mu.map(|m| m * (1.0 - m));
+        let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
+        let tall = weighted_step(&x, &w, &z, &names).unwrap();
+        let sw = w.map(f64::sqrt);
+        let xs = DMatrix::from_fn(n, 4, |i, j| x[(i, j)] * sw[i]);
+        let qr = xs.qr();
+        let mut rhs = z.component_mul(&sw);
+        qr.q_tr_mul(&mut rhs);
+        let householder = qr
+            .r()
+            .solve_upper_triangular(&rhs.rows(0, 4).into_owned())
+            .unwrap();
+        for j in 0..4 {
+            let scale = householder[j].abs().max(1e-3);
+            assert!(
+                (tall[j] - householder[j]).abs() <= 1e-12 * scale,
+                "coefficient {j}: {} vs {}",
+                tall[j],
+                householder[j]
+            );
+        }
+    }
+
+    #[test]
+    fn tall_fit_is_the_same_bits_on_one_thread_or_two() {
+        let (x, y) = tall_design(TALL_ROWS + 5_000);
+        let design =
+            Design::from_matrix(["(Intercept)", "a", "b", "c"].map(String::from).into(), x)
+                .unwrap();
+        let fit_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| logistic_regression(&design, &y, &LogisticOptions::default()).unwrap())
+        };
+        assert_eq!(fit_on(1), fit_on(2));
     }
 }
