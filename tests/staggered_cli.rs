@@ -279,7 +279,8 @@ fn covariates_run_doubly_robust_and_time_varying_ones_are_refused_or_noted() {
 
 /// Quarterly dates: the example's quarters written as `YYYY-MM` (the first-treatment
 /// column too; 0 stays never treated) with `frequency: quarterly` give the same
-/// estimates as the integer quarters, and the notes say how the periods are numbered.
+/// estimates as the integer quarters, and the notes say how the periods are numbered; a
+/// repeated quarter is named by its date.
 #[test]
 fn quarterly_dates_give_the_integer_analysis() {
     let expected = run_example(&TempDir::new().unwrap());
@@ -308,7 +309,7 @@ fn quarterly_dates_give_the_integer_analysis() {
             )
         })
         .collect();
-    std::fs::write(dir.path().join("panel.csv"), dated).unwrap();
+    std::fs::write(dir.path().join("panel.csv"), &dated).unwrap();
     let mut study: Value =
         serde_json::from_str(&std::fs::read_to_string(example().join("study.json")).unwrap())
             .unwrap();
@@ -341,5 +342,24 @@ fn quarterly_dates_give_the_integer_analysis() {
             .contains("Periods are quarterly dates numbered from 1 = 2020 Q1"),
         "{}",
         a["notes"]
+    );
+
+    // A second row for area001 in 2020-02 (the first quarter): refused, naming the
+    // quarter as a date rather than as period 1.
+    let repeated = format!("{dated}area001,2020-02,0,90.0\n");
+    std::fs::write(dir.path().join("panel.csv"), repeated).unwrap();
+    let output = Command::cargo_bin("evident")
+        .unwrap()
+        .args(["-q", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(dir.path().join("repeated"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unit area001 appears more than once in 2020 Q1"),
+        "{stderr}"
     );
 }

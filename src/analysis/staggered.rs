@@ -166,10 +166,6 @@ pub fn run(
     columns.extend(settings.cluster.as_deref());
     columns.extend(settings.covariates.iter().map(String::as_str));
     let table = Table::read_columns(path, &columns)?;
-    let staggered_error = |source| AnalysisError::Staggered {
-        path: path.clone(),
-        source,
-    };
     let integers =
         |column: &str, missing_is_none: bool| -> Result<Vec<Option<i64>>, AnalysisError> {
             table
@@ -199,6 +195,14 @@ pub fn run(
             None,
         ),
         Some(_) => super::its::period_column(&table, path, &settings.period, settings.frequency)?,
+    };
+    // Errors name dated periods by their dates, not by the numbers they were given.
+    let staggered_error = |source: staggered::StaggeredError| AnalysisError::Staggered {
+        path: path.clone(),
+        source: match &dated {
+            Some(d) => source.dated(d.offset, d.frequency),
+            None => source,
+        },
     };
     let outcomes: Vec<f64> = table
         .numeric(&outcome)?

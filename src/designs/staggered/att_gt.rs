@@ -197,12 +197,12 @@ pub fn check_design(panel: &Panel, settings: &Settings) -> Result<(), StaggeredE
     }
     if cohorts.len() == 1 && never == 0 {
         return Err(StaggeredError::AllTreatedAtOnce {
-            period: cohorts[0].0,
+            period: cohorts[0].0.into(),
         });
     }
     if settings.comparison == Comparison::NeverTreated && never == 0 {
         return Err(StaggeredError::NoNeverTreated {
-            last: *panel.periods.last().unwrap_or(&0),
+            last: (*panel.periods.last().unwrap_or(&0)).into(),
         });
     }
     for &(g, _) in &cohorts {
@@ -215,7 +215,7 @@ pub fn check_design(panel: &Panel, settings: &Settings) -> Result<(), StaggeredE
                 .map(|(_, id)| id.as_str())
                 .collect();
             return Err(StaggeredError::NoPrePeriod {
-                cohort: g,
+                cohort: g.into(),
                 anticipation: if settings.anticipation > 0 {
                     format!(
                         " before the {} anticipation period(s)",

@@ -2,6 +2,8 @@
 //! rows, units or cohorts at fault and says what to change, so nothing is estimated
 //! silently from a smaller comparison than the one asked for.
 
+use crate::data::periods::{Frequency, PeriodName};
+
 /// A panel or setting the staggered analysis refuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -11,25 +13,25 @@ pub enum StaggeredError {
     #[error("the panel columns have different lengths ({what})")]
     LengthMismatch { what: String },
     #[error(
-        "unit {unit} appears more than once in period {period} (rows {rows}); each unit-period must be one row"
+        "unit {unit} appears more than once in {period} (rows {rows}); each unit-period must be one row"
     )]
     DuplicateUnitPeriod {
         unit: String,
-        period: i64,
+        period: PeriodName,
         rows: String,
     },
     #[error(
-        "the panel is not balanced: {missing} unit-periods are missing, first unit {unit} in period {period}; every unit needs a row in every period"
+        "the panel is not balanced: {missing} unit-periods are missing, first unit {unit} in {period}; every unit needs a row in every period"
     )]
     Unbalanced {
         missing: usize,
         unit: String,
-        period: i64,
+        period: PeriodName,
     },
-    #[error("the outcome is missing or not finite for unit {unit} in period {period} (row {row})")]
+    #[error("the outcome is missing or not finite for unit {unit} in {period} (row {row})")]
     MissingOutcome {
         unit: String,
-        period: i64,
+        period: PeriodName,
         row: usize,
     },
     #[error(
@@ -40,42 +42,38 @@ pub enum StaggeredError {
         "treatment switches off again in {count} unit(s) ({units}): staggered roll-out needs absorbing treatment (once treated, always treated), which is not what these data show"
     )]
     SwitchesOff { count: usize, units: String },
-    #[error(
-        "the treatment indicator must be 0 or 1, got {value} for unit {unit} in period {period}"
-    )]
+    #[error("the treatment indicator must be 0 or 1, got {value} for unit {unit} in {period}")]
     NotZeroOne {
         unit: String,
-        period: i64,
+        period: PeriodName,
         value: f64,
     },
     #[error(
-        "every unit is treated in the same period ({period}) and no unit is left untreated: there is no comparison, so no effect can be estimated"
+        "every unit is treated from the same period ({period}) and no unit is left untreated: there is no comparison, so no effect can be estimated"
     )]
-    AllTreatedAtOnce { period: i64 },
+    AllTreatedAtOnce { period: PeriodName },
     #[error("no unit is ever treated: there is no roll-out to analyse")]
     NoTreatedUnits,
     #[error(
         "the comparison group is never_treated but no unit is untreated through the last period ({last}); R did and csdid would silently compare against the last cohort instead. Use comparison: not_yet_treated, or add untreated units"
     )]
-    NoNeverTreated { last: i64 },
+    NoNeverTreated { last: PeriodName },
     #[error(
-        "cohort first treated in period {cohort} has no pre-treatment period{anticipation} ({count} unit(s): {units}); its effect cannot be separated from where it started. Remove these units or start the panel earlier"
+        "cohort first treated in {cohort} has no pre-treatment period{anticipation} ({count} unit(s): {units}); its effect cannot be separated from where it started. Remove these units or start the panel earlier"
     )]
     NoPrePeriod {
-        cohort: i64,
+        cohort: PeriodName,
         anticipation: String,
         count: usize,
         units: String,
     },
     #[error("{name} must be {rule}")]
     Setting { name: &'static str, rule: String },
-    #[error(
-        "covariate {name} is missing or not finite for unit {unit} in period {period} (row {row})"
-    )]
+    #[error("covariate {name} is missing or not finite for unit {unit} in {period} (row {row})")]
     MissingCovariate {
         name: String,
         unit: String,
-        period: i64,
+        period: PeriodName,
         row: usize,
     },
     #[error(
@@ -87,6 +85,25 @@ pub enum StaggeredError {
         unit: String,
         rows: String,
     },
+}
+
+impl StaggeredError {
+    /// The error with its periods named by their dates (periods numbered so that
+    /// date index − `offset` = period number).
+    pub fn dated(mut self, offset: i64, frequency: Frequency) -> StaggeredError {
+        match &mut self {
+            StaggeredError::DuplicateUnitPeriod { period, .. }
+            | StaggeredError::Unbalanced { period, .. }
+            | StaggeredError::MissingOutcome { period, .. }
+            | StaggeredError::NotZeroOne { period, .. }
+            | StaggeredError::AllTreatedAtOnce { period }
+            | StaggeredError::MissingCovariate { period, .. }
+            | StaggeredError::NoNeverTreated { last: period }
+            | StaggeredError::NoPrePeriod { cohort: period, .. } => period.dated(offset, frequency),
+            _ => {}
+        }
+        self
+    }
 }
 
 /// Up to five names, then "and N more", so a message stays one line.

@@ -153,7 +153,7 @@ impl Panel {
                 debug_assert!(all.contains(&(first + 1)));
                 return Err(StaggeredError::DuplicateUnitPeriod {
                     unit: unit[r].clone(),
-                    period: period[r],
+                    period: period[r].into(),
                     rows: list_some(&all),
                 });
             }
@@ -165,7 +165,7 @@ impl Panel {
             return Err(StaggeredError::Unbalanced {
                 missing,
                 unit: unit_ids[first / n_periods].clone(),
-                period: periods[first % n_periods],
+                period: periods[first % n_periods].into(),
             });
         }
         let mut y = vec![0.0; n_units * n_periods];
@@ -173,7 +173,7 @@ impl Panel {
             if !outcome[r].is_finite() {
                 return Err(StaggeredError::MissingOutcome {
                     unit: unit[r].clone(),
-                    period: period[r],
+                    period: period[r].into(),
                     row: r + 1,
                 });
             }
@@ -255,7 +255,7 @@ impl Panel {
                         return Err(StaggeredError::MissingCovariate {
                             name: name.clone(),
                             unit: id.clone(),
-                            period: self.periods[t],
+                            period: self.periods[t].into(),
                             row: r + 1,
                         });
                     }
@@ -330,7 +330,7 @@ fn first_treated_from_indicator(
             if value != 0.0 && value != 1.0 {
                 return Err(StaggeredError::NotZeroOne {
                     unit: id.clone(),
-                    period: period[r],
+                    period: period[r].into(),
                     value,
                 });
             }
