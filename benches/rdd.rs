@@ -4,22 +4,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use evident::designs::rdd::{RdData, RdOptions, estimate};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(2026);
-    let mut x = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let xi = 2.0 * uniform() - 1.0;
-        let noise = uniform() - 0.5;
-        x.push(xi);
-        y.push(1.0 + 0.8 * xi - 0.6 * xi * xi + if xi >= 0.0 { 0.4 } else { 0.0 } + noise);
-    }
-    (x, y)
-}
+#[path = "support/rdd_data.rs"]
+mod rdd_data;
+use rdd_data::data;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("rdd");

@@ -12,22 +12,9 @@ use evident::designs::rdd::diagnostics::{
     SENSITIVITY_MULTIPLES, bandwidth_sensitivity_sorted, placebo_cutoffs_sorted,
 };
 use evident::designs::rdd::{RdData, RdOptions, SortedRunning, density_test_sorted, estimate};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(2026);
-    let mut x = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut uniform = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        let xi = 2.0 * uniform() - 1.0;
-        let noise = uniform() - 0.5;
-        x.push(xi);
-        y.push(1.0 + 0.8 * xi - 0.6 * xi * xi + if xi >= 0.0 { 0.4 } else { 0.0 } + noise);
-    }
-    (x, y)
-}
+#[path = "../benches/support/rdd_data.rs"]
+mod rdd_data;
+use rdd_data::data;
 
 /// CPU seconds (user + system, all threads) of this process so far, from
 /// /proc/self/stat (clock ticks of 1/100 s): on a shared machine the wall clock
