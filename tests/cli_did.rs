@@ -16,28 +16,9 @@ use tempfile::TempDir;
 const EXAMPLE: &str = "council-programme-did";
 
 fn run(edit_data: impl Fn(&str) -> String) -> Value {
-    let root = TempDir::new().unwrap();
-    let folder = root.path().join("specs").join(EXAMPLE);
-    copy_dir(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("specs")
-            .join(EXAMPLE),
-        &folder,
-    );
-    let data = folder.join("data").join("ward_months.csv");
-    let text = std::fs::read_to_string(&data).unwrap();
-    std::fs::write(&data, edit_data(&text)).unwrap();
-    let out = root.path().join("out");
-    Command::cargo_bin("evident")
-        .unwrap()
-        .arg("run")
-        .arg("-q")
-        .arg(folder.join("study.json"))
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+    run_edited(|s| s.to_string(), edit_data)
+        .unwrap_or_else(|(code, stderr)| panic!("exit {code:?}: {stderr}"))
+        .0
 }
 
 #[test]
@@ -182,7 +163,7 @@ fn dated_months_give_the_integer_analysis_and_errors_name_the_dates() {
             "\"period\": \"month\", \"frequency\": \"monthly\",",
         )
     };
-    let (integer, _) = run_edited(|s| s.to_string(), |d| d.to_string()).unwrap();
+    let integer = run(|d| d.to_string());
     let (dated, md) = run_edited(monthly, dated_months).unwrap();
     let fit = |r: &Value| r["analysis"]["difference_in_differences"]["series"][0]["fit"].clone();
     assert_eq!(fit(&dated)["estimate"], fit(&integer)["estimate"]);

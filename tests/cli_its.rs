@@ -297,6 +297,21 @@ fn many_series_fit_one_regression_each_and_name_the_series_that_fail() {
     assert!(md.contains("w4: the series has a gap"), "{md}");
 }
 
+/// Runs `spec` into `out`, requires the refusal exit code (2) and returns standard error.
+fn refused(spec: &std::path::Path, out: &std::path::Path) -> String {
+    let output = evident()
+        .arg("run")
+        .arg("-q")
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
 /// Dated periods: the example's months written as `YYYY-MM` with `frequency: monthly`
 /// and the intervention as a date give exactly the integer-period analysis; a dated
 /// series with a missing month is refused naming the rows, a malformed date naming its
@@ -348,16 +363,7 @@ fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&data, gap).unwrap();
-    let output = evident()
-        .arg("run")
-        .arg("-q")
-        .arg(&spec)
-        .arg("--out")
-        .arg(root.path().join("gap"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&spec, &root.path().join("gap"));
     assert!(
         stderr.contains("no row between 2019-05 (row 6) and 2019-07 (row 7)"),
         "{stderr}"
@@ -365,7 +371,6 @@ fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
 
     // An intervention after the last month is named by its date and the data's range
     // by theirs, not by period numbers the user never wrote.
-    std::fs::write(&data, &dated).unwrap();
     let late_root = TempDir::new().unwrap();
     let late = example(&late_root, |text| {
         text.replace(
@@ -378,16 +383,7 @@ fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
         &dated,
     )
     .unwrap();
-    let output = evident()
-        .arg("run")
-        .arg("-q")
-        .arg(&late)
-        .arg("--out")
-        .arg(late_root.path().join("late"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&late, &late_root.path().join("late"));
     assert!(
         stderr.contains(
             "the intervention (2026-01) is outside the data, which runs from 2019-01 to 2023-12"
@@ -397,16 +393,7 @@ fn monthly_dates_give_the_integer_analysis_and_bad_dates_are_named() {
 
     let bad = dated.replacen("2019-03,", "2019-3,", 1);
     std::fs::write(&data, bad).unwrap();
-    let output = evident()
-        .arg("run")
-        .arg("-q")
-        .arg(&spec)
-        .arg("--out")
-        .arg(root.path().join("bad"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&spec, &root.path().join("bad"));
     assert!(
         stderr.contains(
             ":4: column `month`: \"2019-3\" is not a monthly date (YYYY-MM-DD or YYYY-MM)"
