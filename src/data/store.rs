@@ -98,7 +98,8 @@ fn prints_back(text: &str) -> bool {
 pub(crate) enum ColumnBuilder {
     Numbers {
         values: Vec<f64>,
-        valid: Vec<bool>,
+        /// The rows that are null, in order (few, so kept sparse).
+        nulls: Vec<usize>,
         texts: Vec<(usize, Box<str>)>,
         scratch: String,
     },
@@ -109,7 +110,7 @@ impl Default for ColumnBuilder {
     fn default() -> Self {
         ColumnBuilder::Numbers {
             values: Vec::new(),
-            valid: Vec::new(),
+            nulls: Vec::new(),
             texts: Vec::new(),
             scratch: String::new(),
         }
@@ -122,7 +123,7 @@ impl ColumnBuilder {
     pub(crate) fn with_capacity(rows: usize) -> Self {
         ColumnBuilder::Numbers {
             values: Vec::with_capacity(rows),
-            valid: Vec::with_capacity(rows),
+            nulls: Vec::new(),
             texts: Vec::new(),
             scratch: String::new(),
         }
@@ -133,14 +134,14 @@ impl ColumnBuilder {
         match self {
             ColumnBuilder::Numbers {
                 values,
-                valid,
+                nulls,
                 texts,
                 scratch,
             } => {
                 let row = values.len();
                 if is_missing(text) {
+                    nulls.push(row);
                     values.push(0.0);
-                    valid.push(false);
                     if !text.is_empty() {
                         texts.push((row, text.into()));
                     }
@@ -152,13 +153,12 @@ impl ColumnBuilder {
                     return;
                 };
                 if !in_range(value) {
+                    nulls.push(row);
                     values.push(0.0);
-                    valid.push(false);
                     texts.push((row, text.into()));
                     return;
                 }
                 values.push(value);
-                valid.push(true);
                 if !prints_back(text) {
                     scratch.clear();
                     let _ = write!(scratch, "{value}");
@@ -184,11 +184,11 @@ impl ColumnBuilder {
         match self {
             ColumnBuilder::Numbers {
                 values,
-                valid,
+                nulls,
                 texts,
                 ..
             } => {
-                let nulls = valid.iter().any(|v| !v).then(|| valid.into());
+                let nulls = validity(values.len(), &nulls).map(Into::into);
                 Stored::Numbers {
                     values: Float64Array::new(values.into(), nulls),
                     texts,
@@ -197,6 +197,19 @@ impl ColumnBuilder {
             ColumnBuilder::Text(mut builder) => Stored::Text(builder.finish()),
         }
     }
+}
+
+/// The validity of `n_rows` values with the given null rows; `None` when none is
+/// null, as Arrow leaves it.
+fn validity(n_rows: usize, nulls: &[usize]) -> Option<Vec<bool>> {
+    if nulls.is_empty() {
+        return None;
+    }
+    let mut valid = vec![true; n_rows];
+    for &row in nulls {
+        valid[row] = false;
+    }
+    Some(valid)
 }
 
 /// Pieces of one column (row groups or parts of a file, in order) as one column:
@@ -208,7 +221,7 @@ pub(crate) fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
     }
     if parts.iter().all(|p| matches!(p, Stored::Numbers { .. })) {
         let mut all_values: Vec<f64> = Vec::with_capacity(n_rows);
-        let mut all_valid: Vec<bool> = Vec::with_capacity(n_rows);
+        let mut all_nulls = Vec::new();
         let mut all_texts = Vec::new();
         for part in parts {
             let Stored::Numbers { values, texts } = part else {
@@ -216,10 +229,18 @@ pub(crate) fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
             };
             let offset = all_values.len();
             all_texts.extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
+            if let Some(nulls) = values.nulls() {
+                all_nulls.extend(
+                    nulls
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| !v)
+                        .map(|(row, _)| row + offset),
+                );
+            }
             all_values.extend_from_slice(values.values());
-            all_valid.extend((0..values.len()).map(|row| values.is_valid(row)));
         }
-        let nulls = all_valid.iter().any(|v| !v).then(|| all_valid.into());
+        let nulls = validity(all_values.len(), &all_nulls).map(Into::into);
         return Stored::Numbers {
             values: Float64Array::new(all_values.into(), nulls),
             texts: all_texts,
