@@ -221,20 +221,30 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
     }
 }
 
-/// What every row shares: the two groups' units (in pool order) and unit weights.
+/// What every row shares: the two groups' units (in pool order) and their weights
+/// before (1) and after, gathered group by group so that a row's sums run over
+/// contiguous values (the same terms in the same order as over the units).
 struct Pool {
     treated: Vec<usize>,
     control: Vec<usize>,
-    ones: Vec<f64>,
+    ones_treated: Vec<f64>,
+    ones_control: Vec<f64>,
+    weights_treated: Vec<f64>,
+    weights_control: Vec<f64>,
 }
 
 impl Pool {
     fn of(input: &BalanceInput) -> Pool {
-        let (treated, control) = (0..input.treated.len()).partition(|&i| input.treated[i]);
+        let (treated, control): (Vec<usize>, Vec<usize>) =
+            (0..input.treated.len()).partition(|&i| input.treated[i]);
+        let gather = |group: &[usize]| group.iter().map(|&i| input.weights[i]).collect();
         Pool {
+            ones_treated: vec![1.0; treated.len()],
+            ones_control: vec![1.0; control.len()],
+            weights_treated: gather(&treated),
+            weights_control: gather(&control),
             treated,
             control,
-            ones: vec![1.0; input.treated.len()],
         }
     }
 }
@@ -274,11 +284,25 @@ fn row(
     pool: &Pool,
 ) -> CovariateBalance {
     let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
-    let std = denominator(x, pool, binary, input.estimand);
-    // One sort of the values serves the eCDFs before and after.
-    let order = if binary { Vec::new() } else { sorted_order(x) };
-    let before = stats(x, input.treated, &pool.ones, binary, std, pool, &order);
-    let after = stats(x, input.treated, input.weights, binary, std, pool, &order);
+    let xt: Vec<f64> = pool.treated.iter().map(|&i| x[i]).collect();
+    let xc: Vec<f64> = pool.control.iter().map(|&i| x[i]).collect();
+    let std = denominator(&xt, &xc, pool, binary, input.estimand);
+    // One sort of the values serves the eCDFs before and after, walked once.
+    let ecdf = (!binary).then(|| ecdf_differences(x, input.treated, input.weights, pool));
+    let before = stats(
+        (&xt, &pool.ones_treated),
+        (&xc, &pool.ones_control),
+        binary,
+        std,
+        ecdf.map(|e| e.0),
+    );
+    let after = stats(
+        (&xt, &pool.weights_treated),
+        (&xc, &pool.weights_control),
+        binary,
+        std,
+        ecdf.map(|e| e.1),
+    );
     let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
     let wwc = WwcBand::of(after.smd);
     let balanced = match wwc {
@@ -300,17 +324,18 @@ fn row(
     }
 }
 
-/// The units in ascending order of `x` (`f64::total_cmp`), ties by position: the
-/// order of a stable sort by value. Sorted as (ordered bits, position) pairs, all
-/// distinct, so an unstable sort gives that one order.
-fn sorted_order(x: &[f64]) -> Vec<usize> {
+/// The units in ascending order of `x` (`f64::total_cmp`), ties by position, each
+/// with its value's [`total_order_key`]: the order of a stable sort by value. Sorted
+/// as (ordered bits, position) pairs, all distinct, so an unstable sort gives that
+/// one order.
+fn sorted_keys(x: &[f64]) -> Vec<(u64, usize)> {
     let mut keyed: Vec<(u64, usize)> = x
         .iter()
         .enumerate()
         .map(|(i, &v)| (total_order_key(v), i))
         .collect();
     keyed.sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
+    keyed
 }
 
 /// An unsigned key whose order is `f64::total_cmp`'s (its bit trick, then the sign
@@ -321,39 +346,47 @@ fn total_order_key(v: f64) -> u64 {
     (ordered as u64) ^ (1 << 63)
 }
 
-/// Weighted mean of `x` over the units of one group.
-fn weighted_mean(x: &[f64], w: &[f64], group: &[usize]) -> f64 {
-    let total: f64 = group.iter().map(|&i| w[i]).sum();
-    group.iter().map(|&i| w[i] * x[i]).sum::<f64>() / total
+/// The value whose [`total_order_key`] is `key` (the bit trick undoes itself).
+fn value_of_key(key: u64) -> f64 {
+    let ordered = (key ^ (1 << 63)) as i64;
+    let bits = ordered ^ ((((ordered >> 63) as u64) >> 1) as i64);
+    f64::from_bits(bits as u64)
+}
+
+/// Weighted mean of the values `x` of one group with weights `w` (aligned).
+fn weighted_mean(x: &[f64], w: &[f64]) -> f64 {
+    let total: f64 = w.iter().sum();
+    w.iter().zip(x).map(|(&w, &x)| w * x).sum::<f64>() / total
 }
 
 /// MatchIt's `wvar`: p(1 − p) for 0/1 variables, else Σw(x − x̄)²/(1 − Σw²) with the
 /// weights normalised to sum 1 (the unbiased variance when the weights are equal).
-fn weighted_variance(x: &[f64], w: &[f64], group: &[usize], binary: bool) -> f64 {
-    let total: f64 = group.iter().map(|&i| w[i]).sum();
-    let mean: f64 = group.iter().map(|&i| w[i] / total * x[i]).sum();
+fn weighted_variance(x: &[f64], w: &[f64], binary: bool) -> f64 {
+    let total: f64 = w.iter().sum();
+    let mean: f64 = w.iter().zip(x).map(|(&w, &x)| w / total * x).sum();
     if binary {
         return mean * (1.0 - mean);
     }
     let mut ss = 0.0;
     let mut sum_sq_w = 0.0;
-    for &i in group {
-        let wi = w[i] / total;
-        ss += wi * (x[i] - mean).powi(2);
+    for (&w, &x) in w.iter().zip(x) {
+        let wi = w / total;
+        ss += wi * (x - mean).powi(2);
         sum_sq_w += wi * wi;
     }
     ss / (1.0 - sum_sq_w)
 }
 
 /// The SMD denominator on the pool before matching (unit weights), with MatchIt's
-/// fallback to the pooled SD when it is not finite or below √eps.
-fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
-    let (ones, t, c) = (&pool.ones, &pool.treated, &pool.control);
+/// fallback to the pooled SD when it is not finite or below √eps; `xt` and `xc` are
+/// the values of the treated and the control units.
+fn denominator(xt: &[f64], xc: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
+    let (ones_t, ones_c) = (&pool.ones_treated, &pool.ones_control);
     let sd = match estimand {
-        Estimand::Att => weighted_variance(x, ones, t, binary).sqrt(),
-        Estimand::Atc => weighted_variance(x, ones, c, binary).sqrt(),
+        Estimand::Att => weighted_variance(xt, ones_t, binary).sqrt(),
+        Estimand::Atc => weighted_variance(xc, ones_c, binary).sqrt(),
         Estimand::Ate | Estimand::Ato => {
-            ((weighted_variance(x, ones, t, binary) + weighted_variance(x, ones, c, binary)) / 2.0)
+            ((weighted_variance(xt, ones_t, binary) + weighted_variance(xc, ones_c, binary)) / 2.0)
                 .sqrt()
         }
     };
@@ -361,21 +394,21 @@ fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 
         return sd;
     }
     // pooled_sd(contribution = "proportional"), unweighted.
-    let n = x.len() as f64;
+    let n = (xt.len() + xc.len()) as f64;
     let pooled_var = if binary {
-        [t, c]
+        [xt, xc]
             .iter()
             .map(|g| {
-                let s: f64 = g.iter().map(|&i| x[i]).sum();
+                let s: f64 = g.iter().sum();
                 s * (1.0 - s / g.len() as f64) / n
             })
             .sum::<f64>()
     } else {
-        let centred: f64 = [t, c]
+        let centred: f64 = [(xt, ones_t), (xc, ones_c)]
             .iter()
-            .map(|g| {
-                let m = weighted_mean(x, ones, g);
-                g.iter().map(|&i| (x[i] - m).powi(2)).sum::<f64>()
+            .map(|(g, ones)| {
+                let m = weighted_mean(g, ones);
+                g.iter().map(|&v| (v - m).powi(2)).sum::<f64>()
             })
             .sum();
         centred / (n - 2.0)
@@ -383,20 +416,19 @@ fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 
     pooled_var.sqrt()
 }
 
+/// The statistics of one sample: each group's values with their weights, and the
+/// eCDF mean and max of that sample (`None` for 0/1 variables).
 fn stats(
-    x: &[f64],
-    treated: &[bool],
-    w: &[f64],
+    (xt, wt): (&[f64], &[f64]),
+    (xc, wc): (&[f64], &[f64]),
     binary: bool,
     std: f64,
-    pool: &Pool,
-    order: &[usize],
+    ecdf: Option<(f64, f64)>,
 ) -> BalanceStats {
-    let (t, c) = (&pool.treated, &pool.control);
-    let nonzero = |g: &[usize]| g.iter().filter(|&&i| w[i] != 0.0).count();
-    let too_small = nonzero(t) < 2 && nonzero(c) < 2;
-    let mean_treated = weighted_mean(x, w, t);
-    let mean_control = weighted_mean(x, w, c);
+    let nonzero = |w: &[f64]| w.iter().filter(|&&v| v != 0.0).count();
+    let too_small = nonzero(wt) < 2 && nonzero(wc) < 2;
+    let mean_treated = weighted_mean(xt, wt);
+    let mean_control = weighted_mean(xc, wc);
     let diff = mean_treated - mean_control;
     let raw_difference = diff.abs() <= RAW_DIFFERENCE;
     let smd = if raw_difference {
@@ -406,14 +438,13 @@ fn stats(
     } else {
         Some(diff / std)
     };
-    let (variance_ratio, ecdf_mean, ecdf_max) = if binary {
-        (None, Some(diff.abs()), Some(diff.abs()))
-    } else if too_small {
-        (None, None, None)
-    } else {
-        let ratio = weighted_variance(x, w, t, false) / weighted_variance(x, w, c, false);
-        let (mean, max) = ecdf_differences(x, treated, w, pool, order);
-        (Some(ratio), Some(mean), Some(max))
+    let (variance_ratio, ecdf_mean, ecdf_max) = match ecdf {
+        _ if binary => (None, Some(diff.abs()), Some(diff.abs())),
+        Some((mean, max)) if !too_small => {
+            let ratio = weighted_variance(xt, wt, false) / weighted_variance(xc, wc, false);
+            (Some(ratio), Some(mean), Some(max))
+        }
+        _ => (None, None, None),
     };
     BalanceStats {
         mean_treated,
@@ -427,33 +458,48 @@ fn stats(
 }
 
 /// Mean and largest |F_treated − F_control| over the distinct values of the pool,
-/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`);
-/// `order` is [`sorted_order`] of `x`.
+/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`),
+/// before (unit weights) and after (`w`), in one walk of the sorted values.
 fn ecdf_differences(
     x: &[f64],
     treated: &[bool],
     w: &[f64],
     pool: &Pool,
-    order: &[usize],
-) -> (f64, f64) {
-    let total_t: f64 = pool.treated.iter().map(|&i| w[i]).sum();
-    let total_c: f64 = pool.control.iter().map(|&i| w[i]).sum();
-    let mut cumulative = 0.0;
-    let (mut sum, mut max, mut count) = (0.0, 0.0f64, 0usize);
-    for (k, &i) in order.iter().enumerate() {
-        cumulative += if treated[i] {
-            w[i] / total_t
+) -> ((f64, f64), (f64, f64)) {
+    let total_t: f64 = pool.weights_treated.iter().sum();
+    let total_c: f64 = pool.weights_control.iter().sum();
+    let ones_t: f64 = pool.ones_treated.iter().sum();
+    let ones_c: f64 = pool.ones_control.iter().sum();
+    // A unit weight's step, as w / total with w = 1.
+    let (step_t, step_c) = (1.0 / ones_t, -1.0 / ones_c);
+    let keys = sorted_keys(x);
+    let (mut before, mut after) = (0.0, 0.0);
+    let (mut sum_before, mut max_before) = (0.0, 0.0f64);
+    let (mut sum_after, mut max_after) = (0.0, 0.0f64);
+    let mut count = 0usize;
+    for (k, &(key, i)) in keys.iter().enumerate() {
+        if treated[i] {
+            before += step_t;
+            after += w[i] / total_t;
         } else {
-            -w[i] / total_c
-        };
-        let last_of_value = order.get(k + 1).is_none_or(|&next| x[next] != x[i]);
+            before += step_c;
+            after += -w[i] / total_c;
+        }
+        let last_of_value = keys
+            .get(k + 1)
+            .is_none_or(|&(next, _)| value_of_key(next) != value_of_key(key));
         if last_of_value {
-            sum += cumulative.abs();
-            max = max.max(cumulative.abs());
+            sum_before += before.abs();
+            max_before = max_before.max(before.abs());
+            sum_after += after.abs();
+            max_after = max_after.max(after.abs());
             count += 1;
         }
     }
-    (sum / count as f64, max)
+    (
+        (sum_before / count as f64, max_before),
+        (sum_after / count as f64, max_after),
+    )
 }
 
 /// The variables of one data column: a numeric column as it is, a categorical one
@@ -496,7 +542,7 @@ pub fn variables_of(name: &str, column: &Column, rows: &[usize]) -> Vec<BalanceV
 
 #[cfg(test)]
 mod tests {
-    use super::sorted_order;
+    use super::{sorted_keys, total_order_key, value_of_key};
 
     #[test]
     fn sorted_order_is_the_stable_sort_by_total_cmp() {
@@ -517,6 +563,10 @@ mod tests {
         ];
         let mut stable: Vec<usize> = (0..x.len()).collect();
         stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-        assert_eq!(sorted_order(&x), stable);
+        let order: Vec<usize> = sorted_keys(&x).into_iter().map(|(_, i)| i).collect();
+        assert_eq!(order, stable);
+        for v in x {
+            assert_eq!(value_of_key(total_order_key(v)).to_bits(), v.to_bits());
+        }
     }
 }

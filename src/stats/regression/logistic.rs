@@ -37,7 +37,7 @@ use serde::Serialize;
 use std::fmt;
 
 use super::lm_robust::{Coefficient, check_conf_level, checked_estimate, write_table};
-use super::ols::{COLLINEARITY_TOL, tall_skinny_r};
+use super::ols::{COLLINEARITY_TOL, tall_skinny_r_with};
 use super::{Design, RegressionError};
 use crate::stats::estimate::Alternative;
 
@@ -169,9 +169,7 @@ fn weighted_step(
 ) -> Result<DVector<f64>, RegressionError> {
     let (n, k) = x.shape();
     let sw = w.map(f64::sqrt);
-    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * sw[i]);
-    let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
-    let refuse_collinear = |r: &DMatrix<f64>| {
+    let refuse_collinear = |r: &DMatrix<f64>, norms: &[f64]| {
         let collinear: Vec<String> = (0..k)
             .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
             .map(|j| names[j].clone())
@@ -183,12 +181,24 @@ fn weighted_step(
         }
     };
     if n >= TALL_ROWS {
-        // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z.
-        let rhs: Vec<f64> = z.iter().zip(sw.iter()).map(|(z, s)| z * s).collect();
-        let augmented = tall_skinny_r(&xs, &rhs);
-        drop(xs);
+        // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z; W^½X is
+        // formed block by block, never whole.
+        let norms: Vec<f64> = (0..k)
+            .map(|j| column_norm(n, |i| x[(i, j)] * sw[i]))
+            .collect();
+        let augmented = tall_skinny_r_with(n, k, |start, mut rows| {
+            let len = rows.nrows();
+            for j in 0..k {
+                for r in 0..len {
+                    rows[(r, j)] = x[(start + r, j)] * sw[start + r];
+                }
+            }
+            for r in 0..len {
+                rows[(r, k)] = z[start + r] * sw[start + r];
+            }
+        });
         let r = augmented.view((0, 0), (k, k)).into_owned();
-        refuse_collinear(&r)?;
+        refuse_collinear(&r, &norms)?;
         let qty = augmented.view((0, k), (k, 1)).into_owned();
         return r
             .solve_upper_triangular(&qty)
@@ -197,15 +207,43 @@ fn weighted_step(
                 columns: names.to_vec(),
             });
     }
+    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * sw[i]);
+    let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
     let qr = xs.qr();
     let r = qr.r();
-    refuse_collinear(&r)?;
+    refuse_collinear(&r, &norms)?;
     let mut rhs = z.component_mul(&sw);
     qr.q_tr_mul(&mut rhs);
     r.solve_upper_triangular(&rhs.rows(0, k).into_owned())
         .ok_or_else(|| RegressionError::Collinear {
             columns: names.to_vec(),
         })
+}
+
+/// The Euclidean norm of the column whose entry `i` is `value(i)`, `i < n`, to the
+/// bit what nalgebra's `norm()` gives for that column stored (its dot product: eight
+/// running sums over the rows in groups of eight, combined in pairs, then the rest).
+fn column_norm(n: usize, value: impl Fn(usize) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut i = 0;
+    while n - i >= 8 {
+        for (m, a) in acc.iter_mut().enumerate() {
+            let v = value(i + m);
+            *a += v * v;
+        }
+        i += 8;
+    }
+    let mut res = 0.0;
+    res += acc[0] + acc[4];
+    res += acc[1] + acc[5];
+    res += acc[2] + acc[6];
+    res += acc[3] + acc[7];
+    for m in i..n {
+        let v = value(m);
+        res += v * v;
+    }
+    let squared: f64 = 0.0 + res;
+    squared.sqrt()
 }
 
 fn binomial_deviance(y: &DVector<f64>, mu: &DVector<f64>) -> f64 {
@@ -227,14 +265,23 @@ fn finish(
     let (n, k) = x.shape();
     let mu = (x * beta).map(logistic);
     let w = mu.map(|m| m * (1.0 - m));
-    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i].sqrt());
     // RᵀR = XᵀWX either way (R's signs may differ, (RᵀR)⁻¹ does not).
     let r = if n >= TALL_ROWS {
-        tall_skinny_r(&xs, &vec![0.0; n])
-            .view((0, 0), (k, k))
-            .into_owned()
+        tall_skinny_r_with(n, k, |start, mut rows| {
+            let len = rows.nrows();
+            for j in 0..k {
+                for r in 0..len {
+                    rows[(r, j)] = x[(start + r, j)] * w[start + r].sqrt();
+                }
+            }
+            rows.column_mut(k).fill(0.0);
+        })
+        .view((0, 0), (k, k))
+        .into_owned()
     } else {
-        xs.qr().r()
+        DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i].sqrt())
+            .qr()
+            .r()
     };
     let r_inv = r
         .solve_upper_triangular(&DMatrix::identity(k, k))
@@ -389,6 +436,21 @@ impl fmt::Display for LogisticFit {
 mod tests {
     use super::*;
     use crate::stats::regression::{Covariate, build_design};
+
+    #[test]
+    fn column_norm_is_nalgebras_norm_to_the_bit() {
+        for n in [0, 1, 7, 8, 9, 63, 1000, 4099] {
+            let values: Vec<f64> = (0..n)
+                .map(|i| ((i * 7919 % 1013) as f64 - 500.3) * 1.000_000_1f64.powi(i as i32))
+                .collect();
+            let stored = DVector::from_column_slice(&values);
+            assert_eq!(
+                column_norm(n, |i| values[i]).to_bits(),
+                stored.norm().to_bits(),
+                "n = {n}"
+            );
+        }
+    }
 
     #[test]
     fn non_binary_outcome_is_refused() {
