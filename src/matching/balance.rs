@@ -325,17 +325,59 @@ fn row(
 }
 
 /// The units in ascending order of `x` (`f64::total_cmp`), ties by position, each
-/// with its value's [`total_order_key`]: the order of a stable sort by value. Sorted
-/// as (ordered bits, position) pairs, all distinct, so an unstable sort gives that
-/// one order.
+/// with its value's [`total_order_key`]: the order of a stable sort by value.
 fn sorted_keys(x: &[f64]) -> Vec<(u64, usize)> {
     let mut keyed: Vec<(u64, usize)> = x
         .iter()
         .enumerate()
         .map(|(i, &v)| (total_order_key(v), i))
         .collect();
-    keyed.sort_unstable();
+    radix_sort_by_key(&mut keyed);
     keyed
+}
+
+/// Bits of the key sorted on in each pass of [`radix_sort_by_key`].
+const DIGIT_BITS: usize = 11;
+
+/// Sorts (key, position) pairs given in position order by key, ties in position
+/// order: least-significant-digit radix sort, stable, so the pairs end as an
+/// ordinary sort of the (distinct) pairs would leave them. A pass whose digit is the
+/// same for every key moves nothing and is skipped.
+fn radix_sort_by_key(items: &mut Vec<(u64, usize)>) {
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    const PASSES: usize = 64_usize.div_ceil(DIGIT_BITS);
+    let n = items.len();
+    if n < 1024 {
+        items.sort_unstable();
+        return;
+    }
+    let digit = |key: u64, pass: usize| ((key >> (pass * DIGIT_BITS)) as usize) & (BUCKETS - 1);
+    let mut counts = vec![[0usize; BUCKETS]; PASSES];
+    for &(key, _) in items.iter() {
+        for (pass, count) in counts.iter_mut().enumerate() {
+            count[digit(key, pass)] += 1;
+        }
+    }
+    let mut from = std::mem::take(items);
+    let mut to = vec![(0u64, 0usize); n];
+    for (pass, count) in counts.iter().enumerate() {
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = [0usize; BUCKETS];
+        let mut start = 0;
+        for (slot, &c) in next.iter_mut().zip(count) {
+            *slot = start;
+            start += c;
+        }
+        for &item in &from {
+            let d = digit(item.0, pass);
+            to[next[d]] = item;
+            next[d] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+    }
+    *items = from;
 }
 
 /// An unsigned key whose order is `f64::total_cmp`'s (its bit trick, then the sign
@@ -567,6 +609,39 @@ mod tests {
         assert_eq!(order, stable);
         for v in x {
             assert_eq!(value_of_key(total_order_key(v)).to_bits(), v.to_bits());
+        }
+    }
+
+    #[test]
+    fn radix_order_is_the_stable_sort_on_large_inputs() {
+        // Beyond the small-input cutoff: many ties, both signs, both zeros, and
+        // values agreeing in their high bits (passes that are skipped).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [1024, 5000, 70_000] {
+            let x: Vec<f64> = (0..n)
+                .map(|i| match next() % 5 {
+                    0 => (next() % 50) as f64 - 25.0,
+                    1 => {
+                        if i % 2 == 0 {
+                            0.0
+                        } else {
+                            -0.0
+                        }
+                    }
+                    2 => 1.0 + (next() % 1000) as f64 * f64::EPSILON,
+                    _ => (next() as f64 / u64::MAX as f64 - 0.5) * 1e3,
+                })
+                .collect();
+            let mut stable: Vec<usize> = (0..x.len()).collect();
+            stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+            let order: Vec<usize> = sorted_keys(&x).into_iter().map(|(_, i)| i).collect();
+            assert_eq!(order, stable, "n = {n}");
         }
     }
 }
