@@ -197,7 +197,12 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
     // Rows are independent: computed in parallel, collected in order.
     let rows: Vec<CovariateBalance> = wanted
         .into_par_iter()
-        .map(|(name, level, x, is_distance)| row(name, level, x, is_distance, input, &pool))
+        .map_init(
+            Scratch::default,
+            |scratch, (name, level, x, is_distance)| {
+                row(name, level, x, is_distance, input, &pool, scratch)
+            },
+        )
         .collect();
     let mut held: Vec<&CovariateBalance> = rows
         .iter()
@@ -275,6 +280,16 @@ fn counts(input: &BalanceInput, treated: bool) -> GroupCounts {
     }
 }
 
+/// Buffers a task reuses from one row to the next (column-sized: allocating them
+/// afresh for every row maps and zeroes new pages each time).
+#[derive(Default)]
+struct Scratch {
+    xt: Vec<f64>,
+    xc: Vec<f64>,
+    keyed: Vec<(u64, u64)>,
+    spare: Vec<(u64, u64)>,
+}
+
 fn row(
     name: &str,
     level: Option<String>,
@@ -282,13 +297,18 @@ fn row(
     is_distance: bool,
     input: &BalanceInput,
     pool: &Pool,
+    scratch: &mut Scratch,
 ) -> CovariateBalance {
     let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
-    let xt: Vec<f64> = pool.treated.iter().map(|&i| x[i]).collect();
-    let xc: Vec<f64> = pool.control.iter().map(|&i| x[i]).collect();
+    let mut xt = std::mem::take(&mut scratch.xt);
+    let mut xc = std::mem::take(&mut scratch.xc);
+    xt.clear();
+    xt.extend(pool.treated.iter().map(|&i| x[i]));
+    xc.clear();
+    xc.extend(pool.control.iter().map(|&i| x[i]));
     let std = denominator(&xt, &xc, pool, binary, input.estimand);
     // One sort of the values serves the eCDFs before and after, walked once.
-    let ecdf = (!binary).then(|| ecdf_differences(x, input.treated, input.weights, pool));
+    let ecdf = (!binary).then(|| ecdf_differences(x, input.treated, input.weights, pool, scratch));
     let before = stats(
         (&xt, &pool.ones_treated),
         (&xc, &pool.ones_control),
@@ -303,6 +323,8 @@ fn row(
         std,
         ecdf.map(|e| e.1),
     );
+    scratch.xt = xt;
+    scratch.xc = xc;
     let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
     let wwc = WwcBand::of(after.smd);
     let balanced = match wwc {
@@ -326,29 +348,30 @@ fn row(
 
 /// The units in ascending order of `x` (`f64::total_cmp`), ties by position, each
 /// with its value's [`total_order_key`]: the order of a stable sort by value.
-fn sorted_keys(x: &[f64]) -> Vec<(u64, usize)> {
-    let mut keyed: Vec<(u64, usize)> = x
+#[cfg(test)]
+fn sorted_keys(x: &[f64]) -> Vec<(u64, u64)> {
+    let mut keyed: Vec<(u64, u64)> = x
         .iter()
         .enumerate()
-        .map(|(i, &v)| (total_order_key(v), i))
+        .map(|(i, &v)| (total_order_key(v), i as u64))
         .collect();
-    radix_sort_by_key(&mut keyed);
+    radix_sort_by_key(&mut keyed, &mut Vec::new());
     keyed
 }
 
 /// Bits of the key sorted on in each pass of [`radix_sort_by_key`].
 const DIGIT_BITS: usize = 11;
 
-/// Sorts (key, position) pairs given in position order by key, ties in position
-/// order: least-significant-digit radix sort, stable, so the pairs end as an
-/// ordinary sort of the (distinct) pairs would leave them. A pass whose digit is the
-/// same for every key moves nothing and is skipped.
-fn radix_sort_by_key(items: &mut Vec<(u64, usize)>) {
+/// Sorts (key, payload) pairs by key, ties in the order given (a stable sort):
+/// least-significant-digit radix sort, `spare` the second buffer (both keep their
+/// room for the next call). A pass whose digit is the same for every key moves
+/// nothing and is skipped.
+fn radix_sort_by_key(items: &mut Vec<(u64, u64)>, spare: &mut Vec<(u64, u64)>) {
     const BUCKETS: usize = 1 << DIGIT_BITS;
     const PASSES: usize = 64_usize.div_ceil(DIGIT_BITS);
     let n = items.len();
     if n < 1024 {
-        items.sort_unstable();
+        items.sort_by_key(|item| item.0);
         return;
     }
     let digit = |key: u64, pass: usize| ((key >> (pass * DIGIT_BITS)) as usize) & (BUCKETS - 1);
@@ -358,8 +381,8 @@ fn radix_sort_by_key(items: &mut Vec<(u64, usize)>) {
             count[digit(key, pass)] += 1;
         }
     }
-    let mut from = std::mem::take(items);
-    let mut to = vec![(0u64, 0usize); n];
+    spare.clear();
+    spare.resize(n, (0, 0));
     for (pass, count) in counts.iter().enumerate() {
         if count.contains(&n) {
             continue;
@@ -370,14 +393,13 @@ fn radix_sort_by_key(items: &mut Vec<(u64, usize)>) {
             *slot = start;
             start += c;
         }
-        for &item in &from {
+        for &item in items.iter() {
             let d = digit(item.0, pass);
-            to[next[d]] = item;
+            spare[next[d]] = item;
             next[d] += 1;
         }
-        std::mem::swap(&mut from, &mut to);
+        std::mem::swap(items, spare);
     }
-    *items = from;
 }
 
 /// An unsigned key whose order is `f64::total_cmp`'s (its bit trick, then the sign
@@ -507,6 +529,7 @@ fn ecdf_differences(
     treated: &[bool],
     w: &[f64],
     pool: &Pool,
+    scratch: &mut Scratch,
 ) -> ((f64, f64), (f64, f64)) {
     let total_t: f64 = pool.weights_treated.iter().sum();
     let total_c: f64 = pool.weights_control.iter().sum();
@@ -514,20 +537,50 @@ fn ecdf_differences(
     let ones_c: f64 = pool.ones_control.iter().sum();
     // A unit weight's step, as w / total with w = 1.
     let (step_t, step_c) = (1.0 / ones_t, -1.0 / ones_c);
-    let keys = sorted_keys(x);
+    // Each unit's step after, w / total (treated) or −w / total (control), is sorted
+    // with its value, so the walk reads memory in order. With weights that are not
+    // negative and positive finite totals its sign bit tells the groups apart (a
+    // control unit's is set even at weight 0: −0 / total = −0); otherwise the unit's
+    // position is sorted instead and the step formed in the walk, the same number.
+    let signed = total_t > 0.0
+        && total_c > 0.0
+        && total_t.is_finite()
+        && total_c.is_finite()
+        && w.iter().all(|&v| v >= 0.0);
+    let keyed = &mut scratch.keyed;
+    keyed.clear();
+    if signed {
+        keyed.extend(x.iter().zip(treated).zip(w).map(|((&v, &t), &wi)| {
+            let step = if t { wi / total_t } else { -wi / total_c };
+            (total_order_key(v), step.to_bits())
+        }));
+    } else {
+        keyed.extend(
+            x.iter()
+                .enumerate()
+                .map(|(i, &v)| (total_order_key(v), i as u64)),
+        );
+    }
+    radix_sort_by_key(keyed, &mut scratch.spare);
     let (mut before, mut after) = (0.0, 0.0);
     let (mut sum_before, mut max_before) = (0.0, 0.0f64);
     let (mut sum_after, mut max_after) = (0.0, 0.0f64);
     let mut count = 0usize;
-    for (k, &(key, i)) in keys.iter().enumerate() {
-        if treated[i] {
-            before += step_t;
-            after += w[i] / total_t;
+    for (k, &(key, payload)) in keyed.iter().enumerate() {
+        let (is_treated, step) = if signed {
+            let step = f64::from_bits(payload);
+            (!step.is_sign_negative(), step)
         } else {
-            before += step_c;
-            after += -w[i] / total_c;
-        }
-        let last_of_value = keys
+            let i = payload as usize;
+            if treated[i] {
+                (true, w[i] / total_t)
+            } else {
+                (false, -w[i] / total_c)
+            }
+        };
+        before += if is_treated { step_t } else { step_c };
+        after += step;
+        let last_of_value = keyed
             .get(k + 1)
             .is_none_or(|&(next, _)| value_of_key(next) != value_of_key(key));
         if last_of_value {
@@ -605,7 +658,10 @@ mod tests {
         ];
         let mut stable: Vec<usize> = (0..x.len()).collect();
         stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-        let order: Vec<usize> = sorted_keys(&x).into_iter().map(|(_, i)| i).collect();
+        let order: Vec<usize> = sorted_keys(&x)
+            .into_iter()
+            .map(|(_, i)| i as usize)
+            .collect();
         assert_eq!(order, stable);
         for v in x {
             assert_eq!(value_of_key(total_order_key(v)).to_bits(), v.to_bits());
@@ -640,7 +696,10 @@ mod tests {
                 .collect();
             let mut stable: Vec<usize> = (0..x.len()).collect();
             stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-            let order: Vec<usize> = sorted_keys(&x).into_iter().map(|(_, i)| i).collect();
+            let order: Vec<usize> = sorted_keys(&x)
+                .into_iter()
+                .map(|(_, i)| i as usize)
+                .collect();
             assert_eq!(order, stable, "n = {n}");
         }
     }

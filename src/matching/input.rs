@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use arrow_array::Array;
+use rayon::slice::ParallelSliceMut;
 
 use crate::data::Table;
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
@@ -71,7 +72,8 @@ pub fn read_pool(plan: &MatchingPlan, extra: &[&str]) -> Result<Table, MatchErro
 pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInput, MatchError> {
     let mut raw_ids = table.identifiers(&plan.id)?;
     let mut order: Vec<usize> = (0..raw_ids.len()).collect();
-    order.sort_unstable_by(|&a, &b| raw_ids[a].as_bytes().cmp(raw_ids[b].as_bytes()));
+    // Ids are unique (`identifiers` refuses a repeat): one order, sorted in parallel.
+    order.par_sort_unstable_by(|&a, &b| raw_ids[a].as_bytes().cmp(raw_ids[b].as_bytes()));
     // Each field's text where the table holds it, copied only when formed.
     let groups = table.texts(&plan.treatment)?;
     let n = order.len();

@@ -109,14 +109,29 @@ pub fn logistic_regression(
     }
     let x = &design.x;
     let yv = DVector::from_column_slice(y);
+    // One set of n-long vectors for every step (η, μ, W, z and W^½).
+    let mut sw = DVector::zeros(n);
     // Collinearity of X itself (W = I), so it is never mistaken for separation.
-    weighted_step(x, &DVector::from_element(n, 1.0), &yv, &design.names)?;
+    weighted_step(
+        x,
+        &DVector::from_element(n, 1.0),
+        &yv,
+        &mut sw,
+        &design.names,
+    )?;
     let mut beta = DVector::zeros(k);
     let mut last_change = f64::INFINITY;
     let mut polished = false;
+    let (mut eta, mut mu, mut w, mut z) = (
+        DVector::zeros(n),
+        DVector::zeros(n),
+        DVector::zeros(n),
+        DVector::zeros(n),
+    );
     for iteration in 1..=options.max_iter {
-        let eta = x * &beta;
-        let mu = eta.map(logistic);
+        // η = Xβ as `x * &beta` computes it (the same product, into `eta`).
+        x.mul_to(&beta, &mut eta);
+        mu.zip_apply(&eta, |m, e| *m = logistic(e));
         if mu
             .iter()
             .any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m))
@@ -125,9 +140,11 @@ pub fn logistic_regression(
             let (beta, extra) = past_the_edge(design, &yv, beta)?;
             return finish(design, &yv, &beta, iteration + extra, options);
         }
-        let w = mu.map(|m| m * (1.0 - m));
-        let z = DVector::from_fn(n, |i, _| (yv[i] - mu[i]) / w[i]);
-        let step = weighted_step(x, &w, &z, &design.names)?;
+        w.zip_apply(&mu, |w, m| *w = m * (1.0 - m));
+        for i in 0..n {
+            z[i] = (yv[i] - mu[i]) / w[i];
+        }
+        let step = weighted_step(x, &w, &z, &mut sw, &design.names)?;
         beta += &step;
         let scale = beta.amax().max(1.0);
         last_change = step.amax() / scale;
@@ -161,14 +178,17 @@ fn logistic(eta: f64) -> f64 {
 const TALL_ROWS: usize = 131_072;
 
 /// Solves min ‖W^½(z − Xd)‖ by QR; refuses a rank-deficient W^½X naming columns.
+/// `sw` (n long) receives W^½.
 fn weighted_step(
     x: &DMatrix<f64>,
     w: &DVector<f64>,
     z: &DVector<f64>,
+    sw: &mut DVector<f64>,
     names: &[String],
 ) -> Result<DVector<f64>, RegressionError> {
     let (n, k) = x.shape();
-    let sw = w.map(f64::sqrt);
+    sw.zip_apply(w, |s, w| *s = w.sqrt());
+    let sw = &*sw;
     let refuse_collinear = |r: &DMatrix<f64>, norms: &[f64]| {
         let collinear: Vec<String> = (0..k)
             .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
@@ -212,7 +232,7 @@ fn weighted_step(
     let qr = xs.qr();
     let r = qr.r();
     refuse_collinear(&r, &norms)?;
-    let mut rhs = z.component_mul(&sw);
+    let mut rhs = z.component_mul(sw);
     qr.q_tr_mul(&mut rhs);
     r.solve_upper_triangular(&rhs.rows(0, k).into_owned())
         .ok_or_else(|| RegressionError::Collinear {
@@ -340,7 +360,7 @@ fn past_the_edge(
         let mu = (x * &beta).map(logistic);
         let w = mu.map(|m| (m * (1.0 - m)).max(1e-300));
         let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
-        match weighted_step(x, &w, &z, &design.names) {
+        match weighted_step(x, &w, &z, &mut DVector::zeros(n), &design.names) {
             Ok(step) if step.iter().all(|v| v.is_finite()) => {
                 beta += &step;
                 if polished {
@@ -513,7 +533,7 @@ mod tests {
         let mu = DVector::from_fn(n, |i, _| logistic(0.1 * x[(i, 1)] - 0.2));
         let w = mu.map(|m| m * (1.0 - m));
         let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
-        let tall = weighted_step(&x, &w, &z, &names).unwrap();
+        let tall = weighted_step(&x, &w, &z, &mut DVector::zeros(n), &names).unwrap();
         let sw = w.map(f64::sqrt);
         let xs = DMatrix::from_fn(n, 4, |i, j| x[(i, j)] * sw[i]);
         let qr = xs.qr();
