@@ -611,17 +611,24 @@ fn balance_at_rows(
     };
     let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
     let kept_rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
-    let variables: Vec<_> = columns
-        .iter()
-        .flat_map(|(name, column)| match column {
-            Held::Numbers(values) => vec![crate::matching::balance::BalanceVariable {
-                name: name.clone(),
-                level: None,
-                values: kept_rows.iter().map(|&r| values.value(r)).collect(),
-            }],
-            Held::Other(column) => variables_of(name, column, &kept_rows),
-        })
-        .collect();
+    // Each column's values in unit order, columns in parallel, collected in order.
+    let variables: Vec<_> = {
+        use rayon::prelude::*;
+        columns
+            .par_iter()
+            .map(|(name, column)| match column {
+                Held::Numbers(values) => vec![crate::matching::balance::BalanceVariable {
+                    name: name.clone(),
+                    level: None,
+                    values: kept_rows.iter().map(|&r| values.value(r)).collect(),
+                }],
+                Held::Other(column) => variables_of(name, column, &kept_rows),
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    };
     let treated: Vec<bool> = kept.iter().map(|&k| units[k].treated).collect();
     let weights: Vec<f64> = kept.iter().map(|&k| units[k].weight).collect();
     let status: Vec<_> = kept.iter().map(|&k| units[k].status).collect();

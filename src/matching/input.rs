@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use arrow_array::Array;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::data::Table;
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
@@ -113,15 +113,25 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     let mut columns = Vec::new();
     let mut covariate_names = Vec::new();
     let mut indicators = Vec::new();
-    for name in &plan.covariates {
-        // The same values and the same first bad field as `Table::numeric`, without
-        // a copy of the column.
-        let raw = table.numbers(name)?;
-        if raw.null_count() == 0 {
-            columns.push(order.iter().map(|&r| raw.value(r)).collect());
+    // The covariates that read as numbers without a missing value (the usual case),
+    // put in unit order in parallel; the others, and every error, below in turn.
+    let mut complete_columns: Vec<Option<Vec<f64>>> = plan
+        .covariates
+        .par_iter()
+        .map(|name| {
+            let raw = table.numbers(name).ok()?;
+            (raw.null_count() == 0).then(|| order.iter().map(|&r| raw.value(r)).collect())
+        })
+        .collect();
+    for (j, name) in plan.covariates.iter().enumerate() {
+        if let Some(column) = complete_columns[j].take() {
+            columns.push(column);
             covariate_names.push(name.clone());
             continue;
         }
+        // The same values and the same first bad field as `Table::numeric`, without
+        // a copy of the column.
+        let raw = table.numbers(name)?;
         let mut values: Vec<Option<f64>> = order
             .iter()
             .map(|&r| raw.is_valid(r).then(|| raw.value(r)))

@@ -203,9 +203,14 @@ fn weighted_step(
     if n >= TALL_ROWS {
         // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z; W^½X is
         // formed block by block, never whole.
-        let norms: Vec<f64> = (0..k)
-            .map(|j| column_norm(n, |i| x[(i, j)] * sw[i]))
-            .collect();
+        // One column a task: each norm summed as before, in parallel.
+        let norms: Vec<f64> = {
+            use rayon::prelude::*;
+            (0..k)
+                .into_par_iter()
+                .map(|j| column_norm(n, |i| x[(i, j)] * sw[i]))
+                .collect()
+        };
         let augmented = tall_skinny_r_with(n, k, |start, mut rows| {
             let len = rows.nrows();
             for j in 0..k {
