@@ -67,20 +67,29 @@ pub fn propensity_scores(
         .iter()
         .map(|c| c.estimate.estimate)
         .collect();
+    // Each usable unit's score (the units of `rows`), in parallel.
     let mut scores = vec![f64::NAN; input.ids.len()];
-    for &i in &rows {
-        let eta = beta[0]
-            + input
-                .columns
-                .iter()
-                .zip(&beta[1..])
-                .map(|(c, b)| c[i] * b)
-                .sum::<f64>();
-        scores[i] = if logit {
-            eta
-        } else {
-            1.0 / (1.0 + (-eta).exp())
-        };
+    {
+        use rayon::prelude::*;
+        scores
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(16_384)
+            .filter(|(i, _)| input.complete[*i])
+            .for_each(|(i, score)| {
+                let eta = beta[0]
+                    + input
+                        .columns
+                        .iter()
+                        .zip(&beta[1..])
+                        .map(|(c, b)| c[i] * b)
+                        .sum::<f64>();
+                *score = if logit {
+                    eta
+                } else {
+                    1.0 / (1.0 + (-eta).exp())
+                };
+            });
     }
     let model = PropensityModel {
         coefficients: names.into_iter().zip(beta).collect(),
