@@ -578,24 +578,57 @@ fn balance_at_rows(
 ) -> Result<(crate::matching::balance::BalanceTable, usize), MatchedAnalysisError> {
     use crate::data::Column;
     use crate::matching::balance::{BalanceInput, balance_table, variables_of};
+    use arrow_array::Array;
+    // A column of numbers as the table holds it (no copy: `Table::auto` gives the
+    // same values, and a text column that does not read as numbers is categorical,
+    // as there), any other as `Table::auto` gives it.
+    enum Held {
+        Numbers(arrow_array::Float64Array),
+        Other(Column),
+    }
     // Balance over the units with every balance covariate present.
-    let columns: Vec<(String, Column)> = balance_covariates
+    let columns: Vec<(String, Held)> = balance_covariates
         .iter()
-        .map(|name| Ok((name.clone(), data.auto(name)?)))
+        .map(|name| {
+            let held = match data.numbers(name) {
+                Ok(values) => Held::Numbers(values),
+                Err(
+                    crate::data::DataError::NotNumeric { .. }
+                    | crate::data::DataError::WrongType { .. },
+                ) => Held::Other(data.auto(name)?),
+                Err(other) => return Err(other),
+            };
+            Ok((name.clone(), held))
+        })
         .collect::<Result<_, crate::data::DataError>>()?;
     let present = |row: usize| {
         columns.iter().all(|(_, c)| match c {
-            Column::Numeric(v) => v[row].is_some(),
-            Column::Categorical(v) => v[row].is_some(),
-            Column::Identifier(_) => true,
+            Held::Numbers(v) => v.is_valid(row),
+            Held::Other(Column::Numeric(v)) => v[row].is_some(),
+            Held::Other(Column::Categorical(v)) => v[row].is_some(),
+            Held::Other(Column::Identifier(_)) => true,
         })
     };
     let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
     let kept_rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
-    let variables: Vec<_> = columns
-        .iter()
-        .flat_map(|(name, column)| variables_of(name, column, &kept_rows))
-        .collect();
+    // Each column's values in unit order, columns in parallel, collected in order.
+    let variables: Vec<_> = {
+        use rayon::prelude::*;
+        columns
+            .par_iter()
+            .map(|(name, column)| match column {
+                Held::Numbers(values) => vec![crate::matching::balance::BalanceVariable {
+                    name: name.clone(),
+                    level: None,
+                    values: kept_rows.iter().map(|&r| values.value(r)).collect(),
+                }],
+                Held::Other(column) => variables_of(name, column, &kept_rows),
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    };
     let treated: Vec<bool> = kept.iter().map(|&k| units[k].treated).collect();
     let weights: Vec<f64> = kept.iter().map(|&k| units[k].weight).collect();
     let status: Vec<_> = kept.iter().map(|&k| units[k].status).collect();
@@ -928,6 +961,8 @@ pub fn balance_of_match_read(
         .as_ref()
         .map(|m| m.adjust_for.clone())
         .unwrap_or_default();
+    // Column-sized temporaries per row of the table: reused, not mapped afresh.
+    let _reuse = crate::data::ReuseFreedBlocks::new();
     let (table, _) = balance_at_rows(
         &result.units,
         result.estimand,

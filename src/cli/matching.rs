@@ -20,10 +20,11 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
     // Same file and ids: the stage reads the balance covariates in its own pass.
     let shared = balance_columns(plan);
     let (output, read) = run_stage_keeping(plan, force, shared.as_deref().unwrap_or_default())?;
-    let balance = match shared {
-        Some(_) => balance_of_match_read(plan, &output.result, &read),
-        None => {
-            drop(read);
+    let mut read = Some(read);
+    let balance = match (shared, &read) {
+        (Some(_), Some(kept)) => balance_of_match_read(plan, &output.result, kept),
+        _ => {
+            read = None;
             balance_of_match(plan, &output.result)
         }
     }
@@ -38,6 +39,9 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
             "{}",
             serde_json::to_string_pretty(&out).expect("plain JSON values")
         );
+        // The process ends here: its memory goes back whole, without freeing the
+        // table and the pool's units one by one (seconds at 10,000,000 units).
+        std::mem::forget((out, output, read));
         return Ok(());
     }
     let result = &output.result;
@@ -73,5 +77,7 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
         say(format!("note: {note}"));
     }
     say(format!("wrote {}", output.matched_path.display()));
+    // As above: the process ends, nothing to free one by one.
+    std::mem::forget((output, read, balance));
     Ok(())
 }

@@ -164,17 +164,26 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
     for (base, piece) in &parsed {
         lines.extend(piece.lines.iter().map(|line| line + base));
     }
-    let mut columns = Vec::with_capacity(headers.len());
-    for index in 0..headers.len() {
-        // One column at a time, so each piece's copy is freed as the whole is built.
-        let parts: Vec<Stored> = parsed
-            .iter_mut()
-            .filter_map(|(_, piece)| piece.columns[index].take())
-            .map(ColumnBuilder::finish)
-            .collect();
-        columns.push((!parts.is_empty()).then(|| concat(parts, n_rows)));
-    }
+    // Each column's pieces joined, columns in parallel (a piece's copy is freed as
+    // its column's whole is built).
+    let per_column: Vec<Vec<ColumnBuilder>> = (0..headers.len())
+        .map(|index| {
+            parsed
+                .iter_mut()
+                .filter_map(|(_, piece)| piece.columns[index].take())
+                .collect()
+        })
+        .collect();
     drop(parsed);
+    let columns: Vec<Option<Stored>> = per_column
+        .into_par_iter()
+        .map(|builders| {
+            (!builders.is_empty()).then(|| {
+                let parts: Vec<Stored> = builders.into_iter().map(ColumnBuilder::finish).collect();
+                concat(parts, n_rows)
+            })
+        })
+        .collect();
     Ok(Some(CsvColumns {
         headers,
         columns,

@@ -657,6 +657,20 @@ impl Table {
             .collect())
     }
 
+    /// Each field's text of `column` as the file has it (`""` where a columnar
+    /// file has no value), by row: [`Table::categorical`] without a copy of every
+    /// field (a missing-value token is returned as written).
+    ///
+    /// # Errors
+    /// The column was not read.
+    pub fn texts<'a>(
+        &'a self,
+        column: &str,
+    ) -> Result<impl Fn(usize) -> std::borrow::Cow<'a, str> + 'a, DataError> {
+        let stored = self.stored(column)?;
+        Ok(move |row| stored.cell(row))
+    }
+
     /// An identifier column: every value present and unique.
     pub fn identifiers(&self, column: &str) -> Result<Vec<String>, DataError> {
         use rayon::prelude::*;

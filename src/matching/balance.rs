@@ -197,7 +197,12 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
     // Rows are independent: computed in parallel, collected in order.
     let rows: Vec<CovariateBalance> = wanted
         .into_par_iter()
-        .map(|(name, level, x, is_distance)| row(name, level, x, is_distance, input, &pool))
+        .map_init(
+            Scratch::default,
+            |scratch, (name, level, x, is_distance)| {
+                row(name, level, x, is_distance, input, &pool, scratch)
+            },
+        )
         .collect();
     let mut held: Vec<&CovariateBalance> = rows
         .iter()
@@ -221,20 +226,30 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
     }
 }
 
-/// What every row shares: the two groups' units (in pool order) and unit weights.
+/// What every row shares: the two groups' units (in pool order) and their weights
+/// before (1) and after, gathered group by group so that a row's sums run over
+/// contiguous values (the same terms in the same order as over the units).
 struct Pool {
     treated: Vec<usize>,
     control: Vec<usize>,
-    ones: Vec<f64>,
+    ones_treated: Vec<f64>,
+    ones_control: Vec<f64>,
+    weights_treated: Vec<f64>,
+    weights_control: Vec<f64>,
 }
 
 impl Pool {
     fn of(input: &BalanceInput) -> Pool {
-        let (treated, control) = (0..input.treated.len()).partition(|&i| input.treated[i]);
+        let (treated, control): (Vec<usize>, Vec<usize>) =
+            (0..input.treated.len()).partition(|&i| input.treated[i]);
+        let gather = |group: &[usize]| group.iter().map(|&i| input.weights[i]).collect();
         Pool {
+            ones_treated: vec![1.0; treated.len()],
+            ones_control: vec![1.0; control.len()],
+            weights_treated: gather(&treated),
+            weights_control: gather(&control),
             treated,
             control,
-            ones: vec![1.0; input.treated.len()],
         }
     }
 }
@@ -265,6 +280,16 @@ fn counts(input: &BalanceInput, treated: bool) -> GroupCounts {
     }
 }
 
+/// Buffers a task reuses from one row to the next (column-sized: allocating them
+/// afresh for every row maps and zeroes new pages each time).
+#[derive(Default)]
+struct Scratch {
+    xt: Vec<f64>,
+    xc: Vec<f64>,
+    keyed: Vec<(u64, u64)>,
+    spare: Vec<(u64, u64)>,
+}
+
 fn row(
     name: &str,
     level: Option<String>,
@@ -272,13 +297,34 @@ fn row(
     is_distance: bool,
     input: &BalanceInput,
     pool: &Pool,
+    scratch: &mut Scratch,
 ) -> CovariateBalance {
     let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
-    let std = denominator(x, pool, binary, input.estimand);
-    // One sort of the values serves the eCDFs before and after.
-    let order = if binary { Vec::new() } else { sorted_order(x) };
-    let before = stats(x, input.treated, &pool.ones, binary, std, pool, &order);
-    let after = stats(x, input.treated, input.weights, binary, std, pool, &order);
+    let mut xt = std::mem::take(&mut scratch.xt);
+    let mut xc = std::mem::take(&mut scratch.xc);
+    xt.clear();
+    xt.extend(pool.treated.iter().map(|&i| x[i]));
+    xc.clear();
+    xc.extend(pool.control.iter().map(|&i| x[i]));
+    let std = denominator(&xt, &xc, pool, binary, input.estimand);
+    // One sort of the values serves the eCDFs before and after, walked once.
+    let ecdf = (!binary).then(|| ecdf_differences(x, input.treated, input.weights, pool, scratch));
+    let before = stats(
+        (&xt, &pool.ones_treated),
+        (&xc, &pool.ones_control),
+        binary,
+        std,
+        ecdf.map(|e| e.0),
+    );
+    let after = stats(
+        (&xt, &pool.weights_treated),
+        (&xc, &pool.weights_control),
+        binary,
+        std,
+        ecdf.map(|e| e.1),
+    );
+    scratch.xt = xt;
+    scratch.xc = xc;
     let adjusted = input.adjusted.iter().any(|a| a.as_str() == name);
     let wwc = WwcBand::of(after.smd);
     let balanced = match wwc {
@@ -300,17 +346,60 @@ fn row(
     }
 }
 
-/// The units in ascending order of `x` (`f64::total_cmp`), ties by position: the
-/// order of a stable sort by value. Sorted as (ordered bits, position) pairs, all
-/// distinct, so an unstable sort gives that one order.
-fn sorted_order(x: &[f64]) -> Vec<usize> {
-    let mut keyed: Vec<(u64, usize)> = x
+/// The units in ascending order of `x` (`f64::total_cmp`), ties by position, each
+/// with its value's [`total_order_key`]: the order of a stable sort by value.
+#[cfg(test)]
+fn sorted_keys(x: &[f64]) -> Vec<(u64, u64)> {
+    let mut keyed: Vec<(u64, u64)> = x
         .iter()
         .enumerate()
-        .map(|(i, &v)| (total_order_key(v), i))
+        .map(|(i, &v)| (total_order_key(v), i as u64))
         .collect();
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
+    radix_sort_by_key(&mut keyed, &mut Vec::new());
+    keyed
+}
+
+/// Bits of the key sorted on in each pass of [`radix_sort_by_key`].
+const DIGIT_BITS: usize = 11;
+
+/// Sorts (key, payload) pairs by key, ties in the order given (a stable sort):
+/// least-significant-digit radix sort, `spare` the second buffer (both keep their
+/// room for the next call). A pass whose digit is the same for every key moves
+/// nothing and is skipped.
+fn radix_sort_by_key(items: &mut Vec<(u64, u64)>, spare: &mut Vec<(u64, u64)>) {
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    const PASSES: usize = 64_usize.div_ceil(DIGIT_BITS);
+    let n = items.len();
+    if n < 1024 {
+        items.sort_by_key(|item| item.0);
+        return;
+    }
+    let digit = |key: u64, pass: usize| ((key >> (pass * DIGIT_BITS)) as usize) & (BUCKETS - 1);
+    let mut counts = vec![[0usize; BUCKETS]; PASSES];
+    for &(key, _) in items.iter() {
+        for (pass, count) in counts.iter_mut().enumerate() {
+            count[digit(key, pass)] += 1;
+        }
+    }
+    spare.clear();
+    spare.resize(n, (0, 0));
+    for (pass, count) in counts.iter().enumerate() {
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = [0usize; BUCKETS];
+        let mut start = 0;
+        for (slot, &c) in next.iter_mut().zip(count) {
+            *slot = start;
+            start += c;
+        }
+        for &item in items.iter() {
+            let d = digit(item.0, pass);
+            spare[next[d]] = item;
+            next[d] += 1;
+        }
+        std::mem::swap(items, spare);
+    }
 }
 
 /// An unsigned key whose order is `f64::total_cmp`'s (its bit trick, then the sign
@@ -321,39 +410,47 @@ fn total_order_key(v: f64) -> u64 {
     (ordered as u64) ^ (1 << 63)
 }
 
-/// Weighted mean of `x` over the units of one group.
-fn weighted_mean(x: &[f64], w: &[f64], group: &[usize]) -> f64 {
-    let total: f64 = group.iter().map(|&i| w[i]).sum();
-    group.iter().map(|&i| w[i] * x[i]).sum::<f64>() / total
+/// The value whose [`total_order_key`] is `key` (the bit trick undoes itself).
+fn value_of_key(key: u64) -> f64 {
+    let ordered = (key ^ (1 << 63)) as i64;
+    let bits = ordered ^ ((((ordered >> 63) as u64) >> 1) as i64);
+    f64::from_bits(bits as u64)
+}
+
+/// Weighted mean of the values `x` of one group with weights `w` (aligned).
+fn weighted_mean(x: &[f64], w: &[f64]) -> f64 {
+    let total: f64 = w.iter().sum();
+    w.iter().zip(x).map(|(&w, &x)| w * x).sum::<f64>() / total
 }
 
 /// MatchIt's `wvar`: p(1 − p) for 0/1 variables, else Σw(x − x̄)²/(1 − Σw²) with the
 /// weights normalised to sum 1 (the unbiased variance when the weights are equal).
-fn weighted_variance(x: &[f64], w: &[f64], group: &[usize], binary: bool) -> f64 {
-    let total: f64 = group.iter().map(|&i| w[i]).sum();
-    let mean: f64 = group.iter().map(|&i| w[i] / total * x[i]).sum();
+fn weighted_variance(x: &[f64], w: &[f64], binary: bool) -> f64 {
+    let total: f64 = w.iter().sum();
+    let mean: f64 = w.iter().zip(x).map(|(&w, &x)| w / total * x).sum();
     if binary {
         return mean * (1.0 - mean);
     }
     let mut ss = 0.0;
     let mut sum_sq_w = 0.0;
-    for &i in group {
-        let wi = w[i] / total;
-        ss += wi * (x[i] - mean).powi(2);
+    for (&w, &x) in w.iter().zip(x) {
+        let wi = w / total;
+        ss += wi * (x - mean).powi(2);
         sum_sq_w += wi * wi;
     }
     ss / (1.0 - sum_sq_w)
 }
 
 /// The SMD denominator on the pool before matching (unit weights), with MatchIt's
-/// fallback to the pooled SD when it is not finite or below √eps.
-fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
-    let (ones, t, c) = (&pool.ones, &pool.treated, &pool.control);
+/// fallback to the pooled SD when it is not finite or below √eps; `xt` and `xc` are
+/// the values of the treated and the control units.
+fn denominator(xt: &[f64], xc: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
+    let (ones_t, ones_c) = (&pool.ones_treated, &pool.ones_control);
     let sd = match estimand {
-        Estimand::Att => weighted_variance(x, ones, t, binary).sqrt(),
-        Estimand::Atc => weighted_variance(x, ones, c, binary).sqrt(),
+        Estimand::Att => weighted_variance(xt, ones_t, binary).sqrt(),
+        Estimand::Atc => weighted_variance(xc, ones_c, binary).sqrt(),
         Estimand::Ate | Estimand::Ato => {
-            ((weighted_variance(x, ones, t, binary) + weighted_variance(x, ones, c, binary)) / 2.0)
+            ((weighted_variance(xt, ones_t, binary) + weighted_variance(xc, ones_c, binary)) / 2.0)
                 .sqrt()
         }
     };
@@ -361,21 +458,21 @@ fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 
         return sd;
     }
     // pooled_sd(contribution = "proportional"), unweighted.
-    let n = x.len() as f64;
+    let n = (xt.len() + xc.len()) as f64;
     let pooled_var = if binary {
-        [t, c]
+        [xt, xc]
             .iter()
             .map(|g| {
-                let s: f64 = g.iter().map(|&i| x[i]).sum();
+                let s: f64 = g.iter().sum();
                 s * (1.0 - s / g.len() as f64) / n
             })
             .sum::<f64>()
     } else {
-        let centred: f64 = [t, c]
+        let centred: f64 = [(xt, ones_t), (xc, ones_c)]
             .iter()
-            .map(|g| {
-                let m = weighted_mean(x, ones, g);
-                g.iter().map(|&i| (x[i] - m).powi(2)).sum::<f64>()
+            .map(|(g, ones)| {
+                let m = weighted_mean(g, ones);
+                g.iter().map(|&v| (v - m).powi(2)).sum::<f64>()
             })
             .sum();
         centred / (n - 2.0)
@@ -383,20 +480,19 @@ fn denominator(x: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 
     pooled_var.sqrt()
 }
 
+/// The statistics of one sample: each group's values with their weights, and the
+/// eCDF mean and max of that sample (`None` for 0/1 variables).
 fn stats(
-    x: &[f64],
-    treated: &[bool],
-    w: &[f64],
+    (xt, wt): (&[f64], &[f64]),
+    (xc, wc): (&[f64], &[f64]),
     binary: bool,
     std: f64,
-    pool: &Pool,
-    order: &[usize],
+    ecdf: Option<(f64, f64)>,
 ) -> BalanceStats {
-    let (t, c) = (&pool.treated, &pool.control);
-    let nonzero = |g: &[usize]| g.iter().filter(|&&i| w[i] != 0.0).count();
-    let too_small = nonzero(t) < 2 && nonzero(c) < 2;
-    let mean_treated = weighted_mean(x, w, t);
-    let mean_control = weighted_mean(x, w, c);
+    let nonzero = |w: &[f64]| w.iter().filter(|&&v| v != 0.0).count();
+    let too_small = nonzero(wt) < 2 && nonzero(wc) < 2;
+    let mean_treated = weighted_mean(xt, wt);
+    let mean_control = weighted_mean(xc, wc);
     let diff = mean_treated - mean_control;
     let raw_difference = diff.abs() <= RAW_DIFFERENCE;
     let smd = if raw_difference {
@@ -406,14 +502,13 @@ fn stats(
     } else {
         Some(diff / std)
     };
-    let (variance_ratio, ecdf_mean, ecdf_max) = if binary {
-        (None, Some(diff.abs()), Some(diff.abs()))
-    } else if too_small {
-        (None, None, None)
-    } else {
-        let ratio = weighted_variance(x, w, t, false) / weighted_variance(x, w, c, false);
-        let (mean, max) = ecdf_differences(x, treated, w, pool, order);
-        (Some(ratio), Some(mean), Some(max))
+    let (variance_ratio, ecdf_mean, ecdf_max) = match ecdf {
+        _ if binary => (None, Some(diff.abs()), Some(diff.abs())),
+        Some((mean, max)) if !too_small => {
+            let ratio = weighted_variance(xt, wt, false) / weighted_variance(xc, wc, false);
+            (Some(ratio), Some(mean), Some(max))
+        }
+        _ => (None, None, None),
     };
     BalanceStats {
         mean_treated,
@@ -427,33 +522,79 @@ fn stats(
 }
 
 /// Mean and largest |F_treated − F_control| over the distinct values of the pool,
-/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`);
-/// `order` is [`sorted_order`] of `x`.
+/// each group's weights normalised to sum 1 (MatchIt's `qqsum(standardize = TRUE)`),
+/// before (unit weights) and after (`w`), in one walk of the sorted values.
 fn ecdf_differences(
     x: &[f64],
     treated: &[bool],
     w: &[f64],
     pool: &Pool,
-    order: &[usize],
-) -> (f64, f64) {
-    let total_t: f64 = pool.treated.iter().map(|&i| w[i]).sum();
-    let total_c: f64 = pool.control.iter().map(|&i| w[i]).sum();
-    let mut cumulative = 0.0;
-    let (mut sum, mut max, mut count) = (0.0, 0.0f64, 0usize);
-    for (k, &i) in order.iter().enumerate() {
-        cumulative += if treated[i] {
-            w[i] / total_t
+    scratch: &mut Scratch,
+) -> ((f64, f64), (f64, f64)) {
+    let total_t: f64 = pool.weights_treated.iter().sum();
+    let total_c: f64 = pool.weights_control.iter().sum();
+    let ones_t: f64 = pool.ones_treated.iter().sum();
+    let ones_c: f64 = pool.ones_control.iter().sum();
+    // A unit weight's step, as w / total with w = 1.
+    let (step_t, step_c) = (1.0 / ones_t, -1.0 / ones_c);
+    // Each unit's step after, w / total (treated) or −w / total (control), is sorted
+    // with its value, so the walk reads memory in order. With weights that are not
+    // negative and positive finite totals its sign bit tells the groups apart (a
+    // control unit's is set even at weight 0: −0 / total = −0); otherwise the unit's
+    // position is sorted instead and the step formed in the walk, the same number.
+    let signed = total_t > 0.0
+        && total_c > 0.0
+        && total_t.is_finite()
+        && total_c.is_finite()
+        && w.iter().all(|&v| v >= 0.0);
+    let keyed = &mut scratch.keyed;
+    keyed.clear();
+    if signed {
+        keyed.extend(x.iter().zip(treated).zip(w).map(|((&v, &t), &wi)| {
+            let step = if t { wi / total_t } else { -wi / total_c };
+            (total_order_key(v), step.to_bits())
+        }));
+    } else {
+        keyed.extend(
+            x.iter()
+                .enumerate()
+                .map(|(i, &v)| (total_order_key(v), i as u64)),
+        );
+    }
+    radix_sort_by_key(keyed, &mut scratch.spare);
+    let (mut before, mut after) = (0.0, 0.0);
+    let (mut sum_before, mut max_before) = (0.0, 0.0f64);
+    let (mut sum_after, mut max_after) = (0.0, 0.0f64);
+    let mut count = 0usize;
+    for (k, &(key, payload)) in keyed.iter().enumerate() {
+        let (is_treated, step) = if signed {
+            let step = f64::from_bits(payload);
+            (!step.is_sign_negative(), step)
         } else {
-            -w[i] / total_c
+            let i = payload as usize;
+            if treated[i] {
+                (true, w[i] / total_t)
+            } else {
+                (false, -w[i] / total_c)
+            }
         };
-        let last_of_value = order.get(k + 1).is_none_or(|&next| x[next] != x[i]);
+        before += if is_treated { step_t } else { step_c };
+        after += step;
+        let last_of_value = keyed
+            .get(k + 1)
+            .is_none_or(|&(next, _)| value_of_key(next) != value_of_key(key));
         if last_of_value {
-            sum += cumulative.abs();
-            max = max.max(cumulative.abs());
+            sum_before += before.abs();
+            max_before = max_before.max(before.abs());
+            sum_after += after.abs();
+            max_after = max_after.max(after.abs());
             count += 1;
         }
     }
-    (sum / count as f64, max)
+    (
+        (sum_before / count as f64, max_before),
+        (sum_after / count as f64, max_after),
+    )
 }
 
 /// The variables of one data column: a numeric column as it is, a categorical one
@@ -496,7 +637,7 @@ pub fn variables_of(name: &str, column: &Column, rows: &[usize]) -> Vec<BalanceV
 
 #[cfg(test)]
 mod tests {
-    use super::sorted_order;
+    use super::{sorted_keys, total_order_key, value_of_key};
 
     #[test]
     fn sorted_order_is_the_stable_sort_by_total_cmp() {
@@ -517,6 +658,49 @@ mod tests {
         ];
         let mut stable: Vec<usize> = (0..x.len()).collect();
         stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-        assert_eq!(sorted_order(&x), stable);
+        let order: Vec<usize> = sorted_keys(&x)
+            .into_iter()
+            .map(|(_, i)| i as usize)
+            .collect();
+        assert_eq!(order, stable);
+        for v in x {
+            assert_eq!(value_of_key(total_order_key(v)).to_bits(), v.to_bits());
+        }
+    }
+
+    #[test]
+    fn radix_order_is_the_stable_sort_on_large_inputs() {
+        // Beyond the small-input cutoff: many ties, both signs, both zeros, and
+        // values agreeing in their high bits (passes that are skipped).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [1024, 5000, 70_000] {
+            let x: Vec<f64> = (0..n)
+                .map(|i| match next() % 5 {
+                    0 => (next() % 50) as f64 - 25.0,
+                    1 => {
+                        if i % 2 == 0 {
+                            0.0
+                        } else {
+                            -0.0
+                        }
+                    }
+                    2 => 1.0 + (next() % 1000) as f64 * f64::EPSILON,
+                    _ => (next() as f64 / u64::MAX as f64 - 0.5) * 1e3,
+                })
+                .collect();
+            let mut stable: Vec<usize> = (0..x.len()).collect();
+            stable.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+            let order: Vec<usize> = sorted_keys(&x)
+                .into_iter()
+                .map(|(_, i)| i as usize)
+                .collect();
+            assert_eq!(order, stable, "n = {n}");
+        }
     }
 }

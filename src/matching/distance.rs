@@ -34,13 +34,24 @@ pub fn propensity_scores(
     input.check_variance()?;
     let rows: Vec<usize> = input.usable().collect();
     let k = input.columns.len() + 1;
-    let x = DMatrix::from_fn(rows.len(), k, |r, j| {
-        if j == 0 {
-            1.0
-        } else {
-            input.columns[j - 1][rows[r]]
-        }
-    });
+    // The intercept and the covariates of the usable units, columns filled in parallel.
+    let mut x = DMatrix::zeros(rows.len(), k);
+    if !rows.is_empty() {
+        use rayon::prelude::*;
+        x.as_mut_slice()
+            .par_chunks_mut(rows.len())
+            .enumerate()
+            .for_each(|(j, column)| {
+                if j == 0 {
+                    column.fill(1.0);
+                } else {
+                    let values = &input.columns[j - 1];
+                    for (v, &r) in column.iter_mut().zip(&rows) {
+                        *v = values[r];
+                    }
+                }
+            });
+    }
     let mut names = vec!["(Intercept)".to_string()];
     names.extend(input.covariate_names.iter().cloned());
     let design = Design::from_matrix(names.clone(), x)
@@ -56,20 +67,29 @@ pub fn propensity_scores(
         .iter()
         .map(|c| c.estimate.estimate)
         .collect();
+    // Each usable unit's score (the units of `rows`), in parallel.
     let mut scores = vec![f64::NAN; input.ids.len()];
-    for &i in &rows {
-        let eta = beta[0]
-            + input
-                .columns
-                .iter()
-                .zip(&beta[1..])
-                .map(|(c, b)| c[i] * b)
-                .sum::<f64>();
-        scores[i] = if logit {
-            eta
-        } else {
-            1.0 / (1.0 + (-eta).exp())
-        };
+    {
+        use rayon::prelude::*;
+        scores
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(16_384)
+            .filter(|(i, _)| input.complete[*i])
+            .for_each(|(i, score)| {
+                let eta = beta[0]
+                    + input
+                        .columns
+                        .iter()
+                        .zip(&beta[1..])
+                        .map(|(c, b)| c[i] * b)
+                        .sum::<f64>();
+                *score = if logit {
+                    eta
+                } else {
+                    1.0 / (1.0 + (-eta).exp())
+                };
+            });
     }
     let model = PropensityModel {
         coefficients: names.into_iter().zip(beta).collect(),

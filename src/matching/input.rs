@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use arrow_array::Array;
+use rayon::prelude::*;
+
 use crate::data::Table;
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
 
@@ -67,16 +70,23 @@ pub fn read_pool(plan: &MatchingPlan, extra: &[&str]) -> Result<Table, MatchErro
 
 /// The same from a table already read ([`read_pool`], tests, benchmarks).
 pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInput, MatchError> {
-    let raw_ids = table.identifiers(&plan.id)?;
+    let mut raw_ids = table.identifiers(&plan.id)?;
     let mut order: Vec<usize> = (0..raw_ids.len()).collect();
-    order.sort_unstable_by(|&a, &b| raw_ids[a].as_bytes().cmp(raw_ids[b].as_bytes()));
-    let groups = table.categorical(&plan.treatment)?;
+    // Ids are unique (`identifiers` refuses a repeat): one order, sorted in parallel.
+    order.par_sort_unstable_by(|&a, &b| raw_ids[a].as_bytes().cmp(raw_ids[b].as_bytes()));
+    // Each field's text where the table holds it, copied only when formed.
+    let groups = table.texts(&plan.treatment)?;
     let n = order.len();
     let mut treated = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
     for &row in &order {
         let line = table.line(row);
-        let group = groups[row].as_deref().unwrap_or("");
+        let text = groups(row);
+        let group = if crate::data::is_missing(&text) {
+            ""
+        } else {
+            &text
+        };
         let is_treated = if group == plan.treated_label {
             true
         } else if group == plan.control_label {
@@ -94,15 +104,38 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
         treated.push(is_treated);
         lines.push(line);
     }
-    let ids: Vec<String> = order.iter().map(|&r| raw_ids[r].clone()).collect();
+    let ids: Vec<String> = order
+        .iter()
+        .map(|&r| std::mem::take(&mut raw_ids[r]))
+        .collect();
     let mut complete = vec![true; n];
     let mut notes = Vec::new();
     let mut columns = Vec::new();
     let mut covariate_names = Vec::new();
     let mut indicators = Vec::new();
-    for name in &plan.covariates {
-        let raw = table.numeric(name)?;
-        let mut values: Vec<Option<f64>> = order.iter().map(|&r| raw[r]).collect();
+    // The covariates that read as numbers without a missing value (the usual case),
+    // put in unit order in parallel; the others, and every error, below in turn.
+    let mut complete_columns: Vec<Option<Vec<f64>>> = plan
+        .covariates
+        .par_iter()
+        .map(|name| {
+            let raw = table.numbers(name).ok()?;
+            (raw.null_count() == 0).then(|| order.iter().map(|&r| raw.value(r)).collect())
+        })
+        .collect();
+    for (j, name) in plan.covariates.iter().enumerate() {
+        if let Some(column) = complete_columns[j].take() {
+            columns.push(column);
+            covariate_names.push(name.clone());
+            continue;
+        }
+        // The same values and the same first bad field as `Table::numeric`, without
+        // a copy of the column.
+        let raw = table.numbers(name)?;
+        let mut values: Vec<Option<f64>> = order
+            .iter()
+            .map(|&r| raw.is_valid(r).then(|| raw.value(r)))
+            .collect();
         let missing = values.iter().filter(|v| v.is_none()).count();
         if missing > 0 {
             match plan.missing {

@@ -329,7 +329,8 @@ struct ScoreSearch {
 impl ScoreSearch {
     fn new(units: &[usize], scores: &[f64]) -> ScoreSearch {
         let mut sorted: Vec<(f64, usize)> = units.iter().map(|&u| (scores[u], u)).collect();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // Units are distinct, so the order is total: one result, sorted in parallel.
+        sorted.par_sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let m = sorted.len();
         ScoreSearch {
             sorted,

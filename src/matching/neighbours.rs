@@ -16,6 +16,7 @@
 const LEAF_SIZE: usize = 16;
 
 /// One node: the points `order[start..end]`; inner nodes split them at the median.
+/// Its bounding box is row `id` of the search's `low` and `high`.
 struct Node {
     start: usize,
     end: usize,
@@ -25,52 +26,70 @@ struct Node {
     /// Points of the subtree not yet removed.
     alive: usize,
     parent: usize,
-    /// The subtree's bounding box: per axis, the least and greatest coordinate.
-    low: Vec<f64>,
-    high: Vec<f64>,
 }
 
 /// A k-d tree over candidate units (indices into the pool, id order); unit `u`'s
-/// whitened row is `rows[row_of[u]]`.
-pub(crate) struct WhitenedSearch<'a> {
-    rows: &'a [Vec<f64>],
-    row_of: &'a [usize],
+/// whitened row is `rows[row_of[u]]`. The rows are copied in tree order, so that a
+/// leaf's points are contiguous in memory.
+pub(crate) struct WhitenedSearch {
+    /// Coordinates per point.
+    k: usize,
     /// Candidate units, permuted so that each node's points are contiguous.
     order: Vec<usize>,
+    /// The whitened row of `order[p]` at `points[p * k..(p + 1) * k]`.
+    points: Vec<f64>,
     nodes: Vec<Node>,
+    /// Per node, the least and greatest coordinate on each axis (`k` a node).
+    low: Vec<f64>,
+    high: Vec<f64>,
     /// The leaf holding each position of `order`.
     leaf_of: Vec<usize>,
     /// Removed flags, by position in `order`.
     removed: Vec<bool>,
 }
 
-impl<'a> WhitenedSearch<'a> {
-    pub fn new(units: &[usize], rows: &'a [Vec<f64>], row_of: &'a [usize]) -> WhitenedSearch<'a> {
+impl WhitenedSearch {
+    pub fn new(units: &[usize], rows: &[Vec<f64>], row_of: &[usize]) -> WhitenedSearch {
+        let k = units.first().map_or(0, |&u| rows[row_of[u]].len());
         let mut search = WhitenedSearch {
-            rows,
-            row_of,
+            k,
             order: units.to_vec(),
+            points: Vec::new(),
             nodes: Vec::with_capacity(2 * units.len() / LEAF_SIZE + 1),
+            low: Vec::new(),
+            high: Vec::new(),
             leaf_of: vec![0; units.len()],
             removed: vec![false; units.len()],
         };
         if !units.is_empty() {
-            search.build(0, units.len(), usize::MAX);
+            search.build(rows, row_of, 0, units.len(), usize::MAX);
         }
+        search.points = search
+            .order
+            .iter()
+            .flat_map(|&u| rows[row_of[u]].iter().copied())
+            .collect();
         search
     }
 
-    fn row(&self, unit: usize) -> &'a [f64] {
-        &self.rows[self.row_of[unit]]
+    fn point(&self, position: usize) -> &[f64] {
+        &self.points[position * self.k..(position + 1) * self.k]
     }
 
-    fn build(&mut self, start: usize, end: usize, parent: usize) -> usize {
+    fn build(
+        &mut self,
+        rows: &[Vec<f64>],
+        row_of: &[usize],
+        start: usize,
+        end: usize,
+        parent: usize,
+    ) -> usize {
         let id = self.nodes.len();
-        let k = self.row(self.order[start]).len();
+        let k = self.k;
         let mut low = vec![f64::INFINITY; k];
         let mut high = vec![f64::NEG_INFINITY; k];
         for &u in &self.order[start..end] {
-            for (a, &v) in self.row(u).iter().enumerate() {
+            for (a, &v) in rows[row_of[u]].iter().enumerate() {
                 low[a] = low[a].min(v);
                 high[a] = high[a].max(v);
             }
@@ -81,28 +100,28 @@ impl<'a> WhitenedSearch<'a> {
             split: None,
             alive: end - start,
             parent,
-            low,
-            high,
         });
         if end - start <= LEAF_SIZE {
+            self.low.extend_from_slice(&low);
+            self.high.extend_from_slice(&high);
             for p in start..end {
                 self.leaf_of[p] = id;
             }
             return id;
         }
         // Split on the axis of widest spread, at the median.
-        let node = &self.nodes[id];
         let axis = (0..k)
-            .max_by(|&a, &b| (node.high[a] - node.low[a]).total_cmp(&(node.high[b] - node.low[b])))
+            .max_by(|&a, &b| (high[a] - low[a]).total_cmp(&(high[b] - low[b])))
             .unwrap_or(0);
+        self.low.extend_from_slice(&low);
+        self.high.extend_from_slice(&high);
         let mid = start + (end - start) / 2;
-        let (rows, row_of) = (self.rows, self.row_of);
         self.order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
             rows[row_of[a]][axis].total_cmp(&rows[row_of[b]][axis])
         });
-        let value = self.row(self.order[mid])[axis];
-        self.build(start, mid, id);
-        let right = self.build(mid, end, id);
+        let value = rows[row_of[self.order[mid]]][axis];
+        self.build(rows, row_of, start, mid, id);
+        let right = self.build(rows, row_of, mid, end, id);
         self.nodes[id].split = Some((axis, value, right));
         id
     }
@@ -154,23 +173,26 @@ impl<'a> WhitenedSearch<'a> {
         // The squared distance from the query to the node's box, summed over the axes
         // in the same order as a point's distance: every point inside is at least as
         // far (monotone rounding), so a box strictly farther than the best is skipped.
+        // The terms are not negative, so the running sum never decreases: once it
+        // exceeds the best, so does the whole.
         if let Some((bd, _, _)) = *best {
-            let gap: f64 = query
-                .iter()
-                .zip(node.low.iter().zip(&node.high))
-                .map(|(&q, (&lo, &hi))| {
-                    let g = if q < lo {
-                        q - lo
-                    } else if q > hi {
-                        q - hi
-                    } else {
-                        0.0
-                    };
-                    g * g
-                })
-                .sum();
-            if gap > bd {
-                return;
+            let (low, high) = (
+                &self.low[id * self.k..(id + 1) * self.k],
+                &self.high[id * self.k..(id + 1) * self.k],
+            );
+            let mut gap = 0.0;
+            for ((&q, &lo), &hi) in query.iter().zip(low).zip(high) {
+                let g = if q < lo {
+                    q - lo
+                } else if q > hi {
+                    q - hi
+                } else {
+                    0.0
+                };
+                gap += g * g;
+                if gap > bd {
+                    return;
+                }
             }
         }
         let Some((axis, value, right)) = node.split else {
@@ -179,12 +201,20 @@ impl<'a> WhitenedSearch<'a> {
                     continue;
                 }
                 let unit = self.order[position];
-                // The same sum, in the same order, as a scan of the pool.
-                let d: f64 = query
-                    .iter()
-                    .zip(self.row(unit))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum();
+                // The same sum, in the same order, as a scan of the pool; stopped
+                // once it exceeds the best (it can only grow), which then stays best.
+                let mut d = 0.0;
+                let mut beyond = false;
+                for (a, b) in query.iter().zip(self.point(position)) {
+                    d += (a - b) * (a - b);
+                    if best.is_some_and(|(bd, _, _)| d > bd) {
+                        beyond = true;
+                        break;
+                    }
+                }
+                if beyond {
+                    continue;
+                }
                 let better = match *best {
                     None => true,
                     Some((bd, bu, _)) => d < bd || (d == bd && unit < bu),

@@ -77,11 +77,25 @@ pub fn run_stage_keeping(
             spec_key: "design.matching",
         });
     };
-    let table = super::input::read_pool(matching, extra)?;
-    let input = super::input::from_table(matching, &table)?;
-    let result = super::build(matching, &input)?;
-    let csv = super::render_matched_csv(&result);
-    let data = std::fs::read(&matching.data).map_err(|source| {
+    // The data file's SHA-256 on a thread of its own, streamed, while the stage reads
+    // and matches.
+    let (built, data_sha256) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| sha256_of_file(&matching.data));
+        let built = (|| -> Result<_, Error> {
+            let table = super::input::read_pool(matching, extra)?;
+            // Column-sized temporaries are freed and allocated again from here on:
+            // reused rather than mapped and zeroed afresh each time (after the read,
+            // which sets glibc's thresholds once for itself).
+            let _reuse = crate::data::ReuseFreedBlocks::new();
+            let input = super::input::from_table(matching, &table)?;
+            let result = super::build(matching, &input)?;
+            let csv = super::render_matched_csv(&result);
+            Ok((table, input, result, csv))
+        })();
+        (built, hashing.join().expect("hashing does not panic"))
+    });
+    let (table, input, result, csv) = built?;
+    let data_sha256 = data_sha256.map_err(|source| {
         MatchError::Data(crate::data::DataError::Read {
             path: matching.data.clone(),
             source,
@@ -93,7 +107,7 @@ pub fn run_stage_keeping(
     settings.output_dir = PathBuf::new();
     let manifest = MatchManifest {
         matched_manifest_version: 1,
-        data_sha256: sha256_hex(&data),
+        data_sha256,
         settings_sha256: sha256_hex(&serde_json::to_vec(&settings).unwrap_or_default()),
         matched_sha256: sha256_hex(&csv),
     };
@@ -144,5 +158,26 @@ pub fn run_stage_keeping(
             files,
         },
         kept,
+    ))
+}
+
+/// The SHA-256 (lower-case hex) of a file's bytes, read a megabyte at a time.
+fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..read]);
+    }
+    Ok(crate::spec::sha256_hex_of_digest(
+        hasher.finalize().as_slice(),
     ))
 }

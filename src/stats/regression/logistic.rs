@@ -33,11 +33,12 @@
 //! doi:10.1093/biomet/71.1.1
 
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt;
 
 use super::lm_robust::{Coefficient, check_conf_level, checked_estimate, write_table};
-use super::ols::{COLLINEARITY_TOL, tall_skinny_r};
+use super::ols::{COLLINEARITY_TOL, tall_skinny_r_with};
 use super::{Design, RegressionError};
 use crate::stats::estimate::Alternative;
 
@@ -109,14 +110,32 @@ pub fn logistic_regression(
     }
     let x = &design.x;
     let yv = DVector::from_column_slice(y);
+    // One set of n-long vectors for every step (η, μ, W, z and W^½).
+    let mut sw = DVector::zeros(n);
     // Collinearity of X itself (W = I), so it is never mistaken for separation.
-    weighted_step(x, &DVector::from_element(n, 1.0), &yv, &design.names)?;
+    weighted_step(
+        x,
+        &DVector::from_element(n, 1.0),
+        &yv,
+        &mut sw,
+        &design.names,
+    )?;
     let mut beta = DVector::zeros(k);
     let mut last_change = f64::INFINITY;
     let mut polished = false;
+    let (mut eta, mut mu, mut w, mut z) = (
+        DVector::zeros(n),
+        DVector::zeros(n),
+        DVector::zeros(n),
+        DVector::zeros(n),
+    );
     for iteration in 1..=options.max_iter {
-        let eta = x * &beta;
-        let mu = eta.map(logistic);
+        linear_predictor(x, &beta, &mut eta);
+        mu.as_mut_slice()
+            .par_iter_mut()
+            .zip(eta.as_slice().par_iter())
+            .with_min_len(PARALLEL_ROWS)
+            .for_each(|(m, &e)| *m = logistic(e));
         if mu
             .iter()
             .any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m))
@@ -125,9 +144,16 @@ pub fn logistic_regression(
             let (beta, extra) = past_the_edge(design, &yv, beta)?;
             return finish(design, &yv, &beta, iteration + extra, options);
         }
-        let w = mu.map(|m| m * (1.0 - m));
-        let z = DVector::from_fn(n, |i, _| (yv[i] - mu[i]) / w[i]);
-        let step = weighted_step(x, &w, &z, &design.names)?;
+        w.as_mut_slice()
+            .par_iter_mut()
+            .zip(z.as_mut_slice().par_iter_mut())
+            .zip(mu.as_slice().par_iter().zip(yv.as_slice().par_iter()))
+            .with_min_len(PARALLEL_ROWS)
+            .for_each(|((w, z), (&m, &y))| {
+                *w = m * (1.0 - m);
+                *z = (y - m) / *w;
+            });
+        let step = weighted_step(x, &w, &z, &mut sw, &design.names)?;
         beta += &step;
         let scale = beta.amax().max(1.0);
         last_change = step.amax() / scale;
@@ -142,6 +168,37 @@ pub fn logistic_regression(
         iterations: options.max_iter,
         change: last_change,
     })
+}
+
+/// Rows below which an element-wise pass over the units is not split.
+const PARALLEL_ROWS: usize = 16_384;
+
+/// η = Xβ into `eta`, to the bit what `x * beta` gives (nalgebra's product of a
+/// matrix and a vector: ηᵢ = xᵢ₀β₀, then ηᵢ += xᵢⱼβⱼ column by column), rows in
+/// parallel.
+fn linear_predictor(x: &DMatrix<f64>, beta: &DVector<f64>, eta: &mut DVector<f64>) {
+    let (n, k) = x.shape();
+    if k == 0 {
+        eta.fill(0.0);
+        return;
+    }
+    let values = x.as_slice();
+    eta.as_mut_slice()
+        .par_chunks_mut(PARALLEL_ROWS)
+        .enumerate()
+        .for_each(|(chunk, out)| {
+            let (start, len) = (chunk * PARALLEL_ROWS, out.len());
+            let column = |j: usize| &values[j * n + start..j * n + start + len];
+            for (e, &v) in out.iter_mut().zip(column(0)) {
+                *e = v * beta[0];
+            }
+            for j in 1..k {
+                let b = beta[j];
+                for (e, &v) in out.iter_mut().zip(column(j)) {
+                    *e += v * b;
+                }
+            }
+        });
 }
 
 fn logistic(eta: f64) -> f64 {
@@ -161,17 +218,22 @@ fn logistic(eta: f64) -> f64 {
 const TALL_ROWS: usize = 131_072;
 
 /// Solves min ‖W^½(z − Xd)‖ by QR; refuses a rank-deficient W^½X naming columns.
+/// `sw` (n long) receives W^½.
 fn weighted_step(
     x: &DMatrix<f64>,
     w: &DVector<f64>,
     z: &DVector<f64>,
+    sw: &mut DVector<f64>,
     names: &[String],
 ) -> Result<DVector<f64>, RegressionError> {
     let (n, k) = x.shape();
-    let sw = w.map(f64::sqrt);
-    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * sw[i]);
-    let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
-    let refuse_collinear = |r: &DMatrix<f64>| {
+    sw.as_mut_slice()
+        .par_iter_mut()
+        .zip(w.as_slice().par_iter())
+        .with_min_len(PARALLEL_ROWS)
+        .for_each(|(s, &w)| *s = w.sqrt());
+    let sw = &*sw;
+    let refuse_collinear = |r: &DMatrix<f64>, norms: &[f64]| {
         let collinear: Vec<String> = (0..k)
             .filter(|&j| norms[j] == 0.0 || r[(j, j)].abs() <= COLLINEARITY_TOL * norms[j])
             .map(|j| names[j].clone())
@@ -183,12 +245,29 @@ fn weighted_step(
         }
     };
     if n >= TALL_ROWS {
-        // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z.
-        let rhs: Vec<f64> = z.iter().zip(sw.iter()).map(|(z, s)| z * s).collect();
-        let augmented = tall_skinny_r(&xs, &rhs);
-        drop(xs);
+        // R of [W^½X | W^½z] holds R of W^½X and, beside it, Qᵀ W^½z; W^½X is
+        // formed block by block, never whole.
+        // One column a task: each norm summed as before, in parallel.
+        let norms: Vec<f64> = {
+            use rayon::prelude::*;
+            (0..k)
+                .into_par_iter()
+                .map(|j| column_norm(n, |i| x[(i, j)] * sw[i]))
+                .collect()
+        };
+        let augmented = tall_skinny_r_with(n, k, |start, mut rows| {
+            let len = rows.nrows();
+            for j in 0..k {
+                for r in 0..len {
+                    rows[(r, j)] = x[(start + r, j)] * sw[start + r];
+                }
+            }
+            for r in 0..len {
+                rows[(r, k)] = z[start + r] * sw[start + r];
+            }
+        });
         let r = augmented.view((0, 0), (k, k)).into_owned();
-        refuse_collinear(&r)?;
+        refuse_collinear(&r, &norms)?;
         let qty = augmented.view((0, k), (k, 1)).into_owned();
         return r
             .solve_upper_triangular(&qty)
@@ -197,15 +276,43 @@ fn weighted_step(
                 columns: names.to_vec(),
             });
     }
+    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * sw[i]);
+    let norms: Vec<f64> = xs.column_iter().map(|c| c.norm()).collect();
     let qr = xs.qr();
     let r = qr.r();
-    refuse_collinear(&r)?;
-    let mut rhs = z.component_mul(&sw);
+    refuse_collinear(&r, &norms)?;
+    let mut rhs = z.component_mul(sw);
     qr.q_tr_mul(&mut rhs);
     r.solve_upper_triangular(&rhs.rows(0, k).into_owned())
         .ok_or_else(|| RegressionError::Collinear {
             columns: names.to_vec(),
         })
+}
+
+/// The Euclidean norm of the column whose entry `i` is `value(i)`, `i < n`, to the
+/// bit what nalgebra's `norm()` gives for that column stored (its dot product: eight
+/// running sums over the rows in groups of eight, combined in pairs, then the rest).
+fn column_norm(n: usize, value: impl Fn(usize) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut i = 0;
+    while n - i >= 8 {
+        for (m, a) in acc.iter_mut().enumerate() {
+            let v = value(i + m);
+            *a += v * v;
+        }
+        i += 8;
+    }
+    let mut res = 0.0;
+    res += acc[0] + acc[4];
+    res += acc[1] + acc[5];
+    res += acc[2] + acc[6];
+    res += acc[3] + acc[7];
+    for m in i..n {
+        let v = value(m);
+        res += v * v;
+    }
+    let squared: f64 = 0.0 + res;
+    squared.sqrt()
 }
 
 fn binomial_deviance(y: &DVector<f64>, mu: &DVector<f64>) -> f64 {
@@ -225,16 +332,30 @@ fn finish(
 ) -> Result<LogisticFit, RegressionError> {
     let x = &design.x;
     let (n, k) = x.shape();
-    let mu = (x * beta).map(logistic);
+    let mut mu = DVector::zeros(n);
+    linear_predictor(x, beta, &mut mu);
+    mu.as_mut_slice()
+        .par_iter_mut()
+        .with_min_len(PARALLEL_ROWS)
+        .for_each(|m| *m = logistic(*m));
     let w = mu.map(|m| m * (1.0 - m));
-    let xs = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i].sqrt());
     // RᵀR = XᵀWX either way (R's signs may differ, (RᵀR)⁻¹ does not).
     let r = if n >= TALL_ROWS {
-        tall_skinny_r(&xs, &vec![0.0; n])
-            .view((0, 0), (k, k))
-            .into_owned()
+        tall_skinny_r_with(n, k, |start, mut rows| {
+            let len = rows.nrows();
+            for j in 0..k {
+                for r in 0..len {
+                    rows[(r, j)] = x[(start + r, j)] * w[start + r].sqrt();
+                }
+            }
+            rows.column_mut(k).fill(0.0);
+        })
+        .view((0, 0), (k, k))
+        .into_owned()
     } else {
-        xs.qr().r()
+        DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i].sqrt())
+            .qr()
+            .r()
     };
     let r_inv = r
         .solve_upper_triangular(&DMatrix::identity(k, k))
@@ -293,7 +414,7 @@ fn past_the_edge(
         let mu = (x * &beta).map(logistic);
         let w = mu.map(|m| (m * (1.0 - m)).max(1e-300));
         let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
-        match weighted_step(x, &w, &z, &design.names) {
+        match weighted_step(x, &w, &z, &mut DVector::zeros(n), &design.names) {
             Ok(step) if step.iter().all(|v| v.is_finite()) => {
                 beta += &step;
                 if polished {
@@ -391,6 +512,42 @@ mod tests {
     use crate::stats::regression::{Covariate, build_design};
 
     #[test]
+    fn linear_predictor_is_nalgebras_product_to_the_bit() {
+        for (n, k) in [(1, 1), (5, 3), (40_000, 11), (16_384, 2)] {
+            let x = DMatrix::from_fn(n, k, |i, j| {
+                let v = ((i * 31 + j * 17) % 97) as f64 / 7.0 - 6.5;
+                if (i + j) % 11 == 0 {
+                    -0.0
+                } else {
+                    v * 1.000_000_3f64.powi(i as i32 % 50)
+                }
+            });
+            let beta = DVector::from_fn(k, |j, _| 0.37 - 0.11 * j as f64);
+            let mut eta = DVector::zeros(n);
+            linear_predictor(&x, &beta, &mut eta);
+            let product = &x * &beta;
+            for i in 0..n {
+                assert_eq!(eta[i].to_bits(), product[i].to_bits(), "n = {n}, row {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn column_norm_is_nalgebras_norm_to_the_bit() {
+        for n in [0, 1, 7, 8, 9, 63, 1000, 4099] {
+            let values: Vec<f64> = (0..n)
+                .map(|i| ((i * 7919 % 1013) as f64 - 500.3) * 1.000_000_1f64.powi(i as i32))
+                .collect();
+            let stored = DVector::from_column_slice(&values);
+            assert_eq!(
+                column_norm(n, |i| values[i]).to_bits(),
+                stored.norm().to_bits(),
+                "n = {n}"
+            );
+        }
+    }
+
+    #[test]
     fn non_binary_outcome_is_refused() {
         let design = build_design(
             true,
@@ -451,7 +608,7 @@ mod tests {
         let mu = DVector::from_fn(n, |i, _| logistic(0.1 * x[(i, 1)] - 0.2));
         let w = mu.map(|m| m * (1.0 - m));
         let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
-        let tall = weighted_step(&x, &w, &z, &names).unwrap();
+        let tall = weighted_step(&x, &w, &z, &mut DVector::zeros(n), &names).unwrap();
         let sw = w.map(f64::sqrt);
         let xs = DMatrix::from_fn(n, 4, |i, j| x[(i, j)] * sw[i]);
         let qr = xs.qr();

@@ -258,9 +258,25 @@ pub(crate) fn task_ranges(n: usize) -> Vec<std::ops::Range<usize>> {
 /// "Communication-optimal parallel and sequential QR and LU factorizations", SIAM
 /// J. Sci. Comput. 34(1):A206), and it never holds more than a block besides X.
 pub(crate) fn tall_skinny_r(x: &DMatrix<f64>, y: &[f64]) -> DMatrix<f64> {
-    use rayon::prelude::*;
     let k = x.ncols();
-    let per_task: Vec<DMatrix<f64>> = task_ranges(x.nrows())
+    tall_skinny_r_with(x.nrows(), k, |start, mut rows| {
+        let len = rows.nrows();
+        rows.view_mut((0, 0), (len, k))
+            .copy_from(&x.rows(start, len));
+        rows.view_mut((0, k), (len, 1))
+            .copy_from_slice(&y[start..start + len]);
+    })
+}
+
+/// [`tall_skinny_r`] of an `n` × (`k` + 1) matrix [X | y] that is never formed:
+/// `fill(start, rows)` writes its rows `start..start + rows.nrows()` into `rows`
+/// (every entry), block by block as the factorisation reaches them.
+pub(crate) fn tall_skinny_r_with<F>(n: usize, k: usize, fill: F) -> DMatrix<f64>
+where
+    F: Fn(usize, nalgebra::DMatrixViewMut<'_, f64>) + Sync,
+{
+    use rayon::prelude::*;
+    let per_task: Vec<DMatrix<f64>> = task_ranges(n)
         .into_par_iter()
         .map(|range| {
             let mut triangle: Option<DMatrix<f64>> = None;
@@ -272,12 +288,7 @@ pub(crate) fn tall_skinny_r(x: &DMatrix<f64>, y: &[f64]) -> DMatrix<f64> {
                 if let Some(t) = &triangle {
                     block.view_mut((0, 0), (above, k + 1)).copy_from(t);
                 }
-                block
-                    .view_mut((above, 0), (stop - start, k))
-                    .copy_from(&x.rows(start, stop - start));
-                block
-                    .view_mut((above, k), (stop - start, 1))
-                    .copy_from_slice(&y[start..stop]);
+                fill(start, block.view_mut((above, 0), (stop - start, k + 1)));
                 triangle = Some(block.qr().r());
                 start = stop;
             }
