@@ -144,6 +144,8 @@ pub fn prepare<'p>(
         pairs: assignment.pairs.as_deref(),
         numeric: &numeric,
     };
+    // Column-sized blocks are freed and allocated again all through the stage.
+    let _reuse = crate::data::ReuseFreedBlocks::new();
     // From here on, row i is the i-th unit in identifier order.
     let units = UnitsData::read(&units_plan.file, &request)?.into_sorted()?;
     let sorted: Vec<u32> = (0..units.n_rows() as u32).collect();
@@ -729,29 +731,14 @@ pub(crate) fn read_manifest(path: &Path) -> Result<Option<(Manifest, Vec<u8>)>, 
 }
 
 pub(crate) fn file_sha256(path: &Path) -> Result<Option<String>, AssignError> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(AssignError::Manifest {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            });
-        }
-    };
-    let mut hashing = HashingWriter {
-        inner: std::io::sink(),
-        hasher: Sha256::new(),
-    };
-    std::io::copy(&mut std::io::BufReader::new(file), &mut hashing).map_err(|e| {
-        AssignError::Manifest {
+    match crate::data::sha256_of_file(path) {
+        Ok(sha256) => Ok(Some(sha256)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AssignError::Manifest {
             path: path.to_path_buf(),
             message: e.to_string(),
-        }
-    })?;
-    Ok(Some(sha256_hex_of_digest(
-        hashing.hasher.finalize().as_slice(),
-    )))
+        }),
+    }
 }
 
 /// A seed from the operating system, below 2^53 so that every JSON reader keeps it exact.

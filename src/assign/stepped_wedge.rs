@@ -155,6 +155,8 @@ pub fn prepare<'p>(
         pairs: None,
         numeric: &[],
     };
+    // Column-sized blocks are freed and allocated again all through the stage.
+    let _reuse = crate::data::ReuseFreedBlocks::new();
     let units = UnitsData::read(&units_plan.file, &request)?.into_sorted()?;
     let clusters = units.cluster.as_ref().map_or(0, |c| c.labels.len());
     let clusters_per_step = match settings.clusters_per_step {

@@ -1,18 +1,18 @@
-//! A lean, streaming read of the units file for the assign stage: only the columns
-//! the allocation needs (identifier, blocks, cluster, pairs, numeric covariates),
-//! identifiers packed into one byte buffer, labels interned, and the file's SHA-256
-//! computed on the same pass. Built for ten million rows; errors name file and line
-//! as `data::Table` does (fields are trimmed and missing-value tokens are the same).
+//! The units file for the assign stage, read through the data layer (`data::Table`,
+//! so CSV, Parquet and Arrow files follow one set of rules and messages) and packed
+//! for ten million rows: only the columns the allocation needs (identifier, blocks,
+//! cluster, pairs, numeric covariates), identifiers in one byte buffer, labels
+//! interned, the file's SHA-256 computed on another thread meanwhile. Errors name
+//! file and line as `data::Table` does.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::AssignError;
 use crate::data::DataError;
-use crate::spec::sha256_hex_of_digest;
 
 /// Which columns to read.
 pub struct UnitsRequest<'a> {
@@ -179,52 +179,12 @@ impl Interner {
     }
 }
 
-fn column_index(headers: &[String], column: &str, path: &Path) -> Result<usize, DataError> {
-    headers
-        .iter()
-        .position(|h| h == column)
-        .ok_or_else(|| DataError::MissingColumn {
-            path: path.to_path_buf(),
-            column: column.to_string(),
-            suggestion: crate::spec::did_you_mean(column, headers),
-        })
-}
-
 impl UnitsData {
+    /// Reads the requested columns of a CSV, Parquet or Arrow units file through the
+    /// data layer (`data::Table`: its rules for missing tokens, quoting, BOM, CRLF
+    /// and its messages), then packs them; the file's SHA-256 is computed on a second
+    /// thread meanwhile (neither result depends on the other or on the threads).
     pub fn read(path: &Path, request: &UnitsRequest<'_>) -> Result<UnitsData, AssignError> {
-        let bytes = std::fs::read(path).map_err(|source| DataError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if crate::data::Format::of(path) != crate::data::Format::Csv {
-            return UnitsData::read_columnar(path, bytes, request);
-        }
-        // The file's SHA-256 is computed on a second thread while the rows are parsed;
-        // neither result depends on the other or on the number of threads.
-        let (sha256, parsed) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| sha256_hex_of_digest(Sha256::digest(&bytes).as_slice()));
-            let parsed = UnitsData::parse(&bytes, path, request);
-            let sha256 = hashing
-                .join()
-                .unwrap_or_else(|_| sha256_hex_of_digest(Sha256::digest(&bytes).as_slice()));
-            (sha256, parsed)
-        });
-        let mut units = parsed?;
-        units.sha256 = sha256;
-        Ok(units)
-    }
-
-    /// A Parquet or Arrow units file: its columns are read through `data::Table`
-    /// and handed to the CSV parser as CSV text, so every rule and message is the
-    /// CSV one (rows numbered as in a CSV copy, see `Table::line`); the recorded
-    /// SHA-256 is that of the file itself. CSV units files keep the direct path.
-    fn read_columnar(
-        path: &Path,
-        bytes: Vec<u8>,
-        request: &UnitsRequest<'_>,
-    ) -> Result<UnitsData, AssignError> {
-        let sha256 = sha256_hex_of_digest(Sha256::digest(&bytes).as_slice());
-        drop(bytes);
         let mut wanted: Vec<&str> = vec![request.id];
         wanted.extend(request.blocks.iter().map(String::as_str));
         wanted.extend(request.cluster);
@@ -232,97 +192,75 @@ impl UnitsData {
         wanted.extend(request.numeric.iter().map(String::as_str));
         wanted.sort_unstable();
         wanted.dedup();
-        let table = crate::data::Table::read_columns(path, &wanted)?;
-        let cells: Vec<Vec<Option<String>>> = wanted
-            .iter()
-            .map(|c| table.categorical(c))
-            .collect::<Result<_, _>>()?;
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let csv_error = |e: csv::Error| DataError::Malformed {
+        let (sha256, table) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| crate::data::sha256_of_file(path));
+            let table = crate::data::Table::read_columns(path, &wanted);
+            let sha256 = hashing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (sha256, table)
+        });
+        let table = table?;
+        let mut units = UnitsData::from_table(&table, &wanted, path, request)?;
+        units.sha256 = sha256.map_err(|source| DataError::Read {
             path: path.to_path_buf(),
-            line: 0,
-            message: e.to_string(),
-        };
-        writer.write_record(&wanted).map_err(csv_error)?;
-        for row in 0..table.n_rows() {
-            writer
-                .write_record(cells.iter().map(|c| c[row].as_deref().unwrap_or("")))
-                .map_err(csv_error)?;
-        }
-        let text = writer.into_inner().map_err(|e| DataError::Malformed {
-            path: path.to_path_buf(),
-            line: 0,
-            message: e.to_string(),
+            source,
         })?;
-        let mut units = UnitsData::parse(&text, path, request)?;
-        units.sha256 = sha256;
         Ok(units)
     }
 
-    fn parse(
-        bytes: &[u8],
+    /// Packs the rows of `table` (which holds the `wanted` columns) in file order:
+    /// its two halves on two threads, joined in order, so the result and the first
+    /// error reported (the earliest row's) do not depend on the number of threads.
+    fn from_table(
+        table: &crate::data::Table,
+        wanted: &[&str],
         path: &Path,
         request: &UnitsRequest<'_>,
     ) -> Result<UnitsData, AssignError> {
-        crate::data::check_not_truncated(bytes, path)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(bytes);
-        let headers = crate::data::headers_of(&mut reader, path)?;
-        let column = |c: &str| column_index(&headers, c, path);
-        let columns = Columns {
-            n_fields: headers.len(),
-            id: column(request.id)?,
-            blocks: request
-                .blocks
-                .iter()
-                .map(|c| column(c))
-                .collect::<Result<_, _>>()?,
-            cluster: request.cluster.map(column).transpose()?,
-            pairs: request.pairs.map(column).transpose()?,
-            numeric: request
-                .numeric
-                .iter()
-                .map(|c| column(c))
-                .collect::<Result<_, _>>()?,
-        };
-        let position = reader.position();
-        let body = &bytes[position.byte() as usize..];
-        let first_line = position.line().saturating_sub(1);
-        // A plain body (see `is_plain`) has one record per line, so it can be cut at
-        // a line end and its halves parsed on two threads; the halves are joined in
-        // file order, so the result does not depend on the number of threads.
-        let plain = is_plain(body);
-        let cut = (plain && body.len() > (1 << 22))
-            .then(|| memchr::memchr(b'\n', &body[body.len() / 2..]).map(|i| body.len() / 2 + i + 1))
-            .flatten();
-        let parse = |part: &[u8], line: u64| parse_rows(part, plain, line, &columns, request, path);
-        let mut units = match cut {
-            None => parse(body, first_line)?,
-            Some(cut) => {
-                let (front, back) = body.split_at(cut);
-                let back_line = first_line + memchr::memchr_iter(b'\n', front).count() as u64;
-                let (front, back) = std::thread::scope(|scope| {
-                    let back = scope.spawn(|| parse(back, back_line));
-                    let front = parse(front, first_line);
-                    let back = back
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (front, back)
-                });
-                let mut front = front?;
-                front.append(back?);
-                front
-            }
-        };
-        if units.id_end.is_empty() {
+        let n_rows = table.n_rows();
+        if n_rows == 0 {
             return Err(DataError::NoRows {
                 path: path.to_path_buf(),
             }
             .into());
         }
-        units.path = path.to_path_buf();
+        let column = |c: &str| {
+            wanted
+                .iter()
+                .position(|w| *w == c)
+                .expect("wanted holds every requested column")
+        };
+        let columns = Columns {
+            n_fields: wanted.len(),
+            id: column(request.id),
+            blocks: request.blocks.iter().map(|c| column(c)).collect(),
+            cluster: request.cluster.map(column),
+            pairs: request.pairs.map(column),
+            numeric: request.numeric.iter().map(|c| column(c)).collect(),
+        };
+        let cells = wanted
+            .iter()
+            .map(|c| table.texts(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pack = |rows| pack_rows(table, &cells, &columns, rows, request, path);
+        let half = n_rows / 2;
+        let (front, back) = if n_rows < 1 << 16 {
+            (pack(0..n_rows), None)
+        } else {
+            std::thread::scope(|scope| {
+                let back = scope.spawn(|| pack(half..n_rows));
+                let front = pack(0..half);
+                let back = back
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (front, Some(back))
+            })
+        };
+        let mut units = front?;
+        if let Some(back) = back {
+            units.append(back?);
+        }
         Ok(units)
     }
 
@@ -364,6 +302,25 @@ impl UnitsData {
     }
 }
 
+/// Packs `rows` of `table`, whose `cells` are the fields of the `wanted` columns.
+fn pack_rows<'t>(
+    table: &crate::data::Table,
+    cells: &[impl Fn(usize) -> Cow<'t, str>],
+    columns: &Columns,
+    rows: std::ops::Range<usize>,
+    request: &UnitsRequest<'_>,
+    path: &Path,
+) -> Result<UnitsData, AssignError> {
+    let mut builder = RowsBuilder::new(rows.len(), columns, request, path);
+    let mut record: Vec<Cow<'t, str>> = Vec::with_capacity(cells.len());
+    for row in rows {
+        record.clear();
+        record.extend(cells.iter().map(|cell| cell(row)));
+        builder.push(&record, table.line(row))?;
+    }
+    Ok(builder.finish())
+}
+
 /// Where the requested columns are.
 struct Columns {
     n_fields: usize,
@@ -374,105 +331,11 @@ struct Columns {
     numeric: Vec<usize>,
 }
 
-/// Parses data rows (no header); `first_line` is the file line before the first row.
-///
-/// A `plain` body (see `is_plain`) is one record per line and its fields never
-/// contain a comma, so it is split directly on line ends and commas; any other body
-/// goes through the csv crate. Both give the same rows (a test checks them against
-/// each other).
-fn parse_rows(
-    body: &[u8],
-    plain: bool,
-    first_line: u64,
-    columns: &Columns,
-    request: &UnitsRequest<'_>,
-    path: &Path,
-) -> Result<UnitsData, AssignError> {
-    let mut rows = RowsBuilder::new(body, columns, request, path);
-    if plain {
-        split_plain(body, first_line, &mut rows)?;
-    } else {
-        split_csv(body, first_line, &mut rows)?;
-    }
-    Ok(rows.finish())
-}
-
-/// Whether `body` has no quote and no carriage return except before a line feed.
-fn is_plain(body: &[u8]) -> bool {
-    memchr::memchr(b'"', body).is_none()
-        && memchr::memchr_iter(b'\r', body).all(|at| body.get(at + 1) == Some(&b'\n'))
-}
-
-/// Splits a plain body (see `is_plain`) on line ends and commas. Blank lines are
-/// skipped, as the csv crate skips them.
-fn split_plain(
-    body: &[u8],
-    first_line: u64,
-    rows: &mut RowsBuilder<'_>,
-) -> Result<(), AssignError> {
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(rows.source.columns.n_fields);
-    let mut line = first_line;
-    let mut start = 0;
-    while start < body.len() {
-        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
-        let mut text = &body[start..end];
-        start = end + 1;
-        line += 1;
-        if let Some(stripped) = text.strip_suffix(b"\r") {
-            text = stripped;
-        }
-        if text.is_empty() {
-            continue;
-        }
-        fields.clear();
-        let mut from = 0;
-        for comma in memchr::memchr_iter(b',', text) {
-            fields.push(&text[from..comma]);
-            from = comma + 1;
-        }
-        fields.push(&text[from..]);
-        rows.push(&fields, line)?;
-    }
-    Ok(())
-}
-
-/// Splits any body with the csv crate.
-fn split_csv(body: &[u8], first_line: u64, rows: &mut RowsBuilder<'_>) -> Result<(), AssignError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut line_of = crate::data::LineCounter::new(body);
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                let mut error = crate::data::csv_error(e, rows.source.path);
-                if let DataError::Malformed { line, .. } = &mut error {
-                    *line += first_line;
-                }
-                return Err(error.into());
-            }
-        }
-        let line = first_line + line_of.record(&record);
-        if record.len() == 1 && record[0].is_empty() && rows.source.columns.n_fields > 1 {
-            continue;
-        }
-        let fields: Vec<&[u8]> = record.iter().collect();
-        rows.push(&fields, line)?;
-    }
-}
-
 /// Where the rows come from, for reading fields and naming them in errors.
 struct RowSource<'a> {
     columns: &'a Columns,
     request: &'a UnitsRequest<'a>,
     path: &'a Path,
-    /// Whether the whole body is ASCII, so that no field needs a UTF-8 check.
-    ascii: bool,
 }
 
 impl RowSource<'_> {
@@ -514,22 +377,18 @@ struct RowsBuilder<'a> {
 
 impl<'a> RowsBuilder<'a> {
     fn new(
-        body: &[u8],
+        rows: usize,
         columns: &'a Columns,
         request: &'a UnitsRequest<'a>,
         path: &'a Path,
     ) -> RowsBuilder<'a> {
-        // Size the columns once: one row per line (a quoted field may span lines, so
-        // this can overestimate, never matters for correctness).
-        let rows = memchr::memchr_iter(b'\n', body).count() + 1;
         RowsBuilder {
             source: RowSource {
                 columns,
                 request,
                 path,
-                ascii: body.is_ascii(),
             },
-            id_bytes: Vec::with_capacity((rows * 12).min(body.len())),
+            id_bytes: Vec::with_capacity(rows * 12),
             id_end: Vec::with_capacity(rows),
             lines: Vec::with_capacity(rows),
             blocks: (!columns.blocks.is_empty()).then(|| Interner::new(rows)),
@@ -540,8 +399,8 @@ impl<'a> RowsBuilder<'a> {
         }
     }
 
-    /// Adds one record (its fields as read, untrimmed) from file line `line`.
-    fn push(&mut self, record: &[&[u8]], line: u64) -> Result<(), AssignError> {
+    /// Adds one record (its fields as read) from file line `line`.
+    fn push(&mut self, record: &[Cow<'_, str>], line: u64) -> Result<(), AssignError> {
         let source = &self.source;
         let (columns, request, path) = (source.columns, source.request, source.path);
         if record.len() != columns.n_fields {
@@ -553,17 +412,9 @@ impl<'a> RowsBuilder<'a> {
             }
             .into());
         }
-        let id = record[columns.id].trim_ascii();
+        let id = record[columns.id].as_bytes().trim_ascii();
         if id.is_empty() {
             return Err(DataError::MissingId {
-                path: path.to_path_buf(),
-                line,
-                column: request.id.to_string(),
-            }
-            .into());
-        }
-        if !source.ascii && std::str::from_utf8(id).is_err() {
-            return Err(DataError::NotUtf8 {
                 path: path.to_path_buf(),
                 line,
                 column: request.id.to_string(),
@@ -577,7 +428,7 @@ impl<'a> RowsBuilder<'a> {
             let key = &mut self.key;
             key.clear();
             for (&at, column) in columns.blocks.iter().zip(request.blocks) {
-                let field = record[at].trim_ascii();
+                let field = record[at].as_bytes().trim_ascii();
                 source.present(field, line, column)?;
                 key.extend_from_slice(&(field.len() as u32).to_le_bytes());
                 key.extend_from_slice(field);
@@ -590,7 +441,7 @@ impl<'a> RowsBuilder<'a> {
                     .zip(request.blocks)
                     .map(|(&at, column)| {
                         source
-                            .text(record[at].trim_ascii(), line, column)
+                            .text(record[at].as_bytes().trim_ascii(), line, column)
                             .unwrap_or_else(|e| {
                                 failed = Some(e);
                                 String::new()
@@ -607,7 +458,7 @@ impl<'a> RowsBuilder<'a> {
             (columns.pairs, self.pairs.as_mut(), request.pairs),
         ] {
             if let (Some(at), Some(interner), Some(column)) = (at, interner, column) {
-                let field = record[at].trim_ascii();
+                let field = record[at].as_bytes().trim_ascii();
                 source.present(field, line, column)?;
                 let mut failed = None;
                 interner.push(field, || {
@@ -627,7 +478,7 @@ impl<'a> RowsBuilder<'a> {
             .zip(request.numeric)
             .zip(&mut self.numeric)
         {
-            let field = record[at].trim_ascii();
+            let field = record[at].as_bytes().trim_ascii();
             source.present(field, line, column)?;
             let shown = source.text(field, line, column)?;
             let value: f64 = shown.parse().map_err(|_| DataError::NotNumeric {
@@ -1051,24 +902,24 @@ mod tests {
     }
 
     #[test]
-    fn a_large_file_parsed_in_two_halves_equals_one_pass() {
-        let rows = 400_000; // about 7 MB: above the 4 MB cut
+    fn a_large_file_packed_in_two_halves_equals_one_pass() {
+        let rows = 400_000; // above the 65,536 rows packed on one thread
         let file = big_file(rows, None);
         let (blocks, numeric) = (vec!["block".to_string()], vec!["x".to_string()]);
         let request = request(&blocks, &numeric);
         let split = UnitsData::read(file.path(), &request).unwrap();
-        let bytes = std::fs::read(file.path()).unwrap();
-        let header = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        let wanted = ["block", "id", "x"];
+        let table = crate::data::Table::read_columns(file.path(), &wanted).unwrap();
+        let cells: Vec<_> = wanted.iter().map(|c| table.texts(c).unwrap()).collect();
         let columns = Columns {
             n_fields: 3,
-            id: 0,
-            blocks: vec![1],
+            id: 1,
+            blocks: vec![0],
             cluster: None,
             pairs: None,
             numeric: vec![2],
         };
-        let body = &bytes[header..];
-        let whole = parse_rows(body, is_plain(body), 1, &columns, &request, file.path()).unwrap();
+        let whole = pack_rows(&table, &cells, &columns, 0..rows, &request, file.path()).unwrap();
         assert_eq!(split.n_rows(), rows);
         assert_eq!(split.id_bytes, whole.id_bytes);
         assert_eq!(split.id_end, whole.id_end);
@@ -1076,12 +927,8 @@ mod tests {
         assert_eq!(split.lines[rows - 1], rows as u64 + 1);
         assert_eq!(split.numeric, whole.numeric);
         let (a, b) = (split.blocks.unwrap(), whole.blocks.unwrap());
-        for row in 0..rows {
-            assert_eq!(
-                a.labels[a.index[row] as usize],
-                b.labels[b.index[row] as usize]
-            );
-        }
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.index, b.index);
     }
 
     #[test]
@@ -1097,89 +944,6 @@ mod tests {
             ),
             "{err}"
         );
-    }
-
-    /// Everything a parse produced, or its error, as comparable text.
-    fn outcome(parsed: Result<UnitsData, AssignError>) -> String {
-        match parsed {
-            Err(e) => format!("error: {e}"),
-            Ok(u) => {
-                let labels = |i: &Option<Interned>| {
-                    i.as_ref().map(|i| {
-                        i.index
-                            .iter()
-                            .map(|l| i.labels[*l as usize].clone())
-                            .collect::<Vec<_>>()
-                    })
-                };
-                format!(
-                    "{:?} {:?} {:?} {:?} {:?} {:?}",
-                    u.id_bytes,
-                    u.id_end,
-                    u.lines,
-                    labels(&u.blocks),
-                    labels(&u.cluster),
-                    u.numeric
-                )
-            }
-        }
-    }
-
-    fn split_both_ways(body: &[u8]) -> (String, String) {
-        let (blocks, numeric) = (vec!["block".to_string()], vec!["x".to_string()]);
-        let request = UnitsRequest {
-            id: "id",
-            blocks: &blocks,
-            cluster: Some("cluster"),
-            pairs: None,
-            numeric: &numeric,
-        };
-        let columns = Columns {
-            n_fields: 4,
-            id: 0,
-            blocks: vec![1],
-            cluster: Some(2),
-            pairs: None,
-            numeric: vec![3],
-        };
-        let path = Path::new("units.csv");
-        let parse = |plain: bool| {
-            let mut rows = RowsBuilder::new(body, &columns, &request, path);
-            let split = if plain {
-                split_plain(body, 1, &mut rows)
-            } else {
-                split_csv(body, 1, &mut rows)
-            };
-            outcome(split.map(|()| rows.finish()))
-        };
-        (parse(true), parse(false))
-    }
-
-    /// File lines of the non-blank lines of `body`, the header being line 1.
-    fn non_blank_lines(body: &[u8]) -> Vec<u64> {
-        body.split(|b| *b == b'\n')
-            .enumerate()
-            .filter(|(_, line)| !line.is_empty() && *line != b"\r")
-            .map(|(i, _)| i as u64 + 2)
-            .collect()
-    }
-
-    #[test]
-    fn the_plain_split_counts_blank_lines() {
-        let body = b"\nu1,b1,c1,1\r\n\r\n\nu2,b1,c1,1\n\n";
-        let columns = Columns {
-            n_fields: 4,
-            id: 0,
-            blocks: Vec::new(),
-            cluster: None,
-            pairs: None,
-            numeric: Vec::new(),
-        };
-        let request = request(&[], &[]);
-        let mut rows = RowsBuilder::new(body, &columns, &request, Path::new("u.csv"));
-        split_plain(body, 1, &mut rows).unwrap();
-        assert_eq!(rows.lines, vec![3, 6]);
-        assert_eq!(rows.lines, non_blank_lines(body));
     }
 
     #[test]
@@ -1198,83 +962,8 @@ mod tests {
         assert_eq!(labels, ["x", long_a, "y", long_b, "x\0", ""]);
     }
 
-    #[test]
-    fn plain_bodies_are_told_apart_from_the_rest() {
-        assert!(is_plain(b"a,b\r\nc,d\n"));
-        assert!(is_plain(b"a,b\nc,d"));
-        assert!(!is_plain(b"a,\"b\"\n"));
-        assert!(!is_plain(b"a,b\rc,d\n"));
-        assert!(!is_plain(b"a,b\r"));
-    }
-
-    #[test]
-    fn the_plain_split_reads_crlf_blank_lines_and_errors_like_the_csv_crate() {
-        for body in [
-            &b"u1,b1,c1,1.5\nu2, b2 ,c1,2\n"[..],
-            b"u1,b1,c1,1.5\r\n\r\nu2,b2,c2,2\r\n",
-            b"\n\nu1,b1,c1,1\n\n",
-            b"u1,b1,c1,1\nu2,b2,c2\n",
-            b"u1,b1,c1,1\n,b2,c2,3\n",
-            b"u1,NA,c1,1\n",
-            b"u1,b1,c1,x\n",
-            b"u1,b1,c1,inf\n",
-            b"u1,b1,c1,1\n   \nu2,b1,c1,1\n",
-            b"u1,b1,c1,1,\n",
-            b"u1,b\xff,c1,1\n",
-            b"u\xff,b1,c1,1\n",
-        ] {
-            let (plain, csv) = split_both_ways(body);
-            assert_eq!(plain, csv, "{}", String::from_utf8_lossy(body));
-        }
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
-        #[test]
-        fn the_plain_split_equals_the_csv_crate_on_any_plain_body(
-            body in proptest::collection::vec(
-                proptest::sample::select(b"ab1 ,\n\n\r\n.-".to_vec()), 0..80)
-        ) {
-            // Keep every carriage return before a line feed, so the body is plain.
-            let mut plain_body = Vec::new();
-            for b in body {
-                if b == b'\r' {
-                    plain_body.extend_from_slice(b"\r\n");
-                } else {
-                    plain_body.push(b);
-                }
-            }
-            proptest::prop_assume!(is_plain(&plain_body));
-            let (plain, csv) = split_both_ways(&plain_body);
-            proptest::prop_assert_eq!(plain, csv);
-        }
-
-        #[test]
-        fn the_plain_split_equals_the_csv_crate_on_rows_of_fields(
-            lines in proptest::collection::vec(
-                (
-                    proptest::collection::vec(
-                        proptest::sample::select(vec!["u1", "u2", "u3", " b1", "b2 ", "NA", "", "1.5", "-2", "x"]),
-                        3..6,
-                    ),
-                    proptest::bool::ANY,
-                    proptest::bool::ANY,
-                ),
-                0..12,
-            )
-        ) {
-            let mut body = Vec::new();
-            for (fields, blank_before, crlf) in &lines {
-                if *blank_before {
-                    body.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-                }
-                body.extend_from_slice(fields.join(",").as_bytes());
-                body.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            }
-            let (plain, csv) = split_both_ways(&body);
-            proptest::prop_assert_eq!(&plain, &csv);
-        }
-
         #[test]
         fn the_canonical_order_is_the_byte_order_of_identifiers(
             ids in proptest::collection::btree_set(

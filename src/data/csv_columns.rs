@@ -551,6 +551,37 @@ mod tests {
         assert_eq!(read.lines.len(), 122);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        /// Any unquoted tail of lines (missing tokens, spaces, blank LF and CR LF
+        /// lines, rows of the wrong width) reads the same in pieces as whole.
+        #[test]
+        fn the_direct_split_agrees_with_the_csv_crate_on_any_plain_tail(
+            lines in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::sample::select(vec!["u1", " b1", "b2 ", "NA", "", "1.5", "-2", "x", "1e3"]),
+                        3..6,
+                    ),
+                    proptest::bool::ANY,
+                    proptest::bool::ANY,
+                ),
+                0..12,
+            )
+        ) {
+            let mut text = rows(120, "\n");
+            for (fields, blank_before, crlf) in &lines {
+                let end = if *crlf { "\r\n" } else { "\n" };
+                if *blank_before {
+                    text += end;
+                }
+                text += &fields.join(",");
+                text += end;
+            }
+            let _ = both_ways(text.as_bytes(), None);
+        }
+    }
+
     #[test]
     fn quotes_in_the_data_rows_send_the_file_to_the_whole_file_reader() {
         let mut text = rows(120, "\n");

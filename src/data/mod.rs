@@ -254,14 +254,6 @@ pub fn read_header(path: &Path) -> Result<Vec<String>, DataError> {
     header_of(&mut reader, path)
 }
 
-/// The header row of an open CSV reader, checked (used by streaming readers).
-pub(crate) fn headers_of<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
-    path: &Path,
-) -> Result<Vec<String>, DataError> {
-    header_of(reader, path)
-}
-
 fn header_of<R: std::io::Read>(
     reader: &mut csv::Reader<R>,
     path: &Path,
@@ -872,9 +864,9 @@ pub(crate) fn check_magnitude(
 /// 32 MiB), after which column- and matrix-sized blocks are carved from the heap and
 /// stay resident when freed: a 1,000,000-row `regress` peaked at 265 MB resident for
 /// 184 MB of live heap, 183 MB with the threshold fixed (docs/performance.md). It is
-/// set here rather than at start-up because it costs the assign stage's own CSV
-/// reader, which does not come through here, about 0.5 s of system time on
-/// 10,000,000 units (more, smaller mappings).
+/// set here rather than at start-up because it costs the assign stage about 0.5 s
+/// of system time on 10,000,000 units (more, smaller mappings), so the assign stage
+/// holds a [`ReuseFreedBlocks`] instead, which this leaves alone.
 fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -882,11 +874,18 @@ fn return_large_blocks_to_the_system() {
         // SAFETY: mallopt only changes the allocator's tuning (glibc takes its
         // arena lock to set it); it is called before the read starts its worker
         // threads and touches no live allocation.
+        if REUSING_FREED_BLOCKS.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         ONCE.call_once(|| unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
         });
     }
 }
+
+/// Whether a [`ReuseFreedBlocks`] is alive: a table read then keeps its thresholds.
+static REUSING_FREED_BLOCKS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// While alive, freed blocks up to 32 MiB stay with the allocator for reuse (glibc's
 /// mmap and trim thresholds raised), restoring `return_large_blocks_to_the_system`'s
@@ -907,6 +906,7 @@ impl ReuseFreedBlocks {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
         }
+        REUSING_FREED_BLOCKS.store(true, std::sync::atomic::Ordering::Relaxed);
         ReuseFreedBlocks(())
     }
 }
@@ -914,12 +914,34 @@ impl ReuseFreedBlocks {
 impl Drop for ReuseFreedBlocks {
     fn drop(&mut self) {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        REUSING_FREED_BLOCKS.store(false, std::sync::atomic::Ordering::Relaxed);
         // SAFETY: as in `new`; glibc's defaults are 128 KiB for both.
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
         }
     }
+}
+
+/// The SHA-256 (lower-case hex) of a file's bytes, read a megabyte at a time.
+pub(crate) fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..read]);
+    }
+    Ok(crate::spec::sha256_hex_of_digest(
+        hasher.finalize().as_slice(),
+    ))
 }
 
 /// Whether a field's text stands for a missing value.

@@ -80,7 +80,7 @@ pub fn run_stage_keeping(
     // The data file's SHA-256 on a thread of its own, streamed, while the stage reads
     // and matches.
     let (built, data_sha256) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| sha256_of_file(&matching.data));
+        let hashing = scope.spawn(|| crate::data::sha256_of_file(&matching.data));
         let built = (|| -> Result<_, Error> {
             let table = super::input::read_pool(matching, extra)?;
             // Column-sized temporaries are freed and allocated again from here on:
@@ -158,26 +158,5 @@ pub fn run_stage_keeping(
             files,
         },
         kept,
-    ))
-}
-
-/// The SHA-256 (lower-case hex) of a file's bytes, read a megabyte at a time.
-fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buffer[..read]);
-    }
-    Ok(crate::spec::sha256_hex_of_digest(
-        hasher.finalize().as_slice(),
     ))
 }
