@@ -207,7 +207,11 @@ fn read_parquet(
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_projection(mask.clone())
                 .with_row_groups(vec![group])
-                .with_batch_size(64 * 1024)
+                // Batches of 8,192 rows: each decoded array (64 KiB of doubles) stays
+                // under glibc's 128 KiB mmap threshold, so arrays freed are reused
+                // from the heap instead of mapped and zeroed afresh (1e6 × 11
+                // doubles: 0.1 s less system time than 65,536-row batches).
+                .with_batch_size(8 * 1024)
                 .build()
                 .map_err(|e| corrupt(path, Format::Parquet, e))?;
             let batches = reader
