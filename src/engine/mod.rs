@@ -137,6 +137,57 @@ pub struct RegressionRequest<'a> {
     pub se_type: Option<SeType>,
     pub conf_level: f64,
     pub alternative: Alternative,
+    /// A covariate that names each row's arm, read as a 0/1 treatment (the analyse
+    /// stage's `analysis.treatment`); `None` when every covariate holds numbers.
+    pub labels: Option<ArmLabels<'a>>,
+}
+
+/// A column naming each row's arm, read as the treatment indicator: 1 in the
+/// `treated` arm, 0 in the `control` arm, missing for any other value (the analyse
+/// stage checks the labels first, with [`arm_profile`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ArmLabels<'a> {
+    pub column: &'a str,
+    pub control: &'a str,
+    pub treated: &'a str,
+}
+
+/// What the analyse stage reports besides the estimates, per arm label, from
+/// aggregate queries (`analysis.engine`).
+#[derive(Debug, Clone)]
+pub struct ProfileRequest<'a> {
+    pub data: &'a Path,
+    /// The column naming each row's arm.
+    pub arm_column: &'a str,
+    /// The columns a row needs to be analysed, in the order a missing value is
+    /// charged to them (the outcome, then the covariates an estimator adjusts for).
+    pub required: &'a [String],
+    /// Numeric columns summarised per arm on the analysed rows.
+    pub summarised: &'a [String],
+    /// Count the analysed rows whose `required[0]` is neither 0 nor 1.
+    pub binary_outcome: bool,
+    pub clusters: Option<&'a str>,
+}
+
+/// One arm label's rows ([`arm_profile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmProfile {
+    /// The label as text; `None` for rows whose arm is missing.
+    pub label: Option<String>,
+    /// Rows with this label.
+    pub rows: usize,
+    /// Rows left out for a missing value, by the first missing column of `required`.
+    pub excluded: Vec<usize>,
+    /// Rows with every required column present.
+    pub analysed: usize,
+    /// For each summarised column on the analysed rows: values present, mean and
+    /// variance (n − 1 denominator; 0 with fewer than two values).
+    pub summaries: Vec<(usize, f64, f64)>,
+    /// Analysed rows whose outcome is neither 0 nor 1 (with `binary_outcome`).
+    pub not_binary: usize,
+    /// Distinct clusters among all rows, and among the analysed rows.
+    pub clusters_with_data: Option<usize>,
+    pub clusters_analysed: Option<usize>,
 }
 
 /// The fit and the number of rows dropped for missing values.
@@ -157,6 +208,9 @@ pub struct DimRequest<'a> {
     pub drop_missing: bool,
     pub conf_level: f64,
     pub alternative: Alternative,
+    /// When given, `treatment` names arms (read as in [`ArmLabels`]) rather than
+    /// holding 0/1: (control, treated).
+    pub labels: Option<(&'a str, &'a str)>,
 }
 
 /// The difference in means and the number of rows dropped for missing values.
@@ -268,6 +322,31 @@ impl EngineError {
             self,
             EngineError::Cluster { .. } | EngineError::Timeout { .. } | EngineError::Query { .. }
         )
+    }
+}
+
+/// Per arm label of `request.arm_column` (sorted by label, a missing label first):
+/// rows, rows left out for missing values by column, analysed rows, the mean and
+/// variance of each summarised column on them, and clusters; from two aggregate
+/// queries grouped by the label.
+///
+/// # Errors
+/// [`EngineError::NotBuilt`] without the `cluster` feature; a file that is not
+/// Parquet, a missing or non-numeric column, and a failed or unreachable cluster.
+pub fn arm_profile(
+    engine: &Engine,
+    request: &ProfileRequest,
+) -> Result<Vec<ArmProfile>, EngineError> {
+    #[cfg(feature = "cluster")]
+    {
+        query::arm_profile(engine, request)
+    }
+    #[cfg(not(feature = "cluster"))]
+    {
+        let _ = request;
+        Err(EngineError::NotBuilt {
+            engine: engine.to_string(),
+        })
     }
 }
 
