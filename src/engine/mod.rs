@@ -180,14 +180,30 @@ pub struct ArmProfile {
     pub excluded: Vec<usize>,
     /// Rows with every required column present.
     pub analysed: usize,
-    /// For each summarised column on the analysed rows: values present, mean and
-    /// variance (n − 1 denominator; 0 with fewer than two values).
-    pub summaries: Vec<(usize, f64, f64)>,
+    /// Each summarised column on the analysed rows.
+    pub summaries: Vec<ColumnSummary>,
     /// Analysed rows whose outcome is neither 0 nor 1 (with `binary_outcome`).
     pub not_binary: usize,
     /// Distinct clusters among all rows, and among the analysed rows.
     pub clusters_with_data: Option<usize>,
     pub clusters_analysed: Option<usize>,
+}
+
+/// One numeric column on one arm's analysed rows ([`ArmProfile`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSummary {
+    /// Values present.
+    pub n: usize,
+    pub sum: f64,
+    pub mean: f64,
+    /// n − 1 denominator, as `stats::summary::mean_and_variance`; 0 with fewer than
+    /// two values.
+    pub variance: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Values strictly between the column's smallest and largest value over every
+    /// arm (none: the column has at most two distinct values).
+    pub inside: usize,
 }
 
 /// The fit and the number of rows dropped for missing values.
@@ -262,6 +278,12 @@ pub enum EngineError {
     NonFinite { path: PathBuf, column: String },
     #[error("{}: column `{column}` holds a value other than 0 and 1; the treatment must be 0/1", path.display())]
     BadTreatment { path: PathBuf, column: String },
+    #[error("{}: column `{column}` is a binary outcome but {count} analysed value(s) are neither 0 nor 1", path.display())]
+    NotBinary {
+        path: PathBuf,
+        column: String,
+        count: usize,
+    },
     #[error("{}: a row has leverage 1, so {se_type} standard errors are undefined", path.display())]
     LeverageOne { path: PathBuf, se_type: String },
     #[error("the Ballista cluster at {endpoint} failed the query: {message}")]
@@ -303,6 +325,7 @@ impl EngineError {
             }
             EngineError::NonFinite { .. } => "replace NaN and infinite values, or mark them missing".into(),
             EngineError::BadTreatment { .. } => "code the treatment as 1 (treated) and 0 (control)".into(),
+            EngineError::NotBinary { .. } => "recode the outcome as 0/1, or declare it continuous".into(),
             EngineError::LeverageOne { .. } => {
                 "a row fits its own coefficient exactly; use HC0/HC1 or drop that row".into()
             }

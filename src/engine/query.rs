@@ -19,8 +19,8 @@ use nalgebra::{DMatrix, DVector};
 
 use super::sums::{self, Moments, Residuals, Variance};
 use super::{
-    ArmLabels, ArmProfile, DimRequest, Engine, EngineDim, EngineError, EngineFit, ProfileRequest,
-    RegressionRequest,
+    ArmLabels, ArmProfile, ColumnSummary, DimRequest, Engine, EngineDim, EngineError, EngineFit,
+    ProfileRequest, RegressionRequest,
 };
 use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
@@ -107,14 +107,8 @@ pub(super) fn difference_in_means_on(
             control,
             treated,
         });
-        let table = Table::open(
-            engine,
-            request.data,
-            &columns,
-            labels,
-            request.drop_missing,
-        )
-        .await?;
+        let table =
+            Table::open(engine, request.data, &columns, labels, request.drop_missing).await?;
         let treatment = as_f64(request.treatment);
         let counts = table
             .scalars(aggregate(
@@ -273,7 +267,9 @@ pub(super) fn arm_profile(
         for column in request.summarised {
             let value = on_analysed(column).map_err(|e| table.failed(e))?;
             first.push(count(value.clone()));
-            first.push(sum(value));
+            first.push(sum(value.clone()));
+            first.push(min(value.clone()));
+            first.push(max(value));
         }
         if request.binary_outcome {
             let y = || as_f64(&request.required[0]);
@@ -303,8 +299,17 @@ pub(super) fn arm_profile(
                     .iter()
                     .map(|_| {
                         let (n, total) = (values[next], values[next + 1]);
-                        next += 2;
-                        (n as usize, if n > 0.0 { total / n } else { f64::NAN }, 0.0)
+                        let (low, high) = (values[next + 2], values[next + 3]);
+                        next += 4;
+                        ColumnSummary {
+                            n: n as usize,
+                            sum: total,
+                            mean: if n > 0.0 { total / n } else { f64::NAN },
+                            variance: 0.0,
+                            min: low,
+                            max: high,
+                            inside: 0,
+                        }
                     })
                     .collect();
                 let not_binary = if request.binary_outcome {
@@ -343,7 +348,7 @@ pub(super) fn arm_profile(
         for (s, column) in request.summarised.iter().enumerate() {
             let mut arms = profiles.iter();
             let mean_of = |p: &ArmProfile| {
-                let mean = p.summaries[s].1;
+                let mean = p.summaries[s].mean;
                 lit(if mean.is_finite() { mean } else { 0.0 })
             };
             let is_arm = |p: &ArmProfile| match &p.label {
@@ -356,9 +361,26 @@ pub(super) fn arm_profile(
                 mean = mean.when(is_arm(p), mean_of(p));
             }
             let mean = mean.end().map_err(|e| table.failed(e))?;
-            let deviation = (on_analysed(column).map_err(|e| table.failed(e))? - mean)
-                .alias(format!("d{s}"));
-            second.push(deviation);
+            let value = on_analysed(column).map_err(|e| table.failed(e))?;
+            second.push((value.clone() - mean).alias(format!("d{s}")));
+            // The column's range over every arm (NaN when no arm has a value).
+            let low = profiles
+                .iter()
+                .map(|p| p.summaries[s].min)
+                .fold(f64::NAN, f64::min);
+            let high = profiles
+                .iter()
+                .map(|p| p.summaries[s].max)
+                .fold(f64::NAN, f64::max);
+            let inside = if low.is_finite() && high.is_finite() {
+                cast(
+                    value.clone().gt(lit(low)).and(value.lt(lit(high))),
+                    DataType::Float64,
+                )
+            } else {
+                lit(0.0)
+            };
+            second.push(inside.alias(format!("i{s}")));
         }
         second.push(arm());
         let deviations = table
@@ -371,6 +393,7 @@ pub(super) fn arm_profile(
             let d = || ident(format!("d{s}"));
             sums.push(sum(d() * d()));
             sums.push(sum(d()));
+            sums.push(sum(ident(format!("i{s}"))));
         }
         let groups = table
             .grouped_labels(aggregate(deviations, vec![ident("g")], sums))
@@ -378,11 +401,17 @@ pub(super) fn arm_profile(
         for profile in &mut profiles {
             let values = &groups[&profile.label];
             for (s, summary) in profile.summaries.iter_mut().enumerate() {
-                let n = summary.0 as f64;
-                let (squares, total) = (values[2 * s], values[2 * s + 1]);
-                if summary.0 >= 2 {
-                    summary.2 = (squares - total * total / n) / (n - 1.0);
+                let n = summary.n as f64;
+                let (squares, total, inside) =
+                    (values[3 * s], values[3 * s + 1], values[3 * s + 2]);
+                if summary.n >= 2 {
+                    summary.variance = (squares - total * total / n) / (n - 1.0);
                 }
+                summary.inside = if inside.is_finite() {
+                    inside as usize
+                } else {
+                    0
+                };
             }
         }
         Ok(profiles)
