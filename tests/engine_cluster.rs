@@ -993,3 +993,128 @@ fn datafusion_analyses_equal_memory() {
 fn ballista_analyses_equal_memory() {
     analyses_match(&shared_cluster().engine());
 }
+
+/// What the analyse stage cannot do on an engine is refused at `check` (and so by
+/// `analyse`, writing nothing), naming the key and why: an estimator that needs the
+/// rows, randomisation inference left on, data that are not Parquet, arms joined
+/// from the units file, declared blocks and a categorical covariate.
+#[test]
+fn what_the_analyse_stage_cannot_do_on_an_engine_is_refused_at_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let studies = engine_studies(dir.path());
+    let (_, memory_spec, parquet) = &studies[0];
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(memory_spec).unwrap()).unwrap();
+    let csv = base["analysis"]["data"].as_str().unwrap().to_string();
+    type Tweak = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Tweak, &[&str])> = vec![
+        (
+            "lin",
+            Box::new(|s| {
+                s["analysis"]["estimators"] = serde_json::json!(["difference_in_means", "lin"])
+            }),
+            &["analysis.estimators[1]", "needs the rows in memory"],
+        ),
+        (
+            "ri",
+            Box::new(|s| {
+                s["analysis"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("randomisation_inference");
+            }),
+            &[
+                "analysis.randomisation_inference",
+                "set analysis.randomisation_inference.enabled to false",
+            ],
+        ),
+        (
+            "csv",
+            Box::new(move |s| s["analysis"]["data"] = Value::from(csv.as_str())),
+            &["analysis.data", "reads Parquet only"],
+        ),
+        (
+            "units_arm",
+            Box::new(|s| {
+                s["analysis"].as_object_mut().unwrap().remove("treatment");
+            }),
+            &[
+                "analysis.treatment",
+                "the units file's column `arm`",
+                "Write the arm into the data",
+            ],
+        ),
+        (
+            "blocks",
+            Box::new(|s| s["analysis"]["blocks"] = serde_json::json!(["prior_complaints"])),
+            &["analysis.blocks", "need the rows in memory"],
+        ),
+        (
+            "categorical",
+            Box::new(|s| {
+                s["analysis"]["covariate_types"] =
+                    serde_json::json!({ "prior_complaints": "categorical" })
+            }),
+            &[
+                "analysis.covariate_types.prior_complaints",
+                "numeric covariates only",
+            ],
+        ),
+        (
+            "bad_engine",
+            Box::new(|s| s["analysis"]["engine"] = Value::from("ballista://host:port")),
+            &["analysis.engine", "ballista://host:port"],
+        ),
+    ];
+    for (name, tweak, names) in cases {
+        let mut spec = base.clone();
+        spec["analysis"]["data"] = Value::from(parquet.to_string_lossy().as_ref());
+        spec["analysis"]["engine"] = Value::from("datafusion");
+        tweak(&mut spec);
+        let path = dir.path().join(format!("refused_{name}.json"));
+        std::fs::write(&path, spec.to_string()).unwrap();
+        for command in ["check", "analyse"] {
+            let out = run(&[command, path.to_str().unwrap()]);
+            assert_eq!(out.code, Some(2), "{name} {command}: {}", out.stderr);
+            assert!(
+                out.stdout.is_empty() || command == "check",
+                "{name}: {}",
+                out.stdout
+            );
+            for expected in names {
+                assert!(
+                    out.stderr.contains(expected),
+                    "{name} {command}: `{expected}` not in: {}",
+                    out.stderr
+                );
+            }
+        }
+        assert!(
+            !dir.path().join("report").exists(),
+            "{name}: nothing written"
+        );
+    }
+}
+
+/// Bad data found while the engine runs: an arm the design does not declare names
+/// the file, the column and the value.
+#[test]
+fn an_undeclared_arm_in_the_data_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let studies = engine_studies(dir.path());
+    let (_, memory_spec, parquet) = &studies[0];
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(memory_spec).unwrap()).unwrap();
+    spec["design"]["arms"][1]["name"] = Value::from("priority");
+    spec["design"].as_object_mut().unwrap().remove("units");
+    spec["analysis"]["id"] = Value::from("property_id");
+    spec["analysis"]["data"] = Value::from(parquet.to_string_lossy().as_ref());
+    spec["analysis"]["engine"] = Value::from("datafusion");
+    let path = dir.path().join("undeclared_arm.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    let out = run(&["analyse", path.to_str().unwrap()]);
+    refused(
+        &out,
+        &["inspections_with_arm.parquet", "`arm`", "`prioritised`"],
+        2,
+    );
+}
