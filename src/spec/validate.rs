@@ -1285,12 +1285,12 @@ impl Checker<'_> {
         }
         let named = format!("analysis.engine `{engine}`");
         if !cfg!(feature = "cluster") {
+            let not_built = crate::engine::EngineError::NotBuilt {
+                engine: engine.to_string(),
+            };
             self.problem(
                 "analysis.engine",
-                crate::engine::EngineError::NotBuilt {
-                    engine: engine.to_string(),
-                }
-                .to_string(),
+                format!("{not_built}: {}", not_built.hint()),
             );
             return engine;
         }
