@@ -592,23 +592,22 @@ impl Table {
                 message: one_line(e),
             })?;
         let mut frame = frame;
-        if let Some(labels) = labels {
-            if frame
+        if let Some(labels) = labels
+            && frame
                 .schema()
                 .field_with_unqualified_name(labels.column)
                 .is_ok()
-            {
-                let arm = || label_expr(labels.column);
-                let indicator = when(arm().eq(lit(labels.treated)), lit(1.0))
-                    .when(arm().eq(lit(labels.control)), lit(0.0))
-                    .end()
-                    .and_then(|indicator| frame.clone().with_column(labels.column, indicator))
-                    .map_err(|e| EngineError::Query {
-                        path: path.to_path_buf(),
-                        message: one_line(e),
-                    })?;
-                frame = indicator;
-            }
+        {
+            // The arm names become the 0/1 treatment under the same column name.
+            let arm = || label_expr(labels.column);
+            frame = when(arm().eq(lit(labels.treated)), lit(1.0))
+                .when(arm().eq(lit(labels.control)), lit(0.0))
+                .end()
+                .and_then(|indicator| frame.clone().with_column(labels.column, indicator))
+                .map_err(|e| EngineError::Query {
+                    path: path.to_path_buf(),
+                    message: one_line(e),
+                })?;
         }
         let schema = frame.schema().clone();
         for &(name, role) in columns {
