@@ -1118,3 +1118,69 @@ fn an_undeclared_arm_in_the_data_is_named() {
         2,
     );
 }
+
+/// Rows the engine cannot analyse end the analysis with one line naming the file
+/// and the column: a repeated identifier, and a missing outcome under
+/// `missing: error` (with its count; no line, as no row comes back).
+#[test]
+fn bad_rows_on_an_engine_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let column = |name: &str, values: &[&str]| {
+        (
+            name.to_string(),
+            values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let arms = [
+        "control", "control", "control", "treated", "treated", "treated",
+    ];
+    let cases: [(&str, Vec<(String, Vec<String>)>, &[&str]); 2] = [
+        (
+            "repeated_id",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "a"]),
+                column("arm", &arms),
+                column("y", &["1", "2", "3", "4", "5", "7"]),
+            ],
+            &[
+                "repeated_id.parquet",
+                "column `id`",
+                "6 rows hold 5 distinct",
+            ],
+        ),
+        (
+            "missing_outcome",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "f"]),
+                column("arm", &arms),
+                column("y", &["1", "", "3", "4", "5", "7"]),
+            ],
+            &["missing_outcome.parquet", "column `y` has 1 missing values"],
+        ),
+    ];
+    for (name, columns, expected) in cases {
+        let data = dir.path().join(format!("{name}.parquet"));
+        write_parquet(&batch_of_columns(&columns), &data, 100);
+        let spec = serde_json::json!({
+            "evident": 1,
+            "title": "t",
+            "statement": {"problem": "p", "action": "a", "data_product": "d", "datasets": ["x"]},
+            "design": {
+                "kind": "rct",
+                "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+            },
+            "outcomes": [{"name": "y", "type": "continuous", "role": "primary"}],
+            "analysis": {
+                "data": data.to_string_lossy(),
+                "id": "id",
+                "treatment": "arm",
+                "randomisation_inference": {"enabled": false},
+                "engine": "datafusion"
+            },
+            "report": {"dir": dir.path().join("report").to_string_lossy()}
+        });
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, spec.to_string()).unwrap();
+        refused(&run(&["analyse", path.to_str().unwrap()]), expected, 2);
+    }
+}

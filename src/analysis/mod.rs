@@ -376,6 +376,15 @@ pub enum AnalysisError {
         arms: String,
     },
     #[error(
+        "{}: column `{column}` names the unit, but its {rows} rows hold {distinct} distinct identifiers: one is missing or repeated", path.display()
+    )]
+    IdsOnEngine {
+        path: PathBuf,
+        column: String,
+        rows: usize,
+        distinct: usize,
+    },
+    #[error(
         "outcome `{outcome}` has zero variance {within}: every value is {value}, so no standard error or test is possible"
     )]
     ZeroVariance {
@@ -470,6 +479,9 @@ impl AnalysisError {
             }
             AnalysisError::TooFew { .. } => "more analysed units are needed in that group".into(),
             AnalysisError::Engine(e) => e.hint(),
+            AnalysisError::IdsOnEngine { .. } => {
+                "give every row its own identifier; remove analysis.engine to see the first bad line".into()
+            }
             AnalysisError::ArmsOnEngine { .. } => {
                 "give every row one of the declared arms (design.arms), or remove analysis.engine to see the first bad row".into()
             }

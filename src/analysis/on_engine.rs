@@ -89,9 +89,21 @@ pub(super) fn analyse(plan: &Plan, analysis: &AnalysisPlan) -> Result<Analysis, 
                     summarised: &summarised,
                     binary_outcome: spec.outcome_type == OutcomeType::Binary,
                     clusters,
+                    // Once: identifiers do not change between outcomes.
+                    id: (profiles.is_empty() && index == 0).then_some(analysis.id.as_str()),
                 };
                 let found = arm_profile(engine, &request)?;
-                let pair = arm_pair(analysis, arm_column, &names, found)?;
+                if let Some(distinct) = found.distinct_ids
+                    && distinct != found.rows
+                {
+                    return Err(AnalysisError::IdsOnEngine {
+                        path: analysis.data.clone(),
+                        column: analysis.id.clone(),
+                        rows: found.rows,
+                        distinct,
+                    });
+                }
+                let pair = arm_pair(analysis, arm_column, &names, found.arms)?;
                 check_profile(analysis, &required, &pair, spec)?;
                 profiles.push((used, summarised, pair));
             }

@@ -167,6 +167,19 @@ pub struct ProfileRequest<'a> {
     /// Count the analysed rows whose `required[0]` is neither 0 nor 1.
     pub binary_outcome: bool,
     pub clusters: Option<&'a str>,
+    /// The identifier column, whose distinct values are counted over the file.
+    pub id: Option<&'a str>,
+}
+
+/// The rows of a Parquet file per arm label, and its identifiers ([`arm_profile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Sorted by label, a missing label first.
+    pub arms: Vec<ArmProfile>,
+    /// Rows of the file, and distinct identifiers among them (missing ones not
+    /// counted), when `id` was given.
+    pub rows: usize,
+    pub distinct_ids: Option<usize>,
 }
 
 /// One arm label's rows ([`arm_profile`]).
@@ -351,15 +364,12 @@ impl EngineError {
 /// Per arm label of `request.arm_column` (sorted by label, a missing label first):
 /// rows, rows left out for missing values by column, analysed rows, the mean and
 /// variance of each summarised column on them, and clusters; from two aggregate
-/// queries grouped by the label.
+/// queries grouped by the label, and one counting the distinct identifiers.
 ///
 /// # Errors
 /// [`EngineError::NotBuilt`] without the `cluster` feature; a file that is not
 /// Parquet, a missing or non-numeric column, and a failed or unreachable cluster.
-pub fn arm_profile(
-    engine: &Engine,
-    request: &ProfileRequest,
-) -> Result<Vec<ArmProfile>, EngineError> {
+pub fn arm_profile(engine: &Engine, request: &ProfileRequest) -> Result<Profile, EngineError> {
     #[cfg(feature = "cluster")]
     {
         query::arm_profile(engine, request)

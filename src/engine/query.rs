@@ -20,7 +20,7 @@ use nalgebra::{DMatrix, DVector};
 use super::sums::{self, Moments, Residuals, Variance};
 use super::{
     ArmLabels, ArmProfile, ColumnSummary, DimRequest, Engine, EngineDim, EngineError, EngineFit,
-    ProfileRequest, RegressionRequest,
+    Profile, ProfileRequest, RegressionRequest,
 };
 use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
@@ -229,9 +229,10 @@ pub(super) fn difference_in_means_on(
 pub(super) fn arm_profile(
     engine: &Engine,
     request: &ProfileRequest,
-) -> Result<Vec<ArmProfile>, EngineError> {
+) -> Result<Profile, EngineError> {
     block_on(async {
         let mut columns: Vec<(&str, Role)> = vec![(request.arm_column, Role::Label)];
+        columns.extend(request.id.map(|c| (c, Role::Label)));
         columns.extend(
             request
                 .required
@@ -338,8 +339,25 @@ pub(super) fn arm_profile(
                 }
             })
             .collect();
+        let rows = profiles.iter().map(|p| p.rows).sum();
+        let distinct_ids = match request.id {
+            Some(id) => Some(
+                table
+                    .scalars(aggregate(
+                        table.frame.clone(),
+                        vec![],
+                        vec![count_distinct(label_expr(id))],
+                    ))
+                    .await?[0] as usize,
+            ),
+            None => None,
+        };
         if request.summarised.is_empty() || profiles.is_empty() {
-            return Ok(profiles);
+            return Ok(Profile {
+                arms: profiles,
+                rows,
+                distinct_ids,
+            });
         }
 
         // Query 2: the sums of deviations from each arm's mean and of their
@@ -414,7 +432,11 @@ pub(super) fn arm_profile(
                 };
             }
         }
-        Ok(profiles)
+        Ok(Profile {
+            arms: profiles,
+            rows,
+            distinct_ids,
+        })
     })
 }
 
