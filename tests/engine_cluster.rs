@@ -981,6 +981,28 @@ fn analyses_match(engine: &str) {
                 == 2,
             "both estimators ran"
         );
+        if engine == "datafusion" {
+            let args = ["analyse", engine_spec.to_str().unwrap(), "--json"];
+            assert_eq!(
+                run(&args).stdout,
+                run(&args).stdout,
+                "{name}: the same bytes"
+            );
+        }
+        // The report is written from the engine's analysis as from memory's.
+        let out = dir.path().join(format!("{name}_report"));
+        let written = run(&[
+            "report",
+            engine_spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(written.code, Some(0), "{engine} {name}: {}", written.stderr);
+        let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(
+            markdown.contains("attrition are not known"),
+            "{engine} {name}: the report says what the engine could not compute"
+        );
     }
 }
 
