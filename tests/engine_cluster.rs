@@ -1142,7 +1142,8 @@ fn an_undeclared_arm_in_the_data_is_named() {
 }
 
 /// Rows the engine cannot analyse end the analysis with one line naming the file
-/// and the column: a repeated identifier, and a missing outcome under
+/// and the column: a cluster with rows in both arms, a repeated identifier, and a
+/// missing outcome under
 /// `missing: error` (with its count; no line, as no row comes back).
 #[test]
 fn bad_rows_on_an_engine_are_named() {
@@ -1156,7 +1157,21 @@ fn bad_rows_on_an_engine_are_named() {
     let arms = [
         "control", "control", "control", "treated", "treated", "treated",
     ];
-    let cases: [(&str, Vec<(String, Vec<String>)>, &[&str]); 2] = [
+    let cases: [(&str, Vec<(String, Vec<String>)>, &[&str]); 3] = [
+        (
+            "mixed_cluster",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "f"]),
+                column("arm", &arms),
+                column("y", &["1", "2", "3", "4", "5", "7"]),
+                column("site", &["s1", "s1", "s2", "s2", "s3", "s3"]),
+            ],
+            &[
+                "mixed_cluster.parquet",
+                "column `site`",
+                "cluster `s2` has rows in both arms",
+            ],
+        ),
         (
             "repeated_id",
             vec![
@@ -1187,9 +1202,20 @@ fn bad_rows_on_an_engine_are_named() {
             "evident": 1,
             "title": "t",
             "statement": {"problem": "p", "action": "a", "data_product": "d", "datasets": ["x"]},
-            "design": {
-                "kind": "rct",
-                "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+            "design": if name == "mixed_cluster" {
+                let units = dir.path().join("units.csv");
+                std::fs::write(&units, "id,site\na,s1\nb,s1\nc,s2\nd,s2\ne,s3\nf,s3\n").unwrap();
+                serde_json::json!({
+                    "kind": "cluster_rct",
+                    "cluster": "site",
+                    "units": {"file": units.to_string_lossy(), "id": "id"},
+                    "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+                })
+            } else {
+                serde_json::json!({
+                    "kind": "rct",
+                    "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+                })
             },
             "outcomes": [{"name": "y", "type": "continuous", "role": "primary"}],
             "analysis": {

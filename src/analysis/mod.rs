@@ -376,6 +376,14 @@ pub enum AnalysisError {
         arms: String,
     },
     #[error(
+        "{}: column `{column}`: cluster `{cluster}` has rows in both arms", path.display()
+    )]
+    MixedClusterOnEngine {
+        path: PathBuf,
+        column: String,
+        cluster: String,
+    },
+    #[error(
         "{}: column `{column}` names the unit, but its {rows} rows hold {distinct} distinct identifiers: one is missing or repeated", path.display()
     )]
     IdsOnEngine {
@@ -479,6 +487,9 @@ impl AnalysisError {
             }
             AnalysisError::TooFew { .. } => "more analysed units are needed in that group".into(),
             AnalysisError::Engine(e) => e.hint(),
+            AnalysisError::MixedClusterOnEngine { .. } => {
+                "a cluster-randomised trial allocates whole clusters: every row of a cluster must be in the same arm".into()
+            }
             AnalysisError::IdsOnEngine { .. } => {
                 "give every row its own identifier; remove analysis.engine to see the first bad line".into()
             }

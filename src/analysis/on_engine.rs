@@ -103,6 +103,13 @@ pub(super) fn analyse(plan: &Plan, analysis: &AnalysisPlan) -> Result<Analysis, 
                         distinct,
                     });
                 }
+                if let (Some(cluster), Some(column)) = (&found.mixed_cluster, clusters) {
+                    return Err(AnalysisError::MixedClusterOnEngine {
+                        path: analysis.data.clone(),
+                        column: column.to_string(),
+                        cluster: cluster.clone(),
+                    });
+                }
                 let pair = arm_pair(analysis, arm_column, &names, found.arms)?;
                 check_profile(analysis, &required, &pair, spec)?;
                 profiles.push((used, summarised, pair));

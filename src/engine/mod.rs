@@ -6,7 +6,9 @@
 //! the values of `regress --engine`, `test dim --engine` and `analysis.engine`) and a
 //! [`RegressionRequest`] or [`DimRequest`] naming a Parquet file and its columns.
 //! Out: the same [`LmRobust`] / [`DifferenceInMeans`] as the in-memory path, to
-//! rounding (tests/engine_cluster.rs: 1e-10 relative).
+//! rounding (tests/engine_cluster.rs: 1e-10 relative). For the analyse stage,
+//! [`arm_profile`] adds the per-arm counts, means and variances its report needs, and
+//! a column of arm names can stand for the 0/1 treatment ([`ArmLabels`]).
 //!
 //! The engines compute sufficient statistics only (see `sums` for the algebra), so
 //! nothing but k × k sums and one k-vector (and k × k block) per cluster leaves the
@@ -167,7 +169,8 @@ pub struct ProfileRequest<'a> {
     /// Count the analysed rows whose `required[0]` is neither 0 nor 1.
     pub binary_outcome: bool,
     pub clusters: Option<&'a str>,
-    /// The identifier column, whose distinct values are counted over the file.
+    /// The identifier column: with it the file-level checks are made (distinct
+    /// identifiers, and clusters holding more than one arm label).
     pub id: Option<&'a str>,
 }
 
@@ -180,6 +183,9 @@ pub struct Profile {
     /// counted), when `id` was given.
     pub rows: usize,
     pub distinct_ids: Option<usize>,
+    /// With `id` and `clusters`: the first cluster (by label) whose rows hold more
+    /// than one arm label.
+    pub mixed_cluster: Option<String>,
 }
 
 /// One arm label's rows ([`arm_profile`]).

@@ -352,11 +352,25 @@ pub(super) fn arm_profile(
             ),
             None => None,
         };
+        let mixed_cluster = match (request.id, request.clusters) {
+            (Some(_), Some(clusters)) => table
+                .grouped(aggregate(
+                    table.frame.clone(),
+                    vec![label_expr(clusters).alias("g")],
+                    vec![count_distinct(arm())],
+                ))
+                .await?
+                .into_iter()
+                .find(|(_, arms)| arms[0] > 1.0)
+                .map(|(cluster, _)| cluster),
+            _ => None,
+        };
         if request.summarised.is_empty() || profiles.is_empty() {
             return Ok(Profile {
                 arms: profiles,
                 rows,
                 distinct_ids,
+                mixed_cluster,
             });
         }
 
@@ -436,6 +450,7 @@ pub(super) fn arm_profile(
             arms: profiles,
             rows,
             distinct_ids,
+            mixed_cluster,
         })
     })
 }
