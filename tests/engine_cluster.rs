@@ -1157,7 +1157,8 @@ fn bad_rows_on_an_engine_are_named() {
     let arms = [
         "control", "control", "control", "treated", "treated", "treated",
     ];
-    let cases: [(&str, Vec<(String, Vec<String>)>, &[&str]); 3] = [
+    type Columns = Vec<(String, Vec<String>)>;
+    let cases: [(&str, Columns, &[&str]); 3] = [
         (
             "mixed_cluster",
             vec![
