@@ -82,6 +82,9 @@ pub enum ExitKind {
 impl Error {
     pub fn exit_kind(&self) -> ExitKind {
         match self {
+            Error::Analysis(crate::analysis::AnalysisError::Engine(e)) if !e.is_invalid_input() => {
+                ExitKind::RunFailed
+            }
             Error::Spec(_)
             | Error::Data(_)
             | Error::Analysis(_)

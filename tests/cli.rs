@@ -485,3 +485,46 @@ fn issue_14_an_arm_column_that_disagrees_with_the_allocation_names_unit_and_both
         "outcomes.csv:4: unit `3` is in arm `treatment` here but allocated to `control` in ",
     );
 }
+
+/// `analysis.engine`: `memory` (the default) is accepted by name; a value that is
+/// not an engine is refused at `check` naming the key and the value.
+#[test]
+fn analysis_engine_is_parsed_at_check() {
+    let study = Study::new();
+    study.edit_spec(
+        "\"covariates\": [\"x\"]}",
+        "\"covariates\": [\"x\"], \"engine\": \"memory\"}",
+    );
+    evident().arg("check").arg(study.spec()).assert().success();
+    for bad in ["spark://h:1", "ballista://host:0", "DataFusion"] {
+        study.edit_spec(
+            "\"covariates\": [\"x\"]}",
+            &format!("\"covariates\": [\"x\"], \"engine\": \"{bad}\"}}"),
+        );
+        let assert = evident().arg("check").arg(study.spec()).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("analysis.engine: unknown engine") && stderr.contains(bad),
+            "{bad}: {stderr}"
+        );
+    }
+}
+
+/// Without the `cluster` feature an engine spec is refused with the NotBuilt
+/// message and its hint, before any stage writes a file.
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn an_engine_not_built_in_is_refused_and_nothing_is_written() {
+    let study = Study::new();
+    study.edit_spec(
+        "\"covariates\": [\"x\"]}",
+        "\"covariates\": [\"x\"], \"engine\": \"datafusion\"}",
+    );
+    for command in ["check", "run", "analyse"] {
+        assert_invalid(
+            evident().arg(command).arg(study.spec()).assert(),
+            "analysis.engine: the datafusion engine is not in this build of evident (it was built without the `cluster` feature): build evident with `cargo build --release --features cluster`",
+        );
+        assert!(!study.out().exists(), "{command} wrote nothing");
+    }
+}

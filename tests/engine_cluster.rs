@@ -771,3 +771,465 @@ fn every_executor_killed_mid_query_ends_the_fit_naming_the_endpoint() {
     // asked for is the bound if it did not.
     assert!(started.elapsed() < Duration::from_secs(40));
 }
+
+// ---- The analyse stage on an engine (`analysis.engine`) ----
+
+/// `data` (a CSV whose first column is the unit id) with the columns `take` of
+/// `units` (a CSV whose first column is the same id) appended, written to `dir` as
+/// `name.csv` and `name.parquet`.
+fn joined_to_units(
+    data: &Path,
+    units: &Path,
+    take: &[&str],
+    dir: &Path,
+    name: &str,
+) -> (PathBuf, PathBuf) {
+    let mut reader = csv::Reader::from_path(units).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let wanted: Vec<usize> = take
+        .iter()
+        .map(|t| headers.iter().position(|h| h == *t).unwrap())
+        .collect();
+    let of_unit: HashMap<String, Vec<String>> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                wanted.iter().map(|&j| r[j].to_string()).collect(),
+            )
+        })
+        .collect();
+    let mut reader = csv::Reader::from_path(data).unwrap();
+    let mut columns: Vec<(String, Vec<String>)> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .chain(take.iter().copied())
+        .map(|h| (h.to_string(), Vec::new()))
+        .collect();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let extra = &of_unit[&record[0]];
+        for (j, value) in record
+            .iter()
+            .chain(extra.iter().map(String::as_str))
+            .enumerate()
+        {
+            columns[j].1.push(value.to_string());
+        }
+    }
+    let csv_path = dir.join(format!("{name}.csv"));
+    let mut writer = csv::Writer::from_path(&csv_path).unwrap();
+    writer
+        .write_record(columns.iter().map(|(h, _)| h.as_str()))
+        .unwrap();
+    for row in 0..columns[0].1.len() {
+        writer
+            .write_record(columns.iter().map(|(_, v)| v[row].as_str()))
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let parquet_path = dir.join(format!("{name}.parquet"));
+    write_parquet(&batch_of_columns(&columns), &parquet_path, 100);
+    (csv_path, parquet_path)
+}
+
+/// An example's study.json analysing `data` (its arm in column `arm`), with
+/// randomisation inference off, the units file at its absolute path, `engine`
+/// when given and `tweak` applied, written to `dir/name.json`.
+fn analysis_spec(
+    example: &str,
+    data: &Path,
+    engine: Option<&str>,
+    dir: &Path,
+    name: &str,
+    tweak: impl Fn(&mut Value),
+) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("specs")
+        .join(example);
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("study.json")).unwrap()).unwrap();
+    let units = spec["design"]["units"]["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    spec["design"]["units"]["file"] = Value::from(root.join(units).to_string_lossy().as_ref());
+    let analysis = spec["analysis"].as_object_mut().unwrap();
+    analysis.insert("data".into(), Value::from(data.to_string_lossy().as_ref()));
+    analysis.insert("treatment".into(), Value::from("arm"));
+    analysis.insert(
+        "randomisation_inference".into(),
+        serde_json::json!({ "enabled": false }),
+    );
+    if let Some(engine) = engine {
+        analysis.insert("engine".into(), Value::from(engine));
+    }
+    spec["report"]["dir"] = Value::from(dir.join("report").to_string_lossy().as_ref());
+    tweak(&mut spec);
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
+    path
+}
+
+/// The HMO trial (two outcomes, difference in means and regression adjustment)
+/// and the ward-falls cluster trial (binary outcome, missing covariates, listwise,
+/// CR2), each on its data with the arm (and ward) written in.
+fn engine_studies(dir: &Path) -> Vec<(&'static str, PathBuf, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let (hmo_csv, hmo_parquet) = joined_to_units(
+        &root.join("hmo-inspections/data/inspections.csv"),
+        &root.join("hmo-inspections/data/properties.csv"),
+        &["arm"],
+        dir,
+        "inspections_with_arm",
+    );
+    let (falls_csv, falls_parquet) = joined_to_units(
+        &root.join("ward-falls-alert/data/falls.csv"),
+        &root.join("ward-falls-alert/data/patients.csv"),
+        &["ward", "arm"],
+        dir,
+        "falls_with_arm",
+    );
+    let with_both_estimators = |spec: &mut Value| {
+        spec["analysis"]["estimators"] =
+            serde_json::json!(["difference_in_means", "regression_adjusted"]);
+    };
+    vec![
+        (
+            "hmo",
+            analysis_spec(
+                "hmo-inspections",
+                &hmo_csv,
+                None,
+                dir,
+                "hmo_memory",
+                with_both_estimators,
+            ),
+            hmo_parquet,
+        ),
+        (
+            "falls",
+            analysis_spec(
+                "ward-falls-alert",
+                &falls_csv,
+                None,
+                dir,
+                "falls_memory",
+                with_both_estimators,
+            ),
+            falls_parquet,
+        ),
+    ]
+}
+
+/// `evident analyse --json` of the spec with `analysis.engine` set to `engine`
+/// equals memory's on the CSV: every number of every comparison (estimates, SEs,
+/// CIs, p-values, adjusted p-values, groups' n, means and SDs, risk and odds
+/// ratios), the flow's rows, exclusions and analysed counts, and the baseline
+/// balance, to 1e-10 relative.
+fn analyses_match(engine: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, memory_spec, parquet) in engine_studies(dir.path()) {
+        let spec: Value =
+            serde_json::from_str(&std::fs::read_to_string(&memory_spec).unwrap()).unwrap();
+        let mut on_engine = spec.clone();
+        on_engine["analysis"]["data"] = Value::from(parquet.to_string_lossy().as_ref());
+        on_engine["analysis"]["engine"] = Value::from(engine);
+        let engine_spec = dir.path().join(format!("{name}_engine.json"));
+        std::fs::write(&engine_spec, on_engine.to_string()).unwrap();
+        let memory = json(&["analyse", memory_spec.to_str().unwrap(), "--json"]);
+        let remote = json(&["analyse", engine_spec.to_str().unwrap(), "--json"]);
+        let (memory, remote) = (&memory["analysis"], &remote["analysis"]);
+        close(
+            &remote["outcomes"],
+            &memory["outcomes"],
+            1e-10,
+            &format!("{engine} {name} outcomes"),
+        );
+        close(
+            &remote["baseline"],
+            &memory["baseline"],
+            1e-10,
+            &format!("{engine} {name} baseline"),
+        );
+        let arms = memory["flow"]["arms"].as_array().unwrap();
+        assert_eq!(arms.len(), 2);
+        for (i, arm) in arms.iter().enumerate() {
+            let got = &remote["flow"]["arms"][i];
+            for key in [
+                "arm",
+                "with_data",
+                "excluded_missing",
+                "excluded_by_column",
+                "analysed",
+                "clusters_analysed",
+                "clusters_with_data",
+            ] {
+                assert_eq!(got[key], arm[key], "{engine} {name} flow arm {i} {key}");
+            }
+            // Allocation needs the join to the units file: not known on an engine.
+            assert_eq!(got["allocated"], Value::Null);
+            assert_eq!(got["lost_to_follow_up"], Value::Null);
+        }
+        assert!(
+            memory["outcomes"][0]["comparisons"]
+                .as_array()
+                .unwrap()
+                .len()
+                == 2,
+            "both estimators ran"
+        );
+        if engine == "datafusion" {
+            let args = ["analyse", engine_spec.to_str().unwrap(), "--json"];
+            assert_eq!(
+                run(&args).stdout,
+                run(&args).stdout,
+                "{name}: the same bytes"
+            );
+        }
+        // The report is written from the engine's analysis as from memory's.
+        let out = dir.path().join(format!("{name}_report"));
+        let written = run(&[
+            "report",
+            engine_spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(written.code, Some(0), "{engine} {name}: {}", written.stderr);
+        let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(
+            markdown.contains("attrition are not known"),
+            "{engine} {name}: the report says what the engine could not compute"
+        );
+    }
+}
+
+#[test]
+fn datafusion_analyses_equal_memory() {
+    analyses_match("datafusion");
+}
+
+#[test]
+fn ballista_analyses_equal_memory() {
+    analyses_match(&shared_cluster().engine());
+}
+
+/// What the analyse stage cannot do on an engine is refused at `check` (and so by
+/// `analyse`, writing nothing), naming the key and why: an estimator that needs the
+/// rows, randomisation inference left on, data that are not Parquet, arms joined
+/// from the units file, declared blocks and a categorical covariate.
+#[test]
+fn what_the_analyse_stage_cannot_do_on_an_engine_is_refused_at_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let studies = engine_studies(dir.path());
+    let (_, memory_spec, parquet) = &studies[0];
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(memory_spec).unwrap()).unwrap();
+    let csv = base["analysis"]["data"].as_str().unwrap().to_string();
+    type Tweak = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Tweak, &[&str])> = vec![
+        (
+            "lin",
+            Box::new(|s| {
+                s["analysis"]["estimators"] = serde_json::json!(["difference_in_means", "lin"])
+            }),
+            &["analysis.estimators[1]", "needs the rows in memory"],
+        ),
+        (
+            "ri",
+            Box::new(|s| {
+                s["analysis"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("randomisation_inference");
+            }),
+            &[
+                "analysis.randomisation_inference",
+                "set analysis.randomisation_inference.enabled to false",
+            ],
+        ),
+        (
+            "csv",
+            Box::new(move |s| s["analysis"]["data"] = Value::from(csv.as_str())),
+            &["analysis.data", "reads Parquet only"],
+        ),
+        (
+            "units_arm",
+            Box::new(|s| {
+                s["analysis"].as_object_mut().unwrap().remove("treatment");
+            }),
+            &[
+                "analysis.treatment",
+                "the units file's column `arm`",
+                "Write the arm into the data",
+            ],
+        ),
+        (
+            "blocks",
+            Box::new(|s| s["analysis"]["blocks"] = serde_json::json!(["prior_complaints"])),
+            &["analysis.blocks", "need the rows in memory"],
+        ),
+        (
+            "categorical",
+            Box::new(|s| {
+                s["analysis"]["covariate_types"] =
+                    serde_json::json!({ "prior_complaints": "categorical" })
+            }),
+            &[
+                "analysis.covariate_types.prior_complaints",
+                "numeric covariates only",
+            ],
+        ),
+        (
+            "bad_engine",
+            Box::new(|s| s["analysis"]["engine"] = Value::from("ballista://host:port")),
+            &["analysis.engine", "ballista://host:port"],
+        ),
+    ];
+    for (name, tweak, names) in cases {
+        let mut spec = base.clone();
+        spec["analysis"]["data"] = Value::from(parquet.to_string_lossy().as_ref());
+        spec["analysis"]["engine"] = Value::from("datafusion");
+        tweak(&mut spec);
+        let path = dir.path().join(format!("refused_{name}.json"));
+        std::fs::write(&path, spec.to_string()).unwrap();
+        for command in ["check", "analyse"] {
+            let out = run(&[command, path.to_str().unwrap()]);
+            assert_eq!(out.code, Some(2), "{name} {command}: {}", out.stderr);
+            assert!(
+                out.stdout.is_empty() || command == "check",
+                "{name}: {}",
+                out.stdout
+            );
+            for expected in names {
+                assert!(
+                    out.stderr.contains(expected),
+                    "{name} {command}: `{expected}` not in: {}",
+                    out.stderr
+                );
+            }
+        }
+        assert!(
+            !dir.path().join("report").exists(),
+            "{name}: nothing written"
+        );
+    }
+}
+
+/// Bad data found while the engine runs: an arm the design does not declare names
+/// the file, the column and the value.
+#[test]
+fn an_undeclared_arm_in_the_data_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let studies = engine_studies(dir.path());
+    let (_, memory_spec, parquet) = &studies[0];
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(memory_spec).unwrap()).unwrap();
+    spec["design"]["arms"][1]["name"] = Value::from("priority");
+    spec["design"].as_object_mut().unwrap().remove("units");
+    spec["analysis"]["id"] = Value::from("property_id");
+    spec["analysis"]["data"] = Value::from(parquet.to_string_lossy().as_ref());
+    spec["analysis"]["engine"] = Value::from("datafusion");
+    let path = dir.path().join("undeclared_arm.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    let out = run(&["analyse", path.to_str().unwrap()]);
+    refused(
+        &out,
+        &["inspections_with_arm.parquet", "`arm`", "`prioritised`"],
+        2,
+    );
+}
+
+/// Rows the engine cannot analyse end the analysis with one line naming the file
+/// and the column: a cluster with rows in both arms, a repeated identifier, and a
+/// missing outcome under
+/// `missing: error` (with its count; no line, as no row comes back).
+#[test]
+fn bad_rows_on_an_engine_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let column = |name: &str, values: &[&str]| {
+        (
+            name.to_string(),
+            values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let arms = [
+        "control", "control", "control", "treated", "treated", "treated",
+    ];
+    type Columns = Vec<(String, Vec<String>)>;
+    let cases: [(&str, Columns, &[&str]); 3] = [
+        (
+            "mixed_cluster",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "f"]),
+                column("arm", &arms),
+                column("y", &["1", "2", "3", "4", "5", "7"]),
+                column("site", &["s1", "s1", "s2", "s2", "s3", "s3"]),
+            ],
+            &[
+                "mixed_cluster.parquet",
+                "column `site`",
+                "cluster `s2` has rows in both arms",
+            ],
+        ),
+        (
+            "repeated_id",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "a"]),
+                column("arm", &arms),
+                column("y", &["1", "2", "3", "4", "5", "7"]),
+            ],
+            &[
+                "repeated_id.parquet",
+                "column `id`",
+                "6 rows hold 5 distinct",
+            ],
+        ),
+        (
+            "missing_outcome",
+            vec![
+                column("id", &["a", "b", "c", "d", "e", "f"]),
+                column("arm", &arms),
+                column("y", &["1", "", "3", "4", "5", "7"]),
+            ],
+            &["missing_outcome.parquet", "column `y` has 1 missing values"],
+        ),
+    ];
+    for (name, columns, expected) in cases {
+        let data = dir.path().join(format!("{name}.parquet"));
+        write_parquet(&batch_of_columns(&columns), &data, 100);
+        let spec = serde_json::json!({
+            "evident": 1,
+            "title": "t",
+            "statement": {"problem": "p", "action": "a", "data_product": "d", "datasets": ["x"]},
+            "design": if name == "mixed_cluster" {
+                let units = dir.path().join("units.csv");
+                std::fs::write(&units, "id,site\na,s1\nb,s1\nc,s2\nd,s2\ne,s3\nf,s3\n").unwrap();
+                serde_json::json!({
+                    "kind": "cluster_rct",
+                    "cluster": "site",
+                    "units": {"file": units.to_string_lossy(), "id": "id"},
+                    "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+                })
+            } else {
+                serde_json::json!({
+                    "kind": "rct",
+                    "arms": [{"name": "control", "share": 0.5}, {"name": "treated", "share": 0.5}]
+                })
+            },
+            "outcomes": [{"name": "y", "type": "continuous", "role": "primary"}],
+            "analysis": {
+                "data": data.to_string_lossy(),
+                "id": "id",
+                "treatment": "arm",
+                "randomisation_inference": {"enabled": false},
+                "engine": "datafusion"
+            },
+            "report": {"dir": dir.path().join("report").to_string_lossy()}
+        });
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, spec.to_string()).unwrap();
+        refused(&run(&["analyse", path.to_str().unwrap()]), expected, 2);
+    }
+}

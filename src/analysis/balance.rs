@@ -250,7 +250,17 @@ fn indicators(
 pub fn hedges_g(treated: &[f64], control: &[f64]) -> f64 {
     let (mean_t, var_t) = mean_and_variance(treated);
     let (mean_c, var_c) = mean_and_variance(control);
-    let (n_t, n_c) = (treated.len() as f64, control.len() as f64);
+    hedges_g_of(
+        (treated.len() as f64, mean_t, var_t),
+        (control.len() as f64, mean_c, var_c),
+    )
+}
+
+/// [`hedges_g`] from each group's (n, mean, variance).
+pub(crate) fn hedges_g_of(
+    (n_t, mean_t, var_t): (f64, f64, f64),
+    (n_c, mean_c, var_c): (f64, f64, f64),
+) -> f64 {
     let pooled = (((n_t - 1.0) * var_t + (n_c - 1.0) * var_c) / (n_t + n_c - 2.0)).sqrt();
     if pooled == 0.0 {
         return if mean_t == mean_c {
@@ -272,8 +282,14 @@ pub fn hedges_g(treated: &[f64], control: &[f64]) -> f64 {
 /// observation is added to every cell of the 2×2 table, both arms alike, so
 /// p = (events + ½) / (n + 1) in each.
 pub fn cox_index(treated: &[f64], control: &[f64]) -> f64 {
-    let (n_t, n_c) = (treated.len() as f64, control.len() as f64);
-    let (events_t, events_c) = (treated.iter().sum::<f64>(), control.iter().sum::<f64>());
+    cox_index_of(
+        (treated.iter().sum::<f64>(), treated.len() as f64),
+        (control.iter().sum::<f64>(), control.len() as f64),
+    )
+}
+
+/// [`cox_index`] from each group's (events, n).
+pub(crate) fn cox_index_of((events_t, n_t): (f64, f64), (events_c, n_c): (f64, f64)) -> f64 {
     // Counts are whole numbers far below 2^26, so the cross-products are exact.
     if events_t * n_c == events_c * n_t {
         return 0.0;

@@ -15,8 +15,8 @@ use crate::report::format;
 use crate::spec::{Arm, EstimatorKind, OutcomeSpec, OutcomeType};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::regression::{
-    ArmMeans, Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, RegressionError,
-    build_design, difference_in_means, lm_lin_with_fixed_effects, lm_robust,
+    ArmMeans, Clusters, Covariate, DifferenceInMeans, DimDesign, DimOptions, LmRobustOptions,
+    RegressionError, build_design, difference_in_means, lm_lin_with_fixed_effects, lm_robust,
 };
 use crate::stats::summary::mean_and_variance;
 
@@ -121,20 +121,13 @@ pub(crate) fn compare_arms(
         .filter(|&&i| rows.arm[i] == treated_arm)
         .map(|&i| rows.y[i])
         .collect();
-    check_group(outcome, &data.arm_names[control], &control_values)?;
-    check_group(outcome, &arms[treated_arm].name, &treated_values)?;
-    let (mean_t, var_t) = mean_and_variance(&treated_values);
-    let (_, var_c) = mean_and_variance(&control_values);
-    if var_t == 0.0 && var_c == 0.0 {
-        return Err(AnalysisError::ZeroVariance {
-            outcome: outcome.name.clone(),
-            within: format!(
-                "within arms `{}` and `{}`",
-                arms[treated_arm].name, data.arm_names[control]
-            ),
-            value: mean_t,
-        });
-    }
+    let control_stats = ArmStats::of(&control_values);
+    let treated_stats = ArmStats::of(&treated_values);
+    check_arms(
+        outcome,
+        (&data.arm_names[control], &control_stats),
+        (&arms[treated_arm].name, &treated_stats),
+    )?;
     let clusters = data.clusters.as_ref().map(|labels| {
         let subset: Vec<&str> = in_pair
             .iter()
@@ -165,16 +158,9 @@ pub(crate) fn compare_arms(
                 ..DimOptions::default()
             };
             let fit = difference_in_means(&y, &treatment, &options).map_err(fail)?;
-            let design = dim_design(&fit.design, fit.nblocks, fit.mixed_block_sizes);
-            if outcome.outcome_type == OutcomeType::Binary {
-                ratios = ratio_estimates(
-                    &fit.arm_means,
-                    fit.estimate.df,
-                    context.conf_level,
-                    design.variance,
-                );
-            }
-            (fit.estimate, design)
+            let (estimate, design, fit_ratios) = dim_parts(fit, outcome, context.conf_level);
+            ratios = fit_ratios;
+            (estimate, design)
         }
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
             let covariates = data.covariates_for(&in_pair, rows)?;
@@ -239,18 +225,102 @@ pub(crate) fn compare_arms(
             ));
         }
     }
-    let (risk_ratio, odds_ratio) = ratios;
-    let (n_t, n_c) = (treated_values.len() as f64, control_values.len() as f64);
-    let pooled_sd = (((n_t - 1.0) * var_t + (n_c - 1.0) * var_c) / (n_t + n_c - 2.0)).sqrt();
+    Ok(arm_comparison(
+        estimator,
+        (&data.arm_names[control], control_stats),
+        (&arms[treated_arm].name, treated_stats),
+        estimate,
+        design,
+        ratios,
+    ))
+}
+
+/// n, mean and variance of the outcome in one compared arm.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArmStats {
+    pub n: usize,
+    pub mean: f64,
+    pub variance: f64,
+}
+
+impl ArmStats {
+    fn of(values: &[f64]) -> ArmStats {
+        let (mean, variance) = mean_and_variance(values);
+        ArmStats {
+            n: values.len(),
+            mean,
+            variance,
+        }
+    }
+
+    fn summary(&self, name: &str) -> GroupSummary {
+        GroupSummary {
+            name: name.to_string(),
+            n: self.n,
+            mean: self.mean,
+            sd: self.variance.sqrt(),
+        }
+    }
+}
+
+/// The two compared arms (name and outcome statistics) each have two analysed
+/// units and the outcome varies within at least one of them.
+pub(crate) fn check_arms(
+    outcome: &OutcomeSpec,
+    (control_name, control): (&str, &ArmStats),
+    (treated_name, treated): (&str, &ArmStats),
+) -> Result<(), AnalysisError> {
+    check_n(outcome, control_name, control.n)?;
+    check_n(outcome, treated_name, treated.n)?;
+    if treated.variance == 0.0 && control.variance == 0.0 {
+        return Err(AnalysisError::ZeroVariance {
+            outcome: outcome.name.clone(),
+            within: format!("within arms `{treated_name}` and `{control_name}`"),
+            value: treated.mean,
+        });
+    }
+    Ok(())
+}
+
+/// A difference in means' estimate, its design in words and (binary outcomes) the
+/// risk and odds ratios.
+pub(crate) fn dim_parts(
+    fit: DifferenceInMeans,
+    outcome: &OutcomeSpec,
+    conf_level: f64,
+) -> (Estimate, EstimatorDesign, Ratios) {
+    let design = dim_design(&fit.design, fit.nblocks, fit.mixed_block_sizes);
+    let ratios = if outcome.outcome_type == OutcomeType::Binary {
+        ratio_estimates(&fit.arm_means, fit.estimate.df, conf_level, design.variance)
+    } else {
+        (None, None)
+    };
+    (fit.estimate, design, ratios)
+}
+
+/// The risk and odds ratios of a comparison.
+pub(crate) type Ratios = (Option<RatioEstimate>, Option<RatioEstimate>);
+
+/// A comparison of two arms from the estimate and the arms' outcome statistics:
+/// the groups, the pooled SD and Hedges' g.
+pub(crate) fn arm_comparison(
+    estimator: EstimatorKind,
+    (control_name, control): (&str, ArmStats),
+    (treated_name, treated): (&str, ArmStats),
+    estimate: Estimate,
+    design: EstimatorDesign,
+    (risk_ratio, odds_ratio): Ratios,
+) -> Comparison {
+    let (n_t, n_c) = (treated.n as f64, control.n as f64);
+    let pooled_sd = (((n_t - 1.0) * treated.variance + (n_c - 1.0) * control.variance)
+        / (n_t + n_c - 2.0))
+        .sqrt();
     let standardised = (pooled_sd > 0.0)
         .then(|| (1.0 - 3.0 / (4.0 * (n_t + n_c) - 9.0)) * estimate.estimate / pooled_sd);
-    Ok(Comparison {
+    Comparison {
         estimator,
-        contrast: format!("{} vs {}", arms[treated_arm].name, data.arm_names[control]),
-        groups: vec![
-            summary(&data.arm_names[control], &control_values),
-            summary(&arms[treated_arm].name, &treated_values),
-        ],
+        contrast: format!("{treated_name} vs {control_name}"),
+        groups: vec![control.summary(control_name), treated.summary(treated_name)],
         outcome_sd: pooled_sd,
         estimate,
         standardised,
@@ -259,7 +329,7 @@ pub(crate) fn compare_arms(
         odds_ratio,
         p_adjusted: None,
         randomisation: None,
-    })
+    }
 }
 
 /// The difference in means' design in words, with its variance and df rule.
@@ -323,7 +393,7 @@ fn dim_design(design: &DimDesign, blocks: Option<usize>, mixed: bool) -> Estimat
 }
 
 /// A regression estimator's design: its variance, and block fixed effects.
-fn regression_design(
+pub(crate) fn regression_design(
     estimator: EstimatorKind,
     clustered: bool,
     blocks: Option<usize>,
@@ -578,7 +648,11 @@ pub(crate) fn single_mean(
 }
 
 fn check_group(outcome: &OutcomeSpec, group: &str, values: &[f64]) -> Result<(), AnalysisError> {
-    match values.len() {
+    check_n(outcome, group, values.len())
+}
+
+fn check_n(outcome: &OutcomeSpec, group: &str, n: usize) -> Result<(), AnalysisError> {
+    match n {
         0 => Err(AnalysisError::EmptyArm {
             arm: group.to_string(),
             what: format!("outcome `{}`", outcome.name),

@@ -17,6 +17,7 @@ pub mod icc;
 pub mod its;
 pub mod its_many;
 pub mod matched;
+mod on_engine;
 pub mod rdd;
 pub mod ri;
 mod sample;
@@ -363,6 +364,34 @@ pub enum AnalysisError {
         column: String,
         value: f64,
     },
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(
+        "{}: column `{column}` {what}, but the arms are {arms} (analysis.engine compares the declared arms)", path.display()
+    )]
+    ArmsOnEngine {
+        path: PathBuf,
+        column: String,
+        what: String,
+        arms: String,
+    },
+    #[error(
+        "{}: column `{column}`: cluster `{cluster}` has rows in both arms", path.display()
+    )]
+    MixedClusterOnEngine {
+        path: PathBuf,
+        column: String,
+        cluster: String,
+    },
+    #[error(
+        "{}: column `{column}` names the unit, but its {rows} rows hold {distinct} distinct identifiers: one is missing or repeated", path.display()
+    )]
+    IdsOnEngine {
+        path: PathBuf,
+        column: String,
+        rows: usize,
+        distinct: usize,
+    },
     #[error(
         "outcome `{outcome}` has zero variance {within}: every value is {value}, so no standard error or test is possible"
     )]
@@ -457,6 +486,16 @@ impl AnalysisError {
                 "check that the right column is named; a constant outcome cannot show an effect".into()
             }
             AnalysisError::TooFew { .. } => "more analysed units are needed in that group".into(),
+            AnalysisError::Engine(e) => e.hint(),
+            AnalysisError::MixedClusterOnEngine { .. } => {
+                "a cluster-randomised trial allocates whole clusters: every row of a cluster must be in the same arm".into()
+            }
+            AnalysisError::IdsOnEngine { .. } => {
+                "give every row its own identifier; remove analysis.engine to see the first bad line".into()
+            }
+            AnalysisError::ArmsOnEngine { .. } => {
+                "give every row one of the declared arms (design.arms), or remove analysis.engine to see the first bad row".into()
+            }
             AnalysisError::Estimator { .. } => {
                 "check the covariates and clusters named in the spec; `evident analyse --json` shows what was fitted".into()
             }
@@ -519,6 +558,9 @@ fn analyse_outcomes(
     }
     if let crate::spec::Design::SteppedWedge(settings) = &plan.design {
         return stepped_wedge::analyse(plan, analysis_plan, settings).map(Some);
+    }
+    if analysis_plan.engine.is_external() {
+        return on_engine::analyse(plan, analysis_plan).map(Some);
     }
     let sample = sample::AnalyticData::load(plan, analysis_plan)?;
     let conf_level = 1.0 - analysis_plan.alpha;
@@ -857,7 +899,7 @@ impl Analysis {
 }
 
 /// Adjusts the headline p-values (first estimator, every treatment arm) across outcomes.
-fn adjust_across_outcomes(outcomes: &mut [OutcomeResult], method: PAdjustMethod) {
+pub(crate) fn adjust_across_outcomes(outcomes: &mut [OutcomeResult], method: PAdjustMethod) {
     let headline = outcomes
         .first()
         .and_then(|o| o.comparisons.first())

@@ -899,7 +899,8 @@ pub const REFUSE_CONDITION: f64 = 1e12;
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DataWarning {
     pub column: String,
-    /// The file line the warning points at (the first affected field).
+    /// The file line the warning points at (the first affected field); 0 when it
+    /// concerns no line (the analyse stage on an engine).
     pub line: u64,
     pub message: String,
 }

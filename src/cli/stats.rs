@@ -1165,6 +1165,7 @@ fn run_regress_on_engine(args: &RegressArgs) -> Result<(), Error> {
             se_type: args.se_type.map(SeType::from),
             conf_level: level(args.conf_level, args.alpha),
             alternative: Alternative::TwoSided,
+            labels: None,
         },
     )?;
     report_dropped(result.dropped, args.json);
@@ -1201,6 +1202,7 @@ fn run_dim_on_engine(args: &DimArgs) -> Result<(), Error> {
             drop_missing: args.drop_missing,
             conf_level: level(args.conf_level, args.alpha),
             alternative: args.alternative.into(),
+            labels: None,
         },
     )?;
     report_dropped(result.dropped, args.json);

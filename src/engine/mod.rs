@@ -6,7 +6,9 @@
 //! the values of `regress --engine`, `test dim --engine` and `analysis.engine`) and a
 //! [`RegressionRequest`] or [`DimRequest`] naming a Parquet file and its columns.
 //! Out: the same [`LmRobust`] / [`DifferenceInMeans`] as the in-memory path, to
-//! rounding (tests/engine_cluster.rs: 1e-10 relative).
+//! rounding (tests/engine_cluster.rs: 1e-10 relative). For the analyse stage,
+//! [`arm_profile`] adds the per-arm counts, means and variances its report needs, and
+//! a column of arm names can stand for the 0/1 treatment ([`ArmLabels`]).
 //!
 //! The engines compute sufficient statistics only (see `sums` for the algebra), so
 //! nothing but k × k sums and one k-vector (and k × k block) per cluster leaves the
@@ -137,6 +139,90 @@ pub struct RegressionRequest<'a> {
     pub se_type: Option<SeType>,
     pub conf_level: f64,
     pub alternative: Alternative,
+    /// A covariate that names each row's arm, read as a 0/1 treatment (the analyse
+    /// stage's `analysis.treatment`); `None` when every covariate holds numbers.
+    pub labels: Option<ArmLabels<'a>>,
+}
+
+/// A column naming each row's arm, read as the treatment indicator: 1 in the
+/// `treated` arm, 0 in the `control` arm, missing for any other value (the analyse
+/// stage checks the labels first, with [`arm_profile`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ArmLabels<'a> {
+    pub column: &'a str,
+    pub control: &'a str,
+    pub treated: &'a str,
+}
+
+/// What the analyse stage reports besides the estimates, per arm label, from
+/// aggregate queries (`analysis.engine`).
+#[derive(Debug, Clone)]
+pub struct ProfileRequest<'a> {
+    pub data: &'a Path,
+    /// The column naming each row's arm.
+    pub arm_column: &'a str,
+    /// The columns a row needs to be analysed, in the order a missing value is
+    /// charged to them (the outcome, then the covariates an estimator adjusts for).
+    pub required: &'a [String],
+    /// Numeric columns summarised per arm on the analysed rows.
+    pub summarised: &'a [String],
+    /// Count the analysed rows whose `required[0]` is neither 0 nor 1.
+    pub binary_outcome: bool,
+    pub clusters: Option<&'a str>,
+    /// The identifier column: with it the file-level checks are made (distinct
+    /// identifiers, and clusters holding more than one arm label).
+    pub id: Option<&'a str>,
+}
+
+/// The rows of a Parquet file per arm label, and its identifiers ([`arm_profile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Sorted by label, a missing label first.
+    pub arms: Vec<ArmProfile>,
+    /// Rows of the file, and distinct identifiers among them (missing ones not
+    /// counted), when `id` was given.
+    pub rows: usize,
+    pub distinct_ids: Option<usize>,
+    /// With `id` and `clusters`: the first cluster (by label) whose rows hold more
+    /// than one arm label.
+    pub mixed_cluster: Option<String>,
+}
+
+/// One arm label's rows ([`arm_profile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmProfile {
+    /// The label as text; `None` for rows whose arm is missing.
+    pub label: Option<String>,
+    /// Rows with this label.
+    pub rows: usize,
+    /// Rows left out for a missing value, by the first missing column of `required`.
+    pub excluded: Vec<usize>,
+    /// Rows with every required column present.
+    pub analysed: usize,
+    /// Each summarised column on the analysed rows.
+    pub summaries: Vec<ColumnSummary>,
+    /// Analysed rows whose outcome is neither 0 nor 1 (with `binary_outcome`).
+    pub not_binary: usize,
+    /// Distinct clusters among all rows, and among the analysed rows.
+    pub clusters_with_data: Option<usize>,
+    pub clusters_analysed: Option<usize>,
+}
+
+/// One numeric column on one arm's analysed rows ([`ArmProfile`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSummary {
+    /// Values present.
+    pub n: usize,
+    pub sum: f64,
+    pub mean: f64,
+    /// n − 1 denominator, as `stats::summary::mean_and_variance`; 0 with fewer than
+    /// two values.
+    pub variance: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Values strictly between the column's smallest and largest value over every
+    /// arm (none: the column has at most two distinct values).
+    pub inside: usize,
 }
 
 /// The fit and the number of rows dropped for missing values.
@@ -157,6 +243,9 @@ pub struct DimRequest<'a> {
     pub drop_missing: bool,
     pub conf_level: f64,
     pub alternative: Alternative,
+    /// When given, `treatment` names arms (read as in [`ArmLabels`]) rather than
+    /// holding 0/1: (control, treated).
+    pub labels: Option<(&'a str, &'a str)>,
 }
 
 /// The difference in means and the number of rows dropped for missing values.
@@ -208,6 +297,12 @@ pub enum EngineError {
     NonFinite { path: PathBuf, column: String },
     #[error("{}: column `{column}` holds a value other than 0 and 1; the treatment must be 0/1", path.display())]
     BadTreatment { path: PathBuf, column: String },
+    #[error("{}: column `{column}` is a binary outcome but {count} analysed value(s) are neither 0 nor 1", path.display())]
+    NotBinary {
+        path: PathBuf,
+        column: String,
+        count: usize,
+    },
     #[error("{}: a row has leverage 1, so {se_type} standard errors are undefined", path.display())]
     LeverageOne { path: PathBuf, se_type: String },
     #[error("the Ballista cluster at {endpoint} failed the query: {message}")]
@@ -249,6 +344,7 @@ impl EngineError {
             }
             EngineError::NonFinite { .. } => "replace NaN and infinite values, or mark them missing".into(),
             EngineError::BadTreatment { .. } => "code the treatment as 1 (treated) and 0 (control)".into(),
+            EngineError::NotBinary { .. } => "recode the outcome as 0/1, or declare it continuous".into(),
             EngineError::LeverageOne { .. } => {
                 "a row fits its own coefficient exactly; use HC0/HC1 or drop that row".into()
             }
@@ -268,6 +364,28 @@ impl EngineError {
             self,
             EngineError::Cluster { .. } | EngineError::Timeout { .. } | EngineError::Query { .. }
         )
+    }
+}
+
+/// Per arm label of `request.arm_column` (sorted by label, a missing label first):
+/// rows, rows left out for missing values by column, analysed rows, the mean and
+/// variance of each summarised column on them, and clusters; from two aggregate
+/// queries grouped by the label, and one counting the distinct identifiers.
+///
+/// # Errors
+/// [`EngineError::NotBuilt`] without the `cluster` feature; a file that is not
+/// Parquet, a missing or non-numeric column, and a failed or unreachable cluster.
+pub fn arm_profile(engine: &Engine, request: &ProfileRequest) -> Result<Profile, EngineError> {
+    #[cfg(feature = "cluster")]
+    {
+        query::arm_profile(engine, request)
+    }
+    #[cfg(not(feature = "cluster"))]
+    {
+        let _ = request;
+        Err(EngineError::NotBuilt {
+            engine: engine.to_string(),
+        })
     }
 }
 

@@ -11,14 +11,17 @@ use ballista::prelude::SessionContextExt;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast as cast_array;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
+use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::prelude::{
-    DataFrame, Expr, ParquetReadOptions, SessionConfig, SessionContext, cast, ident, lit,
+    DataFrame, Expr, ParquetReadOptions, SessionConfig, SessionContext, cast, ident, lit, when,
 };
 use nalgebra::{DMatrix, DVector};
 
 use super::sums::{self, Moments, Residuals, Variance};
-use super::{DimRequest, Engine, EngineDim, EngineError, EngineFit, RegressionRequest};
+use super::{
+    ArmLabels, ArmProfile, ColumnSummary, DimRequest, Engine, EngineDim, EngineError, EngineFit,
+    Profile, ProfileRequest, RegressionRequest,
+};
 use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
 use crate::stats::regression::{DifferenceInMeans, DimDesign, LmRobust, RegressionError, SeType};
@@ -55,7 +58,14 @@ pub(super) fn lm_robust_on(
                 .map(|c| (c.as_str(), Role::Number("covariates"))),
         );
         columns.extend(request.clusters.map(|c| (c, Role::Label)));
-        let table = Table::open(engine, request.data, &columns, request.drop_missing).await?;
+        let table = Table::open(
+            engine,
+            request.data,
+            &columns,
+            request.labels,
+            request.drop_missing,
+        )
+        .await?;
         let se_type = request.se_type.unwrap_or(if request.clusters.is_some() {
             SeType::CR2
         } else {
@@ -92,7 +102,13 @@ pub(super) fn difference_in_means_on(
             (request.treatment, Role::Number("the treatment")),
         ];
         columns.extend(request.clusters.map(|c| (c, Role::Label)));
-        let table = Table::open(engine, request.data, &columns, request.drop_missing).await?;
+        let labels = request.labels.map(|(control, treated)| ArmLabels {
+            column: request.treatment,
+            control,
+            treated,
+        });
+        let table =
+            Table::open(engine, request.data, &columns, labels, request.drop_missing).await?;
         let treatment = as_f64(request.treatment);
         let counts = table
             .scalars(aggregate(
@@ -210,6 +226,235 @@ pub(super) fn difference_in_means_on(
     })
 }
 
+pub(super) fn arm_profile(
+    engine: &Engine,
+    request: &ProfileRequest,
+) -> Result<Profile, EngineError> {
+    block_on(async {
+        let mut columns: Vec<(&str, Role)> = vec![(request.arm_column, Role::Label)];
+        columns.extend(request.id.map(|c| (c, Role::Label)));
+        columns.extend(
+            request
+                .required
+                .iter()
+                .chain(request.summarised)
+                .map(|c| (c.as_str(), Role::Number("analysed columns"))),
+        );
+        columns.extend(request.clusters.map(|c| (c, Role::Label)));
+        let table = Table::open_unfiltered(engine, request.data, &columns, None).await?;
+        let present = |j: usize| ident(request.required[j].as_str()).is_not_null();
+        let analysed = || {
+            (0..request.required.len())
+                .map(present)
+                .reduce(Expr::and)
+                .unwrap_or(lit(true))
+        };
+        let flag = |condition: Expr| sum(cast(condition, DataType::Float64));
+        let on_analysed = |column: &str| when(analysed(), as_f64(column)).end();
+        let arm = || label_expr(request.arm_column).alias("g");
+
+        // Query 1: rows, exclusions by first missing column, analysed rows, the
+        // summarised columns' counts and sums, clusters.
+        let mut first = vec![count(lit(1))];
+        for j in 0..request.required.len() {
+            let missing_here = (0..j)
+                .map(present)
+                .chain([ident(request.required[j].as_str()).is_null()])
+                .reduce(Expr::and)
+                .expect("one condition at least");
+            first.push(flag(missing_here));
+        }
+        first.push(flag(analysed()));
+        for column in request.summarised {
+            let value = on_analysed(column).map_err(|e| table.failed(e))?;
+            first.push(count(value.clone()));
+            first.push(sum(value.clone()));
+            first.push(min(value.clone()));
+            first.push(max(value));
+        }
+        if request.binary_outcome {
+            let y = || as_f64(&request.required[0]);
+            first.push(flag(
+                analysed()
+                    .and(y().not_eq(lit(0.0)))
+                    .and(y().not_eq(lit(1.0))),
+            ));
+        }
+        if let Some(clusters) = request.clusters {
+            first.push(count_distinct(label_expr(clusters)));
+            let analysed_cluster = when(analysed(), label_expr(clusters))
+                .end()
+                .map_err(|e| table.failed(e))?;
+            first.push(count_distinct(analysed_cluster));
+        }
+        let groups = table
+            .grouped_labels(aggregate(table.frame.clone(), vec![arm()], first))
+            .await?;
+        let required = request.required.len();
+        let mut profiles: Vec<ArmProfile> = groups
+            .iter()
+            .map(|(label, values)| {
+                let mut next = 1 + required + 1;
+                let summaries = request
+                    .summarised
+                    .iter()
+                    .map(|_| {
+                        let (n, total) = (values[next], values[next + 1]);
+                        let (low, high) = (values[next + 2], values[next + 3]);
+                        next += 4;
+                        ColumnSummary {
+                            n: n as usize,
+                            sum: total,
+                            mean: if n > 0.0 { total / n } else { f64::NAN },
+                            variance: 0.0,
+                            min: low,
+                            max: high,
+                            inside: 0,
+                        }
+                    })
+                    .collect();
+                let not_binary = if request.binary_outcome {
+                    next += 1;
+                    values[next - 1] as usize
+                } else {
+                    0
+                };
+                let (clusters_with_data, clusters_analysed) = if request.clusters.is_some() {
+                    (Some(values[next] as usize), Some(values[next + 1] as usize))
+                } else {
+                    (None, None)
+                };
+                ArmProfile {
+                    label: label.clone(),
+                    rows: values[0] as usize,
+                    excluded: values[1..1 + required]
+                        .iter()
+                        .map(|&v| v as usize)
+                        .collect(),
+                    analysed: values[1 + required] as usize,
+                    summaries,
+                    not_binary,
+                    clusters_with_data,
+                    clusters_analysed,
+                }
+            })
+            .collect();
+        let rows = profiles.iter().map(|p| p.rows).sum();
+        let distinct_ids = match request.id {
+            Some(id) => Some(
+                table
+                    .scalars(aggregate(
+                        table.frame.clone(),
+                        vec![],
+                        vec![count_distinct(label_expr(id))],
+                    ))
+                    .await?[0] as usize,
+            ),
+            None => None,
+        };
+        let mixed_cluster = match (request.id, request.clusters) {
+            (Some(_), Some(clusters)) => table
+                .grouped(aggregate(
+                    table.frame.clone(),
+                    vec![label_expr(clusters).alias("g")],
+                    vec![count_distinct(arm())],
+                ))
+                .await?
+                .into_iter()
+                .find(|(_, arms)| arms[0] > 1.0)
+                .map(|(cluster, _)| cluster),
+            _ => None,
+        };
+        if request.summarised.is_empty() || profiles.is_empty() {
+            return Ok(Profile {
+                arms: profiles,
+                rows,
+                distinct_ids,
+                mixed_cluster,
+            });
+        }
+
+        // Query 2: the sums of deviations from each arm's mean and of their
+        // squares, as `stats::summary::mean_and_variance` forms the variance.
+        let mut second = Vec::new();
+        for (s, column) in request.summarised.iter().enumerate() {
+            let mut arms = profiles.iter();
+            let mean_of = |p: &ArmProfile| {
+                let mean = p.summaries[s].mean;
+                lit(if mean.is_finite() { mean } else { 0.0 })
+            };
+            let is_arm = |p: &ArmProfile| match &p.label {
+                Some(label) => label_expr(request.arm_column).eq(lit(label.clone())),
+                None => ident(request.arm_column).is_null(),
+            };
+            let first_arm = arms.next().expect("not empty");
+            let mut mean = when(is_arm(first_arm), mean_of(first_arm));
+            for p in arms {
+                mean = mean.when(is_arm(p), mean_of(p));
+            }
+            let mean = mean.end().map_err(|e| table.failed(e))?;
+            let value = on_analysed(column).map_err(|e| table.failed(e))?;
+            second.push((value.clone() - mean).alias(format!("d{s}")));
+            // The column's range over every arm (NaN when no arm has a value).
+            let low = profiles
+                .iter()
+                .map(|p| p.summaries[s].min)
+                .fold(f64::NAN, f64::min);
+            let high = profiles
+                .iter()
+                .map(|p| p.summaries[s].max)
+                .fold(f64::NAN, f64::max);
+            let inside = if low.is_finite() && high.is_finite() {
+                cast(
+                    value.clone().gt(lit(low)).and(value.lt(lit(high))),
+                    DataType::Float64,
+                )
+            } else {
+                lit(0.0)
+            };
+            second.push(inside.alias(format!("i{s}")));
+        }
+        second.push(arm());
+        let deviations = table
+            .frame
+            .clone()
+            .select(second)
+            .map_err(|e| table.failed(e))?;
+        let mut sums = Vec::new();
+        for s in 0..request.summarised.len() {
+            let d = || ident(format!("d{s}"));
+            sums.push(sum(d() * d()));
+            sums.push(sum(d()));
+            sums.push(sum(ident(format!("i{s}"))));
+        }
+        let groups = table
+            .grouped_labels(aggregate(deviations, vec![ident("g")], sums))
+            .await?;
+        for profile in &mut profiles {
+            let values = &groups[&profile.label];
+            for (s, summary) in profile.summaries.iter_mut().enumerate() {
+                let n = summary.n as f64;
+                let (squares, total, inside) =
+                    (values[3 * s], values[3 * s + 1], values[3 * s + 2]);
+                if summary.n >= 2 {
+                    summary.variance = (squares - total * total / n) / (n - 1.0);
+                }
+                summary.inside = if inside.is_finite() {
+                    inside as usize
+                } else {
+                    0
+                };
+            }
+        }
+        Ok(Profile {
+            arms: profiles,
+            rows,
+            distinct_ids,
+            mixed_cluster,
+        })
+    })
+}
+
 /// Runs `work` on a runtime of its own (the library is synchronous).
 fn block_on<T>(work: impl Future<Output = Result<T, EngineError>>) -> Result<T, EngineError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -290,7 +535,56 @@ impl Table {
         engine: &Engine,
         path: &Path,
         columns: &[(&str, Role)],
+        labels: Option<ArmLabels<'_>>,
         drop_missing: bool,
+    ) -> Result<Table, EngineError> {
+        let mut table = Table::open_unfiltered(engine, path, columns, labels).await?;
+        let mut counts = vec![count(lit(1))];
+        counts.extend(columns.iter().map(|(name, _)| count(ident(*name))));
+        let counted = table
+            .scalars(aggregate(table.frame.clone(), vec![], counts))
+            .await?;
+        let rows = counted[0] as usize;
+        let missing: Vec<(&str, usize)> = columns
+            .iter()
+            .zip(&counted[1..])
+            .map(|((name, _), &present)| (*name, rows - present as usize))
+            .filter(|(_, missing)| *missing > 0)
+            .collect();
+        if let Some(&(column, missing_count)) = missing.first() {
+            if !drop_missing {
+                return Err(EngineError::MissingValues {
+                    path: path.to_path_buf(),
+                    column: column.to_string(),
+                    count: missing_count,
+                });
+            }
+            let present = columns
+                .iter()
+                .map(|(name, _)| ident(*name).is_not_null())
+                .reduce(Expr::and)
+                .expect("at least the outcome");
+            let filtered = table
+                .frame
+                .clone()
+                .filter(present)
+                .map_err(|e| table.failed(e))?;
+            table.frame = filtered;
+            let kept = table
+                .scalars(aggregate(table.frame.clone(), vec![], vec![count(lit(1))]))
+                .await?[0] as usize;
+            table.dropped = rows - kept;
+        }
+        Ok(table)
+    }
+
+    /// Opens `path` on `engine` and checks the columns' presence and types, with
+    /// the arm labels' column (if any) read as 0/1.
+    async fn open_unfiltered(
+        engine: &Engine,
+        path: &Path,
+        columns: &[(&str, Role)],
+        labels: Option<ArmLabels<'_>>,
     ) -> Result<Table, EngineError> {
         let is_parquet = path
             .extension()
@@ -334,6 +628,24 @@ impl Table {
                 path: path.to_path_buf(),
                 message: one_line(e),
             })?;
+        let mut frame = frame;
+        if let Some(labels) = labels
+            && frame
+                .schema()
+                .field_with_unqualified_name(labels.column)
+                .is_ok()
+        {
+            // The arm names become the 0/1 treatment under the same column name.
+            let arm = || label_expr(labels.column);
+            frame = when(arm().eq(lit(labels.treated)), lit(1.0))
+                .when(arm().eq(lit(labels.control)), lit(0.0))
+                .end()
+                .and_then(|indicator| frame.clone().with_column(labels.column, indicator))
+                .map_err(|e| EngineError::Query {
+                    path: path.to_path_buf(),
+                    message: one_line(e),
+                })?;
+        }
         let schema = frame.schema().clone();
         for &(name, role) in columns {
             let field = schema.field_with_unqualified_name(name).map_err(|_| {
@@ -354,49 +666,12 @@ impl Table {
                 });
             }
         }
-        let mut table = Table {
+        Ok(Table {
             engine: engine.clone(),
             path: path.to_path_buf(),
             frame,
             dropped: 0,
-        };
-        let mut counts = vec![count(lit(1))];
-        counts.extend(columns.iter().map(|(name, _)| count(ident(*name))));
-        let counted = table
-            .scalars(aggregate(table.frame.clone(), vec![], counts))
-            .await?;
-        let rows = counted[0] as usize;
-        let missing: Vec<(&str, usize)> = columns
-            .iter()
-            .zip(&counted[1..])
-            .map(|((name, _), &present)| (*name, rows - present as usize))
-            .filter(|(_, missing)| *missing > 0)
-            .collect();
-        if let Some(&(column, missing_count)) = missing.first() {
-            if !drop_missing {
-                return Err(EngineError::MissingValues {
-                    path: path.to_path_buf(),
-                    column: column.to_string(),
-                    count: missing_count,
-                });
-            }
-            let present = columns
-                .iter()
-                .map(|(name, _)| ident(*name).is_not_null())
-                .reduce(Expr::and)
-                .expect("at least the outcome");
-            let filtered = table
-                .frame
-                .clone()
-                .filter(present)
-                .map_err(|e| table.failed(e))?;
-            table.frame = filtered;
-            let kept = table
-                .scalars(aggregate(table.frame.clone(), vec![], vec![count(lit(1))]))
-                .await?[0] as usize;
-            table.dropped = rows - kept;
-        }
-        Ok(table)
+        })
     }
 
     /// The three aggregate queries of `sums` and the fit they give.
@@ -703,11 +978,26 @@ impl Table {
             .collect()
     }
 
-    /// The rows of an aggregate grouped by a label (column 0), sorted by label.
+    /// The rows of an aggregate grouped by a label (column 0), sorted by label; a
+    /// missing label counts as the empty one.
     async fn grouped(
         &self,
         planned: datafusion::error::Result<DataFrame>,
     ) -> Result<BTreeMap<String, Vec<f64>>, EngineError> {
+        Ok(self
+            .grouped_labels(planned)
+            .await?
+            .into_iter()
+            .map(|(label, values)| (label.unwrap_or_default(), values))
+            .collect())
+    }
+
+    /// The rows of an aggregate grouped by a label (column 0), sorted by label, a
+    /// missing label (`None`) first.
+    async fn grouped_labels(
+        &self,
+        planned: datafusion::error::Result<DataFrame>,
+    ) -> Result<BTreeMap<Option<String>, Vec<f64>>, EngineError> {
         let batches = self.collect(planned).await?;
         let mut groups = BTreeMap::new();
         for batch in &batches {
@@ -719,11 +1009,7 @@ impl Table {
                 .map(|c| self.numbers(c))
                 .collect::<Result<Vec<_>, _>>()?;
             for row in 0..batch.num_rows() {
-                let label = if labels.is_null(row) {
-                    String::new()
-                } else {
-                    labels.value(row).to_string()
-                };
+                let label = (!labels.is_null(row)).then(|| labels.value(row).to_string());
                 groups.insert(label, columns.iter().map(|c| c[row]).collect());
             }
         }

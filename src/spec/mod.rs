@@ -459,6 +459,14 @@ pub struct AnalysisSpec {
     /// A matched comparison analysed from its matched file (issue 17).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<matched_analysis::MatchedAnalysisSpec>,
+    /// Where the estimates are computed: `memory` (the default), `datafusion`, or a
+    /// Ballista cluster `ballista://host:port[?timeout=SECONDS]`, the values of
+    /// `regress --engine`. An engine reads a Parquet `data` file that carries the arm
+    /// column and runs the difference in means and the regression adjustment of two
+    /// arms without loading the rows (docs/data.md); it needs the cargo feature
+    /// `cluster`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// How a baseline variable is measured for balance (and read for adjustment).

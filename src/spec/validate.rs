@@ -226,6 +226,8 @@ pub struct AnalysisPlan {
     pub blocks: Option<AnalysisBlocks>,
     /// `analysis.matched`: the matched file of a matched comparison.
     pub matched: Option<super::matched_analysis::MatchedAnalysisPlan>,
+    /// `analysis.engine`: where the estimates are computed (memory unless given).
+    pub engine: crate::engine::Engine,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1225,7 +1227,18 @@ impl Checker<'_> {
                 adjust_for: m.adjust_for.clone(),
             })
         });
+        let engine = self.check_engine(
+            spec,
+            design,
+            assignment,
+            &treatment,
+            &estimators,
+            blocks.as_ref(),
+            randomisation_inference.is_some(),
+            &data,
+        );
         Some(AnalysisPlan {
+            engine,
             data,
             id,
             treatment,
@@ -1240,6 +1253,163 @@ impl Checker<'_> {
             blocks,
             matched,
         })
+    }
+
+    /// `analysis.engine`: parsed, and everything an engine cannot do without the rows
+    /// refused, each at its own key (docs/data.md, "The analyse stage on an engine").
+    #[allow(clippy::too_many_arguments)]
+    fn check_engine(
+        &mut self,
+        spec: &super::AnalysisSpec,
+        design: &Design,
+        assignment: Option<&AssignmentPlan>,
+        treatment: &Option<TreatmentSource>,
+        estimators: &[EstimatorKind],
+        blocks: Option<&AnalysisBlocks>,
+        randomisation_inference: bool,
+        data: &std::path::Path,
+    ) -> crate::engine::Engine {
+        use crate::engine::Engine;
+        let Some(given) = &spec.engine else {
+            return Engine::Memory;
+        };
+        let engine = match given.parse::<Engine>() {
+            Ok(engine) => engine,
+            Err(e) => {
+                self.problem("analysis.engine", e.to_string());
+                return Engine::Memory;
+            }
+        };
+        if !engine.is_external() {
+            return engine;
+        }
+        let named = format!("analysis.engine `{engine}`");
+        if !cfg!(feature = "cluster") {
+            let not_built = crate::engine::EngineError::NotBuilt {
+                engine: engine.to_string(),
+            };
+            self.problem(
+                "analysis.engine",
+                format!("{not_built}: {}", not_built.hint()),
+            );
+            return engine;
+        }
+        let kind = design.kind();
+        if !matches!(kind, DesignKind::Rct | DesignKind::ClusterRct) {
+            self.problem(
+                "analysis.engine",
+                format!(
+                    "{named} compares the arms of an rct or cluster_rct; a {} needs the rows in memory: remove analysis.engine",
+                    kind.label()
+                ),
+            );
+            return engine;
+        }
+        if let Some((arms, _)) = design.arms()
+            && arms.len() != 2
+        {
+            self.problem(
+                "analysis.engine",
+                format!(
+                    "{named} compares two arms; this design has {}: remove analysis.engine to compare them in memory",
+                    arms.len()
+                ),
+            );
+        }
+        let is_parquet = data
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        if !is_parquet {
+            self.problem(
+                "analysis.data",
+                format!(
+                    "{} is not a Parquet file, and {named} reads Parquet only: write the data as Parquet, or remove analysis.engine",
+                    data.display()
+                ),
+            );
+        }
+        match treatment {
+            Some(TreatmentSource::DataColumn(_)) | None => {}
+            Some(TreatmentSource::UnitsArm(_) | TreatmentSource::Assignments(_)) => {
+                let source = match treatment {
+                    Some(TreatmentSource::UnitsArm(column)) => {
+                        format!("the units file's column `{column}`")
+                    }
+                    _ => "the assign stage's assignments.csv".to_string(),
+                };
+                self.problem(
+                    "analysis.treatment",
+                    format!(
+                        "{named} needs each unit's arm in the analysis data: the arms come from {source}, and joining them by id needs the rows in memory. Write the arm into the data and name its column in analysis.treatment, or remove analysis.engine"
+                    ),
+                );
+            }
+        }
+        for (i, estimator) in estimators.iter().enumerate() {
+            if !matches!(
+                estimator,
+                EstimatorKind::DifferenceInMeans | EstimatorKind::RegressionAdjusted
+            ) {
+                self.problem(
+                    format!("analysis.estimators[{i}]"),
+                    format!(
+                        "{named} runs difference_in_means and regression_adjusted only; {} needs the rows in memory: remove it or analysis.engine",
+                        estimator.label()
+                    ),
+                );
+            }
+        }
+        if let Some(blocks) = blocks {
+            let key = match blocks {
+                AnalysisBlocks::Columns(_) => "analysis.blocks",
+                AnalysisBlocks::Pairs(_) => "analysis.pairs",
+            };
+            self.problem(
+                key,
+                format!(
+                    "the blocked and matched-pair estimators need the rows in memory, which {named} does not load: remove {key} or analysis.engine"
+                ),
+            );
+        }
+        if let Some(assignment) = assignment
+            && assignment.method.randomises_within_groups()
+        {
+            self.problem(
+                "analysis.engine",
+                format!(
+                    "design.assignment (method {}) randomised within groups, whose estimators need the rows in memory: remove analysis.engine",
+                    assignment.method.name()
+                ),
+            );
+        }
+        for (name, declared) in &spec.covariate_types {
+            if *declared == super::CovariateType::Categorical {
+                self.problem(
+                    format!("analysis.covariate_types.{name}"),
+                    format!(
+                        "a categorical covariate is a factor (one dummy per level), which needs the rows in memory; {named} adjusts for numeric covariates only: remove it or analysis.engine"
+                    ),
+                );
+            }
+        }
+        if randomisation_inference {
+            self.problem(
+                "analysis.randomisation_inference",
+                format!(
+                    "randomisation inference re-draws the allocation over the rows, which {named} does not load: set analysis.randomisation_inference.enabled to false, or remove analysis.engine"
+                ),
+            );
+        }
+        if let Design::ClusterRct { cluster, .. } = design
+            && is_parquet
+            && let Ok(header) = data::read_header(data)
+        {
+            // In memory the clusters are joined from the units file; on an engine
+            // the analysis data must carry them.
+            self.require_column(&header, cluster, data, "design.cluster");
+        }
+        engine
     }
 
     /// `analysis.blocks` / `analysis.pairs`: columns of the analysis data, for a
