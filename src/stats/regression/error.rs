@@ -95,4 +95,30 @@ pub enum RegressionError {
         "{column} is {value}: the fit is numerically degenerate (a perfect fit, an overflow or a constant outcome); estimates must be finite, variances and df positive and finite"
     )]
     DegenerateVariance { column: String, value: f64 },
+    #[error(
+        "{column} must be 0 or 1 in every row; {count} {} not (row{} {}: first value {})",
+        if *.count == 1 { "row is" } else { "rows are" },
+        if .rows.len() == 1 { "" } else { "s" },
+        .rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
+        crate::report::format::shortest(*value)
+    )]
+    NotZeroOne {
+        column: String,
+        /// The first offending rows (0-based, at most five).
+        rows: Vec<usize>,
+        count: usize,
+        value: f64,
+    },
+    #[error(
+        "the instrument {column} is constant (every value is {}): instrumental variables need an instrument that varies",
+        crate::report::format::shortest(*value)
+    )]
+    ConstantInstrument { column: String, value: f64 },
+    #[error(
+        "the instrument {instrument} does not move {endogenous} at all (first-stage coefficient 0, e.g. the same take-up in both arms): the instrumental-variables effect is not identified"
+    )]
+    NoFirstStage {
+        endogenous: String,
+        instrument: String,
+    },
 }
