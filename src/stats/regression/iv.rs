@@ -590,7 +590,11 @@ impl fmt::Display for AndersonRubin {
         let parts: Vec<String> = self
             .intervals
             .iter()
-            .map(|i| format!("[{}, {}]", end(i.lower.0), end(i.upper.0)))
+            .map(|i| {
+                let open = if i.lower.0.is_finite() { '[' } else { '(' };
+                let close = if i.upper.0.is_finite() { ']' } else { ')' };
+                format!("{open}{}, {}{close}", end(i.lower.0), end(i.upper.0))
+            })
             .collect();
         write!(f, "{}", parts.join(" U "))
     }
