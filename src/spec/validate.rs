@@ -24,6 +24,7 @@ mod its_check;
 mod matching_check;
 mod power_check;
 mod rdd_check;
+mod received_check;
 mod staggered_check;
 mod stepped_wedge_check;
 mod synth_check;
@@ -226,6 +227,8 @@ pub struct AnalysisPlan {
     pub blocks: Option<AnalysisBlocks>,
     /// `analysis.matched`: the matched file of a matched comparison.
     pub matched: Option<super::matched_analysis::MatchedAnalysisPlan>,
+    /// `analysis.received`: the 0/1 column recording receipt (randomised trials).
+    pub received: Option<String>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1156,6 +1159,7 @@ impl Checker<'_> {
         if let (Some(header), Design::SteppedWedge(settings)) = (&header, design) {
             self.check_stepped_wedge_columns(settings, header, &data);
         }
+        let received = self.check_received(spec, kind, header.as_ref(), &data);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1239,6 +1243,7 @@ impl Checker<'_> {
             randomisation_inference,
             blocks,
             matched,
+            received,
         })
     }
 

@@ -122,7 +122,7 @@ impl Default for IvOptions<'_> {
 }
 
 /// The first stage: how strongly the instrument moves the endogenous regressor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FirstStage {
     /// The instrument's coefficient in the regression of the endogenous column on the
     /// instrument and the exogenous columns (in a trial: the share of compliers, net of
@@ -137,7 +137,7 @@ pub struct FirstStage {
 }
 
 /// The shape of an Anderson–Rubin confidence set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArShape {
     /// One bounded interval.
@@ -151,14 +151,14 @@ pub enum ArShape {
 }
 
 /// One interval of a confidence set; an unbounded end is infinite ("-Inf"/"Inf" in JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Interval {
     pub lower: Real,
     pub upper: Real,
 }
 
 /// The Anderson–Rubin confidence set for the coefficient of the endogenous regressor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AndersonRubin {
     pub conf_level: f64,
     pub shape: ArShape,

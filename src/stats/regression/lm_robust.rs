@@ -53,7 +53,7 @@ pub struct Coefficient {
 }
 
 /// The joint test that every coefficient but the intercept is zero.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FStatistic {
     pub value: f64,
     pub numdf: f64,
