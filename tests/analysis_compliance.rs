@@ -230,3 +230,41 @@ fn received_is_refused_without_random_assignment_or_when_absent() {
         "{err}"
     );
 }
+
+mod contract_support;
+
+#[test]
+fn the_report_and_the_terminal_read_the_complier_effect_in_plain_words() {
+    let dir = study("weak", "rct", r#""received": "received""#);
+    contract_support::evident()
+        .args(["analyse", spec_path(&dir).to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "y [complier average causal effect, instrumental variables] treatment vs control: −2.5 (95% CI −8.0 to 3.0), SE 2.8, p = 0.38\n  first-stage F 5.45 (HC2) below 10: a weak instrument, the interval above is unreliable; Anderson–Rubin 95% set: −30.7 to 1.3",
+        ));
+    contract_support::evident()
+        .args(["report", spec_path(&dir).to_str().unwrap()])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    for phrase in [
+        "| treatment vs control | −2.5 | 2.8 | −8.0 to 3.0 | 198 | 0.38 | 5.45 | −30.7 to 1.3 |",
+        "Among those who would take up the service if offered, and not otherwise (the compliers), treatment changed y by −2.5 (95% CI −8.0 to 3.0)",
+        "Warning: that is below 10, so assignment barely changes who receives the service (a weak instrument)",
+        "The Anderson–Rubin 95% confidence set, which stays valid however weak the instrument, is from −30.7 to 1.3.",
+    ] {
+        assert!(md.contains(phrase), "{phrase}\n---\n{md}");
+    }
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    contract_support::assert_fits(
+        &contract_support::printed_schema("report"),
+        &json,
+        "report.json with complier effects",
+    );
+    let cace = &json["analysis"]["outcomes"][0]["complier_effects"][0];
+    assert_eq!(cace["first_stage"]["weak"], true);
+    assert_eq!(cace["anderson_rubin"]["shape"], "bounded");
+}
