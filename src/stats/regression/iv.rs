@@ -671,3 +671,73 @@ impl fmt::Display for IvRobust {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(pi_y: f64, pi_d: f64, v_yy: f64, v_yd: f64, v_dd: f64) -> AndersonRubin {
+        anderson_rubin_set(
+            Reduced {
+                pi_y,
+                pi_d,
+                v_yy,
+                v_yd,
+                v_dd,
+            },
+            f64::INFINITY,
+            0.95,
+        )
+        .unwrap()
+    }
+
+    /// t² of the AR test at b, from the same pieces.
+    fn t2(b: f64, r: (f64, f64, f64, f64, f64)) -> f64 {
+        let (pi_y, pi_d, v_yy, v_yd, v_dd) = r;
+        (pi_y - b * pi_d).powi(2) / (v_yy - 2.0 * b * v_yd + b * b * v_dd)
+    }
+
+    #[test]
+    fn every_shape_is_the_set_where_the_test_does_not_reject() {
+        let z = 1.959963984540054_f64;
+        // (π_y, π_d, V_yy, V_yd, V_dd): strong, two rays, whole line, and A = 0.
+        let cases = [
+            ((1.0, 0.5, 0.01, 0.001, 0.004), ArShape::Bounded),
+            ((1.0, 0.1, 0.04, 0.018, 0.01), ArShape::TwoRays),
+            ((0.01, 0.01, 0.04, 0.0, 0.01), ArShape::WholeLine),
+            ((1.0, z * 0.1, 0.04, 0.01, 0.01), ArShape::HalfLine),
+        ];
+        for (r, shape) in cases {
+            let ar = set(r.0, r.1, r.2, r.3, r.4);
+            assert_eq!(ar.shape, shape, "{r:?}: {ar}");
+            assert!(ar.contains(r.0 / r.1), "{r:?}: the 2SLS estimate is inside");
+            for interval in &ar.intervals {
+                for end in [interval.lower.0, interval.upper.0] {
+                    if end.is_finite() {
+                        let crit = t2(end, r) / (z * z);
+                        assert!((crit - 1.0).abs() < 1e-9, "{r:?}: {end} gives {crit}");
+                    }
+                }
+            }
+            // Points just outside every interval are rejected.
+            for interval in &ar.intervals {
+                for (end, step) in [(interval.lower.0, -1e-6), (interval.upper.0, 1e-6)] {
+                    if end.is_finite() && !ar.contains(end + step) {
+                        assert!(t2(end + step, r) > z * z, "{r:?}: {end}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_set_prints_open_ends_as_r_would_read_them() {
+        let ar = set(1.0, 0.1, 0.04, 0.018, 0.01);
+        let text = ar.to_string();
+        assert!(
+            text.starts_with("(-Inf, ") && text.ends_with(", Inf)"),
+            "{text}"
+        );
+        assert!(text.contains("] U ["), "{text}");
+    }
+}
