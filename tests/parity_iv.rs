@@ -309,14 +309,3 @@ fn an_instrument_without_variation_or_without_a_first_stage_is_named() {
     assert!(matches!(err, RegressionError::NoFirstStage { .. }), "{err}");
     assert!(err.to_string().contains("does not move received"), "{err}");
 }
-
-#[test]
-fn a_receipt_column_that_is_not_zero_one_names_the_rows() {
-    let err =
-        evident::stats::regression::iv::check_zero_one("received", &[0.0, 1.0, 2.0, 1.0, 0.5])
-            .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "received must be 0 or 1 in every row; 2 rows are not (rows 2, 4: first value 2)"
-    );
-}

@@ -96,20 +96,6 @@ pub enum RegressionError {
     )]
     DegenerateVariance { column: String, value: f64 },
     #[error(
-        "{column} must be 0 or 1 in every row; {count} {} not (row{} {}: first value {})",
-        if *.count == 1 { "row is" } else { "rows are" },
-        if .rows.len() == 1 { "" } else { "s" },
-        .rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "),
-        crate::report::format::shortest(*value)
-    )]
-    NotZeroOne {
-        column: String,
-        /// The first offending rows (0-based, at most five).
-        rows: Vec<usize>,
-        count: usize,
-        value: f64,
-    },
-    #[error(
         "the instrument {column} is constant (every value is {}): instrumental variables need an instrument that varies",
         crate::report::format::shortest(*value)
     )]

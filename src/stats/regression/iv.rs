@@ -202,28 +202,6 @@ impl IvRobust {
     }
 }
 
-/// Checks that a column holds only 0 and 1, naming the first offending rows (0-based).
-///
-/// # Errors
-/// [`RegressionError::NotZeroOne`].
-pub fn check_zero_one(column: &str, values: &[f64]) -> Result<(), RegressionError> {
-    let bad: Vec<usize> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| **v != 0.0 && **v != 1.0)
-        .map(|(row, _)| row)
-        .collect();
-    match bad.first() {
-        None => Ok(()),
-        Some(&first) => Err(RegressionError::NotZeroOne {
-            column: column.to_string(),
-            rows: bad.iter().take(5).copied().collect(),
-            count: bad.len(),
-            value: values[first],
-        }),
-    }
-}
-
 /// Inserts `column` after the intercept (or first) into the exogenous design, so that
 /// terms read as in `y ~ d + x`.
 fn with_column(
