@@ -171,6 +171,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                         for c in &outcome.comparisons {
                             say(comparison_line(outcome, c));
                         }
+                        for c in &outcome.complier_effects {
+                            say(evident::report::compliance::terminal_line(outcome, c));
+                        }
                     }
                 }
                 say(grade.summary.clone());

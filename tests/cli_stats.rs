@@ -562,3 +562,179 @@ fn a_missing_value_in_a_regression_stops_unless_dropped() {
             "1 rows with missing values were dropped",
         ));
 }
+
+/// A dataset of tests/reference/regression/iv_robust.json written as a CSV.
+fn iv_dataset(dir: &tempfile::TempDir, name: &str) -> (std::path::PathBuf, Value) {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/regression/iv_robust.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let rows = fixture["datasets"][name].as_array().unwrap();
+    let keys: Vec<&str> = ["y", "d", "z", "x1", "g", "cl"]
+        .into_iter()
+        .filter(|k| !rows[0][*k].is_null())
+        .collect();
+    let mut text = keys.join(",") + "\n";
+    for row in rows {
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| match &row[*k] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    let file = dir.path().join(format!("{name}.csv"));
+    std::fs::write(&file, text).unwrap();
+    (file, fixture)
+}
+
+fn iv_case<'a>(fixture: &'a Value, name: &str) -> &'a Value {
+    fixture["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+}
+
+#[test]
+fn regress_iv_matches_iv_robust_with_clusters_and_covariates() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (file, fixture) = iv_dataset(&dir, "cluster");
+    let case = iv_case(&fixture, "cluster_cr2_covariates");
+    let fit = regress(&[
+        "regress",
+        "--data",
+        file.to_str().unwrap(),
+        "--outcome",
+        "y",
+        "--iv",
+        "d ~ z",
+        "--covariates",
+        "x1,g",
+        "--clusters",
+        "cl",
+    ]);
+    assert_eq!(fit.method, "iv_robust");
+    assert_eq!(fit.se_type.as_deref(), Some("CR2"));
+    for (i, row) in fit.estimates.iter().enumerate() {
+        assert_close(row.estimate.0, list(case, "estimate")[i], 1e-10, &row.term);
+        assert_close(
+            row.std_error.unwrap(),
+            list(case, "std_error")[i],
+            1e-10,
+            &row.term,
+        );
+        assert_close(row.df.unwrap(), list(case, "df")[i], 1e-10, &row.term);
+    }
+    let iv = fit.iv.expect("iv diagnostics");
+    assert_eq!((iv.endogenous.as_str(), iv.instrument.as_str()), ("d", "z"));
+    assert_close(
+        iv.first_stage_f.value,
+        list(case, "first_stage_f")[0],
+        1e-10,
+        "F",
+    );
+    assert_close(
+        iv.first_stage_f_classical.value,
+        list(case, "aer_weak_instrument_f")[2],
+        1e-10,
+        "classical F",
+    );
+    assert!(!iv.weak_instrument);
+    assert_eq!(iv.anderson_rubin.shape, "bounded");
+    let ar = &case["anderson_rubin"]["intervals"][0];
+    assert_close(
+        iv.anderson_rubin.intervals[0].conf_low.0,
+        number(ar, "lower"),
+        1e-8,
+        "AR",
+    );
+    assert_close(
+        iv.anderson_rubin.intervals[0].conf_high.0,
+        number(ar, "upper"),
+        1e-8,
+        "AR",
+    );
+}
+
+#[test]
+fn regress_iv_prints_an_unbounded_anderson_rubin_set_and_warns_of_a_weak_instrument() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (file, _) = iv_dataset(&dir, "two_rays");
+    let fit = regress(&[
+        "regress",
+        "--data",
+        file.to_str().unwrap(),
+        "--outcome",
+        "y",
+        "--iv",
+        "d~z",
+    ]);
+    let iv = fit.iv.expect("iv diagnostics");
+    assert!(iv.weak_instrument);
+    assert_eq!(iv.anderson_rubin.shape, "two_rays");
+    assert_eq!(iv.anderson_rubin.intervals.len(), 2);
+    assert_eq!(iv.anderson_rubin.intervals[0].conf_low.0, f64::NEG_INFINITY);
+    assert_eq!(iv.anderson_rubin.intervals[1].conf_high.0, f64::INFINITY);
+    evident()
+        .args([
+            "regress",
+            "--data",
+            file.to_str().unwrap(),
+            "--outcome",
+            "y",
+            "--iv",
+            "d ~ z",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Warning: weak instrument"))
+        .stdout(predicate::str::contains(
+            "Anderson-Rubin 95% confidence set for d: (-Inf, 1.027999] U [6.266989, Inf)",
+        ));
+}
+
+#[test]
+fn regress_iv_refuses_bad_input_with_one_clear_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (file, _) = iv_dataset(&dir, "strong");
+    let data = file.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["regress", "--data", data, "--outcome", "y"];
+        args.extend_from_slice(extra);
+        evident().args(args).assert().code(2)
+    };
+    run(&["--iv", "d ~ z + x1"]).stderr(predicate::str::contains(
+        "is not of the form \"ENDOGENOUS ~ INSTRUMENT\"",
+    ));
+    run(&["--iv", "d ~ z", "--lin", "z"]).stderr(predicate::str::contains(
+        "--iv takes --covariates, --clusters and --se-type only",
+    ));
+    run(&["--iv", "d ~ d"]).stderr(predicate::str::contains("must be different columns"));
+    run(&["--iv", "d ~ nope"]).stderr(predicate::str::contains("nope"));
+    // An instrument without variation.
+    let constant = dir.path().join("constant.csv");
+    std::fs::write(&constant, "y,d,z\n1,0,1\n2,1,1\n3,0,1\n4,1,1\n").unwrap();
+    evident()
+        .args([
+            "regress",
+            "--data",
+            constant.to_str().unwrap(),
+            "--outcome",
+            "y",
+            "--iv",
+            "d ~ z",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the instrument z is constant (every value is 1)",
+        ));
+}

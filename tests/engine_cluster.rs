@@ -1082,6 +1082,11 @@ fn what_the_analyse_stage_cannot_do_on_an_engine_is_refused_at_check() {
             ],
         ),
         (
+            "received",
+            Box::new(|s| s["analysis"]["received"] = Value::from("took_up")),
+            &["analysis.received", "two-stage least squares"],
+        ),
+        (
             "bad_engine",
             Box::new(|s| s["analysis"]["engine"] = Value::from("ballista://host:port")),
             &["analysis.engine", "ballista://host:port"],

@@ -112,6 +112,7 @@ pub fn analyse(
             unit: outcome.spec.unit.clone(),
             excluded_missing: 0,
             comparisons: vec![headline(&fit, &units, &treated, &y)],
+            complier_effects: Vec::new(),
         });
         series.push(DidSeries {
             outcome: outcome.spec.name.clone(),

@@ -128,6 +128,7 @@ pub fn analyse(
             unit: outcome.spec.unit.clone(),
             excluded_missing: 0,
             comparisons: vec![headline(&fit)],
+            complier_effects: Vec::new(),
         });
         series.push(ItsSeries {
             outcome: outcome.spec.name.clone(),

@@ -356,6 +356,7 @@ pub(super) fn analyse(
         better: outcome.spec.better,
         unit: outcome.spec.unit.clone(),
         excluded_missing: 0,
+        complier_effects: Vec::new(),
         comparisons: vec![comparison],
     }];
     Ok(Analysis {

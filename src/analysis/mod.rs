@@ -10,6 +10,7 @@
 
 mod balance;
 mod blocks;
+pub mod compliance;
 mod declared;
 pub mod did;
 mod estimators;
@@ -100,6 +101,10 @@ pub struct OutcomeResult {
     pub excluded_missing: usize,
     /// One result per estimator and (for multi-arm designs) per treatment arm.
     pub comparisons: Vec<Comparison>,
+    /// `analysis.received`: the complier average causal effect of each treatment arm
+    /// (instrumental variables), beside the intention-to-treat comparisons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complier_effects: Vec<compliance::ComplierEffect>,
 }
 
 /// One estimator's result.
@@ -393,6 +398,16 @@ pub enum AnalysisError {
         distinct: usize,
     },
     #[error(
+        "{path}: column `{column}` (analysis.received) must be 0 or 1; {count} row(s) are not (line(s) {lines}; first value {value})"
+    )]
+    ReceivedNotZeroOne {
+        path: PathBuf,
+        column: String,
+        lines: String,
+        count: usize,
+        value: f64,
+    },
+    #[error(
         "outcome `{outcome}` has zero variance {within}: every value is {value}, so no standard error or test is possible"
     )]
     ZeroVariance {
@@ -482,6 +497,9 @@ impl AnalysisError {
                 "subtract a common offset (e.g. the first value or a round number) or change the unit so the values vary within 12 significant digits".into()
             }
             AnalysisError::NotBinary { .. } => "recode the outcome as 0/1, or declare it continuous".into(),
+            AnalysisError::ReceivedNotZeroOne { .. } => {
+                "record receipt as 1 (received the intervention) or 0 (did not), or leave the cell empty if unknown".into()
+            }
             AnalysisError::ZeroVariance { .. } => {
                 "check that the right column is named; a constant outcome cannot show an effect".into()
             }
@@ -628,6 +646,7 @@ fn analyse_outcomes(
     let mut statistic_of: Vec<(usize, usize)> = Vec::new();
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
     let mut primary_rows = None;
+    let mut received = None;
     for outcome in &plan.outcomes {
         let spec = &outcome.spec;
         // Each estimator's sample, formed from the columns it reads (shared by
@@ -693,6 +712,26 @@ fn analyse_outcomes(
                 }
             }
         }
+        let mut complier_effects = Vec::new();
+        if let (Some(column), Some((arms, control))) = (&analysis_plan.received, plan.design.arms())
+        {
+            if received.is_none() {
+                received = Some(compliance::received_column(&context, column)?);
+            }
+            let values = received.as_deref().expect("read above");
+            let headline = analysis_plan.estimators[0];
+            for treated in (0..arms.len()).filter(|&a| a != control) {
+                complier_effects.push(compliance::complier_effect(
+                    &context,
+                    rows_for(headline),
+                    (column, values),
+                    headline.adjusts(),
+                    arms,
+                    control,
+                    treated,
+                )?);
+            }
+        }
         outcomes.push(OutcomeResult {
             outcome: spec.name.clone(),
             label: outcome.label.clone(),
@@ -702,6 +741,7 @@ fn analyse_outcomes(
             unit: spec.unit.clone(),
             excluded_missing: rows_for(analysis_plan.estimators[0]).excluded_missing,
             comparisons,
+            complier_effects,
         });
         if primary_rows.is_none() {
             let position = samples

@@ -674,6 +674,7 @@ pub(crate) fn columns_used(plan: &Plan, analysis: &AnalysisPlan) -> Vec<String> 
         columns.push(column.clone());
     }
     columns.extend(analysis.covariates.iter().cloned());
+    columns.extend(analysis.received.iter().cloned());
     for outcome in &plan.outcomes {
         columns.push(outcome.spec.name.clone());
         columns.extend(outcome.spec.baseline.iter().cloned());

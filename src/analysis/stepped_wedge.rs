@@ -366,6 +366,7 @@ pub fn analyse(
             better: outcome.spec.better,
             unit: outcome.spec.unit.clone(),
             excluded_missing: n - rows.len(),
+            complier_effects: Vec::new(),
             comparisons: vec![Comparison {
                 estimator: EstimatorKind::TwoWayFixedEffects,
                 contrast: "intervention vs control periods, within clusters and periods".into(),

@@ -18,8 +18,9 @@ use evident::stats::regression::streaming::{
     Chunk, ChunkSource, StreamOptions, lm_robust_streamed,
 };
 use evident::stats::regression::{
-    Clusters, Covariate, DimOptions, LmRobustOptions, LogisticOptions, SeType, build_design_rows,
-    difference_in_means, lm_lin, lm_robust, logistic_regression,
+    Clusters, Covariate, DimOptions, IvData, IvOptions, LmRobustOptions, LogisticOptions,
+    NamedColumn, SeType, build_design_rows, difference_in_means, iv_robust, lm_lin, lm_robust,
+    logistic_regression,
 };
 use evident::stats::tidy::{RegressOutput, TestOutput};
 use serde::Serialize;
@@ -240,6 +241,33 @@ fn parse_engine(given: &str) -> Result<Engine, String> {
         .map_err(|e: evident::engine::EngineError| e.to_string())
 }
 
+/// `--iv "received ~ assigned"`: the instrumented column and its instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IvFormula {
+    pub endogenous: String,
+    pub instrument: String,
+}
+
+fn parse_iv(given: &str) -> Result<IvFormula, String> {
+    let parts: Vec<&str> = given.split('~').map(str::trim).collect();
+    match parts[..] {
+        [endogenous, instrument]
+            if !endogenous.is_empty()
+                && !instrument.is_empty()
+                && !endogenous.contains([',', '+', ' '])
+                && !instrument.contains([',', '+', ' ']) =>
+        {
+            Ok(IvFormula {
+                endogenous: endogenous.to_string(),
+                instrument: instrument.to_string(),
+            })
+        }
+        _ => Err(format!(
+            "`{given}` is not of the form \"ENDOGENOUS ~ INSTRUMENT\" with one column on each side (e.g. \"received ~ assigned\"); covariates go in --covariates"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AdjustArg {
     Bonferroni,
@@ -332,6 +360,12 @@ pub struct RegressArgs {
     /// Logistic regression of a 0/1 outcome (Newton/IRLS to full convergence).
     #[arg(long)]
     pub logistic: bool,
+    /// Instrumental variables (estimatr's iv_robust): `--iv "received ~ assigned"`
+    /// instruments the column left of `~` by the column right of it (one each); the
+    /// --covariates enter both stages. Prints the first-stage F and the Anderson–Rubin
+    /// confidence set beside the 2SLS estimate. No --weights, --lin, --logistic.
+    #[arg(long, value_name = "ENDOGENOUS ~ INSTRUMENT", value_parser = parse_iv)]
+    pub iv: Option<IvFormula>,
     /// Fit without an intercept.
     #[arg(long)]
     pub no_intercept: bool,
@@ -815,6 +849,9 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     if args.stream {
         return run_regress_streamed(args);
     }
+    if let Some(formula) = &args.iv {
+        return run_regress_iv(args, formula);
+    }
     let mut used: Vec<&str> = vec![args.outcome.as_str()];
     used.extend(args.covariates.iter().map(String::as_str));
     used.extend(args.clusters.iter().map(String::as_str));
@@ -894,6 +931,72 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     report_dropped(dropped, args.json);
     if args.json {
         print_json(&RegressOutput::from_lm_robust(method, &fit, dropped));
+    } else {
+        print!("{fit}");
+    }
+    Ok(())
+}
+
+/// Runs `evident regress --iv`.
+fn run_regress_iv(args: &RegressArgs, formula: &IvFormula) -> Result<(), Error> {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic {
+        return Err(arguments(
+            "--iv takes --covariates, --clusters and --se-type only (no --weights, --lin or --logistic)",
+            "fit the instrumental-variables model without them",
+        ));
+    }
+    let mut used: Vec<&str> = vec![
+        args.outcome.as_str(),
+        formula.endogenous.as_str(),
+        formula.instrument.as_str(),
+    ];
+    used.extend(args.covariates.iter().map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    let mut unique = used.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != used.len() {
+        return Err(arguments(
+            format!(
+                "--iv \"{} ~ {}\": the outcome, the instrumented column, the instrument, the covariates and the clusters must be different columns",
+                formula.endogenous, formula.instrument
+            ),
+            "name each column once",
+        ));
+    }
+    let table = Table::read_columns(&args.data, &used)?;
+    let data = Complete::load(&table, &used, args.drop_missing)?;
+    drop(table);
+    const NUMERIC: &str = "the outcome, the instrumented column and the instrument must be numbers";
+    let y = data.numeric(&args.outcome, NUMERIC)?;
+    let endogenous = data.numeric(&formula.endogenous, NUMERIC)?;
+    let instrument = data.numeric(&formula.instrument, NUMERIC)?;
+    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| data.covariate(c)).collect();
+    let cluster_labels = args.clusters.as_ref().map(|name| data.labels(name));
+    let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
+    let exogenous = build_design_rows(y.len(), !args.no_intercept, &covariates)?;
+    let fit = iv_robust(
+        &IvData {
+            outcome: &y,
+            endogenous: NamedColumn {
+                name: &formula.endogenous,
+                values: &endogenous,
+            },
+            instrument: NamedColumn {
+                name: &formula.instrument,
+                values: &instrument,
+            },
+            exogenous: &exogenous,
+        },
+        &IvOptions {
+            se_type: args.se_type.map(SeType::from),
+            clusters: clusters.as_ref(),
+            conf_level: level(args.conf_level, args.alpha),
+        },
+    )?;
+    report_dropped(data.dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_iv(&fit, data.dropped));
     } else {
         print!("{fit}");
     }
@@ -1088,9 +1191,9 @@ impl ChunkSource for StreamSource<'_> {
 
 /// Runs `evident regress --stream` (see `streaming` in the library).
 fn run_regress_streamed(args: &RegressArgs) -> Result<(), Error> {
-    if args.weights.is_some() || args.lin.is_some() || args.logistic {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic || args.iv.is_some() {
         return Err(arguments(
-            "--stream fits lm_robust without --weights, --lin or --logistic",
+            "--stream fits lm_robust without --weights, --lin, --iv or --logistic",
             "leave out --stream for those fits (they hold the data in memory)",
         ));
     }
@@ -1144,10 +1247,15 @@ fn run_regress_streamed(args: &RegressArgs) -> Result<(), Error> {
 /// Runs `evident regress --engine datafusion|ballista://…` (see `engine` in the
 /// library).
 fn run_regress_on_engine(args: &RegressArgs) -> Result<(), Error> {
-    if args.weights.is_some() || args.lin.is_some() || args.logistic || args.stream {
+    if args.weights.is_some()
+        || args.lin.is_some()
+        || args.logistic
+        || args.stream
+        || args.iv.is_some()
+    {
         return Err(arguments(
             format!(
-                "--engine {} fits lm_robust without --weights, --lin, --logistic or --stream",
+                "--engine {} fits lm_robust without --weights, --lin, --logistic, --iv or --stream",
                 args.engine
             ),
             "leave out --engine for those fits (they run in memory)",

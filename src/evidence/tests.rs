@@ -141,6 +141,7 @@ fn analysis(
             better: Direction::Higher,
             unit: None,
             excluded_missing: 0,
+            complier_effects: Vec::new(),
             comparisons,
         }],
         baseline,

@@ -376,6 +376,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 rows,
             }));
             estimator_design_blocks(outcome, &mut blocks);
+            super::compliance::complier_blocks(outcome, analysis.conf_level, &mut blocks);
         }
     }
 

@@ -2,6 +2,7 @@
 //! self-contained HTML, with SVG charts. Renderers format; they never compute.
 
 pub mod charts;
+pub mod compliance;
 mod did;
 mod document;
 mod findings;

@@ -467,6 +467,11 @@ pub struct AnalysisSpec {
     /// `cluster`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
+    /// Column of the analysis data recording receipt of the intervention (0/1), for
+    /// randomised trials with non-compliance: the complier average causal effect by
+    /// instrumental variables (assignment as instrument) is reported beside the ITT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
 }
 
 /// How a baseline variable is measured for balance (and read for adjustment).

@@ -24,6 +24,7 @@ mod its_check;
 mod matching_check;
 mod power_check;
 mod rdd_check;
+mod received_check;
 mod staggered_check;
 mod stepped_wedge_check;
 mod synth_check;
@@ -228,6 +229,8 @@ pub struct AnalysisPlan {
     pub matched: Option<super::matched_analysis::MatchedAnalysisPlan>,
     /// `analysis.engine`: where the estimates are computed (memory unless given).
     pub engine: crate::engine::Engine,
+    /// `analysis.received`: the 0/1 column recording receipt (randomised trials).
+    pub received: Option<String>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1158,6 +1161,7 @@ impl Checker<'_> {
         if let (Some(header), Design::SteppedWedge(settings)) = (&header, design) {
             self.check_stepped_wedge_columns(settings, header, &data);
         }
+        let received = self.check_received(spec, kind, header.as_ref(), &data);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1252,6 +1256,7 @@ impl Checker<'_> {
             randomisation_inference,
             blocks,
             matched,
+            received,
         })
     }
 
@@ -1392,6 +1397,14 @@ impl Checker<'_> {
                     ),
                 );
             }
+        }
+        if spec.received.is_some() {
+            self.problem(
+                "analysis.received",
+                format!(
+                    "the complier effect is a two-stage least squares fit over the rows, which {named} does not load: remove analysis.received or analysis.engine"
+                ),
+            );
         }
         if randomisation_inference {
             self.problem(

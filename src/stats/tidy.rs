@@ -24,7 +24,7 @@ use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::htest::{
     ChisqTest, FisherTest, McNemarTest, PAdjustMethod, PropTest, TTest, TTestKind, WilcoxonTest,
 };
-use crate::stats::regression::{DifferenceInMeans, LmRobust, LogisticFit};
+use crate::stats::regression::{DifferenceInMeans, IvRobust, LmRobust, LogisticFit};
 
 /// Version of the `--json` output of `test`, `regress` and `power`. Version 1 was the
 /// untyped output of engine 0.1.0 before this schema (see docs/json.md for the renames).
@@ -542,6 +542,61 @@ pub struct RegressOutput {
     pub fit: Fit,
     /// Coefficient covariance matrix, rows and columns in the order of `estimates`.
     pub vcov: Option<Vec<Vec<f64>>>,
+    /// `regress --iv`: the first stage and the Anderson–Rubin set (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv: Option<IvOutput>,
+}
+
+/// The instrumental-variables part of `regress --iv --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IvOutput {
+    /// The instrumented column (receipt) and the instrument (assignment).
+    pub endogenous: String,
+    pub instrument: String,
+    /// The instrument's coefficient in the first stage (endogenous on instrument and
+    /// covariates), with the fit's se_type.
+    pub first_stage: Row,
+    /// estimatr's first-stage F: the Wald test of the instrument with the fit's se_type.
+    pub first_stage_f: FStatistic,
+    /// The classical first-stage F (AER's "Weak instruments" test).
+    pub first_stage_f_classical: FStatistic,
+    /// `first_stage_f` below 10.
+    pub weak_instrument: bool,
+    pub anderson_rubin: ConfidenceSet,
+}
+
+/// A confidence set that may be unbounded or a union of intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidenceSet {
+    pub conf_level: f64,
+    /// `bounded`, `two_rays` (the values between the two intervals are excluded),
+    /// `whole_line` or `half_line`.
+    pub shape: String,
+    /// Disjoint intervals in increasing order; unbounded ends are "-Inf"/"Inf".
+    pub intervals: Vec<SetInterval>,
+    /// df and critical value of the t test inverted.
+    #[serde(serialize_with = "whole")]
+    pub df: Option<f64>,
+    pub critical_value: f64,
+}
+
+/// One interval of a [`ConfidenceSet`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetInterval {
+    pub conf_low: Real,
+    pub conf_high: Real,
+}
+
+fn f_output(f: &crate::stats::regression::FStatistic) -> FStatistic {
+    FStatistic {
+        value: f.value,
+        numdf: Some(f.numdf),
+        dendf: Some(f.dendf),
+        p_value: f.p_value,
+    }
 }
 
 impl RegressOutput {
@@ -585,7 +640,41 @@ impl RegressOutput {
                 iterations: None,
             },
             vcov: Some(fit.vcov.clone()),
+            iv: None,
         }
+    }
+
+    /// An instrumental-variables fit (`regress --iv`).
+    pub fn from_iv(fit: &IvRobust, n_dropped: usize) -> RegressOutput {
+        let mut out = RegressOutput::from_lm_robust("iv_robust", &fit.fit, n_dropped);
+        let ar = &fit.anderson_rubin;
+        let shape = serde_json::to_value(ar.shape)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.iv = Some(IvOutput {
+            endogenous: fit.endogenous.clone(),
+            instrument: fit.instrument.clone(),
+            first_stage: Row::from_estimate(fit.instrument.clone(), &fit.first_stage.coefficient),
+            first_stage_f: f_output(&fit.first_stage.f_robust),
+            first_stage_f_classical: f_output(&fit.first_stage.f_classical),
+            weak_instrument: fit.first_stage.weak,
+            anderson_rubin: ConfidenceSet {
+                conf_level: ar.conf_level,
+                shape,
+                intervals: ar
+                    .intervals
+                    .iter()
+                    .map(|i| SetInterval {
+                        conf_low: i.lower,
+                        conf_high: i.upper,
+                    })
+                    .collect(),
+                df: finite(ar.df),
+                critical_value: ar.critical_value,
+            },
+        });
+        out
     }
 
     /// A logistic regression (z inference: `df` is `null` in every row).
@@ -625,6 +714,7 @@ impl RegressOutput {
                 iterations: Some(fit.iterations as u64),
             },
             vcov: None,
+            iv: None,
         }
     }
 }

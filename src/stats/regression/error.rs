@@ -95,4 +95,16 @@ pub enum RegressionError {
         "{column} is {value}: the fit is numerically degenerate (a perfect fit, an overflow or a constant outcome); estimates must be finite, variances and df positive and finite"
     )]
     DegenerateVariance { column: String, value: f64 },
+    #[error(
+        "the instrument {column} is constant (every value is {}): instrumental variables need an instrument that varies",
+        crate::report::format::shortest(*value)
+    )]
+    ConstantInstrument { column: String, value: f64 },
+    #[error(
+        "the instrument {instrument} does not move {endogenous} at all (first-stage coefficient 0, e.g. the same take-up in both arms): the instrumental-variables effect is not identified"
+    )]
+    NoFirstStage {
+        endogenous: String,
+        instrument: String,
+    },
 }

@@ -53,7 +53,7 @@ pub struct Coefficient {
 }
 
 /// The joint test that every coefficient but the intercept is zero.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FStatistic {
     pub value: f64,
     pub numdf: f64,
@@ -221,7 +221,7 @@ pub fn lm_robust(
 }
 
 /// (R², adjusted R²) as estimatr computes them (weighted when weights are given).
-fn r_squared(fit: &OlsFit, y: &[f64], has_intercept: bool) -> (f64, f64) {
+pub(crate) fn r_squared(fit: &OlsFit, y: &[f64], has_intercept: bool) -> (f64, f64) {
     let n = fit.n() as f64;
     let k = fit.k() as f64;
     let ssr = fit.scaled_residuals.norm_squared();

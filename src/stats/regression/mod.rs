@@ -7,6 +7,8 @@
 //! - [`mod@lm_lin`]: Lin (2013) interacted covariate adjustment (`estimatr::lm_lin()`).
 //! - [`logistic`]: logistic regression by Newton/IRLS, with separation detection.
 //! - [`fixed_effects`]: `lm_robust(fixed_effects = )`: absorbed factors, full-model leverage.
+//! - [`iv`]: two-stage least squares with an instrument (`estimatr::iv_robust()`), the
+//!   first-stage F and the Anderson–Rubin confidence set.
 //! - [`diff_in_means`]: `estimatr::difference_in_means()` for the analysis stage.
 //!
 //! - [`clusters`]: cluster and block membership from any labels.
@@ -35,6 +37,7 @@ pub mod design;
 pub mod diff_in_means;
 pub mod error;
 pub mod fixed_effects;
+pub mod iv;
 pub mod lm_lin;
 pub mod lm_robust;
 pub mod logistic;
@@ -47,6 +50,9 @@ pub use design::{Covariate, Design, build_design, build_design_rows};
 pub use diff_in_means::{ArmMeans, DifferenceInMeans, DimDesign, DimOptions, difference_in_means};
 pub use error::RegressionError;
 pub use fixed_effects::{AbsorbedFactor, FixedEffectsFit, FixedEffectsOptions, lm_robust_fe};
+pub use iv::{
+    AndersonRubin, ArShape, FirstStage, IvData, IvOptions, IvRobust, NamedColumn, iv_robust,
+};
 pub use lm_lin::{lm_lin, lm_lin_with_fixed_effects};
 pub use lm_robust::{Coefficient, FStatistic, LmRobust, LmRobustOptions, lm_robust};
 pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
