@@ -206,6 +206,7 @@ pub(super) fn analyse(plan: &Plan, analysis: &AnalysisPlan) -> Result<Analysis, 
             unit: spec.unit.clone(),
             excluded_missing,
             comparisons,
+            complier_effects: Vec::new(),
         });
     }
     adjust_across_outcomes(&mut outcomes, analysis.adjust);
