@@ -250,7 +250,7 @@ fn the_report_and_the_terminal_read_the_complier_effect_in_plain_words() {
     let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     for phrase in [
         "| treatment vs control | −2.5 | 2.8 | −8.0 to 3.0 | 198 | 0.38 | 5.45 | −30.7 to 1.3 |",
-        "Among those who would take up the service if offered, and not otherwise (the compliers), treatment changed y by −2.5 (95% CI −8.0 to 3.0)",
+        "Among those who would take up the service if offered, and not otherwise (the compliers), treatment changed “y” by −2.5 (95% CI −8.0 to 3.0)",
         "Warning: that is below 10, so assignment barely changes who receives the service (a weak instrument)",
         "The Anderson–Rubin 95% confidence set, which stays valid however weak the instrument, is from −30.7 to 1.3.",
     ] {

@@ -103,9 +103,9 @@ fn reading(c: &ComplierEffect, outcome: &OutcomeResult, scale: Scale, level: &st
     };
     let mut text = format!(
         "Receipt of the service ({}): {treated_pct} of the {treated_n} analysed in {treated} received it, and {control_pct} of the {control_n} in {control}. \
-         Among those who would take up the service if offered, and not otherwise (the compliers), {treated} changed {} by {}{unit} ({level} CI {}{unit}), \
+         Among those who would take up the service if offered, and not otherwise (the compliers), {treated} changed “{}” by {}{unit} ({level} CI {}{unit}), \
          estimated by instrumental variables with the random assignment as the instrument for receipt (two-stage least squares, {} standard errors{adjusted}). \
-         This reading assumes that being offered the service affects {} only through receiving it, and that nobody takes it up because they were not offered it.",
+         This reading assumes that being offered the service affects “{}” only through receiving it, and that nobody takes it up because they were not offered it.",
         c.received,
         outcome.label,
         shown.estimate,
