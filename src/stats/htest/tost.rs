@@ -483,7 +483,7 @@ pub fn conclusion(
     if shown {
         claim
     } else {
-        format!("not shown: {claim} is not established")
+        format!("not shown ({claim} was not established)")
     }
 }
 
@@ -617,7 +617,7 @@ mod tests {
                 false,
                 Some("minutes")
             ),
-            "not shown: no worse than by more than 2 minutes (lower is better) is not established"
+            "not shown (no worse than by more than 2 minutes (lower is better) was not established)"
         );
     }
 }
