@@ -380,6 +380,7 @@ fn tost_power_matches_the_r_integral() {
                 high: num(case, "high"),
             },
             ratio: num(case, "ratio").unwrap(),
+            adjustments: evident::power::Adjustments::default(),
         };
         let answer = solve_tost(&q).unwrap_or_else(|e| panic!("case {i}: {e}"));
         let solve = case["solve"].as_str().unwrap();

@@ -245,22 +245,24 @@ pub enum BetterArg {
     Lower,
 }
 
-/// The margins of `test tost`, checked with messages that name the flags.
-fn tost_margins(args: &TostArgs) -> Result<htest::Margins, Error> {
+/// The margins of `test tost` and `power tost`, checked with messages that name the
+/// flags.
+pub fn margins_from_flags(
+    low: Option<f64>,
+    high: Option<f64>,
+    margin: Option<f64>,
+    better: Option<BetterArg>,
+) -> Result<htest::Margins, Error> {
     let hint = "e.g. --margin 2 (equivalence within ±2), --low -1 --high 2, or --margin 2 --better higher (non-inferiority)";
     let bad = |message: String| Err(arguments(message, hint));
-    for (flag, value) in [
-        ("--low", args.low),
-        ("--high", args.high),
-        ("--margin", args.margin),
-    ] {
+    for (flag, value) in [("--low", low), ("--high", high), ("--margin", margin)] {
         if let Some(v) = value
             && !v.is_finite()
         {
             return bad(format!("{flag} {v} is not a finite number"));
         }
     }
-    let margins = match (args.margin, args.better) {
+    let margins = match (margin, better) {
         (Some(m), _) if m <= 0.0 => {
             return bad(format!(
                 "--margin {m} must be above 0: it is the size of the allowed difference"
@@ -275,10 +277,7 @@ fn tost_margins(args: &TostArgs) -> Result<htest::Margins, Error> {
             low: None,
             high: Some(m),
         },
-        (None, _) => htest::Margins {
-            low: args.low,
-            high: args.high,
-        },
+        (None, _) => htest::Margins { low, high },
     };
     match (margins.low, margins.high) {
         (None, None) => bad("give --margin, or --low and/or --high: a TOST needs a margin".into()),
@@ -297,7 +296,7 @@ fn tost_margins(args: &TostArgs) -> Result<htest::Margins, Error> {
 
 fn run_tost(args: &TostArgs) -> Result<(), Error> {
     let options = htest::TostOptions {
-        margins: tost_margins(args)?,
+        margins: margins_from_flags(args.low, args.high, args.margin, args.better)?,
         alpha: args.alpha,
         mu: args.mu,
         unit: args.unit.clone(),

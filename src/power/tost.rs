@@ -31,7 +31,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::answer::{GroupSize, PowerAnswer, Unknown, one_unknown, round_up};
+use super::answer::{Adjustments, GroupSize, PowerAnswer, Unknown, one_unknown, round_up};
 use super::error::{PowerError, check_positive, check_power_target, check_share};
 use super::solve::solve_increasing;
 use crate::stats::distributions::{noncentral_t, t as central_t};
@@ -91,6 +91,9 @@ pub struct TostQuestion {
     pub margins: Margins,
     /// Allocation ratio n₂/n₁ (parallel only).
     pub ratio: f64,
+    /// Attrition (n is randomised, n·(1 − attrition) analysed) and a baseline measure
+    /// (the variance times 1 − r²), as for `power t`.
+    pub adjustments: Adjustments,
 }
 
 fn margin_error(e: TestError) -> PowerError {
@@ -166,7 +169,9 @@ pub fn solve_tost(q: &TostQuestion) -> Result<PowerAnswer, PowerError> {
             rule: "a finite number",
         });
     }
-    let pw = |n: f64| tost_power(q.design, n, ratio, q.sd, q.difference, q.margins, q.alpha);
+    q.adjustments.check()?;
+    let sd = q.sd * q.adjustments.variance_factor().sqrt();
+    let pw = |n: f64| tost_power(q.design, n, ratio, sd, q.difference, q.margins, q.alpha);
     let n_min = q.design.n_min(ratio);
     let (n, power, at_minimum) = if unknown == 0 {
         let target = check_power_target(q.power.unwrap_or_default(), q.alpha)?;
@@ -185,7 +190,7 @@ pub fn solve_tost(q: &TostQuestion) -> Result<PowerAnswer, PowerError> {
         })?;
         (n, target, minimum)
     } else {
-        let n = q.n.unwrap_or_default();
+        let n = q.adjustments.analysed(q.n.unwrap_or_default());
         (n, pw(n)?, false)
     };
     let labels: Vec<(&str, f64)> = match q.design {
@@ -196,16 +201,19 @@ pub fn solve_tost(q: &TostQuestion) -> Result<PowerAnswer, PowerError> {
     };
     let groups: Vec<GroupSize> = labels
         .iter()
-        .map(|&(label, k)| GroupSize {
-            label: label.into(),
-            analysed: k * n,
-            randomised: k * n,
-            rounded: round_up(k * n),
+        .map(|&(label, k)| {
+            let randomised = q.adjustments.randomised(k * n);
+            GroupSize {
+                label: label.into(),
+                analysed: k * n,
+                randomised,
+                rounded: round_up(randomised),
+            }
         })
         .collect();
     super::error::check_total_units(groups.iter().map(|g| g.randomised).sum(), "every group")?;
     let power_at_rounded = if unknown == 0 {
-        pw((groups[0].rounded as f64).max(n))?
+        pw(q.adjustments.analysed(groups[0].rounded as f64).max(n))?
     } else {
         power
     };
@@ -223,6 +231,7 @@ pub fn solve_tost(q: &TostQuestion) -> Result<PowerAnswer, PowerError> {
         "{margins}, true difference {}, sd {}; each one-sided test at alpha",
         q.difference, q.sd
     )];
+    notes.extend(q.adjustments.notes());
     if q.design == TostDesign::Parallel && ratio != 1.0 {
         notes.push(format!("allocation ratio treatment:control = {ratio}"));
     }
@@ -310,6 +319,7 @@ mod tests {
             difference: 0.05,
             margins: Margins::symmetric(0.223),
             ratio: 1.0,
+            adjustments: Adjustments::default(),
         };
         let a = solve_tost(&q).unwrap();
         let n = a.groups[0].analysed;
@@ -329,6 +339,7 @@ mod tests {
             difference: 0.6,
             margins: Margins::symmetric(0.5),
             ratio: 1.0,
+            adjustments: Adjustments::default(),
         };
         assert!(matches!(solve_tost(&q), Err(PowerError::NoSolution { .. })));
     }
