@@ -328,6 +328,34 @@ mod tests {
         assert!(a.power_at_rounded >= 0.8);
     }
 
+    /// Narrow margins: the bracket search evaluates the power at small n, where both
+    /// tests can reject only for S in the chi distribution's far lower tail and the
+    /// normal probability between the bounds is a narrow interval (once a failed
+    /// quadrature: paired, margin ±0.003, sd 1).
+    #[test]
+    fn narrow_margins_are_solved() {
+        for design in [
+            TostDesign::Paired,
+            TostDesign::Parallel,
+            TostDesign::Crossover,
+        ] {
+            let q = TostQuestion {
+                design,
+                n: None,
+                power: Some(0.9),
+                alpha: 0.05,
+                sd: 1.0,
+                difference: 0.0,
+                margins: Margins::symmetric(0.003),
+                ratio: 1.0,
+                adjustments: Adjustments::default(),
+            };
+            let a = solve_tost(&q).unwrap();
+            let p = tost_power(design, a.groups[0].analysed, 1.0, 1.0, 0.0, q.margins, 0.05);
+            assert!((p.unwrap() - 0.9).abs() < 1e-10, "{design:?}");
+        }
+    }
+
     #[test]
     fn a_difference_outside_the_margins_has_no_sample_size() {
         let q = TostQuestion {
