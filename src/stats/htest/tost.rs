@@ -22,7 +22,8 @@
 //! - Two proportions: the Wald (unpooled) variance se² = p̂₁(1 − p̂₁)/n₁ + p̂₂(1 − p̂₂)/n₂,
 //!   z = (p̂₁ − p̂₂ − bound)/se against the standard normal, and the interval
 //!   p̂₁ − p̂₂ ± z₁₋α·se, no continuity correction (Chow, Shao & Wang 2008, §4.2;
-//!   TOSTER's `twoprop_test`, which uses the same unpooled standard error).
+//!   TOSTER's `twoprop_test`, R/two_proportions.R at commit 0864b42: the same se, z,
+//!   p-values (the larger for equivalence) and 1 − 2α interval).
 //!
 //! # References
 //! - Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the

@@ -7,7 +7,8 @@
 #   p is the larger; the interval is t.test(..., mu = mu, conf.level = 1 - 2 alpha)'s.
 # - two proportions: the Wald z with the unpooled variance
 #   se^2 = p1 (1 - p1)/n1 + p2 (1 - p2)/n2, z = (p1 - p2 - bound)/se against pnorm, and
-#   the interval p1 - p2 -/+ qnorm(1 - alpha) se (TOSTER's twoprop_test uses this se).
+#   the interval p1 - p2 -/+ qnorm(1 - alpha) se (TOSTER's twoprop_test, R/two_proportions.R
+#   at commit 0864b42, forms the same se, z, p-values and interval).
 # Run: Rscript tests/reference/htest/tost.R
 source(file.path(dirname(normalizePath(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE)))), "common.R"))
 cases <- list()
