@@ -355,3 +355,107 @@ fn the_second_group_is_solved_with_the_first_fixed() {
         .code(2)
         .stderr(predicate::str::contains("enlarge the first group"));
 }
+
+/// The TOST fixture (tests/reference/power/tost.R: an independent integration in R).
+fn tost_case(index: usize) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/power/tost.json"
+    ))
+    .unwrap();
+    serde_json::from_str::<Value>(&text).unwrap()["cases"][index].clone()
+}
+
+/// `power tost`: the crossover sample size of PowerTOST's CV = 0.3 example (fixture
+/// case 1: the exact root 38.44, so 39 to recruit; PowerTOST rounds up to an even 40
+/// for balanced sequences), and parallel power with --n the total (case 5).
+#[test]
+fn tost_sample_size_and_power_match_the_r_integral() {
+    let case = tost_case(1);
+    let sd = case["sd"].as_f64().unwrap().to_string();
+    let difference = case["difference"].as_f64().unwrap().to_string();
+    let low = case["low"].as_f64().unwrap().to_string();
+    let high = case["high"].as_f64().unwrap().to_string();
+    let answer = json(&[
+        "tost",
+        "--design",
+        "crossover",
+        "--sd",
+        &sd,
+        "--difference",
+        &difference,
+        "--low",
+        &low,
+        "--high",
+        &high,
+        "--power",
+        "0.8",
+    ]);
+    assert_eq!(answer.command, "power tost");
+    assert_eq!(answer.solved_for, Unknown::SampleSize);
+    assert_close(
+        answer.groups[0].analysed,
+        case["expected"].as_f64().unwrap(),
+        1e-8,
+        "crossover n",
+    );
+    assert_eq!(answer.total_rounded, 39);
+    assert!(answer.power_at_rounded >= 0.8);
+
+    let case = tost_case(5);
+    assert_eq!(case["n"], 50.0);
+    let answer = json(&["tost", "--n", "100", "--sd", "2", "--margin", "1"]);
+    assert_eq!(answer.solved_for, Unknown::Power);
+    assert_close(
+        answer.power,
+        case["expected"].as_f64().unwrap(),
+        1e-8,
+        "parallel power",
+    );
+    assert_eq!(answer.total_rounded, 100);
+}
+
+/// Non-inferiority with --margin and --better, and margins of the wrong sign refused.
+#[test]
+fn tost_non_inferiority_and_bad_margins() {
+    let case = tost_case(15);
+    let answer = json(&[
+        "tost", "--sd", "1", "--margin", "0.5", "--better", "higher", "--power", "0.8",
+    ]);
+    assert_close(
+        answer.groups[0].analysed,
+        case["expected"].as_f64().unwrap(),
+        1e-8,
+        "non-inferiority n",
+    );
+    assert!(answer.family.starts_with("non-inferiority"));
+    evident()
+        .args([
+            "power", "tost", "--sd", "1", "--margin", "0.5", "--power", "0.8",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "To show equivalence with 80% power",
+        ));
+    for (args, message) in [
+        (
+            &["--low", "0.5", "--high", "-0.5"][..],
+            "--low 0.5 must be below --high -0.5",
+        ),
+        (
+            &["--high", "-0.5"][..],
+            "--high -0.5 alone is a non-inferiority bound",
+        ),
+        (
+            &["--margin", "0.5", "--difference", "0.7"][..],
+            "not strictly inside the margins",
+        ),
+    ] {
+        evident()
+            .args([&["power", "tost", "--sd", "1", "--power", "0.8"][..], args].concat())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -738,3 +738,187 @@ fn regress_iv_refuses_bad_input_with_one_clear_line() {
             "the instrument z is constant (every value is 1)",
         ));
 }
+
+/// The TOST fixture (tests/reference/htest/tost.R: R's t.test against each bound).
+fn tost_case(index: usize) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/htest/tost.json"
+    ))
+    .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    doc["cases"][index].clone()
+}
+
+fn joined(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(f64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn assert_tost(result: &TestOutput, r: &Value, what: &str) {
+    let tol = 1e-10;
+    let row = &result.estimates[0];
+    assert_close(row.estimate.0, number(r, "estimate"), tol, what);
+    assert_close(row.std_error.unwrap(), number(r, "std_error"), tol, what);
+    let ci = list(r, "conf_int");
+    assert_close(row.conf_low.unwrap().0, ci[0], tol, what);
+    assert_close(row.conf_high.unwrap().0, ci[1], tol, what);
+    assert_close(result.p_value.unwrap(), number(r, "p_value"), tol, what);
+    let eq = result.equivalence.as_ref().unwrap();
+    for (got, key) in [(&eq.lower, "lower"), (&eq.upper, "upper")] {
+        match got {
+            Some(t) => {
+                assert_close(t.statistic, number(&r[key], "statistic"), tol, what);
+                assert_close(t.p_value, number(&r[key], "p_value"), tol, what);
+            }
+            None => assert!(r[key].is_null(), "{what}: {key}"),
+        }
+    }
+}
+
+/// Welch TOST within ±2 on inline values, as R (fixture case 0).
+#[test]
+fn tost_on_inline_values_matches_r() {
+    let r = tost_case(0);
+    let (x, y) = (joined(&list(&r, "x")), joined(&list(&r, "y")));
+    let result = test(&[
+        "test", "tost", "--x", &x, "--y", &y, "--margin", "2", "--unit", "minutes",
+    ]);
+    assert_eq!(result.command, "test tost");
+    assert_eq!(result.method, "Welch Two Sample t-test TOST");
+    assert_eq!(result.conf_level, Some(0.9));
+    assert_tost(&result, &r, "welch ±2");
+    let eq = result.equivalence.unwrap();
+    assert_eq!(eq.verdict, "equivalent");
+    assert_eq!(eq.conclusion, "equivalent within ±2 minutes");
+    evident()
+        .args([
+            "test", "tost", "--x", &x, "--y", &y, "--margin", "2", "--unit", "minutes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("TOST p-value = 0.002742"))
+        .stdout(predicate::str::contains(
+            "verdict (alpha = 0.05): equivalent within ±2 minutes",
+        ));
+}
+
+/// The same samples as CSV columns split by a group column; a Student lower-bound-only
+/// test (non-inferiority, fixture case 8) and the paired test (case 10) from columns.
+#[test]
+fn tost_reads_csv_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = tost_case(0);
+    let mut csv = String::from("arm,minutes\n");
+    for v in list(&r, "x") {
+        csv.push_str(&format!("a,{v}\n"));
+    }
+    for v in list(&r, "y") {
+        csv.push_str(&format!("b,{v}\n"));
+    }
+    let path = dir.path().join("arms.csv");
+    std::fs::write(&path, csv).unwrap();
+    let path = path.to_str().unwrap();
+    let args = [
+        "test", "tost", "--data", path, "--column", "minutes", "--by", "arm",
+    ];
+    let welch = test(&[&args[..], &["--margin", "2"]].concat());
+    assert_tost(&welch, &r, "welch from csv");
+    let ni = tost_case(8);
+    assert_eq!(ni["design"], "student");
+    let student = test(
+        &[
+            &args[..],
+            &["--var-equal", "--margin", "1.5", "--better", "higher"],
+        ]
+        .concat(),
+    );
+    assert_eq!(student.method, "Two Sample t-test TOST");
+    assert_tost(&student, &ni, "student non-inferiority from csv");
+    let eq = student.equivalence.unwrap();
+    assert_eq!(eq.hypothesis, "non_inferiority_lower");
+    assert_eq!((eq.low, eq.high), (Some(-1.5), None));
+
+    let pr = tost_case(10);
+    assert_eq!(pr["design"], "paired");
+    let (x, y) = (list(&pr, "x"), list(&pr, "y"));
+    let mut csv = String::from("before,after\n");
+    for (a, b) in x.iter().zip(&y) {
+        csv.push_str(&format!("{a},{b}\n"));
+    }
+    let path = dir.path().join("pairs.csv");
+    std::fs::write(&path, csv).unwrap();
+    let paired = test(&[
+        "test",
+        "tost",
+        "--data",
+        path.to_str().unwrap(),
+        "--column",
+        "before",
+        "--column2",
+        "after",
+        "--paired",
+        "--low",
+        "-1",
+        "--high",
+        "1",
+    ]);
+    assert_tost(&paired, &pr, "paired from csv");
+}
+
+/// Two proportions by the Wald z (fixture case 15: non-inferiority by 0.1).
+#[test]
+fn tost_on_two_proportions_matches_the_wald_formula() {
+    let r = tost_case(15);
+    assert_eq!(r["family"], "proportions");
+    let result = test(&[
+        "test",
+        "tost",
+        "--successes",
+        "45,40",
+        "--trials",
+        "50,50",
+        "--low",
+        "-0.1",
+    ]);
+    assert_eq!(result.statistic.as_ref().unwrap().name, "z");
+    assert_eq!(result.statistic.as_ref().unwrap().df, None);
+    assert_tost(&result, &r, "proportions");
+    assert_eq!(result.equivalence.unwrap().verdict, "non_inferior");
+}
+
+/// A margin of the wrong sign is one clear error naming the flag, exit 2.
+#[test]
+fn tost_refuses_margins_of_the_wrong_sign() {
+    let run = |extra: &[&str]| {
+        evident()
+            .args(
+                [
+                    &["test", "tost", "--x", "1,2,3,4", "--y", "2,3,4,6"][..],
+                    extra,
+                ]
+                .concat(),
+            )
+            .assert()
+            .code(2)
+    };
+    run(&["--low", "1", "--high", "-1"]).stderr(predicate::str::contains(
+        "error: --low 1 must be below --high -1",
+    ));
+    run(&["--low", "0.5"]).stderr(predicate::str::contains(
+        "error: --low 0.5 alone is a non-inferiority bound and must be below 0",
+    ));
+    run(&["--high", "-0.5"]).stderr(predicate::str::contains(
+        "error: --high -0.5 alone is a non-inferiority bound and must be above 0",
+    ));
+    run(&["--margin", "-2"]).stderr(predicate::str::contains(
+        "error: --margin -2 must be above 0",
+    ));
+    run(&[]).stderr(predicate::str::contains(
+        "error: give --margin, or --low and/or --high",
+    ));
+    run(&["--margin", "1", "--alpha", "0.6"]).stderr(predicate::str::contains("`alpha` = 0.6"));
+}

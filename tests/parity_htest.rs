@@ -416,3 +416,69 @@ fn effect_sizes_match_r() {
         }
     }
 }
+
+fn optional(v: &Value) -> Option<f64> {
+    (!v.is_null()).then(|| num(v))
+}
+
+/// TOST and non-inferiority: each one-sided test is R's t.test against the bound (or
+/// the Wald z for two proportions), the TOST p the larger, the 1 − 2α interval
+/// t.test's (tests/reference/htest/tost.R).
+#[test]
+fn tost_matches_r() {
+    for (i, case) in load("tost").iter().enumerate() {
+        let what = format!("tost case {i} ({})", case["design"]);
+        let options = TostOptions {
+            margins: Margins {
+                low: optional(&case["low"]),
+                high: optional(&case["high"]),
+            },
+            alpha: num(&case["alpha"]),
+            mu: num(&case["mu"]),
+            unit: None,
+        };
+        let r = match case["family"].as_str().unwrap() {
+            "means" => {
+                let design = match case["design"].as_str().unwrap() {
+                    "one_sample" => MeansDesign::OneSample,
+                    "paired" => MeansDesign::Paired,
+                    "welch" => MeansDesign::Welch,
+                    "student" => MeansDesign::Student,
+                    other => panic!("unknown design {other}"),
+                };
+                let y = (!case["y"].is_null()).then(|| nums(&case["y"]));
+                tost_means(&nums(&case["x"]), y.as_deref(), design, &options)
+            }
+            _ => {
+                let (s, n) = (nums(&case["successes"]), nums(&case["trials"]));
+                tost_two_proportions([s[0], s[1]], [n[0], n[1]], &options)
+            }
+        }
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_close(r.estimate, num(&case["estimate"]), PARITY, &what);
+        assert_close(r.std_error, num(&case["std_error"]), PARITY, &what);
+        match (r.df, optional(&case["df"])) {
+            (Some(got), Some(want)) => assert_close(got, want, PARITY, &what),
+            (None, None) => {}
+            other => panic!("{what}: df {other:?}"),
+        }
+        for (got, key) in [(r.lower, "lower"), (r.upper, "upper")] {
+            let want = &case[key];
+            match got {
+                Some(t) => {
+                    assert_close(t.bound, num(&want["bound"]), PARITY, &what);
+                    assert_close(t.statistic, num(&want["statistic"]), PARITY, &what);
+                    assert_close(t.p_value, num(&want["p_value"]), PARITY, &what);
+                }
+                None => assert!(want.is_null(), "{what}: {key} test missing"),
+            }
+        }
+        assert_close(r.p_value, num(&case["p_value"]), PARITY, &what);
+        let ci = nums(&case["conf_int"]);
+        assert_close(r.conf_low, ci[0], PARITY, &what);
+        assert_close(r.conf_high, ci[1], PARITY, &what);
+        assert_eq!(r.conf_level, 1.0 - 2.0 * options.alpha);
+        let shown = r.p_value < options.alpha;
+        assert_eq!(r.verdict != Verdict::NotShown, shown, "{what}");
+    }
+}

@@ -352,3 +352,72 @@ mod invariants {
         }
     }
 }
+
+/// TOST and non-inferiority power and sample size against an independent integration
+/// in R (tests/reference/power/tost.R): powers (integrals) and solved n (roots) at 1e-8.
+#[test]
+fn tost_power_matches_the_r_integral() {
+    use evident::power::tost::{TostDesign, TostQuestion, solve_tost};
+    use evident::stats::htest::Margins;
+    let fixture = load("tost.json");
+    let mut failures = Vec::new();
+    for (i, case) in fixture["cases"].as_array().unwrap().iter().enumerate() {
+        let design = match case["design"].as_str().unwrap() {
+            "parallel" => TostDesign::Parallel,
+            "one_sample" => TostDesign::OneSample,
+            "paired" => TostDesign::Paired,
+            _ => TostDesign::Crossover,
+        };
+        let q = TostQuestion {
+            design,
+            n: num(case, "n"),
+            power: num(case, "power"),
+            alpha: num(case, "alpha").unwrap(),
+            sd: num(case, "sd").unwrap(),
+            difference: num(case, "difference").unwrap(),
+            margins: Margins {
+                low: num(case, "low"),
+                high: num(case, "high"),
+            },
+            ratio: num(case, "ratio").unwrap(),
+            adjustments: evident::power::Adjustments::default(),
+        };
+        let answer = solve_tost(&q).unwrap_or_else(|e| panic!("case {i}: {e}"));
+        let solve = case["solve"].as_str().unwrap();
+        check(
+            solved(&answer, solve),
+            num(case, "expected").unwrap(),
+            1e-8,
+            &format!("tost case {i} ({solve})"),
+            &mut failures,
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// PowerTOST's best-known example: `sampleN.TOST(CV = 0.3)` (2×2 crossover, theta0 =
+/// 0.95, bounds 0.8–1.25 on the log scale) prints n = 40 with power 0.815845.
+#[test]
+fn tost_power_reproduces_the_powertost_example() {
+    use evident::power::tost::{TostDesign, tost_power};
+    use evident::stats::htest::Margins;
+    let sd = (1.0f64 + 0.09).ln().sqrt();
+    let margins = Margins {
+        low: Some(0.8f64.ln()),
+        high: Some(1.25f64.ln()),
+    };
+    let at = |n| {
+        tost_power(
+            TostDesign::Crossover,
+            n,
+            1.0,
+            sd,
+            0.95f64.ln(),
+            margins,
+            0.05,
+        )
+        .unwrap()
+    };
+    assert!((at(40.0) - 0.815845).abs() < 5e-7, "{}", at(40.0));
+    assert!(at(38.0) < 0.8, "38 is too few: {}", at(38.0));
+}

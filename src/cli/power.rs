@@ -16,11 +16,12 @@ use evident::power::mdes::{IndividualQuestion, Targets, solve_individual};
 use evident::power::prop::{PropMethod, PropQuestion, solve_prop};
 use evident::power::second_group::{solve_prop_second_group, solve_t_second_group};
 use evident::power::t::{TQuestion, TTestKind, TwoSidedRule, solve_t};
+use evident::power::tost::{TostDesign, TostQuestion, solve_tost};
 use evident::power::{Adjustments, PowerAnswer};
 use evident::stats::tidy::PowerOutput;
 use serde::Serialize;
 
-use super::stats::AlternativeArg;
+use super::stats::{AlternativeArg, BetterArg, margins_from_flags};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum TKindArg {
@@ -77,8 +78,52 @@ impl CommonPower {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TostDesignArg {
+    Parallel,
+    OneSample,
+    Paired,
+    Crossover,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PowerCommand {
+    /// Equivalence (TOST) or non-inferiority of means, exact through the non-central
+    /// t (PowerTOST's power.TOST / sampleN.TOST on the additive scale): n or power.
+    Tost {
+        /// parallel (two groups), one-sample, paired, or crossover (2x2, AB/BA).
+        #[arg(long, value_enum, default_value = "parallel")]
+        design: TostDesignArg,
+        /// Units in total (both groups, or both sequences of a crossover); units or
+        /// pairs for one-sample and paired. Leave out to solve for it.
+        #[arg(long)]
+        n: Option<f64>,
+        /// Standard deviation of the outcome (of the differences when paired; the
+        /// within-subject SD for a crossover).
+        #[arg(long)]
+        sd: f64,
+        /// The true difference the power is computed at (default 0: no difference).
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        difference: f64,
+        /// Lower equivalence bound; alone, a non-inferiority bound (below 0).
+        #[arg(long, allow_hyphen_values = true)]
+        low: Option<f64>,
+        /// Upper equivalence bound; alone, a non-inferiority bound (above 0).
+        #[arg(long, allow_hyphen_values = true)]
+        high: Option<f64>,
+        /// Symmetric margin: equivalence within ±MARGIN, or non-inferiority by MARGIN
+        /// with --better.
+        #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["low", "high"])]
+        margin: Option<f64>,
+        /// Non-inferiority with --margin: which direction of the outcome is better.
+        #[arg(long, value_enum, requires = "margin")]
+        better: Option<BetterArg>,
+        /// Allocation ratio treatment:control (parallel). Default 1.
+        #[arg(long, default_value_t = 1.0)]
+        ratio: f64,
+        #[command(flatten)]
+        common: CommonPower,
+    },
     /// t tests (pwr.t.test, pwr.t2n.test, power.t.test): n, d, power or alpha.
     T {
         #[arg(long = "type", value_enum, default_value = "two-sample")]
@@ -271,6 +316,42 @@ fn arguments(message: &str, hint: &str) -> Error {
 
 pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
     let (answers, common, band, raw) = match command {
+        PowerCommand::Tost {
+            design,
+            n,
+            sd,
+            difference,
+            low,
+            high,
+            margin,
+            better,
+            ratio,
+            common,
+        } => {
+            let margins = margins_from_flags(*low, *high, *margin, *better)?;
+            let design = match design {
+                TostDesignArg::Parallel => TostDesign::Parallel,
+                TostDesignArg::OneSample => TostDesign::OneSample,
+                TostDesignArg::Paired => TostDesign::Paired,
+                TostDesignArg::Crossover => TostDesign::Crossover,
+            };
+            let n = match design {
+                TostDesign::Parallel => n.map(|n| n / (1.0 + ratio)),
+                _ => *n,
+            };
+            let answer = solve_tost(&TostQuestion {
+                design,
+                n,
+                power: common.power,
+                alpha: common.alpha.unwrap_or(0.05),
+                sd: *sd,
+                difference: *difference,
+                margins,
+                ratio: *ratio,
+                adjustments: common.adjustments(),
+            })?;
+            (vec![answer], common, None, Some((*difference, *sd)))
+        }
         PowerCommand::T {
             kind,
             n,
@@ -522,6 +603,7 @@ impl PowerCommand {
     fn name(&self) -> &'static str {
         match self {
             PowerCommand::T { .. } => "power t",
+            PowerCommand::Tost { .. } => "power tost",
             PowerCommand::Prop { .. } => "power prop",
             PowerCommand::Chisq { .. } => "power chisq",
             PowerCommand::Cluster { .. } => "power cluster",

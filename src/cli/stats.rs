@@ -187,6 +187,144 @@ pub enum TestCommand {
     /// blocked or matched-pair, optionally clustered or weighted
     /// (estimatr's difference_in_means).
     Dim(DimArgs),
+    /// Two one-sided tests (TOST) for equivalence within margins, or one for
+    /// non-inferiority: means (one-sample, paired, Welch or Student) or two proportions
+    /// (Wald z).
+    Tost(TostArgs),
+}
+
+/// `evident test tost`.
+#[derive(Debug, Args)]
+pub struct TostArgs {
+    #[command(flatten)]
+    pub samples: SampleArgs,
+    /// Two proportions instead of samples: successes per group (with --trials).
+    #[arg(long, value_delimiter = ',', requires = "trials", conflicts_with_all = ["x", "data"])]
+    pub successes: Option<Vec<f64>>,
+    /// Trials per group (with --successes).
+    #[arg(long, value_delimiter = ',', requires = "successes")]
+    pub trials: Option<Vec<f64>>,
+    #[arg(long)]
+    pub paired: bool,
+    /// Pooled variance (Student) instead of Welch.
+    #[arg(long)]
+    pub var_equal: bool,
+    /// Lower equivalence bound on the difference (relative to --mu); alone, a
+    /// non-inferiority bound for an outcome where higher is better (below 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub low: Option<f64>,
+    /// Upper equivalence bound (relative to --mu); alone, a non-inferiority bound for an
+    /// outcome where lower is better (above 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub high: Option<f64>,
+    /// Symmetric margin: equivalence within ±MARGIN, or non-inferiority by MARGIN with
+    /// --better.
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["low", "high"])]
+    pub margin: Option<f64>,
+    /// Non-inferiority with --margin: which direction of the outcome is better.
+    #[arg(long, value_enum, requires = "margin")]
+    pub better: Option<BetterArg>,
+    /// The null value the margins are relative to (a one-sample mean; 0 for a
+    /// difference).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub mu: f64,
+    /// Level of each one-sided test; the interval's level is 1 − 2·alpha.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Unit of the outcome, for the verdict in words ("minutes").
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--better`: the direction in which the outcome improves.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BetterArg {
+    Higher,
+    Lower,
+}
+
+/// The margins of `test tost` and `power tost`, checked with messages that name the
+/// flags.
+pub fn margins_from_flags(
+    low: Option<f64>,
+    high: Option<f64>,
+    margin: Option<f64>,
+    better: Option<BetterArg>,
+) -> Result<htest::Margins, Error> {
+    let hint = "e.g. --margin 2 (equivalence within ±2), --low -1 --high 2, or --margin 2 --better higher (non-inferiority)";
+    let bad = |message: String| Err(arguments(message, hint));
+    for (flag, value) in [("--low", low), ("--high", high), ("--margin", margin)] {
+        if let Some(v) = value
+            && !v.is_finite()
+        {
+            return bad(format!("{flag} {v} is not a finite number"));
+        }
+    }
+    let margins = match (margin, better) {
+        (Some(m), _) if m <= 0.0 => {
+            return bad(format!(
+                "--margin {m} must be above 0: it is the size of the allowed difference"
+            ));
+        }
+        (Some(m), None) => htest::Margins::symmetric(m),
+        (Some(m), Some(BetterArg::Higher)) => htest::Margins {
+            low: Some(-m),
+            high: None,
+        },
+        (Some(m), Some(BetterArg::Lower)) => htest::Margins {
+            low: None,
+            high: Some(m),
+        },
+        (None, _) => htest::Margins { low, high },
+    };
+    match (margins.low, margins.high) {
+        (None, None) => bad("give --margin, or --low and/or --high: a TOST needs a margin".into()),
+        (Some(low), Some(high)) if low >= high => bad(format!(
+            "--low {low} must be below --high {high}: the equivalence interval is (low, high)"
+        )),
+        (Some(low), None) if low >= 0.0 => bad(format!(
+            "--low {low} alone is a non-inferiority bound and must be below 0 (how much lower the difference may be); for an outcome where lower is better give --high"
+        )),
+        (None, Some(high)) if high <= 0.0 => bad(format!(
+            "--high {high} alone is a non-inferiority bound and must be above 0 (how much higher the difference may be); for an outcome where higher is better give --low"
+        )),
+        _ => Ok(margins),
+    }
+}
+
+fn run_tost(args: &TostArgs) -> Result<(), Error> {
+    let options = htest::TostOptions {
+        margins: margins_from_flags(args.low, args.high, args.margin, args.better)?,
+        alpha: args.alpha,
+        mu: args.mu,
+        unit: args.unit.clone(),
+    };
+    let result = match (&args.successes, &args.trials) {
+        (Some(successes), Some(trials)) => {
+            let (&[s1, s2], &[n1, n2]) = (successes.as_slice(), trials.as_slice()) else {
+                return Err(arguments(
+                    "--successes and --trials need two values each, one per group",
+                    "e.g. --successes 45,40 --trials 50,50",
+                ));
+            };
+            htest::tost_two_proportions([s1, s2], [n1, n2], &options)?
+        }
+        _ => {
+            let (x, y) = read_samples(&args.samples)?;
+            let design = match (&y, args.paired, args.var_equal) {
+                (None, false, _) => htest::MeansDesign::OneSample,
+                (None, true, _) => return Err(paired_needs_two()),
+                (Some(_), true, _) => htest::MeansDesign::Paired,
+                (Some(_), false, true) => htest::MeansDesign::Student,
+                (Some(_), false, false) => htest::MeansDesign::Welch,
+            };
+            htest::tost_means(&x, y.as_deref(), design, &options)?
+        }
+    };
+    print(&result, args.json, TestOutput::from_tost);
+    Ok(())
 }
 
 /// `evident test dim`: columns of a CSV file.
@@ -428,6 +566,7 @@ fn arguments(message: impl Into<String>, hint: impl Into<String>) -> Error {
 /// Runs `evident test ...`.
 pub fn run_test(command: &TestCommand) -> Result<(), Error> {
     match command {
+        TestCommand::Tost(args) => run_tost(args)?,
         TestCommand::T {
             samples,
             paired,

@@ -237,6 +237,32 @@ impl PowerAnswer {
         let power = format::percent(self.power, 3);
         let alpha = format::significant(self.alpha, 3);
         let (_, recruit) = self.size_words();
+        // Equivalence and non-inferiority (power::tost): the effect is the true
+        // difference the claim is to be shown at, not an effect to detect.
+        let goal = if self.family.starts_with("TOST") {
+            Some("equivalence")
+        } else if self.family.starts_with("non-inferiority") {
+            Some("non-inferiority")
+        } else {
+            None
+        };
+        if let Some(goal) = goal {
+            let truth = format!(
+                "when the true difference is {} SD",
+                format::significant(self.effect, 4)
+            );
+            let all = format::count(whole(self.total_rounded));
+            return match self.solved_for {
+                Unknown::Power => format!(
+                    "With {sizes} ({}), the power to show {goal} at alpha = {alpha} {truth} is {power}.",
+                    self.family
+                ),
+                _ => format!(
+                    "To show {goal} with {power} power at alpha = {alpha} {truth} ({}), {recruit} {sizes} ({all} in all).",
+                    self.family
+                ),
+            };
+        }
         match self.solved_for {
             Unknown::SampleSize | Unknown::ClusterSize => format!(
                 "To detect {effect} with {power} power at alpha = {alpha} ({}), {recruit} {sizes} ({} in all).",

@@ -34,6 +34,7 @@ pub mod simulate;
 pub mod solve;
 pub mod stepped_wedge;
 pub mod t;
+pub mod tost;
 
 pub use answer::{Adjustments, GroupSize, PowerAnswer, Unknown};
 pub use error::PowerError;

@@ -22,7 +22,8 @@ use crate::power::answer::Unknown;
 use crate::power::bands::MdesBand;
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::htest::{
-    ChisqTest, FisherTest, McNemarTest, PAdjustMethod, PropTest, TTest, TTestKind, WilcoxonTest,
+    ChisqTest, FisherTest, McNemarTest, OneSided, PAdjustMethod, PropTest, TTest, TTestKind, Tost,
+    TostKind, WilcoxonTest,
 };
 use crate::stats::regression::{DifferenceInMeans, IvRobust, LmRobust, LogisticFit};
 
@@ -86,6 +87,14 @@ fn whole<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error>
         }
         Some(x) if x.is_finite() => s.serialize_f64(*x),
         _ => s.serialize_none(),
+    }
+}
+
+/// The serde name of a unit enum variant (`non_inferior`).
+fn snake<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("a unit variant serialises to a string, not {other:?}"),
     }
 }
 
@@ -222,8 +231,44 @@ pub struct TestOutput {
     pub n: Option<u64>,
     /// `test dim`: the units behind the estimate.
     pub sample: Option<DimSample>,
+    /// `test tost`: the margins, each one-sided test and the verdict (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equivalence: Option<EquivalenceOutput>,
     /// R's warnings, in words.
     pub warnings: Vec<String>,
+}
+
+/// One of the two one-sided tests of `test tost`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OneSidedOutput {
+    /// The bound tested: `null_value` + the margin.
+    pub bound: f64,
+    /// t (means) or z (proportions) for H0: estimate ≤ bound (lower) or ≥ bound (upper).
+    pub statistic: f64,
+    pub p_value: f64,
+}
+
+/// `test tost`: what was to be shown and whether it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EquivalenceOutput {
+    /// `equivalence`, `non_inferiority_lower` (only a lower margin: higher is better) or
+    /// `non_inferiority_upper` (only an upper margin: lower is better).
+    pub hypothesis: String,
+    /// The margins, relative to `null_value` (`null` when absent).
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Level of each one-sided test; `conf_level` is 1 − 2·alpha.
+    pub alpha: f64,
+    /// H0: estimate ≤ `null_value` + low (`null` without a lower margin).
+    pub lower: Option<OneSidedOutput>,
+    /// H0: estimate ≥ `null_value` + high (`null` without an upper margin).
+    pub upper: Option<OneSidedOutput>,
+    /// `equivalent`, `non_inferior` or `not_shown`.
+    pub verdict: String,
+    /// The verdict in words, e.g. "equivalent within ±2 minutes".
+    pub conclusion: String,
 }
 
 impl TestOutput {
@@ -246,8 +291,66 @@ impl TestOutput {
             adjusted: None,
             n: None,
             sample: None,
+            equivalence: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// `test tost`: the estimate with its 1 − 2α interval, the group means or
+    /// proportions, and the two one-sided tests in `equivalence`; `statistic` and
+    /// `p_value` are those of the one-sided test with the larger p-value (the TOST p).
+    pub fn from_tost(t: &Tost) -> TestOutput {
+        let mut out = TestOutput::new("test tost", t.method);
+        out.conf_level = Some(t.conf_level);
+        out.null_value = Some(NullValue::One(t.null_value));
+        let binding = [t.lower, t.upper]
+            .into_iter()
+            .flatten()
+            .find(|s| s.p_value == t.p_value)
+            .expect("a TOST has at least one one-sided test");
+        let name = if t.df.is_some() { "t" } else { "z" };
+        out.statistic = Some(Statistic {
+            name: name.into(),
+            value: binding.statistic,
+            df: t.df,
+        });
+        out.p_value = Some(t.p_value);
+        out.estimates.push(Row {
+            term: t.kind.term().into(),
+            estimate: Real(t.estimate),
+            std_error: Some(t.std_error),
+            statistic: None,
+            df: t.df,
+            p_value: None,
+            conf_low: Some(Real(t.conf_low)),
+            conf_high: Some(Real(t.conf_high)),
+        });
+        let groups: &[&str] = match t.kind {
+            TostKind::Welch | TostKind::Student => &["mean of x", "mean of y"],
+            TostKind::TwoProportions => &["prop 1", "prop 2"],
+            TostKind::OneSample | TostKind::Paired => &[],
+        };
+        for (term, value) in groups.iter().zip(&t.groups) {
+            out.estimates.push(Row::point(*term, *value));
+        }
+        let one_sided = |s: Option<OneSided>| {
+            s.map(|s| OneSidedOutput {
+                bound: s.bound,
+                statistic: s.statistic,
+                p_value: s.p_value,
+            })
+        };
+        out.equivalence = Some(EquivalenceOutput {
+            hypothesis: snake(&t.hypothesis),
+            low: t.margins.low,
+            high: t.margins.high,
+            alpha: t.alpha,
+            lower: one_sided(t.lower),
+            upper: one_sided(t.upper),
+            verdict: snake(&t.verdict),
+            conclusion: t.conclusion.clone(),
+        });
+        out
     }
 
     /// `t.test`: the mean, mean difference or difference in means with its inference,

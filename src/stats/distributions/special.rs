@@ -472,7 +472,7 @@ fn gauss_legendre_20() -> &'static [(f64, f64)] {
     })
 }
 
-fn gauss_legendre(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+pub(crate) fn gauss_legendre(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     let half = 0.5 * (b - a);
     let mid = 0.5 * (a + b);
     gauss_legendre_20()

@@ -13,6 +13,7 @@
 //! | `prop_test.rs` | `prop.test` | two proportions, with and without Yates |
 //! | `chisq_test.rs` | `chisq.test` | Pearson r×c, Yates for 2×2 |
 //! | `fisher.rs` | `fisher.test` | 2×2 with conditional MLE and CI; r×c by a network algorithm |
+//! | `tost.rs` | TOSTER's `t_TOST`, `twoprop_test` | two one-sided tests (equivalence) and non-inferiority, means and proportions |
 //! | `wilcoxon.rs` | `wilcox.test` | signed-rank and rank-sum, exact and normal, Hodges–Lehmann |
 //! | `rank_dist.rs` | `dwilcox`, `psignrank`, … | exact Wilcoxon distributions by counting (private) |
 //! | `mcnemar.rs` | `mcnemar.test` | McNemar (2×2) and Bowker (r×r) |
@@ -42,6 +43,7 @@ pub mod mcnemar;
 pub mod p_adjust;
 pub mod prop_test;
 pub mod t_test;
+pub mod tost;
 pub mod wilcoxon;
 
 pub use crate::stats::estimate::Alternative;
@@ -56,6 +58,10 @@ pub use p_adjust::{PAdjustMethod, p_adjust, p_adjust_n};
 pub use prop_test::{PropTest, PropTestOptions, prop_test};
 pub use t_test::{
     TTest, TTestKind, TTestOptions, t_test_one_sample, t_test_paired, t_test_student, t_test_welch,
+};
+pub use tost::{
+    Margins, MeansDesign, OneSided, Tost, TostHypothesis, TostKind, TostOptions, Verdict,
+    tost_means, tost_two_proportions,
 };
 pub use wilcoxon::{
     WilcoxonOptions, WilcoxonTest, wilcox_rank_sum, wilcox_signed_rank, wilcox_signed_rank_paired,
