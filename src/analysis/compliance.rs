@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use super::AnalysisError;
-use super::estimators::{EstimatorContext, blocked_rows};
+use super::estimators::{EstimatorContext, pair_rows};
 use super::sample::OutcomeRows;
 use crate::data::DataError;
 use crate::spec::Arm;
@@ -106,17 +106,7 @@ pub(crate) fn complier_effect(
 ) -> Result<ComplierEffect, AnalysisError> {
     let data = context.data;
     let (column, received) = received;
-    let blocked = context
-        .blocks
-        .map(|b| (b, blocked_rows(b, rows, control, treated)));
-    let candidates: Vec<usize> = match &blocked {
-        Some((_, kept)) => kept.positions.clone(),
-        None => (0..rows.y.len()).collect(),
-    };
-    let in_pair: Vec<usize> = candidates
-        .into_iter()
-        .filter(|&i| rows.arm[i] == control || rows.arm[i] == treated)
-        .collect();
+    let (blocked, in_pair) = pair_rows(context, rows, control, treated);
     let mut d = Vec::with_capacity(in_pair.len());
     for &i in &in_pair {
         let row = rows.rows[i];

@@ -84,6 +84,30 @@ pub(crate) fn blocked_rows(
     }
 }
 
+/// The positions (into the outcome rows) of the units a comparison of `treated` with
+/// `control` uses, in row order: in a blocked design those of the blocks in which both
+/// arms have analysed units (returned with the blocks and what was kept), otherwise
+/// every unit of the two arms.
+pub(crate) fn pair_rows<'b>(
+    context: &EstimatorContext<'b>,
+    rows: &OutcomeRows,
+    control: usize,
+    treated: usize,
+) -> (Option<(&'b RowBlocks, BlockedRows)>, Vec<usize>) {
+    let blocked = context
+        .blocks
+        .map(|b| (b, blocked_rows(b, rows, control, treated)));
+    let candidates: Vec<usize> = match &blocked {
+        Some((_, kept)) => kept.positions.clone(),
+        None => (0..rows.y.len()).collect(),
+    };
+    let in_pair = candidates
+        .into_iter()
+        .filter(|&i| rows.arm[i] == control || rows.arm[i] == treated)
+        .collect();
+    (blocked, in_pair)
+}
+
 /// One treatment arm against the control arm with the given estimator.
 pub(crate) fn compare_arms(
     context: &EstimatorContext,
@@ -95,17 +119,7 @@ pub(crate) fn compare_arms(
 ) -> Result<Comparison, AnalysisError> {
     let data = context.data;
     let outcome = context.outcome;
-    let blocked = context
-        .blocks
-        .map(|b| (b, blocked_rows(b, rows, control, treated_arm)));
-    let candidates: Vec<usize> = match &blocked {
-        Some((_, kept)) => kept.positions.clone(),
-        None => (0..rows.y.len()).collect(),
-    };
-    let in_pair: Vec<usize> = candidates
-        .into_iter()
-        .filter(|&i| rows.arm[i] == control || rows.arm[i] == treated_arm)
-        .collect();
+    let (blocked, in_pair) = pair_rows(context, rows, control, treated_arm);
     let y: Vec<f64> = in_pair.iter().map(|&i| rows.y[i]).collect();
     let treatment: Vec<f64> = in_pair
         .iter()
