@@ -241,13 +241,7 @@ fn parse_piece(
     let all_utf8 = text.is_some();
     let mut reader = reader_builder().has_headers(false).from_reader(bytes);
     let mut line_of = LineCounter::new(bytes);
-    let mut columns: Vec<Option<ColumnBuilder>> = headers
-        .iter()
-        .map(|h| match wanted {
-            Some(w) if !w.contains(&h.as_str()) => None,
-            _ => Some(ColumnBuilder::with_capacity(line_ends as usize + 1)),
-        })
-        .collect();
+    let mut columns = column_builders(headers, wanted, line_ends as usize + 1);
     let mut lines = Vec::with_capacity(line_ends as usize + 1);
     let mut record = csv::ByteRecord::new();
     loop {
@@ -270,6 +264,21 @@ fn parse_piece(
     })
 }
 
+/// A builder for each wanted column (`None` for the others), with room for `rows`.
+fn column_builders(
+    headers: &[String],
+    wanted: Option<&[&str]>,
+    rows: usize,
+) -> Vec<Option<ColumnBuilder>> {
+    headers
+        .iter()
+        .map(|h| match wanted {
+            Some(w) if !w.contains(&h.as_str()) => None,
+            _ => Some(ColumnBuilder::with_capacity(rows)),
+        })
+        .collect()
+}
+
 /// A piece that is UTF-8, holds no quote and no carriage return but before a line
 /// feed: every line end ends a record and every comma ends a field, so the piece is
 /// split directly on them, as the csv crate would split it (blank lines skipped,
@@ -282,13 +291,7 @@ fn parse_plain_piece(
     headers: &[String],
     wanted: Option<&[&str]>,
 ) -> Result<Piece, DataError> {
-    let mut columns: Vec<Option<ColumnBuilder>> = headers
-        .iter()
-        .map(|h| match wanted {
-            Some(w) if !w.contains(&h.as_str()) => None,
-            _ => Some(ColumnBuilder::with_capacity(line_ends as usize + 1)),
-        })
-        .collect();
+    let mut columns = column_builders(headers, wanted, line_ends as usize + 1);
     let mut lines = Vec::with_capacity(line_ends as usize + 1);
     let bytes = text.as_bytes();
     let mut line = 0;
