@@ -174,6 +174,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                         for c in &outcome.complier_effects {
                             say(evident::report::compliance::terminal_line(outcome, c));
                         }
+                        for e in &outcome.equivalence {
+                            say(evident::report::equivalence::terminal_line(outcome, e));
+                        }
                     }
                 }
                 say(grade.summary.clone());

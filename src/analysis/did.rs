@@ -113,6 +113,7 @@ pub fn analyse(
             excluded_missing: 0,
             comparisons: vec![headline(&fit, &units, &treated, &y)],
             complier_effects: Vec::new(),
+            equivalence: Vec::new(),
         });
         series.push(DidSeries {
             outcome: outcome.spec.name.clone(),

@@ -129,6 +129,7 @@ pub fn analyse(
             excluded_missing: 0,
             comparisons: vec![headline(&fit)],
             complier_effects: Vec::new(),
+            equivalence: Vec::new(),
         });
         series.push(ItsSeries {
             outcome: outcome.spec.name.clone(),

@@ -357,6 +357,7 @@ pub(super) fn analyse(
         unit: outcome.spec.unit.clone(),
         excluded_missing: 0,
         complier_effects: Vec::new(),
+        equivalence: Vec::new(),
         comparisons: vec![comparison],
     }];
     Ok(Analysis {

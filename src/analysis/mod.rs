@@ -13,6 +13,7 @@ mod blocks;
 pub mod compliance;
 mod declared;
 pub mod did;
+pub mod equivalence;
 mod estimators;
 pub mod icc;
 pub mod its;
@@ -105,6 +106,10 @@ pub struct OutcomeResult {
     /// (instrumental variables), beside the intention-to-treat comparisons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complier_effects: Vec<compliance::ComplierEffect>,
+    /// `analysis.equivalence` / `analysis.non_inferiority`: the two one-sided tests of
+    /// each treated arm's headline comparison against the declared margins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equivalence: Vec<equivalence::EquivalenceTest>,
 }
 
 /// One estimator's result.
@@ -206,6 +211,12 @@ pub enum AnalysisError {
     Data(#[from] DataError),
     #[error("regression discontinuity: {0}")]
     RegressionDiscontinuity(String),
+    #[error("outcome `{outcome}`, {contrast}: equivalence test: {source}")]
+    Equivalence {
+        outcome: String,
+        contrast: String,
+        source: crate::stats::htest::TestError,
+    },
     #[error("{path}: outcome `{outcome}`: {source}")]
     InterruptedTimeSeries {
         path: PathBuf,
@@ -437,6 +448,9 @@ impl AnalysisError {
             AnalysisError::InterruptedTimeSeries { .. } => {
                 "an interrupted time series needs one row per period with no gaps and enough periods on each side of design.interrupted_time_series.intervention".into()
             }
+            AnalysisError::Equivalence { .. } => {
+                "an equivalence test needs a comparison with a standard error above zero: the outcome must vary in the arms compared".into()
+            }
             AnalysisError::MissingUnit { .. } => {
                 "every row of the panel needs its unit; fill in the value or drop the row".into()
             }
@@ -530,6 +544,16 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
     // `sample::columns_used`), so the file is read once.
     let mut table = None;
     let mut analysis = analyse_outcomes(plan, &mut table)?;
+    if let (Some(analysis), Some(analysis_plan)) = (analysis.as_mut(), &plan.analysis)
+        && !analysis_plan.margins.is_empty()
+    {
+        equivalence::test_outcomes(
+            &mut analysis.outcomes,
+            &analysis_plan.margins,
+            analysis_plan.estimators[0],
+            analysis_plan.alpha,
+        )?;
+    }
     if let (Some(analysis), crate::spec::Design::RegressionDiscontinuity { settings }) =
         (analysis.as_mut(), &plan.design)
         && let (Some(analysis_plan), Some(primary)) = (&plan.analysis, plan.outcomes.first())
@@ -742,6 +766,7 @@ fn analyse_outcomes(
             excluded_missing: rows_for(analysis_plan.estimators[0]).excluded_missing,
             comparisons,
             complier_effects,
+            equivalence: Vec::new(),
         });
         if primary_rows.is_none() {
             let position = samples

@@ -207,6 +207,7 @@ pub(super) fn analyse(plan: &Plan, analysis: &AnalysisPlan) -> Result<Analysis, 
             excluded_missing,
             comparisons,
             complier_effects: Vec::new(),
+            equivalence: Vec::new(),
         });
     }
     adjust_across_outcomes(&mut outcomes, analysis.adjust);

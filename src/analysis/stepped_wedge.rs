@@ -367,6 +367,7 @@ pub fn analyse(
             unit: outcome.spec.unit.clone(),
             excluded_missing: n - rows.len(),
             complier_effects: Vec::new(),
+            equivalence: Vec::new(),
             comparisons: vec![Comparison {
                 estimator: EstimatorKind::TwoWayFixedEffects,
                 contrast: "intervention vs control periods, within clusters and periods".into(),

@@ -33,15 +33,17 @@ use sms::sms;
 use serde::Serialize;
 
 use crate::analysis::OutcomeResult;
+use crate::analysis::equivalence::EquivalenceTest;
 use crate::analysis::{
     Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison, ContrastEvidence,
 };
 use crate::power::mdes_from_standard_error;
 use crate::report::format::{
-    EffectText, Scale, count, fixed, level, p_phrase, percent, significant,
+    EffectText, Scale, count, fixed, level, p_phrase, p_value, percent, significant,
 };
 use crate::spec::{AttritionBoundary, DesignKind, Direction, EstimatorKind, Finding, Plan};
 use crate::stats::estimate::{Alternative, Estimate};
+use crate::stats::htest::{TostOptions, Verdict, tost_estimate};
 
 /// Power at which the achieved sample's MDES is computed (the usual planning value).
 const MDES_POWER: f64 = 0.8;
@@ -449,8 +451,12 @@ fn achieved_n(comparison: &Comparison) -> usize {
     comparison.groups.iter().map(|g| g.n).sum()
 }
 
-/// Whether the headline effect is beneficial (and significant when required), in words.
+/// Whether the headline effect is beneficial (and significant when required), in words;
+/// for a primary outcome with a declared margin, whether the declared claim is shown.
 fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
+    if let Some(test) = declared_test(headline) {
+        return declared_claim(plan, headline, test);
+    }
     let alpha = plan.evidence.thresholds.alpha;
     let comparison = headline.comparison;
     let e = two_sided(&comparison.estimate, alpha);
@@ -492,6 +498,87 @@ fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
         },
     );
     (right_way && (is_significant || !required), observed)
+}
+
+/// The equivalence or non-inferiority test declared for the headline comparison.
+fn declared_test<'a>(headline: &Headline<'a>) -> Option<&'a EquivalenceTest> {
+    headline
+        .outcome
+        .equivalence
+        .iter()
+        .find(|t| t.contrast == headline.comparison.contrast)
+}
+
+/// The declared claim judged at the evidence threshold: the two-sided 1 − α interval
+/// (each one-sided test at α/2, as CONSORT's non-inferiority extension asks) wholly
+/// within the margin, whatever `analysis.alpha` says.
+fn declared_claim(plan: &Plan, headline: &Headline, test: &EquivalenceTest) -> (bool, String) {
+    let alpha = plan.evidence.thresholds.alpha;
+    let e = &headline.comparison.estimate;
+    let options = TostOptions {
+        margins: test.test.margins,
+        alpha: alpha / 2.0,
+        mu: 0.0,
+        unit: None,
+    };
+    let Ok(t) = tost_estimate(e.estimate, e.std_error, e.df, &options) else {
+        return (
+            false,
+            format!(
+                "{}: the declared margin could not be tested (no standard error)",
+                test.contrast
+            ),
+        );
+    };
+    let scale = headline.scale();
+    let marks: Vec<f64> = [t.margins.low, t.margins.high]
+        .into_iter()
+        .flatten()
+        .collect();
+    let shown = EffectText::apart_from(scale, t.estimate, t.conf_low, t.conf_high, &marks);
+    let unit = scale.difference_unit();
+    let at = |x: f64| format!("{}{unit}", significant(scale.factor() * x, DIGITS));
+    let (what, bounds) = match (t.margins.low, t.margins.high) {
+        (Some(low), Some(high)) => (
+            "equivalence (analysis.equivalence)",
+            format!("between {} and {}", at(low), at(high)),
+        ),
+        (Some(low), None) => (
+            "non-inferiority (analysis.non_inferiority)",
+            format!("above {}", at(low)),
+        ),
+        (None, Some(high)) => (
+            "non-inferiority (analysis.non_inferiority)",
+            format!("below {}", at(high)),
+        ),
+        (None, None) => ("", String::new()),
+    };
+    let ok = t.verdict != Verdict::NotShown;
+    let sentence = crate::analysis::equivalence::sentence(&t, &test.treated, &test.control, scale);
+    let observed = format!(
+        "{}: {what} declared; difference {}{unit} ({} CI {}), which {} wholly {bounds} (one-sided p {}): {sentence}",
+        test.contrast,
+        shown.estimate,
+        percent(1.0 - alpha, DIGITS),
+        shown.range(),
+        if ok { "lies" } else { "does not lie" },
+        p_value(t.p_value),
+    );
+    (ok, observed)
+}
+
+/// The rule of the level 2 and 3 finding criteria: significance in the beneficial
+/// direction, or the declared margin's claim shown.
+fn finding_rule(plan: &Plan, level: u8, headline: &Headline) -> String {
+    if declared_test(headline).is_none() {
+        return significance_rule(plan, level);
+    }
+    let alpha = plan.evidence.thresholds.alpha;
+    format!(
+        "The primary outcome has a margin declared in advance (analysis.non_inferiority or analysis.equivalence), so level {level} needs that claim shown, the finding such a trial sets out to show in place of a beneficial effect: the two-sided {} confidence interval wholly within the margin (each one-sided test at {}, the CONSORT convention for non-inferiority), at evidence.thresholds.alpha whatever analysis.alpha says.",
+        percent(1.0 - alpha, DIGITS),
+        significant(alpha / 2.0, DIGITS)
+    )
 }
 
 fn significant_words(alpha: f64) -> String {
@@ -553,7 +640,7 @@ fn level_two(plan: &Plan, analysed: bool, headline: Option<&Headline>) -> Vec<Cr
                 title: "The data show positive change",
                 status: if ok { Status::Met } else { Status::NotMet },
                 observed,
-                rule: significance_rule(plan, 2),
+                rule: finding_rule(plan, 2, h),
             }
         }
     };
@@ -661,7 +748,7 @@ fn level_three(
         title: "Less impact among those who did not receive it",
         status: if ok { Status::Met } else { Status::NotMet },
         observed,
-        rule: significance_rule(plan, 3),
+        rule: finding_rule(plan, 3, h),
     });
     // Attrition: a randomised comparison's integrity (WWC); quasi-experiments are judged
     // on baseline equivalence instead. Unknown attrition counts as high.

@@ -142,6 +142,7 @@ fn analysis(
             unit: None,
             excluded_missing: 0,
             complier_effects: Vec::new(),
+            equivalence: Vec::new(),
             comparisons,
         }],
         baseline,

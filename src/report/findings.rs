@@ -185,7 +185,14 @@ pub(super) fn headline(
                 row.in_words
             )
         }
-        Some(DesignResult::Arms) | None => words::finding_sentence(row),
+        Some(DesignResult::Arms) | None => {
+            let mut sentence = words::finding_sentence(row);
+            if let Some(claim) = analysis.and_then(super::equivalence::headline_clause) {
+                sentence.push(' ');
+                sentence.push_str(&claim);
+            }
+            sentence
+        }
     };
     format!(
         "{finding} Certainty of this finding: {}. {evidence}",

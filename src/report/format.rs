@@ -311,6 +311,36 @@ impl EffectText {
         }
     }
 
+    /// As [`EffectText::new`], with decimals added (up to 6) until no bound of the
+    /// interval reads the same as a threshold it differs from, so that an interval
+    /// judged against a margin never shows "−5.0" beside a margin of "−5.0".
+    pub fn apart_from(
+        scale: Scale,
+        estimate: f64,
+        low: f64,
+        high: f64,
+        thresholds: &[f64],
+    ) -> EffectText {
+        let mut text = EffectText::new(scale, estimate, low, high);
+        let f = scale.factor();
+        let clash = |text: &EffectText| {
+            thresholds.iter().any(|&m| {
+                let shown = fixed(f * m, text.decimals);
+                (low != m && shown == text.low) || (high != m && shown == text.high)
+            })
+        };
+        while clash(&text) && text.decimals < 6 {
+            let decimals = text.decimals + 1;
+            text = EffectText {
+                estimate: fixed(f * estimate, decimals),
+                low: fixed(f * low, decimals),
+                high: fixed(f * high, decimals),
+                decimals,
+            };
+        }
+        text
+    }
+
     /// "−1.5 (−9.1 to 6.0)".
     pub fn compact(&self) -> String {
         format!("{} ({} to {})", self.estimate, self.low, self.high)

@@ -5,6 +5,7 @@ pub mod charts;
 pub mod compliance;
 mod did;
 mod document;
+pub mod equivalence;
 mod findings;
 mod flow_chart;
 pub mod format;

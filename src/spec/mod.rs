@@ -472,6 +472,27 @@ pub struct AnalysisSpec {
     /// instrumental variables (assignment as instrument) is reported beside the ITT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received: Option<String>,
+    /// Equivalence margins by outcome name, in the outcome's units: a number m for the
+    /// interval (−m, m), or `{"low": L, "high": H}` with L < 0 < H. Each treated arm's
+    /// headline comparison is tested by two one-sided tests at `alpha`, with its
+    /// 1 − 2·alpha interval (randomised trials).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub equivalence: std::collections::BTreeMap<String, EquivalenceMargin>,
+    /// Non-inferiority margins by outcome name: how much worse than the control, in the
+    /// outcome's units and in the direction its `better` gives, the treated arm may be
+    /// and still count as no worse. A positive number.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub non_inferiority: std::collections::BTreeMap<String, f64>,
+}
+
+/// An equivalence margin: symmetric, or two bounds around no difference.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EquivalenceMargin {
+    /// The interval (−m, m).
+    Symmetric(f64),
+    /// The interval (low, high), low < 0 < high.
+    Bounds { low: f64, high: f64 },
 }
 
 /// How a baseline variable is measured for balance (and read for adjustment).

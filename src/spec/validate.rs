@@ -19,6 +19,7 @@ use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
 mod did_check;
+mod equivalence_check;
 mod evidence_check;
 mod its_check;
 mod matching_check;
@@ -231,6 +232,9 @@ pub struct AnalysisPlan {
     pub engine: crate::engine::Engine,
     /// `analysis.received`: the 0/1 column recording receipt (randomised trials).
     pub received: Option<String>,
+    /// `analysis.equivalence` and `analysis.non_inferiority`, by outcome: the margins
+    /// of the two one-sided tests (a non-inferiority margin pointed by `better`).
+    pub margins: std::collections::BTreeMap<String, crate::stats::htest::Margins>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1162,6 +1166,7 @@ impl Checker<'_> {
             self.check_stepped_wedge_columns(settings, header, &data);
         }
         let received = self.check_received(spec, kind, header.as_ref(), &data);
+        let margins = self.check_margins(spec, kind);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1257,6 +1262,7 @@ impl Checker<'_> {
             blocks,
             matched,
             received,
+            margins,
         })
     }
 

@@ -328,7 +328,7 @@ impl TestOutput {
         let groups: &[&str] = match t.kind {
             TostKind::Welch | TostKind::Student => &["mean of x", "mean of y"],
             TostKind::TwoProportions => &["prop 1", "prop 2"],
-            TostKind::OneSample | TostKind::Paired => &[],
+            TostKind::OneSample | TostKind::Paired | TostKind::Estimate => &[],
         };
         for (term, value) in groups.iter().zip(&t.groups) {
             out.estimates.push(Row::point(*term, *value));

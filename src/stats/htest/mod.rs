@@ -61,7 +61,7 @@ pub use t_test::{
 };
 pub use tost::{
     Margins, MeansDesign, OneSided, Tost, TostHypothesis, TostKind, TostOptions, Verdict,
-    tost_means, tost_two_proportions,
+    tost_estimate, tost_means, tost_two_proportions,
 };
 pub use wilcoxon::{
     WilcoxonOptions, WilcoxonTest, wilcox_rank_sum, wilcox_signed_rank, wilcox_signed_rank_paired,

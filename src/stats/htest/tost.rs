@@ -44,11 +44,11 @@ use super::error::TestError;
 use super::format;
 use super::t_test::{TTest, TTestKind, TTestOptions};
 use super::{check_finite, t_test_one_sample, t_test_paired, t_test_student, t_test_welch};
-use crate::stats::estimate::Alternative;
+use crate::stats::estimate::{Alternative, Estimate};
 
 /// Equivalence margins relative to the null value: the interval (μ₀ + low, μ₀ + high)
 /// for equivalence; one bound alone for non-inferiority.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Margins {
     /// The difference must be shown above μ₀ + low (`None`: no lower test).
     pub low: Option<f64>,
@@ -112,7 +112,7 @@ impl Margins {
 }
 
 /// What the margins ask to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TostHypothesis {
     /// low < θ − μ₀ < high (two one-sided tests).
@@ -150,7 +150,7 @@ impl Default for TostOptions {
 }
 
 /// Which estimate was tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TostKind {
     OneSample,
@@ -158,6 +158,9 @@ pub enum TostKind {
     Welch,
     Student,
     TwoProportions,
+    /// The estimate, standard error and degrees of freedom of a design's estimator
+    /// (the analysis stage's headline comparison).
+    Estimate,
 }
 
 impl TostKind {
@@ -169,6 +172,7 @@ impl TostKind {
             TostKind::Welch => "Welch Two Sample t-test TOST",
             TostKind::Student => "Two Sample t-test TOST",
             TostKind::TwoProportions => "Two proportions Wald z-test TOST",
+            TostKind::Estimate => "TOST on the analysis estimate",
         }
     }
 
@@ -179,12 +183,13 @@ impl TostKind {
             TostKind::Paired => "mean difference",
             TostKind::Welch | TostKind::Student => "mean of x - mean of y",
             TostKind::TwoProportions => "prop 1 - prop 2",
+            TostKind::Estimate => "effect",
         }
     }
 }
 
 /// One of the two one-sided tests.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OneSided {
     /// The bound tested (μ₀ + margin).
     pub bound: f64,
@@ -194,7 +199,7 @@ pub struct OneSided {
 }
 
 /// Whether the hypothesis was shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Equivalent,
@@ -203,7 +208,7 @@ pub enum Verdict {
 }
 
 /// Result of a TOST or non-inferiority test.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Tost {
     pub kind: TostKind,
     pub method: &'static str,
@@ -408,6 +413,70 @@ pub fn tost_two_proportions(
     ))
 }
 
+/// TOST on an estimate already made by a design's estimator, from its standard error
+/// and degrees of freedom (`f64::INFINITY` for a normal reference): the analysis
+/// stage's test of `analysis.equivalence` and `analysis.non_inferiority`, which so
+/// follows the design (blocks, clusters, covariates) as the estimate does. For an
+/// unadjusted two-arm difference in means this is Welch's TOST, since estimatr's
+/// standard difference in means has Welch's standard error and degrees of freedom.
+///
+/// # Errors
+/// Invalid margins, alpha or μ₀; a non-finite estimate; a standard error that is not
+/// positive and finite; degrees of freedom that are not positive.
+pub fn tost_estimate(
+    estimate: f64,
+    std_error: f64,
+    df: f64,
+    options: &TostOptions,
+) -> Result<Tost, TestError> {
+    let hypothesis = check_options(options)?;
+    check_finite("estimate", &[estimate])?;
+    if !(std_error.is_finite() && std_error > 0.0) {
+        return Err(TestError::EssentiallyConstant {
+            what: "TOST statistic",
+            std_error,
+        });
+    }
+    if df.is_nan() || df <= 0.0 {
+        return Err(TestError::InvalidArgument {
+            name: "df",
+            rule: "must be positive",
+            value: df,
+        });
+    }
+    let one_sided = |margin: Option<f64>, alternative| {
+        margin.map(|m| {
+            let bound = options.mu + m;
+            let t = Estimate::from_t(estimate - bound, std_error, df, 0.95, alternative);
+            OneSided {
+                bound,
+                statistic: t.statistic,
+                p_value: t.p_value,
+            }
+        })
+    };
+    let lower = one_sided(options.margins.low, Alternative::Greater);
+    let upper = one_sided(options.margins.high, Alternative::Less);
+    let interval = Estimate::from_t(
+        estimate,
+        std_error,
+        df,
+        1.0 - 2.0 * options.alpha,
+        Alternative::TwoSided,
+    );
+    Ok(finish(
+        TostKind::Estimate,
+        hypothesis,
+        estimate,
+        std_error,
+        df.is_finite().then_some(df),
+        Vec::new(),
+        (lower, upper),
+        (interval.conf_low, interval.conf_high),
+        options,
+    ))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finish(
     kind: TostKind,
@@ -522,7 +591,7 @@ impl fmt::Display for Tost {
                 items.push(("prop 1", self.groups[0]));
                 items.push(("prop 2", self.groups[1]));
             }
-            TostKind::OneSample | TostKind::Paired => {}
+            TostKind::OneSample | TostKind::Paired | TostKind::Estimate => {}
         }
         format::estimates(f, &items)?;
         writeln!(
@@ -583,6 +652,47 @@ mod tests {
             let inside = r.conf_low > -margin && r.conf_high < margin;
             assert_eq!(inside, r.verdict == Verdict::Equivalent, "margin {margin}");
         }
+    }
+
+    /// On Welch's standard error and degrees of freedom the estimate's TOST is Welch's.
+    #[test]
+    fn the_estimate_form_equals_welch_on_welch_inputs() {
+        let x = [3.1, 4.2, 5.0, 4.4, 3.9, 4.8, 5.3, 4.1];
+        let y = [4.0, 4.6, 3.8, 4.9, 5.2, 4.3, 4.7];
+        for margins in [
+            Margins::symmetric(0.9),
+            Margins {
+                low: Some(-0.4),
+                high: None,
+            },
+            Margins {
+                low: None,
+                high: Some(0.3),
+            },
+        ] {
+            let o = TostOptions {
+                margins,
+                alpha: 0.1,
+                ..TostOptions::default()
+            };
+            let welch = tost_means(&x, Some(&y), MeansDesign::Welch, &o).unwrap();
+            let df = welch.df.unwrap();
+            let r = tost_estimate(welch.estimate, welch.std_error, df, &o).unwrap();
+            for (a, b) in [(r.lower, welch.lower), (r.upper, welch.upper)] {
+                assert_eq!(a.is_some(), b.is_some());
+                if let (Some(a), Some(b)) = (a, b) {
+                    assert_close(a.statistic, b.statistic, 1e-13, "statistic");
+                    assert_close(a.p_value, b.p_value, 1e-12, "p");
+                }
+            }
+            assert_close(r.conf_low, welch.conf_low, 1e-13, "low");
+            assert_close(r.conf_high, welch.conf_high, 1e-13, "high");
+            assert_eq!(r.verdict, welch.verdict);
+        }
+        let z = tost_estimate(0.1, 0.05, f64::INFINITY, &options(Some(-0.05), None)).unwrap();
+        assert_close(z.lower.unwrap().p_value, pnorm_upper(3.0), 1e-14, "normal");
+        assert_eq!(z.df, None);
+        assert!(tost_estimate(0.1, 0.0, 10.0, &options(Some(-0.05), None)).is_err());
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! Checks of `analysis.equivalence` and `analysis.non_inferiority`: margins of the
+//! right sign on declared outcomes of a randomised trial, each outcome under at most
+//! one of the two; turned into the two one-sided tests' margins (`stats::htest::Margins`)
+//! with a non-inferiority margin pointed by the outcome's `better`.
+
+use std::collections::BTreeMap;
+
+use super::Checker;
+use crate::spec::{AnalysisSpec, DesignKind, Direction, EquivalenceMargin, OutcomeType};
+use crate::stats::htest::Margins;
+
+impl Checker<'_> {
+    pub(super) fn check_margins(
+        &mut self,
+        spec: &AnalysisSpec,
+        kind: DesignKind,
+    ) -> BTreeMap<String, Margins> {
+        let mut margins = BTreeMap::new();
+        if spec.equivalence.is_empty() && spec.non_inferiority.is_empty() {
+            return margins;
+        }
+        if !matches!(kind, DesignKind::Rct | DesignKind::ClusterRct) {
+            let key = if spec.equivalence.is_empty() {
+                "analysis.non_inferiority"
+            } else {
+                "analysis.equivalence"
+            };
+            self.problem(
+                key,
+                format!(
+                    "equivalence and non-inferiority are tested on a randomised trial's comparison of arms, which a {} does not have; they are for rct and cluster_rct designs",
+                    kind.label()
+                ),
+            );
+            return margins;
+        }
+        let outcome_of = |name: &str| {
+            self.file
+                .spec
+                .outcomes
+                .iter()
+                .find(|o| o.name == name)
+                .map(|o| (o.better, o.outcome_type))
+        };
+        let better = |name: &str| outcome_of(name).map(|(better, _)| better);
+        let binary = |name: &str| matches!(outcome_of(name), Some((_, OutcomeType::Binary)));
+        let mut checked = Vec::new();
+        for (outcome, margin) in &spec.equivalence {
+            let path = format!("analysis.equivalence.{outcome}");
+            if better(outcome).is_none() {
+                checked.push((outcome, path, Err(unknown_outcome(outcome))));
+                continue;
+            }
+            let largest = match *margin {
+                EquivalenceMargin::Symmetric(m) => m.abs(),
+                EquivalenceMargin::Bounds { low, high } => low.abs().max(high.abs()),
+            };
+            if binary(outcome) && largest >= 1.0 {
+                checked.push((outcome, path, Err(binary_scale(largest))));
+                continue;
+            }
+            let result = match *margin {
+                EquivalenceMargin::Symmetric(m) if m.is_finite() && m > 0.0 => {
+                    Ok(Margins::symmetric(m))
+                }
+                EquivalenceMargin::Symmetric(m) => Err(format!(
+                    "the margin is {m}; it must be a positive number m, for the interval (−m, m)"
+                )),
+                EquivalenceMargin::Bounds { low, high }
+                    if low.is_finite() && high.is_finite() && low < 0.0 && high > 0.0 =>
+                {
+                    Ok(Margins {
+                        low: Some(low),
+                        high: Some(high),
+                    })
+                }
+                EquivalenceMargin::Bounds { low, high } => Err(format!(
+                    "the bounds are ({low}, {high}); an equivalence interval must hold no difference: low below 0 and high above 0"
+                )),
+            };
+            checked.push((outcome, path, result));
+        }
+        for (outcome, &m) in &spec.non_inferiority {
+            let path = format!("analysis.non_inferiority.{outcome}");
+            let result = match better(outcome) {
+                None => Err(unknown_outcome(outcome)),
+                Some(_) if spec.equivalence.contains_key(outcome) => Err(format!(
+                    "`{outcome}` has an equivalence margin too; an outcome is tested for one of the two"
+                )),
+                Some(_) if !(m.is_finite() && m > 0.0) => Err(format!(
+                    "the margin is {m}; it must be a positive number: how much worse than the control the treated arm may be"
+                )),
+                Some(_) if binary(outcome) && m >= 1.0 => Err(binary_scale(m)),
+                Some(Direction::Higher) => Ok(Margins {
+                    low: Some(-m),
+                    high: None,
+                }),
+                Some(Direction::Lower) => Ok(Margins {
+                    low: None,
+                    high: Some(m),
+                }),
+            };
+            checked.push((outcome, path, result));
+        }
+        for (outcome, path, result) in checked {
+            match result {
+                Ok(m) => {
+                    margins.insert(outcome.clone(), m);
+                }
+                Err(message) => self.problem(path, message),
+            }
+        }
+        margins
+    }
+}
+
+fn binary_scale(margin: f64) -> String {
+    format!(
+        "the margin is {margin}; a binary outcome's margin is a difference of proportions, below 1 (0.05 for 5 percentage points)"
+    )
+}
+
+fn unknown_outcome(outcome: &str) -> String {
+    format!("`{outcome}` is not one of the spec's outcomes (outcomes[].name)")
+}
