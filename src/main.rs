@@ -177,6 +177,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                         for e in &outcome.equivalence {
                             say(evident::report::equivalence::terminal_line(outcome, e));
                         }
+                        for b in &outcome.attrition_bounds {
+                            say(evident::report::bounds::terminal_line(outcome, b));
+                        }
                     }
                 }
                 say(grade.summary.clone());

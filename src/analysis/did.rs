@@ -114,6 +114,7 @@ pub fn analyse(
             comparisons: vec![headline(&fit, &units, &treated, &y)],
             complier_effects: Vec::new(),
             equivalence: Vec::new(),
+            attrition_bounds: Vec::new(),
         });
         series.push(DidSeries {
             outcome: outcome.spec.name.clone(),

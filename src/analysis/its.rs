@@ -130,6 +130,7 @@ pub fn analyse(
             comparisons: vec![headline(&fit)],
             complier_effects: Vec::new(),
             equivalence: Vec::new(),
+            attrition_bounds: Vec::new(),
         });
         series.push(ItsSeries {
             outcome: outcome.spec.name.clone(),

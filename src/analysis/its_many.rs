@@ -358,6 +358,7 @@ pub(super) fn analyse(
         excluded_missing: 0,
         complier_effects: Vec::new(),
         equivalence: Vec::new(),
+        attrition_bounds: Vec::new(),
         comparisons: vec![comparison],
     }];
     Ok(Analysis {

@@ -8,6 +8,7 @@
 //! inference in `ri.rs` (with `declared.rs` for trials allocated outside Evident);
 //! this file dispatches.
 
+pub mod attrition_bounds;
 mod balance;
 mod blocks;
 pub mod compliance;
@@ -110,6 +111,10 @@ pub struct OutcomeResult {
     /// each treated arm's headline comparison against the declared margins.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub equivalence: Vec<equivalence::EquivalenceTest>,
+    /// `analysis.attrition_bounds`: Lee and Horowitz–Manski bounds on each treated
+    /// arm's effect (by default only where attrition is high).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrition_bounds: Vec<attrition_bounds::AttritionBounds>,
 }
 
 /// One estimator's result.
@@ -211,6 +216,12 @@ pub enum AnalysisError {
     Data(#[from] DataError),
     #[error("regression discontinuity: {0}")]
     RegressionDiscontinuity(String),
+    #[error("outcome `{outcome}`, {treated} against the control: attrition bounds: {source}")]
+    AttritionBounds {
+        outcome: String,
+        treated: String,
+        source: crate::stats::bounds::BoundsError,
+    },
     #[error("outcome `{outcome}`, {contrast}: equivalence test: {source}")]
     Equivalence {
         outcome: String,
@@ -447,6 +458,9 @@ impl AnalysisError {
             }
             AnalysisError::InterruptedTimeSeries { .. } => {
                 "an interrupted time series needs one row per period with no gaps and enough periods on each side of design.interrupted_time_series.intervention".into()
+            }
+            AnalysisError::AttritionBounds { .. } => {
+                "attrition bounds need at least two analysed outcomes in each arm and, for a declared range (analysis.attrition_bounds.ranges), every outcome inside it; or set analysis.attrition_bounds.when to never".into()
             }
             AnalysisError::Equivalence { .. } => {
                 "an equivalence test needs a comparison with a standard error above zero: the outcome must vary in the arms compared".into()
@@ -756,6 +770,23 @@ fn analyse_outcomes(
                 )?);
             }
         }
+        let mut bounds = Vec::new();
+        if let (Some(bounds_plan), Some((arms, control)), Some(allocated)) = (
+            &analysis_plan.attrition_bounds,
+            plan.design.arms(),
+            sample.allocated.as_deref(),
+        ) {
+            let input = attrition_bounds::BoundsInput {
+                plan: bounds_plan,
+                outcome: spec,
+                arms,
+                control,
+                allocated,
+                boundary: plan.evidence.thresholds.attrition_boundary,
+                conf_level,
+            };
+            bounds = attrition_bounds::bounds(&input, rows_for(analysis_plan.estimators[0]))?;
+        }
         outcomes.push(OutcomeResult {
             outcome: spec.name.clone(),
             label: outcome.label.clone(),
@@ -767,6 +798,7 @@ fn analyse_outcomes(
             comparisons,
             complier_effects,
             equivalence: Vec::new(),
+            attrition_bounds: bounds,
         });
         if primary_rows.is_none() {
             let position = samples

@@ -208,6 +208,7 @@ pub(super) fn analyse(plan: &Plan, analysis: &AnalysisPlan) -> Result<Analysis, 
             comparisons,
             complier_effects: Vec::new(),
             equivalence: Vec::new(),
+            attrition_bounds: Vec::new(),
         });
     }
     adjust_across_outcomes(&mut outcomes, analysis.adjust);

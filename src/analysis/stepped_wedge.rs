@@ -368,6 +368,7 @@ pub fn analyse(
             excluded_missing: n - rows.len(),
             complier_effects: Vec::new(),
             equivalence: Vec::new(),
+            attrition_bounds: Vec::new(),
             comparisons: vec![Comparison {
                 estimator: EstimatorKind::TwoWayFixedEffects,
                 contrast: "intervention vs control periods, within clusters and periods".into(),

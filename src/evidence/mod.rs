@@ -9,7 +9,7 @@
 //! the spec's `evidence.thresholds`. Significance for the evidence criteria is
 //! two-sided at `evidence.thresholds.alpha`, whatever the analysis settings say.
 
-mod attrition;
+pub mod attrition;
 mod certainty;
 pub mod its_did;
 pub mod matching;
@@ -763,7 +763,19 @@ fn level_three(
             facts.cluster_attrition = check;
             out.push(criterion);
         }
-        let (criterion, check) = individual_attrition(h, thresholds.attrition_boundary, kind);
+        let (mut criterion, check) = individual_attrition(h, thresholds.attrition_boundary, kind);
+        if check.as_ref().is_some_and(|c| !c.low)
+            && let Some((survives, words)) = bounded_finding(plan, h)
+        {
+            // The finding survives the attrition: the criterion is met, while
+            // attrition still counts as high for baseline equivalence and the
+            // secondary scales.
+            if survives {
+                criterion.status = Status::Met;
+            }
+            criterion.observed.push_str(&words);
+            criterion.rule.push_str(&bounds_rule(plan));
+        }
         parts.push(check.as_ref().map(|c| c.low));
         facts.attrition = check;
         out.push(criterion);
@@ -973,6 +985,65 @@ fn individual_attrition(
         ),
     };
     (criterion, check)
+}
+
+/// Whether the primary finding survives high attrition by the Lee (2009) bounds
+/// (`analysis.attrition_bounds`): their Imbens–Manski interval at the evidence level
+/// wholly in the beneficial direction, or within a declared margin; with the words.
+/// `None` when no bounds were computed for the headline contrast.
+fn bounded_finding(plan: &Plan, h: &Headline) -> Option<(bool, String)> {
+    let bounds = h
+        .outcome
+        .attrition_bounds
+        .iter()
+        .find(|b| b.contrast == h.comparison.contrast)?;
+    let level_shown = 1.0 - plan.evidence.thresholds.alpha;
+    let lee = &bounds.lee;
+    let ci = crate::stats::bounds::imbens_manski(lee.lower, lee.upper, level_shown);
+    let (survives, side) = match declared_test(h).map(|t| t.test.margins) {
+        Some(m) => (
+            m.low.is_none_or(|low| ci.conf_low > low)
+                && m.high.is_none_or(|high| ci.conf_high < high),
+            "within the declared margin",
+        ),
+        None => match h.better {
+            Direction::Higher => (ci.conf_low > 0.0, "above zero, the beneficial side"),
+            Direction::Lower => (ci.conf_high < 0.0, "below zero, the beneficial side"),
+        },
+    };
+    let scale = h.scale();
+    let shown = EffectText::new(scale, lee.lower.estimate, ci.conf_low, ci.conf_high);
+    let unit = scale.difference_unit();
+    let bounds_text = format!(
+        "{} to {}{unit}",
+        shown.alongside(scale, lee.lower.estimate),
+        shown.alongside(scale, lee.upper.estimate)
+    );
+    let trimmed_name = match lee.trimmed_arm {
+        crate::stats::bounds::TrimmedArm::Treated => &bounds.treated,
+        crate::stats::bounds::TrimmedArm::Control => &bounds.control,
+    };
+    let words = format!(
+        "; attrition is high, so the effect was bounded: the Lee (2009) trimming bounds are {bounds_text} (trimming {} of the {} arm's analysed outcomes), with a {} confidence interval of {}{unit}, which {} wholly {side}: the finding {}, if assignment changed who dropped out in one direction only",
+        percent(lee.trim_share, DIGITS),
+        trimmed_name,
+        percent(level_shown, DIGITS),
+        shown.range(),
+        if survives { "lies" } else { "does not lie" },
+        if survives {
+            "holds whatever the attrition did"
+        } else {
+            "may not survive the attrition"
+        },
+    );
+    Some((survives, words))
+}
+
+fn bounds_rule(plan: &Plan) -> String {
+    format!(
+        " When attrition is high and the primary effect was bounded (analysis.attrition_bounds, on by default for a randomised trial of individuals), the criterion is met if the finding survives the attrition: the Imbens–Manski {} confidence interval of the Lee (2009) trimming bounds lies wholly on the beneficial side of zero (or within a declared non-inferiority or equivalence margin). Attrition still counts as high for baseline equivalence and the secondary scales.",
+        percent(1.0 - plan.evidence.thresholds.alpha, DIGITS)
+    )
 }
 
 fn balance_rule(plan: &Plan, required: bool) -> String {

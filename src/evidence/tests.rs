@@ -143,6 +143,7 @@ fn analysis(
             excluded_missing: 0,
             complier_effects: Vec::new(),
             equivalence: Vec::new(),
+            attrition_bounds: Vec::new(),
             comparisons,
         }],
         baseline,

@@ -378,6 +378,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             estimator_design_blocks(outcome, &mut blocks);
             super::compliance::complier_blocks(outcome, analysis.conf_level, &mut blocks);
             super::equivalence::equivalence_blocks(outcome, &mut blocks);
+            super::bounds::bounds_blocks(outcome, &mut blocks);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The report stage: one report model (`model.rs`) rendered to JSON, Markdown and
 //! self-contained HTML, with SVG charts. Renderers format; they never compute.
 
+pub mod bounds;
 pub mod charts;
 pub mod compliance;
 mod did;

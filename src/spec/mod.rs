@@ -21,6 +21,7 @@ mod validate;
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
 pub use power::{PowerFamily, PowerSpec, RunningShapeSpec, SimulationSpec, SolveFor};
+pub use validate::equivalence_check::AttritionBoundsPlan;
 pub use validate::{
     AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,
     Problem, ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource,
@@ -483,6 +484,35 @@ pub struct AnalysisSpec {
     /// and still count as no worse. A positive number.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub non_inferiority: std::collections::BTreeMap<String, f64>,
+    /// Bounds on each effect under attrition (randomised trials of individuals): Lee
+    /// (2009) trimming bounds, and Horowitz–Manski bounds for outcomes of known range.
+    /// By default computed when a comparison's attrition fails the WWC boundary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attrition_bounds: Option<AttritionBoundsSpec>,
+}
+
+/// `analysis.attrition_bounds`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttritionBoundsSpec {
+    /// `high_attrition` (the default: when the comparison's attrition fails the WWC
+    /// boundary of `evidence.thresholds.attrition_boundary`), `always`, or `never`.
+    #[serde(default)]
+    pub when: BoundsWhen,
+    /// The range each continuous outcome is known to lie in, by outcome name, as
+    /// `[low, high]`, for Horowitz–Manski bounds; a binary outcome's is [0, 1].
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ranges: std::collections::BTreeMap<String, [f64; 2]>,
+}
+
+/// When attrition bounds are computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundsWhen {
+    #[default]
+    HighAttrition,
+    Always,
+    Never,
 }
 
 /// An equivalence margin: symmetric, or two bounds around no difference.

@@ -19,7 +19,7 @@ use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
 mod did_check;
-mod equivalence_check;
+pub mod equivalence_check;
 mod evidence_check;
 mod its_check;
 mod matching_check;
@@ -235,6 +235,8 @@ pub struct AnalysisPlan {
     /// `analysis.equivalence` and `analysis.non_inferiority`, by outcome: the margins
     /// of the two one-sided tests (a non-inferiority margin pointed by `better`).
     pub margins: std::collections::BTreeMap<String, crate::stats::htest::Margins>,
+    /// `analysis.attrition_bounds` (rct only; by default, when attrition is high).
+    pub attrition_bounds: Option<equivalence_check::AttritionBoundsPlan>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1167,6 +1169,7 @@ impl Checker<'_> {
         }
         let received = self.check_received(spec, kind, header.as_ref(), &data);
         let margins = self.check_margins(spec, kind);
+        let attrition_bounds = self.check_attrition_bounds(spec, kind);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1263,6 +1266,7 @@ impl Checker<'_> {
             matched,
             received,
             margins,
+            attrition_bounds,
         })
     }
 

@@ -2,6 +2,7 @@
 //! regression with robust variance, effect sizes. Numbers agree with R's reference
 //! implementations (see `tests/reference/`), and are more accurate where R is loose.
 
+pub mod bounds;
 pub mod distributions;
 pub mod estimate;
 pub mod htest;

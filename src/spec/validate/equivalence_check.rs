@@ -1,12 +1,15 @@
 //! Checks of `analysis.equivalence` and `analysis.non_inferiority`: margins of the
 //! right sign on declared outcomes of a randomised trial, each outcome under at most
 //! one of the two; turned into the two one-sided tests' margins (`stats::htest::Margins`)
-//! with a non-inferiority margin pointed by the outcome's `better`.
+//! with a non-inferiority margin pointed by the outcome's `better`. And of
+//! `analysis.attrition_bounds`, the other declared addition to a trial's comparisons.
 
 use std::collections::BTreeMap;
 
 use super::Checker;
-use crate::spec::{AnalysisSpec, DesignKind, Direction, EquivalenceMargin, OutcomeType};
+use crate::spec::{
+    AnalysisSpec, BoundsWhen, DesignKind, Direction, EquivalenceMargin, OutcomeType,
+};
 use crate::stats::htest::Margins;
 
 impl Checker<'_> {
@@ -112,6 +115,66 @@ impl Checker<'_> {
         }
         margins
     }
+}
+
+impl Checker<'_> {
+    /// `analysis.attrition_bounds`: for randomised trials of individuals; ranges on
+    /// declared continuous outcomes, low below high. Absent: the default (bounds when
+    /// attrition is high) on an rct, nothing on other designs.
+    pub(super) fn check_attrition_bounds(
+        &mut self,
+        spec: &AnalysisSpec,
+        kind: DesignKind,
+    ) -> Option<AttritionBoundsPlan> {
+        let declared = spec.attrition_bounds.as_ref();
+        if kind != DesignKind::Rct {
+            if declared.is_some_and(|d| d.when != BoundsWhen::Never) {
+                self.problem(
+                    "analysis.attrition_bounds",
+                    format!(
+                        "attrition bounds trim or fill in the missing outcomes of a randomised trial of individuals, not a {}; they are for rct designs",
+                        kind.label()
+                    ),
+                );
+            }
+            return None;
+        }
+        let declared = declared.cloned().unwrap_or_default();
+        if declared.when == BoundsWhen::Never {
+            return None;
+        }
+        let mut ranges = BTreeMap::new();
+        for (outcome, &[low, high]) in &declared.ranges {
+            let path = format!("analysis.attrition_bounds.ranges.{outcome}");
+            match self.file.spec.outcomes.iter().find(|o| &o.name == outcome) {
+                None => self.problem(path, unknown_outcome(outcome)),
+                Some(o) if o.outcome_type == OutcomeType::Binary => self.problem(
+                    path,
+                    format!("`{outcome}` is binary: its range is 0 to 1 without declaring it"),
+                ),
+                Some(_) if !(low.is_finite() && high.is_finite() && low < high) => self.problem(
+                    path,
+                    format!("the range is [{low}, {high}]; give [low, high] with low below high"),
+                ),
+                Some(_) => {
+                    ranges.insert(outcome.clone(), [low, high]);
+                }
+            }
+        }
+        Some(AttritionBoundsPlan {
+            always: declared.when == BoundsWhen::Always,
+            ranges,
+        })
+    }
+}
+
+/// `analysis.attrition_bounds`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttritionBoundsPlan {
+    /// Computed for every comparison, not only those whose attrition is high.
+    pub always: bool,
+    /// Declared ranges of continuous outcomes, for Horowitz–Manski bounds.
+    pub ranges: BTreeMap<String, [f64; 2]>,
 }
 
 fn binary_scale(margin: f64) -> String {
