@@ -181,6 +181,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                             say(evident::report::bounds::terminal_line(outcome, b));
                         }
                     }
+                    for s in &analysis.subgroups {
+                        say(evident::report::subgroups::terminal_line(analysis, s));
+                    }
                 }
                 say(grade.summary.clone());
             }

@@ -34,6 +34,24 @@ pub(crate) struct EstimatorContext<'a> {
     pub alternative: Alternative,
     /// The blocks or pairs the design was randomised within.
     pub blocks: Option<&'a RowBlocks>,
+    /// A covariate left out of adjusted fits: the column a subgroup analysis splits
+    /// on, constant within each of its levels.
+    pub without_covariate: Option<&'a str>,
+}
+
+impl EstimatorContext<'_> {
+    /// The covariates of an adjusted fit over `positions`.
+    pub(crate) fn covariates_for(
+        &self,
+        positions: &[usize],
+        rows: &OutcomeRows,
+    ) -> Result<Vec<Covariate>, AnalysisError> {
+        let mut covariates = self.data.covariates_for(positions, rows)?;
+        if let Some(skip) = self.without_covariate {
+            covariates.retain(|c| c.name() != skip);
+        }
+        Ok(covariates)
+    }
 }
 
 /// The positions (into the outcome rows) a blocked comparison of `treated` with
@@ -177,7 +195,7 @@ pub(crate) fn compare_arms(
             (estimate, design)
         }
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
-            let covariates = data.covariates_for(&in_pair, rows)?;
+            let covariates = context.covariates_for(&in_pair, rows)?;
             let options = LmRobustOptions {
                 clusters: clusters.as_ref(),
                 conf_level: context.conf_level,
@@ -540,7 +558,7 @@ pub(crate) fn ri_statistic(
     });
     match estimator {
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
-            let covariates = context.data.covariates_for(&positions, rows)?;
+            let covariates = context.covariates_for(&positions, rows)?;
             let design = build_design(true, &covariates).map_err(fail)?;
             let columns = (1..design.ncols())
                 .map(|j| design.x.column(j).iter().copied().collect())

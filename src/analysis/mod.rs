@@ -26,6 +26,7 @@ pub mod ri;
 mod sample;
 pub mod staggered;
 pub mod stepped_wedge;
+pub mod subgroups;
 
 use balance::baseline_balance;
 pub use balance::{BalanceMeasure, BalanceRow, cox_index, hedges_g};
@@ -86,6 +87,10 @@ pub struct Analysis {
     /// A stepped-wedge trial's cluster–period fits (src/analysis/stepped_wedge.rs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stepped_wedge: Option<stepped_wedge::SteppedWedgeAnalysis>,
+    /// `analysis.subgroups`: the primary outcome's effect within each subgroup and the
+    /// test of the interaction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subgroups: Vec<subgroups::SubgroupAnalysis>,
 }
 
 /// All results for one outcome.
@@ -221,6 +226,12 @@ pub enum AnalysisError {
         outcome: String,
         treated: String,
         source: crate::stats::bounds::BoundsError,
+    },
+    #[error("analysis.subgroups: column `{column}`, level `{level}` {message}")]
+    Subgroup {
+        column: String,
+        level: String,
+        message: String,
     },
     #[error("outcome `{outcome}`, {contrast}: equivalence test: {source}")]
     Equivalence {
@@ -462,6 +473,9 @@ impl AnalysisError {
             AnalysisError::AttritionBounds { .. } => {
                 "attrition bounds need at least two analysed outcomes in each arm and, for a declared range (analysis.attrition_bounds.ranges), every outcome inside it; or set analysis.attrition_bounds.when to never".into()
             }
+            AnalysisError::Subgroup { .. } => {
+                "a subgroup needs at least two levels and two analysed units of each compared arm in every level; merge small levels into a coarser column, or remove it from analysis.subgroups".into()
+            }
             AnalysisError::Equivalence { .. } => {
                 "an equivalence test needs a comparison with a standard error above zero: the outcome must vary in the arms compared".into()
             }
@@ -685,6 +699,7 @@ fn analyse_outcomes(
     let mut outcomes = Vec::with_capacity(plan.outcomes.len());
     let mut primary_rows = None;
     let mut received = None;
+    let mut subgroup_results = Vec::new();
     for outcome in &plan.outcomes {
         let spec = &outcome.spec;
         // Each estimator's sample, formed from the columns it reads (shared by
@@ -712,6 +727,7 @@ fn analyse_outcomes(
             conf_level,
             alternative: analysis_plan.alternative,
             blocks: row_blocks.as_ref(),
+            without_covariate: None,
         };
         let mut comparisons = Vec::new();
         for &estimator in &analysis_plan.estimators {
@@ -769,6 +785,18 @@ fn analyse_outcomes(
                     treated,
                 )?);
             }
+        }
+        if outcomes.is_empty()
+            && !analysis_plan.subgroups.is_empty()
+            && let Some((arms, control)) = plan.design.arms()
+        {
+            subgroup_results = subgroups::analyse(
+                &context,
+                rows_for(analysis_plan.estimators[0]),
+                &analysis_plan.subgroups,
+                analysis_plan.estimators[0],
+                (arms, control),
+            )?;
         }
         let mut bounds = Vec::new();
         if let (Some(bounds_plan), Some((arms, control)), Some(allocated)) = (
@@ -885,6 +913,7 @@ fn analyse_outcomes(
         interrupted_time_series: None,
         difference_in_differences: None,
         stepped_wedge: None,
+        subgroups: subgroup_results,
         staggered_rollout: None,
     };
     if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
@@ -970,6 +999,7 @@ impl Analysis {
             difference_in_differences: None,
             staggered_rollout: None,
             stepped_wedge: None,
+            subgroups: Vec::new(),
         }
     }
 

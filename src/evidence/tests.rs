@@ -155,6 +155,7 @@ fn analysis(
         interrupted_time_series: None,
         difference_in_differences: None,
         stepped_wedge: None,
+        subgroups: Vec::new(),
         staggered_rollout: None,
     }
 }

@@ -84,6 +84,13 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if !model.findings.is_empty() {
         out.push(forest_plot(&model.findings));
     }
+    if let Some(chart) = model
+        .analysis
+        .as_ref()
+        .and_then(super::subgroups::subgroup_chart)
+    {
+        out.push(chart);
+    }
     if let Some(matched) = model.analysis.as_ref().and_then(|a| a.matched.as_ref()) {
         out.extend(super::matching::charts(matched));
     }

@@ -21,6 +21,7 @@ mod ratings;
 pub mod rdd;
 pub mod staggered;
 mod stepped_wedge;
+pub mod subgroups;
 pub mod synth;
 pub mod words;
 

@@ -489,6 +489,25 @@ pub struct AnalysisSpec {
     /// By default computed when a comparison's attrition fails the WWC boundary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attrition_bounds: Option<AttritionBoundsSpec>,
+    /// Subgroup analyses of the primary outcome (randomised trials): columns of the
+    /// analysis data whose values form the subgroups, each a name or
+    /// `{"column": name, "preregistered": true}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subgroups: Vec<SubgroupSpec>,
+}
+
+/// A declared subgroup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SubgroupSpec {
+    /// The column alone: exploratory.
+    Column(String),
+    /// The column, and whether the subgroup was in the pre-registered plan.
+    Declared {
+        column: String,
+        #[serde(default)]
+        preregistered: bool,
+    },
 }
 
 /// `analysis.attrition_bounds`.

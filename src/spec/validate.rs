@@ -237,6 +237,8 @@ pub struct AnalysisPlan {
     pub margins: std::collections::BTreeMap<String, crate::stats::htest::Margins>,
     /// `analysis.attrition_bounds` (rct only; by default, when attrition is high).
     pub attrition_bounds: Option<equivalence_check::AttritionBoundsPlan>,
+    /// `analysis.subgroups`: subgroup analyses of the primary outcome.
+    pub subgroups: Vec<crate::analysis::subgroups::SubgroupPlan>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1170,6 +1172,7 @@ impl Checker<'_> {
         let received = self.check_received(spec, kind, header.as_ref(), &data);
         let margins = self.check_margins(spec, kind);
         let attrition_bounds = self.check_attrition_bounds(spec, kind);
+        let subgroups = self.check_subgroups(spec, kind, header.as_ref(), &data);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1267,6 +1270,7 @@ impl Checker<'_> {
             received,
             margins,
             attrition_bounds,
+            subgroups,
         })
     }
 
@@ -1407,6 +1411,26 @@ impl Checker<'_> {
                     ),
                 );
             }
+        }
+        if !spec.subgroups.is_empty() {
+            self.problem(
+                "analysis.subgroups",
+                format!(
+                    "subgroup effects are estimated over the rows of each subgroup, which {named} does not load: remove analysis.subgroups or analysis.engine"
+                ),
+            );
+        }
+        if spec
+            .attrition_bounds
+            .as_ref()
+            .is_some_and(|b| b.when == super::BoundsWhen::Always)
+        {
+            self.problem(
+                "analysis.attrition_bounds",
+                format!(
+                    "attrition bounds trim the rows' outcomes, which {named} does not load: remove analysis.attrition_bounds or analysis.engine"
+                ),
+            );
         }
         if spec.received.is_some() {
             self.problem(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::Checker;
 use crate::spec::{
-    AnalysisSpec, BoundsWhen, DesignKind, Direction, EquivalenceMargin, OutcomeType,
+    AnalysisSpec, BoundsWhen, DesignKind, Direction, EquivalenceMargin, OutcomeType, SubgroupSpec,
 };
 use crate::stats::htest::Margins;
 
@@ -165,6 +165,64 @@ impl Checker<'_> {
             always: declared.when == BoundsWhen::Always,
             ranges,
         })
+    }
+}
+
+impl Checker<'_> {
+    /// `analysis.subgroups`: randomised trials only; columns of the analysis data
+    /// (when it exists yet) other than the outcomes and the treatment, each once.
+    pub(super) fn check_subgroups(
+        &mut self,
+        spec: &AnalysisSpec,
+        kind: DesignKind,
+        header: Option<&Vec<String>>,
+        data: &std::path::Path,
+    ) -> Vec<crate::analysis::subgroups::SubgroupPlan> {
+        if spec.subgroups.is_empty() {
+            return Vec::new();
+        }
+        if !matches!(kind, DesignKind::Rct | DesignKind::ClusterRct) {
+            self.problem(
+                "analysis.subgroups",
+                format!(
+                    "subgroup effects compare the arms of a randomised trial within each subgroup, which a {} does not have; they are for rct and cluster_rct designs",
+                    kind.label()
+                ),
+            );
+            return Vec::new();
+        }
+        let mut plans: Vec<crate::analysis::subgroups::SubgroupPlan> = Vec::new();
+        for (i, subgroup) in spec.subgroups.iter().enumerate() {
+            let (column, preregistered) = match subgroup {
+                SubgroupSpec::Column(c) => (c, false),
+                SubgroupSpec::Declared {
+                    column,
+                    preregistered,
+                } => (column, *preregistered),
+            };
+            let path = format!("analysis.subgroups[{i}]");
+            if self.file.spec.outcomes.iter().any(|o| &o.name == column)
+                || spec.treatment.as_ref() == Some(column)
+            {
+                self.problem(
+                    path,
+                    format!("`{column}` is an outcome or the treatment column; a subgroup is a baseline characteristic"),
+                );
+                continue;
+            }
+            if plans.iter().any(|p| &p.column == column) {
+                self.problem(path, format!("`{column}` is listed twice"));
+                continue;
+            }
+            if let Some(header) = header {
+                self.require_column(header, column, data, &path);
+            }
+            plans.push(crate::analysis::subgroups::SubgroupPlan {
+                column: column.clone(),
+                preregistered,
+            });
+        }
+        plans
     }
 }
 
