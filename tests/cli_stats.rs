@@ -922,3 +922,134 @@ fn tost_refuses_margins_of_the_wrong_sign() {
     ));
     run(&["--margin", "1", "--alpha", "0.6"]).stderr(predicate::str::contains("`alpha` = 0.6"));
 }
+
+/// `regress --fixed-effects` on the panel of tests/reference/did/fixed_effects.R: the
+/// same numbers as estimatr's lm_robust(fixed_effects = ~ unit + period) (and ~ unit),
+/// HC2, CR2, CR0 and stata, at 1e-10; the absorbed factors listed; bad combinations
+/// refused.
+#[test]
+fn regress_absorbs_fixed_effects_as_estimatr() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/did/fixed_effects.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let data = &fixture["data"];
+    let columns = ["unit", "period", "region", "d", "x1", "y"];
+    let n = data["y"].as_array().unwrap().len();
+    let mut csv = columns.join(",") + "\n";
+    for i in 0..n {
+        let row: Vec<String> = columns.iter().map(|c| data[c][i].to_string()).collect();
+        csv.push_str(&(row.join(",") + "\n"));
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("panel.csv");
+    std::fs::write(&path, csv).unwrap();
+    let path = path.to_str().unwrap();
+    let mut checked = 0;
+    for case in fixture["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let fixed_effects = match &case["fixed_effects"] {
+            Value::String(f) => f.clone(),
+            Value::Array(fs) => fs
+                .iter()
+                .map(|f| f.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => unreachable!(),
+        };
+        let se_type = match case["se_type"].as_str().unwrap() {
+            "HC2" => "HC2",
+            "HC1" => "HC1",
+            "CR2" => "CR2",
+            "CR0" => "CR0",
+            // estimatr's "stata" is CR1 with clusters (HC1 without).
+            "stata" => "CR1",
+            "classical" => "classical",
+            other => panic!("{other}"),
+        };
+        let mut args = vec![
+            "regress",
+            "--data",
+            path,
+            "--outcome",
+            "y",
+            "--covariates",
+            "d,x1",
+            "--fixed-effects",
+            &fixed_effects,
+            "--se-type",
+            se_type,
+        ];
+        if let Some(cluster) = case["clusters"].as_str() {
+            args.extend(["--clusters", cluster]);
+        }
+        let out = regress(&args);
+        assert_eq!(out.method, "lm_robust (fixed effects absorbed)");
+        let absorbed: Vec<&str> = out.fixed_effects.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(absorbed.join(","), fixed_effects, "{name}");
+        for (i, term) in ["d", "x1"].iter().enumerate() {
+            let row = out.estimates.iter().find(|r| r.term == *term).unwrap();
+            let what = format!("{name} {term}");
+            let at = |key: &str| list(case, key)[i];
+            assert_close(
+                row.estimate.0,
+                at("estimate"),
+                1e-10,
+                &format!("{what} estimate"),
+            );
+            assert_close(
+                row.std_error.unwrap(),
+                at("std_error"),
+                1e-10,
+                &format!("{what} se"),
+            );
+            assert_close(row.df.unwrap(), at("df"), 1e-10, &format!("{what} df"));
+            assert_close(
+                row.p_value.unwrap(),
+                at("p_value"),
+                1e-10,
+                &format!("{what} p"),
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 9);
+    evident()
+        .args([
+            "regress",
+            "--data",
+            path,
+            "--outcome",
+            "y",
+            "--fixed-effects",
+            "unit",
+            "--weights",
+            "x1",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--fixed-effects takes --covariates, --clusters and --se-type only",
+        ));
+    evident()
+        .args([
+            "regress",
+            "--data",
+            path,
+            "--outcome",
+            "y",
+            "--covariates",
+            "unit",
+            "--fixed-effects",
+            "unit",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "cannot also be the outcome or a covariate",
+        ));
+}

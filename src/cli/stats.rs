@@ -18,9 +18,9 @@ use evident::stats::regression::streaming::{
     Chunk, ChunkSource, StreamOptions, lm_robust_streamed,
 };
 use evident::stats::regression::{
-    Clusters, Covariate, DimOptions, IvData, IvOptions, LmRobustOptions, LogisticOptions,
-    NamedColumn, SeType, build_design_rows, difference_in_means, iv_robust, lm_lin, lm_robust,
-    logistic_regression,
+    AbsorbedFactor, Clusters, Covariate, DimOptions, FixedEffectsOptions, IvData, IvOptions,
+    LmRobustOptions, LogisticOptions, NamedColumn, SeType, build_design_rows, difference_in_means,
+    iv_robust, lm_lin, lm_robust, lm_robust_fe, logistic_regression,
 };
 use evident::stats::tidy::{RegressOutput, TestOutput};
 use serde::Serialize;
@@ -504,6 +504,12 @@ pub struct RegressArgs {
     /// confidence set beside the 2SLS estimate. No --weights, --lin, --logistic.
     #[arg(long, value_name = "ENDOGENOUS ~ INSTRUMENT", value_parser = parse_iv)]
     pub iv: Option<IvFormula>,
+    /// Absorb the fixed effects of these columns (labels, separated by commas), as
+    /// estimatr's `lm_robust(fixed_effects = ~ a + b)`: one effect per level, not
+    /// printed, no intercept; HC2 leverage of the full dummy model. With --covariates,
+    /// --clusters and --se-type; no --weights, --lin, --logistic or --iv.
+    #[arg(long, value_delimiter = ',')]
+    pub fixed_effects: Vec<String>,
     /// Fit without an intercept.
     #[arg(long)]
     pub no_intercept: bool,
@@ -982,6 +988,14 @@ impl Complete {
 
 /// Runs `evident regress`.
 pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
+    if !args.fixed_effects.is_empty()
+        && (args.iv.is_some() || args.stream || args.engine.is_external())
+    {
+        return Err(arguments(
+            "--fixed-effects is fitted in memory by least squares: not with --iv, --stream or --engine",
+            "drop --fixed-effects, or the other option",
+        ));
+    }
     if args.engine.is_external() {
         return run_regress_on_engine(args);
     }
@@ -990,6 +1004,9 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     }
     if let Some(formula) = &args.iv {
         return run_regress_iv(args, formula);
+    }
+    if !args.fixed_effects.is_empty() {
+        return run_regress_fixed_effects(args);
     }
     let mut used: Vec<&str> = vec![args.outcome.as_str()];
     used.extend(args.covariates.iter().map(String::as_str));
@@ -1070,6 +1087,69 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     report_dropped(dropped, args.json);
     if args.json {
         print_json(&RegressOutput::from_lm_robust(method, &fit, dropped));
+    } else {
+        print!("{fit}");
+    }
+    Ok(())
+}
+
+/// Runs `evident regress --fixed-effects`.
+fn run_regress_fixed_effects(args: &RegressArgs) -> Result<(), Error> {
+    if args.weights.is_some() || args.lin.is_some() || args.logistic || args.no_intercept {
+        return Err(arguments(
+            "--fixed-effects takes --covariates, --clusters and --se-type only (no --weights, --lin, --logistic or --no-intercept)",
+            "the fixed effects absorb the intercept; weighted fits with absorbed effects are not supported yet",
+        ));
+    }
+    if let Some(twice) = args
+        .fixed_effects
+        .iter()
+        .find(|f| *f == &args.outcome || args.covariates.contains(f))
+    {
+        return Err(arguments(
+            &format!(
+                "--fixed-effects {twice}: a column absorbed as fixed effects cannot also be the outcome or a covariate"
+            ),
+            "name each column once",
+        ));
+    }
+    let mut used: Vec<&str> = vec![args.outcome.as_str()];
+    used.extend(args.covariates.iter().map(String::as_str));
+    used.extend(args.clusters.iter().map(String::as_str));
+    used.extend(args.fixed_effects.iter().map(String::as_str));
+    let table = Table::read_columns(&args.data, &used)?;
+    let data = Complete::load(&table, &used, args.drop_missing)?;
+    drop(table);
+    let y = data.numeric(&args.outcome, "the outcome must be numbers")?;
+    let covariates: Vec<Covariate> = args.covariates.iter().map(|c| data.covariate(c)).collect();
+    let levels: Vec<Clusters> = args
+        .fixed_effects
+        .iter()
+        .map(|name| Clusters::from_labels(&data.labels(name)))
+        .collect();
+    let factors: Vec<AbsorbedFactor> = args
+        .fixed_effects
+        .iter()
+        .zip(&levels)
+        .map(|(name, levels)| AbsorbedFactor { name, levels })
+        .collect();
+    let cluster_labels = args.clusters.as_ref().map(|name| data.labels(name));
+    let clusters = cluster_labels.as_ref().map(|l| Clusters::from_labels(l));
+    let design = build_design_rows(y.len(), false, &covariates)?;
+    let fit = lm_robust_fe(
+        &design,
+        &y,
+        &factors,
+        &FixedEffectsOptions {
+            se_type: args.se_type.map(SeType::from),
+            clusters: clusters.as_ref(),
+            conf_level: level(args.conf_level, args.alpha),
+            alternative: Alternative::TwoSided,
+        },
+    )?;
+    report_dropped(data.dropped, args.json);
+    if args.json {
+        print_json(&RegressOutput::from_fixed_effects(&fit, data.dropped));
     } else {
         print!("{fit}");
     }

@@ -25,7 +25,9 @@ use crate::stats::htest::{
     ChisqTest, FisherTest, McNemarTest, OneSided, PAdjustMethod, PropTest, TTest, TTestKind, Tost,
     TostKind, WilcoxonTest,
 };
-use crate::stats::regression::{DifferenceInMeans, IvRobust, LmRobust, LogisticFit};
+use crate::stats::regression::{
+    DifferenceInMeans, FixedEffectsFit, IvRobust, LmRobust, LogisticFit,
+};
 
 /// Version of the `--json` output of `test`, `regress` and `power`. Version 1 was the
 /// untyped output of engine 0.1.0 before this schema (see docs/json.md for the renames).
@@ -648,6 +650,18 @@ pub struct RegressOutput {
     /// `regress --iv`: the first stage and the Anderson–Rubin set (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iv: Option<IvOutput>,
+    /// `regress --fixed-effects`: the factors absorbed and their levels (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_effects: Vec<AbsorbedOutput>,
+}
+
+/// One absorbed factor of `regress --fixed-effects --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsorbedOutput {
+    pub name: String,
+    pub levels: u64,
 }
 
 /// The instrumental-variables part of `regress --iv --json`.
@@ -744,6 +758,7 @@ impl RegressOutput {
             },
             vcov: Some(fit.vcov.clone()),
             iv: None,
+            fixed_effects: Vec::new(),
         }
     }
 
@@ -778,6 +793,54 @@ impl RegressOutput {
             },
         });
         out
+    }
+
+    /// A least-squares fit with absorbed fixed effects (estimatr's lm_robust with
+    /// `fixed_effects`): no R² or F statistic, which estimatr reports on the demeaned
+    /// data; the residual df counts the fixed effects.
+    pub fn from_fixed_effects(fit: &FixedEffectsFit, n_dropped: usize) -> RegressOutput {
+        let first = fit.coefficients.first().map(|c| &c.estimate);
+        RegressOutput {
+            schema_version: RESULT_SCHEMA_VERSION,
+            command: "regress".into(),
+            method: "lm_robust (fixed effects absorbed)".into(),
+            se_type: Some(fit.se_type.to_string()),
+            alternative: first.map_or(Alternative::TwoSided, |e| e.alternative),
+            conf_level: first.map_or(0.95, |e| e.conf_level),
+            estimates: fit
+                .coefficients
+                .iter()
+                .map(|c| Row::from_estimate(c.term.clone(), &c.estimate))
+                .collect(),
+            fit: Fit {
+                nobs: fit.nobs as u64,
+                n_dropped: n_dropped as u64,
+                nclusters: fit.nclusters.map(|n| n as u64),
+                weighted: false,
+                df_residual: Some(fit.df_residual),
+                df_null: None,
+                sigma: Some(fit.sigma),
+                residual_variance: Some(fit.sigma * fit.sigma),
+                r_squared: None,
+                adj_r_squared: None,
+                fstatistic: None,
+                deviance: None,
+                null_deviance: None,
+                aic: None,
+                converged: None,
+                iterations: None,
+            },
+            vcov: Some(fit.vcov.clone()),
+            iv: None,
+            fixed_effects: fit
+                .fixed_effects
+                .iter()
+                .map(|f| AbsorbedOutput {
+                    name: f.name.clone(),
+                    levels: f.levels as u64,
+                })
+                .collect(),
+        }
     }
 
     /// A logistic regression (z inference: `df` is `null` in every row).
@@ -818,6 +881,7 @@ impl RegressOutput {
             },
             vcov: None,
             iv: None,
+            fixed_effects: Vec::new(),
         }
     }
 }

@@ -131,6 +131,33 @@ impl FixedEffectsFit {
     }
 }
 
+impl std::fmt::Display for FixedEffectsFit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Standard error type:  {}", self.se_type)?;
+        let absorbed: Vec<String> = self
+            .fixed_effects
+            .iter()
+            .map(|a| format!("{} ({} levels)", a.name, a.levels))
+            .collect();
+        writeln!(f, "Fixed effects absorbed: {}", absorbed.join(", "))?;
+        writeln!(f)?;
+        writeln!(f, "Coefficients:")?;
+        super::lm_robust::write_table(f, &self.coefficients)?;
+        writeln!(f)?;
+        writeln!(f)?;
+        write!(f, "Observations: {}", self.nobs)?;
+        if let Some(j) = self.nclusters {
+            write!(f, ", clusters: {j}")?;
+        }
+        writeln!(f, ", residual df: {}", self.df_residual)?;
+        writeln!(
+            f,
+            "Residual standard error: {:.6} on {} degrees of freedom",
+            self.sigma, self.df_residual
+        )
+    }
+}
+
 /// The absorbed factors in the form the projections need.
 struct Absorber {
     /// Primary factor: each row's group, and group sizes.
