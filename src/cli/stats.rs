@@ -1107,7 +1107,7 @@ fn run_regress_fixed_effects(args: &RegressArgs) -> Result<(), Error> {
         .find(|f| *f == &args.outcome || args.covariates.contains(f))
     {
         return Err(arguments(
-            &format!(
+            format!(
                 "--fixed-effects {twice}: a column absorbed as fixed effects cannot also be the outcome or a covariate"
             ),
             "name each column once",
