@@ -2,7 +2,8 @@
 //! column and the Wald test of the treatment-by-subgroup interaction, against estimatr
 //! (tests/reference/analysis/subgroups.R): an individually randomised reading with the
 //! regression-adjusted headline (HC2) and a cluster-randomised one with the difference in
-//! means (CR2); and the bad inputs.
+//! means (CR2); and the bad inputs. The same data check `analysis.fixed_effects` (band
+//! absorbed by the regression-adjusted estimator, HC2 and CR2).
 
 use std::path::PathBuf;
 
@@ -24,6 +25,11 @@ fn fixture() -> Value {
 
 /// The fixture trial as a study of the given kind, estimator and subgroups.
 fn study(kind: &str, estimator: &str, subgroups: &str) -> TempDir {
+    study_with(kind, estimator, &format!(r#""subgroups": {subgroups}"#))
+}
+
+/// The fixture trial with `extra` keys in its analysis section.
+fn study_with(kind: &str, estimator: &str, subgroups: &str) -> TempDir {
     let dir = TempDir::new().unwrap();
     for file in ["units.csv", "outcomes.csv"] {
         std::fs::copy(
@@ -44,7 +50,7 @@ fn study(kind: &str, estimator: &str, subgroups: &str) -> TempDir {
     "arms": [{{"name": "control", "share": 0.5}}, {{"name": "treatment", "share": 0.5}}], "control": "control"}},
   "outcomes": [{{"name": "y", "type": "continuous", "role": "primary"}}],
   "analysis": {{"data": "outcomes.csv", "covariates": ["x"], "estimators": ["{estimator}"],
-    "subgroups": {subgroups}}},
+    {subgroups}}},
   "report": {{"dir": "out"}}}}"#
     );
     std::fs::write(dir.path().join("study.json"), spec).unwrap();
@@ -176,6 +182,75 @@ fn bad_subgroups_are_refused_naming_the_key() {
     let err = analyse(&dir).unwrap_err();
     assert!(
         err.contains("column `band`, level `c` has 0 analysed unit(s) in arm `control`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn absorbed_fixed_effects_match_estimatr() {
+    let r = fixture();
+    for (kind, key) in [("rct", "individual"), ("cluster_rct", "cluster")] {
+        let dir = study_with(kind, "regression_adjusted", r#""fixed_effects": ["band"]"#);
+        let analysis = analyse(&dir).unwrap();
+        let c = &analysis.outcomes[0].comparisons[0];
+        let expected = &r["fixed_effects"][key];
+        let num = |k: &str| expected[k].as_f64().unwrap();
+        let e = &c.estimate;
+        assert_close(
+            e.estimate,
+            num("estimate"),
+            PARITY,
+            &format!("{key} estimate"),
+        );
+        assert_close(e.std_error, num("std_error"), PARITY, &format!("{key} se"));
+        assert_close(e.df, num("df"), PARITY, &format!("{key} df"));
+        assert_close(e.p_value, num("p_value"), PARITY, &format!("{key} p"));
+        let description = &c.design.as_ref().unwrap().description;
+        assert!(
+            description.contains("fixed effects absorbed for band (3 levels)"),
+            "{description}"
+        );
+    }
+    // Randomisation inference runs on the same model.
+    let dir = study_with("rct", "regression_adjusted", r#""fixed_effects": ["band"]"#);
+    let checked = pipeline::check(&dir.path().join("study.json")).unwrap();
+    let (analysis, _) = pipeline::analyse_and_grade(&checked.plan).unwrap();
+    let comparison = analysis.unwrap().outcomes[0].comparisons[0].clone();
+    let ri = comparison
+        .randomisation
+        .expect("randomisation inference on");
+    // The statistic re-drawn is the coefficient the absorbed fit reports.
+    assert_close(
+        ri.statistic,
+        comparison.estimate.estimate,
+        1e-10,
+        "RI statistic",
+    );
+    assert!(ri.p_value > 0.0 && ri.p_value < 0.05, "{}", ri.p_value);
+    for (extra, expected) in [
+        (
+            r#""fixed_effects": ["y"]"#,
+            "is an outcome, a covariate or the treatment",
+        ),
+        (r#""fixed_effects": ["band", "band"]"#, "listed twice"),
+        (r#""fixed_effects": ["grade"]"#, "grade"),
+    ] {
+        let err = analyse(&study_with("rct", "regression_adjusted", extra)).unwrap_err();
+        assert!(
+            err.contains("analysis.fixed_effects") && err.contains(expected),
+            "{err}"
+        );
+    }
+    let err = analyse(&study_with(
+        "rct",
+        "difference_in_means",
+        r#""fixed_effects": ["band"]"#,
+    ))
+    .unwrap_err();
+    assert!(err.contains("add it to analysis.estimators"), "{err}");
+    let err = analyse(&study_with("rct", "lin", r#""fixed_effects": ["band"]"#)).unwrap_err();
+    assert!(
+        err.contains("Lin's estimator with absorbed fixed effects"),
         "{err}"
     );
 }

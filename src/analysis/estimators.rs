@@ -15,8 +15,9 @@ use crate::report::format;
 use crate::spec::{Arm, EstimatorKind, OutcomeSpec, OutcomeType};
 use crate::stats::estimate::{Alternative, Estimate};
 use crate::stats::regression::{
-    ArmMeans, Clusters, Covariate, DifferenceInMeans, DimDesign, DimOptions, LmRobustOptions,
-    RegressionError, build_design, difference_in_means, lm_lin_with_fixed_effects, lm_robust,
+    AbsorbedFactor, ArmMeans, Clusters, Covariate, DifferenceInMeans, DimDesign, DimOptions,
+    FixedEffectsOptions, LmRobustOptions, RegressionError, build_design, difference_in_means,
+    lm_lin_with_fixed_effects, lm_robust, lm_robust_fe,
 };
 use crate::stats::summary::mean_and_variance;
 
@@ -37,6 +38,47 @@ pub(crate) struct EstimatorContext<'a> {
     /// A covariate left out of adjusted fits: the column a subgroup analysis splits
     /// on, constant within each of its levels.
     pub without_covariate: Option<&'a str>,
+    /// Columns absorbed as fixed effects by the regression-adjusted estimator
+    /// (`analysis.fixed_effects`).
+    pub absorbed: &'a [AbsorbedColumn],
+}
+
+/// A column absorbed as fixed effects: each row's level.
+pub(crate) struct AbsorbedColumn {
+    pub name: String,
+    pub labels: Vec<Option<String>>,
+}
+
+impl EstimatorContext<'_> {
+    /// Each absorbed column's level at the given positions.
+    ///
+    /// # Errors
+    /// [`AnalysisError::MissingFixedEffect`] naming the first row without a level.
+    fn absorbed_levels(
+        &self,
+        positions: &[usize],
+        rows: &OutcomeRows,
+    ) -> Result<Vec<(&str, Vec<&str>)>, AnalysisError> {
+        self.absorbed
+            .iter()
+            .map(|column| {
+                let levels = positions
+                    .iter()
+                    .map(|&p| {
+                        let row = rows.rows[p];
+                        column.labels[row].as_deref().ok_or_else(|| {
+                            AnalysisError::MissingFixedEffect {
+                                path: self.data.table.path.clone(),
+                                line: self.data.table.line(row),
+                                column: column.name.clone(),
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<&str>, AnalysisError>>()?;
+                Ok((column.name.as_str(), levels))
+            })
+            .collect()
+    }
 }
 
 impl EstimatorContext<'_> {
@@ -192,6 +234,61 @@ pub(crate) fn compare_arms(
             let fit = difference_in_means(&y, &treatment, &options).map_err(fail)?;
             let (estimate, design, fit_ratios) = dim_parts(fit, outcome, context.conf_level);
             ratios = fit_ratios;
+            (estimate, design)
+        }
+        EstimatorKind::RegressionAdjusted if !context.absorbed.is_empty() => {
+            let covariates = context.covariates_for(&in_pair, rows)?;
+            let mut columns = vec![Covariate::Numeric {
+                name: TREATMENT_TERM.into(),
+                values: treatment.clone(),
+            }];
+            columns.extend(covariates);
+            let design = build_design(false, &columns).map_err(fail)?;
+            let mut levels = context.absorbed_levels(&in_pair, rows)?;
+            if let Some(labels) = &block_labels {
+                levels.push((BLOCK_TERM, labels.clone()));
+            }
+            let groups: Vec<Clusters> = levels
+                .iter()
+                .map(|(_, l)| Clusters::from_labels(l))
+                .collect();
+            let factors: Vec<AbsorbedFactor> = levels
+                .iter()
+                .zip(&groups)
+                .map(|((name, _), levels)| AbsorbedFactor { name, levels })
+                .collect();
+            let fit = lm_robust_fe(
+                &design,
+                &y,
+                &factors,
+                &FixedEffectsOptions {
+                    se_type: None,
+                    clusters: clusters.as_ref(),
+                    conf_level: context.conf_level,
+                    alternative: context.alternative,
+                },
+            )
+            .map_err(fail)?;
+            let estimate = fit
+                .coefficient(TREATMENT_TERM)
+                .cloned()
+                .expect("the treatment term is in every fit");
+            let mut design = regression_design(
+                estimator,
+                clusters.is_some(),
+                blocked.as_ref().map(|(_, kept)| kept.kept),
+            );
+            design.description.pop();
+            let absorbed: Vec<String> = fit
+                .fixed_effects
+                .iter()
+                .filter(|f| f.name != BLOCK_TERM)
+                .map(|f| format!("{} ({} levels)", f.name, format::count(f.levels)))
+                .collect();
+            design.description.push_str(&format!(
+                ", with fixed effects absorbed for {} (analysis.fixed_effects; estimatr's lm_robust with fixed_effects, HC2 leverage of the full model).",
+                absorbed.join(" and ")
+            ));
             (estimate, design)
         }
         EstimatorKind::RegressionAdjusted | EstimatorKind::Lin => {
@@ -563,19 +660,29 @@ pub(crate) fn ri_statistic(
             let columns = (1..design.ncols())
                 .map(|j| design.x.column(j).iter().copied().collect())
                 .collect();
-            let fixed = match &dense_blocks {
-                Some(blocks) => {
-                    let factor = Covariate::Factor {
-                        name: BLOCK_TERM.into(),
-                        levels: blocks.iter().map(|b| b.to_string()).collect(),
-                    };
-                    let dummies = build_design(true, &[factor]).map_err(fail)?;
-                    (1..dummies.ncols())
-                        .map(|j| dummies.x.column(j).iter().copied().collect())
-                        .collect()
-                }
-                None => Vec::new(),
-            };
+            // Block and absorbed fixed effects as dummies (one level each the
+            // reference): the statistic is the same coefficient the absorbed fit gives.
+            let mut factors: Vec<Covariate> = context
+                .absorbed_levels(&positions, rows)?
+                .into_iter()
+                .map(|(name, levels)| Covariate::Factor {
+                    name: name.to_string(),
+                    levels: levels.into_iter().map(str::to_string).collect(),
+                })
+                .collect();
+            if let Some(blocks) = &dense_blocks {
+                factors.push(Covariate::Factor {
+                    name: BLOCK_TERM.into(),
+                    levels: blocks.iter().map(|b| b.to_string()).collect(),
+                });
+            }
+            let mut fixed: Vec<Vec<f64>> = Vec::new();
+            for factor in factors {
+                let dummies = build_design(true, &[factor]).map_err(fail)?;
+                fixed.extend(
+                    (1..dummies.ncols()).map(|j| dummies.x.column(j).iter().copied().collect()),
+                );
+            }
             Ok(Statistic::regression(
                 unit_row,
                 y,

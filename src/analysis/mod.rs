@@ -336,6 +336,12 @@ pub enum AnalysisError {
         column: String,
         unit: String,
     },
+    #[error("{path}:{line}: column `{column}` (analysis.fixed_effects) is empty here")]
+    MissingFixedEffect {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
     #[error("{path}:{line}: column `{column}` names the blocks but is empty here")]
     MissingBlock {
         path: PathBuf,
@@ -512,6 +518,9 @@ impl AnalysisError {
             }
             AnalysisError::StaggeredCluster { .. } => {
                 "give each unit one cluster in design.staggered.cluster, or drop the setting to cluster by unit".into()
+            }
+            AnalysisError::MissingFixedEffect { .. } => {
+                "every analysed unit needs its level of each fixed-effect column; fill in the value, or drop the unit from the analysis data".into()
             }
             AnalysisError::MissingBlock { .. } => {
                 "every analysed unit needs its block; fill in the value, or drop the unit from the analysis data".into()
@@ -700,6 +709,17 @@ fn analyse_outcomes(
     let mut primary_rows = None;
     let mut received = None;
     let mut subgroup_results = Vec::new();
+    // Columns absorbed as fixed effects by the regression estimator.
+    let absorbed = analysis_plan
+        .fixed_effects
+        .iter()
+        .map(|column| {
+            Ok(estimators::AbsorbedColumn {
+                name: column.clone(),
+                labels: sample.table.categorical(column)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AnalysisError>>()?;
     for outcome in &plan.outcomes {
         let spec = &outcome.spec;
         // Each estimator's sample, formed from the columns it reads (shared by
@@ -728,6 +748,7 @@ fn analyse_outcomes(
             alternative: analysis_plan.alternative,
             blocks: row_blocks.as_ref(),
             without_covariate: None,
+            absorbed: &absorbed,
         };
         let mut comparisons = Vec::new();
         for &estimator in &analysis_plan.estimators {

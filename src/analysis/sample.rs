@@ -676,6 +676,7 @@ pub(crate) fn columns_used(plan: &Plan, analysis: &AnalysisPlan) -> Vec<String> 
     columns.extend(analysis.covariates.iter().cloned());
     columns.extend(analysis.received.iter().cloned());
     columns.extend(analysis.subgroups.iter().map(|s| s.column.clone()));
+    columns.extend(analysis.fixed_effects.iter().cloned());
     for outcome in &plan.outcomes {
         columns.push(outcome.spec.name.clone());
         columns.extend(outcome.spec.baseline.iter().cloned());

@@ -494,6 +494,11 @@ pub struct AnalysisSpec {
     /// `{"column": name, "preregistered": true}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subgroups: Vec<SubgroupSpec>,
+    /// Columns of the analysis data absorbed as fixed effects by the
+    /// `regression_adjusted` estimator (one effect per level, not reported), as
+    /// estimatr's `lm_robust(fixed_effects = ~ school)`; randomised trials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_effects: Vec<String>,
 }
 
 /// A declared subgroup.

@@ -239,6 +239,8 @@ pub struct AnalysisPlan {
     pub attrition_bounds: Option<equivalence_check::AttritionBoundsPlan>,
     /// `analysis.subgroups`: subgroup analyses of the primary outcome.
     pub subgroups: Vec<crate::analysis::subgroups::SubgroupPlan>,
+    /// `analysis.fixed_effects`: columns absorbed by the regression estimator.
+    pub fixed_effects: Vec<String>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1173,6 +1175,8 @@ impl Checker<'_> {
         let margins = self.check_margins(spec, kind);
         let attrition_bounds = self.check_attrition_bounds(spec, kind);
         let subgroups = self.check_subgroups(spec, kind, header.as_ref(), &data);
+        let fixed_effects =
+            self.check_fixed_effects(spec, kind, &estimators, header.as_ref(), &data);
         if let Some(header) = header {
             if !id.is_empty() {
                 let path = if spec.id.is_some() {
@@ -1271,6 +1275,7 @@ impl Checker<'_> {
             margins,
             attrition_bounds,
             subgroups,
+            fixed_effects,
         })
     }
 
@@ -1411,6 +1416,14 @@ impl Checker<'_> {
                     ),
                 );
             }
+        }
+        if !spec.fixed_effects.is_empty() {
+            self.problem(
+                "analysis.fixed_effects",
+                format!(
+                    "absorbing fixed effects sweeps group means out of the rows, which {named} does not load: remove analysis.fixed_effects or analysis.engine"
+                ),
+            );
         }
         if !spec.subgroups.is_empty() {
             self.problem(

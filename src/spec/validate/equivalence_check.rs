@@ -226,6 +226,79 @@ impl Checker<'_> {
     }
 }
 
+impl Checker<'_> {
+    /// `analysis.fixed_effects`: randomised trials whose estimators include
+    /// `regression_adjusted` (not `lin`, not with `received`); columns of the analysis
+    /// data other than the outcomes, covariates and treatment, each once.
+    pub(super) fn check_fixed_effects(
+        &mut self,
+        spec: &AnalysisSpec,
+        kind: DesignKind,
+        estimators: &[crate::spec::EstimatorKind],
+        header: Option<&Vec<String>>,
+        data: &std::path::Path,
+    ) -> Vec<String> {
+        use crate::spec::EstimatorKind;
+        if spec.fixed_effects.is_empty() {
+            return Vec::new();
+        }
+        let refuse = |checker: &mut Self, message: String| {
+            checker.problem("analysis.fixed_effects", message);
+            Vec::new()
+        };
+        if !matches!(kind, DesignKind::Rct | DesignKind::ClusterRct) {
+            return refuse(
+                self,
+                format!(
+                    "absorbed fixed effects are for the regression estimators of rct and cluster_rct designs, not a {}",
+                    kind.label()
+                ),
+            );
+        }
+        if estimators.contains(&EstimatorKind::Lin) {
+            return refuse(
+                self,
+                "Lin's estimator with absorbed fixed effects is not supported: use regression_adjusted".into(),
+            );
+        }
+        if !estimators.contains(&EstimatorKind::RegressionAdjusted) {
+            return refuse(
+                self,
+                "fixed effects are absorbed by the regression_adjusted estimator: add it to analysis.estimators".into(),
+            );
+        }
+        if spec.received.is_some() {
+            return refuse(
+                self,
+                "the complier effect (analysis.received) does not absorb fixed effects yet: remove one of the two".into(),
+            );
+        }
+        let mut columns: Vec<String> = Vec::new();
+        for (i, column) in spec.fixed_effects.iter().enumerate() {
+            let path = format!("analysis.fixed_effects[{i}]");
+            let taken = self.file.spec.outcomes.iter().any(|o| &o.name == column)
+                || spec.covariates.contains(column)
+                || spec.treatment.as_ref() == Some(column);
+            if taken {
+                self.problem(
+                    path,
+                    format!("`{column}` is an outcome, a covariate or the treatment column; fixed effects need a column of their own"),
+                );
+                continue;
+            }
+            if columns.contains(column) {
+                self.problem(path, format!("`{column}` is listed twice"));
+                continue;
+            }
+            if let Some(header) = header {
+                self.require_column(header, column, data, &path);
+            }
+            columns.push(column.clone());
+        }
+        columns
+    }
+}
+
 /// `analysis.attrition_bounds`, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttritionBoundsPlan {

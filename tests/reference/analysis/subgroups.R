@@ -6,6 +6,9 @@
 # CR2, within each band). The interaction test is the Wald F on the z:band terms of
 # lm_robust(y ~ z * band [+ x], HC2 or CR2), referred to F(q, n - k) or F(q, J - 1)
 # as estimatr's own F statistic is.
+# The same data serve analysis.fixed_effects: band absorbed as fixed effects in the
+# regression-adjusted estimator, lm_robust(y ~ z + x, fixed_effects = ~ band), HC2 for
+# the individual reading and CR2 (clusters = school) for the cluster one.
 # Writes subgroups.json and subgroups/*.csv. Run from this folder: Rscript subgroups.R
 suppressPackageStartupMessages({ library(estimatr); library(jsonlite) })
 set.seed(20261203)
@@ -46,5 +49,9 @@ out <- list(
     levels = lapply(setNames(levels, levels), function(l) est(difference_in_means(y ~ z, clusters = school, data = d[d$band == l, ]))),
     interaction = wald(clu, length(unique(d$school)) - 1)
   )
+)
+out$fixed_effects <- list(
+  individual = est(lm_robust(y ~ z + x, fixed_effects = ~ band, data = d, se_type = "HC2")),
+  cluster = est(lm_robust(y ~ z + x, fixed_effects = ~ band, clusters = school, data = d, se_type = "CR2"))
 )
 write_json(out, "subgroups.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
