@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod diff;
 pub mod matching;
 pub mod power;
 pub mod progress;
@@ -114,6 +115,9 @@ pub enum Command {
     /// give every quantity but one and the one left out is solved for.
     #[command(subcommand)]
     Power(power::PowerCommand),
+    /// Compare two JSON outputs (report.json, plan.json, any `--json`) number by
+    /// number: each difference beyond tolerance with its JSON pointer; exit 1 on drift.
+    Diff(diff::DiffArgs),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,
@@ -147,6 +151,8 @@ pub enum SchemaTarget {
     Verify,
     /// matched.manifest.json, written by the match stage beside matched.csv.
     MatchedManifest,
+    /// `evident diff ... --json`.
+    Diff,
 }
 
 #[cfg(test)]

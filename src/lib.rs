@@ -18,6 +18,7 @@
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `matching` | matched comparison groups, analysis side: the matched file, balance before/after, sensitivity (E-value, Rosenbaum bounds) |
+//! | `governance` | the report diff (`evident diff`): two JSON outputs compared number by number |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
 //! | `output_schema` | the JSON Schemas of report.json, plan.json, manifest.json and the pipeline commands' `--json` output |
@@ -29,6 +30,7 @@ pub mod designs;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod governance;
 pub mod lifecycle;
 pub mod matching;
 pub mod output_schema;
