@@ -9,6 +9,7 @@ pub mod matching;
 pub mod power;
 pub mod progress;
 pub mod stats;
+pub mod synthesise;
 
 /// What `--version` prints after the name: the engine version and the versions of the
 /// two JSON schemas (report.json's `schema_version`, and the `--json` output of
@@ -118,6 +119,9 @@ pub enum Command {
     /// Compare two JSON outputs (report.json, plan.json, any `--json`) number by
     /// number: each difference beyond tolerance with its JSON pointer; exit 1 on drift.
     Diff(diff::DiffArgs),
+    /// Meta-analysis of one outcome across studies' report.json files (REML,
+    /// DerSimonian–Laird or fixed effect), a forest plot and Nesta levels 4 and 5.
+    Synthesise(synthesise::SynthesiseArgs),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,
@@ -153,6 +157,8 @@ pub enum SchemaTarget {
     MatchedManifest,
     /// `evident diff ... --json`.
     Diff,
+    /// `evident synthesise ... --json` and synthesis.json.
+    Synthesis,
 }
 
 #[cfg(test)]

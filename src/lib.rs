@@ -21,6 +21,7 @@
 //! | `governance` | the report diff (`evident diff`): two JSON outputs compared number by number |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
+//! | `synthesis` | meta-analysis of one outcome across studies' report.json files (`evident synthesise`): DerSimonian–Laird, REML, fixed effect; Nesta levels 4 and 5 |
 //! | `output_schema` | the JSON Schemas of report.json, plan.json, manifest.json and the pipeline commands' `--json` output |
 
 pub mod analysis;
@@ -40,5 +41,6 @@ pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod stats;
+pub mod synthesis;
 
 pub use error::{Error, ExitKind};

@@ -142,6 +142,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                     output_schema(OutputDocument::MatchedManifest)
                 }
                 cli::SchemaTarget::Diff => output_schema(OutputDocument::Diff),
+                cli::SchemaTarget::Synthesis => output_schema(OutputDocument::Synthesis),
             };
             println!(
                 "{}",
@@ -159,6 +160,7 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         Command::Regress(args) => cli::stats::run_regress(args),
         Command::Power(command) => cli::power::run_power(command),
         Command::Diff(_) => unreachable!("run by main before execute"),
+        Command::Synthesise(args) => cli::synthesise::run_synthesise(args, &say),
         Command::Plan { spec, out, json } => {
             cli::power::run_plan(spec, out.as_deref(), *json, cli.quiet)
         }

@@ -4,15 +4,15 @@
 pub mod charts;
 pub mod compliance;
 mod did;
-mod document;
+pub(crate) mod document;
 mod findings;
 mod flow_chart;
 pub mod format;
-mod html;
+pub(crate) mod html;
 mod its;
 mod json;
 mod lifecycle;
-mod markdown;
+pub(crate) mod markdown;
 pub mod matching;
 pub mod model;
 mod ratings;
