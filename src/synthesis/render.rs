@@ -10,7 +10,7 @@ use crate::report::charts::{
     BLUE, Chart, GREY, RowFrame, VERMILLION, padded_range, row_chart, row_y, titled,
 };
 use crate::report::document::{Block, Table};
-use crate::report::format::{EffectText, Scale, count, p_value, percent, significant};
+use crate::report::format::{EffectText, Scale, count, p_phrase, percent, significant};
 
 /// The files of the synthesis report, in a fixed order (same output, same bytes).
 pub fn render(output: &SynthesisOutput) -> Vec<RenderedFile> {
@@ -131,12 +131,12 @@ fn blocks(output: &SynthesisOutput, title: &str) -> Vec<Block> {
             "Cochran's Q = {} on {} degrees of freedom, p {}",
             significant(m.q, 4),
             m.q_df,
-            p_value(m.q_p_value)
+            p_phrase(m.q_p_value)
         ),
         format!(
             "Pooled estimate: z = {}, p {}",
             significant(m.statistic, 3),
-            p_value(m.p_value)
+            p_phrase(m.p_value)
         ),
         format!(
             "{} prediction interval (the effect in a new study; normal, as metafor's default): {} to {}{unit}",
