@@ -83,6 +83,30 @@ fn an_identical_report_shows_no_drift() {
 }
 
 #[test]
+fn two_runs_of_an_example_show_no_drift_even_when_strict() {
+    let dir = TempDir::new().unwrap();
+    let report = |out: &str| {
+        evident()
+            .args(["run", "specs/ambulance-standby/study.json", "--out"])
+            .arg(dir.path().join(out))
+            .current_dir(repo())
+            .assert()
+            .success();
+        dir.path().join(out).join("report.json")
+    };
+    let (a, b) = (report("first"), report("second"));
+    evident()
+        .args(["diff", "--strict"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "no drift beyond rtol 1e-9, atol 0 (",
+        ));
+}
+
+#[test]
 fn numbers_drifting_beyond_rtol_are_reported_and_those_within_are_not() {
     let old = hmo_report();
     let mut new = old.clone();

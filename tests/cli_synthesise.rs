@@ -364,6 +364,15 @@ fn refuses_what_cannot_be_pooled_with_the_reason() {
         "the report has no analysis",
         "synthesise results reports",
     );
+    let mut exact = study(1);
+    exact["analysis"]["outcomes"][0]["comparisons"][0]["estimate"]["std_error"] = json!(0.0);
+    let exact = write(dir.path(), "exact.json", &exact);
+    refuse(
+        &[paths[0].clone(), exact],
+        &[],
+        "exact.json: outcome `licensable_found` has the standard error 0; pooling needs a finite standard error above 0",
+        "only outcomes analysed by a comparison of groups",
+    );
     let not_json = dir.path().join("notes.txt");
     std::fs::write(&not_json, "studies: 3").unwrap();
     refuse(

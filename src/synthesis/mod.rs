@@ -63,6 +63,12 @@ pub enum SynthesisError {
     },
     #[error("{}: outcome `{outcome}` has no comparison with a standard error to pool", path.display())]
     NoStandardError { path: PathBuf, outcome: String },
+    #[error("{}: outcome `{outcome}` has the standard error {value}; pooling needs a finite standard error above 0", path.display())]
+    BadStandardError {
+        path: PathBuf,
+        outcome: String,
+        value: f64,
+    },
     #[error("a synthesis needs at least two studies; one report given ({})", path.display())]
     OneStudy { path: PathBuf },
     #[error(
@@ -111,7 +117,7 @@ impl SynthesisError {
             SynthesisError::OutcomeMissing { .. } => {
                 "name the outcome each report shares with --outcome (its name or label)".into()
             }
-            SynthesisError::NoStandardError { .. } => {
+            SynthesisError::NoStandardError { .. } | SynthesisError::BadStandardError { .. } => {
                 "only outcomes analysed by a comparison of groups (estimate and standard error) can be pooled".into()
             }
             SynthesisError::OneStudy { .. } => {
@@ -244,6 +250,16 @@ pub fn synthesise(
     }
     if studies.len() < 2 {
         return Err(SynthesisError::OneStudy { path: first_path });
+    }
+    if let Some(bad) = studies
+        .iter()
+        .find(|s| !(s.std_error.is_finite() && s.std_error > 0.0))
+    {
+        return Err(SynthesisError::BadStandardError {
+            path: bad.path.clone(),
+            outcome: bad.outcome.clone(),
+            value: bad.std_error,
+        });
     }
     let first = &studies[0];
     for study in &studies[1..] {
