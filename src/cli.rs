@@ -172,6 +172,16 @@ mod tests {
     }
 
     #[test]
+    fn diff_defaults_to_the_library_tolerance() {
+        let cli = Cli::parse_from(["evident", "diff", "a.json", "b.json"]);
+        let Command::Diff(args) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(args.rtol, evident::governance::diff::DEFAULT_RTOL);
+        assert_eq!(args.atol, 0.0);
+    }
+
+    #[test]
     fn version_names_the_schema_versions_in_force() {
         assert_eq!(
             VERSION,

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use evident::error::{Error, bounded_line};
-use evident::governance::diff::{
-    DEFAULT_RTOL, DiffOptions, Difference, DifferenceKind, diff_files,
-};
+use evident::governance::diff::{DiffOptions, Difference, DifferenceKind, diff_files};
 use evident::report::format::{count, significant};
 
 /// `evident diff` arguments.
@@ -19,7 +17,7 @@ pub struct DiffArgs {
     /// The document to check against it.
     pub new: PathBuf,
     /// Relative tolerance: numbers differ when |old − new| > atol + rtol·|old|.
-    #[arg(long, default_value_t = DEFAULT_RTOL, allow_negative_numbers = true)]
+    #[arg(long, default_value = "1e-9", allow_negative_numbers = true)]
     pub rtol: f64,
     /// Absolute tolerance (see --rtol).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
