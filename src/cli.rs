@@ -4,10 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod diff;
 pub mod matching;
 pub mod power;
 pub mod progress;
 pub mod stats;
+pub mod synthesise;
 
 /// What `--version` prints after the name: the engine version and the versions of the
 /// two JSON schemas (report.json's `schema_version`, and the `--json` output of
@@ -114,6 +116,12 @@ pub enum Command {
     /// give every quantity but one and the one left out is solved for.
     #[command(subcommand)]
     Power(power::PowerCommand),
+    /// Compare two JSON outputs (report.json, plan.json, any `--json`) number by
+    /// number: each difference beyond tolerance with its JSON pointer; exit 1 on drift.
+    Diff(diff::DiffArgs),
+    /// Meta-analysis of one outcome across studies' report.json files (REML,
+    /// DerSimonian–Laird or fixed effect), a forest plot and Nesta levels 4 and 5.
+    Synthesise(synthesise::SynthesiseArgs),
     /// Analyse, grade and write the report, skipping plan, assign and match.
     Report {
         spec: PathBuf,
@@ -147,6 +155,10 @@ pub enum SchemaTarget {
     Verify,
     /// matched.manifest.json, written by the match stage beside matched.csv.
     MatchedManifest,
+    /// `evident diff ... --json`.
+    Diff,
+    /// `evident synthesise ... --json` and synthesis.json.
+    Synthesis,
 }
 
 #[cfg(test)]
@@ -157,6 +169,16 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn diff_defaults_to_the_library_tolerance() {
+        let cli = Cli::parse_from(["evident", "diff", "a.json", "b.json"]);
+        let Command::Diff(args) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(args.rtol, evident::governance::diff::DEFAULT_RTOL);
+        assert_eq!(args.atol, 0.0);
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub enum Error {
     Power(#[from] crate::power::PowerError),
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Diff(#[from] crate::governance::DiffError),
+    #[error(transparent)]
+    Synthesis(#[from] crate::synthesis::SynthesisError),
     /// Arguments of a command that do not fit together.
     #[error("{message}")]
     Arguments { message: String, hint: String },
@@ -93,6 +97,8 @@ impl Error {
             | Error::Test(_)
             | Error::Regression(_)
             | Error::Power(_)
+            | Error::Diff(_)
+            | Error::Synthesis(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Match(e) if e.is_invalid_input() => ExitKind::InvalidInput,
@@ -129,6 +135,8 @@ impl Error {
             }
             Error::Power(e) => e.hint(),
             Error::Engine(e) => e.hint(),
+            Error::Diff(e) => e.hint(),
+            Error::Synthesis(e) => e.hint(),
             Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")

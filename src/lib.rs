@@ -18,8 +18,10 @@
 //! | `evidence` | the grade stage: Nesta Standards of Evidence |
 //! | `report` | the report model and its JSON, Markdown and HTML renderers, charts |
 //! | `matching` | matched comparison groups, analysis side: the matched file, balance before/after, sensitivity (E-value, Rosenbaum bounds) |
+//! | `governance` | the report diff (`evident diff`): two JSON outputs compared number by number |
 //! | `lifecycle` | a study's life in one spec: waiting for outcome data, the level the design can reach, planned against achieved |
 //! | `pipeline` | running the declared stages and writing outputs atomically |
+//! | `synthesis` | meta-analysis of one outcome across studies' report.json files (`evident synthesise`): DerSimonian–Laird, REML, fixed effect; Nesta levels 4 and 5 |
 //! | `output_schema` | the JSON Schemas of report.json, plan.json, manifest.json and the pipeline commands' `--json` output |
 
 pub mod analysis;
@@ -29,6 +31,7 @@ pub mod designs;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod governance;
 pub mod lifecycle;
 pub mod matching;
 pub mod output_schema;
@@ -38,5 +41,6 @@ pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod stats;
+pub mod synthesis;
 
 pub use error::{Error, ExitKind};

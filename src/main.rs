@@ -27,8 +27,19 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     cli::progress::install(cli.quiet, cli.progress);
-    match execute(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = match &cli.command {
+        // Drift is not an error: no `error:` line, exit status 1.
+        Command::Diff(args) => cli::diff::run_diff(args, cli.quiet).map(|drift| {
+            if drift {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }),
+        _ => execute(&cli).map(|()| ExitCode::SUCCESS),
+    };
+    match outcome {
+        Ok(code) => code,
         Err(error) => {
             report_error(&error);
             match error.exit_kind() {
@@ -130,6 +141,8 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                 cli::SchemaTarget::MatchedManifest => {
                     output_schema(OutputDocument::MatchedManifest)
                 }
+                cli::SchemaTarget::Diff => output_schema(OutputDocument::Diff),
+                cli::SchemaTarget::Synthesis => output_schema(OutputDocument::Synthesis),
             };
             println!(
                 "{}",
@@ -146,6 +159,8 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         Command::Test(test) => cli::stats::run_test(test),
         Command::Regress(args) => cli::stats::run_regress(args),
         Command::Power(command) => cli::power::run_power(command),
+        Command::Diff(_) => unreachable!("run by main before execute"),
+        Command::Synthesise(args) => cli::synthesise::run_synthesise(args, &say),
         Command::Plan { spec, out, json } => {
             cli::power::run_plan(spec, out.as_deref(), *json, cli.quiet)
         }

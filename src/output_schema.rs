@@ -58,6 +58,10 @@ pub enum OutputDocument {
     Verify,
     /// matched.manifest.json, written by the match stage.
     MatchedManifest,
+    /// `evident diff --json`.
+    Diff,
+    /// `evident synthesise --json` and synthesis.json.
+    Synthesis,
 }
 
 /// The JSON Schema (draft 2020-12) of one output document, as serde writes it.
@@ -76,6 +80,8 @@ pub fn output_schema(document: OutputDocument) -> Schema {
         OutputDocument::Assign => of::<AssignOutput>(),
         OutputDocument::Verify => of::<crate::assign::Verification>(),
         OutputDocument::MatchedManifest => of::<crate::matching::MatchManifest>(),
+        OutputDocument::Diff => of::<crate::governance::DiffOutput>(),
+        OutputDocument::Synthesis => of::<crate::synthesis::SynthesisOutput>(),
     };
     let mut value = schema.to_value();
     nullable_numbers(&mut value);

@@ -13,7 +13,7 @@ use crate::analysis::{RiMethod, RiResult, RiSummary};
 use crate::assign::AssignmentReport;
 use crate::spec::OutcomeType;
 
-pub(super) enum Block {
+pub(crate) enum Block {
     Title(String),
     Headline(String),
     Heading(String),
@@ -24,7 +24,7 @@ pub(super) enum Block {
     Chart(usize),
 }
 
-pub(super) struct Table {
+pub(crate) struct Table {
     pub caption: String,
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,

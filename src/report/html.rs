@@ -87,8 +87,19 @@ fn printed_lines(table: &super::document::Table) -> usize {
 
 impl Renderer for Html {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
+        vec![RenderedFile {
+            name: "report.html".into(),
+            bytes: blocks_page(&model.title, layout(model, charts), charts).into_bytes(),
+        }]
+    }
+}
+
+/// Blocks as one self-contained HTML page, charts inline (also used by the synthesis
+/// report).
+pub(crate) fn blocks_page(title: &str, blocks: Vec<Block>, charts: &[Chart]) -> String {
+    {
         let mut body = String::new();
-        for block in layout(model, charts) {
+        for block in blocks {
             match block {
                 Block::Title(t) => body.push_str(&format!("<h1>{}</h1>\n", escape(&t))),
                 Block::Headline(t) => {
@@ -157,15 +168,11 @@ impl Renderer for Html {
                 }
             }
         }
-        let page = format!(
+        format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"evident {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-            model.engine.version,
-            escape(&model.title)
-        );
-        vec![RenderedFile {
-            name: "report.html".into(),
-            bytes: page.into_bytes(),
-        }]
+            env!("CARGO_PKG_VERSION"),
+            escape(title)
+        )
     }
 }
 

@@ -8,8 +8,18 @@ pub(super) struct Markdown;
 
 impl Renderer for Markdown {
     fn render(&self, model: &ReportModel, charts: &[Chart]) -> Vec<RenderedFile> {
+        vec![RenderedFile {
+            name: "report.md".into(),
+            bytes: blocks_markdown(layout(model, charts), charts).into_bytes(),
+        }]
+    }
+}
+
+/// Blocks as Markdown, charts linked as `<name>.svg` (also used by the synthesis report).
+pub(crate) fn blocks_markdown(blocks: Vec<Block>, charts: &[Chart]) -> String {
+    {
         let mut out = String::new();
-        for block in layout(model, charts) {
+        for block in blocks {
             match block {
                 Block::Title(t) => out.push_str(&format!("# {}\n\n", inline(&t))),
                 Block::Headline(t) => out.push_str(&format!("> **{}**\n\n", inline(&t))),
@@ -52,10 +62,7 @@ impl Renderer for Markdown {
                 }
             }
         }
-        vec![RenderedFile {
-            name: "report.md".into(),
-            bytes: out.into_bytes(),
-        }]
+        out
     }
 }
 
