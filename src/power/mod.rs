@@ -30,6 +30,7 @@ pub mod plan;
 pub mod prop;
 pub mod rdd;
 pub mod second_group;
+pub mod sequential;
 pub mod simulate;
 pub mod solve;
 pub mod stepped_wedge;
