@@ -13,13 +13,20 @@ use super::error::PowerError;
 use super::mdes::{IndividualQuestion, Targets, solve_individual};
 use super::prop::{PropMethod, PropQuestion, solve_prop};
 use super::rdd::{RdDesignEffect, RdPlanQuestion, RunningShape, solve_rd_plan};
+use super::sequential::{
+    Boundary, SequentialDesign, SequentialQuestion, Spending, check_fractions, design,
+    equally_spaced,
+};
 use super::simulate::{
     Diagnosis, SimOutcome, SimulationDesign, SteppedWedgeSimulation, diagnose,
     diagnose_stepped_wedge, diagnose_sweep,
 };
 use super::stepped_wedge::{SteppedWedgeQuestion, solve_stepped_wedge};
 use super::t::{TQuestion, TTestKind, solve_t};
-use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor};
+use crate::spec::{
+    BoundarySpec, EstimatorKind, InterimSpec, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor,
+    SpendingSpec,
+};
 use crate::stats::estimate::Alternative;
 
 /// One analytic question, by family.
@@ -44,6 +51,37 @@ pub struct PowerPlan {
     /// proportions given as rates).
     pub curve_effects: Vec<f64>,
     pub simulation: Option<SimulationPlan>,
+    /// Interim looks (a group-sequential design), resolved.
+    pub interim: Option<InterimLooks>,
+}
+
+/// A resolved `design.power.interim` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterimLooks {
+    /// Information fractions, increasing, the last 1.
+    pub fractions: Vec<f64>,
+    pub boundary: Boundary,
+}
+
+/// A group-sequential plan: the boundaries and the sample sizes at the looks.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct InterimPlan {
+    /// Boundaries, alpha spent, inflation factor and expected sample (relative).
+    pub design: SequentialDesign,
+    /// What the sizes count (the curves' x axis), e.g. "units randomised (both arms)".
+    pub size_label: String,
+    /// The fixed design's planned size (rounded up), as in the answer above.
+    pub fixed_size: f64,
+    /// The maximum size: the fixed size times the inflation factor, rounded up.
+    pub maximum_size: u64,
+    /// The size analysed by each look: its information fraction of the maximum,
+    /// rounded up.
+    pub look_sizes: Vec<u64>,
+    /// Expected size when the planned effect is true: the expected-sample ratio times
+    /// the fixed size.
+    pub expected_size_h1: f64,
+    /// How the power and alpha were read from the plan, and the normal approximation.
+    pub notes: Vec<String>,
 }
 
 /// A resolved simulation block; `design.n` is 0 when it comes from the analytic answer.
@@ -94,6 +132,10 @@ pub struct PlanResult {
     /// randomised trial's of the same size; absent for the other families.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression_discontinuity: Option<RdDesignEffect>,
+    /// Interim looks (design.power.interim): the group-sequential boundaries and the
+    /// maximum and expected sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<InterimPlan>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -700,6 +742,10 @@ pub fn resolve(
             }
         }
     }
+    let interim = spec
+        .interim
+        .as_ref()
+        .and_then(|i| resolve_interim(i, family, &mut problems));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -707,6 +753,171 @@ pub fn resolve(
         question,
         curve_effects,
         simulation,
+        interim,
+    })
+}
+
+/// The most looks a plan takes.
+pub const MAX_LOOKS: usize = 20;
+
+/// Resolves `interim`; problems at `interim.<key>`.
+fn resolve_interim(
+    spec: &InterimSpec,
+    family: PowerFamily,
+    problems: &mut Vec<(String, String)>,
+) -> Option<InterimLooks> {
+    let start = problems.len();
+    if matches!(family, PowerFamily::Chisq | PowerFamily::SteppedWedge) {
+        problems.push((
+            "interim".into(),
+            format!(
+                "interim looks are planned for a z or t statistic; the {} family is not one (remove interim)",
+                family_name(family)
+            ),
+        ));
+    }
+    if !(2..=MAX_LOOKS).contains(&spec.looks) {
+        problems.push((
+            "interim.looks".into(),
+            format!(
+                "looks counts the analyses, the final one included: 2 to {MAX_LOOKS}, got {}",
+                spec.looks
+            ),
+        ));
+    }
+    let fractions = if spec.information_fractions.is_empty() {
+        equally_spaced(spec.looks)
+    } else {
+        if spec.information_fractions.len() != spec.looks {
+            problems.push((
+                "interim.information_fractions".into(),
+                format!(
+                    "give one information fraction per look: {} looks but {} fractions",
+                    spec.looks,
+                    spec.information_fractions.len()
+                ),
+            ));
+        }
+        spec.information_fractions.clone()
+    };
+    if let Err(e) = check_fractions(&fractions) {
+        problems.push(("interim.information_fractions".into(), e.to_string()));
+    }
+    let boundary = spec.boundary.unwrap_or(BoundarySpec::ObrienFleming);
+    if boundary != BoundarySpec::LanDemets && spec.spending.is_some() {
+        problems.push((
+            "interim.spending".into(),
+            "a spending function belongs to boundary \"lan_demets\"".into(),
+        ));
+    }
+    let spending = spec.spending.unwrap_or(SpendingSpec::ObrienFleming);
+    let hsd = boundary == BoundarySpec::LanDemets && spending == SpendingSpec::HwangShihDecani;
+    match (hsd, spec.gamma) {
+        (true, None) => problems.push((
+            "interim.gamma".into(),
+            "the Hwang–Shih–DeCani function needs gamma (−4 is close to O'Brien–Fleming, 1 to Pocock)".into(),
+        )),
+        (true, Some(g)) if !(g.is_finite() && g.abs() <= 40.0) => problems.push((
+            "interim.gamma".into(),
+            format!("gamma must be a number from −40 to 40, got {g}"),
+        )),
+        (false, Some(_)) => problems.push((
+            "interim.gamma".into(),
+            "gamma belongs to the hwang_shih_decani spending function".into(),
+        )),
+        _ => {}
+    }
+    if problems.len() > start {
+        return None;
+    }
+    let boundary = match boundary {
+        BoundarySpec::ObrienFleming => Boundary::ObrienFleming,
+        BoundarySpec::Pocock => Boundary::Pocock,
+        BoundarySpec::LanDemets => Boundary::LanDemets(match spending {
+            SpendingSpec::ObrienFleming => Spending::ObrienFleming,
+            SpendingSpec::Pocock => Spending::Pocock,
+            SpendingSpec::HwangShihDecani => Spending::HwangShihDecani {
+                gamma: spec.gamma.unwrap_or(0.0),
+            },
+        }),
+    };
+    Some(InterimLooks {
+        fractions,
+        boundary,
+    })
+}
+
+/// Whether the plan's test is two-sided (the group-sequential boundary is then
+/// symmetric).
+fn two_sided(question: &Question) -> bool {
+    match question {
+        Question::T(q) => q.alternative == Alternative::TwoSided,
+        Question::Prop(q) => q.alternative == Alternative::TwoSided,
+        Question::Individual(q) => q.targets.two_sided,
+        Question::Cluster(q) => q.targets.two_sided,
+        Question::Cluster3(q) => q.targets.two_sided,
+        Question::SteppedWedge(q) => q.targets.two_sided,
+        Question::Rd(q) => q.targets.two_sided,
+        Question::Chisq(_) => false,
+    }
+}
+
+/// The group-sequential plan of an answered question: the boundaries at the plan's α
+/// and power, and the maximum sample (the planned size times the inflation factor).
+///
+/// # Errors
+/// No boundary; a look that adds fewer than two units (clusters) to the one before
+/// ([`PowerError::NoSolution`], "more looks than the information allows").
+pub fn interim_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    looks: &InterimLooks,
+) -> Result<InterimPlan, PowerError> {
+    let two_sided = two_sided(question);
+    let d = design(&SequentialQuestion {
+        fractions: looks.fractions.clone(),
+        boundary: looks.boundary,
+        alpha: first.alpha,
+        power: first.power,
+        two_sided,
+    })?;
+    let (size_label, fixed) = planned_size(question, first);
+    let maximum = (fixed * d.inflation_factor - 1e-9).ceil().max(fixed);
+    let look_sizes: Vec<u64> = looks
+        .fractions
+        .iter()
+        .map(|t| (t * maximum - 1e-9).ceil() as u64)
+        .collect();
+    let mut previous = 0;
+    for (k, &size) in look_sizes.iter().enumerate() {
+        if size < previous + 2 {
+            return Err(PowerError::NoSolution {
+                what: "group-sequential plan",
+                target: format!("{} looks", looks.fractions.len()),
+                reason: format!(
+                    "look {} would analyse {size} {size_label}, only {} more than the look before; each look needs at least two more (at least one per arm): declare fewer looks or spread the information fractions",
+                    k + 1,
+                    size - previous
+                ),
+            });
+        }
+        previous = size;
+    }
+    let mut notes = vec![format!(
+        "the boundaries are for a {} test at α = {} and sized for power {}, both from the plan's answer; they assume the test statistic is approximately normal with information proportional to the sample, so the fixed design's size is multiplied by the inflation factor",
+        if two_sided { "two-sided" } else { "one-sided" },
+        crate::report::format::significant(first.alpha, 4),
+        crate::report::format::significant(first.power, 4)
+    )];
+    notes.push("the boundaries stop early for efficacy only (no futility boundary); a trial that crosses none continues to the last look".into());
+    Ok(InterimPlan {
+        expected_size_h1: fixed * d.expected_sample_h1,
+        design: d,
+        size_label,
+        fixed_size: fixed,
+        maximum_size: maximum as u64,
+        look_sizes,
+        notes,
     })
 }
 
@@ -1050,7 +1261,13 @@ pub fn run_plan(
         Some(_) => "treatment proportion p2".to_string(),
         None => first.effect_measure.clone(),
     };
+    let interim = plan
+        .interim
+        .as_ref()
+        .map(|looks| interim_plan(&plan.question, first, looks))
+        .transpose()?;
     Ok(PlanResult {
+        interim,
         regression_discontinuity,
         mdes,
         eef_band,
@@ -1515,6 +1732,77 @@ mod tests {
         let (low, high) = wilson_95(0.5, 100.0);
         // R: prop.test(50, 100, correct = FALSE)$conf.int = 0.4038315 0.5961685
         assert!((low - 0.403_831_5).abs() < 1e-7 && (high - 0.596_168_5).abs() < 1e-7);
+    }
+
+    fn interim(interim: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "sample_size", "effect": 0.4, "power": 0.8,
+            "interim": interim
+        }))
+        .unwrap();
+        resolve(&spec, None, None, None)
+    }
+
+    /// Three equally spaced O'Brien–Fleming looks on the t plan's 200 units: the
+    /// inflation factor 1.0174018 (rpact, tests/reference/power/sequential.json case 0)
+    /// makes 203.48, so 204 at most, looks at 68, 136 and 204.
+    #[test]
+    fn interim_looks_inflate_the_planned_sample() {
+        let plan = interim(serde_json::json!({ "looks": 3 })).unwrap();
+        let result = run_plan(&plan, None).unwrap();
+        let i = result.interim.unwrap();
+        assert_eq!(i.fixed_size, 200.0);
+        assert!((i.design.inflation_factor - 1.017_401_820_973_69).abs() < 1e-8);
+        assert_eq!(i.maximum_size, 204);
+        assert_eq!(i.look_sizes, vec![68, 136, 204]);
+        assert!((i.design.looks[2].critical_z - 2.004_035_578_612_17).abs() < 1e-8);
+        assert!((i.expected_size_h1 - 200.0 * 0.856_208_103_686_717).abs() < 1e-6);
+    }
+
+    #[test]
+    fn interim_problems_name_their_key() {
+        let cases = [
+            (serde_json::json!({ "looks": 1 }), "interim.looks"),
+            (serde_json::json!({ "looks": 21 }), "interim.looks"),
+            (
+                serde_json::json!({ "looks": 3, "information_fractions": [0.5, 1] }),
+                "interim.information_fractions",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "information_fractions": [0.6, 0.4] }),
+                "interim.information_fractions",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "spending": "pocock" }),
+                "interim.spending",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "boundary": "lan_demets", "spending": "hwang_shih_decani" }),
+                "interim.gamma",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "gamma": -4 }),
+                "interim.gamma",
+            ),
+        ];
+        for (value, key) in cases {
+            let problems = interim(value.clone()).unwrap_err();
+            assert_eq!(problems[0].0, key, "{value}: {problems:?}");
+        }
+    }
+
+    /// Twenty looks on a 20-unit plan leave one unit per look: more looks than the
+    /// information allows.
+    #[test]
+    fn more_looks_than_the_sample_allows_is_refused() {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "sample_size", "effect": 1.5, "power": 0.8,
+            "interim": { "looks": 20 }
+        }))
+        .unwrap();
+        let plan = resolve(&spec, None, None, None).unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("each look needs at least two more"), "{e}");
     }
 
     #[test]

@@ -977,6 +977,72 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
     }
 }
 
+/// Interim looks in words and a table of the boundaries.
+fn interim_blocks(interim: &crate::power::plan::InterimPlan, blocks: &mut Vec<Block>) {
+    let d = &interim.design;
+    let looks = d.looks.len();
+    blocks.push(Block::Heading("Interim looks".into()));
+    let statistic = if d.two_sided { "|z|" } else { "z" };
+    blocks.push(Block::Paragraph(format!(
+        "The trial is analysed {looks} times, the last at the full sample, against {} boundaries: {}. At each look it may stop early {}, if {statistic} reaches that look's critical value; the chance of a false positive over all {looks} looks stays at {}. Planning for the looks raises the largest sample from {} to {} {} (inflation factor {}). If the planned effect is true the trial stops at the last look or earlier, and needs {} {} on average.",
+        if d.two_sided { "two-sided" } else { "one-sided" },
+        d.boundary,
+        if d.two_sided {
+            "with a significant difference between the arms"
+        } else {
+            "because the intervention works"
+        },
+        significant(d.alpha, 3),
+        count(interim.fixed_size as usize),
+        count(interim.maximum_size as usize),
+        interim.size_label,
+        significant(d.inflation_factor, 4),
+        significant(interim.expected_size_h1, 4),
+        interim.size_label,
+    )));
+    blocks.push(Block::Table(Table {
+        caption: format!(
+            "Group-sequential boundaries (sizes in {})",
+            interim.size_label
+        ),
+        header: vec![
+            "Look".into(),
+            "Share of the sample".into(),
+            "Size".into(),
+            format!("Stop if {statistic} ≥"),
+            format!(
+                "Nominal p-value{}",
+                if d.two_sided { " (two-sided)" } else { "" }
+            ),
+            "Alpha spent by this look".into(),
+            "Chance of having stopped by this look, if the planned effect is true".into(),
+        ],
+        rows: d
+            .looks
+            .iter()
+            .zip(&interim.look_sizes)
+            .map(|(l, size)| {
+                vec![
+                    l.look.to_string(),
+                    percent(l.information_fraction, 3),
+                    count(*size as usize),
+                    fixed(l.critical_z, 3),
+                    significant(l.nominal_p, 2),
+                    significant(l.cumulative_alpha, 2),
+                    percent(l.cumulative_power, 3),
+                ]
+            })
+            .collect(),
+    }));
+    blocks.push(Block::List(
+        interim
+            .notes
+            .iter()
+            .map(|n| format!("{}.", capitalise(n)))
+            .collect(),
+    ));
+}
+
 /// The plan section: sample-size reasoning and MDES in words and numbers, the two
 /// planning charts, and the simulation diagnosis.
 fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: &mut Vec<Block>) {
@@ -1019,6 +1085,9 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
         if chart.name == "power-curve" || chart.name == "mdes-curve" {
             blocks.push(Block::Chart(index));
         }
+    }
+    if let Some(interim) = &plan.interim {
+        interim_blocks(interim, blocks);
     }
     if let Some(sim) = &plan.simulation {
         blocks.push(Block::Heading("Simulated design diagnosis".into()));

@@ -137,6 +137,52 @@ pub struct PowerSpec {
     /// received has its standard error divided by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take_up_jump: Option<f64>,
+    /// Interim looks (a group-sequential design): the efficacy boundary at each look
+    /// and the maximum sample that keeps the declared power. Not for chisq or
+    /// stepped_wedge plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<InterimSpec>,
+}
+
+/// Interim analyses of a group-sequential design, the final analysis included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterimSpec {
+    /// Number of analyses, the final one included: 2 to 20.
+    pub looks: usize,
+    /// Share of the maximum sample analysed at each look, increasing, the last 1.
+    /// Default: equally spaced (k/looks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information_fractions: Vec<f64>,
+    /// obrien_fleming (default; b_k = C/√t_k), pocock (the same critical value at
+    /// every look) or lan_demets (alpha spending; see `spending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<BoundarySpec>,
+    /// lan_demets: the spending function, obrien_fleming (default; 2 − 2Φ(z/√t)),
+    /// pocock (α·ln(1 + (e − 1)t)) or hwang_shih_decani (with `gamma`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spending: Option<SpendingSpec>,
+    /// hwang_shih_decani: γ (−4 is close to O'Brien–Fleming, 1 to Pocock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<f64>,
+}
+
+/// A group-sequential boundary family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundarySpec {
+    ObrienFleming,
+    Pocock,
+    LanDemets,
+}
+
+/// A Lan–DeMets alpha-spending function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendingSpec {
+    ObrienFleming,
+    Pocock,
+    HwangShihDecani,
 }
 
 /// The shape of a regression discontinuity's running variable inside the bandwidth.
