@@ -64,7 +64,7 @@ pub struct InterimLooks {
 }
 
 /// A group-sequential plan: the boundaries and the sample sizes at the looks.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct InterimPlan {
     /// Boundaries, alpha spent, inflation factor and expected sample (relative).
     pub design: SequentialDesign,
@@ -760,6 +760,19 @@ pub fn resolve(
 /// The most looks a plan takes.
 pub const MAX_LOOKS: usize = 20;
 
+/// Resolves an `interim` block on its own (the command line's `power sequential`);
+/// problems at `interim.<key>`.
+///
+/// # Errors
+/// (key, message) pairs.
+pub fn resolve_interim_looks(spec: &InterimSpec) -> Result<InterimLooks, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    match resolve_interim(spec, PowerFamily::T, &mut problems) {
+        Some(looks) if problems.is_empty() => Ok(looks),
+        _ => Err(problems),
+    }
+}
+
 /// Resolves `interim`; problems at `interim.<key>`.
 fn resolve_interim(
     spec: &InterimSpec,
@@ -904,7 +917,7 @@ pub fn interim_plan(
         previous = size;
     }
     let mut notes = vec![format!(
-        "the boundaries are for a {} test at α = {} and sized for power {}, both from the plan's answer; they assume the test statistic is approximately normal with information proportional to the sample, so the fixed design's size is multiplied by the inflation factor",
+        "the boundaries are for a {} test at α = {} and sized for power {}, both from the fixed design's answer; they assume the test statistic is approximately normal with information proportional to the sample, so the fixed design's size is multiplied by the inflation factor",
         if two_sided { "two-sided" } else { "one-sided" },
         crate::report::format::significant(first.alpha, 4),
         crate::report::format::significant(first.power, 4)

@@ -144,7 +144,7 @@ pub struct SequentialQuestion {
 }
 
 /// One look of a group-sequential design.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Look {
     /// 1, 2, …
     pub look: usize,
@@ -164,7 +164,7 @@ pub struct Look {
 }
 
 /// A group-sequential design: the boundaries and what they cost in sample size.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SequentialDesign {
     /// The boundary family in words.
     pub boundary: String,
