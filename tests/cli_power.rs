@@ -576,3 +576,47 @@ fn sequential_boundaries_and_inflated_sample() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+/// `design.power.interim` problems are located at their key in `evident check`.
+#[test]
+fn interim_problems_are_located_at_their_key() {
+    for (interim, key, message) in [
+        (
+            r#"{ "looks": 3, "boundary": "lan_demets", "spending": "hwang_shih_decani" }"#,
+            "design.power.interim.gamma",
+            "needs gamma",
+        ),
+        (
+            r#"{ "looks": 3, "information_fractions": [0.2, 0.5] }"#,
+            "design.power.interim.information_fractions",
+            "one information fraction per look",
+        ),
+        (
+            r#"{ "looks": 2, "information_fractions": [0.0005, 1] }"#,
+            "design.power.interim.looks",
+            "each look needs at least two more",
+        ),
+    ] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let text = std::fs::read_to_string(hmo_spec())
+            .unwrap()
+            .replacen(
+                "\"power\": {",
+                &format!("\"power\": {{ \"interim\": {interim},"),
+                1,
+            )
+            .replace(
+                "data/",
+                &format!("{}/", hmo_spec().parent().unwrap().join("data").display()),
+            );
+        let spec = dir.path().join("study.json");
+        std::fs::write(&spec, text).unwrap();
+        evident()
+            .arg("check")
+            .arg(&spec)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(key))
+            .stderr(predicate::str::contains(message));
+    }
+}
