@@ -528,3 +528,52 @@ fn sequential_boundaries_match_rpact() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Allocation under a budget against the formulas in tests/reference/power/budget.R:
+/// the square-root split and Raudenbush's cluster size exactly, the MDES at 1e-10
+/// (PowerUp! closed forms) or 1e-8 (the t test's root).
+#[test]
+fn budget_allocation_matches_the_formulas() {
+    use evident::power::plan::{resolve, run_plan};
+    let fixture = load("budget.json");
+    let mut failures = Vec::new();
+    for (i, case) in fixture["cases"].as_array().unwrap().iter().enumerate() {
+        let spec: evident::spec::PowerSpec = serde_json::from_value(case["spec"].clone()).unwrap();
+        let plan = resolve(&spec, None, None, None).unwrap_or_else(|e| panic!("case {i}: {e:?}"));
+        let b = run_plan(&plan, None).unwrap().budget.unwrap();
+        assert_eq!(b.treatment, case["treatment"].as_u64().unwrap(), "case {i}");
+        assert_eq!(b.control, case["control"].as_u64().unwrap(), "case {i}");
+        if let Some(m) = case.get("m").and_then(Value::as_u64) {
+            assert_eq!(b.cluster_size, Some(m), "case {i}");
+            check(
+                b.optimal_cluster_size.unwrap(),
+                num(case, "m_exact").unwrap(),
+                1e-12,
+                &format!("budget case {i} m*"),
+                &mut failures,
+            );
+        }
+        let tol = if spec.test == evident::spec::PowerFamily::T {
+            1e-8
+        } else {
+            1e-10
+        };
+        check(
+            b.mdes,
+            num(case, "mdes").unwrap(),
+            tol,
+            &format!("budget case {i} MDES"),
+            &mut failures,
+        );
+        if let Some(equal) = num(case, "equal") {
+            check(
+                b.mdes_equal_split.unwrap(),
+                equal,
+                tol,
+                &format!("budget case {i} equal split"),
+                &mut failures,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

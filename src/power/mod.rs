@@ -22,6 +22,7 @@
 
 pub mod answer;
 pub mod bands;
+pub mod budget;
 pub mod chisq;
 pub mod cluster;
 mod error;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::answer::{Adjustments, PowerAnswer, Unknown};
 use super::bands::{MdesBand, eef_band};
+use super::budget::{Allocation, Costs, allocate};
 use super::chisq::{ChisqQuestion, solve_chisq};
 use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level};
 use super::error::PowerError;
@@ -53,6 +54,38 @@ pub struct PowerPlan {
     pub simulation: Option<SimulationPlan>,
     /// Interim looks (a group-sequential design), resolved.
     pub interim: Option<InterimLooks>,
+    /// Allocation under a budget: the budget and the costs.
+    pub budget: Option<(f64, Costs)>,
+}
+
+/// What a budget buys at the allocation that minimises the MDES.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BudgetPlan {
+    pub budget: f64,
+    /// What the arm sizes count: "units" or "clusters".
+    pub counted: String,
+    /// Whole units (clusters) per arm at the optimum, within the budget.
+    pub treatment: u64,
+    pub control: u64,
+    /// The square-root rule's n_T/n_C, √(c_C/c_T), unrounded (1 for cluster trials).
+    pub optimal_ratio: f64,
+    /// Cluster trials: the optimal cluster size m*, unrounded, and as used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimal_cluster_size: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_size: Option<u64>,
+    /// What the whole-number design costs.
+    pub spent: f64,
+    /// The MDES (SD units) this design has at the power of the plan's MDES.
+    pub mdes: f64,
+    /// t and individual: the MDES of an equal split at the same budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdes_equal_split: Option<f64>,
+    /// The power the MDES is computed at.
+    pub power: f64,
+    /// The MDES at the optimum against the budget (x: budget, y: MDES), from a
+    /// quarter to twice the budget.
+    pub curve: Vec<CurvePoint>,
 }
 
 /// A resolved `design.power.interim` block.
@@ -136,6 +169,9 @@ pub struct PlanResult {
     /// maximum and expected sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interim: Option<InterimPlan>,
+    /// Allocation under a budget (design.power.budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetPlan>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -746,6 +782,10 @@ pub fn resolve(
         .interim
         .as_ref()
         .and_then(|i| resolve_interim(i, family, &mut problems));
+    let budget = spec
+        .budget
+        .as_ref()
+        .and_then(|b| resolve_budget(b, family, kind, &mut problems));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -754,6 +794,212 @@ pub fn resolve(
         curve_effects,
         simulation,
         interim,
+        budget,
+    })
+}
+
+/// Resolves `budget`; problems at `budget.<key>`.
+fn resolve_budget(
+    spec: &crate::spec::BudgetSpec,
+    family: PowerFamily,
+    kind: TTestKind,
+    problems: &mut Vec<(String, String)>,
+) -> Option<(f64, Costs)> {
+    let start = problems.len();
+    let cluster = family == PowerFamily::Cluster;
+    let fits = matches!(family, PowerFamily::Individual | PowerFamily::Cluster)
+        || (family == PowerFamily::T && kind == TTestKind::TwoSample);
+    if !fits {
+        problems.push((
+            "budget".into(),
+            format!(
+                "allocation under a budget is planned for two-sample t, individual and cluster designs, not {}",
+                family_name(family)
+            ),
+        ));
+        return None;
+    }
+    let mut cost = |key: &str, value: Option<f64>, wanted: bool| -> f64 {
+        match (value, wanted) {
+            (Some(v), true) if v.is_finite() && v > 0.0 => v,
+            (Some(v), true) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!("{key} must be a positive amount, got {v}"),
+                ));
+                f64::NAN
+            }
+            (None, true) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!(
+                        "a {} budget needs {key}",
+                        if cluster {
+                            "cluster trial's"
+                        } else {
+                            "two-arm"
+                        }
+                    ),
+                ));
+                f64::NAN
+            }
+            (Some(_), false) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!(
+                        "{key} does not apply to the {} family ({})",
+                        family_name(family),
+                        if cluster {
+                            "give cluster_cost and unit_cost"
+                        } else {
+                            "give unit_cost_treatment and unit_cost_control"
+                        }
+                    ),
+                ));
+                f64::NAN
+            }
+            (None, false) => f64::NAN,
+        }
+    };
+    let total = cost("total", Some(spec.total), true);
+    let costs = if cluster {
+        cost("unit_cost_treatment", spec.unit_cost_treatment, false);
+        cost("unit_cost_control", spec.unit_cost_control, false);
+        Costs::Clusters {
+            cluster: cost("cluster_cost", spec.cluster_cost, true),
+            individual: cost("unit_cost", spec.unit_cost, true),
+        }
+    } else {
+        cost("cluster_cost", spec.cluster_cost, false);
+        cost("unit_cost", spec.unit_cost, false);
+        Costs::Units {
+            treatment: cost("unit_cost_treatment", spec.unit_cost_treatment, true),
+            control: cost("unit_cost_control", spec.unit_cost_control, true),
+        }
+    };
+    (problems.len() == start).then_some((total, costs))
+}
+
+/// The MDES (SD units, at `power`) of the design a budget buys.
+fn allocation_mdes(
+    question: &Question,
+    first: &PowerAnswer,
+    a: &Allocation,
+    power: f64,
+) -> Result<f64, PowerError> {
+    let (t, c) = (a.treatment as f64, a.control as f64);
+    let mut q = question.clone();
+    match &mut q {
+        Question::T(x) => {
+            x.n = Some(c);
+            x.ratio = t / c;
+            x.d = None;
+            x.power = Some(power);
+            x.alpha = Some(first.alpha);
+        }
+        Question::Individual(x) => {
+            x.n = Some(t + c);
+            x.treated_share = t / (t + c);
+            x.targets.effect = None;
+            x.targets.power = Some(power);
+        }
+        Question::Cluster(x) => {
+            x.clusters = Some(t + c);
+            x.cluster_size = a.cluster_size.map(|m| m as f64);
+            x.treated_share = t / (t + c);
+            x.targets.effect = None;
+            x.targets.power = Some(power);
+        }
+        _ => {
+            return Err(PowerError::NoSolution {
+                what: "allocation",
+                target: "a budget".into(),
+                reason: "only two-sample t, individual and cluster plans take a budget".into(),
+            });
+        }
+    }
+    Ok(answer(&q)?[0].effect.abs())
+}
+
+/// The allocation a budget buys and its MDES, with the MDES against the budget.
+///
+/// # Errors
+/// A budget that buys fewer than two units (clusters) in an arm, or a design with no
+/// MDES ([`PowerError::NoSolution`] naming what the budget buys).
+pub fn budget_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    budget: f64,
+    costs: Costs,
+    power: f64,
+) -> Result<BudgetPlan, PowerError> {
+    let (icc, r1, r2) = match question {
+        Question::Cluster(c) => (c.icc, c.r2_individual, c.r2_cluster),
+        _ => (0.0, 0.0, 0.0),
+    };
+    let counted = if matches!(costs, Costs::Clusters { .. }) {
+        "clusters"
+    } else {
+        "units"
+    };
+    let at = |b: f64| -> Result<(Allocation, f64), PowerError> {
+        let a = allocate(b, costs, icc, r1, r2)?;
+        let too_few = |reason: String| PowerError::NoSolution {
+            what: "two-arm design",
+            target: format!(
+                "the test within a budget of {}",
+                crate::report::format::significant(b, 6)
+            ),
+            reason,
+        };
+        if a.treatment < 2 || a.control < 2 {
+            return Err(too_few(format!(
+                "it buys {} treatment and {} control {counted} at the optimal split, and a two-arm comparison needs at least 2 in each arm",
+                a.treatment, a.control
+            )));
+        }
+        let mdes = allocation_mdes(question, first, &a, power).map_err(|e| {
+            too_few(format!(
+                "it buys {} treatment and {} control {counted}, too few for the test: {e}",
+                a.treatment, a.control
+            ))
+        })?;
+        Ok((a, mdes))
+    };
+    let (a, mdes) = at(budget)?;
+    let mdes_equal_split = match costs {
+        Costs::Units { treatment, control } => {
+            let each = (budget / (treatment + control) + 1e-9).floor() as u64;
+            let equal = Allocation {
+                treatment: each,
+                control: each,
+                ..a
+            };
+            (each >= 2)
+                .then(|| allocation_mdes(question, first, &equal, power).ok())
+                .flatten()
+        }
+        Costs::Clusters { .. } => None,
+    };
+    let curve = (0..=40)
+        .filter_map(|i| {
+            let b = budget * (0.25 + 1.75 * i as f64 / 40.0);
+            at(b).ok().map(|(_, m)| CurvePoint { size: b, value: m })
+        })
+        .collect();
+    Ok(BudgetPlan {
+        budget,
+        counted: counted.into(),
+        treatment: a.treatment,
+        control: a.control,
+        optimal_ratio: a.ratio,
+        optimal_cluster_size: a.cluster_size_exact,
+        cluster_size: a.cluster_size,
+        spent: a.spent,
+        mdes,
+        mdes_equal_split,
+        power,
+        curve,
     })
 }
 
@@ -1279,8 +1525,13 @@ pub fn run_plan(
         .as_ref()
         .map(|looks| interim_plan(&plan.question, first, looks))
         .transpose()?;
+    let budget = plan
+        .budget
+        .map(|(total, costs)| budget_plan(&plan.question, first, total, costs, mdes_power))
+        .transpose()?;
     Ok(PlanResult {
         interim,
+        budget,
         regression_discontinuity,
         mdes,
         eef_band,
@@ -1816,6 +2067,86 @@ mod tests {
         let plan = resolve(&spec, None, None, None).unwrap();
         let e = run_plan(&plan, None).unwrap_err().to_string();
         assert!(e.contains("each look needs at least two more"), "{e}");
+    }
+
+    fn budgeted(test: &str, budget: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let mut value = serde_json::json!({
+            "test": test, "solve_for": "power", "effect": 0.3, "budget": budget
+        });
+        if test == "cluster" {
+            value["clusters"] = 20.into();
+            value["cluster_size"] = 10.into();
+            value["icc"] = 0.1.into();
+        } else {
+            value["n"] = 100.into();
+        }
+        resolve(&serde_json::from_value(value).unwrap(), None, None, None)
+    }
+
+    #[test]
+    fn budget_problems_name_their_key() {
+        let cases = [
+            (
+                "t",
+                serde_json::json!({ "total": 1000, "unit_cost_treatment": 10 }),
+                "budget.unit_cost_control",
+            ),
+            (
+                "t",
+                serde_json::json!({ "total": -5, "unit_cost_treatment": 10, "unit_cost_control": 5 }),
+                "budget.total",
+            ),
+            (
+                "t",
+                serde_json::json!({ "total": 1000, "unit_cost_treatment": 10, "unit_cost_control": 5, "cluster_cost": 3 }),
+                "budget.cluster_cost",
+            ),
+            (
+                "cluster",
+                serde_json::json!({ "total": 1000, "cluster_cost": 100 }),
+                "budget.unit_cost",
+            ),
+            ("chisq", serde_json::json!({ "total": 1000 }), "budget"),
+        ];
+        for (test, budget, key) in cases {
+            let mut value = serde_json::json!({ "test": test, "solve_for": "power", "effect": 0.3, "n": 100, "budget": budget });
+            if test == "chisq" {
+                value["df"] = 1.into();
+            }
+            if test == "cluster" {
+                value.as_object_mut().unwrap().remove("n");
+                value["clusters"] = 20.into();
+                value["cluster_size"] = 10.into();
+                value["icc"] = 0.1.into();
+            }
+            let problems =
+                resolve(&serde_json::from_value(value).unwrap(), None, None, None).unwrap_err();
+            assert!(
+                problems.iter().any(|(k, _)| k == key),
+                "{key}: {problems:?}"
+            );
+        }
+    }
+
+    /// A budget of 25 at 10 and 5 a unit buys 1 treatment and 2 control units: too
+    /// few, said in words; a cluster budget of 2,000 at 300 a cluster and 20 a person buys clusters of
+    /// 12 (m* = √135), 3 in all.
+    #[test]
+    fn a_budget_too_small_for_the_test_is_refused() {
+        let plan = budgeted(
+            "t",
+            serde_json::json!({ "total": 25, "unit_cost_treatment": 10, "unit_cost_control": 5 }),
+        )
+        .unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("buys 1 treatment and 2 control units"), "{e}");
+        let plan = budgeted(
+            "cluster",
+            serde_json::json!({ "total": 2000, "cluster_cost": 300, "unit_cost": 20 }),
+        )
+        .unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("buys 1 treatment and 2 control clusters"), "{e}");
     }
 
     #[test]

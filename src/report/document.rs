@@ -977,6 +977,79 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
     }
 }
 
+/// Allocation under a budget in words and a table.
+fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Allocation under the budget".into()));
+    let split = match b.cluster_size {
+        Some(m) => format!(
+            "clusters of {} (the optimal size is {}: larger clusters cost less per person but add less information once the ICC dominates), {}",
+            count(m as usize),
+            significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 3),
+            if b.treatment == b.control {
+                format!("{} in each arm", count(b.treatment as usize))
+            } else {
+                format!(
+                    "{} treatment and {} control clusters",
+                    count(b.treatment as usize),
+                    count(b.control as usize)
+                )
+            }
+        ),
+        None => format!(
+            "{} treatment and {} control units: the square-root rule puts {} treatment units per control unit, as the cheaper arm gets more units",
+            count(b.treatment as usize),
+            count(b.control as usize),
+            significant(b.optimal_ratio, 3)
+        ),
+    };
+    blocks.push(Block::Paragraph(format!(
+        "A budget of {} buys the smallest minimum detectable effect with {split}. That design costs {} and can detect an effect of {} SD with {} power{}.",
+        significant(b.budget, 6),
+        significant(b.spent, 6),
+        significant(b.mdes, 3),
+        percent(b.power, 3),
+        b.mdes_equal_split
+            .map(|m| format!(
+                " (an equal split of the same budget: {} SD)",
+                significant(m, 3)
+            ))
+            .unwrap_or_default()
+    )));
+    let mut rows = vec![
+        vec!["Budget".into(), significant(b.budget, 6)],
+        vec![
+            format!("Treatment {}", b.counted),
+            count(b.treatment as usize),
+        ],
+        vec![format!("Control {}", b.counted), count(b.control as usize)],
+    ];
+    if let Some(m) = b.cluster_size {
+        rows.push(vec!["Individuals per cluster".into(), count(m as usize)]);
+        rows.push(vec![
+            "Optimal cluster size (unrounded)".into(),
+            significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 4),
+        ]);
+    } else {
+        rows.push(vec![
+            "Optimal ratio treatment:control (unrounded)".into(),
+            significant(b.optimal_ratio, 4),
+        ]);
+    }
+    rows.push(vec!["Cost of this design".into(), significant(b.spent, 6)]);
+    rows.push(vec!["MDES (SD)".into(), significant(b.mdes, 3)]);
+    if let Some(m) = b.mdes_equal_split {
+        rows.push(vec![
+            "MDES of an equal split (SD)".into(),
+            significant(m, 3),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        caption: "What the budget buys".into(),
+        header: vec!["Quantity".into(), "Value".into()],
+        rows,
+    }));
+}
+
 /// Interim looks in words and a table of the boundaries.
 fn interim_blocks(interim: &crate::power::plan::InterimPlan, blocks: &mut Vec<Block>) {
     let d = &interim.design;
@@ -1088,6 +1161,14 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
     }
     if let Some(interim) = &plan.interim {
         interim_blocks(interim, blocks);
+    }
+    if let Some(budget) = &plan.budget {
+        budget_blocks(budget, blocks);
+        for (index, chart) in charts.iter().enumerate() {
+            if chart.name == "mdes-budget" {
+                blocks.push(Block::Chart(index));
+            }
+        }
     }
     if let Some(sim) = &plan.simulation {
         blocks.push(Block::Heading("Simulated design diagnosis".into()));

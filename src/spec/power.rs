@@ -142,6 +142,31 @@ pub struct PowerSpec {
     /// stepped_wedge plans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interim: Option<InterimSpec>,
+    /// Allocation under a budget (t with two samples, individual, cluster): the split
+    /// between arms, and for cluster trials the cluster size, that minimise the MDES
+    /// the budget buys, and the MDES against the budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetSpec>,
+}
+
+/// A budget and the costs it pays for, in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    /// The money available for the units (or clusters) randomised.
+    pub total: f64,
+    /// t, individual: the cost of one unit in the treatment arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost_treatment: Option<f64>,
+    /// t, individual: the cost of one unit in the control arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost_control: Option<f64>,
+    /// cluster: the cost of one cluster (recruiting it, either arm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_cost: Option<f64>,
+    /// cluster: the cost of one individual in a cluster (either arm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost: Option<f64>,
 }
 
 /// Interim analyses of a group-sequential design, the final analysis included.
