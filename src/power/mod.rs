@@ -30,6 +30,7 @@ pub mod mdes;
 pub mod plan;
 pub mod prop;
 pub mod rdd;
+pub mod recruitment;
 pub mod second_group;
 pub mod sequential;
 pub mod simulate;

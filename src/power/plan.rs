@@ -56,6 +56,62 @@ pub struct PowerPlan {
     pub interim: Option<InterimLooks>,
     /// Allocation under a budget: the budget and the costs.
     pub budget: Option<(f64, Costs)>,
+    /// Recruitment time, resolved.
+    pub recruitment: Option<Recruitment>,
+}
+
+/// A resolved `design.power.recruitment` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recruitment {
+    /// Units per period: across the trial, or per cluster (`per_cluster`).
+    pub rate: f64,
+    pub per_cluster: bool,
+    pub month: bool,
+    /// Days since 1970-01-01.
+    pub start: Option<i64>,
+    /// The periods available for the MDES by a date, and that date.
+    pub horizon: Option<(f64, Option<i64>)>,
+}
+
+/// How long recruitment takes, and what the units that arrive by a date can detect.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecruitmentPlan {
+    /// "week" or "month".
+    pub period: String,
+    /// Eligible units arriving per period across the trial (for a rate per cluster, at
+    /// the planned clusters).
+    pub rate: f64,
+    /// Units the plan randomises (rounded up).
+    pub units_needed: u64,
+    /// Periods until they have arrived.
+    pub periods_needed: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The day the planned sample has arrived (with `start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish: Option<String>,
+    /// With interim looks: periods until the group-sequential maximum has arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods_to_maximum: Option<f64>,
+    /// What the units that arrive by `until` (or in `periods`) can detect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<RecruitedBy>,
+}
+
+/// The sample that has arrived by a date and its minimum detectable effect.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecruitedBy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    pub periods: f64,
+    /// Units arrived (whole).
+    pub units: u64,
+    /// The minimum detectable effect at those units and the power of the plan's MDES,
+    /// in the plan's effect measure (a difference in proportions for rates); `None` when
+    /// they are too few for the test.
+    pub mdes: Option<f64>,
+    pub effect_measure: String,
+    pub power: f64,
 }
 
 /// What a budget buys at the allocation that minimises the MDES.
@@ -172,6 +228,9 @@ pub struct PlanResult {
     /// Allocation under a budget (design.power.budget).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetPlan>,
+    /// Recruitment time (design.power.recruitment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitment: Option<RecruitmentPlan>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -786,6 +845,10 @@ pub fn resolve(
         .budget
         .as_ref()
         .and_then(|b| resolve_budget(b, family, kind, &mut problems));
+    let recruitment = spec
+        .recruitment
+        .as_ref()
+        .and_then(|r| resolve_recruitment(r, family, &mut problems));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -795,7 +858,200 @@ pub fn resolve(
         simulation,
         interim,
         budget,
+        recruitment,
     })
+}
+
+/// Resolves `recruitment`; problems at `recruitment.<key>`.
+fn resolve_recruitment(
+    spec: &crate::spec::RecruitmentSpec,
+    family: PowerFamily,
+    problems: &mut Vec<(String, String)>,
+) -> Option<Recruitment> {
+    use crate::spec::{RatePer, RecruitmentPeriod};
+    let start_len = problems.len();
+    if matches!(family, PowerFamily::SteppedWedge | PowerFamily::Cluster3) {
+        problems.push((
+            "recruitment".into(),
+            format!(
+                "recruitment time is planned for units or two-level clusters, not {}",
+                family_name(family)
+            ),
+        ));
+        return None;
+    }
+    if !(spec.rate.is_finite() && spec.rate > 0.0) {
+        problems.push((
+            "recruitment.rate".into(),
+            format!(
+                "the rate of eligible units must be positive, got {}",
+                spec.rate
+            ),
+        ));
+    }
+    let per = spec.per.unwrap_or(RatePer::Trial);
+    if per == RatePer::Cluster && family != PowerFamily::Cluster {
+        problems.push((
+            "recruitment.per".into(),
+            format!(
+                "a rate per cluster needs a cluster plan, not {}",
+                family_name(family)
+            ),
+        ));
+    }
+    let blocks = match (per, spec.blocks) {
+        (RatePer::Block, Some(b)) if b >= 1 => b as f64,
+        (RatePer::Block, _) => {
+            problems.push((
+                "recruitment.blocks".into(),
+                "a rate per block needs the number of blocks recruiting (1 or more)".into(),
+            ));
+            1.0
+        }
+        (_, Some(_)) => {
+            problems.push((
+                "recruitment.blocks".into(),
+                "blocks goes with per = \"block\"".into(),
+            ));
+            1.0
+        }
+        (_, None) => 1.0,
+    };
+    let month = spec.period == RecruitmentPeriod::Month;
+    let date = |key: &str, text: &Option<String>, problems: &mut Vec<(String, String)>| {
+        text.as_ref().and_then(|t| {
+            let day = super::recruitment::parse_date(t);
+            if day.is_none() {
+                problems.push((
+                    format!("recruitment.{key}"),
+                    format!("{key} must be a date written YYYY-MM-DD, got \"{t}\""),
+                ));
+            }
+            day
+        })
+    };
+    let start = date("start", &spec.start, problems);
+    let until = date("until", &spec.until, problems);
+    let horizon = match (spec.until.is_some(), until, start, spec.periods) {
+        (true, _, _, Some(_)) => {
+            problems.push((
+                "recruitment.periods".into(),
+                "give until or periods, not both".into(),
+            ));
+            None
+        }
+        (true, Some(u), Some(s), None) if u >= s => Some((
+            (u - s + 1) as f64 / super::recruitment::days_per(month),
+            Some(u),
+        )),
+        (true, Some(_), Some(_), None) => {
+            problems.push((
+                "recruitment.until".into(),
+                "until must not be before start".into(),
+            ));
+            None
+        }
+        (true, _, None, None) if spec.start.is_none() => {
+            problems.push((
+                "recruitment.start".into(),
+                "until needs the start of recruitment".into(),
+            ));
+            None
+        }
+        (false, _, _, Some(p)) if p.is_finite() && p > 0.0 => Some((p, None)),
+        (false, _, _, Some(p)) => {
+            problems.push((
+                "recruitment.periods".into(),
+                format!("periods must be positive, got {p}"),
+            ));
+            None
+        }
+        _ => None,
+    };
+    (problems.len() == start_len).then_some(Recruitment {
+        rate: spec.rate * blocks,
+        per_cluster: per == RatePer::Cluster,
+        month,
+        start,
+        horizon,
+    })
+}
+
+/// How long the plan's sample takes to arrive, and the MDES of what arrives by the
+/// horizon (`None` when too few arrive for the test).
+pub fn recruitment_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    r: &Recruitment,
+    power: f64,
+    interim: Option<&InterimPlan>,
+) -> RecruitmentPlan {
+    use super::recruitment::{days_per, format_date};
+    let days = days_per(r.month);
+    // Units randomised, and for cluster plans the clusters they are spread over.
+    let (units, clusters, per_unit) = match question {
+        Question::Cluster(_) => {
+            let j = first.groups[0].rounded as f64;
+            let m = first.groups[1].rounded as f64;
+            (j * m, Some(j), m)
+        }
+        _ => (first.total_rounded as f64, None, 1.0),
+    };
+    let rate = if r.per_cluster {
+        r.rate * clusters.unwrap_or(1.0)
+    } else {
+        r.rate
+    };
+    let periods_needed = units / rate;
+    let finish = r
+        .start
+        .map(|s| format_date(s + (periods_needed * days).ceil() as i64 - 1));
+    let periods_to_maximum = interim.map(|i| i.maximum_size as f64 * per_unit / rate);
+    let by = r.horizon.map(|(periods, date)| {
+        let arrived = (rate * periods + 1e-9).floor();
+        let mut q = question.clone();
+        let mut reference = first.clone();
+        let size = match (&mut q, clusters) {
+            (Question::Cluster(_), Some(j)) => {
+                // `at` takes the cluster size from the answer: the units that arrived,
+                // spread over the planned clusters.
+                reference.groups[1].randomised = arrived / j;
+                j
+            }
+            _ => arrived,
+        };
+        let detectable = answer(&at(&q, &reference, size, None, Some(power)))
+            .ok()
+            .map(|a| match question {
+                Question::Prop(p) => match p.p1 {
+                    Some(p1) => (a[0].effect - p1).abs(),
+                    None => a[0].effect.abs(),
+                },
+                _ => a[0].effect.abs(),
+            })
+            .filter(|m| m.is_finite());
+        RecruitedBy {
+            date: date.map(format_date),
+            periods,
+            units: arrived as u64,
+            mdes: detectable,
+            effect_measure: match question {
+                Question::Prop(p) if p.p1.is_some() => "difference in proportions".to_string(),
+                _ => first.effect_measure.clone(),
+            },
+            power,
+        }
+    });
+    RecruitmentPlan {
+        period: if r.month { "month" } else { "week" }.into(),
+        rate,
+        units_needed: units as u64,
+        periods_needed,
+        start: r.start.map(format_date),
+        finish,
+        periods_to_maximum,
+        by,
+    }
 }
 
 /// Resolves `budget`; problems at `budget.<key>`.
@@ -1529,9 +1785,14 @@ pub fn run_plan(
         .budget
         .map(|(total, costs)| budget_plan(&plan.question, first, total, costs, mdes_power))
         .transpose()?;
+    let recruitment = plan
+        .recruitment
+        .as_ref()
+        .map(|r| recruitment_plan(&plan.question, first, r, mdes_power, interim.as_ref()));
     Ok(PlanResult {
         interim,
         budget,
+        recruitment,
         regression_discontinuity,
         mdes,
         eef_band,
@@ -2147,6 +2408,85 @@ mod tests {
         .unwrap();
         let e = run_plan(&plan, None).unwrap_err().to_string();
         assert!(e.contains("buys 1 treatment and 2 control clusters"), "{e}");
+    }
+
+    fn recruiting(extra: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let mut value = serde_json::json!({
+            "test": "individual", "solve_for": "sample_size", "effect": 0.5, "power": 0.8
+        });
+        value["recruitment"] = extra;
+        resolve(&serde_json::from_value(value).unwrap(), None, None, None)
+    }
+
+    /// 10 units a week: the individual plan's n units take n/10 weeks; in 10 weeks 100
+    /// arrive, whose MDES is (qt(0.975, 98) + qt(0.8, 98))·√(4/100) = 0.5659543688
+    /// (R 4.2.2, as `power::tests::two_group_mdes_matches_r`).
+    #[test]
+    fn recruitment_time_and_the_mdes_by_a_date() {
+        let plan = recruiting(serde_json::json!({
+            "rate": 10, "period": "week", "start": "2026-01-05", "periods": 10
+        }))
+        .unwrap();
+        let result = run_plan(&plan, None).unwrap();
+        let n = result.answers[0].total_rounded;
+        let r = result.recruitment.unwrap();
+        assert_eq!(r.units_needed, n);
+        assert!((r.periods_needed - n as f64 / 10.0).abs() < 1e-12);
+        let by = r.by.unwrap();
+        assert_eq!(by.units, 100);
+        assert!((by.mdes.unwrap() - 0.565_954_368_826_379_2).abs() < 1e-10);
+        // Months: 2 blocks of 5 a month, until the end of June: 181 days = 5.947 months.
+        let plan = recruiting(serde_json::json!({
+            "rate": 5, "period": "month", "per": "block", "blocks": 2,
+            "start": "2026-01-01", "until": "2026-06-30"
+        }))
+        .unwrap();
+        let r = run_plan(&plan, None).unwrap().recruitment.unwrap();
+        assert_eq!(r.rate, 10.0);
+        let by = r.by.unwrap();
+        assert!((by.periods - 181.0 / (365.25 / 12.0)).abs() < 1e-12);
+        assert_eq!(by.units, 59);
+        assert_eq!(by.date.as_deref(), Some("2026-06-30"));
+    }
+
+    #[test]
+    fn recruitment_problems_name_their_key() {
+        for (extra, key) in [
+            (
+                serde_json::json!({ "rate": 0, "period": "week" }),
+                "recruitment.rate",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "per": "cluster" }),
+                "recruitment.per",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "per": "block" }),
+                "recruitment.blocks",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-02-30" }),
+                "recruitment.start",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "until": "2026-03-01" }),
+                "recruitment.start",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-03-01", "until": "2026-01-01" }),
+                "recruitment.until",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-01-01", "until": "2026-03-01", "periods": 4 }),
+                "recruitment.periods",
+            ),
+        ] {
+            let problems = recruiting(extra.clone()).unwrap_err();
+            assert!(
+                problems.iter().any(|(k, _)| k == key),
+                "{extra}: {problems:?}"
+            );
+        }
     }
 
     #[test]

@@ -977,6 +977,59 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
     }
 }
 
+/// Recruitment time in words and a table.
+fn recruitment_blocks(r: &crate::power::plan::RecruitmentPlan, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Recruitment time".into()));
+    let periods = |p: f64| {
+        format!(
+            "{} {}{}",
+            significant(p, 3),
+            r.period,
+            if (p - 1.0).abs() < 1e-12 { "" } else { "s" }
+        )
+    };
+    let mut text = format!(
+        "At {} eligible units a {} the {} units the plan randomises take {} to arrive{}.",
+        significant(r.rate, 4),
+        r.period,
+        count(r.units_needed as usize),
+        periods(r.periods_needed),
+        match (&r.start, &r.finish) {
+            (Some(s), Some(f)) => format!(", from {s} to {f}"),
+            _ => String::new(),
+        }
+    );
+    if let Some(p) = r.periods_to_maximum {
+        text.push_str(&format!(
+            " The group-sequential maximum takes {}.",
+            periods(p)
+        ));
+    }
+    if let Some(by) = &r.by {
+        text.push_str(&format!(
+            " {} {} units arrive{}",
+            match &by.date {
+                Some(d) => format!("By {d},"),
+                None => format!("In {},", periods(by.periods)),
+            },
+            count(by.units as usize),
+            match by.mdes {
+                Some(m) => format!(
+                    ", enough to detect an effect of {} with {} power.",
+                    if by.effect_measure.contains("SD") {
+                        format!("{} SD", significant(m, 3))
+                    } else {
+                        format!("{} ({})", significant(m, 3), by.effect_measure)
+                    },
+                    percent(by.power, 3)
+                ),
+                None => ": too few for the test.".into(),
+            }
+        ));
+    }
+    blocks.push(Block::Paragraph(text));
+}
+
 /// Allocation under a budget in words and a table.
 fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading("Allocation under the budget".into()));
@@ -1161,6 +1214,9 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
     }
     if let Some(interim) = &plan.interim {
         interim_blocks(interim, blocks);
+    }
+    if let Some(recruitment) = &plan.recruitment {
+        recruitment_blocks(recruitment, blocks);
     }
     if let Some(budget) = &plan.budget {
         budget_blocks(budget, blocks);

@@ -21,8 +21,8 @@ mod validate;
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
 pub use power::{
-    BoundarySpec, BudgetSpec, InterimSpec, PowerFamily, PowerSpec, RunningShapeSpec,
-    SimulationSpec, SolveFor, SpendingSpec,
+    BoundarySpec, BudgetSpec, InterimSpec, PowerFamily, PowerSpec, RatePer, RecruitmentPeriod,
+    RecruitmentSpec, RunningShapeSpec, SimulationSpec, SolveFor, SpendingSpec,
 };
 pub use validate::{
     AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,

@@ -147,6 +147,57 @@ pub struct PowerSpec {
     /// the budget buys, and the MDES against the budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetSpec>,
+    /// Recruitment time (all but stepped_wedge and cluster3): how long the planned
+    /// sample takes to arrive, and what can be detected with the units that arrive by
+    /// a date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitment: Option<RecruitmentSpec>,
+}
+
+/// The rate at which eligible units arrive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecruitmentSpec {
+    /// Eligible units arriving per `period` (across the trial, or per cluster or block
+    /// with `per`).
+    pub rate: f64,
+    /// week or month (365.25/12 days).
+    pub period: RecruitmentPeriod,
+    /// trial (default), cluster (cluster plans: each of the planned clusters) or block
+    /// (each of `blocks` blocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<RatePer>,
+    /// per block: the number of blocks recruiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<u32>,
+    /// The first day of recruitment, "YYYY-MM-DD": the report then gives the date the
+    /// planned sample is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The last day of recruitment, "YYYY-MM-DD" (with `start`): the MDES reachable with
+    /// the units that arrive by then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Instead of `until`: the periods available, for the MDES reachable in them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<f64>,
+}
+
+/// A recruitment period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecruitmentPeriod {
+    Week,
+    Month,
+}
+
+/// What a recruitment rate is counted over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatePer {
+    Trial,
+    Cluster,
+    Block,
 }
 
 /// A budget and the costs it pays for, in one currency.
