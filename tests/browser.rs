@@ -55,6 +55,10 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     ("virtual-safety-checks/study/report.html", 9),
     ("ward-falls-alert/study/report.html", 11),
     ("ward-falls-alert/study/plan.html", 6),
+    // planning.json prints to 11 and 7: the study's pages plus the interim looks,
+    // recruitment time and budget sections.
+    ("ward-falls-alert/planning/report.html", 12),
+    ("ward-falls-alert/planning/plan.html", 8),
     ("programme-rollout/study/report.html", 7),
     // Prints to 8 (plan, simulation and the roll-out table by period).
     ("stepped-wedge-falls/study/report.html", 9),

@@ -459,3 +459,164 @@ fn tost_non_inferiority_and_bad_margins() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+/// The group-sequential fixture (tests/reference/power/sequential.R, rpact).
+fn sequential_case(index: usize) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/power/sequential.json"
+    );
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    all["cases"][index].clone()
+}
+
+/// `power sequential`: three O'Brien–Fleming looks (fixture case 0) on the t question
+/// d = 0.4, power 0.8: 200 units fixed, 200 × 1.0174 = 203.5, so 204 at most.
+#[test]
+fn sequential_boundaries_and_inflated_sample() {
+    let case = sequential_case(0);
+    let answer = json(&["sequential", "--looks", "3", "--d", "0.4", "--power", "0.8"]);
+    assert_eq!(answer.command, "power sequential");
+    assert_eq!(answer.total_rounded, 200);
+    let s = answer.sequential.expect("the sequential section");
+    for (look, expected) in s
+        .design
+        .looks
+        .iter()
+        .zip(case["critical"].as_array().unwrap())
+    {
+        assert_close(
+            look.critical_z,
+            expected.as_f64().unwrap(),
+            1e-8,
+            "critical z",
+        );
+    }
+    assert_close(
+        s.design.inflation_factor,
+        case["inflation"].as_f64().unwrap(),
+        1e-8,
+        "inflation factor",
+    );
+    assert_eq!(s.maximum_size, 204);
+    assert_eq!(s.look_sizes, vec![68, 136, 204]);
+    // Lan–DeMets Hwang–Shih–DeCani γ = −4 (fixture case 9).
+    let case = sequential_case(9);
+    let answer = json(&[
+        "sequential",
+        "--looks",
+        "3",
+        "--boundary",
+        "lan-demets",
+        "--spending",
+        "hwang-shih-decani",
+        "--gamma",
+        "-4",
+        "--d",
+        "0.4",
+        "--power",
+        "0.8",
+    ]);
+    let s = answer.sequential.unwrap();
+    for (look, expected) in s
+        .design
+        .looks
+        .iter()
+        .zip(case["critical"].as_array().unwrap())
+    {
+        assert_close(
+            look.critical_z,
+            expected.as_f64().unwrap(),
+            1e-8,
+            "critical z",
+        );
+    }
+    evident()
+        .args([
+            "power",
+            "sequential",
+            "--looks",
+            "3",
+            "--d",
+            "0.4",
+            "--power",
+            "0.8",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("maximum 204 units randomised"));
+    for (args, message) in [
+        (&["--looks", "1"][..], "looks counts the analyses"),
+        (
+            &["--looks", "3", "--fractions", "0.5,0.4,1"][..],
+            "increasing from look to look",
+        ),
+        (
+            &[
+                "--looks",
+                "2",
+                "--boundary",
+                "lan-demets",
+                "--spending",
+                "hwang-shih-decani",
+            ][..],
+            "needs gamma",
+        ),
+    ] {
+        evident()
+            .args(
+                [
+                    &["power", "sequential", "--d", "0.4", "--power", "0.8"][..],
+                    args,
+                ]
+                .concat(),
+            )
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+/// `design.power.interim` problems are located at their key in `evident check`.
+#[test]
+fn interim_problems_are_located_at_their_key() {
+    for (interim, key, message) in [
+        (
+            r#"{ "looks": 3, "boundary": "lan_demets", "spending": "hwang_shih_decani" }"#,
+            "design.power.interim.gamma",
+            "needs gamma",
+        ),
+        (
+            r#"{ "looks": 3, "information_fractions": [0.2, 0.5] }"#,
+            "design.power.interim.information_fractions",
+            "one information fraction per look",
+        ),
+        (
+            r#"{ "looks": 2, "information_fractions": [0.0005, 1] }"#,
+            "design.power.interim.looks",
+            "each look needs at least two more",
+        ),
+    ] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let text = std::fs::read_to_string(hmo_spec())
+            .unwrap()
+            .replacen(
+                "\"power\": {",
+                &format!("\"power\": {{ \"interim\": {interim},"),
+                1,
+            )
+            .replace(
+                "data/",
+                &format!("{}/", hmo_spec().parent().unwrap().join("data").display()),
+            );
+        let spec = dir.path().join("study.json");
+        std::fs::write(&spec, text).unwrap();
+        evident()
+            .arg("check")
+            .arg(&spec)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(key))
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -421,3 +421,159 @@ fn tost_power_reproduces_the_powertost_example() {
     assert!((at(40.0) - 0.815845).abs() < 5e-7, "{}", at(40.0));
     assert!(at(38.0) < 0.8, "38 is too few: {}", at(38.0));
 }
+
+/// Group-sequential boundaries against rpact's recursive integration
+/// (tests/reference/power/sequential.R: roots by uniroot(tol = 1e-14) on
+/// getGroupSequentialProbabilities): critical values and cumulative alpha at 1e-8;
+/// the drift, inflation factor, expected sample and stopping probabilities under H1 at
+/// 1e-8 for two-sided designs. For one-sided designs under H1 the continuation region
+/// reaches 6 SD below the mean, where rpact's grid (a fixed number of points over the
+/// region) is good to about 1e-7 only, so those are compared at 1e-6; the engine's own
+/// integration is checked to 1e-12 by halving its panels
+/// (`sequential::tests::integration_has_converged`). rpact's design characteristics
+/// (whose drift search stops near 1e-4) at 1e-3.
+#[test]
+fn sequential_boundaries_match_rpact() {
+    use evident::power::sequential::{Boundary, SequentialQuestion, Spending, design};
+    let fixture = load("sequential.json");
+    let mut failures = Vec::new();
+    let list = |case: &Value, key: &str| -> Vec<f64> {
+        case[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    for (i, case) in fixture["cases"].as_array().unwrap().iter().enumerate() {
+        let boundary = match (
+            case["boundary"].as_str().unwrap(),
+            case["spending"].as_str(),
+        ) {
+            ("obrien_fleming", _) => Boundary::ObrienFleming,
+            ("pocock", _) => Boundary::Pocock,
+            (_, Some("obrien_fleming")) => Boundary::LanDemets(Spending::ObrienFleming),
+            (_, Some("pocock")) => Boundary::LanDemets(Spending::Pocock),
+            _ => Boundary::LanDemets(Spending::HwangShihDecani {
+                gamma: num(case, "gamma").unwrap(),
+            }),
+        };
+        let two_sided = num(case, "sided").unwrap() == 2.0;
+        let d = design(&SequentialQuestion {
+            fractions: list(case, "fractions"),
+            boundary,
+            alpha: num(case, "alpha").unwrap(),
+            power: num(case, "power").unwrap(),
+            two_sided,
+        })
+        .unwrap_or_else(|e| panic!("case {i}: {e}"));
+        let h1 = if two_sided { 1e-8 } else { 1e-6 };
+        let what = |w: &str| format!("sequential case {i} {w}");
+        let (critical, spent, stop, rpact) = (
+            list(case, "critical"),
+            list(case, "alpha_spent"),
+            list(case, "stop_h1"),
+            list(case, "rpact_critical"),
+        );
+        let f = &mut failures;
+        for (k, look) in d.looks.iter().enumerate() {
+            check(
+                look.critical_z,
+                critical[k],
+                1e-8,
+                &what(&format!("z{k}")),
+                f,
+            );
+            check(
+                look.cumulative_alpha,
+                spent[k],
+                1e-8,
+                &what(&format!("alpha{k}")),
+                f,
+            );
+            check(
+                look.stop_probability_h1,
+                stop[k],
+                h1,
+                &what(&format!("stop{k}")),
+                f,
+            );
+            check(
+                look.critical_z,
+                rpact[k],
+                1e-6,
+                &what(&format!("rpact z{k}")),
+                f,
+            );
+        }
+        check(d.drift, num(case, "drift").unwrap(), h1, &what("drift"), f);
+        check(
+            d.inflation_factor,
+            num(case, "inflation").unwrap(),
+            h1,
+            &what("IF"),
+            f,
+        );
+        check(
+            d.expected_sample_h1,
+            num(case, "expected_h1").unwrap(),
+            h1,
+            &what("ASN"),
+            f,
+        );
+        let rpact_if = num(case, "rpact_inflation").unwrap();
+        check(d.inflation_factor, rpact_if, 1e-3, &what("rpact IF"), f);
+        let rpact_asn = num(case, "rpact_expected_h1").unwrap();
+        check(d.expected_sample_h1, rpact_asn, 1e-3, &what("rpact ASN"), f);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Allocation under a budget against the formulas in tests/reference/power/budget.R:
+/// the square-root split and Raudenbush's cluster size exactly, the MDES at 1e-10
+/// (PowerUp! closed forms) or 1e-8 (the t test's root).
+#[test]
+fn budget_allocation_matches_the_formulas() {
+    use evident::power::plan::{resolve, run_plan};
+    let fixture = load("budget.json");
+    let mut failures = Vec::new();
+    for (i, case) in fixture["cases"].as_array().unwrap().iter().enumerate() {
+        let spec: evident::spec::PowerSpec = serde_json::from_value(case["spec"].clone()).unwrap();
+        let plan = resolve(&spec, None, None, None).unwrap_or_else(|e| panic!("case {i}: {e:?}"));
+        let b = run_plan(&plan, None).unwrap().budget.unwrap();
+        assert_eq!(b.treatment, case["treatment"].as_u64().unwrap(), "case {i}");
+        assert_eq!(b.control, case["control"].as_u64().unwrap(), "case {i}");
+        if let Some(m) = case.get("m").and_then(Value::as_u64) {
+            assert_eq!(b.cluster_size, Some(m), "case {i}");
+            check(
+                b.optimal_cluster_size.unwrap(),
+                num(case, "m_exact").unwrap(),
+                1e-12,
+                &format!("budget case {i} m*"),
+                &mut failures,
+            );
+        }
+        let tol = if spec.test == evident::spec::PowerFamily::T {
+            1e-8
+        } else {
+            1e-10
+        };
+        check(
+            b.mdes,
+            num(case, "mdes").unwrap(),
+            tol,
+            &format!("budget case {i} MDES"),
+            &mut failures,
+        );
+        if let Some(equal) = num(case, "equal") {
+            check(
+                b.mdes_equal_split.unwrap(),
+                equal,
+                tol,
+                &format!("budget case {i} equal split"),
+                &mut failures,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

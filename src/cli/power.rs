@@ -86,8 +86,61 @@ pub enum TostDesignArg {
     Crossover,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BoundaryArg {
+    /// O'Brien–Fleming: b_k = C/√t_k.
+    ObrienFleming,
+    /// Pocock: the same critical value at every look.
+    Pocock,
+    /// Lan–DeMets alpha spending (see --spending).
+    LanDemets,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SpendingArg {
+    /// 2 − 2Φ(z/√t), O'Brien–Fleming-like.
+    ObrienFleming,
+    /// α·ln(1 + (e − 1)t), Pocock-like.
+    Pocock,
+    /// Hwang–Shih–DeCani, with --gamma.
+    HwangShihDecani,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PowerCommand {
+    /// Group-sequential design (interim looks) on a two-sample t question: the
+    /// efficacy boundary at each look (rpact's getDesignGroupSequential), alpha spent,
+    /// and the fixed design's sample inflated to keep the power.
+    Sequential {
+        /// Analyses, the final one included (2 to 20).
+        #[arg(long)]
+        looks: usize,
+        /// Information fraction at each look, comma-separated, increasing, the last 1.
+        /// Default: equally spaced.
+        #[arg(long, value_delimiter = ',')]
+        fractions: Option<Vec<f64>>,
+        #[arg(long, value_enum, default_value = "obrien-fleming")]
+        boundary: BoundaryArg,
+        /// With --boundary lan-demets: the spending function.
+        #[arg(long, value_enum)]
+        spending: Option<SpendingArg>,
+        /// Hwang–Shih–DeCani γ (−4 close to O'Brien–Fleming, 1 to Pocock).
+        #[arg(long, allow_hyphen_values = true)]
+        gamma: Option<f64>,
+        /// Standardised effect (Cohen's d) of the two-sample comparison.
+        #[arg(long, allow_hyphen_values = true)]
+        d: f64,
+        /// Units in total of the fixed design (leave out, with --power, to solve for it).
+        #[arg(long)]
+        n: Option<f64>,
+        /// Allocation ratio treatment:control. Default 1.
+        #[arg(long, default_value_t = 1.0)]
+        ratio: f64,
+        #[arg(long, value_enum, default_value = "two_sided")]
+        alternative: AlternativeArg,
+        #[command(flatten)]
+        common: CommonPower,
+    },
     /// Equivalence (TOST) or non-inferiority of means, exact through the non-central
     /// t (PowerTOST's power.TOST / sampleN.TOST on the additive scale): n or power.
     Tost {
@@ -315,7 +368,11 @@ fn arguments(message: &str, hint: &str) -> Error {
 }
 
 pub fn run_power(command: &PowerCommand) -> Result<(), Error> {
+    if let PowerCommand::Sequential { .. } = command {
+        return run_sequential(command);
+    }
     let (answers, common, band, raw) = match command {
+        PowerCommand::Sequential { .. } => unreachable!("answered above"),
         PowerCommand::Tost {
             design,
             n,
@@ -603,6 +660,7 @@ impl PowerCommand {
     fn name(&self) -> &'static str {
         match self {
             PowerCommand::T { .. } => "power t",
+            PowerCommand::Sequential { .. } => "power sequential",
             PowerCommand::Tost { .. } => "power tost",
             PowerCommand::Prop { .. } => "power prop",
             PowerCommand::Chisq { .. } => "power chisq",
@@ -610,6 +668,121 @@ impl PowerCommand {
             PowerCommand::Mdes { .. } => "power mdes",
         }
     }
+}
+
+/// `evident power sequential`: the fixed two-sample t answer, then the boundaries and
+/// the inflated sample (the plan stage's `design.power.interim`, on the command line).
+fn run_sequential(command: &PowerCommand) -> Result<(), Error> {
+    let PowerCommand::Sequential {
+        looks,
+        fractions,
+        boundary,
+        spending,
+        gamma,
+        d,
+        n,
+        ratio,
+        alternative,
+        common,
+    } = command
+    else {
+        unreachable!("called with power sequential")
+    };
+    if n.is_none() == common.power.is_none() {
+        return Err(arguments(
+            "give --power to solve for the fixed design's n, or --n to solve for its power",
+            "the group-sequential design keeps the fixed design's power at a larger maximum n",
+        ));
+    }
+    let spec = evident::spec::InterimSpec {
+        looks: *looks,
+        information_fractions: fractions.clone().unwrap_or_default(),
+        boundary: Some(match boundary {
+            BoundaryArg::ObrienFleming => evident::spec::BoundarySpec::ObrienFleming,
+            BoundaryArg::Pocock => evident::spec::BoundarySpec::Pocock,
+            BoundaryArg::LanDemets => evident::spec::BoundarySpec::LanDemets,
+        }),
+        spending: spending.map(|s| match s {
+            SpendingArg::ObrienFleming => evident::spec::SpendingSpec::ObrienFleming,
+            SpendingArg::Pocock => evident::spec::SpendingSpec::Pocock,
+            SpendingArg::HwangShihDecani => evident::spec::SpendingSpec::HwangShihDecani,
+        }),
+        gamma: *gamma,
+    };
+    let looks = evident::power::plan::resolve_interim_looks(&spec).map_err(|problems| {
+        let (key, message) = &problems[0];
+        arguments(
+            message,
+            &match key.trim_start_matches("interim.") {
+                "information_fractions" => "--fractions".to_string(),
+                other => format!("--{}", other.replace('_', "-")),
+            },
+        )
+    })?;
+    let question = evident::power::plan::Question::T(TQuestion {
+        kind: TTestKind::TwoSample,
+        n: n.map(|n| n / (1.0 + ratio)),
+        d: Some(*d),
+        alpha: Some(common.alpha.unwrap_or(0.05)),
+        power: common.power,
+        ratio: *ratio,
+        alternative: (*alternative).into(),
+        two_sided: TwoSidedRule::BothTails,
+        adjustments: common.adjustments(),
+    });
+    let answers = evident::power::plan::answer(&question)?;
+    let sequential = evident::power::plan::interim_plan(&question, &answers[0], &looks)?;
+    if common.json {
+        let mut output = PowerOutput::from_answer(command.name(), &answers[0], None);
+        output.sequential = Some(sequential);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output).expect("plain JSON values")
+        );
+        return Ok(());
+    }
+    print_text(&Output {
+        answers,
+        eef_band: None,
+    });
+    let s = &sequential.design;
+    println!();
+    println!(
+        "Group-sequential design, {} looks, {} {}: maximum {} {} (fixed design {}, inflation factor {}); expected {} under the planned effect.",
+        s.looks.len(),
+        if s.two_sided {
+            "two-sided"
+        } else {
+            "one-sided"
+        },
+        s.boundary,
+        sequential.maximum_size,
+        sequential.size_label,
+        sequential.fixed_size,
+        human(s.inflation_factor, 6),
+        human(sequential.expected_size_h1, 5)
+    );
+    println!();
+    println!(
+        "  {:>4}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}  {:>10}",
+        "look", "fraction", "n", "critical z", "nominal p", "alpha spent", "power by"
+    );
+    for (l, size) in s.looks.iter().zip(&sequential.look_sizes) {
+        println!(
+            "  {:>4}  {:>8}  {:>8}  {:>10}  {:>10}  {:>10}  {:>10}",
+            l.look,
+            human(l.information_fraction, 4),
+            size,
+            human(l.critical_z, 6),
+            human(l.nominal_p, 4),
+            human(l.cumulative_alpha, 4),
+            human(l.cumulative_power, 4)
+        );
+    }
+    for note in &sequential.notes {
+        println!("Note: {note}.");
+    }
+    Ok(())
 }
 
 fn rule(upper_tail_only: bool) -> TwoSidedRule {

@@ -22,6 +22,7 @@
 
 pub mod answer;
 pub mod bands;
+pub mod budget;
 pub mod chisq;
 pub mod cluster;
 mod error;
@@ -29,7 +30,9 @@ pub mod mdes;
 pub mod plan;
 pub mod prop;
 pub mod rdd;
+pub mod recruitment;
 pub mod second_group;
+pub mod sequential;
 pub mod simulate;
 pub mod solve;
 pub mod stepped_wedge;

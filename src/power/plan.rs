@@ -7,19 +7,27 @@ use serde::Serialize;
 
 use super::answer::{Adjustments, PowerAnswer, Unknown};
 use super::bands::{MdesBand, eef_band};
+use super::budget::{Allocation, Costs, allocate};
 use super::chisq::{ChisqQuestion, solve_chisq};
 use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level};
 use super::error::PowerError;
 use super::mdes::{IndividualQuestion, Targets, solve_individual};
 use super::prop::{PropMethod, PropQuestion, solve_prop};
 use super::rdd::{RdDesignEffect, RdPlanQuestion, RunningShape, solve_rd_plan};
+use super::sequential::{
+    Boundary, SequentialDesign, SequentialQuestion, Spending, check_fractions, design,
+    equally_spaced,
+};
 use super::simulate::{
     Diagnosis, SimOutcome, SimulationDesign, SteppedWedgeSimulation, diagnose,
     diagnose_stepped_wedge, diagnose_sweep,
 };
 use super::stepped_wedge::{SteppedWedgeQuestion, solve_stepped_wedge};
 use super::t::{TQuestion, TTestKind, solve_t};
-use crate::spec::{EstimatorKind, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor};
+use crate::spec::{
+    BoundarySpec, EstimatorKind, InterimSpec, PowerFamily, PowerSpec, RunningShapeSpec, SolveFor,
+    SpendingSpec,
+};
 use crate::stats::estimate::Alternative;
 
 /// One analytic question, by family.
@@ -44,6 +52,125 @@ pub struct PowerPlan {
     /// proportions given as rates).
     pub curve_effects: Vec<f64>,
     pub simulation: Option<SimulationPlan>,
+    /// Interim looks (a group-sequential design), resolved.
+    pub interim: Option<InterimLooks>,
+    /// Allocation under a budget: the budget and the costs.
+    pub budget: Option<(f64, Costs)>,
+    /// Recruitment time, resolved.
+    pub recruitment: Option<Recruitment>,
+}
+
+/// A resolved `design.power.recruitment` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recruitment {
+    /// Units per period: across the trial, or per cluster (`per_cluster`).
+    pub rate: f64,
+    pub per_cluster: bool,
+    pub month: bool,
+    /// Days since 1970-01-01.
+    pub start: Option<i64>,
+    /// The periods available for the MDES by a date, and that date.
+    pub horizon: Option<(f64, Option<i64>)>,
+}
+
+/// How long recruitment takes, and what the units that arrive by a date can detect.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecruitmentPlan {
+    /// "week" or "month".
+    pub period: String,
+    /// Eligible units arriving per period across the trial (for a rate per cluster, at
+    /// the planned clusters).
+    pub rate: f64,
+    /// Units the plan randomises (rounded up).
+    pub units_needed: u64,
+    /// Periods until they have arrived.
+    pub periods_needed: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The day the planned sample has arrived (with `start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish: Option<String>,
+    /// With interim looks: periods until the group-sequential maximum has arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods_to_maximum: Option<f64>,
+    /// What the units that arrive by `until` (or in `periods`) can detect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<RecruitedBy>,
+}
+
+/// The sample that has arrived by a date and its minimum detectable effect.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RecruitedBy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    pub periods: f64,
+    /// Units arrived (whole).
+    pub units: u64,
+    /// The minimum detectable effect at those units and the power of the plan's MDES,
+    /// in the plan's effect measure (a difference in proportions for rates); `None` when
+    /// they are too few for the test.
+    pub mdes: Option<f64>,
+    pub effect_measure: String,
+    pub power: f64,
+}
+
+/// What a budget buys at the allocation that minimises the MDES.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BudgetPlan {
+    pub budget: f64,
+    /// What the arm sizes count: "units" or "clusters".
+    pub counted: String,
+    /// Whole units (clusters) per arm at the optimum, within the budget.
+    pub treatment: u64,
+    pub control: u64,
+    /// The square-root rule's n_T/n_C, √(c_C/c_T), unrounded (1 for cluster trials).
+    pub optimal_ratio: f64,
+    /// Cluster trials: the optimal cluster size m*, unrounded, and as used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimal_cluster_size: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_size: Option<u64>,
+    /// What the whole-number design costs.
+    pub spent: f64,
+    /// The MDES (SD units) this design has at the power of the plan's MDES.
+    pub mdes: f64,
+    /// t and individual: the MDES of an equal split at the same budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdes_equal_split: Option<f64>,
+    /// The power the MDES is computed at.
+    pub power: f64,
+    /// The MDES at the optimum against the budget (x: budget, y: MDES), from a
+    /// quarter to twice the budget.
+    pub curve: Vec<CurvePoint>,
+}
+
+/// A resolved `design.power.interim` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterimLooks {
+    /// Information fractions, increasing, the last 1.
+    pub fractions: Vec<f64>,
+    pub boundary: Boundary,
+}
+
+/// A group-sequential plan: the boundaries and the sample sizes at the looks.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct InterimPlan {
+    /// Boundaries, alpha spent, inflation factor and expected sample (relative).
+    pub design: SequentialDesign,
+    /// What the sizes count (the curves' x axis), e.g. "units randomised (both arms)".
+    pub size_label: String,
+    /// The fixed design's planned size (rounded up), as in the answer above.
+    pub fixed_size: f64,
+    /// The maximum size: the fixed size times the inflation factor, rounded up.
+    pub maximum_size: u64,
+    /// The size analysed by each look: its information fraction of the maximum,
+    /// rounded up.
+    pub look_sizes: Vec<u64>,
+    /// Expected size when the planned effect is true: the expected-sample ratio times
+    /// the fixed size.
+    pub expected_size_h1: f64,
+    /// How the power and alpha were read from the plan, and the normal approximation.
+    pub notes: Vec<String>,
 }
 
 /// A resolved simulation block; `design.n` is 0 when it comes from the analytic answer.
@@ -94,6 +221,16 @@ pub struct PlanResult {
     /// randomised trial's of the same size; absent for the other families.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression_discontinuity: Option<RdDesignEffect>,
+    /// Interim looks (design.power.interim): the group-sequential boundaries and the
+    /// maximum and expected sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<InterimPlan>,
+    /// Allocation under a budget (design.power.budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetPlan>,
+    /// Recruitment time (design.power.recruitment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitment: Option<RecruitmentPlan>,
 }
 
 /// A simulation diagnosis, with the simulated power curve when N was swept.
@@ -700,6 +837,18 @@ pub fn resolve(
             }
         }
     }
+    let interim = spec
+        .interim
+        .as_ref()
+        .and_then(|i| resolve_interim(i, family, &mut problems));
+    let budget = spec
+        .budget
+        .as_ref()
+        .and_then(|b| resolve_budget(b, family, kind, &mut problems));
+    let recruitment = spec
+        .recruitment
+        .as_ref()
+        .and_then(|r| resolve_recruitment(r, family, &mut problems));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -707,6 +856,583 @@ pub fn resolve(
         question,
         curve_effects,
         simulation,
+        interim,
+        budget,
+        recruitment,
+    })
+}
+
+/// Resolves `recruitment`; problems at `recruitment.<key>`.
+fn resolve_recruitment(
+    spec: &crate::spec::RecruitmentSpec,
+    family: PowerFamily,
+    problems: &mut Vec<(String, String)>,
+) -> Option<Recruitment> {
+    use crate::spec::{RatePer, RecruitmentPeriod};
+    let start_len = problems.len();
+    if matches!(family, PowerFamily::SteppedWedge | PowerFamily::Cluster3) {
+        problems.push((
+            "recruitment".into(),
+            format!(
+                "recruitment time is planned for units or two-level clusters, not {}",
+                family_name(family)
+            ),
+        ));
+        return None;
+    }
+    if !(spec.rate.is_finite() && spec.rate > 0.0) {
+        problems.push((
+            "recruitment.rate".into(),
+            format!(
+                "the rate of eligible units must be positive, got {}",
+                spec.rate
+            ),
+        ));
+    }
+    let per = spec.per.unwrap_or(RatePer::Trial);
+    if per == RatePer::Cluster && family != PowerFamily::Cluster {
+        problems.push((
+            "recruitment.per".into(),
+            format!(
+                "a rate per cluster needs a cluster plan, not {}",
+                family_name(family)
+            ),
+        ));
+    }
+    let blocks = match (per, spec.blocks) {
+        (RatePer::Block, Some(b)) if b >= 1 => b as f64,
+        (RatePer::Block, _) => {
+            problems.push((
+                "recruitment.blocks".into(),
+                "a rate per block needs the number of blocks recruiting (1 or more)".into(),
+            ));
+            1.0
+        }
+        (_, Some(_)) => {
+            problems.push((
+                "recruitment.blocks".into(),
+                "blocks goes with per = \"block\"".into(),
+            ));
+            1.0
+        }
+        (_, None) => 1.0,
+    };
+    let month = spec.period == RecruitmentPeriod::Month;
+    let date = |key: &str, text: &Option<String>, problems: &mut Vec<(String, String)>| {
+        text.as_ref().and_then(|t| {
+            let day = super::recruitment::parse_date(t);
+            if day.is_none() {
+                problems.push((
+                    format!("recruitment.{key}"),
+                    format!("{key} must be a date written YYYY-MM-DD, got \"{t}\""),
+                ));
+            }
+            day
+        })
+    };
+    let start = date("start", &spec.start, problems);
+    let until = date("until", &spec.until, problems);
+    let horizon = match (spec.until.is_some(), until, start, spec.periods) {
+        (true, _, _, Some(_)) => {
+            problems.push((
+                "recruitment.periods".into(),
+                "give until or periods, not both".into(),
+            ));
+            None
+        }
+        (true, Some(u), Some(s), None) if u >= s => Some((
+            (u - s + 1) as f64 / super::recruitment::days_per(month),
+            Some(u),
+        )),
+        (true, Some(_), Some(_), None) => {
+            problems.push((
+                "recruitment.until".into(),
+                "until must not be before start".into(),
+            ));
+            None
+        }
+        (true, _, None, None) if spec.start.is_none() => {
+            problems.push((
+                "recruitment.start".into(),
+                "until needs the start of recruitment".into(),
+            ));
+            None
+        }
+        (false, _, _, Some(p)) if p.is_finite() && p > 0.0 => Some((p, None)),
+        (false, _, _, Some(p)) => {
+            problems.push((
+                "recruitment.periods".into(),
+                format!("periods must be positive, got {p}"),
+            ));
+            None
+        }
+        _ => None,
+    };
+    (problems.len() == start_len).then_some(Recruitment {
+        rate: spec.rate * blocks,
+        per_cluster: per == RatePer::Cluster,
+        month,
+        start,
+        horizon,
+    })
+}
+
+/// How long the plan's sample takes to arrive, and the MDES of what arrives by the
+/// horizon (`None` when too few arrive for the test).
+pub fn recruitment_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    r: &Recruitment,
+    power: f64,
+    interim: Option<&InterimPlan>,
+) -> RecruitmentPlan {
+    use super::recruitment::{days_per, format_date};
+    let days = days_per(r.month);
+    // Units randomised, and for cluster plans the clusters they are spread over.
+    let (units, clusters, per_unit) = match question {
+        Question::Cluster(_) => {
+            let j = first.groups[0].rounded as f64;
+            let m = first.groups[1].rounded as f64;
+            (j * m, Some(j), m)
+        }
+        _ => (first.total_rounded as f64, None, 1.0),
+    };
+    let rate = if r.per_cluster {
+        r.rate * clusters.unwrap_or(1.0)
+    } else {
+        r.rate
+    };
+    let periods_needed = units / rate;
+    let finish = r
+        .start
+        .map(|s| format_date(s + (periods_needed * days).ceil() as i64 - 1));
+    let periods_to_maximum = interim.map(|i| i.maximum_size as f64 * per_unit / rate);
+    let by = r.horizon.map(|(periods, date)| {
+        let arrived = (rate * periods + 1e-9).floor();
+        let mut q = question.clone();
+        let mut reference = first.clone();
+        let size = match (&mut q, clusters) {
+            (Question::Cluster(_), Some(j)) => {
+                // `at` takes the cluster size from the answer: the units that arrived,
+                // spread over the planned clusters.
+                reference.groups[1].randomised = arrived / j;
+                j
+            }
+            _ => arrived,
+        };
+        let detectable = answer(&at(&q, &reference, size, None, Some(power)))
+            .ok()
+            .map(|a| match question {
+                Question::Prop(p) => match p.p1 {
+                    Some(p1) => (a[0].effect - p1).abs(),
+                    None => a[0].effect.abs(),
+                },
+                _ => a[0].effect.abs(),
+            })
+            .filter(|m| m.is_finite());
+        RecruitedBy {
+            date: date.map(format_date),
+            periods,
+            units: arrived as u64,
+            mdes: detectable,
+            effect_measure: match question {
+                Question::Prop(p) if p.p1.is_some() => "difference in proportions".to_string(),
+                _ => first.effect_measure.clone(),
+            },
+            power,
+        }
+    });
+    RecruitmentPlan {
+        period: if r.month { "month" } else { "week" }.into(),
+        rate,
+        units_needed: units as u64,
+        periods_needed,
+        start: r.start.map(format_date),
+        finish,
+        periods_to_maximum,
+        by,
+    }
+}
+
+/// Resolves `budget`; problems at `budget.<key>`.
+fn resolve_budget(
+    spec: &crate::spec::BudgetSpec,
+    family: PowerFamily,
+    kind: TTestKind,
+    problems: &mut Vec<(String, String)>,
+) -> Option<(f64, Costs)> {
+    let start = problems.len();
+    let cluster = family == PowerFamily::Cluster;
+    let fits = matches!(family, PowerFamily::Individual | PowerFamily::Cluster)
+        || (family == PowerFamily::T && kind == TTestKind::TwoSample);
+    if !fits {
+        problems.push((
+            "budget".into(),
+            format!(
+                "allocation under a budget is planned for two-sample t, individual and cluster designs, not {}",
+                family_name(family)
+            ),
+        ));
+        return None;
+    }
+    let mut cost = |key: &str, value: Option<f64>, wanted: bool| -> f64 {
+        match (value, wanted) {
+            (Some(v), true) if v.is_finite() && v > 0.0 => v,
+            (Some(v), true) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!("{key} must be a positive amount, got {v}"),
+                ));
+                f64::NAN
+            }
+            (None, true) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!(
+                        "a {} budget needs {key}",
+                        if cluster {
+                            "cluster trial's"
+                        } else {
+                            "two-arm"
+                        }
+                    ),
+                ));
+                f64::NAN
+            }
+            (Some(_), false) => {
+                problems.push((
+                    format!("budget.{key}"),
+                    format!(
+                        "{key} does not apply to the {} family ({})",
+                        family_name(family),
+                        if cluster {
+                            "give cluster_cost and unit_cost"
+                        } else {
+                            "give unit_cost_treatment and unit_cost_control"
+                        }
+                    ),
+                ));
+                f64::NAN
+            }
+            (None, false) => f64::NAN,
+        }
+    };
+    let total = cost("total", Some(spec.total), true);
+    let costs = if cluster {
+        cost("unit_cost_treatment", spec.unit_cost_treatment, false);
+        cost("unit_cost_control", spec.unit_cost_control, false);
+        Costs::Clusters {
+            cluster: cost("cluster_cost", spec.cluster_cost, true),
+            individual: cost("unit_cost", spec.unit_cost, true),
+        }
+    } else {
+        cost("cluster_cost", spec.cluster_cost, false);
+        cost("unit_cost", spec.unit_cost, false);
+        Costs::Units {
+            treatment: cost("unit_cost_treatment", spec.unit_cost_treatment, true),
+            control: cost("unit_cost_control", spec.unit_cost_control, true),
+        }
+    };
+    (problems.len() == start).then_some((total, costs))
+}
+
+/// The MDES (SD units, at `power`) of the design a budget buys.
+fn allocation_mdes(
+    question: &Question,
+    first: &PowerAnswer,
+    a: &Allocation,
+    power: f64,
+) -> Result<f64, PowerError> {
+    let (t, c) = (a.treatment as f64, a.control as f64);
+    let mut q = question.clone();
+    match &mut q {
+        Question::T(x) => {
+            x.n = Some(c);
+            x.ratio = t / c;
+            x.d = None;
+            x.power = Some(power);
+            x.alpha = Some(first.alpha);
+        }
+        Question::Individual(x) => {
+            x.n = Some(t + c);
+            x.treated_share = t / (t + c);
+            x.targets.effect = None;
+            x.targets.power = Some(power);
+        }
+        Question::Cluster(x) => {
+            x.clusters = Some(t + c);
+            x.cluster_size = a.cluster_size.map(|m| m as f64);
+            x.treated_share = t / (t + c);
+            x.targets.effect = None;
+            x.targets.power = Some(power);
+        }
+        _ => {
+            return Err(PowerError::NoSolution {
+                what: "allocation",
+                target: "a budget".into(),
+                reason: "only two-sample t, individual and cluster plans take a budget".into(),
+            });
+        }
+    }
+    Ok(answer(&q)?[0].effect.abs())
+}
+
+/// The allocation a budget buys and its MDES, with the MDES against the budget.
+///
+/// # Errors
+/// A budget that buys fewer than two units (clusters) in an arm, or a design with no
+/// MDES ([`PowerError::NoSolution`] naming what the budget buys).
+pub fn budget_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    budget: f64,
+    costs: Costs,
+    power: f64,
+) -> Result<BudgetPlan, PowerError> {
+    let (icc, r1, r2) = match question {
+        Question::Cluster(c) => (c.icc, c.r2_individual, c.r2_cluster),
+        _ => (0.0, 0.0, 0.0),
+    };
+    let counted = if matches!(costs, Costs::Clusters { .. }) {
+        "clusters"
+    } else {
+        "units"
+    };
+    let at = |b: f64| -> Result<(Allocation, f64), PowerError> {
+        let a = allocate(b, costs, icc, r1, r2)?;
+        let too_few = |reason: String| PowerError::NoSolution {
+            what: "two-arm design",
+            target: format!(
+                "the test within a budget of {}",
+                crate::report::format::significant(b, 6)
+            ),
+            reason,
+        };
+        if a.treatment < 2 || a.control < 2 {
+            return Err(too_few(format!(
+                "it buys {} treatment and {} control {counted} at the optimal split, and a two-arm comparison needs at least 2 in each arm",
+                a.treatment, a.control
+            )));
+        }
+        let mdes = allocation_mdes(question, first, &a, power).map_err(|e| {
+            too_few(format!(
+                "it buys {} treatment and {} control {counted}, too few for the test: {e}",
+                a.treatment, a.control
+            ))
+        })?;
+        Ok((a, mdes))
+    };
+    let (a, mdes) = at(budget)?;
+    let mdes_equal_split = match costs {
+        Costs::Units { treatment, control } => {
+            let each = (budget / (treatment + control) + 1e-9).floor() as u64;
+            let equal = Allocation {
+                treatment: each,
+                control: each,
+                ..a
+            };
+            (each >= 2)
+                .then(|| allocation_mdes(question, first, &equal, power).ok())
+                .flatten()
+        }
+        Costs::Clusters { .. } => None,
+    };
+    let curve = (0..=40)
+        .filter_map(|i| {
+            let b = budget * (0.25 + 1.75 * i as f64 / 40.0);
+            at(b).ok().map(|(_, m)| CurvePoint { size: b, value: m })
+        })
+        .collect();
+    Ok(BudgetPlan {
+        budget,
+        counted: counted.into(),
+        treatment: a.treatment,
+        control: a.control,
+        optimal_ratio: a.ratio,
+        optimal_cluster_size: a.cluster_size_exact,
+        cluster_size: a.cluster_size,
+        spent: a.spent,
+        mdes,
+        mdes_equal_split,
+        power,
+        curve,
+    })
+}
+
+/// The most looks a plan takes.
+pub const MAX_LOOKS: usize = 20;
+
+/// Resolves an `interim` block on its own (the command line's `power sequential`);
+/// problems at `interim.<key>`.
+///
+/// # Errors
+/// (key, message) pairs.
+pub fn resolve_interim_looks(spec: &InterimSpec) -> Result<InterimLooks, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    match resolve_interim(spec, PowerFamily::T, &mut problems) {
+        Some(looks) if problems.is_empty() => Ok(looks),
+        _ => Err(problems),
+    }
+}
+
+/// Resolves `interim`; problems at `interim.<key>`.
+fn resolve_interim(
+    spec: &InterimSpec,
+    family: PowerFamily,
+    problems: &mut Vec<(String, String)>,
+) -> Option<InterimLooks> {
+    let start = problems.len();
+    if matches!(family, PowerFamily::Chisq | PowerFamily::SteppedWedge) {
+        problems.push((
+            "interim".into(),
+            format!(
+                "interim looks are planned for a z or t statistic; the {} family is not one (remove interim)",
+                family_name(family)
+            ),
+        ));
+    }
+    if !(2..=MAX_LOOKS).contains(&spec.looks) {
+        problems.push((
+            "interim.looks".into(),
+            format!(
+                "looks counts the analyses, the final one included: 2 to {MAX_LOOKS}, got {}",
+                spec.looks
+            ),
+        ));
+    }
+    let fractions = if spec.information_fractions.is_empty() {
+        equally_spaced(spec.looks)
+    } else {
+        if spec.information_fractions.len() != spec.looks {
+            problems.push((
+                "interim.information_fractions".into(),
+                format!(
+                    "give one information fraction per look: {} looks but {} fractions",
+                    spec.looks,
+                    spec.information_fractions.len()
+                ),
+            ));
+        }
+        spec.information_fractions.clone()
+    };
+    if let Err(e) = check_fractions(&fractions) {
+        problems.push(("interim.information_fractions".into(), e.to_string()));
+    }
+    let boundary = spec.boundary.unwrap_or(BoundarySpec::ObrienFleming);
+    if boundary != BoundarySpec::LanDemets && spec.spending.is_some() {
+        problems.push((
+            "interim.spending".into(),
+            "a spending function belongs to boundary \"lan_demets\"".into(),
+        ));
+    }
+    let spending = spec.spending.unwrap_or(SpendingSpec::ObrienFleming);
+    let hsd = boundary == BoundarySpec::LanDemets && spending == SpendingSpec::HwangShihDecani;
+    match (hsd, spec.gamma) {
+        (true, None) => problems.push((
+            "interim.gamma".into(),
+            "the Hwang–Shih–DeCani function needs gamma (−4 is close to O'Brien–Fleming, 1 to Pocock)".into(),
+        )),
+        (true, Some(g)) if !(g.is_finite() && g.abs() <= 40.0) => problems.push((
+            "interim.gamma".into(),
+            format!("gamma must be a number from −40 to 40, got {g}"),
+        )),
+        (false, Some(_)) => problems.push((
+            "interim.gamma".into(),
+            "gamma belongs to the hwang_shih_decani spending function".into(),
+        )),
+        _ => {}
+    }
+    if problems.len() > start {
+        return None;
+    }
+    let boundary = match boundary {
+        BoundarySpec::ObrienFleming => Boundary::ObrienFleming,
+        BoundarySpec::Pocock => Boundary::Pocock,
+        BoundarySpec::LanDemets => Boundary::LanDemets(match spending {
+            SpendingSpec::ObrienFleming => Spending::ObrienFleming,
+            SpendingSpec::Pocock => Spending::Pocock,
+            SpendingSpec::HwangShihDecani => Spending::HwangShihDecani {
+                gamma: spec.gamma.unwrap_or(0.0),
+            },
+        }),
+    };
+    Some(InterimLooks {
+        fractions,
+        boundary,
+    })
+}
+
+/// Whether the plan's test is two-sided (the group-sequential boundary is then
+/// symmetric).
+fn two_sided(question: &Question) -> bool {
+    match question {
+        Question::T(q) => q.alternative == Alternative::TwoSided,
+        Question::Prop(q) => q.alternative == Alternative::TwoSided,
+        Question::Individual(q) => q.targets.two_sided,
+        Question::Cluster(q) => q.targets.two_sided,
+        Question::Cluster3(q) => q.targets.two_sided,
+        Question::SteppedWedge(q) => q.targets.two_sided,
+        Question::Rd(q) => q.targets.two_sided,
+        Question::Chisq(_) => false,
+    }
+}
+
+/// The group-sequential plan of an answered question: the boundaries at the plan's α
+/// and power, and the maximum sample (the planned size times the inflation factor).
+///
+/// # Errors
+/// No boundary; a look that adds fewer than two units (clusters) to the one before
+/// ([`PowerError::NoSolution`], "more looks than the information allows").
+pub fn interim_plan(
+    question: &Question,
+    first: &PowerAnswer,
+    looks: &InterimLooks,
+) -> Result<InterimPlan, PowerError> {
+    let two_sided = two_sided(question);
+    let d = design(&SequentialQuestion {
+        fractions: looks.fractions.clone(),
+        boundary: looks.boundary,
+        alpha: first.alpha,
+        power: first.power,
+        two_sided,
+    })?;
+    let (size_label, fixed) = planned_size(question, first);
+    let maximum = (fixed * d.inflation_factor - 1e-9).ceil().max(fixed);
+    let look_sizes: Vec<u64> = looks
+        .fractions
+        .iter()
+        .map(|t| (t * maximum - 1e-9).ceil() as u64)
+        .collect();
+    let mut previous = 0;
+    for (k, &size) in look_sizes.iter().enumerate() {
+        if size < previous + 2 {
+            return Err(PowerError::NoSolution {
+                what: "group-sequential plan",
+                target: format!("{} looks", looks.fractions.len()),
+                reason: format!(
+                    "look {} would analyse {size} {size_label}, only {} more than the look before; each look needs at least two more (at least one per arm): declare fewer looks or spread the information fractions",
+                    k + 1,
+                    size - previous
+                ),
+            });
+        }
+        previous = size;
+    }
+    let mut notes = vec![format!(
+        "the boundaries are for a {} test at α = {} and sized for power {}, both from the fixed design's answer; they assume the test statistic is approximately normal with information proportional to the sample, so the fixed design's size is multiplied by the inflation factor",
+        if two_sided { "two-sided" } else { "one-sided" },
+        crate::report::format::significant(first.alpha, 4),
+        crate::report::format::significant(first.power, 4)
+    )];
+    notes.push("the boundaries stop early for efficacy only (no futility boundary); a trial that crosses none continues to the last look".into());
+    Ok(InterimPlan {
+        expected_size_h1: fixed * d.expected_sample_h1,
+        design: d,
+        size_label,
+        fixed_size: fixed,
+        maximum_size: maximum as u64,
+        look_sizes,
+        notes,
     })
 }
 
@@ -1050,7 +1776,23 @@ pub fn run_plan(
         Some(_) => "treatment proportion p2".to_string(),
         None => first.effect_measure.clone(),
     };
+    let interim = plan
+        .interim
+        .as_ref()
+        .map(|looks| interim_plan(&plan.question, first, looks))
+        .transpose()?;
+    let budget = plan
+        .budget
+        .map(|(total, costs)| budget_plan(&plan.question, first, total, costs, mdes_power))
+        .transpose()?;
+    let recruitment = plan
+        .recruitment
+        .as_ref()
+        .map(|r| recruitment_plan(&plan.question, first, r, mdes_power, interim.as_ref()));
     Ok(PlanResult {
+        interim,
+        budget,
+        recruitment,
         regression_discontinuity,
         mdes,
         eef_band,
@@ -1515,6 +2257,236 @@ mod tests {
         let (low, high) = wilson_95(0.5, 100.0);
         // R: prop.test(50, 100, correct = FALSE)$conf.int = 0.4038315 0.5961685
         assert!((low - 0.403_831_5).abs() < 1e-7 && (high - 0.596_168_5).abs() < 1e-7);
+    }
+
+    fn interim(interim: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "sample_size", "effect": 0.4, "power": 0.8,
+            "interim": interim
+        }))
+        .unwrap();
+        resolve(&spec, None, None, None)
+    }
+
+    /// Three equally spaced O'Brien–Fleming looks on the t plan's 200 units: the
+    /// inflation factor 1.0174018 (rpact, tests/reference/power/sequential.json case 0)
+    /// makes 203.48, so 204 at most, looks at 68, 136 and 204.
+    #[test]
+    fn interim_looks_inflate_the_planned_sample() {
+        let plan = interim(serde_json::json!({ "looks": 3 })).unwrap();
+        let result = run_plan(&plan, None).unwrap();
+        let i = result.interim.unwrap();
+        assert_eq!(i.fixed_size, 200.0);
+        assert!((i.design.inflation_factor - 1.017_401_820_973_69).abs() < 1e-8);
+        assert_eq!(i.maximum_size, 204);
+        assert_eq!(i.look_sizes, vec![68, 136, 204]);
+        assert!((i.design.looks[2].critical_z - 2.004_035_578_612_17).abs() < 1e-8);
+        assert!((i.expected_size_h1 - 200.0 * 0.856_208_103_686_717).abs() < 1e-6);
+    }
+
+    #[test]
+    fn interim_problems_name_their_key() {
+        let cases = [
+            (serde_json::json!({ "looks": 1 }), "interim.looks"),
+            (serde_json::json!({ "looks": 21 }), "interim.looks"),
+            (
+                serde_json::json!({ "looks": 3, "information_fractions": [0.5, 1] }),
+                "interim.information_fractions",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "information_fractions": [0.6, 0.4] }),
+                "interim.information_fractions",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "spending": "pocock" }),
+                "interim.spending",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "boundary": "lan_demets", "spending": "hwang_shih_decani" }),
+                "interim.gamma",
+            ),
+            (
+                serde_json::json!({ "looks": 2, "gamma": -4 }),
+                "interim.gamma",
+            ),
+        ];
+        for (value, key) in cases {
+            let problems = interim(value.clone()).unwrap_err();
+            assert_eq!(problems[0].0, key, "{value}: {problems:?}");
+        }
+    }
+
+    /// Twenty looks on a 20-unit plan leave one unit per look: more looks than the
+    /// information allows.
+    #[test]
+    fn more_looks_than_the_sample_allows_is_refused() {
+        let spec: PowerSpec = serde_json::from_value(serde_json::json!({
+            "test": "t", "solve_for": "sample_size", "effect": 1.5, "power": 0.8,
+            "interim": { "looks": 20 }
+        }))
+        .unwrap();
+        let plan = resolve(&spec, None, None, None).unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("each look needs at least two more"), "{e}");
+    }
+
+    fn budgeted(test: &str, budget: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let mut value = serde_json::json!({
+            "test": test, "solve_for": "power", "effect": 0.3, "budget": budget
+        });
+        if test == "cluster" {
+            value["clusters"] = 20.into();
+            value["cluster_size"] = 10.into();
+            value["icc"] = 0.1.into();
+        } else {
+            value["n"] = 100.into();
+        }
+        resolve(&serde_json::from_value(value).unwrap(), None, None, None)
+    }
+
+    #[test]
+    fn budget_problems_name_their_key() {
+        let cases = [
+            (
+                "t",
+                serde_json::json!({ "total": 1000, "unit_cost_treatment": 10 }),
+                "budget.unit_cost_control",
+            ),
+            (
+                "t",
+                serde_json::json!({ "total": -5, "unit_cost_treatment": 10, "unit_cost_control": 5 }),
+                "budget.total",
+            ),
+            (
+                "t",
+                serde_json::json!({ "total": 1000, "unit_cost_treatment": 10, "unit_cost_control": 5, "cluster_cost": 3 }),
+                "budget.cluster_cost",
+            ),
+            (
+                "cluster",
+                serde_json::json!({ "total": 1000, "cluster_cost": 100 }),
+                "budget.unit_cost",
+            ),
+            ("chisq", serde_json::json!({ "total": 1000 }), "budget"),
+        ];
+        for (test, budget, key) in cases {
+            let mut value = serde_json::json!({ "test": test, "solve_for": "power", "effect": 0.3, "n": 100, "budget": budget });
+            if test == "chisq" {
+                value["df"] = 1.into();
+            }
+            if test == "cluster" {
+                value.as_object_mut().unwrap().remove("n");
+                value["clusters"] = 20.into();
+                value["cluster_size"] = 10.into();
+                value["icc"] = 0.1.into();
+            }
+            let problems =
+                resolve(&serde_json::from_value(value).unwrap(), None, None, None).unwrap_err();
+            assert!(
+                problems.iter().any(|(k, _)| k == key),
+                "{key}: {problems:?}"
+            );
+        }
+    }
+
+    /// A budget of 25 at 10 and 5 a unit buys 1 treatment and 2 control units: too
+    /// few, said in words; a cluster budget of 2,000 at 300 a cluster and 20 a person buys clusters of
+    /// 12 (m* = √135), 3 in all.
+    #[test]
+    fn a_budget_too_small_for_the_test_is_refused() {
+        let plan = budgeted(
+            "t",
+            serde_json::json!({ "total": 25, "unit_cost_treatment": 10, "unit_cost_control": 5 }),
+        )
+        .unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("buys 1 treatment and 2 control units"), "{e}");
+        let plan = budgeted(
+            "cluster",
+            serde_json::json!({ "total": 2000, "cluster_cost": 300, "unit_cost": 20 }),
+        )
+        .unwrap();
+        let e = run_plan(&plan, None).unwrap_err().to_string();
+        assert!(e.contains("buys 1 treatment and 2 control clusters"), "{e}");
+    }
+
+    fn recruiting(extra: serde_json::Value) -> Result<PowerPlan, Vec<(String, String)>> {
+        let mut value = serde_json::json!({
+            "test": "individual", "solve_for": "sample_size", "effect": 0.5, "power": 0.8
+        });
+        value["recruitment"] = extra;
+        resolve(&serde_json::from_value(value).unwrap(), None, None, None)
+    }
+
+    /// 10 units a week: the individual plan's n units take n/10 weeks; in 10 weeks 100
+    /// arrive, whose MDES is (qt(0.975, 98) + qt(0.8, 98))·√(4/100) = 0.5659543688
+    /// (R 4.2.2, as `power::tests::two_group_mdes_matches_r`).
+    #[test]
+    fn recruitment_time_and_the_mdes_by_a_date() {
+        let plan = recruiting(serde_json::json!({
+            "rate": 10, "period": "week", "start": "2026-01-05", "periods": 10
+        }))
+        .unwrap();
+        let result = run_plan(&plan, None).unwrap();
+        let n = result.answers[0].total_rounded;
+        let r = result.recruitment.unwrap();
+        assert_eq!(r.units_needed, n);
+        assert!((r.periods_needed - n as f64 / 10.0).abs() < 1e-12);
+        let by = r.by.unwrap();
+        assert_eq!(by.units, 100);
+        assert!((by.mdes.unwrap() - 0.565_954_368_826_379_2).abs() < 1e-10);
+        // Months: 2 blocks of 5 a month, until the end of June: 181 days = 5.947 months.
+        let plan = recruiting(serde_json::json!({
+            "rate": 5, "period": "month", "per": "block", "blocks": 2,
+            "start": "2026-01-01", "until": "2026-06-30"
+        }))
+        .unwrap();
+        let r = run_plan(&plan, None).unwrap().recruitment.unwrap();
+        assert_eq!(r.rate, 10.0);
+        let by = r.by.unwrap();
+        assert!((by.periods - 181.0 / (365.25 / 12.0)).abs() < 1e-12);
+        assert_eq!(by.units, 59);
+        assert_eq!(by.date.as_deref(), Some("2026-06-30"));
+    }
+
+    #[test]
+    fn recruitment_problems_name_their_key() {
+        for (extra, key) in [
+            (
+                serde_json::json!({ "rate": 0, "period": "week" }),
+                "recruitment.rate",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "per": "cluster" }),
+                "recruitment.per",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "per": "block" }),
+                "recruitment.blocks",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-02-30" }),
+                "recruitment.start",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "until": "2026-03-01" }),
+                "recruitment.start",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-03-01", "until": "2026-01-01" }),
+                "recruitment.until",
+            ),
+            (
+                serde_json::json!({ "rate": 5, "period": "week", "start": "2026-01-01", "until": "2026-03-01", "periods": 4 }),
+                "recruitment.periods",
+            ),
+        ] {
+            let problems = recruiting(extra.clone()).unwrap_err();
+            assert!(
+                problems.iter().any(|(k, _)| k == key),
+                "{extra}: {problems:?}"
+            );
+        }
     }
 
     #[test]

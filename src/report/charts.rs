@@ -114,6 +114,9 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if let Some(plan) = &model.plan {
         out.push(power_curve_chart(plan));
         out.push(mdes_chart(plan));
+        if let Some(budget) = &plan.budget {
+            out.push(budget_chart(budget));
+        }
     }
     if let Some(synth) = &model.synthetic_control {
         out.extend(super::synth::charts(synth));
@@ -640,6 +643,93 @@ pub fn power_curve_chart(plan: &PlanResult) -> Chart {
     Chart {
         name: "power-curve",
         svg: accessible(&svg, "power-curve", &title, &description),
+        title,
+        description,
+    }
+}
+
+/// The MDES at the optimal allocation against the budget, the declared budget marked.
+pub fn budget_chart(budget: &crate::power::plan::BudgetPlan) -> Chart {
+    register_font();
+    let (width, height) = (CHART_WIDTH, 400u32);
+    let points: Vec<(f64, f64)> = budget.curve.iter().map(|p| (p.size, p.value)).collect();
+    let x_min = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_max = points.iter().map(|p| p.0).fold(budget.budget, f64::max);
+    let x_min = if x_min.is_finite() { x_min } else { 0.0 };
+    let y_top = points
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .clamp(0.05, 2.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).ok();
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(
+                "Minimum detectable effect against budget",
+                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
+            )
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), 0f64..(y_top * 1.05))
+        {
+            let span = x_max - x_min;
+            chart
+                .configure_mesh()
+                .x_desc("budget")
+                .y_desc("MDES (SD units)")
+                .x_label_formatter(&|v| tick(*v, span, 4))
+                .y_label_formatter(&|v| tick(*v, y_top * 1.05, 4))
+                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
+                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
+                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+                .draw()
+                .ok();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(budget.budget, 0.0), (budget.budget, y_top * 1.05)],
+                    2,
+                    4,
+                    GREY.stroke_width(1),
+                ))
+                .ok();
+            chart
+                .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
+                .ok();
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .step_by(8)
+                        .map(|&p| Circle::new(p, 4, BLUE.filled())),
+                )
+                .ok();
+        }
+        root.present().ok();
+    }
+    let title = "MDES against budget".to_string();
+    let description = format!(
+        "The minimum detectable effect at {} power, with the budget split the best way, falls as the budget grows{}. The dotted vertical line marks the declared budget of {}.",
+        percent(budget.power, 3),
+        points
+            .first()
+            .zip(points.last())
+            .map(|(a, b)| format!(
+                ", from {} SD at {} to {} SD at {}",
+                significant(a.1, 3),
+                significant(a.0, 3),
+                significant(b.1, 3),
+                significant(b.0, 3)
+            ))
+            .unwrap_or_default(),
+        significant(budget.budget, 6)
+    );
+    Chart {
+        name: "mdes-budget",
+        svg: accessible(&svg, "mdes-budget", &title, &description),
         title,
         description,
     }

@@ -980,6 +980,198 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
     }
 }
 
+/// Recruitment time in words and a table.
+fn recruitment_blocks(r: &crate::power::plan::RecruitmentPlan, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Recruitment time".into()));
+    let periods = |p: f64| {
+        format!(
+            "{} {}{}",
+            significant(p, 3),
+            r.period,
+            if (p - 1.0).abs() < 1e-12 { "" } else { "s" }
+        )
+    };
+    let mut text = format!(
+        "At {} eligible units a {} the {} units the plan randomises take {} to arrive{}.",
+        significant(r.rate, 4),
+        r.period,
+        count(r.units_needed as usize),
+        periods(r.periods_needed),
+        match (&r.start, &r.finish) {
+            (Some(s), Some(f)) => format!(", from {s} to {f}"),
+            _ => String::new(),
+        }
+    );
+    if let Some(p) = r.periods_to_maximum {
+        text.push_str(&format!(
+            " The group-sequential maximum takes {}.",
+            periods(p)
+        ));
+    }
+    if let Some(by) = &r.by {
+        text.push_str(&format!(
+            " {} {} units arrive{}",
+            match &by.date {
+                Some(d) => format!("By {d},"),
+                None => format!("In {},", periods(by.periods)),
+            },
+            count(by.units as usize),
+            match by.mdes {
+                Some(m) => format!(
+                    ", enough to detect an effect of {} with {} power.",
+                    if by.effect_measure.contains("SD") {
+                        format!("{} SD", significant(m, 3))
+                    } else {
+                        format!("{} ({})", significant(m, 3), by.effect_measure)
+                    },
+                    percent(by.power, 3)
+                ),
+                None => ": too few for the test.".into(),
+            }
+        ));
+    }
+    blocks.push(Block::Paragraph(text));
+}
+
+/// Allocation under a budget in words and a table.
+fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Allocation under the budget".into()));
+    let split = match b.cluster_size {
+        Some(m) => format!(
+            "clusters of {} (the optimal size is {}: larger clusters cost less per person but add less information once the ICC dominates), {}",
+            count(m as usize),
+            significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 3),
+            if b.treatment == b.control {
+                format!("{} in each arm", count(b.treatment as usize))
+            } else {
+                format!(
+                    "{} treatment and {} control clusters",
+                    count(b.treatment as usize),
+                    count(b.control as usize)
+                )
+            }
+        ),
+        None => format!(
+            "{} treatment and {} control units: the square-root rule puts {} treatment units per control unit, as the cheaper arm gets more units",
+            count(b.treatment as usize),
+            count(b.control as usize),
+            significant(b.optimal_ratio, 3)
+        ),
+    };
+    blocks.push(Block::Paragraph(format!(
+        "A budget of {} buys the smallest minimum detectable effect with {split}. That design costs {} and can detect an effect of {} SD with {} power{}.",
+        significant(b.budget, 6),
+        significant(b.spent, 6),
+        significant(b.mdes, 3),
+        percent(b.power, 3),
+        b.mdes_equal_split
+            .map(|m| format!(
+                " (an equal split of the same budget: {} SD)",
+                significant(m, 3)
+            ))
+            .unwrap_or_default()
+    )));
+    let mut rows = vec![
+        vec!["Budget".into(), significant(b.budget, 6)],
+        vec![
+            format!("Treatment {}", b.counted),
+            count(b.treatment as usize),
+        ],
+        vec![format!("Control {}", b.counted), count(b.control as usize)],
+    ];
+    if let Some(m) = b.cluster_size {
+        rows.push(vec!["Individuals per cluster".into(), count(m as usize)]);
+        rows.push(vec![
+            "Optimal cluster size (unrounded)".into(),
+            significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 4),
+        ]);
+    } else {
+        rows.push(vec![
+            "Optimal ratio treatment:control (unrounded)".into(),
+            significant(b.optimal_ratio, 4),
+        ]);
+    }
+    rows.push(vec!["Cost of this design".into(), significant(b.spent, 6)]);
+    rows.push(vec!["MDES (SD)".into(), significant(b.mdes, 3)]);
+    if let Some(m) = b.mdes_equal_split {
+        rows.push(vec![
+            "MDES of an equal split (SD)".into(),
+            significant(m, 3),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        caption: "What the budget buys".into(),
+        header: vec!["Quantity".into(), "Value".into()],
+        rows,
+    }));
+}
+
+/// Interim looks in words and a table of the boundaries.
+fn interim_blocks(interim: &crate::power::plan::InterimPlan, blocks: &mut Vec<Block>) {
+    let d = &interim.design;
+    let looks = d.looks.len();
+    blocks.push(Block::Heading("Interim looks".into()));
+    let statistic = if d.two_sided { "|z|" } else { "z" };
+    blocks.push(Block::Paragraph(format!(
+        "The trial is analysed {looks} times, the last at the full sample, against {} boundaries: {}. At each look it may stop early {}, if {statistic} reaches that look's critical value; the chance of a false positive over all {looks} looks stays at {}. Planning for the looks raises the largest sample from {} to {} {} (inflation factor {}). If the planned effect is true the trial stops at the last look or earlier, and needs {} {} on average.",
+        if d.two_sided { "two-sided" } else { "one-sided" },
+        d.boundary,
+        if d.two_sided {
+            "with a significant difference between the arms"
+        } else {
+            "because the intervention works"
+        },
+        significant(d.alpha, 3),
+        count(interim.fixed_size as usize),
+        count(interim.maximum_size as usize),
+        interim.size_label,
+        significant(d.inflation_factor, 4),
+        significant(interim.expected_size_h1, 4),
+        interim.size_label,
+    )));
+    blocks.push(Block::Table(Table {
+        caption: format!(
+            "Group-sequential boundaries (sizes in {})",
+            interim.size_label
+        ),
+        header: vec![
+            "Look".into(),
+            "Share of the sample".into(),
+            "Size".into(),
+            format!("Stop if {statistic} ≥"),
+            format!(
+                "Nominal p-value{}",
+                if d.two_sided { " (two-sided)" } else { "" }
+            ),
+            "Alpha spent by this look".into(),
+            "Chance of having stopped by this look, if the planned effect is true".into(),
+        ],
+        rows: d
+            .looks
+            .iter()
+            .zip(&interim.look_sizes)
+            .map(|(l, size)| {
+                vec![
+                    l.look.to_string(),
+                    percent(l.information_fraction, 3),
+                    count(*size as usize),
+                    fixed(l.critical_z, 3),
+                    significant(l.nominal_p, 2),
+                    significant(l.cumulative_alpha, 2),
+                    percent(l.cumulative_power, 3),
+                ]
+            })
+            .collect(),
+    }));
+    blocks.push(Block::List(
+        interim
+            .notes
+            .iter()
+            .map(|n| format!("{}.", capitalise(n)))
+            .collect(),
+    ));
+}
+
 /// The plan section: sample-size reasoning and MDES in words and numbers, the two
 /// planning charts, and the simulation diagnosis.
 fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: &mut Vec<Block>) {
@@ -1021,6 +1213,20 @@ fn plan_blocks(plan: &crate::power::plan::PlanResult, charts: &[Chart], blocks: 
     for (index, chart) in charts.iter().enumerate() {
         if chart.name == "power-curve" || chart.name == "mdes-curve" {
             blocks.push(Block::Chart(index));
+        }
+    }
+    if let Some(interim) = &plan.interim {
+        interim_blocks(interim, blocks);
+    }
+    if let Some(recruitment) = &plan.recruitment {
+        recruitment_blocks(recruitment, blocks);
+    }
+    if let Some(budget) = &plan.budget {
+        budget_blocks(budget, blocks);
+        for (index, chart) in charts.iter().enumerate() {
+            if chart.name == "mdes-budget" {
+                blocks.push(Block::Chart(index));
+            }
         }
     }
     if let Some(sim) = &plan.simulation {

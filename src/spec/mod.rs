@@ -20,7 +20,10 @@ mod validate;
 
 pub use load::{SpecFile, did_you_mean, load_spec, parse_spec};
 pub use locate::{Position, PositionIndex};
-pub use power::{PowerFamily, PowerSpec, RunningShapeSpec, SimulationSpec, SolveFor};
+pub use power::{
+    BoundarySpec, BudgetSpec, InterimSpec, PowerFamily, PowerSpec, RatePer, RecruitmentPeriod,
+    RecruitmentSpec, RunningShapeSpec, SimulationSpec, SolveFor, SpendingSpec,
+};
 pub use validate::equivalence_check::AttritionBoundsPlan;
 pub use validate::{
     AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,

@@ -137,6 +137,128 @@ pub struct PowerSpec {
     /// received has its standard error divided by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take_up_jump: Option<f64>,
+    /// Interim looks (a group-sequential design): the efficacy boundary at each look
+    /// and the maximum sample that keeps the declared power. Not for chisq or
+    /// stepped_wedge plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<InterimSpec>,
+    /// Allocation under a budget (t with two samples, individual, cluster): the split
+    /// between arms, and for cluster trials the cluster size, that minimise the MDES
+    /// the budget buys, and the MDES against the budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetSpec>,
+    /// Recruitment time (all but stepped_wedge and cluster3): how long the planned
+    /// sample takes to arrive, and what can be detected with the units that arrive by
+    /// a date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recruitment: Option<RecruitmentSpec>,
+}
+
+/// The rate at which eligible units arrive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecruitmentSpec {
+    /// Eligible units arriving per `period` (across the trial, or per cluster or block
+    /// with `per`).
+    pub rate: f64,
+    /// week or month (365.25/12 days).
+    pub period: RecruitmentPeriod,
+    /// trial (default), cluster (cluster plans: each of the planned clusters) or block
+    /// (each of `blocks` blocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<RatePer>,
+    /// per block: the number of blocks recruiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<u32>,
+    /// The first day of recruitment, "YYYY-MM-DD": the report then gives the date the
+    /// planned sample is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The last day of recruitment, "YYYY-MM-DD" (with `start`): the MDES reachable with
+    /// the units that arrive by then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Instead of `until`: the periods available, for the MDES reachable in them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<f64>,
+}
+
+/// A recruitment period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecruitmentPeriod {
+    Week,
+    Month,
+}
+
+/// What a recruitment rate is counted over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatePer {
+    Trial,
+    Cluster,
+    Block,
+}
+
+/// A budget and the costs it pays for, in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    /// The money available for the units (or clusters) randomised.
+    pub total: f64,
+    /// t, individual: the cost of one unit in the treatment arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost_treatment: Option<f64>,
+    /// t, individual: the cost of one unit in the control arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost_control: Option<f64>,
+    /// cluster: the cost of one cluster (recruiting it, either arm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_cost: Option<f64>,
+    /// cluster: the cost of one individual in a cluster (either arm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_cost: Option<f64>,
+}
+
+/// Interim analyses of a group-sequential design, the final analysis included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterimSpec {
+    /// Number of analyses, the final one included: 2 to 20.
+    pub looks: usize,
+    /// Share of the maximum sample analysed at each look, increasing, the last 1.
+    /// Default: equally spaced (k/looks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information_fractions: Vec<f64>,
+    /// obrien_fleming (default; b_k = C/√t_k), pocock (the same critical value at
+    /// every look) or lan_demets (alpha spending; see `spending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<BoundarySpec>,
+    /// lan_demets: the spending function, obrien_fleming (default; 2 − 2Φ(z/√t)),
+    /// pocock (α·ln(1 + (e − 1)t)) or hwang_shih_decani (with `gamma`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spending: Option<SpendingSpec>,
+    /// hwang_shih_decani: γ (−4 is close to O'Brien–Fleming, 1 to Pocock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<f64>,
+}
+
+/// A group-sequential boundary family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundarySpec {
+    ObrienFleming,
+    Pocock,
+    LanDemets,
+}
+
+/// A Lan–DeMets alpha-spending function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendingSpec {
+    ObrienFleming,
+    Pocock,
+    HwangShihDecani,
 }
 
 /// The shape of a regression discontinuity's running variable inside the bandwidth.

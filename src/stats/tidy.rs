@@ -936,6 +936,10 @@ pub struct PowerOutput {
     pub at_minimum: bool,
     pub eef_band: Option<PowerBand>,
     pub notes: Vec<String>,
+    /// `power sequential`: the group-sequential boundaries, and the maximum and
+    /// expected sample over the fixed design answered above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<crate::power::plan::InterimPlan>,
 }
 
 impl PowerOutput {
@@ -973,6 +977,7 @@ impl PowerOutput {
                 next_limit: b.next_limit,
             }),
             notes: a.notes.clone(),
+            sequential: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `design.power.<key>`.
 
 use super::{Checker, Design};
-use crate::power::plan::{PowerPlan, answer, resolve};
+use crate::power::Unknown;
+use crate::power::plan::{PowerPlan, answer, budget_plan, interim_plan, resolve};
 use crate::spec::{DesignKind, EstimatorKind, PowerFamily};
 
 impl Checker<'_> {
@@ -26,12 +27,33 @@ impl Checker<'_> {
         };
         match resolve(spec, arm_shares, estimator, steps) {
             Ok(plan) => {
-                if let Err(e) = answer(&plan.question) {
-                    self.problem(
-                        "design.power",
-                        format!("the planning question has no answer: {e}"),
-                    );
+                let answers = match answer(&plan.question) {
+                    Ok(answers) => answers,
+                    Err(e) => {
+                        self.problem(
+                            "design.power",
+                            format!("the planning question has no answer: {e}"),
+                        );
+                        return None;
+                    }
+                };
+                if let Some(looks) = &plan.interim
+                    && let Err(e) = interim_plan(&plan.question, &answers[0], looks)
+                {
+                    self.problem("design.power.interim.looks", e.to_string());
                     return None;
+                }
+                if let Some((total, costs)) = plan.budget {
+                    let first = &answers[0];
+                    let power = if first.solved_for == Unknown::Power {
+                        0.8
+                    } else {
+                        first.power
+                    };
+                    if let Err(e) = budget_plan(&plan.question, first, total, costs, power) {
+                        self.problem("design.power.budget.total", e.to_string());
+                        return None;
+                    }
                 }
                 if let Some(sim) = &plan.simulation
                     && sim.design.estimator.adjusts()

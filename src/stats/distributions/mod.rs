@@ -38,7 +38,7 @@ pub mod normal;
 pub mod t;
 pub mod wilcoxon;
 
-mod special;
+pub(crate) mod special;
 
 /// An argument outside a distribution's domain. Each variant states the rule broken.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -443,7 +443,7 @@ fn brent(a: f64, fa: f64, b: f64, fb: f64, f: &impl Fn(f64) -> Result<f64>) -> R
 
 /// Nodes and weights of 20-point Gauss–Legendre quadrature on [−1, 1], computed once
 /// by Newton's method on the Legendre polynomial.
-fn gauss_legendre_20() -> &'static [(f64, f64)] {
+pub(crate) fn gauss_legendre_20() -> &'static [(f64, f64)] {
     static NODES: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
     NODES.get_or_init(|| {
         let n = 20usize;
