@@ -14,6 +14,7 @@ mod blocks;
 pub mod compliance;
 mod declared;
 pub mod did;
+pub mod economics;
 pub mod equivalence;
 mod estimators;
 pub mod icc;
@@ -91,6 +92,9 @@ pub struct Analysis {
     /// test of the interaction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subgroups: Vec<subgroups::SubgroupAnalysis>,
+    /// `analysis.economics`: the value-for-money figures of each treated arm.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub economics: Vec<economics::Economics>,
 }
 
 /// All results for one outcome.
@@ -709,6 +713,7 @@ fn analyse_outcomes(
     let mut primary_rows = None;
     let mut received = None;
     let mut subgroup_results = Vec::new();
+    let mut economics_results = Vec::new();
     // Columns absorbed as fixed effects by the regression estimator.
     let absorbed = analysis_plan
         .fixed_effects
@@ -849,6 +854,22 @@ fn analyse_outcomes(
             equivalence: Vec::new(),
             attrition_bounds: bounds,
         });
+        if let (Some(economics_plan), Some((arms, control))) =
+            (&analysis_plan.economics, plan.design.arms())
+            && economics_plan.outcome == spec.name
+        {
+            let rows = rows_for(analysis_plan.estimators[0]);
+            let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+            let result = outcomes.last().expect("pushed above");
+            economics_results = economics::evaluate(&economics::EconomicsInput {
+                plan: economics_plan,
+                outcome: result,
+                arm_names: &arm_names,
+                control,
+                y: &rows.y,
+                arm: &rows.arm,
+            });
+        }
         if primary_rows.is_none() {
             let position = samples
                 .iter()
@@ -936,6 +957,7 @@ fn analyse_outcomes(
         stepped_wedge: None,
         subgroups: subgroup_results,
         staggered_rollout: None,
+        economics: economics_results,
     };
     if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
         matched::lead_with_matched(&mut analysis, arms, control);
@@ -1021,6 +1043,7 @@ impl Analysis {
             staggered_rollout: None,
             stepped_wedge: None,
             subgroups: Vec::new(),
+            economics: Vec::new(),
         }
     }
 
