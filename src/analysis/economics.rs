@@ -33,6 +33,10 @@ pub struct Economics {
     pub treated: String,
     pub control: String,
     pub currency: String,
+    /// A unit in words ("household").
+    pub unit: String,
+    /// One unit of the outcome in words, when declared.
+    pub outcome_unit: Option<String>,
     /// Cost per unit in each of the two arms, as declared (undiscounted, one year).
     pub cost_control: f64,
     pub cost_treated: f64,
@@ -40,6 +44,9 @@ pub struct Economics {
     /// benefit years (1 for a single year).
     pub cost_factor: f64,
     pub benefit_factor: f64,
+    /// Years the costs recur and the effect lasts (from year 0).
+    pub cost_years: u32,
+    pub benefit_years: u32,
     /// Incremental cost per unit, discounted: (cost_treated − cost_control)·cost_factor.
     pub delta_cost: f64,
     /// Incremental effect per unit, discounted, pointed so that positive is better:
@@ -396,10 +403,14 @@ pub(super) fn evaluate(input: &EconomicsInput) -> Vec<Economics> {
             treated: treated_name,
             control: control_name.clone(),
             currency: plan.currency.clone(),
+            unit: plan.unit.clone(),
+            outcome_unit: plan.outcome_unit.clone(),
             cost_control,
             cost_treated,
             cost_factor,
             benefit_factor,
+            cost_years: plan.cost_years,
+            benefit_years: plan.benefit_years,
             delta_cost,
             delta_effect,
             delta_effect_se: se,

@@ -519,6 +519,13 @@ pub struct EconomicsSpec {
     /// The currency symbol the report writes before money. Default "£".
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// What a unit is, in words, for "£55 per household". Default "unit".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// One unit of the outcome in words, for "each additional household with a working
+    /// alarm costs £X". Default from the outcome's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_unit: Option<String>,
     /// Value of one unit of the outcome (willingness to pay), e.g. of one more
     /// household with a working alarm; gives the net monetary benefit its sign.
     #[serde(default, skip_serializing_if = "Option::is_none")]

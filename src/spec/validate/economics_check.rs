@@ -17,6 +17,10 @@ pub struct EconomicsPlan {
     /// Cost per unit of each arm, in `design.arms` order.
     pub costs: Vec<f64>,
     pub currency: String,
+    /// A unit in words ("household"); "unit" unless declared.
+    pub unit: String,
+    /// One unit of the outcome in words, when declared.
+    pub outcome_unit: Option<String>,
     pub value: Option<f64>,
     pub values: Option<[f64; 2]>,
     pub cost_years: u32,
@@ -141,6 +145,8 @@ impl Checker<'_> {
             outcome,
             costs,
             currency: economics.currency.clone(),
+            unit: economics.unit.clone().unwrap_or_else(|| "unit".into()),
+            outcome_unit: economics.outcome_unit.clone(),
             value: economics.value,
             values: economics.values,
             cost_years: economics.cost_years,
