@@ -1450,6 +1450,14 @@ impl Checker<'_> {
                 ),
             );
         }
+        if spec.economics.is_some() {
+            self.problem(
+                "analysis.economics",
+                format!(
+                    "the economic evaluation is computed beside the in-memory analysis (its bootstrap resamples the rows), which {named} does not load: remove analysis.economics or analysis.engine"
+                ),
+            );
+        }
         if spec.received.is_some() {
             self.problem(
                 "analysis.received",
