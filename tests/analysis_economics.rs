@@ -366,3 +366,71 @@ fn bad_economics_are_refused_naming_the_key() {
         assert!(err.contains(expected), "{expected}: {err}");
     }
 }
+
+/// A cluster trial (ward-falls-alert, lower is better): the per-ward cost is spread
+/// over each arm's patients (wards allocated ÷ patients allocated), ΔE is the fall
+/// rate's reduction, and Fieller's ends are ΔC over ΔE's interval ends.
+#[test]
+fn per_cluster_costs_are_spread_over_a_cluster_trials_units() {
+    let dir = TempDir::new().unwrap();
+    let from = repo().join("specs/ward-falls-alert");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    for entry in std::fs::read_dir(from.join("data")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("data").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(from.join("study.json")).unwrap()).unwrap();
+    spec["analysis"]["economics"] = serde_json::json!({
+        "costs": {"usual": 0, "alert": 2},
+        "cluster_costs": {"alert": 1500},
+        "bootstrap": {"draws": 0}
+    });
+    std::fs::write(dir.path().join("study.json"), spec.to_string()).unwrap();
+    let (analysis, _) = analyse(&dir.path().join("study.json")).unwrap();
+    let e = only(&analysis);
+    let alert = analysis
+        .flow
+        .arms
+        .iter()
+        .find(|a| a.arm == "alert")
+        .unwrap();
+    let per_unit = alert.clusters_allocated.unwrap() as f64 / alert.allocated.unwrap() as f64;
+    assert_close(
+        e.cost_treated,
+        2.0 + 1500.0 * per_unit,
+        PARITY,
+        "alert per patient",
+    );
+    assert_eq!(e.cost_control, 0.0);
+    let headline = &analysis.outcomes[0].comparisons[0].estimate;
+    assert_close(
+        e.delta_effect,
+        -headline.estimate,
+        PARITY,
+        "lower is better",
+    );
+    assert!(e.bootstrap.is_none());
+    assert!(e.ceac.iter().all(|p| p.bootstrap.is_none()));
+    match e.fieller {
+        FiellerSet::Interval { low, high } => {
+            assert_close(low, e.delta_cost / e.effect_conf_high, PARITY, "low");
+            assert_close(high, e.delta_cost / e.effect_conf_low, PARITY, "high");
+        }
+        FiellerSet::Exclusive { low, high } => {
+            assert_close(low, e.delta_cost / e.effect_conf_low, PARITY, "low");
+            assert_close(high, e.delta_cost / e.effect_conf_high, PARITY, "high");
+        }
+        FiellerSet::Unbounded => panic!("costs are fixed: never every ratio"),
+    }
+    // Not on an individually randomised trial.
+    let dir = edited_copy(|s| {
+        s["analysis"]["economics"]["cluster_costs"] = serde_json::json!({"video": 100});
+    });
+    let err = analyse(&dir.path().join("study.json")).unwrap_err();
+    assert!(err.contains("analysis.economics.cluster_costs"), "{err}");
+}

@@ -37,7 +37,8 @@ pub struct Economics {
     pub unit: String,
     /// One unit of the outcome in words, when declared.
     pub outcome_unit: Option<String>,
-    /// Cost per unit in each of the two arms, as declared (undiscounted, one year).
+    /// Cost per unit in each of the two arms, as declared (undiscounted, one year),
+    /// with any per-cluster cost spread over the arm's units.
     pub cost_control: f64,
     pub cost_treated: f64,
     /// Discount totals: Σ of the Green Book factors over the cost years and the
@@ -285,6 +286,9 @@ pub(super) struct EconomicsInput<'a> {
     /// The headline estimator's analysed outcome values and arms.
     pub y: &'a [f64],
     pub arm: &'a [usize],
+    /// Clusters per unit of each arm (0 without clusters), which spreads the
+    /// per-cluster costs over the units.
+    pub clusters_per_unit: &'a [f64],
 }
 
 /// The evaluation of every treated arm.
@@ -312,8 +316,14 @@ pub(super) fn evaluate(input: &EconomicsInput) -> Vec<Economics> {
             continue;
         };
         let e = &comparison.estimate;
-        let cost_control = plan.costs[input.control];
-        let cost_treated = plan.costs[treated];
+        // Per-unit cost of an arm: the unit cost plus its per-cluster cost spread over
+        // the units (clusters per unit of the arm).
+        let per_unit = |unit: &[f64], arm: usize| {
+            unit[arm]
+                + plan.cluster_costs[arm] * input.clusters_per_unit.get(arm).copied().unwrap_or(0.0)
+        };
+        let cost_control = per_unit(&plan.costs, input.control);
+        let cost_treated = per_unit(&plan.costs, treated);
         let delta_cost = (cost_treated - cost_control) * cost_factor;
         let delta_effect = sign * e.estimate * benefit_factor;
         let se = e.std_error * benefit_factor;
@@ -394,8 +404,8 @@ pub(super) fn evaluate(input: &EconomicsInput) -> Vec<Economics> {
         for alternative in &plan.alternatives {
             scenario(
                 alternative.label.clone(),
-                alternative.costs[input.control],
-                alternative.costs[treated],
+                per_unit(&alternative.costs, input.control),
+                per_unit(&alternative.costs, treated),
             );
         }
         out.push(Economics {

@@ -516,6 +516,11 @@ pub struct EconomicsSpec {
     pub outcome: Option<String>,
     /// Cost per unit in each arm, by arm name, in `currency` (every arm, at least 0).
     pub costs: std::collections::BTreeMap<String, f64>,
+    /// Cluster trials: a further cost per cluster by arm name (e.g. training a ward's
+    /// staff), spread over the arm's units (clusters per unit allocated); arms not
+    /// named have none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub cluster_costs: std::collections::BTreeMap<String, f64>,
     /// The currency symbol the report writes before money. Default "£".
     #[serde(default = "default_currency")]
     pub currency: String,

@@ -16,6 +16,8 @@ pub struct EconomicsPlan {
     pub outcome: String,
     /// Cost per unit of each arm, in `design.arms` order.
     pub costs: Vec<f64>,
+    /// Cost per cluster of each arm (0 where none is declared), in arm order.
+    pub cluster_costs: Vec<f64>,
     pub currency: String,
     /// A unit in words ("household"); "unit" unless declared.
     pub unit: String,
@@ -86,6 +88,19 @@ impl Checker<'_> {
             .map(|a| a.name.clone())
             .collect();
         let costs = self.arm_costs(&economics.costs, &arms, "analysis.economics.costs", None);
+        let zeros = vec![0.0; arms.len()];
+        let cluster_costs = self.arm_costs(
+            &economics.cluster_costs,
+            &arms,
+            "analysis.economics.cluster_costs",
+            Some(zeros.as_slice()),
+        );
+        if !economics.cluster_costs.is_empty() && kind != DesignKind::ClusterRct {
+            self.problem(
+                "analysis.economics.cluster_costs",
+                "costs per cluster are spread over a cluster trial's units; this design has no clusters: fold them into analysis.economics.costs",
+            );
+        }
         let mut alternatives = Vec::new();
         if let Some(sensitivity) = &economics.sensitivity {
             if let Some(p) = sensitivity.percent
@@ -144,6 +159,7 @@ impl Checker<'_> {
         (self.problems.len() == before).then(|| EconomicsPlan {
             outcome,
             costs,
+            cluster_costs,
             currency: economics.currency.clone(),
             unit: economics.unit.clone().unwrap_or_else(|| "unit".into()),
             outcome_unit: economics.outcome_unit.clone(),
