@@ -199,6 +199,9 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                     for s in &analysis.subgroups {
                         say(evident::report::subgroups::terminal_line(analysis, s));
                     }
+                    for e in &analysis.economics {
+                        say(evident::report::economics::terminal_line(e));
+                    }
                 }
                 say(grade.summary.clone());
             }

@@ -14,6 +14,7 @@ mod blocks;
 pub mod compliance;
 mod declared;
 pub mod did;
+pub mod economics;
 pub mod equivalence;
 mod estimators;
 pub mod icc;
@@ -91,6 +92,9 @@ pub struct Analysis {
     /// test of the interaction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subgroups: Vec<subgroups::SubgroupAnalysis>,
+    /// `analysis.economics`: the value-for-money figures of each treated arm.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub economics: Vec<economics::Economics>,
 }
 
 /// All results for one outcome.
@@ -709,6 +713,7 @@ fn analyse_outcomes(
     let mut primary_rows = None;
     let mut received = None;
     let mut subgroup_results = Vec::new();
+    let mut economics_rows = None;
     // Columns absorbed as fixed effects by the regression estimator.
     let absorbed = analysis_plan
         .fixed_effects
@@ -849,6 +854,14 @@ fn analyse_outcomes(
             equivalence: Vec::new(),
             attrition_bounds: bounds,
         });
+        if analysis_plan
+            .economics
+            .as_ref()
+            .is_some_and(|e| e.outcome == spec.name)
+        {
+            let rows = rows_for(analysis_plan.estimators[0]);
+            economics_rows = Some((outcomes.len() - 1, rows.y.clone(), rows.arm.clone()));
+        }
         if primary_rows.is_none() {
             let position = samples
                 .iter()
@@ -894,6 +907,34 @@ fn analyse_outcomes(
         &plan.outcomes[0].spec.name,
         analysis_plan.estimators[0],
     );
+    let mut economics_results = Vec::new();
+    if let (Some(economics_plan), Some((arms, control)), Some((index, y, arm))) =
+        (&analysis_plan.economics, plan.design.arms(), economics_rows)
+    {
+        let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+        // Clusters per unit of each arm, to spread per-cluster costs: of those
+        // allocated when the allocation is known, else of those analysed.
+        let clusters_per_unit: Vec<f64> = flow
+            .arms
+            .iter()
+            .map(|a| match (a.clusters_allocated, a.allocated) {
+                (Some(c), Some(n)) if n > 0 => c as f64 / n as f64,
+                _ => a
+                    .clusters_analysed
+                    .filter(|_| a.analysed > 0)
+                    .map_or(0.0, |c| c as f64 / a.analysed as f64),
+            })
+            .collect();
+        economics_results = economics::evaluate(&economics::EconomicsInput {
+            plan: economics_plan,
+            outcome: &outcomes[index],
+            arm_names: &arm_names,
+            control,
+            y: &y,
+            arm: &arm,
+            clusters_per_unit: &clusters_per_unit,
+        });
+    }
     // Balance for every ordered pair of arms; the report shows each treatment arm
     // against the control, and `Analysis::contrast` serves any declared pair.
     let (baseline, pairwise_balance) = match plan.design.arms() {
@@ -936,6 +977,7 @@ fn analyse_outcomes(
         stepped_wedge: None,
         subgroups: subgroup_results,
         staggered_rollout: None,
+        economics: economics_results,
     };
     if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
         matched::lead_with_matched(&mut analysis, arms, control);
@@ -1021,6 +1063,7 @@ impl Analysis {
             staggered_rollout: None,
             stepped_wedge: None,
             subgroups: Vec::new(),
+            economics: Vec::new(),
         }
     }
 

@@ -323,7 +323,7 @@ fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Hea
             .and_then(|a| a.matched.as_ref())
             .map(|m| m.criterion.clone()),
     );
-    criteria.extend(level_four(plan));
+    criteria.extend(level_four(plan, analysis));
     criteria.extend(level_five(plan));
 
     let (level, summary, next_level_needs) = reached(&criteria);
@@ -1153,7 +1153,7 @@ fn baseline_equivalence(plan: &Plan, h: &Headline, required: bool) -> (Criterion
     (criterion, !failing.is_empty())
 }
 
-fn level_four(plan: &Plan) -> Vec<Criterion> {
+fn level_four(plan: &Plan, analysis: Option<&Analysis>) -> Vec<Criterion> {
     let evaluations = &plan.evidence.independent_evaluations;
     let positive = evaluations
         .iter()
@@ -1174,15 +1174,47 @@ fn level_four(plan: &Plan) -> Vec<Criterion> {
             rule: "Level 4 needs at least one independent evaluation with a consistent, positive finding and none contrary."
                 .into(),
         },
-        Criterion {
+        cost_criterion(plan, analysis),
+    ]
+}
+
+/// Nesta level 4's "impact at reasonable cost": judged from `analysis.economics`
+/// when declared (docs/evidence.md, branches a and b), else from the declared flag
+/// `evidence.cost_data`.
+fn cost_criterion(plan: &Plan, analysis: Option<&Analysis>) -> Criterion {
+    let economics = analysis.and_then(|a| {
+        a.economics
+            .iter()
+            .find(|e| plan.evidence.graded_arm.as_deref() == Some(e.treated.as_str()))
+            .or(a.economics.first())
+    });
+    let Some(e) = economics else {
+        return Criterion {
             level: 4,
             id: "cost_data",
             title: "Impact at reasonable cost",
-            status: if plan.evidence.cost_data { Status::Met } else { Status::NotMet },
-            observed: if plan.evidence.cost_data { "cost data are declared".into() } else { "no cost data are declared".into() },
+            status: if plan.evidence.cost_data {
+                Status::Met
+            } else {
+                Status::NotMet
+            },
+            observed: if plan.evidence.cost_data {
+                "cost data are declared".into()
+            } else {
+                "no cost data are declared".into()
+            },
             rule: "Level 4 needs cost data (evidence.cost_data).".into(),
-        },
-    ]
+        };
+    };
+    let (status, observed) = crate::report::economics::cost_judgement(e);
+    Criterion {
+        level: 4,
+        id: "cost_data",
+        title: "Impact at reasonable cost",
+        status,
+        observed,
+        rule: "Level 4 needs the impact at reasonable cost, judged from analysis.economics: with costs per unit of each arm declared, either (a) a value per unit of outcome is declared and the net monetary benefit is positive (met when the lower bound of its confidence interval is above zero; met, uncertain, when only the estimate is), or (b) no value is declared and the incremental cost per unit of outcome is reported with its Fieller interval (met as costed, with no value judgement made). Multi-year costs and benefits are discounted at the Green Book's 3.5% a year (3.0% after year 30).".into(),
+    }
 }
 
 fn level_five(plan: &Plan) -> Vec<Criterion> {

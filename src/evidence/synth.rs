@@ -177,7 +177,7 @@ pub fn grade(plan: &Plan, result: Option<&SynthResult>) -> Grade {
             rule: p_rule,
         },
     });
-    criteria.extend(level_four(plan));
+    criteria.extend(level_four(plan, None));
     criteria.extend(level_five(plan));
     let (level, summary, next_level_needs) = reached(&criteria);
     let facts = Facts {

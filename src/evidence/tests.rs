@@ -156,6 +156,7 @@ fn analysis(
         difference_in_differences: None,
         stepped_wedge: None,
         subgroups: Vec::new(),
+        economics: Vec::new(),
         staggered_rollout: None,
     }
 }

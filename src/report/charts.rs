@@ -91,6 +91,13 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     {
         out.push(chart);
     }
+    if let Some(chart) = model
+        .analysis
+        .as_ref()
+        .and_then(super::economics::ceac_chart)
+    {
+        out.push(chart);
+    }
     if let Some(matched) = model.analysis.as_ref().and_then(|a| a.matched.as_ref()) {
         out.extend(super::matching::charts(matched));
     }

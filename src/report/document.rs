@@ -381,6 +381,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             super::bounds::bounds_blocks(outcome, &mut blocks);
         }
         super::subgroups::subgroup_blocks(analysis, charts, &mut blocks);
+        super::economics::economics_blocks(analysis, charts, &mut blocks);
     }
 
     if let Some(analysis) = &model.analysis

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod compliance;
 mod did;
 pub(crate) mod document;
+pub mod economics;
 pub mod equivalence;
 mod findings;
 mod flow_chart;

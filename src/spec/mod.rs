@@ -24,6 +24,7 @@ pub use power::{
     BoundarySpec, BudgetSpec, InterimSpec, PowerFamily, PowerSpec, RatePer, RecruitmentPeriod,
     RecruitmentSpec, RunningShapeSpec, SimulationSpec, SolveFor, SpendingSpec,
 };
+pub use validate::economics_check::{AlternativePlan, EconomicsPlan};
 pub use validate::equivalence_check::AttritionBoundsPlan;
 pub use validate::{
     AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,
@@ -502,6 +503,116 @@ pub struct AnalysisSpec {
     /// estimatr's `lm_robust(fixed_effects = ~ school)`; randomised trials.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed_effects: Vec<String>,
+    /// Economic evaluation of a randomised trial (docs/spec.md, "analysis.economics"):
+    /// costs per unit in each arm, the outcome they buy, an optional value per unit of
+    /// outcome, discounting and cost sensitivity; reported as "Value for money".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<EconomicsSpec>,
+}
+
+/// `analysis.economics`: what each arm costs and what the outcome is worth.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EconomicsSpec {
+    /// The outcome the costs buy; default the primary outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Cost per unit in each arm, by arm name, in `currency` (every arm, at least 0).
+    pub costs: std::collections::BTreeMap<String, f64>,
+    /// Cluster trials: a further cost per cluster by arm name (e.g. training a ward's
+    /// staff), spread over the arm's units (clusters per unit allocated); arms not
+    /// named have none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub cluster_costs: std::collections::BTreeMap<String, f64>,
+    /// The currency symbol the report writes before money. Default "£".
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// What a unit is, in words, for "£55 per household". Default "unit".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// One unit of the outcome in words, for "each additional household with a working
+    /// alarm costs £X". Default from the outcome's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_unit: Option<String>,
+    /// Value of one unit of the outcome (willingness to pay), e.g. of one more
+    /// household with a working alarm; gives the net monetary benefit its sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// `[low, high]` range of values per unit of outcome for the cost-effectiveness
+    /// acceptability curve; default 0 to twice `value` (or twice the ICER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<[f64; 2]>,
+    /// Years in which the per-unit costs are incurred (years 0 .. n − 1). Default 1.
+    #[serde(default = "default_one_year")]
+    pub cost_years: u32,
+    /// Years over which the effect on the outcome lasts (years 0 .. n − 1). Default 1.
+    #[serde(default = "default_one_year")]
+    pub benefit_years: u32,
+    /// Cost sensitivity: every arm's cost moved by ± `percent`, and alternative costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<CostSensitivitySpec>,
+    /// The bootstrap of the incremental effect: resamples (default 2000) and seed.
+    #[serde(default)]
+    pub bootstrap: BootstrapSpec,
+}
+
+/// `analysis.economics.sensitivity`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostSensitivitySpec {
+    /// Move the treated arm's cost up and the control's down by this percent (and the
+    /// reverse): the least and most favourable cost differences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    /// Alternative costs per unit by arm, each with a label; arms not named keep the
+    /// base cost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<AlternativeCosts>,
+}
+
+/// One alternative cost scenario.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlternativeCosts {
+    pub label: String,
+    pub costs: std::collections::BTreeMap<String, f64>,
+}
+
+/// `analysis.economics.bootstrap`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSpec {
+    /// Resamples; 0 switches the bootstrap off. Default 2000.
+    #[serde(default = "default_bootstrap_draws")]
+    pub draws: u32,
+    /// Seed of the resampling. Default 20260.
+    #[serde(default = "default_bootstrap_seed")]
+    pub seed: u64,
+}
+
+impl Default for BootstrapSpec {
+    fn default() -> Self {
+        BootstrapSpec {
+            draws: default_bootstrap_draws(),
+            seed: default_bootstrap_seed(),
+        }
+    }
+}
+
+fn default_currency() -> String {
+    "£".into()
+}
+
+fn default_one_year() -> u32 {
+    1
+}
+
+fn default_bootstrap_draws() -> u32 {
+    2000
+}
+
+fn default_bootstrap_seed() -> u64 {
+    20260
 }
 
 /// A declared subgroup.

@@ -19,6 +19,7 @@ use crate::error::SpecError;
 use crate::stats::estimate::Alternative;
 
 mod did_check;
+pub mod economics_check;
 pub mod equivalence_check;
 mod evidence_check;
 mod its_check;
@@ -241,6 +242,8 @@ pub struct AnalysisPlan {
     pub subgroups: Vec<crate::analysis::subgroups::SubgroupPlan>,
     /// `analysis.fixed_effects`: columns absorbed by the regression estimator.
     pub fixed_effects: Vec<String>,
+    /// `analysis.economics`: costs per arm, value and discounting (randomised trials).
+    pub economics: Option<economics_check::EconomicsPlan>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -1174,6 +1177,7 @@ impl Checker<'_> {
         let received = self.check_received(spec, kind, header.as_ref(), &data);
         let margins = self.check_margins(spec, kind);
         let attrition_bounds = self.check_attrition_bounds(spec, kind);
+        let economics = self.check_economics(spec, kind);
         let subgroups = self.check_subgroups(spec, kind, header.as_ref(), &data);
         let fixed_effects =
             self.check_fixed_effects(spec, kind, &estimators, header.as_ref(), &data);
@@ -1276,6 +1280,7 @@ impl Checker<'_> {
             attrition_bounds,
             subgroups,
             fixed_effects,
+            economics,
         })
     }
 
@@ -1442,6 +1447,14 @@ impl Checker<'_> {
                 "analysis.attrition_bounds",
                 format!(
                     "attrition bounds trim the rows' outcomes, which {named} does not load: remove analysis.attrition_bounds or analysis.engine"
+                ),
+            );
+        }
+        if spec.economics.is_some() {
+            self.problem(
+                "analysis.economics",
+                format!(
+                    "the economic evaluation is computed beside the in-memory analysis (its bootstrap resamples the rows), which {named} does not load: remove analysis.economics or analysis.engine"
                 ),
             );
         }
