@@ -141,19 +141,13 @@ impl std::fmt::Display for FixedEffectsFit {
             .collect();
         writeln!(f, "Fixed effects absorbed: {}", absorbed.join(", "))?;
         writeln!(f)?;
-        writeln!(f, "Coefficients:")?;
-        super::lm_robust::write_table(f, &self.coefficients)?;
-        writeln!(f)?;
-        writeln!(f)?;
-        write!(f, "Observations: {}", self.nobs)?;
-        if let Some(j) = self.nclusters {
-            write!(f, ", clusters: {j}")?;
-        }
-        writeln!(f, ", residual df: {}", self.df_residual)?;
-        writeln!(
+        super::lm_robust::write_coefficients_and_residuals(
             f,
-            "Residual standard error: {:.6} on {} degrees of freedom",
-            self.sigma, self.df_residual
+            &self.coefficients,
+            self.nobs,
+            self.nclusters,
+            self.df_residual,
+            self.sigma,
         )
     }
 }

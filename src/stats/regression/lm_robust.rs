@@ -314,23 +314,42 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, rows: &[Coefficient]) -> f
     write!(f, "({:.0}% confidence intervals)", level * 100.0)
 }
 
+/// The coefficient table, the counts and the residual standard error, as every
+/// least-squares fit prints them (R's summary layout).
+pub(crate) fn write_coefficients_and_residuals(
+    f: &mut fmt::Formatter<'_>,
+    coefficients: &[Coefficient],
+    nobs: usize,
+    nclusters: Option<usize>,
+    df_residual: f64,
+    sigma: f64,
+) -> fmt::Result {
+    writeln!(f, "Coefficients:")?;
+    write_table(f, coefficients)?;
+    writeln!(f)?;
+    writeln!(f)?;
+    write!(f, "Observations: {nobs}")?;
+    if let Some(j) = nclusters {
+        write!(f, ", clusters: {j}")?;
+    }
+    writeln!(f, ", residual df: {df_residual}")?;
+    writeln!(
+        f,
+        "Residual standard error: {sigma:.6} on {df_residual} degrees of freedom"
+    )
+}
+
 impl fmt::Display for LmRobust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Standard error type:  {}", self.se_type)?;
         writeln!(f)?;
-        writeln!(f, "Coefficients:")?;
-        write_table(f, &self.coefficients)?;
-        writeln!(f)?;
-        writeln!(f)?;
-        write!(f, "Observations: {}", self.nobs)?;
-        if let Some(j) = self.nclusters {
-            write!(f, ", clusters: {j}")?;
-        }
-        writeln!(f, ", residual df: {}", self.df_residual)?;
-        writeln!(
+        write_coefficients_and_residuals(
             f,
-            "Residual standard error: {:.6} on {} degrees of freedom",
-            self.sigma, self.df_residual
+            &self.coefficients,
+            self.nobs,
+            self.nclusters,
+            self.df_residual,
+            self.sigma,
         )?;
         writeln!(
             f,
