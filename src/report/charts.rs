@@ -695,25 +695,7 @@ pub fn budget_chart(budget: &crate::power::plan::BudgetPlan) -> Chart {
                 .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                 .draw()
                 .ok();
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(budget.budget, 0.0), (budget.budget, y_top * 1.05)],
-                    2,
-                    4,
-                    GREY.stroke_width(1),
-                ))
-                .ok();
-            chart
-                .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
-                .ok();
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .step_by(8)
-                        .map(|&p| Circle::new(p, 4, BLUE.filled())),
-                )
-                .ok();
+            mdes_curve(&mut chart, &points, budget.budget, y_top);
         }
         root.present().ok();
     }
@@ -817,25 +799,7 @@ pub fn mdes_chart(plan: &PlanResult) -> Chart {
                     }
                 }
             }
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(plan.planned_size, 0.0), (plan.planned_size, y_top * 1.05)],
-                    2,
-                    4,
-                    GREY.stroke_width(1),
-                ))
-                .ok();
-            chart
-                .draw_series(LineSeries::new(points.clone(), BLUE.stroke_width(2)))
-                .ok();
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .step_by(8)
-                        .map(|&p| Circle::new(p, 4, BLUE.filled())),
-                )
-                .ok();
+            mdes_curve(&mut chart, &points, plan.planned_size, y_top);
         }
         root.present().ok();
     }
@@ -999,6 +963,30 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, row: &
     };
     chart
         .draw_series(std::iter::once(Circle::new((difference, 0.5), 6, marker)))
+        .ok();
+}
+
+/// An MDES curve: the dotted line at the declared size or budget `marked`, the curve,
+/// and a marker on every eighth point (the MDES against sample size and budget charts).
+fn mdes_curve(chart: &mut TimeChart<'_, '_>, points: &[(f64, f64)], marked: f64, y_top: f64) {
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(marked, 0.0), (marked, y_top * 1.05)],
+            2,
+            4,
+            GREY.stroke_width(1),
+        ))
+        .ok();
+    chart
+        .draw_series(LineSeries::new(points.to_vec(), BLUE.stroke_width(2)))
+        .ok();
+    chart
+        .draw_series(
+            points
+                .iter()
+                .step_by(8)
+                .map(|&p| Circle::new(p, 4, BLUE.filled())),
+        )
         .ok();
 }
 
