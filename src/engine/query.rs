@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use ballista::prelude::SessionContextExt;
+use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast as cast_array;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::prelude::{
     DataFrame, Expr, ParquetReadOptions, SessionConfig, SessionContext, cast, ident, lit, when,
@@ -25,6 +26,18 @@ use super::{
 use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
 use crate::stats::regression::{DifferenceInMeans, DimDesign, LmRobust, RegressionError, SeType};
+
+/// How many times a Ballista query is submitted when the executor holding its
+/// result is lost before the result is fetched (all within the engine's timeout).
+const BALLISTA_ATTEMPTS: usize = 3;
+
+/// Whether a failed Ballista query failed because the client could not reach the
+/// executor holding the finished job's result. Ballista reports this only as text:
+/// its client wraps the connection error as `GrpcConnectionError` in an execution
+/// error, and reaches executors (never the scheduler) through that client.
+fn result_executor_lost(error: &datafusion::error::DataFusionError) -> bool {
+    error.to_string().contains("GrpcConnectionError")
+}
 
 /// Leverage at or above 1 − this makes HC2/HC3 undefined (as in memory).
 const LEVERAGE_ONE: f64 = 1e-12;
@@ -607,7 +620,18 @@ impl Table {
         })?;
         let context = match engine {
             Engine::Ballista { endpoint, .. } => {
-                SessionContext::remote(&format!("df://{endpoint}"))
+                // Ballista's adaptive planner (its default) cannot yet recover a job
+                // that loses an executor: the stages it rolls back stay unfinished and
+                // the job runs forever. The static planner re-runs them; these plans
+                // are single aggregates, which adaptive planning would not change.
+                let state = SessionStateBuilder::new()
+                    .with_default_features()
+                    .with_config(
+                        SessionConfig::new_with_ballista()
+                            .with_ballista_adaptive_query_planner(false),
+                    )
+                    .build();
+                SessionContext::remote_with_state(&format!("df://{endpoint}"), state)
                     .await
                     .map_err(|e| EngineError::Cluster {
                         endpoint: endpoint.clone(),
@@ -949,13 +973,28 @@ impl Table {
                 endpoint,
                 timeout_seconds,
             } => {
-                let limit = Duration::from_secs(*timeout_seconds);
-                match tokio::time::timeout(limit, frame.collect()).await {
-                    Ok(batches) => batches.map_err(|e| self.failed(e)),
-                    Err(_) => Err(EngineError::Timeout {
-                        endpoint: endpoint.clone(),
-                        seconds: *timeout_seconds,
-                    }),
+                let deadline = Instant::now() + Duration::from_secs(*timeout_seconds);
+                let mut attempt = 1;
+                loop {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, frame.clone().collect()).await {
+                        Ok(Ok(batches)) => return Ok(batches),
+                        // The job finished but the executor holding its result died
+                        // before the result was fetched: only running it again on
+                        // the executors left can bring the result back.
+                        Ok(Err(error))
+                            if attempt < BALLISTA_ATTEMPTS && result_executor_lost(&error) =>
+                        {
+                            attempt += 1;
+                        }
+                        Ok(Err(error)) => return Err(self.failed(error)),
+                        Err(_) => {
+                            return Err(EngineError::Timeout {
+                                endpoint: endpoint.clone(),
+                                seconds: *timeout_seconds,
+                            });
+                        }
+                    }
                 }
             }
             _ => frame.collect().await.map_err(|e| self.failed(e)),
@@ -1028,5 +1067,33 @@ impl Table {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::result_executor_lost;
+    use ballista_core::error::BallistaError;
+    use datafusion::error::DataFusionError;
+
+    #[test]
+    fn only_an_unreachable_result_executor_is_worth_a_second_submission() {
+        // As Ballista's client reports an executor it cannot connect to when
+        // fetching a finished job's result (distributed_query.rs, fetch_partition).
+        let lost = DataFusionError::Execution(format!(
+            "{:?}",
+            BallistaError::GrpcConnectionError(
+                "Error connecting to Ballista scheduler or executor at http://localhost:35105"
+                    .into()
+            )
+        ));
+        assert!(result_executor_lost(&lost));
+        // A job the scheduler failed, and a bad file, are not retried.
+        let failed = DataFusionError::Execution(
+            "Job 038HV3EN0W000 failed: no executor left to run its tasks".into(),
+        );
+        assert!(!result_executor_lost(&failed));
+        let bad_file = DataFusionError::Execution("Parquet error: EOF".into());
+        assert!(!result_executor_lost(&bad_file));
     }
 }
