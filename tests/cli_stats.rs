@@ -446,7 +446,91 @@ fn logistic_regression_reports_deviance_df_and_convergence() {
     assert_eq!(f.df_null, Some(number(r, "df_null")));
     assert_eq!(f.converged, Some(true));
     assert!(f.iterations.is_some_and(|i| i > 0));
-    assert_eq!(fit.se_type, None);
+    assert_eq!(fit.se_type.as_deref(), Some("classical"));
+}
+
+/// `regress --logistic --weights w --clusters cl` (CR1 by default) and `--se-type
+/// HC1` against glm with weights and the sandwich at the MLE
+/// (tests/reference/regression/logistic_weighted.R); HC2 is refused.
+#[test]
+fn weighted_logistic_regression_with_clustered_and_robust_errors() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/regression/logistic_weighted.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let data = &fixture["data"];
+    let keys = ["y", "x1", "x2", "g", "cl", "w"];
+    let mut text = keys.join(",") + "\n";
+    for i in 0..data["y"].as_array().unwrap().len() {
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| match &data[*k][i] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("weighted.csv");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let r = &fixture["weighted"];
+    for (extra, se, name) in [
+        (vec!["--clusters", "cl"], "stata", "CR1"),
+        (vec!["--se-type", "HC1"], "HC1", "HC1"),
+    ] {
+        let mut args = vec![
+            "regress",
+            "--data",
+            &file,
+            "--outcome",
+            "y",
+            "--covariates",
+            "x1,x2,g",
+            "--logistic",
+            "--weights",
+            "w",
+        ];
+        args.extend(extra);
+        let fit = regress(&args);
+        assert_eq!(fit.se_type.as_deref(), Some(se));
+        assert!(fit.fit.weighted);
+        for (i, row) in fit.estimates.iter().enumerate() {
+            assert_close(row.estimate.0, list(r, "estimate")[i], 1e-8, name);
+            assert_close(
+                row.std_error.unwrap(),
+                list(&r["se"][name], "std_error")[i],
+                1e-8,
+                name,
+            );
+        }
+        assert_close(
+            fit.fit.deviance.unwrap(),
+            number(r, "deviance"),
+            1e-8,
+            "deviance",
+        );
+    }
+    evident()
+        .args([
+            "regress",
+            "--data",
+            &file,
+            "--outcome",
+            "y",
+            "--logistic",
+            "--se-type",
+            "HC2",
+        ])
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(predicate::str::contains("HC0 or HC1"));
 }
 
 /// estimatr: `lm_robust(days_to_inspection ~ risk_score, data = inspections)` (HC2):

@@ -574,3 +574,218 @@ fn logistic_extreme_but_finite_fit_is_not_separation() {
         "deviance",
     );
 }
+
+/// Weighted (survey-like and frequency) and unweighted logistic regression with
+/// model-based, HC0/HC1 and clustered CR0/CR1 standard errors, against glm and the
+/// sandwich formulas at the final estimate (logistic_weighted.R); sandwich's own
+/// values, which lag one iteration, to 1e-6.
+#[test]
+fn weighted_and_robust_logistic_regression_match_glm_and_sandwich() {
+    let fx = load("logistic_weighted.json");
+    let data = &fx["data"];
+    let design = build_design(
+        true,
+        &lm_covariates(
+            floats(&data["x1"]),
+            floats(&data["x2"]),
+            strings(&data["g"]),
+        ),
+    )
+    .unwrap();
+    let y = floats(&data["y"]);
+    let clusters = Clusters::from_labels(&strings(&data["cl"]));
+    let survey = floats(&data["w"]);
+    let frequency = floats(&data["fw"]);
+    for (case, weights) in [
+        ("weighted", Some(survey.as_slice())),
+        ("frequency", Some(frequency.as_slice())),
+        ("unweighted", None),
+    ] {
+        let r = &fx[case];
+        for (se, clustered) in [
+            (None, false),
+            (Some(SeType::HC0), false),
+            (Some(SeType::HC1), false),
+            (Some(SeType::CR0), true),
+            // The default with clusters.
+            (None, true),
+        ] {
+            let fit = logistic_regression(
+                &design,
+                &y,
+                &LogisticOptions {
+                    weights,
+                    se_type: se,
+                    clusters: clustered.then_some(&clusters),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let name = match (se, clustered) {
+                (None, false) => "classical",
+                (None, true) => "CR1",
+                (Some(t), _) => match t {
+                    SeType::HC0 => "HC0",
+                    SeType::HC1 => "HC1",
+                    _ => "CR0",
+                },
+            };
+            assert_eq!(fit.weighted, weights.is_some());
+            assert_eq!(fit.nclusters, clustered.then_some(18));
+            let v = &r["se"][name];
+            for (i, c) in fit.coefficients.iter().enumerate() {
+                let what = format!("logistic {case} {name} {}", c.term);
+                assert_eq!(c.term, strings(&r["term"])[i]);
+                let e = &c.estimate;
+                assert_close(e.estimate, floats(&r["estimate"])[i], PARITY_SOLVED, &what);
+                for (field, ours) in [
+                    ("std_error", e.std_error),
+                    ("statistic", e.statistic),
+                    ("p_value", e.p_value),
+                    ("conf_low", e.conf_low),
+                    ("conf_high", e.conf_high),
+                ] {
+                    assert_close(ours, floats(&v[field])[i], PARITY_SOLVED, &what);
+                }
+                assert_close(e.std_error, floats(&r["sandwich"][name])[i], 1e-6, &what);
+            }
+            assert_close(
+                fit.deviance,
+                r["deviance"].as_f64().unwrap(),
+                PARITY_SOLVED,
+                case,
+            );
+            assert_close(
+                fit.null_deviance,
+                r["null_deviance"].as_f64().unwrap(),
+                PARITY,
+                case,
+            );
+        }
+    }
+    // AIC is deviance + 2k, R's own with integer weights; with non-integer ones R
+    // rounds the weights inside its likelihood and reports less than the deviance.
+    let fit = |weights| {
+        logistic_regression(
+            &design,
+            &y,
+            &LogisticOptions {
+                weights,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let integer = fit(Some(frequency.as_slice()));
+    assert_close(
+        integer.aic,
+        fx["frequency"]["aic"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "aic",
+    );
+    let survey_fit = fit(Some(survey.as_slice()));
+    assert_close(
+        survey_fit.aic,
+        survey_fit.deviance + 10.0,
+        PARITY,
+        "aic is deviance + 2k",
+    );
+    assert!(fx["weighted"]["aic"].as_f64().unwrap() < survey_fit.deviance);
+    // Without an intercept the null model is μ = 1/2.
+    let no_intercept = build_design(
+        false,
+        &[
+            Covariate::Numeric {
+                name: "x1".into(),
+                values: floats(&data["x1"]),
+            },
+            Covariate::Numeric {
+                name: "x2".into(),
+                values: floats(&data["x2"]),
+            },
+        ],
+    )
+    .unwrap();
+    let r = &fx["no_intercept"];
+    let fit = logistic_regression(
+        &no_intercept,
+        &y,
+        &LogisticOptions {
+            weights: Some(&survey),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for (i, c) in fit.coefficients.iter().enumerate() {
+        assert_close(
+            c.estimate.estimate,
+            floats(&r["estimate"])[i],
+            PARITY_SOLVED,
+            "no intercept",
+        );
+    }
+    assert_close(
+        fit.null_deviance,
+        r["null_deviance"].as_f64().unwrap(),
+        PARITY,
+        "null deviance without an intercept",
+    );
+    assert_close(
+        fit.deviance,
+        r["deviance"].as_f64().unwrap(),
+        PARITY_SOLVED,
+        "deviance without an intercept",
+    );
+}
+
+#[test]
+fn logistic_regression_refuses_bad_weights_and_variances() {
+    let x: Vec<f64> = (0..20).map(|i| f64::from(i) / 4.0 - 2.0).collect();
+    let y: Vec<f64> = (0..20).map(|i| f64::from((i * 7 % 5 < 2) as u8)).collect();
+    let design = build_design(
+        true,
+        &[Covariate::Numeric {
+            name: "x".into(),
+            values: x,
+        }],
+    )
+    .unwrap();
+    let mut weights = vec![1.0; 20];
+    weights[6] = -0.5;
+    let err = logistic_regression(
+        &design,
+        &y,
+        &LogisticOptions {
+            weights: Some(&weights),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, RegressionError::BadWeight { row: 6, value } if value == -0.5),
+        "{err}"
+    );
+    let hc2 = LogisticOptions {
+        se_type: Some(SeType::HC2),
+        ..Default::default()
+    };
+    let err = logistic_regression(&design, &y, &hc2).unwrap_err();
+    assert!(err.to_string().contains("HC0 or HC1"), "{err}");
+    let cr0 = LogisticOptions {
+        se_type: Some(SeType::CR0),
+        ..Default::default()
+    };
+    let err = logistic_regression(&design, &y, &cr0).unwrap_err();
+    assert!(err.to_string().contains("need clusters"), "{err}");
+    let one = Clusters::from_labels(&["a"; 20]);
+    let err = logistic_regression(
+        &design,
+        &y,
+        &LogisticOptions {
+            clusters: Some(&one),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("two clusters"), "{err}");
+}

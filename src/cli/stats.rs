@@ -484,6 +484,8 @@ pub struct RegressArgs {
     #[arg(long, value_delimiter = ',')]
     pub covariates: Vec<String>,
     /// Variance estimator; default HC2, or CR2 with --clusters (estimatr's defaults).
+    /// With --logistic: classical (model-based, the default), HC0 or HC1, or CR0 or
+    /// CR1 (the default) with --clusters.
     #[arg(long, value_enum)]
     pub se_type: Option<SeTypeArg>,
     /// Column with cluster labels.
@@ -495,7 +497,8 @@ pub struct RegressArgs {
     /// Lin (2013): name the 0/1 treatment column; the --covariates are centred and interacted with it.
     #[arg(long)]
     pub lin: Option<String>,
-    /// Logistic regression of a 0/1 outcome (Newton/IRLS to full convergence).
+    /// Logistic regression of a 0/1 outcome (Newton/IRLS to full convergence), with
+    /// --weights as glm's prior weights and robust or clustered --se-type.
     #[arg(long)]
     pub logistic: bool,
     /// Instrumental variables (estimatr's iv_robust): `--iv "received ~ assigned"`
@@ -1024,21 +1027,29 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     let design =
         |covariates: &[Covariate]| build_design_rows(y.len(), !args.no_intercept, covariates);
     if args.logistic {
-        if args.lin.is_some()
-            || args.clusters.is_some()
-            || args.weights.is_some()
-            || args.se_type.is_some()
-        {
+        if args.lin.is_some() {
             return Err(arguments(
-                "--logistic takes --covariates only",
-                "logistic regression here reports model-based (not robust) standard errors",
+                "--logistic does not take --lin",
+                "Lin's interacted adjustment is for least squares; give the treatment and covariates as --covariates",
             ));
         }
+        let clusters = args
+            .clusters
+            .as_ref()
+            .map(|name| Clusters::from_labels(&data.labels(name)));
+        let weights = args
+            .weights
+            .as_ref()
+            .map(|w| data.numeric(w, NUMERIC))
+            .transpose()?;
         let fit = logistic_regression(
             &design(&covariates)?,
             &y,
             &LogisticOptions {
                 conf_level,
+                weights: weights.as_deref(),
+                se_type: args.se_type.map(SeType::from),
+                clusters: clusters.as_ref(),
                 ..LogisticOptions::default()
             },
         )?;

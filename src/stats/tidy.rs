@@ -852,7 +852,7 @@ impl RegressOutput {
             schema_version: RESULT_SCHEMA_VERSION,
             command: "regress".into(),
             method: "logistic regression (glm, binomial, logit link)".into(),
-            se_type: None,
+            se_type: Some(fit.se_type.to_string()),
             alternative: first.map_or(Alternative::TwoSided, |e| e.alternative),
             conf_level: first.map_or(0.95, |e| e.conf_level),
             estimates: fit
@@ -863,8 +863,8 @@ impl RegressOutput {
             fit: Fit {
                 nobs: fit.nobs as u64,
                 n_dropped: n_dropped as u64,
-                nclusters: None,
-                weighted: false,
+                nclusters: fit.nclusters.map(|g| g as u64),
+                weighted: fit.weighted,
                 df_residual: Some(fit.nobs as f64 - k),
                 df_null: Some(fit.nobs as f64 - f64::from(u8::from(has_intercept))),
                 sigma: None,

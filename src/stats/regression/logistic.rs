@@ -11,6 +11,14 @@
 //! ranges, so the result does not depend on the thread count). Iteration stops when the step is below 1e-10 relative to β (plus one more
 //! polishing step); standard errors are √diag((XᵀWX)⁻¹) with W at the final β.
 //!
+//! With prior weights wᵢ (`glm(weights = w)`: survey, inverse-probability or frequency
+//! weights) W = diag(wᵢμᵢ(1 − μᵢ)) and the deviance is weighted. Robust variances are
+//! the sandwich B M B with B = (XᵀWX)⁻¹ and M the cross-product of the scores
+//! wᵢ(yᵢ − μᵢ)xᵢ (summed within clusters when clustered): HC0, HC1 (× n/(n − k)), CR0
+//! and CR1 (× G/(G − 1), Stata's `logit, vce(cluster)` and sandwich's `vcovCL`).
+//! AIC is deviance + 2k, R's value for 0/1 outcomes with integer weights; R rounds
+//! non-integer weights inside its binomial likelihood, so its AIC there is not one.
+//!
 //! R's `glm()` reports standard errors from the weights of the previous iteration
 //! (parity-notes.md): at its default tolerance they are 1e-7 to 2e-5 off the SEs at the
 //! MLE. The fixtures compare with `glm(control = glm.control(epsilon = 1e-14,
@@ -38,26 +46,37 @@ use serde::Serialize;
 use std::fmt;
 
 use super::lm_robust::{Coefficient, check_conf_level, checked_estimate, write_table};
+use super::ols::check_weights;
 use super::ols::{COLLINEARITY_TOL, tall_skinny_r_with};
-use super::{Design, RegressionError};
+use super::{Clusters, Design, RegressionError, SeType};
 use crate::stats::estimate::Alternative;
 
 /// Options of [`logistic_regression`].
 #[derive(Debug, Clone, Copy)]
-pub struct LogisticOptions {
+pub struct LogisticOptions<'a> {
     /// Confidence level of the Wald intervals, in (0, 1); default 0.95.
     pub conf_level: f64,
     pub alternative: Alternative,
     /// Newton iterations allowed; default 100.
     pub max_iter: usize,
+    /// Prior (observation) weights, finite and > 0.
+    pub weights: Option<&'a [f64]>,
+    /// `None`: model-based (classical), or CR1 when clustered. Otherwise classical,
+    /// HC0 or HC1, or CR0 or CR1 with clusters.
+    pub se_type: Option<SeType>,
+    /// Cluster membership, one entry per row.
+    pub clusters: Option<&'a Clusters>,
 }
 
-impl Default for LogisticOptions {
+impl Default for LogisticOptions<'_> {
     fn default() -> Self {
         LogisticOptions {
             conf_level: 0.95,
             alternative: Alternative::TwoSided,
             max_iter: 100,
+            weights: None,
+            se_type: None,
+            clusters: None,
         }
     }
 }
@@ -72,6 +91,12 @@ pub struct LogisticFit {
     pub aic: f64,
     pub iterations: usize,
     pub nobs: usize,
+    /// The variance behind the standard errors.
+    pub se_type: SeType,
+    /// Whether prior weights were given.
+    pub weighted: bool,
+    /// Number of clusters, when clustered.
+    pub nclusters: Option<usize>,
 }
 
 /// Relative step size at which Newton's method is considered converged.
@@ -108,6 +133,11 @@ pub fn logistic_regression(
     if n <= k {
         return Err(RegressionError::TooFewObservations { n, k });
     }
+    if let Some(w) = options.weights {
+        check_weights(w, n)?;
+    }
+    let se_type = variance_type(options, n)?;
+    let prior = options.weights;
     let x = &design.x;
     let yv = DVector::from_column_slice(y);
     // One set of n-long vectors for every step (η, μ, W, z and W^½).
@@ -141,8 +171,8 @@ pub fn logistic_regression(
             .any(|&m| !(FITTED_EDGE..=1.0 - FITTED_EDGE).contains(&m))
         {
             // Either an extreme but finite fit, or separation: keep stepping.
-            let (beta, extra) = past_the_edge(design, &yv, beta)?;
-            return finish(design, &yv, &beta, iteration + extra, options);
+            let (beta, extra) = past_the_edge(design, &yv, prior, beta)?;
+            return finish(design, &yv, &beta, iteration + extra, options, se_type);
         }
         w.as_mut_slice()
             .par_iter_mut()
@@ -153,12 +183,15 @@ pub fn logistic_regression(
                 *w = m * (1.0 - m);
                 *z = (y - m) / *w;
             });
+        if let Some(prior) = prior {
+            w.iter_mut().zip(prior).for_each(|(w, &p)| *w *= p);
+        }
         let step = weighted_step(x, &w, &z, &mut sw, &design.names)?;
         beta += &step;
         let scale = beta.amax().max(1.0);
         last_change = step.amax() / scale;
         if polished {
-            return finish(design, &yv, &beta, iteration, options);
+            return finish(design, &yv, &beta, iteration, options, se_type);
         }
         if last_change <= STEP_TOL {
             polished = true;
@@ -315,12 +348,51 @@ fn column_norm(n: usize, value: impl Fn(usize) -> f64) -> f64 {
     squared.sqrt()
 }
 
-fn binomial_deviance(y: &DVector<f64>, mu: &DVector<f64>) -> f64 {
-    -2.0 * y
-        .iter()
-        .zip(mu.iter())
-        .map(|(&yi, &m)| if yi == 1.0 { m.ln() } else { (1.0 - m).ln() })
-        .sum::<f64>()
+/// The variance asked for, checked against the clusters given.
+fn variance_type(options: &LogisticOptions, n: usize) -> Result<SeType, RegressionError> {
+    if let Some(clusters) = options.clusters
+        && clusters.len() != n
+    {
+        return Err(RegressionError::LengthMismatch {
+            column: "clusters".into(),
+            expected: n,
+            found: clusters.len(),
+        });
+    }
+    if options.clusters.is_some_and(|c| c.count() < 2) {
+        return Err(RegressionError::Unsupported(
+            "clustered standard errors need at least two clusters",
+        ));
+    }
+    match (options.se_type, options.clusters) {
+        (None, None) => Ok(SeType::Classical),
+        (None, Some(_)) => Ok(SeType::CR1),
+        (Some(t @ (SeType::Classical | SeType::HC0 | SeType::HC1)), None) => Ok(t),
+        (Some(t @ (SeType::CR0 | SeType::CR1)), Some(_)) => Ok(t),
+        (Some(SeType::CR0 | SeType::CR1), None) => {
+            Err(RegressionError::Unsupported("CR0 and CR1 need clusters"))
+        }
+        (Some(_), None) => Err(RegressionError::Unsupported(
+            "logistic regression takes classical, HC0 or HC1 standard errors (HC2 and HC3 are for least squares)",
+        )),
+        (Some(_), Some(_)) => Err(RegressionError::Unsupported(
+            "clustered logistic regression takes CR0 or CR1 standard errors",
+        )),
+    }
+}
+
+/// −2 Σ wᵢ log L(yᵢ; μᵢ) for 0/1 outcomes (wᵢ = 1 without prior weights).
+fn binomial_deviance(y: &DVector<f64>, mu: &DVector<f64>, prior: Option<&[f64]>) -> f64 {
+    let term = |(&yi, &m): (&f64, &f64)| if yi == 1.0 { m.ln() } else { (1.0 - m).ln() };
+    -2.0 * match prior {
+        None => y.iter().zip(mu.iter()).map(term).sum::<f64>(),
+        Some(w) => y
+            .iter()
+            .zip(mu.iter())
+            .zip(w)
+            .map(|(pair, &wi)| wi * term(pair))
+            .sum::<f64>(),
+    }
 }
 
 fn finish(
@@ -329,7 +401,9 @@ fn finish(
     beta: &DVector<f64>,
     iterations: usize,
     options: &LogisticOptions,
+    se_type: SeType,
 ) -> Result<LogisticFit, RegressionError> {
+    let prior = options.weights;
     let x = &design.x;
     let (n, k) = x.shape();
     let mut mu = DVector::zeros(n);
@@ -338,7 +412,10 @@ fn finish(
         .par_iter_mut()
         .with_min_len(PARALLEL_ROWS)
         .for_each(|m| *m = logistic(*m));
-    let w = mu.map(|m| m * (1.0 - m));
+    let mut w = mu.map(|m| m * (1.0 - m));
+    if let Some(prior) = prior {
+        w.iter_mut().zip(prior).for_each(|(w, &p)| *w *= p);
+    }
     // RᵀR = XᵀWX either way (R's signs may differ, (RᵀR)⁻¹ does not).
     let r = if n >= TALL_ROWS {
         tall_skinny_r_with(n, k, |start, mut rows| {
@@ -362,7 +439,30 @@ fn finish(
         .ok_or_else(|| RegressionError::Collinear {
             columns: design.names.clone(),
         })?;
-    let vcov = &r_inv * r_inv.transpose();
+    let bread = &r_inv * r_inv.transpose();
+    let vcov = match se_type {
+        SeType::Classical => bread,
+        _ => {
+            // Scores wᵢ(yᵢ − μᵢ)xᵢ, summed within clusters when clustered.
+            let residual = |i: usize| prior.map_or(1.0, |p| p[i]) * (y[i] - mu[i]);
+            let groups = options.clusters.map_or(n, Clusters::count);
+            let mut scores = DMatrix::zeros(groups, k);
+            for i in 0..n {
+                let g = options.clusters.map_or(i, |c| c.ids()[i]);
+                let e = residual(i);
+                for j in 0..k {
+                    scores[(g, j)] += e * x[(i, j)];
+                }
+            }
+            let meat = scores.transpose() * &scores;
+            let scale = match se_type {
+                SeType::HC1 => n as f64 / (n - k) as f64,
+                SeType::CR1 => groups as f64 / (groups - 1) as f64,
+                _ => 1.0,
+            };
+            &bread * meat * &bread * scale
+        }
+    };
     let coefficients = (0..k)
         .map(|j| {
             Ok(Coefficient {
@@ -378,9 +478,20 @@ fn finish(
             })
         })
         .collect::<Result<Vec<_>, RegressionError>>()?;
-    let deviance = binomial_deviance(y, &mu);
-    let ybar = y.mean();
-    let null_deviance = binomial_deviance(y, &DVector::from_element(n, ybar));
+    let deviance = binomial_deviance(y, &mu, prior);
+    // The null model: the (weighted) mean with an intercept, else μ = 1/2 (glm's
+    // inverse link of a zero offset).
+    let null_mean = if design.names.iter().any(|name| name == "(Intercept)") {
+        match prior {
+            None => y.mean(),
+            Some(w) => {
+                y.iter().zip(w).map(|(&yi, &wi)| yi * wi).sum::<f64>() / w.iter().sum::<f64>()
+            }
+        }
+    } else {
+        0.5
+    };
+    let null_deviance = binomial_deviance(y, &DVector::from_element(n, null_mean), prior);
     Ok(LogisticFit {
         coefficients,
         deviance,
@@ -388,6 +499,9 @@ fn finish(
         aic: deviance + 2.0 * k as f64,
         iterations,
         nobs: n,
+        se_type,
+        weighted: prior.is_some(),
+        nclusters: options.clusters.map(Clusters::count),
     })
 }
 
@@ -404,6 +518,7 @@ const SEPARATION_STEPS: usize = 30;
 fn past_the_edge(
     design: &Design,
     y: &DVector<f64>,
+    prior: Option<&[f64]>,
     start: DVector<f64>,
 ) -> Result<(DVector<f64>, usize), RegressionError> {
     let x = &design.x;
@@ -412,8 +527,12 @@ fn past_the_edge(
     let mut polished = false;
     for extra in 1..=SEPARATION_STEPS {
         let mu = (x * &beta).map(logistic);
-        let w = mu.map(|m| (m * (1.0 - m)).max(1e-300));
-        let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / w[i]);
+        let variance = mu.map(|m| (m * (1.0 - m)).max(1e-300));
+        let z = DVector::from_fn(n, |i, _| (y[i] - mu[i]) / variance[i]);
+        let w = match prior {
+            None => variance,
+            Some(p) => DVector::from_fn(n, |i, _| variance[i] * p[i]),
+        };
         match weighted_step(x, &w, &z, &mut DVector::zeros(n), &design.names) {
             Ok(step) if step.iter().all(|v| v.is_finite()) => {
                 beta += &step;
@@ -484,9 +603,23 @@ fn past_the_edge(
 
 impl fmt::Display for LogisticFit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variance = match self.se_type {
+            SeType::Classical => "model-based standard errors".to_string(),
+            SeType::CR0 | SeType::CR1 => format!(
+                "{} standard errors over {} clusters",
+                if self.se_type == SeType::CR0 {
+                    "CR0"
+                } else {
+                    "CR1 (Stata's vce(cluster))"
+                },
+                self.nclusters.unwrap_or(0)
+            ),
+            other => format!("{other} standard errors"),
+        };
         writeln!(
             f,
-            "Logistic regression (binomial, logit link), Wald z inference"
+            "Logistic regression (binomial, logit link{}), Wald z inference, {variance}",
+            if self.weighted { ", weighted" } else { "" }
         )?;
         writeln!(f)?;
         writeln!(f, "Coefficients:")?;
