@@ -1137,3 +1137,83 @@ fn regress_absorbs_fixed_effects_as_estimatr() {
             "cannot also be the outcome or a covariate",
         ));
 }
+
+/// `regress --lin arm --lin-reference letter` with a text arm column fits the
+/// three-arm trial in one Lin regression (estimatr's lm_lin with a factor,
+/// tests/reference/regression/lm_lin_arms.R).
+#[test]
+fn regress_lin_takes_a_column_of_arm_names() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/regression/lm_lin_arms.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let data = &fixture["data"];
+    let keys = ["y", "arm", "x1", "x2", "g"];
+    let mut text = keys.join(",") + "\n";
+    for i in 0..data["y"].as_array().unwrap().len() {
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| match &data[*k][i] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("arms.csv");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let r = fixture["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["reference"] == "letter")
+        .unwrap();
+    let fit = regress(&[
+        "regress",
+        "--data",
+        &file,
+        "--outcome",
+        "y",
+        "--covariates",
+        "x1,x2,g",
+        "--lin",
+        "arm",
+        "--lin-reference",
+        "letter",
+    ]);
+    assert_eq!(fit.method, "lm_lin");
+    for (i, row) in fit.estimates.iter().enumerate() {
+        assert_eq!(row.term, r["term"][i].as_str().unwrap());
+        assert_close(row.estimate.0, list(r, "estimate")[i], 1e-10, &row.term);
+        assert_close(
+            row.std_error.unwrap(),
+            list(r, "std_error")[i],
+            1e-10,
+            &row.term,
+        );
+    }
+    evident()
+        .args([
+            "regress",
+            "--data",
+            &file,
+            "--outcome",
+            "y",
+            "--covariates",
+            "x1",
+            "--lin",
+            "arm",
+            "--lin-reference",
+            "phone",
+        ])
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(predicate::str::contains("reference arm"));
+}

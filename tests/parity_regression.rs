@@ -6,7 +6,7 @@ use evident::stats::estimate::{Alternative, Estimate};
 use evident::stats::prec::{PARITY, PARITY_SOLVED, assert_close};
 use evident::stats::regression::{
     Clusters, Covariate, DimDesign, DimOptions, LmRobustOptions, LogisticOptions, RegressionError,
-    SeType, build_design, difference_in_means, lm_lin, lm_robust, logistic_regression,
+    SeType, build_design, difference_in_means, lm_lin, lm_lin_arms, lm_robust, logistic_regression,
 };
 use serde_json::Value;
 
@@ -788,4 +788,81 @@ fn logistic_regression_refuses_bad_weights_and_variances() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("two clusters"), "{err}");
+}
+
+/// Lin's regression of a three-arm trial in one fit (estimatr's lm_lin with a factor
+/// treatment): default and relevelled reference arm, HC2, HC1, weights, CR2, and
+/// weights with CR2 (lm_lin_arms.R).
+#[test]
+fn lm_lin_of_a_multi_arm_trial_matches_estimatr() {
+    let fx = load("lm_lin_arms.json");
+    let data = &fx["data"];
+    let y = floats(&data["y"]);
+    let arms = strings(&data["arm"]);
+    let w = floats(&data["w"]);
+    let clusters = Clusters::from_labels(&strings(&data["cl"]));
+    let covariates = lm_covariates(
+        floats(&data["x1"]),
+        floats(&data["x2"]),
+        strings(&data["g"]),
+    );
+    for r in fx["fits"].as_array().unwrap() {
+        let se = se_type(r["se_type"].as_str().unwrap());
+        let weighted = r["weights"].is_string();
+        let clustered = r["clusters"].is_string();
+        let options = LmRobustOptions {
+            se_type: (se == SeType::HC1).then_some(se),
+            weights: weighted.then_some(w.as_slice()),
+            clusters: clustered.then_some(&clusters),
+            ..Default::default()
+        };
+        let fit = lm_lin_arms(
+            &y,
+            "arm",
+            &arms,
+            r["reference"].as_str(),
+            &covariates,
+            None,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(fit.se_type, se);
+        assert_eq!(
+            fit.coefficients
+                .iter()
+                .map(|c| c.term.clone())
+                .collect::<Vec<_>>(),
+            strings(&r["term"])
+        );
+        for (i, c) in fit.coefficients.iter().enumerate() {
+            let what = format!(
+                "lm_lin arms reference={} {se} weighted={weighted} {}",
+                r["reference"], c.term
+            );
+            check_estimate(&c.estimate, r, i, PARITY, &what);
+        }
+    }
+    let one_arm = vec!["control".to_string(); y.len()];
+    let err = lm_lin_arms(
+        &y,
+        "arm",
+        &one_arm,
+        None,
+        &covariates,
+        None,
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("at least two arms"), "{err}");
+    let err = lm_lin_arms(
+        &y,
+        "arm",
+        &arms,
+        Some("phone"),
+        &covariates,
+        None,
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("reference arm"), "{err}");
 }

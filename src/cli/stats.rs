@@ -20,7 +20,7 @@ use evident::stats::regression::streaming::{
 use evident::stats::regression::{
     AbsorbedFactor, Clusters, Covariate, DimOptions, FixedEffectsOptions, IvData, IvOptions,
     LmRobustOptions, LogisticOptions, NamedColumn, SeType, build_design_rows, difference_in_means,
-    iv_robust, lm_lin, lm_robust, lm_robust_fe, logistic_regression,
+    iv_robust, lm_lin, lm_lin_arms, lm_robust, lm_robust_fe, logistic_regression,
 };
 use evident::stats::tidy::{RegressOutput, TestOutput};
 use serde::Serialize;
@@ -494,9 +494,15 @@ pub struct RegressArgs {
     /// Column with observation weights.
     #[arg(long)]
     pub weights: Option<String>,
-    /// Lin (2013): name the 0/1 treatment column; the --covariates are centred and interacted with it.
+    /// Lin (2013): name the treatment column, 0/1 or the arms' names (a multi-arm
+    /// trial in one fit, as estimatr's lm_lin with a factor); the --covariates are
+    /// centred and interacted with it.
     #[arg(long)]
     pub lin: Option<String>,
+    /// With a --lin column of arm names: the arm the others are compared with
+    /// (default: the first in sorted order, as R).
+    #[arg(long, requires = "lin")]
+    pub lin_reference: Option<String>,
     /// Logistic regression of a 0/1 outcome (Newton/IRLS to full convergence), with
     /// --weights as glm's prior weights and robust or clustered --se-type.
     #[arg(long)]
@@ -1019,7 +1025,7 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
     let table = Table::read_columns(&args.data, &used)?;
     let data = Complete::load(&table, &used, args.drop_missing)?;
     drop(table);
-    const NUMERIC: &str = "the outcome, weights and --lin treatment must be numbers";
+    const NUMERIC: &str = "the outcome and weights must be numbers";
     let y = data.numeric(&args.outcome, NUMERIC)?;
     let mut covariates: Vec<Covariate> =
         args.covariates.iter().map(|c| data.covariate(c)).collect();
@@ -1068,11 +1074,14 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
         .as_ref()
         .map(|w| data.numeric(w, NUMERIC))
         .transpose()?;
-    let lin_treatment = args
-        .lin
-        .as_ref()
-        .map(|t| data.numeric(t, NUMERIC))
-        .transpose()?;
+    // A numeric --lin column is the 0/1 treatment; a text one names the arms.
+    let lin_treatment = args.lin.as_ref().map(|t| data.covariate(t));
+    if args.lin_reference.is_some() && !matches!(lin_treatment, Some(Covariate::Factor { .. })) {
+        return Err(arguments(
+            "--lin-reference needs a --lin column of arm names",
+            "with a numeric 0/1 --lin column the reference is the 0 arm",
+        ));
+    }
     let dropped = data.dropped;
     // Every value the fit needs is copied out: the loaded columns can go.
     drop(data);
@@ -1084,9 +1093,21 @@ pub fn run_regress(args: &RegressArgs) -> Result<(), Error> {
         alternative: Alternative::TwoSided,
     };
     let (method, fit) = match (&args.lin, &lin_treatment) {
-        (Some(treatment), Some(values)) => (
+        (Some(treatment), Some(Covariate::Numeric { values, .. })) => (
             "lm_lin",
             lm_lin(&y, treatment, values, &covariates, &options)?,
+        ),
+        (Some(treatment), Some(Covariate::Factor { levels, .. })) => (
+            "lm_lin",
+            lm_lin_arms(
+                &y,
+                treatment,
+                levels,
+                args.lin_reference.as_deref(),
+                &covariates,
+                None,
+                &options,
+            )?,
         ),
         _ => {
             let design = design(&covariates)?;

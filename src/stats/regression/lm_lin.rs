@@ -58,11 +58,6 @@ pub fn lm_lin_with_fixed_effects(
     fixed_effects: Option<&Covariate>,
     options: &LmRobustOptions,
 ) -> Result<LmRobust, RegressionError> {
-    if covariates.is_empty() {
-        return Err(RegressionError::Unsupported(
-            "lm_lin needs at least one covariate; use difference_in_means without covariates",
-        ));
-    }
     let n = y.len();
     if treatment.len() != n {
         return Err(RegressionError::LengthMismatch {
@@ -76,6 +71,84 @@ pub fn lm_lin_with_fixed_effects(
             return Err(RegressionError::BadTreatment { row, value });
         }
     }
+    let treatments = [(treatment_name.to_string(), treatment.to_vec())];
+    lin_fit(y, &treatments, covariates, fixed_effects, options)
+}
+
+/// Lin's regression for a multi-arm trial, as `estimatr::lm_lin(y ~ arm, covariates =
+/// ~ ...)` with `arm` a factor: one fit with a 0/1 column `<factor_name><level>` per
+/// arm other than `reference` (levels in byte order; `None`: the first, R's default),
+/// every centred covariate, and every arm column times every centred covariate
+/// (`<arm>:<x>_c`, grouped by covariate). Each arm's coefficient is its adjusted
+/// effect against the reference, all with the covariates centred at the means of the
+/// whole trial. `fixed_effects` as in [`lm_lin_with_fixed_effects`].
+///
+/// # Errors
+/// [`RegressionError::Unsupported`] for fewer than two arms or a `reference` that is
+/// not one of them; otherwise as [`lm_lin_with_fixed_effects`].
+pub fn lm_lin_arms(
+    y: &[f64],
+    factor_name: &str,
+    arms: &[String],
+    reference: Option<&str>,
+    covariates: &[Covariate],
+    fixed_effects: Option<&Covariate>,
+    options: &LmRobustOptions,
+) -> Result<LmRobust, RegressionError> {
+    let n = y.len();
+    if arms.len() != n {
+        return Err(RegressionError::LengthMismatch {
+            column: factor_name.to_string(),
+            expected: n,
+            found: arms.len(),
+        });
+    }
+    let levels: std::collections::BTreeSet<&str> = arms.iter().map(String::as_str).collect();
+    if levels.len() < 2 {
+        return Err(RegressionError::Unsupported(
+            "Lin's regression needs at least two arms in the treatment column",
+        ));
+    }
+    let reference = match reference {
+        Some(r) if levels.contains(r) => r,
+        Some(_) => {
+            return Err(RegressionError::Unsupported(
+                "the reference arm is not a value of the treatment column",
+            ));
+        }
+        None => levels.first().copied().unwrap_or_default(),
+    };
+    let treatments: Vec<(String, Vec<f64>)> = levels
+        .iter()
+        .filter(|&&level| level != reference)
+        .map(|&level| {
+            (
+                format!("{factor_name}{level}"),
+                arms.iter()
+                    .map(|a| f64::from(u8::from(a == level)))
+                    .collect(),
+            )
+        })
+        .collect();
+    lin_fit(y, &treatments, covariates, fixed_effects, options)
+}
+
+/// The fit behind both: `(Intercept)`, the treatment columns, the centred covariates,
+/// their interactions with each treatment column (grouped by covariate), then the
+/// fixed-effect dummies.
+fn lin_fit(
+    y: &[f64],
+    treatments: &[(String, Vec<f64>)],
+    covariates: &[Covariate],
+    fixed_effects: Option<&Covariate>,
+    options: &LmRobustOptions,
+) -> Result<LmRobust, RegressionError> {
+    if covariates.is_empty() {
+        return Err(RegressionError::Unsupported(
+            "lm_lin needs at least one covariate; use difference_in_means without covariates",
+        ));
+    }
+    let n = y.len();
     if let Some(w) = options.weights {
         check_weights(w, n)?;
     }
@@ -113,11 +186,16 @@ pub fn lm_lin_with_fixed_effects(
         None => None,
     };
     let n_fixed = fixed.as_ref().map_or(0, |d| d.ncols() - 1);
-    let k = 2 + 2 * p + n_fixed;
+    let m = treatments.len();
+    let k = 1 + m + p + m * p + n_fixed;
     let mut x = DMatrix::zeros(n, k);
     x.column_mut(0).fill(1.0);
-    x.column_mut(1).copy_from_slice(treatment);
-    let mut names = vec!["(Intercept)".to_string(), treatment_name.to_string()];
+    let mut names = vec!["(Intercept)".to_string()];
+    for (t, (name, values)) in treatments.iter().enumerate() {
+        x.column_mut(1 + t).copy_from_slice(values);
+        names.push(name.clone());
+    }
+    let mut interactions = Vec::with_capacity(m * p);
     for (j, col) in centred.iter().enumerate() {
         let name = &covs.names[j + 1];
         let label = if name.contains(':') || name.contains('(') {
@@ -125,16 +203,20 @@ pub fn lm_lin_with_fixed_effects(
         } else {
             format!("{name}_c")
         };
-        x.column_mut(2 + j).copy_from_slice(col);
-        for i in 0..n {
-            x[(i, 2 + p + j)] = treatment[i] * col[i];
+        x.column_mut(1 + m + j).copy_from_slice(col);
+        for (t, (treatment_name, treatment)) in treatments.iter().enumerate() {
+            let at = 1 + m + p + j * m + t;
+            for i in 0..n {
+                x[(i, at)] = treatment[i] * col[i];
+            }
+            interactions.push(format!("{treatment_name}:{label}"));
         }
-        names.insert(2 + j, label.clone());
-        names.push(format!("{treatment_name}:{label}"));
+        names.push(label);
     }
+    names.extend(interactions);
     if let Some(dummies) = &fixed {
         for j in 0..n_fixed {
-            x.column_mut(2 + 2 * p + j)
+            x.column_mut(1 + m + p + m * p + j)
                 .copy_from(&dummies.x.column(j + 1));
             names.push(dummies.names[j + 1].clone());
         }

@@ -53,7 +53,7 @@ pub use fixed_effects::{AbsorbedFactor, FixedEffectsFit, FixedEffectsOptions, lm
 pub use iv::{
     AndersonRubin, ArShape, FirstStage, IvData, IvOptions, IvRobust, NamedColumn, iv_robust,
 };
-pub use lm_lin::{lm_lin, lm_lin_with_fixed_effects};
+pub use lm_lin::{lm_lin, lm_lin_arms, lm_lin_with_fixed_effects};
 pub use lm_robust::{Coefficient, FStatistic, LmRobust, LmRobustOptions, lm_robust};
 pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
 pub use variance::SeType;
