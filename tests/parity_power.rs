@@ -553,6 +553,24 @@ fn budget_allocation_matches_the_formulas() {
                 &mut failures,
             );
         }
+        if let Some(m) = case.get("m_control").and_then(Value::as_u64) {
+            assert_eq!(b.control_cluster_size, Some(m), "case {i}");
+            for (ours, key) in [
+                (b.optimal_control_cluster_size.unwrap(), "m_control_exact"),
+                (b.optimal_ratio, "ratio"),
+                (b.spent, "spent"),
+            ] {
+                check(
+                    ours,
+                    num(case, key).unwrap(),
+                    1e-12,
+                    &format!("budget case {i} {key}"),
+                    &mut failures,
+                );
+            }
+        } else {
+            assert_eq!(b.control_cluster_size, None, "case {i}");
+        }
         let tol = if spec.test == evident::spec::PowerFamily::T {
             1e-8
         } else {

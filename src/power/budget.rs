@@ -13,6 +13,15 @@
 //!   R² = 0; the covariate form as in Dong and Maynard 2013's PowerUp! optimal design),
 //!   rounded to the nearest whole unit (at least 1), then J = ⌊B/(c₂ + m·c₁)⌋ clusters,
 //!   half treated (equal costs in both arms make the equal split optimal).
+//! - Costs that differ between arms (c₂ₐ, c₁ₐ): each arm has its own optimum mₐ (the
+//!   formula above with its own costs, rounded), a per-cluster variance
+//!   vₐ = ρ(1 − R²₂) + (1 − ρ)(1 − R²₁)/mₐ and cost Cₐ = c₂ₐ + mₐc₁ₐ. The variance
+//!   v_T/J_T + v_C/J_C under J_T·C_T + J_C·C_C = B is smallest at
+//!   Jₐ = B·√(vₐ/Cₐ)/(√(v_T·C_T) + √(v_C·C_C)) (the square-root rule on clusters), each
+//!   rounded down; what that leaves buys more clusters while one is affordable, each
+//!   in the arm where it lowers the variance most. With P = J_T/J that variance is cra2's (ρ(1 − R²₂) +
+//!   (1 − ρ)(1 − R²₁)/m)/(P(1 − P)J) at the harmonic size m = 1/((1 − P)/m_T + P/m_C),
+//!   so the MDES is the cra2 family's own at that m.
 //!
 //! The MDES at that design comes from the plan's own family (the t test's exact
 //! non-central t, PowerUp! IRA, or PowerUp! cra2) at the plan's α and power.
@@ -27,11 +36,25 @@
 
 use super::error::PowerError;
 
-/// Costs per unit (individually randomised) or per cluster and per individual.
+/// Costs per unit (individually randomised) or, in each arm, per cluster and per
+/// individual.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Costs {
-    Units { treatment: f64, control: f64 },
-    Clusters { cluster: f64, individual: f64 },
+    Units {
+        treatment: f64,
+        control: f64,
+    },
+    Clusters {
+        treatment: ClusterCost,
+        control: ClusterCost,
+    },
+}
+
+/// What one cluster and one individual in it cost in an arm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClusterCost {
+    pub cluster: f64,
+    pub individual: f64,
 }
 
 /// What a budget buys at the optimal split: whole units (or clusters) per arm.
@@ -40,11 +63,15 @@ pub struct Allocation {
     /// Units (clusters) in the treatment and control arms, whole.
     pub treatment: u64,
     pub control: u64,
-    /// Individuals per cluster (cluster trials; rounded).
+    /// Individuals per cluster (cluster trials; rounded): in the treatment arm, and in
+    /// the control arm when its costs differ.
     pub cluster_size: Option<u64>,
-    /// The unrounded optimum: n_T/n_C, and m* for cluster trials.
+    pub control_cluster_size: Option<u64>,
+    /// The unrounded optimum: n_T/n_C (J_T/J_C for cluster trials), and m* (the
+    /// treatment arm's, and the control arm's when its costs differ).
     pub ratio: f64,
     pub cluster_size_exact: Option<f64>,
+    pub control_cluster_size_exact: Option<f64>,
     /// What the whole-number design costs.
     pub spent: f64,
 }
@@ -112,31 +139,90 @@ pub fn allocate(
                 treatment: t as u64,
                 control: c as u64,
                 cluster_size: None,
+                control_cluster_size: None,
                 ratio: (control / treatment).sqrt(),
                 cluster_size_exact: None,
+                control_cluster_size_exact: None,
                 spent: t * treatment + c * control,
             })
         }
-        Costs::Clusters {
-            cluster,
-            individual,
-        } => {
-            positive("cluster cost", cluster)?;
-            positive("unit cost", individual)?;
-            let exact = optimal_cluster_size(cluster, individual, icc, r2_individual, r2_cluster)?;
-            let m = exact.round().max(1.0);
-            let per_cluster = cluster + m * individual;
-            let clusters = (budget / per_cluster + 1e-9).floor();
-            let treated = (clusters / 2.0).floor();
+        Costs::Clusters { treatment, control } => {
+            for arm in [treatment, control] {
+                positive("cluster cost", arm.cluster)?;
+                positive("unit cost", arm.individual)?;
+            }
+            let size = |arm: ClusterCost| -> Result<(f64, f64), PowerError> {
+                let exact = optimal_cluster_size(
+                    arm.cluster,
+                    arm.individual,
+                    icc,
+                    r2_individual,
+                    r2_cluster,
+                )?;
+                Ok((exact, exact.round().max(1.0)))
+            };
+            let (exact, m) = size(treatment)?;
+            if treatment == control {
+                let per_cluster = treatment.cluster + m * treatment.individual;
+                let clusters = (budget / per_cluster + 1e-9).floor();
+                let treated = (clusters / 2.0).floor();
+                return Ok(Allocation {
+                    treatment: treated as u64,
+                    control: (clusters - treated) as u64,
+                    cluster_size: Some(m as u64),
+                    control_cluster_size: None,
+                    ratio: 1.0,
+                    cluster_size_exact: Some(exact),
+                    control_cluster_size_exact: None,
+                    spent: clusters * per_cluster,
+                });
+            }
+            let (control_exact, m_control) = size(control)?;
+            let variance =
+                |m: f64| icc * (1.0 - r2_cluster) + (1.0 - icc) * (1.0 - r2_individual) / m;
+            let (v_t, v_c) = (variance(m), variance(m_control));
+            let cost_t = treatment.cluster + m * treatment.individual;
+            let cost_c = control.cluster + m_control * control.individual;
+            let k = budget / ((v_t * cost_t).sqrt() + (v_c * cost_c).sqrt());
+            let mut j_t = (k * (v_t / cost_t).sqrt() + 1e-9).floor();
+            let mut j_c = (k * (v_c / cost_c).sqrt() + 1e-9).floor();
+            // What rounding down leaves buys more clusters: each time the one that
+            // lowers the variance most, while one is affordable.
+            loop {
+                let left = budget - j_t * cost_t - j_c * cost_c + 1e-9;
+                let gain_t = (left >= cost_t).then(|| v_t / j_t.max(1.0) - v_t / (j_t + 1.0));
+                let gain_c = (left >= cost_c).then(|| v_c / j_c.max(1.0) - v_c / (j_c + 1.0));
+                match (gain_t, gain_c) {
+                    (Some(t), Some(c)) if t >= c => j_t += 1.0,
+                    (Some(_), Some(_)) | (None, Some(_)) => j_c += 1.0,
+                    (Some(_), None) => j_t += 1.0,
+                    (None, None) => break,
+                }
+            }
             Ok(Allocation {
-                treatment: treated as u64,
-                control: (clusters - treated) as u64,
+                treatment: j_t as u64,
+                control: j_c as u64,
                 cluster_size: Some(m as u64),
-                ratio: 1.0,
+                control_cluster_size: Some(m_control as u64),
+                ratio: (v_t * cost_c / (v_c * cost_t)).sqrt(),
                 cluster_size_exact: Some(exact),
-                spent: clusters * per_cluster,
+                control_cluster_size_exact: Some(control_exact),
+                spent: j_t * cost_t + j_c * cost_c,
             })
         }
+    }
+}
+
+impl Allocation {
+    /// The one cluster size at which cra2's variance equals this design's: the
+    /// harmonic m = 1/((1 − P)/m_T + P/m_C), P = J_T/J (m_T when the arms match).
+    pub fn equivalent_cluster_size(&self) -> Option<f64> {
+        let m_t = self.cluster_size? as f64;
+        let Some(m_c) = self.control_cluster_size else {
+            return Some(m_t);
+        };
+        let share = self.treatment as f64 / (self.treatment + self.control) as f64;
+        Some(1.0 / ((1.0 - share) / m_t + share / m_c as f64))
     }
 }
 

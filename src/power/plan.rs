@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::answer::{Adjustments, PowerAnswer, Unknown};
 use super::bands::{MdesBand, eef_band};
-use super::budget::{Allocation, Costs, allocate};
+use super::budget::{Allocation, ClusterCost, Costs, allocate};
 use super::chisq::{ChisqQuestion, solve_chisq};
 use super::cluster::{ClusterQuestion, ThreeLevelQuestion, solve_cluster, solve_three_level};
 use super::error::PowerError;
@@ -123,13 +123,21 @@ pub struct BudgetPlan {
     /// Whole units (clusters) per arm at the optimum, within the budget.
     pub treatment: u64,
     pub control: u64,
-    /// The square-root rule's n_T/n_C, √(c_C/c_T), unrounded (1 for cluster trials).
+    /// The square-root rule's n_T/n_C, √(c_C/c_T), unrounded; for cluster trials
+    /// J_T/J_C (1 when both arms cost the same).
     pub optimal_ratio: f64,
-    /// Cluster trials: the optimal cluster size m*, unrounded, and as used.
+    /// Cluster trials: the optimal cluster size m*, unrounded, and as used (in the
+    /// treatment arm when the arms' costs differ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimal_cluster_size: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_size: Option<u64>,
+    /// Cluster trials whose arms' costs differ: the control arm's optimal cluster
+    /// size, unrounded, and as used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimal_control_cluster_size: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_cluster_size: Option<u64>,
     /// What the whole-number design costs.
     pub spent: f64,
     /// The MDES (SD units) this design has at the power of the plan's MDES.
@@ -1119,15 +1127,75 @@ fn resolve_budget(
     };
     let total = cost("total", Some(spec.total), true);
     let costs = if cluster {
-        cost("unit_cost_treatment", spec.unit_cost_treatment, false);
-        cost("unit_cost_control", spec.unit_cost_control, false);
-        Costs::Clusters {
-            cluster: cost("cluster_cost", spec.cluster_cost, true),
-            individual: cost("unit_cost", spec.unit_cost, true),
+        // Each arm's cost is its own key, else the shared one.
+        let pick = |shared: &'static str,
+                    own: &'static str,
+                    shared_value: Option<f64>,
+                    own_value: Option<f64>| {
+            match (shared_value, own_value) {
+                (Some(_), Some(_)) => Err((
+                    format!("budget.{own}"),
+                    format!("give {shared} (both arms) or {own}, not both"),
+                )),
+                (_, Some(v)) => Ok((own, v)),
+                (Some(v), None) => Ok((shared, v)),
+                (None, None) => Err((
+                    format!("budget.{shared}"),
+                    format!("a cluster trial's budget needs {shared} (or {own})"),
+                )),
+            }
+        };
+        let picked = [
+            pick(
+                "cluster_cost",
+                "cluster_cost_treatment",
+                spec.cluster_cost,
+                spec.cluster_cost_treatment,
+            ),
+            pick(
+                "unit_cost",
+                "unit_cost_treatment",
+                spec.unit_cost,
+                spec.unit_cost_treatment,
+            ),
+            pick(
+                "cluster_cost",
+                "cluster_cost_control",
+                spec.cluster_cost,
+                spec.cluster_cost_control,
+            ),
+            pick(
+                "unit_cost",
+                "unit_cost_control",
+                spec.unit_cost,
+                spec.unit_cost_control,
+            ),
+        ];
+        let mut values = [f64::NAN; 4];
+        let mut missing: Vec<(String, String)> = Vec::new();
+        for (value, choice) in values.iter_mut().zip(picked) {
+            match choice {
+                Ok((key, v)) => *value = cost(key, Some(v), true),
+                // One problem for a shared key both arms lack.
+                Err(problem) if !missing.contains(&problem) => missing.push(problem),
+                Err(_) => {}
+            }
         }
+        problems.extend(missing);
+        let treatment = ClusterCost {
+            cluster: values[0],
+            individual: values[1],
+        };
+        let control = ClusterCost {
+            cluster: values[2],
+            individual: values[3],
+        };
+        Costs::Clusters { treatment, control }
     } else {
         cost("cluster_cost", spec.cluster_cost, false);
         cost("unit_cost", spec.unit_cost, false);
+        cost("cluster_cost_treatment", spec.cluster_cost_treatment, false);
+        cost("cluster_cost_control", spec.cluster_cost_control, false);
         Costs::Units {
             treatment: cost("unit_cost_treatment", spec.unit_cost_treatment, true),
             control: cost("unit_cost_control", spec.unit_cost_control, true),
@@ -1161,7 +1229,7 @@ fn allocation_mdes(
         }
         Question::Cluster(x) => {
             x.clusters = Some(t + c);
-            x.cluster_size = a.cluster_size.map(|m| m as f64);
+            x.cluster_size = a.equivalent_cluster_size();
             x.treated_share = t / (t + c);
             x.targets.effect = None;
             x.targets.power = Some(power);
@@ -1251,6 +1319,8 @@ pub fn budget_plan(
         optimal_ratio: a.ratio,
         optimal_cluster_size: a.cluster_size_exact,
         cluster_size: a.cluster_size,
+        optimal_control_cluster_size: a.control_cluster_size_exact,
+        control_cluster_size: a.control_cluster_size,
         spent: a.spent,
         mdes,
         mdes_equal_split,
@@ -2366,6 +2436,21 @@ mod tests {
                 "cluster",
                 serde_json::json!({ "total": 1000, "cluster_cost": 100 }),
                 "budget.unit_cost",
+            ),
+            (
+                "cluster",
+                serde_json::json!({ "total": 1000, "cluster_cost": 100, "cluster_cost_treatment": 150, "unit_cost": 5 }),
+                "budget.cluster_cost_treatment",
+            ),
+            (
+                "cluster",
+                serde_json::json!({ "total": 1000, "cluster_cost_treatment": 150, "unit_cost": 5 }),
+                "budget.cluster_cost",
+            ),
+            (
+                "t",
+                serde_json::json!({ "total": 1000, "unit_cost_treatment": 10, "unit_cost_control": 5, "cluster_cost_control": 3 }),
+                "budget.cluster_cost_control",
             ),
             ("chisq", serde_json::json!({ "total": 1000 }), "budget"),
         ];

@@ -1037,8 +1037,18 @@ fn recruitment_blocks(r: &crate::power::plan::RecruitmentPlan, blocks: &mut Vec<
 /// Allocation under a budget in words and a table.
 fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading("Allocation under the budget".into()));
-    let split = match b.cluster_size {
-        Some(m) => format!(
+    let split = match (b.cluster_size, b.control_cluster_size) {
+        (Some(m), Some(m_control)) => format!(
+            "{} treatment clusters of {} and {} control clusters of {} (each arm's optimal size, {} and {}, from its own costs; the square-root rule then puts {} treatment clusters per control cluster, as the dearer arm gets fewer)",
+            count(b.treatment as usize),
+            count(m as usize),
+            count(b.control as usize),
+            count(m_control as usize),
+            significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 3),
+            significant(b.optimal_control_cluster_size.unwrap_or(f64::NAN), 3),
+            significant(b.optimal_ratio, 3)
+        ),
+        (Some(m), None) => format!(
             "clusters of {} (the optimal size is {}: larger clusters cost less per person but add less information once the ICC dominates), {}",
             count(m as usize),
             significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 3),
@@ -1052,7 +1062,7 @@ fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
                 )
             }
         ),
-        None => format!(
+        (None, _) => format!(
             "{} treatment and {} control units: the square-root rule puts {} treatment units per control unit, as the cheaper arm gets more units",
             count(b.treatment as usize),
             count(b.control as usize),
@@ -1080,7 +1090,28 @@ fn budget_blocks(b: &crate::power::plan::BudgetPlan, blocks: &mut Vec<Block>) {
         ],
         vec![format!("Control {}", b.counted), count(b.control as usize)],
     ];
-    if let Some(m) = b.cluster_size {
+    if let (Some(m), Some(m_control)) = (b.cluster_size, b.control_cluster_size) {
+        rows.push(vec![
+            "Individuals per treatment cluster".into(),
+            count(m as usize),
+        ]);
+        rows.push(vec![
+            "Individuals per control cluster".into(),
+            count(m_control as usize),
+        ]);
+        rows.push(vec![
+            "Optimal cluster sizes, treatment and control (unrounded)".into(),
+            format!(
+                "{} and {}",
+                significant(b.optimal_cluster_size.unwrap_or(f64::NAN), 4),
+                significant(b.optimal_control_cluster_size.unwrap_or(f64::NAN), 4)
+            ),
+        ]);
+        rows.push(vec![
+            "Optimal ratio treatment:control clusters (unrounded)".into(),
+            significant(b.optimal_ratio, 4),
+        ]);
+    } else if let Some(m) = b.cluster_size {
         rows.push(vec!["Individuals per cluster".into(), count(m as usize)]);
         rows.push(vec![
             "Optimal cluster size (unrounded)".into(),

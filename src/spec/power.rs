@@ -218,6 +218,14 @@ pub struct BudgetSpec {
     /// cluster: the cost of one individual in a cluster (either arm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<f64>,
+    /// cluster: the cost of one treatment cluster, when it differs from a control
+    /// one (instead of cluster_cost). unit_cost_treatment and unit_cost_control
+    /// likewise give an individual's cost in each arm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_cost_treatment: Option<f64>,
+    /// cluster: the cost of one control cluster (instead of cluster_cost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_cost_control: Option<f64>,
 }
 
 /// Interim analyses of a group-sequential design, the final analysis included.

@@ -53,5 +53,47 @@ x <- cluster(90000, 2500, 30, 0.15, r1 = 0.4, r2 = 0.5, g = 1)
 add(c(list(spec = list(test = "cluster", solve_for = "effect", clusters = 40,
   cluster_size = 20, icc = 0.15, r2_individual = 0.4, r2_cluster = 0.5,
   budget = list(total = 90000, cluster_cost = 2500, unit_cost = 30))), x))
+# Arm-specific cluster costs (c2_a per cluster, c1_a per individual in arm a): each
+# arm's own optimal size m_a (Raudenbush, rounded), per-cluster variance
+# v_a = icc (1 - R2^2) + (1 - icc)(1 - R1^2)/m_a and cost C_a = c2_a + m_a c1_a; the
+# variance v_T/J_T + v_C/J_C under J_T C_T + J_C C_C = B is smallest at
+# J_a = B sqrt(v_a/C_a) / (sqrt(v_T C_T) + sqrt(v_C C_C)), each rounded down, then
+# clusters added one at a time where they lower the variance most while affordable. That
+# variance equals cra2's at P = J_T/J and the harmonic cluster size
+# m = 1/((1 - P)/m_T + P/m_C), so the MDES is cra2's there (algebra in budget.rs).
+cluster_arms <- function(B, c2t, c1t, c2c, c1c, icc, r1 = 0, r2 = 0, g = 0, power = 0.8) {
+  opt <- function(c2, c1) sqrt(c2 / c1 * (1 - icc) * (1 - r1) / (icc * (1 - r2)))
+  mt <- max(1, round(opt(c2t, c1t))); mc <- max(1, round(opt(c2c, c1c)))
+  vt <- icc * (1 - r2) + (1 - icc) * (1 - r1) / mt
+  vc <- icc * (1 - r2) + (1 - icc) * (1 - r1) / mc
+  Ct <- c2t + mt * c1t; Cc <- c2c + mc * c1c
+  k <- B / (sqrt(vt * Ct) + sqrt(vc * Cc))
+  Jt <- floor(k * sqrt(vt / Ct) + 1e-9); Jc <- floor(k * sqrt(vc / Cc) + 1e-9)
+  # The money rounding down leaves buys more clusters, each where it helps most.
+  repeat {
+    left <- B - Jt * Ct - Jc * Cc + 1e-9
+    gt <- if (left >= Ct) vt / max(Jt, 1) - vt / (Jt + 1) else NA
+    gc <- if (left >= Cc) vc / max(Jc, 1) - vc / (Jc + 1) else NA
+    if (is.na(gt) && is.na(gc)) break
+    if (!is.na(gt) && (is.na(gc) || gt >= gc)) Jt <- Jt + 1 else Jc <- Jc + 1
+  }
+  J <- Jt + Jc
+  list(treatment = Jt, control = Jc, m = mt, m_exact = opt(c2t, c1t),
+    m_control = mc, m_control_exact = opt(c2c, c1c), spent = Jt * Ct + Jc * Cc,
+    ratio = sqrt(vt * Cc / (vc * Ct)),
+    mdes = mult(J - g - 2, 0.05, power) * sqrt(vt / Jt + vc / Jc))
+}
+# Treatment schools cost more to recruit (training) and each treated pupil costs more.
+x <- cluster_arms(120000, 4000, 60, 1500, 25, 0.12)
+add(c(list(spec = list(test = "cluster", solve_for = "effect", clusters = 40,
+  cluster_size = 20, icc = 0.12,
+  budget = list(total = 120000, cluster_cost_treatment = 4000, unit_cost_treatment = 60,
+    cluster_cost_control = 1500, unit_cost_control = 25))), x))
+# Only the cluster cost differs; covariates at both levels.
+x <- cluster_arms(200000, 6000, 40, 2000, 40, 0.08, r1 = 0.3, r2 = 0.6, g = 1)
+add(c(list(spec = list(test = "cluster", solve_for = "effect", clusters = 40,
+  cluster_size = 20, icc = 0.08, r2_individual = 0.3, r2_cluster = 0.6,
+  budget = list(total = 200000, cluster_cost_treatment = 6000,
+    cluster_cost_control = 2000, unit_cost = 40))), x))
 writeLines(toJSON(list(cases = cases), digits = NA, auto_unbox = TRUE, pretty = TRUE),
   "budget.json")
