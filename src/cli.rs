@@ -73,6 +73,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lock the analysis plan before the outcome data (pre-registration): writes the
+    /// SHA-256 of the design, outcomes and analysis to SPEC's lock file; analyses of a
+    /// spec with evidence.lock list every deviation from it.
+    Lock {
+        spec: PathBuf,
+        /// Where to write the lock (default: evidence.lock, else <spec>.lock).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing, different lock (the new time shows the plan was re-locked).
+        #[arg(long)]
+        replace: bool,
+        /// Print the lock as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Randomise units to arms (the assign stage): writes assignments.csv and manifest.json.
     Assign {
         spec: PathBuf,

@@ -47,6 +47,8 @@ pub enum Error {
     Diff(#[from] crate::governance::DiffError),
     #[error(transparent)]
     Synthesis(#[from] crate::synthesis::SynthesisError),
+    #[error(transparent)]
+    Lock(#[from] crate::governance::lock::LockError),
     /// Arguments of a command that do not fit together.
     #[error("{message}")]
     Arguments { message: String, hint: String },
@@ -100,6 +102,8 @@ impl Error {
             | Error::Diff(_)
             | Error::Synthesis(_)
             | Error::Arguments { .. } => ExitKind::InvalidInput,
+            Error::Lock(crate::governance::lock::LockError::Write { .. }) => ExitKind::RunFailed,
+            Error::Lock(_) => ExitKind::InvalidInput,
             Error::Assign(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Match(e) if e.is_invalid_input() => ExitKind::InvalidInput,
             Error::Match(_) => ExitKind::RunFailed,
@@ -137,6 +141,7 @@ impl Error {
             Error::Engine(e) => e.hint(),
             Error::Diff(e) => e.hint(),
             Error::Synthesis(e) => e.hint(),
+            Error::Lock(e) => e.hint(),
             Error::Arguments { hint, .. } => hint.clone(),
             Error::StageNotDeclared { spec_key, .. } => {
                 format!("declare {spec_key} in the spec (see docs/spec.md)")

@@ -88,6 +88,36 @@ fn execute(cli: &Cli) -> Result<(), Error> {
         }
     };
     match &cli.command {
+        Command::Lock {
+            spec,
+            out,
+            replace,
+            json,
+        } => {
+            let outcome = evident::governance::lock::lock_spec(spec, out.as_deref(), *replace)?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&outcome.lock).expect("plain JSON")
+                );
+            } else if outcome.written {
+                say(format!(
+                    "locked {} at {}: sha256 {} → {}",
+                    spec.display(),
+                    outcome.lock.locked_at,
+                    outcome.lock.sha256,
+                    outcome.path.display()
+                ));
+            } else {
+                say(format!(
+                    "unchanged: {} already locks this plan (locked at {}, sha256 {})",
+                    outcome.path.display(),
+                    outcome.lock.locked_at,
+                    outcome.lock.sha256
+                ));
+            }
+            Ok(())
+        }
         Command::Check { spec, json } => {
             let checked = pipeline::check(spec)?;
             if *json {

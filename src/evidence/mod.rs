@@ -157,6 +157,43 @@ impl Headline<'_> {
 }
 
 /// What the secondary ratings read from the Nesta criteria of the graded contrast.
+/// What the spec shows of a plan fixed in advance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Preregistration {
+    /// Neither a lock nor a registered plan.
+    #[default]
+    None,
+    /// A registered plan named (`evidence.preregistration`) but no lock to check
+    /// the analysis against.
+    Declared(String),
+    /// Checked against a plan lock: when it was locked, how many deviations, and the
+    /// serious ones (a changed primary outcome or estimator) in words.
+    Locked {
+        locked_at: String,
+        deviations: usize,
+        serious: Vec<String>,
+    },
+}
+
+impl Preregistration {
+    pub(crate) fn of(plan: &Plan) -> Preregistration {
+        match (&plan.lock, &plan.evidence.preregistration) {
+            (Some(check), _) => Preregistration::Locked {
+                locked_at: check.locked_at.clone(),
+                deviations: check.deviations.len(),
+                serious: check
+                    .deviations
+                    .iter()
+                    .filter(|d| d.serious)
+                    .map(|d| d.words.clone())
+                    .collect(),
+            },
+            (None, Some(id)) => Preregistration::Declared(id.clone()),
+            (None, None) => Preregistration::None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Facts {
     pub kind: Option<DesignKind>,
@@ -174,7 +211,8 @@ pub(crate) struct Facts {
     pub balance_failing: bool,
     /// Achieved MDES in SD units (80% power, two-sided at the evidence alpha).
     pub mdes: Option<f64>,
-    pub preregistered: bool,
+    /// Whether and how the analysis plan was fixed in advance.
+    pub preregistration: Preregistration,
     /// Whether an effect was analysed at all.
     pub analysed: bool,
 }
@@ -288,7 +326,7 @@ fn headlines<'a>(plan: &Plan, analysis: Option<&'a Analysis>) -> Vec<Headline<'a
 fn grade_contrast(plan: &Plan, analysis: Option<&Analysis>, headline: Option<Headline>) -> Grade {
     let mut facts = Facts {
         kind: Some(plan.design.kind()),
-        preregistered: plan.evidence.preregistration.is_some(),
+        preregistration: Preregistration::of(plan),
         analysed: headline.is_some(),
         ..Facts::default()
     };

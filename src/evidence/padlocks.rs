@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use super::{Facts, Status};
+use super::{Facts, Preregistration, Status};
 use crate::spec::DesignKind;
 
 /// How serious a threat to the finding is.
@@ -168,18 +168,47 @@ pub(crate) fn padlocks(facts: &Facts) -> PadlockRating {
             },
         });
     }
-    threats.push(if facts.preregistered {
-        Threat {
-            threat: "selective reporting",
-            level: ThreatLevel::Low,
-            why: "a pre-registered analysis plan is declared".into(),
-        }
-    } else {
-        Threat {
-            threat: "selective reporting",
-            level: ThreatLevel::Moderate,
-            why: "no pre-registered analysis plan is declared (evidence.preregistration)".into(),
-        }
+    let (level, why) = match &facts.preregistration {
+        Preregistration::Locked {
+            locked_at,
+            serious,
+            ..
+        } if !serious.is_empty() => (
+            ThreatLevel::High,
+            format!(
+                "the analysis departs from the plan locked at {locked_at}: {}",
+                serious.join("; ")
+            ),
+        ),
+        Preregistration::Locked {
+            locked_at,
+            deviations,
+            ..
+        } => (
+            ThreatLevel::Low,
+            match deviations {
+                0 => format!("the analysis follows the plan locked at {locked_at}"),
+                n => format!(
+                    "the analysis keeps the primary outcome and estimators of the plan locked at {locked_at} ({n} other {}, listed in the report)",
+                    if *n == 1 { "deviation" } else { "deviations" }
+                ),
+            },
+        ),
+        Preregistration::Declared(id) => (
+            ThreatLevel::Moderate,
+            format!(
+                "not pre-registered with a lock: a plan is declared ({id}) but no evidence.lock fixes it, so the analysis cannot be checked against it"
+            ),
+        ),
+        Preregistration::None => (
+            ThreatLevel::Moderate,
+            "not pre-registered: no plan lock (evidence.lock) or registered plan (evidence.preregistration)".into(),
+        ),
+    };
+    threats.push(Threat {
+        threat: "selective reporting",
+        level,
+        why,
     });
     let lowered = lowered_by(&threats).min(initial);
     let final_padlocks = initial - lowered;
@@ -283,7 +312,11 @@ mod tests {
             attrition_low: Some(true),
             balance: Some(Status::Met),
             mdes: Some(0.25),
-            preregistered: true,
+            preregistration: Preregistration::Locked {
+                locked_at: "2026-01-05T09:00:00Z".into(),
+                deviations: 0,
+                serious: Vec::new(),
+            },
             analysed: true,
             ..Facts::default()
         };
@@ -298,7 +331,7 @@ mod tests {
         facts.attrition = Some(check_attrition(35.0, 10.0, AttritionBoundary::Cautious));
         facts.attrition_low = Some(false);
         facts.balance = Some(Status::NotMet);
-        facts.preregistered = false;
+        facts.preregistration = Preregistration::None;
         let rating = padlocks(&facts);
         assert_eq!(
             (rating.initial, rating.lowered_by, rating.padlocks),

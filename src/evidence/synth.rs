@@ -182,7 +182,7 @@ pub fn grade(plan: &Plan, result: Option<&SynthResult>) -> Grade {
     let (level, summary, next_level_needs) = reached(&criteria);
     let facts = Facts {
         kind: Some(DesignKind::SyntheticControl),
-        preregistered: plan.evidence.preregistration.is_some(),
+        preregistration: super::Preregistration::of(plan),
         analysed: result.is_some(),
         ..Facts::default()
     };

@@ -428,6 +428,9 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     if let Some(comparison) = &model.planned_vs_achieved {
         super::lifecycle::planned_blocks(comparison, &mut blocks);
     }
+    if let Some(check) = &model.lock {
+        lock_blocks(check, &mut blocks);
+    }
 
     if !model.warnings.is_empty() {
         blocks.push(Block::Heading("Warnings".into()));
@@ -440,6 +443,54 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
 
     appendix_blocks(model, &mut blocks);
     blocks
+}
+
+/// The analysis set against its plan lock: what was locked, and each deviation.
+fn lock_blocks(check: &crate::governance::lock::LockCheck, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Deviations from the locked plan".into()));
+    let serious = check.deviations.iter().filter(|d| d.serious).count();
+    let summary = match (check.deviations.len(), serious) {
+        (0, _) => "The analysis follows it exactly: design, outcomes and analysis are as locked."
+            .to_string(),
+        (n, 0) => format!(
+            "The primary outcome and the estimators are as locked; {} {} from the plan, below. They are reported, not hidden: read any analysis they add as exploratory.",
+            count(n),
+            if n == 1 {
+                "thing differs"
+            } else {
+                "things differ"
+            }
+        ),
+        (n, s) => format!(
+            "{} of the {} differences below {} the primary outcome or the estimators, which the lock exists to fix: the finding could have been chosen after seeing the data, and the grade counts selective reporting as a high threat.",
+            count(s),
+            count(n),
+            if s == 1 { "changes" } else { "change" }
+        ),
+    };
+    blocks.push(Block::Paragraph(format!(
+        "The analysis plan was locked at {} in {} (SHA-256 {}…), before the outcome data. {summary}",
+        check.locked_at,
+        check.lock,
+        &check.sha256[..12.min(check.sha256.len())]
+    )));
+    if !check.deviations.is_empty() {
+        blocks.push(Block::Table(Table {
+            caption: "Deviations from the locked plan".into(),
+            header: vec!["Where".into(), "What changed".into(), "Serious".into()],
+            rows: check
+                .deviations
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.path.clone(),
+                        d.words.clone(),
+                        if d.serious { "yes" } else { "no" }.into(),
+                    ]
+                })
+                .collect(),
+        }));
+    }
 }
 
 /// A randomisation-inference p-value with its precision: "(exact)" when every

@@ -44,6 +44,10 @@ pub struct ReportModel {
     /// Synthetic control: the fit, the gaps and the placebo runs (report/synth.rs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synthetic_control: Option<crate::designs::synth::SynthResult>,
+    /// The spec checked against its plan lock (`evidence.lock`): when it was locked
+    /// and every deviation from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::governance::lock::LockCheck>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
     pub reproducibility: Reproducibility,
@@ -204,6 +208,7 @@ pub fn build(
         assignment,
         protocol: None,
         planned_vs_achieved: None,
+        lock: plan.lock.clone(),
         synthetic_control: None,
         warnings,
         limitations,
@@ -255,8 +260,25 @@ fn limitations(plan: &Plan, analysis: Option<&Analysis>) -> Vec<String> {
             out.push("Secondary outcomes are supporting evidence; p-values are adjusted across outcomes.".into());
         }
     }
-    if plan.evidence.preregistration.is_none() {
-        out.push("No pre-registered analysis plan is declared, so selective reporting cannot be ruled out.".into());
+    match &plan.lock {
+        None if plan.evidence.preregistration.is_none() => out.push(
+            "No pre-registered analysis plan is declared, so selective reporting cannot be ruled out.".into(),
+        ),
+        None => out.push(
+            "The registered analysis plan is not locked (evidence.lock), so the analysis cannot be checked against it.".into(),
+        ),
+        Some(check) if check.seriously_deviated() => out.push(format!(
+            "The analysis departs from the plan locked at {}: {}.",
+            check.locked_at,
+            check
+                .deviations
+                .iter()
+                .filter(|d| d.serious)
+                .map(|d| d.words.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        Some(_) => {}
     }
     out
 }

@@ -824,6 +824,11 @@ pub struct EvidenceSpec {
     /// Where the pre-registered analysis plan can be found (URL or registry id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preregistration: Option<String>,
+    /// The plan lock written by `evident lock` before the outcome data (a path
+    /// relative to this spec): the analysis is checked against it and every deviation
+    /// is reported; a changed primary outcome or estimator counts against the grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
     /// Independent evaluations of the same intervention (Nesta level 4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub independent_evaluations: Vec<IndependentEvaluation>,
@@ -855,6 +860,7 @@ impl Default for EvidenceSpec {
         EvidenceSpec {
             target_level: default_target_level(),
             preregistration: None,
+            lock: None,
             independent_evaluations: Vec::new(),
             cost_data: false,
             sites: None,

@@ -49,6 +49,8 @@ pub struct Plan {
     /// The resolved `design.power` block (the plan stage).
     pub power: Option<crate::power::plan::PowerPlan>,
     pub evidence: EvidenceSpec,
+    /// The spec checked against its plan lock (`evidence.lock`).
+    pub lock: Option<crate::governance::lock::LockCheck>,
     pub report: ReportPlan,
     /// Stages the spec declares, in pipeline order.
     pub stages: Vec<Stage>,
@@ -436,6 +438,7 @@ impl Checker<'_> {
                 .and_then(|a| a.estimators.first().copied()),
         );
         self.check_evidence(design.as_ref());
+        let lock = self.check_lock();
         let stages = self.declared_stages();
         for stage in &stages {
             if !stage.available() {
@@ -464,6 +467,7 @@ impl Checker<'_> {
             matching,
             power,
             evidence: spec.evidence.clone(),
+            lock,
             report: report?,
             stages,
             source: SourceInfo {
@@ -1698,6 +1702,36 @@ impl Checker<'_> {
             seed: settings.seed,
             ..plan
         })
+    }
+
+    /// Reads `evidence.lock` and checks the spec against it; a missing, edited or
+    /// foreign lock is a problem there.
+    fn check_lock(&mut self) -> Option<crate::governance::lock::LockCheck> {
+        use crate::governance::lock::{check_against, read_lock};
+        let shown = self.file.spec.evidence.lock.clone()?;
+        let path = self.file.resolve(&shown);
+        let units = self
+            .file
+            .spec
+            .design
+            .units
+            .as_ref()
+            .map(|u| self.file.resolve(&u.file));
+        let checked = read_lock(&path).and_then(|lock| {
+            check_against(&lock, &shown, &path, &self.file.spec, units.as_deref())
+        });
+        match checked {
+            Ok(check) => Some(check),
+            Err(e) => {
+                let hint = if matches!(e, crate::governance::lock::LockError::Missing { .. }) {
+                    " (write it with `evident lock SPEC` before the outcome data arrive)"
+                } else {
+                    ""
+                };
+                self.problem("evidence.lock", format!("{e}{hint}"));
+                None
+            }
+        }
     }
 
     fn check_evidence(&mut self, design: Option<&Design>) {
