@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod contract_support;
+
 use evident::analysis::Analysis;
 use evident::analysis::interim::{InterimDecision, InterimTest, PBound};
 use evident::evidence::{Grade, Status};
@@ -388,4 +390,32 @@ fn bad_interim_looks_are_refused_naming_the_key() {
         err.contains("analysis.interim") && err.contains("rct and cluster_rct"),
         "{err}"
     );
+}
+
+#[test]
+fn the_report_and_the_terminal_say_whether_the_trial_may_stop() {
+    let r = fixture()["cases"]["spending_obf_look2"].clone();
+    let dir = case_copy(&r);
+    let spec = dir.path().join("study.json");
+    contract_support::evident()
+        .args(["analyse", spec.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "Licensable HMO found [interim look] prioritised vs standard: may stop for efficacy: the effect crossed the O'Brien–Fleming-like alpha-spending boundary at look 2 of 3 (|z| = 2.93 against the boundary 2.35); 95% repeated CI 1.7 to 15.7 percentage points, repeated p 0.013",
+        ));
+    contract_support::evident()
+        .args(["report", spec.to_str().unwrap()])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("report/report.md")).unwrap();
+    for words in [
+        "## Interim look",
+        "This analysis is look 2 of 3 of a group-sequential trial planned with the O'Brien–Fleming-like alpha-spending boundary (two-sided, α = 0.05; design.power.interim)",
+        "| prioritised vs standard | 0.747 | 8.7 percentage points | 1.7 to 15.7 | 2.93 | 2.35 | 0.019 | 0.013 | may stop for efficacy |",
+        "Group-sequential look: may stop for efficacy",
+        "at an interim look some have not yet reached follow-up",
+    ] {
+        assert!(md.contains(words), "report.md lacks: {words}");
+    }
 }

@@ -478,7 +478,14 @@ pub fn apply(
             "an exact {label} boundary is defined for the planned looks only: its constant is recomputed over the information reached at looks 1 to {k} and the planned fractions of the later looks (rpact's getDesignGroupSequential with those informationRates), which keeps the type I error at α only if the later looks happen as planned; lan_demets alpha spending is the method for information that departs from the plan"
         ),
     }];
-    notes.push("z is the estimate over its standard error, referred to the normal boundary (the group-sequential theory is for approximately normal statistics); the comparison's own interval and p-value are not corrected for the repeated looks, the repeated confidence interval and p-value are".into());
+    notes.push("the statistic z is the estimate over its standard error, referred to the normal boundary (the group-sequential theory is for approximately normal statistics); the comparison's own interval and p-value are not corrected for the repeated looks, the repeated confidence interval and p-value are".into());
+    let lost = flow
+        .arms
+        .iter()
+        .any(|a| a.lost_to_follow_up.is_some_and(|n| n > 0));
+    if lost && k < looks {
+        notes.push("the flow and the grade's attrition criterion count every allocated unit without outcome data as lost to follow-up; at an interim look some have not yet reached follow-up, so attrition reads high until the final analysis".into());
+    }
     if !input.two_sided {
         notes.push("the plan is one-sided: its boundary is in the outcome's beneficial direction (outcomes[].better), with no boundary for harm or futility".into());
     }
