@@ -333,6 +333,12 @@ pub fn apply(
                     ),
                 ));
             }
+            if counts_clusters && flow.arms.iter().all(|a| a.clusters_analysed.is_none()) {
+                return Err(interim_error(
+                    "analysis.interim.information",
+                    "the plan counts clusters, but the analysis does not know them (design.cluster): declare the information fractions reached so far".into(),
+                ));
+            }
             let reached = analysed as f64 / maximum_analysed;
             let previous = if k > 1 { input.planned[k - 2] } else { 0.0 };
             if reached >= 1.0 {
