@@ -113,6 +113,8 @@ fn check(t: &InterimTest, r: &Value, what: &str) {
         &format!("{what} estimate"),
     );
     assert_close(t.std_error, num("std_error"), PARITY, &format!("{what} se"));
+    assert_close(t.t, num("t"), PARITY, &format!("{what} t"));
+    assert_close(t.df.unwrap(), num("df"), PARITY, &format!("{what} df"));
     assert_close(t.z, num("z"), PARITY, &format!("{what} z"));
     assert_eq!(t.analysed as f64, num("analysed"), "{what} analysed");
     for (a, b) in t.fractions.iter().zip(numbers(&r["fractions"])) {
@@ -130,6 +132,7 @@ fn check(t: &InterimTest, r: &Value, what: &str) {
     // Roots and integrals.
     for (value, key) in [
         (t.critical_z, "critical_z"),
+        (t.critical_t, "critical_t"),
         (t.nominal_p, "nominal_p"),
         (t.cumulative_alpha, "cumulative_alpha"),
         (t.rci_low, "rci_low"),
@@ -201,7 +204,7 @@ fn alpha_spending_at_the_information_reached_matches_rpact() {
     assert_eq!(t.decision, InterimDecision::MayStopForEfficacy);
     assert_eq!(
         t.sentence,
-        "may stop for efficacy: the effect crossed the O'Brien–Fleming-like alpha-spending boundary at look 2 of 3 (|z| = 2.93 against the boundary 2.35)"
+        "may stop for efficacy: the effect crossed the O'Brien–Fleming-like alpha-spending boundary at look 2 of 3 (|z| = 2.92 against the boundary 2.35)"
     );
     let (analysis, _, _) = run_case("hsd_look2_declared");
     assert!(analysis.interim.as_ref().unwrap().information_declared);
@@ -242,7 +245,7 @@ fn a_one_sided_plan_looks_only_in_the_beneficial_direction() {
 
 #[test]
 fn the_grade_judges_significance_against_the_boundary() {
-    // Look 1 of an exact O'Brien–Fleming plan: z = 2.93 is significant by the
+    // Look 1 of an exact O'Brien–Fleming plan: z = 2.92 is significant by the
     // ordinary interval but inside the boundary 3.17, so the finding is not shown.
     let (analysis, grade, r) = run_case("obf_look1_declared");
     let t = &analysis.interim.as_ref().unwrap().tests[0];
@@ -402,7 +405,7 @@ fn the_report_and_the_terminal_say_whether_the_trial_may_stop() {
         .assert()
         .success()
         .stdout(predicates::str::contains(
-            "Licensable HMO found [interim look] prioritised vs standard: may stop for efficacy: the effect crossed the O'Brien–Fleming-like alpha-spending boundary at look 2 of 3 (|z| = 2.93 against the boundary 2.35); 95% repeated CI 1.7 to 15.7 percentage points, repeated p 0.013",
+            "Licensable HMO found [interim look] prioritised vs standard: may stop for efficacy: the effect crossed the O'Brien–Fleming-like alpha-spending boundary at look 2 of 3 (|z| = 2.92 against the boundary 2.35); 95% repeated CI 1.7 to 15.7 percentage points, repeated p 0.014",
         ));
     contract_support::evident()
         .args(["report", spec.to_str().unwrap()])
@@ -412,7 +415,7 @@ fn the_report_and_the_terminal_say_whether_the_trial_may_stop() {
     for words in [
         "## Interim look",
         "This analysis is look 2 of 3 of a group-sequential trial planned with the O'Brien–Fleming-like alpha-spending boundary (two-sided, α = 0.05; design.power.interim)",
-        "| prioritised vs standard | 0.747 | 8.7 percentage points | 1.7 to 15.7 | 2.93 | 2.35 | 0.019 | 0.013 | may stop for efficacy |",
+        "| prioritised vs standard | 0.747 | 8.7 percentage points | 1.7 to 15.7 | 2.92 | 2.35 | 0.019 | 0.014 | may stop for efficacy |",
         "Group-sequential look: may stop for efficacy",
         "at an interim look some have not yet reached follow-up",
     ] {

@@ -16,12 +16,16 @@
 //!   over the actual fractions of looks 1..k and the planned fractions of the later
 //!   looks (rpact's `typeOfDesign = "OF"` / `"P"` with those `informationRates`), which
 //!   keeps the type I error at α only if the later looks happen as planned.
-//! - z = estimate / SE of the comparison (its own estimator and variance), referred to
-//!   the boundary as a normal statistic: two-sided designs cross when |z| ≥ c_k, one-sided
-//!   designs when z, signed so that the outcome's `better` direction is positive, is.
+//! - The statistic: the comparison's own estimate, SE and degrees of freedom (its
+//!   estimator and variance), t = estimate / SE, put on the normal scale by its p-value,
+//!   z = sign(t)·Φ̄⁻¹(P(T_df > |t|)) (the significance-level approach of Jennison and
+//!   Turnbull 2000, §3.8, as rpact does for t statistics; z = t when df is infinite).
+//!   Two-sided designs cross when |z| ≥ c_k, one-sided designs when z, signed so that the
+//!   outcome's `better` direction is positive, does.
 //! - The repeated confidence interval (Jennison and Turnbull 2000, ch. 9): estimate ±
-//!   c_k·SE, covering the effect with probability 1 − α (1 − 2α for a one-sided design)
-//!   simultaneously over all looks.
+//!   c_t·SE, c_t the t(df) quantile of the boundary's nominal one-sided level Φ̄(c_k)
+//!   (c_k itself when df is infinite), covering the effect with probability 1 − α
+//!   (1 − 2α for a one-sided design) simultaneously over all looks.
 //! - The repeated p-value: the smallest α at which the look-k boundary of the same
 //!   family and fractions is crossed, i.e. at which the repeated interval excludes 0
 //!   (rpact's `getRepeatedPValues`, searched over (0, 0.5] as rpact does).
@@ -42,7 +46,7 @@ use crate::power::PowerError;
 use crate::power::sequential::{Boundary, Spending, critical_values, stopping};
 use crate::report::format::significant;
 use crate::spec::{Direction, EstimatorKind};
-use crate::stats::distributions::normal;
+use crate::stats::distributions::{normal, t as student_t};
 use crate::stats::root::{Tolerance, brent};
 
 /// The smallest repeated p-value searched for (below it the value is reported as
@@ -72,6 +76,8 @@ pub struct InterimAnalysis {
     pub size_label: String,
     /// The maximum size expected to be analysed (after the planned attrition).
     pub maximum_analysed: f64,
+    /// Whether the sizes count clusters (a cluster plan) rather than units.
+    pub counts_clusters: bool,
     /// Whether `analysis.interim.information` gave the fractions.
     pub information_declared: bool,
     /// One test per treated arm of the primary outcome's headline comparison.
@@ -116,17 +122,25 @@ pub struct InterimTest {
     pub boundary_fractions: Vec<f64>,
     pub estimate: f64,
     pub std_error: f64,
-    /// estimate / SE.
+    /// The comparison's degrees of freedom; `null` for a normal statistic.
+    pub df: Option<f64>,
+    /// estimate / SE (a t statistic when `df` is finite).
+    pub t: f64,
+    /// The statistic on the normal scale: sign(t)·Φ̄⁻¹(P(T_df > |t|)); t when `df` is
+    /// `null`.
     pub z: f64,
     /// The boundary at this look: cross when |z| (two-sided) or the beneficial-signed z
     /// (one-sided) reaches it.
     pub critical_z: f64,
+    /// The boundary on the t(df) scale, for the repeated interval: the t quantile of the
+    /// nominal one-sided level Φ̄(critical_z).
+    pub critical_t: f64,
     /// The nominal p-value that crosses it (two-sided when the design is).
     pub nominal_p: f64,
     /// Type I error spent by looks 1 to `look` at these boundaries.
     pub cumulative_alpha: f64,
     pub decision: InterimDecision,
-    /// Repeated confidence interval: estimate ± critical_z · SE.
+    /// Repeated confidence interval: estimate ± critical_t · SE.
     pub rci_low: f64,
     pub rci_high: f64,
     /// Its simultaneous coverage: 1 − α (two-sided design) or 1 − 2α (one-sided).
@@ -394,7 +408,20 @@ pub fn apply(
                 ),
             ));
         }
-        let z = e.estimate / e.std_error;
+        let t_stat = e.estimate / e.std_error;
+        let df = e.df;
+        let normal_scale = |x: f64| -> Result<f64, crate::stats::distributions::DistributionError> {
+            let tail = student_t::sf(x.abs(), df)?;
+            Ok(x.signum() * normal::upper_quantile(tail)?)
+        };
+        let z = normal_scale(t_stat).map_err(|err| {
+            interim_error(
+                "analysis.interim",
+                format!("the statistic could not be put on the normal scale: {err}"),
+            )
+        })?;
+        let critical_t = student_t::upper_quantile(normal::sf(critical).unwrap_or(f64::NAN), df)
+            .unwrap_or(f64::NAN);
         let sign = if primary.better == Direction::Lower {
             -1.0
         } else {
@@ -460,13 +487,16 @@ pub fn apply(
             fractions,
             estimate: e.estimate,
             std_error: e.std_error,
+            df: df.is_finite().then_some(df),
+            t: t_stat,
             z,
+            critical_t,
             critical_z: critical,
             nominal_p: sides * normal::sf(critical).unwrap_or(f64::NAN),
             cumulative_alpha,
             decision,
-            rci_low: e.estimate - critical * e.std_error,
-            rci_high: e.estimate + critical * e.std_error,
+            rci_low: e.estimate - critical_t * e.std_error,
+            rci_high: e.estimate + critical_t * e.std_error,
             rci_level: 1.0
                 - if input.two_sided {
                     input.alpha
@@ -484,7 +514,7 @@ pub fn apply(
             "an exact {label} boundary is defined for the planned looks only: its constant is recomputed over the information reached at looks 1 to {k} and the planned fractions of the later looks (rpact's getDesignGroupSequential with those informationRates), which keeps the type I error at α only if the later looks happen as planned; lan_demets alpha spending is the method for information that departs from the plan"
         ),
     }];
-    notes.push("the statistic z is the estimate over its standard error, referred to the normal boundary (the group-sequential theory is for approximately normal statistics); the comparison's own interval and p-value are not corrected for the repeated looks, the repeated confidence interval and p-value are".into());
+    notes.push("z is the comparison's own t statistic (estimate over standard error, with its degrees of freedom) put on the normal scale through its p-value, the boundary's scale (Jennison and Turnbull 2000, §3.8), and the repeated interval uses the t quantile of the boundary's nominal level; the comparison's own interval and p-value are not corrected for the repeated looks, the repeated interval and p-value are".into());
     let lost = flow
         .arms
         .iter()
@@ -506,6 +536,7 @@ pub fn apply(
         maximum_size: input.maximum_size,
         size_label: input.size_label.clone(),
         maximum_analysed,
+        counts_clusters: input.size_rule.is_some_and(|(clusters, _)| clusters),
         information_declared: !input.information.is_empty(),
         tests,
         notes,

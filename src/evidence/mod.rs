@@ -617,11 +617,16 @@ fn interim_claim(
     let crosses = test.z.abs() >= c;
     let required = plan.evidence.thresholds.require_significance;
     let scale = headline.scale();
+    // The repeated interval on the comparison's t scale (as analysis::interim).
+    let df = test.df.unwrap_or(f64::INFINITY);
+    let c_t = crate::stats::distributions::normal::sf(c)
+        .and_then(|level| crate::stats::distributions::t::upper_quantile(level, df))
+        .unwrap_or(f64::NAN);
     let shown = EffectText::new(
         scale,
         test.estimate,
-        test.estimate - c * test.std_error,
-        test.estimate + c * test.std_error,
+        test.estimate - c_t * test.std_error,
+        test.estimate + c_t * test.std_error,
     );
     let direction = if test.estimate == 0.0 {
         "no change"
@@ -668,7 +673,7 @@ fn finding_rule(plan: &Plan, level: u8, headline: &Headline) -> String {
         };
         return if t.require_significance {
             format!(
-                "The analysis is a look of a group-sequential trial (analysis.interim), so level {level} needs {what} in the beneficial direction and beyond the boundary: the two-sided {} repeated confidence interval (estimate ± c·SE, c the planned boundary family's critical value at the information reached, two-sided at evidence.thresholds.alpha = {}) excluding no effect, whatever analysis.alpha and the plan's sidedness say. An ordinary confidence interval at an interim look overstates the evidence, because the data are looked at more than once (Jennison and Turnbull 2000, ch. 9).",
+                "The analysis is a look of a group-sequential trial (analysis.interim), so level {level} needs {what} in the beneficial direction and beyond the boundary: the two-sided {} repeated confidence interval (c the planned boundary family's critical value at the information reached, two-sided at evidence.thresholds.alpha = {}; the comparison's t statistic is judged on the normal scale through its p-value, and the interval is the estimate ± the t quantile of c's nominal level times the SE) excluding no effect, whatever analysis.alpha and the plan's sidedness say. An ordinary confidence interval at an interim look overstates the evidence, because the data are looked at more than once (Jennison and Turnbull 2000, ch. 9).",
                 percent(1.0 - t.alpha, DIGITS),
                 significant(t.alpha, DIGITS)
             )

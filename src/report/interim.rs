@@ -81,12 +81,25 @@ pub(super) fn interim_blocks(analysis: &Analysis, blocks: &mut Vec<Block>) {
     } else if look.look == look.looks {
         "information fraction 1 at the final look".to_string()
     } else {
-        format!(
-            "the units analysed over the {} the plan expects to analyse at its maximum ({} {}, less the planned attrition)",
-            significant(look.maximum_analysed, 6),
-            count(look.maximum_size as usize),
-            look.size_label
-        )
+        let counted = if look.counts_clusters {
+            "clusters"
+        } else {
+            "units"
+        };
+        if look.maximum_analysed == look.maximum_size as f64 {
+            format!(
+                "the {counted} analysed over the plan's maximum of {} {}",
+                count(look.maximum_size as usize),
+                look.size_label
+            )
+        } else {
+            format!(
+                "the {counted} analysed over the {} the plan expects to analyse at its maximum ({} {}, less the planned attrition)",
+                significant(look.maximum_analysed, 6),
+                count(look.maximum_size as usize),
+                look.size_label
+            )
+        }
     };
     blocks.push(Block::Paragraph(format!(
         "This analysis is {} of a group-sequential trial planned with the {} boundary ({sides}, α = {}; design.power.interim), applied to “{}”. The boundary is recomputed at the information reached, from {information}.",
@@ -135,7 +148,7 @@ pub(super) fn interim_blocks(analysis: &Analysis, blocks: &mut Vec<Block>) {
             t.contrast,
             capitalised(&t.sentence),
             shown(t, scale).range(),
-            significant(t.critical_z, 3),
+            significant(t.critical_t, 3),
             repeated_p_text(t),
             significant(t.cumulative_alpha, 3),
         )));

@@ -18,11 +18,13 @@
 #   computed at the actual fractions of looks 1..k (1 appended when below it: later
 #   looks do not move an earlier spending boundary); the exact "OF" and "P" families at
 #   the actual fractions of looks 1..k followed by the later looks' planned ones.
-# - z = estimate / SE (estimatr's), the repeated CI estimate -/+ c_k SE (Jennison and
-#   Turnbull 2000, ch. 9), the repeated p-value the alpha in (1e-12, 0.5] at which c_k
-#   equals |z| (two-sided) or z (one-sided; rpact's getRepeatedPValues searches (0, 0.5]
-#   the same way), found by uniroot on log alpha; rpact's own critical value at that
-#   alpha is written beside it.
+# - t = estimate / SE with estimatr's df, put on the normal scale through its p-value,
+#   z = sign(t) qnorm(pt(|t|, df, lower = FALSE), lower = FALSE) (Jennison and Turnbull
+#   2000, section 3.8; rpact's conversion of t statistics); the repeated CI estimate -/+
+#   c_t SE with c_t = qt(pnorm(-c_k), df, lower = FALSE) (ch. 9); the repeated p-value
+#   the alpha in (1e-6, 0.5] at which c_k equals |z| (two-sided) or z (one-sided; rpact's
+#   getRepeatedPValues searches (0, 0.5] the same way), found by uniroot on log alpha;
+#   rpact's own critical value at that alpha is written beside it.
 # - The grade's boundary: the same family and fractions, two-sided at 0.05.
 suppressPackageStartupMessages({
   library(rpact); library(estimatr); library(pwr); library(mvtnorm); library(jsonlite)
@@ -99,6 +101,7 @@ d$z <- as.integer(d$arm == "prioritised")
 f <- difference_in_means(licensable_found ~ z, data = d)
 est <- f$coefficients[["z"]]
 se <- f$std.error[["z"]]
+df <- f$df[["z"]]
 n <- nrow(d)
 
 attrition <- 0.08
@@ -128,7 +131,9 @@ add <- function(name, looks, planned = (1:looks) / looks, boundary, spending = N
   b <- bounds_of(boundary, spending, gamma, alpha, used, sided)
   ck <- b[look]
   h0 <- crossing(b[1:look], used[1:look], 0, sided)
-  z <- est / se
+  t_stat <- est / se
+  z <- sign(t_stat) * qnorm(pt(abs(t_stat), df, lower.tail = FALSE), lower.tail = FALSE)
+  ct <- qt(pnorm(-ck), df, lower.tail = FALSE)
   sign <- if (better == "lower") -1 else 1
   stat <- if (sided == 2) abs(z) else sign * z
   g <- function(la) bounds_of(boundary, spending, gamma, exp(la), used, sided)[look] - stat
@@ -146,8 +151,8 @@ add <- function(name, looks, planned = (1:looks) / looks, boundary, spending = N
     fixed_size = fixed, inflation = inflation, maximum_size = maximum,
     maximum_analysed = maximum_analysed, analysed = n, fractions = actual[1:look],
     boundary_fractions = used, critical_z = ck, nominal_p = sided * pnorm(-ck),
-    cumulative_alpha = sum(h0$up + h0$low), estimate = est, std_error = se, z = z,
-    crossed = stat >= ck, rci_low = est - ck * se, rci_high = est + ck * se,
+    cumulative_alpha = sum(h0$up + h0$low), estimate = est, std_error = se, df = df, t = t_stat, z = z,
+    critical_t = ct, crossed = stat >= ck, rci_low = est - ct * se, rci_high = est + ct * se,
     repeated_p = rep_p, grade_critical_z = grade,
     rpact_critical_z = rp$criticalValues[look], rpact_alpha_spent = rp$alphaSpent[look],
     rpact_critical_at_repeated_p = rp_at_p)
