@@ -422,3 +422,26 @@ fn the_report_and_the_terminal_say_whether_the_trial_may_stop() {
         assert!(md.contains(words), "report.md lacks: {words}");
     }
 }
+
+/// The example (specs/ward-falls-alert/interim.json): a cluster plan counts wards, so
+/// the information is the wards analysed over the plan's maximum; the CR2 statistic's
+/// few degrees of freedom widen the repeated interval beyond the normal one.
+#[test]
+fn the_ward_example_reads_its_information_in_wards() {
+    let (analysis, _) = analyse(&repo().join("specs/ward-falls-alert/interim.json")).unwrap();
+    let look = analysis.interim.as_ref().unwrap();
+    assert!(look.counts_clusters);
+    assert_eq!((look.maximum_size, look.look, look.looks), (25, 2, 3));
+    let t = &look.tests[0];
+    assert_eq!(t.analysed, 23);
+    assert_close(t.fractions[1], 23.0 / 25.0, 1e-15, "wards over the maximum");
+    assert_eq!(t.decision, InterimDecision::Continue);
+    assert!(
+        t.critical_t > t.critical_z && t.z.abs() < t.t.abs(),
+        "{t:?}"
+    );
+    assert_eq!(
+        evident::report::format::significant(t.critical_z, 3),
+        "2.07"
+    );
+}
