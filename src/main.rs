@@ -232,6 +232,11 @@ fn execute(cli: &Cli) -> Result<(), Error> {
                     for e in &analysis.economics {
                         say(evident::report::economics::terminal_line(e));
                     }
+                    if let Some(look) = &analysis.interim {
+                        for t in &look.tests {
+                            say(evident::report::interim::terminal_line(analysis, t));
+                        }
+                    }
                 }
                 say(grade.summary.clone());
             }

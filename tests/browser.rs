@@ -61,6 +61,10 @@ const PAGE_BUDGETS: &[(&str, usize)] = &[
     // recruitment time and budget sections.
     ("ward-falls-alert/planning/report.html", 12),
     ("ward-falls-alert/planning/plan.html", 8),
+    // interim.json prints to 11 and 6: the study's pages plus the interim looks of the
+    // plan and the interim look section.
+    ("ward-falls-alert/interim/report.html", 12),
+    ("ward-falls-alert/interim/plan.html", 7),
     ("programme-rollout/study/report.html", 7),
     // Prints to 8 (plan, simulation and the roll-out table by period).
     ("stepped-wedge-falls/study/report.html", 9),

@@ -18,6 +18,7 @@ pub mod economics;
 pub mod equivalence;
 mod estimators;
 pub mod icc;
+pub mod interim;
 pub mod its;
 pub mod its_many;
 pub mod matched;
@@ -95,6 +96,10 @@ pub struct Analysis {
     /// `analysis.economics`: the value-for-money figures of each treated arm.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub economics: Vec<economics::Economics>,
+    /// `analysis.interim`: the look of a group-sequential trial applied to the primary
+    /// outcome's headline comparisons (src/analysis/interim.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<interim::InterimAnalysis>,
 }
 
 /// All results for one outcome.
@@ -237,6 +242,8 @@ pub enum AnalysisError {
         level: String,
         message: String,
     },
+    #[error("{key}: {message}")]
+    Interim { key: String, message: String },
     #[error("outcome `{outcome}`, {contrast}: equivalence test: {source}")]
     Equivalence {
         outcome: String,
@@ -486,6 +493,9 @@ impl AnalysisError {
             AnalysisError::Subgroup { .. } => {
                 "a subgroup needs at least two levels and two analysed units of each compared arm in every level; merge small levels into a coarser column, or remove it from analysis.subgroups".into()
             }
+            AnalysisError::Interim { .. } => {
+                "an interim look reads its information from the analysed sample against the plan's maximum (design.power.interim); declare analysis.interim.information when the looks departed from the plan, and see docs/spec.md, \"analysis.interim\"".into()
+            }
             AnalysisError::Equivalence { .. } => {
                 "an equivalence test needs a comparison with a standard error above zero: the outcome must vary in the arms compared".into()
             }
@@ -595,6 +605,18 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
             analysis_plan.alpha,
         )?;
     }
+    if let (Some(analysis), Some(analysis_plan), Some(power)) =
+        (analysis.as_mut(), &plan.analysis, &plan.power)
+        && let (Some(look), Some(looks)) = (&analysis_plan.interim, &power.interim)
+    {
+        analysis.interim = Some(interim_look(
+            analysis,
+            &power.question,
+            looks,
+            look,
+            analysis_plan.estimators[0],
+        )?);
+    }
     if let (Some(analysis), crate::spec::Design::RegressionDiscontinuity { settings }) =
         (analysis.as_mut(), &plan.design)
         && let (Some(analysis_plan), Some(primary)) = (&plan.analysis, plan.outcomes.first())
@@ -619,6 +641,45 @@ pub fn analyse(plan: &Plan) -> Result<Option<Analysis>, AnalysisError> {
         )?);
     }
     Ok(analysis)
+}
+
+/// The plan's group-sequential design (its maximum size from the fixed design's answer)
+/// applied at the declared look.
+fn interim_look(
+    analysis: &Analysis,
+    question: &crate::power::plan::Question,
+    looks: &crate::power::plan::InterimLooks,
+    look: &crate::spec::InterimLookPlan,
+    headline: EstimatorKind,
+) -> Result<interim::InterimAnalysis, AnalysisError> {
+    let plan_error = |e: crate::power::PowerError| AnalysisError::Interim {
+        key: "design.power".into(),
+        message: format!("the plan's group-sequential design could not be formed: {e}"),
+    };
+    let answers = crate::power::plan::answer(question).map_err(plan_error)?;
+    let planned =
+        crate::power::plan::interim_plan(question, &answers[0], looks).map_err(plan_error)?;
+    let primary = analysis
+        .outcomes
+        .iter()
+        .find(|o| o.role == OutcomeRole::Primary)
+        .or(analysis.outcomes.first())
+        .ok_or_else(|| AnalysisError::Interim {
+            key: "analysis.interim".into(),
+            message: "no outcome was analysed".into(),
+        })?;
+    let input = interim::InterimInput {
+        look: look.look,
+        information: &look.information,
+        planned: &looks.fractions,
+        boundary: looks.boundary,
+        alpha: planned.design.alpha,
+        two_sided: planned.design.two_sided,
+        maximum_size: planned.maximum_size,
+        size_label: planned.size_label.clone(),
+        size_rule: crate::power::plan::analysed_size_rule(question),
+    };
+    interim::apply(&input, primary, headline, &analysis.flow)
 }
 
 /// The outcome summaries and comparisons every design shares. For a regression
@@ -978,6 +1039,7 @@ fn analyse_outcomes(
         subgroups: subgroup_results,
         staggered_rollout: None,
         economics: economics_results,
+        interim: None,
     };
     if let (Some((arms, control)), Some(_)) = (plan.design.arms(), &analysis.matched) {
         matched::lead_with_matched(&mut analysis, arms, control);
@@ -1064,6 +1126,7 @@ impl Analysis {
             stepped_wedge: None,
             subgroups: Vec::new(),
             economics: Vec::new(),
+            interim: None,
         }
     }
 

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::analysis::OutcomeResult;
 use crate::analysis::equivalence::EquivalenceTest;
+use crate::analysis::interim::{InterimAnalysis, InterimTest};
 use crate::analysis::{
     Analysis, ArmFlow, BalanceMeasure, BalanceRow, Comparison, ContrastEvidence,
 };
@@ -495,6 +496,9 @@ fn beneficial(plan: &Plan, headline: &Headline) -> (bool, String) {
     if let Some(test) = declared_test(headline) {
         return declared_claim(plan, headline, test);
     }
+    if let Some((look, test)) = interim_test(headline) {
+        return interim_claim(plan, headline, look, test);
+    }
     let alpha = plan.evidence.thresholds.alpha;
     let comparison = headline.comparison;
     let e = two_sided(&comparison.estimate, alpha);
@@ -605,9 +609,118 @@ fn declared_claim(plan: &Plan, headline: &Headline, test: &EquivalenceTest) -> (
     (ok, observed)
 }
 
+/// The interim look (`analysis.interim`) applied to the headline comparison.
+fn interim_test<'a>(headline: &Headline<'a>) -> Option<(&'a InterimAnalysis, &'a InterimTest)> {
+    let look = headline.analysis.interim.as_ref()?;
+    let test = look.tests.iter().find(|t| {
+        t.contrast == headline.comparison.contrast && t.estimator == headline.comparison.estimator
+    })?;
+    Some((look, test))
+}
+
+/// At an interim look, significance judged against the group-sequential boundary: the
+/// planned family at the information reached, two-sided at the evidence threshold,
+/// i.e. the two-sided 1 − α repeated confidence interval excluding no effect
+/// (Jennison and Turnbull 2000, ch. 9), whatever `analysis.alpha` and the plan's
+/// sidedness say.
+fn interim_claim(
+    plan: &Plan,
+    headline: &Headline,
+    look: &InterimAnalysis,
+    test: &InterimTest,
+) -> (bool, String) {
+    let alpha = plan.evidence.thresholds.alpha;
+    let Ok(c) = crate::analysis::interim::boundary_at(
+        &test.boundary_fractions,
+        look.look,
+        look.boundary,
+        alpha,
+        true,
+    ) else {
+        return (
+            false,
+            format!(
+                "{}: interim look {} of {}: the two-sided boundary at α = {} could not be found",
+                test.contrast,
+                look.look,
+                look.looks,
+                significant(alpha, DIGITS)
+            ),
+        );
+    };
+    let right_way = match headline.better {
+        Direction::Higher => test.estimate > 0.0,
+        Direction::Lower => test.estimate < 0.0,
+    };
+    let crosses = test.z.abs() >= c;
+    let required = plan.evidence.thresholds.require_significance;
+    let scale = headline.scale();
+    // The repeated interval on the comparison's t scale (as analysis::interim).
+    let df = test.df.unwrap_or(f64::INFINITY);
+    let c_t = crate::stats::distributions::normal::sf(c)
+        .and_then(|level| crate::stats::distributions::t::upper_quantile(level, df))
+        .unwrap_or(f64::NAN);
+    let shown = EffectText::new(
+        scale,
+        test.estimate,
+        test.estimate - c_t * test.std_error,
+        test.estimate + c_t * test.std_error,
+    );
+    let direction = if test.estimate == 0.0 {
+        "no change"
+    } else if right_way {
+        "the beneficial direction"
+    } else {
+        "not the beneficial direction"
+    };
+    let fraction = test.fractions[look.look - 1];
+    let observed = format!(
+        "{}: interim look {} of {} (analysis.interim) at information fraction {}; difference {}{} ({} repeated CI {}), |z| = {} against the two-sided {} boundary {} at α = {} ({direction}; it {} the boundary, so it is {} at the group-sequential level)",
+        test.contrast,
+        look.look,
+        look.looks,
+        significant(fraction, DIGITS),
+        shown.estimate,
+        scale.difference_unit(),
+        percent(1.0 - alpha, DIGITS),
+        shown.range(),
+        significant(test.z.abs(), 3),
+        look.boundary_label,
+        significant(c, 3),
+        significant(alpha, DIGITS),
+        if crosses { "crosses" } else { "does not cross" },
+        if crosses {
+            "significant"
+        } else {
+            "not significant"
+        },
+    );
+    (right_way && (crosses || !required), observed)
+}
+
 /// The rule of the level 2 and 3 finding criteria: significance in the beneficial
-/// direction, or the declared margin's claim shown.
+/// direction (against the group-sequential boundary at an interim look), or the
+/// declared margin's claim shown.
 fn finding_rule(plan: &Plan, level: u8, headline: &Headline) -> String {
+    if declared_test(headline).is_none() && interim_test(headline).is_some() {
+        let t = &plan.evidence.thresholds;
+        let what = if level == 2 {
+            "change in the primary outcome"
+        } else {
+            "the primary effect against the comparison group"
+        };
+        return if t.require_significance {
+            format!(
+                "The analysis is a look of a group-sequential trial (analysis.interim), so level {level} needs {what} in the beneficial direction and beyond the boundary: the two-sided {} repeated confidence interval (c the planned boundary family's critical value at the information reached, two-sided at evidence.thresholds.alpha = {}; the comparison's t statistic is judged on the normal scale through its p-value, and the interval is the estimate ± the t quantile of c's nominal level times the SE) excluding no effect, whatever analysis.alpha and the plan's sidedness say. An ordinary confidence interval at an interim look overstates the evidence, because the data are looked at more than once (Jennison and Turnbull 2000, ch. 9).",
+                percent(1.0 - t.alpha, DIGITS),
+                significant(t.alpha, DIGITS)
+            )
+        } else {
+            format!(
+                "Level {level} needs {what} in the beneficial direction (significance not required by evidence.thresholds.require_significance; at an interim look it would be judged against the group-sequential boundary)."
+            )
+        };
+    }
     if declared_test(headline).is_none() {
         return significance_rule(plan, level);
     }

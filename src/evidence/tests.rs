@@ -158,6 +158,7 @@ fn analysis(
         subgroups: Vec::new(),
         economics: Vec::new(),
         staggered_rollout: None,
+        interim: None,
     }
 }
 

@@ -1434,7 +1434,7 @@ fn resolve_interim(
 
 /// Whether the plan's test is two-sided (the group-sequential boundary is then
 /// symmetric).
-fn two_sided(question: &Question) -> bool {
+pub fn two_sided(question: &Question) -> bool {
     match question {
         Question::T(q) => q.alternative == Alternative::TwoSided,
         Question::Prop(q) => q.alternative == Alternative::TwoSided,
@@ -1444,6 +1444,24 @@ fn two_sided(question: &Question) -> bool {
         Question::SteppedWedge(q) => q.targets.two_sided,
         Question::Rd(q) => q.targets.two_sided,
         Question::Chisq(_) => false,
+    }
+}
+
+/// What the plan's sizes count, for reading an interim look's information off the
+/// analysed sample: `Some((counts clusters, share of the planned size expected to be
+/// analysed))`, the share 1 − attrition where the size counts units randomised and
+/// attrition was planned for; `None` where the analysed sample does not give it
+/// (three-level, stepped-wedge, RD and chi-square plans).
+pub fn analysed_size_rule(question: &Question) -> Option<(bool, f64)> {
+    match question {
+        Question::T(q) => Some((false, 1.0 - q.adjustments.attrition)),
+        Question::Prop(q) => Some((false, 1.0 - q.adjustments.attrition)),
+        Question::Individual(q) => Some((false, 1.0 - q.adjustments.attrition)),
+        Question::Cluster(_) => Some((true, 1.0)),
+        Question::Cluster3(_)
+        | Question::SteppedWedge(_)
+        | Question::Rd(_)
+        | Question::Chisq(_) => None,
     }
 }
 

@@ -380,6 +380,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             super::equivalence::equivalence_blocks(outcome, &mut blocks);
             super::bounds::bounds_blocks(outcome, &mut blocks);
         }
+        super::interim::interim_blocks(analysis, &mut blocks);
         super::subgroups::subgroup_blocks(analysis, charts, &mut blocks);
         super::economics::economics_blocks(analysis, charts, &mut blocks);
     }

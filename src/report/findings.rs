@@ -191,6 +191,10 @@ pub(super) fn headline(
                 sentence.push(' ');
                 sentence.push_str(&claim);
             }
+            if let Some(clause) = analysis.and_then(super::interim::headline_clause) {
+                sentence.push(' ');
+                sentence.push_str(&clause);
+            }
             sentence
         }
     };

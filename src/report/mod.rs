@@ -12,6 +12,7 @@ mod findings;
 mod flow_chart;
 pub mod format;
 pub(crate) mod html;
+pub mod interim;
 mod its;
 mod json;
 mod lifecycle;

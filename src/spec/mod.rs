@@ -26,6 +26,7 @@ pub use power::{
 };
 pub use validate::economics_check::{AlternativePlan, EconomicsPlan};
 pub use validate::equivalence_check::AttritionBoundsPlan;
+pub use validate::interim_check::InterimLookPlan;
 pub use validate::{
     AcceptanceRule, AnalysisBlocks, AnalysisPlan, Arm, AssignmentPlan, Design, OutcomePlan, Plan,
     Problem, ReportPlan, RerandomisationPlan, RiPlan, SourceInfo, Stage, TreatmentSource,
@@ -508,6 +509,27 @@ pub struct AnalysisSpec {
     /// outcome, discounting and cost sensitivity; reported as "Value for money".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub economics: Option<EconomicsSpec>,
+    /// An interim look of a group-sequential trial (docs/spec.md, "analysis.interim"):
+    /// the look this analysis is, of those `design.power.interim` plans; the primary
+    /// outcome's headline comparison is judged against the efficacy boundary
+    /// recomputed at the information actually reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim: Option<InterimAnalysisSpec>,
+}
+
+/// `analysis.interim`: which look of the planned group-sequential design this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterimAnalysisSpec {
+    /// The look: 1 for the first interim analysis, `design.power.interim.looks` for the
+    /// final analysis.
+    pub look: usize,
+    /// The information fractions actually reached at looks 1 to `look` (share of the
+    /// maximum information), increasing, the final look's 1. Default: the earlier looks
+    /// at their planned fractions, this look at the analysed sample over the plan's
+    /// maximum (1 at the final look).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information: Vec<f64>,
 }
 
 /// `analysis.economics`: what each arm costs and what the outcome is worth.

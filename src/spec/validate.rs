@@ -22,6 +22,7 @@ mod did_check;
 pub mod economics_check;
 pub mod equivalence_check;
 mod evidence_check;
+pub mod interim_check;
 mod its_check;
 mod matching_check;
 mod power_check;
@@ -246,6 +247,9 @@ pub struct AnalysisPlan {
     pub fixed_effects: Vec<String>,
     /// `analysis.economics`: costs per arm, value and discounting (randomised trials).
     pub economics: Option<economics_check::EconomicsPlan>,
+    /// `analysis.interim`: the look of the planned group-sequential design (checked
+    /// against `design.power.interim` once the plan is resolved).
+    pub interim: Option<interim_check::InterimLookPlan>,
 }
 
 /// Blocks or pairs the analysis data declare (`analysis.blocks`, `analysis.pairs`).
@@ -437,6 +441,10 @@ impl Checker<'_> {
                 .as_ref()
                 .and_then(|a| a.estimators.first().copied()),
         );
+        let analysis = analysis.map(|mut a| {
+            a.interim = self.check_interim(design.as_ref(), power.as_ref(), &a);
+            a
+        });
         self.check_evidence(design.as_ref());
         let lock = self.check_lock();
         let stages = self.declared_stages();
@@ -1285,6 +1293,7 @@ impl Checker<'_> {
             subgroups,
             fixed_effects,
             economics,
+            interim: None,
         })
     }
 
