@@ -454,31 +454,13 @@ fn logistic_regression_reports_deviance_df_and_convergence() {
 /// (tests/reference/regression/logistic_weighted.R); HC2 is refused.
 #[test]
 fn weighted_logistic_regression_with_clustered_and_robust_errors() {
-    let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/reference/regression/logistic_weighted.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let data = &fixture["data"];
-    let keys = ["y", "x1", "x2", "g", "cl", "w"];
-    let mut text = keys.join(",") + "\n";
-    for i in 0..data["y"].as_array().unwrap().len() {
-        let cells: Vec<String> = keys
-            .iter()
-            .map(|k| match &data[*k][i] {
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            })
-            .collect();
-        text += &(cells.join(",") + "\n");
-    }
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("weighted.csv");
-    std::fs::write(&file, text).unwrap();
-    let file = file.to_string_lossy().into_owned();
+    let (file, fixture) = fixture_csv(
+        "logistic_weighted.json",
+        &["y", "x1", "x2", "g", "cl", "w"],
+        &dir,
+        "weighted",
+    );
     let r = &fixture["weighted"];
     for (extra, se, name) in [
         (vec!["--clusters", "cl"], "stata", "CR1"),
@@ -1143,31 +1125,13 @@ fn regress_absorbs_fixed_effects_as_estimatr() {
 /// tests/reference/regression/lm_lin_arms.R).
 #[test]
 fn regress_lin_takes_a_column_of_arm_names() {
-    let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/reference/regression/lm_lin_arms.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let data = &fixture["data"];
-    let keys = ["y", "arm", "x1", "x2", "g"];
-    let mut text = keys.join(",") + "\n";
-    for i in 0..data["y"].as_array().unwrap().len() {
-        let cells: Vec<String> = keys
-            .iter()
-            .map(|k| match &data[*k][i] {
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            })
-            .collect();
-        text += &(cells.join(",") + "\n");
-    }
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("arms.csv");
-    std::fs::write(&file, text).unwrap();
-    let file = file.to_string_lossy().into_owned();
+    let (file, fixture) = fixture_csv(
+        "lm_lin_arms.json",
+        &["y", "arm", "x1", "x2", "g"],
+        &dir,
+        "arms",
+    );
     let r = fixture["fits"]
         .as_array()
         .unwrap()
@@ -1216,4 +1180,36 @@ fn regress_lin_takes_a_column_of_arm_names() {
         .failure()
         .code(2)
         .stderr(predicate::str::contains("reference arm"));
+}
+
+/// Columns `keys` of a fixture's `data` (parallel arrays) written as `name.csv` in `dir`.
+fn fixture_csv(
+    fixture: &str,
+    keys: &[&str],
+    dir: &tempfile::TempDir,
+    name: &str,
+) -> (String, Value) {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/reference/regression/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let data = &fixture["data"];
+    let mut text = keys.join(",") + "\n";
+    for i in 0..data[keys[0]].as_array().unwrap().len() {
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| match &data[*k][i] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        text += &(cells.join(",") + "\n");
+    }
+    let file = dir.path().join(format!("{name}.csv"));
+    std::fs::write(&file, text).unwrap();
+    (file.to_string_lossy().into_owned(), fixture)
 }

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use evident::governance::lock::{DeviationKind, PlanLock, lock_of, read_lock};
+use examples_support::copy_dir;
 use serde_json::Value;
+
+mod examples_support;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/fire-safety-visits");
 
@@ -27,19 +30,6 @@ fn example_copy() -> tempfile::TempDir {
         });
     }
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn edit(path: &Path, change: impl FnOnce(&mut Value)) {
