@@ -6,6 +6,7 @@
 //! t statistic reaches the critical value by uniroot at 1e-8); the seeded bootstrap's
 //! determinism; the grade's branches (a) and (b); and the bad inputs.
 
+mod examples_support;
 use std::path::{Path, PathBuf};
 
 use evident::analysis::Analysis;
@@ -375,6 +376,7 @@ fn per_cluster_costs_are_spread_over_a_cluster_trials_units() {
     let dir = TempDir::new().unwrap();
     let from = repo().join("specs/ward-falls-alert");
     std::fs::create_dir(dir.path().join("data")).unwrap();
+    examples_support::copy_locks(&from, dir.path());
     for entry in std::fs::read_dir(from.join("data")).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(

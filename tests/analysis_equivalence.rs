@@ -5,6 +5,7 @@
 //! means) and the ward-falls cluster trial (CR2); the grade's reading of a declared
 //! margin; and the bad inputs.
 
+mod examples_support;
 use std::path::{Path, PathBuf};
 
 use evident::analysis::Analysis;
@@ -188,6 +189,7 @@ fn edited_copy(example: &str, edit: impl FnOnce(&mut Value)) -> TempDir {
     let dir = TempDir::new().unwrap();
     let from = repo().join("specs").join(example);
     std::fs::create_dir(dir.path().join("data")).unwrap();
+    examples_support::copy_locks(&from, dir.path());
     for entry in std::fs::read_dir(from.join("data")).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(

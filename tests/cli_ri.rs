@@ -127,6 +127,7 @@ fn fire_safety_example() -> (TempDir, PathBuf) {
     for file in [
         "study.json",
         "results.json",
+        "protocol.lock",
         "data/households.csv",
         "data/follow_up.csv",
     ] {

@@ -867,6 +867,9 @@ fn analysis_spec(
         analysis.insert("engine".into(), Value::from(engine));
     }
     spec["report"]["dir"] = Value::from(dir.join("report").to_string_lossy().as_ref());
+    if let Some(lock) = spec["evidence"]["lock"].as_str().map(str::to_string) {
+        spec["evidence"]["lock"] = Value::from(root.join(lock).to_string_lossy().as_ref());
+    }
     tweak(&mut spec);
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&spec).unwrap()).unwrap();

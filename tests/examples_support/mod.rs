@@ -4,6 +4,7 @@
 use std::path::Path;
 
 /// Copies the folder `from` (an example under specs/) to `to`, recursively.
+#[allow(dead_code)]
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -13,6 +14,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
             copy_dir(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Copies an example's plan locks (`*.lock`, which its specs' `evidence.lock` name)
+/// from `from` to `to`, for tests that copy a spec and its data but not the whole
+/// folder.
+#[allow(dead_code)]
+pub fn copy_locks(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "lock") {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }
 }
