@@ -151,7 +151,7 @@ fn results_as_committed_keep_the_primary_outcome_and_estimators() {
     assert!(
         words
             .iter()
-            .any(|w| w.contains("secondary outcome `smoke_alarm_working_12m` was added")),
+            .any(|w| w.contains("secondary outcome “smoke_alarm_working_12m” was added")),
         "{words:?}"
     );
     assert!(deviations.iter().all(|d| d["serious"] == false));
@@ -205,7 +205,7 @@ fn a_new_primary_outcome_is_a_serious_deviation() {
             s["outcomes"][1]["role"] = "primary".into();
         },
         DeviationKind::PrimaryOutcome,
-        "the primary outcome changed from `dwelling_fire_12m` to `smoke_alarm_working_12m`",
+        "the primary outcome changed from “dwelling_fire_12m” to “smoke_alarm_working_12m”",
         true,
     );
 }
@@ -215,7 +215,7 @@ fn a_redefined_primary_outcome_is_a_serious_deviation() {
     deviation_case(
         |s| s["outcomes"][0]["better"] = "higher".into(),
         DeviationKind::PrimaryOutcome,
-        "better from `lower` to `higher`",
+        "better from “lower” to “higher”",
         true,
     );
 }
@@ -225,7 +225,7 @@ fn new_estimators_are_a_serious_deviation() {
     deviation_case(
         |s| s["analysis"]["estimators"] = serde_json::json!(["regression_adjusted"]),
         DeviationKind::Estimators,
-        "the estimators changed from `difference_in_means`, `lin` to `regression_adjusted`",
+        "the estimators changed from “difference_in_means”, “lin” to “regression_adjusted”",
         true,
     );
 }
@@ -239,7 +239,7 @@ fn covariates_alpha_and_design_changes_are_listed_but_not_serious() {
             s["design"]["assignment"]["seed"] = 7.into();
         },
         DeviationKind::Covariates,
-        "the adjustment covariates changed: removed `prior_incidents`",
+        "the adjustment covariates changed: removed “prior_incidents”",
         false,
     );
     let (_, deviations) = deviations_after(|s| {
@@ -251,11 +251,11 @@ fn covariates_alpha_and_design_changes_are_listed_but_not_serious() {
         .map(|d| d["words"].as_str().unwrap())
         .collect();
     assert!(
-        words.contains(&"`analysis.alpha` changed from 0.05 to 0.1"),
+        words.contains(&"analysis.alpha changed from 0.05 to 0.1"),
         "{words:?}"
     );
     assert!(
-        words.contains(&"`design.assignment.seed` changed from 20261125 to 7"),
+        words.contains(&"design.assignment.seed changed from 20261125 to 7"),
         "{words:?}"
     );
 }

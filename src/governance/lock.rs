@@ -450,7 +450,7 @@ fn outcome_deviations(locked: &Value, now: &Value, out: &mut Vec<Deviation>) {
             kind: DeviationKind::PrimaryOutcome,
             path: "outcomes".into(),
             words: format!(
-                "the primary outcome changed from `{}` to `{}`",
+                "the primary outcome changed from “{}” to “{}”",
                 name(&a),
                 name(&b)
             ),
@@ -474,7 +474,7 @@ fn outcome_deviations(locked: &Value, now: &Value, out: &mut Vec<Deviation>) {
                 kind: DeviationKind::PrimaryOutcome,
                 path: "outcomes".into(),
                 words: format!(
-                    "the primary outcome `{}` was redefined: {}",
+                    "the primary outcome “{}” was redefined: {}",
                     name(&a),
                     what.join("; ")
                 ),
@@ -496,7 +496,7 @@ fn outcome_deviations(locked: &Value, now: &Value, out: &mut Vec<Deviation>) {
                 kind: DeviationKind::SecondaryOutcomes,
                 path: "outcomes".into(),
                 words: format!(
-                    "secondary outcome `{}` was added after the lock: report it as exploratory",
+                    "secondary outcome “{}” was added after the lock: report it as exploratory",
                     name(o)
                 ),
                 serious: false,
@@ -504,7 +504,7 @@ fn outcome_deviations(locked: &Value, now: &Value, out: &mut Vec<Deviation>) {
             Some(l) if l != o => out.push(Deviation {
                 kind: DeviationKind::SecondaryOutcomes,
                 path: "outcomes".into(),
-                words: format!("secondary outcome `{}` was redefined", name(o)),
+                words: format!("secondary outcome “{}” was redefined", name(o)),
                 serious: false,
             }),
             Some(_) => {}
@@ -516,7 +516,7 @@ fn outcome_deviations(locked: &Value, now: &Value, out: &mut Vec<Deviation>) {
                 kind: DeviationKind::SecondaryOutcomes,
                 path: "outcomes".into(),
                 words: format!(
-                    "secondary outcome `{}` was locked but is not analysed",
+                    "secondary outcome “{}” was locked but is not analysed",
                     name(l)
                 ),
                 serious: false,
@@ -554,10 +554,10 @@ fn differing_leaves(a: &Value, b: &Value, at: String, out: &mut Vec<(String, Val
 fn shown(value: &Value) -> String {
     match value {
         Value::Null => "nothing".into(),
-        Value::String(s) => format!("`{s}`"),
+        Value::String(s) => format!("“{s}”"),
         Value::Array(items) if items.is_empty() => "none".into(),
         Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
-        Value::Object(_) => "a block of settings".into(),
+        Value::Object(_) => "its settings".into(),
         other => other.to_string(),
     }
 }
@@ -565,12 +565,16 @@ fn shown(value: &Value) -> String {
 /// One differing leaf of the design or analysis in words.
 fn describe(path: &str, locked: &Value, now: &Value) -> Deviation {
     let change = || match (locked, now) {
-        (Value::Null, _) => format!("`{path}` was added after the lock ({})", shown(now)),
+        (Value::Null, Value::Object(_)) => format!("{path} was added after the lock"),
+        (Value::Null, _) => format!("{path} was added after the lock ({})", shown(now)),
+        (Value::Object(_), Value::Null) => format!(
+            "{path} was locked but this spec leaves it out; the locked settings stand as the plan"
+        ),
         (_, Value::Null) => format!(
-            "`{path}` was locked ({}) but this spec leaves it out; the locked setting stands as the plan",
+            "{path} was locked as {} but this spec leaves it out; the locked setting stands as the plan",
             shown(locked)
         ),
-        _ => format!("`{path}` changed from {} to {}", shown(locked), shown(now)),
+        _ => format!("{path} changed from {} to {}", shown(locked), shown(now)),
     };
     let (kind, words) = match path {
         "analysis.estimators" => (
