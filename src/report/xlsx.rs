@@ -27,6 +27,9 @@ impl Renderer for Excel {
     }
 }
 
+/// Excel's limit on the characters in a cell; longer text is cut (a label that long
+/// would be an error otherwise).
+const CELL_CHARACTERS: usize = 32_767;
 /// Excel's limit on a sheet name.
 const SHEET_NAME_CHARACTERS: usize = 31;
 /// Widest a column is made to fit its text, in pixels.
@@ -65,17 +68,17 @@ pub(crate) fn blocks_xlsx(blocks: Vec<Block>) -> Result<Vec<u8>, XlsxError> {
     for (i, ((section, table), name)) in tables.iter().zip(&names).enumerate() {
         let row = i as u32 + 1;
         contents.write_string(row, 0, name)?;
-        contents.write_string(row, 1, section)?;
-        contents.write_string(row, 2, &table.caption)?;
+        contents.write_string(row, 1, cell_text(section))?;
+        contents.write_string(row, 2, cell_text(&table.caption))?;
     }
     contents.set_autofit_max_width(MAX_COLUMN_PIXELS).autofit();
 
     for ((_, table), name) in tables.iter().zip(&names) {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
-        sheet.write_string_with_format(0, 0, &table.caption, &italic)?;
+        sheet.write_string_with_format(0, 0, cell_text(&table.caption), &italic)?;
         for (column, header) in table.header.iter().enumerate() {
-            sheet.write_string_with_format(1, column as u16, header, &bold)?;
+            sheet.write_string_with_format(1, column as u16, cell_text(header), &bold)?;
         }
         for (r, row) in table.rows.iter().enumerate() {
             for (column, text) in row.iter().enumerate() {
@@ -105,9 +108,17 @@ fn write_cell(sheet: &mut Worksheet, row: u32, column: u16, text: &str) -> Resul
             value,
             &Format::new().set_num_format(format),
         )?,
-        None => sheet.write_string(row, column, text)?,
+        None => sheet.write_string(row, column, cell_text(text))?,
     };
     Ok(())
+}
+
+/// `text` within Excel's limit on a cell.
+fn cell_text(text: &str) -> &str {
+    match text.char_indices().nth(CELL_CHARACTERS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 /// `Tn caption`, without the characters Excel forbids in a sheet name, cut to 31
@@ -215,6 +226,19 @@ mod tests {
         ] {
             assert_eq!(number(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn text_too_long_for_a_cell_is_cut_and_the_workbook_still_written() {
+        let long = "é".repeat(CELL_CHARACTERS + 10);
+        assert_eq!(cell_text(&long).chars().count(), CELL_CHARACTERS);
+        assert_eq!(cell_text("short"), "short");
+        let table = Table {
+            caption: long.clone(),
+            header: vec![long.clone()],
+            rows: vec![vec![long]],
+        };
+        assert!(blocks_xlsx(vec![Block::Table(table)]).is_ok());
     }
 
     #[test]
