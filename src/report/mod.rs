@@ -1,11 +1,13 @@
-//! The report stage: one report model (`model.rs`) rendered to JSON, Markdown and
-//! self-contained HTML, with SVG charts. Renderers format; they never compute.
+//! The report stage: one report model (`model.rs`) rendered to JSON, Markdown,
+//! self-contained HTML, Word (.docx) and Excel (.xlsx), with SVG charts (PNG in Word).
+//! Renderers format; they never compute.
 
 pub mod bounds;
 pub mod charts;
 pub mod compliance;
 mod did;
 pub(crate) mod document;
+mod docx;
 pub mod economics;
 pub mod equivalence;
 mod findings;
@@ -19,6 +21,7 @@ mod lifecycle;
 pub(crate) mod markdown;
 pub mod matching;
 pub mod model;
+mod raster;
 mod ratings;
 pub mod rdd;
 pub mod staggered;
@@ -26,6 +29,7 @@ mod stepped_wedge;
 pub mod subgroups;
 pub mod synth;
 pub mod words;
+mod xlsx;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
 
@@ -53,6 +57,8 @@ pub fn render(model: &ReportModel, formats: &[ReportFormat]) -> Vec<RenderedFile
             ReportFormat::Json => &json::Json,
             ReportFormat::Md => &markdown::Markdown,
             ReportFormat::Html => &html::Html,
+            ReportFormat::Docx => &docx::Word,
+            ReportFormat::Xlsx => &xlsx::Excel,
         };
         files.extend(renderer.render(model, &charts));
     }

@@ -961,7 +961,8 @@ pub enum AttritionBoundary {
 pub struct ReportSpec {
     /// Output directory, relative to the spec file. Default "report".
     pub dir: String,
-    /// Formats to write: any of json, md, html. Default all three.
+    /// Formats to write: any of json, md, html, docx (Word) and xlsx (each table as a
+    /// sheet). Default json, md and html.
     pub formats: Vec<ReportFormat>,
 }
 
@@ -980,4 +981,6 @@ pub enum ReportFormat {
     Json,
     Md,
     Html,
+    Docx,
+    Xlsx,
 }
