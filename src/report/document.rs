@@ -470,10 +470,8 @@ fn lock_blocks(check: &crate::governance::lock::LockCheck, blocks: &mut Vec<Bloc
         ),
     };
     blocks.push(Block::Paragraph(format!(
-        "The analysis plan was locked at {} in {} (SHA-256 {}…), before the outcome data. {summary}",
-        check.locked_at,
-        check.lock,
-        &check.sha256[..12.min(check.sha256.len())]
+        "The analysis plan was locked at {} in {}, before the outcome data. {summary}",
+        check.locked_at, check.lock
     )));
     if !check.deviations.is_empty() {
         blocks.push(Block::Table(Table {
@@ -843,6 +841,12 @@ fn appendix_blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
             .iter()
             .map(|i| format!("Input: {} (SHA-256 {})", i.path, i.sha256)),
     );
+    if let Some(lock) = &model.lock {
+        items.push(format!(
+            "Plan lock: {}; SHA-256 of the locked design, outcomes and analysis: {}",
+            lock.lock, lock.sha256
+        ));
+    }
     if let Some(a) = &model.assignment {
         items.push(format!(
             "Allocation procedure: {} (documented in src/assign/rng.rs), seed {}",
