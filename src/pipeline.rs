@@ -181,7 +181,7 @@ pub fn run(
         let mut model = report::model::build(plan, None, grade, warnings, inputs, assignment);
         report::synth::attach(&mut model, result, plan);
         model.plan = plan_result;
-        let rendered = report::render(&model, &plan.report.formats);
+        let rendered = report::render(&model, &plan.report);
         files.extend(write_atomically(&report_dir, &rendered)?);
         return Ok(RunOutput {
             report_dir,
@@ -215,7 +215,7 @@ pub fn run(
     let mut model = report::model::build(plan, analysis, grade, warnings, inputs, assignment);
     model.plan = plan_result;
     model.planned_vs_achieved = planned_vs_achieved;
-    let rendered = report::render(&model, &plan.report.formats);
+    let rendered = report::render(&model, &plan.report);
     files.extend(write_atomically(&report_dir, &rendered)?);
     Ok(RunOutput {
         report_dir,
@@ -261,7 +261,7 @@ fn protocol_model(
 /// The rendered report with its files named `<stem>.json`, `<stem>.md`, ... instead of
 /// `report.*` (the charts keep their names).
 fn renamed(model: &ReportModel, plan: &Plan, stem: &str) -> Vec<RenderedFile> {
-    report::render(model, &plan.report.formats)
+    report::render(model, &plan.report)
         .into_iter()
         .map(|mut file| {
             if let Some(rest) = file.name.strip_prefix("report.") {

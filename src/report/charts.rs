@@ -79,6 +79,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
             &analysis.flow,
             model.design.kind,
             outcome,
+            &model.disclosure,
         ));
     }
     if !model.findings.is_empty() {
@@ -87,7 +88,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
     if let Some(chart) = model
         .analysis
         .as_ref()
-        .and_then(super::subgroups::subgroup_chart)
+        .and_then(|a| super::subgroups::subgroup_chart(a, &model.disclosure))
     {
         out.push(chart);
     }
@@ -99,7 +100,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
         out.push(chart);
     }
     if let Some(matched) = model.analysis.as_ref().and_then(|a| a.matched.as_ref()) {
-        out.extend(super::matching::charts(matched));
+        out.extend(super::matching::charts(matched, &model.disclosure));
     }
     out.extend(super::its::its_charts(model));
     out.extend(super::did::did_charts(model));

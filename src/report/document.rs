@@ -4,6 +4,7 @@
 //! formatted for people.
 
 use super::charts::Chart;
+use super::disclosure::{Disclosure, key};
 use super::format::{
     EffectText, Scale, aligned, count, fixed, interval, level, p_value, percent, significant,
 };
@@ -91,7 +92,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
     blocks.push(Block::List(design));
 
     if let Some(assignment) = &model.assignment {
-        assignment_blocks(assignment, charts, &mut blocks);
+        assignment_blocks(assignment, charts, &model.disclosure, &mut blocks);
     }
     if let Some(plan) = &model.plan {
         plan_blocks(plan, charts, &mut blocks);
@@ -148,19 +149,31 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             .arms
             .iter()
             .map(|a| {
+                let sdc = &model.disclosure;
+                let arm = a.arm.as_str();
+                let attrition = a
+                    .attrition()
+                    .map_or("not known".into(), |r| format!("{}%", fixed(100.0 * r, 1)));
                 let mut row = vec![
                     a.arm.clone(),
-                    a.allocated.map_or("not recorded".into(), count),
-                    a.lost_to_follow_up.map_or("not known".into(), count),
-                    count(a.with_data),
-                    excluded_with_reasons(a, &labels),
-                    count(a.analysed),
-                    // One decimal, the precision the grade judges attrition at.
-                    a.attrition()
-                        .map_or("not known".into(), |r| format!("{}%", fixed(100.0 * r, 1))),
+                    a.allocated.map_or("not recorded".into(), |n| {
+                        sdc.count(&key::flow(arm, "allocated"), n)
+                    }),
+                    a.lost_to_follow_up.map_or("not known".into(), |n| {
+                        sdc.count(&key::flow(arm, "lost"), n)
+                    }),
+                    sdc.count(&key::flow(arm, "with_data"), a.with_data),
+                    excluded_with_reasons(a, &labels, sdc),
+                    sdc.count(&key::flow(arm, "analysed"), a.analysed),
+                    // One decimal, the precision the grade judges attrition at; with
+                    // the allocated count it gives the analysed one.
+                    sdc.derived(
+                        &key::flow(arm, "allocated"),
+                        sdc.derived(&key::flow(arm, "analysed"), attrition),
+                    ),
                 ];
                 if matched {
-                    row.insert(5, super::matching::not_matched_cell(a));
+                    row.insert(5, super::matching::not_matched_cell(a, sdc));
                 }
                 if clustered {
                     row.push(a.clusters_allocated.map_or("not recorded".into(), count));
@@ -225,6 +238,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 &analysis.outcomes,
                 charts,
                 "the intervention",
+                &model.disclosure,
             ));
         }
         if let Some(rd) = &analysis.regression_discontinuity {
@@ -260,7 +274,10 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
                 if outcome.excluded_missing > 0 {
                     format!(
                         "; {} rows excluded for missing values",
-                        count(outcome.excluded_missing)
+                        model.disclosure.count(
+                            &key::outcome_excluded(&outcome.outcome),
+                            outcome.excluded_missing
+                        )
                     )
                 } else {
                     String::new()
@@ -271,21 +288,26 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             // summary of findings; a continuous one as mean and SD.
             let binary = outcome.outcome_type == OutcomeType::Binary;
             let mut group_rows: Vec<Vec<String>> = Vec::new();
+            let sdc = &model.disclosure;
             for g in outcome.comparisons.iter().flat_map(|c| &c.groups) {
                 if !group_rows.iter().any(|row| row[0] == g.name) {
+                    let n = key::group(&outcome.outcome, &g.name, "n");
                     group_rows.push(if binary {
+                        let with = key::group(&outcome.outcome, &g.name, "with");
                         vec![
                             g.name.clone(),
-                            count(g.n),
-                            count((g.mean * g.n as f64).round() as usize),
-                            level(scale, g.mean, 3),
+                            sdc.count(&n, g.n),
+                            sdc.count(&with, (g.mean * g.n as f64).round() as usize),
+                            sdc.derived(&n, sdc.derived(&with, level(scale, g.mean, 3))),
                         ]
                     } else {
+                        // A mean and SD of fewer units than the threshold go with
+                        // their count.
                         vec![
                             g.name.clone(),
-                            count(g.n),
-                            significant(g.mean, 4),
-                            significant(g.sd, 3),
+                            sdc.count(&n, g.n),
+                            sdc.derived(&n, significant(g.mean, 4)),
+                            sdc.derived(&n, significant(g.sd, 3)),
                         ]
                     });
                 }
@@ -381,7 +403,7 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
             super::bounds::bounds_blocks(outcome, &mut blocks);
         }
         super::interim::interim_blocks(analysis, &mut blocks);
-        super::subgroups::subgroup_blocks(analysis, charts, &mut blocks);
+        super::subgroups::subgroup_blocks(analysis, charts, &model.disclosure, &mut blocks);
         super::economics::economics_blocks(analysis, charts, &mut blocks);
     }
 
@@ -442,8 +464,71 @@ pub(super) fn layout(model: &ReportModel, charts: &[Chart]) -> Vec<Block> {
         blocks.push(Block::List(model.limitations.clone()));
     }
 
+    disclosure_blocks(&model.disclosure, &mut blocks);
     appendix_blocks(model, &mut blocks);
     blocks
+}
+
+/// What disclosure control withheld, and why; or that it was off.
+fn disclosure_blocks(sdc: &Disclosure, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading("Disclosure control".into()));
+    if !sdc.applied {
+        blocks.push(Block::Paragraph(
+            "Disclosure control is off: this report shows every count exactly, however small, and is for use within the data-sharing agreement only.".into(),
+        ));
+        return;
+    }
+    let threshold = count(sdc.threshold);
+    if sdc.withheld.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "No count of units in this report is between 1 and {}, so nothing is withheld to protect the people in it.",
+            count(sdc.threshold - 1)
+        )));
+    } else {
+        let secondary = sdc
+            .withheld
+            .iter()
+            .filter(|w| w.reason == super::disclosure::Reason::WouldRevealAnother)
+            .count();
+        let mut text = format!(
+            "So that no one can be identified from this report, counts of fewer than {threshold} units are withheld and shown as {}.",
+            super::disclosure::WITHHELD
+        );
+        if secondary > 0 {
+            text.push_str(&format!(
+                " {} more {} withheld because, with the totals the report shows, {} would give a withheld count away.",
+                count(secondary),
+                if secondary == 1 { "count is" } else { "counts are" },
+                if secondary == 1 { "it" } else { "they" }
+            ));
+        }
+        text.push_str(" Shares, means and effects of a group smaller than the threshold are withheld with its count. Effect estimates and their intervals are shown in full: they are what the report is for, but with the group sizes they narrow down some counts, so check them before the report leaves the data-sharing agreement.");
+        blocks.push(Block::Paragraph(text));
+        blocks.push(Block::Table(Table {
+            caption: "Counts withheld from this report".into(),
+            header: vec!["Count".into(), "Why".into()],
+            rows: sdc
+                .withheld
+                .iter()
+                .map(|w| {
+                    vec![
+                        capitalise(&w.count),
+                        match w.reason {
+                            super::disclosure::Reason::BelowThreshold => {
+                                format!("fewer than {threshold} units")
+                            }
+                            super::disclosure::Reason::WouldRevealAnother => {
+                                "would reveal a withheld count".into()
+                            }
+                        },
+                    ]
+                })
+                .collect(),
+        }));
+    }
+    if !sdc.cautions.is_empty() {
+        blocks.push(Block::List(sdc.cautions.clone()));
+    }
 }
 
 /// The analysis set against its plan lock: what was locked, and each deviation.
@@ -604,13 +689,15 @@ fn findings_table(model: &ReportModel) -> Table {
             }
             vec![
                 outcome,
-                row.without
-                    .map_or("—".into(), |w| words::outcome_level(row, w)),
-                row.with
-                    .map_or("—".into(), |w| words::outcome_level(row, w)),
+                row.without.map_or("—".into(), |w| {
+                    finding_level(model, row, 0, words::outcome_level(row, w))
+                }),
+                row.with.map_or("—".into(), |w| {
+                    finding_level(model, row, 1, words::outcome_level(row, w))
+                }),
                 capitalise(&row.in_words),
                 words::relative_effect(row).unwrap_or_else(|| "—".into()),
-                analysed_units(row),
+                analysed_units(row, &model.disclosure),
                 format!(
                     "{}. {}",
                     capitalise(row.certainty.rating.label()),
@@ -654,8 +741,27 @@ fn keep(cells: &[String], empty: &[bool]) -> Vec<String> {
         .collect()
 }
 
+/// A level in the summary of findings (the share of a binary outcome, a mean) of the
+/// row's group `index`: withheld with the group's count when that is withheld.
+fn finding_level(model: &ReportModel, row: &FindingRow, index: usize, shown: String) -> String {
+    let (Some(group), Some(outcome)) = (
+        row.groups.get(index),
+        model
+            .analysis
+            .iter()
+            .flat_map(|a| &a.outcomes)
+            .find(|o| o.label == row.outcome),
+    ) else {
+        return shown;
+    };
+    let sdc = &model.disclosure;
+    let shown = sdc.derived(&key::finding(&row.outcome, &row.contrast, group), shown);
+    let shown = sdc.derived(&key::group(&outcome.outcome, group, "n"), shown);
+    sdc.derived(&key::group(&outcome.outcome, group, "with"), shown)
+}
+
 /// "supported 292, comparison 284 units" or "… units in 10 and 10 clusters".
-fn analysed_units(row: &FindingRow) -> String {
+fn analysed_units(row: &FindingRow, sdc: &Disclosure) -> String {
     // A design analysed by its own module says what it counted.
     if let Some(analysed) = &row.analysed {
         return analysed.clone();
@@ -666,13 +772,21 @@ fn analysed_units(row: &FindingRow) -> String {
         && after == "after"
         && n_before == n_after
     {
-        return format!("{} units, before and after", count(*n_after));
+        return format!(
+            "{} units, before and after",
+            sdc.count(&key::finding(&row.outcome, &row.contrast, after), *n_after)
+        );
     }
     let units: Vec<String> = row
         .groups
         .iter()
         .zip(&row.n)
-        .map(|(g, n)| format!("{g} {}", count(*n)))
+        .map(|(g, n)| {
+            format!(
+                "{g} {}",
+                sdc.count(&key::finding(&row.outcome, &row.contrast, g), *n)
+            )
+        })
         .collect();
     let mut text = format!("{} units", units.join(", "));
     if let Some(clusters) = &row.clusters {
@@ -895,9 +1009,14 @@ fn serde_label<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Blocks of a table shown in the report; the manifest lists them all.
-const MAX_BLOCK_ROWS: usize = 40;
+pub(super) const MAX_BLOCK_ROWS: usize = 40;
 
-fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Block>) {
+fn assignment_blocks(
+    a: &AssignmentReport,
+    charts: &[Chart],
+    sdc: &Disclosure,
+    blocks: &mut Vec<Block>,
+) {
     blocks.push(Block::Heading("Assignment".into()));
     let mut items = vec![
         format!("Method: {}", a.method_label),
@@ -948,7 +1067,7 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
                 let mut row = vec![
                     arm.arm.clone(),
                     percent(arm.share, 3),
-                    count(arm.units as usize),
+                    sdc.count(&key::assigned(&arm.arm), arm.units as usize),
                 ];
                 if let Some(c) = arm.clusters {
                     row.push(count(c as usize));
@@ -975,7 +1094,9 @@ fn assignment_blocks(a: &AssignmentReport, charts: &[Chart], blocks: &mut Vec<Bl
                 .iter()
                 .map(|b| {
                     let mut row = vec![b.block.clone()];
-                    row.extend(b.units.iter().map(|u| count(*u as usize)));
+                    row.extend(a.arms.iter().zip(&b.units).map(|(arm, u)| {
+                        sdc.count(&key::assigned_block(&b.block, &arm.arm), *u as usize)
+                    }));
                     row
                 })
                 .collect(),
@@ -1409,9 +1530,16 @@ fn chart_blocks(charts: &[Chart], name: &str) -> Vec<Block> {
 }
 
 /// Units excluded for missing values, with the column each was missing in.
-fn excluded_with_reasons(arm: &crate::analysis::ArmFlow, labels: &[(String, String)]) -> String {
+fn excluded_with_reasons(
+    arm: &crate::analysis::ArmFlow,
+    labels: &[(String, String)],
+    sdc: &Disclosure,
+) -> String {
+    // The missing-value exclusions only: a matched design's units left out of the
+    // match have their own column.
+    let total = sdc.count(&key::flow(&arm.arm, "missing"), arm.excluded_missing);
     if arm.excluded_by_column.is_empty() {
-        return count(arm.excluded_missing);
+        return total;
     }
     // An outcome column is named by its label, as everywhere in the body.
     let reasons: Vec<String> = arm
@@ -1422,10 +1550,14 @@ fn excluded_with_reasons(arm: &crate::analysis::ArmFlow, labels: &[(String, Stri
                 .iter()
                 .find(|(name, _)| *name == e.column)
                 .map_or(e.column.as_str(), |(_, label)| label.as_str());
-            format!("{} missing {}", count(e.units), column)
+            format!(
+                "{} missing {}",
+                sdc.count(&key::flow_missing(&arm.arm, &e.column), e.units),
+                column
+            )
         })
         .collect();
-    format!("{} ({})", count(arm.excluded_missing), reasons.join(", "))
+    format!("{total} ({})", reasons.join(", "))
 }
 
 /// How each estimate of an outcome was made (the estimator the design selected, its
@@ -1507,7 +1639,7 @@ mod tests {
             },
         };
         assert_eq!(
-            analysed_units(&row),
+            analysed_units(&row, &Disclosure::none()),
             "usual 1,180, tutored 1,234 units in 20 and 21 clusters"
         );
         assert_eq!(
@@ -1515,7 +1647,10 @@ mod tests {
             "A randomised design starts high and nothing lowers it."
         );
         row.clusters = None;
-        assert_eq!(analysed_units(&row), "usual 1,180, tutored 1,234 units");
+        assert_eq!(
+            analysed_units(&row, &Disclosure::none()),
+            "usual 1,180, tutored 1,234 units"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use plotters::style::{FontDesc, IntoFont};
 
 use super::charts::{CHART_WIDTH, Chart, accessible, escape, register_font};
+use super::disclosure::{Disclosure, key};
 use super::format::count;
 use crate::analysis::{ArmFlow, Flow};
 use crate::spec::DesignKind;
@@ -50,15 +51,20 @@ const STAGES: [&str; 4] = ["Allocation", "Follow-up", "Analysis", "Analysis"];
 
 /// The boxes of one arm, top to bottom: allocated, lost to follow-up, excluded from
 /// the analysis, analysed.
+/// `primary_column` is the primary outcome's column, named by `outcome` (its label)
+/// among the missing-value reasons. Counts go through disclosure control.
 pub fn arm_boxes(
     arm: &ArmFlow,
     kind: DesignKind,
     single_group: bool,
     outcome: &str,
+    primary_column: &str,
+    sdc: &Disclosure,
 ) -> [FlowBox; 4] {
-    let units_and_clusters = |units: usize, clusters: Option<usize>| match clusters {
-        Some(c) => format!("n = {} units in {} clusters", count(units), count(c)),
-        None => format!("n = {}", count(units)),
+    let name = arm.arm.as_str();
+    let units_and_clusters = |units: String, clusters: Option<usize>| match clusters {
+        Some(c) => format!("n = {units} units in {} clusters", count(c)),
+        None => format!("n = {units}"),
     };
     let allocated = FlowBox {
         heading: match kind {
@@ -68,7 +74,10 @@ pub fn arm_boxes(
             _ => format!("Allocated to {}", arm.arm),
         },
         count: match arm.allocated {
-            Some(n) => units_and_clusters(n, arm.clusters_allocated),
+            Some(n) => units_and_clusters(
+                sdc.count(&key::flow(name, "allocated"), n),
+                arm.clusters_allocated,
+            ),
             None => "number not recorded".into(),
         },
         notes: match arm.allocated {
@@ -94,7 +103,7 @@ pub fn arm_boxes(
             } else {
                 "in the group"
             },
-            count(arm.with_data)
+            sdc.count(&key::flow(name, "with_data"), arm.with_data)
         )],
     };
     if let (Some(allocated), Some(analysed)) = (arm.clusters_allocated, arm.clusters_analysed)
@@ -108,7 +117,10 @@ pub fn arm_boxes(
     }
     let lost = FlowBox {
         heading: "Lost to follow-up".into(),
-        count: lost_units.map_or_else(|| "n not known".into(), |n| format!("n = {}", count(n))),
+        count: lost_units.map_or_else(
+            || "n not known".into(),
+            |n| format!("n = {}", sdc.count(&key::flow(name, "lost"), n)),
+        ),
         notes: lost_notes,
         emphasis: false,
     };
@@ -116,12 +128,21 @@ pub fn arm_boxes(
         heading: "Excluded from the analysis".into(),
         count: format!(
             "n = {}",
-            count(arm.excluded_missing + arm.not_matched_total())
+            sdc.count(
+                &key::flow(name, "excluded"),
+                arm.excluded_missing + arm.not_matched_total()
+            )
         ),
         notes: if !arm.not_matched.is_empty() {
             arm.not_matched
                 .iter()
-                .map(|n| format!("{}: {}", n.reason.words(), count(n.units)))
+                .map(|n| {
+                    format!(
+                        "{}: {}",
+                        n.reason.words(),
+                        sdc.count(&key::flow_not_matched(name, n.reason.words()), n.units)
+                    )
+                })
                 .collect()
         } else if arm.excluded_by_column.is_empty() {
             vec![format!(
@@ -130,14 +151,27 @@ pub fn arm_boxes(
         } else {
             arm.excluded_by_column
                 .iter()
-                .map(|e| format!("{} missing {}", count(e.units), e.column))
+                .map(|e| {
+                    format!(
+                        "{} missing {}",
+                        sdc.count(&key::flow_missing(name, &e.column), e.units),
+                        if e.column == primary_column {
+                            outcome
+                        } else {
+                            e.column.as_str()
+                        }
+                    )
+                })
                 .collect()
         },
         emphasis: false,
     };
     let analysed = FlowBox {
         heading: "Analysed".into(),
-        count: units_and_clusters(arm.analysed, arm.clusters_analysed),
+        count: units_and_clusters(
+            sdc.count(&key::flow(name, "analysed"), arm.analysed),
+            arm.clusters_analysed,
+        ),
         notes: vec![format!("primary outcome: {outcome}")],
         emphasis: true,
     };
@@ -145,7 +179,7 @@ pub fn arm_boxes(
 }
 
 /// The box above the arms: everyone allocated, when every arm's allocation is known.
-fn total_box(flow: &Flow, kind: DesignKind) -> Option<FlowBox> {
+fn total_box(flow: &Flow, kind: DesignKind, sdc: &Disclosure) -> Option<FlowBox> {
     if flow.arms.len() < 2 {
         return None;
     }
@@ -161,9 +195,12 @@ fn total_box(flow: &Flow, kind: DesignKind) -> Option<FlowBox> {
     };
     Some(FlowBox {
         heading: heading.into(),
-        count: match clusters {
-            Some(c) => format!("n = {} units in {} clusters", count(units), count(c)),
-            None => format!("n = {}", count(units)),
+        count: {
+            let units = sdc.count(key::FLOW_ALLOCATED, units);
+            match clusters {
+                Some(c) => format!("n = {units} units in {} clusters", count(c)),
+                None => format!("n = {units}"),
+            }
         },
         notes: Vec::new(),
         emphasis: false,
@@ -314,7 +351,7 @@ fn arrow(svg: &mut String, x: f64, y0: f64, y1: f64) {
 
 /// The flow diagram of the primary outcome's analysis. `outcome` is the primary
 /// outcome's label as the report shows it.
-pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
+pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str, sdc: &Disclosure) -> Chart {
     register_font();
     let width = f64::from(CHART_WIDTH);
     // Designs without arms (before/after, descriptive) have one group of participants.
@@ -322,16 +359,8 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
     let arms: Vec<[FlowBox; 4]> = flow
         .arms
         .iter()
-        .map(|a| {
-            // The primary outcome's column reads as its label, as in the report.
-            let mut arm = a.clone();
-            for e in &mut arm.excluded_by_column {
-                if e.column == flow.outcome {
-                    e.column = outcome.to_string();
-                }
-            }
-            arm_boxes(&arm, kind, single_group, outcome)
-        })
+        // The primary outcome's column reads as its label, as in the report.
+        .map(|a| arm_boxes(a, kind, single_group, outcome, &flow.outcome, sdc))
         .collect();
     let k = arms.len().max(1) as f64;
     let area_left = MARGIN + STAGE_BAND + COLUMN_GAP;
@@ -356,7 +385,7 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
     );
     y += 14.0;
 
-    let total = total_box(flow, kind).map(|b| {
+    let total = total_box(flow, kind, sdc).map(|b| {
         let w = 260.0_f64.min(used);
         place(&b, left + (used - w) / 2.0, y, w)
     });
@@ -441,7 +470,7 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
         r##"<svg width="{}" height="{height}" viewBox="0 0 {} {height}" xmlns="http://www.w3.org/2000/svg"><rect x="0" y="0" width="{}" height="{height}" fill="#FFFFFF"/>{body}</svg>"##,
         CHART_WIDTH, CHART_WIDTH, CHART_WIDTH
     );
-    let description = describe(flow, kind, &arms);
+    let description = describe(flow, kind, &arms, sdc);
     let title = format!("Flow diagram: units allocated, lost, excluded and analysed ({outcome})");
     Chart {
         name: "flow",
@@ -452,9 +481,9 @@ pub fn flow_diagram(flow: &Flow, kind: DesignKind, outcome: &str) -> Chart {
 }
 
 /// The diagram in words, box by box, for screen readers and the Markdown caption.
-fn describe(flow: &Flow, kind: DesignKind, arms: &[[FlowBox; 4]]) -> String {
+fn describe(flow: &Flow, kind: DesignKind, arms: &[[FlowBox; 4]], sdc: &Disclosure) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some(t) = total_box(flow, kind) {
+    if let Some(t) = total_box(flow, kind, sdc) {
         parts.push(format!("{}: {}", t.heading, t.count));
     }
     for boxes in arms {
@@ -517,6 +546,8 @@ mod tests {
             DesignKind::Rct,
             false,
             "Licensable HMO found",
+            "",
+            &Disclosure::none(),
         );
         assert_eq!(boxes[0].heading, "Allocated to prioritised");
         assert_eq!(boxes[0].count, "n = 1,200");
@@ -524,13 +555,18 @@ mod tests {
         assert_eq!(boxes[2].count, "n = 7");
         assert_eq!(boxes[3].count, "n = 1,135");
         assert!(boxes[3].notes[0].contains("Licensable HMO found"));
-        let total = total_box(&flow, DesignKind::Rct).unwrap();
+        let total = total_box(&flow, DesignKind::Rct, &Disclosure::none()).unwrap();
         assert_eq!(
             (total.heading.as_str(), total.count.as_str()),
             ("Randomised", "n = 2,400")
         );
 
-        let chart = flow_diagram(&flow, DesignKind::Rct, "Licensable HMO found");
+        let chart = flow_diagram(
+            &flow,
+            DesignKind::Rct,
+            "Licensable HMO found",
+            &Disclosure::none(),
+        );
         assert!(chart.svg.contains("<title id=\"flow-title\">"));
         for shown in ["Allocated to standard", "n = 101", "n = 1,099", "n = 1,135"] {
             assert!(chart.svg.contains(shown), "{shown} missing from the SVG");
@@ -541,7 +577,13 @@ mod tests {
         // Same flow, same bytes.
         assert_eq!(
             chart.svg,
-            flow_diagram(&flow, DesignKind::Rct, "Licensable HMO found").svg
+            flow_diagram(
+                &flow,
+                DesignKind::Rct,
+                "Licensable HMO found",
+                &Disclosure::none()
+            )
+            .svg
         );
     }
 
@@ -550,7 +592,14 @@ mod tests {
         let mut treated = arm("treated", Some(480), 430, 10);
         treated.clusters_allocated = Some(10);
         treated.clusters_analysed = Some(7);
-        let boxes = arm_boxes(&treated, DesignKind::ClusterRct, false, "Score");
+        let boxes = arm_boxes(
+            &treated,
+            DesignKind::ClusterRct,
+            false,
+            "Score",
+            "",
+            &Disclosure::none(),
+        );
         assert_eq!(boxes[0].count, "n = 480 units in 10 clusters");
         assert_eq!(boxes[3].count, "n = 420 units in 7 clusters");
         assert!(
@@ -563,7 +612,9 @@ mod tests {
         control.clusters_analysed = Some(10);
         let flow = flow(vec![control, treated]);
         assert_eq!(
-            total_box(&flow, DesignKind::ClusterRct).unwrap().count,
+            total_box(&flow, DesignKind::ClusterRct, &Disclosure::none())
+                .unwrap()
+                .count,
             "n = 980 units in 20 clusters"
         );
     }
@@ -571,14 +622,26 @@ mod tests {
     #[test]
     fn unknown_allocation_is_said_not_guessed() {
         let flow = flow(vec![arm("participants", None, 64, 0)]);
-        assert!(total_box(&flow, DesignKind::BeforeAfter).is_none());
-        let chart = flow_diagram(&flow, DesignKind::BeforeAfter, "Response time");
+        assert!(total_box(&flow, DesignKind::BeforeAfter, &Disclosure::none()).is_none());
+        let chart = flow_diagram(
+            &flow,
+            DesignKind::BeforeAfter,
+            "Response time",
+            &Disclosure::none(),
+        );
         assert!(chart.svg.contains("Enrolled"));
         assert!(chart.svg.contains(">Enrolment</text>"));
         assert!(chart.svg.contains("number not recorded"));
         assert!(chart.description.contains("Lost to follow-up: n not known"));
         let matched = arm("supported", None, 300, 8);
-        let boxes = arm_boxes(&matched, DesignKind::MatchedComparison, false, "NEET");
+        let boxes = arm_boxes(
+            &matched,
+            DesignKind::MatchedComparison,
+            false,
+            "NEET",
+            "",
+            &Disclosure::none(),
+        );
         assert_eq!(boxes[0].heading, "In the supported group");
         assert_eq!(boxes[3].count, "n = 292");
     }

@@ -11,6 +11,7 @@ use super::charts::{
     AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, RowFrame, TICK_SIZE, VERMILLION,
     accessible, register_font, row_chart, row_y,
 };
+use super::disclosure::{Disclosure, key};
 use super::format::{count, fixed, p_value, significant, tick};
 use crate::analysis::matched::MatchedEffect;
 use crate::matching::MatchStatus;
@@ -112,12 +113,12 @@ pub fn balance_markdown(table: &BalanceTable) -> String {
 }
 
 /// Who was matched and who was not, per group and reason: header and rows.
-pub fn counts_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
+pub fn counts_cells(table: &BalanceTable, sdc: &Disclosure) -> (Vec<String>, Vec<Vec<String>>) {
     let header = vec![String::new(), "Treated".into(), "Comparison pool".into()];
     let mut rows = vec![vec![
         "In the pool".to_string(),
-        count(table.treated.all),
-        count(table.control.all),
+        sdc.count(&key::matching("treated", "all"), table.treated.all),
+        sdc.count(&key::matching("comparison", "all"), table.control.all),
     ]];
     for status in MatchStatus::ALL {
         let t = table.treated.by_status.get(&status).copied().unwrap_or(0);
@@ -127,7 +128,11 @@ pub fn counts_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
                 MatchStatus::Matched => "Matched (weight above 0)".to_string(),
                 other => format!("Not used: {}", other.words()),
             };
-            rows.push(vec![label, count(t), count(c)]);
+            rows.push(vec![
+                label,
+                sdc.count(&key::matching("treated", status.words()), t),
+                sdc.count(&key::matching("comparison", status.words()), c),
+            ]);
         }
     }
     rows.push(vec![
@@ -184,14 +189,14 @@ pub fn balance_text(table: &BalanceTable) -> Vec<String> {
         &full_rows.iter().map(|r| pick(r)).collect::<Vec<_>>(),
     ));
     lines.push(String::new());
-    let (header, rows) = counts_cells(table);
+    let (header, rows) = counts_cells(table, &Disclosure::none());
     lines.extend(text_table(&header, &rows));
     lines
 }
 
 /// Who was matched and who was not, as Markdown.
 pub fn counts_markdown(table: &BalanceTable) -> String {
-    let (header, rows) = counts_cells(table);
+    let (header, rows) = counts_cells(table, &Disclosure::none());
     markdown_table(&header, &rows)
 }
 
@@ -220,7 +225,7 @@ impl<'a> OutcomeView<'a> {
 }
 
 /// The effect on the treated in a sentence, with how its SE was made.
-pub fn effect_sentence(effect: &MatchedEffect, view: OutcomeView) -> String {
+pub fn effect_sentence(effect: &MatchedEffect, view: OutcomeView, sdc: &Disclosure) -> String {
     let e = &effect.estimate;
     let what = if effect.difference_in_differences {
         "change in "
@@ -242,8 +247,14 @@ pub fn effect_sentence(effect: &MatchedEffect, view: OutcomeView) -> String {
         significant(e.conf_level * 100.0, 3),
         text_of.range(),
         p_value(e.p_value),
-        count(effect.n_treated),
-        count(effect.n_control),
+        sdc.count(
+            &key::matched_effect(&effect.outcome, "treated"),
+            effect.n_treated
+        ),
+        sdc.count(
+            &key::matched_effect(&effect.outcome, "comparison"),
+            effect.n_control
+        ),
         effect.variance,
         effect.clustered_by,
         effect.df_rule,
@@ -306,13 +317,14 @@ pub(super) fn blocks(
     outcomes: &[crate::analysis::OutcomeResult],
     charts: &[Chart],
     treatment: &str,
+    sdc: &Disclosure,
 ) -> Vec<super::document::Block> {
     use super::document::{Block, Table};
     let mut out = vec![
         Block::Heading("Matched comparison".into()),
         Block::Paragraph(method_sentence(analysis)),
     ];
-    let (header, rows) = counts_cells(&analysis.balance);
+    let (header, rows) = counts_cells(&analysis.balance, sdc);
     out.push(Block::Table(Table {
         caption: "Who was matched, and why units were not used".into(),
         header,
@@ -334,7 +346,7 @@ pub(super) fn blocks(
     }));
     for o in &analysis.outcomes {
         let view = OutcomeView::of(outcomes, &o.effect.outcome);
-        out.push(Block::Paragraph(effect_sentence(&o.effect, view)));
+        out.push(Block::Paragraph(effect_sentence(&o.effect, view, sdc)));
         if let Some(e) = &o.e_value {
             out.push(Block::Paragraph(e_value_words(e, treatment, view.label, 2)));
         }
@@ -357,43 +369,58 @@ pub(super) fn blocks(
 
 /// The flow table's cell for units of an arm left out of the matched sample:
 /// the total and the reasons.
-pub fn not_matched_cell(arm: &crate::analysis::ArmFlow) -> String {
+pub fn not_matched_cell(arm: &crate::analysis::ArmFlow, sdc: &Disclosure) -> String {
     if arm.not_matched.is_empty() {
         return count(0);
     }
     let reasons: Vec<String> = arm
         .not_matched
         .iter()
-        .map(|n| format!("{} {}", count(n.units), n.reason.words()))
+        .map(|n| {
+            format!(
+                "{} {}",
+                sdc.count(&key::flow_not_matched(&arm.arm, n.reason.words()), n.units),
+                n.reason.words()
+            )
+        })
         .collect();
     format!(
         "{} ({})",
-        count(arm.not_matched_total()),
+        sdc.count(&key::flow(&arm.arm, "not_matched"), arm.not_matched_total()),
         reasons.join(", ")
     )
 }
 
 /// The charts of the section: the Love plot, and the overlap when there is a distance.
-pub fn charts(analysis: &crate::analysis::matched::MatchedAnalysis) -> Vec<Chart> {
+pub fn charts(
+    analysis: &crate::analysis::matched::MatchedAnalysis,
+    sdc: &Disclosure,
+) -> Vec<Chart> {
     let mut out = vec![matched_love_plot(&analysis.balance)];
     if let Some(o) = &analysis.overlap {
         out.push(overlap_chart(&o.distance, &o.treated, &o.weights));
     }
     if let Some(strata) = analysis.strata.as_ref().filter(|s| !s.strata.is_empty()) {
-        out.push(strata_chart(strata));
+        out.push(strata_chart(strata, sdc));
     }
     out
 }
 
 /// Strata drawn one per row; the rest are summed in the description.
-const STRATA_SHOWN: usize = 20;
+pub(super) const STRATA_SHOWN: usize = 20;
 
 /// Coarsened exact matching's strata retained: per stratum (largest first, up to
 /// [`STRATA_SHOWN`]) the treated units (filled blue bar, upper half of the row) and
 /// comparison units (hollow orange bar, lower half) it holds; the description adds
 /// the strata not drawn and the units dropped because their stratum lacked the
 /// other group.
-pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart {
+pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained, sdc: &Disclosure) -> Chart {
+    let treated = |s: &crate::analysis::matched::StratumCount| {
+        key::stratum(&s.stratum.to_string(), "treated")
+    };
+    let control = |s: &crate::analysis::matched::StratumCount| {
+        key::stratum(&s.stratum.to_string(), "comparison")
+    };
     let shown = &strata.strata[..strata.strata.len().min(STRATA_SHOWN)];
     let labels: Vec<String> = shown
         .iter()
@@ -420,20 +447,25 @@ pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart 
         dashed_at: &[],
     };
     let svg = row_chart(&frame, |chart| {
+        // A withheld count is not drawn either: its bar's length would read it.
         for (i, s) in shown.iter().enumerate() {
             let y = row_y(n, i);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y + 0.04), (s.treated as f64, y + 0.4)],
-                    BLUE.filled(),
-                )))
-                .ok();
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - 0.4), (s.control as f64, y - 0.04)],
-                    VERMILLION.stroke_width(2),
-                )))
-                .ok();
+            if !sdc.withholds(&treated(s)) {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y + 0.04), (s.treated as f64, y + 0.4)],
+                        BLUE.filled(),
+                    )))
+                    .ok();
+            }
+            if !sdc.withholds(&control(s)) {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y - 0.4), (s.control as f64, y - 0.04)],
+                        VERMILLION.stroke_width(2),
+                    )))
+                    .ok();
+            }
         }
     });
     let rows = shown
@@ -442,8 +474,8 @@ pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart 
             format!(
                 "stratum {}: {} treated, {} comparison",
                 s.stratum,
-                count(s.treated),
-                count(s.control)
+                sdc.count(&treated(s), s.treated),
+                sdc.count(&control(s), s.control)
             )
         })
         .collect::<Vec<_>>()
@@ -455,15 +487,24 @@ pub fn strata_chart(strata: &crate::analysis::matched::StrataRetained) -> Chart 
         format!(
             " The {} smaller strata not drawn hold {} treated and {} comparison units.",
             count(rest.len()),
-            count(rest.iter().map(|s| s.treated).sum()),
-            count(rest.iter().map(|s| s.control).sum())
+            sdc.count(
+                &key::stratum("rest", "treated"),
+                rest.iter().map(|s| s.treated).sum()
+            ),
+            sdc.count(
+                &key::stratum("rest", "comparison"),
+                rest.iter().map(|s| s.control).sum()
+            )
         )
     };
     let description = format!(
         "{} strata hold units of both groups and are kept; treated units as filled blue bars, comparison units as hollow orange bars: {rows}.{rest_text} Dropped because their stratum held no unit of the other group: {} treated and {} comparison units.",
         count(strata.strata.len()),
-        count(strata.treated_dropped),
-        count(strata.control_dropped)
+        sdc.count(&key::stratum("dropped", "treated"), strata.treated_dropped),
+        sdc.count(
+            &key::stratum("dropped", "comparison"),
+            strata.control_dropped
+        )
     );
     let title = "Coarsened exact matching: the strata retained".to_string();
     Chart {
@@ -714,6 +755,7 @@ pub fn section_markdown(
         out.push_str(&effect_sentence(
             &o.effect,
             OutcomeView::of(&[], &o.effect.outcome),
+            &Disclosure::none(),
         ));
         out.push_str("\n\n");
         out.push_str(&sensitivity_markdown(
@@ -798,7 +840,7 @@ mod tests {
             treated_dropped: 4,
             control_dropped: 9,
         };
-        let chart = strata_chart(&strata);
+        let chart = strata_chart(&strata, &Disclosure::none());
         // 20 strata drawn (two bars each); the 3 smallest (controls 1, 2, 3) summed.
         assert!(
             chart

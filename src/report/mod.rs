@@ -6,6 +6,7 @@ pub mod bounds;
 pub mod charts;
 pub mod compliance;
 mod did;
+pub mod disclosure;
 pub(crate) mod document;
 mod docx;
 pub mod economics;
@@ -33,7 +34,7 @@ mod xlsx;
 
 pub use model::{REPORT_SCHEMA_VERSION, ReportModel};
 
-use crate::spec::ReportFormat;
+use crate::spec::{ReportFormat, ReportPlan};
 
 /// One output file: a name inside the report directory and its bytes.
 #[derive(Debug, Clone)]
@@ -49,7 +50,13 @@ trait Renderer {
 
 /// Renders the model in each requested format. Markdown references the charts as
 /// separate SVG files (written alongside); HTML inlines them.
-pub fn render(model: &ReportModel, formats: &[ReportFormat]) -> Vec<RenderedFile> {
+pub fn render(model: &ReportModel, report: &ReportPlan) -> Vec<RenderedFile> {
+    let formats = &report.formats;
+    // Disclosure control reads every count the model holds, so it runs on the
+    // finished model, and every renderer and chart reads its decisions from it.
+    let mut model = model.clone();
+    model.disclosure = disclosure::ledger(&model).assess(report.disclosure);
+    let model = &model;
     let charts = charts::charts(model);
     let mut files = Vec::new();
     for format in formats {

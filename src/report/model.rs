@@ -50,6 +50,9 @@ pub struct ReportModel {
     pub lock: Option<crate::governance::lock::LockCheck>,
     pub warnings: Vec<String>,
     pub limitations: Vec<String>,
+    /// Statistical disclosure control of the published formats: whether it applied
+    /// and which counts were withheld (this file keeps every count exact).
+    pub disclosure: super::disclosure::Disclosure,
     pub reproducibility: Reproducibility,
 }
 
@@ -212,6 +215,7 @@ pub fn build(
         synthetic_control: None,
         warnings,
         limitations,
+        disclosure: super::disclosure::Disclosure::none(),
         reproducibility: Reproducibility {
             engine_version: env!("CARGO_PKG_VERSION"),
             spec: plan.source.spec_path.clone(),

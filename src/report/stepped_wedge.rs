@@ -3,6 +3,7 @@
 //! outcome's mean in each), and the model the effect comes from, so a reader sees the
 //! staircase the design is named after and why the raw means are not the effect.
 
+use super::disclosure::key;
 use super::document::{Block, Table};
 use super::format::{count, significant};
 use super::model::ReportModel;
@@ -49,13 +50,20 @@ pub(super) fn blocks(model: &ReportModel, blocks: &mut Vec<Block>) {
             .periods
             .iter()
             .map(|p| {
+                let sdc = &model.disclosure;
+                let control = key::period(&p.period.to_string(), "control");
+                let intervention = key::period(&p.period.to_string(), "intervention");
                 vec![
                     p.period.to_string(),
                     count(p.clusters_control),
                     count(p.clusters_intervention),
-                    format!("{}, {}", count(p.n_control), count(p.n_intervention)),
-                    mean(p.mean_control),
-                    mean(p.mean_intervention),
+                    format!(
+                        "{}, {}",
+                        sdc.count(&control, p.n_control),
+                        sdc.count(&intervention, p.n_intervention)
+                    ),
+                    sdc.derived(&control, mean(p.mean_control)),
+                    sdc.derived(&intervention, mean(p.mean_intervention)),
                 ]
             })
             .collect(),

@@ -7,6 +7,7 @@
 use plotters::prelude::*;
 
 use super::charts::{BLUE, Chart, RowFrame, accessible, padded_range, row_chart, row_y};
+use super::disclosure::{Disclosure, WITHHELD, key};
 use super::document::{Block, Table};
 use super::format::{EffectText, Scale, count, p_phrase, p_value, percent, significant};
 use crate::analysis::Analysis;
@@ -21,8 +22,18 @@ fn row_label(s: &SubgroupAnalysis, level: &str) -> String {
     format!("{} = {level}", s.column)
 }
 
+/// A level's effect is a statistic of its groups: withheld when one of them has
+/// fewer units than the disclosure threshold.
+fn withheld(level: &crate::analysis::subgroups::SubgroupLevel, sdc: &Disclosure) -> bool {
+    level
+        .comparison
+        .groups
+        .iter()
+        .any(|g| sdc.below_threshold(g.n))
+}
+
 /// One forest plot of every subgroup's levels; `None` without subgroups.
-pub(super) fn subgroup_chart(analysis: &Analysis) -> Option<Chart> {
+pub(super) fn subgroup_chart(analysis: &Analysis, sdc: &Disclosure) -> Option<Chart> {
     let first = analysis.subgroups.first()?;
     let scale = scale_of(analysis, first);
     let f = scale.factor();
@@ -37,7 +48,11 @@ pub(super) fn subgroup_chart(analysis: &Analysis) -> Option<Chart> {
         .flat_map(|s| s.levels.iter())
         .map(|l| {
             let e = &l.comparison.estimate;
-            (f * e.estimate, f * e.conf_low, f * e.conf_high)
+            if withheld(l, sdc) {
+                (f64::NAN, f64::NAN, f64::NAN)
+            } else {
+                (f * e.estimate, f * e.conf_low, f * e.conf_high)
+            }
         })
         .collect();
     let (lo, hi) = padded_range(
@@ -89,13 +104,15 @@ pub(super) fn subgroup_chart(analysis: &Analysis) -> Option<Chart> {
                     ))
                     .ok();
             }
-            chart
-                .draw_series(std::iter::once(Circle::new(
-                    (estimate, y),
-                    6,
-                    BLUE.filled(),
-                )))
-                .ok();
+            if estimate.is_finite() {
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (estimate, y),
+                        6,
+                        BLUE.filled(),
+                    )))
+                    .ok();
+            }
         }
     });
     let description = analysis
@@ -104,6 +121,9 @@ pub(super) fn subgroup_chart(analysis: &Analysis) -> Option<Chart> {
         .flat_map(|s| {
             s.levels.iter().map(move |l| {
                 let e = &l.comparison.estimate;
+                if withheld(l, sdc) {
+                    return format!("{}: {WITHHELD}", row_label(s, &l.level));
+                }
                 let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
                 format!("{}: {}", row_label(s, &l.level), shown.compact())
             })
@@ -123,7 +143,12 @@ pub(super) fn subgroup_chart(analysis: &Analysis) -> Option<Chart> {
 }
 
 /// The subgroups section: the chart, a table per subgroup and its reading.
-pub(super) fn subgroup_blocks(analysis: &Analysis, charts: &[Chart], blocks: &mut Vec<Block>) {
+pub(super) fn subgroup_blocks(
+    analysis: &Analysis,
+    charts: &[Chart],
+    sdc: &Disclosure,
+    blocks: &mut Vec<Block>,
+) {
     let Some(first) = analysis.subgroups.first() else {
         return;
     };
@@ -165,17 +190,34 @@ pub(super) fn subgroup_blocks(analysis: &Analysis, charts: &[Chart], blocks: &mu
                 let c = &l.comparison;
                 let e = &c.estimate;
                 let shown = EffectText::new(scale, e.estimate, e.conf_low, e.conf_high);
-                vec![
-                    l.level.clone(),
-                    c.groups
-                        .iter()
-                        .map(|g| count(g.n))
-                        .collect::<Vec<_>>()
-                        .join(" / "),
-                    shown.estimate.clone(),
-                    shown.range(),
-                    p_value(e.p_value),
-                ]
+                let counts = c
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        sdc.count(
+                            &key::subgroup(&s.column, &s.contrast, &l.level, &g.name),
+                            g.n,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                if withheld(l, sdc) {
+                    vec![
+                        l.level.clone(),
+                        counts,
+                        WITHHELD.into(),
+                        WITHHELD.into(),
+                        WITHHELD.into(),
+                    ]
+                } else {
+                    vec![
+                        l.level.clone(),
+                        counts,
+                        shown.estimate.clone(),
+                        shown.range(),
+                        p_value(e.p_value),
+                    ]
+                }
             })
             .collect();
         blocks.push(Block::Table(Table {

@@ -964,6 +964,11 @@ pub struct ReportSpec {
     /// Formats to write: any of json, md, html, docx (Word) and xlsx (each table as a
     /// sheet). Default json, md and html.
     pub formats: Vec<ReportFormat>,
+    /// Statistical disclosure control of the published formats (Markdown, HTML, Word,
+    /// spreadsheet): counts of units below the threshold are withheld, with further
+    /// counts where a withheld one could be worked out from totals. report.json keeps
+    /// exact counts and says what was withheld.
+    pub disclosure: DisclosureSpec,
 }
 
 impl Default for ReportSpec {
@@ -971,6 +976,26 @@ impl Default for ReportSpec {
         ReportSpec {
             dir: "report".to_string(),
             formats: vec![ReportFormat::Json, ReportFormat::Md, ReportFormat::Html],
+            disclosure: DisclosureSpec::default(),
+        }
+    }
+}
+
+/// `report.disclosure`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisclosureSpec {
+    /// Withhold counts of units from 1 to threshold − 1. Default 10.
+    pub threshold: usize,
+    /// False for an internal report that may show every count. Default true.
+    pub apply: bool,
+}
+
+impl Default for DisclosureSpec {
+    fn default() -> Self {
+        DisclosureSpec {
+            threshold: crate::report::disclosure::DEFAULT_THRESHOLD,
+            apply: true,
         }
     }
 }

@@ -290,6 +290,7 @@ pub enum TreatmentSource {
 pub struct ReportPlan {
     pub dir: PathBuf,
     pub formats: Vec<ReportFormat>,
+    pub disclosure: crate::report::disclosure::Policy,
 }
 
 /// Pipeline stages, in the order `run` executes them.
@@ -1795,9 +1796,23 @@ impl Checker<'_> {
                 );
             }
         }
+        let disclosure = &report.disclosure;
+        if disclosure.apply && disclosure.threshold < 2 {
+            self.problem(
+                "report.disclosure.threshold",
+                format!(
+                    "a threshold of {} withholds no count; use 10 (the default) or more, or set report.disclosure.apply to false for an internal report",
+                    disclosure.threshold
+                ),
+            );
+        }
         Some(ReportPlan {
             dir: self.file.resolve(&report.dir),
             formats: report.formats.clone(),
+            disclosure: crate::report::disclosure::Policy {
+                apply: disclosure.apply,
+                threshold: disclosure.threshold,
+            },
         })
     }
 
