@@ -222,8 +222,17 @@ fn a_withheld_count_cannot_be_worked_back_from_its_row() {
     let withheld = |i: usize| cells[i].starts_with("\\[c\\]");
     assert!(withheld(4), "the 5 excluded are withheld: {row}");
     assert!(withheld(2) && withheld(3), "and two more with them: {row}");
-    // The caption's total of excluded rows (5 + 11) would give the 5 away too.
-    assert!(markdown.contains("\\[c\\] rows excluded for missing values"));
+    // The limitations state the 16 missing outcome values (5 + 11) in words, so the
+    // alert arm's 11 would give the 5 away: they are withheld too, with their row.
+    assert!(markdown.contains("16 outcome values were missing"));
+    let alert = markdown
+        .lines()
+        .find(|l| l.starts_with("| alert | 342 |"))
+        .expect("the alert arm's flow row");
+    assert!(
+        alert.contains("| \\[c\\] (\\[c\\] missing Fall during the admission) | 297 |"),
+        "{alert}"
+    );
     // The flow diagram's labels say the same.
     let flow = &files.iter().find(|(f, _)| f == "flow.svg").unwrap().1;
     assert!(!flow.contains(">n = 5<"), "flow.svg shows the 5");
@@ -243,18 +252,22 @@ fn with_disclosure(folder: &Path, disclosure: &str) -> PathBuf {
 fn the_threshold_is_the_spec_s_and_an_internal_report_may_turn_it_off() {
     let root = TempDir::new().unwrap();
     let folder = example(&root, "ward-falls-alert");
-    // At 12 the 11 excluded in the alert arm are withheld as well.
     let files = run(
         &with_disclosure(&folder, r#"{"threshold": 12}"#),
         &root.path().join("out-12"),
     );
     let markdown = &files.iter().find(|(f, _)| f == "report.md").unwrap().1;
-    let alert = markdown
-        .lines()
-        .find(|l| l.starts_with("| alert | 342 |"))
-        .unwrap();
-    assert!(alert.contains("\\[c\\]"), "{alert}");
     assert!(markdown.contains("counts of fewer than 12 units are withheld"));
+    // At 12 the alert arm's 11 excluded are withheld in their own right.
+    let json: Value =
+        serde_json::from_str(&files.iter().find(|(f, _)| f == "report.json").unwrap().1).unwrap();
+    let withheld = json["disclosure"]["withheld"].as_array().unwrap();
+    assert!(
+        withheld
+            .iter()
+            .any(|w| w["count"] == "alert: excluded from the analysis"
+                && w["reason"] == "below_threshold")
+    );
 
     let files = run(
         &with_disclosure(&folder, r#"{"apply": false}"#),

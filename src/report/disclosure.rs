@@ -267,14 +267,20 @@ impl Ledger {
         });
         // Each round solves what the published counts allow; a protected count that
         // falls out makes one more count withheld in the sum that solved it.
-        while let Some(sum_index) = self.first_revealing_sum(&sensitive, &withheld) {
+        // Counts no choice can protect (every other count of the sum that reveals
+        // them is fixed or itself worked out): a sensitive one is said in a caution,
+        // a secondary one is shown again (withholding it hides nothing).
+        let mut exposed: BTreeSet<&str> = BTreeSet::new();
+        while let Some((sum_index, revealed)) =
+            self.first_revealing_sum(&sensitive, &withheld, &exposed)
+        {
             let (total, parts) = &self.sums[sum_index];
             let candidate = std::iter::once(total)
                 .chain(parts)
                 .map(String::as_str)
                 .filter(|k| {
                     let cell = &self.cells[*k];
-                    cell.printed && !cell.fixed && !withheld.contains(k)
+                    cell.printed && !cell.fixed && !withheld.contains(k) && !exposed.contains(k)
                 })
                 // Prefer a count tied into few sums (less spreads), then one that
                 // is not zero (a withheld zero reads oddly), then the smallest, then
@@ -287,10 +293,19 @@ impl Ledger {
                 Some(k) => {
                     withheld.insert(k);
                 }
-                // Every printed count of the sum is already withheld: nothing more
-                // can hide it (it cannot happen with sums whose parts are printed).
-                None => break,
+                None => {
+                    exposed.insert(revealed);
+                    if !sensitive.contains(revealed) {
+                        withheld.remove(revealed);
+                    }
+                }
             }
+        }
+        for key in exposed.iter().filter(|k| sensitive.contains(*k)) {
+            disclosure.cautions.push(format!(
+                "{} can be worked out from totals the report states in words; withholding other counts cannot hide it",
+                capitalised(&self.cells[*key].words)
+            ));
         }
         for key in &self.order {
             if withheld.contains(key.as_str()) {
@@ -308,13 +323,15 @@ impl Ledger {
         disclosure
     }
 
-    /// Peels the system of sums from the printed counts: the index of a sum that
-    /// solves a protected count (sensitive or withheld), if any.
-    fn first_revealing_sum(
-        &self,
-        sensitive: &BTreeSet<&str>,
-        withheld: &BTreeSet<&str>,
-    ) -> Option<usize> {
+    /// Peels the system of sums from the printed counts: the first sum that solves
+    /// a protected count (sensitive, or withheld to protect one; not yet given up as
+    /// exposed), and that count.
+    fn first_revealing_sum<'a>(
+        &'a self,
+        sensitive: &BTreeSet<&'a str>,
+        withheld: &BTreeSet<&'a str>,
+        exposed: &BTreeSet<&'a str>,
+    ) -> Option<(usize, &'a str)> {
         let mut known: BTreeSet<&str> = self
             .cells
             .iter()
@@ -331,9 +348,9 @@ impl Ledger {
                 let (Some(only), None) = (unknown.next(), unknown.next()) else {
                     continue;
                 };
-                let protected = sensitive.contains(only) || withheld.contains(only);
-                if protected {
-                    return Some(index);
+                if (sensitive.contains(only) || withheld.contains(only)) && !exposed.contains(only)
+                {
+                    return Some((index, only));
                 }
                 known.insert(only);
                 progressed = true;
@@ -381,6 +398,8 @@ pub mod key {
     pub fn outcome_excluded(outcome: &str) -> String {
         format!("outcome/{outcome}/excluded")
     }
+    /// Outcome values missing over every outcome (the limitations).
+    pub const OUTCOMES_EXCLUDED: &str = "outcome/all/excluded";
     /// A group's n in the summary of findings row of this outcome and contrast.
     pub fn finding(outcome: &str, contrast: &str, group: &str) -> String {
         format!("finding/{outcome}/{contrast}/{group}")
@@ -439,6 +458,20 @@ pub fn ledger(model: &super::ReportModel) -> Ledger {
         for outcome in &analysis.outcomes {
             group_counts(outcome, &mut ledger);
         }
+        // The limitations state the rows dropped over all outcomes in prose.
+        ledger.fixed(
+            key::OUTCOMES_EXCLUDED,
+            analysis.outcomes.iter().map(|o| o.excluded_missing).sum(),
+            "outcome values missing",
+        );
+        ledger.sum(
+            key::OUTCOMES_EXCLUDED,
+            analysis
+                .outcomes
+                .iter()
+                .map(|o| key::outcome_excluded(&o.outcome))
+                .collect(),
+        );
         if let Some(primary) = analysis
             .outcomes
             .iter()
@@ -1002,6 +1035,38 @@ mod tests {
         assert!(!d.withholds("without"), "never printed, so never listed");
         assert_eq!(d.withheld.len(), 1);
         assert_eq!(d.withheld[0].reason, Reason::WouldRevealAnother);
+    }
+
+    #[test]
+    fn a_total_stated_in_words_makes_the_other_part_withheld() {
+        // Two arms' missing values, 5 and 11, and their total 16 stated in prose
+        // (fixed): the 11 goes with the 5, and the total is never withheld.
+        let mut ledger = Ledger::new();
+        ledger.printed("a", 5, "a");
+        ledger.printed("b", 11, "b");
+        ledger.printed("caption", 16, "caption");
+        ledger.fixed("prose", 16, "prose");
+        ledger.sum("caption", vec!["a".into(), "b".into()]);
+        ledger.same("prose", "caption");
+        let d = ledger.assess(policy());
+        assert!(d.withholds("a"));
+        assert!(d.withholds("b"));
+        assert!(!d.withholds("prose"));
+        // The caption equals the prose total, so withholding it would hide nothing.
+        assert!(!d.withholds("caption"));
+        assert!(d.cautions.is_empty(), "{:?}", d.cautions);
+    }
+
+    #[test]
+    fn a_count_given_away_by_a_stated_total_is_a_caution() {
+        let mut ledger = Ledger::new();
+        ledger.printed("a", 5, "the small arm");
+        ledger.fixed("total", 5, "total");
+        ledger.same("total", "a");
+        let d = ledger.assess(policy());
+        assert!(d.withholds("a"));
+        assert_eq!(d.cautions.len(), 2, "{:?}", d.cautions);
+        assert!(d.cautions[1].starts_with("The small arm can be worked out"));
     }
 
     #[test]
