@@ -414,35 +414,43 @@ fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, 
 /// Writes every file to a temporary name first, then renames them into place, so a
 /// failure leaves the previous report as it was and no half-written file behind.
 pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBuf>, Error> {
-    let parts: Vec<(&str, [&[u8]; 1])> = files
-        .iter()
-        .map(|f| (f.name.as_str(), [f.bytes.as_slice()]))
-        .collect();
-    let named: Vec<(&str, &[&[u8]])> = parts.iter().map(|(n, p)| (*n, &p[..])).collect();
-    write_parts_atomically(dir, &named)
+    write_parts_atomically(
+        dir,
+        files
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    vec![std::borrow::Cow::Borrowed(f.bytes.as_slice())],
+                )
+            })
+            .collect(),
+    )
 }
 
 /// [`write_atomically`] for files given as parts, each file the concatenation of
-/// its parts (written one after the other, never joined in memory).
+/// its parts: written one after the other (never joined in memory), each part
+/// dropped once written (an owned part's memory goes back as the file grows).
 pub fn write_parts_atomically(
     dir: &Path,
-    files: &[(&str, &[&[u8]])],
+    files: Vec<(&str, Vec<std::borrow::Cow<'_, [u8]>>)>,
 ) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
     })?;
     remove_stale_temporaries(dir);
-    let write_parts = |path: &Path, parts: &[&[u8]]| -> std::io::Result<()> {
-        use std::io::Write;
-        let mut file = std::fs::File::create(path)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        Ok(())
-    };
+    let write_parts =
+        |path: &Path, parts: Vec<std::borrow::Cow<'_, [u8]>>| -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::File::create(path)?;
+            for part in parts {
+                file.write_all(&part)?;
+            }
+            Ok(())
+        };
     let mut staged = Vec::with_capacity(files.len());
-    for &(name, parts) in files {
+    for (name, parts) in files {
         let temporary = dir.join(format!(".{}.{}.tmp", name, std::process::id()));
         if let Err(source) = write_parts(&temporary, parts) {
             for (t, _) in &staged {
