@@ -414,15 +414,45 @@ fn input_files(plan: &Plan, spec_path: &Path) -> Result<Vec<(String, Vec<u8>)>, 
 /// Writes every file to a temporary name first, then renames them into place, so a
 /// failure leaves the previous report as it was and no half-written file behind.
 pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBuf>, Error> {
+    write_parts_atomically(
+        dir,
+        files
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    vec![std::borrow::Cow::Borrowed(f.bytes.as_slice())],
+                )
+            })
+            .collect(),
+    )
+}
+
+/// [`write_atomically`] for files given as parts, each file the concatenation of
+/// its parts: written one after the other (never joined in memory), each part
+/// dropped once written (an owned part's memory goes back as the file grows).
+pub fn write_parts_atomically(
+    dir: &Path,
+    files: Vec<(&str, Vec<std::borrow::Cow<'_, [u8]>>)>,
+) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
     })?;
     remove_stale_temporaries(dir);
+    let write_parts =
+        |path: &Path, parts: Vec<std::borrow::Cow<'_, [u8]>>| -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = std::fs::File::create(path)?;
+            for part in parts {
+                file.write_all(&part)?;
+            }
+            Ok(())
+        };
     let mut staged = Vec::with_capacity(files.len());
-    for file in files {
-        let temporary = dir.join(format!(".{}.{}.tmp", file.name, std::process::id()));
-        if let Err(source) = std::fs::write(&temporary, &file.bytes) {
+    for (name, parts) in files {
+        let temporary = dir.join(format!(".{}.{}.tmp", name, std::process::id()));
+        if let Err(source) = write_parts(&temporary, parts) {
             for (t, _) in &staged {
                 let _ = std::fs::remove_file(t);
             }
@@ -432,7 +462,7 @@ pub fn write_atomically(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBu
                 source,
             });
         }
-        staged.push((temporary, dir.join(&file.name)));
+        staged.push((temporary, dir.join(name)));
     }
     let mut written = Vec::with_capacity(staged.len());
     for (temporary, target) in staged {

@@ -7,7 +7,7 @@ use std::path::Path;
 use evident::analysis::AnalysisError;
 use evident::analysis::matched::{balance_columns, balance_of_match, balance_of_match_read};
 use evident::error::Error;
-use evident::matching::run_stage_keeping;
+use evident::matching::run_stage_keeping_with;
 use evident::pipeline;
 use evident::report::format::significant;
 use evident::report::matching::balance_text;
@@ -19,16 +19,27 @@ pub fn run_match(spec: &Path, force: bool, json: bool, say: &dyn Fn(String)) -> 
     let plan = &checked.plan;
     // Same file and ids: the stage reads the balance covariates in its own pass.
     let shared = balance_columns(plan);
-    let (output, read) = run_stage_keeping(plan, force, shared.as_deref().unwrap_or_default())?;
-    let mut read = Some(read);
-    let balance = match (shared, &read) {
-        (Some(_), Some(kept)) => balance_of_match_read(plan, &output.result, kept),
-        _ => {
-            read = None;
-            balance_of_match(plan, &output.result)
+    // With the stage's own table, the balance is computed while matched.csv is
+    // hashed and written (it reads nothing from disk).
+    let (output, read, alongside) = run_stage_keeping_with(
+        plan,
+        force,
+        shared.as_deref().unwrap_or_default(),
+        |result, kept| {
+            shared
+                .is_some()
+                .then(|| balance_of_match_read(plan, result, kept))
+        },
+    )?;
+    let (balance, read) = match alongside {
+        Some(balance) => (balance, Some(read)),
+        None => {
+            // The file is read again: the stage's table goes first.
+            drop(read);
+            (balance_of_match(plan, &output.result), None)
         }
-    }
-    .map_err(|e| Error::from(AnalysisError::from(e)))?;
+    };
+    let balance = balance.map_err(|e| Error::from(AnalysisError::from(e)))?;
     if json {
         let out = serde_json::json!({
             "matched_csv": output.matched_path.display().to_string(),

@@ -93,6 +93,51 @@ fn prints_back(text: &str) -> bool {
     significant <= 15
 }
 
+/// Powers of ten held exactly by an f64 (10²² is the largest).
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a plain decimal (`-`, digits, `.` and digits) whose digits, read
+/// as one integer, stay below 2⁵³ with at most 22 after the point: that integer
+/// and the power of ten are exact doubles, so one correctly rounded division is
+/// the correctly rounded value, the number `str::parse` gives (Clinger's fast
+/// path, which the standard library takes for these texts too). `None` for any
+/// other text, left to `str::parse`.
+fn plain_decimal(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        bytes => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut point: Option<usize> = None;
+    for (at, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                // 2⁵³ has 16 digits: more than 15 are left to `str::parse`.
+                if count == 15 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(at),
+            _ => return None,
+        }
+    }
+    let fraction = match point {
+        // Digits are needed on both sides of the point.
+        Some(at) if at == 0 || at + 1 == digits.len() => return None,
+        Some(at) => digits.len() - at - 1,
+        None if digits.is_empty() => return None,
+        None => 0,
+    };
+    let magnitude = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction];
+    Some(if negative { -magnitude } else { magnitude })
+}
+
 /// Builds one column from field texts in file order: numbers while every field
 /// reads as one, switching (losslessly) to text at the first that does not.
 pub(crate) enum ColumnBuilder {
@@ -147,7 +192,7 @@ impl ColumnBuilder {
                     }
                     return;
                 }
-                let Ok(value) = text.parse::<f64>() else {
+                let Some(value) = plain_decimal(text).or_else(|| text.parse::<f64>().ok()) else {
                     self.become_text();
                     self.push(text);
                     return;
@@ -159,7 +204,11 @@ impl ColumnBuilder {
                     return;
                 }
                 values.push(value);
-                if !prints_back(text) {
+                // Rust never prints a fraction ending in 0: such a text is kept
+                // without formatting the value to find that out.
+                if text.contains('.') && text.ends_with('0') {
+                    texts.push((row, text.into()));
+                } else if !prints_back(text) {
                     scratch.clear();
                     let _ = write!(scratch, "{value}");
                     if scratch != text {
@@ -268,6 +317,63 @@ mod tests {
             builder.push(f);
         }
         builder.finish()
+    }
+
+    #[test]
+    fn plain_decimals_parse_to_the_bits_of_str_parse() {
+        let edge = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.000",
+            "1",
+            "007",
+            "1.101262",
+            "-0.051846",
+            "0.018630",
+            "999999999999999",
+            "-99999999999999.9",
+            "0.000000000000001",
+            "123456789.012345",
+            "9007199254740991",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "1.2.3",
+            "1e3",
+            "+1",
+            "--1",
+            "1-",
+        ];
+        let mut texts: Vec<String> = edge.iter().map(|t| t.to_string()).collect();
+        // Pseudo-random decimals of every length and point position.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let digits = 1 + (state % 17) as usize;
+            let mut text: String = (0..digits)
+                .map(|i| char::from(b'0' + ((state >> (4 + 3 * i)) % 10) as u8))
+                .collect();
+            let point = ((state >> 58) as usize) % (digits + 1);
+            if point > 0 && point < digits {
+                text.insert(point, '.');
+            }
+            if state & 1 == 1 {
+                text.insert(0, '-');
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            if let Some(value) = plain_decimal(text) {
+                let parsed: f64 = text.parse().unwrap();
+                assert_eq!(value.to_bits(), parsed.to_bits(), "{text}");
+            }
+        }
+        assert!(plain_decimal("1.101262").is_some() && plain_decimal("-0").is_some());
+        assert!(plain_decimal("1.").is_none() && plain_decimal("1234567890123456").is_none());
     }
 
     #[test]

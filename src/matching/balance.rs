@@ -371,8 +371,11 @@ fn sorted_keys(x: &[f64]) -> Vec<(u64, u64)> {
     keyed
 }
 
-/// Bits of the key sorted on in each pass of [`radix_sort_by_key`].
-const DIGIT_BITS: usize = 11;
+/// Bits of the key sorted on in each pass of [`radix_sort_by_key`]: eight passes
+/// of 256 buckets, whose scatter writes to few enough places at once to stay in
+/// the cache and the TLB (six passes of 2,048 buckets took about a quarter longer
+/// on 1,000,000 keys). The order is the stable sort's whatever the width.
+const DIGIT_BITS: usize = 8;
 
 /// Sorts (key, payload) pairs by key, ties in the order given (a stable sort):
 /// least-significant-digit radix sort, `spare` the second buffer (both keep their

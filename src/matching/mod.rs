@@ -30,12 +30,15 @@ pub use crate::spec::matching::Estimand;
 use crate::spec::matching::{Distance, MatchMethod, MatchingPlan};
 pub use distance::{PropensityModel, mahalanobis_whitener, propensity_scores, rank_transform};
 pub use error::MatchError;
-pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, render_matched_csv};
+pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, render_matched_csv, render_matched_parts};
 pub use input::{MatchInput, read_input};
 pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use nearest::{NearestOptions, nearest_neighbour};
 pub use optimal::min_cost_assignment;
-pub use stage::{MatchManifest, MatchStageOutput, StageData, run_stage, run_stage_keeping};
+pub use stage::{
+    MatchManifest, MatchStageOutput, StageData, run_stage, run_stage_keeping,
+    run_stage_keeping_with,
+};
 pub use weighting::{effective_sample_size, entropy_balance};
 
 /// One unit of the pool and what the match stage made of it.
@@ -227,6 +230,37 @@ impl MatchResult {
 /// or no untreated units, a propensity model that separates the groups, a caliper or
 /// common support that leaves no treated unit matched, too small a pool for the ratio.
 pub fn build(plan: &MatchingPlan, input: &MatchInput) -> Result<MatchResult, MatchError> {
+    let built = match_units(plan, input)?;
+    assemble(plan, input, built, |i| input.ids[i].clone())
+}
+
+/// [`build`], moving the unit ids out of `input` into the result (`input.ids` is
+/// left empty) rather than copying them: a million strings fewer to allocate,
+/// copy and free.
+///
+/// # Errors
+/// As [`build`].
+pub fn build_taking_ids(
+    plan: &MatchingPlan,
+    input: &mut MatchInput,
+) -> Result<MatchResult, MatchError> {
+    let built = match_units(plan, input)?;
+    let mut ids = std::mem::take(&mut input.ids);
+    assemble(plan, input, built, |i| std::mem::take(&mut ids[i]))
+}
+
+/// What the method decided for each unit, before the units are put together.
+struct Built {
+    status: Vec<MatchStatus>,
+    matched_set: Vec<Option<u64>>,
+    weight: Vec<f64>,
+    score: Option<Vec<f64>>,
+    caliper_width: Option<f64>,
+    propensity_model: Option<PropensityModel>,
+    notes: Vec<String>,
+}
+
+fn match_units(plan: &MatchingPlan, input: &MatchInput) -> Result<Built, MatchError> {
     input.check_groups()?;
     let n = input.ids.len();
     let mut status: Vec<MatchStatus> = input
@@ -279,9 +313,37 @@ pub fn build(plan: &MatchingPlan, input: &MatchInput) -> Result<MatchResult, Mat
             weight = weighting::run(plan, input, score.as_deref(), &mut status, &mut notes)?;
         }
     }
-    let units: Vec<MatchedUnit> = (0..n)
+    Ok(Built {
+        status,
+        matched_set,
+        weight,
+        score,
+        caliper_width,
+        propensity_model,
+        notes,
+    })
+}
+
+/// The result from the method's decisions, each unit named by `unit_id(i)`
+/// (`input.ids` is not read: the caller may have taken it).
+fn assemble(
+    plan: &MatchingPlan,
+    input: &MatchInput,
+    built: Built,
+    mut unit_id: impl FnMut(usize) -> String,
+) -> Result<MatchResult, MatchError> {
+    let Built {
+        status,
+        matched_set,
+        weight,
+        score,
+        caliper_width,
+        propensity_model,
+        notes,
+    } = built;
+    let units: Vec<MatchedUnit> = (0..status.len())
         .map(|i| MatchedUnit {
-            unit: input.ids[i].clone(),
+            unit: unit_id(i),
             treated: input.treated[i],
             matched_set: matched_set[i],
             weight: weight[i],

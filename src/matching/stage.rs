@@ -7,6 +7,7 @@
 //! inputs differ, or that finds matched.csv edited or without a manifest, stops
 //! unless `force`. The same inputs rebuild the same bytes, so re-running is safe.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{MATCHED_FILE, MATCHED_MANIFEST_FILE, MatchError, MatchResult};
 use crate::data::Table;
 use crate::error::Error;
-use crate::report::RenderedFile;
-use crate::spec::{Plan, sha256_hex};
+use crate::spec::{Plan, sha256_hex, sha256_hex_of_digest};
 
 /// What the match stage produced.
 pub struct MatchStageOutput {
@@ -71,6 +71,25 @@ pub fn run_stage_keeping(
     force: bool,
     extra: &[&str],
 ) -> Result<(MatchStageOutput, StageData), Error> {
+    run_stage_keeping_with(plan, force, extra, |_, _| ()).map(|(output, data, ())| (output, data))
+}
+
+/// [`run_stage_keeping`], running `alongside` on what the stage built while
+/// another thread hashes and writes matched.csv and its manifest (the caller's
+/// next step, such as the balance printout, need not wait for the file).
+///
+/// # Errors
+/// As [`run_stage_keeping`]; `alongside`'s work is dropped when the files cannot
+/// be written.
+pub fn run_stage_keeping_with<T, F>(
+    plan: &Plan,
+    force: bool,
+    extra: &[&str],
+    alongside: F,
+) -> Result<(MatchStageOutput, StageData, T), Error>
+where
+    F: FnOnce(&MatchResult, &StageData) -> T,
+{
     let Some(matching) = &plan.matching else {
         return Err(Error::StageNotDeclared {
             stage: "match",
@@ -87,14 +106,16 @@ pub fn run_stage_keeping(
             // reused rather than mapped and zeroed afresh each time (after the read,
             // which sets glibc's thresholds once for itself).
             let _reuse = crate::data::ReuseFreedBlocks::new();
-            let input = super::input::from_table(matching, &table)?;
-            let result = super::build(matching, &input)?;
-            let csv = super::render_matched_csv(&result);
+            let mut input = super::input::from_table(matching, &table)?;
+            let result = super::build_taking_ids(matching, &mut input)?;
+            // matched.csv in parts (never joined into one buffer: 500 MB at
+            // 10,000,000 units), hashed part by part.
+            let csv = super::render_matched_parts(&result);
             Ok((table, input, result, csv))
         })();
         (built, hashing.join().expect("hashing does not panic"))
     });
-    let (table, input, result, csv) = built?;
+    let (table, mut input, result, csv) = built?;
     let data_sha256 = data_sha256.map_err(|source| {
         MatchError::Data(crate::data::DataError::Read {
             path: matching.data.clone(),
@@ -105,12 +126,7 @@ pub fn run_stage_keeping(
     // Where the files live is not an input of the match.
     settings.data = PathBuf::new();
     settings.output_dir = PathBuf::new();
-    let manifest = MatchManifest {
-        matched_manifest_version: 1,
-        data_sha256,
-        settings_sha256: sha256_hex(&serde_json::to_vec(&settings).unwrap_or_default()),
-        matched_sha256: sha256_hex(&csv),
-    };
+    let settings_sha256 = sha256_hex(&serde_json::to_vec(&settings).unwrap_or_default());
     let dir = &matching.output_dir;
     let matched_path = dir.join(MATCHED_FILE);
     let manifest_path = dir.join(MATCHED_MANIFEST_FILE);
@@ -123,34 +139,55 @@ pub fn run_stage_keeping(
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         let same = recorded.is_some_and(|r| {
-            r.data_sha256 == manifest.data_sha256
-                && r.settings_sha256 == manifest.settings_sha256
+            r.data_sha256 == data_sha256
+                && r.settings_sha256 == settings_sha256
                 && r.matched_sha256 == sha256_hex(&existing)
         });
         if !same {
             return Err(MatchError::DifferentInputs { path: matched_path }.into());
         }
     }
-    let mut manifest_bytes =
-        serde_json::to_vec_pretty(&manifest).expect("a manifest is plain JSON");
-    manifest_bytes.push(b'\n');
-    let files = crate::pipeline::write_atomically(
-        dir,
-        &[
-            RenderedFile {
-                name: MATCHED_FILE.into(),
-                bytes: csv,
-            },
-            RenderedFile {
-                name: MATCHED_MANIFEST_FILE.into(),
-                bytes: manifest_bytes,
-            },
-        ],
-    )?;
-    let kept = StageData {
-        table,
-        rows: input.rows,
-    };
+    // What matching alone needed goes before the next step starts.
+    let rows = std::mem::take(&mut input.rows);
+    drop(input);
+    let kept = StageData { table, rows };
+    // matched.csv hashed part by part and written with its manifest on a thread of
+    // its own, while `alongside` runs here.
+    let (files, alongside_output) = std::thread::scope(|scope| {
+        let writing = scope.spawn(move || {
+            let matched_sha256 = {
+                use sha2::Digest;
+                let mut hasher = sha2::Sha256::new();
+                for part in &csv {
+                    hasher.update(part);
+                }
+                sha256_hex_of_digest(hasher.finalize().as_slice())
+            };
+            let manifest = MatchManifest {
+                matched_manifest_version: 1,
+                data_sha256,
+                settings_sha256,
+                matched_sha256,
+            };
+            let mut manifest_bytes =
+                serde_json::to_vec_pretty(&manifest).expect("a manifest is plain JSON");
+            manifest_bytes.push(b'\n');
+            // Each part of matched.csv is freed once written.
+            crate::pipeline::write_parts_atomically(
+                dir,
+                vec![
+                    (MATCHED_FILE, csv.into_iter().map(Cow::Owned).collect()),
+                    (MATCHED_MANIFEST_FILE, vec![Cow::Owned(manifest_bytes)]),
+                ],
+            )
+        });
+        let alongside_output = alongside(&result, &kept);
+        (
+            writing.join().expect("writing matched.csv does not panic"),
+            alongside_output,
+        )
+    });
+    let files = files?;
     Ok((
         MatchStageOutput {
             result,
@@ -158,5 +195,6 @@ pub fn run_stage_keeping(
             files,
         },
         kept,
+        alongside_output,
     ))
 }

@@ -142,14 +142,20 @@ pub fn logistic_regression(
     let yv = DVector::from_column_slice(y);
     // One set of n-long vectors for every step (η, μ, W, z and W^½).
     let mut sw = DVector::zeros(n);
-    // Collinearity of X itself (W = I), so it is never mistaken for separation.
-    weighted_step(
-        x,
-        &DVector::from_element(n, 1.0),
-        &yv,
-        &mut sw,
-        &design.names,
-    )?;
+    // Collinearity of X itself, so it is never mistaken for separation: the first
+    // Newton step checks it. From β = 0 every μ is 1/2 and W^½ = 1/2, and halving
+    // a matrix halves its Householder R and its column norms exactly (powers of two;
+    // numbers are kept within 1e±150), so that step refuses the same columns as a
+    // QR of X itself would (a separate one was a tenth of the fit's time).
+    if options.max_iter == 0 {
+        weighted_step(
+            x,
+            &DVector::from_element(n, 1.0),
+            &yv,
+            &mut sw,
+            &design.names,
+        )?;
+    }
     let mut beta = DVector::zeros(k);
     let mut last_change = f64::INFINITY;
     let mut polished = false;
@@ -288,15 +294,19 @@ fn weighted_step(
                 .map(|j| column_norm(n, |i| x[(i, j)] * sw[i]))
                 .collect()
         };
+        let (values, sw, z) = (x.as_slice(), sw.as_slice(), z.as_slice());
         let augmented = tall_skinny_r_with(n, k, |start, mut rows| {
             let len = rows.nrows();
-            for j in 0..k {
-                for r in 0..len {
-                    rows[(r, j)] = x[(start + r, j)] * sw[start + r];
+            let sw = &sw[start..start + len];
+            for j in 0..=k {
+                let from = if j < k {
+                    &values[j * n + start..j * n + start + len]
+                } else {
+                    &z[start..start + len]
+                };
+                for ((cell, &v), &s) in rows.column_mut(j).iter_mut().zip(from).zip(sw) {
+                    *cell = v * s;
                 }
-            }
-            for r in 0..len {
-                rows[(r, k)] = z[start + r] * sw[start + r];
             }
         });
         let r = augmented.view((0, 0), (k, k)).into_owned();
@@ -418,11 +428,19 @@ fn finish(
     }
     // RᵀR = XᵀWX either way (R's signs may differ, (RᵀR)⁻¹ does not).
     let r = if n >= TALL_ROWS {
+        let mut sw = vec![0.0; n];
+        sw.par_iter_mut()
+            .zip(w.as_slice().par_iter())
+            .with_min_len(PARALLEL_ROWS)
+            .for_each(|(s, &w)| *s = w.sqrt());
+        let values = x.as_slice();
         tall_skinny_r_with(n, k, |start, mut rows| {
             let len = rows.nrows();
+            let sw = &sw[start..start + len];
             for j in 0..k {
-                for r in 0..len {
-                    rows[(r, j)] = x[(start + r, j)] * w[start + r].sqrt();
+                let from = &values[j * n + start..j * n + start + len];
+                for ((cell, &v), &s) in rows.column_mut(j).iter_mut().zip(from).zip(sw) {
+                    *cell = v * s;
                 }
             }
             rows.column_mut(k).fill(0.0);
@@ -759,6 +777,34 @@ mod tests {
                 tall[j],
                 householder[j]
             );
+        }
+    }
+
+    #[test]
+    fn collinear_columns_are_refused_as_a_qr_of_x_itself_refuses_them() {
+        // The first Newton step (W^½ = 1/2) stands in for a QR of X: same columns.
+        for n in [200, TALL_ROWS + 3_001] {
+            let (mut x, y) = tall_design(n);
+            for i in 0..n {
+                // c = a − 2b, up to the last bits.
+                x[(i, 3)] = x[(i, 1)] - 2.0 * x[(i, 2)];
+            }
+            let names: Vec<String> = ["(Intercept)", "a", "b", "c"].map(String::from).into();
+            let ones = DVector::from_element(n, 1.0);
+            let z = DVector::from_column_slice(&y);
+            let Err(RegressionError::Collinear { columns: by_x }) =
+                weighted_step(&x, &ones, &z, &mut DVector::zeros(n), &names)
+            else {
+                panic!("X itself is collinear");
+            };
+            let design = Design::from_matrix(names, x).unwrap();
+            match logistic_regression(&design, &y, &LogisticOptions::default()) {
+                Err(RegressionError::Collinear { columns }) => {
+                    assert_eq!(columns, by_x);
+                    assert_eq!(columns, ["c"]);
+                }
+                other => panic!("expected collinear, got {other:?}"),
+            }
         }
     }
 
