@@ -196,6 +196,7 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
         "risk score",
         "licensed within 12 months",
         Scale::PercentagePoints,
+        1,
     );
     assert!(plot.svg.contains("<title id=\"rd-plot-title\">"));
     // The axis is in percent, as the jump under it is in percentage points.
@@ -217,8 +218,19 @@ fn the_report_section_shows_the_rows_diagnostics_grade_and_charts() {
         plot.description
             .contains(&format!("{} evenly spaced bins", bins.left.len()))
     );
-    let hist = running_histogram_chart(&p.score, 60.0, 20, "risk score");
+    let hist = running_histogram_chart(&p.score, 60.0, 20, "risk score", 1);
     assert!(hist.svg.contains("rd-density-desc"));
+    assert!(!hist.description.contains("not drawn"));
+    // Disclosure control: no bar holds a million units, so none is drawn.
+    let guarded = running_histogram_chart(&p.score, 60.0, 20, "risk score", 1_000_000);
+    assert!(
+        guarded
+            .description
+            .contains("bins of fewer than 1,000,000 units are not drawn"),
+        "{}",
+        guarded.description
+    );
+    assert!(guarded.svg.matches("<rect").count() < hist.svg.matches("<rect").count());
     let bw = sensitivity_chart(&sensitivity, Scale::PercentagePoints);
     assert!(
         bw.description.contains("at 5 multiples"),

@@ -65,6 +65,7 @@ pub fn charts(model: &ReportModel) -> Vec<Chart> {
         out.extend(super::rdd::rd_charts(
             rd,
             super::format::Scale::of_named(analysis, &rd.outcome),
+            model.disclosure.smallest_drawn(),
         ));
     }
     if let Some(analysis) = &model.analysis

@@ -124,6 +124,12 @@ impl Disclosure {
         self.applied && n > 0 && n < self.threshold
     }
 
+    /// The smallest group a chart may draw on its own (a histogram bar, a binned
+    /// mean): the threshold, or 1 when disclosure control is off.
+    pub fn smallest_drawn(&self) -> usize {
+        if self.applied { self.threshold } else { 1 }
+    }
+
     /// True when anything is withheld.
     pub fn any(&self) -> bool {
         self.applied && !self.hidden.is_empty()

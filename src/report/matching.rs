@@ -398,7 +398,12 @@ pub fn charts(
 ) -> Vec<Chart> {
     let mut out = vec![matched_love_plot(&analysis.balance)];
     if let Some(o) = &analysis.overlap {
-        out.push(overlap_chart(&o.distance, &o.treated, &o.weights));
+        out.push(overlap_chart(
+            &o.distance,
+            &o.treated,
+            &o.weights,
+            sdc.smallest_drawn(),
+        ));
     }
     if let Some(strata) = analysis.strata.as_ref().filter(|s| !s.strata.is_empty()) {
         out.push(strata_chart(strata, sdc));
@@ -627,7 +632,14 @@ pub fn matched_love_plot(table: &BalanceTable) -> Chart {
 /// Propensity-score overlap: the distribution of the distance in each group, as
 /// step lines of the share of units per bin (20 equal bins over the pool's range),
 /// before matching (top) and after (bottom, weighted).
-pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Chart {
+/// A group's bin of fewer than `smallest_drawn` units is not drawn (disclosure
+/// control; its line breaks there); 1 draws every bin.
+pub fn overlap_chart(
+    distance: &[f64],
+    treated: &[bool],
+    weights: &[f64],
+    smallest_drawn: usize,
+) -> Chart {
     register_font();
     const BINS: usize = 20;
     let (lo, hi) = distance
@@ -636,17 +648,31 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
             (a.min(d), b.max(d))
         });
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let shares = |group: bool, weighted: bool| -> Vec<f64> {
+    let bin_of = |d: f64| ((((d - lo) / span) * BINS as f64).floor() as usize).min(BINS - 1);
+    let mut hidden = 0;
+    let mut units = [[0usize; BINS]; 2];
+    for (d, t) in distance.iter().zip(treated) {
+        units[usize::from(*t)][bin_of(*d)] += 1;
+    }
+    for group in &units {
+        hidden += group
+            .iter()
+            .filter(|&&n| n > 0 && n < smallest_drawn)
+            .count();
+    }
+    let shares = |group: bool, weighted: bool| -> Vec<Option<f64>> {
         let mut bins = [0.0; BINS];
         let mut total = 0.0;
         for i in (0..distance.len()).filter(|&i| treated[i] == group) {
             let w = if weighted { weights[i] } else { 1.0 };
-            let b = (((distance[i] - lo) / span) * BINS as f64).floor() as usize;
-            bins[b.min(BINS - 1)] += w;
+            bins[bin_of(distance[i])] += w;
             total += w;
         }
         bins.iter()
-            .map(|b| if total > 0.0 { b / total } else { 0.0 })
+            .zip(&units[usize::from(group)])
+            .map(|(b, &n)| {
+                (n == 0 || n >= smallest_drawn).then_some(if total > 0.0 { b / total } else { 0.0 })
+            })
             .collect()
     };
     let panels = [
@@ -659,7 +685,7 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
     ];
     let top = panels
         .iter()
-        .flat_map(|(_, t, c)| t.iter().chain(c.iter()))
+        .flat_map(|(_, t, c)| t.iter().chain(c.iter()).flatten())
         .fold(0.0f64, |a, &b| a.max(b))
         .max(0.05)
         * 1.1;
@@ -692,38 +718,50 @@ pub fn overlap_chart(distance: &[f64], treated: &[bool], weights: &[f64]) -> Cha
                     .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
                     .draw()
                     .ok();
-                let step = |shares: &[f64]| -> Vec<(f64, f64)> {
+                // The step line in runs of drawn bins: a bin left out breaks it.
+                let step = |shares: &[Option<f64>]| -> Vec<Vec<(f64, f64)>> {
                     let width = span / BINS as f64;
-                    shares
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(b, s)| {
-                            let x0 = lo + b as f64 * width;
-                            [(x0, *s), (x0 + width, *s)]
-                        })
-                        .collect()
+                    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+                    for (b, s) in shares.iter().enumerate() {
+                        let x0 = lo + b as f64 * width;
+                        match s {
+                            Some(s) => runs
+                                .last_mut()
+                                .unwrap()
+                                .extend([(x0, *s), (x0 + width, *s)]),
+                            None => runs.push(Vec::new()),
+                        }
+                    }
+                    runs.retain(|r| !r.is_empty());
+                    runs
                 };
-                chart
-                    .draw_series(LineSeries::new(step(t), BLUE.stroke_width(2)))
-                    .ok();
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        step(c),
-                        6,
-                        4,
-                        VERMILLION.stroke_width(2),
-                    ))
-                    .ok();
+                for run in step(t) {
+                    chart
+                        .draw_series(LineSeries::new(run, BLUE.stroke_width(2)))
+                        .ok();
+                }
+                for run in step(c) {
+                    chart
+                        .draw_series(DashedLineSeries::new(run, 6, 4, VERMILLION.stroke_width(2)))
+                        .ok();
+                }
             }
         }
         root.present().ok();
     }
     let title = "Propensity-score overlap before and after matching".to_string();
-    let description = format!(
+    let mut description = format!(
         "Share of each group's units (after matching, of its weight) in 20 equal bins of the propensity score from {} to {}; treated as a solid blue line, comparison units as a dashed orange line; before matching above, after below.",
         significant(lo, DIGITS),
         significant(hi, DIGITS)
     );
+    if hidden > 0 {
+        description.push_str(&format!(
+            " {} of the groups' bins hold fewer than {} units and are not drawn, to protect the people in them.",
+            count(hidden),
+            count(smallest_drawn)
+        ));
+    }
     Chart {
         name: "matched_overlap",
         svg: accessible(&svg, "matched_overlap", &title, &description),
@@ -883,7 +921,25 @@ mod tests {
             &[0.6, 0.7, 0.9, 0.55, 0.65, 0.1, 0.2],
             &[true, true, true, false, false, false, false],
             &[1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            1,
         );
         assert!(overlap.svg.starts_with("<svg") || overlap.svg.contains("<svg"));
+        assert!(!overlap.description.contains("not drawn"));
+        // With a threshold of 2, the single units in their bins are not drawn.
+        let guarded = overlap_chart(
+            &[0.6, 0.7, 0.9, 0.55, 0.65, 0.1, 0.2],
+            &[true, true, true, false, false, false, false],
+            &[1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            2,
+        );
+        // Each unit sits alone in its bin: all 7 bins are left out.
+        assert!(
+            guarded
+                .description
+                .contains(" 7 of the groups' bins hold fewer than 2 units and are not drawn"),
+            "{}",
+            guarded.description
+        );
+        assert_ne!(guarded.svg, overlap.svg);
     }
 }

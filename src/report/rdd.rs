@@ -29,14 +29,24 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
 
 /// Binned means (circles below the cut-off, squares above) with the local polynomial of
 /// order p fitted inside the bandwidth either side, and the cut-off as a dashed line.
+/// A bin of fewer than `smallest_drawn` units is not drawn (disclosure control: its
+/// mean describes too few people); 1 draws every bin.
 pub fn rd_plot_chart(
     bins: &RdBins,
     est: &RdEstimate,
     running: &str,
     outcome: &str,
     scale: Scale,
+    smallest_drawn: usize,
 ) -> Chart {
     register_font();
+    let drawn = |b: &&crate::designs::rdd::Bin| b.count >= smallest_drawn;
+    let hidden = bins
+        .left
+        .iter()
+        .chain(&bins.right)
+        .filter(|b| !drawn(b))
+        .count();
     let c = est.cutoff;
     // A binary outcome is drawn in percent, the scale its jump is read in (percentage
     // points), so the axis and the sentence under the chart agree.
@@ -110,13 +120,14 @@ pub fn rd_plot_chart(
                 .draw_series(
                     bins.left
                         .iter()
+                        .filter(drawn)
                         .map(|b| Circle::new((b.mean_x, f * b.mean_y), 3, BLUE.filled())),
                 )
                 .ok();
             chart
                 // A square of 7 px around each mean: a zero-size rectangle draws
                 // nothing in SVG, whatever its stroke.
-                .draw_series(bins.right.iter().map(|b| {
+                .draw_series(bins.right.iter().filter(drawn).map(|b| {
                     EmptyElement::at((b.mean_x, f * b.mean_y))
                         + Rectangle::new([(-3, -3), (4, 4)], VERMILLION.filled())
                 }))
@@ -134,7 +145,7 @@ pub fn rd_plot_chart(
         "RD plot: {outcome} against {running}, cut-off {}",
         significant(c, 4)
     );
-    let description = format!(
+    let mut description = format!(
         "Means of {outcome} in {} evenly spaced bins below the cut-off (circles) and {} above it (squares), with the local polynomials of order {} fitted within the bandwidth either side. The lines meet the dashed cut-off line {}{} apart: the conventional estimate of the jump.",
         bins.left.len(),
         bins.right.len(),
@@ -142,6 +153,7 @@ pub fn rd_plot_chart(
         significant(scale.factor() * est.conventional.estimate, 3),
         scale.difference_unit(),
     );
+    description.push_str(&small_bins_note(hidden, smallest_drawn));
     Chart {
         name: "rd-plot",
         svg: accessible(&svg, "rd-plot", &title, &description),
@@ -152,18 +164,21 @@ pub fn rd_plot_chart(
 
 /// The running variable's histogram either side of the cut-off, in evenly spaced bins of
 /// equal width, as densities (share per unit of the running variable).
+/// A bar of fewer than `smallest_drawn` units is not drawn (disclosure control); 1
+/// draws every bar.
 pub fn running_histogram_chart(
     running: &[f64],
     cutoff: f64,
     bins_per_side: usize,
     label: &str,
+    smallest_drawn: usize,
 ) -> Chart {
     register_font();
     let lo = running.iter().copied().fold(f64::MAX, f64::min);
     let hi = running.iter().copied().fold(f64::MIN, f64::max);
     let n = running.len() as f64;
     let k = bins_per_side.max(1);
-    let side = |from: f64, to: f64| -> Vec<(f64, f64, f64)> {
+    let side = |from: f64, to: f64| -> Vec<(f64, f64, f64, usize)> {
         let w = (to - from) / k as f64;
         let mut counts = vec![0usize; k];
         for &x in running {
@@ -180,12 +195,17 @@ pub fn running_histogram_chart(
                     from + i as f64 * w,
                     from + (i + 1) as f64 * w,
                     *c as f64 / (n * w),
+                    *c,
                 )
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let below = side(lo, cutoff);
-    let above = side(cutoff, hi);
+    let mut below = side(lo, cutoff);
+    let mut above = side(cutoff, hi);
+    let small = |b: &(f64, f64, f64, usize)| b.3 > 0 && b.3 < smallest_drawn;
+    let hidden = below.iter().chain(&above).filter(|b| small(b)).count();
+    below.retain(|b| !small(b));
+    above.retain(|b| !small(b));
     let top = below.iter().chain(&above).map(|b| b.2).fold(0.0, f64::max) * 1.1;
     let mut svg = String::new();
     {
@@ -239,10 +259,11 @@ pub fn running_histogram_chart(
         root.present().ok();
     }
     let title = format!("Histogram of {label} either side of the cut-off");
-    let description = format!(
+    let mut description = format!(
         "Density of {label} in {k} equal-width bins below the cut-off {} (filled) and {k} above it (outlined). A pile-up just on one side would suggest the score was manipulated.",
         significant(cutoff, 4)
     );
+    description.push_str(&small_bins_note(hidden, smallest_drawn));
     Chart {
         name: "rd-density",
         svg: accessible(&svg, "rd-density", &title, &description),
@@ -536,9 +557,30 @@ pub fn rd_markdown(
     s
 }
 
+/// " 3 bins of fewer than 10 units are not drawn, to protect the people in them." or
+/// nothing.
+fn small_bins_note(hidden: usize, smallest_drawn: usize) -> String {
+    match hidden {
+        0 => String::new(),
+        1 => format!(
+            " 1 bin of fewer than {} units is not drawn, to protect the people in it.",
+            count(smallest_drawn)
+        ),
+        n => format!(
+            " {} bins of fewer than {} units are not drawn, to protect the people in them.",
+            count(n),
+            count(smallest_drawn)
+        ),
+    }
+}
+
 /// The RD's charts: the RD plot, the running variable's histogram, the estimate against
-/// bandwidth.
-pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis, scale: Scale) -> Vec<Chart> {
+/// bandwidth. Bins smaller than `smallest_drawn` units are left out of the first two.
+pub fn rd_charts(
+    rd: &crate::analysis::rdd::RdAnalysis,
+    scale: Scale,
+    smallest_drawn: usize,
+) -> Vec<Chart> {
     let raw = &rd.raw;
     let mut out = Vec::new();
     if let Some(bins) = &raw.bins {
@@ -548,6 +590,7 @@ pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis, scale: Scale) -> Vec<Cha
             &rd.running,
             &raw.outcome_label,
             scale,
+            smallest_drawn,
         ));
     }
     out.push(running_histogram_chart(
@@ -555,6 +598,7 @@ pub fn rd_charts(rd: &crate::analysis::rdd::RdAnalysis, scale: Scale) -> Vec<Cha
         rd.cutoff,
         20,
         &rd.running,
+        smallest_drawn,
     ));
     out.push(sensitivity_chart(&raw.sensitivity, scale));
     out
