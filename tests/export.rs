@@ -13,9 +13,13 @@
 //! Without them it fails under `CI=true` (.ci/run installs them) and otherwise says it
 //! skipped.
 
+mod process_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use process_support::{available, run_with_timeout};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use tempfile::TempDir;
@@ -157,41 +161,6 @@ fn every_table_is_a_sheet_with_its_header_and_numbers_as_numbers() {
             if *v > 0.0 && *v < 1.0 && ((v * 1000.0).round() / 1000.0 - v).abs() < 1e-12),
         "{attrition:?}"
     );
-}
-
-/// Whether `program flag` runs.
-fn available(program: &str, flag: &str) -> bool {
-    Command::new(program)
-        .arg(flag)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-/// Runs a command, killing it (only it, by its id) after `limit`.
-fn run_with_timeout(command: &mut Command, limit: Duration) -> Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    let id = child.id();
-    let started = Instant::now();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(child.wait_with_output());
-    });
-    loop {
-        if let Ok(result) = receiver.try_recv() {
-            return result.unwrap_or_else(|e| panic!("{command:?} failed: {e}"));
-        }
-        if started.elapsed() > limit {
-            let _ = Command::new("kill").arg(id.to_string()).status();
-            panic!("{command:?} took longer than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Whether LibreOffice and poppler's tools are here; fails under CI=true when not.
