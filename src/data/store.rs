@@ -250,7 +250,7 @@ impl ColumnBuilder {
 
 /// The validity of `n_rows` values with the given null rows; `None` when none is
 /// null, as Arrow leaves it.
-fn validity(n_rows: usize, nulls: &[usize]) -> Option<Vec<bool>> {
+pub(crate) fn validity(n_rows: usize, nulls: &[usize]) -> Option<Vec<bool>> {
     if nulls.is_empty() {
         return None;
     }
