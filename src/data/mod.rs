@@ -386,6 +386,10 @@ impl Table {
                 )
             }
             _ => {
+                // The Parquet reader allocates and frees a buffer of each page it
+                // reads (about 1 MB): reused from the heap, not mapped afresh.
+                let _reuse = (!REUSING_FREED_BLOCKS.load(std::sync::atomic::Ordering::Relaxed))
+                    .then(ReuseFreedBlocks::new);
                 let read = columnar::read(path, format, wanted, None)?;
                 if read.n_rows == 0 {
                     return Err(DataError::NoRows {
