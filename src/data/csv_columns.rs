@@ -4,9 +4,9 @@
 //!
 //! # In parallel, in pieces
 //! A file whose data rows hold no quote character is cut at line ends into pieces
-//! of about `PIECE_BYTES`; the pieces are read and parsed in parallel (each read
-//! from disk on its own, so the whole file is never in memory) and their columns
-//! joined in file order. Without quotes a line end always ends a record, so the
+//! of about `PIECE_BYTES`; the pieces are read and parsed in parallel, a wave at a
+//! time (each read from disk on its own, so the whole file is never in memory),
+//! and each wave's columns are appended in file order to the whole columns. Without quotes a line end always ends a record, so the
 //! pieces parse exactly as the whole file would; lines are counted per piece and
 //! shifted by the line ends before it, so errors name the same line. A file with a
 //! quote in its data rows (a quoted field may hold a line end) is read by one
@@ -18,12 +18,22 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::store::{ColumnBuilder, Stored, concat};
+use super::store::{ColumnBuilder, Joiner, Stored};
 use super::{DataError, LineCounter, csv_error, header_of, reader_builder};
 
 /// Target size of a piece read by one task (cut at the next line end); tiny in
-/// unit tests, so small files are cut into many pieces.
-const PIECE_BYTES: u64 = if cfg!(test) { 40 } else { 4 << 20 };
+/// unit tests, so small files are cut into many pieces. At 1 MiB a piece of a
+/// typical analysis file (about 90 bytes a row) gives columns of about 90 KiB,
+/// under glibc's 128 KiB mmap threshold, so their memory is reused from piece to
+/// piece rather than mapped and zeroed afresh.
+const PIECE_BYTES: u64 = if cfg!(test) { 40 } else { 1 << 20 };
+
+thread_local! {
+    /// The bytes of the piece a thread is parsing: one buffer per thread for every
+    /// piece of every file, rather than a fresh mapping (zeroed page by page) for
+    /// each piece.
+    static PIECE_BYTES_READ: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// A CSV file's header, its columns in header order (`None` for those not read)
 /// and the file line each data row starts on.
@@ -121,74 +131,100 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
         target = end + PIECE_BYTES;
     }
     bounds.push(size);
-    let quoted = std::sync::atomic::AtomicBool::new(false);
-    let pieces: Vec<Result<Option<Piece>, DataError>> = bounds
-        .par_windows(2)
-        .map_init(Vec::new, |bytes, range| {
-            if quoted.load(std::sync::atomic::Ordering::Relaxed) {
-                return Ok(None);
-            }
-            read_range_into(&file, range[0]..range[1], bytes).map_err(|e| io_error(path, e))?;
-            if memchr::memchr(b'"', bytes).is_some() {
-                quoted.store(true, std::sync::atomic::Ordering::Relaxed);
-                return Ok(None);
-            }
-            parse_piece(bytes, path, &headers, wanted).map(Some)
-        })
-        .collect();
-    if quoted.into_inner() {
-        return Ok(None);
-    }
-    let mut parsed = Vec::with_capacity(pieces.len());
     // The header's line ends (its record may end in the middle of a CRLF).
     let header_bytes = read_range(&file, 0..body_start).map_err(|e| io_error(path, e))?;
     let mut line_ends_before = memchr::memchr_iter(b'\n', &header_bytes).count() as u64;
-    for piece in pieces {
-        match piece {
-            Ok(Some(piece)) => {
-                let base = line_ends_before;
-                line_ends_before += piece.line_ends;
-                parsed.push((base, piece));
+    let mut lines: Vec<u64> = Vec::new();
+    let mut joined: Vec<Option<Joiner>> = column_builders(&headers, wanted, 0)
+        .into_iter()
+        .map(|b| b.map(|_| Joiner::with_capacity(0)))
+        .collect();
+    // Pieces are parsed in parallel a wave at a time, and each wave's columns are
+    // appended to the whole columns before the next wave starts: only a wave of
+    // pieces is ever held besides the columns (a column grows by remapping its
+    // pages, not by copying them).
+    let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let wave = 4 * rayon::current_num_threads();
+    for (wave_index, wave_ranges) in ranges.chunks(wave).enumerate() {
+        let pieces: Vec<Result<Option<Piece>, DataError>> = wave_ranges
+            .par_iter()
+            .map(|&(from, to)| {
+                PIECE_BYTES_READ.with_borrow_mut(|bytes| {
+                    read_range_into(&file, from..to, bytes).map_err(|e| io_error(path, e))?;
+                    if memchr::memchr(b'"', bytes).is_some() {
+                        return Ok(None);
+                    }
+                    parse_piece(bytes, path, &headers, wanted).map(Some)
+                })
+            })
+            .collect();
+        let mut parsed = Vec::with_capacity(pieces.len());
+        let mut failed = None;
+        for piece in pieces {
+            match piece {
+                Ok(Some(piece)) if failed.is_none() => {
+                    lines.extend(piece.lines.iter().map(|line| line + line_ends_before));
+                    line_ends_before += piece.line_ends;
+                    parsed.push(piece);
+                }
+                Ok(Some(_)) => {}
+                Err(error) if failed.is_none() => {
+                    failed = Some(shift_line(error, line_ends_before));
+                }
+                Err(_) => {}
+                Ok(None) => return Ok(None),
             }
-            Err(error) => return Err(shift_line(error, line_ends_before)),
-            Ok(None) => return Ok(None),
         }
+        if let Some(error) = failed {
+            // A quote anywhere sends the whole file to the quote-aware reader, which
+            // names its own first error; without one, this is the first error.
+            let rest = ranges.get((wave_index + 1) * wave..).unwrap_or_default();
+            return match any_quote(&file, rest).map_err(|e| io_error(path, e))? {
+                true => Ok(None),
+                false => Err(error),
+            };
+        }
+        let mut per_column: Vec<Vec<Stored>> = (0..headers.len()).map(|_| Vec::new()).collect();
+        for mut piece in parsed {
+            for (index, parts) in per_column.iter_mut().enumerate() {
+                if let Some(builder) = piece.columns[index].take() {
+                    parts.push(builder.finish());
+                }
+            }
+        }
+        joined
+            .par_iter_mut()
+            .zip(per_column)
+            .for_each(|(joiner, parts)| {
+                if let Some(joiner) = joiner {
+                    for part in parts {
+                        joiner.push(part);
+                    }
+                }
+            });
     }
-    let n_rows: usize = parsed.iter().map(|(_, p)| p.lines.len()).sum();
-    if n_rows == 0 {
+    if lines.is_empty() {
         return Err(DataError::NoRows {
             path: path.to_path_buf(),
         });
     }
-    let mut lines = Vec::with_capacity(n_rows);
-    for (base, piece) in &parsed {
-        lines.extend(piece.lines.iter().map(|line| line + base));
-    }
-    // Each column's pieces joined, columns in parallel (a piece's copy is freed as
-    // its column's whole is built).
-    let per_column: Vec<Vec<ColumnBuilder>> = (0..headers.len())
-        .map(|index| {
-            parsed
-                .iter_mut()
-                .filter_map(|(_, piece)| piece.columns[index].take())
-                .collect()
-        })
-        .collect();
-    drop(parsed);
-    let columns: Vec<Option<Stored>> = per_column
-        .into_par_iter()
-        .map(|builders| {
-            (!builders.is_empty()).then(|| {
-                let parts: Vec<Stored> = builders.into_iter().map(ColumnBuilder::finish).collect();
-                concat(parts, n_rows)
-            })
-        })
-        .collect();
     Ok(Some(CsvColumns {
         headers,
-        columns,
+        columns: joined.into_iter().map(|j| j.map(Joiner::finish)).collect(),
         lines,
     }))
+}
+
+/// Whether any of the byte ranges of the file holds a quote character.
+fn any_quote(file: &File, ranges: &[(u64, u64)]) -> std::io::Result<bool> {
+    let mut bytes = Vec::new();
+    for &(from, to) in ranges {
+        read_range_into(file, from..to, &mut bytes)?;
+        if memchr::memchr(b'"', &bytes).is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// An error from a piece, its line shifted from the piece's count to the file's.

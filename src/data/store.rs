@@ -268,43 +268,94 @@ pub(crate) fn concat(mut parts: Vec<Stored>, n_rows: usize) -> Stored {
     if parts.len() == 1 {
         return parts.pop().expect("one part");
     }
-    if parts.iter().all(|p| matches!(p, Stored::Numbers { .. })) {
-        let mut all_values: Vec<f64> = Vec::with_capacity(n_rows);
-        let mut all_nulls = Vec::new();
-        let mut all_texts = Vec::new();
-        for part in parts {
-            let Stored::Numbers { values, texts } = part else {
-                unreachable!("checked above")
-            };
-            let offset = all_values.len();
-            all_texts.extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
-            if let Some(nulls) = values.nulls() {
-                all_nulls.extend(
-                    nulls
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, v)| !v)
-                        .map(|(row, _)| row + offset),
-                );
-            }
-            all_values.extend_from_slice(values.values());
-        }
-        let nulls = validity(all_values.len(), &all_nulls).map(Into::into);
-        return Stored::Numbers {
-            values: Float64Array::new(all_values.into(), nulls),
-            texts: all_texts,
-        };
-    }
-    let mut builder = StringBuilder::with_capacity(n_rows, n_rows * 8);
+    let mut joined = Joiner::with_capacity(n_rows);
     for part in parts {
-        for row in 0..part.len() {
-            match &part {
-                Stored::Text(text) if text.is_null(row) => builder.append_null(),
-                _ => builder.append_value(part.cell(row)),
-            }
+        joined.push(part);
+    }
+    joined.finish()
+}
+
+/// One column joined from its pieces as they arrive in file order (see `concat`),
+/// so a reader need not hold every piece until the last is parsed.
+pub(crate) enum Joiner {
+    Numbers {
+        values: Vec<f64>,
+        nulls: Vec<usize>,
+        texts: Vec<(usize, Box<str>)>,
+    },
+    Text(StringBuilder),
+}
+
+impl Joiner {
+    pub(crate) fn with_capacity(rows: usize) -> Joiner {
+        Joiner::Numbers {
+            values: Vec::with_capacity(rows),
+            nulls: Vec::new(),
+            texts: Vec::new(),
         }
     }
-    Stored::Text(builder.finish())
+
+    pub(crate) fn push(&mut self, part: Stored) {
+        match (&mut *self, part) {
+            (
+                Joiner::Numbers {
+                    values: all_values,
+                    nulls: all_nulls,
+                    texts: all_texts,
+                },
+                Stored::Numbers { values, texts },
+            ) => {
+                let offset = all_values.len();
+                all_texts.extend(texts.into_iter().map(|(row, text)| (row + offset, text)));
+                if let Some(nulls) = values.nulls() {
+                    all_nulls.extend(
+                        nulls
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| !v)
+                            .map(|(row, _)| row + offset),
+                    );
+                }
+                all_values.extend_from_slice(values.values());
+            }
+            (Joiner::Numbers { .. }, text) => {
+                let so_far = std::mem::replace(self, Joiner::with_capacity(0)).finish();
+                let rows = so_far.len() + text.len();
+                let mut builder = StringBuilder::with_capacity(rows, rows * 8);
+                append_cells(&mut builder, &so_far);
+                append_cells(&mut builder, &text);
+                *self = Joiner::Text(builder);
+            }
+            (Joiner::Text(builder), part) => append_cells(builder, &part),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Stored {
+        match self {
+            Joiner::Numbers {
+                values,
+                nulls,
+                texts,
+            } => {
+                let nulls = validity(values.len(), &nulls).map(Into::into);
+                Stored::Numbers {
+                    values: Float64Array::new(values.into(), nulls),
+                    texts,
+                }
+            }
+            Joiner::Text(mut builder) => Stored::Text(builder.finish()),
+        }
+    }
+}
+
+/// Each field of `part` as text (a null text field stays null).
+fn append_cells(builder: &mut StringBuilder, part: &Stored) {
+    for row in 0..part.len() {
+        match part {
+            Stored::Text(text) if text.is_null(row) => builder.append_null(),
+            _ => builder.append_value(part.cell(row)),
+        }
+    }
 }
 
 #[cfg(test)]
