@@ -21,9 +21,9 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::stats::estimate::Alternative;
 use crate::stats::regression::cr2::Cr2Sums;
-use crate::stats::regression::lm_robust::{FStatistic, checked_estimate, f_statistic};
 use crate::stats::regression::ols::COLLINEARITY_TOL;
-use crate::stats::regression::{Coefficient, LmRobust, RegressionError, SeType};
+use crate::stats::regression::streaming::{Summed, report_from_sums};
+use crate::stats::regression::{LmRobust, RegressionError, SeType};
 
 /// What queries 1 and 2 return.
 #[derive(Debug, Clone)]
@@ -253,61 +253,19 @@ pub(super) fn assemble(
             (variance.vcov, variance.df)
         }
     };
-    let coefficients = (0..k)
-        .map(|c| {
-            Ok(Coefficient {
-                term: names[c].clone(),
-                estimate: checked_estimate(
-                    &names[c],
-                    coef[c],
-                    vcov[(c, c)],
-                    df[c],
-                    options.conf_level,
-                    options.alternative,
-                )?,
-            })
-        })
-        .collect::<Result<Vec<_>, RegressionError>>()?;
-    let has_intercept = names.iter().any(|name| name == "(Intercept)");
-    let tss = if has_intercept {
-        residuals.tss
-    } else {
-        // Without an intercept R² is measured from zero: Σy² = tss + n·ȳ².
-        residuals.tss + nf * moments.mean_y * moments.mean_y
-    };
-    let r_squared = 1.0 - residuals.ssr / tss;
-    let adj_r_squared =
-        1.0 - (1.0 - r_squared) * (nf - f64::from(u8::from(has_intercept))) / (nf - kf);
-    let dendf = if se_type.is_clustered() {
-        jf - 1.0
-    } else {
-        nf - kf
-    };
-    let fstatistic: Option<FStatistic> = f_statistic(
+    report_from_sums(&Summed {
+        names,
         coef,
-        &vcov,
-        has_intercept,
+        vcov: &vcov,
+        df: &df,
+        n,
+        clusters: options.clustered.then_some(j),
+        ssr: residuals.ssr,
+        tss: residuals.tss,
+        mean_y: moments.mean_y,
         se_type,
-        r_squared,
-        nf - kf,
-        dendf,
-    );
-    let res_var = residuals.ssr / (nf - kf);
-    Ok(LmRobust {
-        coefficients,
-        se_type,
-        nobs: n,
-        nclusters: options.clustered.then_some(j),
-        df_residual: nf - kf,
-        res_var,
-        sigma: res_var.sqrt(),
-        weighted: false,
-        r_squared,
-        adj_r_squared,
-        fstatistic,
-        vcov: (0..k)
-            .map(|r| (0..k).map(|c| vcov[(r, c)]).collect())
-            .collect(),
+        conf_level: options.conf_level,
+        alternative: options.alternative,
     })
 }
 

@@ -334,51 +334,92 @@ pub fn lm_robust_streamed<S: ChunkSource>(
             (variance.vcov, variance.df)
         }
     };
+    report_from_sums(&Summed {
+        names,
+        coef: &coef,
+        vcov: &vcov,
+        df: &df,
+        n,
+        clusters: options.clustered.then_some(j),
+        ssr: sums.ssr,
+        tss: sums.tss,
+        mean_y,
+        se_type,
+        conf_level: options.conf_level,
+        alternative: options.alternative,
+    })
+    .map_err(Into::into)
+}
+
+/// What a fit from sums (streamed here, or by an engine's queries in
+/// `engine::sums`) has found, for `report_from_sums`.
+pub(crate) struct Summed<'a> {
+    pub names: &'a [String],
+    pub coef: &'a DVector<f64>,
+    pub vcov: &'a DMatrix<f64>,
+    /// Degrees of freedom of each coefficient's t.
+    pub df: &'a [f64],
+    pub n: usize,
+    /// The number of clusters of a clustered variance.
+    pub clusters: Option<usize>,
+    pub ssr: f64,
+    /// Σ(y − ȳ)².
+    pub tss: f64,
+    pub mean_y: f64,
+    pub se_type: SeType,
+    pub conf_level: f64,
+    pub alternative: Alternative,
+}
+
+/// The fit as `lm_robust` reports it (estimates, R², F) from its sums.
+pub(crate) fn report_from_sums(fit: &Summed<'_>) -> Result<LmRobust, RegressionError> {
+    let names = fit.names;
+    let (n, k) = (fit.n, names.len());
+    let (nf, kf) = (n as f64, k as f64);
     let coefficients = (0..k)
         .map(|c| {
             Ok(Coefficient {
                 term: names[c].clone(),
                 estimate: checked_estimate(
                     &names[c],
-                    coef[c],
-                    vcov[(c, c)],
-                    df[c],
-                    options.conf_level,
-                    options.alternative,
+                    fit.coef[c],
+                    fit.vcov[(c, c)],
+                    fit.df[c],
+                    fit.conf_level,
+                    fit.alternative,
                 )?,
             })
         })
         .collect::<Result<Vec<_>, RegressionError>>()?;
     let has_intercept = names.iter().any(|name| name == "(Intercept)");
     let tss = if has_intercept {
-        sums.tss
+        fit.tss
     } else {
         // Without an intercept R² is measured from zero: Σy² = tss + n·ȳ².
-        sums.tss + nf * mean_y * mean_y
+        fit.tss + nf * fit.mean_y * fit.mean_y
     };
-    let r_squared = 1.0 - sums.ssr / tss;
+    let r_squared = 1.0 - fit.ssr / tss;
     let adj_r_squared =
         1.0 - (1.0 - r_squared) * (nf - f64::from(u8::from(has_intercept))) / (nf - kf);
-    let dendf = if se_type.is_clustered() {
-        jf - 1.0
-    } else {
-        nf - kf
+    let dendf = match fit.clusters {
+        Some(j) if fit.se_type.is_clustered() => j as f64 - 1.0,
+        _ => nf - kf,
     };
     let fstatistic: Option<FStatistic> = f_statistic(
-        &coef,
-        &vcov,
+        fit.coef,
+        fit.vcov,
         has_intercept,
-        se_type,
+        fit.se_type,
         r_squared,
         nf - kf,
         dendf,
     );
-    let res_var = sums.ssr / (nf - kf);
+    let res_var = fit.ssr / (nf - kf);
     Ok(LmRobust {
         coefficients,
-        se_type,
+        se_type: fit.se_type,
         nobs: n,
-        nclusters: options.clustered.then_some(j),
+        nclusters: fit.clusters,
         df_residual: nf - kf,
         res_var,
         sigma: res_var.sqrt(),
@@ -387,7 +428,7 @@ pub fn lm_robust_streamed<S: ChunkSource>(
         adj_r_squared,
         fstatistic,
         vcov: (0..k)
-            .map(|r| (0..k).map(|c| vcov[(r, c)]).collect())
+            .map(|r| (0..k).map(|c| fit.vcov[(r, c)]).collect())
             .collect(),
     })
 }
