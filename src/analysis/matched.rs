@@ -611,6 +611,10 @@ fn balance_at_rows(
     };
     let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
     let kept_rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
+    // Where the units are the table's rows in order, every one kept, a column of
+    // numbers is used as the table holds it (no copy).
+    let in_order =
+        kept_rows.len() == data.n_rows() && kept_rows.iter().enumerate().all(|(i, &r)| i == r);
     // Each column's values in unit order, columns in parallel, collected in order.
     let variables: Vec<_> = {
         use rayon::prelude::*;
@@ -620,7 +624,10 @@ fn balance_at_rows(
                 Held::Numbers(values) => vec![crate::matching::balance::BalanceVariable {
                     name: name.clone(),
                     level: None,
-                    values: kept_rows.iter().map(|&r| values.value(r)).collect(),
+                    values: in_order
+                        .then(|| crate::matching::Values::shared(values))
+                        .flatten()
+                        .unwrap_or_else(|| kept_rows.iter().map(|&r| values.value(r)).collect()),
                 }],
                 Held::Other(column) => variables_of(name, column, &kept_rows),
             })

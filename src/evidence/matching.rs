@@ -105,7 +105,7 @@ mod tests {
         let variables = [BalanceVariable {
             name: "x".into(),
             level: None,
-            values: x,
+            values: x.into(),
         }];
         balance_table(&BalanceInput {
             treated: &treated,

@@ -42,7 +42,7 @@ pub struct BalanceVariable {
     pub name: String,
     pub level: Option<String>,
     /// One value per unit of the pool, in the order of `BalanceInput::treated`.
-    pub values: Vec<f64>,
+    pub values: super::Values,
 }
 
 /// What `balance_table` needs: the pool, its weights after matching, the variables.

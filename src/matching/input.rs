@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::data::Table;
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
 
-use super::MatchError;
+use super::{MatchError, Values};
 
 /// The pool, in unit-id (byte) order.
 #[derive(Debug, Clone)]
@@ -23,8 +23,9 @@ pub struct MatchInput {
     pub treated: Vec<bool>,
     /// File line of each unit (for messages).
     pub lines: Vec<u64>,
-    /// Covariate values by column; filled where `missing: indicators` filled them.
-    pub columns: Vec<Vec<f64>>,
+    /// Covariate values by column; filled where `missing: indicators` filled them
+    /// (the table's own column, not a copy, where the units are the rows in order).
+    pub columns: Vec<Values>,
     pub covariate_names: Vec<String>,
     /// Whether the unit has every covariate (false only under `missing: listwise`).
     pub complete: Vec<bool>,
@@ -113,14 +114,20 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     let mut columns = Vec::new();
     let mut covariate_names = Vec::new();
     let mut indicators = Vec::new();
-    // The covariates that read as numbers without a missing value (the usual case),
-    // put in unit order in parallel; the others, and every error, below in turn.
-    let mut complete_columns: Vec<Option<Vec<f64>>> = plan
+    // The covariates that read as numbers without a missing value (the usual case):
+    // the table's own columns when the file lists the units in id order, else put in
+    // unit order in parallel; the others, and every error, below in turn.
+    let in_order = order.iter().enumerate().all(|(i, &r)| i == r);
+    let mut complete_columns: Vec<Option<Values>> = plan
         .covariates
         .par_iter()
         .map(|name| {
             let raw = table.numbers(name).ok()?;
-            (raw.null_count() == 0).then(|| order.iter().map(|&r| raw.value(r)).collect())
+            if in_order {
+                Values::shared(&raw)
+            } else {
+                (raw.null_count() == 0).then(|| order.iter().map(|&r| raw.value(r)).collect())
+            }
         })
         .collect();
     for (j, name) in plan.covariates.iter().enumerate() {
@@ -187,7 +194,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     }
     for (name, column) in indicators {
         covariate_names.push(name);
-        columns.push(column);
+        columns.push(column.into());
     }
     let mut stratum = vec![0; n];
     let mut stratum_labels = vec![Vec::new()];

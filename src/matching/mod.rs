@@ -18,6 +18,7 @@ mod neighbours;
 mod optimal;
 mod stage;
 mod strata;
+mod values;
 mod weighting;
 
 pub mod balance;
@@ -39,6 +40,7 @@ pub use stage::{
     MatchManifest, MatchStageOutput, StageData, run_stage, run_stage_keeping,
     run_stage_keeping_with,
 };
+pub use values::Values;
 pub use weighting::{effective_sample_size, entropy_balance};
 
 /// One unit of the pool and what the match stage made of it.

@@ -831,7 +831,7 @@ mod tests {
         let variables = [BalanceVariable {
             name: "age".into(),
             level: None,
-            values: vec![30.0, 40.0, 60.0, 31.0, 41.0, 20.0, 25.0],
+            values: vec![30.0, 40.0, 60.0, 31.0, 41.0, 20.0, 25.0].into(),
         }];
         let distance = [0.6, 0.7, 0.9, 0.55, 0.65, 0.1, 0.2];
         balance_table(&BalanceInput {
