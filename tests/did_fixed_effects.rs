@@ -64,11 +64,11 @@ fn match_fixture(file: &str) {
         &[
             Covariate::Numeric {
                 name: "d".into(),
-                values: floats(&data["d"]),
+                values: floats(&data["d"]).into(),
             },
             Covariate::Numeric {
                 name: "x1".into(),
-                values: floats(&data["x1"]),
+                values: floats(&data["x1"]).into(),
             },
         ],
     )
@@ -174,7 +174,7 @@ fn a_covariate_constant_within_units_is_absorbed_and_named() {
         false,
         &[Covariate::Numeric {
             name: "region_size".into(),
-            values: vec![5.0, 5.0, 3.0, 3.0, 2.0, 2.0, 7.0, 7.0],
+            values: vec![5.0, 5.0, 3.0, 3.0, 2.0, 2.0, 7.0, 7.0].into(),
         }],
     )
     .unwrap();

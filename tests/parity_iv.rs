@@ -98,7 +98,7 @@ fn iv_robust_matches_estimatr_aer_and_the_inverted_ar_test() {
             .map(|c| match c.as_str().unwrap() {
                 "x1" => Covariate::Numeric {
                     name: "x1".into(),
-                    values: data.x1.clone(),
+                    values: data.x1.clone().into(),
                 },
                 "g" => Covariate::Factor {
                     name: "g".into(),

@@ -94,11 +94,11 @@ fn lm_covariates(x1: Vec<f64>, x2: Vec<f64>, g: Vec<String>) -> Vec<Covariate> {
     vec![
         Covariate::Numeric {
             name: "x1".into(),
-            values: x1,
+            values: x1.into(),
         },
         Covariate::Numeric {
             name: "x2".into(),
-            values: x2,
+            values: x2.into(),
         },
         Covariate::Factor {
             name: "g".into(),
@@ -440,11 +440,11 @@ fn logistic_separation_is_reported_with_the_column() {
         &[
             Covariate::Numeric {
                 name: "x".into(),
-                values: floats(&sep["data"]["x"]),
+                values: floats(&sep["data"]["x"]).into(),
             },
             Covariate::Numeric {
                 name: "z".into(),
-                values: floats(&sep["data"]["z"]),
+                values: floats(&sep["data"]["z"]).into(),
             },
         ],
     )
@@ -466,7 +466,7 @@ fn logistic_separation_is_reported_with_the_column() {
         &[
             Covariate::Numeric {
                 name: "x1".into(),
-                values: floats(&qs["data"]["x1"]),
+                values: floats(&qs["data"]["x1"]).into(),
             },
             Covariate::Factor {
                 name: "g".into(),
@@ -502,11 +502,11 @@ fn cr2_with_cluster_fixed_effects_matches_estimatr() {
         &[
             Covariate::Numeric {
                 name: "x1".into(),
-                values: floats(&data["x1"]),
+                values: floats(&data["x1"]).into(),
             },
             Covariate::Numeric {
                 name: "x2".into(),
-                values: floats(&data["x2"]),
+                values: floats(&data["x2"]).into(),
             },
             Covariate::Factor {
                 name: "cl".into(),
@@ -548,7 +548,7 @@ fn logistic_extreme_but_finite_fit_is_not_separation() {
         true,
         &[Covariate::Numeric {
             name: "x".into(),
-            values: floats(&ex["data"]["x"]),
+            values: floats(&ex["data"]["x"]).into(),
         }],
     )
     .unwrap();
@@ -697,11 +697,11 @@ fn weighted_and_robust_logistic_regression_match_glm_and_sandwich() {
         &[
             Covariate::Numeric {
                 name: "x1".into(),
-                values: floats(&data["x1"]),
+                values: floats(&data["x1"]).into(),
             },
             Covariate::Numeric {
                 name: "x2".into(),
-                values: floats(&data["x2"]),
+                values: floats(&data["x2"]).into(),
             },
         ],
     )
@@ -746,7 +746,7 @@ fn logistic_regression_refuses_bad_weights_and_variances() {
         true,
         &[Covariate::Numeric {
             name: "x".into(),
-            values: x,
+            values: x.into(),
         }],
     )
     .unwrap();

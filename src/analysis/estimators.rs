@@ -240,7 +240,7 @@ pub(crate) fn compare_arms(
             let covariates = context.covariates_for(&in_pair, rows)?;
             let mut columns = vec![Covariate::Numeric {
                 name: TREATMENT_TERM.into(),
-                values: treatment.clone(),
+                values: treatment.clone().into(),
             }];
             columns.extend(covariates);
             let design = build_design(false, &columns).map_err(fail)?;
@@ -316,7 +316,7 @@ pub(crate) fn compare_arms(
             } else {
                 let mut columns = vec![Covariate::Numeric {
                     name: TREATMENT_TERM.into(),
-                    values: treatment.clone(),
+                    values: treatment.clone().into(),
                 }];
                 columns.extend(covariates);
                 columns.extend(fixed);

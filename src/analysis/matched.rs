@@ -169,7 +169,7 @@ pub fn matched_effect(
     };
     let treatment_column = Covariate::Numeric {
         name: TREATMENT_TERM.into(),
-        values: treatment.clone(),
+        values: treatment.clone().into(),
     };
     let unadjusted_design =
         build_design(true, std::slice::from_ref(&treatment_column)).map_err(fail)?;
@@ -625,7 +625,7 @@ fn balance_at_rows(
                     name: name.clone(),
                     level: None,
                     values: in_order
-                        .then(|| crate::matching::Values::shared(values))
+                        .then(|| crate::data::Values::shared(values))
                         .flatten()
                         .unwrap_or_else(|| kept_rows.iter().map(|&r| values.value(r)).collect()),
                 }],

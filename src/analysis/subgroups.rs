@@ -196,7 +196,7 @@ fn interaction_test<'a>(
     let y: Vec<f64> = present.iter().map(|&p| rows.y[p]).collect();
     let mut columns = vec![Covariate::Numeric {
         name: TREATED.into(),
-        values: z.clone(),
+        values: z.clone().into(),
     }];
     // Treatment contrasts against the first level, and each dummy times z.
     let mut interaction_terms = Vec::new();
@@ -213,7 +213,7 @@ fn interaction_test<'a>(
         interaction_terms.push(format!("{TREATED}:{name}"));
         columns.push(Covariate::Numeric {
             name,
-            values: dummy,
+            values: dummy.into(),
         });
     }
     let adjusted_for = if estimator.adjusts() {

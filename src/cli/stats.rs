@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use arrow_array::{Array, Float64Array};
 use clap::{Args, Subcommand, ValueEnum};
 use evident::Error;
-use evident::data::{DataError, Table};
+use evident::data::{DataError, Table, Values};
 use evident::engine::{
     DimRequest, Engine, RegressionRequest, difference_in_means_on, lm_robust_on,
 };
@@ -985,7 +985,13 @@ impl Complete {
         match self.column(name) {
             Loaded::Numbers(values) => Covariate::Numeric {
                 name: name.to_string(),
-                values: self.values(values),
+                // Every row complete: the table's column itself, not a copy.
+                values: self
+                    .keep
+                    .is_none()
+                    .then(|| Values::shared(values))
+                    .flatten()
+                    .unwrap_or_else(|| self.values(values).into()),
             },
             Loaded::Labels(..) => Covariate::Factor {
                 name: name.to_string(),

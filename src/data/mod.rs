@@ -22,9 +22,11 @@ mod columnar;
 mod csv_columns;
 pub mod periods;
 mod store;
+mod values;
 
 pub use columnar::Format;
 use store::Stored;
+pub use values::Values;
 
 /// Field texts read as a missing value.
 pub const MISSING_TOKENS: [&str; 5] = ["", "NA", "N/A", "NaN", "null"];

@@ -42,7 +42,7 @@ pub struct BalanceVariable {
     pub name: String,
     pub level: Option<String>,
     /// One value per unit of the pool, in the order of `BalanceInput::treated`.
-    pub values: super::Values,
+    pub values: crate::data::Values,
 }
 
 /// What `balance_table` needs: the pool, its weights after matching, the variables.

@@ -11,7 +11,8 @@ use rayon::prelude::*;
 use crate::data::Table;
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
 
-use super::{MatchError, Values};
+use super::MatchError;
+use crate::data::Values;
 
 /// The pool, in unit-id (byte) order.
 #[derive(Debug, Clone)]

@@ -18,7 +18,6 @@ mod neighbours;
 mod optimal;
 mod stage;
 mod strata;
-mod values;
 mod weighting;
 
 pub mod balance;
@@ -40,7 +39,6 @@ pub use stage::{
     MatchManifest, MatchStageOutput, StageData, run_stage, run_stage_keeping,
     run_stage_keeping_with,
 };
-pub use values::Values;
 pub use weighting::{effective_sample_size, entropy_balance};
 
 /// One unit of the pool and what the match stage made of it.

@@ -587,7 +587,7 @@ fn estimate_with_library(d: &SimulationDesign, s: &Scratch, m: usize) -> Option<
             };
             let covariate = Covariate::Numeric {
                 name: "x".into(),
-                values: x,
+                values: x.into(),
             };
             let fit = if d.estimator == EstimatorKind::Lin {
                 lm_lin(&y, "treatment", &z, &[covariate], &options).ok()?
@@ -597,7 +597,7 @@ fn estimate_with_library(d: &SimulationDesign, s: &Scratch, m: usize) -> Option<
                     &[
                         Covariate::Numeric {
                             name: "treatment".into(),
-                            values: z,
+                            values: z.into(),
                         },
                         covariate,
                     ],

@@ -17,12 +17,13 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 use super::RegressionError;
+use crate::data::Values;
 
 /// One right-hand-side variable.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Covariate {
-    /// A numeric column, used as is.
-    Numeric { name: String, values: Vec<f64> },
+    /// A numeric column, used as is (its own values, or the table's column shared).
+    Numeric { name: String, values: Values },
     /// A categorical column, one label per row, expanded with treatment contrasts.
     Factor { name: String, levels: Vec<String> },
 }
@@ -139,7 +140,7 @@ pub fn build_design_rows(
             Covariate::Numeric { name, values } => {
                 check_finite(name, values.iter().copied())?;
                 names.push(name.clone());
-                columns.push(values.as_slice().into());
+                columns.push((&**values).into());
             }
             Covariate::Factor { name, levels } => {
                 let sorted: Vec<&str> = levels
@@ -171,12 +172,16 @@ pub fn build_design_rows(
     }
     check_unique(&names)?;
     let k = columns.len();
-    // Filled column by column into one allocation of n × k.
-    let mut x = DMatrix::zeros(n, k);
-    for (j, column) in columns.iter().enumerate() {
-        x.column_mut(j).copy_from_slice(column);
+    // One allocation of n × k, filled column by column (column-major, as the matrix
+    // stores it) without zeroing it first.
+    let mut storage = Vec::with_capacity(n * k);
+    for column in &columns {
+        storage.extend_from_slice(column);
     }
-    Ok(Design { names, x })
+    Ok(Design {
+        names,
+        x: DMatrix::from_vec(n, k, storage),
+    })
 }
 
 fn check_finite(name: &str, values: impl Iterator<Item = f64>) -> Result<(), RegressionError> {
@@ -215,7 +220,7 @@ mod tests {
             &[
                 Covariate::Numeric {
                     name: "x".into(),
-                    values: vec![1.0, 2.0, 3.0],
+                    values: vec![1.0, 2.0, 3.0].into(),
                 },
                 Covariate::Factor {
                     name: "group".into(),
@@ -248,7 +253,7 @@ mod tests {
             true,
             &[Covariate::Numeric {
                 name: "age".into(),
-                values: vec![1.0, f64::NAN],
+                values: vec![1.0, f64::NAN].into(),
             }],
         )
         .unwrap_err();

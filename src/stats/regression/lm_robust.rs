@@ -382,7 +382,7 @@ mod tests {
             true,
             &[Covariate::Numeric {
                 name: "x".into(),
-                values: x,
+                values: x.into(),
             }],
         )
         .unwrap();
@@ -469,7 +469,7 @@ mod tests {
                 },
                 Covariate::Numeric {
                     name: "d".into(),
-                    values: d,
+                    values: d.into(),
                 },
             ],
         )
@@ -534,7 +534,7 @@ mod invariants {
             true,
             &[Covariate::Numeric {
                 name: "x".into(),
-                values: x.to_vec(),
+                values: x.to_vec().into(),
             }],
         )?;
         lm_robust(

@@ -704,7 +704,7 @@ mod tests {
             true,
             &[Covariate::Numeric {
                 name: "x".into(),
-                values: vec![1.0, 2.0, 3.0, 4.0],
+                values: vec![1.0, 2.0, 3.0, 4.0].into(),
             }],
         )
         .unwrap();
@@ -722,7 +722,7 @@ mod tests {
             true,
             &[Covariate::Numeric {
                 name: "x".into(),
-                values: vec![1.0, 2.0, 3.0, 4.0, 2.5],
+                values: vec![1.0, 2.0, 3.0, 4.0, 2.5].into(),
             }],
         )
         .unwrap();

@@ -1,6 +1,7 @@
-//! A column of numbers the match stage works on: its own vector, or the values of
-//! a column the table already holds (shared, not copied: at 10,000,000 units one
-//! covariate is 80 MB).
+//! A column of numbers an estimator works on: its own vector, or the values of a
+//! column the table already holds (shared, not copied: at 10,000,000 rows one
+//! column is 80 MB). Regression covariates and the match stage's covariates and
+//! balance variables are held this way.
 
 use std::ops::Deref;
 
