@@ -347,7 +347,7 @@ fn parse_plain_piece(
         let record_bytes = record.as_bytes();
         for at in memchr::memchr_iter(b',', record_bytes).chain([record_bytes.len()]) {
             if let Some(Some(builder)) = columns.get_mut(field) {
-                builder.push(record[from..at].trim());
+                builder.push(trim_field(&record[from..at]));
             }
             field += 1;
             from = at + 1;
@@ -367,6 +367,19 @@ fn parse_plain_piece(
         lines,
         line_ends,
     })
+}
+
+/// `str::trim`, skipped for a field that begins and ends with a printable ASCII
+/// byte (almost every field; no such byte is white space).
+fn trim_field(field: &str) -> &str {
+    match field.as_bytes() {
+        [first, .., last] | [first @ last]
+            if (b'!'..=b'~').contains(first) && (b'!'..=b'~').contains(last) =>
+        {
+            field
+        }
+        _ => field.trim(),
+    }
 }
 
 /// Appends one record's wanted fields to their columns.

@@ -104,8 +104,9 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 /// and the power of ten are exact doubles, so one correctly rounded division is
 /// the correctly rounded value, the number `str::parse` gives (Clinger's fast
 /// path, which the standard library takes for these texts too). `None` for any
-/// other text, left to `str::parse`.
-fn plain_decimal(text: &str) -> Option<f64> {
+/// other text, left to `str::parse`. With the value, whether the text is how Rust
+/// prints it (told in the same pass over the bytes, see `prints_back`).
+fn plain_decimal(text: &str) -> Option<(f64, Spelling)> {
     let (negative, digits) = match text.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
         bytes => (false, bytes),
@@ -135,7 +136,28 @@ fn plain_decimal(text: &str) -> Option<f64> {
         None => 0,
     };
     let magnitude = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction];
-    Some(if negative { -magnitude } else { magnitude })
+    let whole = point.unwrap_or(digits.len());
+    // As `prints_back` for a plain decimal (at most 15 digits): Rust never prints a
+    // fraction ending in 0, and a whole part with a leading zero is checked by
+    // formatting.
+    let spelling = if fraction > 0 && digits[digits.len() - 1] == b'0' {
+        Spelling::Other
+    } else if whole > 1 && digits[0] == b'0' {
+        Spelling::Unknown
+    } else {
+        Spelling::Own
+    };
+    Some((if negative { -magnitude } else { magnitude }, spelling))
+}
+
+/// Whether a number's text is how Rust prints its value (when not, the column keeps
+/// the text, so that nothing of the file is lost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    Own,
+    Other,
+    /// Found out by formatting the value.
+    Unknown,
 }
 
 /// Builds one column from field texts in file order: numbers while every field
@@ -184,6 +206,24 @@ impl ColumnBuilder {
                 scratch,
             } => {
                 let row = values.len();
+                // Almost every field: a plain decimal (never a missing-value token).
+                if let Some((value, spelling)) = plain_decimal(text)
+                    && in_range(value)
+                {
+                    values.push(value);
+                    match spelling {
+                        Spelling::Own => {}
+                        Spelling::Other => texts.push((row, text.into())),
+                        Spelling::Unknown => {
+                            scratch.clear();
+                            let _ = write!(scratch, "{value}");
+                            if scratch != text {
+                                texts.push((row, text.into()));
+                            }
+                        }
+                    }
+                    return;
+                }
                 if is_missing(text) {
                     nulls.push(row);
                     values.push(0.0);
@@ -192,7 +232,7 @@ impl ColumnBuilder {
                     }
                     return;
                 }
-                let Some(value) = plain_decimal(text).or_else(|| text.parse::<f64>().ok()) else {
+                let Some(value) = text.parse::<f64>().ok() else {
                     self.become_text();
                     self.push(text);
                     return;
@@ -418,9 +458,17 @@ mod tests {
             texts.push(text);
         }
         for text in &texts {
-            if let Some(value) = plain_decimal(text) {
+            if let Some((value, spelling)) = plain_decimal(text) {
                 let parsed: f64 = text.parse().unwrap();
                 assert_eq!(value.to_bits(), parsed.to_bits(), "{text}");
+                // The spelling told in the same pass is what formatting tells.
+                let printed = format!("{value}");
+                match spelling {
+                    Spelling::Own => assert_eq!(printed, *text),
+                    Spelling::Other => assert_ne!(printed, *text),
+                    Spelling::Unknown => assert!(!prints_back(text), "{text}"),
+                }
+                assert_eq!(spelling == Spelling::Own, prints_back(text), "{text}");
             }
         }
         assert!(plain_decimal("1.101262").is_some() && plain_decimal("-0").is_some());
