@@ -21,7 +21,7 @@ use arrow_schema::{DataType, SchemaRef};
 use rayon::prelude::*;
 
 use super::DataError;
-use super::store::{Stored, concat, in_range, validity};
+use super::store::{FieldText, Stored, concat, in_range, validity};
 
 /// The on-disk formats a table is read from, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +210,7 @@ fn decode_of(path: &Path, column: &str, data_type: &DataType) -> Result<Decode, 
 /// the converted piece of a text column.
 struct GroupRest {
     missing: Vec<Vec<usize>>,
-    texts: Vec<Vec<(usize, Box<str>)>>,
+    texts: Vec<Vec<(usize, FieldText)>>,
     pieces: Vec<Option<Stored>>,
 }
 
@@ -406,7 +406,7 @@ fn fill(
     out: &mut [f64],
     first: usize,
     missing: &mut Vec<usize>,
-    texts: &mut Vec<(usize, Box<str>)>,
+    texts: &mut Vec<(usize, FieldText)>,
 ) -> Result<(), DataError> {
     // Integers beyond 2^53 do not all fit a double: their digits are kept.
     const EXACT: u64 = 1 << 53;
@@ -606,7 +606,7 @@ fn text(
 struct NumberColumn {
     values: Vec<f64>,
     valid: Vec<bool>,
-    texts: Vec<(usize, Box<str>)>,
+    texts: Vec<(usize, FieldText)>,
 }
 
 impl NumberColumn {

@@ -15,6 +15,10 @@ use arrow_array::{Array, Float64Array, StringArray};
 
 use super::{MAX_MAGNITUDE, MIN_MAGNITUDE, is_missing};
 
+/// The kept text of one number field (see [`Stored::Numbers`]): inline up to 24
+/// bytes, so keeping millions of them is no allocation each.
+pub(crate) type FieldText = compact_str::CompactString;
+
 /// One loaded column.
 #[derive(Debug, Clone)]
 pub(crate) enum Stored {
@@ -23,7 +27,7 @@ pub(crate) enum Stored {
     /// that of any field whose value does not print back as written.
     Numbers {
         values: Float64Array,
-        texts: Vec<(usize, Box<str>)>,
+        texts: Vec<(usize, FieldText)>,
     },
     /// Text of every field (already trimmed); null only for a missing value in a
     /// columnar file.
@@ -167,7 +171,7 @@ pub(crate) enum ColumnBuilder {
         values: Vec<f64>,
         /// The rows that are null, in order (few, so kept sparse).
         nulls: Vec<usize>,
-        texts: Vec<(usize, Box<str>)>,
+        texts: Vec<(usize, FieldText)>,
         scratch: String,
     },
     Text(StringBuilder),
@@ -321,7 +325,7 @@ pub(crate) enum Joiner {
     Numbers {
         values: Vec<f64>,
         nulls: Vec<usize>,
-        texts: Vec<(usize, Box<str>)>,
+        texts: Vec<(usize, FieldText)>,
     },
     Text(StringBuilder),
 }
