@@ -16,7 +16,7 @@ use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, 
 use datafusion::prelude::{
     DataFrame, Expr, ParquetReadOptions, SessionConfig, SessionContext, cast, ident, lit, when,
 };
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 
 use super::sums::{self, Moments, Residuals, Variance};
 use super::{
@@ -25,7 +25,9 @@ use super::{
 };
 use crate::stats::regression::diff_in_means::ArmMeans;
 use crate::stats::regression::lm_robust::checked_estimate;
-use crate::stats::regression::{DifferenceInMeans, DimDesign, LmRobust, RegressionError, SeType};
+use crate::stats::regression::{
+    DifferenceInMeans, DimDesign, LmRobust, RegressionError, SeType, symmetric_from_packed_upper,
+};
 
 /// How many times a Ballista query is submitted when the executor holding its
 /// result is lost before the result is fetched (all within the engine's timeout).
@@ -714,21 +716,7 @@ impl Table {
         names.extend(covariates.iter().cloned());
         let k = names.len();
         let se_type = options.se_type;
-        match (se_type.is_clustered(), options.clustered) {
-            (true, false) => {
-                return Err(RegressionError::ClustersRequired {
-                    se_type: se_type.to_string(),
-                }
-                .into());
-            }
-            (false, true) => {
-                return Err(RegressionError::ClustersNotAllowed {
-                    se_type: se_type.to_string(),
-                }
-                .into());
-            }
-            _ => {}
-        }
+        se_type.check_clustering(options.clustered)?;
         // Column j of the design as an expression over the file.
         let column = |j: usize| -> Expr {
             if intercept && j == 0 {
@@ -805,15 +793,8 @@ impl Table {
         let products = self
             .scalars(aggregate(centred_frame.clone(), vec![], second))
             .await?;
-        let mut gram = DMatrix::zeros(k, k);
-        let mut next = 0;
-        for a in 0..k {
-            for b in a..k {
-                gram[(a, b)] = products[next];
-                gram[(b, a)] = products[next];
-                next += 1;
-            }
-        }
+        let gram = symmetric_from_packed_upper(k, &products);
+        let next = k * (k + 1) / 2;
         let cross = DVector::from_column_slice(&products[next..next + k]);
         let moments = Moments {
             n,
@@ -861,18 +842,7 @@ impl Table {
                 residuals.ssr += values[0];
                 residuals.tss += values[1];
                 let score = DVector::from_column_slice(&values[2..2 + k]);
-                let gram = cr2.then(|| {
-                    let mut gram = DMatrix::zeros(k, k);
-                    let mut next = 2 + k;
-                    for a in 0..k {
-                        for b in a..k {
-                            gram[(a, b)] = values[next];
-                            gram[(b, a)] = values[next];
-                            next += 1;
-                        }
-                    }
-                    gram
-                });
+                let gram = cr2.then(|| symmetric_from_packed_upper(k, &values[2 + k..]));
                 residuals.clusters.insert(label, (gram, score));
             }
         } else {
@@ -919,15 +889,8 @@ impl Table {
             residuals.ssr = values[0];
             residuals.tss = values[1];
             if hc {
-                let mut meat = DMatrix::zeros(k, k);
-                let mut next = 2;
-                for a in 0..k {
-                    for b in a..k {
-                        meat[(a, b)] = values[next];
-                        meat[(b, a)] = values[next];
-                        next += 1;
-                    }
-                }
+                let meat = symmetric_from_packed_upper(k, &values[2..]);
+                let next = 2 + k * (k + 1) / 2;
                 if leverage && values[next] <= LEVERAGE_ONE {
                     return Err(EngineError::LeverageOne {
                         path: self.path.clone(),

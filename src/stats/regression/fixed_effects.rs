@@ -434,31 +434,7 @@ pub fn lm_robust_fe(
     } else {
         SeType::HC2
     });
-    match (se_type.is_clustered(), options.clusters) {
-        (true, None) => {
-            return Err(RegressionError::ClustersRequired {
-                se_type: se_type.to_string(),
-            });
-        }
-        (false, Some(_)) => {
-            return Err(RegressionError::ClustersNotAllowed {
-                se_type: se_type.to_string(),
-            });
-        }
-        (true, Some(c)) if c.len() != n => {
-            return Err(RegressionError::LengthMismatch {
-                column: "clusters".into(),
-                expected: n,
-                found: c.len(),
-            });
-        }
-        (true, Some(c)) if c.count() < 2 => {
-            return Err(RegressionError::SingleCluster {
-                cluster: c.label(0).to_string(),
-            });
-        }
-        _ => {}
-    }
+    super::variance::check_clusters(se_type, options.clusters, n)?;
     let largest = |candidates: &mut dyn Iterator<Item = usize>| {
         candidates.max_by_key(|&i| (factors[i].levels.count(), usize::MAX - i))
     };

@@ -55,5 +55,24 @@ pub use iv::{
 };
 pub use lm_lin::{lm_lin, lm_lin_arms, lm_lin_with_fixed_effects};
 pub use lm_robust::{Coefficient, FStatistic, LmRobust, LmRobustOptions, lm_robust};
-pub use logistic::{LogisticFit, LogisticOptions, logistic_regression};
+pub use logistic::{
+    LogisticEstimates, LogisticFit, LogisticOptions, logistic_estimates, logistic_regression,
+};
 pub use variance::SeType;
+
+/// The symmetric k × k matrix whose upper triangle, diagonal included, is `packed`
+/// row by row ((0,0), (0,1), …, (0,k−1), (1,1), …): how cross-products summed one
+/// pair of columns at a time come back. `packed` holds at least k(k + 1)/2 values;
+/// the rest is not read.
+pub(crate) fn symmetric_from_packed_upper(k: usize, packed: &[f64]) -> nalgebra::DMatrix<f64> {
+    let mut matrix = nalgebra::DMatrix::zeros(k, k);
+    let mut next = 0;
+    for a in 0..k {
+        for b in a..k {
+            matrix[(a, b)] = packed[next];
+            matrix[(b, a)] = packed[next];
+            next += 1;
+        }
+    }
+    matrix
+}

@@ -145,21 +145,7 @@ pub fn lm_robust_streamed<S: ChunkSource>(
     } else {
         SeType::HC2
     });
-    match (se_type.is_clustered(), options.clustered) {
-        (true, false) => {
-            return Err(RegressionError::ClustersRequired {
-                se_type: se_type.to_string(),
-            }
-            .into());
-        }
-        (false, true) => {
-            return Err(RegressionError::ClustersNotAllowed {
-                se_type: se_type.to_string(),
-            }
-            .into());
-        }
-        _ => {}
-    }
+    se_type.check_clustering(options.clustered)?;
     let k = names.len();
     // Pass 1: triangles of [X | y], chunk by chunk.
     let triangles: Vec<Triangle> = (0..source.chunks())

@@ -51,6 +51,20 @@ impl SeType {
         matches!(self, SeType::CR0 | SeType::CR1 | SeType::CR2)
     }
 
+    /// Whether clusters are given as this type needs: a CR type needs them, and the
+    /// others refuse them rather than ignore them.
+    pub(crate) fn check_clustering(self, clustered: bool) -> Result<(), RegressionError> {
+        match (self.is_clustered(), clustered) {
+            (true, false) => Err(RegressionError::ClustersRequired {
+                se_type: self.to_string(),
+            }),
+            (false, true) => Err(RegressionError::ClustersNotAllowed {
+                se_type: self.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// estimatr's name for the type.
     pub fn estimatr_name(self) -> &'static str {
         match self {
@@ -82,6 +96,31 @@ pub(crate) struct Variance {
 /// Leverage at or above 1 − this makes HC2/HC3 undefined.
 const LEVERAGE_ONE: f64 = 1e-12;
 
+/// Checks `clusters` against `se_type` ([`SeType::check_clustering`]) and, when
+/// given, that they label the `n` rows and are at least two.
+pub(crate) fn check_clusters(
+    se_type: SeType,
+    clusters: Option<&Clusters>,
+    n: usize,
+) -> Result<(), RegressionError> {
+    se_type.check_clustering(clusters.is_some())?;
+    if let Some(c) = clusters {
+        if c.len() != n {
+            return Err(RegressionError::LengthMismatch {
+                column: "clusters".into(),
+                expected: n,
+                found: c.len(),
+            });
+        }
+        if c.count() < 2 {
+            return Err(RegressionError::SingleCluster {
+                cluster: c.label(0).to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Computes V̂ and df for `se_type`. `x` is the unweighted design (needed by weighted
 /// CR2).
 pub(crate) fn variance(
@@ -93,33 +132,7 @@ pub(crate) fn variance(
     let n = fit.n();
     let k = fit.k();
     let (nf, kf) = (n as f64, k as f64);
-    match (se_type.is_clustered(), clusters) {
-        (true, None) => {
-            return Err(RegressionError::ClustersRequired {
-                se_type: se_type.to_string(),
-            });
-        }
-        (false, Some(_)) => {
-            return Err(RegressionError::ClustersNotAllowed {
-                se_type: se_type.to_string(),
-            });
-        }
-        (true, Some(c)) => {
-            if c.len() != n {
-                return Err(RegressionError::LengthMismatch {
-                    column: "clusters".into(),
-                    expected: n,
-                    found: c.len(),
-                });
-            }
-            if c.count() < 2 {
-                return Err(RegressionError::SingleCluster {
-                    cluster: c.label(0).to_string(),
-                });
-            }
-        }
-        (false, None) => {}
-    }
+    check_clusters(se_type, clusters, n)?;
     let df_resid = vec![nf - kf; k];
     match se_type {
         SeType::Classical => {
