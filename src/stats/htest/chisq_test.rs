@@ -123,14 +123,7 @@ pub fn chisq_test_gof(x: &[f64], p: &[f64]) -> Result<ChisqTest, TestError> {
             got: x.len(),
         });
     }
-    if p.len() != x.len() {
-        return Err(TestError::LengthMismatch {
-            x: "x",
-            y: "p",
-            x_len: x.len(),
-            y_len: p.len(),
-        });
-    }
+    super::check_same_length(("x", x.len()), ("p", p.len()))?;
     check_table(&[x.to_vec()], 1, 2)?;
     if let Some(&bad) = p.iter().find(|&&v| !(v.is_finite() && v > 0.0)) {
         return Err(TestError::InvalidArgument {

@@ -79,6 +79,26 @@ pub(crate) fn check_finite(name: &'static str, values: &[f64]) -> Result<(), Tes
     }
 }
 
+/// The differences x − y of paired samples, both finite and of the same length.
+pub(crate) fn paired_differences(x: &[f64], y: &[f64]) -> Result<Vec<f64>, TestError> {
+    check_finite("x", x)?;
+    check_finite("y", y)?;
+    check_same_length(("x", x.len()), ("y", y.len()))?;
+    Ok(x.iter().zip(y).map(|(a, b)| a - b).collect())
+}
+
+/// Checks that two inputs, given as (name, length), have the same length.
+pub(crate) fn check_same_length(
+    (x, x_len): (&'static str, usize),
+    (y, y_len): (&'static str, usize),
+) -> Result<(), TestError> {
+    if x_len == y_len {
+        Ok(())
+    } else {
+        Err(TestError::LengthMismatch { x, y, x_len, y_len })
+    }
+}
+
 /// Checks `0 < conf_level < 1`.
 pub(crate) fn check_conf_level(conf_level: f64) -> Result<(), TestError> {
     if conf_level.is_finite() && conf_level > 0.0 && conf_level < 1.0 {

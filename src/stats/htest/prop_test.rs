@@ -97,14 +97,7 @@ pub fn prop_test(x: &[f64], n: &[f64], options: &PropTestOptions) -> Result<Prop
             got: 0,
         });
     }
-    if n.len() != k {
-        return Err(TestError::LengthMismatch {
-            x: "x",
-            y: "n",
-            x_len: k,
-            y_len: n.len(),
-        });
-    }
+    super::check_same_length(("x", k), ("n", n.len()))?;
     for i in 0..k {
         if !x[i].is_finite() || x[i] < 0.0 {
             return Err(TestError::InvalidCount {

@@ -35,7 +35,7 @@ use serde::Serialize;
 use super::dist::{pt, pt_upper, qt};
 use super::error::TestError;
 use super::format;
-use super::{check_conf_level, check_finite};
+use super::{check_conf_level, check_finite, paired_differences};
 use crate::stats::estimate::{Alternative, Estimate};
 
 /// Options of a t test (R's defaults: two-sided, μ₀ = 0, 95 %).
@@ -151,17 +151,7 @@ pub fn t_test_one_sample(x: &[f64], options: &TTestOptions) -> Result<TTest, Tes
 /// or constant differences.
 pub fn t_test_paired(x: &[f64], y: &[f64], options: &TTestOptions) -> Result<TTest, TestError> {
     check_options(options)?;
-    check_finite("x", x)?;
-    check_finite("y", y)?;
-    if x.len() != y.len() {
-        return Err(TestError::LengthMismatch {
-            x: "x",
-            y: "y",
-            x_len: x.len(),
-            y_len: y.len(),
-        });
-    }
-    let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
+    let d = paired_differences(x, y)?;
     one_sample(&d, options, TTestKind::Paired)
 }
 

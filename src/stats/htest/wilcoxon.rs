@@ -51,7 +51,7 @@ use super::dist::{pnorm, pnorm_upper, qnorm};
 use super::error::TestError;
 use super::format;
 use super::rank_dist::{CountDistribution, MAX_RANK_SUM_CELLS, MAX_SIGNED_RANK_N};
-use super::{check_conf_level, check_finite};
+use super::{check_conf_level, check_finite, paired_differences};
 use crate::stats::estimate::Alternative;
 
 /// Options of the Wilcoxon tests (R's defaults: two-sided, μ₀ = 0, exact chosen by size,
@@ -286,17 +286,7 @@ pub fn wilcox_signed_rank_paired(
     options: &WilcoxonOptions,
 ) -> Result<WilcoxonTest, TestError> {
     check_options(options)?;
-    check_finite("x", x)?;
-    check_finite("y", y)?;
-    if x.len() != y.len() {
-        return Err(TestError::LengthMismatch {
-            x: "x",
-            y: "y",
-            x_len: x.len(),
-            y_len: y.len(),
-        });
-    }
-    let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
+    let d = paired_differences(x, y)?;
     signed_rank(&d, options, "location shift")
 }
 
