@@ -435,38 +435,73 @@ pub fn write_parts_atomically(
     dir: &Path,
     files: Vec<(&str, Vec<std::borrow::Cow<'_, [u8]>>)>,
 ) -> Result<Vec<PathBuf>, Error> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    write_streams_atomically(dir, &names, |open| {
+        use std::io::Write;
+        for (index, (_, parts)) in files.into_iter().enumerate() {
+            for part in parts {
+                open[index].write_all(&part).map_err(|e| (index, e))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// [`write_atomically`] for files made while they are written: `produce` is given
+/// one open (temporary) file per name, in the order of `names`, and returns the
+/// position of the file behind an error. Every file is renamed into place only
+/// when `produce` succeeds; otherwise every temporary is removed.
+pub fn write_streams_atomically<F>(
+    dir: &Path,
+    names: &[&str],
+    produce: F,
+) -> Result<Vec<PathBuf>, Error>
+where
+    F: FnOnce(&mut [std::fs::File]) -> Result<(), (usize, std::io::Error)>,
+{
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
     })?;
     remove_stale_temporaries(dir);
-    let write_parts =
-        |path: &Path, parts: Vec<std::borrow::Cow<'_, [u8]>>| -> std::io::Result<()> {
-            use std::io::Write;
-            let mut file = std::fs::File::create(path)?;
-            for part in parts {
-                file.write_all(&part)?;
-            }
-            Ok(())
-        };
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, parts) in files {
-        let temporary = dir.join(format!(".{}.{}.tmp", name, std::process::id()));
-        if let Err(source) = write_parts(&temporary, parts) {
-            for (t, _) in &staged {
-                let _ = std::fs::remove_file(t);
-            }
-            let _ = std::fs::remove_file(&temporary);
-            return Err(Error::Write {
-                path: temporary,
-                source,
-            });
+    let temporaries: Vec<PathBuf> = names
+        .iter()
+        .map(|name| dir.join(format!(".{}.{}.tmp", name, std::process::id())))
+        .collect();
+    let remove_all = || {
+        for t in &temporaries {
+            let _ = std::fs::remove_file(t);
         }
-        staged.push((temporary, dir.join(name)));
+    };
+    let mut open = Vec::with_capacity(names.len());
+    for temporary in &temporaries {
+        match std::fs::File::create(temporary) {
+            Ok(file) => open.push(file),
+            Err(source) => {
+                remove_all();
+                return Err(Error::Write {
+                    path: temporary.clone(),
+                    source,
+                });
+            }
+        }
     }
-    let mut written = Vec::with_capacity(staged.len());
-    for (temporary, target) in staged {
-        std::fs::rename(&temporary, &target).map_err(|source| Error::Write {
+    if let Err((index, source)) = produce(&mut open) {
+        drop(open);
+        remove_all();
+        return Err(Error::Write {
+            path: temporaries
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| dir.to_path_buf()),
+            source,
+        });
+    }
+    drop(open);
+    let mut written = Vec::with_capacity(names.len());
+    for (temporary, name) in temporaries.iter().zip(names) {
+        let target = dir.join(name);
+        std::fs::rename(temporary, &target).map_err(|source| Error::Write {
             path: target.clone(),
             source,
         })?;

@@ -609,8 +609,24 @@ fn balance_at_rows(
             Held::Other(Column::Identifier(_)) => true,
         })
     };
-    let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
-    let kept_rows: Vec<usize> = kept.iter().map(|&k| rows[k]).collect();
+    // Positions (in `units`) and table rows of the units kept: borrowed as they are
+    // when every unit is kept (no two column-sized copies at 10,000,000 units).
+    let every_row_present = (0..rows.len()).all(|k| present(rows[k]));
+    let (kept, kept_rows): (std::borrow::Cow<'_, [usize]>, std::borrow::Cow<'_, [usize]>) =
+        if every_row_present {
+            (
+                std::borrow::Cow::Owned(Vec::new()),
+                std::borrow::Cow::Borrowed(rows),
+            )
+        } else {
+            let kept: Vec<usize> = (0..rows.len()).filter(|&k| present(rows[k])).collect();
+            let kept_rows = kept.iter().map(|&k| rows[k]).collect::<Vec<_>>();
+            (kept.into(), kept_rows.into())
+        };
+    let unit_of = |k: usize| match every_row_present {
+        true => &units[k],
+        false => &units[kept[k]],
+    };
     // Where the units are the table's rows in order, every one kept, a column of
     // numbers is used as the table holds it (no copy).
     let in_order =
@@ -636,10 +652,11 @@ fn balance_at_rows(
             .flatten()
             .collect()
     };
-    let treated: Vec<bool> = kept.iter().map(|&k| units[k].treated).collect();
-    let weights: Vec<f64> = kept.iter().map(|&k| units[k].weight).collect();
-    let status: Vec<_> = kept.iter().map(|&k| units[k].status).collect();
-    let distance: Option<Vec<f64>> = kept.iter().map(|&k| units[k].distance).collect();
+    let kept_count = kept_rows.len();
+    let treated: Vec<bool> = (0..kept_count).map(|k| unit_of(k).treated).collect();
+    let weights: Vec<f64> = (0..kept_count).map(|k| unit_of(k).weight).collect();
+    let status: Vec<_> = (0..kept_count).map(|k| unit_of(k).status).collect();
+    let distance: Option<Vec<f64>> = (0..kept_count).map(|k| unit_of(k).distance).collect();
     let balance = balance_table(&BalanceInput {
         treated: &treated,
         weights: &weights,
@@ -649,7 +666,7 @@ fn balance_at_rows(
         status: &status,
         adjusted: adjust_for,
     });
-    Ok((balance, rows.len() - kept.len()))
+    Ok((balance, rows.len() - kept_count))
 }
 
 /// Balance, effects, sensitivity and the criterion of a matched comparison.

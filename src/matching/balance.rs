@@ -244,8 +244,6 @@ pub fn balance_table(input: &BalanceInput) -> BalanceTable {
 struct Pool {
     treated: Vec<usize>,
     control: Vec<usize>,
-    ones_treated: Vec<f64>,
-    ones_control: Vec<f64>,
     weights_treated: Vec<f64>,
     weights_control: Vec<f64>,
 }
@@ -256,8 +254,6 @@ impl Pool {
             (0..input.treated.len()).partition(|&i| input.treated[i]);
         let gather = |group: &[usize]| group.iter().map(|&i| input.weights[i]).collect();
         Pool {
-            ones_treated: vec![1.0; treated.len()],
-            ones_control: vec![1.0; control.len()],
             weights_treated: gather(&treated),
             weights_control: gather(&control),
             treated,
@@ -318,19 +314,19 @@ fn row(
     xt.extend(pool.treated.iter().map(|&i| x[i]));
     xc.clear();
     xc.extend(pool.control.iter().map(|&i| x[i]));
-    let std = denominator(&xt, &xc, pool, binary, input.estimand);
+    let std = denominator(&xt, &xc, binary, input.estimand);
     // One sort of the values serves the eCDFs before and after, walked once.
     let ecdf = (!binary).then(|| ecdf_differences(x, input.treated, input.weights, pool, scratch));
     let before = stats(
-        (&xt, &pool.ones_treated),
-        (&xc, &pool.ones_control),
+        (&xt, Weights::Ones(xt.len())),
+        (&xc, Weights::Ones(xc.len())),
         binary,
         std,
         ecdf.map(|e| e.0),
     );
     let after = stats(
-        (&xt, &pool.weights_treated),
-        (&xc, &pool.weights_control),
+        (&xt, Weights::Given(&pool.weights_treated)),
+        (&xc, Weights::Given(&pool.weights_control)),
         binary,
         std,
         ecdf.map(|e| e.1),
@@ -438,22 +434,41 @@ fn value_of_key(key: u64) -> f64 {
 }
 
 /// Weighted mean of the values `x` of one group with weights `w` (aligned).
-fn weighted_mean(x: &[f64], w: &[f64]) -> f64 {
+fn weighted_mean(x: &[f64], w: Weights<'_>) -> f64 {
     let total: f64 = w.iter().sum();
-    w.iter().zip(x).map(|(&w, &x)| w * x).sum::<f64>() / total
+    w.iter().zip(x).map(|(w, &x)| w * x).sum::<f64>() / total
+}
+
+/// The weights of one group's values: each 1 (the pool before matching, without
+/// a column of ones the size of the group) or given. Sums over either take the
+/// same terms in the same order.
+#[derive(Debug, Clone, Copy)]
+enum Weights<'a> {
+    Ones(usize),
+    Given(&'a [f64]),
+}
+
+impl<'a> Weights<'a> {
+    fn iter(self) -> impl Iterator<Item = f64> + 'a {
+        let (len, given) = match self {
+            Weights::Ones(len) => (len, None),
+            Weights::Given(w) => (w.len(), Some(w)),
+        };
+        (0..len).map(move |i| given.map_or(1.0, |w| w[i]))
+    }
 }
 
 /// MatchIt's `wvar`: p(1 − p) for 0/1 variables, else Σw(x − x̄)²/(1 − Σw²) with the
 /// weights normalised to sum 1 (the unbiased variance when the weights are equal).
-fn weighted_variance(x: &[f64], w: &[f64], binary: bool) -> f64 {
+fn weighted_variance(x: &[f64], w: Weights<'_>, binary: bool) -> f64 {
     let total: f64 = w.iter().sum();
-    let mean: f64 = w.iter().zip(x).map(|(&w, &x)| w / total * x).sum();
+    let mean: f64 = w.iter().zip(x).map(|(w, &x)| w / total * x).sum();
     if binary {
         return mean * (1.0 - mean);
     }
     let mut ss = 0.0;
     let mut sum_sq_w = 0.0;
-    for (&w, &x) in w.iter().zip(x) {
+    for (w, &x) in w.iter().zip(x) {
         let wi = w / total;
         ss += wi * (x - mean).powi(2);
         sum_sq_w += wi * wi;
@@ -464,8 +479,8 @@ fn weighted_variance(x: &[f64], w: &[f64], binary: bool) -> f64 {
 /// The SMD denominator on the pool before matching (unit weights), with MatchIt's
 /// fallback to the pooled SD when it is not finite or below √eps; `xt` and `xc` are
 /// the values of the treated and the control units.
-fn denominator(xt: &[f64], xc: &[f64], pool: &Pool, binary: bool, estimand: Estimand) -> f64 {
-    let (ones_t, ones_c) = (&pool.ones_treated, &pool.ones_control);
+fn denominator(xt: &[f64], xc: &[f64], binary: bool, estimand: Estimand) -> f64 {
+    let (ones_t, ones_c) = (Weights::Ones(xt.len()), Weights::Ones(xc.len()));
     let sd = match estimand {
         Estimand::Att => weighted_variance(xt, ones_t, binary).sqrt(),
         Estimand::Atc => weighted_variance(xc, ones_c, binary).sqrt(),
@@ -491,7 +506,7 @@ fn denominator(xt: &[f64], xc: &[f64], pool: &Pool, binary: bool, estimand: Esti
         let centred: f64 = [(xt, ones_t), (xc, ones_c)]
             .iter()
             .map(|(g, ones)| {
-                let m = weighted_mean(g, ones);
+                let m = weighted_mean(g, *ones);
                 g.iter().map(|&v| (v - m).powi(2)).sum::<f64>()
             })
             .sum();
@@ -503,13 +518,13 @@ fn denominator(xt: &[f64], xc: &[f64], pool: &Pool, binary: bool, estimand: Esti
 /// The statistics of one sample: each group's values with their weights, and the
 /// eCDF mean and max of that sample (`None` for 0/1 variables).
 fn stats(
-    (xt, wt): (&[f64], &[f64]),
-    (xc, wc): (&[f64], &[f64]),
+    (xt, wt): (&[f64], Weights<'_>),
+    (xc, wc): (&[f64], Weights<'_>),
     binary: bool,
     std: f64,
     ecdf: Option<(f64, f64)>,
 ) -> BalanceStats {
-    let nonzero = |w: &[f64]| w.iter().filter(|&&v| v != 0.0).count();
+    let nonzero = |w: Weights<'_>| w.iter().filter(|&v| v != 0.0).count();
     let too_small = nonzero(wt) < 2 && nonzero(wc) < 2;
     let mean_treated = weighted_mean(xt, wt);
     let mean_control = weighted_mean(xc, wc);
@@ -553,8 +568,8 @@ fn ecdf_differences(
 ) -> ((f64, f64), (f64, f64)) {
     let total_t: f64 = pool.weights_treated.iter().sum();
     let total_c: f64 = pool.weights_control.iter().sum();
-    let ones_t: f64 = pool.ones_treated.iter().sum();
-    let ones_c: f64 = pool.ones_control.iter().sum();
+    let ones_t: f64 = Weights::Ones(pool.treated.len()).iter().sum();
+    let ones_c: f64 = Weights::Ones(pool.control.len()).iter().sum();
     // A unit weight's step, as w / total with w = 1.
     let (step_t, step_c) = (1.0 / ones_t, -1.0 / ones_c);
     // Each unit's step after, w / total (treated) or −w / total (control), is sorted

@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::{MatchError, MatchInput};
-use crate::stats::regression::{Design, LogisticOptions, logistic_regression};
+use crate::stats::regression::{Design, LogisticOptions, logistic_estimates};
 
 /// The fitted propensity model, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,13 +69,9 @@ pub fn propensity_scores(
         .iter()
         .map(|&i| if input.treated[i] { 1.0 } else { 0.0 })
         .collect();
-    let fit = logistic_regression(&design, &y, &LogisticOptions::default())
+    let fit = logistic_estimates(&design, &y, &LogisticOptions::default())
         .map_err(|source| MatchError::PropensityModel { source })?;
-    let beta: Vec<f64> = fit
-        .coefficients
-        .iter()
-        .map(|c| c.estimate.estimate)
-        .collect();
+    let beta = fit.coefficients;
     // Each usable unit's score (the units of `rows`), in parallel.
     let mut scores = vec![f64::NAN; input.ids.len()];
     {

@@ -44,6 +44,13 @@ pub fn render_matched_parts(result: &MatchResult) -> Vec<Vec<u8>> {
     parts
 }
 
+/// The parts of [`render_matched_parts`] made one at a time on the calling thread,
+/// as they are asked for: a writer holds one part at a time (at 10,000,000 units
+/// the whole file is 500 MB).
+pub fn matched_parts_one_by_one(result: &MatchResult) -> impl Iterator<Item = Vec<u8>> + '_ {
+    std::iter::once(header_bytes()).chain(result.units.chunks(RENDER_CHUNK).map(render_rows))
+}
+
 fn header_bytes() -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))

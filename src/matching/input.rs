@@ -110,6 +110,19 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
         .iter()
         .map(|&r| std::mem::take(&mut raw_ids[r]))
         .collect();
+    // Under `missing: "error"`: the first unit, in file order, missing `name`.
+    let first_missing = |name: &str, is_missing: &dyn Fn(usize) -> bool| {
+        let first = (0..n)
+            .filter(|&i| is_missing(i))
+            .min_by_key(|&i| lines[i])
+            .unwrap_or(0);
+        MatchError::MissingCovariate {
+            path: plan.data.clone(),
+            line: lines[first],
+            column: name.to_string(),
+            unit: ids[first].clone(),
+        }
+    };
     let mut complete = vec![true; n];
     let mut notes = Vec::new();
     let mut columns = Vec::new();
@@ -148,16 +161,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
         if missing > 0 {
             match plan.missing {
                 MatchMissing::Error => {
-                    let first = (0..n)
-                        .filter(|&i| values[i].is_none())
-                        .min_by_key(|&i| lines[i])
-                        .unwrap_or(0);
-                    return Err(MatchError::MissingCovariate {
-                        path: plan.data.clone(),
-                        line: lines[first],
-                        column: name.clone(),
-                        unit: ids[first].clone(),
-                    });
+                    return Err(first_missing(name, &|i| values[i].is_none()));
                 }
                 MatchMissing::Listwise => {
                     for (c, v) in complete.iter_mut().zip(&values) {
@@ -207,16 +211,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
             if values.iter().any(Option::is_none) {
                 match plan.missing {
                     MatchMissing::Error => {
-                        let first = (0..n)
-                            .filter(|&i| values[i].is_none())
-                            .min_by_key(|&i| lines[i])
-                            .unwrap_or(0);
-                        return Err(MatchError::MissingCovariate {
-                            path: plan.data.clone(),
-                            line: lines[first],
-                            column: name.clone(),
-                            unit: ids[first].clone(),
-                        });
+                        return Err(first_missing(name, &|i| values[i].is_none()));
                     }
                     MatchMissing::Listwise => {
                         for (c, v) in complete.iter_mut().zip(&values) {

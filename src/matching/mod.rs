@@ -30,7 +30,10 @@ pub use crate::spec::matching::Estimand;
 use crate::spec::matching::{Distance, MatchMethod, MatchingPlan};
 pub use distance::{PropensityModel, mahalanobis_whitener, propensity_scores, rank_transform};
 pub use error::MatchError;
-pub use file::{MATCHED_FILE, MATCHED_MANIFEST_FILE, render_matched_csv, render_matched_parts};
+pub use file::{
+    MATCHED_FILE, MATCHED_MANIFEST_FILE, matched_parts_one_by_one, render_matched_csv,
+    render_matched_parts,
+};
 pub use input::{MatchInput, read_input};
 pub use matched_file::{MatchedFileError, read_matched_sample};
 pub use nearest::{NearestOptions, nearest_neighbour};

@@ -7,7 +7,6 @@
 //! inputs differ, or that finds matched.csv edited or without a manifest, stops
 //! unless `force`. The same inputs rebuild the same bytes, so re-running is safe.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -108,14 +107,11 @@ where
             let _reuse = crate::data::ReuseFreedBlocks::new();
             let mut input = super::input::from_table(matching, &table)?;
             let result = super::build_taking_ids(matching, &mut input)?;
-            // matched.csv in parts (never joined into one buffer: 500 MB at
-            // 10,000,000 units), hashed part by part.
-            let csv = super::render_matched_parts(&result);
-            Ok((table, input, result, csv))
+            Ok((table, input, result))
         })();
         (built, hashing.join().expect("hashing does not panic"))
     });
-    let (table, mut input, result, csv) = built?;
+    let (table, mut input, result) = built?;
     let data_sha256 = data_sha256.map_err(|source| {
         MatchError::Data(crate::data::DataError::Read {
             path: matching.data.clone(),
@@ -151,37 +147,37 @@ where
     let rows = std::mem::take(&mut input.rows);
     drop(input);
     let kept = StageData { table, rows };
-    // matched.csv hashed part by part and written with its manifest on a thread of
-    // its own, while `alongside` runs here.
+    // matched.csv rendered, hashed and written part by part, then its manifest, on
+    // a thread of its own while `alongside` runs here: one part is held at a time,
+    // never the whole file (500 MB at 10,000,000 units).
     let (files, alongside_output) = std::thread::scope(|scope| {
+        let result = &result;
         let writing = scope.spawn(move || {
-            let matched_sha256 = {
-                use sha2::Digest;
-                let mut hasher = sha2::Sha256::new();
-                for part in &csv {
-                    hasher.update(part);
-                }
-                sha256_hex_of_digest(hasher.finalize().as_slice())
-            };
-            let manifest = MatchManifest {
-                matched_manifest_version: 1,
-                data_sha256,
-                settings_sha256,
-                matched_sha256,
-            };
-            let mut manifest_bytes =
-                serde_json::to_vec_pretty(&manifest).expect("a manifest is plain JSON");
-            manifest_bytes.push(b'\n');
-            // Each part of matched.csv is freed once written.
-            crate::pipeline::write_parts_atomically(
+            crate::pipeline::write_streams_atomically(
                 dir,
-                vec![
-                    (MATCHED_FILE, csv.into_iter().map(Cow::Owned).collect()),
-                    (MATCHED_MANIFEST_FILE, vec![Cow::Owned(manifest_bytes)]),
-                ],
+                &[MATCHED_FILE, MATCHED_MANIFEST_FILE],
+                |open| {
+                    use sha2::Digest;
+                    use std::io::Write;
+                    let mut hasher = sha2::Sha256::new();
+                    for part in super::matched_parts_one_by_one(result) {
+                        hasher.update(&part);
+                        open[0].write_all(&part).map_err(|e| (0, e))?;
+                    }
+                    let manifest = MatchManifest {
+                        matched_manifest_version: 1,
+                        data_sha256,
+                        settings_sha256,
+                        matched_sha256: sha256_hex_of_digest(hasher.finalize().as_slice()),
+                    };
+                    let mut manifest_bytes =
+                        serde_json::to_vec_pretty(&manifest).expect("a manifest is plain JSON");
+                    manifest_bytes.push(b'\n');
+                    open[1].write_all(&manifest_bytes).map_err(|e| (1, e))
+                },
             )
         });
-        let alongside_output = alongside(&result, &kept);
+        let alongside_output = alongside(result, &kept);
         (
             writing.join().expect("writing matched.csv does not panic"),
             alongside_output,

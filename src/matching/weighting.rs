@@ -93,12 +93,12 @@ pub(crate) fn run(
                            reweighted: &[usize],
                            target: Vec<f64>|
              -> Result<(), MatchError> {
-                let rows: Vec<Vec<f64>> = input
-                    .columns
-                    .iter()
-                    .map(|c| reweighted.iter().map(|&i| c[i]).collect())
-                    .collect();
-                let w = entropy_balance(&rows, &target, &input.covariate_names)?;
+                let w = entropy_balance_at(
+                    &input.columns,
+                    Some(reweighted),
+                    &target,
+                    &input.covariate_names,
+                )?;
                 for (&i, wi) in reweighted.iter().zip(w) {
                     weights[i] = wi;
                 }
@@ -213,11 +213,31 @@ pub fn entropy_balance(
     target: &[f64],
     names: &[String],
 ) -> Result<Vec<f64>, MatchError> {
+    entropy_balance_at(columns, None, target, names)
+}
+
+/// [`entropy_balance`] for the `units` of `columns` (every row when `None`), without
+/// a copy of their columns: the one copy the solver needs is its own row-major,
+/// centred and scaled matrix, built column by column. (At 10,000,000 units and ten
+/// covariates each copy is 720 MB; there used to be three.)
+fn entropy_balance_at<C: std::ops::Deref<Target = [f64]>>(
+    columns: &[C],
+    units: Option<&[usize]>,
+    target: &[f64],
+    names: &[String],
+) -> Result<Vec<f64>, MatchError> {
     let k = columns.len();
-    let n = columns.first().map_or(0, Vec::len);
+    let n = match units {
+        Some(units) => units.len(),
+        None => columns.first().map_or(0, |c| c.len()),
+    };
     // Centre at the target and scale by each column's SD, for conditioning.
-    let mut scaled = Vec::with_capacity(k);
-    for (j, c) in columns.iter().enumerate() {
+    let mut rows = vec![0.0; n * k];
+    for (j, column) in columns.iter().enumerate() {
+        let c: std::borrow::Cow<[f64]> = match units {
+            Some(units) => units.iter().map(|&i| column[i]).collect(),
+            None => std::borrow::Cow::Borrowed(&column[..]),
+        };
         let (lo, hi) = c
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
@@ -234,14 +254,13 @@ pub fn entropy_balance(
                 ),
             });
         }
-        let sd = crate::stats::summary::mean_and_variance(c).1.sqrt();
+        let sd = crate::stats::summary::mean_and_variance(&c).1.sqrt();
         let sd = if sd > 0.0 { sd } else { 1.0 };
-        scaled.push(c.iter().map(|v| (v - target[j]) / sd).collect::<Vec<f64>>());
+        // Row-major, for one pass over the units per evaluation.
+        for (row, v) in rows.chunks_exact_mut(k).zip(c.iter()) {
+            row[j] = (v - target[j]) / sd;
+        }
     }
-    // Row-major copy for one pass per evaluation.
-    let rows: Vec<f64> = (0..n)
-        .flat_map(|i| scaled.iter().map(move |c| c[i]))
-        .collect();
     let evaluate = |lambda: &[f64]| -> (f64, Vec<f64>) {
         let etas: Vec<f64> = rows
             .par_chunks(k.max(1))
