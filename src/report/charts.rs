@@ -16,7 +16,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::format::{EffectText, percent, significant, tick};
+use super::format::{EffectText, percent, period_tick, significant, tick};
 use super::model::{FindingRow, ReportModel};
 use crate::assign::Balance;
 use crate::power::plan::PlanResult;
@@ -144,16 +144,27 @@ pub(crate) type TimeChart<'a, 'b> = ChartContext<
     >,
 >;
 
+/// What the x axis of a [`time_chart`] counts, for its tick labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum XAxis {
+    /// Periods (years, months or quarters numbered, periods since treatment): whole
+    /// periods without thousands separators (2005, not 2,005).
+    Periods,
+    /// Amounts, with separators as every other figure.
+    Values,
+}
+
 /// The frame every chart over periods shares: [`CHART_WIDTH`] by 400 px, a caption,
 /// axes titled `x_desc` and `y_desc` with ticks through the one formatter, a light
-/// grid; `draw` adds the series, and with `legend` the labelled series are listed in
-/// the upper right. Returns the SVG.
+/// grid; `draw` adds the series, and with a `legend` position the labelled series are
+/// listed there. Returns the SVG.
 pub(crate) fn time_chart(
     caption: &str,
     (x_desc, y_desc): (&str, &str),
+    x_axis: XAxis,
     (x_lo, x_hi): (f64, f64),
     (y_lo, y_hi): (f64, f64),
-    legend: bool,
+    legend: Option<SeriesLabelPosition>,
     draw: impl FnOnce(&mut TimeChart<'_, '_>),
 ) -> String {
     register_font();
@@ -176,7 +187,10 @@ pub(crate) fn time_chart(
                 .configure_mesh()
                 .x_desc(x_desc)
                 .y_desc(y_desc)
-                .x_label_formatter(&|v| tick(*v, span_x, 4))
+                .x_label_formatter(&|v| match x_axis {
+                    XAxis::Periods => period_tick(*v, span_x),
+                    XAxis::Values => tick(*v, span_x, 4),
+                })
                 .y_label_formatter(&|v| tick(*v, span_y, 4))
                 .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
                 .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
@@ -184,13 +198,13 @@ pub(crate) fn time_chart(
                 .draw()
                 .ok();
             draw(&mut chart);
-            if legend {
+            if let Some(position) = legend {
                 chart
                     .configure_series_labels()
                     .label_font(("sans-serif", TICK_SIZE).into_font())
                     .background_style(WHITE.mix(0.9))
                     .border_style(RGBColor(0xCC, 0xCC, 0xCC))
-                    .position(SeriesLabelPosition::UpperRight)
+                    .position(position)
                     .draw()
                     .ok();
             }

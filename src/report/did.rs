@@ -7,7 +7,9 @@
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::charts::{BLUE, Chart, VERMILLION, dashed_vertical, padded_range, time_chart, titled};
+use super::charts::{
+    BLUE, Chart, VERMILLION, XAxis, dashed_vertical, padded_range, time_chart, titled,
+};
 use super::document::{Block, Table};
 use super::format::{EffectText, Scale, count, p_value, significant};
 use super::model::ReportModel;
@@ -162,9 +164,10 @@ fn event_study_chart(series: &DidSeries, outcome: &OutcomeResult) -> Chart {
     let svg = time_chart(
         "Effect by period relative to treatment",
         ("periods since treatment started", &y_desc),
+        XAxis::Periods,
         (x_min, x_max),
         y,
-        false,
+        None,
         |chart| {
             chart
                 .draw_series(LineSeries::new(
@@ -226,9 +229,10 @@ fn group_means_chart(did: &DidAnalysis, series: &DidSeries, outcome: &OutcomeRes
     let svg = time_chart(
         "Mean outcome of treated and comparison units",
         ("period", &outcome.label),
+        XAxis::Periods,
         (x_min, x_max),
         y,
-        true,
+        Some(SeriesLabelPosition::UpperRight),
         |chart| {
             dashed_vertical(chart, fit.treatment_period as f64 - 0.5, y);
             // The comparison line is dashed, so the two differ without colour.

@@ -1125,8 +1125,8 @@ fn assignment_blocks(
                         format!("{} vs {}", r.arm, r.control),
                         control_mean,
                         treatment_mean,
-                        significant(r.smd, 2),
-                        significant(r.variance_ratio, 3),
+                        fixed(r.smd, 3),
+                        fixed(r.variance_ratio, 2),
                     ]
                 })
                 .collect(),

@@ -6,7 +6,7 @@
 
 use plotters::prelude::*;
 
-use super::charts::{Chart, time_chart, titled};
+use super::charts::{Chart, XAxis, time_chart, titled};
 use super::document::{Block, Table};
 use super::format::{fixed, percent, significant};
 use crate::analysis::Analysis;
@@ -368,9 +368,10 @@ pub(super) fn ceac_chart(analysis: &Analysis) -> Option<Chart> {
             &format!("Value per unit of outcome ({})", first.currency),
             "Probability the net benefit is positive",
         ),
+        XAxis::Values,
         (x_lo, x_hi),
         (0.0, 1.0),
-        true,
+        Some(SeriesLabelPosition::UpperRight),
         |chart| {
             for (i, e) in analysis.economics.iter().enumerate() {
                 let colour = colours[i % colours.len()];

@@ -64,6 +64,25 @@ pub fn tick(x: f64, span: f64, digits: usize) -> String {
     significant((x / step).round() * step, digits)
 }
 
+/// A tick on an axis of periods (years, or periods numbered from 1 or from the start
+/// of treatment), without thousands separators: 2005 reads 2005, not "2,005". A tick
+/// between periods (plotters may put them at halves on a short axis) keeps the
+/// decimals its step needs (2019.5, not a rounded "2,020").
+pub fn period_tick(x: f64, span: f64) -> String {
+    if !x.is_finite() || x.abs() >= 1e15 {
+        return tick(x, span, 4);
+    }
+    let whole = x.round();
+    if (x - whole).abs() <= 1e-9 * span.abs().max(1.0) {
+        // Exact: |whole| < 10¹⁵ < 2⁵³.
+        return signed_whole(whole as i64);
+    }
+    // Two decimals below the span's decade, at least one.
+    let decimals = (2 - span.abs().max(1e-9).log10().floor() as i32).clamp(1, 9) as usize;
+    let text = trim_zeros(&format!("{:.decimals$}", x.abs()));
+    if x < 0.0 { format!("−{text}") } else { text }
+}
+
 /// `x` to `digits` significant figures, trailing zeros dropped, with thousands
 /// separators and a true minus sign; very large or very small magnitudes as
 /// "1.2 × 10⁻⁵". Not-a-number reads "not estimable".
@@ -497,6 +516,19 @@ fn with_separators(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_ticks_are_whole_periods_without_separators() {
+        assert_eq!(period_tick(2005.0, 23.0), "2005");
+        assert_eq!(period_tick(2_004.999_999_999_999_5, 23.0), "2005");
+        assert_eq!(period_tick(-3.0, 10.0), "−3");
+        assert_eq!(period_tick(-1.1102230246251565e-16, 10.0), "0");
+        assert_eq!(period_tick(12_000.0, 5_000.0), "12000");
+        // Between periods (a chart can tick at halves): as any other tick.
+        assert_eq!(period_tick(2.5, 10.0), "2.5");
+        assert_eq!(period_tick(2012.5, 23.0), "2012.5");
+        assert_eq!(period_tick(-0.25, 3.0), "−0.25");
+    }
 
     #[test]
     fn signed_whole_uses_a_true_minus_and_no_separators() {

@@ -10,8 +10,11 @@ pub(super) struct Html;
 // Print: no forced page breaks (a break before every section left pages nearly
 // blank); headings, captions and figures are kept with what follows; a table may
 // break between rows but never inside one, nor between its header and first row (a
-// caption and header alone at the foot of a page). Phone: each table scrolls inside its own
-// box (so the page never scrolls sideways) and charts shrink with the column. Charts
+// caption and header alone at the foot of a page). Phone: a table of sentences (a
+// summary of findings, the Standards' criteria) is stacked, each row a card whose
+// cells carry their column's name, since squeezed into columns its rows grew tall and
+// mostly empty and half of it was out of view; any other table scrolls inside its own
+// box (so the page never scrolls sideways); charts shrink with the column. Charts
 // are drawn at most 640 px wide, about the width of A4 inside 18 mm margins, so print
 // shows them at full size and their 13 px tick text stays above 11 px.
 const STYLE: &str = r#"
@@ -44,6 +47,16 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
   table { width: auto; min-width: 100%; font-size: 0.85rem; }
   th, td { min-width: 8rem; } /* wide enough that a sentence cell stays a few lines tall; the table scrolls in its box */
 }
+@media screen and (max-width: 40rem) {
+  table.stack, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; }
+  table.stack { width: 100%; min-width: 0; }
+  table.stack caption { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  table.stack tr { border: 1px solid var(--rule); margin: 0 0 0.6rem; }
+  table.stack th, table.stack td { border: 0; min-width: 0; }
+  table.stack td { border-top: 1px solid #e6e6e6; }
+  table.stack td::before { content: attr(data-label); display: block; font-size: 0.8rem; font-weight: 600; color: var(--muted); }
+}
 @media print {
   @page { size: A4; margin: 18mm; }
   body { margin: 0; padding: 0; max-width: none; font-size: 10pt; line-height: 1.4; }
@@ -59,6 +72,21 @@ figcaption { color: var(--muted); font-size: 0.85rem; }
 
 /// From this many columns a table prints in smaller type.
 const WIDE_TABLE_COLUMNS: usize = 9;
+/// A table of fewer columns than [`WIDE_TABLE_COLUMNS`] with a cell at least this
+/// long (a sentence, not a figure or a label) is stacked on a phone.
+const SENTENCE_CHARACTERS: usize = 40;
+
+/// Whether a table is stacked on a phone: sentences in a few columns read better as
+/// one card a row than squeezed; figures keep their columns to be compared down.
+fn stacks_on_a_phone(table: &super::document::Table) -> bool {
+    table.header.len() >= 2
+        && table.header.len() < WIDE_TABLE_COLUMNS
+        && table
+            .rows
+            .iter()
+            .flatten()
+            .any(|c| c.chars().count() >= SENTENCE_CHARACTERS)
+}
 /// Up to this many rows a table is kept on one page...
 const SHORT_TABLE_ROWS: usize = 8;
 /// ...when it also prints in at most this many lines, about a third of an A4 page at
@@ -118,10 +146,21 @@ pub(crate) fn blocks_page(title: &str, blocks: Vec<Block>, charts: &[Chart]) -> 
                     // The wrapper scrolls a wide table on a phone; it is a labelled,
                     // focusable region so keyboard users can scroll it too.
                     // Tables of many columns print smaller so that they fit A4's width.
+                    let stack = stacks_on_a_phone(&table);
                     let class = if table.header.len() >= WIDE_TABLE_COLUMNS {
                         " class=\"wide\""
+                    } else if stack {
+                        // Roles keep a stacked table a table to screen readers.
+                        " class=\"stack\" role=\"table\""
                     } else {
                         ""
+                    };
+                    let role = |name: &str| {
+                        if stack {
+                            format!(" role=\"{name}\"")
+                        } else {
+                            String::new()
+                        }
                     };
                     // A short table moves to the next page whole rather than leave its
                     // caption and header alone at the foot of a page.
@@ -133,15 +172,21 @@ pub(crate) fn blocks_page(title: &str, blocks: Vec<Block>, charts: &[Chart]) -> 
                         ""
                     };
                     body.push_str(&format!(
-                        "<div class=\"table-scroll{short}\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead><tr>",
-                        escape(&table.caption)
+                        "<div class=\"table-scroll{short}\" role=\"region\" tabindex=\"0\" aria-label=\"{0}\">\n<table{class}>\n<caption>{0}</caption>\n<thead{1}><tr{2}>",
+                        escape(&table.caption),
+                        role("rowgroup"),
+                        role("row")
                     ));
                     for h in &table.header {
-                        body.push_str(&format!("<th scope=\"col\">{}</th>", escape(h)));
+                        body.push_str(&format!(
+                            "<th scope=\"col\"{}>{}</th>",
+                            role("columnheader"),
+                            escape(h)
+                        ));
                     }
-                    body.push_str("</tr></thead>\n<tbody>\n");
+                    body.push_str(&format!("</tr></thead>\n<tbody{}>\n", role("rowgroup")));
                     for row in &table.rows {
-                        body.push_str("<tr>");
+                        body.push_str(&format!("<tr{}>", role("row")));
                         for (i, c) in row.iter().enumerate() {
                             let class = match c.as_str() {
                                 "met" => " class=\"status-met\"",
@@ -149,9 +194,20 @@ pub(crate) fn blocks_page(title: &str, blocks: Vec<Block>, charts: &[Chart]) -> 
                                 _ => "",
                             };
                             if i == 0 {
-                                body.push_str(&format!("<th scope=\"row\">{}</th>", escape(c)));
+                                body.push_str(&format!(
+                                    "<th scope=\"row\"{}>{}</th>",
+                                    role("rowheader"),
+                                    escape(c)
+                                ));
                             } else {
-                                body.push_str(&format!("<td{class}>{}</td>", escape(c)));
+                                // A stacked cell shows its column's name above it.
+                                let label = match (stack, table.header.get(i)) {
+                                    (true, Some(h)) => {
+                                        format!(" role=\"cell\" data-label=\"{}\"", escape(h))
+                                    }
+                                    _ => String::new(),
+                                };
+                                body.push_str(&format!("<td{class}{label}>{}</td>", escape(c)));
                             }
                         }
                         body.push_str("</tr>\n");
@@ -200,5 +256,29 @@ mod tests {
         let figures = table(4, 8, "12.3");
         assert_eq!(printed_lines(&figures), 10);
         assert!(printed_lines(&figures) <= SHORT_TABLE_LINES);
+    }
+
+    #[test]
+    fn sentences_in_a_few_columns_stack_on_a_phone_and_figures_keep_their_columns() {
+        let reasons = table(4, 2, "a reason in a sentence, long enough to wrap");
+        assert!(stacks_on_a_phone(&reasons));
+        assert!(!stacks_on_a_phone(&table(4, 8, "12.3")));
+        // A wide table of sentences prints small and scrolls instead.
+        assert!(!stacks_on_a_phone(&table(
+            WIDE_TABLE_COLUMNS,
+            2,
+            &"x".repeat(50)
+        )));
+        let page = blocks_page("t", vec![Block::Table(reasons)], &[]);
+        assert!(
+            page.contains("<table class=\"stack\" role=\"table\">"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<td role=\"cell\" data-label=\"h\">a reason"),
+            "{page}"
+        );
+        let page = blocks_page("t", vec![Block::Table(table(4, 8, "12.3"))], &[]);
+        assert!(!page.contains("data-label=") && !page.contains("role=\"cell\""));
     }
 }

@@ -6,9 +6,11 @@
 
 use plotters::prelude::*;
 
-use super::charts::{BLUE, Chart, VERMILLION, dashed_vertical, padded_range, time_chart, titled};
+use super::charts::{
+    BLUE, Chart, VERMILLION, XAxis, dashed_vertical, padded_range, time_chart, titled,
+};
 use super::document::{Block, Table};
-use super::format::{EffectText, Scale, count, p_value, significant};
+use super::format::{EffectText, Scale, aligned_all, count, p_value, significant};
 use super::model::ReportModel;
 use crate::analysis::OutcomeResult;
 use crate::analysis::its::{ItsAnalysis, ItsSeries};
@@ -293,11 +295,7 @@ fn diagnostics(series: &ItsSeries) -> Vec<String> {
         format!(
             "Residual autocorrelation at lags 1 to {}: {}",
             a.acf.len(),
-            a.acf
-                .iter()
-                .map(|r| significant(*r, 2))
-                .collect::<Vec<_>>()
-                .join(", ")
+            aligned_all(&a.acf, 2).join(", ")
         ),
         format!(
             "Ljung–Box Q = {} on {} df, p = {}",
@@ -345,9 +343,10 @@ fn series_chart(series: &ItsSeries, outcome: &OutcomeResult) -> Chart {
     let svg = time_chart(
         "Observed series against the projected trend",
         ("period", &what),
+        XAxis::Periods,
         (x_min, x_max),
         y,
-        false,
+        None,
         |chart| {
             let after: Vec<_> = path
                 .iter()

@@ -12,7 +12,7 @@ use super::charts::{
     accessible, register_font, row_chart, row_y,
 };
 use super::disclosure::{Disclosure, key};
-use super::format::{count, fixed, p_value, significant, tick};
+use super::format::{aligned_all, count, fixed, p_value, significant, tick};
 use crate::analysis::matched::MatchedEffect;
 use crate::matching::MatchStatus;
 use crate::matching::balance::{BalanceStats, BalanceTable, SMD_FLAG, WWC_LIMIT, WwcBand};
@@ -42,7 +42,9 @@ pub fn balance_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
         Some(d) => fixed(d, 3),
         None => "not computable".into(),
     };
-    let optional = |x: Option<f64>| x.map_or("—".to_string(), |v| significant(v, DIGITS));
+    // One number of decimals down a column: ratios to two, eCDF distances to three.
+    let optional =
+        |x: Option<f64>, decimals: usize| x.map_or("—".to_string(), |v| fixed(v, decimals));
     let header = [
         "Variable",
         "Treated mean before",
@@ -72,16 +74,29 @@ pub fn balance_cells(table: &BalanceTable) -> (Vec<String>, Vec<Vec<String>>) {
                 }
             };
             let flag = if row.above_0_1 { " ⚑" } else { "" };
+            // A variable's four means, read side by side, share one number of decimals.
+            let [treated_before, control_before, treated_after, control_after]: [String; 4] =
+                aligned_all(
+                    &[
+                        row.before.mean_treated,
+                        row.before.mean_control,
+                        row.after.mean_treated,
+                        row.after.mean_control,
+                    ],
+                    DIGITS,
+                )
+                .try_into()
+                .expect("four values in, four out");
             vec![
                 row.label(),
-                significant(row.before.mean_treated, DIGITS),
-                significant(row.before.mean_control, DIGITS),
+                treated_before,
+                control_before,
                 smd(&row.before),
-                significant(row.after.mean_treated, DIGITS),
-                significant(row.after.mean_control, DIGITS),
+                treated_after,
+                control_after,
                 format!("{}{flag}", smd(&row.after)),
-                optional(row.after.variance_ratio),
-                optional(row.after.ecdf_max),
+                optional(row.after.variance_ratio, 2),
+                optional(row.after.ecdf_max, 3),
                 wwc,
             ]
         })

@@ -6,7 +6,8 @@
 use plotters::prelude::*;
 
 use super::charts::{
-    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, accessible,
+    AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, XAxis,
+    padded_range, time_chart, titled,
 };
 use super::document::{Block, Table};
 use super::format::{
@@ -313,14 +314,6 @@ pub(super) fn charts(r: &SynthResult) -> Vec<Chart> {
     vec![paths_chart(r), gaps_chart(r), weights_chart(r)]
 }
 
-fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    let pad = ((hi - lo) * 0.05).max(1e-9);
-    (lo - pad, hi + pad)
-}
-
 fn line_chart(
     caption: &str,
     y_desc: &str,
@@ -329,40 +322,21 @@ fn line_chart(
     background: &[Vec<f64>],
     series: &[(&str, &[f64], RGBColor, bool)],
 ) -> String {
-    let (x_lo, x_hi) = (x[0], x[x.len() - 1]);
-    let (y_lo, y_hi) = range(
+    let (y_lo, y_hi) = padded_range(
         series
             .iter()
             .flat_map(|s| s.1.iter().copied())
             .chain(background.iter().flatten().copied()),
+        0.05,
     );
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (CHART_WIDTH, 400)).into_drawing_area();
-        root.fill(&WHITE).ok();
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .caption(
-                caption,
-                ("sans-serif", CAPTION_SIZE).into_font().color(&BLACK),
-            )
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-        {
-            let x_span = x_hi - x_lo;
-            let y_span = y_hi - y_lo;
-            chart
-                .configure_mesh()
-                .x_desc("period")
-                .y_desc(y_desc)
-                .x_label_formatter(&|v| tick(*v, x_span, 4))
-                .y_label_formatter(&|v| tick(*v, y_span, 3))
-                .axis_desc_style(("sans-serif", AXIS_SIZE).into_font().color(&BLACK))
-                .label_style(("sans-serif", TICK_SIZE).into_font().color(&GREY))
-                .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
-                .draw()
-                .ok();
+    time_chart(
+        caption,
+        ("period", y_desc),
+        XAxis::Periods,
+        (x[0], x[x.len() - 1]),
+        (y_lo, y_hi),
+        Some(SeriesLabelPosition::UpperLeft),
+        |chart| {
             for line in background {
                 chart
                     .draw_series(LineSeries::new(
@@ -383,41 +357,33 @@ fn line_chart(
                 let points: Vec<(f64, f64)> =
                     x.iter().copied().zip(values.iter().copied()).collect();
                 let colour = *colour;
-                let drawn = if *dashed {
-                    chart.draw_series(DashedLineSeries::new(points, 8, 5, colour.stroke_width(2)))
+                if *dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(points, 8, 5, colour.stroke_width(2)))
+                        .ok()
+                        .map(|s| {
+                            s.label(*label).legend(move |(x, y)| {
+                                plotters::element::DashedPathElement::new(
+                                    vec![(x, y), (x + 22, y)],
+                                    8,
+                                    5,
+                                    colour.stroke_width(2),
+                                )
+                            })
+                        });
                 } else {
-                    chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))
-                };
-                if let Ok(s) = drawn {
-                    let dashed = *dashed;
-                    s.label(*label).legend(move |(x, y)| {
-                        if dashed {
-                            plotters::element::DashedPathElement::new(
-                                vec![(x, y), (x + 22, y)],
-                                8,
-                                5,
-                                colour.stroke_width(2),
-                            )
-                            .into_dyn()
-                        } else {
-                            PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
-                                .into_dyn()
-                        }
-                    });
+                    chart
+                        .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                        .ok()
+                        .map(|s| {
+                            s.label(*label).legend(move |(x, y)| {
+                                PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
+                            })
+                        });
                 }
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(GREY)
-                .label_font(("sans-serif", TICK_SIZE).into_font())
-                .draw()
-                .ok();
-        }
-        root.present().ok();
-    }
-    svg
+        },
+    )
 }
 
 fn paths_chart(r: &SynthResult) -> Chart {
@@ -444,12 +410,7 @@ fn paths_chart(r: &SynthResult) -> Chart {
         significant(r.pre_rmspe, DIGITS),
         signed(r.effect)
     );
-    Chart {
-        name: "synth-paths",
-        svg: accessible(&svg, "synth-paths", &title, &description),
-        title,
-        description,
-    }
+    titled("synth-paths", &svg, title, description)
 }
 
 fn gaps_chart(r: &SynthResult) -> Chart {
@@ -480,12 +441,7 @@ fn gaps_chart(r: &SynthResult) -> Chart {
         count(r.placebo_space.kept + 1),
         p_value(r.placebo_space.p_value)
     );
-    Chart {
-        name: "synth-gaps",
-        svg: accessible(&svg, "synth-gaps", &title, &description),
-        title,
-        description,
-    }
+    titled("synth-gaps", &svg, title, description)
 }
 
 fn weights_chart(r: &SynthResult) -> Chart {
@@ -554,10 +510,5 @@ fn weights_chart(r: &SynthResult) -> Chart {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    Chart {
-        name: "synth-weights",
-        svg: accessible(&svg, "synth-weights", &title, &description),
-        title,
-        description,
-    }
+    titled("synth-weights", &svg, title, description)
 }
