@@ -18,6 +18,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::row_lines::RowLines;
 use super::store::{ColumnBuilder, Joiner, Stored};
 use super::{DataError, LineCounter, csv_error, header_of, reader_builder};
 
@@ -40,7 +41,7 @@ thread_local! {
 pub(crate) struct CsvColumns {
     pub headers: Vec<String>,
     pub columns: Vec<Option<Stored>>,
-    pub lines: Vec<u64>,
+    pub lines: RowLines,
 }
 
 pub(crate) fn read(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, DataError> {
@@ -134,7 +135,7 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
     // The header's line ends (its record may end in the middle of a CRLF).
     let header_bytes = read_range(&file, 0..body_start).map_err(|e| io_error(path, e))?;
     let mut line_ends_before = memchr::memchr_iter(b'\n', &header_bytes).count() as u64;
-    let mut lines: Vec<u64> = Vec::new();
+    let mut lines = RowLines::default();
     let mut joined: Vec<Option<Joiner>> = column_builders(&headers, wanted, 0)
         .into_iter()
         .map(|b| b.map(|_| Joiner::with_capacity(0)))
@@ -163,7 +164,9 @@ fn read_in_pieces(path: &Path, wanted: Option<&[&str]>) -> Result<Option<CsvColu
         for piece in pieces {
             match piece {
                 Ok(Some(piece)) if failed.is_none() => {
-                    lines.extend(piece.lines.iter().map(|line| line + line_ends_before));
+                    for &line in &piece.lines {
+                        lines.push(line + line_ends_before);
+                    }
                     line_ends_before += piece.line_ends;
                     parsed.push(piece);
                 }
@@ -441,7 +444,7 @@ fn read_whole(path: &Path, wanted: Option<&[&str]>) -> Result<CsvColumns, DataEr
             _ => Some(ColumnBuilder::default()),
         })
         .collect();
-    let mut lines = Vec::new();
+    let mut lines = RowLines::default();
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
@@ -544,9 +547,9 @@ mod tests {
         for line_end in ["\n", "\r\n"] {
             let read = both_ways(rows(200, line_end).as_bytes(), None).unwrap();
             assert_eq!(read.lines.len(), 200);
-            assert_eq!(read.lines[0], 2);
+            assert_eq!(read.lines.line(0), 2);
             // Blank lines after every 11th row push later rows down.
-            assert_eq!(read.lines[12], 2 + 12 + 2);
+            assert_eq!(read.lines.line(12), 2 + 12 + 2);
             let only = both_ways(rows(150, line_end).as_bytes(), Some(&["y"])).unwrap();
             assert!(only.columns[0].is_none() && only.columns[1].is_some());
         }

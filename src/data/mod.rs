@@ -21,10 +21,12 @@ use thiserror::Error;
 mod columnar;
 mod csv_columns;
 pub mod periods;
+mod row_lines;
 mod store;
 mod values;
 
 pub use columnar::Format;
+pub use row_lines::RowLines;
 use store::Stored;
 pub use values::Values;
 
@@ -50,11 +52,9 @@ pub struct Table {
     /// In header order; `None` for a column not read.
     columns: Vec<Option<Stored>>,
     n_rows: usize,
-    /// The file line each row starts on (the header is line 1); `None` for
-    /// formats without lines.
-    lines: Option<Vec<u64>>,
-    /// Rows of the file before this table's first (a Parquet row group read alone).
-    first_row: u64,
+    /// The file line each row starts on (the header is line 1); rows of a format
+    /// without lines are numbered as in a CSV copy with a header line.
+    lines: RowLines,
     format: Format,
 }
 
@@ -364,8 +364,11 @@ impl Table {
             headers: read.headers,
             columns: read.columns,
             n_rows: read.n_rows,
-            lines: None,
-            first_row: sizes[..group.min(sizes.len())].iter().sum::<usize>() as u64,
+            // Numbered as in the whole file: after the rows of the groups before.
+            lines: RowLines::consecutive(
+                sizes[..group.min(sizes.len())].iter().sum::<usize>() as u64 + 2,
+                read.n_rows,
+            ),
             format: Format::Parquet,
         };
         for column in columns {
@@ -380,12 +383,7 @@ impl Table {
         let (headers, columns, n_rows, lines) = match format {
             Format::Csv => {
                 let read = csv_columns::read(path, wanted)?;
-                (
-                    read.headers,
-                    read.columns,
-                    read.lines.len(),
-                    Some(read.lines),
-                )
+                (read.headers, read.columns, read.lines.len(), read.lines)
             }
             _ => {
                 // The Parquet reader allocates and frees a buffer of each page it
@@ -398,7 +396,8 @@ impl Table {
                         path: path.to_path_buf(),
                     });
                 }
-                (read.headers, read.columns, read.n_rows, None)
+                let lines = RowLines::consecutive(2, read.n_rows);
+                (read.headers, read.columns, read.n_rows, lines)
             }
         };
         let table = Table {
@@ -407,7 +406,6 @@ impl Table {
             columns,
             n_rows,
             lines,
-            first_row: 0,
             format,
         };
         for column in wanted.unwrap_or_default() {
@@ -429,10 +427,12 @@ impl Table {
     /// no lines: a row is numbered as in a CSV copy with a header line, so the first
     /// row is 2 whatever the format.
     pub fn line(&self, row: usize) -> u64 {
-        match &self.lines {
-            Some(lines) => lines[row],
-            None => self.first_row + row as u64 + 2,
-        }
+        self.lines.line(row)
+    }
+
+    /// The file line of every row, for messages about rows after the table is gone.
+    pub fn row_lines(&self) -> &RowLines {
+        &self.lines
     }
 
     /// The rows in each row group of a Parquet file (`None` for other formats).

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use arrow_array::Array;
 use rayon::prelude::*;
 
-use crate::data::Table;
+use crate::data::{RowLines, Table};
 use crate::spec::matching::{Distance, MatchMissing, MatchingPlan};
 
 use super::MatchError;
@@ -22,8 +22,8 @@ pub struct MatchInput {
     /// The data row of each unit (in the table the stage read).
     pub rows: Vec<usize>,
     pub treated: Vec<bool>,
-    /// File line of each unit (for messages).
-    pub lines: Vec<u64>,
+    /// The file line of each row of the table (for messages): see [`MatchInput::line`].
+    row_lines: RowLines,
     /// Covariate values by column; filled where `missing: indicators` filled them
     /// (the table's own column, not a copy, where the units are the rows in order).
     pub columns: Vec<Values>,
@@ -80,9 +80,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     let groups = table.texts(&plan.treatment)?;
     let n = order.len();
     let mut treated = Vec::with_capacity(n);
-    let mut lines = Vec::with_capacity(n);
     for &row in &order {
-        let line = table.line(row);
         let text = groups(row);
         let group = if crate::data::is_missing(&text) {
             ""
@@ -96,7 +94,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
         } else {
             return Err(MatchError::UnknownGroup {
                 path: plan.data.clone(),
-                line,
+                line: table.line(row),
                 column: plan.treatment.clone(),
                 value: group.to_string(),
                 treated: plan.treated_label.clone(),
@@ -104,7 +102,6 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
             });
         };
         treated.push(is_treated);
-        lines.push(line);
     }
     let ids: Vec<String> = order
         .iter()
@@ -114,11 +111,11 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
     let first_missing = |name: &str, is_missing: &dyn Fn(usize) -> bool| {
         let first = (0..n)
             .filter(|&i| is_missing(i))
-            .min_by_key(|&i| lines[i])
+            .min_by_key(|&i| order[i])
             .unwrap_or(0);
         MatchError::MissingCovariate {
             path: plan.data.clone(),
-            line: lines[first],
+            line: table.line(order[first]),
             column: name.to_string(),
             unit: ids[first].clone(),
         }
@@ -262,7 +259,7 @@ pub(crate) fn from_table(plan: &MatchingPlan, table: &Table) -> Result<MatchInpu
         ids,
         rows: order,
         treated,
-        lines,
+        row_lines: table.row_lines().clone(),
         columns,
         covariate_names,
         complete,
@@ -303,6 +300,11 @@ impl MatchInput {
         Ok(())
     }
 
+    /// The file line of unit `i`.
+    pub fn line(&self, i: usize) -> u64 {
+        self.row_lines.line(self.rows[i])
+    }
+
     /// Units usable for matching: complete, in id order.
     pub fn usable(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.ids.len()).filter(|&i| self.complete[i])
@@ -326,7 +328,7 @@ impl MatchInput {
                 other => {
                     return Err(MatchError::BadScore {
                         path: self.path.clone(),
-                        line: self.lines[i],
+                        line: self.line(i),
                         column: column.to_string(),
                         value: other.map_or("missing".into(), crate::report::format::shortest),
                     });

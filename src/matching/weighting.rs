@@ -54,7 +54,7 @@ pub(crate) fn run(
                 if !(e > 0.0 && e < 1.0) {
                     return Err(MatchError::BadScore {
                         path: input.path.clone(),
-                        line: input.lines[i],
+                        line: input.line(i),
                         column: "propensity score".into(),
                         value: crate::report::format::shortest(e),
                     });
