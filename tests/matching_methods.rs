@@ -230,6 +230,28 @@ fn pool(rows: &[(&str, &str, &str, &str)]) -> String {
     s
 }
 
+/// Lines named in messages count blank lines, and "first" means first in the file,
+/// though units are matched in id order.
+#[test]
+fn messages_name_the_file_line_across_blank_lines_and_out_of_id_order() {
+    let header = "unit,group,x1,x2,x3,x4,region\n";
+    let missing = format!(
+        "{header}e,control,0,1,0,2,n\n\nd,control,NA,1,0,2,n\n\n\nb,treated,NA,1,0,2,n\n\
+         a,treated,1,1,0,2,n\nc,control,2,1,0,2,n\n"
+    );
+    let e = pool_result(&missing, r#"{ "method": "nearest" }"#, &["x1"]).unwrap_err();
+    assert!(
+        e.contains(":4:") && e.contains("`x1` is missing for unit d"),
+        "{e}"
+    );
+    let unknown = format!(
+        "{header}e,control,0,1,0,2,n\n\n\nd,control,3,1,0,2,n\nb,treated,5,1,0,2,n\n\n\
+         a,elsewhere,1,1,0,2,n\nc,control,2,1,0,2,n\n"
+    );
+    let e = pool_result(&unknown, r#"{ "method": "nearest" }"#, &["x1"]).unwrap_err();
+    assert!(e.contains(":8:") && e.contains("elsewhere"), "{e}");
+}
+
 #[test]
 fn bad_inputs_get_a_clear_message() {
     let all_treated = pool(&[("a", "treated", "1", "n"), ("b", "treated", "2", "n")]);
