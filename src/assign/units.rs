@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::AssignError;
-use crate::data::DataError;
+use crate::data::{DataError, RowLines};
 
 /// Which columns to read.
 pub struct UnitsRequest<'a> {
@@ -69,8 +69,9 @@ pub struct UnitsData {
     pub id_column: String,
     id_bytes: Vec<u8>,
     id_end: Vec<u64>,
-    /// File line of each row as read (the header is line 1); see `line`.
-    lines: Vec<u64>,
+    /// The file line of each row as read, from the table (the header is line 1);
+    /// see `line`.
+    lines: RowLines,
     /// After `into_sorted`: each row's position in the file as read.
     origin: Option<Vec<u32>>,
     /// Combined block label per row (absent when no blocks are requested).
@@ -269,7 +270,7 @@ impl UnitsData {
         let offset = self.id_bytes.len() as u64;
         self.id_bytes.extend_from_slice(&other.id_bytes);
         self.id_end.extend(other.id_end.iter().map(|e| e + offset));
-        self.lines.extend_from_slice(&other.lines);
+        // Both halves hold the lines of the one table they were read from.
         for (mine, theirs) in self.numeric.iter_mut().zip(&other.numeric) {
             mine.extend_from_slice(theirs);
         }
@@ -318,7 +319,7 @@ fn pack_rows<'t>(
         record.extend(cells.iter().map(|cell| cell(row)));
         builder.push(&record, table.line(row))?;
     }
-    Ok(builder.finish())
+    Ok(builder.finish(table.row_lines().clone()))
 }
 
 /// Where the requested columns are.
@@ -367,7 +368,6 @@ struct RowsBuilder<'a> {
     source: RowSource<'a>,
     id_bytes: Vec<u8>,
     id_end: Vec<u64>,
-    lines: Vec<u64>,
     blocks: Option<Interner>,
     cluster: Option<Interner>,
     pairs: Option<Interner>,
@@ -390,7 +390,6 @@ impl<'a> RowsBuilder<'a> {
             },
             id_bytes: Vec::with_capacity(rows * 12),
             id_end: Vec::with_capacity(rows),
-            lines: Vec::with_capacity(rows),
             blocks: (!columns.blocks.is_empty()).then(|| Interner::new(rows)),
             cluster: columns.cluster.map(|_| Interner::new(rows)),
             pairs: columns.pairs.map(|_| Interner::new(rows)),
@@ -423,7 +422,6 @@ impl<'a> RowsBuilder<'a> {
         }
         self.id_bytes.extend_from_slice(id);
         self.id_end.push(self.id_bytes.len() as u64);
-        self.lines.push(line);
         if let Some(interner) = self.blocks.as_mut() {
             let key = &mut self.key;
             key.clear();
@@ -502,14 +500,15 @@ impl<'a> RowsBuilder<'a> {
         Ok(())
     }
 
-    fn finish(self) -> UnitsData {
+    /// The units read, with the lines of the table they come from.
+    fn finish(self, lines: RowLines) -> UnitsData {
         UnitsData {
             path: self.source.path.to_path_buf(),
             sha256: String::new(),
             id_column: self.source.request.id.to_string(),
             id_bytes: self.id_bytes,
             id_end: self.id_end,
-            lines: self.lines,
+            lines,
             origin: None,
             blocks: self.blocks.map(|i| i.out),
             cluster: self.cluster.map(|i| i.out),
@@ -523,8 +522,8 @@ impl UnitsData {
     /// The file line of row `row`.
     pub fn line(&self, row: usize) -> u64 {
         match &self.origin {
-            Some(origin) => self.lines[origin[row] as usize],
-            None => self.lines[row],
+            Some(origin) => self.lines.line(origin[row] as usize),
+            None => self.lines.line(row),
         }
     }
 
@@ -653,18 +652,16 @@ impl UnitsData {
         Ok(ranked)
     }
 
+    /// Rows `a` and `b` (as read) share an identifier.
     fn duplicate(&self, a: usize, b: usize) -> AssignError {
-        let (first, second) = if self.lines[a] < self.lines[b] {
-            (a, b)
-        } else {
-            (b, a)
-        };
+        // Rows as read are in file order.
+        let (first, second) = (a.min(b), a.max(b));
         DataError::DuplicateId {
             path: self.path.clone(),
-            line: self.lines[second],
+            line: self.lines.line(second),
             column: self.id_column.clone(),
             id: String::from_utf8_lossy(self.id(first)).into_owned(),
-            first_line: self.lines[first],
+            first_line: self.lines.line(first),
         }
         .into()
     }
@@ -924,7 +921,7 @@ mod tests {
         assert_eq!(split.id_bytes, whole.id_bytes);
         assert_eq!(split.id_end, whole.id_end);
         assert_eq!(split.lines, whole.lines);
-        assert_eq!(split.lines[rows - 1], rows as u64 + 1);
+        assert_eq!(split.lines.line(rows - 1), rows as u64 + 1);
         assert_eq!(split.numeric, whole.numeric);
         let (a, b) = (split.blocks.unwrap(), whole.blocks.unwrap());
         assert_eq!(a.labels, b.labels);
@@ -1012,7 +1009,7 @@ mod tests {
             id_column: "id".into(),
             id_bytes,
             id_end,
-            lines: (2..ids.len() as u64 + 2).collect(),
+            lines: RowLines::consecutive(2, ids.len()),
             origin: None,
             blocks: None,
             cluster: None,
