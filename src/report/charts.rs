@@ -154,6 +154,39 @@ pub(crate) enum XAxis {
     Values,
 }
 
+/// The corner of a chart's plot area holding the fewest of `points`, for its legend
+/// box (a corner is the outer 40% of the x range by the outer 30% of the y range).
+/// Ties go to the upper corners first, then left before right.
+pub(crate) fn quietest_corner(
+    points: impl Iterator<Item = (f64, f64)>,
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+) -> SeriesLabelPosition {
+    let (x_span, y_span) = (x_hi - x_lo, y_hi - y_lo);
+    // [upper left, upper right, lower left, lower right]
+    let mut counts = [0usize; 4];
+    for (x, y) in points.filter(|(x, y)| x.is_finite() && y.is_finite()) {
+        let left = x <= x_lo + 0.4 * x_span;
+        let right = x >= x_hi - 0.4 * x_span;
+        let upper = y >= y_hi - 0.3 * y_span;
+        let lower = y <= y_lo + 0.3 * y_span;
+        for (corner, inside) in [upper && left, upper && right, lower && left, lower && right]
+            .into_iter()
+            .enumerate()
+        {
+            counts[corner] += usize::from(inside);
+        }
+    }
+    let quietest = (0..4).min_by_key(|&c| (counts[c], c)).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::LowerLeft,
+        SeriesLabelPosition::LowerRight,
+    ][quietest]
+        .clone()
+}
+
 /// The frame every chart over periods shares: [`CHART_WIDTH`] by 400 px, a caption,
 /// axes titled `x_desc` and `y_desc` with ticks through the one formatter, a light
 /// grid; `draw` adds the series, and with a `legend` position the labelled series are
@@ -1034,6 +1067,25 @@ pub(crate) fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_goes_to_the_corner_the_lines_leave_empty() {
+        let corner = |points: &[(f64, f64)]| {
+            let position = quietest_corner(points.iter().copied(), (0.0, 10.0), (0.0, 10.0));
+            format!("{position:?}")
+        };
+        // A line falling from the upper left to the lower right: upper right is free.
+        let falling: Vec<(f64, f64)> = (0..=10).map(|i| (i as f64, 10.0 - i as f64)).collect();
+        assert_eq!(corner(&falling), "UpperRight");
+        // Rising: upper left is free.
+        let rising: Vec<(f64, f64)> = (0..=10).map(|i| (i as f64, i as f64)).collect();
+        assert_eq!(corner(&rising), "UpperLeft");
+        // High everywhere: the lower corners are free, left first.
+        let high: Vec<(f64, f64)> = (0..=10).map(|i| (i as f64, 9.5)).collect();
+        assert_eq!(corner(&high), "LowerLeft");
+        // Nothing drawn, or nothing finite: the first choice.
+        assert_eq!(corner(&[(f64::NAN, 1.0)]), "UpperLeft");
+    }
     use crate::assign::BalanceRow;
     use crate::spec::OutcomeRole;
 

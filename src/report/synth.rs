@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::charts::{
     AXIS_SIZE, BLUE, CAPTION_SIZE, CHART_WIDTH, Chart, GREY, TICK_SIZE, VERMILLION, XAxis,
-    padded_range, time_chart, titled,
+    padded_range, quietest_corner, time_chart, titled,
 };
 use super::document::{Block, Table};
 use super::format::{
@@ -335,7 +335,18 @@ fn line_chart(
         XAxis::Periods,
         (x[0], x[x.len() - 1]),
         (y_lo, y_hi),
-        Some(SeriesLabelPosition::UpperLeft),
+        Some(quietest_corner(
+            series
+                .iter()
+                .flat_map(|s| x.iter().copied().zip(s.1.iter().copied()))
+                .chain(
+                    background
+                        .iter()
+                        .flat_map(|line| x.iter().copied().zip(line.iter().copied())),
+                ),
+            (x[0], x[x.len() - 1]),
+            (y_lo, y_hi),
+        )),
         |chart| {
             for line in background {
                 chart
